@@ -1,0 +1,55 @@
+/**
+ * The Examples artifact layout, shared by every component that reads or writes rows.
+ *
+ *   <uri>/Split-<split>/part-<NNNNN>.arrow     Apache Arrow IPC *file* format, one or more record batches
+ *
+ * Column storage: FLOAT → Float64; INT → Int32 when every value fits, else Float64 with field
+ * metadata `tributary.type = INT` (exact to 2^53); STRING → Dictionary<Utf8, Int32>. A missing
+ * value is a null. Shards are numbered by position in the input, so the same input always gives
+ * the same shards whatever the worker count — merged statistics are then reproducible exactly.
+ */
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+export type FeatureType = 'INT' | 'FLOAT' | 'STRING';
+
+export interface ColumnInfo {
+  name: string;
+  type: FeatureType;
+}
+
+export interface SplitInfo {
+  rows: number;
+  /** Shard file names relative to the split folder, in order. */
+  shards: string[];
+}
+
+/** Properties recorded on every Examples artifact. */
+export interface ExamplesProperties {
+  splitNames: string[];
+  splits: Record<string, SplitInfo>;
+  columns: ColumnInfo[];
+  /** Rows skipped as malformed (only with skip_bad_rows). */
+  skippedRows: number;
+  span?: number;
+  version?: number;
+}
+
+export const ARROW_TYPE_METADATA_KEY = 'tributary.type';
+
+export function splitDir(uri: string, split: string): string {
+  return join(uri, `Split-${split}`);
+}
+
+export function shardFileName(index: number): string {
+  return `part-${String(index).padStart(5, '0')}.arrow`;
+}
+
+/** Absolute paths of a split's shards in order (from the folder, so it also works without properties). */
+export function listShards(uri: string, split: string): string[] {
+  const dir = splitDir(uri, split);
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.arrow'))
+    .sort()
+    .map((f) => join(dir, f));
+}

@@ -1,0 +1,109 @@
+import type { Static, TObject } from '@sinclair/typebox';
+import type { ArtifactType } from './artifacts.ts';
+import type { WorkerPool } from '../engine/pool.ts';
+
+export type ComponentCategory = 'data' | 'model' | 'deployment' | 'custom';
+
+export interface PortSpec<T extends ArtifactType = ArtifactType> {
+  type: T;
+  description: string;
+  /** Inputs only: the node may run without it. */
+  optional?: boolean;
+}
+
+export type Ports = Record<string, PortSpec>;
+
+/**
+ * What a component declares once. The registry's schemas drive validation, caching, the CLI's
+ * docs and (later) the editor; nothing else may restate them.
+ *
+ * Parameter schema annotations understood by the engine:
+ * - `'x-path': 'file' | 'glob' | 'dir'` — a path relative to the pipeline file: validated not to
+ *   escape the workspace, and its content hashed into the cache key.
+ * - `'x-module': true` — a user module file: same as x-path, content hashed.
+ */
+export interface ComponentSpec<I extends Ports = Ports, O extends Ports = Ports, P extends TObject = TObject> {
+  type: string;
+  /** Bump when the executor's output changes for the same inputs: it is part of the cache key. */
+  version: string;
+  category: ComponentCategory;
+  description: string;
+  inputs: I;
+  outputs: O;
+  params: P;
+}
+
+export interface ArtifactRef {
+  id: number;
+  type: ArtifactType;
+  uri: string;
+  properties: Record<string, unknown>;
+}
+
+export interface OutputArtifact {
+  type: ArtifactType;
+  /** Directory created for the executor; write everything under it. */
+  uri: string;
+  /** Executors fill these in (row counts, split names, ...); recorded on the artifact. */
+  properties: Record<string, unknown>;
+}
+
+export interface NodeLogger {
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+export interface Progress {
+  /** Units done so far (rows, shards, ...). */
+  done: number;
+  total?: number;
+  unit: string;
+}
+
+export type InputsOf<I extends Ports> = {
+  [K in keyof I]: I[K]['optional'] extends true ? ArtifactRef | undefined : ArtifactRef;
+};
+
+export interface ExecutorContext<I extends Ports = Ports, O extends Ports = Ports, P extends TObject = TObject> {
+  nodeId: string;
+  /** Validated parameters with schema defaults applied. */
+  params: Static<P>;
+  inputs: InputsOf<I>;
+  outputs: { [K in keyof O]: OutputArtifact };
+  /** Directory of the pipeline file; relative parameters resolve against it. */
+  pipelineDir: string;
+  resolvePath(relative: string): string;
+  pool: WorkerPool;
+  log: NodeLogger;
+  progress(progress: Progress): void;
+  signal: AbortSignal;
+}
+
+export type Executor<I extends Ports = Ports, O extends Ports = Ports, P extends TObject = TObject> = (
+  ctx: ExecutorContext<I, O, P>,
+) => Promise<void>;
+
+/** A spec plus a lazy executor, so specs can be read without loading executor code. */
+export interface ComponentDefinition<I extends Ports = Ports, O extends Ports = Ports, P extends TObject = TObject> {
+  spec: ComponentSpec<I, O, P>;
+  loadExecutor(): Promise<Executor<I, O, P>>;
+}
+
+export function defineComponent<I extends Ports, O extends Ports, P extends TObject>(
+  spec: ComponentSpec<I, O, P>,
+  loadExecutor: () => Promise<Executor<I, O, P>>,
+): ComponentDefinition<I, O, P> {
+  return { spec, loadExecutor };
+}
+
+/** A failure the user can act on: shown without a stack trace. */
+export class UserError extends Error {
+  constructor(
+    message: string,
+    readonly location?: { file?: string; line?: number; column?: number; nodeId?: string; field?: string },
+  ) {
+    super(message);
+    this.name = 'UserError';
+  }
+}
