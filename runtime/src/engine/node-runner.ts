@@ -1,0 +1,234 @@
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Value } from '@sinclair/typebox/value';
+import type { ArtifactRecord, ExecutionRecord } from '../metadata/types.ts';
+import type { MetadataStore } from '../metadata/store.ts';
+import {
+  addEvent,
+  associate,
+  attribute,
+  createArtifact,
+  createExecution,
+  finishExecution,
+  getOrCreateContext,
+  outputsOf,
+} from '../metadata/records.ts';
+import type { ArtifactRef, ComponentDefinition, ExecutorContext, OutputArtifact } from '../registry/types.ts';
+import { UserError } from '../registry/types.ts';
+import type { WorkerPool } from './pool.ts';
+import type { PipelinePlan, PlanNode, RunEvent } from './plan.ts';
+import { cacheKey, hashPathParam, pathParams, sha256 } from './fingerprint.ts';
+import { FileNodeLogger } from './node-logger.ts';
+
+export interface NodeRunContext {
+  plan: PipelinePlan;
+  store: MetadataStore;
+  pool: WorkerPool;
+  runId: string;
+  useCache: boolean;
+  signal: AbortSignal;
+  emit: (event: RunEvent) => void;
+}
+
+export interface NodeResult {
+  state: 'COMPLETE' | 'CACHED' | 'FAILED' | 'CANCELED';
+  execution: ExecutionRecord;
+  outputs: Record<string, ArtifactRecord>;
+  error?: string;
+}
+
+/** Parameters with the schema's defaults applied (the spec's params never change in place). */
+export function paramsWithDefaults(def: ComponentDefinition, params: Record<string, unknown>): Record<string, unknown> {
+  return Value.Default(def.spec.params, structuredClone(params)) as Record<string, unknown>;
+}
+
+export function runLogFile(root: string, runId: string, nodeId: string): string {
+  return join(root, 'runs', runId, `${nodeId}.log`);
+}
+
+function toRef(a: ArtifactRecord): ArtifactRef {
+  return { id: a.id, type: a.type, uri: a.uri, properties: a.properties };
+}
+
+/** All outputs LIVE and still on disk: the condition for reusing an execution. */
+function outputsUsable(outputs: Record<string, ArtifactRecord>, expected: string[]): boolean {
+  return expected.every((k) => outputs[k]?.state === 'LIVE' && existsSync(outputs[k].uri));
+}
+
+/**
+ * Runs one node of a pipeline run: computes its cache key, reuses a previous execution's outputs
+ * when allowed, or records a RUNNING execution with PENDING outputs, runs the executor, and then
+ * publishes the outputs (LIVE) and the final state in one transaction. Used by the local scheduler
+ * and by single-node entry points alike.
+ */
+export async function runNode(
+  ctx: NodeRunContext,
+  node: PlanNode,
+  inputArtifacts: Record<string, ArtifactRecord | undefined>,
+): Promise<NodeResult> {
+  const { plan, store, runId } = ctx;
+  const def = plan.registry.get(node.component);
+  if (!def) throw new UserError(`Unknown component "${node.component}"`, { nodeId: node.id, field: 'component' });
+  const spec = def.spec;
+  const params = paramsWithDefaults(def, node.params);
+
+  const files: Record<string, string> = {};
+  for (const name of pathParams(spec.params)) {
+    const value = params[name];
+    if (typeof value === 'string') files[name] = await hashPathParam(value, plan.dir);
+  }
+  const inputs: Record<string, string> = {};
+  for (const [k, a] of Object.entries(inputArtifacts)) if (a) inputs[k] = a.fingerprint;
+  const key = cacheKey({ component: spec.type, version: spec.version, params, inputs, files });
+  const outputNames = Object.keys(spec.outputs);
+  const logFile = runLogFile(plan.root, runId, node.id);
+
+  const contexts = (data: Parameters<Parameters<MetadataStore['transaction']>[0]>[0]) => [
+    getOrCreateContext(data, 'pipeline', plan.name),
+    getOrCreateContext(data, 'pipeline_run', runId),
+    getOrCreateContext(data, 'node', `${plan.name}.${node.id}`),
+  ];
+
+  if (ctx.useCache) {
+    const hit = await store.transaction((data) => {
+      const candidates = data.executions
+        .filter((e) => e.cacheKey === key && (e.state === 'COMPLETE' || e.state === 'CACHED'))
+        .reverse();
+      for (const prior of candidates) {
+        const outputs = outputsOf(data, prior.id);
+        if (!outputsUsable(outputs, outputNames)) continue;
+        const execution = createExecution(data, {
+          component: spec.type,
+          componentVersion: spec.version,
+          nodeId: node.id,
+          runId,
+          state: 'CACHED',
+          params,
+          cacheKey: key,
+          cachedFrom: prior.cachedFrom ?? prior.id,
+          pid: process.pid,
+          logFileFor: () => logFile,
+        });
+        execution.finishedAt = execution.startedAt;
+        associate(data, execution.id, contexts(data));
+        for (const [k, a] of Object.entries(inputArtifacts)) if (a) addEvent(data, execution.id, a.id, 'INPUT', k);
+        for (const [k, a] of Object.entries(outputs)) addEvent(data, execution.id, a.id, 'OUTPUT', k);
+        return { execution, outputs };
+      }
+      return undefined;
+    });
+    if (hit) {
+      const logger = new FileNodeLogger(logFile, () => undefined);
+      logger.info(`cache hit: reused the outputs of execution ${hit.execution.cachedFrom} (key ${key.slice(0, 12)})`);
+      logger.close();
+      return { state: 'CACHED', execution: hit.execution, outputs: hit.outputs };
+    }
+  }
+
+  // Record the execution and its PENDING outputs before any file is written.
+  const started = await store.transaction((data) => {
+    const execution = createExecution(data, {
+      component: spec.type,
+      componentVersion: spec.version,
+      nodeId: node.id,
+      runId,
+      state: 'RUNNING',
+      params,
+      cacheKey: key,
+      pid: process.pid,
+      logFileFor: () => logFile,
+    });
+    const ctxs = contexts(data);
+    associate(data, execution.id, ctxs);
+    for (const [k, a] of Object.entries(inputArtifacts)) if (a) addEvent(data, execution.id, a.id, 'INPUT', k);
+    const outputs: Record<string, ArtifactRecord> = {};
+    for (const name of outputNames) {
+      const a = createArtifact(
+        data,
+        spec.outputs[name].type,
+        () => join(plan.root, node.id, name, String(execution.id)),
+        sha256(`${key}/${name}`),
+      );
+      attribute(data, a.id, ctxs);
+      addEvent(data, execution.id, a.id, 'OUTPUT', name);
+      outputs[name] = a;
+    }
+    return { execution, outputs };
+  });
+
+  const logger = new FileNodeLogger(logFile, (level, message) => ctx.emit({ type: 'log', nodeId: node.id, level, message }));
+  const outputArtifacts: Record<string, OutputArtifact> = {};
+  for (const [name, a] of Object.entries(started.outputs)) {
+    rmSync(a.uri, { recursive: true, force: true }); // leftovers of an abandoned attempt with the same id
+    mkdirSync(a.uri, { recursive: true });
+    outputArtifacts[name] = { type: a.type, uri: a.uri, properties: {} };
+  }
+
+  const executorInputs: Record<string, ArtifactRef | undefined> = {};
+  for (const [k, a] of Object.entries(inputArtifacts)) executorInputs[k] = a ? toRef(a) : undefined;
+  const executorContext: ExecutorContext = {
+    nodeId: node.id,
+    params,
+    inputs: executorInputs as ExecutorContext['inputs'],
+    outputs: outputArtifacts,
+    pipelineDir: plan.dir,
+    resolvePath: (p) => resolve(plan.dir, p),
+    pool: ctx.pool,
+    log: logger,
+    progress: (p) => ctx.emit({ type: 'progress', nodeId: node.id, ...p }),
+    signal: ctx.signal,
+  };
+
+  logger.info(`${spec.type}@${spec.version} execution ${started.execution.id} (cache key ${key.slice(0, 12)})`);
+  let error: unknown;
+  try {
+    ctx.signal.throwIfAborted();
+    const execute = await def.loadExecutor();
+    await execute(executorContext);
+    ctx.signal.throwIfAborted();
+  } catch (e) {
+    error = e;
+  }
+
+  const canceled = ctx.signal.aborted;
+  const message = error === undefined ? undefined : describeError(error);
+  if (message && !canceled) logger.error(message);
+  if (canceled) logger.warn('canceled');
+  logger.close();
+
+  const finished = await store.transaction((data) => {
+    const state = error === undefined ? 'COMPLETE' : canceled ? 'CANCELED' : 'FAILED';
+    const execution = finishExecution(data, started.execution.id, state, { error: message });
+    const outputs = outputsOf(data, execution.id);
+    for (const [name, a] of Object.entries(outputs)) {
+      if (state === 'COMPLETE') {
+        a.state = 'LIVE';
+        a.properties = outputArtifacts[name].properties;
+      } else {
+        a.state = 'ABANDONED';
+      }
+      a.updatedAt = execution.finishedAt!;
+    }
+    return { execution, outputs };
+  });
+  if (finished.execution.state !== 'COMPLETE') {
+    for (const a of Object.values(finished.outputs)) rmSync(a.uri, { recursive: true, force: true });
+  }
+  return {
+    state: finished.execution.state as NodeResult['state'],
+    execution: finished.execution,
+    outputs: finished.outputs,
+    error: message,
+  };
+}
+
+/** User errors read as their message (with location); anything else keeps its stack for debugging. */
+export function describeError(e: unknown): string {
+  if (e instanceof UserError) {
+    const l = e.location;
+    const where = l?.file ? `${l.file}${l.line ? `:${l.line}` : ''}${l.column ? `:${l.column}` : ''}: ` : '';
+    return `${where}${e.message}`;
+  }
+  if (e instanceof Error) return e.stack ?? e.message;
+  return String(e);
+}

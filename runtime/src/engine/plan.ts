@@ -1,0 +1,38 @@
+import type { Registry } from '../registry/registry.ts';
+
+/** One node as the engine runs it: resolved component type, raw params, input references. */
+export interface PlanNode {
+  id: string;
+  component: string;
+  params: Record<string, unknown>;
+  inputs: Record<string, { node: string; output: string }>;
+}
+
+/** A validated pipeline, ready to run. */
+export interface PipelinePlan {
+  name: string;
+  /** Absolute path of the pipeline file (or a synthetic name for code-built pipelines). */
+  file: string;
+  /** Directory relative paths resolve against. */
+  dir: string;
+  /** Absolute pipeline root: artifacts, logs and metadata. */
+  root: string;
+  /** In topological order. */
+  nodes: PlanNode[];
+  registry: Registry;
+}
+
+export type NodeState = 'QUEUED' | 'RUNNING' | 'COMPLETE' | 'CACHED' | 'FAILED' | 'CANCELED' | 'SKIPPED';
+
+export type RunEvent =
+  | { type: 'run-start'; runId: string; nodes: string[] }
+  | { type: 'node-state'; nodeId: string; state: NodeState; executionId?: number; durationMs?: number; error?: string; reason?: string }
+  | { type: 'progress'; nodeId: string; done: number; total?: number; unit: string }
+  | { type: 'log'; nodeId: string; level: 'info' | 'warn' | 'error'; message: string }
+  | { type: 'run-end'; runId: string; state: RunState };
+
+export type RunState = 'COMPLETE' | 'FAILED' | 'CANCELED';
+
+export function metadataFile(root: string): string {
+  return `${root}/metadata.json`;
+}

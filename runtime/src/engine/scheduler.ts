@@ -1,0 +1,211 @@
+import { randomBytes } from 'node:crypto';
+import { MetadataStore } from '../metadata/store.ts';
+import { getOrCreateContext, outputsOf, recoverAbandoned } from '../metadata/records.ts';
+import type { ArtifactRecord, StoreData } from '../metadata/types.ts';
+import { UserError } from '../registry/types.ts';
+import { createPool, type WorkerPool } from './pool.ts';
+import { runNode, type NodeResult } from './node-runner.ts';
+import { metadataFile, type NodeState, type PipelinePlan, type PlanNode, type RunEvent, type RunState } from './plan.ts';
+
+export interface RunOptions {
+  /** Run only these nodes; their inputs come from earlier runs. */
+  only?: string[];
+  /** Run this node and everything downstream of it. */
+  from?: string;
+  useCache?: boolean;
+  workers?: number;
+  /** Reuse an existing pool (tests, long-lived hosts); otherwise one is made and closed. */
+  pool?: WorkerPool;
+  signal?: AbortSignal;
+  onEvent?: (event: RunEvent) => void;
+  runId?: string;
+}
+
+export interface NodeSummary {
+  id: string;
+  component: string;
+  state: NodeState;
+  executionId?: number;
+  durationMs?: number;
+  error?: string;
+  outputs?: Record<string, { id: number; uri: string; properties: Record<string, unknown> }>;
+}
+
+export interface RunSummary {
+  runId: string;
+  pipeline: string;
+  state: RunState;
+  wallMs: number;
+  peakRssMb: number;
+  nodes: NodeSummary[];
+}
+
+export function newRunId(): string {
+  const t = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  return `${t}-${randomBytes(2).toString('hex')}`;
+}
+
+/** The nodes a run executes: all, `only`, or `from` plus its descendants. */
+export function selectNodes(plan: PipelinePlan, options: Pick<RunOptions, 'only' | 'from'>): Set<string> {
+  const ids = new Set(plan.nodes.map((n) => n.id));
+  for (const id of [...(options.only ?? []), ...(options.from ? [options.from] : [])]) {
+    if (!ids.has(id)) throw new UserError(`No node "${id}" in pipeline ${plan.name} (nodes: ${[...ids].join(', ')})`);
+  }
+  if (options.only?.length) return new Set(options.only);
+  if (!options.from) return ids;
+  const selected = new Set([options.from]);
+  for (const n of plan.nodes) {
+    if (Object.values(n.inputs).some((ref) => selected.has(ref.node))) selected.add(n.id);
+  }
+  return selected;
+}
+
+/** Outputs of a node's latest successful execution in this pipeline, for nodes a partial run does not execute. */
+export function latestOutputs(data: StoreData, pipeline: string, nodeId: string): Record<string, ArtifactRecord> | undefined {
+  const nodeCtx = data.contexts.find((c) => c.type === 'node' && c.name === `${pipeline}.${nodeId}`);
+  if (!nodeCtx) return undefined;
+  const executionIds = new Set(data.associations.filter((a) => a.contextId === nodeCtx.id).map((a) => a.executionId));
+  const candidates = data.executions
+    .filter((e) => executionIds.has(e.id) && (e.state === 'COMPLETE' || e.state === 'CACHED'))
+    .sort((a, b) => b.id - a.id);
+  for (const e of candidates) {
+    const outputs = outputsOf(data, e.id);
+    if (Object.values(outputs).every((a) => a.state === 'LIVE')) return outputs;
+  }
+  return undefined;
+}
+
+/**
+ * Runs a pipeline as a DAG: every node starts as soon as its inputs exist, so independent nodes
+ * run in parallel; a failed or canceled node stops only its descendants. Aborting the signal
+ * (Ctrl-C) cancels running executions, which are recorded CANCELED.
+ */
+export async function runPipeline(plan: PipelinePlan, options: RunOptions = {}): Promise<RunSummary> {
+  const started = performance.now();
+  const emit = (e: RunEvent) => options.onEvent?.(e);
+  const selected = selectNodes(plan, options);
+  const store = await MetadataStore.open(metadataFile(plan.root));
+  const runId = options.runId ?? newRunId();
+  const signal = options.signal ?? new AbortController().signal;
+
+  const external = await store.transaction((data) => {
+    const recovered = recoverAbandoned(data);
+    const pipelineCtx = getOrCreateContext(data, 'pipeline', plan.name, { file: plan.file });
+    getOrCreateContext(data, 'pipeline_run', runId, {
+      pipeline: plan.name,
+      pipelineContextId: pipelineCtx.id,
+      state: 'RUNNING',
+      startedAt: new Date().toISOString(),
+      nodes: [...selected],
+    });
+    // Inputs produced by nodes this run does not execute.
+    const found: Record<string, Record<string, ArtifactRecord>> = {};
+    const missing: string[] = [];
+    for (const n of plan.nodes) {
+      if (!selected.has(n.id)) continue;
+      for (const ref of Object.values(n.inputs)) {
+        if (selected.has(ref.node) || found[ref.node]) continue;
+        const outs = latestOutputs(data, plan.name, ref.node);
+        if (outs) found[ref.node] = outs;
+        else missing.push(ref.node);
+      }
+    }
+    return { found, missing: [...new Set(missing)], recovered };
+  });
+  if (external.missing.length) {
+    throw new UserError(
+      `Node(s) ${external.missing.join(', ')} have no successful run yet; run them first or run without --only/--from`,
+    );
+  }
+
+  const pool = options.pool ?? createPool(options.workers);
+  emit({ type: 'run-start', runId, nodes: plan.nodes.filter((n) => selected.has(n.id)).map((n) => n.id) });
+
+  const results = new Map<string, Promise<NodeResult | undefined>>();
+  const summaries = new Map<string, NodeSummary>();
+  const nodeById = new Map(plan.nodes.map((n) => [n.id, n]));
+
+  const schedule = (node: PlanNode): Promise<NodeResult | undefined> => {
+    let promise = results.get(node.id);
+    if (promise) return promise;
+    promise = (async () => {
+      const summary: NodeSummary = { id: node.id, component: node.component, state: 'QUEUED' };
+      summaries.set(node.id, summary);
+      emit({ type: 'node-state', nodeId: node.id, state: 'QUEUED' });
+      const inputs: Record<string, ArtifactRecord | undefined> = {};
+      for (const [name, ref] of Object.entries(node.inputs)) {
+        if (selected.has(ref.node)) {
+          const upstream = await schedule(nodeById.get(ref.node)!);
+          if (!upstream || (upstream.state !== 'COMPLETE' && upstream.state !== 'CACHED')) {
+            summary.state = 'SKIPPED';
+            const reason = `upstream ${ref.node} did not succeed`;
+            summary.error = reason;
+            emit({ type: 'node-state', nodeId: node.id, state: 'SKIPPED', reason });
+            return undefined;
+          }
+          inputs[name] = upstream.outputs[ref.output];
+        } else {
+          inputs[name] = external.found[ref.node][ref.output];
+        }
+      }
+      if (signal.aborted) {
+        summary.state = 'CANCELED';
+        emit({ type: 'node-state', nodeId: node.id, state: 'CANCELED' });
+        return undefined;
+      }
+      summary.state = 'RUNNING';
+      emit({ type: 'node-state', nodeId: node.id, state: 'RUNNING' });
+      const t0 = performance.now();
+      const result = await runNode({ plan, store, pool, runId, useCache: options.useCache ?? true, signal, emit }, node, inputs);
+      Object.assign(summary, {
+        state: result.state,
+        executionId: result.execution.id,
+        durationMs: Math.round(performance.now() - t0),
+        error: result.error,
+        outputs: Object.fromEntries(
+          Object.entries(result.outputs).map(([k, a]) => [k, { id: a.id, uri: a.uri, properties: a.properties }]),
+        ),
+      });
+      emit({
+        type: 'node-state',
+        nodeId: node.id,
+        state: result.state,
+        executionId: result.execution.id,
+        durationMs: summary.durationMs,
+        error: result.error,
+      });
+      return result;
+    })();
+    results.set(node.id, promise);
+    return promise;
+  };
+
+  try {
+    await Promise.all(plan.nodes.filter((n) => selected.has(n.id)).map(schedule));
+  } finally {
+    if (!options.pool) await pool.close();
+  }
+
+  const nodes = plan.nodes.filter((n) => selected.has(n.id)).map((n) => summaries.get(n.id)!);
+  const state: RunState = signal.aborted
+    ? 'CANCELED'
+    : nodes.every((n) => n.state === 'COMPLETE' || n.state === 'CACHED')
+      ? 'COMPLETE'
+      : 'FAILED';
+  await store.transaction((data) => {
+    getOrCreateContext(data, 'pipeline_run', runId, {
+      state,
+      finishedAt: new Date().toISOString(),
+      nodeStates: Object.fromEntries(nodes.map((n) => [n.id, n.state])),
+    });
+  });
+  emit({ type: 'run-end', runId, state });
+  return {
+    runId,
+    pipeline: plan.name,
+    state,
+    wallMs: Math.round(performance.now() - started),
+    peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+    nodes,
+  };
+}

@@ -1,0 +1,160 @@
+/** Pure operations on the store's data, applied inside `MetadataStore.transaction`. */
+import type { ArtifactType } from '../registry/artifacts.ts';
+import type {
+  ArtifactRecord,
+  ContextRecord,
+  ContextType,
+  ExecutionRecord,
+  ExecutionState,
+  StoreData,
+} from './types.ts';
+import { now } from './store.ts';
+
+export function getOrCreateContext(
+  data: StoreData,
+  type: ContextType,
+  name: string,
+  properties: Record<string, unknown> = {},
+): ContextRecord {
+  let ctx = data.contexts.find((c) => c.type === type && c.name === name);
+  if (!ctx) {
+    ctx = { id: data.nextId.context++, type, name, properties };
+    data.contexts.push(ctx);
+  } else {
+    Object.assign(ctx.properties, properties);
+  }
+  return ctx;
+}
+
+export function associate(data: StoreData, executionId: number, contexts: ContextRecord[]): void {
+  for (const c of contexts) data.associations.push({ executionId, contextId: c.id });
+}
+
+export function attribute(data: StoreData, artifactId: number, contexts: ContextRecord[]): void {
+  for (const c of contexts) data.attributions.push({ artifactId, contextId: c.id });
+}
+
+export function createArtifact(
+  data: StoreData,
+  type: ArtifactType,
+  uriFor: (id: number) => string,
+  fingerprint: string,
+): ArtifactRecord {
+  const id = data.nextId.artifact++;
+  const t = now();
+  const artifact: ArtifactRecord = {
+    id,
+    type,
+    uri: uriFor(id),
+    state: 'PENDING',
+    fingerprint,
+    properties: {},
+    createdAt: t,
+    updatedAt: t,
+  };
+  data.artifacts.push(artifact);
+  return artifact;
+}
+
+export function createExecution(
+  data: StoreData,
+  fields: Omit<ExecutionRecord, 'id' | 'startedAt' | 'properties' | 'logFile'> & { logFileFor: (id: number) => string },
+): ExecutionRecord {
+  const id = data.nextId.execution++;
+  const { logFileFor, ...rest } = fields;
+  const execution: ExecutionRecord = { ...rest, id, startedAt: now(), properties: {}, logFile: logFileFor(id) };
+  data.executions.push(execution);
+  return execution;
+}
+
+export function findExecution(data: StoreData, id: number): ExecutionRecord {
+  const e = data.executions.find((x) => x.id === id);
+  if (!e) throw new Error(`Execution ${id} is not in the metadata store`);
+  return e;
+}
+
+export function findArtifact(data: StoreData, id: number): ArtifactRecord | undefined {
+  return data.artifacts.find((a) => a.id === id);
+}
+
+export function addEvent(data: StoreData, executionId: number, artifactId: number, type: 'INPUT' | 'OUTPUT', key: string): void {
+  data.events.push({ executionId, artifactId, type, key, time: now() });
+}
+
+export function finishExecution(
+  data: StoreData,
+  id: number,
+  state: Exclude<ExecutionState, 'NEW' | 'RUNNING'>,
+  details: { error?: string; properties?: Record<string, unknown> } = {},
+): ExecutionRecord {
+  const e = findExecution(data, id);
+  e.state = state;
+  e.finishedAt = now();
+  if (details.error) e.error = details.error;
+  if (details.properties) Object.assign(e.properties, details.properties);
+  return e;
+}
+
+/** Output artifacts of an execution, keyed by output name. */
+export function outputsOf(data: StoreData, executionId: number): Record<string, ArtifactRecord> {
+  const out: Record<string, ArtifactRecord> = {};
+  for (const ev of data.events) {
+    if (ev.executionId === executionId && ev.type === 'OUTPUT') {
+      const a = findArtifact(data, ev.artifactId);
+      if (a) out[ev.key] = a;
+    }
+  }
+  return out;
+}
+
+export function inputsOf(data: StoreData, executionId: number): Record<string, ArtifactRecord> {
+  const out: Record<string, ArtifactRecord> = {};
+  for (const ev of data.events) {
+    if (ev.executionId === executionId && ev.type === 'INPUT') {
+      const a = findArtifact(data, ev.artifactId);
+      if (a) out[ev.key] = a;
+    }
+  }
+  return out;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e: any) {
+    return e.code === 'EPERM';
+  }
+}
+
+/**
+ * Executions left RUNNING by a process that no longer exists (killed, crashed) are marked FAILED
+ * and their PENDING outputs ABANDONED, so nothing half-written ever looks done.
+ */
+export function recoverAbandoned(data: StoreData, alive: (pid: number) => boolean = isAlive): number {
+  let recovered = 0;
+  for (const e of data.executions) {
+    if (e.state !== 'RUNNING' || alive(e.pid)) continue;
+    finishExecution(data, e.id, 'FAILED', { error: `abandoned: process ${e.pid} exited without recording a result` });
+    for (const ev of data.events) {
+      if (ev.executionId !== e.id || ev.type !== 'OUTPUT') continue;
+      const a = findArtifact(data, ev.artifactId);
+      if (a && a.state === 'PENDING') a.state = 'ABANDONED';
+    }
+    recovered++;
+  }
+  return recovered;
+}
+
+export function contextOf(data: StoreData, executionId: number, type: ContextType): ContextRecord | undefined {
+  for (const a of data.associations) {
+    if (a.executionId !== executionId) continue;
+    const c = data.contexts.find((x) => x.id === a.contextId && x.type === type);
+    if (c) return c;
+  }
+  return undefined;
+}
+
+export function executionsOfRun(data: StoreData, runId: string): ExecutionRecord[] {
+  return data.executions.filter((e) => e.runId === runId);
+}

@@ -1,0 +1,80 @@
+/** Records modelled on ML Metadata (metadata_store.proto): artifacts, executions, contexts, events. */
+import type { ArtifactType } from '../registry/artifacts.ts';
+
+export type ArtifactState = 'PENDING' | 'LIVE' | 'MARKED_FOR_DELETION' | 'DELETED' | 'ABANDONED';
+export type ExecutionState = 'NEW' | 'RUNNING' | 'COMPLETE' | 'FAILED' | 'CACHED' | 'CANCELED';
+export type ContextType = 'pipeline' | 'pipeline_run' | 'node';
+export type EventType = 'INPUT' | 'OUTPUT';
+
+export interface ArtifactRecord {
+  id: number;
+  type: ArtifactType;
+  uri: string;
+  state: ArtifactState;
+  /** Identity of the content for downstream cache keys. */
+  fingerprint: string;
+  properties: Record<string, unknown>;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface ExecutionRecord {
+  id: number;
+  component: string;
+  componentVersion: string;
+  nodeId: string;
+  runId: string;
+  state: ExecutionState;
+  params: Record<string, unknown>;
+  cacheKey: string;
+  /** For CACHED executions: the execution whose outputs were reused. */
+  cachedFrom?: number;
+  startedAt: string;
+  finishedAt?: string;
+  error?: string;
+  /** Process that owns a RUNNING execution; lets a later process detect one that died. */
+  pid: number;
+  logFile: string;
+  properties: Record<string, unknown>;
+}
+
+export interface ContextRecord {
+  id: number;
+  type: ContextType;
+  name: string;
+  properties: Record<string, unknown>;
+}
+
+export interface EventRecord {
+  executionId: number;
+  artifactId: number;
+  type: EventType;
+  /** The input or output name (MLMD's event path step). */
+  key: string;
+  time: string;
+}
+
+export interface StoreData {
+  schemaVersion: 1;
+  nextId: { artifact: number; execution: number; context: number };
+  artifacts: ArtifactRecord[];
+  executions: ExecutionRecord[];
+  contexts: ContextRecord[];
+  events: EventRecord[];
+  /** Execution ↔ context (MLMD Association) and artifact ↔ context (Attribution). */
+  associations: { executionId: number; contextId: number }[];
+  attributions: { artifactId: number; contextId: number }[];
+}
+
+export function emptyStore(): StoreData {
+  return {
+    schemaVersion: 1,
+    nextId: { artifact: 1, execution: 1, context: 1 },
+    artifacts: [],
+    executions: [],
+    contexts: [],
+    events: [],
+    associations: [],
+    attributions: [],
+  };
+}

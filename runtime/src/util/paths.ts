@@ -1,0 +1,32 @@
+import { statSync, readdirSync } from 'node:fs';
+import { isAbsolute, join, relative, resolve } from 'node:path';
+import { globSync, isDynamicPattern } from 'tinyglobby';
+
+/** Files named by a path parameter: one file, a folder's (non-hidden) files, or a glob; sorted. */
+export function expandInput(pattern: string, baseDir: string): string[] {
+  const abs = isAbsolute(pattern) ? pattern : resolve(baseDir, pattern);
+  if (isDynamicPattern(pattern)) {
+    return globSync(pattern, { cwd: baseDir, absolute: true, onlyFiles: true }).sort();
+  }
+  let st;
+  try {
+    st = statSync(abs);
+  } catch {
+    return [];
+  }
+  if (st.isDirectory()) {
+    return readdirSync(abs)
+      .filter((f) => !f.startsWith('.'))
+      .map((f) => join(abs, f))
+      .filter((f) => statSync(f).isFile())
+      .sort();
+  }
+  return [abs];
+}
+
+/** True when `target` (resolved against baseDir) lies inside `root`. Globs are checked by their static prefix. */
+export function staysInside(root: string, baseDir: string, target: string): boolean {
+  const staticPart = target.split(/[*?[{]/)[0];
+  const rel = relative(resolve(root), resolve(baseDir, staticPart));
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+}

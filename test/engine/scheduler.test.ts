@@ -1,0 +1,156 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, existsSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runPipeline } from '../../runtime/src/engine/scheduler.ts';
+import { createPool, type WorkerPool } from '../../runtime/src/engine/pool.ts';
+import type { PipelinePlan, PlanNode, RunEvent } from '../../runtime/src/engine/plan.ts';
+import { MetadataStore } from '../../runtime/src/metadata/store.ts';
+import { fakeRegistry, timeline } from '../helpers/fake-components.ts';
+
+function plan(dir: string, nodes: PlanNode[]): PipelinePlan {
+  return { name: 'p', file: join(dir, 'p.pipeline.yaml'), dir, root: join(dir, '.tributary'), nodes, registry: fakeRegistry() };
+}
+const src = (id: string, params: Record<string, unknown> = {}): PlanNode => ({ id, component: 'Source', params, inputs: {} });
+const up = (id: string, from: string, params: Record<string, unknown> = {}): PlanNode => ({
+  id,
+  component: 'Upper',
+  params,
+  inputs: { examples: { node: from, output: 'examples' } },
+});
+
+describe('scheduler', () => {
+  let dir: string;
+  let pool: WorkerPool;
+  before(() => (pool = createPool(1)));
+  after(() => pool.close());
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'trib-sched-'));
+    timeline.length = 0;
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('runs a chain in topological order and publishes LIVE outputs', async () => {
+    const summary = await runPipeline(plan(dir, [src('a', { value: 'hi' }), up('b', 'a')]), { pool });
+    assert.equal(summary.state, 'COMPLETE');
+    assert.deepEqual(summary.nodes.map((n) => n.state), ['COMPLETE', 'COMPLETE']);
+    const out = summary.nodes[1].outputs!.statistics;
+    assert.equal(readFileSync(join(out.uri, 'value.txt'), 'utf8'), 'HI');
+    assert.ok(out.uri.startsWith(join(dir, '.tributary', 'b', 'statistics')));
+    const data = await (await MetadataStore.open(join(dir, '.tributary', 'metadata.json'))).read();
+    assert.ok(data.artifacts.every((a) => a.state === 'LIVE'));
+    assert.equal(data.executions.length, 2);
+    assert.ok(existsSync(data.executions[0].logFile), 'per-node log file written');
+    assert.match(readFileSync(data.executions[0].logFile, 'utf8'), /wrote hi/);
+  });
+
+  it('runs independent nodes in parallel', async () => {
+    const summary = await runPipeline(plan(dir, [src('a', { delay_ms: 300 }), src('b', { delay_ms: 300 })]), { pool });
+    assert.equal(summary.state, 'COMPLETE');
+    const startB = timeline.find((e) => e.node === 'b' && e.event === 'start')!.t;
+    const endA = timeline.find((e) => e.node === 'a' && e.event === 'end')!.t;
+    assert.ok(startB < endA, 'b started before a finished');
+    assert.ok(summary.wallMs < 550, `two 300 ms nodes took ${summary.wallMs} ms`);
+  });
+
+  it('a failed node stops only its descendants', async () => {
+    const summary = await runPipeline(
+      plan(dir, [src('bad', { fail: true }), up('after_bad', 'bad'), src('good'), up('after_good', 'good')]),
+      { pool },
+    );
+    const states = Object.fromEntries(summary.nodes.map((n) => [n.id, n.state]));
+    assert.deepEqual(states, { bad: 'FAILED', after_bad: 'SKIPPED', good: 'COMPLETE', after_good: 'COMPLETE' });
+    assert.equal(summary.state, 'FAILED');
+    assert.match(summary.nodes[0].error!, /asked to fail/);
+    const data = await (await MetadataStore.open(join(dir, '.tributary', 'metadata.json'))).read();
+    const failedOut = data.artifacts.find((a) => a.uri.includes(join('bad', 'examples')))!;
+    assert.equal(failedOut.state, 'ABANDONED');
+    assert.ok(!existsSync(failedOut.uri), 'half-written output removed');
+  });
+
+  it('cancellation marks running executions CANCELED and does not start descendants', async () => {
+    const controller = new AbortController();
+    const events: RunEvent[] = [];
+    setTimeout(() => controller.abort(new Error('SIGINT')), 150);
+    const summary = await runPipeline(plan(dir, [src('slow', { delay_ms: 5000 }), up('next', 'slow')]), {
+      pool,
+      signal: controller.signal,
+      onEvent: (e) => events.push(e),
+    });
+    assert.equal(summary.state, 'CANCELED');
+    assert.equal(summary.nodes[0].state, 'CANCELED');
+    assert.notEqual(summary.nodes[1].state, 'COMPLETE');
+    assert.ok(summary.wallMs < 2000);
+    const data = await (await MetadataStore.open(join(dir, '.tributary', 'metadata.json'))).read();
+    assert.deepEqual(data.executions.map((e) => e.state), ['CANCELED']);
+    assert.ok(!events.some((e) => e.type === 'node-state' && e.nodeId === 'next' && e.state === 'RUNNING'));
+  });
+
+  it('--only and --from reuse upstream outputs from earlier runs', async () => {
+    const p = plan(dir, [src('a', { value: 'x' }), up('b', 'a'), up('c', 'b')]);
+    await assert.rejects(runPipeline(p, { pool, only: ['b'] }), /a have no successful run yet/);
+    await runPipeline(p, { pool });
+    const only = await runPipeline(p, { pool, only: ['b'], useCache: false });
+    assert.deepEqual(only.nodes.map((n) => [n.id, n.state]), [['b', 'COMPLETE']]);
+    const from = await runPipeline(p, { pool, from: 'b', useCache: false });
+    assert.deepEqual(from.nodes.map((n) => n.id), ['b', 'c']);
+    await assert.rejects(runPipeline(p, { pool, from: 'nope' }), /No node "nope"/);
+  });
+});
+
+describe('cache', () => {
+  let dir: string;
+  let pool: WorkerPool;
+  before(() => (pool = createPool(1)));
+  after(() => pool.close());
+  beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'trib-cache-'))));
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  const states = (s: { nodes: { state: string }[] }) => s.nodes.map((n) => n.state);
+
+  it('hits on an unchanged rerun and records CACHED executions', async () => {
+    const p = plan(dir, [src('a'), up('b', 'a')]);
+    await runPipeline(p, { pool });
+    const second = await runPipeline(p, { pool });
+    assert.deepEqual(states(second), ['CACHED', 'CACHED']);
+    assert.equal(second.nodes[1].outputs!.statistics.uri, (await runPipeline(p, { pool })).nodes[1].outputs!.statistics.uri);
+    const data = await (await MetadataStore.open(join(dir, '.tributary', 'metadata.json'))).read();
+    assert.equal(data.executions.filter((e) => e.state === 'CACHED').length, 4);
+    assert.ok(data.executions.filter((e) => e.state === 'CACHED').every((e) => e.cachedFrom === 1 || e.cachedFrom === 2));
+  });
+
+  it('misses on a parameter change, and downstream misses too', async () => {
+    await runPipeline(plan(dir, [src('a', { value: 'one' }), up('b', 'a')]), { pool });
+    const changed = await runPipeline(plan(dir, [src('a', { value: 'two' }), up('b', 'a')]), { pool });
+    assert.deepEqual(states(changed), ['COMPLETE', 'COMPLETE']);
+  });
+
+  it('misses when a data file referenced by a path parameter changes', async () => {
+    writeFileSync(join(dir, 'data.txt'), 'first');
+    const p = plan(dir, [src('a', { data: 'data.txt' }), up('b', 'a')]);
+    await runPipeline(p, { pool });
+    assert.deepEqual(states(await runPipeline(p, { pool })), ['CACHED', 'CACHED']);
+    writeFileSync(join(dir, 'data.txt'), 'second');
+    assert.deepEqual(states(await runPipeline(p, { pool })), ['COMPLETE', 'COMPLETE']);
+  });
+
+  it('misses when a cached output was deleted from disk', async () => {
+    const p = plan(dir, [src('a'), up('b', 'a')]);
+    const first = await runPipeline(p, { pool });
+    rmSync(first.nodes[1].outputs!.statistics.uri, { recursive: true });
+    assert.deepEqual(states(await runPipeline(p, { pool })), ['CACHED', 'COMPLETE']);
+  });
+
+  it('misses on a component version change and with --no-cache', async () => {
+    const p = plan(dir, [src('a')]);
+    await runPipeline(p, { pool });
+    assert.deepEqual(states(await runPipeline(p, { pool, useCache: false })), ['COMPLETE']);
+    const def = p.registry.get('Source')!;
+    const bumped = { ...p, registry: fakeRegistry() };
+    (bumped.registry.get('Source')!.spec as { version: string }).version = '2';
+    try {
+      assert.deepEqual(states(await runPipeline(bumped, { pool })), ['COMPLETE']);
+    } finally {
+      (def.spec as { version: string }).version = '1';
+    }
+  });
+});
