@@ -1,0 +1,174 @@
+#!/usr/bin/env node
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { Command, Option } from 'commander';
+import { loadPipelineFile, loadPlanOrThrow, PipelineInvalid } from '../engine/load-pipeline.ts';
+import { runPipeline, type RunSummary } from '../engine/scheduler.ts';
+import { metadataFile } from '../engine/plan.ts';
+import { describeError } from '../engine/node-runner.ts';
+import { MetadataStore } from '../metadata/store.ts';
+import { lineage, listRuns, type LineageStep } from '../metadata/report.ts';
+import { formatDiagnostic } from '../pipeline/diagnostics.ts';
+import { parsePipeline } from '../pipeline/parse.ts';
+import { builtinRegistry } from '../registry/builtins.ts';
+import { UserError } from '../registry/types.ts';
+import { progressPrinter } from './progress.ts';
+import { summarize } from './summary.ts';
+
+const out = (line: string) => process.stdout.write(`${line}\n`);
+const err = (line: string) => process.stderr.write(`${line}\n`);
+
+/** The pipeline file named, or the only `*.pipeline.yaml` in the current folder. */
+function pipelineFileOrDefault(file: string | undefined): string {
+  if (file) return file;
+  const found = readdirSync('.').filter((f) => f.endsWith('.pipeline.yaml'));
+  if (found.length === 1) return found[0];
+  throw new UserError(found.length ? `Several pipeline files here (${found.join(', ')}): name one` : 'No *.pipeline.yaml here: name one');
+}
+
+async function openStoreFor(file: string): Promise<MetadataStore> {
+  const abs = resolve(file);
+  const parsed = parsePipeline(readFileSync(abs, 'utf8'), abs);
+  const store = metadataFile(resolve(dirname(abs), parsed.spec.root));
+  if (!existsSync(store)) throw new UserError(`No runs recorded yet for ${file} (no ${store})`);
+  return MetadataStore.open(store);
+}
+
+const program = new Command('tributary')
+  .description('Run TFX-style ML pipelines: typed components, lineage and caching.')
+  .showHelpAfterError();
+
+program
+  .command('validate')
+  .description('Check a pipeline file and print every problem as file:line:column')
+  .argument('<file>', 'a *.pipeline.yaml file')
+  .option('--json', 'print diagnostics as JSON')
+  .action(async (file: string, opts: { json?: boolean }) => {
+    const { diagnostics } = await loadPipelineFile(file);
+    if (opts.json) out(JSON.stringify(diagnostics, null, 2));
+    else if (diagnostics.length === 0) out(`${file}: ok`);
+    else for (const d of diagnostics) out(formatDiagnostic(d));
+    if (diagnostics.some((d) => d.severity === 'error')) process.exitCode = 1;
+  });
+
+program
+  .command('run')
+  .description('Run a pipeline (or part of it); unchanged steps are reused from the cache')
+  .argument('<file>', 'a *.pipeline.yaml file')
+  .option('--only <node...>', 'run only these nodes (inputs from earlier runs)')
+  .option('--from <node>', 'run this node and everything downstream')
+  .option('--no-cache', 'execute every node even if an identical execution exists')
+  .addOption(new Option('--workers <n>', 'worker threads (default: core count)').argParser((v) => Number.parseInt(v, 10)))
+  .option('--json', 'print a JSON summary as the last line')
+  .option('-v, --verbose', 'print every log line')
+  .action(async (file: string, opts: { only?: string[]; from?: string; cache: boolean; workers?: number; json?: boolean; verbose?: boolean }) => {
+    const plan = await loadPlanOrThrow(file);
+    const controller = new AbortController();
+    let interrupts = 0;
+    process.on('SIGINT', () => {
+      if (++interrupts > 1) process.exit(130);
+      err('\ncanceling… (Ctrl-C again to quit at once)');
+      controller.abort(new Error('canceled by the user'));
+    });
+    const print = opts.json ? err : out;
+    const summary: RunSummary = await runPipeline(plan, {
+      only: opts.only,
+      from: opts.from,
+      useCache: opts.cache,
+      workers: opts.workers,
+      signal: controller.signal,
+      onEvent: progressPrinter(print, !!opts.verbose),
+    });
+    for (const line of summarize(summary)) print(line);
+    if (opts.json) out(JSON.stringify(summary));
+    process.exitCode = summary.state === 'COMPLETE' ? 0 : summary.state === 'CANCELED' ? 130 : 1;
+  });
+
+program
+  .command('runs')
+  .description('List recorded runs with node states and times')
+  .argument('[file]', 'a *.pipeline.yaml file (default: the one in this folder)')
+  .option('--json', 'print JSON')
+  .action(async (file: string | undefined, opts: { json?: boolean }) => {
+    const store = await openStoreFor(pipelineFileOrDefault(file));
+    const runs = listRuns(await store.read());
+    if (opts.json) return out(JSON.stringify(runs, null, 2));
+    for (const r of runs) {
+      const secs = r.durationMs !== undefined ? `${(r.durationMs / 1000).toFixed(1)} s` : '';
+      out(`${r.runId}  ${r.state.padEnd(9)} ${r.startedAt}  ${secs}`);
+      for (const e of r.executions) {
+        const d = e.finishedAt ? `${((Date.parse(e.finishedAt) - Date.parse(e.startedAt)) / 1000).toFixed(2)} s` : '';
+        const from = e.cachedFrom ? ` (from execution ${e.cachedFrom})` : '';
+        out(`    #${String(e.id).padEnd(4)} ${e.nodeId.padEnd(22)} ${e.state.padEnd(9)} ${d}${from}`);
+      }
+    }
+  });
+
+program
+  .command('lineage')
+  .description('Print the chain of executions and artifacts behind an artifact')
+  .argument('<artifact>', 'artifact id')
+  .argument('[file]', 'a *.pipeline.yaml file (default: the one in this folder)')
+  .action(async (artifact: string, file: string | undefined) => {
+    const store = await openStoreFor(pipelineFileOrDefault(file));
+    const step = lineage(await store.read(), Number(artifact));
+    if (!step) throw new UserError(`No artifact ${artifact} in the metadata store`);
+    const print = (s: LineageStep, indent: string, key: string) => {
+      const a = s.artifact;
+      out(`${indent}${key}${a.type} #${a.id} [${a.state}] ${a.uri}`);
+      const p = s.producer;
+      if (!p) return;
+      const reused = p.cachedFrom ? `, reused execution #${p.cachedFrom}` : '';
+      out(`${indent}  ← ${p.component}@${p.componentVersion} "${p.nodeId}" execution #${p.id} ${p.state} in run ${p.runId}${reused}`);
+      out(`${indent}    params ${JSON.stringify(p.params)}`);
+      for (const i of s.inputs) print(i.step, `${indent}    `, `${i.key}: `);
+    };
+    print(step, '', '');
+  });
+
+program
+  .command('logs')
+  .description("Print a node's log from a run")
+  .argument('<run>', 'run id (see `tributary runs`)')
+  .argument('<node>', 'node id')
+  .argument('[file]', 'a *.pipeline.yaml file (default: the one in this folder)')
+  .action(async (run: string, node: string, file: string | undefined) => {
+    const store = await openStoreFor(pipelineFileOrDefault(file));
+    const e = (await store.read()).executions.find((x) => x.runId === run && x.nodeId === node);
+    if (!e) throw new UserError(`No execution of node ${node} in run ${run}`);
+    out(readFileSync(e.logFile, 'utf8').trimEnd());
+  });
+
+program
+  .command('components')
+  .description('List the registered components with their inputs, outputs and parameters')
+  .option('--json', 'print the specs (with JSON schemas) as JSON')
+  .action((opts: { json?: boolean }) => {
+    const specs = builtinRegistry().list().map((d) => d.spec);
+    if (opts.json) return out(JSON.stringify(specs, null, 2));
+    for (const s of specs) {
+      out(`${s.type} (${s.category}) — ${s.description}`);
+      for (const [k, p] of Object.entries(s.inputs)) out(`  in  ${k}: ${p.type}${p.optional ? ' (optional)' : ''}`);
+      for (const [k, p] of Object.entries(s.outputs)) out(`  out ${k}: ${p.type}`);
+      const required = new Set(s.params.required ?? []);
+      for (const [k, p] of Object.entries(s.params.properties) as [string, any][]) {
+        const def = p.default !== undefined ? ` = ${JSON.stringify(p.default)}` : required.has(k) ? ' (required)' : '';
+        out(`  param ${k}${def} — ${p.description ?? ''}`);
+      }
+    }
+  });
+
+try {
+  await program.parseAsync();
+} catch (e) {
+  if (e instanceof PipelineInvalid) {
+    for (const d of e.diagnostics) err(formatDiagnostic(d));
+    process.exitCode = 1;
+  } else if (e instanceof UserError) {
+    err(`error: ${describeError(e)}`);
+    process.exitCode = 1;
+  } else {
+    err(`internal error: ${describeError(e)}`);
+    process.exitCode = 2;
+  }
+}

@@ -1,0 +1,58 @@
+/** Read-only views of the store for the CLI and, later, the editor's panels. */
+import type { ArtifactRecord, ExecutionRecord, StoreData } from './types.ts';
+import { findArtifact, inputsOf, outputsOf } from './records.ts';
+
+export interface RunRow {
+  runId: string;
+  pipeline: string;
+  state: string;
+  startedAt: string;
+  finishedAt?: string;
+  durationMs?: number;
+  executions: ExecutionRecord[];
+}
+
+export function listRuns(data: StoreData): RunRow[] {
+  return data.contexts
+    .filter((c) => c.type === 'pipeline_run')
+    .map((c) => {
+      const p = c.properties as { pipeline?: string; state?: string; startedAt?: string; finishedAt?: string };
+      return {
+        runId: c.name,
+        pipeline: p.pipeline ?? '',
+        state: p.state ?? 'UNKNOWN',
+        startedAt: p.startedAt ?? '',
+        finishedAt: p.finishedAt,
+        durationMs: p.finishedAt && p.startedAt ? Date.parse(p.finishedAt) - Date.parse(p.startedAt) : undefined,
+        executions: data.executions.filter((e) => e.runId === c.name),
+      };
+    })
+    .sort((a, b) => a.startedAt.localeCompare(b.startedAt));
+}
+
+export interface LineageStep {
+  artifact: ArtifactRecord;
+  /** The execution that produced it (for a CACHED one: the execution it reused, via `cachedFrom`). */
+  producer?: ExecutionRecord;
+  inputs: { key: string; step: LineageStep }[];
+}
+
+/** The chain of executions and artifacts behind an artifact, back to the external data. */
+export function lineage(data: StoreData, artifactId: number, seen = new Set<number>()): LineageStep | undefined {
+  const artifact = findArtifact(data, artifactId);
+  if (!artifact) return undefined;
+  const producerEvent = data.events.find((e) => e.artifactId === artifactId && e.type === 'OUTPUT');
+  const producer = producerEvent ? data.executions.find((e) => e.id === producerEvent.executionId) : undefined;
+  const step: LineageStep = { artifact, producer, inputs: [] };
+  if (!producer || seen.has(artifactId)) return step;
+  seen.add(artifactId);
+  for (const [key, input] of Object.entries(inputsOf(data, producer.id))) {
+    const sub = lineage(data, input.id, seen);
+    if (sub) step.inputs.push({ key, step: sub });
+  }
+  return step;
+}
+
+export function outputsByKey(data: StoreData, executionId: number): Record<string, ArtifactRecord> {
+  return outputsOf(data, executionId);
+}
