@@ -92,7 +92,10 @@ program
   .action(async (file: string | undefined, opts: { json?: boolean }) => {
     const store = await openStoreFor(pipelineFileOrDefault(file));
     const runs = listRuns(await store.read());
-    if (opts.json) return out(JSON.stringify(runs, null, 2));
+    if (opts.json) {
+      out(JSON.stringify(runs, null, 2));
+      return;
+    }
     for (const r of runs) {
       const secs = r.durationMs !== undefined ? `${(r.durationMs / 1000).toFixed(1)} s` : '';
       out(`${r.runId}  ${r.state.padEnd(9)} ${r.startedAt}  ${secs}`);
@@ -145,7 +148,10 @@ program
   .option('--json', 'print the specs (with JSON schemas) as JSON')
   .action((opts: { json?: boolean }) => {
     const specs = builtinRegistry().list().map((d) => d.spec);
-    if (opts.json) return out(JSON.stringify(specs, null, 2));
+    if (opts.json) {
+      out(JSON.stringify(specs, null, 2));
+      return;
+    }
     for (const s of specs) {
       out(`${s.type} (${s.category}) — ${s.description}`);
       for (const [k, p] of Object.entries(s.inputs)) out(`  in  ${k}: ${p.type}${p.optional ? ' (optional)' : ''}`);

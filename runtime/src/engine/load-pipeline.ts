@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parsePipeline, type ParsedPipeline } from '../pipeline/parse.ts';
 import { validatePipeline } from '../pipeline/validate.ts';
@@ -8,15 +8,8 @@ import { builtinRegistry } from '../registry/builtins.ts';
 import type { Registry } from '../registry/registry.ts';
 import { UserError, type ComponentDefinition } from '../registry/types.ts';
 import { loadUserModule } from '../modules/load-module.ts';
+import { findWorkspaceRoot } from '../util/paths.ts';
 import type { PipelinePlan } from './plan.ts';
-
-/** The nearest folder above `dir` holding .git or package.json: what pipeline paths may not escape. */
-export function findWorkspaceRoot(dir: string): string {
-  for (let d = resolve(dir); ; d = dirname(d)) {
-    if (existsSync(join(d, '.git')) || existsSync(join(d, 'package.json'))) return d;
-    if (dirname(d) === d) return resolve(dir);
-  }
-}
 
 export class PipelineInvalid extends UserError {
   constructor(readonly diagnostics: Diagnostic[]) {

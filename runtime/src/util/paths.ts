@@ -1,5 +1,5 @@
-import { statSync, readdirSync } from 'node:fs';
-import { isAbsolute, join, relative, resolve } from 'node:path';
+import { existsSync, statSync, readdirSync } from 'node:fs';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { globSync, isDynamicPattern } from 'tinyglobby';
 
 /** Files named by a path parameter: one file, a folder's (non-hidden) files, or a glob; sorted. */
@@ -30,3 +30,12 @@ export function staysInside(root: string, baseDir: string, target: string): bool
   const rel = relative(resolve(root), resolve(baseDir, staticPart));
   return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
 }
+
+/** The nearest folder above `dir` holding .git or package.json: what pipeline paths may not escape. */
+export function findWorkspaceRoot(dir: string): string {
+  for (let d = resolve(dir); ; d = dirname(d)) {
+    if (existsSync(join(d, '.git')) || existsSync(join(d, 'package.json'))) return d;
+    if (dirname(d) === d) return resolve(dir);
+  }
+}
+
