@@ -1,0 +1,4 @@
+import { defineComponent } from '../../registry/types.ts';
+import { exampleValidatorSpec } from './spec.ts';
+
+export const exampleValidator = defineComponent(exampleValidatorSpec, () => import('./executor.ts').then((m) => m.execute));
