@@ -28,7 +28,7 @@ export interface NodeSummary {
   executionId?: number;
   durationMs?: number;
   error?: string;
-  outputs?: Record<string, { id: number; uri: string; properties: Record<string, unknown> }>;
+  outputs?: Record<string, { id: number; type: string; uri: string; properties: Record<string, unknown> }>;
 }
 
 export interface RunSummary {
@@ -163,7 +163,7 @@ export async function runPipeline(plan: PipelinePlan, options: RunOptions = {}):
         durationMs: Math.round(performance.now() - t0),
         error: result.error,
         outputs: Object.fromEntries(
-          Object.entries(result.outputs).map(([k, a]) => [k, { id: a.id, uri: a.uri, properties: a.properties }]),
+          Object.entries(result.outputs).map(([k, a]) => [k, { id: a.id, type: a.type, uri: a.uri, properties: a.properties }]),
         ),
       });
       emit({
