@@ -47,6 +47,8 @@ export interface CacheKeyParts {
   inputs: Record<string, string>;
   /** Path parameter → content hash. */
   files: Record<string, string>;
+  /** A custom component's module content hash. */
+  module?: string;
 }
 
 export function cacheKey(parts: CacheKeyParts): string {

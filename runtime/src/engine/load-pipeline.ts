@@ -27,7 +27,7 @@ async function withCustomComponents(parsed: ParsedPipeline, dir: string, root: s
   const registry = builtinRegistry().clone();
   for (const [type, modulePath] of Object.entries(parsed.spec.components)) {
     const file = resolve(dir, modulePath);
-    const { exports } = await loadUserModule(file, join(root, 'modules'));
+    const { exports, hash } = await loadUserModule(file, join(root, 'modules'));
     const def = exports.default;
     if (!isComponentDefinition(def)) {
       throw new UserError(`${modulePath} must export a component definition (defineComponent(...)) as default`, { file });
@@ -35,7 +35,7 @@ async function withCustomComponents(parsed: ParsedPipeline, dir: string, root: s
     if (def.spec.type !== type) {
       throw new UserError(`${modulePath} defines component "${def.spec.type}", but the pipeline names it "${type}"`, { file });
     }
-    registry.register(def);
+    registry.register({ ...def, sourceHash: hash });
   }
   return registry;
 }

@@ -79,7 +79,7 @@ export async function runNode(
   }
   const inputs: Record<string, string> = {};
   for (const [k, a] of Object.entries(inputArtifacts)) if (a) inputs[k] = a.fingerprint;
-  const key = cacheKey({ component: spec.type, version: spec.version, params, inputs, files });
+  const key = cacheKey({ component: spec.type, version: spec.version, params, inputs, files, module: def.sourceHash });
   const outputNames = Object.keys(spec.outputs);
   const logFile = runLogFile(plan.root, runId, node.id);
 

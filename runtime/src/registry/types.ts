@@ -88,6 +88,8 @@ export type Executor<I extends Ports = Ports, O extends Ports = Ports, P extends
 export interface ComponentDefinition<I extends Ports = Ports, O extends Ports = Ports, P extends TObject = TObject> {
   spec: ComponentSpec<I, O, P>;
   loadExecutor(): Promise<Executor<I, O, P>>;
+  /** Content hash of a custom component's module file: part of the cache key. */
+  sourceHash?: string;
 }
 
 export function defineComponent<I extends Ports, O extends Ports, P extends TObject>(
