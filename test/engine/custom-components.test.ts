@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, cpSync, mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadPipelineFile, loadPlanOrThrow } from '../../runtime/src/engine/load-pipeline.ts';
 import { runPipeline } from '../../runtime/src/engine/scheduler.ts';

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { loadPipelineFile, loadPlanOrThrow, PipelineInvalid } from '../engine/load-pipeline.ts';
 import { runPipeline, type RunSummary } from '../engine/scheduler.ts';
