@@ -14,26 +14,91 @@ export function readJsonFile(path: string, what: string): unknown {
   try {
     return JSON.parse(text);
   } catch (err) {
-    const message = (err as Error).message;
-    const where = jsonErrorLocation(text, message);
+    // V8 does not always say where (e.g. for a trailing comma), so find the spot ourselves.
+    const syntax = findJsonSyntaxError(text);
+    const where = syntax ? lineAndColumn(text, syntax.offset) : undefined;
     const at = where ? `:${where.line}:${where.column}` : '';
-    throw new UserError(`${what} ${path}${at} is not valid JSON: ${message}`, { file: path, ...where });
+    const why = syntax?.message ?? (err as Error).message;
+    throw new UserError(`${what} ${path}${at} is not valid JSON: ${why}`, { file: path, ...where });
   }
 }
 
-/** V8 reports "... at position N" (sometimes with line/column already); map it to line and column. */
-function jsonErrorLocation(text: string, message: string): { line: number; column: number } | undefined {
-  const lineCol = /line (\d+) column (\d+)/.exec(message);
-  if (lineCol) return { line: Number(lineCol[1]), column: Number(lineCol[2]) };
-  const pos = /position (\d+)/.exec(message);
-  if (pos) {
-    const before = text.slice(0, Number(pos[1]));
-    const line = before.split('\n').length;
-    return { line, column: before.length - before.lastIndexOf('\n') };
+function lineAndColumn(text: string, offset: number): { line: number; column: number } {
+  const before = text.slice(0, offset);
+  const line = before.split('\n').length;
+  return { line, column: offset - before.lastIndexOf('\n') };
+}
+
+/** The first syntax error of a JSON text (offset and what was wrong), or undefined if it is valid. */
+export function findJsonSyntaxError(text: string): { offset: number; message: string } | undefined {
+  let i = 0;
+  class Stop extends Error {
+    constructor(readonly offset: number, message: string) {
+      super(message);
+    }
   }
-  if (/Unexpected end of JSON input/.test(message)) {
-    const line = text.split('\n').length;
-    return { line, column: text.length - text.lastIndexOf('\n') };
+  const ws = () => {
+    while (i < text.length && ' \t\n\r'.includes(text[i])) i++;
+  };
+  const fail = (expected: string): never => {
+    const found = i >= text.length ? 'end of file' : `'${text[i]}'`;
+    throw new Stop(i, `expected ${expected} but found ${found}`);
+  };
+  const string = () => {
+    if (text[i] !== '"') fail('a string');
+    i++;
+    while (i < text.length && text[i] !== '"') {
+      if (text[i] === '\\') i++;
+      else if (text.charCodeAt(i) < 0x20) fail('a closing quote');
+      i++;
+    }
+    if (i >= text.length) fail('a closing quote');
+    i++;
+  };
+  const value = (): void => {
+    ws();
+    const c = text[i];
+    if (c === '{') {
+      i++;
+      ws();
+      if (text[i] === '}') return void i++;
+      for (;;) {
+        ws();
+        string();
+        ws();
+        if (text[i] !== ':') fail("':'");
+        i++;
+        value();
+        ws();
+        if (text[i] === ',') i++;
+        else if (text[i] === '}') return void i++;
+        else fail("',' or '}'");
+      }
+    }
+    if (c === '[') {
+      i++;
+      ws();
+      if (text[i] === ']') return void i++;
+      for (;;) {
+        value();
+        ws();
+        if (text[i] === ',') i++;
+        else if (text[i] === ']') return void i++;
+        else fail("',' or ']'");
+      }
+    }
+    if (c === '"') return string();
+    const literal = /^(?:true|false|null|-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?)/.exec(text.slice(i, i + 400));
+    if (!literal) fail('a value');
+    i += literal![0].length;
+  };
+  try {
+    value();
+    ws();
+    if (i < text.length) fail('end of file');
+    return undefined;
+  } catch (err) {
+    if (err instanceof Stop) return { offset: err.offset, message: err.message };
+    throw err;
   }
-  return undefined;
 }
