@@ -1,0 +1,6 @@
+import { defineComponent } from '../../registry/types.ts';
+import { statisticsGenSpec } from './spec.ts';
+
+export { statisticsGenParams, statisticsGenSpec } from './spec.ts';
+
+export const statisticsGen = defineComponent(statisticsGenSpec, () => import('./executor.ts').then((m) => m.execute));

@@ -1,0 +1,104 @@
+/**
+ * One pool task's work: read one Arrow IPC shard and fold every column into an accumulator, then
+ * return the partials (plain, structured-cloneable objects) for the executor to merge.
+ */
+import { readFileSync } from 'node:fs';
+import { type Data, DataType, type Field, tableFromIPC, Type } from 'apache-arrow';
+import { ARROW_TYPE_METADATA_KEY } from '../../formats/examples.ts';
+import { UserError } from '../../registry/types.ts';
+import { NumericAccumulator, type NumericPartial, type SketchOptions } from './accumulators/numeric.ts';
+import { StringAccumulator, type StringPartial, type Utf8Dictionary } from './accumulators/string.ts';
+
+export interface ShardTaskArgs extends SketchOptions {
+  file: string;
+}
+
+export type FeaturePartial = NumericPartial | StringPartial;
+
+export interface ShardPartial {
+  rows: number;
+  features: FeaturePartial[];
+}
+
+export function scanShard({ file, ...options }: ShardTaskArgs): ShardPartial {
+  let table;
+  try {
+    table = tableFromIPC(readFileSync(file));
+  } catch (err) {
+    throw new UserError(`Cannot read Arrow shard ${file}: ${(err as Error).message}`, { file });
+  }
+  const features: FeaturePartial[] = [];
+  table.schema.fields.forEach((field, i) => {
+    const chunks = table.getChildAt(i)?.data ?? [];
+    features.push(scanColumn(field, chunks, options, file));
+  });
+  return { rows: table.numRows, features };
+}
+
+function scanColumn(field: Field, chunks: readonly Data[], options: SketchOptions, file: string): FeaturePartial {
+  const type = field.type;
+  if (DataType.isDictionary(type) && type.dictionary.typeId === Type.Utf8 && type.indices.bitWidth === 32) {
+    const acc = new StringAccumulator(field.name, options);
+    for (const d of chunks) {
+      acc.addDictionaryChunk(d.values as Int32Array, validityOf(d), d.offset, d.length, utf8Dictionary(d));
+    }
+    return acc.toPartial();
+  }
+  if (type.typeId === Type.Utf8) {
+    const acc = new StringAccumulator(field.name, options);
+    for (const d of chunks) addPlainUtf8(acc, d);
+    return acc.toPartial();
+  }
+  const isFloat64 = DataType.isFloat(type) && type.precision === 2;
+  const isInt32 = DataType.isInt(type) && type.bitWidth === 32 && type.isSigned;
+  if (isFloat64 || isInt32) {
+    const declaredInt = field.metadata.get(ARROW_TYPE_METADATA_KEY) === 'INT';
+    const acc = new NumericAccumulator(field.name, isInt32 || declaredInt ? 'INT' : 'FLOAT', options);
+    for (const d of chunks) acc.addChunk(d.values as Float64Array | Int32Array, validityOf(d), d.offset, d.length);
+    return acc.toPartial();
+  }
+  throw new UserError(
+    `Column "${field.name}" in ${file} has Arrow type ${String(type)}; expected Float64, Int32 or Dictionary<Utf8, Int32>`,
+    { file, field: field.name },
+  );
+}
+
+function validityOf(d: Data): Uint8Array | null {
+  return d.nullCount > 0 ? d.nullBitmap! : null;
+}
+
+/** The dictionary's string bytes and offsets, joined when Arrow split it into several chunks. */
+function utf8Dictionary(d: Data): Utf8Dictionary {
+  const parts = d.dictionary?.data ?? [];
+  if (parts.length === 1) {
+    const p = parts[0];
+    return { length: p.length, offsets: p.valueOffsets as Int32Array, bytes: p.values as Uint8Array };
+  }
+  const length = parts.reduce((n, p) => n + p.length, 0);
+  const offsets = new Int32Array(length + 1);
+  const byteParts: Uint8Array[] = [];
+  let j = 0;
+  let base = 0;
+  for (const p of parts) {
+    const po = p.valueOffsets as Int32Array;
+    for (let i = 0; i < p.length; i++) offsets[++j] = base + po[i + 1] - po[0];
+    byteParts.push((p.values as Uint8Array).subarray(po[0], po[p.length]));
+    base += po[p.length] - po[0];
+  }
+  return { length, offsets, bytes: Buffer.concat(byteParts) };
+}
+
+/** Plain (non-dictionary) Utf8: not what ExampleGen writes, but cheap to accept. */
+function addPlainUtf8(acc: StringAccumulator, d: Data): void {
+  const offsets = d.valueOffsets as Int32Array;
+  const bytes = d.values as Uint8Array;
+  const validity = validityOf(d);
+  const decoder = new TextDecoder();
+  for (let i = 0; i < d.length; i++) {
+    const bit = d.offset + i;
+    if (validity && (validity[bit >> 3] & (1 << (bit & 7))) === 0) continue;
+    acc.present++;
+    acc.totalBytes += offsets[i + 1] - offsets[i];
+    acc.addValue(decoder.decode(bytes.subarray(offsets[i], offsets[i + 1])), 1);
+  }
+}
