@@ -6,7 +6,7 @@ import { execute } from '../../runtime/src/components/example-validator/executor
 import { createPool, type WorkerPool } from '../../runtime/src/engine/pool.ts';
 import { ANOMALIES_FILE, type ExampleAnomaliesFile } from '../../runtime/src/formats/anomalies.ts';
 import { SCHEMA_FILE, type Schema } from '../../runtime/src/formats/schema.ts';
-import { UserError } from '../../runtime/src/registry/types.ts';
+import { UserError, type Ports } from '../../runtime/src/registry/types.ts';
 import { makeContext } from '../schema-gen/executor-context.ts';
 import { dataset, numFeature, repeat, strFeature, tempDir, writeStatisticsArtifact } from '../schema-gen/stats-fixtures.ts';
 
@@ -64,7 +64,7 @@ describe('ExampleValidator executor', () => {
   it('is registered with the TFX ports', () => {
     const spec = exampleValidator.spec;
     assert.equal(spec.type, 'ExampleValidator');
-    assert.deepEqual(Object.entries(spec.inputs).map(([k, v]) => [k, v.type, v.optional ?? false]), [
+    assert.deepEqual(Object.entries(spec.inputs as Ports).map(([k, v]) => [k, v.type, v.optional ?? false]), [
       ['statistics', 'ExampleStatistics', false],
       ['schema', 'Schema', false],
       ['baseline_statistics', 'ExampleStatistics', true],
