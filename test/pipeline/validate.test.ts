@@ -283,3 +283,16 @@ nodes:
     assert.throws(() => nodeParamsWithDefaults(parsed.spec, fakeRegistry(), 'nope'), /no node "nope"/);
   });
 });
+
+describe('the taxi sample with the real components', () => {
+  it('validates cleanly and runs in data-flow order', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { fileURLToPath } = await import('node:url');
+    const { builtinRegistry } = await import('../../runtime/src/registry/builtins.ts');
+    const file = fileURLToPath(new URL('../../samples/taxi/taxi.pipeline.yaml', import.meta.url));
+    const workspaceRoot = fileURLToPath(new URL('../..', import.meta.url));
+    const parsed = parsePipeline(readFileSync(file, 'utf8'), file);
+    assert.deepEqual(validatePipeline(parsed, builtinRegistry(), { workspaceRoot }), []);
+    assert.deepEqual(topologicalOrder(parsed.spec), ['example_gen', 'statistics_gen', 'schema_gen', 'example_validator']);
+  });
+});
