@@ -47,15 +47,44 @@ export class NumberFrequencies {
   private counts: Float64Array;
   private mask: number;
   private scratch: Float64Array | undefined;
+  private spareKeys: Float64Array | undefined;
+  private spareCounts: Float64Array | undefined;
 
   constructor(capacity: number) {
     if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`capacity must be a positive integer, got ${capacity}`);
     this.capacity = capacity;
-    let slots = 16;
-    while (slots < capacity * 2 + 2) slots *= 2;
+    // Start small and grow: most columns have few distinct values, and a small table stays in cache.
+    this.keys = new Float64Array(16);
+    this.counts = new Float64Array(16);
+    this.mask = 15;
+  }
+
+  /** Doubles the table (load factor stays ≤ 1/2). */
+  private grow(): void {
+    const oldKeys = this.keys;
+    const oldCounts = this.counts;
+    const slots = oldKeys.length * 2;
     this.keys = new Float64Array(slots);
     this.counts = new Float64Array(slots);
     this.mask = slots - 1;
+    this.reinsert(oldKeys, oldCounts, 0);
+  }
+
+  /** Puts back every entry of old arrays whose count exceeds `minus`, lowered by it. */
+  private reinsert(oldKeys: Float64Array, oldCounts: Float64Array, minus: number): void {
+    const { keys, counts, mask } = this;
+    let size = 0;
+    for (let j = 0; j < oldCounts.length; j++) {
+      const c = oldCounts[j] - minus;
+      if (!(c > 0)) continue;
+      const v = oldKeys[j];
+      let i = this.slotOf(v);
+      while (counts[i] !== 0) i = (i + 1) & mask;
+      keys[i] = v;
+      counts[i] = c;
+      size++;
+    }
+    this.size = size;
   }
 
   private slotOf(v: number): number {
@@ -82,6 +111,10 @@ export class NumberFrequencies {
       i = (i + 1) & mask;
     }
     if (this.size < this.capacity) {
+      if ((this.size + 1) * 2 > counts.length) {
+        this.grow();
+        return this.add(v, w);
+      }
       keys[i] = v;
       counts[i] = w;
       this.size++;
@@ -139,14 +172,19 @@ export class NumberFrequencies {
     scratch[j] = w;
     const d = kthSmallest(scratch, n, Math.ceil(n / 2) - 1);
     this.maxError += d;
-    const oldKeys = keys.slice();
-    const oldCounts = counts.slice();
-    counts.fill(0);
-    this.size = 0;
-    const total = this.total;
-    for (let i = 0; i < oldCounts.length; i++) if (oldCounts[i] > d) this.add(oldKeys[i], oldCounts[i] - d);
-    if (w > d) this.add(v, w - d);
-    this.total = total;
+    // Rebuild into the spare arrays and swap, so a reduction allocates nothing.
+    const oldKeys = keys;
+    const oldCounts = counts;
+    this.keys = this.spareKeys && this.spareKeys.length === keys.length ? this.spareKeys : new Float64Array(keys.length);
+    this.counts = this.spareCounts && this.spareCounts.length === keys.length ? this.spareCounts.fill(0) : new Float64Array(keys.length);
+    this.reinsert(oldKeys, oldCounts, d);
+    this.spareKeys = oldKeys;
+    this.spareCounts = oldCounts;
+    if (w > d) {
+      const total = this.total;
+      this.add(v, w - d);
+      this.total = total;
+    }
   }
 
   top(k: number): TopEntries<number> {

@@ -10,7 +10,7 @@ import { type ExamplesProperties, listShards } from '../../formats/examples.ts';
 import { SCHEMA_FILE, type Schema, type SchemaFeature } from '../../formats/schema.ts';
 import { type DatasetFeatureStatisticsList, type FeatureNameStatistics, STATISTICS_FILE } from '../../formats/statistics.ts';
 import { type ExecutorContext, UserError } from '../../registry/types.ts';
-import { NumericAccumulator, type SketchOptions } from './accumulators/numeric.ts';
+import { heavyHitterCapacity, NumericAccumulator, type SketchOptions } from './accumulators/numeric.ts';
 import { StringAccumulator } from './accumulators/string.ts';
 import { categoricalNumericStats, numericFeatureStats, type OutputOptions, stringFeatureStats } from './feature-stats.ts';
 import type { statisticsGenSpec } from './spec.ts';
@@ -70,7 +70,11 @@ export async function execute(ctx: Ctx): Promise<void> {
     if (!allSplits.includes(s)) ctx.log.warn(`exclude_splits names "${s}", which is not a split of the examples (${allSplits.join(', ')})`);
   }
   const splits = allSplits.filter((s) => !params.exclude_splits.includes(s));
-  const options: SketchOptions = { distinctExactLimit: params.distinct_exact_limit, sketchK: params.sketch_k };
+  const options: SketchOptions = {
+    distinctExactLimit: params.distinct_exact_limit,
+    sketchK: params.sketch_k,
+    heavyHitterCapacity: heavyHitterCapacity(params.top_k, params.distinct_exact_limit),
+  };
 
   const merges = splits.map((split) => new SplitMerge(split, shardsOf(examples.uri, split), options));
   const items: (ShardTaskArgs & { merge: SplitMerge; index: number })[] = [];
@@ -81,7 +85,7 @@ export async function execute(ctx: Ctx): Promise<void> {
   ctx.progress({ done, total: items.length, unit: 'shards' });
   await ctx.pool.map<ShardTaskArgs, ShardPartial>(
     'statisticsGen.scanShard',
-    items.map(({ file, distinctExactLimit, sketchK }) => ({ file, distinctExactLimit, sketchK })),
+    items.map(({ merge: _merge, index: _index, ...args }) => args),
     {
       signal: ctx.signal,
       onResult: (partial, i) => {

@@ -14,6 +14,13 @@ import { emptyMoments, mergeMoments, type Moments } from './moments.ts';
 export interface SketchOptions {
   distinctExactLimit: number;
   sketchK: number;
+  /** Counters of the heavy-hitters summary once counts stop being exact (small: stays in cache). */
+  heavyHitterCapacity: number;
+}
+
+/** Enough counters that the top values' counts are off by at most 2N/(m+1) ≈ 0.2% of N. */
+export function heavyHitterCapacity(topK: number, distinctExactLimit: number): number {
+  return Math.min(distinctExactLimit, Math.max(1024, 50 * topK));
 }
 
 export interface NumericPartial {
@@ -67,7 +74,7 @@ export class NumericAccumulator {
     let sum = 0;
     let min = this.min;
     let max = this.max;
-    const freq = this.freq;
+    let freq = this.freq;
     let sketching = this.kll !== null;
     for (let i = 0; i < length; i++) {
       if (validity !== null) {
@@ -88,6 +95,7 @@ export class NumericAccumulator {
       if (!sketching) {
         if (freq.add(v, 1)) continue;
         this.startSketching();
+        freq = this.freq;
         sketching = true;
       }
       freq.add(v, 1);
@@ -121,7 +129,9 @@ export class NumericAccumulator {
     this.freq.forEach((k) => hll.addNumber(k));
     this.kll = kll;
     this.hll = hll;
-    this.freq.exact = false;
+    const summary = new NumberFrequencies(this.options.heavyHitterCapacity);
+    summary.exact = false;
+    this.freq = summary.merge(this.freq);
   }
 
   merge(other: NumericAccumulator): this {

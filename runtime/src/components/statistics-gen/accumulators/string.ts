@@ -37,7 +37,7 @@ export class StringAccumulator {
 
   constructor(
     readonly name: string,
-    options: SketchOptions,
+    private readonly options: SketchOptions,
   ) {
     this.freq = new StringFrequencies(options.distinctExactLimit);
   }
@@ -78,7 +78,9 @@ export class StringAccumulator {
     const hll = new HyperLogLog();
     this.freq.forEach((k) => hll.addString(k));
     this.hll = hll;
-    this.freq.exact = false;
+    const summary = new StringFrequencies(this.options.heavyHitterCapacity);
+    summary.exact = false;
+    this.freq = summary.merge(this.freq);
   }
 
   merge(other: StringAccumulator): this {
