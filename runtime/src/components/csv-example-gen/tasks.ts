@@ -1,1 +1,5 @@
-export const tasks = {};
+import { parseRange, type ParseRangeArgs } from './range-parser.ts';
+
+export const tasks = {
+  'csv.parseRange': (args: ParseRangeArgs) => parseRange(args),
+};

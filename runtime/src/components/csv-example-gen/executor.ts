@@ -1,0 +1,246 @@
+/**
+ * CsvExampleGen, main thread: resolve files, read headers, infer kinds from a sample, cut the
+ * input into byte ranges (shards), parse ranges in pool workers, then make the results
+ * consistent: ranges must chain (a speculative range start can be wrong inside a quoted field)
+ * and every shard must use the final column kinds. Both are checked after the fact and the few
+ * affected ranges re-run, so the common case is one parallel pass.
+ */
+import { existsSync, mkdirSync, readdirSync, rmSync, unlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Static } from '@sinclair/typebox';
+import { splitDir, type ExamplesProperties } from '../../formats/examples.ts';
+import { UserError, type ExecutorContext } from '../../registry/types.ts';
+import type { csvExampleGenOutputs, csvExampleGenParams } from './index.ts';
+import { SAMPLE_BYTES, inferCsvKinds, inferJsonlColumns } from './infer.ts';
+import { detectFormat, readCsvFile, readJsonlFile, resolveInputFiles, type InputFile, type InputFormat } from './input-files.ts';
+import type { ParseRangeArgs, ParseRangeResult } from './range-parser.ts';
+import { RangeReader } from './range-reader.ts';
+import { KIND_I32, KIND_NAMES, featureTypeOf } from './values.ts';
+
+type Ctx = ExecutorContext<Record<string, never>, typeof csvExampleGenOutputs, typeof csvExampleGenParams>;
+type Params = Static<typeof csvExampleGenParams>;
+
+interface Range {
+  file: InputFile;
+  start: number;
+  end: number;
+  knownStart?: number;
+  firstInFile: boolean;
+}
+
+function delimiterByte(delimiter: string): number {
+  const code = delimiter === '\\t' ? 9 : delimiter.charCodeAt(0);
+  if ((delimiter.length !== 1 && delimiter !== '\\t') || code > 127 || code === 34 || code === 10 || code === 13) {
+    throw new UserError(`delimiter must be one ASCII character other than a quote or newline, got ${JSON.stringify(delimiter)}`, { field: 'delimiter' });
+  }
+  return code;
+}
+
+function planRanges(files: InputFile[], shardBytes: number): Range[] {
+  const ranges: Range[] = [];
+  for (const file of files) {
+    for (let s = file.dataStart; s < file.size; s += shardBytes) {
+      ranges.push({ file, start: s, end: Math.min(file.size, s + shardBytes), knownStart: s === file.dataStart ? s : undefined, firstInFile: s === file.dataStart });
+    }
+  }
+  return ranges;
+}
+
+function sampleKinds(file: InputFile, format: InputFormat, delimiter: number): { columns: string[]; kinds: number[] } {
+  const end = Math.min(file.size, file.dataStart + SAMPLE_BYTES);
+  const reader = new RangeReader(file.path, file.dataStart, end, end);
+  try {
+    const buf = reader.buf.subarray(0, reader.length);
+    const atEof = end === file.size;
+    if (format === 'jsonl') return inferJsonlColumns(buf, atEof);
+    return { columns: file.columns, kinds: inferCsvKinds(buf, 0, atEof, file.columns.length, delimiter) };
+  } finally {
+    reader.close();
+  }
+}
+
+export async function execute(ctx: Ctx): Promise<void> {
+  const out = ctx.outputs.examples;
+  try {
+    await run(ctx);
+  } catch (e) {
+    // Nothing half-written: a failed run leaves no shards behind.
+    for (const entry of existsSync(out.uri) ? readdirSync(out.uri) : []) {
+      if (entry.startsWith('Split-')) rmSync(join(out.uri, entry), { recursive: true, force: true });
+    }
+    throw e;
+  }
+}
+
+async function run(ctx: Ctx): Promise<void> {
+  const p: Params = ctx.params;
+  const splitNames = Object.keys(p.splits);
+  if (splitNames.length === 0) throw new UserError('splits must name at least one split', { field: 'splits' });
+  for (const name of splitNames) {
+    if (!/^[A-Za-z0-9_-]+$/.test(name) || !(p.splits[name] > 0)) {
+      throw new UserError(`split "${name}" needs a name of letters, digits, _ or - and a positive ratio`, { field: 'splits' });
+    }
+  }
+  const ratios = splitNames.map((s) => p.splits[s]);
+  const delimiter = delimiterByte(p.delimiter);
+  const paths = resolveInputFiles(ctx.resolvePath(p.input), p.format !== 'auto');
+  const format = detectFormat(paths, p.format);
+  const files = paths.map((f) => (format === 'csv' ? readCsvFile(f, delimiter) : readJsonlFile(f)));
+  if (format === 'csv') {
+    const header = files[0].columns.join('\u0000');
+    const other = files.find((f) => f.columns.join('\u0000') !== header);
+    if (other) {
+      throw new UserError(`${other.path}:1: header differs from ${files[0].path} (all CSV shards must have the same columns in the same order)`, { file: other.path, line: 1 });
+    }
+    for (const key of p.split_key ?? []) {
+      if (!files[0].columns.includes(key)) throw new UserError(`split_key column "${key}" is not in the header of ${files[0].path}`, { field: 'split_key' });
+    }
+  }
+
+  const shardBytes = Math.max(1, Math.round(p.shard_size_mb * 1024 * 1024));
+  const ranges = planRanges(files, shardBytes);
+  let { columns, kinds } = sampleKinds(files[0], format, delimiter);
+  const out = ctx.outputs.examples;
+  const results: ParseRangeResult[] = new Array(ranges.length);
+  let rowsDone = 0;
+
+  const argsFor = (i: number): ParseRangeArgs => ({
+    file: ranges[i].file.path,
+    format,
+    start: ranges[i].start,
+    end: ranges[i].end,
+    fileSize: ranges[i].file.size,
+    knownStart: ranges[i].knownStart,
+    delimiter,
+    columns,
+    kinds,
+    splitNames,
+    ratios,
+    splitKey: p.split_key,
+    skipBadRows: p.skip_bad_rows,
+    outUri: out.uri,
+    shardIndex: i,
+  });
+
+  let todo = ranges.map((_, i) => i);
+  for (let pass = 1; todo.length > 0; pass++) {
+    const got = await ctx.pool.map<ParseRangeArgs, ParseRangeResult>('csv.parseRange', todo.map(argsFor), {
+      signal: ctx.signal,
+      onResult: (r) => {
+        if (r.dirty || r.error) return;
+        rowsDone += r.rows.reduce((a, b) => a + b, 0);
+        ctx.progress({ done: rowsDone, unit: 'rows' });
+      },
+    });
+    todo.forEach((i, n) => (results[i] = got[n]));
+    await chainRanges(ctx, ranges, results, argsFor);
+
+    // Merge kinds (and JSONL keys) over all ranges; re-run the shards written with narrower ones.
+    const width = columns.length;
+    const merged = [...kinds];
+    const added: string[] = [];
+    for (const r of results) {
+      for (let j = 0; j < width; j++) merged[j] = Math.max(merged[j], r.kinds[j]);
+      r.newColumns.forEach((name, n) => {
+        let a = added.indexOf(name);
+        if (a < 0) {
+          added.push(name);
+          merged.push(KIND_I32);
+          a = added.length - 1;
+        }
+        merged[width + a] = Math.max(merged[width + a], r.kinds[width + n]);
+      });
+    }
+    columns = [...columns, ...added];
+    kinds = merged;
+    todo = ranges.map((_, i) => i).filter((i) => results[i].dirty || added.length > 0 || results[i].kinds.some((k, j) => k !== kinds[j]));
+    if (todo.length > 0) {
+      const widened = columns.map((c, j) => `${c}: ${KIND_NAMES[kinds[j]]}`).filter((_, j) => todo.some((i) => results[i].kinds[j] !== kinds[j]) || j >= width);
+      ctx.log.info(`pass ${pass}: values beyond the sampled types (${widened.join(', ')}); re-parsing ${todo.length} of ${ranges.length} shards`);
+      rowsDone = 0;
+    }
+  }
+
+  for (const key of format === 'jsonl' ? (p.split_key ?? []) : []) {
+    if (!columns.includes(key)) throw new UserError(`split_key "${key}" is not a key of any row`, { field: 'split_key' });
+  }
+  checkFilesHaveRows(files, ranges, results, format);
+  finish(ctx, { splitNames, columns, kinds, ranges, results });
+}
+
+/**
+ * Makes ranges chain: a speculative start is wrong when a range begins inside a quoted field
+ * holding a newline (or after malformed quoting); such a range re-runs from where the previous
+ * one stopped. Then turns relative line numbers absolute and reports the first error in input order.
+ */
+async function chainRanges(ctx: Ctx, ranges: Range[], results: ParseRangeResult[], argsFor: (i: number) => ParseRangeArgs): Promise<void> {
+  let line = 0;
+  for (let i = 0; i < ranges.length; i++) {
+    const range = ranges[i];
+    if (range.firstInFile) line = range.file.headerLines + 1;
+    else if (results[i].firstRowStart !== results[i - 1].stop) {
+      range.knownStart = results[i - 1].stop;
+      results[i] = await ctx.pool.run<ParseRangeResult>('csv.parseRange', argsFor(i), { signal: ctx.signal });
+    }
+    const r = results[i];
+    range.knownStart = r.firstRowStart;
+    const file = range.file.path;
+    if (r.error) {
+      const at = line + r.error.line;
+      throw new UserError(`${file}:${at}: ${r.error.message}`, { file, line: at });
+    }
+    for (const s of r.skippedSamples) s.line += line;
+    r.skippedSamples.forEach((s) => (s.message = `${file}:${s.line}: ${s.message}`));
+    line += r.lines;
+  }
+}
+
+function checkFilesHaveRows(files: InputFile[], ranges: Range[], results: ParseRangeResult[], format: InputFormat): void {
+  for (const file of files) {
+    let rows = 0;
+    let skipped = 0;
+    ranges.forEach((r, i) => {
+      if (r.file !== file) return;
+      rows += results[i].rows.reduce((a, b) => a + b, 0);
+      skipped += results[i].skipped;
+    });
+    if (rows > 0) continue;
+    const line = file.headerLines + 1;
+    const what = skipped > 0 ? `all ${skipped} rows are malformed` : format === 'csv' ? 'the file has a header but no data rows' : 'the file has no rows';
+    throw new UserError(`${file.path}:${line}: ${what}`, { file: file.path, line });
+  }
+}
+
+function finish(
+  ctx: Ctx,
+  { splitNames, columns, kinds, ranges, results }: { splitNames: string[]; columns: string[]; kinds: number[]; ranges: Range[]; results: ParseRangeResult[] },
+): void {
+  const out = ctx.outputs.examples;
+  const props: ExamplesProperties = {
+    splitNames,
+    splits: {},
+    columns: columns.map((name, j) => ({ name, type: featureTypeOf(kinds[j]) })),
+    skippedRows: results.reduce((a, r) => a + r.skipped, 0),
+  };
+  splitNames.forEach((split, s) => {
+    const shards = results.map((r) => r.files[s]).filter((f): f is string => f !== null);
+    props.splits[split] = { rows: results.reduce((a, r) => a + r.rows[s], 0), shards };
+    // Shards written by a run that was later redone (wrong start, narrower kinds) must go.
+    const dir = splitDir(out.uri, split);
+    mkdirSync(dir, { recursive: true });
+    const keep = new Set(shards);
+    for (const f of readdirSync(dir)) if (!keep.has(f)) unlinkSync(join(dir, f));
+  });
+  const totalRows = splitNames.reduce((a, s) => a + props.splits[s].rows, 0);
+  ctx.progress({ done: totalRows, total: totalRows, unit: 'rows' });
+  const shardCount = splitNames.reduce((a, s) => a + props.splits[s].shards.length, 0);
+  ctx.log.info(
+    `${totalRows} rows from ${new Set(ranges.map((r) => r.file.path)).size} file(s) in ${ranges.length} input shard(s), ${shardCount} Arrow file(s): ` +
+      splitNames.map((s) => `${s} ${props.splits[s].rows}`).join(', '),
+  );
+  ctx.log.info(`columns: ${props.columns.map((c) => `${c.name} ${c.type}${kinds[columns.indexOf(c.name)] === 1 ? ' (float64 storage)' : ''}`).join(', ')}`);
+  if (props.skippedRows > 0) {
+    ctx.log.warn(`skipped ${props.skippedRows} malformed row(s); first: ${results.flatMap((r) => r.skippedSamples.map((s) => s.message)).slice(0, 5).join('; ')}`);
+  }
+  out.properties = { ...props };
+}

@@ -1,0 +1,62 @@
+/**
+ * Deterministic split assignment: a row's split depends only on its own bytes (or its split_key
+ * cells), never on sharding or worker count. MurmurHash3 (x86, 32-bit) over bytes: fast, no
+ * allocation, good avalanche so near-identical rows spread evenly.
+ */
+const C1 = 0xcc9e2d51;
+const C2 = 0x1b873593;
+
+export function murmur3(buf: Uint8Array, s: number, e: number, seed: number): number {
+  let h = seed | 0;
+  let i = s;
+  const blocksEnd = s + ((e - s) & ~3);
+  for (; i < blocksEnd; i += 4) {
+    let k = buf[i] | (buf[i + 1] << 8) | (buf[i + 2] << 16) | (buf[i + 3] << 24);
+    k = Math.imul(k, C1);
+    k = (k << 15) | (k >>> 17);
+    k = Math.imul(k, C2);
+    h ^= k;
+    h = (h << 13) | (h >>> 19);
+    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
+  }
+  const rest = e - i;
+  if (rest > 0) {
+    let k = buf[i];
+    if (rest > 1) k ^= buf[i + 1] << 8;
+    if (rest > 2) k ^= buf[i + 2] << 16;
+    k = Math.imul(k, C1);
+    k = (k << 15) | (k >>> 17);
+    k = Math.imul(k, C2);
+    h ^= k;
+  }
+  h ^= e - s;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+export const SPLIT_SEED = 0x7472_6962; // "trib"
+
+/**
+ * Upper hash bounds per split (exclusive), from ratios: split i takes hashes in
+ * [bounds[i-1], bounds[i]). The last bound is 2^32 so every hash lands somewhere.
+ */
+export function splitBounds(ratios: number[]): Float64Array {
+  const total = ratios.reduce((a, b) => a + b, 0);
+  const bounds = new Float64Array(ratios.length);
+  let cum = 0;
+  for (let i = 0; i < ratios.length; i++) {
+    cum += ratios[i];
+    bounds[i] = i === ratios.length - 1 ? 2 ** 32 : Math.floor((cum / total) * 2 ** 32);
+  }
+  return bounds;
+}
+
+export function splitOf(hash: number, bounds: Float64Array): number {
+  let i = 0;
+  while (hash >= bounds[i]) i++;
+  return i;
+}
