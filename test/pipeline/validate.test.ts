@@ -65,6 +65,30 @@ describe('validatePipeline', () => {
     assert.match(d.message, /quote/i);
   });
 
+  it('reports a YAML structure error at the offending line', () => {
+    const text = edited('    component: SchemaGen\n', '    component: SchemaGen\n   misindented: 1\n');
+    const d = validate(text).find((x) => x.code === 'yaml-syntax');
+    assert.ok(d);
+    assert.equal(d.message, 'All mapping items must start at the same column');
+    assert.deepEqual(d.range.start, positionOf(text, '   misindented'));
+  });
+
+  it('reports a duplicate parameter on its second occurrence', () => {
+    const text = edited('eval_fraction: 0.25', 'eval_fraction: 0.25\n      eval_fraction: 0.5');
+    const diagnostics = validate(text);
+    const d = single(diagnostics, 'duplicate-key');
+    assert.equal(d.message, 'Duplicate parameter "eval_fraction" in node "example_gen": only the first one is used.');
+    assert.deepEqual(d.range, rangeOf(text, 'eval_fraction', 2));
+    assert.equal(parsePipeline(text, FILE).spec.nodes.example_gen.params.eval_fraction, 0.25);
+  });
+
+  it('reports node ids that cannot be referenced', () => {
+    const text = edited('  schema_gen:', '  schema.gen:');
+    const d = single(validate(text), 'invalid-node-id');
+    assert.equal(d.message, 'Node id "schema.gen" must start with a letter or "_" and contain only letters, digits, "_" and "-".');
+    assert.deepEqual(d.range, rangeOf(text, 'schema.gen'));
+  });
+
   it('reports unknown top-level keys with a suggestion', () => {
     const text = edited('layout:', 'layuot:');
     const d = single(validate(text), 'unknown-key');

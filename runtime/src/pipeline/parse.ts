@@ -90,18 +90,18 @@ function readTopLevel(document: Document.Parsed, spec: PipelineSpec, reporter: R
 }
 
 /** Unique string-keyed entries of a map; duplicates and non-string keys become diagnostics. */
-function entries(map: YAMLMap, reporter: Reporter, duplicateCode: string, what: string): Entry[] {
+function entries(map: YAMLMap, reporter: Reporter, duplicateCode: string, what: string, where = ''): Entry[] {
   const result: Entry[] = [];
   const seen = new Set<string>();
   for (const item of map.items) {
     const pair = item as Pair<Node, Node | null>;
     if (!isScalar(pair.key) || pair.key.value === null || typeof pair.key.value === 'object') {
-      reporter.error('invalid-type', `A ${what} must be a plain string.`, pair.key ?? pair);
+      reporter.error('invalid-type', `A ${what}${where} must be a plain string.`, pair.key ?? pair);
       continue;
     }
     const key = String(pair.key.value);
     if (seen.has(key)) {
-      reporter.error(duplicateCode, `Duplicate ${what} "${key}": only the first one is used.`, pair.key, {
+      reporter.error(duplicateCode, `Duplicate ${what} "${key}"${where}: only the first one is used.`, pair.key, {
         ...(duplicateCode === 'duplicate-node' ? { nodeId: key } : { field: key }),
       });
       continue;
@@ -172,7 +172,7 @@ function readNode(id: string, pair: Pair<Node, Node | null>, reporter: Reporter)
   }
   const node: NodeSpec = { component: '', params: {}, inputs: {} };
   let hasComponent = false;
-  for (const { key, pair: field } of entries(pair.value, reporter, 'duplicate-key', `key of node "${id}"`)) {
+  for (const { key, pair: field } of entries(pair.value, reporter, 'duplicate-key', 'key', ` in node "${id}"`)) {
     switch (key) {
       case 'component':
         hasComponent = true;
@@ -181,7 +181,7 @@ function readNode(id: string, pair: Pair<Node, Node | null>, reporter: Reporter)
       case 'params': {
         const params = readMap(field.value, reporter, `The params of node "${id}"`, field.key, { ...extra, field: 'params' });
         if (params) {
-          for (const param of entries(params, reporter, 'duplicate-key', `parameter of node "${id}"`)) {
+          for (const param of entries(params, reporter, 'duplicate-key', 'parameter', ` in node "${id}"`)) {
             node.params[param.key] = param.pair.value === null ? null : param.pair.value.toJSON();
           }
         }
@@ -206,7 +206,7 @@ function readNode(id: string, pair: Pair<Node, Node | null>, reporter: Reporter)
 function readInputs(id: string, field: Pair<Node, Node | null>, node: NodeSpec, reporter: Reporter): void {
   const inputs = readMap(field.value, reporter, `The inputs of node "${id}"`, field.key, { nodeId: id, field: 'inputs' });
   if (!inputs) return;
-  for (const input of entries(inputs, reporter, 'duplicate-key', `input of node "${id}"`)) {
+  for (const input of entries(inputs, reporter, 'duplicate-key', 'input', ` in node "${id}"`)) {
     const value = input.pair.value;
     const text = isScalar(value) && typeof value.value === 'string' ? value.value : undefined;
     const ref = text === undefined ? undefined : parseReference(text);
