@@ -32,6 +32,24 @@ function unitCounts(values: number[]): number[] {
   return c;
 }
 
+/** Numeric statistics with only the STANDARD histogram, so the divergence comes from it alone. */
+function standardOnly(name: string, values: number[]): FeatureNameStatistics {
+  const f = numFeature(name, 'FLOAT', values);
+  f.numStats!.histograms = f.numStats!.histograms.filter((h) => h.type === 'STANDARD');
+  return f;
+}
+
+/** A feature whose STANDARD and QUANTILES histograms are the given [low, high, count] buckets. */
+function withHistograms(standard: [number, number, number][], quantiles: [number, number, number][]): FeatureNameStatistics {
+  const f = numFeature('fare', 'FLOAT', [0, 1]);
+  const buckets = (bs: [number, number, number][]) => bs.map(([lowValue, highValue, sampleCount]) => ({ lowValue, highValue, sampleCount }));
+  f.numStats!.histograms = [
+    { type: 'STANDARD', buckets: buckets(standard) },
+    { type: 'QUANTILES', buckets: buckets(quantiles) },
+  ];
+  return f;
+}
+
 const colors: Schema = { feature: [{ name: 'color', type: 'BYTES' }] };
 const fare: Schema = { feature: [{ name: 'fare', type: 'FLOAT' }] };
 
@@ -69,7 +87,7 @@ describe('ExampleValidator drift', () => {
       const evalValues = gridValues([1, 1, 1, 1, 1, 19, 19, 19, 19, 19]);
       const expected = jsdByEntropy(unitCounts(trainValues), unitCounts(evalValues));
       assert.ok(expected > 0.1, `test premise: ${expected}`);
-      const found = drift(numFeature('fare', 'FLOAT', trainValues), numFeature('fare', 'FLOAT', evalValues), fare);
+      const found = drift(standardOnly('fare', trainValues), standardOnly('fare', evalValues), fare);
       assert.deepEqual(found.map((f) => f.reason.type), ['COMPARATOR_JENSEN_SHANNON_DIVERGENCE_HIGH']);
       assert.match(found[0].reason.description, new RegExp(`is ${expected.toFixed(4)}, above the threshold 0.1`));
     });
@@ -78,10 +96,25 @@ describe('ExampleValidator drift', () => {
       const evalValues = gridValues(new Array(10).fill(4));
       const expected = jsdByEntropy(unitCounts(trainValues), unitCounts(evalValues));
       assert.ok(expected < 0.01, `test premise: ${expected}`);
-      assert.deepEqual(drift(numFeature('fare', 'FLOAT', trainValues), numFeature('fare', 'FLOAT', evalValues), fare), []);
+      assert.deepEqual(drift(standardOnly('fare', trainValues), standardOnly('fare', evalValues), fare), []);
       // ... unless the schema sets a threshold below the (tiny) divergence.
       const strict: Schema = { feature: [{ name: 'fare', type: 'FLOAT', driftComparator: { jensenShannonDivergence: { threshold: expected / 2 } } }] };
-      assert.equal(drift(numFeature('fare', 'FLOAT', trainValues), numFeature('fare', 'FLOAT', evalValues), strict).length, 1);
+      assert.equal(drift(standardOnly('fare', trainValues), standardOnly('fare', evalValues), strict).length, 1);
+    });
+
+    it('takes the lower of the STANDARD and QUANTILES estimates', () => {
+      // STANDARD: the same two buckets, 9:1 vs 1:9 (JSD large). QUANTILES: 1:1 vs 2:2 (JSD 0).
+      const base = withHistograms([[0, 1, 9], [1, 2, 1]], [[0, 1, 5], [1, 2, 5]]);
+      const cur = withHistograms([[0, 1, 1], [1, 2, 9]], [[0, 1, 10], [1, 2, 10]]);
+      assert.ok(jsdByEntropy([9, 1], [1, 9]) > 0.1);
+      assert.deepEqual(drift(base, cur, fare), []);
+      // Both large: the smaller one is reported.
+      const cur2 = withHistograms([[0, 1, 1], [1, 2, 9]], [[0, 1, 3], [1, 2, 7]]);
+      const expected = Math.min(jsdByEntropy([9, 1], [1, 9]), jsdByEntropy([5, 5], [3, 7]));
+      const strict: Schema = { feature: [{ name: 'fare', type: 'FLOAT', driftComparator: { jensenShannonDivergence: { threshold: 0.01 } } }] };
+      const found = drift(base, cur2, strict);
+      assert.equal(found.length, 1);
+      assert.match(found[0].reason.description, new RegExp(`is ${expected.toFixed(4)}, above`));
     });
 
     it('flags a shifted normal sample and not a fresh sample of the same normal', () => {

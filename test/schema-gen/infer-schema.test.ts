@@ -33,8 +33,9 @@ describe('SchemaGen inference', () => {
     );
     const presentAges = ages.filter((a) => a !== null) as number[];
     const age = feature(schema.feature, 'age');
-    assert.deepEqual(age.presence, { minFraction: Math.floor((presentAges.length / ages.length) * 100) / 100, minCount: 1 });
-    assert.equal(age.presence?.minFraction, 0.9);
+    // 9 of 10 present: 0.9 less a percentage point, rounded down to a tenth.
+    assert.deepEqual(age.presence, { minFraction: Math.floor((presentAges.length / ages.length - 0.01) * 10) / 10, minCount: 1 });
+    assert.equal(age.presence?.minFraction, 0.8);
     assert.deepEqual(age.valueCount, { min: 1, max: 1 });
     assert.deepEqual(age.intDomain, { min: Math.min(...presentAges), max: Math.max(...presentAges) });
     assert.equal(age.floatDomain, undefined);
@@ -55,12 +56,18 @@ describe('SchemaGen inference', () => {
     assert.equal(feature(inferSchema([train], { ...defaults, maxDomainSize: 9 }).schema.feature, 'id').domain, undefined);
   });
 
-  it('rounds a presence fraction down to two decimals', () => {
-    const values = [1, 2, null]; // 2/3 = 0.666.. -> 0.66
-    const { schema } = inferSchema([dataset('train', 3, [numFeature('x', 'INT', values)])], defaults);
-    assert.equal(schema.feature[0].presence?.minFraction, 0.66);
-    const exact = inferSchema([dataset('train', 100, [numFeature('x', 'INT', [...new Array(29).fill(1), ...new Array(71).fill(null)])])], defaults);
-    assert.equal(exact.schema.feature[0].presence?.minFraction, 0.29);
+  it('lowers a presence fraction by a point and rounds it down to a tenth', () => {
+    const presence = (present: number, total: number) => {
+      const values = [...new Array<number>(present).fill(1), ...new Array<null>(total - present).fill(null)];
+      return inferSchema([dataset('train', total, [numFeature('x', 'INT', values)])], defaults).schema.feature[0].presence;
+    };
+    assert.deepEqual(presence(2, 3), { minFraction: 0.6, minCount: 1 }); // 0.666 - 0.01 -> 0.6
+    assert.deepEqual(presence(71, 100), { minFraction: 0.7, minCount: 1 }); // 0.70 exactly stays 0.7
+    assert.deepEqual(presence(70, 100), { minFraction: 0.6, minCount: 1 }); // 0.69 -> 0.6
+    assert.deepEqual(presence(978, 1000), { minFraction: 0.9, minCount: 1 });
+    assert.deepEqual(presence(999, 1000), { minFraction: 0.9, minCount: 1 });
+    assert.deepEqual(presence(5, 1000), { minCount: 1 }); // rounds to 0: no fraction required
+    assert.deepEqual(presence(10, 10), { minFraction: 1, minCount: 1 });
   });
 
   it('omits shape and ranges when told to', () => {
@@ -91,12 +98,12 @@ describe('SchemaGen inference', () => {
     const { schema } = inferSchema([train, evalSplit], defaults);
     const age = feature(schema.feature, 'age');
     assert.deepEqual(age.intDomain, { min: 18, max: 70 });
-    assert.equal(age.presence?.minFraction, 0.9);
+    assert.equal(age.presence?.minFraction, 0.8);
     const fare = feature(schema.feature, 'fare');
     assert.equal(fare.type, 'FLOAT');
     assert.deepEqual(fare.floatDomain, { min: 0.5, max: 100 });
     const color = feature(schema.feature, 'color');
-    assert.deepEqual(color.presence, { minFraction: 0.5, minCount: 1 });
+    assert.deepEqual(color.presence, { minFraction: 0.4, minCount: 1 }); // 2 of 4 in eval
     assert.deepEqual(schema.stringDomain?.find((d) => d.name === 'color')?.value, ['black', 'blue', 'green', 'red']);
     // Missing from a whole split: not required.
     assert.deepEqual(feature(schema.feature, 'id').presence, { minCount: 0 });

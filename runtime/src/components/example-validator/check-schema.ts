@@ -84,6 +84,10 @@ function compareType(feature: SchemaFeature, stats: FeatureNameStatistics): Feat
   return finding(feature.name, severity, 'UNEXPECTED_DATA_TYPE', 'Unexpected data type', `Expected data of type ${feature.type} but got ${stats.type}.`);
 }
 
+/**
+ * Out-of-range values are WARNINGs (TFDV says ERROR): SchemaGen infers ranges from the data by
+ * default, and the tails of a fresh sample routinely reach past them without anything being wrong.
+ */
 function checkRange(feature: SchemaFeature, stats: FeatureNameStatistics): FeatureFinding[] {
   const n = stats.numStats;
   const range = feature.intDomain ?? feature.floatDomain;
@@ -94,7 +98,7 @@ function checkRange(feature: SchemaFeature, stats: FeatureNameStatistics): Featu
     out.push(
       finding(
         feature.name,
-        'ERROR',
+        'WARNING',
         kind === 'INT' ? 'INT_TYPE_SMALL_INT' : 'FLOAT_TYPE_SMALL_FLOAT',
         'Out-of-range values',
         `Unexpectedly small value: ${n.min} is below the domain's minimum ${range.min}.`,
@@ -104,7 +108,7 @@ function checkRange(feature: SchemaFeature, stats: FeatureNameStatistics): Featu
     out.push(
       finding(
         feature.name,
-        'ERROR',
+        'WARNING',
         kind === 'INT' ? 'INT_TYPE_BIG_INT' : 'FLOAT_TYPE_BIG_FLOAT',
         'Out-of-range values',
         `Unexpectedly large value: ${n.max} is above the domain's maximum ${range.max}.`,

@@ -61,10 +61,8 @@ export function stringValueCounts(feature: FeatureNameStatistics): ValueCounts |
   return { counts, complete, minListedCount, total };
 }
 
-/** The histogram drift is measured on: STANDARD (equal width), else QUANTILES. */
-export function driftHistogram(feature: FeatureNameStatistics): Histogram | undefined {
-  const hs = feature.numStats?.histograms ?? [];
-  return hs.find((h) => h.type === 'STANDARD') ?? hs.find((h) => h.type === 'QUANTILES');
+export function histogramOfType(feature: FeatureNameStatistics, type: Histogram['type']): Histogram | undefined {
+  return feature.numStats?.histograms.find((h) => h.type === type && h.buckets.length > 0);
 }
 
 function sum(values: Iterable<number>): number {
