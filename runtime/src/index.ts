@@ -33,3 +33,5 @@ export type * from './formats/examples.ts';
 export type * from './formats/statistics.ts';
 export type * from './formats/schema.ts';
 export type * from './formats/anomalies.ts';
+export { pipeline, PipelineBuilder, Chain, type OutputRef, type NodeHandle } from './pipeline/fluent.ts';
+export * as edits from './pipeline/edit.ts';
