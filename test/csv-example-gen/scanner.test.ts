@@ -121,7 +121,7 @@ describe('csv values', () => {
     const text = 'x,y,z,w\n1,1.5,a,\n2,,b,3000000000\n,3,c,7\n';
     const buf = Buffer.from(text);
     const start = text.indexOf('\n') + 1;
-    assert.deepEqual(inferCsvKinds(buf, start, true, 4, 44), [KIND_I32, KIND_F64, KIND_STR, KIND_I53]);
+    assert.deepEqual(inferCsvKinds(buf, start, true, 4, 44).kinds, [KIND_I32, KIND_F64, KIND_STR, KIND_I53]);
   });
 
   it('finds the first invalid UTF-8 byte', () => {

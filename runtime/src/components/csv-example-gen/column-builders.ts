@@ -91,14 +91,17 @@ export class ColumnBuilder {
   indices: Int32Array;
   dict: ByteDictionary | undefined;
 
+  /** `capacity`: expected rows, so the arrays rarely regrow (regrowth showed in profiles). */
   constructor(
     readonly name: string,
     public kind: number,
+    capacity = 1024,
   ) {
-    this.ints = new Int32Array(kind === KIND_I32 ? 1024 : 0);
-    this.floats = new Float64Array(kind === KIND_I53 || kind === KIND_F64 ? 1024 : 0);
-    this.indices = new Int32Array(kind === KIND_STR ? 1024 : 0);
+    this.ints = new Int32Array(kind === KIND_I32 ? capacity : 0);
+    this.floats = new Float64Array(kind === KIND_I53 || kind === KIND_F64 ? capacity : 0);
+    this.indices = new Int32Array(kind === KIND_STR ? capacity : 0);
     this.dict = kind === KIND_STR ? new ByteDictionary() : undefined;
+    this.validity = new Uint8Array((capacity >> 3) + 1);
   }
 
   private reserve(): number {

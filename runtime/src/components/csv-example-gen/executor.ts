@@ -46,14 +46,14 @@ function planRanges(files: InputFile[], shardBytes: number): Range[] {
   return ranges;
 }
 
-function sampleKinds(file: InputFile, format: InputFormat, delimiter: number): { columns: string[]; kinds: number[] } {
+function sampleKinds(file: InputFile, format: InputFormat, delimiter: number): { columns: string[]; kinds: number[]; rowBytes?: number } {
   const end = Math.min(file.size, file.dataStart + SAMPLE_BYTES);
   const reader = new RangeReader(file.path, file.dataStart, end, end);
   try {
     const buf = reader.buf.subarray(0, reader.length);
     const atEof = end === file.size;
     if (format === 'jsonl') return inferJsonlColumns(buf, atEof);
-    return { columns: file.columns, kinds: inferCsvKinds(buf, 0, atEof, file.columns.length, delimiter) };
+    return { columns: file.columns, ...inferCsvKinds(buf, 0, atEof, file.columns.length, delimiter) };
   } finally {
     reader.close();
   }
@@ -99,7 +99,8 @@ async function run(ctx: Ctx): Promise<void> {
 
   const shardBytes = Math.max(1, Math.round(p.shard_size_mb * 1024 * 1024));
   const ranges = planRanges(files, shardBytes);
-  let { columns, kinds } = sampleKinds(files[0], format, delimiter);
+  const sample = sampleKinds(files[0], format, delimiter);
+  let { columns, kinds } = sample;
   const out = ctx.outputs.examples;
   const results: ParseRangeResult[] = new Array(ranges.length);
   let rowsDone = 0;
@@ -118,6 +119,7 @@ async function run(ctx: Ctx): Promise<void> {
     ratios,
     splitKey: p.split_key,
     skipBadRows: p.skip_bad_rows,
+    rowBytesHint: sample.rowBytes,
     outUri: out.uri,
     shardIndex: i,
   });

@@ -10,11 +10,12 @@ export const SAMPLE_ROWS = 10_000;
 export const SAMPLE_BYTES = 4 * 1024 * 1024;
 
 /** Kinds for `ncols` columns from CSV rows in buf[from, length); broken or ragged rows are ignored. */
-export function inferCsvKinds(buf: Buffer, from: number, atEof: boolean, ncols: number, delimiter: number): number[] {
+export function inferCsvKinds(buf: Buffer, from: number, atEof: boolean, ncols: number, delimiter: number): { kinds: number[]; rowBytes: number } {
   const kinds = new Array<number>(ncols).fill(KIND_I32);
   const scan = new RecordScan(ncols + 1);
   let pos = from;
-  for (let rows = 0; rows < SAMPLE_ROWS && pos < buf.length; ) {
+  let rows = 0;
+  while (rows < SAMPLE_ROWS && pos < buf.length) {
     if (buf[pos] === LF || (buf[pos] === CR && buf[pos + 1] === LF)) {
       pos += buf[pos] === LF ? 1 : 2;
       continue;
@@ -36,7 +37,7 @@ export function inferCsvKinds(buf: Buffer, from: number, atEof: boolean, ncols: 
     }
     pos = scan.next;
   }
-  return kinds;
+  return { kinds, rowBytes: rows > 0 ? (pos - from) / rows : 0 };
 }
 
 /** Column names (keys in order of first appearance) and kinds from JSONL lines in buf. */

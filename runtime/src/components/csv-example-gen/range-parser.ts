@@ -44,6 +44,8 @@ export interface ParseRangeArgs {
   ratios: number[];
   splitKey?: string[];
   skipBadRows: boolean;
+  /** Average bytes per row seen in the sample: sizes the column builders up front. */
+  rowBytesHint?: number;
   outUri: string;
   shardIndex: number;
 }
@@ -94,7 +96,12 @@ class RangeOutput {
     readonly columns: string[],
     readonly kinds: number[],
   ) {
-    this.builders = args.splitNames.map(() => columns.map((c, j) => new ColumnBuilder(c, kinds[j])));
+    const total = args.ratios.reduce((a, b) => a + b, 0);
+    const rows = args.rowBytesHint ? (args.end - args.start) / args.rowBytesHint : 0;
+    this.builders = args.splitNames.map((_, s) => {
+      const capacity = Math.max(1024, Math.ceil(((rows * args.ratios[s]) / total) * 1.05));
+      return columns.map((c, j) => new ColumnBuilder(c, kinds[j], capacity));
+    });
     this.rows = args.splitNames.map(() => 0);
     this.bounds = splitBounds(args.ratios);
   }
