@@ -97,11 +97,10 @@ describe('validatePipeline', () => {
     assert.deepEqual(d.range, { start: { line: 22, column: 0 }, end: { line: 22, column: 6 } });
   });
 
-  it('reports a missing root at the start of the file', () => {
-    const d = single(validate(edited('root: .tributary              # artifacts and metadata\n', '')), 'missing-field');
-    assert.equal(d.message, 'The pipeline has no "root".');
-    assert.equal(d.field, 'root');
-    assert.deepEqual(d.range, { start: { line: 0, column: 0 }, end: { line: 0, column: 0 } });
+  it('lets root default to .tributary beside the file', () => {
+    const text = edited('root: .tributary              # artifacts and metadata\n', '');
+    assert.deepEqual(validate(text), []);
+    assert.equal(parsePipeline(text, 'p.pipeline.yaml').spec.root, '.tributary');
   });
 
   it('reports an ill-typed name at its value', () => {

@@ -11,7 +11,7 @@ import { lineage, listRuns, type LineageStep } from '../metadata/report.ts';
 import { formatDiagnostic } from '../pipeline/diagnostics.ts';
 import { parsePipeline } from '../pipeline/parse.ts';
 import { builtinRegistry } from '../registry/builtins.ts';
-import { UserError } from '../registry/types.ts';
+import { isUserError, UserError } from '../registry/types.ts';
 import { progressPrinter } from './progress.ts';
 import { summarize } from './summary.ts';
 
@@ -170,7 +170,7 @@ try {
   if (e instanceof PipelineInvalid) {
     for (const d of e.diagnostics) err(formatDiagnostic(d));
     process.exitCode = 1;
-  } else if (e instanceof UserError) {
+  } else if (isUserError(e)) {
     err(`error: ${describeError(e)}`);
     process.exitCode = 1;
   } else {

@@ -14,7 +14,7 @@ import {
   outputsOf,
 } from '../metadata/records.ts';
 import type { ArtifactRef, ComponentDefinition, ExecutorContext, OutputArtifact } from '../registry/types.ts';
-import { UserError } from '../registry/types.ts';
+import { isUserError, UserError } from '../registry/types.ts';
 import type { WorkerPool } from './pool.ts';
 import type { PipelinePlan, PlanNode, RunEvent } from './plan.ts';
 import { cacheKey, hashPathParam, pathParams, sha256 } from './fingerprint.ts';
@@ -224,9 +224,10 @@ export async function runNode(
 
 /** User errors read as their message (with location); anything else keeps its stack for debugging. */
 export function describeError(e: unknown): string {
-  if (e instanceof UserError) {
+  if (isUserError(e)) {
     const l = e.location;
-    const where = l?.file ? `${l.file}${l.line ? `:${l.line}` : ''}${l.column ? `:${l.column}` : ''}: ` : '';
+    const where =
+      l?.file && !e.message.includes(l.file) ? `${l.file}${l.line ? `:${l.line}` : ''}${l.column ? `:${l.column}` : ''}: ` : '';
     return `${where}${e.message}`;
   }
   if (e instanceof Error) return e.stack ?? e.message;

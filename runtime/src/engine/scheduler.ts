@@ -162,9 +162,13 @@ export async function runPipeline(plan: PipelinePlan, options: RunOptions = {}):
         executionId: result.execution.id,
         durationMs: Math.round(performance.now() - t0),
         error: result.error,
-        outputs: Object.fromEntries(
-          Object.entries(result.outputs).map(([k, a]) => [k, { id: a.id, type: a.type, uri: a.uri, properties: a.properties }]),
-        ),
+        // Outputs of a failed or canceled execution were never published.
+        outputs:
+          result.state === 'COMPLETE' || result.state === 'CACHED'
+            ? Object.fromEntries(
+                Object.entries(result.outputs).map(([k, a]) => [k, { id: a.id, type: a.type, uri: a.uri, properties: a.properties }]),
+              )
+            : undefined,
       });
       emit({
         type: 'node-state',

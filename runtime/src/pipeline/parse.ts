@@ -2,6 +2,7 @@ import { isMap, isScalar, LineCounter, parseDocument, type Document, type Node, 
 import type { Diagnostic } from './diagnostics.ts';
 import { offsetsToRange, Reporter } from './source.ts';
 import {
+  DEFAULT_ROOT,
   NODE_ID_PATTERN,
   NODE_KEYS,
   parseReference,
@@ -38,7 +39,7 @@ export function parsePipeline(text: string, file: string): ParsedPipeline {
   for (const problem of document.warnings) {
     reporter.warning('yaml-warning', problem.message, offsetsToRange(lineCounter, problem.pos[0], problem.pos[1]));
   }
-  const spec: PipelineSpec = { name: '', root: '', components: {}, nodes: {}, layout: {} };
+  const spec: PipelineSpec = { name: '', root: DEFAULT_ROOT, components: {}, nodes: {}, layout: {} };
   readTopLevel(document, spec, reporter);
   return { spec, document, diagnostics: reporter.diagnostics, lineCounter, text, file };
 }
@@ -82,7 +83,8 @@ function readTopLevel(document: Document.Parsed, spec: PipelineSpec, reporter: R
         );
     }
   }
-  for (const required of ['name', 'root', 'nodes'] as const) {
+  // `root` may be left out: it defaults to .tributary beside the file.
+  for (const required of ['name', 'nodes'] as const) {
     if (!seen.has(required)) {
       reporter.error('missing-field', `The pipeline has no "${required}".`, undefined, { field: required });
     }
