@@ -9,7 +9,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -131,6 +131,8 @@ function runJsonChild(args: string[]): Promise<{ json: Record<string, any>; proc
 }
 
 async function runOurs(pipeline: string, workers: number): Promise<ProcessResult> {
+  // Every run starts from an empty root: equal footing, and --no-cache outputs (GBs at 5M rows) don't pile up.
+  await rm(join(DATA, '.tributary'), { recursive: true, force: true });
   const { json, processMs, sampledRssMb } = await runJsonChild([CLI, 'run', pipeline, '--no-cache', '--workers', String(workers), '--json']);
   if (json.state !== 'COMPLETE') throw new Error(`pipeline ended ${json.state}: ${JSON.stringify(json.nodes)}`);
   // Report the larger of the CLI's own figure and the /proc sample: never flatter ourselves.
