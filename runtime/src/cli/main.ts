@@ -116,14 +116,21 @@ program
     const store = await openStoreFor(pipelineFileOrDefault(file));
     const step = lineage(await store.read(), Number(artifact));
     if (!step) throw new UserError(`No artifact ${artifact} in the metadata store`);
+    const shown = new Set<number>();
     const print = (s: LineageStep, indent: string, key: string) => {
       const a = s.artifact;
-      out(`${indent}${key}${a.type} #${a.id} [${a.state}] ${a.uri}`);
+      const again = shown.has(a.id);
+      shown.add(a.id);
+      out(`${indent}${key}${a.type} #${a.id} [${a.state}] ${again ? '(shown above)' : a.uri}`);
       const p = s.producer;
-      if (!p) return;
+      if (!p || again) return;
       const reused = p.cachedFrom ? `, reused execution #${p.cachedFrom}` : '';
       out(`${indent}  ← ${p.component}@${p.componentVersion} "${p.nodeId}" execution #${p.id} ${p.state} in run ${p.runId}${reused}`);
       out(`${indent}    params ${JSON.stringify(p.params)}`);
+      const hashes = (p.properties.contentHashes ?? {}) as Record<string, string>;
+      for (const [param, hash] of Object.entries(hashes)) {
+        out(`${indent}    ${param}: ${String(p.params[param] ?? 'module')} (content ${hash.slice(0, 20)}…)`);
+      }
       for (const i of s.inputs) print(i.step, `${indent}    `, `${i.key}: `);
     };
     print(step, '', '');

@@ -81,6 +81,8 @@ export async function runNode(
   for (const [k, a] of Object.entries(inputArtifacts)) if (a) inputs[k] = a.fingerprint;
   const key = cacheKey({ component: spec.type, version: spec.version, params, inputs, files, module: def.sourceHash });
   const outputNames = Object.keys(spec.outputs);
+  // What lineage shows as the data and code behind the outputs.
+  const contentHashes: Record<string, string> = { ...files, ...(def.sourceHash ? { component_module: def.sourceHash } : {}) };
   const logFile = runLogFile(plan.root, runId, node.id);
 
   const contexts = (data: Parameters<Parameters<MetadataStore['transaction']>[0]>[0]) => [
@@ -110,6 +112,7 @@ export async function runNode(
           logFileFor: () => logFile,
         });
         execution.finishedAt = execution.startedAt;
+        execution.properties.contentHashes = contentHashes;
         associate(data, execution.id, contexts(data));
         for (const [k, a] of Object.entries(inputArtifacts)) if (a) addEvent(data, execution.id, a.id, 'INPUT', k);
         for (const [k, a] of Object.entries(outputs)) addEvent(data, execution.id, a.id, 'OUTPUT', k);
@@ -138,6 +141,7 @@ export async function runNode(
       pid: process.pid,
       logFileFor: () => logFile,
     });
+    execution.properties.contentHashes = contentHashes;
     const ctxs = contexts(data);
     associate(data, execution.id, ctxs);
     for (const [k, a] of Object.entries(inputArtifacts)) if (a) addEvent(data, execution.id, a.id, 'INPUT', k);
