@@ -35,3 +35,4 @@ export type * from './formats/schema.ts';
 export type * from './formats/anomalies.ts';
 export { pipeline, PipelineBuilder, Chain, type OutputRef, type NodeHandle } from './pipeline/fluent.ts';
 export * as edits from './pipeline/edit.ts';
+export type * from './ml/api.ts';
