@@ -1,32 +1,60 @@
-// Bundles the runtime CLI, its worker entry and the public API with esbuild.
-// npm packages stay external for the runtime (it runs beside node_modules); the
-// extension host bundle (CommonJS, as VS Code loads it) inlines everything but `vscode`.
+// Bundles everything with esbuild:
+// - runtime: the CLI, the pool's worker entry and the public API (ESM; npm packages stay external,
+//   the runtime runs beside node_modules), plus every bench/*.ts script;
+// - extension: the host bundle and the language server (CommonJS, as VS Code loads them; all
+//   inlined but `vscode`);
+// - webview: each webview/src/<app>/main.tsx becomes dist/webview/<app>.js (+ .css) for the browser.
 import { build } from 'esbuild';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 
-const common = { bundle: true, platform: 'node', target: 'node20', sourcemap: 'linked', logLevel: 'warning' };
+const production = process.argv.includes('--production');
+const common = { bundle: true, sourcemap: production ? false : 'linked', logLevel: 'warning', minify: production };
+const benches = existsSync('bench') ? readdirSync('bench').filter((f) => f.endsWith('.ts')) : [];
 
 await build({
   ...common,
+  platform: 'node',
+  target: 'node20',
   format: 'esm',
   packages: 'external',
   entryPoints: {
     'runtime/cli': 'runtime/src/cli/main.ts',
     'runtime/index': 'runtime/src/index.ts',
     'runtime/pool-worker': 'runtime/src/engine/pool-worker.ts',
-    ...(existsSync('bench/bench.ts') ? { 'bench/bench': 'bench/bench.ts' } : {}),
+    ...Object.fromEntries(benches.map((f) => [`bench/${f.replace(/\.ts$/, '')}`, `bench/${f}`])),
   },
   outdir: 'dist',
   banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
 });
 
-if (existsSync('extension/src/extension.ts')) {
+const hostEntries = {
+  'extension/extension': 'extension/src/extension.ts',
+  ...(existsSync('extension/src/language/server.ts') ? { 'extension/server': 'extension/src/language/server.ts' } : {}),
+};
+await build({
+  ...common,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  entryPoints: hostEntries,
+  outdir: 'dist',
+  outExtension: { '.js': '.cjs' },
+  external: ['vscode'],
+});
+
+const apps = existsSync('webview/src')
+  ? readdirSync('webview/src', { withFileTypes: true }).filter((d) => d.isDirectory() && existsSync(`webview/src/${d.name}/main.tsx`))
+  : [];
+if (apps.length) {
   await build({
     ...common,
-    format: 'cjs',
-    entryPoints: { 'extension/extension': 'extension/src/extension.ts' },
+    platform: 'browser',
+    target: 'es2022',
+    format: 'iife',
+    jsx: 'automatic',
+    entryPoints: Object.fromEntries(apps.map((d) => [`webview/${d.name}`, `webview/src/${d.name}/main.tsx`])),
     outdir: 'dist',
-    outExtension: { '.js': '.cjs' },
-    external: ['vscode'],
+    loader: { '.ttf': 'file', '.woff': 'file', '.woff2': 'file', '.svg': 'file' },
+    define: { 'process.env.NODE_ENV': JSON.stringify(production ? 'production' : 'development') },
   });
 }
