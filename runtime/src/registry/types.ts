@@ -1,6 +1,8 @@
 import type { Static, TObject } from '@sinclair/typebox';
 import type { ArtifactType } from './artifacts.ts';
 import type { WorkerPool } from '../engine/pool.ts';
+import type { StoreData } from '../metadata/types.ts';
+import type { FanOut } from '../engine/fan-out.ts';
 
 export type ComponentCategory = 'data' | 'model' | 'deployment' | 'custom';
 
@@ -65,6 +67,19 @@ export type InputsOf<I extends Ports> = {
   [K in keyof I]: I[K]['optional'] extends true ? ArtifactRef | undefined : ArtifactRef;
 };
 
+/**
+ * Read-only access to the metadata store for executors that resolve artifacts beyond their wired
+ * inputs (TFX resolvers, e.g. the Evaluator's latest blessed baseline model).
+ */
+export interface MetadataView {
+  /** The pipeline this execution belongs to (the name of its `pipeline` context). */
+  pipeline: string;
+  /** The running execution, so queries can leave it out. */
+  executionId: number;
+  /** A fresh snapshot of the store, taken without a lock. Treat it as read-only. */
+  read(): Promise<Readonly<StoreData>>;
+}
+
 export interface ExecutorContext<I extends Ports = Ports, O extends Ports = Ports, P extends TObject = TObject> {
   nodeId: string;
   /** Validated parameters with schema defaults applied. */
@@ -78,6 +93,8 @@ export interface ExecutorContext<I extends Ports = Ports, O extends Ports = Port
   log: NodeLogger;
   progress(progress: Progress): void;
   signal: AbortSignal;
+  /** Absent where an executor runs outside a pipeline run (hand-built contexts in tests). */
+  metadata?: MetadataView;
 }
 
 export type Executor<I extends Ports = Ports, O extends Ports = Ports, P extends TObject = TObject> = (
@@ -90,6 +107,8 @@ export interface ComponentDefinition<I extends Ports = Ports, O extends Ports = 
   loadExecutor(): Promise<Executor<I, O, P>>;
   /** Content hash of a custom component's module file: part of the cache key. */
   sourceHash?: string;
+  /** Optional shard-level protocol (map over shards, merge partials) for multi-process runs such as Argo. */
+  loadFanOut?(): Promise<FanOut>;
 }
 
 export function defineComponent<I extends Ports, O extends Ports, P extends TObject>(

@@ -1,7 +1,8 @@
 /**
- * StatisticsGen: one pool task per Arrow shard returns partial accumulators; partials are merged
- * per split strictly in shard order (as they arrive, holding early ones back), so the output is
- * byte-identical whatever the pool size.
+ * StatisticsGen: the shards of each split are cut into a few groups of consecutive shards; one pool
+ * task per group returns partial accumulators, and partials are merged per split strictly in group
+ * order (as they arrive, holding early ones back). Groups depend only on the shard list, so the
+ * output is byte-identical whatever the pool size.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
@@ -14,7 +15,7 @@ import { heavyHitterCapacity, NumericAccumulator, type SketchOptions } from './a
 import { StringAccumulator } from './accumulators/string.ts';
 import { categoricalNumericStats, numericFeatureStats, type OutputOptions, stringFeatureStats } from './feature-stats.ts';
 import type { statisticsGenSpec } from './spec.ts';
-import type { FeaturePartial, ShardPartial, ShardTaskArgs } from './shard.ts';
+import type { FeaturePartial, ShardGroupTaskArgs, ShardPartial } from './shard.ts';
 
 type Spec = typeof statisticsGenSpec;
 type Ctx = ExecutorContext<Spec['inputs'], Spec['outputs'], Spec['params']>;
@@ -22,24 +23,28 @@ type Ctx = ExecutorContext<Spec['inputs'], Spec['outputs'], Spec['params']>;
 type Accumulator = NumericAccumulator | StringAccumulator;
 
 /** A split's statistics being merged shard by shard. */
-class SplitMerge {
+export class SplitMerge {
   rows = 0;
   readonly features = new Map<string, Accumulator>();
   private next = 0;
   private readonly early = new Map<number, ShardPartial>();
 
+  readonly groups: string[][];
+
   constructor(
     readonly split: string,
-    readonly files: string[],
+    files: string[],
     private readonly options: SketchOptions,
-  ) {}
+  ) {
+    this.groups = groupShards(files);
+  }
 
-  /** Accepts shard `index`'s partial and merges every partial that is now next in order. */
+  /** Accepts group `index`'s partial and merges every partial that is now next in order. */
   accept(index: number, partial: ShardPartial): void {
     this.early.set(index, partial);
     for (let p = this.early.get(this.next); p; p = this.early.get(this.next)) {
       this.early.delete(this.next);
-      this.mergeShard(p, this.files[this.next]);
+      this.mergeShard(p, this.groups[this.next][0]);
       this.next++;
     }
   }
@@ -61,7 +66,8 @@ function fromPartial(p: FeaturePartial, options: SketchOptions): Accumulator {
   return p.kind === 'numeric' ? NumericAccumulator.fromPartial(p, options) : StringAccumulator.fromPartial(p, options);
 }
 
-export async function execute(ctx: Ctx): Promise<void> {
+/** What a run scans: the splits kept and, per split, its shards in merge order (shared with fan-out.ts). */
+export function planScan(ctx: Ctx): { splits: string[]; options: SketchOptions; merges: SplitMerge[] } {
   const { params } = ctx;
   const examples = ctx.inputs.examples;
   const props = examples.properties as Partial<ExamplesProperties>;
@@ -75,26 +81,36 @@ export async function execute(ctx: Ctx): Promise<void> {
     sketchK: params.sketch_k,
     heavyHitterCapacity: heavyHitterCapacity(params.top_k, params.distinct_exact_limit),
   };
+  return { splits, options, merges: splits.map((split) => new SplitMerge(split, shardsOf(examples.uri, split), options)) };
+}
 
-  const merges = splits.map((split) => new SplitMerge(split, shardsOf(examples.uri, split), options));
-  const items: (ShardTaskArgs & { merge: SplitMerge; index: number })[] = [];
+export async function execute(ctx: Ctx): Promise<void> {
+  const { splits, options, merges } = planScan(ctx);
+  const items: (ShardGroupTaskArgs & { merge: SplitMerge; index: number })[] = [];
   for (const m of merges) {
-    m.files.forEach((file, index) => items.push({ file, ...options, merge: m, index }));
+    m.groups.forEach((files, index) => items.push({ files, split: m.split, ...options, merge: m, index }));
   }
+  const totalShards = items.reduce((a, it) => a + it.files.length, 0);
   let done = 0;
-  ctx.progress({ done, total: items.length, unit: 'shards' });
-  await ctx.pool.map<ShardTaskArgs, ShardPartial>(
-    'statisticsGen.scanShard',
+  ctx.progress({ done, total: totalShards, unit: 'shards' });
+  await ctx.pool.map<ShardGroupTaskArgs, ShardPartial>(
+    'statisticsGen.scanShards',
     items.map(({ merge: _merge, index: _index, ...args }) => args),
     {
       signal: ctx.signal,
       onResult: (partial, i) => {
         items[i].merge.accept(items[i].index, partial);
-        ctx.progress({ done: ++done, total: items.length, unit: 'shards' });
+        done += items[i].files.length;
+        ctx.progress({ done, total: totalShards, unit: 'shards' });
       },
     },
   );
+  await writeStatistics(ctx, splits, merges);
+}
 
+/** Turns fully merged splits into the statistics file and the artifact's properties. */
+export async function writeStatistics(ctx: Ctx, splits: string[], merges: SplitMerge[]): Promise<void> {
+  const { params } = ctx;
   const schema = ctx.inputs.schema ? readSchemaFeatures(ctx.inputs.schema.uri) : new Map<string, SchemaFeature>();
   const output: OutputOptions = {
     topK: params.top_k,

@@ -3,4 +3,7 @@ import { statisticsGenSpec } from './spec.ts';
 
 export { statisticsGenParams, statisticsGenSpec } from './spec.ts';
 
-export const statisticsGen = defineComponent(statisticsGenSpec, () => import('./executor.ts').then((m) => m.execute));
+export const statisticsGen = {
+  ...defineComponent(statisticsGenSpec, () => import('./executor.ts').then((m) => m.execute)),
+  loadFanOut: () => import('./fan-out.ts').then((m) => m.fanOut),
+};
