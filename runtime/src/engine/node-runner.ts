@@ -181,6 +181,7 @@ export async function runNode(
     log: logger,
     progress: (p) => ctx.emit({ type: 'progress', nodeId: node.id, ...p }),
     signal: ctx.signal,
+    metadata: { pipeline: plan.name, executionId: started.execution.id, read: () => store.read() },
   };
 
   logger.info(`${spec.type}@${spec.version} execution ${started.execution.id} (cache key ${key.slice(0, 12)})`);
