@@ -1,0 +1,246 @@
+/**
+ * Running user code (preprocessing_fn, run_fn, tuner_fn) off the main thread:
+ * - `compileUserModule` bundles a module file into one self-contained .mjs (npm packages stay
+ *   external) whose inline source map points back at the user's own .ts lines;
+ * - `runInWorker` calls a named export of any module in a dedicated worker thread, with a timeout
+ *   that terminates the worker (the only way to stop a busy loop) and console output forwarded;
+ * - `importUserExport` / `userCodeError` are the pieces pool tasks use to call user code where no
+ *   timeout of their own is needed (the pool task is aborted by the executor instead).
+ */
+import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { type ResourceLimits, Worker } from 'node:worker_threads';
+import { build, type Message } from 'esbuild';
+import { isUserError, UserError } from '../registry/types.ts';
+import { sha256 } from '../engine/fingerprint.ts';
+
+export interface CompiledModule {
+  /** Absolute path of the written .mjs. */
+  path: string;
+  /** sha256 of the compiled code: changes whenever the module or anything it bundles changes. */
+  hash: string;
+  /** The user's source file. */
+  source: string;
+}
+
+/**
+ * Compiles `file` (.ts/.js) into `outFile`, or into `<outDir>/<hash16>.mjs` when `outFile` is not
+ * given. The source map's root is the module's folder, so stack traces name the user's real file.
+ */
+export async function compileUserModule(file: string, target: { outFile?: string; outDir?: string }): Promise<CompiledModule> {
+  const source = resolve(file);
+  if (!existsSync(source)) throw new UserError(`Module file not found: ${file}`, { file });
+  let result;
+  try {
+    result = await build({
+      entryPoints: [source],
+      absWorkingDir: dirname(source),
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      packages: 'external',
+      sourcemap: 'inline',
+      sourceRoot: pathToFileURL(dirname(source)).href + '/',
+      write: false,
+      logLevel: 'silent',
+    });
+  } catch (e) {
+    const first: Message | undefined = (e as { errors?: Message[] }).errors?.[0];
+    if (first?.location) {
+      const at = resolve(dirname(source), first.location.file);
+      throw new UserError(first.text, { file: at, line: first.location.line, column: first.location.column + 1 });
+    }
+    throw new UserError(`Cannot compile ${file}: ${(e as Error).message}`, { file });
+  }
+  const code = result.outputFiles[0].text;
+  const hash = sha256(code);
+  const path = target.outFile ?? join(target.outDir ?? dirname(source), `${hash.slice(0, 16)}.mjs`);
+  mkdirSync(dirname(path), { recursive: true });
+  if (!existsSync(path) || target.outFile) writeFileSync(path, code);
+  return { path, hash, source };
+}
+
+const loaded = new Map<string, Promise<Record<string, unknown>>>();
+
+/** Imports a compiled module once per thread and returns the named export, which must be a function. */
+export async function importUserExport<F extends (...args: never[]) => unknown>(modulePath: string, exportName: string): Promise<F> {
+  process.setSourceMapsEnabled(true);
+  let mod = loaded.get(modulePath);
+  if (!mod) {
+    mod = import(pathToFileURL(modulePath).href) as Promise<Record<string, unknown>>;
+    loaded.set(modulePath, mod);
+  }
+  let exports: Record<string, unknown>;
+  try {
+    exports = await mod;
+  } catch (e) {
+    loaded.delete(modulePath);
+    throw userCodeError(e, `Loading ${modulePath} failed`);
+  }
+  const fn = exports[exportName];
+  if (typeof fn !== 'function') {
+    const names = Object.keys(exports).filter((k) => typeof exports[k] === 'function');
+    throw new UserError(
+      `The module has no exported function "${exportName}"${names.length ? ` (it exports: ${names.join(', ')})` : ''}`,
+      { file: modulePath },
+    );
+  }
+  return fn as F;
+}
+
+/** Stack frames of the runtime and of Node itself say nothing to the user: keep only theirs. */
+function userFrames(stack: string): string[] {
+  return stack
+    .split('\n')
+    .slice(1)
+    .filter((l) => /^\s+at /.test(l) && !/node:internal|node_modules|\[worker eval\]|\/runtime\/src\/|\/dist\/runtime\//.test(l));
+}
+
+/** The first `file:line:column` of a user frame, for the error's location. */
+function firstLocation(frames: string[]): { file: string; line: number; column: number } | undefined {
+  for (const f of frames) {
+    const m = /\(?((?:file:\/\/)?[^\s()]+):(\d+):(\d+)\)?\s*$/.exec(f);
+    if (m) {
+      const file = m[1].startsWith('file://') ? fileURLToPath(m[1]) : m[1];
+      return { file, line: Number(m[2]), column: Number(m[3]) };
+    }
+  }
+  return undefined;
+}
+
+/**
+ * An error thrown by user code, as a UserError whose message carries the user's stack (mapped to
+ * their .ts lines by the source map) and whose location is the innermost user frame. UserErrors
+ * thrown on purpose (bad input noticed by a helper) pass through unchanged.
+ */
+export function userCodeError(e: unknown, what: string): UserError {
+  if (isUserError(e)) return e;
+  const err = e instanceof Error ? e : new Error(String(e));
+  const frames = userFrames(err.stack ?? '');
+  const where = firstLocation(frames);
+  const trace = frames.length ? `\n${frames.join('\n')}` : '';
+  return new UserError(`${what}: ${err.name === 'Error' ? '' : `${err.name}: `}${err.message}${trace}`, where);
+}
+
+export interface RunInWorkerOptions {
+  /** Module to import in the worker (a compiled user module, or a runtime entry that wraps one). */
+  modulePath: string;
+  exportName: string;
+  /** Positional arguments: structured-cloneable. */
+  args?: unknown[];
+  /** Seconds; exceeding it terminates the worker and fails with a UserError. 0 or undefined: none. */
+  timeout?: number;
+  signal?: AbortSignal;
+  /** console.* output of the worker, line by line. */
+  onLog?: (level: 'info' | 'warn' | 'error', message: string) => void;
+  /** Describes the call in errors, e.g. `run_fn in trainer.ts`. Default: the export name. */
+  label?: string;
+  /** Resource limits of the worker (e.g. a heap cap). */
+  resourceLimits?: ResourceLimits;
+}
+
+// The worker's bootstrap is evaluated source, so it needs no file of its own in the bundle; the
+// worker inherits the parent's execArgv (tsx's loader when running from source), so the module
+// may be a .ts runtime entry as well as a compiled .mjs.
+const BOOTSTRAP = `
+const { parentPort, workerData } = require('node:worker_threads');
+const { format } = require('node:util');
+process.setSourceMapsEnabled(true);
+const forward = (level) => (...a) => parentPort.postMessage({ type: 'log', level, message: format(...a) });
+console.log = console.info = console.debug = forward('info');
+console.warn = forward('warn');
+console.error = forward('error');
+const send = (e) => parentPort.postMessage({ type: 'error', error: {
+  name: e && e.name, message: e && e.message !== undefined ? String(e.message) : String(e), stack: e && e.stack,
+  isUser: !!(e && e.name === 'UserError'), location: e && e.location } });
+(async () => {
+  let fn;
+  try {
+    const m = await import(workerData.url);
+    fn = m[workerData.exportName];
+    if (typeof fn !== 'function') {
+      const names = Object.keys(m).filter((k) => typeof m[k] === 'function');
+      throw Object.assign(new Error('The module has no exported function "' + workerData.exportName + '"' +
+        (names.length ? ' (it exports: ' + names.join(', ') + ')' : '')), { name: 'UserError' });
+    }
+  } catch (e) { send(e); return; }
+  try {
+    const value = await fn(...workerData.args);
+    parentPort.postMessage({ type: 'result', value });
+  } catch (e) { send(e); }
+})();
+`;
+
+interface WorkerError {
+  name?: string;
+  message: string;
+  stack?: string;
+  isUser: boolean;
+  location?: UserError['location'];
+}
+
+/**
+ * Calls `exportName(...args)` of `modulePath` in a fresh worker thread and resolves with its
+ * (structured-cloned) return value. A throw becomes a UserError with the user's mapped stack; a
+ * timeout or an abort terminates the worker.
+ */
+export function runInWorker<T>(options: RunInWorkerOptions): Promise<T> {
+  const label = options.label ?? options.exportName;
+  return new Promise<T>((resolvePromise, reject) => {
+    if (options.signal?.aborted) {
+      reject(options.signal.reason);
+      return;
+    }
+    const worker = new Worker(BOOTSTRAP, {
+      eval: true,
+      workerData: { url: pathToFileURL(options.modulePath).href, exportName: options.exportName, args: options.args ?? [] },
+      execArgv: process.execArgv,
+      resourceLimits: options.resourceLimits,
+      stdout: false,
+      stderr: false,
+    });
+    let settled = false;
+    const finish = (fn: () => void) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      options.signal?.removeEventListener('abort', onAbort);
+      fn();
+      void worker.terminate();
+    };
+    const timer =
+      options.timeout && options.timeout > 0
+        ? setTimeout(
+            () =>
+              finish(() =>
+                reject(new UserError(`${label} exceeded its timeout of ${options.timeout} s: the worker thread was terminated`)),
+              ),
+            options.timeout * 1000,
+          )
+        : undefined;
+    const onAbort = () => finish(() => reject(options.signal!.reason));
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+
+    worker.on('message', (msg: { type: 'log'; level: 'info' | 'warn' | 'error'; message: string } | { type: 'result'; value: T } | { type: 'error'; error: WorkerError }) => {
+      if (msg.type === 'log') options.onLog?.(msg.level, msg.message);
+      else if (msg.type === 'result') finish(() => resolvePromise(msg.value));
+      else finish(() => reject(fromWorkerError(msg.error, label)));
+    });
+    worker.on('error', (e) => finish(() => reject(userCodeError(e, `${label} crashed its worker`))));
+    worker.on('exit', (code) =>
+      finish(() => reject(new UserError(`${label} ended its worker thread (exit code ${code}) before returning a result`))),
+    );
+  });
+}
+
+function fromWorkerError(e: WorkerError, label: string): UserError {
+  if (e.isUser) {
+    return new UserError(e.message, e.location);
+  }
+  const err = new Error(e.message);
+  err.name = e.name ?? 'Error';
+  err.stack = e.stack;
+  return userCodeError(err, `${label} threw`);
+}
