@@ -63,7 +63,7 @@ export async function loadPipelineFile(path: string): Promise<LoadedPipeline> {
   if (hasErrors(diagnostics)) return { parsed, diagnostics };
   const nodes = topologicalOrder(parsed.spec).map((id) => {
     const n = parsed.spec.nodes[id];
-    return { id, component: n.component, params: n.params, inputs: n.inputs };
+    return { id, component: n.component, params: n.params, inputs: n.inputs, ...(n.run ? { run: n.run } : {}) };
   });
   return { parsed, diagnostics, plan: { name: parsed.spec.name, file, dir, root, nodes, registry } };
 }

@@ -1,4 +1,5 @@
 import type { Registry } from '../registry/registry.ts';
+import type { NodeRunSettings } from '../pipeline/spec.ts';
 
 /** One node as the engine runs it: resolved component type, raw params, input references. */
 export interface PlanNode {
@@ -6,6 +7,8 @@ export interface PlanNode {
   component: string;
   params: Record<string, unknown>;
   inputs: Record<string, { node: string; output: string }>;
+  /** Cluster settings (retries, resources, fan-out); the local scheduler ignores them. */
+  run?: NodeRunSettings;
 }
 
 /** A validated pipeline, ready to run. */

@@ -6,7 +6,11 @@ import {
   NODE_ID_PATTERN,
   NODE_KEYS,
   parseReference,
+  CPU_PATTERN,
+  MEMORY_PATTERN,
+  RUN_KEYS,
   TOP_LEVEL_KEYS,
+  type NodeRunSettings,
   type LayoutPosition,
   type NodeSpec,
   type PipelineSpec,
@@ -192,6 +196,9 @@ function readNode(id: string, pair: Pair<Node, Node | null>, reporter: Reporter)
       case 'inputs':
         readInputs(id, field, node, reporter);
         break;
+      case 'run':
+        readRunSettings(id, field, node, reporter);
+        break;
       default:
         reporter.error(
           'unknown-key',
@@ -223,6 +230,50 @@ function readInputs(id: string, field: Pair<Node, Node | null>, node: NodeSpec, 
       );
     }
   }
+}
+
+/** A node's `run:` section: every value checked here, since no component schema covers it. */
+function readRunSettings(id: string, field: Pair<Node, Node | null>, node: NodeSpec, reporter: Reporter): void {
+  const map = readMap(field.value, reporter, `The run settings of node "${id}"`, field.key, { nodeId: id, field: 'run' });
+  if (!map) return;
+  const run: NodeRunSettings = {};
+  for (const { key, pair } of entries(map, reporter, 'duplicate-key', 'run setting', ` in node "${id}"`)) {
+    const extra = { nodeId: id, field: `run.${key}` };
+    const value = isScalar(pair.value) ? pair.value.value : undefined;
+    const at = pair.value && !isEmpty(pair.value) ? pair.value : pair.key;
+    const bad = (expected: string) =>
+      reporter.error('invalid-run', `run.${key} of node "${id}" must be ${expected}, not ${JSON.stringify(pair.value?.toJSON() ?? null)}.`, at, extra);
+    switch (key) {
+      case 'retries':
+        if (Number.isInteger(value) && (value as number) >= 0 && (value as number) <= 20) run.retries = value as number;
+        else bad('an integer from 0 to 20');
+        break;
+      case 'gpu':
+        if (Number.isInteger(value) && (value as number) >= 0 && (value as number) <= 16) run.gpu = value as number;
+        else bad('an integer from 0 to 16');
+        break;
+      case 'cpu':
+        if ((typeof value === 'number' || typeof value === 'string') && CPU_PATTERN.test(String(value)) && Number.parseFloat(String(value)) > 0) run.cpu = String(value);
+        else bad('a positive CPU quantity such as 2, 0.5 or "500m"');
+        break;
+      case 'memory':
+        if ((typeof value === 'number' || typeof value === 'string') && MEMORY_PATTERN.test(String(value)) && Number.parseFloat(String(value)) > 0) run.memory = String(value);
+        else bad('a positive memory quantity such as "512Mi" or "4Gi"');
+        break;
+      case 'fan_out':
+        if (typeof value === 'boolean') run.fan_out = value;
+        else bad('true or false');
+        break;
+      default:
+        reporter.error(
+          'unknown-key',
+          `Unknown run setting "${key}" in node "${id}"; expected one of ${RUN_KEYS.join(', ')}.${didYouMean(key, RUN_KEYS)}`,
+          pair.key,
+          extra,
+        );
+    }
+  }
+  node.run = run;
 }
 
 function readLayout(value: Node | null, spec: PipelineSpec, reporter: Reporter): void {
