@@ -1,0 +1,257 @@
+/**
+ * Batched training/eval data streamed from Arrow shards of transformed examples.
+ *
+ * Only one shard's columns plus a shuffle buffer are in memory at a time. Shuffling is two-level,
+ * as with tf.data on TFRecord shards: the shard order is permuted per epoch, and rows pass through
+ * a reservoir-style buffer (each incoming row replaces a randomly drawn buffered row, which goes
+ * into the batch). Batches are host-side typed arrays (`batches`) or tfjs tensors (`makeDataset`).
+ */
+import { readFileSync } from 'node:fs';
+import { type Data, DataType, tableFromIPC } from 'apache-arrow';
+import type * as tfTypes from '@tensorflow/tfjs';
+import { UserError } from '../registry/types.ts';
+import type { TensorBatch } from './api.ts';
+
+export interface DatasetFeature {
+  name: string;
+  dtype: 'float32' | 'int32';
+}
+
+export interface DatasetOptions {
+  /** Arrow IPC shard files of one split. */
+  shards: string[];
+  /** Model inputs, in the model's input order. */
+  features: DatasetFeature[];
+  label: string;
+  batchSize: number;
+  /** Shuffle shard order and rows (training). Default false (eval: file order). */
+  shuffle?: boolean;
+  /** Rows held for shuffling. Default 10 000. */
+  shuffleBuffer?: number;
+  seed?: number;
+  /**
+   * Batches per pass over the dataset (per `fitDataset` epoch). Default: one full pass over the
+   * data. When larger than one pass, the data repeats (reshuffled) until `steps` batches are out.
+   */
+  steps?: number;
+  /** Drop a last batch smaller than batchSize. Default false. */
+  dropRemainder?: boolean;
+}
+
+export interface HostBatch {
+  size: number;
+  features: Record<string, Float32Array | Int32Array>;
+  /** Labels as float32 (binary 0/1, class ids, or regression targets). */
+  label: Float32Array;
+}
+
+/** One shard's columns, converted to the model's dtypes. */
+interface ShardColumns {
+  rows: number;
+  features: (Float32Array | Int32Array)[];
+  label: Float32Array;
+}
+
+/** 32-bit PRNG (mulberry32): seeded, so a training run's shuffling is reproducible. */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function shuffleInPlace<T>(a: T[], rand: () => number): T[] {
+  for (let i = a.length - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    [a[i], a[j]] = [a[j], a[i]];
+  }
+  return a;
+}
+
+function columnInto<T extends Float32Array | Int32Array>(out: T, chunks: readonly Data[], file: string, name: string): T {
+  let at = 0;
+  for (const d of chunks) {
+    if (d.nullCount > 0) {
+      throw new UserError(`Column "${name}" in ${file} has ${d.nullCount} missing value(s); transformed examples must be complete (fill_in_missing)`, {
+        file,
+        field: name,
+      });
+    }
+    const n = d.length;
+    // Offsets count elements of the column's own type; a typed-array `set` converts types.
+    out.set((d.values as Float64Array).subarray(d.offset, d.offset + n), at);
+    at += n;
+  }
+  return out;
+}
+
+export function readShardColumns(file: string, features: DatasetFeature[], label: string): ShardColumns {
+  let table;
+  try {
+    table = tableFromIPC(readFileSync(file));
+  } catch (err) {
+    throw new UserError(`Cannot read Arrow shard ${file}: ${(err as Error).message}`, { file });
+  }
+  const rows = table.numRows;
+  const column = (name: string, role: string) => {
+    const idx = table.schema.fields.findIndex((f) => f.name === name);
+    if (idx < 0) {
+      throw new UserError(`${role} "${name}" is not a column of ${file} (columns: ${table.schema.fields.map((f) => f.name).join(', ')})`, {
+        file,
+        field: name,
+      });
+    }
+    const field = table.schema.fields[idx];
+    if (!(DataType.isFloat(field.type) || (DataType.isInt(field.type) && field.type.bitWidth <= 32))) {
+      throw new UserError(`${role} "${name}" in ${file} has Arrow type ${String(field.type)}; expected a numeric (transformed) column`, { file, field: name });
+    }
+    return table.getChildAt(idx)!.data;
+  };
+  return {
+    rows,
+    features: features.map((f) =>
+      columnInto(f.dtype === 'int32' ? new Int32Array(rows) : new Float32Array(rows), column(f.name, 'Feature'), file, f.name),
+    ),
+    label: columnInto(new Float32Array(rows), column(label, 'Label'), file, label),
+  };
+}
+
+class BatchBuilder {
+  size = 0;
+  private features: (Float32Array | Int32Array)[];
+  private label: Float32Array;
+
+  constructor(
+    private readonly spec: DatasetFeature[],
+    private readonly capacity: number,
+  ) {
+    this.features = spec.map((f) => (f.dtype === 'int32' ? new Int32Array(capacity) : new Float32Array(capacity)));
+    this.label = new Float32Array(capacity);
+  }
+
+  get full(): boolean {
+    return this.size === this.capacity;
+  }
+
+  push(src: (Float32Array | Int32Array)[], label: Float32Array, row: number): void {
+    for (let k = 0; k < src.length; k++) this.features[k][this.size] = src[k][row];
+    this.label[this.size] = label[row];
+    this.size++;
+  }
+
+  /** The batch so far (fresh arrays: tensors may keep them), and a reset builder. */
+  take(): HostBatch {
+    const n = this.size;
+    const batch: HostBatch = {
+      size: n,
+      features: Object.fromEntries(this.spec.map((f, k) => [f.name, this.features[k].slice(0, n)])),
+      label: this.label.slice(0, n),
+    };
+    this.size = 0;
+    return batch;
+  }
+}
+
+/** Fixed-capacity column store of rows waiting to be drawn at random. */
+class ShuffleBuffer {
+  size = 0;
+  readonly features: (Float32Array | Int32Array)[];
+  readonly label: Float32Array;
+
+  constructor(spec: DatasetFeature[], readonly capacity: number) {
+    this.features = spec.map((f) => (f.dtype === 'int32' ? new Int32Array(capacity) : new Float32Array(capacity)));
+    this.label = new Float32Array(capacity);
+  }
+
+  put(slot: number, src: (Float32Array | Int32Array)[], label: Float32Array, row: number): void {
+    for (let k = 0; k < src.length; k++) this.features[k][slot] = src[k][row];
+    this.label[slot] = label[row];
+  }
+}
+
+/** One pass over the shards (shuffled or in order), row by row into batches. */
+function* onePass(o: DatasetOptions, rand: () => number): Generator<HostBatch> {
+  const batch = new BatchBuilder(o.features, o.batchSize);
+  const shards = o.shuffle ? shuffleInPlace([...o.shards], rand) : o.shards;
+  if (!o.shuffle) {
+    for (const file of shards) {
+      const s = readShardColumns(file, o.features, o.label);
+      for (let r = 0; r < s.rows; r++) {
+        batch.push(s.features, s.label, r);
+        if (batch.full) yield batch.take();
+      }
+    }
+  } else {
+    const buf = new ShuffleBuffer(o.features, Math.max(1, o.shuffleBuffer ?? 10_000));
+    for (const file of shards) {
+      const s = readShardColumns(file, o.features, o.label);
+      for (let r = 0; r < s.rows; r++) {
+        if (buf.size < buf.capacity) {
+          buf.put(buf.size++, s.features, s.label, r);
+          continue;
+        }
+        const j = Math.floor(rand() * buf.capacity);
+        batch.push(buf.features, buf.label, j);
+        buf.put(j, s.features, s.label, r);
+        if (batch.full) yield batch.take();
+      }
+    }
+    // Drain what is left in random order.
+    const order = shuffleInPlace(Array.from({ length: buf.size }, (_, i) => i), rand);
+    for (const j of order) {
+      batch.push(buf.features, buf.label, j);
+      if (batch.full) yield batch.take();
+    }
+  }
+  if (batch.size > 0 && !o.dropRemainder) yield batch.take();
+}
+
+/**
+ * Host-side batches for one iteration (one epoch): a full pass, or exactly `steps` batches
+ * (repeating the data if needed). Each call to `batches` restarts from the beginning with a new
+ * shuffle drawn from `rand`.
+ */
+export function* batches(o: DatasetOptions, rand: () => number = mulberry32(o.seed ?? 0)): Generator<HostBatch> {
+  if (!Number.isInteger(o.batchSize) || o.batchSize < 1) throw new UserError(`batch_size must be a positive integer, got ${o.batchSize}`, { field: 'batch_size' });
+  if (o.shards.length === 0) throw new UserError('No Arrow shards to read: the split is empty');
+  if (o.steps === undefined) {
+    yield* onePass(o, rand);
+    return;
+  }
+  let out = 0;
+  while (out < o.steps) {
+    let any = false;
+    for (const b of onePass(o, rand)) {
+      any = true;
+      yield b;
+      if (++out >= o.steps) return;
+    }
+    if (!any) return; // empty data: avoid spinning forever
+  }
+}
+
+
+/** A batch as tensors: each feature `[n, 1]` in its dtype, the label `[n, 1]` float32. */
+export function toTensors(tf: typeof tfTypes, b: HostBatch): TensorBatch {
+  const xs: Record<string, tfTypes.Tensor> = {};
+  for (const [name, col] of Object.entries(b.features)) {
+    xs[name] = tf.tensor2d(col, [b.size, 1], col instanceof Int32Array ? 'int32' : 'float32');
+  }
+  return { xs, ys: tf.tensor2d(b.label, [b.size, 1], 'float32') };
+}
+
+/**
+ * A tf.data.Dataset of `{xs, ys}` batches for `model.fitDataset`. Every iteration (epoch) is a new
+ * pass with a new shuffle; the random stream continues across epochs, so runs are reproducible
+ * from `seed`.
+ */
+export function makeDataset(tf: typeof tfTypes, o: DatasetOptions): tfTypes.data.Dataset<TensorBatch> {
+  const rand = mulberry32(o.seed ?? 0);
+  return tf.data.generator(function* () {
+    for (const b of batches(o, rand)) yield toTensors(tf, b);
+  } as () => Iterator<TensorBatch>);
+}

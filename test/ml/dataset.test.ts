@@ -1,0 +1,108 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { batches, type DatasetOptions, makeDataset } from '../../runtime/src/ml/dataset.ts';
+import { isUserError } from '../../runtime/src/registry/types.ts';
+import { shardColumns, writeShards } from './fixtures.ts';
+
+describe('ml/dataset', () => {
+  let dir: string;
+  let shards: string[];
+  const N = 1000;
+  // Row i: a = i (float64), c = i % 7 (int32), y = i * 10 (float32): every row identifiable.
+  const a = Float64Array.from({ length: N }, (_, i) => i);
+  const c = Int32Array.from({ length: N }, (_, i) => i % 7);
+  const y = Float32Array.from({ length: N }, (_, i) => i * 10);
+  const base = (): DatasetOptions => ({
+    shards,
+    features: [
+      { name: 'c', dtype: 'int32' },
+      { name: 'a', dtype: 'float32' },
+    ],
+    label: 'y',
+    batchSize: 64,
+  });
+
+  before(() => {
+    tf.env().set('PROD', true);
+    dir = mkdtempSync(join(tmpdir(), 'trib-dataset-'));
+    shards = writeShards(dir, shardColumns({ a, c, y }, 300)); // 300, 300, 300, 100
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  const rowsOf = (bs: Iterable<{ features: Record<string, Float32Array | Int32Array>; label: Float32Array }>) => {
+    const ids: number[] = [];
+    for (const b of bs) {
+      b.features.a.forEach((v, k) => {
+        assert.equal(b.features.c[k], v % 7, 'features of a row stay together');
+        assert.equal(b.label[k], v * 10, 'label stays with its row');
+        ids.push(v);
+      });
+    }
+    return ids;
+  };
+
+  it('without shuffle streams the rows in shard order with a short last batch', () => {
+    const out = [...batches(base())];
+    assert.deepEqual(out.map((b) => b.size), [...Array(15).fill(64), N - 15 * 64]);
+    assert.ok(out[0].features.c instanceof Int32Array && out[0].features.a instanceof Float32Array);
+    assert.deepEqual(rowsOf(out), Array.from(a));
+    assert.equal([...batches({ ...base(), dropRemainder: true })].length, 15);
+  });
+
+  it('shuffles each epoch into a permutation of all rows, reproducibly per seed', () => {
+    const o = { ...base(), shuffle: true, shuffleBuffer: 128, seed: 7 };
+    const e1 = rowsOf(batches(o));
+    assert.equal(e1.length, N);
+    assert.deepEqual([...e1].sort((p, q) => p - q), Array.from(a));
+    assert.notDeepEqual(e1, Array.from(a));
+    // Rows move far across shards (shard order is permuted as well as rows within the buffer).
+    const displacement = e1.reduce((s, v, i) => s + Math.abs(v - i), 0) / N;
+    assert.ok(displacement > 100, `mean displacement ${displacement}`);
+    assert.deepEqual(rowsOf(batches(o)), e1, 'same seed, same order');
+    assert.notDeepEqual(rowsOf(batches({ ...o, seed: 8 })), e1);
+  });
+
+  it('steps caps or repeats the data', () => {
+    assert.equal([...batches({ ...base(), steps: 3 })].length, 3);
+    const many = [...batches({ ...base(), steps: 40, shuffle: true })];
+    assert.equal(many.length, 40);
+    assert.ok(rowsOf(many).length > N);
+  });
+
+  it('never holds more than one shard plus the buffer: a shard is read only when needed', () => {
+    // 2 batches of 64 from unshuffled data touch only the first shard; later shards may be broken.
+    const broken = [...shards.slice(0, 1), join(dir, 'missing.arrow')];
+    assert.equal([...batches({ ...base(), shards: broken, steps: 2 })].length, 2);
+    assert.throws(() => [...batches({ ...base(), shards: broken })], (e: unknown) => isUserError(e) && /missing\.arrow/.test((e as Error).message));
+  });
+
+  it('names a missing feature column and a bad batch size', () => {
+    assert.throws(
+      () => [...batches({ ...base(), features: [{ name: 'nope', dtype: 'float32' }] })],
+      (e: unknown) => isUserError(e) && /Feature "nope" is not a column/.test((e as Error).message),
+    );
+    assert.throws(() => [...batches({ ...base(), batchSize: 0 })], (e: unknown) => isUserError(e));
+  });
+
+  it('makeDataset yields [n,1] tensors per feature and label and restarts per iteration', async () => {
+    const ds = makeDataset(tf, { ...base(), batchSize: 256 });
+    const sizes: number[] = [];
+    await ds.forEachAsync((b) => {
+      assert.equal(b.xs.c.dtype, 'int32');
+      assert.equal(b.xs.a.dtype, 'float32');
+      assert.deepEqual(b.ys.shape, [b.xs.a.shape[0], 1]);
+      sizes.push(b.xs.a.shape[0]);
+      tf.dispose([b.xs.a, b.xs.c, b.ys]);
+    });
+    assert.deepEqual(sizes, [256, 256, 256, 232]);
+    let again = 0;
+    await ds.forEachAsync((b) => {
+      again++;
+      tf.dispose([b.xs.a, b.xs.c, b.ys]);
+    });
+    assert.equal(again, 4);
+  });
+});
