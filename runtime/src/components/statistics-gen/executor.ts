@@ -22,18 +22,38 @@ type Ctx = ExecutorContext<Spec['inputs'], Spec['outputs'], Spec['params']>;
 
 type Accumulator = NumericAccumulator | StringAccumulator;
 
-/** A split's statistics being merged shard by shard. */
+/**
+ * Tasks per split. Few tasks keep per-task costs low (sketch set-up, partial cloning, and merging
+ * on the main thread, which competes with the workers for the cores); 4 per split still gives 2
+ * workers equal shares (train's groups are larger than eval's and are queued first). It is a
+ * constant, never the pool size: the grouping decides the merge order and thus the output bytes.
+ */
+export const GROUPS_PER_SPLIT = 4;
+
+/** Consecutive groups of near-equal length (earlier groups take the remainder). */
+export function groupShards<T>(shards: T[], groups = GROUPS_PER_SPLIT): T[][] {
+  const n = Math.min(groups, shards.length);
+  const out: T[][] = [];
+  for (let g = 0, start = 0; g < n; g++) {
+    const size = Math.floor(shards.length / n) + (g < shards.length % n ? 1 : 0);
+    out.push(shards.slice(start, start + size));
+    start += size;
+  }
+  return out;
+}
+
+/** A split's statistics being merged group by group (each group's partial covers consecutive shards). */
 export class SplitMerge {
   rows = 0;
   readonly features = new Map<string, Accumulator>();
+  /** Shard files in merge order, cut into the groups one task each scans. */
+  readonly groups: string[][];
   private next = 0;
   private readonly early = new Map<number, ShardPartial>();
 
-  readonly groups: string[][];
-
   constructor(
     readonly split: string,
-    files: string[],
+    readonly files: string[],
     private readonly options: SketchOptions,
   ) {
     this.groups = groupShards(files);
@@ -66,7 +86,7 @@ function fromPartial(p: FeaturePartial, options: SketchOptions): Accumulator {
   return p.kind === 'numeric' ? NumericAccumulator.fromPartial(p, options) : StringAccumulator.fromPartial(p, options);
 }
 
-/** What a run scans: the splits kept and, per split, its shards in merge order (shared with fan-out.ts). */
+/** What a run scans: the splits kept and, per split, its shard groups in merge order (shared with fan-out.ts). */
 export function planScan(ctx: Ctx): { splits: string[]; options: SketchOptions; merges: SplitMerge[] } {
   const { params } = ctx;
   const examples = ctx.inputs.examples;

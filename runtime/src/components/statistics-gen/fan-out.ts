@@ -1,12 +1,13 @@
 /**
- * StatisticsGen as map/merge steps: one map per Arrow shard (the pool task `scanShard` itself),
- * the merge folds the partials per split in shard order with the executor's SplitMerge and writes
- * through the executor's writeStatistics, so the statistics equal a single-process run's.
+ * StatisticsGen as map/merge steps: one map per group of consecutive Arrow shards (the pool task
+ * `scanShards` itself, grouped as the executor groups them), the merge folds the partials per split
+ * in group order with the executor's SplitMerge and writes through the executor's writeStatistics,
+ * so the statistics equal a single-process run's.
  */
 import type { FanOut } from '../../engine/fan-out.ts';
 import type { ExecutorContext } from '../../registry/types.ts';
 import { planScan, writeStatistics } from './executor.ts';
-import { scanShard, type ShardPartial, type ShardTaskArgs } from './shard.ts';
+import { scanShards, type ShardGroupTaskArgs, type ShardPartial } from './shard.ts';
 import type { statisticsGenSpec } from './spec.ts';
 
 type Spec = typeof statisticsGenSpec;
@@ -15,19 +16,19 @@ type Ctx = ExecutorContext<Spec['inputs'], Spec['outputs'], Spec['params']>;
 // planScan only reads params, inputs and the log, which a map step's context has too.
 const asCtx = (ctx: unknown) => ctx as Ctx;
 
-export const fanOut: FanOut<ShardTaskArgs, ShardPartial> = {
+export const fanOut: FanOut<ShardGroupTaskArgs, ShardPartial> = {
   plan(ctx) {
     const { options, merges } = planScan(asCtx(ctx));
-    return merges.flatMap((m) => m.files.map((file) => ({ file, ...options })));
+    return merges.flatMap((m) => m.groups.map((files) => ({ files, split: m.split, ...options })));
   },
   map(_ctx, item) {
-    return scanShard(item);
+    return scanShards(item);
   },
   async merge(ctx, partials) {
     const { splits, merges } = planScan(asCtx(ctx));
     let k = 0;
-    for (const m of merges) m.files.forEach((_, index) => m.accept(index, partials[k++]));
-    if (k !== partials.length) throw new Error(`StatisticsGen merge got ${partials.length} partials for ${k} shards`);
+    for (const m of merges) m.groups.forEach((_, index) => m.accept(index, partials[k++]));
+    if (k !== partials.length) throw new Error(`StatisticsGen merge got ${partials.length} partials for ${k} shard groups`);
     await writeStatistics(asCtx(ctx), splits, merges);
   },
 };

@@ -1,6 +1,7 @@
 /**
- * One pool task's work: read one Arrow IPC shard and fold every column into an accumulator, then
- * return the partials (plain, structured-cloneable objects) for the executor to merge.
+ * One pool task's work: read Arrow IPC shards (one, or a group of consecutive ones of a split) and
+ * fold every column into an accumulator, then return the partials (plain, structured-cloneable
+ * objects) for the executor to merge.
  */
 import { readFileSync } from 'node:fs';
 import { type Data, DataType, type Field, tableFromIPC, Type } from 'apache-arrow';
@@ -13,6 +14,13 @@ export interface ShardTaskArgs extends SketchOptions {
   file: string;
 }
 
+/** Consecutive shards of one split, scanned by one task into one set of accumulators. */
+export interface ShardGroupTaskArgs extends SketchOptions {
+  files: string[];
+  /** The split, for error messages. */
+  split: string;
+}
+
 export type FeaturePartial = NumericPartial | StringPartial;
 
 export interface ShardPartial {
@@ -20,42 +28,66 @@ export interface ShardPartial {
   features: FeaturePartial[];
 }
 
+type Accumulator = NumericAccumulator | StringAccumulator;
+
 export function scanShard({ file, ...options }: ShardTaskArgs): ShardPartial {
-  let table;
-  try {
-    table = tableFromIPC(readFileSync(file));
-  } catch (err) {
-    throw new UserError(`Cannot read Arrow shard ${file}: ${(err as Error).message}`, { file });
-  }
-  const features: FeaturePartial[] = [];
-  table.schema.fields.forEach((field, i) => {
-    const chunks = table.getChildAt(i)?.data ?? [];
-    features.push(scanColumn(field, chunks, options, file));
-  });
-  return { rows: table.numRows, features };
+  return scanShards({ files: [file], split: '', ...options });
 }
 
-function scanColumn(field: Field, chunks: readonly Data[], options: SketchOptions, file: string): FeaturePartial {
+/**
+ * Folds several shards into the same accumulators, so the per-task costs (accumulator set-up, the
+ * switch from exact counts to sketches, building and cloning the partial, and the main thread's
+ * merge of it) are paid once per group instead of once per shard.
+ */
+export function scanShards({ files, split, ...options }: ShardGroupTaskArgs): ShardPartial {
+  const accs = new Map<string, Accumulator>();
+  let rows = 0;
+  for (const file of files) {
+    let table;
+    try {
+      table = tableFromIPC(readFileSync(file));
+    } catch (err) {
+      throw new UserError(`Cannot read Arrow shard ${file}: ${(err as Error).message}`, { file });
+    }
+    rows += table.numRows;
+    table.schema.fields.forEach((field, i) => {
+      const chunks = table.getChildAt(i)?.data ?? [];
+      const acc = scanColumn(field, chunks, options, file, accs.get(field.name));
+      if (!accs.has(field.name)) accs.set(field.name, acc);
+      else if (accs.get(field.name) !== acc) {
+        throw new UserError(`Column "${field.name}" changes type between shards of split "${split}" (at ${file})`, { file, field: field.name });
+      }
+    });
+  }
+  return { rows, features: [...accs.values()].map((acc) => acc.toPartial()) };
+}
+
+/**
+ * Adds one column's chunks to `into` when it is an accumulator of the right kind, else to a new
+ * one (which the caller then rejects as a type change, or keeps for a first sighting).
+ */
+function scanColumn(field: Field, chunks: readonly Data[], options: SketchOptions, file: string, into: Accumulator | undefined): Accumulator {
   const type = field.type;
   if (DataType.isDictionary(type) && type.dictionary.typeId === Type.Utf8 && type.indices.bitWidth === 32) {
-    const acc = new StringAccumulator(field.name, options);
+    const acc = into instanceof StringAccumulator ? into : new StringAccumulator(field.name, options);
     for (const d of chunks) {
       acc.addDictionaryChunk(d.values as Int32Array, validityOf(d), d.offset, d.length, utf8Dictionary(d));
     }
-    return acc.toPartial();
+    return acc;
   }
   if (type.typeId === Type.Utf8) {
-    const acc = new StringAccumulator(field.name, options);
+    const acc = into instanceof StringAccumulator ? into : new StringAccumulator(field.name, options);
     for (const d of chunks) addPlainUtf8(acc, d);
-    return acc.toPartial();
+    return acc;
   }
   const isFloat64 = DataType.isFloat(type) && type.precision === 2;
   const isInt32 = DataType.isInt(type) && type.bitWidth === 32 && type.isSigned;
   if (isFloat64 || isInt32) {
     const declaredInt = field.metadata.get(ARROW_TYPE_METADATA_KEY) === 'INT';
-    const acc = new NumericAccumulator(field.name, isInt32 || declaredInt ? 'INT' : 'FLOAT', options);
+    // As when merging partials, a numeric column keeps the type of its first shard.
+    const acc = into instanceof NumericAccumulator ? into : new NumericAccumulator(field.name, isInt32 || declaredInt ? 'INT' : 'FLOAT', options);
     for (const d of chunks) acc.addChunk(d.values as Float64Array | Int32Array, validityOf(d), d.offset, d.length);
-    return acc.toPartial();
+    return acc;
   }
   throw new UserError(
     `Column "${field.name}" in ${file} has Arrow type ${String(type)}; expected Float64, Int32 or Dictionary<Utf8, Int32>`,
