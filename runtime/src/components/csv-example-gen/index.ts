@@ -34,7 +34,8 @@ export const csvExampleGenParams = Type.Object({
   shard_size_mb: Type.Number({
     default: 16,
     exclusiveMinimum: 0,
-    description: 'Input bytes per shard: one parse task and one Arrow file per split per shard. Independent of worker count.',
+    description:
+      'Target input bytes per shard: one parse task and one Arrow file per split per shard. Shards of a file are equal in size, and their count is rounded up to a multiple of 4 so that 1, 2 or 4 workers get equal shares. Independent of worker count.',
   }),
 });
 
