@@ -136,8 +136,12 @@ export interface Analyzers {
  * A preprocessing function: raw columns in, transformed columns out. It must be pure and
  * row-wise apart from the analyzers (same rows → same outputs, whatever the batch), because the
  * very same function is applied to serving requests.
+ *
+ * `F` types the raw features: `tributary types FILE` (or the editor, after SchemaGen ran) writes
+ * `<pipeline>.features.d.ts` with `Features` from the schema and `TypedPreprocessingFn =
+ * PreprocessingFn<Features>`, so `inputs.trip_miles` autocompletes and a misspelt name fails to compile.
  */
-export type PreprocessingFn = (inputs: RawColumns, tft: Analyzers) => TransformedColumns;
+export type PreprocessingFn<F extends RawColumns = RawColumns> = (inputs: F, tft: Analyzers) => TransformedColumns;
 
 // ---------------------------------------------------------------------------------------------
 // Transform graph (the Transform component's output, applied everywhere else)
