@@ -10,6 +10,7 @@ import { MetadataStore } from '../metadata/store.ts';
 import { lineage, listRuns, type LineageStep } from '../metadata/report.ts';
 import { formatDiagnostic } from '../pipeline/diagnostics.ts';
 import { parsePipeline } from '../pipeline/parse.ts';
+import { writeFeatureTypes } from '../pipeline/feature-types.ts';
 import { builtinRegistry } from '../registry/builtins.ts';
 import { isUserError, UserError } from '../registry/types.ts';
 import { progressPrinter } from './progress.ts';
@@ -60,8 +61,9 @@ program
   .option('--no-cache', 'execute every node even if an identical execution exists')
   .addOption(new Option('--workers <n>', 'worker threads (default: core count)').argParser((v) => Number.parseInt(v, 10)))
   .option('--json', 'print a JSON summary as the last line')
+  .option('--events', 'print one JSON RunEvent per line on stdout (for the editor); human output goes to stderr')
   .option('-v, --verbose', 'print every log line')
-  .action(async (file: string, opts: { only?: string[]; from?: string; cache: boolean; workers?: number; json?: boolean; verbose?: boolean }) => {
+  .action(async (file: string, opts: { only?: string[]; from?: string; cache: boolean; workers?: number; json?: boolean; events?: boolean; verbose?: boolean }) => {
     const plan = await loadPlanOrThrow(file);
     const controller = new AbortController();
     let interrupts = 0;
@@ -70,14 +72,20 @@ program
       err('\ncanceling… (Ctrl-C again to quit at once)');
       controller.abort(new Error('canceled by the user'));
     });
-    const print = opts.json ? err : out;
+    const print = opts.json || opts.events ? err : out;
+    const printer = progressPrinter(print, !!opts.verbose);
     const summary: RunSummary = await runPipeline(plan, {
       only: opts.only,
       from: opts.from,
       useCache: opts.cache,
       workers: opts.workers,
       signal: controller.signal,
-      onEvent: progressPrinter(print, !!opts.verbose),
+      onEvent: opts.events
+        ? (e) => {
+            out(JSON.stringify(e));
+            printer(e);
+          }
+        : printer,
     });
     for (const line of summarize(summary)) print(line);
     if (opts.json) out(JSON.stringify(summary));
@@ -147,6 +155,18 @@ program
     const e = (await store.read()).executions.find((x) => x.runId === run && x.nodeId === node);
     if (!e) throw new UserError(`No execution of node ${node} in run ${run}`);
     out(readFileSync(e.logFile, 'utf8').trimEnd());
+  });
+
+program
+  .command('types')
+  .description("Write <name>.features.d.ts beside the pipeline: its features' types from the latest Schema")
+  .argument('<file>', 'a *.pipeline.yaml file')
+  .option('--node <id>', 'use the schema of this node (default: the newest Schema artifact)')
+  .option('--out <file>', 'write here instead of beside the pipeline')
+  .option('--import-from <module>', "module the column types come from (default 'tributary')")
+  .action((file: string, opts: { node?: string; out?: string; importFrom?: string }) => {
+    const written = writeFeatureTypes(file, { nodeId: opts.node, out: opts.out, importFrom: opts.importFrom });
+    out(`${written.file}: ${written.features} feature(s) from Schema artifact #${written.schemaArtifactId}${written.changed ? '' : ' (unchanged)'}`);
   });
 
 program
