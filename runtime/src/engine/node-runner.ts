@@ -65,6 +65,8 @@ export async function runNode(
   ctx: NodeRunContext,
   node: PlanNode,
   inputArtifacts: Record<string, ArtifactRecord | undefined>,
+  /** Runs instead of the component's executor, e.g. a fan-out merge step; same records, same outputs. */
+  executorOverride?: (executorContext: ExecutorContext) => Promise<void>,
 ): Promise<NodeResult> {
   const { plan, store, runId } = ctx;
   const def = plan.registry.get(node.component);
@@ -188,7 +190,7 @@ export async function runNode(
   let error: unknown;
   try {
     ctx.signal.throwIfAborted();
-    const execute = await def.loadExecutor();
+    const execute = executorOverride ?? (await def.loadExecutor());
     await execute(executorContext);
     ctx.signal.throwIfAborted();
   } catch (e) {

@@ -1,0 +1,237 @@
+/**
+ * One node of a run, executed on its own: what a cluster step (an Argo container) does. Inputs
+ * come from the metadata store (upstream outputs of the same run id, else their latest successful
+ * outputs), the node runs through the same `runNode` as the local scheduler, and data-parallel
+ * components can instead run as a shard plan, map steps and a merge step (engine/fan-out.ts).
+ */
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { deserialize, serialize } from 'node:v8';
+import { getOrCreateContext, outputsOf } from '../metadata/records.ts';
+import { MetadataStore } from '../metadata/store.ts';
+import type { ArtifactRecord, StoreData } from '../metadata/types.ts';
+import { UserError, type ArtifactRef, type ExecutorContext } from '../registry/types.ts';
+import type { FanOut, ShardContext } from './fan-out.ts';
+import { FileNodeLogger } from './node-logger.ts';
+import { paramsWithDefaults, runNode, type NodeResult } from './node-runner.ts';
+import { metadataFile, type PipelinePlan, type PlanNode, type RunEvent, type RunState } from './plan.ts';
+import { createPool, type WorkerPool } from './pool.ts';
+import { latestOutputs } from './scheduler.ts';
+
+export interface SingleNodeOptions {
+  runId: string;
+  useCache?: boolean;
+  workers?: number;
+  pool?: WorkerPool;
+  signal?: AbortSignal;
+  onEvent?: (event: RunEvent) => void;
+}
+
+/** Where a fanned-out node's map steps leave their partials for the merge step. */
+export function shardScratch(root: string, runId: string, nodeId: string): string {
+  return join(root, 'runs', runId, `${nodeId}.shards`);
+}
+
+function partialFile(scratch: string, index: number): string {
+  // No padding: an Argo template can name this file from the shard parameter alone.
+  return join(scratch, `partial-${index}.v8`);
+}
+
+function findNode(plan: PipelinePlan, nodeId: string): PlanNode {
+  const node = plan.nodes.find((n) => n.id === nodeId);
+  if (!node) throw new UserError(`No node "${nodeId}" in pipeline ${plan.name} (nodes: ${plan.nodes.map((n) => n.id).join(', ')})`);
+  return node;
+}
+
+/** Outputs of the node's latest successful execution in run `runId`, if any. */
+function outputsInRun(data: StoreData, nodeId: string, runId: string): Record<string, ArtifactRecord> | undefined {
+  const candidates = data.executions
+    .filter((e) => e.runId === runId && e.nodeId === nodeId && (e.state === 'COMPLETE' || e.state === 'CACHED'))
+    .sort((a, b) => b.id - a.id);
+  for (const e of candidates) {
+    const outputs = outputsOf(data, e.id);
+    if (Object.values(outputs).every((a) => a.state === 'LIVE')) return outputs;
+  }
+  return undefined;
+}
+
+/** The node's input artifacts: upstream outputs of this run, falling back to their latest ones. */
+export function resolveInputs(data: StoreData, plan: PipelinePlan, node: PlanNode, runId: string): Record<string, ArtifactRecord> {
+  const inputs: Record<string, ArtifactRecord> = {};
+  const missing: string[] = [];
+  for (const [name, ref] of Object.entries(node.inputs)) {
+    const outputs = outputsInRun(data, ref.node, runId) ?? latestOutputs(data, plan.name, ref.node);
+    const artifact = outputs?.[ref.output];
+    if (artifact) inputs[name] = artifact;
+    else missing.push(ref.node);
+  }
+  if (missing.length) {
+    throw new UserError(`Node "${node.id}" needs the outputs of ${[...new Set(missing)].join(', ')}, which have no successful execution in run ${runId} or before`);
+  }
+  return inputs;
+}
+
+async function openStore(plan: PipelinePlan, runId: string): Promise<MetadataStore> {
+  const store = await MetadataStore.open(metadataFile(plan.root));
+  // Steps of one run may start in any order: whoever comes first creates the run's context.
+  await store.transaction((data) => {
+    const pipelineCtx = getOrCreateContext(data, 'pipeline', plan.name, { file: plan.file });
+    const run = getOrCreateContext(data, 'pipeline_run', runId, { pipeline: plan.name, pipelineContextId: pipelineCtx.id });
+    run.properties.startedAt ??= new Date().toISOString();
+    run.properties.state ??= 'RUNNING';
+  });
+  return store;
+}
+
+async function withPool<T>(options: SingleNodeOptions, work: (pool: WorkerPool) => Promise<T>): Promise<T> {
+  const pool = options.pool ?? createPool(options.workers);
+  try {
+    return await work(pool);
+  } finally {
+    if (!options.pool) await pool.close();
+  }
+}
+
+/** Runs one node exactly as the local scheduler would, with inputs from the store. */
+export async function runSingleNode(plan: PipelinePlan, nodeId: string, options: SingleNodeOptions): Promise<NodeResult> {
+  const node = findNode(plan, nodeId);
+  const store = await openStore(plan, options.runId);
+  const inputs = resolveInputs(await store.read(), plan, node, options.runId);
+  return withPool(options, (pool) =>
+    runNode(
+      {
+        plan,
+        store,
+        pool,
+        runId: options.runId,
+        useCache: options.useCache ?? true,
+        signal: options.signal ?? new AbortController().signal,
+        emit: options.onEvent ?? (() => undefined),
+      },
+      node,
+      inputs,
+    ),
+  );
+}
+
+/** The component's fan-out protocol, or undefined when it has none or the node turned it off. */
+export async function fanOutOf(plan: PipelinePlan, node: PlanNode): Promise<FanOut | undefined> {
+  if (node.run?.fan_out === false) return undefined;
+  return plan.registry.get(node.component)?.loadFanOut?.();
+}
+
+async function requireFanOut(plan: PipelinePlan, node: PlanNode): Promise<FanOut> {
+  const fanOut = await fanOutOf(plan, node);
+  if (!fanOut) throw new UserError(`Node "${node.id}" (${node.component}) does not fan out over shards: run it without --shard/--merge`);
+  return fanOut;
+}
+
+function toRef(a: ArtifactRecord): ArtifactRef {
+  return { id: a.id, type: a.type, uri: a.uri, properties: a.properties };
+}
+
+/** A map step's context: inputs and params as the executor would see them, a log, no outputs. */
+function shardContext(plan: PipelinePlan, node: PlanNode, inputs: Record<string, ArtifactRecord>, runId: string, log: FileNodeLogger, signal: AbortSignal): ShardContext {
+  const def = plan.registry.get(node.component)!;
+  return {
+    nodeId: node.id,
+    params: paramsWithDefaults(def, node.params),
+    inputs: Object.fromEntries(Object.entries(inputs).map(([k, a]) => [k, toRef(a)])) as ShardContext['inputs'],
+    pipelineDir: plan.dir,
+    resolvePath: (p) => resolve(plan.dir, p),
+    log,
+    signal,
+    scratch: shardScratch(plan.root, runId, node.id),
+  };
+}
+
+async function shardSetup(plan: PipelinePlan, nodeId: string, options: SingleNodeOptions, logName: string) {
+  const node = findNode(plan, nodeId);
+  const fanOut = await requireFanOut(plan, node);
+  const store = await openStore(plan, options.runId);
+  const inputs = resolveInputs(await store.read(), plan, node, options.runId);
+  const log = new FileNodeLogger(join(plan.root, 'runs', options.runId, `${nodeId}.${logName}.log`), (level, message) =>
+    options.onEvent?.({ type: 'log', nodeId, level, message }),
+  );
+  const ctx = shardContext(plan, node, inputs, options.runId, log, options.signal ?? new AbortController().signal);
+  return { node, fanOut, store, inputs, log, ctx };
+}
+
+/** The plan step: how many map steps the node needs (items are recomputed by each step). */
+export async function planShards(plan: PipelinePlan, nodeId: string, options: SingleNodeOptions): Promise<number> {
+  const { fanOut, log, ctx } = await shardSetup(plan, nodeId, options, 'plan');
+  try {
+    const items = await fanOut.plan(ctx);
+    // A stale scratch folder (an earlier attempt of this run) must not feed the merge.
+    rmSync(ctx.scratch, { recursive: true, force: true });
+    log.info(`${items.length} shard(s)`);
+    return items.length;
+  } finally {
+    log.close();
+  }
+}
+
+/** A map step: shard `index`'s partial, written atomically to the node's scratch folder. */
+export async function runShard(plan: PipelinePlan, nodeId: string, index: number, options: SingleNodeOptions): Promise<void> {
+  const { fanOut, log, ctx } = await shardSetup(plan, nodeId, options, `shard-${index}`);
+  try {
+    const items = await fanOut.plan(ctx);
+    if (!Number.isInteger(index) || index < 0 || index >= items.length) {
+      throw new UserError(`Shard ${index} of node "${nodeId}" does not exist (the plan has ${items.length} shard(s))`);
+    }
+    mkdirSync(ctx.scratch, { recursive: true });
+    const partial = await fanOut.map(ctx, items[index], index);
+    // v8 serialisation is the structured clone the pool uses: doubles and typed arrays stay exact.
+    const file = partialFile(ctx.scratch, index);
+    writeFileSync(`${file}.tmp-${process.pid}`, serialize(partial));
+    renameSync(`${file}.tmp-${process.pid}`, file);
+    log.info(`shard ${index + 1}/${items.length} done`);
+  } finally {
+    log.close();
+  }
+}
+
+/** The merge step: every partial, merged by the component and recorded as the node's execution. */
+export async function mergeShards(plan: PipelinePlan, nodeId: string, options: SingleNodeOptions): Promise<NodeResult> {
+  const { node, fanOut, store, inputs, log, ctx } = await shardSetup(plan, nodeId, options, 'merge');
+  let partials: unknown[];
+  try {
+    const count = (await fanOut.plan(ctx)).length;
+    const missing = [...Array(count).keys()].filter((i) => !existsSync(partialFile(ctx.scratch, i)));
+    if (missing.length) throw new UserError(`Node "${nodeId}" cannot merge: shard(s) ${missing.join(', ')} of ${count} have no partial in ${ctx.scratch}`);
+    partials = [...Array(count).keys()].map((i) => deserialize(readFileSync(partialFile(ctx.scratch, i))));
+  } finally {
+    log.close();
+  }
+  const result = await withPool(options, (pool) =>
+    runNode(
+      {
+        plan,
+        store,
+        pool,
+        runId: options.runId,
+        useCache: options.useCache ?? true,
+        signal: ctx.signal,
+        emit: options.onEvent ?? (() => undefined),
+      },
+      node,
+      inputs,
+      (executorContext: ExecutorContext) => fanOut.merge({ ...executorContext, scratch: ctx.scratch }, partials),
+    ),
+  );
+  if (result.state === 'COMPLETE' || result.state === 'CACHED') rmSync(ctx.scratch, { recursive: true, force: true });
+  return result;
+}
+
+/** Records a run's final state from its node executions (an Argo exit handler's job). */
+export async function finishRun(plan: PipelinePlan, runId: string): Promise<RunState> {
+  const store = await openStore(plan, runId);
+  return store.transaction((data) => {
+    const latest = new Map<string, string>();
+    for (const e of data.executions) if (e.runId === runId) latest.set(e.nodeId, e.state);
+    const nodeStates = Object.fromEntries(plan.nodes.map((n) => [n.id, latest.get(n.id) ?? 'SKIPPED']));
+    const state: RunState = Object.values(nodeStates).every((s) => s === 'COMPLETE' || s === 'CACHED') ? 'COMPLETE' : 'FAILED';
+    getOrCreateContext(data, 'pipeline_run', runId, { state, finishedAt: new Date().toISOString(), nodeStates });
+    return state;
+  });
+}
