@@ -1,0 +1,160 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createPool, type WorkerPool } from '../../runtime/src/engine/pool.ts';
+import { execute } from '../../runtime/src/components/evaluator/executor.ts';
+import { evaluatorParams } from '../../runtime/src/components/evaluator/index.ts';
+import { latestBlessedModel } from '../../runtime/src/metadata/resolvers.ts';
+import { emptyStore, type StoreData } from '../../runtime/src/metadata/types.ts';
+import { addEvent, attribute, createArtifact, createExecution, getOrCreateContext } from '../../runtime/src/metadata/records.ts';
+import { Value } from '@sinclair/typebox/value';
+import { makeContext } from '../schema-gen/executor-context.ts';
+import { sigmoid, taxiLikeColumns, writeExamples, writeModelArtifact } from '../serving/fixtures.ts';
+
+const GOOD = { features: ['x1', 'x2'], weights: [2, -1], bias: 0 };
+const WEAK = { features: ['x1', 'x2'], weights: [0.3, 0.4], bias: 0 };
+
+function pairAuc(labels: ArrayLike<number>, scores: number[]): number {
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < labels.length; i++)
+    for (let j = 0; j < labels.length; j++)
+      if (labels[i] === 1 && labels[j] === 0) {
+        den++;
+        num += scores[i] > scores[j] ? 1 : scores[i] === scores[j] ? 0.5 : 0;
+      }
+  return num / den;
+}
+
+describe('Evaluator', () => {
+  let root: string;
+  let pool: WorkerPool;
+  const cols = taxiLikeColumns(160);
+  before(async () => {
+    root = mkdtempSync(join(tmpdir(), 'evaluator-'));
+    pool = createPool(1);
+    writeExamples(join(root, 'examples'), 'eval', cols);
+    await writeModelArtifact(join(root, 'good'), GOOD);
+    await writeModelArtifact(join(root, 'weak'), WEAK);
+  });
+  after(async () => {
+    await pool.close();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  async function run(name: string, params: Record<string, unknown>, model: string, baseline?: string, metadata?: StoreData) {
+    const { ctx, log } = makeContext({
+      root: join(root, name),
+      pool,
+      params: Value.Default(evaluatorParams, { label: 'label', ...params }) as Record<string, unknown>,
+      inputs: {
+        examples: { type: 'Examples', uri: join(root, 'examples') },
+        model: { type: 'Model', uri: join(root, model) },
+        baseline_model: baseline ? { type: 'Model', uri: join(root, baseline) } : undefined,
+      },
+      outputs: { evaluation: 'ModelEvaluation', blessing: 'ModelBlessing' },
+    });
+    if (metadata) ctx.metadata = { pipeline: 'p', executionId: 999, read: async () => metadata };
+    await execute(ctx);
+    const evaluation = JSON.parse(readFileSync(join(ctx.outputs.evaluation.uri, 'evaluation.json'), 'utf8'));
+    const blessing = JSON.parse(readFileSync(join(ctx.outputs.blessing.uri, 'blessing.json'), 'utf8'));
+    return { evaluation, blessing, ctx, log };
+  }
+
+  it('computes overall and per-slice metrics that match an independent computation', async () => {
+    const { evaluation, blessing, ctx } = await run('sliced', { slicing_specs: [[], ['hour']], thresholds: [{ metric: 'auc', lower_bound: 0.8 }] }, 'good');
+    const scores = Array.from(cols.x1, (x, i) => sigmoid(2 * x - cols.x2[i]));
+    const overall = evaluation.slices[0];
+    assert.equal(overall.name, 'Overall');
+    assert.equal(overall.example_count, 160);
+    assert.ok(Math.abs(overall.metrics.auc - pairAuc(cols.label, scores)) < 1e-6);
+    const correct = scores.filter((s, i) => (s >= 0.5 ? 1 : 0) === cols.label[i]).length;
+    assert.ok(Math.abs(overall.metrics.accuracy - correct / 160) < 1e-9);
+    const [lo, hi] = overall.confidence_intervals.auc;
+    assert.ok(lo <= overall.metrics.auc && overall.metrics.auc <= hi);
+    // One slice per hour, each with its own AUC.
+    assert.deepEqual(evaluation.slices.slice(1).map((s: any) => s.name), ['hour=0', 'hour=1', 'hour=2', 'hour=3']);
+    const idx = [...Array(160).keys()].filter((i) => i % 4 === 2);
+    const h2 = evaluation.slices.find((s: any) => s.name === 'hour=2');
+    assert.equal(h2.example_count, 40);
+    assert.ok(Math.abs(h2.metrics.auc - pairAuc(idx.map((i) => cols.label[i]), idx.map((i) => scores[i]))) < 1e-6);
+    assert.equal(blessing.blessed, true);
+    assert.equal(blessing.reasons[0].kind, 'lower_bound');
+    assert.equal(ctx.outputs.blessing.properties.blessed, true);
+    assert.ok(existsSync(join(ctx.outputs.blessing.uri, 'BLESSED')));
+  });
+
+  it('does not bless a model worse than the baseline, and says why', async () => {
+    const thresholds = [
+      { metric: 'auc', lower_bound: 0.5, change: { direction: 'higher_is_better', absolute: -0.01 } },
+      { metric: 'log_loss', change: { direction: 'lower_is_better' } },
+    ];
+    const { evaluation, blessing } = await run('worse', { thresholds }, 'weak', 'good');
+    assert.equal(blessing.blessed, false);
+    const change = blessing.reasons.find((r: any) => r.metric === 'auc' && r.kind === 'change_absolute');
+    assert.equal(change.passed, false);
+    assert.ok(change.diff < -0.01);
+    assert.match(change.message, /violates/);
+    assert.equal(blessing.reasons.find((r: any) => r.kind === 'lower_bound').passed, true);
+    assert.equal(blessing.reasons.find((r: any) => r.metric === 'log_loss').passed, false);
+    assert.equal(evaluation.baseline.source, 'input');
+    assert.ok(Math.abs(evaluation.slices[0].diff.auc - change.diff) < 1e-12);
+    // The better model against the weak one passes the same thresholds.
+    const reverse = await run('better', { thresholds }, 'good', 'weak');
+    assert.equal(reverse.blessing.blessed, true);
+  });
+
+  it('fails a value threshold and reports an upper bound', async () => {
+    const { blessing } = await run('bounds', { thresholds: [{ metric: 'auc', lower_bound: 0.99 }, { metric: 'log_loss', upper_bound: 10 }] }, 'good');
+    assert.equal(blessing.blessed, false);
+    assert.deepEqual(blessing.reasons.map((r: any) => [r.kind, r.passed]), [['lower_bound', false], ['upper_bound', true]]);
+  });
+
+  it('finds the latest blessed model of the pipeline as baseline (LatestBlessedModelResolver)', async () => {
+    const data = storeWith([
+      { pipeline: 'p', model: join(root, 'weak'), blessed: true },
+      { pipeline: 'p', model: join(root, 'good'), blessed: true },
+      { pipeline: 'p', model: join(root, 'weak'), blessed: false }, // newer but not blessed
+      { pipeline: 'other', model: join(root, 'weak'), blessed: true }, // newer but another pipeline
+    ]);
+    const found = latestBlessedModel(data, 'p');
+    assert.equal(found?.model.uri, join(root, 'good'));
+    assert.equal(latestBlessedModel(data, 'p', { exclude: [found!.model.id] })?.model.uri, join(root, 'weak'));
+    assert.equal(latestBlessedModel(data, 'nope'), undefined);
+
+    const { evaluation, blessing } = await run('resolved', { thresholds: [{ metric: 'auc', change: { direction: 'higher_is_better' } }] }, 'weak', undefined, data);
+    assert.equal(evaluation.baseline.source, 'latest_blessed');
+    assert.equal(evaluation.baseline.uri, join(root, 'good'));
+    assert.equal(blessing.blessed, false);
+  });
+
+  it('without any baseline, change thresholds are skipped and recorded', async () => {
+    const { blessing } = await run('first', { thresholds: [{ metric: 'auc', change: { direction: 'higher_is_better' } }] }, 'weak', undefined, emptyStore());
+    assert.equal(blessing.blessed, true);
+    assert.equal(blessing.reasons[0].kind, 'no_baseline');
+  });
+
+  it('rejects a missing label column with a UserError', async () => {
+    await assert.rejects(run('nolabel', { label: 'tips' }, 'good'), (e: Error) => e.name === 'UserError' && /no label column "tips"/.test(e.message));
+  });
+});
+
+/** A store where each entry is a Trainer → Evaluator pair in the given pipeline, in order. */
+function storeWith(entries: { pipeline: string; model: string; blessed: boolean }[]): StoreData {
+  const data = emptyStore();
+  for (const e of entries) {
+    const ctx = getOrCreateContext(data, 'pipeline', e.pipeline);
+    const model = createArtifact(data, 'Model', () => e.model, 'f');
+    model.state = 'LIVE';
+    attribute(data, model.id, [ctx]);
+    const ex = createExecution(data, { component: 'Evaluator', componentVersion: '1', nodeId: 'evaluator', runId: 'r', state: 'COMPLETE', params: {}, cacheKey: 'k', pid: 1, logFileFor: () => '' });
+    const blessing = createArtifact(data, 'ModelBlessing', (id) => `/b/${id}`, 'f');
+    blessing.state = 'LIVE';
+    blessing.properties = { blessed: e.blessed };
+    attribute(data, blessing.id, [ctx]);
+    addEvent(data, ex.id, model.id, 'INPUT', 'model');
+    addEvent(data, ex.id, blessing.id, 'OUTPUT', 'blessing');
+  }
+  return data;
+}
