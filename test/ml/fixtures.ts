@@ -30,3 +30,60 @@ export function shardColumns(cols: ShardColumns, rowsPerShard: number): ShardCol
   }
   return out;
 }
+
+/**
+ * A TransformGraph artifact by hand: raw x1, x2 (FLOAT), k (INT), label (INT) →
+ * x1_xf = 2·x1 (NaN → 0), x2_xf = x2 − 1 (NaN → 0), k_xf = categorical_identity(k, 3), label_xf.
+ * No analyzers, so the expected features are easy to compute independently in tests.
+ */
+export function writeTransformGraph(dir: string): void {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(
+    join(dir, 'module.mjs'),
+    `export function preprocessing_fn(inputs, tft) {
+  const x1 = tft.fill_in_missing(inputs.x1, 0);
+  const x2 = tft.fill_in_missing(inputs.x2, 1);
+  return {
+    x1_xf: Float32Array.from(x1, (v) => 2 * v),
+    x2_xf: Float32Array.from(x2, (v) => v - 1),
+    k_xf: tft.categorical_identity(tft.fill_in_missing(inputs.k, 0), 3),
+    label_xf: Float32Array.from(tft.fill_in_missing(inputs.label, 0)),
+  };
+}
+`,
+  );
+  writeFileSync(
+    join(dir, 'transform_graph.json'),
+    JSON.stringify({
+      formatVersion: 1,
+      module: { file: 'module.mjs', exportName: 'preprocessing_fn', sourceHash: 'fixture' },
+      analyzers: [],
+      rawFeatures: [
+        { name: 'x1', type: 'FLOAT' },
+        { name: 'x2', type: 'FLOAT' },
+        { name: 'k', type: 'INT' },
+        { name: 'label', type: 'INT' },
+      ],
+      outputFeatures: [
+        { name: 'x1_xf', dtype: 'float32', kind: 'numeric' },
+        { name: 'x2_xf', dtype: 'float32', kind: 'numeric' },
+        { name: 'k_xf', dtype: 'int32', kind: 'categorical', vocabularySize: 3 },
+        { name: 'label_xf', dtype: 'float32', kind: 'numeric' },
+      ],
+      label: 'label_xf',
+    }),
+  );
+}
+
+/** The fixture graph's features computed independently of the runtime. */
+export function fixtureFeatures(rows: { x1?: number | null; x2?: number | null; k?: number | null }[]) {
+  const num = (v: number | null | undefined, d: number) => (v === null || v === undefined ? d : v);
+  return {
+    x1_xf: Float32Array.from(rows, (r) => 2 * num(r.x1, 0)),
+    x2_xf: Float32Array.from(rows, (r) => num(r.x2, 1) - 1),
+    k_xf: Int32Array.from(rows, (r) => {
+      const k = num(r.k, 0);
+      return Number.isInteger(k) && k >= 0 && k < 3 ? k : 0;
+    }),
+  };
+}
