@@ -1,0 +1,412 @@
+/**
+ * The model server: TF Serving's REST API over a model registry folder (see registry-index.ts).
+ *
+ *   GET  /v1/models                                   (ours) every model with versions and labels
+ *   GET  /v1/models/{m}[/versions/{v}|/labels/{l}]    model_version_status
+ *   GET  /v1/models/{m}[/versions/{v}]/metadata       signature: raw input features, outputs
+ *   POST /v1/models/{m}[/versions/{v}|/labels/{l}]:predict
+ *        {"instances": [{feature: value, ...}, ...]}  → {"predictions": [...]}
+ *        {"inputs": {feature: [values...], ...}}      → {"outputs": [...]}
+ *
+ * Raw features in: the bundle applies its transform graph. Without a version or label the newest
+ * version answers. New versions pushed into the registry are picked up by fs.watch plus a periodic
+ * rescan (watch events can be lost or coalesced). Bad requests get a 4xx and {"error": message}.
+ */
+import { type FSWatcher, watch } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { listModels, listVersions, readIndex } from './registry-index.ts';
+import { openModel, type BundleInfo, type ServableModel } from './model-source.ts';
+
+export interface ServerOptions {
+  port?: number;
+  host?: string;
+  /** Largest request body accepted (bytes). */
+  maxBodyBytes?: number;
+  /** Most instances in one predict request. */
+  maxInstances?: number;
+  /** Periodic rescan of the registry (ms); 0 turns it off. */
+  rescanMs?: number;
+  log?: (line: string) => void;
+  /** Test-only: delay every predict by this many ms (the InfraValidator's slow-model fixture). */
+  predictDelayMs?: number;
+}
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+interface VersionEntry {
+  version: number;
+  dir: string;
+  loading?: Promise<ServableModel>;
+  model?: ServableModel;
+  error?: string;
+}
+
+interface ModelEntry {
+  name: string;
+  versions: Map<number, VersionEntry>;
+  labels: Record<string, number>;
+}
+
+export class ModelServer {
+  private readonly models = new Map<string, ModelEntry>();
+  private server?: Server;
+  private watchers: FSWatcher[] = [];
+  private timer?: NodeJS.Timeout;
+  private rescanning?: Promise<void>;
+  private rescanAgain = false;
+  private readonly opts: Required<Omit<ServerOptions, 'log'>> & { log: (line: string) => void };
+
+  constructor(
+    readonly registry: string,
+    options: ServerOptions = {},
+  ) {
+    this.opts = {
+      port: options.port ?? 8501,
+      host: options.host ?? '127.0.0.1',
+      maxBodyBytes: options.maxBodyBytes ?? 8 * 1024 * 1024,
+      maxInstances: options.maxInstances ?? 10_000,
+      rescanMs: options.rescanMs ?? 2000,
+      predictDelayMs: options.predictDelayMs ?? 0,
+      log: options.log ?? (() => undefined),
+    };
+  }
+
+  /** Loads the newest version of every model, then listens. Resolves with the bound address. */
+  async start(): Promise<{ host: string; port: number }> {
+    await this.rescan();
+    this.server = createServer((req, res) => {
+      this.handle(req, res).catch((e) => this.send(res, 500, { error: `internal error: ${(e as Error).message}` }));
+    });
+    this.server.keepAliveTimeout = 5000;
+    await new Promise<void>((resolve, reject) => {
+      this.server!.once('error', reject);
+      this.server!.listen(this.opts.port, this.opts.host, () => resolve());
+    });
+    this.watch();
+    if (this.opts.rescanMs > 0) {
+      this.timer = setInterval(() => void this.scheduleRescan(), this.opts.rescanMs);
+      this.timer.unref();
+    }
+    const address = this.server.address() as AddressInfo;
+    return { host: address.address, port: address.port };
+  }
+
+  async close(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    for (const w of this.watchers) w.close();
+    this.watchers = [];
+    if (this.server) {
+      this.server.closeAllConnections();
+      await new Promise<void>((resolve) => this.server!.close(() => resolve()));
+    }
+    await this.rescanning;
+    for (const m of this.models.values()) for (const v of m.versions.values()) v.model?.dispose();
+    this.models.clear();
+  }
+
+  private watch(): void {
+    const add = (dir: string) => {
+      try {
+        const w = watch(dir, () => void this.scheduleRescan());
+        w.on('error', () => undefined);
+        this.watchers.push(w);
+      } catch {
+        // The periodic rescan still covers it.
+      }
+    };
+    add(this.registry);
+    for (const m of listModels(this.registry)) add(join(this.registry, m));
+  }
+
+  /** Coalesces bursts of watch events into one rescan at a time. */
+  scheduleRescan(): Promise<void> {
+    if (this.rescanning) {
+      this.rescanAgain = true;
+      return this.rescanning;
+    }
+    this.rescanning = (async () => {
+      try {
+        do {
+          this.rescanAgain = false;
+          await this.rescan();
+        } while (this.rescanAgain);
+      } finally {
+        this.rescanning = undefined;
+      }
+    })();
+    return this.rescanning;
+  }
+
+  /** Syncs the in-memory view with the registry; loads each model's newest and labelled versions. */
+  async rescan(): Promise<void> {
+    const seen = new Set<string>();
+    const newModelDirs: string[] = [];
+    for (const name of listModels(this.registry)) {
+      seen.add(name);
+      let entry = this.models.get(name);
+      if (!entry) {
+        entry = { name, versions: new Map(), labels: {} };
+        this.models.set(name, entry);
+        if (this.server) newModelDirs.push(join(this.registry, name));
+      }
+      const versions = listVersions(this.registry, name);
+      for (const v of versions) {
+        if (!entry.versions.has(v)) {
+          entry.versions.set(v, { version: v, dir: join(this.registry, name, String(v)) });
+          this.opts.log(`found ${name} version ${v}`);
+        }
+      }
+      for (const [v, e] of entry.versions) {
+        if (!versions.includes(v)) {
+          e.model?.dispose();
+          entry.versions.delete(v);
+          this.opts.log(`${name} version ${v} removed`);
+        }
+      }
+      try {
+        entry.labels = readIndex(this.registry, name).labels;
+      } catch (e) {
+        this.opts.log((e as Error).message);
+      }
+      const eager = new Set([versions.at(-1), ...Object.values(entry.labels)]);
+      await Promise.all([...eager].filter((v) => v !== undefined && entry.versions.has(v)).map((v) => this.load(entry.versions.get(v!)!).catch(() => undefined)));
+    }
+    for (const name of [...this.models.keys()]) if (!seen.has(name)) this.models.delete(name);
+    for (const dir of newModelDirs) {
+      try {
+        const w = watch(dir, () => void this.scheduleRescan());
+        w.on('error', () => undefined);
+        this.watchers.push(w);
+      } catch {
+        // Periodic rescan covers it.
+      }
+    }
+  }
+
+  private load(v: VersionEntry): Promise<ServableModel> {
+    v.loading ??= openModel(v.dir).then(
+      (m) => {
+        v.model = m;
+        this.opts.log(`loaded ${v.dir}`);
+        return m;
+      },
+      (e: Error) => {
+        v.error = e.message;
+        this.opts.log(`cannot load ${v.dir}: ${e.message}`);
+        throw e;
+      },
+    );
+    return v.loading;
+  }
+
+  // -------------------------------------------------------------------------------------------
+
+  private send(res: ServerResponse, status: number, body: unknown): void {
+    if (res.headersSent) return;
+    const text = JSON.stringify(body);
+    res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+    res.end(text);
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    try {
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      let path: string;
+      try {
+        path = decodeURIComponent(url.pathname);
+      } catch {
+        throw new HttpError(400, `Malformed URL: ${url.pathname}`);
+      }
+      const route = parseRoute(path);
+      if (!route) throw new HttpError(404, `No such endpoint: ${req.method} ${url.pathname}`);
+      if (route.kind === 'list') {
+        if (req.method !== 'GET') throw new HttpError(405, 'Use GET');
+        this.send(res, 200, { models: [...this.models.values()].sort((a, b) => a.name.localeCompare(b.name)).map((m) => ({ name: m.name, versions: [...m.versions.keys()], labels: m.labels })) });
+        return;
+      }
+      const entry = this.models.get(route.model);
+      if (!entry) throw new HttpError(404, `Model "${route.model}" not found (models: ${[...this.models.keys()].join(', ') || 'none'})`);
+      if (route.kind === 'status') {
+        if (req.method !== 'GET') throw new HttpError(405, 'Use GET');
+        const versions = route.version !== undefined || route.label !== undefined ? [this.pick(entry, route)] : [...entry.versions.values()].reverse();
+        this.send(res, 200, { model_version_status: versions.map(versionStatus) });
+        return;
+      }
+      if (route.kind === 'metadata') {
+        if (req.method !== 'GET') throw new HttpError(405, 'Use GET');
+        const v = this.pick(entry, route);
+        const model = await this.ready(v);
+        this.send(res, 200, {
+          model_spec: { name: entry.name, signature_name: 'serving_default', version: String(v.version) },
+          metadata: { signature_def: signature(model.info), bundle: model.info, labels: entry.labels },
+        });
+        return;
+      }
+      if (req.method !== 'POST') throw new HttpError(405, 'predict needs POST');
+      const body = await readBody(req, this.opts.maxBodyBytes);
+      const v = this.pick(entry, route);
+      const model = await this.ready(v);
+      const { rows, columnar } = parsePredictRequest(body, model.info, this.opts.maxInstances);
+      if (this.opts.predictDelayMs > 0) await new Promise((r) => setTimeout(r, this.opts.predictDelayMs));
+      let predictions;
+      try {
+        predictions = await model.predict(rows);
+      } catch (e) {
+        // The transform graph rejects values it cannot handle (a UserError): the client's fault.
+        if ((e as Error).name === 'UserError') throw new HttpError(400, (e as Error).message);
+        throw e;
+      }
+      const shaped = (predictions as (number | number[])[]).map((p) => (Array.isArray(p) ? p : [p]));
+      this.send(res, 200, columnar ? { outputs: shaped } : { predictions: shaped });
+    } catch (e) {
+      if (e instanceof HttpError) this.send(res, e.status, { error: e.message });
+      else this.send(res, 500, { error: (e as Error).message });
+    }
+  }
+
+  private pick(entry: ModelEntry, route: { version?: number; label?: string }): VersionEntry {
+    let version = route.version;
+    if (route.label !== undefined) {
+      version = entry.labels[route.label];
+      if (version === undefined) {
+        throw new HttpError(404, `Model "${entry.name}" has no label "${route.label}" (labels: ${Object.keys(entry.labels).join(', ') || 'none'})`);
+      }
+    }
+    if (version === undefined) version = Math.max(...entry.versions.keys());
+    const v = entry.versions.get(version);
+    if (!v) throw new HttpError(404, `Model "${entry.name}" has no version ${version} (versions: ${[...entry.versions.keys()].join(', ') || 'none'})`);
+    return v;
+  }
+
+  private async ready(v: VersionEntry): Promise<ServableModel> {
+    try {
+      return v.model ?? (await this.load(v));
+    } catch (e) {
+      throw new HttpError(503, `Version ${v.version} cannot be loaded: ${(e as Error).message}`);
+    }
+  }
+}
+
+type Route =
+  | { kind: 'list' }
+  | { kind: 'status' | 'metadata' | 'predict'; model: string; version?: number; label?: string };
+
+/** /v1/models/{m}[/versions/{v}|/labels/{l}][/metadata|:predict] */
+export function parseRoute(path: string): Route | undefined {
+  if (path === '/v1/models' || path === '/v1/models/') return { kind: 'list' };
+  const m = /^\/v1\/models\/([^/:]+)(?:\/versions\/([^/:]+)|\/labels\/([^/:]+))?(\/metadata|:predict)?\/?$/.exec(path);
+  if (!m) return undefined;
+  const [, model, version, label, action] = m;
+  if (version !== undefined && !/^[1-9][0-9]*$/.test(version)) throw new HttpError(400, `Version must be a positive integer, got "${version}"`);
+  const kind = action === '/metadata' ? 'metadata' : action === ':predict' ? 'predict' : 'status';
+  return { kind, model, version: version === undefined ? undefined : Number(version), label };
+}
+
+function versionStatus(v: VersionEntry) {
+  const state = v.model ? 'AVAILABLE' : v.error ? 'END' : v.loading ? 'LOADING' : 'START';
+  return {
+    version: String(v.version),
+    state,
+    status: { error_code: v.error ? 'UNKNOWN' : 'OK', error_message: v.error ?? '' },
+  };
+}
+
+/** The raw features a request must carry: every raw feature but the label. */
+export function requestFeatures(info: BundleInfo): BundleInfo['rawFeatures'] {
+  return info.rawFeatures.filter((f) => f.name !== info.label);
+}
+
+function signature(info: BundleInfo) {
+  const dtype = (t: string) => (t === 'STRING' ? 'DT_STRING' : t === 'INT' ? 'DT_INT64' : 'DT_FLOAT');
+  return {
+    serving_default: {
+      inputs: Object.fromEntries(requestFeatures(info).map((f) => [f.name, { dtype: dtype(f.type), tensor_shape: { dim: [{ size: '-1' }] }, name: f.name }])),
+      outputs: {
+        predictions: {
+          dtype: 'DT_FLOAT',
+          tensor_shape: { dim: [{ size: '-1' }, { size: String(info.task === 'multiclass' ? (info.classes?.length ?? -1) : 1) }] },
+          name: info.task === 'multiclass' ? 'probabilities' : info.task === 'binary' ? 'probability' : 'value',
+        },
+      },
+      method_name: 'tensorflow/serving/predict',
+    },
+  };
+}
+
+async function readBody(req: IncomingMessage, limit: number): Promise<string> {
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limit) {
+    req.resume();
+    throw new HttpError(413, `Request body of ${declared} bytes exceeds the limit of ${limit}`);
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) {
+      req.resume();
+      throw new HttpError(413, `Request body exceeds the limit of ${limit} bytes`);
+    }
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Validates a predict body against the bundle's raw features; returns row objects. */
+export function parsePredictRequest(text: string, info: BundleInfo, maxInstances: number): { rows: Record<string, unknown>[]; columnar: boolean } {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch (e) {
+    throw new HttpError(400, `Malformed JSON: ${(e as Error).message}`);
+  }
+  if (!body || typeof body !== 'object' || Array.isArray(body)) throw new HttpError(400, 'The body must be a JSON object with "instances" or "inputs"');
+  const { instances, inputs } = body as { instances?: unknown; inputs?: unknown };
+  if ((instances === undefined) === (inputs === undefined)) throw new HttpError(400, 'Give exactly one of "instances" (rows) or "inputs" (columns)');
+  let rows: Record<string, unknown>[];
+  if (instances !== undefined) {
+    if (!Array.isArray(instances) || instances.length === 0) throw new HttpError(400, '"instances" must be a non-empty array of objects');
+    if (instances.length > maxInstances) throw new HttpError(413, `${instances.length} instances exceed the limit of ${maxInstances}`);
+    instances.forEach((r, i) => {
+      if (!r || typeof r !== 'object' || Array.isArray(r)) throw new HttpError(400, `instances[${i}] must be an object of feature values`);
+    });
+    rows = instances as Record<string, unknown>[];
+  } else {
+    if (!inputs || typeof inputs !== 'object' || Array.isArray(inputs)) throw new HttpError(400, '"inputs" must be an object of feature columns');
+    const cols = Object.entries(inputs as Record<string, unknown>);
+    let n = -1;
+    for (const [name, col] of cols) {
+      if (!Array.isArray(col)) throw new HttpError(400, `inputs.${name} must be an array`);
+      if (n >= 0 && col.length !== n) throw new HttpError(400, `inputs.${name} has ${col.length} values, other columns ${n}`);
+      n = col.length;
+    }
+    if (n <= 0) throw new HttpError(400, '"inputs" has no values');
+    if (n > maxInstances) throw new HttpError(413, `${n} rows exceed the limit of ${maxInstances}`);
+    rows = Array.from({ length: n }, (_, i) => Object.fromEntries(cols.map(([name, col]) => [name, (col as unknown[])[i]])));
+  }
+  const features = requestFeatures(info);
+  rows.forEach((row, i) => {
+    for (const f of features) {
+      if (!(f.name in row)) throw new HttpError(400, `instances[${i}] is missing feature "${f.name}" (use null for a missing value)`);
+      const v = row[f.name];
+      if (v === null) continue;
+      if (f.type === 'STRING') {
+        if (typeof v !== 'string' && typeof v !== 'number') throw new HttpError(400, `instances[${i}].${f.name} must be a string, got ${JSON.stringify(v)}`);
+      } else if (typeof v !== 'number' || !Number.isFinite(v)) {
+        throw new HttpError(400, `instances[${i}].${f.name} must be a number (${f.type}), got ${JSON.stringify(v)}`);
+      } else if (f.type === 'INT' && !Number.isInteger(v)) {
+        throw new HttpError(400, `instances[${i}].${f.name} must be an integer, got ${v}`);
+      }
+    }
+  });
+  return { rows, columnar: inputs !== undefined };
+}
