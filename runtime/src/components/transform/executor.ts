@@ -1,0 +1,145 @@
+/**
+ * Transform: compiles the user's module into the TransformGraph output, then two passes over the
+ * shards on the pool — analyze (partials per shard, merged in shard order, then finalized) and
+ * apply (transformed Arrow shards) — and finally writes transform_graph.json.
+ */
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { type ColumnInfo, type ExamplesProperties, listShards, shardFileName, splitDir } from '../../formats/examples.ts';
+import { SCHEMA_FILE, type Schema } from '../../formats/schema.ts';
+import { type ExecutorContext, UserError } from '../../registry/types.ts';
+import type { TransformGraphJson } from '../../ml/api.ts';
+import { finalizePartial, mergePartialRecords } from '../../ml/analyzers.ts';
+import { compileUserModule } from '../../ml/user-module.ts';
+import { mergeOutputDescriptions, type RawFeature, TRANSFORM_GRAPH_FILE, TRANSFORM_MODULE_FILE } from '../../ml/transform-graph.ts';
+import type { transformSpec } from './spec.ts';
+import type { AnalyzeResult, ApplyArgs, ApplyResult, ShardArgs } from './tasks.ts';
+
+type Spec = typeof transformSpec;
+type Ctx = ExecutorContext<Spec['inputs'], Spec['outputs'], Spec['params']>;
+
+export async function execute(ctx: Ctx): Promise<void> {
+  const { params } = ctx;
+  const started = Date.now();
+  const examples = ctx.inputs.examples;
+  const props = examples.properties as Partial<ExamplesProperties>;
+  const allSplits = props.splitNames ?? splitsOnDisk(examples.uri);
+  for (const s of params.analyze_splits) {
+    if (!allSplits.includes(s)) throw new UserError(`analyze_splits names "${s}", which is not a split of the examples (${allSplits.join(', ')})`, { field: 'analyze_splits' });
+  }
+  const transformSplits = params.transform_splits.length ? params.transform_splits : allSplits;
+  for (const s of transformSplits) {
+    if (!allSplits.includes(s)) throw new UserError(`transform_splits names "${s}", which is not a split of the examples (${allSplits.join(', ')})`, { field: 'transform_splits' });
+  }
+  const rawFeatures = rawFeaturesOf(readSchema(ctx.inputs.schema.uri), props.columns ?? []);
+
+  const graphUri = ctx.outputs.transform_graph.uri;
+  const compiled = await compileUserModule(ctx.resolvePath(params.module_file), { outFile: join(graphUri, TRANSFORM_MODULE_FILE) });
+  ctx.log.info(`compiled ${params.module_file} (${compiled.hash.slice(0, 12)}); raw features: ${rawFeatures.length}`);
+
+  const timeoutSignal = params.timeout > 0 ? AbortSignal.timeout(params.timeout * 1000) : undefined;
+  const signal = timeoutSignal ? AbortSignal.any([ctx.signal, timeoutSignal]) : ctx.signal;
+  const base = { modulePath: compiled.path, exportName: params.preprocessing_fn, rawFeatures };
+  const analyzeItems: ShardArgs[] = params.analyze_splits.flatMap((split) => shardsOf(examples.uri, split).map((file) => ({ ...base, file })));
+  const applyItems: ApplyArgs[] = [];
+  const outUri = ctx.outputs.transformed_examples.uri;
+  const splitShards = new Map<string, number[]>();
+  for (const split of transformSplits) {
+    const files = shardsOf(examples.uri, split);
+    mkdirSync(splitDir(outUri, split), { recursive: true });
+    files.forEach((file, i) => {
+      splitShards.set(split, [...(splitShards.get(split) ?? []), applyItems.length]);
+      applyItems.push({ ...base, file, analyzers: [], outFile: join(splitDir(outUri, split), shardFileName(i)) });
+    });
+  }
+  const total = analyzeItems.length + applyItems.length;
+  let done = 0;
+  const progress = () => ctx.progress({ done: ++done, total, unit: 'shards' });
+  ctx.progress({ done, total, unit: 'shards' });
+
+  try {
+    // Pass 1: analyzer partials per shard, merged strictly in shard order.
+    const partials = await ctx.pool.map<ShardArgs, AnalyzeResult>('transform.analyzeShard', analyzeItems, { signal, onResult: progress });
+    const analyzers = mergePartialRecords(partials.map((p) => p.partials)).map(finalizePartial);
+    const analyzedRows = partials.reduce((n, p) => n + p.rows, 0);
+    ctx.log.info(`analyzed ${analyzedRows} rows of ${params.analyze_splits.join(', ')}: ${analyzers.length} analyzers (${Date.now() - started} ms)`);
+
+    // Pass 2: transform every shard with the results.
+    for (const item of applyItems) item.analyzers = analyzers;
+    const applied = await ctx.pool.map<ApplyArgs, ApplyResult>('transform.applyShard', applyItems, { signal, onResult: progress });
+    const outputFeatures = mergeOutputDescriptions(applied.map((a) => a.outputs));
+    if (params.label !== undefined && !outputFeatures.some((f) => f.name === params.label)) {
+      throw new UserError(`label "${params.label}" is not an output of ${params.preprocessing_fn} (outputs: ${outputFeatures.map((f) => f.name).join(', ')})`, { field: 'label' });
+    }
+
+    const graph: TransformGraphJson = {
+      formatVersion: 1,
+      module: { file: TRANSFORM_MODULE_FILE, exportName: params.preprocessing_fn, sourceHash: compiled.hash },
+      analyzers,
+      rawFeatures,
+      outputFeatures,
+      ...(params.label !== undefined ? { label: params.label } : {}),
+    };
+    await writeFile(join(graphUri, TRANSFORM_GRAPH_FILE), JSON.stringify(graph, null, 1));
+
+    const splits: ExamplesProperties['splits'] = {};
+    for (const split of transformSplits) {
+      const idx = splitShards.get(split) ?? [];
+      splits[split] = { rows: idx.reduce((n, i) => n + applied[i].rows, 0), shards: idx.map((_, i) => shardFileName(i)) };
+    }
+    const columns: ColumnInfo[] = outputFeatures.map((f) => ({ name: f.name, type: f.dtype === 'int32' ? 'INT' : 'FLOAT' }));
+    ctx.outputs.transformed_examples.properties = { splitNames: transformSplits, splits, columns, skippedRows: 0 } satisfies ExamplesProperties;
+    ctx.outputs.transform_graph.properties = {
+      sourceHash: compiled.hash,
+      analyzers: analyzers.length,
+      outputFeatures: outputFeatures.length,
+      ...(params.label !== undefined ? { label: params.label } : {}),
+    };
+    ctx.log.info(`transformed ${transformSplits.map((s) => `${s}: ${splits[s].rows} rows`).join(', ')} into ${outputFeatures.length} features (${Date.now() - started} ms)`);
+  } catch (e) {
+    if (timeoutSignal?.aborted && !ctx.signal.aborted) {
+      throw new UserError(`Transform exceeded its timeout of ${params.timeout} s: its worker threads were terminated`, { field: 'timeout' });
+    }
+    throw e;
+  }
+}
+
+/** Raw features: the schema's (BYTES → STRING), in the examples' column order, then schema-only ones. */
+function rawFeaturesOf(schema: Schema, columns: ColumnInfo[]): RawFeature[] {
+  const declared = new Map((schema.feature ?? []).filter((f) => !f.deprecated).map((f) => [f.name, f]));
+  const out: RawFeature[] = [];
+  const typeOf = (t: string): RawFeature['type'] => (t === 'BYTES' ? 'STRING' : (t as RawFeature['type']));
+  for (const c of columns) {
+    const f = declared.get(c.name);
+    out.push({ name: c.name, type: f ? typeOf(f.type) : c.type });
+    declared.delete(c.name);
+  }
+  for (const f of declared.values()) out.push({ name: f.name, type: typeOf(f.type) });
+  return out;
+}
+
+function readSchema(uri: string): Schema {
+  const file = join(uri, SCHEMA_FILE);
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as Schema;
+  } catch (err) {
+    throw new UserError(`Cannot read the schema ${file}: ${(err as Error).message}`, { file });
+  }
+}
+
+function splitsOnDisk(uri: string): string[] {
+  if (!existsSync(uri)) throw new UserError(`Examples folder ${uri} does not exist`, { file: uri });
+  return readdirSync(uri)
+    .filter((d) => d.startsWith('Split-'))
+    .map((d) => d.slice('Split-'.length))
+    .sort();
+}
+
+function shardsOf(uri: string, split: string): string[] {
+  try {
+    return listShards(uri, split);
+  } catch (err) {
+    throw new UserError(`Cannot list the shards of split "${split}" in ${uri}: ${(err as Error).message}`, { file: uri });
+  }
+}

@@ -1,0 +1,6 @@
+import { defineComponent } from '../../registry/types.ts';
+import { transformSpec } from './spec.ts';
+
+export { transformParams, transformSpec } from './spec.ts';
+
+export const transform = defineComponent(transformSpec, () => import('./executor.ts').then((m) => m.execute));

@@ -1,0 +1,79 @@
+/**
+ * Arrow shards ↔ columns for Transform: raw Examples shards are read into the columnar form user
+ * code sees (numbers as Float64Array with NaN for missing, strings as (string | null)[]), and
+ * transformed columns are written as Examples shards (numeric → Float64 holding float32 values,
+ * categorical → Int32).
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { type Data, DataType, type Vector, tableFromArrays, tableFromIPC, tableToIPC } from 'apache-arrow';
+import { UserError } from '../../registry/types.ts';
+import type { RawColumns, TransformedColumns } from '../../ml/api.ts';
+import type { RawFeature } from '../../ml/transform-graph.ts';
+
+function isNull(d: Data, i: number): boolean {
+  if (d.nullCount === 0 || !d.nullBitmap) return false;
+  const bit = d.offset + i;
+  return (d.nullBitmap[bit >> 3] & (1 << (bit & 7))) === 0;
+}
+
+function readNumeric(vector: Vector, rows: number): Float64Array {
+  const out = new Float64Array(rows);
+  let at = 0;
+  for (const d of vector.data) {
+    const values = d.values as ArrayLike<number>;
+    for (let i = 0; i < d.length; i++) out[at + i] = isNull(d, i) ? NaN : Number(values[i]);
+    at += d.length;
+  }
+  return out;
+}
+
+function readStrings(vector: Vector, rows: number): (string | null)[] {
+  const out = new Array<string | null>(rows);
+  let at = 0;
+  for (const d of vector.data) {
+    if (DataType.isDictionary(d.type)) {
+      const dict = d.dictionary ? ([...d.dictionary] as (string | null)[]) : [];
+      const idx = d.values as Int32Array;
+      for (let i = 0; i < d.length; i++) out[at + i] = isNull(d, i) ? null : dict[idx[i]];
+    } else {
+      for (let i = 0; i < d.length; i++) out[at + i] = (vector.get(at + i) as string | null) ?? null;
+    }
+    at += d.length;
+  }
+  return out;
+}
+
+/** The raw columns of one shard; a STRING feature stored as numbers (schema says BYTES) reads as their decimal strings. */
+export function readRawShard(file: string, rawFeatures: RawFeature[]): { rows: number; columns: RawColumns } {
+  let table;
+  try {
+    table = tableFromIPC(readFileSync(file));
+  } catch (e) {
+    throw new UserError(`Cannot read Arrow shard ${file}: ${(e as Error).message}`, { file });
+  }
+  const rows = table.numRows;
+  const columns: RawColumns = {};
+  for (const f of rawFeatures) {
+    const vector = table.getChild(f.name);
+    if (!vector) {
+      columns[f.name] = f.type === 'STRING' ? new Array<string | null>(rows).fill(null) : new Float64Array(rows).fill(NaN);
+      continue;
+    }
+    const stringData = DataType.isDictionary(vector.type) || DataType.isUtf8(vector.type);
+    if (f.type === 'STRING') {
+      columns[f.name] = stringData ? readStrings(vector, rows) : Array.from(readNumeric(vector, rows), (v) => (Number.isNaN(v) ? null : String(v)));
+    } else if (stringData) {
+      throw new UserError(`Feature "${f.name}" is ${f.type} in the schema but holds strings in ${file}`, { file, field: f.name });
+    } else {
+      columns[f.name] = readNumeric(vector, rows);
+    }
+  }
+  return { rows, columns };
+}
+
+/** Writes transformed columns as one Arrow IPC file. */
+export function writeTransformedShard(file: string, columns: TransformedColumns): void {
+  const arrays: Record<string, Float64Array | Int32Array> = {};
+  for (const [name, c] of Object.entries(columns)) arrays[name] = c instanceof Int32Array ? c : Float64Array.from(c);
+  writeFileSync(file, tableToIPC(tableFromArrays(arrays), 'file'));
+}
