@@ -7,6 +7,7 @@ import { tasks as csvExampleGen } from './csv-example-gen/tasks.ts';
 import { tasks as statisticsGen } from './statistics-gen/tasks.ts';
 import { tasks as schemaGen } from './schema-gen/tasks.ts';
 import { tasks as exampleValidator } from './example-validator/tasks.ts';
+import { tasks as transform } from './transform/tasks.ts';
 
 const poolTasks = {
   'pool.echo': (args: { value: unknown; delayMs?: number }) =>
@@ -14,4 +15,4 @@ const poolTasks = {
   'pool.threadId': async () => (await import('node:worker_threads')).threadId,
 };
 
-export const workerTasks = { ...poolTasks, ...csvExampleGen, ...statisticsGen, ...schemaGen, ...exampleValidator };
+export const workerTasks = { ...poolTasks, ...csvExampleGen, ...statisticsGen, ...schemaGen, ...exampleValidator, ...transform };
