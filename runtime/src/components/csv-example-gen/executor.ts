@@ -5,7 +5,7 @@
  * and every shard must use the final column kinds. Both are checked after the fact and the few
  * affected ranges re-run, so the common case is one parallel pass.
  */
-import { existsSync, mkdirSync, readdirSync, rmSync, unlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Static } from '@sinclair/typebox';
 import { splitDir, type ExamplesProperties } from '../../formats/examples.ts';
@@ -106,7 +106,18 @@ export async function execute(ctx: Ctx): Promise<void> {
   }
 }
 
-async function run(ctx: Ctx): Promise<void> {
+/**
+ * How fan-out steps (fan-out.ts) use this same code: shards are staged in `stagingUri`; the plan
+ * step stops before parsing and takes the first pass's arguments, the merge step hands in the
+ * first pass its map steps computed and moves the staged shards into the output at the end.
+ */
+export interface StagedRun {
+  stagingUri: string;
+  planOnly?: boolean;
+  firstPass?: ParseRangeResult[];
+}
+
+export async function run(ctx: Ctx, staged?: StagedRun): Promise<ParseRangeArgs[] | undefined> {
   const p: Params = ctx.params;
   const splitNames = Object.keys(p.splits);
   if (splitNames.length === 0) throw new UserError('splits must name at least one split', { field: 'splits' });
@@ -135,7 +146,7 @@ async function run(ctx: Ctx): Promise<void> {
   const ranges = planRanges(files, shardBytes);
   const sample = sampleKinds(files[0], format, delimiter);
   let { columns, kinds } = sample;
-  const out = ctx.outputs.examples;
+  const outUri = staged?.stagingUri ?? ctx.outputs.examples.uri;
   const results: ParseRangeResult[] = new Array(ranges.length);
   let rowsDone = 0;
 
@@ -154,13 +165,14 @@ async function run(ctx: Ctx): Promise<void> {
     splitKey: p.split_key,
     skipBadRows: p.skip_bad_rows,
     rowBytesHint: sample.rowBytes,
-    outUri: out.uri,
+    outUri,
     shardIndex: i,
   });
+  if (staged?.planOnly) return ranges.map((_, i) => argsFor(i));
 
   let todo = ranges.map((_, i) => i);
   for (let pass = 1; todo.length > 0; pass++) {
-    const got = await ctx.pool.map<ParseRangeArgs, ParseRangeResult>('csv.parseRange', todo.map(argsFor), {
+    const got = pass === 1 && staged?.firstPass ? staged.firstPass : await ctx.pool.map<ParseRangeArgs, ParseRangeResult>('csv.parseRange', todo.map(argsFor), {
       signal: ctx.signal,
       onResult: (r) => {
         if (r.dirty || r.error) return;
@@ -201,7 +213,18 @@ async function run(ctx: Ctx): Promise<void> {
     if (!columns.includes(key)) throw new UserError(`split_key "${key}" is not a key of any row`, { field: 'split_key' });
   }
   checkFilesHaveRows(files, ranges, results, format);
+  if (staged) moveStagedShards(staged.stagingUri, ctx.outputs.examples.uri, splitNames);
   finish(ctx, { splitNames, columns, kinds, ranges, results });
+  return undefined;
+}
+
+function moveStagedShards(from: string, to: string, splitNames: string[]): void {
+  for (const split of splitNames) {
+    const source = splitDir(from, split);
+    if (!existsSync(source)) continue;
+    mkdirSync(splitDir(to, split), { recursive: true });
+    for (const f of readdirSync(source)) renameSync(join(source, f), join(splitDir(to, split), f));
+  }
 }
 
 /**

@@ -39,15 +39,18 @@ export const csvExampleGenParams = Type.Object({
   }),
 });
 
-export const csvExampleGen = defineComponent(
-  {
-    type: 'CsvExampleGen',
-    version: '1',
-    category: 'data',
-    description: 'Reads CSV or JSONL files, infers column types and writes a deterministic train/eval split as Arrow shards.',
-    inputs: {},
-    outputs: csvExampleGenOutputs,
-    params: csvExampleGenParams,
-  },
-  () => import('./executor.ts').then((m) => m.execute),
-);
+export const csvExampleGen = {
+  ...defineComponent(
+    {
+      type: 'CsvExampleGen',
+      version: '1',
+      category: 'data',
+      description: 'Reads CSV or JSONL files, infers column types and writes a deterministic train/eval split as Arrow shards.',
+      inputs: {},
+      outputs: csvExampleGenOutputs,
+      params: csvExampleGenParams,
+    },
+    () => import('./executor.ts').then((m) => m.execute),
+  ),
+  loadFanOut: () => import('./fan-out.ts').then((m) => m.fanOut),
+};
