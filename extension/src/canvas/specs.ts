@@ -1,0 +1,34 @@
+import { listSpecs } from '../../../runtime/src/registry/specs.ts';
+import type { ComponentSpec } from '../../../runtime/src/registry/types.ts';
+import type { ComponentInfo, JsonSchema } from '../../../webview/src/protocol.ts';
+
+/** A registry spec as plain JSON for the webview (TypeBox's symbol keys dropped by the round trip). */
+export function toComponentInfo(spec: ComponentSpec): ComponentInfo {
+  return {
+    type: spec.type,
+    category: spec.category,
+    description: spec.description,
+    inputs: JSON.parse(JSON.stringify(spec.inputs)),
+    outputs: JSON.parse(JSON.stringify(spec.outputs)),
+    params: JSON.parse(JSON.stringify(spec.params)) as JsonSchema,
+  };
+}
+
+/** The specs the host can read without loading executors (see runtime/src/registry/specs.ts). */
+export function localSpecs(): ComponentInfo[] {
+  return listSpecs().map(toComponentInfo);
+}
+
+/**
+ * The language server's answer (the full registry plus the pipeline's custom components) wins;
+ * the local specs fill in while it starts or when it is not there.
+ */
+export function mergeSpecs(local: readonly ComponentInfo[], fromServer: readonly ComponentInfo[] | undefined): ComponentInfo[] {
+  const byType = new Map(local.map((s) => [s.type, s]));
+  for (const spec of fromServer ?? []) byType.set(spec.type, spec);
+  return [...byType.values()];
+}
+
+export function specMap(specs: readonly ComponentInfo[]): Map<string, ComponentInfo> {
+  return new Map(specs.map((s) => [s.type, s]));
+}
