@@ -8,6 +8,7 @@ import { tasks as statisticsGen } from './statistics-gen/tasks.ts';
 import { tasks as schemaGen } from './schema-gen/tasks.ts';
 import { tasks as exampleValidator } from './example-validator/tasks.ts';
 import { tasks as transform } from './transform/tasks.ts';
+import { tasks as trainer } from './trainer/tasks.ts';
 
 const poolTasks = {
   'pool.echo': (args: { value: unknown; delayMs?: number }) =>
@@ -15,4 +16,4 @@ const poolTasks = {
   'pool.threadId': async () => (await import('node:worker_threads')).threadId,
 };
 
-export const workerTasks = { ...poolTasks, ...csvExampleGen, ...statisticsGen, ...schemaGen, ...exampleValidator, ...transform };
+export const workerTasks = { ...poolTasks, ...csvExampleGen, ...statisticsGen, ...schemaGen, ...exampleValidator, ...transform, ...trainer };
