@@ -135,6 +135,13 @@ describe('Evaluator', () => {
     assert.equal(blessing.reasons[0].kind, 'no_baseline');
   });
 
+  it("takes the label from the bundle's transform graph when no label column is named", async () => {
+    const named = await run('named', {}, 'good');
+    const fromGraph = await run('graph', { label: '' }, 'good');
+    assert.equal(fromGraph.evaluation.label, 'label_xf');
+    assert.deepEqual(fromGraph.evaluation.slices[0].metrics, named.evaluation.slices[0].metrics);
+  });
+
   it('rejects a missing label column with a UserError', async () => {
     await assert.rejects(run('nolabel', { label: 'tips' }, 'good'), (e: Error) => e.name === 'UserError' && /no label column "tips"/.test(e.message));
   });

@@ -3,10 +3,11 @@
  * a logistic model p = sigmoid(w·x + b) over raw numeric features, whose predictions the tests
  * compute independently with Math.exp.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { tableFromArrays, tableToIPC } from 'apache-arrow';
+import { saveBundle } from '../../runtime/src/ml/bundle.ts';
 
 export const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
 
@@ -17,42 +18,52 @@ export interface LogisticSpec {
   label?: string;
 }
 
-/** Writes `<dir>/model.json`, `weights.bin` and `bundle.json`; returns dir. */
-export async function writeLogisticBundle(dir: string, spec: LogisticSpec): Promise<string> {
+/**
+ * A transform graph: each raw FLOAT feature f → f_xf = f (missing → 0), raw INT label → label_xf.
+ * No analyzers, so transformed values equal the raw ones and tests can predict by hand.
+ */
+export function writeIdentityTransform(dir: string, features: string[], label = 'label'): string {
   mkdirSync(dir, { recursive: true });
-  await tf.setBackend('cpu');
-  const model = tf.sequential({
-    layers: [tf.layers.dense({ units: 1, activation: 'sigmoid', inputShape: [spec.features.length] })],
-  });
-  model.setWeights([tf.tensor2d(spec.weights, [spec.features.length, 1]), tf.tensor1d([spec.bias])]);
-  await model.save(
-    tf.io.withSaveHandler(async (artifacts) => {
-      const weightData = tf.io.CompositeArrayBuffer.join(artifacts.weightData!);
-      writeFileSync(join(dir, 'weights.bin'), Buffer.from(weightData));
-      writeFileSync(
-        join(dir, 'model.json'),
-        JSON.stringify({
-          modelTopology: artifacts.modelTopology,
-          format: 'layers-model',
-          weightsManifest: [{ paths: ['./weights.bin'], weights: artifacts.weightSpecs }],
-        }),
-      );
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-    }),
-  );
-  model.dispose();
+  const outputs = features.map((f) => `    ${f}_xf: Float32Array.from(tft.fill_in_missing(inputs.${f}, 0)),`).join('\n');
   writeFileSync(
-    join(dir, 'bundle.json'),
+    join(dir, 'module.mjs'),
+    `export function preprocessing_fn(inputs, tft) {\n  return {\n${outputs}\n    ${label}_xf: Float32Array.from(inputs.${label}),\n  };\n}\n`,
+  );
+  writeFileSync(
+    join(dir, 'transform_graph.json'),
     JSON.stringify({
       formatVersion: 1,
-      task: 'binary',
-      label: spec.label ?? 'label',
-      inputFeatures: spec.features,
-      rawFeatures: spec.features.map((name) => ({ name, type: 'FLOAT' })),
-      backend: 'cpu',
-      createdAt: new Date().toISOString(),
+      module: { file: 'module.mjs', exportName: 'preprocessing_fn', sourceHash: 'fixture' },
+      analyzers: [],
+      rawFeatures: [...features.map((name) => ({ name, type: 'FLOAT' })), { name: label, type: 'INT' }],
+      outputFeatures: [...features, label].map((f) => ({ name: `${f}_xf`, dtype: 'float32', kind: 'numeric' })),
+      label: `${label}_xf`,
     }),
   );
+  return dir;
+}
+
+/** A serving bundle (saveBundle, ML-B's one writer) of p = sigmoid(w·x + b) over raw features. */
+export async function writeLogisticBundle(dir: string, spec: LogisticSpec): Promise<string> {
+  await tf.setBackend('cpu');
+  const inputs = spec.features.map((f) => tf.input({ shape: [1], name: `${f}_xf` }));
+  const joined = inputs.length > 1 ? (tf.layers.concatenate().apply(inputs) as tf.SymbolicTensor) : inputs[0];
+  const dense = tf.layers.dense({ units: 1, activation: 'sigmoid' });
+  const model = tf.model({ inputs, outputs: dense.apply(joined) as tf.SymbolicTensor });
+  dense.setWeights([tf.tensor2d(spec.weights, [spec.features.length, 1]), tf.tensor1d([spec.bias])]);
+  const transformDir = writeIdentityTransform(`${dir}.transform`, spec.features, spec.label ?? 'label');
+  await saveBundle(dir, {
+    model,
+    transformGraphDir: transformDir,
+    info: { task: 'binary', label: `${spec.label ?? 'label'}_xf`, rawFeatures: [], backend: 'cpu', trainMetrics: {} },
+  });
+  rmSync(transformDir, { recursive: true, force: true });
+  model.dispose();
+  // rawFeatures as the transform graph records them.
+  const infoFile = join(dir, 'bundle.json');
+  const info = JSON.parse(readFileSync(infoFile, 'utf8'));
+  info.rawFeatures = JSON.parse(readFileSync(join(dir, 'transform', 'transform_graph.json'), 'utf8')).rawFeatures;
+  writeFileSync(infoFile, JSON.stringify(info, null, 2));
   return dir;
 }
 

@@ -39,7 +39,7 @@ describe('model server (TF Serving REST)', () => {
     assert.deepEqual(s.body.model_version_status.map((v: any) => [v.version, v.state]), [['2', 'AVAILABLE'], ['1', 'AVAILABLE']]);
     const m = await json(await fetch(`${base}/v1/models/taxi/versions/1/metadata`));
     assert.equal(m.body.model_spec.version, '1');
-    assert.deepEqual(Object.keys(m.body.metadata.signature_def.serving_default.inputs), ['x1', 'x2']);
+    assert.deepEqual(Object.keys(m.body.metadata.signature_def.serving_default.inputs), ['x1', 'x2', 'label']);
   });
 
   it('predicts rows and columns with the newest version, a version or a label', async () => {
@@ -51,12 +51,17 @@ describe('model server (TF Serving REST)', () => {
     rows.forEach((r, i) => assert.ok(Math.abs(v1.body.outputs[i][0] - sigmoid(2 * r.x1 - r.x2)) < 1e-6));
     const stable = await json(await post('/v1/models/taxi/labels/stable:predict', { instances: rows }));
     assert.deepEqual(stable.body.predictions, v1.body.outputs);
+    // An absent feature is a missing value; the transform fills it with 0.
+    const partial = await json(await post('/v1/models/taxi/versions/1:predict', { instances: [{ x1: 0.5 }, { x1: 0.5, x2: null }] }));
+    assert.equal(partial.status, 200);
+    for (const p of partial.body.predictions) assert.ok(Math.abs(p[0] - sigmoid(1)) < 1e-6);
   });
 
   it('answers malformed requests with a 4xx and a message, and keeps serving', async () => {
     const cases: [string, string, unknown, number, RegExp][] = [
       ['POST', '/v1/models/taxi:predict', '{"instances": [', 400, /Malformed JSON/],
-      ['POST', '/v1/models/taxi:predict', { instances: [{ x1: 1 }] }, 400, /missing feature "x2"/],
+      ['POST', '/v1/models/taxi:predict', { instances: [{ x1: 1, x3: 2 }] }, 400, /unknown feature "x3"/],
+      ['POST', '/v1/models/taxi:predict', { instances: [{}] }, 400, /none of the model's features/],
       ['POST', '/v1/models/taxi:predict', { instances: [{ x1: 'a', x2: 1 }] }, 400, /x1 must be a number/],
       ['POST', '/v1/models/taxi:predict', { instances: [{ x1: { a: 1 }, x2: 1 }] }, 400, /must be a number/],
       ['POST', '/v1/models/taxi:predict', { instances: [] }, 400, /non-empty/],

@@ -320,16 +320,12 @@ function versionStatus(v: VersionEntry) {
   };
 }
 
-/** The raw features a request must carry: every raw feature but the label. */
-export function requestFeatures(info: BundleInfo): BundleInfo['rawFeatures'] {
-  return info.rawFeatures.filter((f) => f.name !== info.label);
-}
 
 function signature(info: BundleInfo) {
   const dtype = (t: string) => (t === 'STRING' ? 'DT_STRING' : t === 'INT' ? 'DT_INT64' : 'DT_FLOAT');
   return {
     serving_default: {
-      inputs: Object.fromEntries(requestFeatures(info).map((f) => [f.name, { dtype: dtype(f.type), tensor_shape: { dim: [{ size: '-1' }] }, name: f.name }])),
+      inputs: Object.fromEntries(info.rawFeatures.map((f) => [f.name, { dtype: dtype(f.type), tensor_shape: { dim: [{ size: '-1' }] }, name: f.name }])),
       outputs: {
         predictions: {
           dtype: 'DT_FLOAT',
@@ -393,20 +389,25 @@ export function parsePredictRequest(text: string, info: BundleInfo, maxInstances
     if (n > maxInstances) throw new HttpError(413, `${n} rows exceed the limit of ${maxInstances}`);
     rows = Array.from({ length: n }, (_, i) => Object.fromEntries(cols.map(([name, col]) => [name, (col as unknown[])[i]])));
   }
-  const features = requestFeatures(info);
+  // A feature absent from a row is a missing value (the transform's fill_in_missing decides, as
+  // for the training data); unknown names are typos and ill-typed values are errors.
+  const features = new Map(info.rawFeatures.map((f) => [f.name, f.type]));
   rows.forEach((row, i) => {
-    for (const f of features) {
-      if (!(f.name in row)) throw new HttpError(400, `instances[${i}] is missing feature "${f.name}" (use null for a missing value)`);
-      const v = row[f.name];
+    let known = 0;
+    for (const [name, v] of Object.entries(row)) {
+      const type = features.get(name);
+      if (!type) throw new HttpError(400, `instances[${i}] has unknown feature "${name}" (features: ${[...features.keys()].join(', ')})`);
+      known++;
       if (v === null) continue;
-      if (f.type === 'STRING') {
-        if (typeof v !== 'string' && typeof v !== 'number') throw new HttpError(400, `instances[${i}].${f.name} must be a string, got ${JSON.stringify(v)}`);
+      if (type === 'STRING') {
+        if (typeof v !== 'string' && typeof v !== 'number') throw new HttpError(400, `instances[${i}].${name} must be a string, got ${JSON.stringify(v)}`);
       } else if (typeof v !== 'number' || !Number.isFinite(v)) {
-        throw new HttpError(400, `instances[${i}].${f.name} must be a number (${f.type}), got ${JSON.stringify(v)}`);
-      } else if (f.type === 'INT' && !Number.isInteger(v)) {
-        throw new HttpError(400, `instances[${i}].${f.name} must be an integer, got ${v}`);
+        throw new HttpError(400, `instances[${i}].${name} must be a number (${type}), got ${JSON.stringify(v)}`);
+      } else if (type === 'INT' && !Number.isInteger(v)) {
+        throw new HttpError(400, `instances[${i}].${name} must be an integer, got ${v}`);
       }
     }
+    if (known === 0) throw new HttpError(400, `instances[${i}] has none of the model's features (${[...features.keys()].join(', ')})`);
   });
   return { rows, columnar: inputs !== undefined };
 }

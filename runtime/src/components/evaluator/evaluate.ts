@@ -52,26 +52,27 @@ export interface LabelledRows {
   dropped: number;
 }
 
-/** Labels as numbers: binary 0/1, multiclass class index (by `classes` when given), regression value. */
-export function encodeLabels(rows: RawRow[], label: string, task: Task, classes?: string[]): LabelledRows {
-  if (rows.length && !(label in rows[0])) {
-    throw new UserError(`The examples have no label column "${label}" (columns: ${Object.keys(rows[0]).join(', ')})`, { field: 'label' });
-  }
+/**
+ * Labels as numbers: binary 0/1, multiclass class index (by `classes` when given), regression
+ * value. `values[i]` is row i's label; rows without a usable label are dropped.
+ */
+export function encodeLabels(rows: RawRow[], values: ArrayLike<unknown>, label: string, task: Task, classes?: string[]): LabelledRows {
   const kept: RawRow[] = [];
   const labels: number[] = [];
   const classIndex = classes ? new Map(classes.map((c, i) => [c, i])) : undefined;
-  for (const row of rows) {
-    const v = row[label];
+  for (let i = 0; i < rows.length; i++) {
+    const v = values[i];
     let y: number | undefined;
     if (v === null || v === undefined || (typeof v === 'number' && Number.isNaN(v))) y = undefined;
-    else if (task === 'multiclass' && classIndex) y = classIndex.get(String(v));
-    else if (task === 'binary' && typeof v === 'string') y = v === 'true' || v === '1' ? 1 : v === 'false' || v === '0' ? 0 : undefined;
+    else if (task === 'multiclass' && classIndex && typeof v === 'string') y = classIndex.get(v);
+    else if (task === 'binary' && typeof v === 'string') y = v === 'true' || v === '1' ? 1 : v === 'false' || v === '0' ? 0 : NaN;
+    else if (typeof v === 'boolean') y = v ? 1 : 0;
     else y = Number(v);
-    if (task === 'binary' && y !== 0 && y !== 1) {
-      if (y !== undefined) throw new UserError(`Binary label "${label}" must be 0/1 or true/false, found ${JSON.stringify(v)}`, { field: 'label' });
+    if (task === 'binary' && y !== undefined && y !== 0 && y !== 1) {
+      throw new UserError(`Binary label "${label}" must be 0/1 or true/false, found ${JSON.stringify(v)} (row ${i + 1})`, { field: 'label' });
     }
     if (y === undefined || Number.isNaN(y)) continue;
-    kept.push(row);
+    kept.push(rows[i]);
     labels.push(y);
   }
   return { rows: kept, labels, dropped: rows.length - kept.length };

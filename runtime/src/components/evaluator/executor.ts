@@ -31,6 +31,23 @@ export async function predictAll(model: ServableModel, rows: RawRow[], batchSize
   return out;
 }
 
+/**
+ * The label of each row: a raw column when the `label` parameter names one, else the bundle's
+ * label feature computed by its transform graph (e.g. taxi's big_tipper from tips and fare).
+ */
+export function labelValues(model: ServableModel, rows: RawRow[], param: string): { label: string; values: ArrayLike<unknown> } {
+  if (param) {
+    if (rows.length && !(param in rows[0])) {
+      throw new UserError(`The examples have no label column "${param}" (columns: ${Object.keys(rows[0]).join(', ')})`, { field: 'label' });
+    }
+    return { label: param, values: rows.map((r) => r[param]) };
+  }
+  const label = model.info.label;
+  const column = model.transformGraph.applyToRows(rows)[label];
+  if (!column) throw new UserError(`The transform graph does not produce the bundle's label "${label}": set the label parameter to a raw column`, { field: 'label' });
+  return { label, values: column };
+}
+
 interface BaselineChoice {
   ref: { id?: number; uri: string };
   source: 'input' | 'latest_blessed';
@@ -59,10 +76,9 @@ export async function execute(ctx: Ctx): Promise<void> {
   try {
     const info = candidate.info;
     const task = params.task === 'auto' ? info.task : params.task;
-    const label = params.label || info.label;
-    if (!label) throw new UserError('No label: set the label parameter (the bundle records none)', { field: 'label' });
     const allRows = readSplitRows(ctx.inputs.examples.uri, params.split);
-    const { rows, labels, dropped } = encodeLabels(allRows, label, task, info.classes);
+    const { label, values } = labelValues(candidate, allRows, params.label);
+    const { rows, labels, dropped } = encodeLabels(allRows, values, label, task, info.classes);
     if (dropped) ctx.log.warn(`${dropped} of ${allRows.length} rows have no usable label "${label}" and are left out`);
     if (rows.length === 0) throw new UserError(`Split "${params.split}" has no labelled rows to evaluate`);
     ctx.log.info(`Evaluating ${rows.length} rows of split "${params.split}" (task ${task}, label ${label})`);

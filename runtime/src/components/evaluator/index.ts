@@ -11,7 +11,7 @@ const changeThreshold = Type.Object(
 );
 
 export const evaluatorParams = Type.Object({
-  label: Type.String({ default: '', description: 'Label column of the examples; empty: the label recorded in the model bundle.' }),
+  label: Type.String({ default: '', description: "Raw label column of the examples; empty: the bundle's label feature, computed by its transform graph." }),
   task: Type.Union([Type.Literal('auto'), Type.Literal('binary'), Type.Literal('multiclass'), Type.Literal('regression')], {
     default: 'auto',
     description: 'auto: the task recorded in the model bundle.',
