@@ -1,0 +1,225 @@
+import * as vscode from 'vscode';
+import { isMap } from 'yaml';
+import { parsePipeline } from '../../../runtime/src/pipeline/parse.ts';
+import { findPair } from '../../../runtime/src/pipeline/source.ts';
+import { isUserError } from '../../../runtime/src/registry/types.ts';
+import type { CanvasIntent, ComponentInfo, HostToCanvas, Problem } from '../../../webview/src/protocol.ts';
+import { canvasModel } from './document-model.ts';
+import { canvasHtml, makeNonce } from './html.ts';
+import { editsForIntent } from './intents.ts';
+import { locate } from './locate.ts';
+import { checkCanvasMessage } from './messages.ts';
+import type { RunStateFeed } from './run-feed.ts';
+import { localSpecs, mergeSpecs, specMap } from './specs.ts';
+
+export const CANVAS_VIEW_TYPE = 'tributary.canvas';
+
+export interface CanvasOptions {
+  /** The language server's `tributary/specs` answer (full registry + custom components). */
+  requestSpecs?: (document: vscode.Uri) => Promise<readonly ComponentInfo[] | undefined>;
+  runStates?: RunStateFeed;
+  log?: (message: string) => void;
+}
+
+export const RESTRICTED_REASON =
+  'Restricted Mode: this workspace is not trusted, so the canvas is read-only. Trust the workspace to edit and run pipelines.';
+
+/**
+ * The canvas for `*.pipeline.yaml`. The text document is the only state: the webview draws what
+ * the host derives from the text and sends back edit intents, which become WorkspaceEdits; undo,
+ * redo, dirty state, save, revert, hot exit and split views are VS Code's own.
+ */
+export class CanvasEditorProvider implements vscode.CustomTextEditorProvider {
+  /** Open canvases by document, so commands and tests can send intents the way the webview does. */
+  private readonly sessions = new Map<string, CanvasSession>();
+
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly options: CanvasOptions = {},
+  ) {}
+
+  resolveCustomTextEditor(document: vscode.TextDocument, panel: vscode.WebviewPanel): void {
+    const session = new CanvasSession(document, panel, this.extensionUri, this.options);
+    const key = document.uri.toString();
+    this.sessions.set(key, session);
+    panel.onDidDispose(() => {
+      session.dispose();
+      if (this.sessions.get(key) === session) this.sessions.delete(key);
+    });
+  }
+
+  /** Runs a raw message through exactly the webview's path (validation, then edit). */
+  async deliver(uri: vscode.Uri, raw: unknown): Promise<string | undefined> {
+    const session = this.sessions.get(uri.toString());
+    if (!session) throw new Error(`No canvas is open for ${uri.toString()}`);
+    return session.receive(raw);
+  }
+}
+
+class CanvasSession {
+  private readonly disposables: vscode.Disposable[] = [];
+  private specs: ComponentInfo[] = localSpecs();
+  private readOnlyReason = vscode.workspace.isTrusted ? undefined : RESTRICTED_REASON;
+  private ready = false;
+  private updateTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Intents apply one at a time, each against the text the previous one produced. */
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly document: vscode.TextDocument,
+    private readonly panel: vscode.WebviewPanel,
+    extensionUri: vscode.Uri,
+    private readonly options: CanvasOptions,
+  ) {
+    const root = vscode.Uri.joinPath(extensionUri, 'dist', 'webview');
+    const webview = panel.webview;
+    webview.options = { enableScripts: true, enableCommandUris: false, localResourceRoots: [root] };
+    webview.html = canvasHtml({
+      cspSource: webview.cspSource,
+      nonce: makeNonce(),
+      scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(root, 'canvas.js')).toString(),
+      styleUri: webview.asWebviewUri(vscode.Uri.joinPath(root, 'canvas.css')).toString(),
+      title: `Pipeline canvas: ${vscode.workspace.asRelativePath(document.uri)}`,
+    });
+    const uri = document.uri.toString();
+    this.disposables.push(
+      webview.onDidReceiveMessage((raw) => void this.receive(raw)),
+      vscode.workspace.onDidChangeTextDocument((e) => {
+        if (e.document.uri.toString() === uri && e.contentChanges.length > 0) this.scheduleUpdate();
+      }),
+      vscode.languages.onDidChangeDiagnostics((e) => {
+        if (e.uris.some((u) => u.toString() === uri)) this.scheduleUpdate();
+      }),
+      vscode.workspace.onDidGrantWorkspaceTrust(() => {
+        this.readOnlyReason = undefined;
+        this.sendInit();
+      }),
+    );
+    if (options.runStates) {
+      this.disposables.push(
+        options.runStates.onDidChange((state) => {
+          if (state.pipelineUri === uri) this.post({ type: 'runState', runId: state.runId, nodes: state.nodes });
+        }),
+      );
+    }
+    void this.fetchSpecs();
+  }
+
+  dispose(): void {
+    if (this.updateTimer) clearTimeout(this.updateTimer);
+    for (const d of this.disposables) d.dispose();
+  }
+
+  private post(message: HostToCanvas): void {
+    if (this.ready) void this.panel.webview.postMessage(message);
+  }
+
+  private log(message: string): void {
+    (this.options.log ?? console.warn)(`[canvas] ${message}`);
+  }
+
+  private async fetchSpecs(): Promise<void> {
+    if (!this.options.requestSpecs) return;
+    try {
+      const fromServer = await this.options.requestSpecs(this.document.uri);
+      if (!fromServer) return;
+      this.specs = mergeSpecs(localSpecs(), fromServer);
+      this.post({ type: 'specs', specs: this.specs });
+    } catch (e) {
+      this.log(`component specs from the language server failed: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+
+  /** Typing produces an event per keystroke: coalesce them into one parse and one message. */
+  private scheduleUpdate(): void {
+    if (this.updateTimer) clearTimeout(this.updateTimer);
+    this.updateTimer = setTimeout(() => {
+      this.updateTimer = undefined;
+      this.post({ type: 'document', model: this.model() });
+    }, 30);
+  }
+
+  private model() {
+    const parsed = parsePipeline(this.document.getText(), this.document.uri.fsPath);
+    const problems: Problem[] = vscode.languages.getDiagnostics(this.document.uri).map((d) => ({
+      severity: d.severity === vscode.DiagnosticSeverity.Error ? 'error' : d.severity === vscode.DiagnosticSeverity.Warning ? 'warning' : 'info',
+      message: d.message,
+      ...(d.code !== undefined ? { code: String(typeof d.code === 'object' ? d.code.value : d.code) } : {}),
+      ...locate(parsed, this.document.offsetAt(d.range.start)),
+      line: d.range.start.line,
+    }));
+    return canvasModel(parsed, problems);
+  }
+
+  private sendInit(): void {
+    this.post({ type: 'init', model: this.model(), specs: this.specs, readOnly: this.readOnlyReason !== undefined, readOnlyReason: this.readOnlyReason });
+    const run = this.options.runStates?.current(this.document.uri.toString());
+    if (run) this.post({ type: 'runState', runId: run.runId, nodes: run.nodes });
+  }
+
+  /** Returns the refusal reason, if any (for tests and commands); the webview is told too. */
+  receive(raw: unknown): Promise<string | undefined> {
+    const check = checkCanvasMessage(raw);
+    if (!check.ok) {
+      this.log(`ignored a message from the webview: ${check.reason}`);
+      return Promise.resolve(check.reason);
+    }
+    const message = check.message;
+    switch (message.type) {
+      case 'ready':
+        this.ready = true;
+        this.sendInit();
+        return Promise.resolve(undefined);
+      case 'showText':
+        return this.showText(message.node, message.line).then(() => undefined);
+      default: {
+        const run = this.queue.then(() => this.apply(message));
+        this.queue = run.catch(() => undefined);
+        return run;
+      }
+    }
+  }
+
+  private async apply(intent: CanvasIntent): Promise<string | undefined> {
+    if (this.readOnlyReason) return this.refuse(intent, this.readOnlyReason);
+    try {
+      const parsed = parsePipeline(this.document.getText(), this.document.uri.fsPath);
+      const edits = editsForIntent(parsed, intent, specMap(this.specs));
+      if (edits.length === 0) return undefined;
+      const workspaceEdit = new vscode.WorkspaceEdit();
+      for (const edit of edits) {
+        const range = new vscode.Range(this.document.positionAt(edit.offset), this.document.positionAt(edit.offset + edit.length));
+        workspaceEdit.replace(this.document.uri, range, edit.newText);
+      }
+      if (!(await vscode.workspace.applyEdit(workspaceEdit))) return this.refuse(intent, 'VS Code did not apply the edit (is the file read-only?).');
+      return undefined;
+    } catch (e) {
+      if (!isUserError(e)) this.log(`intent ${intent.type} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+      return this.refuse(intent, e instanceof Error ? e.message : String(e));
+    }
+  }
+
+  private refuse(intent: CanvasIntent, reason: string): string {
+    this.post({ type: 'refused', intent: intent.type, reason });
+    // A refused edit leaves the webview showing what it optimistically drew: redraw from the text.
+    this.post({ type: 'document', model: this.model() });
+    return reason;
+  }
+
+  private async showText(nodeId: string | undefined, line: number | undefined): Promise<void> {
+    let target = line ?? 0;
+    if (nodeId !== undefined && line === undefined) {
+      const parsed = parsePipeline(this.document.getText(), this.document.uri.fsPath);
+      const root = parsed.document.contents;
+      const nodes = isMap(root) ? findPair(root, 'nodes') : undefined;
+      const key = nodes && isMap(nodes.value) ? findPair(nodes.value, nodeId)?.key : undefined;
+      if (key?.range) target = this.document.positionAt(key.range[0]).line;
+    }
+    const position = new vscode.Position(Math.min(target, this.document.lineCount - 1), 0);
+    await vscode.window.showTextDocument(this.document, {
+      viewColumn: vscode.ViewColumn.Beside,
+      selection: new vscode.Range(position, position),
+      preserveFocus: false,
+    });
+  }
+}
