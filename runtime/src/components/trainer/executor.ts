@@ -1,0 +1,98 @@
+/**
+ * Trainer: compiles the user's module, then trains in a dedicated worker thread (backend chosen
+ * there, timeout enforced by terminating it) and records backend, task and final metrics on the
+ * Model artifact. Logs (metrics.jsonl, TensorBoard) live in the Model artifact's logs/ folder.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { listShards } from '../../formats/examples.ts';
+import { type ExecutorContext, UserError } from '../../registry/types.ts';
+import type { HyperParameters } from '../../ml/api.ts';
+import { compileUserModule, runInWorker } from '../../ml/user-module.ts';
+import type { trainerSpec } from './spec.ts';
+import { modelPaths, type TrainArgs, type TrainResult } from './train-task.ts';
+import { dispatcherPath } from './worker-entry.ts';
+
+type Spec = typeof trainerSpec;
+type Ctx = ExecutorContext<Spec['inputs'], Spec['outputs'], Spec['params']>;
+
+export const BEST_HYPERPARAMETERS_FILE = 'best_hyperparameters.json';
+
+export function shardsOf(uri: string, split: string): string[] {
+  try {
+    return listShards(uri, split);
+  } catch (e) {
+    throw new UserError(`Cannot list the shards of split "${split}" in ${uri}: ${(e as Error).message}`, { file: uri, field: 'split' });
+  }
+}
+
+export function readHyperParameters(uri: string): HyperParameters {
+  const file = join(uri, BEST_HYPERPARAMETERS_FILE);
+  if (!existsSync(file)) throw new UserError(`HyperParameters artifact has no ${BEST_HYPERPARAMETERS_FILE}`, { file });
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as HyperParameters;
+  } catch (e) {
+    throw new UserError(`Cannot read ${file}: ${(e as Error).message}`, { file });
+  }
+}
+
+export async function execute(ctx: Ctx): Promise<void> {
+  const { params, inputs } = ctx;
+  const out = ctx.outputs.model;
+  const { bundleDir, logDir } = modelPaths(out.uri);
+  const compiled = await compileUserModule(ctx.resolvePath(params.module_file), { outFile: join(out.uri, 'module', 'trainer_module.mjs') });
+
+  const hyperparameters: HyperParameters = { ...params.hyperparameters };
+  if (inputs.hyperparameters) Object.assign(hyperparameters, readHyperParameters(inputs.hyperparameters.uri));
+  if (inputs.base_model) hyperparameters.base_model_dir = modelPaths(inputs.base_model.uri).bundleDir;
+
+  const args: TrainArgs = {
+    modulePath: compiled.path,
+    exportName: params.run_fn,
+    bundleDir,
+    logDir,
+    task: params.task,
+    backend: params.backend,
+    transformGraphUri: inputs.transform_graph.uri,
+    schemaUri: inputs.schema?.uri,
+    trainShards: shardsOf(inputs.examples.uri, params.train_split),
+    evalShards: shardsOf(inputs.examples.uri, params.eval_split),
+    label: params.label,
+    hyperparameters,
+    epochs: params.epochs,
+    trainSteps: params.train_steps,
+    evalSteps: params.eval_steps,
+    batchSize: params.batch_size,
+    shuffleBuffer: params.shuffle_buffer,
+    seed: params.seed,
+  };
+  ctx.log.info(`training with ${params.run_fn} from ${basename(params.module_file)} (${args.trainShards.length} train / ${args.evalShards.length} eval shards, batch ${params.batch_size}, ${params.epochs} epochs)`);
+  const result = await runInWorker<TrainResult>({
+    modulePath: dispatcherPath(),
+    exportName: 'default',
+    args: [{ task: 'trainer.train', args }],
+    timeout: params.timeout,
+    signal: ctx.signal,
+    label: `${params.run_fn} in ${basename(params.module_file)}`,
+    onLog: (level, message) => ctx.log[level](message),
+  });
+  ctx.log.info(
+    `trained on ${result.backend}: ${result.trainExamples} examples in ${result.trainSeconds.toFixed(2)} s (${Math.round(result.examplesPerSec)} examples/s); ${Object.entries(result.metrics)
+      .map(([k, v]) => `${k}=${v.toFixed(4)}`)
+      .join(' ')}`,
+  );
+  out.properties = {
+    backend: result.backend,
+    backendSkipped: result.backendSkipped,
+    task: result.task,
+    label: result.label,
+    inputFeatures: result.inputFeatures,
+    metrics: result.metrics,
+    epochs: result.history.length,
+    trainExamples: result.trainExamples,
+    examplesPerSec: Math.round(result.examplesPerSec),
+    moduleHash: compiled.hash,
+    bundle: 'bundle',
+    logs: 'logs',
+  };
+}

@@ -1,0 +1,6 @@
+import { defineComponent } from '../../registry/types.ts';
+import { trainerSpec } from './spec.ts';
+
+export { trainerParams, trainerSpec } from './spec.ts';
+
+export const trainer = defineComponent(trainerSpec, () => import('./executor.ts').then((m) => m.execute));

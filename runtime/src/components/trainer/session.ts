@@ -1,0 +1,190 @@
+/**
+ * The worker-side half of training, shared by the Trainer and the Tuner's trials: select the
+ * backend, load the transform graph, stream the datasets, call the user's function with a
+ * RunFnContext, and log per-epoch metrics (console → node log, metrics.jsonl, TensorBoard).
+ * Runs inside a dedicated worker thread, so each run has its own tfjs backend.
+ */
+import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import type { Schema } from '../../formats/schema.ts';
+import { SCHEMA_FILE } from '../../formats/schema.ts';
+import { UserError } from '../../registry/types.ts';
+import type { HyperParameters, OutputFeature, RunFnContext, TransformGraph } from '../../ml/api.ts';
+import { type BackendRequest, type BackendSelection, selectBackend } from '../../ml/backend.ts';
+import { makeDataset } from '../../ml/dataset.ts';
+import { EventFileWriter } from '../../ml/tensorboard.ts';
+import { loadTransformGraph } from '../../ml/transform-graph.ts';
+import '../../ml/layers.ts';
+
+export interface SessionArgs {
+  backend: BackendRequest;
+  transformGraphUri: string;
+  schemaUri?: string;
+  trainShards: string[];
+  evalShards: string[];
+  label?: string;
+  hyperparameters: HyperParameters;
+  epochs: number;
+  trainSteps?: number;
+  evalSteps?: number;
+  batchSize: number;
+  shuffleBuffer: number;
+  seed: number;
+  /** metrics.jsonl and TensorBoard events go here. */
+  logDir: string;
+}
+
+export interface EpochRecord {
+  epoch: number;
+  [metric: string]: number;
+}
+
+export interface Session {
+  selection: BackendSelection;
+  graph: TransformGraph;
+  inputFeatures: OutputFeature[];
+  label: string;
+  ctx: RunFnContext;
+  history: EpochRecord[];
+  /** Examples seen in training batches and the seconds spent from first to last batch. */
+  throughput(): { examples: number; seconds: number };
+  close(): void;
+}
+
+/** Logs from a worker thread reach the node's log through runInWorker's console forwarding. */
+const workerLog = {
+  info: (m: string) => console.log(m),
+  warn: (m: string) => console.warn(m),
+  error: (m: string) => console.error(m),
+};
+
+function readSchema(uri: string | undefined): Schema | undefined {
+  if (!uri) return undefined;
+  const file = join(uri, SCHEMA_FILE);
+  if (!existsSync(file)) return undefined;
+  return JSON.parse(readFileSync(file, 'utf8')) as Schema;
+}
+
+/** Keras's TensorBoard callback names: train/epoch_loss, validation/epoch_loss. */
+function splitLogs(logs: Record<string, number>): { train: Record<string, number>; validation: Record<string, number> } {
+  const train: Record<string, number> = {};
+  const validation: Record<string, number> = {};
+  for (const [k, v] of Object.entries(logs)) {
+    if (typeof v !== 'number') continue;
+    if (k.startsWith('val_')) validation[`epoch_${k.slice(4)}`] = v;
+    else train[`epoch_${k}`] = v;
+  }
+  return { train, validation };
+}
+
+export async function openSession(args: SessionArgs, extra: { onEpoch?: (record: EpochRecord) => void } = {}): Promise<Session> {
+  const selection = await selectBackend(args.backend, workerLog);
+  const graph = await loadTransformGraph(args.transformGraphUri);
+  const label = args.label ?? graph.json.label;
+  if (!label) throw new UserError('The transform graph names no label: set the Trainer parameter "label"', { field: 'label' });
+  if (!graph.json.outputFeatures.some((f) => f.name === label)) {
+    throw new UserError(`Label "${label}" is not an output of the transform graph (${graph.json.outputFeatures.map((f) => f.name).join(', ')})`, {
+      field: 'label',
+    });
+  }
+  const inputFeatures = graph.json.outputFeatures.filter((f) => f.name !== label);
+  if (args.trainShards.length === 0) throw new UserError('The train split has no shards');
+  if (args.evalShards.length === 0) throw new UserError('The eval split has no shards');
+  const features = inputFeatures.map((f) => ({ name: f.name, dtype: f.dtype }));
+  const train_dataset = makeDataset(tf, {
+    shards: args.trainShards,
+    features,
+    label,
+    batchSize: args.batchSize,
+    shuffle: true,
+    shuffleBuffer: args.shuffleBuffer,
+    seed: args.seed,
+    steps: args.trainSteps,
+  });
+  const eval_dataset = makeDataset(tf, { shards: args.evalShards, features, label, batchSize: args.batchSize, steps: args.evalSteps });
+
+  mkdirSync(args.logDir, { recursive: true });
+  const metricsFile = join(args.logDir, 'metrics.jsonl');
+  const tbTrain = new EventFileWriter(join(args.logDir, 'train'));
+  const tbValidation = new EventFileWriter(join(args.logDir, 'validation'));
+  const history: EpochRecord[] = [];
+  let examples = 0;
+  let firstBatchAt: number | undefined;
+  let lastBatchAt = 0;
+  const callbacks: tf.CustomCallbackArgs = {
+    onBatchBegin: async () => {
+      firstBatchAt ??= performance.now();
+    },
+    onBatchEnd: async (_batch, logs) => {
+      examples += (logs?.size as number | undefined) ?? 0;
+      lastBatchAt = performance.now();
+    },
+    onEpochEnd: async (epoch, logs) => {
+      const metrics = Object.fromEntries(Object.entries(logs ?? {}).filter(([, v]) => typeof v === 'number')) as Record<string, number>;
+      const record: EpochRecord = { epoch, ...metrics };
+      history.push(record);
+      appendFileSync(metricsFile, `${JSON.stringify({ ...record, time: new Date().toISOString() })}\n`);
+      const { train, validation } = splitLogs(metrics);
+      tbTrain.scalars(epoch, train);
+      tbValidation.scalars(epoch, validation);
+      workerLog.info(`epoch ${epoch + 1}/${args.epochs}: ${Object.entries(metrics).map(([k, v]) => `${k}=${v.toFixed(4)}`).join(' ')}`);
+      extra.onEpoch?.(record);
+    },
+  };
+
+  const ctx: RunFnContext = {
+    tf,
+    backend: selection.tfBackend,
+    train_dataset,
+    eval_dataset,
+    input_features: inputFeatures,
+    label,
+    schema: readSchema(args.schemaUri),
+    transform_graph: graph,
+    hyperparameters: args.hyperparameters,
+    train_steps: args.trainSteps,
+    eval_steps: args.evalSteps,
+    epochs: args.epochs,
+    batch_size: args.batchSize,
+    log_dir: args.logDir,
+    log: workerLog,
+    callbacks,
+    signal: new AbortController().signal, // the worker is terminated on timeout/cancel
+  };
+  return {
+    selection,
+    graph,
+    inputFeatures,
+    label,
+    ctx,
+    history,
+    throughput: () => ({ examples, seconds: firstBatchAt === undefined ? 0 : (lastBatchAt - firstBatchAt) / 1000 }),
+    close: () => {
+      tbTrain.close();
+      tbValidation.close();
+    },
+  };
+}
+
+/** The model's task from its output: 1 sigmoid unit → binary, >1 units → multiclass, else regression. */
+export function inferTask(model: tf.LayersModel): 'binary' | 'multiclass' | 'regression' {
+  const units = model.outputs[0].shape[model.outputs[0].shape.length - 1] ?? 1;
+  if (units > 1) return 'multiclass';
+  const last = model.layers[model.layers.length - 1];
+  const activation = (last.getConfig() as { activation?: string }).activation;
+  return activation === 'sigmoid' ? 'binary' : 'regression';
+}
+
+/** Loss and compiled metrics of the model on a dataset, named as in fit's logs (prefix `eval_`). */
+export async function evaluateOn(model: tf.LayersModel, dataset: tf.data.Dataset<tf.TensorContainer>): Promise<Record<string, number>> {
+  const result = await model.evaluateDataset(dataset as tf.data.Dataset<{ xs: tf.Tensor; ys: tf.Tensor }>, {});
+  const scalars = Array.isArray(result) ? result : [result];
+  const names = model.metricsNames.length === scalars.length ? model.metricsNames : scalars.map((_, i) => (i === 0 ? 'loss' : `metric_${i}`));
+  const out: Record<string, number> = {};
+  scalars.forEach((s, i) => {
+    out[`eval_${names[i]}`] = s.dataSync()[0];
+    s.dispose();
+  });
+  return out;
+}

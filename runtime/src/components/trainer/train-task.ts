@@ -1,0 +1,92 @@
+/**
+ * The Trainer's worker task: runs in a dedicated worker thread (runInWorker through the pool
+ * worker's dispatcher), so the node's timeout can terminate it and the backend is this thread's.
+ */
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { UserError } from '../../registry/types.ts';
+import type { RunFn, RunFnResult } from '../../ml/api.ts';
+import { type ModelTask, saveBundle } from '../../ml/bundle.ts';
+import { importUserExport, userCodeError } from '../../ml/user-module.ts';
+import { evaluateOn, type EpochRecord, inferTask, openSession, type SessionArgs } from './session.ts';
+
+export interface TrainArgs extends SessionArgs {
+  modulePath: string;
+  exportName: string;
+  /** Where the bundle goes. */
+  bundleDir: string;
+  task: 'auto' | ModelTask;
+}
+
+export interface TrainResult {
+  backend: string;
+  backendSkipped: { name: string; reason: string }[];
+  task: ModelTask;
+  label: string;
+  inputFeatures: string[];
+  metrics: Record<string, number>;
+  history: EpochRecord[];
+  trainExamples: number;
+  trainSeconds: number;
+  examplesPerSec: number;
+}
+
+export async function train(args: TrainArgs): Promise<TrainResult> {
+  const runFn = await importUserExport<RunFn>(args.modulePath, args.exportName);
+  const session = await openSession(args);
+  let result: RunFnResult;
+  try {
+    result = await runFn(session.ctx);
+  } catch (e) {
+    throw userCodeError(e, `${args.exportName} threw`);
+  } finally {
+    session.close();
+  }
+  if (!result || !(result.model instanceof tf.LayersModel)) {
+    throw new UserError(`${args.exportName} must return { model: tf.LayersModel } built with ctx.tf (got ${result === null || typeof result !== 'object' ? String(result) : `{ ${Object.keys(result).join(', ')} }`})`);
+  }
+  const model = result.model;
+  const known = new Set(session.inputFeatures.map((f) => f.name));
+  const unknown = model.inputNames.filter((n) => !known.has(n));
+  if (unknown.length) {
+    throw new UserError(`The model's inputs must be named after transformed features (${[...known].join(', ')}); unknown: ${unknown.join(', ')}`);
+  }
+  if (!model.optimizer) throw new UserError(`${args.exportName} returned a model that was never compiled/fitted`);
+  const evalMetrics = await evaluateOn(model, session.ctx.eval_dataset);
+  const last = session.history.at(-1) ?? { epoch: -1 };
+  const { epoch: _epoch, ...lastEpoch } = last;
+  const metrics: Record<string, number> = { ...lastEpoch, ...evalMetrics, ...(result.metrics ?? {}) };
+  const task = args.task === 'auto' ? inferTask(model) : args.task;
+  const labelVocab = session.graph.json.analyzers.find((a) => a.column === session.label && a.kind === 'vocabulary')?.result as
+    | { vocabulary?: string[] }
+    | undefined;
+  await saveBundle(args.bundleDir, {
+    model,
+    transformGraphDir: args.transformGraphUri,
+    info: {
+      task,
+      label: session.label,
+      classes: task === 'multiclass' ? labelVocab?.vocabulary : undefined,
+      rawFeatures: session.graph.json.rawFeatures.filter((f) => `${f.name}` !== session.label),
+      backend: session.selection.name,
+      trainMetrics: metrics,
+    },
+  });
+  const { examples, seconds } = session.throughput();
+  model.dispose();
+  return {
+    backend: session.selection.name,
+    backendSkipped: session.selection.skipped,
+    task,
+    label: session.label,
+    inputFeatures: model.inputNames,
+    metrics,
+    history: session.history,
+    trainExamples: examples,
+    trainSeconds: seconds,
+    examplesPerSec: seconds > 0 ? examples / seconds : 0,
+  };
+}
+
+/** Where training writes inside the Model artifact. */
+export const modelPaths = (uri: string) => ({ bundleDir: join(uri, 'bundle'), logDir: join(uri, 'logs') });

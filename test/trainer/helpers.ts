@@ -1,0 +1,92 @@
+/** Builds the inputs of the model components by hand: transformed examples, graph, contexts. */
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ComponentDefinition, ExecutorContext, OutputArtifact } from '../../runtime/src/registry/types.ts';
+import { paramsWithDefaults } from '../../runtime/src/engine/node-runner.ts';
+import type { WorkerPool } from '../../runtime/src/engine/pool.ts';
+import { shardColumns, writeShards, writeTransformGraph } from '../ml/fixtures.ts';
+
+/** The ground truth of the synthetic problem: raw row → label (linearly separable + a category effect). */
+export function labelOf(x1: number, x2: number, k: number): number {
+  return 2 * x1 - x2 + (k === 2 ? 1.5 : 0) > 0.3 ? 1 : 0;
+}
+
+export interface RawRow {
+  x1: number;
+  x2: number;
+  k: number;
+  label: number;
+}
+
+/** Deterministic raw rows (LCG), and the same rows transformed as the fixture graph does. */
+export function syntheticRows(n: number, seed: number): RawRow[] {
+  let s = seed >>> 0;
+  const rand = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296);
+  return Array.from({ length: n }, () => {
+    const x1 = rand() * 2 - 1;
+    const x2 = rand() * 2 - 1;
+    const k = Math.floor(rand() * 3);
+    return { x1, x2, k, label: labelOf(x1, x2, k) };
+  });
+}
+
+function transformed(rows: RawRow[]) {
+  return {
+    x1_xf: Float32Array.from(rows, (r) => 2 * r.x1),
+    x2_xf: Float32Array.from(rows, (r) => r.x2 - 1),
+    k_xf: Int32Array.from(rows, (r) => r.k),
+    label_xf: Float32Array.from(rows, (r) => r.label),
+  };
+}
+
+export interface Fixture {
+  dir: string;
+  examplesUri: string;
+  graphUri: string;
+  train: RawRow[];
+  eval: RawRow[];
+}
+
+export function makeFixture(nTrain = 2000, nEval = 600): Fixture {
+  // Inside the workspace, as pipeline roots are: compiled modules resolve npm packages from here.
+  const base = join(process.cwd(), 'node_modules', '.cache');
+  mkdirSync(base, { recursive: true });
+  const dir = mkdtempSync(join(base, 'trib-trainer-'));
+  const examplesUri = join(dir, 'examples');
+  const graphUri = join(dir, 'graph');
+  const train = syntheticRows(nTrain, 1);
+  const evalRows = syntheticRows(nEval, 2);
+  writeShards(join(examplesUri, 'Split-train'), shardColumns(transformed(train), 500));
+  writeShards(join(examplesUri, 'Split-eval'), shardColumns(transformed(evalRows), 500));
+  writeTransformGraph(graphUri);
+  return { dir, examplesUri, graphUri, train, eval: evalRows };
+}
+
+export function executorContext(
+  def: ComponentDefinition,
+  opts: { params: Record<string, unknown>; inputs: Record<string, { type: string; uri: string; properties?: Record<string, unknown> } | undefined>; outDir: string; pool: WorkerPool },
+) {
+  const logs: string[] = [];
+  const outputs: Record<string, OutputArtifact> = {};
+  for (const [name, port] of Object.entries(def.spec.outputs)) {
+    const uri = join(opts.outDir, name);
+    mkdirSync(uri, { recursive: true });
+    outputs[name] = { type: port.type, uri, properties: {} };
+  }
+  const inputs = Object.fromEntries(
+    Object.entries(opts.inputs).map(([k, v], i) => [k, v ? { id: i + 1, type: v.type, uri: v.uri, properties: v.properties ?? {} } : undefined]),
+  );
+  const ctx = {
+    nodeId: 'node',
+    params: paramsWithDefaults(def, opts.params),
+    inputs,
+    outputs,
+    pipelineDir: process.cwd(),
+    resolvePath: (p: string) => join(process.cwd(), p),
+    pool: opts.pool,
+    log: { info: (m: string) => logs.push(m), warn: (m: string) => logs.push(`WARN ${m}`), error: (m: string) => logs.push(`ERROR ${m}`) },
+    progress: () => undefined,
+    signal: new AbortController().signal,
+  } as unknown as ExecutorContext;
+  return { ctx, logs, outputs };
+}

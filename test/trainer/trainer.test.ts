@@ -1,0 +1,93 @@
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { createPool, type WorkerPool } from '../../runtime/src/engine/pool.ts';
+import { BACKEND_NAMES, selectBackend } from '../../runtime/src/ml/backend.ts';
+import { loadBundle } from '../../runtime/src/ml/bundle.ts';
+import { isUserError } from '../../runtime/src/registry/types.ts';
+import { trainer } from '../../runtime/src/components/trainer/index.ts';
+import { executorContext, type Fixture, makeFixture } from './helpers.ts';
+
+const MODULE = 'test/trainer/fixtures/trainer_module.ts';
+
+describe('Trainer', function () {
+  this.timeout(120_000);
+  let fx: Fixture;
+  let pool: WorkerPool;
+  before(() => {
+    fx = makeFixture();
+    pool = createPool(1);
+  });
+  after(async () => {
+    await pool.close();
+    rmSync(fx.dir, { recursive: true, force: true });
+  });
+
+  const run = async (params: Record<string, unknown>, outName: string) => {
+    const { ctx, logs, outputs } = executorContext(trainer, {
+      params: { module_file: MODULE, ...params },
+      inputs: { examples: { type: 'Examples', uri: fx.examplesUri }, transform_graph: { type: 'TransformGraph', uri: fx.graphUri } },
+      outDir: join(fx.dir, outName),
+      pool,
+    });
+    const execute = await trainer.loadExecutor();
+    await execute(ctx as never);
+    return { logs, model: outputs.model };
+  };
+
+  it('learns a separable problem well above the majority baseline and records the backend', async () => {
+    const { logs, model } = await run({ epochs: 3, batch_size: 64 }, 'ok');
+    const props = model.properties as { backend: string; task: string; metrics: Record<string, number>; inputFeatures: string[]; epochs: number };
+    assert.ok((BACKEND_NAMES as readonly string[]).includes(props.backend));
+    assert.ok(logs.some((l) => l.startsWith(`backend: ${props.backend}`)), 'backend choice logged');
+    assert.equal(props.task, 'binary');
+    assert.equal(props.epochs, 3);
+    assert.deepEqual([...props.inputFeatures].sort(), ['k_xf', 'x1_xf', 'x2_xf']);
+
+    // Accuracy of the saved bundle on raw eval rows, against the rule that generated the labels.
+    await selectBackend('cpu', { info: () => undefined, warn: () => undefined });
+    const bundle = await loadBundle(join(model.uri, 'bundle'));
+    assert.equal(bundle.info.backend, props.backend);
+    const p = bundle.predict(fx.eval.map(({ x1, x2, k }) => ({ x1, x2, k }))) as number[];
+    const correct = p.filter((v, i) => (v > 0.5 ? 1 : 0) === fx.eval[i].label).length;
+    const accuracy = correct / fx.eval.length;
+    const positives = fx.eval.filter((r) => r.label === 1).length / fx.eval.length;
+    const majority = Math.max(positives, 1 - positives);
+    assert.ok(accuracy > majority + 0.2 && accuracy > 0.85, `accuracy ${accuracy} vs majority ${majority}`);
+    // The recorded eval accuracy agrees with the bundle's (same eval rows, 0.5 threshold).
+    assert.ok(Math.abs(props.metrics.eval_acc - accuracy) < 0.02, `${props.metrics.eval_acc} vs ${accuracy}`);
+    bundle.dispose();
+
+    const lines = readFileSync(join(model.uri, 'logs', 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    assert.deepEqual(lines.map((l) => l.epoch), [0, 1, 2]);
+    for (const l of lines) for (const k of ['loss', 'acc', 'val_loss', 'val_acc']) assert.equal(typeof l[k], 'number', k);
+    assert.ok(lines[2].loss < lines[0].loss, 'loss decreases');
+    for (const sub of ['train', 'validation']) {
+      assert.ok(readdirSync(join(model.uri, 'logs', sub)).some((f) => f.includes('tfevents')), sub);
+    }
+    assert.ok(existsSync(join(model.uri, 'bundle', 'transform', 'transform_graph.json')));
+  });
+
+  it('a throwing run_fn fails the node with the user\'s file and line', async () => {
+    await assert.rejects(run({ run_fn: 'throwing_fn', epochs: 1 }, 'throws'), (e: unknown) => {
+      assert.ok(isUserError(e));
+      assert.match((e as Error).message, /deliberate failure in run_fn/);
+      assert.match((e as Error).message, /trainer_module\.ts:\d+/);
+      return true;
+    });
+  });
+
+  it('a run_fn past its timeout is terminated and fails the node', async () => {
+    const t0 = Date.now();
+    await assert.rejects(run({ run_fn: 'busy_fn', timeout: 2 }, 'busy'), (e: unknown) => isUserError(e) && /timeout of 2 s/.test((e as Error).message));
+    assert.ok(Date.now() - t0 < 30_000);
+  });
+
+  it('a missing export and a requested backend that cannot load are UserErrors', async () => {
+    await assert.rejects(run({ run_fn: 'nope' }, 'noexport'), (e: unknown) => isUserError(e) && /no exported function "nope"/.test((e as Error).message));
+    await assert.rejects(run({ backend: 'tfjs-node-gpu', epochs: 1 }, 'nogpu'), (e: unknown) => {
+      // This machine has no tfjs-node-gpu; where it loads, training simply succeeds.
+      return isUserError(e) && /tfjs-node-gpu/.test((e as Error).message);
+    });
+  });
+});
