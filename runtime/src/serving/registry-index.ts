@@ -15,6 +15,8 @@ export const INDEX_FILE = 'index.json';
 
 export interface RegistryIndex {
   labels: Record<string, number>;
+  /** Provenance of each version (written by the Pusher). */
+  versions?: Record<string, { pushedAt: string; modelUri: string; modelId?: number }>;
 }
 
 const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
@@ -54,7 +56,7 @@ export function readIndex(registry: string, model: string): RegistryIndex {
   if (!existsSync(file)) return { labels: {} };
   try {
     const parsed = JSON.parse(readFileSync(file, 'utf8')) as Partial<RegistryIndex>;
-    return { labels: parsed.labels ?? {} };
+    return { labels: parsed.labels ?? {}, versions: parsed.versions };
   } catch (e) {
     throw new UserError(`Cannot read the registry index ${file}: ${(e as Error).message}`, { file });
   }
