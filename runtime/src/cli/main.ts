@@ -13,6 +13,7 @@ import { parsePipeline } from '../pipeline/parse.ts';
 import { writeFeatureTypes } from '../pipeline/feature-types.ts';
 import { builtinRegistry } from '../registry/builtins.ts';
 import { isUserError, UserError } from '../registry/types.ts';
+import { addClusterCommands } from './cluster-commands.ts';
 import { progressPrinter } from './progress.ts';
 import { summarize } from './summary.ts';
 
@@ -190,6 +191,8 @@ program
       }
     }
   });
+
+addClusterCommands(program, out, err);
 
 try {
   await program.parseAsync();

@@ -1,0 +1,249 @@
+/**
+ * Compiles a pipeline to an Argo Workflow (or CronWorkflow): one DAG task per node, each a plain
+ * `tributary run-node` container; data-parallel nodes become plan → map (withParam over shards) →
+ * merge. The pipeline file, its data and its root live on a shared store mounted at /workspace:
+ * a PVC, or an S3-compatible bucket moved in and out by Argo's artifact driver.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { posix, relative, sep } from 'node:path';
+import type { PipelinePlan, PlanNode } from '../../engine/plan.ts';
+import { fanOutOf } from '../../engine/single-node.ts';
+import { UserError } from '../../registry/types.ts';
+import { findWorkspaceRoot } from '../../util/paths.ts';
+
+export const WORKSPACE_MOUNT = '/workspace';
+export const SHARDS_PARAMETER_FILE = '/tmp/tributary-shards.json';
+const RUN_ID = '{{workflow.name}}';
+
+export type ArgoStore =
+  | { kind: 'pvc'; claim: string }
+  | { kind: 's3'; bucket: string; prefix: string; endpoint?: string; secret: string; insecure?: boolean };
+
+export interface ArgoCompileOptions {
+  image: string;
+  /** Cron schedule: emit a CronWorkflow. */
+  schedule?: string;
+  store: ArgoStore;
+  /** Folder mirrored onto the store; defaults to the pipeline's workspace (nearest .git/package.json). */
+  workspaceRoot?: string;
+  serviceAccount?: string;
+}
+
+/** `pvc:NAME` or `s3://bucket/prefix`, as the CLI takes it. */
+export function parseStore(text: string, s3: { endpoint?: string; secret?: string; insecure?: boolean } = {}): ArgoStore {
+  const pvc = /^pvc:([a-z0-9]([-a-z0-9.]*[a-z0-9])?)$/.exec(text);
+  if (pvc) return { kind: 'pvc', claim: pvc[1] };
+  const bucket = /^s3:\/\/([a-z0-9][-a-z0-9.]{1,61}[a-z0-9])(\/(.*))?$/.exec(text);
+  if (bucket) {
+    return { kind: 's3', bucket: bucket[1], prefix: (bucket[3] ?? '').replace(/\/+$/, ''), endpoint: s3.endpoint, secret: s3.secret ?? 'tributary-s3', insecure: s3.insecure };
+  }
+  throw new UserError(`--store must be pvc:<claim-name> or s3://<bucket>[/<prefix>], not "${text}"`);
+}
+
+/** Kubernetes-style names: Argo task and template names allow lowercase letters, digits and '-'. */
+function k8sName(id: string): string {
+  return id.toLowerCase().replace(/[^a-z0-9-]/g, '-').replace(/^-+|-+$/g, '') || 'node';
+}
+
+function toPosix(p: string): string {
+  return p.split(sep).join('/');
+}
+
+type Json = Record<string, unknown>;
+
+interface Step {
+  task: Json;
+  template: Json;
+}
+
+export async function compileArgo(plan: PipelinePlan, options: ArgoCompileOptions): Promise<Json> {
+  const workspace = options.workspaceRoot ?? findWorkspaceRoot(plan.dir);
+  const inWorkspace = (abs: string, what: string) => {
+    const rel = toPosix(relative(workspace, abs));
+    if (rel.startsWith('..') || posix.isAbsolute(rel)) throw new UserError(`${what} ${abs} is outside the workspace ${workspace}, which is what the store holds`);
+    return rel === '' ? WORKSPACE_MOUNT : posix.join(WORKSPACE_MOUNT, rel);
+  };
+  const file = inWorkspace(plan.file, 'The pipeline file');
+  const root = inWorkspace(plan.root, 'The pipeline root');
+  const sha = createHash('sha256').update(readFileSync(plan.file)).digest('hex');
+  const store = options.store;
+
+  const s3Location = (key: string): Json => {
+    if (store.kind !== 's3') return {};
+    return {
+      s3: {
+        bucket: store.bucket,
+        key: posix.join(store.prefix, key),
+        ...(store.endpoint ? { endpoint: store.endpoint } : {}),
+        ...(store.insecure ? { insecure: true } : {}),
+        accessKeySecret: { name: store.secret, key: 'accessKey' },
+        secretKeySecret: { name: store.secret, key: 'secretKey' },
+      },
+    };
+  };
+  const keyOf = (containerPath: string) => posix.relative(WORKSPACE_MOUNT, containerPath);
+  /** On S3 each step downloads the workspace and uploads what it wrote; a PVC is simply mounted. */
+  const storeIO = (writes: string | undefined): Json => {
+    if (store.kind === 'pvc') return {};
+    return {
+      inputs: { artifacts: [{ name: 'workspace', path: WORKSPACE_MOUNT, ...s3Location('') }] },
+      ...(writes
+        ? { outputs: { artifacts: [{ name: 'written', path: writes, archive: { none: {} }, ...s3Location(keyOf(writes)) }] } }
+        : {}),
+    };
+  };
+
+  const names = new Map<string, string>();
+  const claim = (name: string, owner: string) => {
+    const prior = names.get(name);
+    if (prior) throw new UserError(`Nodes "${prior}" and "${owner}" both map to the Argo name "${name}"; rename one`);
+    names.set(name, owner);
+    return name;
+  };
+
+  const container = (node: PlanNode, args: string[]): Json => {
+    const run = node.run ?? {};
+    const requests: Json = {};
+    if (run.cpu) requests.cpu = run.cpu;
+    if (run.memory) requests.memory = run.memory;
+    const resources: Json = {};
+    if (Object.keys(requests).length) resources.requests = requests;
+    if (run.gpu) resources.limits = { 'nvidia.com/gpu': String(run.gpu) };
+    // Node sees the machine's cores, not the pod's CPU request: size the worker pool from the request.
+    const workers = run.cpu ? Math.max(1, Math.ceil(run.cpu.endsWith('m') ? Number.parseInt(run.cpu, 10) / 1000 : Number(run.cpu))) : undefined;
+    return {
+      image: options.image,
+      command: ['tributary'],
+      args,
+      workingDir: WORKSPACE_MOUNT,
+      ...(workers ? { env: [{ name: 'TRIBUTARY_WORKERS', value: String(workers) }] } : {}),
+      ...(Object.keys(resources).length ? { resources } : {}),
+      ...(store.kind === 'pvc' ? { volumeMounts: [{ name: 'workspace', mountPath: WORKSPACE_MOUNT }] } : {}),
+    };
+  };
+  const retry = (node: PlanNode): Json =>
+    node.run?.retries ? { retryStrategy: { limit: String(node.run.retries), retryPolicy: 'OnFailure' } } : {};
+  const annotate = (node: PlanNode): Json => ({
+    metadata: {
+      annotations: {
+        'tributary.dev/node': node.id,
+        'tributary.dev/component': node.component,
+        'tributary.dev/params': JSON.stringify(node.params),
+      },
+    },
+  });
+  const base = (node: PlanNode) => ['run-node', file, node.id, '--run', RUN_ID, '--expect-sha256', sha];
+
+  const steps: Step[] = [];
+  /** Task that produces each node's outputs (its merge step when it fans out). */
+  const doneTask = new Map<string, string>();
+  let previousWriter: string | undefined;
+  for (const node of plan.nodes) {
+    const name = k8sName(node.id);
+    const upstream = [...new Set(Object.values(node.inputs).map((r) => doneTask.get(r.node)!))];
+    // S3 has no shared store file: metadata writers run one after another (see the README).
+    const serial = store.kind === 's3' && previousWriter && !upstream.includes(previousWriter) ? [previousWriter] : [];
+    const deps = (extra: string[]) => {
+      const all = [...extra, ...serial];
+      return all.length ? { dependencies: all } : {};
+    };
+    const fanOut = await fanOutOf(plan, node);
+    if (!fanOut) {
+      claim(name, node.id);
+      steps.push({
+        task: { name, template: name, ...deps(upstream) },
+        template: { name, ...annotate(node), ...retry(node), ...storeIO(root), container: container(node, base(node)) },
+      });
+    } else {
+      const planName = claim(`${name}-plan`, node.id);
+      const shardName = claim(`${name}-shard`, node.id);
+      claim(name, node.id);
+      const scratch = posix.join(root, 'runs', RUN_ID, `${node.id}.shards`);
+      steps.push(
+        {
+          task: { name: planName, template: planName, ...deps(upstream) },
+          template: {
+            name: planName,
+            ...annotate(node),
+            ...retry(node),
+            ...storeIO(undefined),
+            container: container(node, [...base(node), '--plan-shards', SHARDS_PARAMETER_FILE]),
+            outputs: { parameters: [{ name: 'shards', valueFrom: { path: SHARDS_PARAMETER_FILE } }] },
+          },
+        },
+        {
+          task: {
+            name: shardName,
+            template: shardName,
+            dependencies: [planName],
+            arguments: { parameters: [{ name: 'shard', value: '{{item}}' }] },
+            withParam: `{{tasks.${planName}.outputs.parameters.shards}}`,
+          },
+          template: {
+            name: shardName,
+            ...annotate(node),
+            ...retry(node),
+            ...mergeInputs(storeIO(scratch), { parameters: [{ name: 'shard' }] }),
+            container: container(node, [...base(node), '--shard', '{{inputs.parameters.shard}}']),
+          },
+        },
+        {
+          task: { name, template: name, dependencies: [shardName] },
+          template: { name, ...annotate(node), ...retry(node), ...storeIO(root), container: container(node, [...base(node), '--merge']) },
+        },
+      );
+    }
+    doneTask.set(node.id, name);
+    previousWriter = name;
+  }
+
+  const exitName = claim('finish-run', 'the exit handler');
+  const exitTemplate = {
+    name: exitName,
+    ...storeIO(root),
+    container: {
+      ...container({ id: 'finish', component: '', params: {}, inputs: {} }, ['finish-run', file, '--run', RUN_ID]),
+    },
+  };
+
+  const spec: Json = {
+    entrypoint: 'pipeline',
+    onExit: exitName,
+    ...(options.serviceAccount ? { serviceAccountName: options.serviceAccount } : {}),
+    ...(store.kind === 'pvc' ? { volumes: [{ name: 'workspace', persistentVolumeClaim: { claimName: store.claim } }] } : {}),
+    templates: [{ name: 'pipeline', dag: { tasks: steps.map((s) => s.task) } }, ...steps.map((s) => s.template), exitTemplate],
+  };
+  const pipelineName = k8sName(plan.name);
+  const metadata = {
+    labels: { 'tributary.dev/pipeline': pipelineName },
+    annotations: {
+      'tributary.dev/pipeline-file': toPosix(relative(workspace, plan.file)),
+      'tributary.dev/pipeline-sha256': sha,
+      'tributary.dev/workspace-mount': WORKSPACE_MOUNT,
+    },
+  };
+  if (options.schedule) {
+    return {
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'CronWorkflow',
+      metadata: { name: pipelineName, ...metadata },
+      spec: { schedules: [options.schedule], concurrencyPolicy: 'Forbid', workflowSpec: spec },
+    };
+  }
+  return { apiVersion: 'argoproj.io/v1alpha1', kind: 'Workflow', metadata: { generateName: `${pipelineName}-`, ...metadata }, spec };
+}
+
+function mergeInputs(io: Json, extra: { parameters: Json[] }): Json {
+  const inputs = (io.inputs as Json | undefined) ?? {};
+  return { ...io, inputs: { ...inputs, ...extra } };
+}
+
+/** A cron schedule of five fields (Argo/Kubernetes syntax) or a @-macro. */
+export function checkSchedule(schedule: string): string {
+  const macro = /^@(yearly|annually|monthly|weekly|daily|midnight|hourly)$/.test(schedule);
+  if (!macro && schedule.trim().split(/\s+/).length !== 5) {
+    throw new UserError(`--schedule must be a cron expression of 5 fields (minute hour day month weekday) or @daily etc., not "${schedule}"`);
+  }
+  return schedule.trim();
+}
