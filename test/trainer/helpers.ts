@@ -63,8 +63,7 @@ export function makeFixture(nTrain = 2000, nEval = 600): Fixture {
 }
 
 export function executorContext(
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  def: ComponentDefinition<any, any, any>,
+  def: ComponentDefinition<any, any, any>, // eslint-disable-line @typescript-eslint/no-explicit-any
   opts: { params: Record<string, unknown>; inputs: Record<string, { type: string; uri: string; properties?: Record<string, unknown> } | undefined>; outDir: string; pool: WorkerPool },
 ) {
   const logs: string[] = [];
@@ -72,7 +71,7 @@ export function executorContext(
   for (const [name, port] of Object.entries(def.spec.outputs)) {
     const uri = join(opts.outDir, name);
     mkdirSync(uri, { recursive: true });
-    outputs[name] = { type: port.type, uri, properties: {} };
+    outputs[name] = { type: (port as { type: OutputArtifact['type'] }).type, uri, properties: {} };
   }
   const inputs = Object.fromEntries(
     Object.entries(opts.inputs).map(([k, v], i) => [k, v ? { id: i + 1, type: v.type, uri: v.uri, properties: v.properties ?? {} } : undefined]),
