@@ -102,7 +102,7 @@ nodes:
     const served = applyTransformToRows(graph, rows);
     const trained = listShards(t.outputs!.transformed_examples.uri, 'eval').map((f) => tableFromIPC(readFileSync(f)));
     for (const f of graph.json.outputFeatures) {
-      const expected = trained.flatMap((tb) => [...(tb.getChild(f.name)!.toArray() as ArrayLike<number>)]);
+      const expected = trained.flatMap((tb) => [...(tb.getChild(f.name)!.toArray() as Float64Array | Int32Array)]);
       assert.equal(served[f.name].length, expected.length);
       assert.deepEqual([...served[f.name]], expected, f.name);
     }
