@@ -63,7 +63,7 @@ export function makeFixture(nTrain = 2000, nEval = 600): Fixture {
 }
 
 export function executorContext(
-  def: ComponentDefinition<any, any, any>, // eslint-disable-line @typescript-eslint/no-explicit-any
+  def: ComponentDefinition<any, any, any>,
   opts: { params: Record<string, unknown>; inputs: Record<string, { type: string; uri: string; properties?: Record<string, unknown> } | undefined>; outDir: string; pool: WorkerPool },
 ) {
   const logs: string[] = [];
