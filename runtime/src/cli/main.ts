@@ -192,6 +192,19 @@ program
     }
   });
 
+program
+  .command('serve')
+  .description('Serve the models of a registry folder over TF Serving\'s REST API (hot-reloads pushed versions)')
+  .argument('<registry>', 'model registry folder (<registry>/<model>/<version>/)')
+  .addOption(new Option('--port <n>', 'port (0: any free port)').default(8501).argParser((v) => Number.parseInt(v, 10)))
+  .option('--host <host>', 'interface to bind; anything but loopback exposes the models', '127.0.0.1')
+  .addOption(new Option('--ready-json', 'print one JSON ready line (for the InfraValidator)').hideHelp())
+  .action(async (registry: string, opts: { port: number; host: string; readyJson?: boolean }) => {
+    const { serve } = await import('../serving/serve.ts');
+    // The listening server keeps the process alive until SIGINT/SIGTERM.
+    await serve(registry, { port: opts.port, host: opts.host, readyLine: !!opts.readyJson, log: opts.readyJson ? undefined : err });
+  });
+
 addClusterCommands(program, out, err);
 
 try {
