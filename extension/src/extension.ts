@@ -1,58 +1,76 @@
 import * as vscode from 'vscode';
-import { readFileSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { parsePipeline } from '../../runtime/src/pipeline/parse.ts';
-import { validatePipeline } from '../../runtime/src/pipeline/validate.ts';
-import type { Diagnostic as PipelineDiagnostic } from '../../runtime/src/pipeline/diagnostics.ts';
-import { builtinRegistry } from '../../runtime/src/registry/builtins.ts';
-import { findWorkspaceRoot } from '../../runtime/src/util/paths.ts';
+import { registerCanvasEditor } from './canvas/index.ts';
+import { registerCommands } from './commands.ts';
+import { PipelineLanguageClient } from './language/client.ts';
+import type { Catalog } from './language/catalog.ts';
+import type { ValidateResult } from './language/protocol.ts';
+import { PipelineRunner } from './runs/runner.ts';
+import { RunStates, tally } from './runs/state.ts';
+import { ArtifactsTreeProvider, PipelineIndex, RunsTreeProvider } from './views/trees.ts';
+
+/** What other code (the canvas, viewers, tests) gets from `extension.exports`. */
+export interface TributaryApi {
+  runStates: RunStates;
+  specs(): Promise<Catalog>;
+  validate(uri: vscode.Uri): Promise<ValidateResult>;
+  /** Milliseconds `activate` took (for the activation benchmark). */
+  activationMs: number;
+}
 
 /**
- * The editor side, first slice: live diagnostics for `*.pipeline.yaml` from the runtime's own
- * validator (the same one `tributary validate` uses), and a "Validate Pipeline" command.
- * Pipelines are never run in this process: running goes through the CLI, out of process.
+ * The extension host side: commands, the runner, views and the language client. Everything that
+ * needs the component registry lives in the language server process, and pipelines run in a child
+ * process, so this bundle stays small and activation cheap.
  */
-export function activate(context: vscode.ExtensionContext): void {
-  const collection = vscode.languages.createDiagnosticCollection('tributary');
-  context.subscriptions.push(collection);
+export function activate(context: vscode.ExtensionContext): TributaryApi {
+  const started = performance.now();
+  const output = vscode.window.createOutputChannel('Tributary');
+  const serverLog = vscode.window.createOutputChannel('Tributary Language Server', { log: true });
+  const language = new PipelineLanguageClient(context, serverLog);
+  const states = new RunStates();
+  const runner = new PipelineRunner(context.asAbsolutePath('dist/runtime/cli.js'), output, states);
+  const index = new PipelineIndex(language);
+  context.subscriptions.push(output, serverLog, language, runner, index);
 
-  const check = (doc: vscode.TextDocument) => {
-    if (!doc.fileName.endsWith('.pipeline.yaml')) return;
-    collection.set(doc.uri, validateText(doc.getText(), doc.fileName).map(toVsDiagnostic));
-  };
-
+  registerCommands({ context, language, runner, states, index, output });
   context.subscriptions.push(
-    vscode.workspace.onDidOpenTextDocument(check),
-    vscode.workspace.onDidChangeTextDocument((e) => check(e.document)),
-    vscode.workspace.onDidCloseTextDocument((doc) => collection.delete(doc.uri)),
-    vscode.commands.registerCommand('tributary.validate', async (uri?: vscode.Uri) => {
-      const target = uri ?? vscode.window.activeTextEditor?.document.uri;
-      if (!target) return void vscode.window.showWarningMessage('Open a *.pipeline.yaml file to validate it.');
-      const text = readFileSync(target.fsPath, 'utf8');
-      const problems = validateText(text, target.fsPath);
-      collection.set(target, problems.map(toVsDiagnostic));
-      const errors = problems.filter((p) => p.severity === 'error').length;
-      void vscode.window.showInformationMessage(errors ? `Pipeline has ${errors} error(s).` : 'Pipeline is valid.');
-    }),
+    vscode.window.registerTreeDataProvider('tributary.runs', new RunsTreeProvider(index, states)),
+    vscode.window.registerTreeDataProvider('tributary.artifacts', new ArtifactsTreeProvider(index)),
   );
-  vscode.workspace.textDocuments.forEach(check);
+  registerCanvasEditor(context, {
+    requestSpecs: async () => (await language.specs()).components,
+    runStates: states,
+    log: (message) => serverLog.appendLine(`[canvas] ${message}`),
+  });
+  context.subscriptions.push(statusBar(states, runner));
+  void index.refresh();
+
+  return {
+    runStates: states,
+    specs: () => language.specs(),
+    validate: (uri) => language.validate(uri),
+    activationMs: performance.now() - started,
+  };
+}
+
+/** `$(sync~spin) 2/4 nodes` while a run goes on, the outcome for a while after; click shows the log. */
+function statusBar(states: RunStates, runner: PipelineRunner): vscode.Disposable {
+  const item = vscode.window.createStatusBarItem('tributary.run', vscode.StatusBarAlignment.Left, 10);
+  item.name = 'Tributary Run';
+  item.command = 'tributary.showRunLog';
+  let hide: ReturnType<typeof setTimeout> | undefined;
+  const subscription = states.onDidChange((run) => {
+    clearTimeout(hide);
+    const t = tally(run);
+    const running = run.phase === 'starting' || run.phase === 'running';
+    void vscode.commands.executeCommand('setContext', 'tributary.running', runner.isRunning() || running);
+    const icon = running ? '$(sync~spin)' : run.phase === 'complete' ? '$(pass)' : run.phase === 'canceled' ? '$(circle-slash)' : '$(error)';
+    item.text = `${icon} Tributary ${running ? `${t.done}/${t.total}` : run.phase}${t.cached ? ` · ${t.cached} cached` : ''}`;
+    item.tooltip = `${vscode.workspace.asRelativePath(vscode.Uri.parse(run.pipelineUri))}: ${run.phase}${t.running.length ? ` — running ${t.running.join(', ')}` : ''}\nClick to show the run log.`;
+    item.show();
+    if (!running) hide = setTimeout(() => item.hide(), 30_000);
+  });
+  return { dispose: () => (clearTimeout(hide), subscription.dispose(), item.dispose()) };
 }
 
 export function deactivate(): void {}
-
-function validateText(text: string, file: string): PipelineDiagnostic[] {
-  const parsed = parsePipeline(text, file);
-  return validatePipeline(parsed, builtinRegistry(), { file, workspaceRoot: findWorkspaceRoot(dirname(file)) });
-}
-
-function toVsDiagnostic(d: PipelineDiagnostic): vscode.Diagnostic {
-  const range = new vscode.Range(d.range.start.line, d.range.start.column, d.range.end.line, d.range.end.column);
-  const diagnostic = new vscode.Diagnostic(
-    range,
-    d.message,
-    d.severity === 'error' ? vscode.DiagnosticSeverity.Error : vscode.DiagnosticSeverity.Warning,
-  );
-  diagnostic.code = d.code;
-  diagnostic.source = 'tributary';
-  return diagnostic;
-}

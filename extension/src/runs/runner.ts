@@ -1,0 +1,113 @@
+/**
+ * Runs pipelines out of process: `dist/runtime/cli.js run FILE --events` in a child Node process,
+ * so user code or a crash can never take the extension host down. The child prints one RunEvent
+ * per line on stdout (fed to RunStates) and human-readable progress on stderr (the Output
+ * channel). Stop sends SIGINT, which the CLI turns into a clean cancel (executions CANCELED); a
+ * second Stop kills it.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as vscode from 'vscode';
+import { LineSplitter, parseRunEvent, tally, type RunStates } from './state.ts';
+
+export interface RunRequest {
+  uri: vscode.Uri;
+  /** `--only` these nodes (Run Node). */
+  only?: string[];
+  /** `--from` this node (Run From Node). */
+  from?: string;
+  noCache?: boolean;
+}
+
+export class PipelineRunner implements vscode.Disposable {
+  private readonly children = new Map<string, ChildProcess>();
+  private readonly stopAsked = new WeakSet<ChildProcess>();
+
+  constructor(
+    private readonly cliPath: string,
+    private readonly output: vscode.OutputChannel,
+    private readonly states: RunStates,
+  ) {}
+
+  isRunning(uri?: vscode.Uri): boolean {
+    return uri ? this.children.has(uri.toString()) : this.children.size > 0;
+  }
+
+  running(): vscode.Uri[] {
+    return [...this.children.keys()].map((k) => vscode.Uri.parse(k));
+  }
+
+  /** Starts a run and resolves with its final phase once the child exits. */
+  run(request: RunRequest): Promise<'complete' | 'failed' | 'canceled'> {
+    const key = request.uri.toString();
+    if (this.children.has(key)) throw new Error('This pipeline is already running: stop it first.');
+    const args = [this.cliPath, 'run', request.uri.fsPath, '--events'];
+    if (request.only?.length) args.push('--only', ...request.only);
+    if (request.from) args.push('--from', request.from);
+    if (request.noCache) args.push('--no-cache');
+    const node = vscode.workspace.getConfiguration('tributary').get<string>('runtime.nodePath') || process.execPath;
+    this.output.appendLine(`\n▶ ${new Date().toLocaleTimeString()}  tributary ${args.slice(1).join(' ')}`);
+    this.states.start(key);
+    // Inside VS Code's Electron, process.execPath is Electron: ELECTRON_RUN_AS_NODE makes it plain Node.
+    const child = spawn(node, args, {
+      cwd: vscode.Uri.joinPath(request.uri, '..').fsPath,
+      env: { ...process.env, ELECTRON_RUN_AS_NODE: '1', FORCE_COLOR: '0' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.children.set(key, child);
+    const stdout = new LineSplitter();
+    const stderr = new LineSplitter();
+    let stderrTail = '';
+    const onStdout = (lines: string[]) => {
+      for (const line of lines) {
+        const event = parseRunEvent(line);
+        if (event) this.states.apply(key, event);
+      }
+    };
+    const onStderr = (lines: string[]) => {
+      for (const line of lines) {
+        this.output.appendLine(line);
+        stderrTail = `${stderrTail}\n${line}`.slice(-2000);
+      }
+    };
+    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => onStdout(stdout.push(chunk)));
+    child.stderr!.setEncoding('utf8').on('data', (chunk: string) => onStderr(stderr.push(chunk)));
+    return new Promise((resolve) => {
+      const settle = (code: number | null, signal: NodeJS.Signals | null, error?: Error) => {
+        if (this.children.get(key) !== child) return;
+        this.children.delete(key);
+        onStdout(stdout.flush());
+        onStderr(stderr.flush());
+        const phase = code === 0 ? 'complete' : code === 130 || signal ? 'canceled' : 'failed';
+        const why = error?.message ?? (phase === 'failed' ? stderrTail.trim().split('\n').slice(-3).join('\n') : undefined);
+        this.states.finish(key, phase, why);
+        const run = this.states.current(key);
+        const counts = run ? tally(run) : undefined;
+        const summary = counts ? ` — ${counts.done}/${counts.total} node(s), ${counts.cached} cached, ${counts.failed} failed` : '';
+        this.output.appendLine(`■ ${phase}${summary}${error ? `: ${error.message}` : ''}`);
+        resolve(run?.phase === 'complete' || run?.phase === 'failed' || run?.phase === 'canceled' ? run.phase : phase);
+      };
+      child.on('error', (e) => settle(null, null, e));
+      child.on('exit', (code, signal) => settle(code, signal));
+    });
+  }
+
+  /** SIGINT: the CLI cancels cleanly; asked again while it winds down, SIGKILL. */
+  stop(uri?: vscode.Uri): boolean {
+    const keys = uri ? [uri.toString()] : [...this.children.keys()];
+    let stopped = false;
+    for (const key of keys) {
+      const child = this.children.get(key);
+      if (!child) continue;
+      const asked = this.stopAsked.has(child);
+      child.kill(asked ? 'SIGKILL' : 'SIGINT');
+      this.stopAsked.add(child);
+      this.output.appendLine(asked ? '■ killing the run' : '■ canceling… (Stop again to kill it)');
+      stopped = true;
+    }
+    return stopped;
+  }
+
+  dispose(): void {
+    for (const child of this.children.values()) child.kill('SIGINT');
+  }
+}

@@ -1,0 +1,238 @@
+/**
+ * The "Tributary" side bar: Runs (pipeline → runs → nodes → output artifacts) and Artifacts
+ * (grouped by type). Both read `<root>/metadata.json` of each pipeline in the workspace and
+ * refresh when a store changes on disk or a run reports progress.
+ */
+import * as vscode from 'vscode';
+import type { PipelineLanguageClient } from '../language/client.ts';
+import type { PipelineInfo } from '../language/protocol.ts';
+import type { RunStates } from '../runs/state.ts';
+import { artifactsByType, formatDuration, readStore, runsFromStore, type ArtifactItem, type ExecutionItem, type RunItem } from './model.ts';
+
+export interface KnownPipeline {
+  uri: vscode.Uri;
+  info: PipelineInfo;
+}
+
+/** The workspace's pipeline files and where their stores are (asked of the language server). */
+export class PipelineIndex implements vscode.Disposable {
+  private pipelines: KnownPipeline[] = [];
+  private readonly changed = new vscode.EventEmitter<void>();
+  readonly onDidChange = this.changed.event;
+  private readonly disposables: vscode.Disposable[] = [];
+  private timer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(private readonly language: PipelineLanguageClient) {
+    const stores = vscode.workspace.createFileSystemWatcher('**/metadata.json');
+    const files = vscode.workspace.createFileSystemWatcher('**/*.pipeline.yaml');
+    this.disposables.push(stores, files, this.changed);
+    for (const watcher of [stores, files]) {
+      watcher.onDidChange(() => this.soon(watcher === files));
+      watcher.onDidCreate(() => this.soon(watcher === files));
+      watcher.onDidDelete(() => this.soon(watcher === files));
+    }
+  }
+
+  list(): KnownPipeline[] {
+    return this.pipelines;
+  }
+
+  find(uri: vscode.Uri): KnownPipeline | undefined {
+    return this.pipelines.find((p) => p.uri.toString() === uri.toString());
+  }
+
+  async refresh(): Promise<void> {
+    const uris = await vscode.workspace.findFiles('**/*.pipeline.yaml', '**/node_modules/**', 100);
+    const found: KnownPipeline[] = [];
+    for (const uri of uris.sort((a, b) => a.fsPath.localeCompare(b.fsPath))) {
+      try {
+        found.push({ uri, info: await this.language.pipelineInfo(uri) });
+      } catch {
+        // Unreadable file: it has no runs to show.
+      }
+    }
+    this.pipelines = found;
+    this.changed.fire();
+  }
+
+  /** Store writes come in bursts during a run: redraw at most every 300 ms. */
+  soon(rescan = false): void {
+    if (this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      if (rescan) void this.refresh();
+      else this.changed.fire();
+    }, 300);
+  }
+
+  dispose(): void {
+    clearTimeout(this.timer);
+    for (const d of this.disposables) d.dispose();
+  }
+}
+
+const STATE_ICONS: Record<string, [string, string?]> = {
+  COMPLETE: ['pass', 'testing.iconPassed'],
+  CACHED: ['history', 'testing.iconSkipped'],
+  RUNNING: ['sync~spin'],
+  FAILED: ['error', 'testing.iconFailed'],
+  CANCELED: ['circle-slash', 'testing.iconSkipped'],
+  SKIPPED: ['debug-step-over', 'testing.iconSkipped'],
+  NEW: ['circle-outline'],
+  QUEUED: ['circle-outline'],
+};
+
+function stateIcon(state: string): vscode.ThemeIcon {
+  const [id, color] = STATE_ICONS[state] ?? ['circle-outline'];
+  return new vscode.ThemeIcon(id, color ? new vscode.ThemeColor(color) : undefined);
+}
+
+export type RunsNode =
+  | { kind: 'pipeline'; pipeline: KnownPipeline }
+  | { kind: 'run'; pipeline: KnownPipeline; run: RunItem; latest: boolean }
+  | { kind: 'execution'; pipeline: KnownPipeline; run: RunItem; execution: ExecutionItem }
+  | { kind: 'artifact'; pipeline: KnownPipeline; artifact: ArtifactItem }
+  | { kind: 'empty'; message: string };
+
+/** Arguments the artifact commands receive from a tree item (and from the canvas or other callers). */
+export interface ArtifactArgs {
+  artifactId: number;
+  type: string;
+  uri: string;
+  pipelineUri: string;
+}
+
+export function artifactArgs(pipeline: KnownPipeline, a: ArtifactItem): ArtifactArgs {
+  return { artifactId: a.id, type: a.type, uri: a.uri, pipelineUri: pipeline.uri.toString() };
+}
+
+function artifactTreeItem(pipeline: KnownPipeline, a: ArtifactItem, label: string): vscode.TreeItem {
+  const item = new vscode.TreeItem(label, vscode.TreeItemCollapsibleState.None);
+  item.description = `#${a.id}${a.state === 'LIVE' ? '' : ` ${a.state.toLowerCase()}`}`;
+  item.tooltip = `${a.type} #${a.id}\n${a.uri}${a.nodeId ? `\nfrom ${a.nodeId}` : ''}`;
+  item.iconPath = new vscode.ThemeIcon('package');
+  item.contextValue = 'tributary.artifact';
+  item.command = { command: 'tributary.openArtifact', title: 'Open Artifact', arguments: [artifactArgs(pipeline, a)] };
+  return item;
+}
+
+export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode> {
+  private readonly changed = new vscode.EventEmitter<RunsNode | undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+
+  constructor(
+    private readonly index: PipelineIndex,
+    private readonly states: RunStates,
+  ) {
+    index.onDidChange(() => this.changed.fire(undefined));
+    states.onDidChange(() => index.soon());
+  }
+
+  async getChildren(node?: RunsNode): Promise<RunsNode[]> {
+    const pipelines = this.index.list();
+    if (!node) {
+      if (pipelines.length === 0) return [{ kind: 'empty', message: 'No *.pipeline.yaml in this workspace.' }];
+      if (pipelines.length > 1) return pipelines.map((pipeline) => ({ kind: 'pipeline', pipeline }));
+      return this.runsOf(pipelines[0]);
+    }
+    if (node.kind === 'pipeline') return this.runsOf(node.pipeline);
+    if (node.kind === 'run') return node.run.executions.map((execution) => ({ kind: 'execution', pipeline: node.pipeline, run: node.run, execution }));
+    if (node.kind === 'execution') return node.execution.outputs.map((artifact) => ({ kind: 'artifact', pipeline: node.pipeline, artifact }));
+    return [];
+  }
+
+  private async runsOf(pipeline: KnownPipeline): Promise<RunsNode[]> {
+    const data = await readStore(pipeline.info.metadataFile);
+    const runs = data ? runsFromStore(data) : [];
+    if (runs.length === 0) return [{ kind: 'empty', message: 'No runs yet: Tributary: Run Pipeline.' }];
+    return runs.map((run, i) => ({ kind: 'run', pipeline, run, latest: i === 0 }));
+  }
+
+  getTreeItem(node: RunsNode): vscode.TreeItem {
+    switch (node.kind) {
+      case 'empty': {
+        const item = new vscode.TreeItem(node.message);
+        item.iconPath = new vscode.ThemeIcon('info');
+        return item;
+      }
+      case 'pipeline': {
+        const item = new vscode.TreeItem(node.pipeline.info.name || node.pipeline.uri.fsPath, vscode.TreeItemCollapsibleState.Expanded);
+        item.description = vscode.workspace.asRelativePath(node.pipeline.uri);
+        item.resourceUri = node.pipeline.uri;
+        item.contextValue = 'tributary.pipeline';
+        return item;
+      }
+      case 'run': {
+        const live = this.states.current(node.pipeline.uri.toString());
+        const running = live?.runId === node.run.runId && (live.phase === 'running' || live.phase === 'starting');
+        const state = running ? 'RUNNING' : node.run.state;
+        const item = new vscode.TreeItem(node.run.runId, node.latest ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed);
+        const cached = node.run.executions.filter((e) => e.state === 'CACHED').length;
+        item.description = [state.toLowerCase(), formatDuration(node.run.durationMs), cached ? `${cached} cached` : ''].filter(Boolean).join(' · ');
+        item.tooltip = `Run ${node.run.runId}\nstarted ${node.run.startedAt}`;
+        item.iconPath = stateIcon(state);
+        item.contextValue = 'tributary.run';
+        item.id = `${node.pipeline.uri.toString()}#${node.run.runId}`;
+        return item;
+      }
+      case 'execution': {
+        const e = node.execution;
+        const live = this.states.current(node.pipeline.uri.toString());
+        const progress = live?.runId === node.run.runId ? live.nodes[e.nodeId]?.progress : undefined;
+        const item = new vscode.TreeItem(e.nodeId, e.outputs.length ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+        const hit = e.state === 'CACHED' ? `cache hit${e.cachedFrom ? ` (#${e.cachedFrom})` : ''}` : '';
+        const done = progress && e.state === 'RUNNING' ? `${progress.done.toLocaleString()}${progress.total ? `/${progress.total.toLocaleString()}` : ''} ${progress.unit}` : '';
+        item.description = [e.component, e.state === 'CACHED' ? hit : e.state.toLowerCase(), formatDuration(e.durationMs), done].filter(Boolean).join(' · ');
+        item.tooltip = new vscode.MarkdownString(`**${e.nodeId}** (${e.component}) — execution #${e.executionId}, ${e.state}${e.error ? `\n\n\`\`\`\n${e.error}\n\`\`\`` : ''}\n\nClick to open its log.`);
+        item.iconPath = stateIcon(e.state);
+        item.contextValue = 'tributary.execution';
+        item.command = { command: 'tributary.openNodeLog', title: 'Open Node Log', arguments: [{ logFile: e.logFile, nodeId: e.nodeId }] };
+        item.id = `${node.pipeline.uri.toString()}#${node.run.runId}#${e.executionId}`;
+        return item;
+      }
+      case 'artifact':
+        return artifactTreeItem(node.pipeline, node.artifact, `${node.artifact.key ?? 'output'}: ${node.artifact.type}`);
+    }
+  }
+}
+
+export type ArtifactsNode =
+  | { kind: 'type'; type: string; items: { pipeline: KnownPipeline; artifact: ArtifactItem }[] }
+  | { kind: 'artifact'; pipeline: KnownPipeline; artifact: ArtifactItem }
+  | { kind: 'empty'; message: string };
+
+export class ArtifactsTreeProvider implements vscode.TreeDataProvider<ArtifactsNode> {
+  private readonly changed = new vscode.EventEmitter<ArtifactsNode | undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+
+  constructor(private readonly index: PipelineIndex) {
+    index.onDidChange(() => this.changed.fire(undefined));
+  }
+
+  async getChildren(node?: ArtifactsNode): Promise<ArtifactsNode[]> {
+    if (node?.kind === 'type') return node.items.map((i) => ({ kind: 'artifact', ...i }));
+    if (node) return [];
+    const groups = new Map<string, { pipeline: KnownPipeline; artifact: ArtifactItem }[]>();
+    for (const pipeline of this.index.list()) {
+      const data = await readStore(pipeline.info.metadataFile);
+      if (!data) continue;
+      for (const [type, items] of artifactsByType(data)) {
+        groups.set(type, [...(groups.get(type) ?? []), ...items.map((artifact) => ({ pipeline, artifact }))]);
+      }
+    }
+    if (groups.size === 0) return [{ kind: 'empty', message: 'No artifacts yet.' }];
+    return [...groups.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([type, items]) => ({ kind: 'type', type, items }));
+  }
+
+  getTreeItem(node: ArtifactsNode): vscode.TreeItem {
+    if (node.kind === 'empty') return new vscode.TreeItem(node.message);
+    if (node.kind === 'type') {
+      const item = new vscode.TreeItem(node.type, vscode.TreeItemCollapsibleState.Collapsed);
+      item.description = String(node.items.length);
+      item.iconPath = new vscode.ThemeIcon('symbol-class');
+      return item;
+    }
+    const multi = this.index.list().length > 1 ? ` · ${node.pipeline.info.name}` : '';
+    return artifactTreeItem(node.pipeline, node.artifact, `${node.artifact.nodeId ?? '?'}.${node.artifact.key ?? 'output'}${multi}`);
+  }
+}
