@@ -69,3 +69,15 @@ export function writeIndex(registry: string, model: string, index: RegistryIndex
   writeFileSync(tmp, JSON.stringify(index, null, 2));
   renameSync(tmp, file);
 }
+
+/** Raw feature names a bundle accepts in requests (from its bundle.json). */
+export function readBundleFeatures(bundle: string): string[] {
+  const file = join(bundle, 'bundle.json');
+  if (!existsSync(file)) throw new UserError(`Not a serving bundle: ${file} is missing`, { file });
+  try {
+    const info = JSON.parse(readFileSync(file, 'utf8')) as { rawFeatures?: { name: string }[] };
+    return (info.rawFeatures ?? []).map((f) => f.name);
+  } catch (e) {
+    throw new UserError(`Cannot read ${file}: ${(e as Error).message}`, { file });
+  }
+}

@@ -1,0 +1,65 @@
+/**
+ * Starts `tributary serve` as a child process and waits for its ready line. From source (tsx) the
+ * child runs serving/serve-main.ts under tsx; from the bundle it runs dist/runtime/cli.js serve.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+export interface ServerProcess {
+  child: ChildProcess;
+  port: number;
+  /** Spawn → ready line, as the parent measured it. */
+  readyMs: number;
+  stderr(): string;
+  stop(): Promise<void>;
+}
+
+function command(registry: string): { file: string; args: string[] } {
+  const here = import.meta.url;
+  if (here.endsWith('.ts')) {
+    const entry = fileURLToPath(new URL('../../serving/serve-main.ts', here));
+    return { file: process.execPath, args: ['--import', 'tsx', entry, registry, '--port', '0', '--host', '127.0.0.1'] };
+  }
+  const cli = fileURLToPath(new URL('./cli.js', here));
+  return { file: process.execPath, args: [cli, 'serve', registry, '--port', '0', '--host', '127.0.0.1', '--ready-json'] };
+}
+
+/** Resolves once ready; rejects when the process exits first or `timeoutMs` passes (the child is then killed). */
+export function startServerProcess(registry: string, options: { timeoutMs: number; env?: NodeJS.ProcessEnv }): Promise<ServerProcess> {
+  const { file, args } = command(registry);
+  const t0 = performance.now();
+  const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'], env: options.env ?? process.env });
+  let err = '';
+  child.stderr!.on('data', (d: Buffer) => {
+    err = (err + d.toString()).slice(-4000);
+  });
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      const kill = setTimeout(() => child.kill('SIGKILL'), 2000);
+      child.once('exit', () => {
+        clearTimeout(kill);
+        resolve();
+      });
+      child.kill('SIGTERM');
+    });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => {
+      void stop();
+      reject(new Error(`the server was not ready within ${options.timeoutMs} ms`));
+    }, options.timeoutMs);
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const line = out.split('\n').find((l) => l.startsWith('{') && l.includes('"ready"'));
+      if (!line) return;
+      clearTimeout(timer);
+      const { port } = JSON.parse(line) as { port: number };
+      resolve({ child, port, readyMs: performance.now() - t0, stderr: () => err, stop });
+    });
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`the server exited before it was ready (${signal ?? `code ${code}`}): ${err.trim().split('\n').slice(-3).join(' | ')}`));
+    });
+  });
+}

@@ -1,0 +1,80 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Value } from '@sinclair/typebox/value';
+import { createPool, type WorkerPool } from '../../runtime/src/engine/pool.ts';
+import { execute } from '../../runtime/src/components/infra-validator/executor.ts';
+import { infraValidatorParams } from '../../runtime/src/components/infra-validator/index.ts';
+import { makeContext } from '../schema-gen/executor-context.ts';
+import { taxiLikeColumns, writeExamples, writeModelArtifact } from './fixtures.ts';
+
+describe('InfraValidator (real server process)', function () {
+  // Each case starts a Node process that loads tfjs: seconds on a busy 2-core machine.
+  this.timeout(90_000);
+  let root: string;
+  let pool: WorkerPool;
+  let n = 0;
+  before(async () => {
+    root = mkdtempSync(join(tmpdir(), 'infra-'));
+    pool = createPool(1);
+    writeExamples(join(root, 'examples'), 'eval', taxiLikeColumns(40));
+    await writeModelArtifact(join(root, 'good'), { features: ['x1', 'x2'], weights: [2, -1], bias: 0 });
+    await writeModelArtifact(join(root, 'broken'), { features: ['x1', 'x2'], weights: [2, -1], bias: 0 });
+    writeFileSync(join(root, 'broken', 'bundle', 'model.json'), '{"modelTopology": {"not": "a model"}');
+  });
+  after(async () => {
+    await pool.close();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  async function validate(model: string, params: Record<string, unknown>) {
+    const { ctx } = makeContext({
+      root: join(root, `run-${n++}`),
+      pool,
+      // A generous startup limit: these tests judge load and latency, and run beside other suites.
+      params: Value.Default(infraValidatorParams, { max_startup_ms: 30_000, num_requests: 20, ...params }) as Record<string, unknown>,
+      inputs: { model: { type: 'Model', uri: join(root, model) }, examples: { type: 'Examples', uri: join(root, 'examples') } },
+      outputs: { blessing: 'InfraBlessing' },
+    });
+    await execute(ctx);
+    return JSON.parse(readFileSync(join(ctx.outputs.blessing.uri, 'infra_blessing.json'), 'utf8'));
+  }
+
+  it('blesses a model that loads and answers fast, with measured startup and latency', async () => {
+    const b = await validate('good', {});
+    assert.equal(b.blessed, true, JSON.stringify(b.reasons));
+    assert.ok(b.startup_ms > 0 && b.startup_ms < 30_000);
+    assert.equal(b.latency_ms.n, 20);
+    assert.ok(b.latency_ms.p50 <= b.latency_ms.p99 && b.latency_ms.p99 < 200);
+    assert.deepEqual(b.reasons.map((r: any) => r.check), ['startup', 'load', 'requests', 'latency']);
+  });
+
+  it('does not bless a model that cannot be loaded', async () => {
+    const b = await validate('broken', {});
+    assert.equal(b.blessed, false);
+    const load = b.reasons.find((r: any) => r.check === 'load');
+    assert.equal(load.passed, false);
+    assert.match(load.message, /cannot be loaded/);
+  });
+
+  it('does not bless a slow model (server fixture delays each predict)', async () => {
+    process.env.TRIBUTARY_SERVE_PREDICT_DELAY_MS = '60';
+    try {
+      const b = await validate('good', { max_p99_ms: 50, num_requests: 5, warmup_requests: 0 });
+      assert.equal(b.blessed, false);
+      const latency = b.reasons.find((r: any) => r.check === 'latency');
+      assert.equal(latency.passed, false);
+      assert.ok(b.latency_ms.p99 >= 60);
+    } finally {
+      delete process.env.TRIBUTARY_SERVE_PREDICT_DELAY_MS;
+    }
+  });
+
+  it('does not bless when startup exceeds max_startup_ms', async () => {
+    const b = await validate('good', { max_startup_ms: 1, num_requests: 2 });
+    assert.equal(b.blessed, false);
+    assert.equal(b.reasons[0].check, 'startup');
+    assert.equal(b.reasons[0].passed, false);
+  });
+});
