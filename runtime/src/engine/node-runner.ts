@@ -19,6 +19,7 @@ import type { WorkerPool } from './pool.ts';
 import type { PipelinePlan, PlanNode, RunEvent } from './plan.ts';
 import { cacheKey, hashPathParam, pathParams, sha256 } from './fingerprint.ts';
 import { FileNodeLogger } from './node-logger.ts';
+import { moduleSourceHash } from '../modules/load-module.ts';
 
 export interface NodeRunContext {
   plan: PipelinePlan;
@@ -77,7 +78,10 @@ export async function runNode(
   const files: Record<string, string> = {};
   for (const name of pathParams(spec.params)) {
     const value = params[name];
-    if (typeof value === 'string') files[name] = await hashPathParam(value, plan.dir);
+    if (typeof value !== 'string') continue;
+    files[name] = (spec.params.properties[name] as { 'x-module'?: boolean })['x-module']
+      ? await moduleSourceHash(resolve(plan.dir, value))
+      : await hashPathParam(value, plan.dir);
   }
   const inputs: Record<string, string> = {};
   for (const [k, a] of Object.entries(inputArtifacts)) if (a) inputs[k] = a.fingerprint;

@@ -1,5 +1,5 @@
-import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build, type Message } from 'esbuild';
 import { UserError } from '../registry/types.ts';
@@ -39,4 +39,30 @@ export async function loadUserModule(file: string, cacheDir: string): Promise<{ 
   const out = join(cacheDir, `${hash.slice(0, 16)}.mjs`);
   if (!existsSync(out)) writeFileSync(out, code);
   return { exports: (await import(pathToFileURL(out).href)) as Record<string, unknown>, hash };
+}
+
+/**
+ * Content hash of a module file and every local file it imports (npm packages excluded), so that
+ * editing a helper the module imports also invalidates the cache.
+ */
+export async function moduleSourceHash(file: string): Promise<string> {
+  if (!existsSync(file)) throw new UserError(`Module file not found: ${file}`, { file });
+  let inputs: string[];
+  try {
+    const result = await build({
+      entryPoints: [file],
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      packages: 'external',
+      write: false,
+      metafile: true,
+      logLevel: 'silent',
+    });
+    inputs = Object.keys(result.metafile.inputs).sort();
+  } catch {
+    inputs = [file]; // a module that does not compile fails later with a located error; hash what we have
+  }
+  const parts = inputs.map((input) => `${input}\0${sha256(readFileSync(resolve(input), 'utf8'))}`);
+  return `${inputs.length}:${sha256(parts.join('\n'))}`;
 }
