@@ -257,13 +257,15 @@ export function registerCommands(deps: CommandDeps): void {
       openLabel: 'Serve this model registry',
     });
     if (!folder?.[0]) return;
-    const server = context.asAbsolutePath('dist/runtime/serve-main.js');
-    if (!existsSync(server)) {
-      void vscode.window.showErrorMessage(`The model server is not built (${server} is missing): run npm run build.`);
-      return;
-    }
-    // A terminal: the user sees the address, the requests, and stops it with Ctrl-C.
-    const terminal = vscode.window.createTerminal({ name: 'Tributary: model server', shellPath: process.execPath, shellArgs: [server, folder[0].fsPath, '--port', '8501'], env: { ELECTRON_RUN_AS_NODE: '1' } });
+    const cli = context.asAbsolutePath('dist/runtime/cli.js');
+    const node = vscode.workspace.getConfiguration('tributary').get<string>('runtime.nodePath') || process.execPath;
+    // A terminal: the user sees the address and the requests, and stops it with Ctrl-C.
+    const terminal = vscode.window.createTerminal({
+      name: 'Tributary: model server',
+      shellPath: node,
+      shellArgs: [cli, 'serve', folder[0].fsPath, '--port', '8501'],
+      env: { ELECTRON_RUN_AS_NODE: '1' },
+    });
     terminal.show();
   });
   register('tributary.generateTypes', async (target?: Target) => {
