@@ -1,3 +1,4 @@
+import { getMaxListeners, setMaxListeners } from 'node:events';
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
 
@@ -42,6 +43,8 @@ export function createPool(size = defaultPoolSize()): WorkerPool {
     size,
     run,
     async map(task, items, options) {
+      // Each queued task listens for the abort: many shards on one signal is expected, not a leak.
+      if (options?.signal) setMaxListeners(Math.max(getMaxListeners(options.signal), items.length + 10), options.signal);
       return Promise.all(
         items.map((item, i) =>
           run<any>(task, item, options).then((r) => {
