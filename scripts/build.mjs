@@ -2,7 +2,7 @@
 // - runtime: the CLI, the pool's worker entry and the public API (ESM; npm packages stay external,
 //   the runtime runs beside node_modules), plus every bench/*.ts script;
 // - extension: the host bundle and the language server (CommonJS, as VS Code loads them; all
-//   inlined but `vscode`);
+//   inlined but `vscode`), and the in-editor test suite (test/editor/);
 // - webview: each webview/src/<app>/main.tsx becomes dist/webview/<app>.js (+ .css) for the browser.
 import { build } from 'esbuild';
 import { existsSync, readdirSync } from 'node:fs';
@@ -41,6 +41,28 @@ await build({
   outExtension: { '.js': '.cjs' },
   external: ['vscode'],
 });
+
+// The in-editor test suite (run inside VS Code's extension host): the mocha runner and each
+// test/editor/*.editor.ts beside it; mocha stays external (loaded from node_modules at test time).
+// Not in a production (packaging) build.
+const editorSuites = !production && existsSync('test/editor/index.ts') ? readdirSync('test/editor').filter((f) => f.endsWith('.editor.ts')) : [];
+if (editorSuites.length) {
+  await build({
+    ...common,
+    sourcemap: 'inline',
+    minify: false,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    entryPoints: {
+      'test/editor/index': 'test/editor/index.ts',
+      ...Object.fromEntries(editorSuites.map((f) => [`test/editor/${f.replace(/\.ts$/, '')}`, `test/editor/${f}`])),
+    },
+    outdir: 'dist',
+    outExtension: { '.js': '.cjs' },
+    external: ['vscode', 'mocha'],
+  });
+}
 
 const apps = existsSync('webview/src')
   ? readdirSync('webview/src', { withFileTypes: true }).filter((d) => d.isDirectory() && existsSync(`webview/src/${d.name}/main.tsx`))
