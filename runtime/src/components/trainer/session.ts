@@ -78,7 +78,12 @@ function splitLogs(logs: Record<string, number>): { train: Record<string, number
   return { train, validation };
 }
 
-export async function openSession(args: SessionArgs, extra: { onEpoch?: (record: EpochRecord) => void } = {}): Promise<Session> {
+export interface SessionHooks {
+  /** Called after each epoch; 'stop' ends training early (sets model.stopTraining). */
+  onEpoch?: (record: EpochRecord) => 'continue' | 'stop' | void;
+}
+
+export async function openSession(args: SessionArgs, extra: SessionHooks = {}): Promise<Session> {
   const selection = await selectBackend(args.backend, workerLog);
   const graph = await loadTransformGraph(args.transformGraphUri);
   const label = args.label ?? graph.json.label;
@@ -120,7 +125,8 @@ export async function openSession(args: SessionArgs, extra: { onEpoch?: (record:
       examples += (logs?.size as number | undefined) ?? 0;
       lastBatchAt = performance.now();
     },
-    onEpochEnd: async (epoch, logs) => {
+    // A plain function: tfjs calls it as a method of its CustomCallback, whose `model` is the one being fitted.
+    onEpochEnd: async function (this: { model?: tf.LayersModel } | undefined, epoch: number, logs?: tf.Logs) {
       const metrics = Object.fromEntries(Object.entries(logs ?? {}).filter(([, v]) => typeof v === 'number')) as Record<string, number>;
       const record: EpochRecord = { epoch, ...metrics };
       history.push(record);
@@ -129,7 +135,10 @@ export async function openSession(args: SessionArgs, extra: { onEpoch?: (record:
       tbTrain.scalars(epoch, train);
       tbValidation.scalars(epoch, validation);
       workerLog.info(`epoch ${epoch + 1}/${args.epochs}: ${Object.entries(metrics).map(([k, v]) => `${k}=${v.toFixed(4)}`).join(' ')}`);
-      extra.onEpoch?.(record);
+      if (extra.onEpoch?.(record) === 'stop') {
+        if (this?.model) this.model.stopTraining = true;
+        else workerLog.warn('early stop requested, but the model being fitted is not reachable from the callback');
+      }
     },
   };
 

@@ -1,0 +1,147 @@
+/**
+ * Tuner: asks tuner_fn for the search space, generates configurations (random or grid), and runs
+ * them `parallel_trials` at a time, each in its own worker thread (one backend per worker: wasm is
+ * single-threaded in Node). Epoch reports drive the median stopping rule. Writes
+ * best_hyperparameters.json and trials.json.
+ */
+import { writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { type ExecutorContext, UserError } from '../../registry/types.ts';
+import type { HyperParameters } from '../../ml/api.ts';
+import { compileUserModule, runInWorker } from '../../ml/user-module.ts';
+import { BEST_HYPERPARAMETERS_FILE, shardsOf } from '../trainer/executor.ts';
+import { dispatcherPath } from '../trainer/worker-entry.ts';
+import { gridSearch, MedianStopping, randomSearch } from './search.ts';
+import type { tunerSpec } from './spec.ts';
+import { DECISION, metricValue, REPORT_MARKER, type TrialArgs, type TrialResult, type TunerDescription } from './trial-task.ts';
+
+type Spec = typeof tunerSpec;
+type Ctx = ExecutorContext<Spec['inputs'], Spec['outputs'], Spec['params']>;
+
+export const TRIALS_FILE = 'trials.json';
+
+export interface TrialRow {
+  trial_id: number;
+  hyperparameters: HyperParameters;
+  status: 'COMPLETED' | 'STOPPED' | 'FAILED';
+  objective?: number;
+  epochs: number;
+  metrics: Record<string, number>;
+  seconds: number;
+  error?: string;
+}
+
+export async function execute(ctx: Ctx): Promise<void> {
+  const { params, inputs } = ctx;
+  const out = ctx.outputs.best_hyperparameters;
+  const compiled = await compileUserModule(ctx.resolvePath(params.module_file), { outFile: join(out.uri, 'module', 'tuner_module.mjs') });
+  const call = <T>(task: string, args: unknown, label: string, timeout: number, onLog?: (level: 'info' | 'warn' | 'error', m: string) => void) =>
+    runInWorker<T>({
+      modulePath: dispatcherPath(),
+      exportName: 'default',
+      args: [{ task, args }],
+      timeout,
+      signal: ctx.signal,
+      label,
+      onLog: onLog ?? ((level, m) => ctx.log[level](m)),
+    });
+
+  const desc = await call<TunerDescription>('tuner.describe', { modulePath: compiled.path, tunerFn: params.tuner_fn }, `${params.tuner_fn} in ${basename(params.module_file)}`, 120);
+  const { metric, direction } = desc.objective;
+  const limit = params.max_trials ?? desc.max_trials ?? 10;
+  const configs = params.strategy === 'grid' ? gridSearch(desc.search_space, params.grid_points, limit) : randomSearch(desc.search_space, limit, params.seed);
+  ctx.log.info(`${params.strategy} search: ${configs.length} trials over ${Object.keys(desc.search_space).join(', ')}; objective ${direction} ${metric}; ${params.parallel_trials} in parallel`);
+
+  const decisions = new SharedArrayBuffer(4 * configs.length);
+  const slots = new Int32Array(decisions);
+  const stopping = new MedianStopping(direction, params.min_epochs);
+  const base = {
+    modulePath: compiled.path,
+    tunerFn: params.tuner_fn,
+    runFn: params.run_fn,
+    backend: params.backend,
+    transformGraphUri: inputs.transform_graph.uri,
+    schemaUri: inputs.schema?.uri,
+    trainShards: shardsOf(inputs.examples.uri, params.train_split),
+    evalShards: shardsOf(inputs.examples.uri, params.eval_split),
+    label: params.label,
+    epochs: params.epochs,
+    trainSteps: params.train_steps,
+    evalSteps: params.eval_steps,
+    batchSize: params.batch_size,
+    shuffleBuffer: 10_000,
+    seed: params.seed,
+    decisions,
+  };
+
+  const onTrialLog = (id: number) => (level: 'info' | 'warn' | 'error', m: string) => {
+    if (!m.startsWith(REPORT_MARKER)) {
+      if (!m.startsWith('backend:') || id === 0) ctx.log[level](`[trial ${id}] ${m}`);
+      return;
+    }
+    const r = JSON.parse(m.slice(REPORT_MARKER.length)) as { trial: number; epoch: number; metrics: Record<string, number> };
+    const value = metricValue(r.metrics, metric);
+    let decision: 'continue' | 'stop' = 'continue';
+    if (value === undefined) ctx.log.warn(`[trial ${id}] epoch ${r.epoch + 1} reported no "${metric}" (has ${Object.keys(r.metrics).join(', ')})`);
+    else if (params.early_stopping) decision = stopping.report(r.trial, r.epoch, value);
+    if (decision === 'stop') ctx.log.info(`[trial ${id}] stopped early after epoch ${r.epoch + 1}: ${metric}=${value} is worse than the median of the other trials`);
+    Atomics.store(slots, r.trial, decision === 'stop' ? DECISION.stop : DECISION.continue);
+    Atomics.notify(slots, r.trial);
+  };
+
+  const rows: TrialRow[] = [];
+  let next = 0;
+  let done = 0;
+  ctx.progress({ done, total: configs.length, unit: 'trials' });
+  const worker = async () => {
+    while (next < configs.length) {
+      const id = next++;
+      const hp = { ...configs[id], seed: params.seed + id };
+      const started = performance.now();
+      const args: TrialArgs = { ...base, trialId: id, hyperparameters: hp, logDir: join(out.uri, 'trials', String(id)) };
+      try {
+        const r = await call<TrialResult>('tuner.trial', args, `trial ${id}`, params.trial_timeout, onTrialLog(id));
+        const objective = metricValue(r.metrics, metric);
+        rows[id] = {
+          trial_id: id,
+          hyperparameters: configs[id],
+          status: r.stopped ? 'STOPPED' : 'COMPLETED',
+          objective,
+          epochs: r.history.length,
+          metrics: r.metrics,
+          seconds: (performance.now() - started) / 1000,
+        };
+        ctx.log.info(`[trial ${id}] ${rows[id].status} ${JSON.stringify(configs[id])}: ${metric}=${objective?.toFixed(4)}`);
+      } catch (e) {
+        if (ctx.signal.aborted) throw e;
+        rows[id] = { trial_id: id, hyperparameters: configs[id], status: 'FAILED', epochs: 0, metrics: {}, seconds: (performance.now() - started) / 1000, error: (e as Error).message };
+        ctx.log.warn(`[trial ${id}] FAILED ${JSON.stringify(configs[id])}: ${(e as Error).message}`);
+      }
+      ctx.progress({ done: ++done, total: configs.length, unit: 'trials' });
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(params.parallel_trials, configs.length) }, worker));
+
+  const better = (a: number, b: number) => (direction === 'max' ? a > b : a < b);
+  const scored = (status: TrialRow['status']) => rows.filter((r) => r.status === status && r.objective !== undefined && Number.isFinite(r.objective));
+  // Fully trained trials first; stopped ones only when nothing completed.
+  const pool = scored('COMPLETED').length ? scored('COMPLETED') : scored('STOPPED');
+  if (pool.length === 0) {
+    const failed = rows.find((r) => r.error);
+    throw new UserError(`No trial produced the objective "${metric}"${failed ? `; first failure: ${failed.error}` : ''}`);
+  }
+  const best = pool.reduce((a, b) => (better(b.objective!, a.objective!) ? b : a));
+  writeFileSync(join(out.uri, BEST_HYPERPARAMETERS_FILE), JSON.stringify(best.hyperparameters, null, 2));
+  writeFileSync(join(out.uri, TRIALS_FILE), JSON.stringify(rows, null, 2));
+  ctx.log.info(`best: trial ${best.trial_id} ${JSON.stringify(best.hyperparameters)} with ${metric}=${best.objective}`);
+  out.properties = {
+    bestTrial: best.trial_id,
+    objective: { metric, direction, value: best.objective },
+    strategy: params.strategy,
+    trials: rows.length,
+    completed: rows.filter((r) => r.status === 'COMPLETED').length,
+    stopped: rows.filter((r) => r.status === 'STOPPED').length,
+    failed: rows.filter((r) => r.status === 'FAILED').length,
+    hyperparameters: best.hyperparameters,
+  };
+}

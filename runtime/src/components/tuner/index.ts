@@ -1,0 +1,6 @@
+import { defineComponent } from '../../registry/types.ts';
+import { tunerSpec } from './spec.ts';
+
+export { tunerParams, tunerSpec } from './spec.ts';
+
+export const tuner = defineComponent(tunerSpec, () => import('./executor.ts').then((m) => m.execute));
