@@ -9,6 +9,7 @@ import { tasks as schemaGen } from './schema-gen/tasks.ts';
 import { tasks as exampleValidator } from './example-validator/tasks.ts';
 import { tasks as transform } from './transform/tasks.ts';
 import { tasks as trainer } from './trainer/tasks.ts';
+import { tasks as tuner } from './tuner/tasks.ts';
 
 const poolTasks = {
   'pool.echo': (args: { value: unknown; delayMs?: number }) =>
@@ -16,4 +17,4 @@ const poolTasks = {
   'pool.threadId': async () => (await import('node:worker_threads')).threadId,
 };
 
-export const workerTasks = { ...poolTasks, ...csvExampleGen, ...statisticsGen, ...schemaGen, ...exampleValidator, ...transform, ...trainer };
+export const workerTasks = { ...poolTasks, ...csvExampleGen, ...statisticsGen, ...schemaGen, ...exampleValidator, ...transform, ...trainer, ...tuner };
