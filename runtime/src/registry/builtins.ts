@@ -4,12 +4,13 @@ import { statisticsGen } from '../components/statistics-gen/index.ts';
 import { schemaGen } from '../components/schema-gen/index.ts';
 import { exampleValidator } from '../components/example-validator/index.ts';
 import { transform } from '../components/transform/index.ts';
+import { tuner } from '../components/tuner/index.ts';
 import { trainer } from '../components/trainer/index.ts';
 
 let builtins: Registry | undefined;
 
 /** The registry of Tributary's own components: the one list, in pipeline order. */
 export function builtinRegistry(): Registry {
-  builtins ??= new Registry().register(csvExampleGen).register(statisticsGen).register(schemaGen).register(exampleValidator).register(transform).register(trainer);
+  builtins ??= new Registry().register(csvExampleGen).register(statisticsGen).register(schemaGen).register(exampleValidator).register(transform).register(tuner).register(trainer);
   return builtins;
 }
