@@ -77,6 +77,8 @@ if (apps.length) {
     entryPoints: Object.fromEntries(apps.map((d) => [`webview/${d.name}`, `webview/src/${d.name}/main.tsx`])),
     outdir: 'dist',
     loader: { '.ttf': 'file', '.woff': 'file', '.woff2': 'file', '.svg': 'file' },
+    // Fonts (codicons) beside the apps: webviews may only load from dist/webview (localResourceRoots).
+    assetNames: 'webview/[name]-[hash]',
     define: { 'process.env.NODE_ENV': JSON.stringify(production ? 'production' : 'development') },
   });
 }
