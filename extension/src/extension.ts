@@ -13,6 +13,8 @@ export interface TributaryApi {
   runStates: RunStates;
   specs(): Promise<Catalog>;
   validate(uri: vscode.Uri): Promise<ValidateResult>;
+  /** The Runs view's data (tests read it the way the tree does). */
+  runsView: RunsTreeProvider;
   /** Milliseconds `activate` took (for the activation benchmark). */
   activationMs: number;
 }
@@ -33,8 +35,9 @@ export function activate(context: vscode.ExtensionContext): TributaryApi {
   context.subscriptions.push(output, serverLog, language, runner, index);
 
   registerCommands({ context, language, runner, states, index, output });
+  const runsView = new RunsTreeProvider(index, states);
   context.subscriptions.push(
-    vscode.window.registerTreeDataProvider('tributary.runs', new RunsTreeProvider(index, states)),
+    vscode.window.registerTreeDataProvider('tributary.runs', runsView),
     vscode.window.registerTreeDataProvider('tributary.artifacts', new ArtifactsTreeProvider(index)),
   );
   registerCanvasEditor(context, {
@@ -49,6 +52,7 @@ export function activate(context: vscode.ExtensionContext): TributaryApi {
     runStates: states,
     specs: () => language.specs(),
     validate: (uri) => language.validate(uri),
+    runsView,
     activationMs: performance.now() - started,
   };
 }

@@ -22,7 +22,9 @@ describe('language server over LSP', () => {
     writeFileSync(join(dir, 'package.json'), '{}');
     server = spawn(process.execPath, ['--import', 'tsx', resolve('extension/src/language/server.ts'), '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'] });
     rpc = createMessageConnection(new StreamMessageReader(server.stdout!), new StreamMessageWriter(server.stdin!));
-    rpc.onNotification('textDocument/publishDiagnostics', (p) => published.push(p));
+    rpc.onNotification('textDocument/publishDiagnostics', (p) => {
+      published.push(p);
+    });
     rpc.listen();
     await rpc.sendRequest('initialize', { processId: process.pid, rootUri: pathToFileURL(dir).href, capabilities: {} });
     await rpc.sendNotification('initialized', {});

@@ -1,0 +1,155 @@
+/**
+ * In-editor tests of the extension host and the language server (run inside VS Code by
+ * scripts/editor-test/run-suite.ts through test/editor/index.ts; not picked up by the plain
+ * `mocha` run, whose spec is test/**\/*.test.ts). The workspace is a copy of samples/taxi.
+ */
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import type { TributaryApi } from '../../extension/src/extension.ts';
+import type { RunsNode } from '../../extension/src/views/trees.ts';
+
+const EXTENSION_ID = 'tributary.tributary';
+
+async function api(): Promise<TributaryApi> {
+  const extension = vscode.extensions.getExtension<TributaryApi>(EXTENSION_ID);
+  assert.ok(extension, `extension ${EXTENSION_ID} is installed`);
+  return extension.activate();
+}
+
+function workspaceUri(...path: string[]): vscode.Uri {
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  assert.ok(folder, 'a workspace folder is open');
+  return vscode.Uri.joinPath(folder.uri, ...path);
+}
+
+async function until<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const BAD = `name: bad
+nodes:
+  gen:
+    component: CsvExampleGen
+    params:
+      input: taxi/data/taxi.csv
+      formt: csv
+  stats:
+    component: StatisticsGen
+    inputs:
+      examples: gen.examples
+`;
+
+suite('Tributary host', () => {
+  test('activates and registers every contributed command', async () => {
+    const tributary = await api();
+    console.log(`activation: ${tributary.activationMs.toFixed(1)} ms`);
+    const contributed = (vscode.extensions.getExtension(EXTENSION_ID)!.packageJSON.contributes.commands as { command: string }[])
+      .map((c) => c.command)
+      // EXT-C's viewer command is registered by the viewers module.
+      .filter((c) => c !== 'tributary.viewers.open');
+    const registered = new Set(await vscode.commands.getCommands(true));
+    assert.deepEqual(contributed.filter((c) => !registered.has(c)), []);
+  });
+
+  suite('language features', () => {
+    let uri: vscode.Uri;
+    let doc: vscode.TextDocument;
+    suiteSetup(async () => {
+      await api();
+      uri = workspaceUri('bad.pipeline.yaml');
+      await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(BAD));
+      doc = await vscode.workspace.openTextDocument(uri);
+      await vscode.window.showTextDocument(doc);
+    });
+    suiteTeardown(async () => {
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+      await vscode.workspace.fs.delete(uri);
+    });
+
+    test('diagnostics appear at the exact range of a bad parameter', async () => {
+      const diagnostics = await until('diagnostics', () => {
+        const found = vscode.languages.getDiagnostics(uri);
+        return found.length ? found : undefined;
+      });
+      const unknown = diagnostics.find((d) => d.code === 'unknown-param');
+      assert.ok(unknown, JSON.stringify(diagnostics));
+      assert.deepEqual([unknown.range.start.line, unknown.range.start.character, unknown.range.end.character], [6, 6, 11]);
+      assert.match(unknown.message, /did you mean "format"/i);
+    });
+
+    test('completion offers the registry’s component types', async () => {
+      const { components } = await (await api()).specs();
+      const line = doc.lineAt(8).text; // "    component: StatisticsGen"
+      const list = await vscode.commands.executeCommand<vscode.CompletionList>('vscode.executeCompletionItemProvider', uri, new vscode.Position(8, line.length));
+      const labels = list.items.map((i) => (typeof i.label === 'string' ? i.label : i.label.label));
+      for (const c of components) assert.ok(labels.includes(c.type), `${c.type} in ${labels.join(', ')}`);
+    });
+
+    test('hover shows the component’s description', async () => {
+      const { components } = await (await api()).specs();
+      const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', uri, new vscode.Position(8, 20));
+      const text = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
+      assert.ok(text.includes(components.find((c) => c.type === 'StatisticsGen')!.description), text);
+    });
+
+    test('rename of a node id updates its key and every reference', async () => {
+      const edit = await vscode.commands.executeCommand<vscode.WorkspaceEdit>('vscode.executeDocumentRenameProvider', uri, new vscode.Position(2, 3), 'ingest');
+      const edits = edit.get(uri);
+      assert.deepEqual(
+        edits.map((e) => [e.range.start.line, e.newText]),
+        [
+          [2, 'ingest'],
+          [10, 'ingest.examples'],
+        ],
+      );
+    });
+
+    test('the outline lists the nodes', async () => {
+      const symbols = await vscode.commands.executeCommand<vscode.DocumentSymbol[]>('vscode.executeDocumentSymbolProvider', uri);
+      assert.deepEqual(symbols.map((s) => [s.name, s.detail]), [
+        ['gen', 'CsvExampleGen'],
+        ['stats', 'StatisticsGen'],
+      ]);
+    });
+  });
+
+  suite('running', () => {
+    test('Run Pipeline runs out of process and the Runs view shows the run', async function () {
+      this.timeout(180_000);
+      const tributary = await api();
+      const uri = workspaceUri('taxi', 'taxi.pipeline.yaml');
+      const states: string[] = [];
+      const listener = tributary.runStates.onDidChange((run) => {
+        if (run.pipelineUri === uri.toString()) states.push(run.phase);
+      });
+      const phase = await vscode.commands.executeCommand<string>('tributary.run', uri);
+      listener.dispose();
+      assert.equal(phase, 'complete');
+      assert.ok(states.includes('running'));
+      const run = tributary.runStates.current(uri.toString())!;
+      assert.deepEqual(Object.values(run.nodes).map((n) => n.state), ['succeeded', 'succeeded', 'succeeded', 'succeeded']);
+
+      const runs = await until('the run in the Runs view', async () => {
+        const top = await tributary.runsView.getChildren();
+        const pipeline = top.find((n): n is Extract<RunsNode, { kind: 'pipeline' }> => n.kind === 'pipeline' && n.pipeline.uri.toString() === uri.toString());
+        const children = pipeline ? await tributary.runsView.getChildren(pipeline) : top;
+        const found = children.filter((n): n is Extract<RunsNode, { kind: 'run' }> => n.kind === 'run');
+        return found.length ? found : undefined;
+      });
+      assert.equal(runs[0].run.runId, run.runId);
+      const executions = await tributary.runsView.getChildren(runs[0]);
+      assert.deepEqual(
+        executions.map((n) => (n.kind === 'execution' ? n.execution.nodeId : n.kind)),
+        ['example_gen', 'statistics_gen', 'schema_gen', 'example_validator'],
+      );
+      const item = tributary.runsView.getTreeItem(executions[0]);
+      assert.equal(item.command?.command, 'tributary.openNodeLog');
+    });
+  });
+});
