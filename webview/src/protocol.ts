@@ -8,6 +8,7 @@
  * needed by the host's validator.
  */
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import type { ViewerPayload } from './viewers/payload.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Shared shapes
@@ -174,3 +175,19 @@ export type CanvasToHost = { [K in keyof Schemas]: Static<Schemas[K]> }[keyof Sc
 export type CanvasIntent = Exclude<CanvasToHost, { type: 'ready' | 'showText' }>;
 export type CanvasMessageType = keyof Schemas;
 export type PastedNode = Static<Schemas['pasteNodes']>['nodes'][number];
+
+// ---------------------------------------------------------------------------------------------
+// Artifact viewers (EXT-C): host → viewer sends the parsed artifact; viewer → host asks for more.
+
+export type HostToViewer = { type: 'show'; payload: ViewerPayload };
+
+const ArtifactId = Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER });
+
+export const ViewerToHostSchemas = {
+  ready: Type.Object({ type: Type.Literal('ready') }, strict),
+  /** Opens another artifact's viewer (a lineage node was clicked). */
+  openArtifact: Type.Object({ type: Type.Literal('openArtifact'), artifactId: ArtifactId }, strict),
+} satisfies Record<string, TSchema>;
+
+type ViewerSchemas = typeof ViewerToHostSchemas;
+export type ViewerToHost = { [K in keyof ViewerSchemas]: Static<ViewerSchemas[K]> }[keyof ViewerSchemas];

@@ -1,0 +1,105 @@
+/**
+ * What the host sends a viewer: the artifact files already read and parsed (the webview has no file
+ * access), in the runtime's own formats. Types only: the webview bundle stays free of runtime code.
+ */
+import type { DatasetFeatureStatisticsList } from '../../../runtime/src/formats/statistics.ts';
+import type { Schema } from '../../../runtime/src/formats/schema.ts';
+import type { ExampleAnomaliesFile } from '../../../runtime/src/formats/anomalies.ts';
+
+export interface ArtifactRef {
+  id: number;
+  type: string;
+  uri: string;
+  /** Producing node and run, when the store records them. */
+  nodeId?: string;
+  runId?: string;
+}
+
+/** evaluation.json as the Evaluator writes it (NaN/Infinity stored as null). */
+export interface EvaluationFile {
+  task: string;
+  label: string;
+  split: string;
+  decision_threshold?: number;
+  model: { id?: number; uri: string };
+  baseline: { id?: number; uri: string; source: string } | null;
+  slices: EvaluationSlice[];
+}
+
+export interface EvaluationSlice {
+  name: string;
+  slice: Record<string, string | number | null>;
+  example_count: number;
+  metrics: Record<string, number | null>;
+  /** [lower, upper] (95 %). */
+  confidence_intervals?: Record<string, [number | null, number | null]>;
+  baseline_metrics?: Record<string, number | null>;
+  diff?: Record<string, number | null>;
+  confusion_matrix?: number[][];
+}
+
+/** blessing.json: the verdict and every threshold's outcome. */
+export interface BlessingFile {
+  blessed: boolean;
+  reasons: { metric: string; slice: string; kind: string; passed: boolean; value?: number | null; bound?: number | null; baseline?: number | null; diff?: number | null; message: string }[];
+}
+
+/** One line of a Trainer's logs/metrics.jsonl. */
+export interface EpochLine {
+  epoch: number;
+  [metric: string]: number | string;
+}
+
+export interface ModelInfo {
+  backend?: string;
+  task?: string;
+  label?: string;
+  classes?: string[];
+  inputFeatures?: string[];
+  rawFeatures?: { name: string; type: string }[];
+  createdAt?: string;
+  trainMetrics?: Record<string, number>;
+  /** Bytes of every file in the bundle. */
+  files: { path: string; bytes: number }[];
+}
+
+export interface LineageNode {
+  /** `a<id>` for artifacts, `e<id>` for executions. */
+  key: string;
+  kind: 'artifact' | 'execution';
+  id: number;
+  label: string;
+  detail: string;
+  state: string;
+}
+
+export interface LineageGraph {
+  root: string;
+  nodes: LineageNode[];
+  /** Artifact → execution (consumed as `label`) or execution → artifact (produced as `label`). */
+  edges: { from: string; to: string; label: string }[];
+}
+
+export interface RunSummary {
+  runId: string;
+  state: string;
+  startedAt: string;
+  durationMs?: number;
+  /** `<node>.<param>` → value (JSON-encoded for non-scalars). */
+  params: Record<string, string>;
+  /** `<node>.<metric>` → value: evaluation overall metrics and trainer final metrics. */
+  metrics: Record<string, number>;
+  nodes: { nodeId: string; state: string; durationMs?: number }[];
+}
+
+export type ViewerPayload =
+  | { kind: 'statistics'; artifact: ArtifactRef; statistics: DatasetFeatureStatisticsList; anomalies?: { artifact: ArtifactRef; file: ExampleAnomaliesFile } }
+  | { kind: 'schema'; artifact: ArtifactRef; schema: Schema }
+  | { kind: 'anomalies'; artifact: ArtifactRef; anomalies: ExampleAnomaliesFile }
+  | { kind: 'evaluation'; artifact: ArtifactRef; evaluation: EvaluationFile; blessing?: BlessingFile }
+  | { kind: 'model'; artifact: ArtifactRef; info: ModelInfo; epochs: EpochLine[] }
+  | { kind: 'lineage'; artifact: ArtifactRef; graph: LineageGraph }
+  | { kind: 'compare'; pipeline: string; runs: RunSummary[] }
+  | { kind: 'unsupported'; artifact: ArtifactRef; files: { path: string; bytes: number }[]; reason: string };
+
+export type ViewerKind = ViewerPayload['kind'];
