@@ -3,7 +3,7 @@
  * scripts/editor-test/run-suite.ts through test/editor/index.ts; not picked up by the plain
  * `mocha` run, whose spec is test/**\/*.test.ts). The workspace is a copy of samples/taxi.
  */
-import * as assert from 'node:assert/strict';
+import assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { TributaryApi } from '../../extension/src/extension.ts';
 import type { RunsNode } from '../../extension/src/views/trees.ts';
@@ -45,8 +45,8 @@ nodes:
       examples: gen.examples
 `;
 
-suite('Tributary host', () => {
-  test('activates and registers every contributed command', async () => {
+describe('Tributary host', () => {
+  it('activates and registers every contributed command', async () => {
     const tributary = await api();
     console.log(`activation: ${tributary.activationMs.toFixed(1)} ms`);
     const contributed = (vscode.extensions.getExtension(EXTENSION_ID)!.packageJSON.contributes.commands as { command: string }[])
@@ -57,22 +57,22 @@ suite('Tributary host', () => {
     assert.deepEqual(contributed.filter((c) => !registered.has(c)), []);
   });
 
-  suite('language features', () => {
+  describe('language features', () => {
     let uri: vscode.Uri;
     let doc: vscode.TextDocument;
-    suiteSetup(async () => {
+    before(async () => {
       await api();
       uri = workspaceUri('bad.pipeline.yaml');
       await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(BAD));
       doc = await vscode.workspace.openTextDocument(uri);
       await vscode.window.showTextDocument(doc);
     });
-    suiteTeardown(async () => {
+    after(async () => {
       await vscode.commands.executeCommand('workbench.action.closeAllEditors');
       await vscode.workspace.fs.delete(uri);
     });
 
-    test('diagnostics appear at the exact range of a bad parameter', async () => {
+    it('diagnostics appear at the exact range of a bad parameter', async () => {
       const diagnostics = await until('diagnostics', () => {
         const found = vscode.languages.getDiagnostics(uri);
         return found.length ? found : undefined;
@@ -83,7 +83,7 @@ suite('Tributary host', () => {
       assert.match(unknown.message, /did you mean "format"/i);
     });
 
-    test('completion offers the registry’s component types', async () => {
+    it('completion offers the registry’s component types', async () => {
       const { components } = await (await api()).specs();
       const line = doc.lineAt(8).text; // "    component: StatisticsGen"
       const list = await vscode.commands.executeCommand<vscode.CompletionList>('vscode.executeCompletionItemProvider', uri, new vscode.Position(8, line.length));
@@ -91,14 +91,14 @@ suite('Tributary host', () => {
       for (const c of components) assert.ok(labels.includes(c.type), `${c.type} in ${labels.join(', ')}`);
     });
 
-    test('hover shows the component’s description', async () => {
+    it('hover shows the component’s description', async () => {
       const { components } = await (await api()).specs();
       const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', uri, new vscode.Position(8, 20));
       const text = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
       assert.ok(text.includes(components.find((c) => c.type === 'StatisticsGen')!.description), text);
     });
 
-    test('rename of a node id updates its key and every reference', async () => {
+    it('rename of a node id updates its key and every reference', async () => {
       const edit = await vscode.commands.executeCommand<vscode.WorkspaceEdit>('vscode.executeDocumentRenameProvider', uri, new vscode.Position(2, 3), 'ingest');
       const edits = edit.get(uri);
       assert.deepEqual(
@@ -110,7 +110,7 @@ suite('Tributary host', () => {
       );
     });
 
-    test('the outline lists the nodes', async () => {
+    it('the outline lists the nodes', async () => {
       const symbols = await vscode.commands.executeCommand<vscode.DocumentSymbol[]>('vscode.executeDocumentSymbolProvider', uri);
       assert.deepEqual(symbols.map((s) => [s.name, s.detail]), [
         ['gen', 'CsvExampleGen'],
@@ -119,8 +119,8 @@ suite('Tributary host', () => {
     });
   });
 
-  suite('running', () => {
-    test('Run Pipeline runs out of process and the Runs view shows the run', async function () {
+  describe('running', () => {
+    it('Run Pipeline runs out of process and the Runs view shows the run', async function () {
       this.timeout(180_000);
       const tributary = await api();
       const uri = workspaceUri('taxi', 'taxi.pipeline.yaml');
