@@ -67,8 +67,8 @@ function problemsAt(problems: readonly Problem[], path: readonly (string | numbe
 
 function Field(f: FieldProps) {
   const kind = fieldKind(f.schema);
-  // Lists and JSON fields show their items' problems too; objects and records show them per entry.
-  const own = problemsAt(f.problems, f.path, kind === 'list' || kind === 'json');
+  // JSON fields show problems inside them too; lists, objects and records show them per item.
+  const own = problemsAt(f.problems, f.path, kind === 'json');
   const invalid = own.some((pr) => pr.severity === 'error');
   const header = (
     <div className="field-header">
