@@ -3,6 +3,7 @@
  * child runs serving/serve-main.ts under tsx; from the bundle it runs dist/runtime/cli.js serve.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 export interface ServerProcess {
@@ -20,7 +21,9 @@ function command(registry: string): { file: string; args: string[] } {
     const entry = fileURLToPath(new URL('../../serving/serve-main.ts', here));
     return { file: process.execPath, args: ['--import', 'tsx', entry, registry, '--port', '0', '--host', '127.0.0.1'] };
   }
-  const cli = fileURLToPath(new URL('./cli.js', here));
+  // Bundled: next to dist/runtime/cli.js, or in another dist folder (bench scripts).
+  const cli = ['./cli.js', '../runtime/cli.js'].map((p) => fileURLToPath(new URL(p, here))).find((f) => existsSync(f));
+  if (!cli) throw new Error(`Cannot find the bundled CLI (cli.js) near ${fileURLToPath(here)}`);
   return { file: process.execPath, args: [cli, 'serve', registry, '--port', '0', '--host', '127.0.0.1', '--ready-json'] };
 }
 
