@@ -1,0 +1,190 @@
+/**
+ * Trainer throughput vs a bare tfjs training loop: same model (taxi wide & deep), same data, same
+ * backend, same batch size and epochs, in the same run. The Trainer streams Arrow shards through
+ * its shuffle buffer in a worker thread; the bare loop holds every tensor in memory and calls
+ * model.fit. Target: ratio ≥ 0.9 (pipeline overhead under 10%).
+ *
+ *   npx tsx bench/trainer-bench.ts [--rows 50000] [--epochs 3] [--batch 512] [--backend auto|wasm|cpu] [--repeats 3]
+ */
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import * as tf from '@tensorflow/tfjs';
+import { Float32, Int32, makeVector, Table, tableToIPC } from 'apache-arrow';
+import { createPool } from '../runtime/src/engine/pool.ts';
+import { paramsWithDefaults } from '../runtime/src/engine/node-runner.ts';
+import type { OutputFeature } from '../runtime/src/ml/api.ts';
+import { type BackendRequest, selectBackend } from '../runtime/src/ml/backend.ts';
+import { trainer } from '../runtime/src/components/trainer/index.ts';
+import type { ComponentDefinition, ExecutorContext } from '../runtime/src/registry/types.ts';
+import { buildModel } from '../samples/taxi/taxi_trainer.ts';
+
+const { values: opt } = parseArgs({
+  options: {
+    rows: { type: 'string', default: '50000' },
+    epochs: { type: 'string', default: '3' },
+    batch: { type: 'string', default: '512' },
+    backend: { type: 'string', default: 'auto' },
+    repeats: { type: 'string', default: '3' },
+  },
+});
+const ROWS = Number(opt.rows);
+const EPOCHS = Number(opt.epochs);
+const BATCH = Number(opt.batch);
+const REPEATS = Number(opt.repeats);
+
+// Taxi-shaped transformed features: 3 z-scored numerics and the categorical ids of taxi_transform.ts.
+const FEATURES: OutputFeature[] = [
+  { name: 'trip_miles_xf', dtype: 'float32', kind: 'numeric' },
+  { name: 'fare_xf', dtype: 'float32', kind: 'numeric' },
+  { name: 'trip_seconds_xf', dtype: 'float32', kind: 'numeric' },
+  ...(
+    [
+      ['payment_type_xf', 16],
+      ['company_xf', 60],
+      ['pickup_latitude_xf', 10],
+      ['pickup_longitude_xf', 10],
+      ['dropoff_latitude_xf', 10],
+      ['dropoff_longitude_xf', 10],
+      ['trip_start_hour_xf', 24],
+      ['trip_start_day_xf', 8],
+      ['trip_start_month_xf', 13],
+      ['pickup_community_area_xf', 78],
+      ['dropoff_community_area_xf', 78],
+    ] as const
+  ).map(([name, size]): OutputFeature => ({ name, dtype: 'int32', kind: 'categorical', vocabularySize: size })),
+];
+const LABEL = 'tips_xf';
+
+function makeData(n: number) {
+  let s = 12345;
+  const rand = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296);
+  const cols: Record<string, Float32Array | Int32Array> = {};
+  for (const f of FEATURES) {
+    cols[f.name] = f.dtype === 'int32' ? Int32Array.from({ length: n }, () => Math.floor(rand() * f.vocabularySize!)) : Float32Array.from({ length: n }, () => rand() * 2 - 1);
+  }
+  const fare = cols.fare_xf as Float32Array;
+  const pay = cols.payment_type_xf as Int32Array;
+  cols[LABEL] = Float32Array.from({ length: n }, (_, i) => (pay[i] === 0 && fare[i] + rand() * 0.5 > 0 ? 1 : 0));
+  return cols;
+}
+
+function writeSplit(dir: string, cols: Record<string, Float32Array | Int32Array>, rowsPerShard: number) {
+  mkdirSync(dir, { recursive: true });
+  const n = cols[LABEL].length;
+  for (let s = 0, i = 0; s < n; s += rowsPerShard, i++) {
+    const vectors = Object.fromEntries(
+      Object.entries(cols).map(([k, v]) => {
+        const part = v.slice(s, Math.min(n, s + rowsPerShard));
+        return [k, part instanceof Int32Array ? makeVector({ type: new Int32(), data: part }) : makeVector({ type: new Float32(), data: part as Float32Array })];
+      }),
+    );
+    writeFileSync(join(dir, `part-${String(i).padStart(5, '0')}.arrow`), tableToIPC(new Table(vectors), 'file'));
+  }
+}
+
+function writeGraph(dir: string) {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'module.mjs'), 'export function preprocessing_fn(inputs) { return inputs; }\n');
+  writeFileSync(
+    join(dir, 'transform_graph.json'),
+    JSON.stringify({
+      formatVersion: 1,
+      module: { file: 'module.mjs', exportName: 'preprocessing_fn', sourceHash: 'bench' },
+      analyzers: [],
+      rawFeatures: [],
+      outputFeatures: [...FEATURES, { name: LABEL, dtype: 'float32', kind: 'numeric' }],
+      label: LABEL,
+    }),
+  );
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+async function bareLoop(cols: Record<string, Float32Array | Int32Array>): Promise<number> {
+  const n = cols[LABEL].length;
+  const model = buildModel({ tf, input_features: FEATURES, hyperparameters: {} });
+  const xs: Record<string, tf.Tensor> = {};
+  for (const f of FEATURES) xs[f.name] = tf.tensor2d(cols[f.name], [n, 1], f.dtype);
+  const ys = tf.tensor2d(cols[LABEL], [n, 1]);
+  let first = 0;
+  let last = 0;
+  await model.fit(xs, ys, {
+    batchSize: BATCH,
+    epochs: EPOCHS,
+    shuffle: true,
+    verbose: 0,
+    callbacks: { onBatchBegin: async () => void (first ||= performance.now()), onBatchEnd: async () => void (last = performance.now()) },
+  });
+  tf.dispose([...Object.values(xs), ys]);
+  model.dispose();
+  return (n * EPOCHS) / ((last - first) / 1000);
+}
+
+async function trainerRun(root: string, i: number, backend: BackendRequest) {
+  const outDir = join(root, `out-${i}`, 'model');
+  mkdirSync(outDir, { recursive: true });
+  const pool = createPool(1);
+  const ctx = {
+    nodeId: 'trainer',
+    params: paramsWithDefaults(trainer as unknown as ComponentDefinition, { module_file: 'bench/trainer-bench-module.ts', epochs: EPOCHS, batch_size: BATCH, backend }),
+    inputs: { examples: { id: 1, type: 'Examples', uri: join(root, 'examples'), properties: {} }, transform_graph: { id: 2, type: 'TransformGraph', uri: join(root, 'graph'), properties: {} } },
+    outputs: { model: { type: 'Model', uri: outDir, properties: {} } },
+    pipelineDir: process.cwd(),
+    resolvePath: (p: string) => join(process.cwd(), p),
+    pool,
+    log: { info: () => undefined, warn: () => undefined, error: (m: string) => console.error(m) },
+    progress: () => undefined,
+    signal: new AbortController().signal,
+  } as unknown as ExecutorContext;
+  const t0 = performance.now();
+  await (await trainer.loadExecutor())(ctx as never);
+  const wall = (performance.now() - t0) / 1000;
+  await pool.close();
+  const props = (ctx.outputs as unknown as Record<string, { properties: { examplesPerSec: number; backend: string; trainExamples: number } }>).model.properties;
+  return { examplesPerSec: props.examplesPerSec, backend: props.backend, wall, examples: props.trainExamples };
+}
+
+async function main() {
+  // Inside the workspace so the compiled bench module resolves @tensorflow/tfjs.
+  const root = join(process.cwd(), 'node_modules', '.cache', 'trainer-bench');
+  rmSync(root, { recursive: true, force: true });
+  const cols = makeData(ROWS);
+  writeSplit(join(root, 'examples', 'Split-train'), cols, 10_000);
+  writeSplit(join(root, 'examples', 'Split-eval'), makeData(Math.min(5000, ROWS)), 10_000);
+  writeGraph(join(root, 'graph'));
+
+  const trainerRates: number[] = [];
+  const walls: number[] = [];
+  let backend = '';
+  for (let i = 0; i < REPEATS; i++) {
+    const r = await trainerRun(root, i, opt.backend as BackendRequest);
+    trainerRates.push(r.examplesPerSec);
+    walls.push(r.wall);
+    backend = r.backend;
+  }
+  // The bare loop on the backend the Trainer chose, in this process.
+  await selectBackend(backend as BackendRequest, { info: () => undefined, warn: () => undefined });
+  const bareRates: number[] = [];
+  for (let i = 0; i < REPEATS; i++) bareRates.push(await bareLoop(cols));
+  rmSync(root, { recursive: true, force: true });
+
+  const t = median(trainerRates);
+  const b = median(bareRates);
+  const result = {
+    backend,
+    rows: ROWS,
+    epochs: EPOCHS,
+    batch: BATCH,
+    trainerExamplesPerSec: Math.round(t),
+    bareExamplesPerSec: Math.round(b),
+    ratio: Number((t / b).toFixed(3)),
+    trainerWallSeconds: Number(median(walls).toFixed(2)),
+    target: 0.9,
+    pass: t / b >= 0.9,
+    samples: { trainer: trainerRates.map(Math.round), bare: bareRates.map(Math.round) },
+  };
+  console.log(JSON.stringify(result, null, 2));
+}
+
+await main();
