@@ -37,18 +37,24 @@ describe('metadata atomicity under kill -9', function () {
     let seed = 12345;
     const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
     let kills = 0;
+    // Kill at a random moment after the run has started its first node (so a slow start-up on a
+    // loaded machine cannot make every kill land before anything was recorded), from the
+    // first execution's start up to past the end of the run.
     for (let i = 0; i < 6; i++) {
       const child = spawn(process.execPath, [...CLI, 'run', join(dir, 'taxi.pipeline.yaml'), '--no-cache', '--workers', '2'], {
-        stdio: 'ignore',
+        stdio: ['ignore', 'pipe', 'ignore'],
       });
-      const delay = 400 + random() * 3000;
       const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-      const timer = setTimeout(() => {
-        if (child.exitCode === null) {
-          child.kill('SIGKILL');
-          kills++;
-        }
-      }, delay);
+      let timer: NodeJS.Timeout | undefined;
+      child.stdout.on('data', (chunk: Buffer) => {
+        if (timer || !chunk.toString().includes('running')) return;
+        timer = setTimeout(() => {
+          if (child.exitCode === null) {
+            child.kill('SIGKILL');
+            kills++;
+          }
+        }, random() * 2500);
+      });
       await exited;
       clearTimeout(timer);
       if (existsSync(storeFile())) checkStore();
