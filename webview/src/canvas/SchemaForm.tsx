@@ -162,7 +162,7 @@ function ListControl(f: FieldProps) {
             path={[...f.path, i]}
             schema={itemSchema}
             value={item}
-            isSet
+            isSet={f.isSet}
             problems={f.problems}
             disabled={f.disabled}
             onChange={(value) => f.onChange(setAtPath(items, [i], value))}
@@ -227,7 +227,7 @@ function RecordControl(f: FieldProps) {
             path={[...f.path, key]}
             schema={valueSchema}
             value={item}
-            isSet
+            isSet={f.isSet}
             problems={f.problems}
             disabled={f.disabled}
             onChange={(next) => f.onChange(setAtPath(value, [key], next))}
