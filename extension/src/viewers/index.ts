@@ -1,0 +1,101 @@
+/**
+ * `tributary.viewers.open`: opens an artifact's viewer (statistics, schema, anomalies, evaluation,
+ * model with training curves), an artifact's lineage graph, or a comparison of runs. Arguments, as
+ * the Runs/Artifacts views and commands pass them:
+ *   { kind?: 'artifact' | 'lineage', artifactId, uri?, pipelineUri? }   (kind defaults to artifact)
+ *   { kind: 'compare', pipelineUri, runIds: string[] }
+ *   an artifact id (number; the active pipeline's store), or an artifact folder (Uri or path).
+ */
+import { readFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import * as vscode from 'vscode';
+import type { StoreData } from '../../../runtime/src/metadata/types.ts';
+import { artifactPayload, comparePayload, lineagePayload, ViewerError } from './load.ts';
+import { metadataFileAbove } from './locate.ts';
+import { ViewerPanels } from './panel.ts';
+
+export const VIEWERS_COMMAND = 'tributary.viewers.open';
+
+export interface ViewerDeps {
+  /** The pipeline's metadata file (from the language server, which knows the pipeline's root). */
+  metadataFileOf(pipeline: vscode.Uri): Promise<string>;
+  /** The pipeline the user is looking at, if any. */
+  activePipeline(): vscode.Uri | undefined;
+  log(message: string): void;
+}
+
+export interface ViewerArgs {
+  kind?: 'artifact' | 'lineage' | 'compare';
+  artifactId?: number;
+  uri?: string | vscode.Uri;
+  pipelineUri?: string;
+  runIds?: string[];
+}
+
+async function readStore(file: string): Promise<StoreData> {
+  try {
+    return JSON.parse(await readFile(file, 'utf8')) as StoreData;
+  } catch (error) {
+    throw new ViewerError(`Cannot read the metadata store ${file}: ${(error as Error).message}`);
+  }
+}
+
+function normalize(arg: unknown): ViewerArgs {
+  if (typeof arg === 'number') return { kind: 'artifact', artifactId: arg };
+  if (typeof arg === 'string') return /^\d+$/.test(arg) ? { kind: 'artifact', artifactId: Number(arg) } : { kind: 'artifact', uri: arg };
+  if (arg instanceof vscode.Uri) return { kind: 'artifact', uri: arg };
+  if (arg && typeof arg === 'object') return arg as ViewerArgs;
+  return {};
+}
+
+export function registerViewers(context: vscode.ExtensionContext, deps: ViewerDeps): void {
+  const panels = new ViewerPanels(context.extensionUri);
+  context.subscriptions.push(panels);
+
+  const storeFileFor = async (args: ViewerArgs): Promise<string> => {
+    const path = typeof args.uri === 'string' ? args.uri.replace(/^file:\/\//, '') : args.uri?.fsPath;
+    const fromArtifact = path ? metadataFileAbove(path) : undefined;
+    if (fromArtifact) return fromArtifact;
+    const pipeline = args.pipelineUri ? vscode.Uri.parse(args.pipelineUri) : deps.activePipeline();
+    if (!pipeline) throw new ViewerError('Which pipeline? Open a *.pipeline.yaml file, or pass the artifact\'s folder.');
+    return deps.metadataFileOf(pipeline);
+  };
+
+  const open = async (raw: unknown): Promise<vscode.WebviewPanel | undefined> => {
+    const args = normalize(raw);
+    const file = await storeFileFor(args);
+    const data = await readStore(file);
+    if (args.kind === 'compare') {
+      const runIds = args.runIds ?? [];
+      if (runIds.length < 2) throw new ViewerError('Comparing needs two or more run ids');
+      const pipeline = args.pipelineUri ? vscode.workspace.asRelativePath(vscode.Uri.parse(args.pipelineUri)) : file;
+      return panels.show(`compare:${file}:${runIds.join(',')}`, comparePayload(data, pipeline, runIds), handlersFor(file));
+    }
+    let id = args.artifactId;
+    if (id === undefined && args.uri) {
+      const path = typeof args.uri === 'string' ? args.uri.replace(/^file:\/\//, '') : args.uri.fsPath;
+      id = data.artifacts.find((a) => a.uri === path || a.uri === path.replace(/\/$/, ''))?.id;
+    }
+    if (id === undefined) throw new ViewerError('Which artifact? Pass an artifact id or its folder.');
+    const payload = args.kind === 'lineage' ? lineagePayload(data, id) : artifactPayload(data, id);
+    return panels.show(`${args.kind === 'lineage' ? 'lineage' : 'artifact'}:${file}:${id}`, payload, handlersFor(file));
+  };
+
+  const handlersFor = (file: string) => ({
+    openArtifact: (artifactId: number) => void run({ kind: 'artifact', artifactId, uri: dirname(file) }),
+    log: deps.log,
+  });
+
+  // Errors become messages (a deleted artifact, a run still writing): never an unhandled rejection.
+  const run = async (raw: unknown) => {
+    try {
+      return await open(raw);
+    } catch (error) {
+      const message = error instanceof ViewerError ? error.message : `Cannot open the viewer: ${(error as Error).message}`;
+      void vscode.window.showErrorMessage(message);
+      deps.log(message);
+      return undefined;
+    }
+  };
+  context.subscriptions.push(vscode.commands.registerCommand(VIEWERS_COMMAND, run));
+}

@@ -1,0 +1,188 @@
+/**
+ * The viewers' host side without VS Code: what load.ts reads from a metadata store and artifact
+ * folders built here by hand, the message checks, and the React views rendered with react-dom/server.
+ */
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createElement } from 'react';
+import { renderToStaticMarkup } from 'react-dom/server';
+import type { ArtifactRecord, ExecutionRecord, StoreData } from '../../runtime/src/metadata/types.ts';
+import { emptyStore } from '../../runtime/src/metadata/types.ts';
+import { artifactPayload, comparePayload, lineagePayload } from '../../extension/src/viewers/load.ts';
+import { checkViewerMessage } from '../../extension/src/viewers/messages.ts';
+import { metadataFileAbove } from '../../extension/src/viewers/locate.ts';
+import { viewerHtml } from '../../extension/src/viewers/html.ts';
+import { ViewerApp } from '../../webview/src/viewers/App.tsx';
+import type { ViewerPayload } from '../../webview/src/viewers/payload.ts';
+
+let root: string;
+let data: StoreData;
+
+/** A small store: example_gen → statistics_gen → example_validator in runs r1 and r2 (r2's validator cached), then trainer → evaluator in r2. */
+function buildStore(): StoreData {
+  const d = emptyStore();
+  const t = '2026-01-01T00:00:00.000Z';
+  const artifact = (id: number, type: string, files: Record<string, unknown>, properties: Record<string, unknown> = {}): ArtifactRecord => {
+    const uri = join(root, `a${id}`);
+    mkdirSync(uri, { recursive: true });
+    for (const [name, content] of Object.entries(files)) {
+      mkdirSync(join(uri, name, '..'), { recursive: true });
+      writeFileSync(join(uri, name), typeof content === 'string' ? content : JSON.stringify(content));
+    }
+    const record = { id, type, uri, state: 'LIVE', fingerprint: `f${id}`, properties, createdAt: t, updatedAt: t } as ArtifactRecord;
+    d.artifacts.push(record);
+    return record;
+  };
+  const execution = (id: number, nodeId: string, component: string, runId: string, params: Record<string, unknown> = {}, extra: Partial<ExecutionRecord> = {}) => {
+    d.executions.push({ id, component, componentVersion: '1', nodeId, runId, state: 'COMPLETE', params, cacheKey: `k${id}`, startedAt: t, finishedAt: '2026-01-01T00:00:02.000Z', pid: 1, logFile: '', properties: {}, ...extra });
+  };
+  const event = (executionId: number, artifactId: number, type: 'INPUT' | 'OUTPUT', key: string) => d.events.push({ executionId, artifactId, type, key, time: t });
+  const stats = { datasets: [{ name: 'train', numExamples: 2, features: [{ name: 'fare', type: 'FLOAT', numStats: { commonStats: { numNonMissing: 2, numMissing: 0, minNumValues: 1, maxNumValues: 1, avgNumValues: 1, totNumValues: 2 }, mean: 1.5, stdDev: 0.5, numZeros: 0, min: 1, median: 2, max: 2, histograms: [] } }] }] };
+  const anomaliesOf = (description: string) => ({ splits: { train: { anomalyInfo: { fare: { path: { step: ['fare'] }, severity: 'ERROR', shortDescription: 'x', description, reason: [] } } } } });
+
+  artifact(1, 'Examples', { 'Split-train/data.arrow': 'x' });
+  execution(1, 'example_gen', 'CsvExampleGen', 'r1', { input: 'data.csv' });
+  event(1, 1, 'OUTPUT', 'examples');
+  artifact(2, 'ExampleStatistics', { 'FeatureStats.json': stats });
+  execution(2, 'statistics_gen', 'StatisticsGen', 'r1');
+  event(2, 1, 'INPUT', 'examples');
+  event(2, 2, 'OUTPUT', 'statistics');
+  artifact(3, 'ExampleAnomalies', { 'anomalies.json': anomaliesOf('from run r1') });
+  execution(3, 'example_validator', 'ExampleValidator', 'r1');
+  event(3, 2, 'INPUT', 'statistics');
+  event(3, 3, 'OUTPUT', 'anomalies');
+  // Run r2 validates the same statistics again (other schema): a newer anomalies artifact.
+  artifact(4, 'ExampleAnomalies', { 'anomalies.json': anomaliesOf('from run r2') });
+  execution(4, 'example_validator', 'ExampleValidator', 'r2');
+  event(4, 2, 'INPUT', 'statistics');
+  event(4, 4, 'OUTPUT', 'anomalies');
+  // r2's statistics_gen was a cache hit of execution 2.
+  execution(5, 'statistics_gen', 'StatisticsGen', 'r2', {}, { state: 'CACHED', cachedFrom: 2 });
+  event(5, 1, 'INPUT', 'examples');
+  event(5, 2, 'OUTPUT', 'statistics');
+  execution(6, 'example_gen', 'CsvExampleGen', 'r2', { input: 'other.csv' });
+  artifact(5, 'Model', { 'bundle/bundle.json': { backend: 'wasm', task: 'binary', label: 'y', inputFeatures: ['fare_xf'] }, 'bundle/weights.bin': 'w'.repeat(100), 'logs/metrics.jsonl': '{"epoch":0,"loss":1}\n{"epoch":1,"loss":0.5}\n' }, { metrics: { loss: 0.5 } });
+  execution(7, 'trainer', 'Trainer', 'r2', { epochs: 2 });
+  event(7, 1, 'INPUT', 'examples');
+  event(7, 5, 'OUTPUT', 'model');
+  const evaluation = { task: 'binary', label: 'y', split: 'eval', model: { id: 5, uri: '' }, baseline: null, slices: [{ name: 'Overall', slice: {}, example_count: 9, metrics: { example_count: 9, auc: 0.75 } }] };
+  artifact(6, 'ModelEvaluation', { 'evaluation.json': evaluation }, { overall: { auc: 0.75, example_count: 9 } });
+  artifact(7, 'ModelBlessing', { 'blessing.json': { blessed: false, reasons: [{ metric: 'auc', slice: 'Overall', kind: 'lower_bound', passed: false, message: 'auc = 0.75 < lower bound 0.8' }] } });
+  execution(8, 'evaluator', 'Evaluator', 'r2');
+  event(8, 5, 'INPUT', 'model');
+  event(8, 6, 'OUTPUT', 'evaluation');
+  event(8, 7, 'OUTPUT', 'blessing');
+  for (const [name, state] of [['r1', 'COMPLETE'], ['r2', 'COMPLETE']]) d.contexts.push({ id: d.contexts.length + 1, type: 'pipeline_run', name, properties: { state, startedAt: t, finishedAt: '2026-01-01T00:01:00.000Z' } });
+  writeFileSync(join(root, 'metadata.json'), JSON.stringify(d));
+  return d;
+}
+
+const render = (payload: ViewerPayload) => renderToStaticMarkup(createElement(ViewerApp, { payload, post: () => undefined }));
+
+describe('viewers: loading artifacts from the store', () => {
+  before(() => {
+    root = mkdtempSync(join(tmpdir(), 'viewers-'));
+    data = buildStore();
+  });
+  after(() => rmSync(root, { recursive: true, force: true }));
+
+  it('opens statistics with the anomalies computed from them in the same run', () => {
+    const p = artifactPayload(data, 2);
+    assert.equal(p.kind, 'statistics');
+    if (p.kind !== 'statistics') return;
+    assert.equal(p.statistics.datasets[0].features[0].name, 'fare');
+    // Statistics #2 was produced in r1: its anomalies are r1's (#3), not the newer r2 ones (#4).
+    assert.equal(p.anomalies?.artifact.id, 3);
+    assert.equal(p.anomalies?.file.splits.train.anomalyInfo.fare.description, 'from run r1');
+    const html = render(p);
+    assert.match(html, /data-feature="fare"/);
+    assert.match(html, /anomalous severity-error/);
+    assert.match(html, /from run r1/);
+  });
+
+  it('opens an evaluation with its blessing, from either artifact', () => {
+    for (const id of [6, 7]) {
+      const p = artifactPayload(data, id);
+      assert.equal(p.kind, 'evaluation');
+      if (p.kind !== 'evaluation') return;
+      assert.equal(p.artifact.id, 6);
+      assert.equal(p.blessing?.blessed, false);
+    }
+    const html = render(artifactPayload(data, 6));
+    assert.match(html, /Not blessed/);
+    assert.match(html, /FAIL: auc = 0.75 &lt; lower bound 0.8/);
+    assert.match(html, /<td>Overall<\/td>/);
+  });
+
+  it('opens a model with its bundle info, size and per-epoch metrics', () => {
+    const p = artifactPayload(data, 5);
+    assert.equal(p.kind, 'model');
+    if (p.kind !== 'model') return;
+    assert.equal(p.info.backend, 'wasm');
+    assert.deepEqual(p.info.files.map((f) => f.path), ['bundle.json', 'weights.bin']);
+    assert.equal(p.info.files.find((f) => f.path === 'weights.bin')?.bytes, 100);
+    assert.deepEqual(p.epochs.map((e) => e.loss), [1, 0.5]);
+    assert.match(render(p), /wasm/);
+  });
+
+  it('lists the files of types without a dedicated viewer, and says why an id is unknown', () => {
+    const p = artifactPayload(data, 1);
+    assert.equal(p.kind, 'unsupported');
+    assert.throws(() => artifactPayload(data, 99), /No artifact #99/);
+  });
+
+  it('draws lineage as a graph: artifacts and executions back to the data, each once', () => {
+    const p = lineagePayload(data, 6);
+    assert.equal(p.kind, 'lineage');
+    if (p.kind !== 'lineage') return;
+    const keys = p.graph.nodes.map((n) => n.key).sort();
+    assert.deepEqual(keys, ['a1', 'a5', 'a6', 'e1', 'e7', 'e8']);
+    assert.deepEqual(
+      p.graph.edges.map((e) => `${e.from}-${e.label}->${e.to}`).sort(),
+      ['a1-examples->e7', 'a5-model->e8', 'e1-examples->a1', 'e7-model->a5', 'e8-evaluation->a6'].sort(),
+    );
+    assert.match(render(p), /lineage-node artifact root/);
+  });
+
+  it('compares runs: every node parameter and numeric result', () => {
+    const p = comparePayload(data, 'p.pipeline.yaml', ['r1', 'r2']);
+    assert.equal(p.kind, 'compare');
+    if (p.kind !== 'compare') return;
+    assert.equal(p.runs[0].params['example_gen.input'], 'data.csv');
+    assert.equal(p.runs[1].params['example_gen.input'], 'other.csv');
+    assert.equal(p.runs[1].metrics['evaluator.auc'], 0.75);
+    assert.equal(p.runs[1].metrics['trainer.loss'], 0.5);
+    assert.equal(p.runs[0].metrics['evaluator.auc'], undefined);
+    assert.equal(p.runs[0].durationMs, 60_000);
+    assert.throws(() => comparePayload(data, 'p', ['r1', 'nope']), /No run nope/);
+    const html = render(p);
+    assert.match(html, /class="differs"><td>example_gen.input<\/td>/);
+  });
+
+  it('finds the store above an artifact folder', () => {
+    assert.equal(metadataFileAbove(join(root, 'a5', 'bundle')), join(root, 'metadata.json'));
+    assert.equal(metadataFileAbove(tmpdir()), undefined);
+  });
+});
+
+describe('viewers: messages and page', () => {
+  it('lets through only the messages of the viewer schema', () => {
+    assert.deepEqual(checkViewerMessage({ type: 'ready' }), { ok: true, message: { type: 'ready' } });
+    assert.equal(checkViewerMessage({ type: 'openArtifact', artifactId: 3 }).ok, true);
+    for (const bad of [null, [], 'ready', { type: 'openArtifact', artifactId: '3' }, { type: 'openArtifact', artifactId: 0 }, { type: 'openArtifact', artifactId: 3, path: '/etc' }, { type: 'eval', code: '1' }, { type: 'ready', extra: 1 }]) {
+      assert.equal(checkViewerMessage(bad).ok, false, JSON.stringify(bad));
+    }
+  });
+
+  it('serves a page whose CSP allows only the nonce script and the extension origin', () => {
+    const html = viewerHtml({ cspSource: 'https://x.vscode-cdn.net', nonce: 'N0nce', scriptUri: 'https://x/viewers.js', styleUri: 'https://x/viewers.css', title: 'A <b>' });
+    const csp = /content="([^"]+)"/.exec(html)?.[1] ?? '';
+    assert.match(csp, /default-src 'none'/);
+    assert.match(csp, /script-src 'nonce-N0nce'(;|$)/);
+    assert.doesNotMatch(csp, /unsafe-eval|unsafe-inline|\*/);
+    assert.match(html, /<script nonce="N0nce" src="https:\/\/x\/viewers.js"><\/script>/);
+    assert.match(html, /<title>A &lt;b&gt;<\/title>/);
+  });
+});

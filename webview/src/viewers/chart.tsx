@@ -1,0 +1,56 @@
+/**
+ * chart.js in React, coloured from VS Code's theme variables (light, dark, high contrast): the
+ * `--vscode-charts-*` palette, foreground and grid colours are read when the chart is created and
+ * again whenever VS Code switches theme (it rewrites the body's class and style).
+ */
+import { useEffect, useRef } from 'react';
+import { BarController, BarElement, CategoryScale, Chart, Filler, Legend, LinearScale, LineController, LineElement, PointElement, Tooltip, type ChartConfiguration } from 'chart.js';
+
+Chart.register(BarController, BarElement, CategoryScale, LinearScale, LineController, LineElement, PointElement, Legend, Tooltip, Filler);
+
+const PALETTE = ['--vscode-charts-blue', '--vscode-charts-orange', '--vscode-charts-green', '--vscode-charts-purple', '--vscode-charts-red', '--vscode-charts-yellow'];
+const FALLBACK = ['#3794ff', '#d18616', '#89d185', '#b180d7', '#f14c4c', '#cca700'];
+
+export function themeColor(variable: string, fallback: string): string {
+  if (typeof document === 'undefined') return fallback;
+  return getComputedStyle(document.body).getPropertyValue(variable).trim() || fallback;
+}
+
+/** The i-th series colour of the current theme. */
+export function seriesColor(i: number): string {
+  return themeColor(PALETTE[i % PALETTE.length], FALLBACK[i % FALLBACK.length]);
+}
+
+function themed(config: ChartConfiguration): ChartConfiguration {
+  const foreground = themeColor('--vscode-foreground', '#cccccc');
+  const grid = themeColor('--vscode-charts-lines', 'rgba(128,128,128,0.3)');
+  const font = themeColor('--vscode-font-family', 'sans-serif');
+  Chart.defaults.color = foreground;
+  Chart.defaults.borderColor = grid;
+  Chart.defaults.font.family = font;
+  config.data.datasets.forEach((d, i) => {
+    const color = seriesColor(i);
+    d.borderColor ??= color;
+    d.backgroundColor ??= config.type === 'bar' ? color : 'transparent';
+  });
+  return config;
+}
+
+export function ChartView({ config, height = 220, label }: { config: ChartConfiguration; height?: number; label: string }) {
+  const canvas = useRef<HTMLCanvasElement>(null);
+  useEffect(() => {
+    if (!canvas.current) return;
+    let chart = new Chart(canvas.current, themed(structuredClone(config)));
+    const observer = new MutationObserver(() => {
+      chart.destroy();
+      chart = new Chart(canvas.current!, themed(structuredClone(config)));
+    });
+    observer.observe(document.body, { attributes: true, attributeFilter: ['class'] });
+    return () => (observer.disconnect(), chart.destroy());
+  }, [config]);
+  return (
+    <div className="chart" style={{ height }}>
+      <canvas ref={canvas} role="img" aria-label={label} />
+    </div>
+  );
+}
