@@ -1,12 +1,13 @@
 import * as vscode from 'vscode';
 import { registerCanvasEditor } from './canvas/index.ts';
-import { registerCommands } from './commands.ts';
+import { activePipeline, registerCommands } from './commands.ts';
 import { PipelineLanguageClient } from './language/client.ts';
 import type { Catalog } from './language/catalog.ts';
 import type { ValidateResult } from './language/protocol.ts';
 import { PipelineRunner } from './runs/runner.ts';
 import { RunStates, tally } from './runs/state.ts';
 import { ArtifactsTreeProvider, PipelineIndex, RunsTreeProvider } from './views/trees.ts';
+import { registerViewers } from './viewers/index.ts';
 
 /** What other code (the canvas, viewers, tests) gets from `extension.exports`. */
 export interface TributaryApi {
@@ -44,6 +45,11 @@ export function activate(context: vscode.ExtensionContext): TributaryApi {
     requestSpecs: async () => (await language.specs()).components,
     runStates: states,
     log: (message) => serverLog.appendLine(`[canvas] ${message}`),
+  });
+  registerViewers(context, {
+    metadataFileOf: async (uri) => (await language.pipelineInfo(uri)).metadataFile,
+    activePipeline,
+    log: (message) => output.appendLine(`[viewer] ${message}`),
   });
   context.subscriptions.push(statusBar(states, runner));
   void index.refresh();
