@@ -4,6 +4,7 @@ import { homedir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import type { TObject } from '@sinclair/typebox';
 import { expandInput } from '../util/paths.ts';
+import type { SpanRange } from '../util/spans.ts';
 
 /** JSON with sorted keys, so equal values always hash equally. */
 export function canonicalJson(value: unknown): string {
@@ -84,9 +85,9 @@ const sameStat = (e: MemoEntry | undefined, st: Stats): e is MemoEntry =>
   !!e && e.size === st.size && e.mtimeMs === st.mtimeMs && e.ctimeMs === st.ctimeMs && e.ino === st.ino;
 
 /** Content hash of every file a path parameter names (names relative to the pattern, sizes, bytes). */
-export async function hashPathParam(pattern: string, baseDir: string): Promise<string> {
+export async function hashPathParam(pattern: string, baseDir: string, options: { spanRange?: SpanRange } = {}): Promise<string> {
   const h = createHash('sha256');
-  const files = expandInput(pattern, baseDir);
+  const files = expandInput(pattern, baseDir, options);
   const memoPath = fileHashMemoPath();
   const memo = memoPath ? readMemo(memoPath) : {};
   for (const f of files) {
@@ -110,6 +111,17 @@ export async function hashPathParam(pattern: string, baseDir: string): Promise<s
   // Written even when nothing new was hashed: usedAt keeps the entries in use from being evicted.
   if (memoPath && files.length > 0) writeMemo(memoPath, memo);
   return `${files.length}:${h.digest('hex')}`;
+}
+
+/**
+ * The span range that goes with a path parameter: its schema's `'x-span-range'` names the sibling
+ * parameter holding it (CsvExampleGen's input → span_range), so the engine hashes the same spans
+ * the executor ingests without knowing the component.
+ */
+export function spanRangeFor(schema: TObject, name: string, params: Record<string, unknown>): SpanRange | undefined {
+  const sibling = (schema.properties[name] as { 'x-span-range'?: string })['x-span-range'];
+  const value = sibling ? params[sibling] : undefined;
+  return value && typeof value === 'object' ? (value as SpanRange) : undefined;
 }
 
 /** Parameter names whose schema marks them as files/modules: their content joins the cache key. */

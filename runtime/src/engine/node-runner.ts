@@ -17,7 +17,7 @@ import type { ArtifactRef, ComponentDefinition, ExecutorContext, OutputArtifact 
 import { isUserError, UserError } from '../registry/types.ts';
 import type { WorkerPool } from './pool.ts';
 import type { PipelinePlan, PlanNode, RunEvent } from './plan.ts';
-import { cacheKey, hashPathParam, pathParams, sha256 } from './fingerprint.ts';
+import { cacheKey, hashPathParam, pathParams, sha256, spanRangeFor } from './fingerprint.ts';
 import { FileNodeLogger } from './node-logger.ts';
 import { moduleSourceHash } from '../modules/load-module.ts';
 
@@ -32,7 +32,8 @@ export interface NodeRunContext {
 }
 
 export interface NodeResult {
-  state: 'COMPLETE' | 'CACHED' | 'FAILED' | 'CANCELED';
+  /** WAITING: interrupted while waiting for a person (ManualApproval); the execution stays for a resume. */
+  state: 'COMPLETE' | 'CACHED' | 'FAILED' | 'CANCELED' | 'WAITING';
   execution: ExecutionRecord;
   outputs: Record<string, ArtifactRecord>;
   error?: string;
@@ -68,6 +69,8 @@ export async function runNode(
   inputArtifacts: Record<string, ArtifactRecord | undefined>,
   /** Runs instead of the component's executor, e.g. a fan-out merge step; same records, same outputs. */
   executorOverride?: (executorContext: ExecutorContext) => Promise<void>,
+  /** Resume: continue this WAITING execution (and its PENDING outputs) instead of recording a new one. */
+  adoptExecutionId?: number,
 ): Promise<NodeResult> {
   const { plan, store, runId } = ctx;
   const def = plan.registry.get(node.component);
@@ -81,7 +84,7 @@ export async function runNode(
     if (typeof value !== 'string') continue;
     files[name] = (spec.params.properties[name] as { 'x-module'?: boolean })['x-module']
       ? await moduleSourceHash(resolve(plan.dir, value))
-      : await hashPathParam(value, plan.dir);
+      : await hashPathParam(value, plan.dir, { spanRange: spanRangeFor(spec.params, name, params) });
   }
   const inputs: Record<string, string> = {};
   for (const [k, a] of Object.entries(inputArtifacts)) if (a) inputs[k] = a.fingerprint;
@@ -97,7 +100,7 @@ export async function runNode(
     getOrCreateContext(data, 'node', `${plan.name}.${node.id}`),
   ];
 
-  if (ctx.useCache) {
+  if (ctx.useCache && adoptExecutionId === undefined) {
     const hit = await store.transaction((data) => {
       const candidates = data.executions
         .filter((e) => e.cacheKey === key && (e.state === 'COMPLETE' || e.state === 'CACHED'))
@@ -135,7 +138,14 @@ export async function runNode(
   }
 
   // Record the execution and its PENDING outputs before any file is written.
-  const started = await store.transaction((data) => {
+  const adopt = (id: number) =>
+    store.transaction((data) => {
+      const execution = data.executions.find((e) => e.id === id && e.state === 'WAITING');
+      if (!execution) throw new UserError(`Execution ${id} of node "${node.id}" is no longer WAITING`, { nodeId: node.id });
+      execution.pid = process.pid;
+      return { execution, outputs: outputsOf(data, id) };
+    });
+  const started = adoptExecutionId !== undefined ? await adopt(adoptExecutionId) : await store.transaction((data) => {
     const execution = createExecution(data, {
       component: spec.type,
       componentVersion: spec.version,
@@ -187,7 +197,13 @@ export async function runNode(
     log: logger,
     progress: (p) => ctx.emit({ type: 'progress', nodeId: node.id, ...p }),
     signal: ctx.signal,
-    metadata: { pipeline: plan.name, executionId: started.execution.id, read: () => store.read() },
+    metadata: {
+      pipeline: plan.name,
+      executionId: started.execution.id,
+      read: () => store.read(),
+      update: (change) => store.transaction(change),
+    },
+    emit: ctx.emit,
   };
 
   logger.info(`${spec.type}@${spec.version} execution ${started.execution.id} (cache key ${key.slice(0, 12)})`);
@@ -203,6 +219,13 @@ export async function runNode(
 
   const canceled = ctx.signal.aborted;
   const message = error === undefined ? undefined : describeError(error);
+  // Interrupted while waiting for a person: the WAITING execution stays, outputs stay PENDING.
+  const waiting = canceled && (await store.read()).executions.find((e) => e.id === started.execution.id)?.state === 'WAITING';
+  if (waiting) {
+    logger.warn('interrupted while waiting for approval: the execution stays WAITING for `tributary resume`');
+    logger.close();
+    return { state: 'WAITING', execution: started.execution, outputs: started.outputs, error: 'waiting for approval' };
+  }
   if (message && !canceled) logger.error(message);
   if (canceled) logger.warn('canceled');
   logger.close();

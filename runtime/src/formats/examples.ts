@@ -31,8 +31,11 @@ export interface ExamplesProperties {
   columns: ColumnInfo[];
   /** Rows skipped as malformed (only with skip_bad_rows). */
   skippedRows: number;
+  /** The span read (TFX span); with a span range, the latest span of the range. */
   span?: number;
   version?: number;
+  /** Every span read, when a span range selected more than one. */
+  spans?: { span: number; version?: number }[];
 }
 
 export const ARROW_TYPE_METADATA_KEY = 'tributary.type';

@@ -3,6 +3,7 @@ import type { ArtifactType } from './artifacts.ts';
 import type { WorkerPool } from '../engine/pool.ts';
 import type { StoreData } from '../metadata/types.ts';
 import type { FanOut } from '../engine/fan-out.ts';
+import type { RunEvent } from '../engine/plan.ts';
 
 export type ComponentCategory = 'data' | 'model' | 'deployment' | 'custom';
 
@@ -23,6 +24,8 @@ export type Ports = Record<string, PortSpec>;
  * - `'x-path': 'file' | 'glob' | 'dir'` — a path relative to the pipeline file: validated not to
  *   escape the workspace, and its content hashed into the cache key.
  * - `'x-module': true` — a user module file: same as x-path, content hashed.
+ * - `'x-span-range': '<param>'` — on an x-path parameter that may hold a {SPAN} pattern: the
+ *   parameter with the span range, so the cache key hashes only the selected spans' files.
  */
 export interface ComponentSpec<I extends Ports = Ports, O extends Ports = Ports, P extends TObject = TObject> {
   type: string;
@@ -78,6 +81,12 @@ export interface MetadataView {
   executionId: number;
   /** A fresh snapshot of the store, taken without a lock. Treat it as read-only. */
   read(): Promise<Readonly<StoreData>>;
+  /**
+   * A locked store transaction, for components that record state beyond their outputs
+   * (ManualApproval marks its execution WAITING and records the decision). Touch only your own
+   * execution.
+   */
+  update?<T>(change: (data: StoreData) => T): Promise<T>;
 }
 
 export interface ExecutorContext<I extends Ports = Ports, O extends Ports = Ports, P extends TObject = TObject> {
@@ -95,6 +104,8 @@ export interface ExecutorContext<I extends Ports = Ports, O extends Ports = Port
   signal: AbortSignal;
   /** Absent where an executor runs outside a pipeline run (hand-built contexts in tests). */
   metadata?: MetadataView;
+  /** Run events beyond logs and progress (ManualApproval's `approval`); absent outside a run. */
+  emit?(event: RunEvent): void;
 }
 
 export type Executor<I extends Ports = Ports, O extends Ports = Ports, P extends TObject = TObject> = (

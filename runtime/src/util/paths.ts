@@ -1,9 +1,15 @@
 import { existsSync, statSync, readdirSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { globSync, isDynamicPattern } from 'tinyglobby';
+import { hasSpanPlaceholder, resolveSpans, type SpanRange } from './spans.ts';
 
-/** Files named by a path parameter: one file, a folder's (non-hidden) files, or a glob; sorted. */
-export function expandInput(pattern: string, baseDir: string): string[] {
+/**
+ * Files named by a path parameter: one file, a folder's (non-hidden) files, or a glob; sorted.
+ * A pattern with {SPAN} names the files of the selected spans only (see spans.ts), so that a new
+ * span changes the cache key and an old span's files do not.
+ */
+export function expandInput(pattern: string, baseDir: string, options: { spanRange?: SpanRange } = {}): string[] {
+  if (hasSpanPlaceholder(pattern)) return resolveSpans(pattern, baseDir, options.spanRange).files;
   const abs = isAbsolute(pattern) ? pattern : resolve(baseDir, pattern);
   if (isDynamicPattern(pattern)) {
     return globSync(pattern, { cwd: baseDir, absolute: true, onlyFiles: true }).sort();

@@ -16,6 +16,7 @@ import { detectFormat, readCsvFile, readJsonlFile, resolveInputFiles, type Input
 import type { ParseRangeArgs, ParseRangeResult } from './range-parser.ts';
 import { RangeReader } from './range-reader.ts';
 import { KIND_I32, KIND_NAMES, featureTypeOf } from './values.ts';
+import { hasSpanPlaceholder, resolveSpans, type SpanResolution } from '../../util/spans.ts';
 
 type Ctx = ExecutorContext<Record<string, never>, typeof csvExampleGenOutputs, typeof csvExampleGenParams>;
 type Params = Static<typeof csvExampleGenParams>;
@@ -128,7 +129,8 @@ export async function run(ctx: Ctx, staged?: StagedRun): Promise<ParseRangeArgs[
   }
   const ratios = splitNames.map((s) => p.splits[s]);
   const delimiter = delimiterByte(p.delimiter);
-  const paths = resolveInputFiles(ctx.resolvePath(p.input), p.format !== 'auto');
+  const spans = hasSpanPlaceholder(p.input) ? selectSpans(ctx, p) : undefined;
+  const paths = spans ? spans.files : resolveInputFiles(ctx.resolvePath(p.input), p.format !== 'auto');
   const format = detectFormat(paths, p.format);
   const files = paths.map((f) => (format === 'csv' ? readCsvFile(f, delimiter) : readJsonlFile(f)));
   if (format === 'csv') {
@@ -215,7 +217,25 @@ export async function run(ctx: Ctx, staged?: StagedRun): Promise<ParseRangeArgs[
   checkFilesHaveRows(files, ranges, results, format);
   if (staged) moveStagedShards(staged.stagingUri, ctx.outputs.examples.uri, splitNames);
   finish(ctx, { splitNames, columns, kinds, ranges, results });
+  if (spans) recordSpans(ctx, spans);
   return undefined;
+}
+
+/** The files of the selected spans: the same resolution the cache key hashed (util/spans.ts). */
+function selectSpans(ctx: Ctx, p: Params): SpanResolution {
+  const resolution = resolveSpans(p.input, ctx.pipelineDir, p.span_range);
+  if (resolution.problem) throw new UserError(resolution.problem, { field: resolution.problem.startsWith('span range') ? 'span_range' : 'input' });
+  const shown = resolution.spans.map((s) => `span ${s.span}${s.version !== undefined ? ` version ${s.version}` : ''} (${s.files.length} file(s))`);
+  ctx.log.info(`reading ${shown.join(', ')} of ${resolution.available.length} span(s) found: ${resolution.available.join(', ')}`);
+  return resolution;
+}
+
+/** TFX records the span (and version) on the Examples; with a range, the latest span read. */
+function recordSpans(ctx: Ctx, spans: SpanResolution): void {
+  const last = spans.spans[spans.spans.length - 1];
+  const props: Partial<ExamplesProperties> = { span: last.span, ...(last.version !== undefined ? { version: last.version } : {}) };
+  if (spans.spans.length > 1) props.spans = spans.spans.map((s) => ({ span: s.span, version: s.version }));
+  Object.assign(ctx.outputs.examples.properties, props);
 }
 
 function moveStagedShards(from: string, to: string, splitNames: string[]): void {

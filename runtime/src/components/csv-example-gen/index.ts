@@ -9,8 +9,23 @@ export const csvExampleGenOutputs = {
 export const csvExampleGenParams = Type.Object({
   input: Type.String({
     'x-path': 'glob',
-    description: 'A CSV or JSONL file, a glob such as data/*.csv, or a folder of shards; relative to the pipeline file.',
+    'x-span-range': 'span_range',
+    description:
+      'A CSV or JSONL file, a glob such as data/*.csv, or a folder of shards; relative to the pipeline file. With a {SPAN} placeholder (and optionally {VERSION}), e.g. data/span-{SPAN}/*.csv, only the latest span (at its latest version) is read, or the spans span_range selects.',
   }),
+  span_range: Type.Optional(
+    Type.Object(
+      {
+        start: Type.Optional(Type.Integer({ minimum: 0, description: 'First span, inclusive.' })),
+        end: Type.Optional(Type.Integer({ minimum: 0, description: 'Last span, inclusive (default: the latest).' })),
+        latest: Type.Optional(Type.Integer({ minimum: 1, description: 'The last N spans found (rolling range); not with start/end.' })),
+      },
+      {
+        additionalProperties: false,
+        description: 'Which spans of a {SPAN} input to read (TFX RangeConfig): start/end (static range) or latest N (rolling). Default: the latest span.',
+      },
+    ),
+  ),
   format: Type.Union([Type.Literal('auto'), Type.Literal('csv'), Type.Literal('jsonl')], {
     default: 'auto',
     description: 'Input format; auto decides by extension (.csv/.tsv → csv, .jsonl/.ndjson/.json → newline-delimited JSON).',

@@ -145,9 +145,13 @@ export async function writeStatistics(ctx: Ctx, splits: string[], merges: SplitM
     })),
   };
   await writeFile(join(ctx.outputs.statistics.uri, STATISTICS_FILE), JSON.stringify(list, null, 1));
+  const { span, version } = ctx.inputs.examples.properties as Partial<ExamplesProperties>;
   ctx.outputs.statistics.properties = {
     splitNames: splits,
     numExamples: Object.fromEntries(merges.map((m) => [m.split, m.rows])),
+    // The data's span travels with its statistics: span-over-span comparison and trends key on it.
+    ...(span !== undefined ? { span } : {}),
+    ...(version !== undefined ? { version } : {}),
   };
 }
 
