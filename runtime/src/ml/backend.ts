@@ -7,6 +7,9 @@
  * Backends register on the process's (or worker thread's) one tfjs instance: select once per
  * worker, before building models.
  */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../registry/types.ts';
 
@@ -67,7 +70,20 @@ interface GpuAdapterLike {
   info?: { isFallbackAdapter?: boolean; vendor?: string; architecture?: string; device?: string; description?: string };
 }
 
+/**
+ * Dawn prints a native "Couldn't load Vulkan" warning to stderr when no Vulkan loader exists, so
+ * on Linux look for libvulkan.so.1 (library path, then the linker cache) before creating a GPU.
+ */
+function hasVulkanLoader(): boolean {
+  if (process.platform !== 'linux') return true;
+  const dirs = [...(process.env.LD_LIBRARY_PATH ?? '').split(':').filter(Boolean), '/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib64', '/usr/lib', '/usr/local/lib', '/lib/x86_64-linux-gnu'];
+  if (dirs.some((d) => existsSync(join(d, 'libvulkan.so.1')))) return true;
+  const cache = spawnSync('ldconfig', ['-p'], { encoding: 'utf8' });
+  return cache.status === 0 && cache.stdout.includes('libvulkan.so.1');
+}
+
 async function probeWebGpu(): Promise<void> {
+  if (!hasVulkanLoader()) throw new Error('no Vulkan loader (libvulkan.so.1) on this machine, so no WebGPU adapter');
   let webgpu: Record<string, unknown>;
   try {
     webgpu = await importOptional('webgpu');

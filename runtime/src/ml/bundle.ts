@@ -147,6 +147,9 @@ export interface LoadBundleOptions {
 
 /** Loads a bundle written by saveBundle. Predictions run on the currently active tfjs backend. */
 export async function loadBundle(dir: string, options: LoadBundleOptions = {}): Promise<LoadedBundle> {
+  // Serving runs on whatever backend is active (cpu unless one was selected); PROD keeps the cpu
+  // backend's "install tfjs-node" banner out of server and Evaluator output.
+  tf.env().set('PROD', true);
   const info = readJson<BundleInfo>(join(dir, BUNDLE_INFO_FILE), 'bundle info');
   if (info.formatVersion !== 1) throw new UserError(`Unsupported bundle formatVersion ${String(info.formatVersion)} in ${dir}`, { file: dir });
   let model: tf.LayersModel;

@@ -7,10 +7,11 @@
  * - `importUserExport` / `userCodeError` are the pieces pool tasks use to call user code where no
  *   timeout of their own is needed (the pool task is aborted by the executor instead).
  */
-import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { type ResourceLimits, Worker } from 'node:worker_threads';
+import { type ResourceLimits, threadId, Worker } from 'node:worker_threads';
 import { build, type Message } from 'esbuild';
 import { isUserError, UserError } from '../registry/types.ts';
 import { sha256 } from '../engine/fingerprint.ts';
@@ -95,7 +96,7 @@ function userFrames(stack: string): string[] {
   return stack
     .split('\n')
     .slice(1)
-    .filter((l) => /^\s+at /.test(l) && !/node:internal|node_modules|\[worker eval\]|\/runtime\/src\/|\/dist\/runtime\//.test(l));
+    .filter((l) => /^\s+at /.test(l) && !/node:internal|node_modules|tributary-worker-[0-9a-f]+\.cjs|\/runtime\/src\/|\/dist\/runtime\//.test(l));
 }
 
 /** The first `file:line:column` of a user frame, for the error's location. */
@@ -141,9 +142,10 @@ export interface RunInWorkerOptions {
   resourceLimits?: ResourceLimits;
 }
 
-// The worker's bootstrap is evaluated source, so it needs no file of its own in the bundle; the
-// worker inherits the parent's execArgv (tsx's loader when running from source), so the module
-// may be a .ts runtime entry as well as a compiled .mjs.
+// The worker's bootstrap is a real file, written once per content into the OS temp folder: Node
+// applies the parent's `--import` flags (tsx when running from source) only to file workers, never
+// to `eval` ones. So the module may be a .ts runtime entry from source as well as a compiled .mjs
+// or a bundled .js, and the esbuild bundle needs no extra file for it.
 const BOOTSTRAP = `
 const { parentPort, workerData } = require('node:worker_threads');
 const { format } = require('node:util');
@@ -158,6 +160,9 @@ const send = (e) => parentPort.postMessage({ type: 'error', error: {
 (async () => {
   let fn;
   try {
+    // A .ts entry means we run from source: --import tsx gives file workers tsx's CommonJS hook
+    // but not its ESM hooks (Node 20), so register those here (the parent resolved tsx's API).
+    if (workerData.tsxApi) (await import(workerData.tsxApi)).register();
     const m = await import(workerData.url);
     fn = m[workerData.exportName];
     if (typeof fn !== 'function') {
@@ -172,6 +177,26 @@ const send = (e) => parentPort.postMessage({ type: 'error', error: {
   } catch (e) { send(e); }
 })();
 `;
+
+/** tsx's ESM API for a worker that must import TypeScript (only when this runtime runs from source). */
+function tsxApiFor(modulePath: string): string | undefined {
+  if (!/\.[cm]?ts$/.test(modulePath) || !import.meta.url.endsWith('.ts')) return undefined;
+  return import.meta.resolve('tsx/esm/api');
+}
+
+let bootstrapPath: string | undefined;
+
+/** `<tmp>/tributary-worker-<hash>.cjs`, written atomically the first time (content-addressed: never stale). */
+function bootstrapFile(): string {
+  if (bootstrapPath && existsSync(bootstrapPath)) return bootstrapPath;
+  const path = join(tmpdir(), `tributary-worker-${sha256(BOOTSTRAP).slice(0, 16)}.cjs`);
+  if (!existsSync(path)) {
+    const tmp = `${path}.${process.pid}.${threadId}.tmp`;
+    writeFileSync(tmp, BOOTSTRAP);
+    renameSync(tmp, path);
+  }
+  return (bootstrapPath = path);
+}
 
 interface WorkerError {
   name?: string;
@@ -193,9 +218,8 @@ export function runInWorker<T>(options: RunInWorkerOptions): Promise<T> {
       reject(options.signal.reason);
       return;
     }
-    const worker = new Worker(BOOTSTRAP, {
-      eval: true,
-      workerData: { url: pathToFileURL(options.modulePath).href, exportName: options.exportName, args: options.args ?? [] },
+    const worker = new Worker(bootstrapFile(), {
+      workerData: { tsxApi: tsxApiFor(options.modulePath), url: pathToFileURL(options.modulePath).href, exportName: options.exportName, args: options.args ?? [] },
       execArgv: process.execArgv,
       resourceLimits: options.resourceLimits,
       stdout: false,
