@@ -19,6 +19,7 @@ interface RunNodeOptions {
   shard?: number;
   merge?: boolean;
   planShards?: string;
+  phase: number;
   expectSha256?: string;
   cache: boolean;
   workers?: number;
@@ -50,6 +51,14 @@ export function addClusterCommands(program: Command, out: Print, err: Print): vo
     .addOption(new Option('--shard <i>', 'map step: compute shard i\'s partial').argParser((v) => Number.parseInt(v, 10)))
     .option('--merge', 'merge step: merge all shard partials and record the node\'s outputs')
     .option('--plan-shards <file>', 'plan step: write the JSON list of shard indexes to <file>')
+    .addOption(
+      new Option('--phase <n>', 'with --plan-shards/--shard: the map phase (2: after the reduce step, e.g. Transform\'s apply pass)')
+        .default(1)
+        .argParser((v) => {
+          if (v !== '1' && v !== '2') throw new UserError(`--phase must be 1 or 2, not "${v}"`);
+          return Number(v);
+        }),
+    )
     .option('--expect-sha256 <hash>', 'fail unless the pipeline file has this sha256')
     .option('--no-cache', 'execute even if an identical execution exists')
     .addOption(new Option('--workers <n>', 'worker threads (default: TRIBUTARY_WORKERS or core count)').argParser((v) => Number.parseInt(v, 10)))
@@ -58,6 +67,8 @@ export function addClusterCommands(program: Command, out: Print, err: Print): vo
       const modes = [opts.shard !== undefined, !!opts.merge, !!opts.planShards].filter(Boolean).length;
       if (modes > 1) throw new UserError('Use at most one of --shard, --merge and --plan-shards');
       if (opts.shard !== undefined && !(opts.shard >= 0)) throw new UserError('--shard needs a shard index (0, 1, ...)');
+      if (opts.phase !== 1 && !opts.planShards && opts.shard === undefined) throw new UserError('--phase goes with --plan-shards or --shard');
+      const phase = opts.phase === 2 ? 2 : 1;
       const plan = await loadPlanOrThrow(file);
       checkPipelineHash(plan, opts.expectSha256);
       const options = {
@@ -69,14 +80,14 @@ export function addClusterCommands(program: Command, out: Print, err: Print): vo
         },
       };
       if (opts.planShards) {
-        const count = await planShards(plan, nodeId, options);
+        const count = await planShards(plan, nodeId, options, phase);
         writeFileSync(opts.planShards, JSON.stringify([...Array(count).keys()]));
-        out(`${nodeId}: ${count} shard(s)`);
+        out(`${nodeId}: ${count} shard(s)${phase === 2 ? ' in phase 2' : ''}`);
         return;
       }
       if (opts.shard !== undefined) {
-        await runShard(plan, nodeId, opts.shard, options);
-        out(`${nodeId}: shard ${opts.shard} done`);
+        await runShard(plan, nodeId, opts.shard, options, phase);
+        out(`${nodeId}: ${phase === 2 ? 'phase 2 ' : ''}shard ${opts.shard} done`);
         return;
       }
       const result: NodeResult = opts.merge ? await mergeShards(plan, nodeId, options) : await runSingleNode(plan, nodeId, options);

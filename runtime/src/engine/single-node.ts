@@ -32,9 +32,38 @@ export function shardScratch(root: string, runId: string, nodeId: string): strin
   return join(root, 'runs', runId, `${nodeId}.shards`);
 }
 
-function partialFile(scratch: string, index: number): string {
+/** A map phase: 1, or 2 for a component with a second map phase (FanOut.second). */
+export type MapPhase = 1 | 2;
+
+function partialFile(scratch: string, index: number, phase: MapPhase = 1): string {
   // No padding: an Argo template can name this file from the shard parameter alone.
-  return join(scratch, `partial-${index}.v8`);
+  return join(scratch, `${phase === 2 ? 'phase2-' : ''}partial-${index}.v8`);
+}
+
+/** The reduce step's result: the second phase's carry and items, read by its map steps and the merge. */
+function secondPlanFile(scratch: string): string {
+  return join(scratch, 'phase2-plan.v8');
+}
+
+/** v8 serialisation is the structured clone the pool uses: doubles and typed arrays stay exact. */
+function writeAtomically(file: string, value: unknown): void {
+  writeFileSync(`${file}.tmp-${process.pid}`, serialize(value));
+  renameSync(`${file}.tmp-${process.pid}`, file);
+}
+
+/** All partials of one map phase in item order, or a clear error naming the missing shards. */
+function readPartials(nodeId: string, scratch: string, count: number, phase: MapPhase, step: 'merge' | 'reduce'): unknown[] {
+  const missing = [...Array(count).keys()].filter((i) => !existsSync(partialFile(scratch, i, phase)));
+  if (missing.length) {
+    throw new UserError(`Node "${nodeId}" cannot ${step}: ${phase === 2 ? 'phase-2 ' : ''}shard(s) ${missing.join(', ')} of ${count} have no partial in ${scratch}`);
+  }
+  return [...Array(count).keys()].map((i) => deserialize(readFileSync(partialFile(scratch, i, phase))));
+}
+
+function readSecondPlan(nodeId: string, scratch: string): { carry: unknown; items: unknown[] } {
+  const file = secondPlanFile(scratch);
+  if (!existsSync(file)) throw new UserError(`Node "${nodeId}": no phase-2 plan in ${scratch}; run its phase-2 plan step (--plan-shards F --phase 2) first`);
+  return deserialize(readFileSync(file)) as { carry: unknown; items: unknown[] };
 }
 
 function findNode(plan: PipelinePlan, nodeId: string): PlanNode {
@@ -157,49 +186,69 @@ async function shardSetup(plan: PipelinePlan, nodeId: string, options: SingleNod
   return { node, fanOut, store, inputs, log, ctx };
 }
 
-/** The plan step: how many map steps the node needs (items are recomputed by each step). */
-export async function planShards(plan: PipelinePlan, nodeId: string, options: SingleNodeOptions): Promise<number> {
-  const { fanOut, log, ctx } = await shardSetup(plan, nodeId, options, 'plan');
+/**
+ * The plan step of map phase 1: how many map steps the node needs (items are recomputed by each
+ * step). Of phase 2: the reduce step, which folds phase 1's partials into the carry and plans
+ * phase 2's items, both written to the scratch folder for its map steps and the merge.
+ */
+export async function planShards(plan: PipelinePlan, nodeId: string, options: SingleNodeOptions, phase: MapPhase = 1): Promise<number> {
+  const { node, fanOut, log, ctx } = await shardSetup(plan, nodeId, options, phase === 1 ? 'plan' : 'plan-2');
   try {
     const items = await fanOut.plan(ctx);
-    // A stale scratch folder (an earlier attempt of this run) must not feed the merge.
-    rmSync(ctx.scratch, { recursive: true, force: true });
-    log.info(`${items.length} shard(s)`);
-    return items.length;
+    if (phase === 1) {
+      // A stale scratch folder (an earlier attempt of this run) must not feed the merge.
+      rmSync(ctx.scratch, { recursive: true, force: true });
+      log.info(`${items.length} shard(s)`);
+      return items.length;
+    }
+    const second = requireSecondPhase(fanOut, node);
+    const reduced = await second.reduce(ctx, readPartials(nodeId, ctx.scratch, items.length, 1, 'reduce'));
+    for (let i = 0; existsSync(partialFile(ctx.scratch, i, 2)); i++) rmSync(partialFile(ctx.scratch, i, 2));
+    writeAtomically(secondPlanFile(ctx.scratch), reduced);
+    log.info(`phase 2: ${reduced.items.length} shard(s)`);
+    return reduced.items.length;
   } finally {
     log.close();
   }
 }
 
-/** A map step: shard `index`'s partial, written atomically to the node's scratch folder. */
-export async function runShard(plan: PipelinePlan, nodeId: string, index: number, options: SingleNodeOptions): Promise<void> {
-  const { fanOut, log, ctx } = await shardSetup(plan, nodeId, options, `shard-${index}`);
+function requireSecondPhase(fanOut: FanOut, planNode: PlanNode): NonNullable<FanOut['second']> {
+  if (!fanOut.second) throw new UserError(`Node "${planNode.id}" (${planNode.component}) has a single map phase: drop --phase 2`);
+  return fanOut.second;
+}
+
+/** A map step: shard `index`'s partial of the given phase, written atomically to the node's scratch folder. */
+export async function runShard(plan: PipelinePlan, nodeId: string, index: number, options: SingleNodeOptions, phase: MapPhase = 1): Promise<void> {
+  const { node, fanOut, log, ctx } = await shardSetup(plan, nodeId, options, phase === 1 ? `shard-${index}` : `shard2-${index}`);
   try {
-    const items = await fanOut.plan(ctx);
+    const second = phase === 2 ? requireSecondPhase(fanOut, node) : undefined;
+    const secondPlan = second ? readSecondPlan(nodeId, ctx.scratch) : undefined;
+    const items = secondPlan ? secondPlan.items : await fanOut.plan(ctx);
     if (!Number.isInteger(index) || index < 0 || index >= items.length) {
-      throw new UserError(`Shard ${index} of node "${nodeId}" does not exist (the plan has ${items.length} shard(s))`);
+      throw new UserError(`Shard ${index} of node "${nodeId}" does not exist (the ${phase === 2 ? 'phase-2 ' : ''}plan has ${items.length} shard(s))`);
     }
     mkdirSync(ctx.scratch, { recursive: true });
-    const partial = await fanOut.map(ctx, items[index], index);
-    // v8 serialisation is the structured clone the pool uses: doubles and typed arrays stay exact.
-    const file = partialFile(ctx.scratch, index);
-    writeFileSync(`${file}.tmp-${process.pid}`, serialize(partial));
-    renameSync(`${file}.tmp-${process.pid}`, file);
-    log.info(`shard ${index + 1}/${items.length} done`);
+    const partial = second ? await second.map(ctx, items[index], index, secondPlan!.carry) : await fanOut.map(ctx, items[index], index);
+    writeAtomically(partialFile(ctx.scratch, index, phase), partial);
+    log.info(`${phase === 2 ? 'phase 2 ' : ''}shard ${index + 1}/${items.length} done`);
   } finally {
     log.close();
   }
 }
 
-/** The merge step: every partial, merged by the component and recorded as the node's execution. */
+/** The merge step: every partial of the last phase, merged by the component and recorded as the node's execution. */
 export async function mergeShards(plan: PipelinePlan, nodeId: string, options: SingleNodeOptions): Promise<NodeResult> {
   const { node, fanOut, store, inputs, log, ctx } = await shardSetup(plan, nodeId, options, 'merge');
   let partials: unknown[];
+  let carry: unknown;
   try {
-    const count = (await fanOut.plan(ctx)).length;
-    const missing = [...Array(count).keys()].filter((i) => !existsSync(partialFile(ctx.scratch, i)));
-    if (missing.length) throw new UserError(`Node "${nodeId}" cannot merge: shard(s) ${missing.join(', ')} of ${count} have no partial in ${ctx.scratch}`);
-    partials = [...Array(count).keys()].map((i) => deserialize(readFileSync(partialFile(ctx.scratch, i))));
+    if (fanOut.second) {
+      const secondPlan = readSecondPlan(nodeId, ctx.scratch);
+      carry = secondPlan.carry;
+      partials = readPartials(nodeId, ctx.scratch, secondPlan.items.length, 2, 'merge');
+    } else {
+      partials = readPartials(nodeId, ctx.scratch, (await fanOut.plan(ctx)).length, 1, 'merge');
+    }
   } finally {
     log.close();
   }
@@ -216,7 +265,7 @@ export async function mergeShards(plan: PipelinePlan, nodeId: string, options: S
       },
       node,
       inputs,
-      (executorContext: ExecutorContext) => fanOut.merge({ ...executorContext, scratch: ctx.scratch }, partials),
+      (executorContext: ExecutorContext) => fanOut.merge({ ...executorContext, scratch: ctx.scratch }, partials, carry),
     ),
   );
   if (result.state === 'COMPLETE' || result.state === 'CACHED') rmSync(ctx.scratch, { recursive: true, force: true });

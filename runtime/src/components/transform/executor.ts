@@ -9,19 +9,37 @@ import { join } from 'node:path';
 import { type ColumnInfo, type ExamplesProperties, listShards, shardFileName, splitDir } from '../../formats/examples.ts';
 import { SCHEMA_FILE, type Schema } from '../../formats/schema.ts';
 import { type ExecutorContext, UserError } from '../../registry/types.ts';
-import type { TransformGraphJson } from '../../ml/api.ts';
+import type { AnalyzerRecord, TransformGraphJson } from '../../ml/api.ts';
 import { finalizePartial, mergePartialRecords } from '../../ml/analyzers.ts';
-import { compileUserModule } from '../../ml/user-module.ts';
+import { type CompiledModule, compileUserModule } from '../../ml/user-module.ts';
 import { mergeOutputDescriptions, type RawFeature, TRANSFORM_GRAPH_FILE, TRANSFORM_MODULE_FILE } from '../../ml/transform-graph.ts';
 import type { transformSpec } from './spec.ts';
 import type { AnalyzeResult, ApplyArgs, ApplyResult, ShardArgs } from './tasks.ts';
 
 type Spec = typeof transformSpec;
 type Ctx = ExecutorContext<Spec['inputs'], Spec['outputs'], Spec['params']>;
+/** What planning reads: params, inputs and paths (a fan-out map step's context has them too). */
+export type PlanCtx = Pick<Ctx, 'params' | 'inputs'>;
 
-export async function execute(ctx: Ctx): Promise<void> {
+/** One shard to transform: its raw file and where its output goes (split folder, shard index). */
+export interface ApplyShard {
+  split: string;
+  index: number;
+  file: string;
+}
+
+/** What a Transform run reads and writes, decided before any user code runs (shared with fan-out.ts). */
+export interface TransformPlan {
+  transformSplits: string[];
+  rawFeatures: RawFeature[];
+  /** Raw shards the analyzers read, in merge order. */
+  analyzeFiles: string[];
+  /** Raw shards to transform, split by split in shard order. */
+  applyShards: ApplyShard[];
+}
+
+export function planTransform(ctx: PlanCtx): TransformPlan {
   const { params } = ctx;
-  const started = Date.now();
   const examples = ctx.inputs.examples;
   const props = examples.properties as Partial<ExamplesProperties>;
   const allSplits = props.splitNames ?? splitsOnDisk(examples.uri);
@@ -32,77 +50,108 @@ export async function execute(ctx: Ctx): Promise<void> {
   for (const s of transformSplits) {
     if (!allSplits.includes(s)) throw new UserError(`transform_splits names "${s}", which is not a split of the examples (${allSplits.join(', ')})`, { field: 'transform_splits' });
   }
-  const rawFeatures = rawFeaturesOf(readSchema(ctx.inputs.schema.uri), props.columns ?? []);
+  return {
+    transformSplits,
+    rawFeatures: rawFeaturesOf(readSchema(ctx.inputs.schema.uri), props.columns ?? []),
+    analyzeFiles: params.analyze_splits.flatMap((split) => shardsOf(examples.uri, split)),
+    applyShards: transformSplits.flatMap((split) => shardsOf(examples.uri, split).map((file, index) => ({ split, index, file }))),
+  };
+}
 
-  const graphUri = ctx.outputs.transform_graph.uri;
-  const compiled = await compileUserModule(ctx.resolvePath(params.module_file), { outFile: join(graphUri, TRANSFORM_MODULE_FILE) });
-  ctx.log.info(`compiled ${params.module_file} (${compiled.hash.slice(0, 12)}); raw features: ${rawFeatures.length}`);
+/** The pool tasks' common arguments, for a module compiled to `modulePath`. */
+export function shardBase(ctx: PlanCtx, plan: TransformPlan, modulePath: string): Omit<ShardArgs, 'file'> {
+  return { modulePath, exportName: ctx.params.preprocessing_fn, rawFeatures: plan.rawFeatures };
+}
+
+/** Analyzer partials of every shard, merged strictly in shard order, then finalized. */
+export function finishAnalysis(partials: AnalyzeResult[]): { analyzers: AnalyzerRecord[]; rows: number } {
+  return {
+    analyzers: mergePartialRecords(partials.map((p) => p.partials)).map(finalizePartial),
+    rows: partials.reduce((n, p) => n + p.rows, 0),
+  };
+}
+
+/** Where a transformed shard goes under an Examples folder. */
+export function transformedShardFile(uri: string, shard: ApplyShard): string {
+  return join(splitDir(uri, shard.split), shardFileName(shard.index));
+}
+
+/** Compiles the user's module into the TransformGraph output, where serving loads it from. */
+export function compileIntoGraph(ctx: Ctx): Promise<CompiledModule> {
+  return compileUserModule(ctx.resolvePath(ctx.params.module_file), { outFile: join(ctx.outputs.transform_graph.uri, TRANSFORM_MODULE_FILE) });
+}
+
+export async function execute(ctx: Ctx): Promise<void> {
+  const { params } = ctx;
+  const started = Date.now();
+  const plan = planTransform(ctx);
+  const compiled = await compileIntoGraph(ctx);
+  ctx.log.info(`compiled ${params.module_file} (${compiled.hash.slice(0, 12)}); raw features: ${plan.rawFeatures.length}`);
 
   const timeoutSignal = params.timeout > 0 ? AbortSignal.timeout(params.timeout * 1000) : undefined;
   const signal = timeoutSignal ? AbortSignal.any([ctx.signal, timeoutSignal]) : ctx.signal;
-  const base = { modulePath: compiled.path, exportName: params.preprocessing_fn, rawFeatures };
-  const analyzeItems: ShardArgs[] = params.analyze_splits.flatMap((split) => shardsOf(examples.uri, split).map((file) => ({ ...base, file })));
-  const applyItems: ApplyArgs[] = [];
+  const base = shardBase(ctx, plan, compiled.path);
   const outUri = ctx.outputs.transformed_examples.uri;
-  const splitShards = new Map<string, number[]>();
-  for (const split of transformSplits) {
-    const files = shardsOf(examples.uri, split);
-    mkdirSync(splitDir(outUri, split), { recursive: true });
-    files.forEach((file, i) => {
-      splitShards.set(split, [...(splitShards.get(split) ?? []), applyItems.length]);
-      applyItems.push({ ...base, file, analyzers: [], outFile: join(splitDir(outUri, split), shardFileName(i)) });
-    });
-  }
-  const total = analyzeItems.length + applyItems.length;
+  const total = plan.analyzeFiles.length + plan.applyShards.length;
   let done = 0;
   const progress = () => ctx.progress({ done: ++done, total, unit: 'shards' });
   ctx.progress({ done, total, unit: 'shards' });
 
   try {
     // Pass 1: analyzer partials per shard, merged strictly in shard order.
+    const analyzeItems: ShardArgs[] = plan.analyzeFiles.map((file) => ({ ...base, file }));
     const partials = await ctx.pool.map<ShardArgs, AnalyzeResult>('transform.analyzeShard', analyzeItems, { signal, onResult: progress });
-    const analyzers = mergePartialRecords(partials.map((p) => p.partials)).map(finalizePartial);
-    const analyzedRows = partials.reduce((n, p) => n + p.rows, 0);
-    ctx.log.info(`analyzed ${analyzedRows} rows of ${params.analyze_splits.join(', ')}: ${analyzers.length} analyzers (${Date.now() - started} ms)`);
+    const { analyzers, rows } = finishAnalysis(partials);
+    ctx.log.info(`analyzed ${rows} rows of ${params.analyze_splits.join(', ')}: ${analyzers.length} analyzers (${Date.now() - started} ms)`);
 
     // Pass 2: transform every shard with the results.
-    for (const item of applyItems) item.analyzers = analyzers;
+    for (const split of plan.transformSplits) mkdirSync(splitDir(outUri, split), { recursive: true });
+    const applyItems: ApplyArgs[] = plan.applyShards.map((shard) => ({ ...base, file: shard.file, analyzers, outFile: transformedShardFile(outUri, shard) }));
     const applied = await ctx.pool.map<ApplyArgs, ApplyResult>('transform.applyShard', applyItems, { signal, onResult: progress });
-    const outputFeatures = mergeOutputDescriptions(applied.map((a) => a.outputs));
-    if (params.label !== undefined && !outputFeatures.some((f) => f.name === params.label)) {
-      throw new UserError(`label "${params.label}" is not an output of ${params.preprocessing_fn} (outputs: ${outputFeatures.map((f) => f.name).join(', ')})`, { field: 'label' });
-    }
-
-    const graph: TransformGraphJson = {
-      formatVersion: 1,
-      module: { file: TRANSFORM_MODULE_FILE, exportName: params.preprocessing_fn, sourceHash: compiled.hash },
-      analyzers,
-      rawFeatures,
-      outputFeatures,
-      ...(params.label !== undefined ? { label: params.label } : {}),
-    };
-    await writeFile(join(graphUri, TRANSFORM_GRAPH_FILE), JSON.stringify(graph, null, 1));
-
-    const splits: ExamplesProperties['splits'] = {};
-    for (const split of transformSplits) {
-      const idx = splitShards.get(split) ?? [];
-      splits[split] = { rows: idx.reduce((n, i) => n + applied[i].rows, 0), shards: idx.map((_, i) => shardFileName(i)) };
-    }
-    const columns: ColumnInfo[] = outputFeatures.map((f) => ({ name: f.name, type: f.dtype === 'int32' ? 'INT' : 'FLOAT' }));
-    ctx.outputs.transformed_examples.properties = { splitNames: transformSplits, splits, columns, skippedRows: 0 } satisfies ExamplesProperties;
-    ctx.outputs.transform_graph.properties = {
-      sourceHash: compiled.hash,
-      analyzers: analyzers.length,
-      outputFeatures: outputFeatures.length,
-      ...(params.label !== undefined ? { label: params.label } : {}),
-    };
-    ctx.log.info(`transformed ${transformSplits.map((s) => `${s}: ${splits[s].rows} rows`).join(', ')} into ${outputFeatures.length} features (${Date.now() - started} ms)`);
+    await writeTransformOutputs(ctx, plan, compiled, analyzers, applied);
+    ctx.log.info(`transformed ${plan.transformSplits.length} split(s) (${Date.now() - started} ms)`);
   } catch (e) {
     if (timeoutSignal?.aborted && !ctx.signal.aborted) {
       throw new UserError(`Transform exceeded its timeout of ${params.timeout} s: its worker threads were terminated`, { field: 'timeout' });
     }
     throw e;
   }
+}
+
+/**
+ * With the transformed shards in place: checks the label, writes transform_graph.json and sets both
+ * outputs' properties. `applied` is in the plan's applyShards order.
+ */
+export async function writeTransformOutputs(ctx: Ctx, plan: TransformPlan, compiled: CompiledModule, analyzers: AnalyzerRecord[], applied: ApplyResult[]): Promise<void> {
+  const { params } = ctx;
+  const outputFeatures = mergeOutputDescriptions(applied.map((a) => a.outputs));
+  if (params.label !== undefined && !outputFeatures.some((f) => f.name === params.label)) {
+    throw new UserError(`label "${params.label}" is not an output of ${params.preprocessing_fn} (outputs: ${outputFeatures.map((f) => f.name).join(', ')})`, { field: 'label' });
+  }
+  const graph: TransformGraphJson = {
+    formatVersion: 1,
+    module: { file: TRANSFORM_MODULE_FILE, exportName: params.preprocessing_fn, sourceHash: compiled.hash },
+    analyzers,
+    rawFeatures: plan.rawFeatures,
+    outputFeatures,
+    ...(params.label !== undefined ? { label: params.label } : {}),
+  };
+  await writeFile(join(ctx.outputs.transform_graph.uri, TRANSFORM_GRAPH_FILE), JSON.stringify(graph, null, 1));
+
+  const splits: ExamplesProperties['splits'] = {};
+  plan.transformSplits.forEach((split) => {
+    const idx = plan.applyShards.flatMap((s, i) => (s.split === split ? [i] : []));
+    splits[split] = { rows: idx.reduce((n, i) => n + applied[i].rows, 0), shards: idx.map((i) => shardFileName(plan.applyShards[i].index)) };
+  });
+  const columns: ColumnInfo[] = outputFeatures.map((f) => ({ name: f.name, type: f.dtype === 'int32' ? 'INT' : 'FLOAT' }));
+  ctx.outputs.transformed_examples.properties = { splitNames: plan.transformSplits, splits, columns, skippedRows: 0 } satisfies ExamplesProperties;
+  ctx.outputs.transform_graph.properties = {
+    sourceHash: compiled.hash,
+    analyzers: analyzers.length,
+    outputFeatures: outputFeatures.length,
+    ...(params.label !== undefined ? { label: params.label } : {}),
+  };
+  ctx.log.info(`transformed ${plan.transformSplits.map((s) => `${s}: ${splits[s].rows} rows`).join(', ')} into ${outputFeatures.length} features`);
 }
 
 /** Raw features: the schema's (BYTES → STRING), in the examples' column order, then schema-only ones. */

@@ -3,4 +3,7 @@ import { transformSpec } from './spec.ts';
 
 export { transformParams, transformSpec } from './spec.ts';
 
-export const transform = defineComponent(transformSpec, () => import('./executor.ts').then((m) => m.execute));
+export const transform = {
+  ...defineComponent(transformSpec, () => import('./executor.ts').then((m) => m.execute)),
+  loadFanOut: () => import('./fan-out.ts').then((m) => m.fanOut),
+};

@@ -1,7 +1,7 @@
 /**
  * Compiles a pipeline to an Argo Workflow (or CronWorkflow): one DAG task per node, each a plain
  * `tributary run-node` container; data-parallel nodes become plan → map (withParam over shards) →
- * merge. The pipeline file, its data and its root live on a shared store mounted at /workspace:
+ * merge, or plan → map → reduce → map → merge for a second map phase (Transform's apply pass). The pipeline file, its data and its root live on a shared store mounted at /workspace:
  * a PVC, or an S3-compatible bucket moved in and out by Argo's artifact driver.
  */
 import { createHash } from 'node:crypto';
@@ -158,41 +158,47 @@ export async function compileArgo(plan: PipelinePlan, options: ArgoCompileOption
     } else {
       const planName = claim(`${name}-plan`, node.id);
       const shardName = claim(`${name}-shard`, node.id);
+      // A second map phase (Transform's apply pass) adds a reduce step and a second map.
+      const reduceName = fanOut.second ? claim(`${name}-reduce`, node.id) : undefined;
+      const shard2Name = fanOut.second ? claim(`${name}-shard-2`, node.id) : undefined;
       claim(name, node.id);
       const scratch = posix.join(root, 'runs', RUN_ID, `${node.id}.shards`);
-      steps.push(
-        {
-          task: { name: planName, template: planName, ...deps(upstream) },
-          template: {
-            name: planName,
-            ...annotate(node),
-            ...retry(node),
-            ...storeIO(undefined),
-            container: container(node, [...base(node), '--plan-shards', SHARDS_PARAMETER_FILE]),
-            outputs: { parameters: [{ name: 'shards', valueFrom: { path: SHARDS_PARAMETER_FILE } }] },
-          },
+      const planStep = (stepName: string, dependencies: Json, phaseArgs: string[], writes: string | undefined): Step => ({
+        task: { name: stepName, template: stepName, ...dependencies },
+        template: {
+          name: stepName,
+          ...annotate(node),
+          ...retry(node),
+          ...storeIO(writes),
+          container: container(node, [...base(node), '--plan-shards', SHARDS_PARAMETER_FILE, ...phaseArgs]),
+          outputs: { parameters: [{ name: 'shards', valueFrom: { path: SHARDS_PARAMETER_FILE } }] },
         },
-        {
-          task: {
-            name: shardName,
-            template: shardName,
-            dependencies: [planName],
-            arguments: { parameters: [{ name: 'shard', value: '{{item}}' }] },
-            withParam: `{{tasks.${planName}.outputs.parameters.shards}}`,
-          },
-          template: {
-            name: shardName,
-            ...annotate(node),
-            ...retry(node),
-            ...mergeInputs(storeIO(scratch), { parameters: [{ name: 'shard' }] }),
-            container: container(node, [...base(node), '--shard', '{{inputs.parameters.shard}}']),
-          },
+      });
+      const mapStep = (stepName: string, planStepName: string, phaseArgs: string[]): Step => ({
+        task: {
+          name: stepName,
+          template: stepName,
+          dependencies: [planStepName],
+          arguments: { parameters: [{ name: 'shard', value: '{{item}}' }] },
+          withParam: `{{tasks.${planStepName}.outputs.parameters.shards}}`,
         },
-        {
-          task: { name, template: name, dependencies: [shardName] },
-          template: { name, ...annotate(node), ...retry(node), ...storeIO(root), container: container(node, [...base(node), '--merge']) },
+        template: {
+          name: stepName,
+          ...annotate(node),
+          ...retry(node),
+          ...mergeInputs(storeIO(scratch), { parameters: [{ name: 'shard' }] }),
+          container: container(node, [...base(node), '--shard', '{{inputs.parameters.shard}}', ...phaseArgs]),
         },
-      );
+      });
+      steps.push(planStep(planName, deps(upstream), [], undefined), mapStep(shardName, planName, []));
+      if (reduceName && shard2Name) {
+        // The reduce step writes the second phase's plan (merged analyzers) into the scratch folder.
+        steps.push(planStep(reduceName, { dependencies: [shardName] }, ['--phase', '2'], scratch), mapStep(shard2Name, reduceName, ['--phase', '2']));
+      }
+      steps.push({
+        task: { name, template: name, dependencies: [shard2Name ?? shardName] },
+        template: { name, ...annotate(node), ...retry(node), ...storeIO(root), container: container(node, [...base(node), '--merge']) },
+      });
     }
     doneTask.set(node.id, name);
     previousWriter = name;
