@@ -14,6 +14,7 @@ import { writeFeatureTypes } from '../pipeline/feature-types.ts';
 import { builtinRegistry } from '../registry/builtins.ts';
 import { isUserError, UserError } from '../registry/types.ts';
 import { addClusterCommands } from './cluster-commands.ts';
+import { addHistoryCommands, runsWithMetrics } from './history-commands.ts';
 import { progressPrinter } from './progress.ts';
 import { summarize } from './summary.ts';
 
@@ -34,6 +35,13 @@ async function openStoreFor(file: string): Promise<MetadataStore> {
   const store = metadataFile(resolve(dirname(abs), parsed.spec.root));
   if (!existsSync(store)) throw new UserError(`No runs recorded yet for ${file} (no ${store})`);
   return MetadataStore.open(store);
+}
+
+/** The store and pipeline name, for the over-time views (trends, runs --metrics, compare). */
+async function openHistory(file: string | undefined): Promise<{ store: MetadataStore; pipeline: string }> {
+  const path = pipelineFileOrDefault(file);
+  const pipeline = parsePipeline(readFileSync(resolve(path), 'utf8'), resolve(path)).spec.name;
+  return { store: await openStoreFor(path), pipeline };
 }
 
 const program = new Command('tributary')
@@ -98,7 +106,9 @@ program
   .description('List recorded runs with node states and times')
   .argument('[file]', 'a *.pipeline.yaml file (default: the one in this folder)')
   .option('--json', 'print JSON')
-  .action(async (file: string | undefined, opts: { json?: boolean }) => {
+  .option('--metrics', 'one row per run: data span, params that differ, final train/eval metrics, blessing')
+  .action(async (file: string | undefined, opts: { json?: boolean; metrics?: boolean }) => {
+    if (opts.metrics) return runsWithMetrics(openHistory, file, !!opts.json, out);
     const store = await openStoreFor(pipelineFileOrDefault(file));
     const runs = listRuns(await store.read());
     if (opts.json) {
@@ -206,6 +216,7 @@ program
   });
 
 addClusterCommands(program, out, err);
+addHistoryCommands(program, openHistory, out);
 
 try {
   await program.parseAsync();

@@ -26,6 +26,17 @@ export interface Anomalies {
 /** The ExampleAnomalies artifact's file: one Anomalies per split. */
 export interface ExampleAnomaliesFile {
   splits: Record<string, Anomalies>;
+  /** Which earlier span the data was compared with (automatic previous-span comparison). */
+  spanComparison?: SpanComparison;
+}
+
+export interface SpanComparison {
+  span: number;
+  version?: number;
+  previousSpan: number;
+  previousVersion?: number;
+  /** The previous span's ExampleStatistics artifact. */
+  previousStatisticsId: number;
 }
 
 export const ANOMALIES_FILE = 'anomalies.json';

@@ -1,9 +1,11 @@
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ANOMALIES_FILE, type ExampleAnomaliesFile } from '../../formats/anomalies.ts';
+import { ANOMALIES_FILE, type ExampleAnomaliesFile, type SpanComparison } from '../../formats/anomalies.ts';
 import { SCHEMA_FILE } from '../../formats/schema.ts';
-import type { DatasetFeatureStatistics } from '../../formats/statistics.ts';
-import { UserError, type Executor } from '../../registry/types.ts';
+import { STATISTICS_FILE, type DatasetFeatureStatistics, type DatasetFeatureStatisticsList } from '../../formats/statistics.ts';
+import { previousSpanStatistics } from '../../metadata/spans.ts';
+import { UserError, type Executor, type ExecutorContext } from '../../registry/types.ts';
+import { checkSpanEvolution, type SpanLabels } from './span-evolution.ts';
 import { parseSchema } from '../schema-gen/parse-schema.ts';
 import { readJsonFile } from '../schema-gen/read-json.ts';
 import { readStatistics } from '../schema-gen/read-statistics.ts';
@@ -14,6 +16,7 @@ import type { exampleValidatorSpec } from './spec.ts';
 import { countAnomalies, summarize } from './summary.ts';
 
 type Spec = typeof exampleValidatorSpec;
+type Ctx = ExecutorContext<Spec['inputs'], Spec['outputs'], Spec['params']>;
 
 export const execute: Executor<Spec['inputs'], Spec['outputs'], Spec['params']> = async (ctx) => {
   const { params, log } = ctx;
@@ -36,13 +39,25 @@ export const execute: Executor<Spec['inputs'], Spec['outputs'], Spec['params']> 
     }
   }
 
+  const previous = !baseline && params.compare_previous_span ? await previousSpan(ctx) : undefined;
+  if (previous) {
+    const label = previous.labels.previous;
+    for (const split of splits) {
+      const earlier = previous.stats.datasets.find((d) => d.name === split.name);
+      if (earlier) comparisons.push({ baseline: earlier, current: split, baselineLabel: `split "${split.name}" of ${label}` });
+    }
+  }
+
   const thresholds = { linf: params.linf_threshold, jsd: params.jsd_threshold };
   const file: ExampleAnomaliesFile = { splits: {} };
   for (const split of splits) {
     const { findings, dataMissing } = checkSplit(split, schema);
     const drift: FeatureFinding[] = comparisons.filter((c) => c.current === split).flatMap((c) => checkDrift(c, schema, thresholds));
-    file.splits[split.name] = toAnomalies([...findings, ...drift], dataMissing);
+    const earlier = previous?.stats.datasets.find((d) => d.name === split.name);
+    const evolution = earlier ? checkSpanEvolution(earlier, split, previous!.labels, params.missing_rate_threshold) : [];
+    file.splits[split.name] = toAnomalies([...findings, ...drift, ...evolution], dataMissing);
   }
+  if (previous) file.spanComparison = previous.comparison;
 
   const counts = countAnomalies(file);
   const headline = `${counts.anomalyCount} anomalies (${counts.errorCount} errors, ${counts.warningCount} warnings) in ${splits.length} splits, ${comparisons.length} drift comparisons`;
@@ -56,8 +71,42 @@ export const execute: Executor<Spec['inputs'], Spec['outputs'], Spec['params']> 
   }
 
   writeFileSync(join(ctx.outputs.anomalies.uri, ANOMALIES_FILE), JSON.stringify(file, null, 2) + '\n');
-  ctx.outputs.anomalies.properties = { ...counts, splits: splits.map((s) => s.name) };
+  ctx.outputs.anomalies.properties = {
+    ...counts,
+    splits: splits.map((s) => s.name),
+    ...(previous ? { span: previous.comparison.span, comparedSpan: previous.comparison.previousSpan } : {}),
+  };
 };
+
+/** The previous span's statistics from the metadata store (TFX: a span-based resolver), if any. */
+async function previousSpan(ctx: Ctx): Promise<{ stats: DatasetFeatureStatisticsList; labels: SpanLabels; comparison: SpanComparison } | undefined> {
+  if (!ctx.metadata) return undefined;
+  const found = previousSpanStatistics(await ctx.metadata.read(), ctx.metadata.pipeline, ctx.inputs.statistics.id);
+  if (!found) return undefined; // the data has no span: nothing to compare over time
+  const { current, previous } = found;
+  if (!previous) {
+    ctx.log.info(`span ${current.span}: no earlier span in the metadata store to compare with`);
+    return undefined;
+  }
+  if (!existsSync(join(previous.statistics.uri, STATISTICS_FILE))) {
+    ctx.log.warn(`the statistics of span ${previous.span} (#${previous.statistics.id}) are gone from ${previous.statistics.uri}; not compared`);
+    return undefined;
+  }
+  const v = (n?: number) => (n !== undefined ? ` version ${n}` : '');
+  const labels = { current: `span ${current.span}${v(current.version)}`, previous: `span ${previous.span}${v(previous.version)} (statistics #${previous.statistics.id})` };
+  ctx.log.info(`comparing ${labels.current} with ${labels.previous}, run ${previous.producer.runId}`);
+  return {
+    stats: readStatistics(previous.statistics.uri),
+    labels,
+    comparison: {
+      span: current.span,
+      ...(current.version !== undefined ? { version: current.version } : {}),
+      previousSpan: previous.span,
+      ...(previous.version !== undefined ? { previousVersion: previous.version } : {}),
+      previousStatisticsId: previous.statistics.id,
+    },
+  };
+}
 
 /** The configured split pairs, checked against the statistics; default eval against train. */
 function driftComparisons(

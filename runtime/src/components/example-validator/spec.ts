@@ -14,7 +14,8 @@ export const exampleValidatorSpec = {
     baseline_statistics: {
       type: 'ExampleStatistics',
       optional: true,
-      description: 'Earlier statistics (e.g. of the previous span): each split is compared for drift with the split of the same name.',
+      description:
+        'Earlier statistics: each split is compared for drift with the split of the same name. Not wired: the previous span\'s statistics from the metadata store (compare_previous_span).',
     },
   },
   outputs: {
@@ -40,6 +41,17 @@ export const exampleValidatorSpec = {
       default: 0.1,
       minimum: 0,
       description: 'Numeric features drift when the Jensen-Shannon divergence (base 2, 0..1) of their histograms is above this.',
+    }),
+    compare_previous_span: Type.Boolean({
+      default: true,
+      description:
+        'When baseline_statistics is not wired and the data has a span: compare each split with the same split of the previous span found in the metadata store (drift, and columns dropped, added, retyped or with a jump in missing values).',
+    }),
+    missing_rate_threshold: Type.Number({
+      default: 0.05,
+      minimum: 0,
+      maximum: 1,
+      description: 'A feature is flagged when its missing fraction grew by more than this since the previous span (0.05 = 5 points).',
     }),
     fail_on_error: Type.Boolean({
       default: false,
