@@ -36,3 +36,5 @@ export type * from './formats/anomalies.ts';
 export { pipeline, PipelineBuilder, Chain, type OutputRef, type NodeHandle } from './pipeline/fluent.ts';
 export * as edits from './pipeline/edit.ts';
 export type * from './ml/api.ts';
+// Layers for run_fn models over transformed features (categorical ids → one-hot), registered for serialization.
+export { OneHot, oneHot, type OneHotArgs } from './ml/layers.ts';

@@ -4,8 +4,7 @@
  * categorical id one-hot encoded (no embedding layers: they do not train on the wasm backend),
  * joined with the deep output into one sigmoid unit. Binary cross-entropy, Adam 1e-3.
  */
-import type { RunFn, RunFnContext, TunerFn } from '../../runtime/src/ml/api.ts';
-import { oneHot } from '../../runtime/src/ml/layers.ts';
+import { oneHot, type RunFn, type RunFnContext, type TunerFn } from 'tributary';
 
 type SymbolicTensor = ReturnType<RunFnContext['tf']['input']>;
 

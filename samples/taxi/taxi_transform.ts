@@ -7,7 +7,7 @@
  * at 2000 ids, which maps every real tract to the default id. Here they go through a vocabulary,
  * so they carry information.
  */
-import type { Analyzers, PreprocessingFn, RawColumns, TransformedColumns } from '../../runtime/src/ml/api.ts';
+import type { Analyzers, PreprocessingFn, RawColumns, TransformedColumns } from 'tributary';
 
 const DENSE_FLOAT_FEATURE_KEYS = ['trip_miles', 'fare', 'trip_seconds'];
 const VOCAB_FEATURE_KEYS = ['payment_type', 'company'];

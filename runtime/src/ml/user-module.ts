@@ -1,7 +1,7 @@
 /**
  * Running user code (preprocessing_fn, run_fn, tuner_fn) off the main thread:
- * - `compileUserModule` bundles a module file into one self-contained .mjs (npm packages stay
- *   external) whose inline source map points back at the user's own .ts lines;
+ * - `compileUserModule` bundles a module file into one self-contained .mjs whose inline source map
+ *   points back at the user's own .ts lines (see there for which imports stay external);
  * - `runInWorker` calls a named export of any module in a dedicated worker thread, with a timeout
  *   that terminates the worker (the only way to stop a busy loop) and console output forwarded;
  * - `importUserExport` / `userCodeError` are the pieces pool tasks use to call user code where no
@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { type ResourceLimits, threadId, Worker } from 'node:worker_threads';
-import { build, type Message } from 'esbuild';
+import { build, type Message, type Plugin } from 'esbuild';
 import { isUserError, UserError } from '../registry/types.ts';
 import { sha256 } from '../engine/fingerprint.ts';
 
@@ -24,6 +24,35 @@ export interface CompiledModule {
   /** The user's source file. */
   source: string;
 }
+
+/**
+ * The running runtime's public entry, which `import ... from 'tributary'` in a user module means:
+ * runtime/src/index.ts from source, dist/runtime/index.js beside the bundled CLI (or bench).
+ */
+function runtimeEntry(): string {
+  const here = import.meta.url;
+  if (here.endsWith('.ts')) return fileURLToPath(new URL('../index.ts', here));
+  const candidates = ['./index.js', '../runtime/index.js'].map((p) => fileURLToPath(new URL(p, here)));
+  return candidates.find((f) => existsSync(f)) ?? candidates[0];
+}
+
+/**
+ * Imports a compiled module keeps external: the runtime's own tfjs (a second copy would be a
+ * second tfjs with no backend) and `tributary` itself, resolved to the running runtime so value
+ * imports (`oneHot`) work wherever the module lives. Every other npm package is bundled in: the
+ * compiled module (e.g. the transform graph's module.mjs inside a pushed model) then loads from
+ * any folder, with no node_modules above it.
+ */
+const runtimeImports = (): Plugin => ({
+  name: 'tributary-runtime-imports',
+  setup(b) {
+    b.onResolve({ filter: /^tributary$/ }, () => ({ path: pathToFileURL(runtimeEntry()).href, external: true }));
+    b.onResolve({ filter: /^@tensorflow\// }, (args) => ({ path: args.path, external: true }));
+  },
+});
+
+// Bundled CommonJS packages call require(); ESM output has none of its own.
+const REQUIRE_BANNER = "import { createRequire as __tributaryCreateRequire } from 'node:module'; const require = __tributaryCreateRequire(import.meta.url);";
 
 /**
  * Compiles `file` (.ts/.js) into `outFile`, or into `<outDir>/<hash16>.mjs` when `outFile` is not
@@ -41,7 +70,8 @@ export async function compileUserModule(file: string, target: { outFile?: string
       platform: 'node',
       format: 'esm',
       target: 'node20',
-      packages: 'external',
+      plugins: [runtimeImports()],
+      banner: { js: REQUIRE_BANNER },
       sourcemap: 'inline',
       sourceRoot: pathToFileURL(dirname(source)).href + '/',
       write: false,
