@@ -51,10 +51,17 @@ describe('model server (TF Serving REST)', () => {
     rows.forEach((r, i) => assert.ok(Math.abs(v1.body.outputs[i][0] - sigmoid(2 * r.x1 - r.x2)) < 1e-6));
     const stable = await json(await post('/v1/models/taxi/labels/stable:predict', { instances: rows }));
     assert.deepEqual(stable.body.predictions, v1.body.outputs);
-    // An absent feature is a missing value; the transform fills it with 0.
-    const partial = await json(await post('/v1/models/taxi/versions/1:predict', { instances: [{ x1: 0.5 }, { x1: 0.5, x2: null }] }));
+    // An explicit null is a missing value: the transform fills it with 0. The raw label is not needed.
+    const partial = await json(await post('/v1/models/taxi/versions/1:predict', { instances: [{ x1: 0.5, x2: null }] }));
     assert.equal(partial.status, 200);
-    for (const p of partial.body.predictions) assert.ok(Math.abs(p[0] - sigmoid(1)) < 1e-6);
+    assert.ok(Math.abs(partial.body.predictions[0][0] - sigmoid(1)) < 1e-6);
+    // An absent key is a client error, named in the message.
+    const absent = await json(await post('/v1/models/taxi/versions/1:predict', { instances: [{ x1: 0.5, x2: 1 }, { x1: 0.5 }] }));
+    assert.equal(absent.status, 400);
+    assert.match(absent.body.error, /instances\[1\] is missing feature "x2" \(send null/);
+    const absentColumn = await json(await post('/v1/models/taxi/versions/1:predict', { inputs: { x1: [0.5] } }));
+    assert.equal(absentColumn.status, 400);
+    assert.match(absentColumn.body.error, /missing feature "x2"/);
   });
 
   it('answers malformed requests with a 4xx and a message, and keeps serving', async () => {

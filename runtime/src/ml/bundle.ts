@@ -37,10 +37,21 @@ export interface BundleInfo {
   inputFeatures: string[];
   /** Raw features a request may carry (from the transform graph). */
   rawFeatures: { name: string; type: FeatureType }[];
+  /** Raw features that only feed the label (requests may leave them out); see labelRawFeatures. */
+  labelFeatures?: string[];
   /** Backend the model was trained on (tfjs-node-gpu, webgpu, wasm, cpu). */
   backend: string;
   createdAt: string;
   trainMetrics: Record<string, number>;
+}
+
+/**
+ * Raw features that only make the label, so a serving request need not carry them: `labelFeatures`
+ * when the bundle records it, else TFX's naming convention: the raw feature the label is named
+ * after (`tips` for `tips_xf`, or the label itself).
+ */
+export function labelRawFeatures(info: Pick<BundleInfo, 'label' | 'rawFeatures' | 'labelFeatures'>): string[] {
+  return info.labelFeatures ?? info.rawFeatures.filter((f) => f.name === info.label || `${f.name}_xf` === info.label).map((f) => f.name);
 }
 
 /** Binary/regression: one number per row (positive-class probability / value); multiclass: class probabilities per row. */

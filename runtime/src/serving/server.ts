@@ -18,6 +18,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { listModels, listVersions, readIndex } from './registry-index.ts';
 import { openModel, type BundleInfo, type ServableModel } from './model-source.ts';
+import { labelRawFeatures } from '../ml/bundle.ts';
 
 export interface ServerOptions {
   port?: number;
@@ -389,9 +390,12 @@ export function parsePredictRequest(text: string, info: BundleInfo, maxInstances
     if (n > maxInstances) throw new HttpError(413, `${n} rows exceed the limit of ${maxInstances}`);
     rows = Array.from({ length: n }, (_, i) => Object.fromEntries(cols.map(([name, col]) => [name, (col as unknown[])[i]])));
   }
-  // A feature absent from a row is a missing value (the transform's fill_in_missing decides, as
-  // for the training data); unknown names are typos and ill-typed values are errors.
+  // Every feature the model reads must be named: an absent key is a client bug (a typo, an old
+  // client), while an explicit null is a missing value that the transform's fill_in_missing
+  // handles as in the training data. Unknown names and ill-typed values are errors too.
   const features = new Map(info.rawFeatures.map((f) => [f.name, f.type]));
+  const labelOnly = new Set(labelRawFeatures(info));
+  const required = info.rawFeatures.map((f) => f.name).filter((f) => !labelOnly.has(f));
   rows.forEach((row, i) => {
     let known = 0;
     for (const [name, v] of Object.entries(row)) {
@@ -408,6 +412,10 @@ export function parsePredictRequest(text: string, info: BundleInfo, maxInstances
       }
     }
     if (known === 0) throw new HttpError(400, `instances[${i}] has none of the model's features (${[...features.keys()].join(', ')})`);
+    const absent = required.filter((f) => !(f in row));
+    if (absent.length > 0) {
+      throw new HttpError(400, `instances[${i}] is missing feature${absent.length > 1 ? 's' : ''} ${absent.map((f) => `"${f}"`).join(', ')} (send null for a missing value)`);
+    }
   });
   return { rows, columnar: inputs !== undefined };
 }
