@@ -21,6 +21,8 @@ await build({
     'runtime/cli': 'runtime/src/cli/main.ts',
     'runtime/index': 'runtime/src/index.ts',
     'runtime/pool-worker': 'runtime/src/engine/pool-worker.ts',
+    // `tributary serve` without the rest of the CLI: a model server process starts faster.
+    'runtime/serve': 'runtime/src/serving/serve-main.ts',
     ...Object.fromEntries(benches.map((f) => [`bench/${f.replace(/\.ts$/, '')}`, `bench/${f}`])),
   },
   outdir: 'dist',

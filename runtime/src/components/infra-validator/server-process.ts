@@ -1,6 +1,6 @@
 /**
  * Starts `tributary serve` as a child process and waits for its ready line. From source (tsx) the
- * child runs serving/serve-main.ts under tsx; from the bundle it runs dist/runtime/cli.js serve.
+ * child runs serving/serve-main.ts under tsx; from the bundle dist/runtime/serve.js (same code).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -21,9 +21,13 @@ function command(registry: string): { file: string; args: string[] } {
     const entry = fileURLToPath(new URL('../../serving/serve-main.ts', here));
     return { file: process.execPath, args: ['--import', 'tsx', entry, registry, '--port', '0', '--host', '127.0.0.1'] };
   }
-  // Bundled: next to dist/runtime/cli.js, or in another dist folder (bench scripts).
-  const cli = ['./cli.js', '../runtime/cli.js'].map((p) => fileURLToPath(new URL(p, here))).find((f) => existsSync(f));
-  if (!cli) throw new Error(`Cannot find the bundled CLI (cli.js) near ${fileURLToPath(here)}`);
+  // Bundled: the server-only entry dist/runtime/serve.js (starts faster than the whole CLI), found
+  // next to this code or from another dist folder (bench scripts); else the CLI's serve command.
+  const near = (names: string[]) => names.map((p) => fileURLToPath(new URL(p, here))).find((f) => existsSync(f));
+  const serveOnly = near(['./serve.js', '../runtime/serve.js']);
+  if (serveOnly) return { file: process.execPath, args: [serveOnly, registry, '--port', '0', '--host', '127.0.0.1'] };
+  const cli = near(['./cli.js', '../runtime/cli.js']);
+  if (!cli) throw new Error(`Cannot find the bundled server (serve.js or cli.js) near ${fileURLToPath(here)}`);
   return { file: process.execPath, args: [cli, 'serve', registry, '--port', '0', '--host', '127.0.0.1', '--ready-json'] };
 }
 
