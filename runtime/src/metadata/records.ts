@@ -84,7 +84,7 @@ export function addEvent(data: StoreData, executionId: number, artifactId: numbe
 export function finishExecution(
   data: StoreData,
   id: number,
-  state: Exclude<ExecutionState, 'NEW' | 'RUNNING'>,
+  state: Exclude<ExecutionState, 'NEW' | 'RUNNING' | 'WAITING'>,
   details: { error?: string; properties?: Record<string, unknown> } = {},
 ): ExecutionRecord {
   const e = findExecution(data, id);
@@ -129,12 +129,14 @@ function isAlive(pid: number): boolean {
 
 /**
  * Executions left RUNNING by a process that no longer exists (killed, crashed) are marked FAILED
- * and their PENDING outputs ABANDONED, so nothing half-written ever looks done.
+ * and their PENDING outputs ABANDONED, so nothing half-written ever looks done. WAITING executions
+ * are left alone whoever owned them: they wait for a person, not for their process, and
+ * `tributary resume` picks them up (their PENDING outputs stay reserved for that).
  */
 export function recoverAbandoned(data: StoreData, alive: (pid: number) => boolean = isAlive): number {
   let recovered = 0;
   for (const e of data.executions) {
-    if (e.state !== 'RUNNING' || alive(e.pid)) continue;
+    if (e.state !== 'RUNNING' || alive(e.pid)) continue; // WAITING included in what is skipped
     finishExecution(data, e.id, 'FAILED', { error: `abandoned: process ${e.pid} exited without recording a result` });
     for (const ev of data.events) {
       if (ev.executionId !== e.id || ev.type !== 'OUTPUT') continue;

@@ -2,7 +2,11 @@
 import type { ArtifactType } from '../registry/artifacts.ts';
 
 export type ArtifactState = 'PENDING' | 'LIVE' | 'MARKED_FOR_DELETION' | 'DELETED' | 'ABANDONED';
-export type ExecutionState = 'NEW' | 'RUNNING' | 'COMPLETE' | 'FAILED' | 'CACHED' | 'CANCELED';
+/**
+ * WAITING: paused for a person's decision (ManualApproval). It survives its process: a later
+ * `tributary resume` adopts the execution, so recovery never marks it abandoned.
+ */
+export type ExecutionState = 'NEW' | 'RUNNING' | 'WAITING' | 'COMPLETE' | 'FAILED' | 'CACHED' | 'CANCELED';
 export type ContextType = 'pipeline' | 'pipeline_run' | 'node';
 export type EventType = 'INPUT' | 'OUTPUT';
 
