@@ -65,7 +65,8 @@ export async function loadPipelineFile(path: string): Promise<LoadedPipeline> {
     const n = parsed.spec.nodes[id];
     return { id, component: n.component, params: n.params, inputs: n.inputs, ...(n.run ? { run: n.run } : {}) };
   });
-  return { parsed, diagnostics, plan: { name: parsed.spec.name, file, dir, root, nodes, registry } };
+  const alerts = parsed.spec.alerts?.length ? { alerts: parsed.spec.alerts } : {};
+  return { parsed, diagnostics, plan: { name: parsed.spec.name, file, dir, root, nodes, registry, ...alerts } };
 }
 
 export async function loadPlanOrThrow(path: string): Promise<PipelinePlan> {

@@ -16,6 +16,7 @@ import {
   type PipelineSpec,
 } from './spec.ts';
 import { didYouMean } from './suggest.ts';
+import { readAlerts } from './parse-alerts.ts';
 
 export interface ParsedPipeline {
   /** Everything that could be read; fields that failed to parse are left empty. */
@@ -77,6 +78,9 @@ function readTopLevel(document: Document.Parsed, spec: PipelineSpec, reporter: R
         break;
       case 'layout':
         readLayout(value, spec, reporter);
+        break;
+      case 'alerts':
+        spec.alerts = readAlerts(value, pair, reporter);
         break;
       default:
         reporter.error(

@@ -33,6 +33,32 @@ export interface LayoutPosition {
   y: number;
 }
 
+/** What an alert rule fires on (see docs/pipeline-format.md#alerts). */
+export const ALERT_EVENTS = ['run_failed', 'node_failed', 'anomalies', 'not_blessed', 'pushed', 'approval_needed'] as const;
+export type AlertEventKind = (typeof ALERT_EVENTS)[number];
+export const ALERT_SEVERITIES = ['WARNING', 'ERROR'] as const;
+
+/**
+ * Where an alert goes. A webhook's URL is a secret: it comes from an environment variable or a
+ * file outside the pipeline file, never from the pipeline file itself.
+ */
+export type AlertTarget =
+  | { webhook: { url_env: string } | { url_file: string } }
+  | { command: string[] }
+  | { notification: true };
+
+export interface AlertRule {
+  on: AlertEventKind[];
+  /** `anomalies` only: the lowest severity that fires (default WARNING). */
+  severity?: (typeof ALERT_SEVERITIES)[number];
+  /** Only events of these nodes (run_failed ignores it); default every node. */
+  nodes?: string[];
+  to: AlertTarget[];
+}
+
+export const ALERT_RULE_KEYS = ['on', 'severity', 'nodes', 'to'] as const;
+export const ALERT_TARGET_KEYS = ['webhook', 'command', 'notification'] as const;
+
 /** The typed content of a `*.pipeline.yaml` file. */
 export interface PipelineSpec {
   name: string;
@@ -42,9 +68,11 @@ export interface PipelineSpec {
   components: Record<string, string>;
   nodes: Record<string, NodeSpec>;
   layout: Record<string, LayoutPosition>;
+  /** Pipeline-level alert rules; absent when the file has none. */
+  alerts?: AlertRule[];
 }
 
-export const TOP_LEVEL_KEYS = ['name', 'root', 'components', 'nodes', 'layout'] as const;
+export const TOP_LEVEL_KEYS = ['name', 'root', 'components', 'nodes', 'layout', 'alerts'] as const;
 export const NODE_KEYS = ['component', 'params', 'inputs', 'run'] as const;
 export const RUN_KEYS = ['retries', 'cpu', 'memory', 'gpu', 'fan_out'] as const;
 /** Kubernetes resource quantities as accepted here: plain or milli CPUs, binary or decimal byte suffixes. */

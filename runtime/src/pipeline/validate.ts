@@ -53,6 +53,23 @@ class PipelineChecker {
     for (const [id, node] of Object.entries(this.spec.nodes)) this.checkNode(id, node);
     this.checkCycles();
     this.checkLayout();
+    this.checkAlertNodes();
+  }
+
+  /** Alert rules may name nodes; a typo would silently never fire. */
+  private checkAlertNodes(): void {
+    (this.spec.alerts ?? []).forEach((rule, i) => {
+      (rule.nodes ?? []).forEach((id, j) => {
+        if (id in this.spec.nodes) return;
+        const list = this.valueAt(['alerts', i, 'nodes']);
+        this.reporter.error(
+          'unknown-node',
+          `Alert rule ${i + 1} names node "${id}", which does not exist.${didYouMean(id, Object.keys(this.spec.nodes))}`,
+          (isSeq(list) ? (list.items[j] as Node) : list) ?? this.keyAt(['alerts']),
+          { field: `alerts.${i}.nodes` },
+        );
+      });
+    });
   }
 
   /** The YAML value node at a path of map keys / sequence indexes, following first occurrences. */
