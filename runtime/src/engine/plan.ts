@@ -1,5 +1,5 @@
 import type { Registry } from '../registry/registry.ts';
-import type { NodeRunSettings } from '../pipeline/spec.ts';
+import type { AlertEventKind, AlertRule, NodeRunSettings } from '../pipeline/spec.ts';
 
 /** One node as the engine runs it: resolved component type, raw params, input references. */
 export interface PlanNode {
@@ -23,6 +23,22 @@ export interface PipelinePlan {
   /** In topological order. */
   nodes: PlanNode[];
   registry: Registry;
+  /** The file's `alerts` rules (runtime/src/alerts/). */
+  alerts?: AlertRule[];
+}
+
+/** One alert as every target receives it (webhooks get it rendered as Slack text). */
+export interface AlertMessage {
+  event: AlertEventKind;
+  pipeline: string;
+  runId: string;
+  nodeId?: string;
+  severity: 'INFO' | 'WARNING' | 'ERROR';
+  title: string;
+  text: string;
+  /** Counts, reasons, versions: what the event is about, for commands and the editor. */
+  details: Record<string, unknown>;
+  time: string;
 }
 
 export type NodeState = 'QUEUED' | 'RUNNING' | 'COMPLETE' | 'CACHED' | 'FAILED' | 'CANCELED' | 'SKIPPED';
@@ -32,7 +48,23 @@ export type RunEvent =
   | { type: 'node-state'; nodeId: string; state: NodeState; executionId?: number; durationMs?: number; error?: string; reason?: string }
   | { type: 'progress'; nodeId: string; done: number; total?: number; unit: string }
   | { type: 'log'; nodeId: string; level: 'info' | 'warn' | 'error'; message: string }
-  | { type: 'run-end'; runId: string; state: RunState };
+  /**
+   * A ManualApproval node asks for (WAITING) or got a decision. While WAITING its node-state stays
+   * RUNNING; a run interrupted then ends CANCELED with the node in `waiting` (resume it later).
+   */
+  | {
+      type: 'approval';
+      runId: string;
+      nodeId: string;
+      executionId: number;
+      state: 'WAITING' | 'APPROVED' | 'REJECTED';
+      deadline?: string;
+      by?: string;
+      comment?: string;
+    }
+  /** An alert for a `notification` target: the editor shows it as a VS Code notification. */
+  | { type: 'alert'; alert: AlertMessage }
+  | { type: 'run-end'; runId: string; state: RunState; waiting?: string[] };
 
 export type RunState = 'COMPLETE' | 'FAILED' | 'CANCELED';
 

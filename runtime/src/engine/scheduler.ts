@@ -6,6 +6,8 @@ import { UserError } from '../registry/types.ts';
 import { createPool, type WorkerPool } from './pool.ts';
 import { runNode, type NodeResult } from './node-runner.ts';
 import { metadataFile, type NodeState, type PipelinePlan, type PlanNode, type RunEvent, type RunState } from './plan.ts';
+import { AlertDispatcher } from '../alerts/dispatcher.ts';
+import { priorExecutions, type PriorExecution } from './resume.ts';
 
 export interface RunOptions {
   /** Run only these nodes; their inputs come from earlier runs. */
@@ -19,12 +21,20 @@ export interface RunOptions {
   signal?: AbortSignal;
   onEvent?: (event: RunEvent) => void;
   runId?: string;
+  /**
+   * Continue this earlier run: its successful nodes are reused, WAITING approvals are picked up
+   * where they were, rejected ones stay failed, everything else runs.
+   */
+  resume?: string;
+  /** Alert delivery tuning (tests); the rules come from the plan. */
+  alerts?: { attempts?: number; backoffMs?: number };
 }
 
 export interface NodeSummary {
   id: string;
   component: string;
-  state: NodeState;
+  /** WAITING: interrupted while a ManualApproval waited; `resume` continues it. */
+  state: NodeState | 'WAITING';
   executionId?: number;
   durationMs?: number;
   error?: string;
@@ -34,7 +44,8 @@ export interface NodeSummary {
 export interface RunSummary {
   runId: string;
   pipeline: string;
-  state: RunState;
+  /** WAITING: stopped with approvals pending (a resumable run). */
+  state: RunState | 'WAITING';
   wallMs: number;
   peakRssMb: number;
   nodes: NodeSummary[];
@@ -82,11 +93,17 @@ export function latestOutputs(data: StoreData, pipeline: string, nodeId: string)
  */
 export async function runPipeline(plan: PipelinePlan, options: RunOptions = {}): Promise<RunSummary> {
   const started = performance.now();
-  const emit = (e: RunEvent) => options.onEvent?.(e);
-  const selected = selectNodes(plan, options);
   const store = await MetadataStore.open(metadataFile(plan.root));
-  const runId = options.runId ?? newRunId();
+  const runId = options.resume ?? options.runId ?? newRunId();
+  const prior = options.resume ? priorExecutions(await store.read(), plan, options.resume) : undefined;
+  const selected = prior ? prior.selected : selectNodes(plan, options);
   const signal = options.signal ?? new AbortController().signal;
+  // Internal subscriber: alert rules see every event (and finished nodes' outputs) the caller sees.
+  const alerts = plan.alerts?.length ? new AlertDispatcher(plan, runId, { ...options.alerts, emit: (e) => options.onEvent?.(e) }) : undefined;
+  const emit = (e: RunEvent, finished?: NodeSummary) => {
+    options.onEvent?.(e);
+    alerts?.observe(e, finished);
+  };
 
   const external = await store.transaction((data) => {
     const recovered = recoverAbandoned(data);
@@ -95,8 +112,7 @@ export async function runPipeline(plan: PipelinePlan, options: RunOptions = {}):
       pipeline: plan.name,
       pipelineContextId: pipelineCtx.id,
       state: 'RUNNING',
-      startedAt: new Date().toISOString(),
-      nodes: [...selected],
+      ...(prior ? { resumedAt: new Date().toISOString() } : { startedAt: new Date().toISOString(), nodes: [...selected] }),
     });
     // Inputs produced by nodes this run does not execute.
     const found: Record<string, Record<string, ArtifactRecord>> = {};
@@ -153,10 +169,13 @@ export async function runPipeline(plan: PipelinePlan, options: RunOptions = {}):
         emit({ type: 'node-state', nodeId: node.id, state: 'CANCELED' });
         return undefined;
       }
+      const before: PriorExecution | undefined = prior?.byNode.get(node.id);
       summary.state = 'RUNNING';
-      emit({ type: 'node-state', nodeId: node.id, state: 'RUNNING' });
+      if (!before?.reuse) emit({ type: 'node-state', nodeId: node.id, state: 'RUNNING' });
       const t0 = performance.now();
-      const result = await runNode({ plan, store, pool, runId, useCache: options.useCache ?? true, signal, emit }, node, inputs);
+      const result =
+        before?.reuse ??
+        (await runNode({ plan, store, pool, runId, useCache: options.useCache ?? true, signal, emit }, node, inputs, undefined, before?.adopt));
       Object.assign(summary, {
         state: result.state,
         executionId: result.execution.id,
@@ -170,14 +189,19 @@ export async function runPipeline(plan: PipelinePlan, options: RunOptions = {}):
               )
             : undefined,
       });
-      emit({
-        type: 'node-state',
-        nodeId: node.id,
-        state: result.state,
-        executionId: result.execution.id,
-        durationMs: summary.durationMs,
-        error: result.error,
-      });
+      // NodeState has no WAITING (editors map every state): a paused node reads CANCELED with a reason.
+      const waiting = result.state === 'WAITING';
+      emit(
+        {
+          type: 'node-state',
+          nodeId: node.id,
+          state: result.state === 'WAITING' ? 'CANCELED' : result.state,
+          executionId: result.execution.id,
+          durationMs: summary.durationMs,
+          ...(waiting ? { reason: `waiting for approval: tributary approve ${runId} ${node.id}, then tributary resume --run ${runId}` } : { error: result.error }),
+        },
+        before?.reuse ? undefined : summary,
+      );
       return result;
     })();
     results.set(node.id, promise);
@@ -191,11 +215,14 @@ export async function runPipeline(plan: PipelinePlan, options: RunOptions = {}):
   }
 
   const nodes = plan.nodes.filter((n) => selected.has(n.id)).map((n) => summaries.get(n.id)!);
-  const state: RunState = signal.aborted
-    ? 'CANCELED'
-    : nodes.every((n) => n.state === 'COMPLETE' || n.state === 'CACHED')
-      ? 'COMPLETE'
-      : 'FAILED';
+  const waiting = nodes.filter((n) => n.state === 'WAITING').map((n) => n.id);
+  const state: RunState | 'WAITING' = waiting.length
+    ? 'WAITING'
+    : signal.aborted
+      ? 'CANCELED'
+      : nodes.every((n) => n.state === 'COMPLETE' || n.state === 'CACHED')
+        ? 'COMPLETE'
+        : 'FAILED';
   await store.transaction((data) => {
     getOrCreateContext(data, 'pipeline_run', runId, {
       state,
@@ -203,7 +230,8 @@ export async function runPipeline(plan: PipelinePlan, options: RunOptions = {}):
       nodeStates: Object.fromEntries(nodes.map((n) => [n.id, n.state])),
     });
   });
-  emit({ type: 'run-end', runId, state });
+  emit(waiting.length ? { type: 'run-end', runId, state: 'CANCELED', waiting } : { type: 'run-end', runId, state: state as RunState });
+  await alerts?.settle();
   return {
     runId,
     pipeline: plan.name,
