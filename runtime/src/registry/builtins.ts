@@ -10,11 +10,12 @@ import { evaluator } from '../components/evaluator/index.ts';
 import { infraValidator } from '../components/infra-validator/index.ts';
 import { pusher } from '../components/pusher/index.ts';
 import { bulkInferrer } from '../components/bulk-inferrer/index.ts';
+import { manualApproval } from '../components/manual-approval/index.ts';
 
 let builtins: Registry | undefined;
 
 /** The registry of Tributary's own components: the one list, in pipeline order. */
 export function builtinRegistry(): Registry {
-  builtins ??= new Registry().register(csvExampleGen).register(statisticsGen).register(schemaGen).register(exampleValidator).register(transform).register(tuner).register(trainer).register(evaluator).register(infraValidator).register(pusher).register(bulkInferrer);
+  builtins ??= new Registry().register(csvExampleGen).register(statisticsGen).register(schemaGen).register(exampleValidator).register(transform).register(tuner).register(trainer).register(evaluator).register(infraValidator).register(manualApproval).register(pusher).register(bulkInferrer);
   return builtins;
 }
