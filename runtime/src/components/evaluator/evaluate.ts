@@ -136,7 +136,7 @@ export function sliceMetrics(key: SliceKey, labels: number[], predictions: (numb
   if (labels.length < Math.max(1, o.minSliceSize)) return result;
   if (o.task === 'binary') {
     const scores = predictions as number[];
-    result.metrics = { ...binaryMetrics(labels, scores, { threshold: o.threshold }) };
+    result.metrics = { ...binaryMetrics(labels, scores, { threshold: o.threshold }), majority_baseline_accuracy: majorityAccuracy(labels) };
     const c = binaryConfusion(labels, scores, o.threshold);
     result.confidence_intervals.accuracy = wilsonInterval(c.tp + c.tn, labels.length);
     result.confidence_intervals.precision = wilsonInterval(c.tp, c.tp + c.fp);
@@ -153,7 +153,7 @@ export function sliceMetrics(key: SliceKey, labels: number[], predictions: (numb
   } else if (o.task === 'multiclass') {
     const probs = predictions as number[][];
     const d = multiclassMetrics(labels, probs, { numClasses: o.numClasses });
-    result.metrics = { ...d.metrics };
+    result.metrics = { ...d.metrics, majority_baseline_accuracy: majorityAccuracy(labels) };
     result.per_class = d.perClass.map((p, i) => ({ class: o.classes?.[i] ?? String(i), ...p }));
     result.confusion_matrix = d.confusionMatrix;
     result.confidence_intervals.accuracy = wilsonInterval(d.metrics.accuracy * labels.length, labels.length);
@@ -171,6 +171,19 @@ export function sliceMetrics(key: SliceKey, labels: number[], predictions: (numb
     }
   }
   return result;
+}
+
+/** Accuracy of always predicting the slice's most frequent class: what a model must clearly beat. */
+export function majorityAccuracy(labels: ArrayLike<number>): number {
+  if (labels.length === 0) return NaN;
+  const counts = new Map<number, number>();
+  let best = 0;
+  for (let i = 0; i < labels.length; i++) {
+    const n = (counts.get(labels[i]) ?? 0) + 1;
+    counts.set(labels[i], n);
+    if (n > best) best = n;
+  }
+  return best / labels.length;
 }
 
 export function evaluateSlices(

@@ -146,13 +146,21 @@ export async function execute(ctx: Ctx): Promise<void> {
     writeFileSync(join(ctx.outputs.blessing.uri, blessed ? 'BLESSED' : 'NOT_BLESSED'), '');
 
     const summary = Object.fromEntries(Object.entries(overall.metrics).filter(([, v]) => Number.isFinite(v)));
-    ctx.outputs.evaluation.properties = { task, split: params.split, slices: slices.length, overall: summary, baselineModelId: baselineChoice?.ref.id };
+    ctx.outputs.evaluation.properties = {
+      task,
+      split: params.split,
+      slices: slices.length,
+      overall: summary,
+      baselineModelId: baselineChoice?.ref.id,
+      weakestSlices: weakestSlices(slices, overall.example_count),
+    };
     ctx.outputs.blessing.properties = {
       blessed,
       modelId: ctx.inputs.model.id,
       modelUri: ctx.inputs.model.uri,
       baselineModelId: baselineChoice?.ref.id,
       failed: outcomes.filter((o) => !o.passed).map((o) => o.message),
+      passed: outcomes.filter((o) => o.passed).map((o) => o.message),
     };
     for (const o of outcomes) {
       if (o.passed) ctx.log.info(`pass: ${o.message}`);
@@ -162,6 +170,19 @@ export async function execute(ctx: Ctx): Promise<void> {
   } finally {
     for (const m of models) m.dispose();
   }
+}
+
+/**
+ * The three sliced results with the lowest accuracy among slices holding at least 1% of the rows
+ * (tiny slices are noise): what a reader should look at first.
+ */
+function weakestSlices(slices: SliceResult[], total: number): { name: string; example_count: number; accuracy: number; auc?: number }[] {
+  return slices
+    .slice(1)
+    .filter((s) => s.example_count >= Math.max(2, total * 0.01) && Number.isFinite(s.metrics.accuracy))
+    .sort((a, b) => a.metrics.accuracy - b.metrics.accuracy)
+    .slice(0, 3)
+    .map((s) => ({ name: s.name, example_count: s.example_count, accuracy: s.metrics.accuracy, ...(Number.isFinite(s.metrics.auc) ? { auc: s.metrics.auc } : {}) }));
 }
 
 /** JSON with NaN/±Infinity as null (JSON has no such numbers). */
