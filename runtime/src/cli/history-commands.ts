@@ -61,7 +61,8 @@ function printTrends(report: TrendsReport, split: string | undefined, print: Pri
     const errors = s.anomalies.filter((a) => a.severity === 'ERROR').length;
     return [spanLabel(s), s.runId, String(s.numExamples[chosen] ?? '-'), s.comparedSpan !== undefined ? String(s.comparedSpan) : '-', `${s.anomalies.length} (${errors} errors)`];
   });
-  for (const line of table(['span', 'run', 'examples', 'compared with span', 'anomalies'], overview)) print(line);
+  const anomaliesHeader = report.feature !== undefined ? `anomalies of ${report.feature}` : 'anomalies';
+  for (const line of table(['span', 'run', 'examples', 'compared with span', anomaliesHeader], overview)) print(line);
   const features = report.feature !== undefined ? [report.feature] : report.allFeatures;
   for (const f of features) {
     const { type, lines } = featureRows(report, f, chosen);
