@@ -8,8 +8,11 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts
 COPY runtime runtime
-# The runtime part of scripts/build.mjs (which also builds the editor): the CLI and its pool worker, side by side.
+# The runtime part of scripts/build.mjs (which also builds the editor), side by side: the CLI, its
+# pool worker, the public entry user modules import as `tributary`, and the model server
+# InfraValidator starts on loopback inside its step.
 RUN npx esbuild cli=runtime/src/cli/main.ts pool-worker=runtime/src/engine/pool-worker.ts \
+      index=runtime/src/index.ts serve=runtime/src/serving/serve-main.ts \
       --bundle --platform=node --target=node20 --format=esm --packages=external --sourcemap=linked \
       --outdir=dist/runtime --log-level=warning \
       "--banner:js=import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);"

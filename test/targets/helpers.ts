@@ -34,7 +34,13 @@ export async function bundleCli(): Promise<string[]> {
     format: 'esm',
     packages: 'external',
     logLevel: 'error',
-    entryPoints: { cli: join(repoRoot, 'runtime/src/cli/main.ts'), 'pool-worker': join(repoRoot, 'runtime/src/engine/pool-worker.ts') },
+    // The same entries as the Dockerfile's image.
+    entryPoints: {
+      cli: join(repoRoot, 'runtime/src/cli/main.ts'),
+      'pool-worker': join(repoRoot, 'runtime/src/engine/pool-worker.ts'),
+      index: join(repoRoot, 'runtime/src/index.ts'),
+      serve: join(repoRoot, 'runtime/src/serving/serve-main.ts'),
+    },
     outdir,
     banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
   });
@@ -52,4 +58,21 @@ export async function taxiWorkspace(shardSizeMb: number): Promise<{ dir: string;
   // Small shards so both data components really fan out over several map steps.
   await writeFile(file, text.replace('input: data/taxi.csv', `input: data/taxi.csv\n      shard_size_mb: ${shardSizeMb}`));
   return { dir, file };
+}
+
+/**
+ * A fresh workspace with the model fixture (fixtures/model.pipeline.yaml: every model component on
+ * a seeded model) over the first `rows` rows of the taxi CSV and the taxi sample's preprocessing_fn.
+ */
+export async function modelWorkspace(rows: number): Promise<{ dir: string; file: string }> {
+  const dir = await mkdtemp(join(tmpdir(), 'argo-model-'));
+  await writeFile(join(dir, 'package.json'), '{}\n');
+  await mkdir(join(dir, 'data'));
+  await mkdir(join(dir, 'registry'));
+  const csv = readFileSync(join(repoRoot, 'samples', 'taxi', 'data', 'taxi.csv'), 'utf8').split('\n');
+  await writeFile(join(dir, 'data', 'taxi.csv'), `${csv.slice(0, rows + 1).join('\n')}\n`);
+  await cp(join(repoRoot, 'samples', 'taxi', 'taxi_transform.ts'), join(dir, 'taxi_transform.ts'));
+  await cp(join(repoRoot, 'test', 'targets', 'fixtures', 'seeded_model.ts'), join(dir, 'seeded_model.ts'));
+  await cp(join(repoRoot, 'test', 'targets', 'fixtures', 'model.pipeline.yaml'), join(dir, 'model.pipeline.yaml'));
+  return { dir, file: join(dir, 'model.pipeline.yaml') };
 }

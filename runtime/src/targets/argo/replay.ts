@@ -130,11 +130,12 @@ export async function replayWorkflow(file: string, options: ReplayOptions): Prom
     const env = { ...process.env };
     for (const e of template.container.env ?? []) if (e.value !== undefined) env[e.name] = substitute(e.value, values);
     const attempts = 1 + Number(template.retryStrategy?.limit ?? 0);
-    const t0 = performance.now();
     let ok = false;
     let output = '';
     let attempt = 0;
     await slot();
+    // Timed from the slot on: the time spent queued behind --parallel is not the step's.
+    const t0 = performance.now();
     try {
       for (attempt = 1; attempt <= attempts && !ok; attempt++) {
         ({ ok, output } = await exec(options.tributary, commandArgs, options.workspace, env));
