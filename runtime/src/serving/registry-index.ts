@@ -10,6 +10,7 @@
 import { existsSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../registry/types.ts';
+import type { TrafficConfig } from './traffic.ts';
 
 export const INDEX_FILE = 'index.json';
 
@@ -17,6 +18,8 @@ export interface RegistryIndex {
   labels: Record<string, number>;
   /** Provenance of each version (written by the Pusher). */
   versions?: Record<string, { pushedAt: string; modelUri: string; modelId?: number }>;
+  /** A/B split of unversioned predicts (traffic.ts); kept as is by every writer. */
+  traffic?: TrafficConfig;
 }
 
 const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
@@ -56,7 +59,7 @@ export function readIndex(registry: string, model: string): RegistryIndex {
   if (!existsSync(file)) return { labels: {} };
   try {
     const parsed = JSON.parse(readFileSync(file, 'utf8')) as Partial<RegistryIndex>;
-    return { labels: parsed.labels ?? {}, versions: parsed.versions };
+    return { ...parsed, labels: parsed.labels ?? {}, versions: parsed.versions };
   } catch (e) {
     throw new UserError(`Cannot read the registry index ${file}: ${(e as Error).message}`, { file });
   }

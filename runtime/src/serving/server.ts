@@ -18,6 +18,9 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { listModels, listVersions, readIndex } from './registry-index.ts';
 import { openModel, type BundleInfo, type ServableModel } from './model-source.ts';
+import { ServingMetrics } from './metrics.ts';
+import { PredictionLog } from './prediction-log.ts';
+import { armVersion, chooseArm, parseTraffic, requestKey, type TrafficConfig } from './traffic.ts';
 import { labelRawFeatures } from '../ml/bundle.ts';
 
 export interface ServerOptions {
@@ -32,6 +35,8 @@ export interface ServerOptions {
   log?: (line: string) => void;
   /** Test-only: delay every predict by this many ms (the InfraValidator's slow-model fixture). */
   predictDelayMs?: number;
+  /** Append every predict (request, predictions, version, arm) to this JSONL file. */
+  predictionLog?: string;
 }
 
 class HttpError extends Error {
@@ -55,6 +60,8 @@ interface ModelEntry {
   name: string;
   versions: Map<number, VersionEntry>;
   labels: Record<string, number>;
+  /** A/B split from the index (hot-reloaded with the labels). */
+  traffic?: TrafficConfig;
 }
 
 export class ModelServer {
@@ -64,7 +71,9 @@ export class ModelServer {
   private timer?: NodeJS.Timeout;
   private rescanning?: Promise<void>;
   private rescanAgain = false;
-  private readonly opts: Required<Omit<ServerOptions, 'log'>> & { log: (line: string) => void };
+  private readonly opts: Required<Omit<ServerOptions, 'log' | 'predictionLog'>> & { log: (line: string) => void };
+  readonly metrics = new ServingMetrics();
+  private readonly predictionLog?: PredictionLog;
 
   constructor(
     readonly registry: string,
@@ -79,6 +88,7 @@ export class ModelServer {
       predictDelayMs: options.predictDelayMs ?? 0,
       log: options.log ?? (() => undefined),
     };
+    if (options.predictionLog) this.predictionLog = new PredictionLog(options.predictionLog);
   }
 
   /** Loads the newest version of every model, then listens. Resolves with the bound address. */
@@ -110,6 +120,7 @@ export class ModelServer {
       await new Promise<void>((resolve) => this.server!.close(() => resolve()));
     }
     await this.rescanning;
+    await this.predictionLog?.close();
     for (const m of this.models.values()) for (const v of m.versions.values()) v.model?.dispose();
     this.models.clear();
   }
@@ -174,11 +185,14 @@ export class ModelServer {
         }
       }
       try {
-        entry.labels = readIndex(this.registry, name).labels;
+        const index = readIndex(this.registry, name);
+        entry.labels = index.labels;
+        entry.traffic = parseTraffic(index.traffic, join(this.registry, name, 'index.json'));
       } catch (e) {
         this.opts.log((e as Error).message);
       }
-      const eager = new Set([versions.at(-1), ...Object.values(entry.labels)]);
+      const armVersions = Object.keys(entry.traffic?.weights ?? {}).map((arm) => armVersion(arm, entry.labels));
+      const eager = new Set([versions.at(-1), ...Object.values(entry.labels), ...armVersions]);
       await Promise.all([...eager].filter((v) => v !== undefined && entry.versions.has(v)).map((v) => this.load(entry.versions.get(v!)!).catch(() => undefined)));
     }
     for (const name of [...this.models.keys()]) if (!seen.has(name)) this.models.delete(name);
@@ -227,6 +241,12 @@ export class ModelServer {
       } catch {
         throw new HttpError(400, `Malformed URL: ${url.pathname}`);
       }
+      if (path === '/metrics' && req.method === 'GET') {
+        const text = this.metrics.render();
+        res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+        res.end(text);
+        return;
+      }
       const route = parseRoute(path);
       if (!route) throw new HttpError(404, `No such endpoint: ${req.method} ${url.pathname}`);
       if (route.kind === 'list') {
@@ -254,24 +274,70 @@ export class ModelServer {
       }
       if (req.method !== 'POST') throw new HttpError(405, 'predict needs POST');
       const body = await readBody(req, this.opts.maxBodyBytes);
-      const v = this.pick(entry, route);
-      const model = await this.ready(v);
-      const { rows, columnar } = parsePredictRequest(body, model.info, this.opts.maxInstances);
-      if (this.opts.predictDelayMs > 0) await new Promise((r) => setTimeout(r, this.opts.predictDelayMs));
-      let predictions;
+      const t0 = performance.now();
+      const { v, arm, key } = this.routePredict(entry, route, req, body);
+      res.setHeader('x-tributary-version', String(v.version));
+      if (arm) res.setHeader('x-tributary-arm', arm);
+      // Every answer after routing counts for the version: metrics and the prediction log.
+      const record = (status: number, extra: { rows?: unknown[]; predictions?: unknown[]; error?: string }) => {
+        const seconds = (performance.now() - t0) / 1000;
+        this.metrics.observe(entry.name, v.version, arm, seconds, status < 400);
+        this.predictionLog?.write({
+          time: new Date().toISOString(),
+          model: entry.name,
+          version: v.version,
+          arm,
+          ...(key !== undefined ? { key } : {}),
+          status,
+          latencyMs: Math.round(seconds * 1e6) / 1e3,
+          ...(extra.rows ? { instances: extra.rows } : {}),
+          ...(extra.predictions ? { predictions: extra.predictions } : {}),
+          ...(extra.error ? { error: extra.error } : {}),
+        });
+      };
+      let rows: Record<string, unknown>[] | undefined;
       try {
-        predictions = await model.predict(rows);
+        const model = await this.ready(v);
+        const parsed = parsePredictRequest(body, model.info, this.opts.maxInstances);
+        rows = parsed.rows;
+        if (this.opts.predictDelayMs > 0) await new Promise((r) => setTimeout(r, this.opts.predictDelayMs));
+        let predictions;
+        try {
+          predictions = await model.predict(rows);
+        } catch (e) {
+          // The transform graph rejects values it cannot handle (a UserError): the client's fault.
+          if ((e as Error).name === 'UserError') throw new HttpError(400, (e as Error).message);
+          throw e;
+        }
+        const shaped = (predictions as (number | number[])[]).map((p) => (Array.isArray(p) ? p : [p]));
+        this.send(res, 200, parsed.columnar ? { outputs: shaped } : { predictions: shaped });
+        record(200, { rows, predictions: shaped });
       } catch (e) {
-        // The transform graph rejects values it cannot handle (a UserError): the client's fault.
-        if ((e as Error).name === 'UserError') throw new HttpError(400, (e as Error).message);
+        record(e instanceof HttpError ? e.status : 500, { rows, error: (e as Error).message });
         throw e;
       }
-      const shaped = (predictions as (number | number[])[]).map((p) => (Array.isArray(p) ? p : [p]));
-      this.send(res, 200, columnar ? { outputs: shaped } : { predictions: shaped });
     } catch (e) {
       if (e instanceof HttpError) this.send(res, e.status, { error: e.message });
       else this.send(res, 500, { error: (e as Error).message });
     }
+  }
+
+  /** The version a predict goes to: as named, else by the model's traffic split, else the newest. */
+  private routePredict(entry: ModelEntry, route: { version?: number; label?: string }, req: IncomingMessage, body: string): { v: VersionEntry; arm: string; key?: string } {
+    if (route.version !== undefined || route.label !== undefined || !entry.traffic) return { v: this.pick(entry, route), arm: '' };
+    let parsed: unknown;
+    if (entry.traffic.key_field) {
+      try {
+        parsed = JSON.parse(body);
+      } catch {
+        // parsePredictRequest reports it once the version is known.
+      }
+    }
+    const key = requestKey(entry.traffic, req.headers, parsed);
+    const arm = chooseArm(entry.traffic, key);
+    const version = armVersion(arm, entry.labels);
+    if (version === undefined) throw new HttpError(503, `Traffic arm "${arm}" of model "${entry.name}" names no label or version (labels: ${Object.keys(entry.labels).join(', ') || 'none'})`);
+    return { v: this.pick(entry, { version }), arm, key };
   }
 
   private pick(entry: ModelEntry, route: { version?: number; label?: string }): VersionEntry {

@@ -1,0 +1,64 @@
+/**
+ * Per model version: predict requests, errors and a latency histogram, rendered in Prometheus'
+ * text exposition format (version 0.0.4) for GET /metrics.
+ */
+
+/** Upper bounds in seconds: 1 ms to 10 s, the range single-row and batch predicts fall in. */
+export const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+interface Series {
+  labels: { model: string; version: string; arm: string };
+  requests: number;
+  errors: number;
+  /** Non-cumulative counts per bucket, the last one +Inf. */
+  buckets: number[];
+  sum: number;
+}
+
+const escape = (v: string) => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+
+export class ServingMetrics {
+  private readonly series = new Map<string, Series>();
+
+  /** `arm`: the traffic arm that chose the version, or "" when the request named it (or no split). */
+  observe(model: string, version: number, arm: string, seconds: number, ok: boolean): void {
+    const key = JSON.stringify([model, version, arm]);
+    let s = this.series.get(key);
+    if (!s) {
+      s = { labels: { model, version: String(version), arm }, requests: 0, errors: 0, buckets: new Array(LATENCY_BUCKETS.length + 1).fill(0), sum: 0 };
+      this.series.set(key, s);
+    }
+    s.requests++;
+    if (!ok) s.errors++;
+    const i = LATENCY_BUCKETS.findIndex((b) => seconds <= b);
+    s.buckets[i < 0 ? LATENCY_BUCKETS.length : i]++;
+    s.sum += seconds;
+  }
+
+  render(): string {
+    const all = [...this.series.values()].sort((a, b) => (a.labels.model + a.labels.version + a.labels.arm).localeCompare(b.labels.model + b.labels.version + b.labels.arm));
+    const fmt = (l: Record<string, string>) => `{${Object.entries(l).map(([k, v]) => `${k}="${escape(v)}"`).join(',')}}`;
+    const lines: string[] = [
+      '# HELP tributary_predict_requests_total Predict requests answered, by model version and traffic arm.',
+      '# TYPE tributary_predict_requests_total counter',
+      ...all.map((s) => `tributary_predict_requests_total${fmt(s.labels)} ${s.requests}`),
+      '# HELP tributary_predict_errors_total Predict requests answered with an error status.',
+      '# TYPE tributary_predict_errors_total counter',
+      ...all.map((s) => `tributary_predict_errors_total${fmt(s.labels)} ${s.errors}`),
+      '# HELP tributary_predict_latency_seconds Predict latency from request body read to response.',
+      '# TYPE tributary_predict_latency_seconds histogram',
+    ];
+    for (const s of all) {
+      let cumulative = 0;
+      LATENCY_BUCKETS.forEach((b, i) => {
+        cumulative += s.buckets[i];
+        lines.push(`tributary_predict_latency_seconds_bucket${fmt({ ...s.labels, le: String(b) })} ${cumulative}`);
+      });
+      cumulative += s.buckets[LATENCY_BUCKETS.length];
+      lines.push(`tributary_predict_latency_seconds_bucket${fmt({ ...s.labels, le: '+Inf' })} ${cumulative}`);
+      lines.push(`tributary_predict_latency_seconds_sum${fmt(s.labels)} ${s.sum}`);
+      lines.push(`tributary_predict_latency_seconds_count${fmt(s.labels)} ${s.requests}`);
+    }
+    return `${lines.join('\n')}\n`;
+  }
+}
