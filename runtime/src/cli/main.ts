@@ -72,33 +72,84 @@ program
   .option('--json', 'print a JSON summary as the last line')
   .option('--events', 'print one JSON RunEvent per line on stdout (for the editor); human output goes to stderr')
   .option('-v, --verbose', 'print every log line')
-  .action(async (file: string, opts: { only?: string[]; from?: string; cache: boolean; workers?: number; json?: boolean; events?: boolean; verbose?: boolean }) => {
-    const plan = await loadPlanOrThrow(file);
-    const controller = new AbortController();
-    let interrupts = 0;
-    process.on('SIGINT', () => {
-      if (++interrupts > 1) process.exit(130);
-      err('\ncanceling… (Ctrl-C again to quit at once)');
-      controller.abort(new Error('canceled by the user'));
-    });
-    const print = opts.json || opts.events ? err : out;
-    const printer = progressPrinter(print, !!opts.verbose);
-    const summary: RunSummary = await runPipeline(plan, {
-      only: opts.only,
-      from: opts.from,
-      useCache: opts.cache,
-      workers: opts.workers,
-      signal: controller.signal,
-      onEvent: opts.events
-        ? (e) => {
-            out(JSON.stringify(e));
-            printer(e);
-          }
-        : printer,
-    });
-    for (const line of summarize(summary)) print(line);
-    if (opts.json) out(JSON.stringify(summary));
-    process.exitCode = summary.state === 'COMPLETE' ? 0 : summary.state === 'CANCELED' ? 130 : 1;
+  .option('--resume <run>', 'continue an earlier run (waiting approvals, nodes that did not run)')
+  .action(runCommand);
+
+program
+  .command('resume')
+  .description('Continue a run: reuse its finished nodes, pick up waiting approvals, run the rest')
+  .argument('<file>', 'a *.pipeline.yaml file')
+  .requiredOption('--run <run>', 'the run id (see `tributary runs`)')
+  .option('--no-cache', 'execute every remaining node even if an identical execution exists')
+  .addOption(new Option('--workers <n>', 'worker threads (default: core count)').argParser((v) => Number.parseInt(v, 10)))
+  .option('--json', 'print a JSON summary as the last line')
+  .option('--events', 'print one JSON RunEvent per line on stdout')
+  .option('-v, --verbose', 'print every log line')
+  .action((file: string, opts: RunOpts & { run: string }) => runCommand(file, { ...opts, resume: opts.run }));
+
+interface RunOpts { only?: string[]; from?: string; cache: boolean; workers?: number; json?: boolean; events?: boolean; verbose?: boolean; resume?: string }
+
+async function runCommand(file: string, opts: RunOpts): Promise<void> {
+  if (opts.resume && (opts.only || opts.from)) throw new UserError('--resume continues the nodes of the earlier run: leave out --only/--from');
+  const plan = await loadPlanOrThrow(file);
+  const controller = new AbortController();
+  let interrupts = 0;
+  process.on('SIGINT', () => {
+    if (++interrupts > 1) process.exit(130);
+    err('\ncanceling… (Ctrl-C again to quit at once)');
+    controller.abort(new Error('canceled by the user'));
+  });
+  const print = opts.json || opts.events ? err : out;
+  const printer = progressPrinter(print, !!opts.verbose);
+  const summary: RunSummary = await runPipeline(plan, {
+    only: opts.only,
+    from: opts.from,
+    resume: opts.resume,
+    useCache: opts.cache,
+    workers: opts.workers,
+    signal: controller.signal,
+    onEvent: opts.events
+      ? (e) => {
+          out(JSON.stringify(e));
+          printer(e);
+        }
+      : printer,
+  });
+  for (const line of summarize(summary)) print(line);
+  const waiting = summary.nodes.filter((n) => n.state === 'WAITING').map((n) => n.id);
+  if (waiting.length) {
+    print(`\n${waiting.join(', ')} still waiting for approval. Decide with \`tributary approve ${summary.runId} NODE [--reject]\`, continue with \`tributary resume ${file} --run ${summary.runId}\`.`);
+  }
+  if (opts.json) out(JSON.stringify(summary));
+  // 3: stopped with approvals pending (resumable), distinct from a plain cancel (130).
+  process.exitCode = summary.state === 'COMPLETE' ? 0 : summary.state === 'WAITING' ? 3 : summary.state === 'CANCELED' ? 130 : 1;
+}
+
+program
+  .command('approve')
+  .description('Approve (or --reject) a ManualApproval node waiting in a run; the waiting run, or a later resume, continues')
+  .argument('<run>', 'run id')
+  .argument('<node>', 'the ManualApproval node id')
+  .argument('[file]', 'a *.pipeline.yaml file (default: the one in this folder)')
+  .option('--reject', 'reject: the node fails and its descendants do not run')
+  .option('--comment <text>', 'why; recorded with the decision')
+  .option('--by <name>', 'who decides (default: the OS user)')
+  .action(async (run: string, node: string, file: string | undefined, opts: { reject?: boolean; comment?: string; by?: string }) => {
+    const { decide, currentUser } = await import('../components/manual-approval/approval-records.ts');
+    const store = await openStoreFor(pipelineFileOrDefault(file));
+    const decision = opts.reject ? 'REJECTED' : 'APPROVED';
+    const by = opts.by ?? currentUser();
+    const e = await store.transaction((data) => decide(data, run, node, decision, by, opts.comment));
+    const alive = (() => {
+      try {
+        process.kill(e.pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    })();
+    out(`${node} in run ${run}: ${decision.toLowerCase()} by ${by}${opts.comment ? ` (${opts.comment})` : ''}`);
+    if (!alive) out(`No process is waiting on it any more: continue with \`tributary resume ${file ?? 'FILE'} --run ${run}\``);
   });
 
 program
@@ -208,11 +259,30 @@ program
   .argument('<registry>', 'model registry folder (<registry>/<model>/<version>/)')
   .addOption(new Option('--port <n>', 'port (0: any free port)').default(8501).argParser((v) => Number.parseInt(v, 10)))
   .option('--host <host>', 'interface to bind; anything but loopback exposes the models', '127.0.0.1')
+  .option('--prediction-log <file>', 'append every predict request and its predictions (with model, version, arm) as JSON lines')
   .addOption(new Option('--ready-json', 'print one JSON ready line (for the InfraValidator)').hideHelp())
-  .action(async (registry: string, opts: { port: number; host: string; readyJson?: boolean }) => {
+  .action(async (registry: string, opts: { port: number; host: string; readyJson?: boolean; predictionLog?: string }) => {
     const { serve } = await import('../serving/serve.ts');
     // The listening server keeps the process alive until SIGINT/SIGTERM.
-    await serve(registry, { port: opts.port, host: opts.host, readyLine: !!opts.readyJson, log: opts.readyJson ? undefined : err });
+    await serve(registry, { port: opts.port, host: opts.host, readyLine: !!opts.readyJson, log: opts.readyJson ? undefined : err, predictionLog: opts.predictionLog });
+  });
+
+program
+  .command('traffic')
+  .description('Split a model\'s unversioned predict traffic between labels/versions by weight, e.g. stable=90 canary=10 (a running server reloads it)')
+  .argument('<registry>', 'model registry folder')
+  .argument('<model>', 'model name')
+  .argument('[weights...]', 'ARM=WEIGHT pairs (ARM: a label or a version number); none: print the split; "off": remove it')
+  .option('--key-header <name>', 'sticky routing: requests with this header always get the same arm')
+  .option('--key-field <name>', 'sticky routing: a top-level field of the predict body used the same way')
+  .action(async (registry: string, model: string, weights: string[], opts: { keyHeader?: string; keyField?: string }) => {
+    const { setTraffic, describeTraffic } = await import('../serving/traffic.ts');
+    if (!weights.length && !opts.keyHeader && !opts.keyField) {
+      out(describeTraffic(registry, model));
+      return;
+    }
+    const split = setTraffic(registry, model, weights, { keyHeader: opts.keyHeader, keyField: opts.keyField });
+    out(split ? describeTraffic(registry, model) : `${model}: traffic split removed (the newest version answers)`);
   });
 
 addClusterCommands(program, out, err);
