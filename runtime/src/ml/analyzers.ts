@@ -178,6 +178,8 @@ export function finalizePartial(r: PartialRecord): AnalyzerRecord {
 
 /** Categorical outputs made by the helpers, with their vocabulary size (read when describing outputs). */
 export const categoricalSizes = new WeakMap<Int32Array, number>();
+/** The vocabulary behind ids made by compute_and_apply_vocabulary (apply mode): a label's class names. */
+export const vocabularyOf = new WeakMap<Int32Array, readonly string[]>();
 /** Placeholders returned in accumulate mode: feeding one to an analyzer is an error. */
 const placeholders = new WeakSet<object>();
 
@@ -382,6 +384,7 @@ export function createAnalyzers(mode: Mode): AnalyzerSession {
         const id = index.get(keys[i]);
         out[i] = id !== undefined ? id : r.num_oov_buckets > 0 ? v + (fnv1a32(keys[i]) % r.num_oov_buckets) : r.default_value;
       }
+      vocabularyOf.set(out, r.vocabulary);
       return categorical(out, v + r.num_oov_buckets);
     },
 

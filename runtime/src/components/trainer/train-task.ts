@@ -5,7 +5,8 @@
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../../registry/types.ts';
-import type { RunFn, RunFnResult } from '../../ml/api.ts';
+import type { RunFn, RunFnResult, TransformGraph } from '../../ml/api.ts';
+import { vocabularyOf } from '../../ml/analyzers.ts';
 import { type ModelTask, saveBundle } from '../../ml/bundle.ts';
 import { importUserExport, userCodeError } from '../../ml/user-module.ts';
 import { evaluateOn, type EpochRecord, inferTask, openSession, type SessionArgs } from './session.ts';
@@ -57,16 +58,14 @@ export async function train(args: TrainArgs): Promise<TrainResult> {
   const { epoch: _epoch, ...lastEpoch } = last;
   const metrics: Record<string, number> = { ...lastEpoch, ...evalMetrics, ...(result.metrics ?? {}) };
   const task = args.task === 'auto' ? inferTask(model) : args.task;
-  const labelVocab = session.graph.json.analyzers.find((a) => a.column === session.label && a.kind === 'vocabulary')?.result as
-    | { vocabulary?: string[] }
-    | undefined;
+  const classes = task === 'multiclass' ? labelClasses(session.graph, session.label) : undefined;
   await saveBundle(args.bundleDir, {
     model,
     transformGraphDir: args.transformGraphUri,
     info: {
       task,
       label: session.label,
-      classes: task === 'multiclass' ? labelVocab?.vocabulary : undefined,
+      classes,
       rawFeatures: session.graph.json.rawFeatures.filter((f) => `${f.name}` !== session.label),
       backend: session.selection.name,
       trainMetrics: metrics,
@@ -86,6 +85,21 @@ export async function train(args: TrainArgs): Promise<TrainResult> {
     trainSeconds: seconds,
     examplesPerSec: seconds > 0 ? examples / seconds : 0,
   };
+}
+
+/**
+ * Class names of a multiclass label made by compute_and_apply_vocabulary: the graph applied to
+ * zero rows returns the label's (empty) id column, which knows its vocabulary. Undefined when the
+ * label ids come from elsewhere (the classes are then just their ids).
+ */
+function labelClasses(graph: TransformGraph, label: string): string[] | undefined {
+  try {
+    const ids = graph.apply({})[label];
+    const vocabulary = ids instanceof Int32Array ? vocabularyOf.get(ids) : undefined;
+    return vocabulary ? [...vocabulary] : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Where training writes inside the Model artifact. */
