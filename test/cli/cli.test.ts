@@ -18,7 +18,7 @@ describe('tributary CLI', function () {
   let dir: string;
   before(() => {
     dir = mkdtempSync(join(tmpdir(), 'trib-cli-'));
-    cpSync('samples/taxi/taxi.pipeline.yaml', join(dir, 'taxi.pipeline.yaml'));
+    cpSync('test/fixtures/taxi-data.pipeline.yaml', join(dir, 'taxi.pipeline.yaml'));
     cpSync('samples/taxi/data', join(dir, 'data'), { recursive: true });
   });
   after(() => rmSync(dir, { recursive: true, force: true }));

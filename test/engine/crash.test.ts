@@ -13,7 +13,7 @@ describe('metadata atomicity under kill -9', function () {
   let dir: string;
   before(() => {
     dir = mkdtempSync(join(tmpdir(), 'trib-crash-'));
-    cpSync('samples/taxi/taxi.pipeline.yaml', join(dir, 'taxi.pipeline.yaml'));
+    cpSync('test/fixtures/taxi-data.pipeline.yaml', join(dir, 'taxi.pipeline.yaml'));
     cpSync('samples/taxi/data', join(dir, 'data'), { recursive: true });
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
