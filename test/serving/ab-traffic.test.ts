@@ -78,7 +78,7 @@ describe('A/B serving: traffic split, metrics, prediction log', function () {
 
   const counts = { 1: 0, 2: 0 } as Record<number, number>;
 
-  it('splits 2000 unkeyed requests 90/10 within 3σ, arms = labels', async () => {
+  it('splits 2000 unkeyed requests 90/10 within 4σ (a chance failure 1 in 16,000), arms = labels', async () => {
     const t0 = performance.now();
     const results = await many(2000, 8);
     const ms = performance.now() - t0;
@@ -86,7 +86,7 @@ describe('A/B serving: traffic split, metrics, prediction log', function () {
     const canary = results.filter((r) => r.arm === 'canary').length;
     assert.equal(canary, counts[2], 'the canary arm is version 2');
     const sigma = Math.sqrt(2000 * 0.1 * 0.9);
-    assert.ok(Math.abs(canary - 200) <= 3 * sigma, `canary got ${canary} of 2000 (expected 200 ± ${(3 * sigma).toFixed(0)})`);
+    assert.ok(Math.abs(canary - 200) <= 4 * sigma, `canary got ${canary} of 2000 (expected 200 ± ${(4 * sigma).toFixed(0)})`);
     console.log(`      2000 predicts in ${ms.toFixed(0)} ms over loopback; canary ${canary}`);
   });
 
