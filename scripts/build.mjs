@@ -26,6 +26,12 @@ await build({
     ...Object.fromEntries(benches.map((f) => [`bench/${f.replace(/\.ts$/, '')}`, `bench/${f}`])),
   },
   outdir: 'dist',
+  // Code splitting keeps lazy imports lazy: without it esbuild inlines every component's executor
+  // and hoists their npm imports (tfjs, arrow, esbuild...) into the entry, so even `--help` or a
+  // fully cached run loaded tfjs. Shared chunks sit beside the entries in dist/runtime, so
+  // import.meta.url-relative paths (pool-worker.js, serve.js, index.js) hold from any chunk.
+  splitting: true,
+  chunkNames: 'runtime/[name]-[hash]',
   banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
 });
 
