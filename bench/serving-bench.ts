@@ -35,6 +35,7 @@ async function writeRegistry(root: string): Promise<string> {
       outputFeatures: FEATURES.map((f) => ({ name: `${f}_xf`, dtype: 'float32', kind: 'numeric' })),
     }),
   );
+  tf.env().set('PROD', true); // no "install tfjs-node" banner in the output
   await tf.setBackend('cpu');
   const inputs = FEATURES.map((f) => tf.input({ shape: [1], name: `${f}_xf` }));
   let x = tf.layers.concatenate().apply(inputs) as tf.SymbolicTensor;
