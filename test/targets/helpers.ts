@@ -1,10 +1,11 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { build } from 'esbuild';
+import { parseDocument } from 'yaml';
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 export const schemaFile = join(repoRoot, '..', 'shared', 'schemas', 'argo-workflows.schema.json');
@@ -47,16 +48,34 @@ export async function bundleCli(): Promise<string[]> {
   return [process.execPath, join(outdir, 'cli.js')];
 }
 
-/** A fresh workspace (package.json marks its root) holding a copy of the taxi sample. */
-export async function taxiWorkspace(shardSizeMb: number): Promise<{ dir: string; file: string }> {
+/** The taxi pipeline's data nodes: what the data-only replay runs (the model part trains for minutes). */
+export const TAXI_DATA_NODES = ['example_gen', 'statistics_gen', 'schema_gen', 'example_validator'];
+
+/**
+ * A fresh workspace (package.json marks its root) holding a copy of the taxi sample: every
+ * pipeline file and module, ExampleGen cut into `shardSizeMb` shards. `dataOnly` keeps only the
+ * data nodes in taxi.pipeline.yaml.
+ */
+export async function taxiWorkspace(shardSizeMb: number, options: { dataOnly?: boolean } = {}): Promise<{ dir: string; file: string }> {
   const dir = await mkdtemp(join(tmpdir(), 'argo-ws-'));
   await writeFile(join(dir, 'package.json'), '{}\n');
   await mkdir(join(dir, 'taxi'));
-  await cp(join(repoRoot, 'samples', 'taxi', 'data'), join(dir, 'taxi', 'data'), { recursive: true });
-  const text = readFileSync(join(repoRoot, 'samples', 'taxi', 'taxi.pipeline.yaml'), 'utf8');
+  const sample = join(repoRoot, 'samples', 'taxi');
+  await cp(join(sample, 'data'), join(dir, 'taxi', 'data'), { recursive: true });
+  for (const f of readdirSync(sample).filter((f) => f.endsWith('.ts') || f.endsWith('.pipeline.yaml'))) await cp(join(sample, f), join(dir, 'taxi', f));
   const file = join(dir, 'taxi', 'taxi.pipeline.yaml');
-  // Small shards so both data components really fan out over several map steps.
-  await writeFile(file, text.replace('input: data/taxi.csv', `input: data/taxi.csv\n      shard_size_mb: ${shardSizeMb}`));
+  const doc = parseDocument(readFileSync(file, 'utf8'));
+  // Small shards so the data-parallel components really fan out over several map steps.
+  doc.setIn(['nodes', 'example_gen', 'params', 'shard_size_mb'], shardSizeMb);
+  if (options.dataOnly) {
+    for (const id of Object.keys(doc.toJS().nodes)) {
+      if (!TAXI_DATA_NODES.includes(id)) {
+        doc.deleteIn(['nodes', id]);
+        doc.deleteIn(['layout', id]);
+      }
+    }
+  }
+  await writeFile(file, doc.toString());
   return { dir, file };
 }
 
