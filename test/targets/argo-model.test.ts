@@ -5,7 +5,7 @@
  * against a local run of the same pipeline.
  */
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { tableFromIPC } from 'apache-arrow';
@@ -115,6 +115,25 @@ describe('Argo target: Transform fan-out in one process equals the executor', fu
       assert.equal(splitRows(merged.outputs.transformed_examples.uri, split).length, splitRows(examples, split).length, split);
     }
     assert.deepEqual(readdirSync(join(ws.dir, '.tributary', 'runs', 'fanned')).filter((f) => f.endsWith('.shards')), []);
+  });
+
+  it('a merge whose staged shard is gone fails with a clear message, and a retry after the map steps succeeds', async () => {
+    const plan = await loadPlanOrThrow(ws.file);
+    const options = { runId: 'retry', pool, useCache: false };
+    const runPhases = async () => {
+      const n = await planShards(plan, 'transform', options);
+      for (let i = 0; i < n; i++) await runShard(plan, 'transform', i, options);
+      const m = await planShards(plan, 'transform', options, 2);
+      for (let i = 0; i < m; i++) await runShard(plan, 'transform', i, options, 2);
+    };
+    await runPhases();
+    const staged = join(ws.dir, '.tributary', 'runs', 'retry', 'transform.shards', 'transformed', 'Split-eval');
+    rmSync(join(staged, readdirSync(staged)[0]));
+    const failed = await mergeShards(plan, 'transform', options);
+    assert.equal(failed.state, 'FAILED');
+    assert.match(failed.error ?? '', /transformed shard .* is missing; rerun the phase-2 map steps/);
+    await runPhases();
+    assert.equal((await mergeShards(plan, 'transform', options)).state, 'COMPLETE');
   });
 });
 

@@ -3,17 +3,17 @@
  * task `analyzeShard` over the analyzed shards (one analyzer-partial record per shard), the reduce
  * step merges them in shard order and finalizes them (`finishAnalysis`), phase 2 maps the pool
  * task `applyShard` with those analyzer results over every shard to transform (staged in the
- * scratch folder), and the merge moves the staged shards into the output and writes the graph
+ * scratch folder), and the merge links the staged shards into the output and writes the graph
  * through `writeTransformOutputs`, so the outputs equal a single-process run's.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, renameSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, linkSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FanOut, ShardContext } from '../../engine/fan-out.ts';
 import { splitDir } from '../../formats/examples.ts';
 import type { AnalyzerRecord } from '../../ml/api.ts';
 import { compileUserModule } from '../../ml/user-module.ts';
-import type { ExecutorContext } from '../../registry/types.ts';
+import { type ExecutorContext, UserError } from '../../registry/types.ts';
 import { type ApplyShard, compileIntoGraph, finishAnalysis, planTransform, type PlanCtx, shardBase, transformedShardFile, writeTransformOutputs } from './executor.ts';
 import type { transformSpec } from './spec.ts';
 import { type AnalyzeResult, analyzeShard, type ApplyResult, applyShard } from './tasks.ts';
@@ -24,7 +24,7 @@ type Ctx = ExecutorContext<Spec['inputs'], Spec['outputs'], Spec['params']>;
 // Planning reads only params and inputs, which a map step's context has too.
 const asPlanCtx = (ctx: ShardContext) => ctx as unknown as PlanCtx;
 
-/** Where phase 2 stages the transformed shards until the merge moves them into the output. */
+/** Where phase 2 stages the transformed shards until the merge links them into the output. */
 const stagedExamples = (scratch: string) => join(scratch, 'transformed');
 
 /**
@@ -39,6 +39,14 @@ async function withModule<T>(ctx: ShardContext, work: (modulePath: string) => Pr
     return await work(compiled.path);
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function linkOrCopy(from: string, to: string): void {
+  try {
+    linkSync(from, to);
+  } catch {
+    copyFileSync(from, to); // a volume without hard links
   }
 }
 
@@ -75,7 +83,13 @@ export const fanOut: FanOut<string, AnalyzeResult> = {
     const compiled = await compileIntoGraph(ctx);
     const outUri = ctx.outputs.transformed_examples.uri;
     for (const split of plan.transformSplits) mkdirSync(splitDir(outUri, split), { recursive: true });
-    for (const shard of plan.applyShards) renameSync(transformedShardFile(stagedExamples(mergeCtx.scratch), shard), transformedShardFile(outUri, shard));
+    // Linked, not moved: the staged shards stay until the node succeeds (the scratch folder is then
+    // removed), so a retried merge finds them again.
+    for (const shard of plan.applyShards) {
+      const staged = transformedShardFile(stagedExamples(mergeCtx.scratch), shard);
+      if (!existsSync(staged)) throw new UserError(`Transform cannot merge: the transformed shard ${staged} is missing; rerun the phase-2 map steps`, { file: staged });
+      linkOrCopy(staged, transformedShardFile(outUri, shard));
+    }
     ctx.log.info(`merged ${applied.length} transformed shard(s); analyzers from ${carry.rows} rows`);
     await writeTransformOutputs(ctx, plan, compiled, carry.analyzers, applied);
   },
