@@ -48,6 +48,12 @@ await build({
   outdir: 'dist',
   outExtension: { '.js': '.cjs' },
   external: ['vscode'],
+  // Runtime code inlined here (component specs bring their lazy executors) reads import.meta; in
+  // CommonJS that is this bundle file.
+  define: { 'import.meta.url': '__tributaryImportMetaUrl', 'import.meta.resolve': '__tributaryImportMetaResolve' },
+  banner: {
+    js: "const __tributaryImportMetaUrl = require('node:url').pathToFileURL(__filename).href; const __tributaryImportMetaResolve = (s) => require('node:url').pathToFileURL(require.resolve(s)).href;",
+  },
 });
 
 // The in-editor test suite (run inside VS Code's extension host): the mocha runner and each
