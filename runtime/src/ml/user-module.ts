@@ -172,10 +172,11 @@ export interface RunInWorkerOptions {
   resourceLimits?: ResourceLimits;
 }
 
-// The worker's bootstrap is a real file, written once per content into the OS temp folder: Node
-// applies the parent's `--import` flags (tsx when running from source) only to file workers, never
-// to `eval` ones. So the module may be a .ts runtime entry from source as well as a compiled .mjs
-// or a bundled .js, and the esbuild bundle needs no extra file for it.
+// The worker's bootstrap: one CommonJS file, written once per content into the OS temp folder (so
+// the esbuild bundle needs no extra file, and its stack frames are recognisable). Worker threads
+// get the parent's execArgv, but under Node 20 `--import tsx` gives them only tsx's CommonJS hook,
+// so when the entry is a .ts file (running from source) the bootstrap registers tsx's ESM hooks
+// itself. The entry may thus be a .ts runtime file, a compiled .mjs or a bundled .js.
 const BOOTSTRAP = `
 const { parentPort, workerData } = require('node:worker_threads');
 const { format } = require('node:util');
