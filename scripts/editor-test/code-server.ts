@@ -7,10 +7,19 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 
-export const REPO = resolve(import.meta.dirname, '../..');
+/** The repository root: found upward (this file also runs bundled from dist/bench/). */
+function findRepo(): string {
+  let dir = import.meta.dirname;
+  for (let i = 0; i < 6; i++) {
+    if (existsSync(join(dir, 'scripts/editor-test/install.sh'))) return dir;
+    dir = dirname(dir);
+  }
+  return process.cwd();
+}
+export const REPO = findRepo();
 export const CACHE = join(REPO, '.vscode-test');
 export const CODE_SERVER_VERSION = '4.139.1';
 export const NODE_VERSION = '24.21.0';
@@ -164,7 +173,14 @@ export async function launchChromium(): Promise<Browser> {
 }
 
 /** Workbench noise the smoke-test driver forwards along with mocha's output. */
-const NOISE = /AgentHost|ChatModelSelection|open-vsx\.org|telemetry|Copilot|chat\.|ExtensionGallery|languageModel/i;
+const NOISE = new RegExp(
+  [
+    'AgentHost', 'ChatModelSelection', 'open-vsx\\.org', 'telemetry', 'Copilot', 'chat\\.', 'ExtensionGallery', 'languageModel',
+    'connection token', 'Creating a socket', 'reconnection-grace-time', 'builtin extensions cache', '\\[Service Worker\\]',
+    'AccountPolicyGate', 'authentication provider', 'workbench\\.js', 'Extension host \\(', 'DEPRECATED',
+  ].join('|'),
+  'i',
+);
 
 export function isNoise(text: string): boolean {
   return NOISE.test(text);

@@ -5,6 +5,7 @@
  * through `codeAutomationLog` and reports the exit code through `codeAutomationExit`.
  */
 import { existsSync, rmSync } from 'node:fs';
+import { format } from 'node:util';
 import { join } from 'node:path';
 import { isNoise, launchChromium, REPO, startCodeServer, waitForWorkbench } from './code-server.ts';
 import { makeWorkspace } from './workspace.ts';
@@ -27,7 +28,8 @@ export async function runEditorSuite(options: { timeoutMs?: number; grep?: strin
     const exited = new Promise<number>((resolve) => (settle = resolve));
     await page.exposeFunction('codeAutomationExit', (code: number) => settle(code));
     await page.exposeFunction('codeAutomationLog', (type: string, args: unknown[]) => {
-      const text = args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ');
+      // The smoke-test driver forwards console calls printf-style ('%s) %s:', …), as mocha made them.
+      const text = format(...(args as [unknown, ...unknown[]]));
       if (isNoise(text)) return;
       (type === 'error' ? process.stderr : process.stdout).write(`${text}\n`);
     });

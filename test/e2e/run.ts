@@ -24,33 +24,89 @@ interface StepResult {
 // ---------------------------------------------------------------------------------------------
 // Workbench helpers (selectors from ../shared/reference/editor-testing.md)
 
-export async function runCommand(page: Page, title: string): Promise<void> {
-  await page.keyboard.press('Escape');
-  await page.keyboard.press('F1');
+/** Keyboard focus back to the workbench: keys pressed while a webview has focus stay in its iframe. */
+export async function focusWorkbench(page: Page): Promise<void> {
+  await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur?.());
+}
+
+/** Opens a quick input with `key`; a webview that takes focus back as it reveals gets a few tries. */
+async function openQuickInput(page: Page, key: string): Promise<void> {
   const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ state: 'visible', timeout: 10_000 });
-  await input.fill(`>${title}`);
+  for (let attempt = 1; ; attempt++) {
+    await focusWorkbench(page);
+    await page.keyboard.press('Escape');
+    await page.keyboard.press(key);
+    try {
+      await input.waitFor({ state: 'visible', timeout: 3000 });
+      return;
+    } catch (error) {
+      if (attempt === 4) throw error;
+      await page.waitForTimeout(500);
+    }
+  }
+}
+
+export async function runCommand(page: Page, title: string): Promise<void> {
+  await openQuickInput(page, 'F1');
+  await page.locator('.quick-input-widget input').fill(`>${title}`);
   const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
   await row.waitFor({ timeout: 15_000 });
   await page.keyboard.press('Enter');
 }
 
 export async function quickOpen(page: Page, file: string): Promise<void> {
-  await page.keyboard.press('Escape');
-  await page.keyboard.press('Control+P');
-  const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ state: 'visible', timeout: 10_000 });
-  await input.fill(file);
+  await openQuickInput(page, 'Control+P');
+  await page.locator('.quick-input-widget input').fill(file);
   await page.locator('.quick-input-list .monaco-list-row', { hasText: file }).first().waitFor({ timeout: 15_000 });
   await page.keyboard.press('Enter');
+  await page.waitForTimeout(300);
+}
+
+/**
+ * Commands ask "Which pipeline?" when the active editor is not one (a viewer): answer with `file`,
+ * then return once the artifact picker shows `row`. Polls: the command palette's list is still on
+ * screen for a moment after Enter, so the first list seen may not be the command's.
+ */
+async function answerPipeline(page: Page, file: string, row: string, timeout = 10_000): Promise<void> {
+  const input = page.locator('.quick-input-widget input');
+  const deadline = Date.now() + timeout;
+  while (Date.now() < deadline) {
+    const placeholder = (await input.getAttribute('placeholder').catch(() => null)) ?? '';
+    if (/which pipeline/i.test(placeholder) && (await page.locator('.quick-input-list .monaco-list-row', { hasText: file }).count())) {
+      await pickRow(page, file);
+      continue;
+    }
+    if (await page.locator('.quick-input-list .monaco-list-row', { hasText: row }).count()) return;
+    await page.waitForTimeout(200);
+  }
+  throw new Error(`no "${row}" in the artifact picker within ${timeout} ms`);
+}
+
+/**
+ * Runs a Tributary command that picks an artifact of `pipeline`, and picks the row with `row`.
+ * Retried: a webview revealed by the previous step can take the focus back and close the picker.
+ */
+async function pickArtifactWith(page: Page, command: string, pipeline: string, row: string): Promise<string> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      // From a viewer (or a canvas of `pipeline`): a viewer is not a pipeline, so the command asks which.
+      await runCommand(page, command);
+      await answerPipeline(page, pipeline, row);
+      return await pickRow(page, row, 5000);
+    } catch (error) {
+      if (attempt === 3) throw error;
+      await page.keyboard.press('Escape');
+      await page.waitForTimeout(1500);
+    }
+  }
 }
 
 /** Picks the first row of an open quick pick that contains `text`. */
-async function pickRow(page: Page, text: string): Promise<string> {
+async function pickRow(page: Page, text: string, timeout = 20_000): Promise<string> {
   const row = page.locator('.quick-input-list .monaco-list-row', { hasText: text }).first();
-  await row.waitFor({ timeout: 20_000 });
-  const label = (await row.innerText()).replace(/\s+/g, ' ').trim();
-  await row.click();
+  await row.waitFor({ timeout });
+  const label = ((await row.innerText({ timeout: 2000 }).catch(() => text)) || text).replace(/\s+/g, ' ').trim();
+  await row.click({ timeout: 5000 });
   return label;
 }
 
@@ -127,6 +183,11 @@ export async function runEndToEnd(options: { only?: RegExp } = {}): Promise<numb
       await page.goto(server.url(workspace, [['extensionDevelopmentPath', server.remote(REPO)], ['skipWelcome', 'true']]));
       await waitForWorkbench(page);
       await page.locator('.activitybar [aria-label*="Tributary"]').first().waitFor({ timeout: 30_000 });
+      // Room for the canvas: no chat panel beside it.
+      if (await page.locator('.part.auxiliarybar').isVisible().catch(() => false)) {
+        await runCommand(page, 'View: Toggle Secondary Side Bar Visibility').catch(() => page.keyboard.press('Escape'));
+      }
+      await runCommand(page, 'View: Close Primary Side Bar').catch(() => page.keyboard.press('Escape'));
       return 'Tributary view container in the activity bar';
     });
 
@@ -142,39 +203,50 @@ export async function runEndToEnd(options: { only?: RegExp } = {}): Promise<numb
       return `${nodes} nodes drawn ${Date.now() - started} ms after the command`;
     });
 
-    await step('drag Transform from the palette onto the canvas', async () => {
+    await step('drag StatisticsGen from the palette onto the canvas', async () => {
       if (!canvas) throw new Error('no canvas');
-      const before = new Set(await canvas.locator('.react-flow__node').evaluateAll((els) => els.map((e) => e.getAttribute('data-id'))));
-      const item = canvas.locator('.palette-item[data-component="Transform"]');
-      await item.dragTo(canvas.locator('.react-flow__pane'), { targetPosition: { x: 420, y: 380 } });
-      await canvas.locator('.react-flow__node', { hasText: 'Transform' }).first().waitFor({ timeout: 15_000 });
-      const after = await canvas.locator('.react-flow__node').evaluateAll((els) => els.map((e) => e.getAttribute('data-id')));
-      added = after.find((id) => id && !before.has(id)) ?? undefined;
-      if (!added) throw new Error('no new node id');
+      const ids = () => canvas!.locator('.react-flow__node').evaluateAll((els) => els.map((e) => e.getAttribute('data-id') ?? ''));
+      const before = new Set(await ids());
+      const pane = await canvas.locator('.react-flow__pane').boundingBox();
+      if (!pane) throw new Error('no canvas pane');
+      await canvas.locator('.palette-item[data-component="StatisticsGen"]').dragTo(canvas.locator('.react-flow__pane'), { targetPosition: { x: pane.width * 0.5, y: pane.height * 0.85 } });
+      const deadline = Date.now() + 15_000;
+      while (!added && Date.now() < deadline) {
+        added = (await ids()).find((id) => !before.has(id));
+        if (!added) await page.waitForTimeout(200);
+      }
+      if (!added) throw new Error(`no new node after the drop (${before.size} nodes)`);
+      // Zoom in on the new node and its future neighbours so handles are big enough to hit.
+      await canvas.locator(`.react-flow__node[data-id="${added}"]`).waitFor();
       return `added node "${added}"`;
-    });
-
-    await step('connect example_gen.examples to the new node', async () => {
-      if (!canvas || !added) throw new Error('no added node');
-      await dragHandle(page, canvas, handle('example_gen', 'out', 'examples'), handle(added, 'in', 'examples'));
-      await canvas.locator(`.react-flow__edge[data-id*="${added}"], .react-flow__edge[aria-label*="${added}"]`).first().waitFor({ timeout: 10_000 }).catch(async () => {
-        // Edge ids are EXT-B's choice: fall back to counting edges that end at the node.
-        const ends = await canvas!.locator('.react-flow__edge').count();
-        if (ends < 4) throw new Error(`no new edge (${ends} edges)`);
-      });
-      return 'edge drawn';
     });
 
     await step('refuse an incompatible connection with a reason', async () => {
       if (!canvas || !added) throw new Error('no added node');
+      await page.waitForTimeout(800); // the drop's document update has settled
       const edges = await canvas.locator('.react-flow__edge').count();
-      await dragHandle(page, canvas, handle('statistics_gen', 'out', 'statistics'), handle(added, 'in', 'schema'));
+      // Schema → an input that takes Examples.
+      await dragHandle(page, canvas, handle('schema_gen', 'out', 'schema'), handle(added, 'in', 'examples'));
       const toast = canvas.locator('.toast.error, [role="alert"]').first();
       await toast.waitFor({ timeout: 10_000 });
       const text = (await toast.innerText()).trim();
-      if (!/ExampleStatistics|Schema|type/i.test(text)) throw new Error(`refusal does not give the types: "${text}"`);
-      if ((await canvas.locator('.react-flow__edge').count()) !== edges) throw new Error('an edge was drawn anyway');
-      return `"${text.replace(/\s+/g, ' ').slice(0, 140)}"`;
+      if (!/Examples|Schema|type/i.test(text)) throw new Error(`refusal does not give the types: "${text}"`);
+      await page.waitForTimeout(500);
+      const after = await canvas.locator('.react-flow__edge').count();
+      if (after !== edges) throw new Error(`an edge was drawn anyway (${edges} → ${after} edges)`);
+      return `"${text.replace(/\s+/g, ' ').slice(0, 160)}"`;
+    });
+
+    await step('connect example_gen.examples to the new node', async () => {
+      if (!canvas || !added) throw new Error('no added node');
+      const edges = await canvas.locator('.react-flow__edge').count();
+      await dragHandle(page, canvas, handle('example_gen', 'out', 'examples'), handle(added, 'in', 'examples'));
+      const deadline = Date.now() + 10_000;
+      while ((await canvas.locator('.react-flow__edge').count()) <= edges) {
+        if (Date.now() > deadline) throw new Error(`still ${edges} edges`);
+        await page.waitForTimeout(200);
+      }
+      return `${edges} → ${await canvas.locator('.react-flow__edge').count()} edges`;
     });
 
     await step('save: the YAML has the node and the edge, comments kept', async () => {
@@ -190,18 +262,27 @@ export async function runEndToEnd(options: { only?: RegExp } = {}): Promise<numb
         await page.waitForTimeout(250);
       }
       const node = doc?.nodes?.[added];
-      if (node?.component !== 'Transform') throw new Error(`saved file has no Transform node "${added}"`);
+      if (node?.component !== 'StatisticsGen') throw new Error(`saved file has no StatisticsGen node "${added}"`);
       if (node.inputs?.examples !== 'example_gen.examples') throw new Error(`inputs.examples is ${JSON.stringify(node.inputs?.examples)}`);
-      if (node.inputs?.schema) throw new Error(`the refused connection was written: schema = ${node.inputs.schema}`);
+
       if (!text.includes('# Reads the CSV and writes it as Examples split into train/eval.')) throw new Error('a comment was lost');
-      return `nodes.${added}: component Transform, inputs.examples example_gen.examples`;
+      return `nodes.${added}: component StatisticsGen, inputs.examples example_gen.examples`;
     });
 
     await step('delete the new node (Delete key) and save', async () => {
       if (!canvas || !added) throw new Error('no added node');
-      await canvas.locator(`.react-flow__node[data-id="${added}"]`).click();
-      await page.keyboard.press('Delete');
-      await canvas.locator(`.react-flow__node[data-id="${added}"]`).waitFor({ state: 'detached', timeout: 10_000 });
+      const node = canvas.locator(`.react-flow__node[data-id="${added}"]`);
+      // The first click may only move focus from the workbench into the webview: up to 3 tries.
+      for (let attempt = 1; ; attempt++) {
+        await node.click();
+        await node.press('Delete');
+        try {
+          await node.waitFor({ state: 'detached', timeout: 3000 });
+          break;
+        } catch (error) {
+          if (attempt === 3) throw error;
+        }
+      }
       await page.keyboard.press('Control+S');
       await page.waitForTimeout(1000);
       const doc = parse(readFileSync(taxiFile, 'utf8'));
@@ -236,8 +317,7 @@ export async function runEndToEnd(options: { only?: RegExp } = {}): Promise<numb
     });
 
     await step('statistics viewer', async () => {
-      await runCommand(page, 'Tributary: Open Artifact');
-      const label = await pickRow(page, 'ExampleStatistics');
+      const label = await pickArtifactWith(page, 'Tributary: Open Artifact', 'model.pipeline.yaml', 'ExampleStatistics');
       const frame = await findFrame(page, '.viewer.statistics', 30_000);
       await frame.locator('[data-feature="trip_miles"]').first().waitFor({ timeout: 10_000 });
       const legend = await frame.locator('.legend').innerText();
@@ -248,9 +328,7 @@ export async function runEndToEnd(options: { only?: RegExp } = {}): Promise<numb
     });
 
     await step('evaluation viewer', async () => {
-      await quickOpen(page, 'model.pipeline.yaml');
-      await runCommand(page, 'Tributary: Open Artifact');
-      const label = await pickRow(page, 'ModelEvaluation');
+      const label = await pickArtifactWith(page, 'Tributary: Open Artifact', 'model.pipeline.yaml', 'ModelEvaluation');
       const frame = await findFrame(page, '.viewer.evaluation', 30_000);
       await frame.locator('.metrics-table tbody tr').first().waitFor({ timeout: 10_000 });
       const rows = await frame.locator('.metrics-table tbody tr').count();
@@ -261,16 +339,14 @@ export async function runEndToEnd(options: { only?: RegExp } = {}): Promise<numb
     });
 
     await step('model viewer with training curves', async () => {
-      await runCommand(page, 'Tributary: Open Artifact');
-      const label = await pickRow(page, 'Model #');
+      const label = await pickArtifactWith(page, 'Tributary: Open Artifact', 'model.pipeline.yaml', 'Model #');
       const frame = await findFrame(page, '.viewer.model', 30_000);
       await frame.locator('.curve canvas').first().waitFor({ timeout: 10_000 });
       return `${label}; ${await frame.locator('.curve').count()} curves`;
     });
 
     await step('lineage graph of the evaluation', async () => {
-      await runCommand(page, 'Tributary: Show Lineage');
-      const label = await pickRow(page, 'ModelEvaluation');
+      const label = await pickArtifactWith(page, 'Tributary: Show Lineage', 'model.pipeline.yaml', 'ModelEvaluation');
       const frame = await findFrame(page, '.viewer.lineage', 30_000);
       const nodes = await frame.locator('.lineage-node').count();
       if (nodes < 5) throw new Error(`only ${nodes} lineage nodes`);
