@@ -316,6 +316,8 @@ describe('the taxi sample with the real components', () => {
     const workspaceRoot = fileURLToPath(new URL('../..', import.meta.url));
     const parsed = parsePipeline(readFileSync(file, 'utf8'), file);
     assert.deepEqual(validatePipeline(parsed, builtinRegistry(), { workspaceRoot }), []);
-    assert.deepEqual(topologicalOrder(parsed.spec), ['example_gen', 'statistics_gen', 'schema_gen', 'example_validator']);
+    assert.deepEqual(topologicalOrder(parsed.spec), [
+      'example_gen', 'statistics_gen', 'schema_gen', 'example_validator', 'transform', 'trainer', 'evaluator', 'infra_validator', 'pusher',
+    ]);
   });
 });
