@@ -275,7 +275,8 @@ export function LineageView({ graph, onOpen }: { graph: LineageGraph; onOpen(art
   return (
     <div className="viewer lineage">
       <Header title={`Lineage of ${graph.nodes.find((n) => n.key === graph.root)?.label ?? graph.root}`} subtitle="Artifacts (boxes) and executions (rounded); click an artifact to open it." />
-      <svg className="lineage-graph" width={laid.width} height={laid.height} role="img" aria-label="lineage graph">
+      {/* Scaled down to the panel's width (never up): a long chain stays readable at a glance. */}
+      <svg className="lineage-graph" viewBox={`0 0 ${laid.width} ${laid.height}`} width="100%" style={{ maxWidth: laid.width }} role="img" aria-label="lineage graph">
         <defs>
           <marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="6" markerHeight="6" orient="auto-start-reverse">
             <path d="M 0 0 L 10 5 L 0 10 z" className="arrow" />

@@ -18,10 +18,10 @@ export interface PlacedEdge {
 
 export function layoutLineage(graph: LineageGraph): { nodes: PlacedNode[]; edges: PlacedEdge[]; width: number; height: number } {
   const g = new dagre.graphlib.Graph();
-  g.setGraph({ rankdir: 'LR', nodesep: 24, ranksep: 70, marginx: 12, marginy: 12 });
+  g.setGraph({ rankdir: 'LR', nodesep: 20, ranksep: 40, marginx: 12, marginy: 12 });
   g.setDefaultEdgeLabel(() => ({}));
   for (const n of graph.nodes) {
-    const width = Math.max(150, Math.min(320, 20 + 7 * Math.max(n.label.length, n.detail.length)));
+    const width = Math.max(140, Math.min(260, 20 + 6.2 * Math.max(n.label.length, n.detail.length)));
     g.setNode(n.key, { width, height: 48 });
   }
   for (const e of graph.edges) g.setEdge(e.from, e.to);
