@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', '.tributary/**', '**/.tributary/**', 'test-results/**', '.cache/**'] },
+  { ignores: ['dist/**', 'node_modules/**', '.tributary/**', '**/.tributary/**', 'test-results/**', '.cache/**', 'test/.tmp/**', '.vscode-test/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
