@@ -1,8 +1,9 @@
 // Bundles everything with esbuild:
 // - runtime: the CLI, the pool's worker entry and the public API (ESM; npm packages stay external,
 //   the runtime runs beside node_modules), plus every bench/*.ts script;
-// - extension: the host bundle and the language server (CommonJS, as VS Code loads them; all
-//   inlined but `vscode`), and the in-editor test suite (test/editor/);
+// - extension: the host bundle, its lazily loaded parts (language client, canvas, viewers) and the
+//   language server (CommonJS, as VS Code loads them; all inlined but `vscode`), and the in-editor
+//   test suite (test/editor/);
 // - webview: each webview/src/<app>/main.tsx becomes dist/webview/<app>.js (+ .css) for the browser.
 import { build } from 'esbuild';
 import { existsSync, readdirSync } from 'node:fs';
@@ -35,8 +36,13 @@ await build({
   banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
 });
 
+// The host is split into bundles loaded with require() on first use (extension/src/lazy.ts):
+// VS Code counts loading the main file as activation time, and esbuild cannot split CommonJS.
 const hostEntries = {
   'extension/extension': 'extension/src/extension.ts',
+  'extension/language-client': 'extension/src/language/client.ts',
+  'extension/canvas': 'extension/src/canvas/provider.ts',
+  'extension/viewers': 'extension/src/viewers/index.ts',
   ...(existsSync('extension/src/language/server.ts') ? { 'extension/server': 'extension/src/language/server.ts' } : {}),
 };
 await build({

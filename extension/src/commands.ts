@@ -4,7 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import * as vscode from 'vscode';
-import type { PipelineLanguageClient } from './language/client.ts';
+import type { LanguageApi } from './language/lazy-client.ts';
 import type { PipelineRunner, RunRequest } from './runs/runner.ts';
 import { tally, type RunStates } from './runs/state.ts';
 import { runsFromStore, readStore } from './views/model.ts';
@@ -15,7 +15,7 @@ export const VIEWERS_COMMAND = 'tributary.viewers.open';
 
 export interface CommandDeps {
   context: vscode.ExtensionContext;
-  language: PipelineLanguageClient;
+  language: LanguageApi;
   runner: PipelineRunner;
   states: RunStates;
   index: PipelineIndex;

@@ -1,13 +1,23 @@
 import * as vscode from 'vscode';
 import { registerCanvasEditor } from './canvas/index.ts';
-import { activePipeline, registerCommands } from './commands.ts';
-import { PipelineLanguageClient } from './language/client.ts';
+import { activePipeline, registerCommands, VIEWERS_COMMAND } from './commands.ts';
+import type * as LanguageClientModule from './language/client.ts';
 import type { Catalog } from './language/catalog.ts';
+import { LazyLanguageClient } from './language/lazy-client.ts';
 import type { ValidateResult } from './language/protocol.ts';
+import { lazyBundle } from './lazy.ts';
 import { PipelineRunner } from './runs/runner.ts';
 import { RunStates, tally } from './runs/state.ts';
+import type * as ViewersModule from './viewers/index.ts';
 import { ArtifactsTreeProvider, PipelineIndex, RunsTreeProvider } from './views/trees.ts';
-import { registerViewers } from './viewers/index.ts';
+
+// Separate bundles beside this one (scripts/build.mjs), loaded on first use.
+const loadLanguageClient = lazyBundle<typeof LanguageClientModule>('language-client');
+const loadCanvas = lazyBundle<typeof import('./canvas/provider.ts')>('canvas');
+const loadViewers = lazyBundle<typeof ViewersModule>('viewers');
+
+/** The language server starts this long after activation unless something asks it first. */
+const SERVER_START_DELAY_MS = 2000;
 
 /** What other code (the canvas, viewers, tests) gets from `extension.exports`. */
 export interface TributaryApi {
@@ -29,7 +39,7 @@ export function activate(context: vscode.ExtensionContext): TributaryApi {
   const started = performance.now();
   const output = vscode.window.createOutputChannel('Tributary');
   const serverLog = vscode.window.createOutputChannel('Tributary Language Server', { log: true });
-  const language = new PipelineLanguageClient(context, serverLog);
+  const language = new LazyLanguageClient(() => new (loadLanguageClient().PipelineLanguageClient)(context, serverLog));
   const states = new RunStates();
   const runner = new PipelineRunner(context.asAbsolutePath('dist/runtime/cli.js'), output, states);
   const index = new PipelineIndex(language);
@@ -41,18 +51,28 @@ export function activate(context: vscode.ExtensionContext): TributaryApi {
     vscode.window.registerTreeDataProvider('tributary.runs', runsView),
     vscode.window.registerTreeDataProvider('tributary.artifacts', new ArtifactsTreeProvider(index)),
   );
-  registerCanvasEditor(context, {
-    requestSpecs: async () => (await language.specs()).components,
-    runStates: states,
-    log: (message) => serverLog.appendLine(`[canvas] ${message}`),
-  });
-  registerViewers(context, {
+  registerCanvasEditor(
+    context,
+    {
+      requestSpecs: async () => (await language.specs()).components,
+      runStates: states,
+      log: (message) => serverLog.appendLine(`[canvas] ${message}`),
+    },
+    loadCanvas,
+  );
+  registerLazyViewers(context, {
     metadataFileOf: async (uri) => (await language.pipelineInfo(uri)).metadataFile,
     activePipeline,
     log: (message) => output.appendLine(`[viewer] ${message}`),
   });
   context.subscriptions.push(statusBar(states, runner));
-  void index.refresh();
+  // Diagnostics and the trees need the server, but not before the window (and a canvas opened
+  // right away) has drawn: start it a little later, unless a request starts it first.
+  const warmUp = setTimeout(() => {
+    language.start();
+    void index.refresh();
+  }, SERVER_START_DELAY_MS);
+  context.subscriptions.push({ dispose: () => clearTimeout(warmUp) });
 
   return {
     runStates: states,
@@ -81,6 +101,19 @@ function statusBar(states: RunStates, runner: PipelineRunner): vscode.Disposable
     if (!running) hide = setTimeout(() => item.hide(), 30_000);
   });
   return { dispose: () => (clearTimeout(hide), subscription.dispose(), item.dispose()) };
+}
+
+/**
+ * The viewers' command, declared now and loaded on its first call: the stand-in makes way for the
+ * real registration (viewers/index.ts registers the same id) and forwards the call.
+ */
+function registerLazyViewers(context: vscode.ExtensionContext, deps: Parameters<typeof ViewersModule.registerViewers>[1]): void {
+  const standIn = vscode.commands.registerCommand(VIEWERS_COMMAND, async (...args: unknown[]) => {
+    standIn.dispose();
+    loadViewers().registerViewers(context, deps);
+    return vscode.commands.executeCommand(VIEWERS_COMMAND, ...args);
+  });
+  context.subscriptions.push(standIn);
 }
 
 export function deactivate(): void {}

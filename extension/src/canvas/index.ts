@@ -1,25 +1,34 @@
 import * as vscode from 'vscode';
-import { CANVAS_VIEW_TYPE, CanvasEditorProvider, type CanvasOptions } from './provider.ts';
+import type { CanvasEditorProvider, CanvasOptions } from './provider.ts';
+import { CANVAS_DELIVER_COMMAND, CANVAS_VIEW_TYPE } from './view-type.ts';
 
-export { CANVAS_VIEW_TYPE, type CanvasOptions } from './provider.ts';
+export { CANVAS_DELIVER_COMMAND, CANVAS_VIEW_TYPE } from './view-type.ts';
+export type { CanvasOptions } from './provider.ts';
 export type { PipelineRunState, RunStateFeed } from './run-feed.ts';
 
-/** Internal command: sends a message to an open canvas exactly as its webview would (tests, menus). */
-export const CANVAS_DELIVER_COMMAND = '_tributary.canvas.deliver';
-
 /**
- * Registers the canvas custom editor. Called once from activation (extension.ts, EXT-A), which
- * passes the language client's `tributary/specs` request and the run tracker when it has them.
+ * Registers the canvas custom editor. Called once from activation (extension.ts), which passes the
+ * language client's `tributary/specs` request and the run tracker. The provider (YAML, Ajv, the
+ * runtime's pipeline parser) is loaded by `load` only when the first canvas opens, so activation
+ * stays cheap; the contribution itself is static in package.json.
  */
-export function registerCanvasEditor(context: vscode.ExtensionContext, options: CanvasOptions = {}): CanvasEditorProvider {
-  const provider = new CanvasEditorProvider(context.extensionUri, options);
+export function registerCanvasEditor(
+  context: vscode.ExtensionContext,
+  options: CanvasOptions,
+  load: () => { CanvasEditorProvider: typeof CanvasEditorProvider },
+): void {
+  let provider: CanvasEditorProvider | undefined;
+  const get = () => (provider ??= new (load().CanvasEditorProvider)(context.extensionUri, options));
   context.subscriptions.push(
-    vscode.window.registerCustomEditorProvider(CANVAS_VIEW_TYPE, provider, {
-      // Split views of one file: each canvas follows the same document.
-      supportsMultipleEditorsPerDocument: true,
-      webviewOptions: { retainContextWhenHidden: false },
-    }),
-    vscode.commands.registerCommand(CANVAS_DELIVER_COMMAND, (uri: vscode.Uri, message: unknown) => provider.deliver(uri, message)),
+    vscode.window.registerCustomEditorProvider(
+      CANVAS_VIEW_TYPE,
+      { resolveCustomTextEditor: (document, panel) => get().resolveCustomTextEditor(document, panel) },
+      {
+        // Split views of one file: each canvas follows the same document.
+        supportsMultipleEditorsPerDocument: true,
+        webviewOptions: { retainContextWhenHidden: false },
+      },
+    ),
+    vscode.commands.registerCommand(CANVAS_DELIVER_COMMAND, (uri: vscode.Uri, message: unknown) => get().deliver(uri, message)),
   );
-  return provider;
 }

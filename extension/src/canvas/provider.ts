@@ -12,7 +12,7 @@ import { checkCanvasMessage } from './messages.ts';
 import type { RunStateFeed } from './run-feed.ts';
 import { localSpecs, mergeSpecs, specMap } from './specs.ts';
 
-export const CANVAS_VIEW_TYPE = 'tributary.canvas';
+export { CANVAS_VIEW_TYPE } from './view-type.ts';
 
 export interface CanvasOptions {
   /** The language server's `tributary/specs` answer (full registry + custom components). */
@@ -61,6 +61,7 @@ class CanvasSession {
   private specs: ComponentInfo[] = localSpecs();
   private readOnlyReason = vscode.workspace.isTrusted ? undefined : RESTRICTED_REASON;
   private ready = false;
+  private specsRequested: Promise<void> | undefined;
   private updateTimer: ReturnType<typeof setTimeout> | undefined;
   /** Intents apply one at a time, each against the text the previous one produced. */
   private queue: Promise<unknown> = Promise.resolve();
@@ -102,7 +103,6 @@ class CanvasSession {
         }),
       );
     }
-    void this.fetchSpecs();
   }
 
   dispose(): void {
@@ -169,6 +169,9 @@ class CanvasSession {
       case 'ready':
         this.ready = true;
         this.sendInit();
+        // Only now ask the language server (which may still be starting): the first paint uses the
+        // document and the local specs, and never waits for, or competes with, the server's start.
+        this.specsRequested ??= this.fetchSpecs();
         return Promise.resolve(undefined);
       case 'showText':
         return this.showText(message.node, message.line).then(() => undefined);

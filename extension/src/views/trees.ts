@@ -4,7 +4,7 @@
  * refresh when a store changes on disk or a run reports progress.
  */
 import * as vscode from 'vscode';
-import type { PipelineLanguageClient } from '../language/client.ts';
+import type { LanguageApi } from '../language/lazy-client.ts';
 import type { PipelineInfo } from '../language/protocol.ts';
 import type { RunStates } from '../runs/state.ts';
 import { artifactsByType, formatDuration, readStore, runsFromStore, type ArtifactItem, type ExecutionItem, type RunItem } from './model.ts';
@@ -22,7 +22,7 @@ export class PipelineIndex implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
   private timer: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(private readonly language: PipelineLanguageClient) {
+  constructor(private readonly language: LanguageApi) {
     const stores = vscode.workspace.createFileSystemWatcher('**/metadata.json');
     const files = vscode.workspace.createFileSystemWatcher('**/*.pipeline.yaml');
     this.disposables.push(stores, files, this.changed);
