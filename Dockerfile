@@ -15,14 +15,16 @@ RUN npx esbuild cli=runtime/src/cli/main.ts pool-worker=runtime/src/engine/pool-
       index=runtime/src/index.ts serve=runtime/src/serving/serve-main.ts \
       --bundle --platform=node --target=node20 --format=esm --packages=external --sourcemap=linked \
       --outdir=dist/runtime --log-level=warning \
-      "--banner:js=import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);"
+      "--banner:js=import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" \
+ && cp runtime/src/engine/pool-worker.cjs dist/runtime/pool-worker.cjs
 
 FROM node:20-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force
-# esbuild is a dev dependency but the runtime needs it to load custom components (pipeline `components:`).
+# esbuild (a dependency: the runtime compiles user modules) ships its binary through an install
+# script, which --ignore-scripts skips: take the build stage's copy.
 COPY --from=build /app/node_modules/esbuild node_modules/esbuild
 COPY --from=build /app/node_modules/@esbuild node_modules/@esbuild
 COPY --from=build /app/dist/runtime dist/runtime

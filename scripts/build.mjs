@@ -6,7 +6,7 @@
 //   test suite (test/editor/);
 // - webview: each webview/src/<app>/main.tsx becomes dist/webview/<app>.js (+ .css) for the browser.
 import { build } from 'esbuild';
-import { existsSync, readdirSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync } from 'node:fs';
 
 const production = process.argv.includes('--production');
 const common = { bundle: true, sourcemap: production ? false : 'linked', logLevel: 'warning', minify: production };
@@ -35,6 +35,8 @@ await build({
   chunkNames: 'runtime/[name]-[hash]',
   banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
 });
+// piscina's entry in the bundle: a CommonJS shim that import()s pool-worker.js (see the file for why).
+copyFileSync('runtime/src/engine/pool-worker.cjs', 'dist/runtime/pool-worker.cjs');
 
 // The host is split into bundles loaded with require() on first use (extension/src/lazy.ts):
 // VS Code counts loading the main file as activation time, and esbuild cannot split CommonJS.
@@ -53,7 +55,7 @@ await build({
   entryPoints: hostEntries,
   outdir: 'dist',
   outExtension: { '.js': '.cjs' },
-  external: ['vscode'],
+  external: ['vscode', 'esbuild'],
   // Runtime code inlined here (component specs bring their lazy executors) reads import.meta; in
   // CommonJS that is this bundle file.
   define: { 'import.meta.url': '__tributaryImportMetaUrl', 'import.meta.resolve': '__tributaryImportMetaResolve' },

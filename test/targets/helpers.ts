@@ -45,6 +45,7 @@ export async function bundleCli(): Promise<string[]> {
     outdir,
     banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
   });
+  await cp(join(repoRoot, 'runtime/src/engine/pool-worker.cjs'), join(outdir, 'pool-worker.cjs'));
   return [process.execPath, join(outdir, 'cli.js')];
 }
 

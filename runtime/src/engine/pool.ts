@@ -16,11 +16,10 @@ export interface WorkerPool {
   close(): Promise<void>;
 }
 
-/** Worker entry next to this module: `.ts` when run from source (tsx), `.js` in the bundle. */
+/** Worker entry next to this module: the `.ts` source under tsx, the CommonJS shim in the bundle (see pool-worker.cjs). */
 function workerFile(): string {
   const here = import.meta.url;
-  const ext = here.endsWith('.ts') ? '.ts' : '.js';
-  return new URL(`./pool-worker${ext}`, here).href;
+  return new URL(here.endsWith('.ts') ? './pool-worker.ts' : './pool-worker.cjs', here).href;
 }
 
 export function defaultPoolSize(): number {
