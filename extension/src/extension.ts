@@ -6,6 +6,7 @@ import type { Catalog } from './language/catalog.ts';
 import { LazyLanguageClient } from './language/lazy-client.ts';
 import type { ValidateResult } from './language/protocol.ts';
 import { lazyBundle } from './lazy.ts';
+import { registerProductionViews } from './runs/production.ts';
 import { PipelineRunner } from './runs/runner.ts';
 import { RunStates, tally } from './runs/state.ts';
 import type * as ViewersModule from './viewers/index.ts';
@@ -65,6 +66,7 @@ export function activate(context: vscode.ExtensionContext): TributaryApi {
     activePipeline,
     log: (message) => output.appendLine(`[viewer] ${message}`),
   });
+  registerProductionViews({ context, runner, index, language, output, activePipeline });
   context.subscriptions.push(statusBar(states, runner));
   // Diagnostics and the trees need the server, but not before the window (and a canvas opened
   // right away) has drawn: start it a little later, unless a request starts it first.

@@ -7,7 +7,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as vscode from 'vscode';
-import { LineSplitter, parseRunEvent, tally, type RunStates } from './state.ts';
+import type { RunEvent } from '../../../runtime/src/engine/plan.ts';
+import { Emitter, LineSplitter, parseRunEvent, tally, type RunStates } from './state.ts';
 
 export interface RunRequest {
   uri: vscode.Uri;
@@ -21,6 +22,9 @@ export interface RunRequest {
 export class PipelineRunner implements vscode.Disposable {
   private readonly children = new Map<string, ChildProcess>();
   private readonly stopAsked = new WeakSet<ChildProcess>();
+  private readonly events = new Emitter<{ pipeline: vscode.Uri; event: RunEvent }>();
+  /** Every RunEvent of every run (alerts and approvals become notifications: approvals.ts). */
+  readonly onDidReceiveEvent = this.events.event;
 
   constructor(
     private readonly cliPath: string,
@@ -44,15 +48,9 @@ export class PipelineRunner implements vscode.Disposable {
     if (request.only?.length) args.push('--only', ...request.only);
     if (request.from) args.push('--from', request.from);
     if (request.noCache) args.push('--no-cache');
-    const node = vscode.workspace.getConfiguration('tributary').get<string>('runtime.nodePath') || process.execPath;
     this.output.appendLine(`\n▶ ${new Date().toLocaleTimeString()}  tributary ${args.slice(1).join(' ')}`);
     this.states.start(key);
-    // Inside VS Code's Electron, process.execPath is Electron: ELECTRON_RUN_AS_NODE makes it plain Node.
-    const child = spawn(node, args, {
-      cwd: vscode.Uri.joinPath(request.uri, '..').fsPath,
-      env: { ...process.env, ELECTRON_RUN_AS_NODE: '1', FORCE_COLOR: '0' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = this.spawnCli(args.slice(1), vscode.Uri.joinPath(request.uri, '..').fsPath);
     this.children.set(key, child);
     const stdout = new LineSplitter();
     const stderr = new LineSplitter();
@@ -60,7 +58,9 @@ export class PipelineRunner implements vscode.Disposable {
     const onStdout = (lines: string[]) => {
       for (const line of lines) {
         const event = parseRunEvent(line);
-        if (event) this.states.apply(key, event);
+        if (!event) continue;
+        this.states.apply(key, event);
+        this.events.fire({ pipeline: request.uri, event });
       }
     };
     const onStderr = (lines: string[]) => {
@@ -88,6 +88,37 @@ export class PipelineRunner implements vscode.Disposable {
       };
       child.on('error', (e) => settle(null, null, e));
       child.on('exit', (code, signal) => settle(code, signal));
+    });
+  }
+
+  /** The CLI in a child Node process (the configured one, or VS Code's own run as plain Node). */
+  private spawnCli(cliArgs: string[], cwd: string): ChildProcess {
+    const node = vscode.workspace.getConfiguration('tributary').get<string>('runtime.nodePath') || process.execPath;
+    // Inside VS Code's Electron, process.execPath is Electron: ELECTRON_RUN_AS_NODE makes it plain Node.
+    return spawn(node, [this.cliPath, ...cliArgs], {
+      cwd,
+      env: { ...process.env, ELECTRON_RUN_AS_NODE: '1', FORCE_COLOR: '0' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+  }
+
+  /**
+   * A short CLI command (`approve`, `trends --json`) out of process, like a run: resolves with its
+   * exit code and output; the command line and stderr also go to the Output channel.
+   */
+  exec(cliArgs: string[], cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+    this.output.appendLine(`▶ tributary ${cliArgs.join(' ')}`);
+    const child = this.spawnCli(cliArgs, cwd);
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    return new Promise((resolve) => {
+      child.on('error', (e) => resolve({ code: null, stdout, stderr: `${stderr}${e.message}` }));
+      child.on('close', (code) => {
+        if (stderr.trim()) this.output.appendLine(stderr.trimEnd());
+        resolve({ code, stdout, stderr });
+      });
     });
   }
 

@@ -30,6 +30,11 @@ export interface NodeStatus {
   executionId?: number;
   /** Epoch ms when the node started running (to compute durationMs while it runs). */
   startedAt?: number;
+  /**
+   * A ManualApproval node's request: WAITING while its engine state stays RUNNING (the engine's
+   * contract, runtime/src/engine/plan.ts), then the decision.
+   */
+  approval?: 'WAITING' | 'APPROVED' | 'REJECTED';
 }
 
 export type PipelineRunPhase = 'starting' | 'running' | 'complete' | 'failed' | 'canceled';
@@ -139,7 +144,15 @@ export class RunStates {
         this.emitSoon(run);
         return;
       }
+      case 'approval': {
+        const node = run.nodes[event.nodeId];
+        if (!node) return;
+        node.approval = event.state;
+        node.message = event.state === 'WAITING' ? 'waiting for approval' : `${event.state.toLowerCase()}${event.by ? ` by ${event.by}` : ''}`;
+        break;
+      }
       case 'log':
+      case 'alert':
         return;
       case 'run-end':
         run.phase = FINAL[event.state];

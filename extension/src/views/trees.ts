@@ -75,6 +75,8 @@ const STATE_ICONS: Record<string, [string, string?]> = {
   COMPLETE: ['pass', 'testing.iconPassed'],
   CACHED: ['history', 'testing.iconSkipped'],
   RUNNING: ['sync~spin'],
+  // A ManualApproval node paused for a person (Approve / Reject inline).
+  WAITING: ['bell-dot', 'notificationsWarningIcon.foreground'],
   FAILED: ['error', 'testing.iconFailed'],
   CANCELED: ['circle-slash', 'testing.iconSkipped'],
   SKIPPED: ['debug-step-over', 'testing.iconSkipped'],
@@ -183,9 +185,9 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode> {
         const hit = e.state === 'CACHED' ? `cache hit${e.cachedFrom ? ` (#${e.cachedFrom})` : ''}` : '';
         const done = progress && e.state === 'RUNNING' ? `${progress.done.toLocaleString()}${progress.total ? `/${progress.total.toLocaleString()}` : ''} ${progress.unit}` : '';
         item.description = [e.component, e.state === 'CACHED' ? hit : e.state.toLowerCase(), formatDuration(e.durationMs), done].filter(Boolean).join(' · ');
-        item.tooltip = new vscode.MarkdownString(`**${e.nodeId}** (${e.component}) — execution #${e.executionId}, ${e.state}${e.error ? `\n\n\`\`\`\n${e.error}\n\`\`\`` : ''}\n\nClick to open its log.`);
+        item.tooltip = new vscode.MarkdownString(`**${e.nodeId}** (${e.component}) — execution #${e.executionId}, ${e.state}${e.error ? `\n\n\`\`\`\n${e.error}\n\`\`\`` : ''}\n\n${e.state === 'WAITING' ? 'Waiting for approval: Approve or Reject inline. ' : ''}Click to open its log.`);
         item.iconPath = stateIcon(e.state);
-        item.contextValue = 'tributary.execution';
+        item.contextValue = e.state === 'WAITING' ? 'tributary.execution.waiting' : 'tributary.execution';
         item.command = { command: 'tributary.openNodeLog', title: 'Open Node Log', arguments: [{ logFile: e.logFile, nodeId: e.nodeId }] };
         item.id = `${node.pipeline.uri.toString()}#${node.run.runId}#${e.executionId}`;
         return item;

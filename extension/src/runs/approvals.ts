@@ -1,0 +1,118 @@
+/**
+ * Issue 6 in the editor: a run's `alert` events as notifications, and engineer-in-the-loop
+ * approval — a notification when a ManualApproval node waits, the `tributary.approveNode` /
+ * `tributary.rejectNode` commands (palette, and inline on a WAITING node in the Runs view). A
+ * decision runs `tributary approve …` out of process, like a run: the waiting run picks it up.
+ */
+import { dirname } from 'node:path';
+import * as vscode from 'vscode';
+import { readStore, runsFromStore } from '../views/model.ts';
+import { alertNotification, approvalNotification, approveArgs, reviewArtifactOf, type Notification, type NotificationAction } from './notifications.ts';
+import type { PipelineRunner } from './runner.ts';
+
+export interface ApprovalDeps {
+  context: vscode.ExtensionContext;
+  runner: PipelineRunner;
+  /** The pipeline's metadata store file. */
+  metadataFileOf(pipeline: vscode.Uri): Promise<string>;
+  /** The pipeline the user is looking at, or one picked from the workspace. */
+  pickPipeline(): Promise<vscode.Uri | undefined>;
+  showRunLog(): void;
+}
+
+/** What the commands receive: a Runs view execution node, or explicit ids. */
+interface DecisionTarget {
+  pipelineUri?: string;
+  runId?: string;
+  nodeId?: string;
+  pipeline?: { uri: vscode.Uri };
+  run?: { runId: string };
+  execution?: { nodeId: string };
+}
+
+function show(n: Notification): Thenable<NotificationAction | undefined> {
+  const items = n.actions;
+  if (n.severity === 'error') return vscode.window.showErrorMessage(n.message, ...items);
+  if (n.severity === 'warning') return vscode.window.showWarningMessage(n.message, ...items);
+  return vscode.window.showInformationMessage(n.message, ...items);
+}
+
+export function registerApprovals(deps: ApprovalDeps): void {
+  const { context, runner } = deps;
+
+  const decide = async (pipeline: vscode.Uri, runId: string, nodeId: string, reject: boolean): Promise<void> => {
+    const comment = await vscode.window.showInputBox({
+      title: `${reject ? 'Reject' : 'Approve'} ${nodeId} in run ${runId}`,
+      prompt: 'Comment recorded with the decision (optional)',
+      placeHolder: reject ? 'why not' : 'looks good',
+    });
+    if (comment === undefined) return; // Escape: no decision.
+    const result = await runner.exec(approveArgs({ runId, nodeId, file: pipeline.fsPath, reject, comment }), dirname(pipeline.fsPath));
+    if (result.code === 0) void vscode.window.showInformationMessage(result.stdout.trim().split('\n').join(' ') || `${nodeId}: ${reject ? 'rejected' : 'approved'}`);
+    else void vscode.window.showErrorMessage(`tributary approve failed: ${(result.stderr.trim() || result.stdout.trim()).split('\n').slice(-2).join(' ')}`);
+  };
+
+  const act = (pipeline: vscode.Uri, runId: string, nodeId: string | undefined, action: NotificationAction | undefined) => {
+    if (!action) return;
+    switch (action.kind) {
+      case 'runLog':
+        return deps.showRunLog();
+      case 'artifact':
+      case 'review':
+        return void vscode.commands.executeCommand('tributary.viewers.open', { kind: 'artifact', artifactId: action.artifactId, pipelineUri: pipeline.toString() });
+      case 'approve':
+      case 'reject':
+        if (nodeId) return void decide(pipeline, runId, nodeId, action.kind === 'reject');
+    }
+  };
+
+  context.subscriptions.push(
+    runner.onDidReceiveEvent(({ pipeline, event }) => {
+      if (event.type === 'alert') {
+        const n = alertNotification(event.alert);
+        if (n) void show(n).then((a) => act(pipeline, event.alert.runId, event.alert.nodeId, a));
+      } else if (event.type === 'approval') {
+        void (async () => {
+          // The store says what the node is wired to look at; without it, no Open Evaluation.
+          const data = await deps.metadataFileOf(pipeline).then(readStore, () => undefined);
+          const review = data ? reviewArtifactOf(data, event.executionId) : undefined;
+          const action = await show(approvalNotification(event, review));
+          act(pipeline, event.runId, event.nodeId, action);
+        })();
+      }
+    }),
+  );
+
+  /** The target's run and node, or a pick among the WAITING nodes in the pipeline's store. */
+  const resolve = async (target: DecisionTarget | undefined): Promise<{ pipeline: vscode.Uri; runId: string; nodeId: string } | undefined> => {
+    const fromTarget = target?.pipeline?.uri ?? (target?.pipelineUri ? vscode.Uri.parse(target.pipelineUri) : undefined);
+    const runId = target?.run?.runId ?? target?.runId;
+    const nodeId = target?.execution?.nodeId ?? target?.nodeId;
+    const pipeline = fromTarget ?? (await deps.pickPipeline());
+    if (!pipeline) return undefined;
+    if (runId && nodeId) return { pipeline, runId, nodeId };
+    const data = await readStore(await deps.metadataFileOf(pipeline));
+    const waiting = (data ? runsFromStore(data) : []).flatMap((r) => r.executions.filter((e) => e.state === 'WAITING').map((e) => ({ runId: r.runId, nodeId: e.nodeId })));
+    if (waiting.length === 0) {
+      void vscode.window.showInformationMessage(`No node of ${vscode.workspace.asRelativePath(pipeline)} is waiting for approval.`);
+      return undefined;
+    }
+    const pick = await vscode.window.showQuickPick(
+      waiting.map((w) => ({ label: w.nodeId, description: `run ${w.runId}`, ...w })),
+      { placeHolder: 'Which waiting node?' },
+    );
+    return pick ? { pipeline, runId: pick.runId, nodeId: pick.nodeId } : undefined;
+  };
+
+  for (const [command, reject] of [
+    ['tributary.approveNode', false],
+    ['tributary.rejectNode', true],
+  ] as const) {
+    context.subscriptions.push(
+      vscode.commands.registerCommand(command, async (target?: DecisionTarget) => {
+        const t = await resolve(target);
+        if (t) await decide(t.pipeline, t.runId, t.nodeId, reject);
+      }),
+    );
+  }
+}

@@ -1,0 +1,91 @@
+/**
+ * What the editor says about production events of a run (issue 6): `alert` RunEvents become
+ * notifications, `approval` RunEvents (a ManualApproval node WAITING) become a notification with
+ * Approve / Reject / Open Evaluation. Pure and `vscode`-free so the mapping and the `approve`
+ * command line are unit tested in plain Node; extension/src/runs/approvals.ts shows them.
+ */
+import type { AlertMessage, RunEvent } from '../../../runtime/src/engine/plan.ts';
+import type { StoreData } from '../../../runtime/src/metadata/types.ts';
+
+export type NotificationSeverity = 'info' | 'warning' | 'error';
+
+/** A button on a notification and what it does when clicked. */
+export type NotificationAction =
+  | { title: 'Open Run Log'; kind: 'runLog' }
+  | { title: 'Open Artifact'; kind: 'artifact'; artifactId: number }
+  | { title: 'Approve'; kind: 'approve' }
+  | { title: 'Reject'; kind: 'reject' }
+  | { title: 'Open Evaluation'; kind: 'review'; artifactId: number };
+
+export interface Notification {
+  severity: NotificationSeverity;
+  message: string;
+  actions: NotificationAction[];
+}
+
+const SEVERITY: Record<AlertMessage['severity'], NotificationSeverity> = { INFO: 'info', WARNING: 'warning', ERROR: 'error' };
+
+/**
+ * The notification for an `alert` event. `approval_needed` alerts give none: the approval event
+ * itself gets a richer notification with the decision buttons, and one is enough.
+ */
+export function alertNotification(alert: AlertMessage): Notification | undefined {
+  if (alert.event === 'approval_needed') return undefined;
+  const artifactId = alert.details.artifactId;
+  const actions: NotificationAction[] = [];
+  if (typeof artifactId === 'number') actions.push({ title: 'Open Artifact', kind: 'artifact', artifactId });
+  actions.push({ title: 'Open Run Log', kind: 'runLog' });
+  // The text repeats the node and run; the title alone is too terse for a toast.
+  return { severity: SEVERITY[alert.severity], message: `Tributary: ${alert.text}`, actions };
+}
+
+export type ApprovalEvent = Extract<RunEvent, { type: 'approval' }>;
+
+/** The notification for an approval request; decisions are only reported (no buttons left to press). */
+export function approvalNotification(event: ApprovalEvent, reviewArtifactId?: number): Notification {
+  if (event.state !== 'WAITING') {
+    const verb = event.state === 'APPROVED' ? 'approved' : 'rejected';
+    const who = event.by ? ` by ${event.by}` : '';
+    return {
+      severity: event.state === 'APPROVED' ? 'info' : 'warning',
+      message: `Tributary: ${event.nodeId} in run ${event.runId} ${verb}${who}${event.comment ? `: ${event.comment}` : ''}.`,
+      actions: [],
+    };
+  }
+  const deadline = event.deadline ? ` It is rejected automatically at ${new Date(event.deadline).toLocaleString()}.` : '';
+  const actions: NotificationAction[] = [
+    { title: 'Approve', kind: 'approve' },
+    { title: 'Reject', kind: 'reject' },
+  ];
+  if (reviewArtifactId !== undefined) actions.push({ title: 'Open Evaluation', kind: 'review', artifactId: reviewArtifactId });
+  return { severity: 'info', message: `Tributary: ${event.nodeId} in run ${event.runId} waits for your approval.${deadline}`, actions };
+}
+
+/**
+ * The artifact an approver should look at: the waiting execution's `evaluation` input, else its
+ * `blessing`, else any input (a ManualApproval wired to statistics, say).
+ */
+export function reviewArtifactOf(data: Pick<StoreData, 'events'>, executionId: number): number | undefined {
+  const inputs = data.events.filter((e) => e.executionId === executionId && e.type === 'INPUT');
+  return (inputs.find((e) => e.key === 'evaluation') ?? inputs.find((e) => e.key === 'blessing') ?? inputs[0])?.artifactId;
+}
+
+export interface Decision {
+  runId: string;
+  nodeId: string;
+  /** The pipeline file (the CLI finds its metadata store from it). */
+  file?: string;
+  reject: boolean;
+  comment?: string;
+}
+
+/** `approve RUN NODE [FILE] [--reject] [--comment TEXT]`: the CLI arguments after the script path. */
+export function approveArgs(decision: Decision): string[] {
+  if (!decision.runId || !decision.nodeId) throw new Error('approve needs a run id and a node id');
+  const args = ['approve', decision.runId, decision.nodeId];
+  if (decision.file) args.push(decision.file);
+  if (decision.reject) args.push('--reject');
+  const comment = decision.comment?.trim();
+  if (comment) args.push('--comment', comment);
+  return args;
+}
