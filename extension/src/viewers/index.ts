@@ -4,6 +4,7 @@
  * the Runs/Artifacts views and commands pass them:
  *   { kind?: 'artifact' | 'lineage', artifactId, uri?, pipelineUri? }   (kind defaults to artifact)
  *   { kind: 'compare', pipelineUri, runIds: string[] }
+ *   { kind: 'trends', pipelineUri, feature, report }   (report: `tributary trends --json` output)
  *   an artifact id (number; the active pipeline's store), or an artifact folder (Uri or path).
  */
 import { readFile } from 'node:fs/promises';
@@ -13,6 +14,8 @@ import type { StoreData } from '../../../runtime/src/metadata/types.ts';
 import { artifactPayload, comparePayload, lineagePayload, ViewerError } from './load.ts';
 import { metadataFileAbove } from './locate.ts';
 import { ViewerPanels } from './panel.ts';
+import { featureTrends, TrendsDataError } from './trends.ts';
+import type { TrendsReport } from '../../../runtime/src/metadata/trends.ts';
 
 export const VIEWERS_COMMAND = 'tributary.viewers.open';
 
@@ -25,11 +28,13 @@ export interface ViewerDeps {
 }
 
 export interface ViewerArgs {
-  kind?: 'artifact' | 'lineage' | 'compare';
+  kind?: 'artifact' | 'lineage' | 'compare' | 'trends';
   artifactId?: number;
   uri?: string | vscode.Uri;
   pipelineUri?: string;
   runIds?: string[];
+  feature?: string;
+  report?: TrendsReport;
 }
 
 async function readStore(file: string): Promise<StoreData> {
@@ -63,6 +68,17 @@ export function registerViewers(context: vscode.ExtensionContext, deps: ViewerDe
 
   const open = async (raw: unknown): Promise<vscode.WebviewPanel | undefined> => {
     const args = normalize(raw);
+    if (args.kind === 'trends') {
+      // The CLI already read the store (extension/src/runs/trends-command.ts): nothing to load here.
+      if (!args.report || !args.feature) throw new ViewerError('Trends need the report of `tributary trends --json` and a feature');
+      let trends;
+      try {
+        trends = featureTrends(args.report, args.feature);
+      } catch (error) {
+        throw error instanceof TrendsDataError ? new ViewerError(error.message) : error;
+      }
+      return panels.show(`trends:${args.pipelineUri ?? args.report.pipeline}:${args.feature}`, { kind: 'trends', trends }, { openArtifact: () => undefined, log: deps.log });
+    }
     const file = await storeFileFor(args);
     const data = await readStore(file);
     if (args.kind === 'compare') {

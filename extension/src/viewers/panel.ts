@@ -15,6 +15,8 @@ export function titleOf(payload: ViewerPayload): string {
   switch (payload.kind) {
     case 'compare':
       return `Compare ${payload.runs.length} runs`;
+    case 'trends':
+      return `Trends: ${payload.trends.feature}`;
     case 'lineage':
       return `Lineage: ${payload.artifact.type} #${payload.artifact.id}`;
     case 'model':

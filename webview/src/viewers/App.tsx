@@ -1,6 +1,7 @@
 import { AnomaliesView, CompareView, EvaluationView, LineageView, ModelView, SchemaView, UnsupportedView } from './OtherViews.tsx';
 import type { ViewerPayload } from './payload.ts';
 import { StatisticsView } from './StatisticsView.tsx';
+import { TrendsView } from './TrendsView.tsx';
 import type { ViewerToHost } from '../protocol.ts';
 
 /** One app for every artifact viewer: the payload's kind picks the view. */
@@ -21,6 +22,8 @@ export function ViewerApp({ payload, post }: { payload: ViewerPayload | undefine
       return <LineageView graph={payload.graph} onOpen={(artifactId) => post({ type: 'openArtifact', artifactId })} />;
     case 'compare':
       return <CompareView payload={payload} />;
+    case 'trends':
+      return <TrendsView trends={payload.trends} />;
     case 'unsupported':
       return <UnsupportedView payload={payload} />;
   }

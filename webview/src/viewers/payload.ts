@@ -92,6 +92,41 @@ export interface RunSummary {
   nodes: { nodeId: string; state: string; durationMs?: number }[];
 }
 
+/** One span of a feature's history (trends view): its key statistics in one split. */
+export interface TrendPoint {
+  span: number;
+  /** `3`, or `3 v2` when the span has versions. */
+  label: string;
+  runId: string;
+  /** False: the feature is absent from this span's statistics (schema evolution). */
+  present: boolean;
+  count?: number;
+  /** 0..100 */
+  missingPct?: number;
+  mean?: number;
+  std?: number;
+  min?: number;
+  median?: number;
+  max?: number;
+  unique?: number;
+  /** `value (frequency)`, the most frequent few (string features). */
+  topValues?: string;
+  anomalies: { severity: string; description: string }[];
+}
+
+/** `tributary trends --json` for one feature, one series per split, spans in order. */
+export interface FeatureTrends {
+  pipeline: string;
+  /** The StatisticsGen node. */
+  nodeId?: string;
+  feature: string;
+  /** STRING, INT, FLOAT… (from the first span that has the feature). */
+  type?: string;
+  numeric: boolean;
+  splits: string[];
+  series: Record<string, TrendPoint[]>;
+}
+
 export type ViewerPayload =
   | { kind: 'statistics'; artifact: ArtifactRef; statistics: DatasetFeatureStatisticsList; anomalies?: { artifact: ArtifactRef; file: ExampleAnomaliesFile } }
   | { kind: 'schema'; artifact: ArtifactRef; schema: Schema }
@@ -100,6 +135,7 @@ export type ViewerPayload =
   | { kind: 'model'; artifact: ArtifactRef; info: ModelInfo; epochs: EpochLine[] }
   | { kind: 'lineage'; artifact: ArtifactRef; graph: LineageGraph }
   | { kind: 'compare'; pipeline: string; runs: RunSummary[] }
+  | { kind: 'trends'; trends: FeatureTrends }
   | { kind: 'unsupported'; artifact: ArtifactRef; files: { path: string; bytes: number }[]; reason: string };
 
 export type ViewerKind = ViewerPayload['kind'];
