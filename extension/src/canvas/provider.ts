@@ -21,6 +21,9 @@ export interface CanvasOptions {
   log?: (message: string) => void;
 }
 
+/** How long an edit waits for the language server's specs before going ahead with the local ones. */
+const SPECS_WAIT_MS = 10_000;
+
 export const RESTRICTED_REASON =
   'Restricted Mode: this workspace is not trusted, so the canvas is read-only. Trust the workspace to edit and run pipelines.';
 
@@ -185,6 +188,13 @@ class CanvasSession {
 
   private async apply(intent: CanvasIntent): Promise<string | undefined> {
     if (this.readOnlyReason) return this.refuse(intent, this.readOnlyReason);
+    // Edits are checked against the specs (port types, parameter defaults): let the server's answer
+    // land first, which an edit made right after the first paint may otherwise miss. Bounded, so
+    // a server that never answers leaves edits checked against the local specs.
+    this.specsRequested ??= this.fetchSpecs();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([this.specsRequested, new Promise((resolve) => (timer = setTimeout(resolve, SPECS_WAIT_MS)))]);
+    clearTimeout(timer);
     try {
       const parsed = parsePipeline(this.document.getText(), this.document.uri.fsPath);
       const edits = editsForIntent(parsed, intent, specMap(this.specs));
