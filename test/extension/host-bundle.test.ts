@@ -25,7 +25,8 @@ describe('host bundle: what activation loads', function () {
     const inputs = Object.keys(result.metafile.inputs);
     const heavy = inputs.filter((f) => /node_modules\/(vscode-languageclient|vscode-jsonrpc|yaml|ajv|@sinclair\/typebox)\//.test(f));
     assert.deepEqual(heavy, []);
-    assert.ok(!inputs.some((f) => f.startsWith('extension/src/canvas/provider.ts') || f.startsWith('extension/src/viewers/')));
+    // The canvas provider and the viewers' panels load on first use (light helpers may stay).
+    for (const lazy of ['extension/src/canvas/provider.ts', 'extension/src/viewers/index.ts', 'extension/src/viewers/panel.ts']) assert.ok(!inputs.includes(lazy), lazy);
     // Sanity: the bundle does hold the host's own code (the check above is not vacuous).
     assert.ok(inputs.includes('extension/src/commands.ts'));
     assert.ok(result.outputFiles[0].contents.byteLength < 120 * 1024, `${result.outputFiles[0].contents.byteLength} bytes`);
