@@ -11,6 +11,7 @@ import { type Data, DataType, tableFromIPC } from 'apache-arrow';
 import type * as tfTypes from '@tensorflow/tfjs';
 import { UserError } from '../registry/types.ts';
 import type { TensorBatch } from './api.ts';
+import { mulberry32 } from '../util/prng.ts';
 
 export interface DatasetFeature {
   name: string;
@@ -52,17 +53,8 @@ interface ShardColumns {
   label: Float32Array;
 }
 
-/** 32-bit PRNG (mulberry32): seeded, so a training run's shuffling is reproducible. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded, so a training run's shuffling is reproducible. */
+export { mulberry32 };
 
 function shuffleInPlace<T>(a: T[], rand: () => number): T[] {
   for (let i = a.length - 1; i > 0; i--) {

@@ -7,6 +7,8 @@
  * with constant labels) is NaN; serialisers turn NaN into null.
  */
 
+import { mulberry32 } from '../util/prng.ts';
+
 export type Weights = ArrayLike<number> | undefined;
 
 const w = (weights: Weights, i: number): number => (weights ? weights[i] : 1);
@@ -335,17 +337,8 @@ export function wilsonInterval(successes: number, n: number, z = 1.9599639845400
   return [Math.max(0, centre - half), Math.min(1, centre + half)];
 }
 
-/** mulberry32: a tiny seeded PRNG, so bootstrap intervals are reproducible run to run. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded (mulberry32), so bootstrap intervals are reproducible run to run. */
+export const seededRandom = mulberry32;
 
 /**
  * Percentile bootstrap: each resample draws n rows with replacement, expressed as per-row counts
