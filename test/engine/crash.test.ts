@@ -40,7 +40,7 @@ describe('metadata atomicity under kill -9', function () {
     // Kill at a random moment after the run has started its first node (so a slow start-up on a
     // loaded machine cannot make every kill land before anything was recorded), from the
     // first execution's start up to past the end of the run.
-    for (let attempt = 0; kills < 4 && attempt < 12; attempt++) {
+    for (let attempt = 0; kills < 4 && attempt < 20; attempt++) {
       const child = spawn(process.execPath, [...CLI, 'run', join(dir, 'taxi.pipeline.yaml'), '--no-cache', '--workers', '2'], {
         stdio: ['ignore', 'pipe', 'ignore'],
       });
@@ -53,7 +53,7 @@ describe('metadata atomicity under kill -9', function () {
             child.kill('SIGKILL');
             kills++;
           }
-        }, random() * 1200);
+        }, random() * 700);
       });
       await exited;
       clearTimeout(timer);
