@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { StoreData } from '../../runtime/src/metadata/types.ts';
@@ -14,7 +14,10 @@ describe('metadata atomicity under kill -9', function () {
   before(() => {
     dir = mkdtempSync(join(tmpdir(), 'trib-crash-'));
     cpSync('test/fixtures/taxi-data.pipeline.yaml', join(dir, 'taxi.pipeline.yaml'));
-    cpSync('samples/taxi/data', join(dir, 'data'), { recursive: true });
+    // The sample's rows four times over: a run long enough (a few seconds) for kills to land inside it.
+    const [header, ...rows] = readFileSync('samples/taxi/data/taxi.csv', 'utf8').trimEnd().split('\n');
+    mkdirSync(join(dir, 'data'));
+    writeFileSync(join(dir, 'data', 'taxi.csv'), [header, ...rows, ...rows, ...rows, ...rows].join('\n') + '\n');
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -53,7 +56,7 @@ describe('metadata atomicity under kill -9', function () {
             child.kill('SIGKILL');
             kills++;
           }
-        }, random() * 700);
+        }, random() * 1500);
       });
       await exited;
       clearTimeout(timer);
