@@ -8,8 +8,9 @@
  * value is a null. Shards are numbered by position in the input, so the same input always gives
  * the same shards whatever the worker count — merged statistics are then reproducible exactly.
  */
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { UserError } from '../registry/types.ts';
 
 export type FeatureType = 'INT' | 'FLOAT' | 'STRING';
 
@@ -51,8 +52,23 @@ export function shardFileName(index: number): string {
 /** Absolute paths of a split's shards in order (from the folder, so it also works without properties). */
 export function listShards(uri: string, split: string): string[] {
   const dir = splitDir(uri, split);
-  return readdirSync(dir)
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch (err) {
+    throw new UserError(`Cannot list the shards of split "${split}" in ${uri}: ${(err as Error).message}`, { file: uri });
+  }
+  return names
     .filter((f) => f.endsWith('.arrow'))
     .sort()
     .map((f) => join(dir, f));
+}
+
+/** The splits present in an Examples folder, for artifacts recorded without split properties. */
+export function listSplits(uri: string): string[] {
+  if (!existsSync(uri)) throw new UserError(`Examples folder ${uri} does not exist`, { file: uri });
+  return readdirSync(uri)
+    .filter((d) => d.startsWith('Split-'))
+    .map((d) => d.slice('Split-'.length))
+    .sort();
 }

@@ -4,10 +4,10 @@
  * order (as they arrive, holding early ones back). Groups depend only on the shard list, so the
  * output is byte-identical whatever the pool size.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type ExamplesProperties, listShards } from '../../formats/examples.ts';
+import { type ExamplesProperties, listShards, listSplits } from '../../formats/examples.ts';
 import { SCHEMA_FILE, type Schema, type SchemaFeature } from '../../formats/schema.ts';
 import { type DatasetFeatureStatisticsList, type FeatureNameStatistics, STATISTICS_FILE } from '../../formats/statistics.ts';
 import { type ExecutorContext, UserError } from '../../registry/types.ts';
@@ -91,7 +91,7 @@ export function planScan(ctx: Ctx): { splits: string[]; options: SketchOptions; 
   const { params } = ctx;
   const examples = ctx.inputs.examples;
   const props = examples.properties as Partial<ExamplesProperties>;
-  const allSplits = props.splitNames ?? splitsOnDisk(examples.uri);
+  const allSplits = props.splitNames ?? listSplits(examples.uri);
   for (const s of params.exclude_splits) {
     if (!allSplits.includes(s)) ctx.log.warn(`exclude_splits names "${s}", which is not a split of the examples (${allSplits.join(', ')})`);
   }
@@ -101,7 +101,7 @@ export function planScan(ctx: Ctx): { splits: string[]; options: SketchOptions; 
     sketchK: params.sketch_k,
     heavyHitterCapacity: heavyHitterCapacity(params.top_k, params.distinct_exact_limit),
   };
-  return { splits, options, merges: splits.map((split) => new SplitMerge(split, shardsOf(examples.uri, split), options)) };
+  return { splits, options, merges: splits.map((split) => new SplitMerge(split, listShards(examples.uri, split), options)) };
 }
 
 export async function execute(ctx: Ctx): Promise<void> {
@@ -167,21 +167,6 @@ function featureStats(acc: Accumulator, rows: number, declared: SchemaFeature | 
   return numericFeatureStats(acc, rows, type, o);
 }
 
-function splitsOnDisk(uri: string): string[] {
-  if (!existsSync(uri)) throw new UserError(`Examples folder ${uri} does not exist`, { file: uri });
-  return readdirSync(uri)
-    .filter((d) => d.startsWith('Split-'))
-    .map((d) => d.slice('Split-'.length))
-    .sort();
-}
-
-function shardsOf(uri: string, split: string): string[] {
-  try {
-    return listShards(uri, split);
-  } catch (err) {
-    throw new UserError(`Cannot list the shards of split "${split}" in ${uri}: ${(err as Error).message}`, { file: uri });
-  }
-}
 
 function readSchemaFeatures(uri: string): Map<string, SchemaFeature> {
   const file = join(uri, SCHEMA_FILE);

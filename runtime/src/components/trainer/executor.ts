@@ -18,14 +18,6 @@ type Ctx = ExecutorContext<Spec['inputs'], Spec['outputs'], Spec['params']>;
 
 export const BEST_HYPERPARAMETERS_FILE = 'best_hyperparameters.json';
 
-export function shardsOf(uri: string, split: string): string[] {
-  try {
-    return listShards(uri, split);
-  } catch (e) {
-    throw new UserError(`Cannot list the shards of split "${split}" in ${uri}: ${(e as Error).message}`, { file: uri, field: 'split' });
-  }
-}
-
 export function readHyperParameters(uri: string): HyperParameters {
   const file = join(uri, BEST_HYPERPARAMETERS_FILE);
   if (!existsSync(file)) throw new UserError(`HyperParameters artifact has no ${BEST_HYPERPARAMETERS_FILE}`, { file });
@@ -55,8 +47,8 @@ export async function execute(ctx: Ctx): Promise<void> {
     backend: params.backend,
     transformGraphUri: inputs.transform_graph.uri,
     schemaUri: inputs.schema?.uri,
-    trainShards: shardsOf(inputs.examples.uri, params.train_split),
-    evalShards: shardsOf(inputs.examples.uri, params.eval_split),
+    trainShards: listShards(inputs.examples.uri, params.train_split),
+    evalShards: listShards(inputs.examples.uri, params.eval_split),
     label: params.label,
     hyperparameters,
     epochs: params.epochs,

@@ -3,10 +3,10 @@
  * shards on the pool — analyze (partials per shard, merged in shard order, then finalized) and
  * apply (transformed Arrow shards) — and finally writes transform_graph.json.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type ColumnInfo, type ExamplesProperties, listShards, shardFileName, splitDir } from '../../formats/examples.ts';
+import { type ColumnInfo, type ExamplesProperties, listShards, listSplits, shardFileName, splitDir } from '../../formats/examples.ts';
 import { SCHEMA_FILE, type Schema } from '../../formats/schema.ts';
 import { type ExecutorContext, UserError } from '../../registry/types.ts';
 import type { AnalyzerRecord, TransformGraphJson } from '../../ml/api.ts';
@@ -42,7 +42,7 @@ export function planTransform(ctx: PlanCtx): TransformPlan {
   const { params } = ctx;
   const examples = ctx.inputs.examples;
   const props = examples.properties as Partial<ExamplesProperties>;
-  const allSplits = props.splitNames ?? splitsOnDisk(examples.uri);
+  const allSplits = props.splitNames ?? listSplits(examples.uri);
   for (const s of params.analyze_splits) {
     if (!allSplits.includes(s)) throw new UserError(`analyze_splits names "${s}", which is not a split of the examples (${allSplits.join(', ')})`, { field: 'analyze_splits' });
   }
@@ -53,8 +53,8 @@ export function planTransform(ctx: PlanCtx): TransformPlan {
   return {
     transformSplits,
     rawFeatures: rawFeaturesOf(readSchema(ctx.inputs.schema.uri), props.columns ?? []),
-    analyzeFiles: params.analyze_splits.flatMap((split) => shardsOf(examples.uri, split)),
-    applyShards: transformSplits.flatMap((split) => shardsOf(examples.uri, split).map((file, index) => ({ split, index, file }))),
+    analyzeFiles: params.analyze_splits.flatMap((split) => listShards(examples.uri, split)),
+    applyShards: transformSplits.flatMap((split) => listShards(examples.uri, split).map((file, index) => ({ split, index, file }))),
   };
 }
 
@@ -177,18 +177,3 @@ function readSchema(uri: string): Schema {
   }
 }
 
-function splitsOnDisk(uri: string): string[] {
-  if (!existsSync(uri)) throw new UserError(`Examples folder ${uri} does not exist`, { file: uri });
-  return readdirSync(uri)
-    .filter((d) => d.startsWith('Split-'))
-    .map((d) => d.slice('Split-'.length))
-    .sort();
-}
-
-function shardsOf(uri: string, split: string): string[] {
-  try {
-    return listShards(uri, split);
-  } catch (err) {
-    throw new UserError(`Cannot list the shards of split "${split}" in ${uri}: ${(err as Error).message}`, { file: uri });
-  }
-}

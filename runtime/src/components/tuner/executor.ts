@@ -9,7 +9,8 @@ import { basename, join } from 'node:path';
 import { type ExecutorContext, UserError } from '../../registry/types.ts';
 import type { HyperParameters } from '../../ml/api.ts';
 import { compileUserModule, runInWorker } from '../../ml/user-module.ts';
-import { BEST_HYPERPARAMETERS_FILE, shardsOf } from '../trainer/executor.ts';
+import { BEST_HYPERPARAMETERS_FILE } from '../trainer/executor.ts';
+import { listShards } from '../../formats/examples.ts';
 import { dispatcherPath } from '../trainer/worker-entry.ts';
 import { gridSearch, MedianStopping, randomSearch } from './search.ts';
 import type { tunerSpec } from './spec.ts';
@@ -62,8 +63,8 @@ export async function execute(ctx: Ctx): Promise<void> {
     backend: params.backend,
     transformGraphUri: inputs.transform_graph.uri,
     schemaUri: inputs.schema?.uri,
-    trainShards: shardsOf(inputs.examples.uri, params.train_split),
-    evalShards: shardsOf(inputs.examples.uri, params.eval_split),
+    trainShards: listShards(inputs.examples.uri, params.train_split),
+    evalShards: listShards(inputs.examples.uri, params.eval_split),
     label: params.label,
     epochs: params.epochs,
     trainSteps: params.train_steps,
