@@ -141,6 +141,16 @@ export interface CacheKeyParts {
   files: Record<string, string>;
   /** A custom component's module content hash. */
   module?: string;
+  /**
+   * Resolved input name → `id:fingerprint` of what the component's resolver picked from the store,
+   * "" for nothing; absent for components without a resolver (their keys stay as they were).
+   */
+  resolved?: Record<string, string>;
+}
+
+/** The cache key's view of resolved inputs: which artifact exactly (its id names it in outputs). */
+export function resolvedKeyParts(resolved: Record<string, { id: number; fingerprint: string } | undefined>): Record<string, string> {
+  return Object.fromEntries(Object.entries(resolved).map(([name, a]) => [name, a ? `${a.id}:${a.fingerprint}` : '']));
 }
 
 export function cacheKey(parts: CacheKeyParts): string {

@@ -13,11 +13,11 @@ import {
   getOrCreateContext,
   outputsOf,
 } from '../metadata/records.ts';
-import type { ArtifactRef, ComponentDefinition, ExecutorContext, OutputArtifact } from '../registry/types.ts';
+import type { ArtifactRef, ComponentDefinition, ExecutorContext, OutputArtifact, Ports } from '../registry/types.ts';
 import { isUserError, UserError } from '../registry/types.ts';
 import type { WorkerPool } from './pool.ts';
 import type { PipelinePlan, PlanNode, RunEvent } from './plan.ts';
-import { cacheKey, hashPathParam, pathParams, sha256, spanRangeFor } from './fingerprint.ts';
+import { cacheKey, hashPathParam, pathParams, resolvedKeyParts, sha256, spanRangeFor } from './fingerprint.ts';
 import { FileNodeLogger } from './node-logger.ts';
 import { moduleSourceHash } from '../modules/load-module.ts';
 
@@ -50,6 +50,26 @@ export function runLogFile(root: string, runId: string, nodeId: string): string 
 
 function toRef(a: ArtifactRecord): ArtifactRef {
   return { id: a.id, type: a.type, uri: a.uri, properties: a.properties };
+}
+
+/**
+ * What the component's resolver picks from the store beyond the wired inputs (undefined: it has
+ * none). Taken once, before the cache lookup, so the key, the lineage and the executor all see the
+ * same artifacts.
+ */
+async function resolveFromStore(
+  def: ComponentDefinition,
+  nodeId: string,
+  params: Record<string, unknown>,
+  inputs: Record<string, ArtifactRecord | undefined>,
+  store: MetadataStore,
+  pipeline: string,
+): Promise<Record<string, ArtifactRecord | undefined> | undefined> {
+  if (!def.resolveInputs) return undefined;
+  const picked = def.resolveInputs({ data: await store.read(), pipeline, nodeId, params, inputs });
+  const clash = Object.keys(picked).find((name) => name in (def.spec.inputs as Ports));
+  if (clash) throw new UserError(`${def.spec.type}'s input resolver returned "${clash}", which is also a wired input`, { nodeId });
+  return picked;
 }
 
 /** All outputs LIVE and still on disk: the condition for reusing an execution. */
@@ -88,7 +108,18 @@ export async function runNode(
   }
   const inputs: Record<string, string> = {};
   for (const [k, a] of Object.entries(inputArtifacts)) if (a) inputs[k] = a.fingerprint;
-  const key = cacheKey({ component: spec.type, version: spec.version, params, inputs, files, module: def.sourceHash });
+  const resolved = await resolveFromStore(def, node.id, params, inputArtifacts, store, plan.name);
+  const key = cacheKey({
+    component: spec.type,
+    version: spec.version,
+    params,
+    inputs,
+    files,
+    module: def.sourceHash,
+    ...(resolved ? { resolved: resolvedKeyParts(resolved) } : {}),
+  });
+  // Wired and resolved inputs alike are INPUT events: lineage shows what the outputs came from.
+  const recordedInputs = { ...inputArtifacts, ...resolved };
   const outputNames = Object.keys(spec.outputs);
   // What lineage shows as the data and code behind the outputs.
   const contentHashes: Record<string, string> = { ...files, ...(def.sourceHash ? { component_module: def.sourceHash } : {}) };
@@ -123,7 +154,7 @@ export async function runNode(
         execution.finishedAt = execution.startedAt;
         execution.properties.contentHashes = contentHashes;
         associate(data, execution.id, contexts(data));
-        for (const [k, a] of Object.entries(inputArtifacts)) if (a) addEvent(data, execution.id, a.id, 'INPUT', k);
+        for (const [k, a] of Object.entries(recordedInputs)) if (a) addEvent(data, execution.id, a.id, 'INPUT', k);
         for (const [k, a] of Object.entries(outputs)) addEvent(data, execution.id, a.id, 'OUTPUT', k);
         return { execution, outputs };
       }
@@ -132,6 +163,7 @@ export async function runNode(
     if (hit) {
       const logger = new FileNodeLogger(logFile, () => undefined);
       logger.info(`cache hit: reused the outputs of execution ${hit.execution.cachedFrom} (key ${key.slice(0, 12)})`);
+      if (resolved) logger.info(`resolved from the metadata store: ${describeResolved(resolved)}`);
       logger.close();
       return { state: 'CACHED', execution: hit.execution, outputs: hit.outputs };
     }
@@ -160,7 +192,7 @@ export async function runNode(
     execution.properties.contentHashes = contentHashes;
     const ctxs = contexts(data);
     associate(data, execution.id, ctxs);
-    for (const [k, a] of Object.entries(inputArtifacts)) if (a) addEvent(data, execution.id, a.id, 'INPUT', k);
+    for (const [k, a] of Object.entries(recordedInputs)) if (a) addEvent(data, execution.id, a.id, 'INPUT', k);
     const outputs: Record<string, ArtifactRecord> = {};
     for (const name of outputNames) {
       const a = createArtifact(
@@ -204,9 +236,11 @@ export async function runNode(
       update: (change) => store.transaction(change),
     },
     emit: ctx.emit,
+    ...(resolved ? { resolved: Object.fromEntries(Object.entries(resolved).map(([k, a]) => [k, a ? toRef(a) : undefined])) } : {}),
   };
 
   logger.info(`${spec.type}@${spec.version} execution ${started.execution.id} (cache key ${key.slice(0, 12)})`);
+  if (resolved) logger.info(`resolved from the metadata store: ${describeResolved(resolved)}`);
   let error: unknown;
   try {
     ctx.signal.throwIfAborted();
@@ -254,6 +288,10 @@ export async function runNode(
     outputs: finished.outputs,
     error: message,
   };
+}
+
+function describeResolved(resolved: Record<string, ArtifactRecord | undefined>): string {
+  return Object.entries(resolved).map(([k, a]) => `${k} = ${a ? `${a.type} #${a.id}` : 'none'}`).join(', ') || 'nothing';
 }
 
 /** User errors read as their message (with location); anything else keeps its stack for debugging. */

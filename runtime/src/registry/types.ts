@@ -1,7 +1,7 @@
 import type { Static, TObject } from '@sinclair/typebox';
 import type { ArtifactType } from './artifacts.ts';
 import type { WorkerPool } from '../engine/pool.ts';
-import type { StoreData } from '../metadata/types.ts';
+import type { ArtifactRecord, StoreData } from '../metadata/types.ts';
 import type { FanOut } from '../engine/fan-out.ts';
 import type { RunEvent } from '../engine/plan.ts';
 
@@ -106,11 +106,38 @@ export interface ExecutorContext<I extends Ports = Ports, O extends Ports = Port
   metadata?: MetadataView;
   /** Run events beyond logs and progress (ManualApproval's `approval`); absent outside a run. */
   emit?(event: RunEvent): void;
+  /**
+   * What the component's `resolveInputs` picked from the store for this execution (the artifacts
+   * the cache key covers); absent when the component has no resolver or outside a run.
+   */
+  resolved?: Record<string, ArtifactRef | undefined>;
 }
 
 export type Executor<I extends Ports = Ports, O extends Ports = Ports, P extends TObject = TObject> = (
   ctx: ExecutorContext<I, O, P>,
 ) => Promise<void>;
+
+/** What a component's input resolver sees: a store snapshot and the node's wired inputs. */
+export interface ResolveQuery<P extends TObject = TObject> {
+  data: Readonly<StoreData>;
+  /** The pipeline being run (the name of its `pipeline` context). */
+  pipeline: string;
+  nodeId: string;
+  /** Validated parameters with schema defaults applied. */
+  params: Static<P>;
+  /** The wired input artifacts (undefined: an optional input left unwired). */
+  inputs: Record<string, ArtifactRecord | undefined>;
+}
+
+/**
+ * Picks the artifacts an executor reads from the metadata store beyond its wired inputs (TFX
+ * resolvers: ExampleValidator's previous-span statistics). Pure over the snapshot. The engine calls
+ * it before the cache lookup: the picked artifacts join the cache key (id and fingerprint), are
+ * recorded as INPUT events under these names (lineage), and reach the executor as `ctx.resolved`,
+ * so a cached result never stands for a comparison against a different artifact. Names must not
+ * clash with the spec's inputs.
+ */
+export type InputResolver<P extends TObject = TObject> = (query: ResolveQuery<P>) => Record<string, ArtifactRecord | undefined>;
 
 /** A spec plus a lazy executor, so specs can be read without loading executor code. */
 export interface ComponentDefinition<I extends Ports = Ports, O extends Ports = Ports, P extends TObject = TObject> {
@@ -120,13 +147,16 @@ export interface ComponentDefinition<I extends Ports = Ports, O extends Ports = 
   sourceHash?: string;
   /** Optional shard-level protocol (map over shards, merge partials) for multi-process runs such as Argo. */
   loadFanOut?(): Promise<FanOut>;
+  /** Artifacts the executor takes from the metadata store (see InputResolver). */
+  resolveInputs?(query: ResolveQuery<P>): Record<string, ArtifactRecord | undefined>;
 }
 
 export function defineComponent<I extends Ports, O extends Ports, P extends TObject>(
   spec: ComponentSpec<I, O, P>,
   loadExecutor: () => Promise<Executor<I, O, P>>,
+  options: { resolveInputs?: InputResolver<P> } = {},
 ): ComponentDefinition<I, O, P> {
-  return { spec, loadExecutor };
+  return { spec, loadExecutor, ...(options.resolveInputs ? { resolveInputs: options.resolveInputs } : {}) };
 }
 
 /**

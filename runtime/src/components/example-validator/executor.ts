@@ -3,8 +3,9 @@ import { join } from 'node:path';
 import { ANOMALIES_FILE, type ExampleAnomaliesFile, type SpanComparison } from '../../formats/anomalies.ts';
 import { SCHEMA_FILE } from '../../formats/schema.ts';
 import { STATISTICS_FILE, type DatasetFeatureStatistics, type DatasetFeatureStatisticsList } from '../../formats/statistics.ts';
-import { previousSpanStatistics } from '../../metadata/spans.ts';
+import { previousSpanStatistics, producerOf, spanOfArtifact } from '../../metadata/spans.ts';
 import { UserError, type Executor, type ExecutorContext } from '../../registry/types.ts';
+import { PREVIOUS_STATISTICS } from './resolve.ts';
 import { checkSpanEvolution, type SpanLabels } from './span-evolution.ts';
 import { parseSchema } from '../schema-gen/parse-schema.ts';
 import { readJsonFile } from '../schema-gen/read-json.ts';
@@ -78,32 +79,40 @@ export const execute: Executor<Spec['inputs'], Spec['outputs'], Spec['params']> 
   };
 };
 
-/** The previous span's statistics from the metadata store (TFX: a span-based resolver), if any. */
+/**
+ * The previous span's statistics, if any: the artifact the engine resolved for this execution (and
+ * keyed the cache on); a context built by hand without it resolves the same way here.
+ */
 async function previousSpan(ctx: Ctx): Promise<{ stats: DatasetFeatureStatisticsList; labels: SpanLabels; comparison: SpanComparison } | undefined> {
   if (!ctx.metadata) return undefined;
-  const found = previousSpanStatistics(await ctx.metadata.read(), ctx.metadata.pipeline, ctx.inputs.statistics.id);
-  if (!found) return undefined; // the data has no span: nothing to compare over time
-  const { current, previous } = found;
-  if (!previous) {
+  const data = await ctx.metadata.read();
+  const current = spanOfArtifact(data, ctx.inputs.statistics.id);
+  if (!current) return undefined; // the data has no span: nothing to compare over time
+  const previousId = ctx.resolved
+    ? ctx.resolved[PREVIOUS_STATISTICS]?.id
+    : previousSpanStatistics(data, ctx.metadata.pipeline, ctx.inputs.statistics.id)?.previous?.statistics.id;
+  const statistics = previousId === undefined ? undefined : data.artifacts.find((a) => a.id === previousId);
+  const span = statistics && spanOfArtifact(data, statistics.id);
+  if (!statistics || !span) {
     ctx.log.info(`span ${current.span}: no earlier span in the metadata store to compare with`);
     return undefined;
   }
-  if (!existsSync(join(previous.statistics.uri, STATISTICS_FILE))) {
-    ctx.log.warn(`the statistics of span ${previous.span} (#${previous.statistics.id}) are gone from ${previous.statistics.uri}; not compared`);
+  if (!existsSync(join(statistics.uri, STATISTICS_FILE))) {
+    ctx.log.warn(`the statistics of span ${span.span} (#${statistics.id}) are gone from ${statistics.uri}; not compared`);
     return undefined;
   }
   const v = (n?: number) => (n !== undefined ? ` version ${n}` : '');
-  const labels = { current: `span ${current.span}${v(current.version)}`, previous: `span ${previous.span}${v(previous.version)} (statistics #${previous.statistics.id})` };
-  ctx.log.info(`comparing ${labels.current} with ${labels.previous}, run ${previous.producer.runId}`);
+  const labels = { current: `span ${current.span}${v(current.version)}`, previous: `span ${span.span}${v(span.version)} (statistics #${statistics.id})` };
+  ctx.log.info(`comparing ${labels.current} with ${labels.previous}, run ${producerOf(data, statistics.id)?.runId ?? '?'}`);
   return {
-    stats: readStatistics(previous.statistics.uri),
+    stats: readStatistics(statistics.uri),
     labels,
     comparison: {
       span: current.span,
       ...(current.version !== undefined ? { version: current.version } : {}),
-      previousSpan: previous.span,
-      ...(previous.version !== undefined ? { previousVersion: previous.version } : {}),
-      previousStatisticsId: previous.statistics.id,
+      previousSpan: span.span,
+      ...(span.version !== undefined ? { previousVersion: span.version } : {}),
+      previousStatisticsId: statistics.id,
     },
   };
 }

@@ -1,4 +1,7 @@
 import { defineComponent } from '../../registry/types.ts';
+import { resolvePreviousStatistics } from './resolve.ts';
 import { exampleValidatorSpec } from './spec.ts';
 
-export const exampleValidator = defineComponent(exampleValidatorSpec, () => import('./executor.ts').then((m) => m.execute));
+export const exampleValidator = defineComponent(exampleValidatorSpec, () => import('./executor.ts').then((m) => m.execute), {
+  resolveInputs: resolvePreviousStatistics,
+});

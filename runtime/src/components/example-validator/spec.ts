@@ -45,7 +45,7 @@ export const exampleValidatorSpec = {
     compare_previous_span: Type.Boolean({
       default: true,
       description:
-        'When baseline_statistics is not wired and the data has a span: compare each split with the same split of the previous span found in the metadata store (drift, and columns dropped, added, retyped or with a jump in missing values).',
+        'When baseline_statistics is not wired and the data has a span: compare each split with the same split of the previous span found in the metadata store (drift, and columns dropped, added, retyped or with a jump in missing values). The statistics compared with are part of the cache key and recorded as the input previous_statistics.',
     }),
     missing_rate_threshold: Type.Number({
       default: 0.05,
