@@ -73,7 +73,9 @@ async function answerPipeline(page: Page, file: string, row: string, timeout = 1
   while (Date.now() < deadline) {
     const placeholder = (await input.getAttribute('placeholder').catch(() => null)) ?? '';
     if (/which pipeline/i.test(placeholder) && (await page.locator('.quick-input-list .monaco-list-row', { hasText: file }).count())) {
-      await pickRow(page, file);
+      // The list can switch to the artifact picker under us (placeholder and rows update apart):
+      // pickRow then stops, and the next poll sees which picker is really open.
+      await pickRow(page, file, 2000, /which pipeline/i).catch(() => undefined);
       continue;
     }
     if (await page.locator('.quick-input-list .monaco-list-row', { hasText: row }).count()) return;
@@ -101,13 +103,29 @@ async function pickArtifactWith(page: Page, command: string, pipeline: string, r
   }
 }
 
-/** Picks the first row of an open quick pick that contains `text`. */
-async function pickRow(page: Page, text: string, timeout = 20_000): Promise<string> {
-  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: text }).first();
+/**
+ * Picks the first row of an open quick pick that contains `text`, with the keyboard: the list is
+ * virtual and scrolls itself, so a pointer click can wait on a row that is rendered but off-screen.
+ */
+async function pickRow(page: Page, text: string, timeout = 20_000, placeholder?: RegExp): Promise<string> {
+  const rows = page.locator('.quick-input-list .monaco-list-row');
+  const row = rows.filter({ hasText: text }).first();
   await row.waitFor({ timeout });
   const label = ((await row.innerText({ timeout: 2000 }).catch(() => text)) || text).replace(/\s+/g, ' ').trim();
-  await row.click({ timeout: 5000 });
-  return label;
+  const input = page.locator('.quick-input-widget input');
+  await input.focus();
+  const total = await page.locator('.quick-input-list').getAttribute('aria-rowcount').then(Number).catch(() => NaN);
+  const limit = Number.isFinite(total) && total > 0 ? total + 1 : 200;
+  for (let step = 0; step < limit; step++) {
+    if (placeholder && !placeholder.test((await input.getAttribute('placeholder').catch(() => null)) ?? '')) throw new Error(`the quick pick is no longer ${placeholder}`);
+    const focused = (await rows.and(page.locator('.focused')).first().innerText({ timeout: 1000 }).catch(() => '')) || '';
+    if (focused.includes(text)) {
+      await page.keyboard.press('Enter');
+      return label;
+    }
+    await page.keyboard.press('ArrowDown');
+  }
+  throw new Error(`no row with "${text}" took the keyboard focus in the quick pick`);
 }
 
 /** Webviews are iframes in iframes: the frame whose document has `selector`. */
