@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { loadPipelineFile, loadPlanOrThrow, PipelineInvalid } from '../engine/load-pipeline.ts';
 import { runPipeline, type RunSummary } from '../engine/scheduler.ts';
 import { metadataFile } from '../engine/plan.ts';
@@ -260,12 +260,34 @@ program
   .addOption(new Option('--port <n>', 'port (0: any free port)').default(8501).argParser((v) => Number.parseInt(v, 10)))
   .option('--host <host>', 'interface to bind; anything but loopback exposes the models', '127.0.0.1')
   .option('--prediction-log <file>', 'append every predict request and its predictions (with model, version, arm) as JSON lines')
+  .addOption(
+    new Option('--prediction-log-max-mb <n>', 'rotate the prediction log before it grows past N MiB: FILE → FILE.1 → FILE.2 …')
+      .default(100)
+      .argParser((v) => positiveNumber(v, '--prediction-log-max-mb')),
+  )
+  .addOption(
+    new Option('--prediction-log-keep <n>', 'rotated prediction log files kept (FILE.1 … FILE.N); older ones are deleted')
+      .default(5)
+      .argParser((v) => positiveInteger(v, '--prediction-log-keep')),
+  )
   .addOption(new Option('--ready-json', 'print one JSON ready line (for the InfraValidator)').hideHelp())
-  .action(async (registry: string, opts: { port: number; host: string; readyJson?: boolean; predictionLog?: string }) => {
-    const { serve } = await import('../serving/serve.ts');
-    // The listening server keeps the process alive until SIGINT/SIGTERM.
-    await serve(registry, { port: opts.port, host: opts.host, readyLine: !!opts.readyJson, log: opts.readyJson ? undefined : err, predictionLog: opts.predictionLog });
-  });
+  .action(
+    async (
+      registry: string,
+      opts: { port: number; host: string; readyJson?: boolean; predictionLog?: string; predictionLogMaxMb: number; predictionLogKeep: number },
+    ) => {
+      const { serve } = await import('../serving/serve.ts');
+      // The listening server keeps the process alive until SIGINT/SIGTERM.
+      await serve(registry, {
+        port: opts.port,
+        host: opts.host,
+        readyLine: !!opts.readyJson,
+        log: opts.readyJson ? undefined : err,
+        predictionLog: opts.predictionLog,
+        predictionLogRotation: { maxBytes: Math.round(opts.predictionLogMaxMb * 1024 * 1024), keep: opts.predictionLogKeep },
+      });
+    },
+  );
 
 program
   .command('traffic')
@@ -301,4 +323,16 @@ try {
     err(`internal error: ${describeError(e)}`);
     process.exitCode = 2;
   }
+}
+
+function positiveNumber(value: string, option: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${option} needs a number above 0, not "${value}"`);
+  return n;
+}
+
+function positiveInteger(value: string, option: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${option} needs a whole number ≥ 1, not "${value}"`);
+  return n;
 }

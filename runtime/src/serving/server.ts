@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { listModels, listVersions, readIndex } from './registry-index.ts';
 import { openModel, type BundleInfo, type ServableModel } from './model-source.ts';
 import { ServingMetrics } from './metrics.ts';
-import { PredictionLog } from './prediction-log.ts';
+import { PredictionLog, type PredictionLogOptions } from './prediction-log.ts';
 import { armVersion, chooseArm, parseTraffic, requestKey, type TrafficConfig } from './traffic.ts';
 import { labelRawFeatures } from '../ml/bundle.ts';
 
@@ -37,6 +37,8 @@ export interface ServerOptions {
   predictDelayMs?: number;
   /** Append every predict (request, predictions, version, arm) to this JSONL file. */
   predictionLog?: string;
+  /** Size-based rotation of the prediction log (default 100 MiB, 5 rotated files kept). */
+  predictionLogRotation?: PredictionLogOptions;
 }
 
 class HttpError extends Error {
@@ -71,7 +73,7 @@ export class ModelServer {
   private timer?: NodeJS.Timeout;
   private rescanning?: Promise<void>;
   private rescanAgain = false;
-  private readonly opts: Required<Omit<ServerOptions, 'log' | 'predictionLog'>> & { log: (line: string) => void };
+  private readonly opts: Required<Omit<ServerOptions, 'log' | 'predictionLog' | 'predictionLogRotation'>> & { log: (line: string) => void };
   readonly metrics = new ServingMetrics();
   private readonly predictionLog?: PredictionLog;
 
@@ -88,7 +90,7 @@ export class ModelServer {
       predictDelayMs: options.predictDelayMs ?? 0,
       log: options.log ?? (() => undefined),
     };
-    if (options.predictionLog) this.predictionLog = new PredictionLog(options.predictionLog);
+    if (options.predictionLog) this.predictionLog = new PredictionLog(options.predictionLog, options.predictionLogRotation);
   }
 
   /** Loads the newest version of every model, then listens. Resolves with the bound address. */
