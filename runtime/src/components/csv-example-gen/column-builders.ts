@@ -4,7 +4,7 @@
  * (open addressing over a byte arena), so repeated values cost a hash and a compare, new values
  * are copied once, and the arena *is* the Arrow Utf8 dictionary: nothing is decoded to JS strings.
  */
-import { Data, Dictionary, Field, Float64, Int32, RecordBatch, Schema, Struct, Table, Utf8, makeData, makeVector, tableToIPC } from 'apache-arrow';
+import { type Data, Dictionary, Field, Float64, Int32, RecordBatch, Schema, Struct, Table, Utf8, makeData, makeVector, tableToIPC } from '../../formats/arrow.ts';
 import { ARROW_TYPE_METADATA_KEY } from '../../formats/examples.ts';
 import { KIND_F64, KIND_I32, KIND_I53, KIND_STR } from './values.ts';
 

@@ -4,7 +4,7 @@
  * objects) for the executor to merge.
  */
 import { readFileSync } from 'node:fs';
-import { type Data, DataType, type Field, tableFromIPC, Type } from 'apache-arrow';
+import { type Data, DataType, type Field, tableFromIPC, Type } from '../../formats/arrow.ts';
 import { ARROW_TYPE_METADATA_KEY } from '../../formats/examples.ts';
 import { UserError } from '../../registry/types.ts';
 import { NumericAccumulator, type NumericPartial, type SketchOptions } from './accumulators/numeric.ts';
