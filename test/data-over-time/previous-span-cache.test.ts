@@ -13,6 +13,7 @@ import { metadataFile } from '../../runtime/src/engine/plan.ts';
 import { createPool, type WorkerPool } from '../../runtime/src/engine/pool.ts';
 import { runPipeline, type RunSummary } from '../../runtime/src/engine/scheduler.ts';
 import { ANOMALIES_FILE, type ExampleAnomaliesFile } from '../../runtime/src/formats/anomalies.ts';
+import { lineage } from '../../runtime/src/metadata/report.ts';
 import { MetadataStore } from '../../runtime/src/metadata/store.ts';
 import { generateTaxiRows, TAXI_COLUMNS, type TaxiRow } from '../../samples/taxi/generate.ts';
 
@@ -109,6 +110,13 @@ describe('ExampleValidator cache: the previous span it resolves from the store i
       schema: node(latest, 'schema_gen').outputs!.schema.id,
       previous_statistics: span1.id,
     });
+    const data = await (await MetadataStore.open(metadataFile(join(dir, '.tributary')))).read();
+    const behind = lineage(data, node(latest, 'example_validator').outputs!.anomalies.id)!;
+    assert.deepEqual(behind.inputs.map((i) => [i.key, i.step.artifact.id]).sort(), [
+      ['previous_statistics', span1.id],
+      ['schema', node(latest, 'schema_gen').outputs!.schema.id],
+      ['statistics', latestStatisticsId],
+    ]);
 
     const again = await run('latest.pipeline.yaml');
     assert.deepEqual(Object.values(states(again)), ['CACHED', 'CACHED', 'CACHED', 'CACHED']);
