@@ -156,11 +156,16 @@ export class ColumnBuilder {
     this.kind = kind;
   }
 
-  field(): Field {
+  /**
+   * `column`: the column's index, which becomes a string column's dictionary id. Arrow otherwise
+   * takes the next id of a per-thread counter, so a shard's bytes would depend on how many shards
+   * the same worker wrote before it (and thus on the pool size and on scheduling).
+   */
+  field(column: number): Field {
     if (this.kind === KIND_I32) return new Field(this.name, new Int32(), true);
     if (this.kind === KIND_I53) return new Field(this.name, new Float64(), true, new Map([[ARROW_TYPE_METADATA_KEY, 'INT']]));
     if (this.kind === KIND_F64) return new Field(this.name, new Float64(), true);
-    return new Field(this.name, new Dictionary(new Utf8(), new Int32()), true);
+    return new Field(this.name, new Dictionary(new Utf8(), new Int32(), column), true);
   }
 
   data(type: Field['type']): Data {
@@ -177,7 +182,7 @@ export class ColumnBuilder {
 
 /** Arrow IPC *file* bytes of one record batch made of the given columns. */
 export function toArrowFile(columns: ColumnBuilder[], rows: number): Uint8Array {
-  const fields = columns.map((c) => c.field());
+  const fields = columns.map((c, j) => c.field(j));
   const schema = new Schema(fields);
   const children = columns.map((c, i) => c.data(fields[i].type));
   const batch = new RecordBatch(schema, makeData({ type: new Struct(fields), length: rows, nullCount: 0, children }));

@@ -1,0 +1,48 @@
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tableFromIPC } from 'apache-arrow';
+import { createPool } from '../../runtime/src/engine/pool.ts';
+import { runExampleGen, tempDir } from './helpers.ts';
+
+/** Every shard file of an Examples folder: `Split-x/part-n.arrow` → its bytes. */
+function shardBytes(uri: string): Map<string, Buffer> {
+  const out = new Map<string, Buffer>();
+  for (const split of readdirSync(uri).filter((d) => d.startsWith('Split-')).sort()) {
+    for (const f of readdirSync(join(uri, split)).sort()) out.set(`${split}/${f}`, readFileSync(join(uri, split, f)));
+  }
+  return out;
+}
+
+describe('CsvExampleGen shard bytes', () => {
+  it('are identical for 1 and 2 workers, with string dictionaries numbered by column', async () => {
+    const dir = tempDir();
+    const colors = ['red', 'green', 'blue', 'cyan'];
+    const lines = ['id,color,size,shape'];
+    for (let i = 0; i < 3000; i++) lines.push(`${i},${colors[i % 4]},${(i % 17) / 4},${i % 3 ? 'round' : 'square'}`);
+    writeFileSync(join(dir, 'data.csv'), lines.join('\n') + '\n');
+    // ~2 KB ranges: many shards, so each worker of the pair writes several, in an order that varies.
+    const params = { input: 'data.csv', shard_size_mb: 0.002 };
+    const runs: Map<string, Buffer>[] = [];
+    for (const workers of [1, 2]) {
+      const pool = createPool(workers);
+      try {
+        runs.push(shardBytes((await runExampleGen(pool, dir, params)).uri));
+      } finally {
+        await pool.close();
+      }
+    }
+    const [one, two] = runs;
+    assert.ok(one.size >= 16, `many shards (got ${one.size})`);
+    assert.deepEqual([...two.keys()], [...one.keys()]);
+    for (const [name, bytes] of one) assert.ok(bytes.equals(two.get(name)!), `${name} has the same bytes with 1 and 2 workers`);
+    for (const bytes of one.values()) {
+      const fields = tableFromIPC(bytes).schema.fields;
+      const ids = fields.map((f, j) => ('id' in f.type ? [j, (f.type as { id: number }).id] : undefined)).filter((x) => x !== undefined);
+      assert.deepEqual(ids, [
+        [1, 1],
+        [3, 3],
+      ]);
+    }
+  });
+});
