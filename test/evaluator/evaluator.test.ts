@@ -5,9 +5,12 @@ import { join } from 'node:path';
 import { createPool, type WorkerPool } from '../../runtime/src/engine/pool.ts';
 import { execute } from '../../runtime/src/components/evaluator/executor.ts';
 import { evaluatorParams } from '../../runtime/src/components/evaluator/index.ts';
+import { LATEST_BLESSED_MODEL, resolveLatestBlessedModel } from '../../runtime/src/components/evaluator/resolve.ts';
+import type { ExecutorContext } from '../../runtime/src/registry/types.ts';
 import { latestBlessedModel } from '../../runtime/src/metadata/resolvers.ts';
 import { emptyStore, type StoreData } from '../../runtime/src/metadata/types.ts';
 import { addEvent, attribute, createArtifact, createExecution, getOrCreateContext } from '../../runtime/src/metadata/records.ts';
+import type { Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { makeContext } from '../schema-gen/executor-context.ts';
 import { sigmoid, taxiLikeColumns, writeExamples, writeModelArtifact } from '../serving/fixtures.ts';
@@ -43,7 +46,7 @@ describe('Evaluator', () => {
     rmSync(root, { recursive: true, force: true });
   });
 
-  async function run(name: string, params: Record<string, unknown>, model: string, baseline?: string, metadata?: StoreData) {
+  async function run(name: string, params: Record<string, unknown>, model: string, baseline?: string, metadata?: StoreData, resolved?: ExecutorContext['resolved']) {
     const { ctx, log } = makeContext({
       root: join(root, name),
       pool,
@@ -56,6 +59,7 @@ describe('Evaluator', () => {
       outputs: { evaluation: 'ModelEvaluation', blessing: 'ModelBlessing' },
     });
     if (metadata) ctx.metadata = { pipeline: 'p', executionId: 999, read: async () => metadata };
+    if (resolved) ctx.resolved = resolved;
     await execute(ctx);
     const evaluation = JSON.parse(readFileSync(join(ctx.outputs.evaluation.uri, 'evaluation.json'), 'utf8'));
     const blessing = JSON.parse(readFileSync(join(ctx.outputs.blessing.uri, 'blessing.json'), 'utf8'));
@@ -127,6 +131,27 @@ describe('Evaluator', () => {
     assert.equal(evaluation.baseline.source, 'latest_blessed');
     assert.equal(evaluation.baseline.uri, join(root, 'good'));
     assert.equal(blessing.blessed, false);
+  });
+
+  it('resolves the latest blessed model for the engine, and evaluates against exactly what was resolved', async () => {
+    const data = storeWith([
+      { pipeline: 'p', model: join(root, 'weak'), blessed: true },
+      { pipeline: 'p', model: join(root, 'good'), blessed: true },
+    ]);
+    const [weak, good] = data.artifacts.filter((a) => a.type === 'Model');
+    const query = (inputs: Record<string, (typeof data.artifacts)[number] | undefined>) =>
+      resolveLatestBlessedModel({ data, pipeline: 'p', nodeId: 'evaluator', params: Value.Default(evaluatorParams, {}) as Static<typeof evaluatorParams>, inputs });
+    assert.deepEqual(query({ model: weak }), { [LATEST_BLESSED_MODEL]: good });
+    assert.deepEqual(query({ model: good }), { [LATEST_BLESSED_MODEL]: weak }, 'the candidate is never its own baseline');
+    assert.deepEqual(query({ model: weak, baseline_model: weak }), { [LATEST_BLESSED_MODEL]: undefined }, 'a wired baseline needs no lookup');
+
+    // The executor takes the engine's pick over its own lookup of the store (which would find good).
+    const params = { thresholds: [{ metric: 'auc', change: { direction: 'higher_is_better' } }] };
+    const picked = await run('picked', params, 'good', undefined, data, { [LATEST_BLESSED_MODEL]: { id: weak.id, type: 'Model', uri: weak.uri, properties: {} } });
+    assert.deepEqual([picked.evaluation.baseline.id, picked.evaluation.baseline.uri, picked.evaluation.baseline.source], [weak.id, join(root, 'weak'), 'latest_blessed']);
+    const none = await run('none', params, 'weak', undefined, data, { [LATEST_BLESSED_MODEL]: undefined });
+    assert.equal(none.evaluation.baseline, null);
+    assert.equal(none.blessing.reasons[0].kind, 'no_baseline');
   });
 
   it('without any baseline, change thresholds are skipped and recorded', async () => {

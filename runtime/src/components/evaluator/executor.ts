@@ -1,7 +1,7 @@
 /**
  * Evaluator: predicts the eval split with the candidate (and the baseline), computes metrics per
  * slice and blesses the candidate when every threshold holds. Baseline: the wired baseline_model,
- * else TFX's LatestBlessedModelResolver over the metadata store.
+ * else TFX's LatestBlessedModelResolver over the metadata store (resolve.ts, run by the engine).
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,6 +10,7 @@ import { type ExecutorContext, UserError } from '../../registry/types.ts';
 import { openModel, type Predictions, type ServableModel } from '../../serving/model-source.ts';
 import { checkThresholds, encodeLabels, evaluateSlices, type MetricOptions, type SliceResult } from './evaluate.ts';
 import type { evaluatorSpec } from './index.ts';
+import { LATEST_BLESSED_MODEL } from './resolve.ts';
 import { readSplitRows, type RawRow } from './read-rows.ts';
 
 type Spec = typeof evaluatorSpec;
@@ -53,8 +54,21 @@ interface BaselineChoice {
   source: 'input' | 'latest_blessed';
 }
 
+/**
+ * The wired baseline_model, else the latest blessed model the engine resolved for this execution
+ * (and keyed the cache on); a context built by hand without `resolved` looks it up the same way here.
+ */
 async function chooseBaseline(ctx: Ctx): Promise<BaselineChoice | undefined> {
   if (ctx.inputs.baseline_model) return { ref: ctx.inputs.baseline_model, source: 'input' };
+  if (ctx.resolved) {
+    const model = ctx.resolved[LATEST_BLESSED_MODEL];
+    if (!model) {
+      ctx.log.info('No blessed model in this pipeline yet: no baseline');
+      return undefined;
+    }
+    ctx.log.info(`Baseline: model artifact ${model.id}, the latest blessed model of the pipeline`);
+    return { ref: { id: model.id, uri: model.uri }, source: 'latest_blessed' };
+  }
   if (!ctx.metadata) {
     ctx.log.warn('No metadata store available: evaluating without a baseline');
     return undefined;

@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { defineComponent } from '../../registry/types.ts';
+import { resolveLatestBlessedModel } from './resolve.ts';
 
 const changeThreshold = Type.Object(
   {
@@ -48,7 +49,12 @@ export const evaluatorSpec = {
   inputs: {
     examples: { type: 'Examples' as const, description: 'Raw examples with the evaluation split.' },
     model: { type: 'Model' as const, description: 'The candidate model.' },
-    baseline_model: { type: 'Model' as const, optional: true, description: 'Baseline; default: the latest blessed model in the metadata store.' },
+    baseline_model: {
+      type: 'Model' as const,
+      optional: true,
+      description:
+        'Baseline; default: the latest blessed model in the metadata store, which is part of the cache key and recorded as the input latest_blessed_model.',
+    },
     schema: { type: 'Schema' as const, optional: true, description: 'Not needed for metrics; accepted for TFX parity.' },
   },
   outputs: {
@@ -58,4 +64,6 @@ export const evaluatorSpec = {
   params: evaluatorParams,
 };
 
-export const evaluator = defineComponent(evaluatorSpec, () => import('./executor.ts').then((m) => m.execute));
+export const evaluator = defineComponent(evaluatorSpec, () => import('./executor.ts').then((m) => m.execute), {
+  resolveInputs: resolveLatestBlessedModel,
+});
