@@ -10,10 +10,12 @@ export {
   type ComponentSpec,
   type Executor,
   type ExecutorContext,
+  type InputResolver,
   type NodeLogger,
   type OutputArtifact,
   type PortSpec,
   type Progress,
+  type ResolveQuery,
 } from './registry/types.ts';
 export { Registry } from './registry/registry.ts';
 export { builtinRegistry } from './registry/builtins.ts';
