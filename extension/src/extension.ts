@@ -91,18 +91,21 @@ function statusBar(states: RunStates, runner: PipelineRunner): vscode.Disposable
   item.name = 'Tributary Run';
   item.command = 'tributary.showRunLog';
   let hide: ReturnType<typeof setTimeout> | undefined;
+  const setRunning = (running: boolean) => void vscode.commands.executeCommand('setContext', 'tributary.running', running);
+  // A run's last event arrives before its process exits: the process's exit clears the key too.
+  const exits = runner.onDidChangeRunning(setRunning);
   const subscription = states.onDidChange((run) => {
     clearTimeout(hide);
     const t = tally(run);
     const running = run.phase === 'starting' || run.phase === 'running';
-    void vscode.commands.executeCommand('setContext', 'tributary.running', runner.isRunning() || running);
+    setRunning(runner.isRunning() || running);
     const icon = running ? '$(sync~spin)' : run.phase === 'complete' ? '$(pass)' : run.phase === 'canceled' ? '$(circle-slash)' : '$(error)';
     item.text = `${icon} Tributary ${running ? `${t.done}/${t.total}` : run.phase}${t.cached ? ` · ${t.cached} cached` : ''}`;
     item.tooltip = `${vscode.workspace.asRelativePath(vscode.Uri.parse(run.pipelineUri))}: ${run.phase}${t.running.length ? ` — running ${t.running.join(', ')}` : ''}\nClick to show the run log.`;
     item.show();
     if (!running) hide = setTimeout(() => item.hide(), 30_000);
   });
-  return { dispose: () => (clearTimeout(hide), subscription.dispose(), item.dispose()) };
+  return { dispose: () => (clearTimeout(hide), subscription.dispose(), exits.dispose(), item.dispose()) };
 }
 
 /**

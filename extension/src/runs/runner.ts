@@ -25,6 +25,9 @@ export class PipelineRunner implements vscode.Disposable {
   private readonly events = new Emitter<{ pipeline: vscode.Uri; event: RunEvent }>();
   /** Every RunEvent of every run (alerts and approvals become notifications: approvals.ts). */
   readonly onDidReceiveEvent = this.events.event;
+  private readonly runningChanged = new Emitter<boolean>();
+  /** Fires with isRunning() whenever a run's process starts or exits (the run's last event comes first). */
+  readonly onDidChangeRunning = this.runningChanged.event;
 
   constructor(
     private readonly cliPath: string,
@@ -52,6 +55,7 @@ export class PipelineRunner implements vscode.Disposable {
     this.states.start(key);
     const child = this.spawnCli(args.slice(1), vscode.Uri.joinPath(request.uri, '..').fsPath);
     this.children.set(key, child);
+    this.runningChanged.fire(true);
     const stdout = new LineSplitter();
     const stderr = new LineSplitter();
     let stderrTail = '';
@@ -75,6 +79,7 @@ export class PipelineRunner implements vscode.Disposable {
       const settle = (code: number | null, signal: NodeJS.Signals | null, error?: Error) => {
         if (this.children.get(key) !== child) return;
         this.children.delete(key);
+        this.runningChanged.fire(this.isRunning());
         onStdout(stdout.flush());
         onStderr(stderr.flush());
         const phase = code === 0 ? 'complete' : code === 130 || signal ? 'canceled' : 'failed';
