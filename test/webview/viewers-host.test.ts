@@ -161,6 +161,33 @@ describe('viewers: loading artifacts from the store', () => {
     assert.match(html, /class="differs"><td>example_gen.input<\/td>/);
   });
 
+  it('puts the approvals waiting on an evaluation into its viewer, with Approve and Reject', () => {
+    // A copy of the store where run r3's ManualApproval reviews evaluation #6 and blessing #7, and an
+    // older request in r2 was already decided: only r3's request is pending.
+    const d: StoreData = structuredClone(data);
+    const t = '2026-01-02T00:00:00.000Z';
+    const gate = (id: number, runId: string, approval: Record<string, unknown>) => {
+      d.executions.push({ id, component: 'ManualApproval', componentVersion: '1', nodeId: 'approval', runId, state: 'WAITING', params: {}, cacheKey: `k${id}`, startedAt: t, pid: 1, logFile: '', properties: { approval } });
+      d.events.push({ executionId: id, artifactId: 6, type: 'INPUT', key: 'evaluation', time: t }, { executionId: id, artifactId: 7, type: 'INPUT', key: 'blessing', time: t });
+    };
+    gate(20, 'r2', { requestedAt: t, decision: 'REJECTED', by: 'ana', at: t });
+    gate(21, 'r3', { requestedAt: t, deadline: '2026-01-03T00:00:00.000Z' });
+    for (const id of [6, 7]) {
+      const p = artifactPayload(d, id);
+      assert.equal(p.kind, 'evaluation');
+      if (p.kind !== 'evaluation') return;
+      assert.deepEqual(p.approvals, [{ runId: 'r3', nodeId: 'approval', requestedAt: t, deadline: '2026-01-03T00:00:00.000Z' }]);
+    }
+    // Nothing waits on the model or on the statistics of the first run.
+    assert.equal((artifactPayload(d, 5) as { approvals?: unknown }).approvals, undefined);
+    assert.equal((artifactPayload(d, 2) as { approvals?: unknown }).approvals, undefined);
+    const html = render(artifactPayload(d, 6));
+    assert.match(html, /class="approval-bar"/);
+    assert.match(html, /<strong>approval<\/strong> in run r3 waits for your approval/);
+    assert.match(html, />Approve<\/button>.*>Reject<\/button>/);
+    assert.doesNotMatch(render(artifactPayload(data, 6)), /approval-bar/);
+  });
+
   it('finds the store above an artifact folder', () => {
     assert.equal(metadataFileAbove(join(root, 'a5', 'bundle')), join(root, 'metadata.json'));
     assert.equal(metadataFileAbove(tmpdir()), undefined);
@@ -171,7 +198,22 @@ describe('viewers: messages and page', () => {
   it('lets through only the messages of the viewer schema', () => {
     assert.deepEqual(checkViewerMessage({ type: 'ready' }), { ok: true, message: { type: 'ready' } });
     assert.equal(checkViewerMessage({ type: 'openArtifact', artifactId: 3 }).ok, true);
-    for (const bad of [null, [], 'ready', { type: 'openArtifact', artifactId: '3' }, { type: 'openArtifact', artifactId: 0 }, { type: 'openArtifact', artifactId: 3, path: '/etc' }, { type: 'eval', code: '1' }, { type: 'ready', extra: 1 }]) {
+    assert.equal(checkViewerMessage({ type: 'decide', runId: '20261128-061705-ab12', nodeId: 'approval', reject: false }).ok, true);
+    const decide = { type: 'decide', runId: 'r1', nodeId: 'approval', reject: true };
+    for (const bad of [
+      null,
+      [],
+      'ready',
+      { type: 'openArtifact', artifactId: '3' },
+      { type: 'openArtifact', artifactId: 0 },
+      { type: 'openArtifact', artifactId: 3, path: '/etc' },
+      { type: 'eval', code: '1' },
+      { type: 'ready', extra: 1 },
+      { ...decide, reject: 'yes' },
+      { ...decide, nodeId: 'a b; rm -rf' },
+      { ...decide, runId: '--reject' },
+      { ...decide, comment: 'set by the page' },
+    ]) {
       assert.equal(checkViewerMessage(bad).ok, false, JSON.stringify(bad));
     }
   });

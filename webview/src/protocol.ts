@@ -187,6 +187,16 @@ export const ViewerToHostSchemas = {
   ready: Type.Object({ type: Type.Literal('ready') }, strict),
   /** Opens another artifact's viewer (a lineage node was clicked). */
   openArtifact: Type.Object({ type: Type.Literal('openArtifact'), artifactId: ArtifactId }, strict),
+  /** Approve or reject a waiting ManualApproval node (the viewer's approval bar). */
+  decide: Type.Object(
+    {
+      type: Type.Literal('decide'),
+      runId: Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]*$' }),
+      nodeId: NodeId,
+      reject: Type.Boolean(),
+    },
+    strict,
+  ),
 } satisfies Record<string, TSchema>;
 
 type ViewerSchemas = typeof ViewerToHostSchemas;

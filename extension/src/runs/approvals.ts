@@ -48,7 +48,8 @@ export function registerApprovals(deps: ApprovalDeps): void {
     });
     if (comment === undefined) return; // Escape: no decision.
     const result = await runner.exec(approveArgs({ runId, nodeId, file: pipeline.fsPath, reject, comment }), dirname(pipeline.fsPath));
-    if (result.code === 0) void vscode.window.showInformationMessage(result.stdout.trim().split('\n').join(' ') || `${nodeId}: ${reject ? 'rejected' : 'approved'}`);
+    // A run of this window reports the decision itself (its approval event): say it once.
+    if (result.code === 0 && !runner.isRunning(pipeline)) void vscode.window.showInformationMessage(result.stdout.trim().split('\n').join(' ') || `${nodeId}: ${reject ? 'rejected' : 'approved'}`);
     else void vscode.window.showErrorMessage(`tributary approve failed: ${(result.stderr.trim() || result.stdout.trim()).split('\n').slice(-2).join(' ')}`);
   };
 

@@ -94,11 +94,19 @@ export function registerViewers(context: vscode.ExtensionContext, deps: ViewerDe
     }
     if (id === undefined) throw new ViewerError('Which artifact? Pass an artifact id or its folder.');
     const payload = args.kind === 'lineage' ? lineagePayload(data, id) : artifactPayload(data, id);
-    return panels.show(`${args.kind === 'lineage' ? 'lineage' : 'artifact'}:${file}:${id}`, payload, handlersFor(file));
+    return panels.show(`${args.kind === 'lineage' ? 'lineage' : 'artifact'}:${file}:${id}`, payload, handlersFor(file, { ...args, artifactId: id }));
   };
 
-  const handlersFor = (file: string) => ({
+  const handlersFor = (file: string, shown?: ViewerArgs) => ({
     openArtifact: (artifactId: number) => void run({ kind: 'artifact', artifactId, uri: dirname(file) }),
+    // The approval commands ask for the comment and run `tributary approve` out of process; the
+    // viewer then reloads, so its approval bar shows what is still waiting.
+    decide: (runId: string, nodeId: string, reject: boolean) =>
+      void (async () => {
+        const pipelineUri = shown?.pipelineUri ?? deps.activePipeline()?.toString();
+        await vscode.commands.executeCommand(reject ? 'tributary.rejectNode' : 'tributary.approveNode', { pipelineUri, runId, nodeId });
+        if (shown) await run(shown);
+      })(),
     log: deps.log,
   });
 

@@ -11,7 +11,7 @@ import { ANOMALIES_FILE, type ExampleAnomaliesFile } from '../../../runtime/src/
 import { SCHEMA_FILE, type Schema } from '../../../runtime/src/formats/schema.ts';
 import { STATISTICS_FILE, type DatasetFeatureStatisticsList } from '../../../runtime/src/formats/statistics.ts';
 import type { ArtifactRecord, ExecutionRecord, StoreData } from '../../../runtime/src/metadata/types.ts';
-import type { ArtifactRef, BlessingFile, EvaluationFile, LineageGraph, ModelInfo, RunSummary, ViewerPayload } from '../../../webview/src/viewers/payload.ts';
+import type { ArtifactRef, BlessingFile, EvaluationFile, LineageGraph, ModelInfo, PendingApproval, RunSummary, ViewerPayload } from '../../../webview/src/viewers/payload.ts';
 import { parseMetricsJsonl } from '../../../webview/src/viewers/shape.ts';
 
 /** File names the Evaluator and Trainer write (runtime/src/components/evaluator/executor.ts, ml/bundle.ts). */
@@ -83,8 +83,40 @@ function siblingOutput(data: StoreData, artifactId: number, type: string): Artif
   return data.artifacts.find((a) => ids.has(a.id) && a.type === type);
 }
 
-/** The viewer for one artifact, chosen by its type. */
+/**
+ * ManualApproval executions WAITING, undecided, with one of `artifactIds` among their inputs: the
+ * approvals a person looking at those artifacts can decide. Oldest request first.
+ */
+export function pendingApprovals(data: StoreData, artifactIds: Iterable<number>): PendingApproval[] {
+  const ids = new Set(artifactIds);
+  const inputsOf = new Map<number, number[]>();
+  for (const e of data.events) if (e.type === 'INPUT' && ids.has(e.artifactId)) inputsOf.set(e.executionId, [...(inputsOf.get(e.executionId) ?? []), e.artifactId]);
+  return data.executions
+    .filter((x) => x.state === 'WAITING' && x.component === 'ManualApproval' && inputsOf.has(x.id))
+    .filter((x) => !(x.properties.approval as { decision?: string } | undefined)?.decision)
+    .sort((a, b) => a.id - b.id)
+    .map((x) => {
+      const request = x.properties.approval as { requestedAt?: string; deadline?: string } | undefined;
+      return { runId: x.runId, nodeId: x.nodeId, requestedAt: request?.requestedAt ?? x.startedAt, ...(request?.deadline ? { deadline: request.deadline } : {}) };
+    });
+}
+
+/**
+ * The viewer for one artifact, chosen by its type, with the approvals waiting on what it shows (the
+ * artifact, the other outputs of the execution that made it, the anomalies computed from it).
+ */
 export function artifactPayload(data: StoreData, artifactId: number): ViewerPayload {
+  const payload = artifactView(data, artifactId);
+  if (!('artifact' in payload) || payload.kind === 'lineage' || payload.kind === 'unsupported') return payload;
+  const { execution } = producerOf(data, payload.artifact.id);
+  const shown = new Set([artifactId, payload.artifact.id]);
+  if (execution) for (const e of data.events) if (e.type === 'OUTPUT' && e.executionId === execution.id) shown.add(e.artifactId);
+  if (payload.kind === 'statistics' && payload.anomalies) shown.add(payload.anomalies.artifact.id);
+  const approvals = pendingApprovals(data, shown);
+  return approvals.length ? { ...payload, approvals } : payload;
+}
+
+function artifactView(data: StoreData, artifactId: number): ViewerPayload {
   const artifact = requireArtifact(data, artifactId);
   const ref = artifactRef(data, artifact);
   switch (artifact.type) {

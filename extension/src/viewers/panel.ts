@@ -30,6 +30,8 @@ export function titleOf(payload: ViewerPayload): string {
 
 export interface PanelHandlers {
   openArtifact(artifactId: number): void;
+  /** Approve or reject a waiting ManualApproval node, then show the viewer again. */
+  decide?(runId: string, nodeId: string, reject: boolean): void;
   log(message: string): void;
 }
 
@@ -73,6 +75,9 @@ export class ViewerPanels implements vscode.Disposable {
           return post({ type: 'show', payload: current });
         case 'openArtifact':
           return handlers.openArtifact(check.message.artifactId);
+        case 'decide':
+          if (!handlers.decide) return handlers.log('viewer message refused: this viewer decides no approvals');
+          return handlers.decide(check.message.runId, check.message.nodeId, check.message.reject);
       }
     });
     const entry = {

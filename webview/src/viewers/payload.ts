@@ -127,12 +127,24 @@ export interface FeatureTrends {
   series: Record<string, TrendPoint[]>;
 }
 
+/** A ManualApproval execution WAITING with this artifact among its inputs: decide it from the viewer. */
+export interface PendingApproval {
+  runId: string;
+  nodeId: string;
+  requestedAt: string;
+  /** ISO time at which the request is rejected automatically. */
+  deadline?: string;
+}
+
+/** Artifacts a person reviews before a decision carry the approvals waiting on them. */
+type Reviewable = { approvals?: PendingApproval[] };
+
 export type ViewerPayload =
-  | { kind: 'statistics'; artifact: ArtifactRef; statistics: DatasetFeatureStatisticsList; anomalies?: { artifact: ArtifactRef; file: ExampleAnomaliesFile } }
-  | { kind: 'schema'; artifact: ArtifactRef; schema: Schema }
-  | { kind: 'anomalies'; artifact: ArtifactRef; anomalies: ExampleAnomaliesFile }
-  | { kind: 'evaluation'; artifact: ArtifactRef; evaluation: EvaluationFile; blessing?: BlessingFile }
-  | { kind: 'model'; artifact: ArtifactRef; info: ModelInfo; epochs: EpochLine[] }
+  | ({ kind: 'statistics'; artifact: ArtifactRef; statistics: DatasetFeatureStatisticsList; anomalies?: { artifact: ArtifactRef; file: ExampleAnomaliesFile } } & Reviewable)
+  | ({ kind: 'schema'; artifact: ArtifactRef; schema: Schema } & Reviewable)
+  | ({ kind: 'anomalies'; artifact: ArtifactRef; anomalies: ExampleAnomaliesFile } & Reviewable)
+  | ({ kind: 'evaluation'; artifact: ArtifactRef; evaluation: EvaluationFile; blessing?: BlessingFile } & Reviewable)
+  | ({ kind: 'model'; artifact: ArtifactRef; info: ModelInfo; epochs: EpochLine[] } & Reviewable)
   | { kind: 'lineage'; artifact: ArtifactRef; graph: LineageGraph }
   | { kind: 'compare'; pipeline: string; runs: RunSummary[] }
   | { kind: 'trends'; trends: FeatureTrends }
