@@ -10,6 +10,7 @@ import type { Frame, Page } from 'playwright-core';
 import { parse } from 'yaml';
 import { launchChromium, REPO, startCodeServer, waitForWorkbench } from '../../scripts/editor-test/code-server.ts';
 import { makeWorkspace } from '../../scripts/editor-test/workspace.ts';
+import { productionSteps } from './production-steps.ts';
 
 export const RESULTS = join(REPO, 'test-results/e2e');
 
@@ -54,12 +55,23 @@ export async function runCommand(page: Page, title: string): Promise<void> {
   await page.keyboard.press('Enter');
 }
 
+/** Opens `file` with Quick Open and returns once its editor is the active tab (a webview revealing
+ * itself can take the focus and close Quick Open: then it tries again). */
 export async function quickOpen(page: Page, file: string): Promise<void> {
-  await openQuickInput(page, 'Control+P');
-  await page.locator('.quick-input-widget input').fill(file);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: file }).first().waitFor({ timeout: 15_000 });
-  await page.keyboard.press('Enter');
-  await page.waitForTimeout(300);
+  const active = page.locator('.tab.active', { hasText: file });
+  for (let attempt = 1; ; attempt++) {
+    await openQuickInput(page, 'Control+P');
+    await page.locator('.quick-input-widget input').fill(file);
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: file }).first().waitFor({ timeout: 15_000 });
+    await page.keyboard.press('Enter');
+    try {
+      await active.first().waitFor({ timeout: 5000 });
+      await page.waitForTimeout(300);
+      return;
+    } catch (error) {
+      if (attempt === 3) throw new Error(`${file} did not become the active editor: ${(error as Error).message.split('\n')[0]}`);
+    }
+  }
 }
 
 /**
@@ -370,6 +382,8 @@ export async function runEndToEnd(options: { only?: RegExp } = {}): Promise<numb
       if (nodes < 5) throw new Error(`only ${nodes} lineage nodes`);
       return `${label}; ${nodes} nodes`;
     });
+
+    await productionSteps({ page, workspace, step, findFrame, quickOpen, runCommand, pickRow });
   } finally {
     writeFileSync(join(RESULTS, 'results.json'), JSON.stringify(results, null, 2));
     await browser.close().catch(() => undefined);
