@@ -45,6 +45,7 @@ const hostEntries = {
   'extension/language-client': 'extension/src/language/client.ts',
   'extension/canvas': 'extension/src/canvas/provider.ts',
   'extension/viewers': 'extension/src/viewers/index.ts',
+  'extension/models': 'extension/src/serving/models-view.ts',
   ...(existsSync('extension/src/language/server.ts') ? { 'extension/server': 'extension/src/language/server.ts' } : {}),
 };
 await build({

@@ -7,6 +7,7 @@ import { LazyLanguageClient } from './language/lazy-client.ts';
 import type { ValidateResult } from './language/protocol.ts';
 import { lazyBundle } from './lazy.ts';
 import { registerProductionViews } from './runs/production.ts';
+import { registerModelsView, type ModelsViewApi } from './serving/register.ts';
 import { PipelineRunner } from './runs/runner.ts';
 import { RunStates, tally } from './runs/state.ts';
 import type * as ViewersModule from './viewers/index.ts';
@@ -16,6 +17,7 @@ import { ArtifactsTreeProvider, PipelineIndex, RunsTreeProvider } from './views/
 const loadLanguageClient = lazyBundle<typeof LanguageClientModule>('language-client');
 const loadCanvas = lazyBundle<typeof import('./canvas/provider.ts')>('canvas');
 const loadViewers = lazyBundle<typeof ViewersModule>('viewers');
+const loadModels = lazyBundle<typeof import('./serving/models-view.ts')>('models');
 
 /** The language server starts this long after activation unless something asks it first. */
 const SERVER_START_DELAY_MS = 2000;
@@ -27,6 +29,8 @@ export interface TributaryApi {
   validate(uri: vscode.Uri): Promise<ValidateResult>;
   /** The Runs view's data (tests read it the way the tree does). */
   runsView: RunsTreeProvider;
+  /** The Models view's registries (read on demand). */
+  models: ModelsViewApi;
   /** Milliseconds `activate` took (for the activation benchmark). */
   activationMs: number;
 }
@@ -67,6 +71,7 @@ export function activate(context: vscode.ExtensionContext): TributaryApi {
     log: (message) => output.appendLine(`[viewer] ${message}`),
   });
   registerProductionViews({ context, runner, index, language, output, activePipeline });
+  const models = registerModelsView({ context, runner, index, cliPath: context.asAbsolutePath('dist/runtime/cli.js') }, loadModels);
   context.subscriptions.push(statusBar(states, runner));
   // Diagnostics and the trees need the server, but not before the window (and a canvas opened
   // right away) has drawn: start it a little later, unless a request starts it first.
@@ -81,6 +86,7 @@ export function activate(context: vscode.ExtensionContext): TributaryApi {
     specs: () => language.specs(),
     validate: (uri) => language.validate(uri),
     runsView,
+    models,
     activationMs: performance.now() - started,
   };
 }
