@@ -11,6 +11,7 @@ import { parse } from 'yaml';
 import { launchChromium, REPO, startCodeServer, waitForWorkbench } from '../../scripts/editor-test/code-server.ts';
 import { makeWorkspace } from '../../scripts/editor-test/workspace.ts';
 import { productionSteps } from './production-steps.ts';
+import { themeSteps } from './theme-steps.ts';
 
 export const RESULTS = join(REPO, 'test-results/e2e');
 
@@ -62,8 +63,8 @@ export async function quickOpen(page: Page, file: string): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     await openQuickInput(page, 'Control+P');
     await page.locator('.quick-input-widget input').fill(file);
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: file }).first().waitFor({ timeout: 15_000 });
-    await page.keyboard.press('Enter');
+    // The focused row, not just any row, must be the file: Enter opens the focused one.
+    await pickRow(page, file, 15_000).catch(() => undefined);
     try {
       await active.first().waitFor({ timeout: 5000 });
       await page.waitForTimeout(300);
@@ -384,6 +385,7 @@ export async function runEndToEnd(options: { only?: RegExp } = {}): Promise<numb
     });
 
     await productionSteps({ page, workspace, step, findFrame, quickOpen, runCommand, pickRow });
+    await themeSteps({ page, workspace, step, findFrame, quickOpen, runCommand });
   } finally {
     writeFileSync(join(RESULTS, 'results.json'), JSON.stringify(results, null, 2));
     await browser.close().catch(() => undefined);
