@@ -152,3 +152,41 @@ describe('Tributary host', () => {
     });
   });
 });
+
+describe('Models view', () => {
+  // Needs the taxi model pushed: "Run Pipeline runs out of process…" above runs the whole sample.
+  it('shows the taxi sample’s registry after the push: versions and labels as on disk, the split from its index', async () => {
+    const tributary = await api();
+    const registry = workspaceUri('taxi', '.tributary', 'registry');
+    const modelDir = vscode.Uri.joinPath(registry, 'taxi');
+    const versions = (await vscode.workspace.fs.readDirectory(modelDir))
+      .filter(([name, type]) => type === vscode.FileType.Directory && /^[1-9][0-9]*$/.test(name))
+      .map(([name]) => Number(name))
+      .sort((a, b) => b - a);
+    assert.ok(versions.length > 0, 'the running test pushed the taxi model');
+    const indexUri = vscode.Uri.joinPath(modelDir, 'index.json');
+    const original = await vscode.workspace.fs.readFile(indexUri);
+    const index = JSON.parse(new TextDecoder().decode(original)) as { labels: Record<string, number> };
+    assert.equal(typeof index.labels.stable, 'number', 'the Pusher labels its push "stable"');
+
+    const shown = await until('the registry in the Models view', async () => (await tributary.models.registries()).find((r) => r.dir === registry.fsPath));
+    assert.ok(shown.sources.some((s) => s.endsWith('taxi.pipeline.yaml')), shown.sources.join(', '));
+    const model = shown.models.find((m) => m.name === 'taxi');
+    assert.ok(model, shown.models.map((m) => m.name).join(', '));
+    assert.deepEqual(model.versions.map((v) => v.version), versions);
+    assert.deepEqual(model.versions.find((v) => v.version === index.labels.stable)?.labels, ['stable']);
+
+    // A split written into the index (what `tributary traffic` does) shows as each version's share.
+    try {
+      await vscode.workspace.fs.writeFile(indexUri, new TextEncoder().encode(JSON.stringify({ ...index, traffic: { weights: { stable: 3, [String(versions.at(-1))]: 1 } } })));
+      const split = (await tributary.models.registries()).find((r) => r.dir === registry.fsPath)!.models.find((m) => m.name === 'taxi')!;
+      const share = Object.fromEntries(split.versions.map((v) => [v.version, v.sharePct]));
+      const expected: Record<number, number> = Object.fromEntries(versions.map((v) => [v, 0]));
+      expected[index.labels.stable] += 75;
+      expected[versions.at(-1)!] += 25;
+      assert.deepEqual(share, expected);
+    } finally {
+      await vscode.workspace.fs.writeFile(indexUri, original);
+    }
+  });
+});
