@@ -4,11 +4,15 @@
  *   - activation: VS Code's own measure from "Developer: Show Running Extensions" (bundle load +
  *     activate), the extension's target being < 150 ms;
  *   - canvas first paint of the taxi pipeline: from running "Tributary: Open Canvas" to every node
- *     drawn (target < 1 s), median of several opens;
+ *     drawn (target < 1 s): the very first open in a fresh browser profile (includes installing
+ *     code-server's webview service worker, once per profile), the first open in each of three
+ *     new windows (page reloads: the extension host and webviews start again), and later opens;
  *   - a generated 300-node pipeline: first paint, then frames per second (requestAnimationFrame in
  *     the canvas webview) while a node is dragged for ~3 s.
- * Run: npm run build && node --import tsx bench/editor-bench.ts   (needs scripts/editor-test/install.sh once)
+ * Run: node --import tsx bench/editor-bench.ts   (needs scripts/editor-test/install.sh once; it makes the
+ * production build first, so run `npm run build` again before the editor tests)
  */
+import { spawnSync } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Frame, Page } from 'playwright-core';
@@ -45,6 +49,10 @@ async function openCanvasTimed(page: Page, file: string, lastNode: string): Prom
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function main(): Promise<void> {
+  // What users install: the packaged (production) build — minified, React in production mode. The
+  // development build that the tests use is ~4× larger and React checks everything it renders.
+  const build = spawnSync(process.execPath, ['scripts/build.mjs', '--production'], { cwd: REPO, stdio: 'inherit' });
+  if (build.status !== 0) throw new Error('production build failed');
   const workspace = makeWorkspace('bench-');
   writeFileSync(join(workspace, 'taxi/generated.pipeline.yaml'), generatedPipeline(75));
   const server = await startCodeServer();
@@ -65,6 +73,19 @@ async function main(): Promise<void> {
       await page.waitForTimeout(500);
     }
     results.taxiFirstPaintMs = { first: taxi[0], medianWarm: median(taxi.slice(1)), all: taxi };
+
+    // The first open above pays a one-time cost that is not the canvas's: the browser installs
+    // code-server's webview service worker (pre/index.html waits ~3 s for it here). A new window in
+    // a browser that has it, which is what a user opening VS Code sees, is the realistic first open.
+    const newWindow: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      await page.reload();
+      await waitForWorkbench(page);
+      await page.waitForTimeout(1500);
+      newWindow.push((await openCanvasTimed(page, 'taxi.pipeline.yaml', 'example_validator')).ms);
+      await runCommand(page, 'View: Close All Editors');
+    }
+    results.taxiFirstPaintNewWindowMs = { median: median(newWindow), all: newWindow };
 
     // Activation, as VS Code measured it.
     await runCommand(page, 'Developer: Show Running Extensions');
