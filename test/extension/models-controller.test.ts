@@ -153,7 +153,7 @@ describe('Models view controller (VS Code glue, with a stand-in vscode module)',
     const inputs = ['stable=80 beta=20', 'stable=4 canary=1'];
     const messages: string[] = [];
     const vscode = fakeVscode(dir, [terminal], inputs, messages);
-    const { ModelsController } = await loadModelsBundle(dir, vscode);
+    const { ModelsController, POLL_MIN_GAP_MS } = await loadModelsBundle(dir, vscode);
     const execs: string[][] = [];
     const runner = {
       exec: async (args: string[], cwd: string) => (execs.push(args), cli(args).then((r) => (assert.equal(cwd, registry), r))),
@@ -197,6 +197,7 @@ describe('Models view controller (VS Code glue, with a stand-in vscode module)',
       // The server stopped: the registry says so instead of showing stale numbers.
       server.kill('SIGTERM');
       await new Promise((r) => server!.once('exit', r));
+      await new Promise((r) => setTimeout(r, POLL_MIN_GAP_MS + 50));
       const [down] = (await controller.getChildren()) as Extract<ModelsNode, { kind: 'registry' }>[];
       assert.match(String(controller.getTreeItem(down).description), /not answering|starting/);
       assert.equal(down.registry.models[0].versions[0].stats, undefined);

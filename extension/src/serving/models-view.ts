@@ -41,6 +41,8 @@ export type ModelsNode =
 
 /** Live numbers are polled this often while the view is visible and a registry is served. */
 export const POLL_MS = 3000;
+/** Redraws come in bursts (file events, run progress): at most one /metrics request per server this often. */
+export const POLL_MIN_GAP_MS = 1000;
 /** A server this young that does not answer yet is "starting", not "not answering". */
 const STARTING_MS = 15_000;
 
@@ -50,6 +52,7 @@ interface Server {
   host: string;
   port: number;
   openedAt: number;
+  polledAt?: number;
   stats?: Map<string, VersionStats>;
   state: ServedBy['state'];
   error?: string;
@@ -124,6 +127,8 @@ export class ModelsController implements vscode.Disposable {
   }
 
   private async poll(server: Server): Promise<void> {
+    if (server.polledAt !== undefined && Date.now() - server.polledAt < POLL_MIN_GAP_MS) return;
+    server.polledAt = Date.now();
     try {
       const response = await fetch(`http://${server.host.includes(':') ? `[${server.host}]` : server.host}:${server.port}/metrics`, { signal: AbortSignal.timeout(2000) });
       if (!response.ok) throw new Error(`/metrics answered ${response.status}`);
