@@ -95,10 +95,14 @@ export async function productionSteps(ctx: StepContext): Promise<void> {
 
   await step('ManualApproval pauses the run and a notification asks for a decision', async () => {
     appendFileSync(modelFile, GATE);
-    await ctx.quickOpen(page, 'model.pipeline.yaml');
-    await page.locator('.tab', { hasText: 'model.pipeline.yaml' }).first().waitFor({ timeout: 15_000 });
-    await page.waitForTimeout(500); // the editor picks up the changed file
+    await page.waitForTimeout(1000); // the open editors pick up the changed file
+    // From the lineage viewer (not a pipeline), so the command asks which pipeline; revealing the
+    // canvas instead would reload its webview, which takes the focus while the palette is in use.
     await ctx.runCommand(page, 'Tributary: Run Pipeline');
+    await poll(page, 'the "Which pipeline?" question', 15_000, async () =>
+      /which pipeline/i.test((await page.locator('.quick-input-widget input').getAttribute('placeholder').catch(() => null)) ?? '') ? true : undefined,
+    );
+    await ctx.pickRow(page, 'model.pipeline.yaml', 10_000);
     const toast = await notification(ctx, /approval in run .* waits for your approval/, 180_000);
     const text = (await toast.locator('.notification-list-item-message').innerText()).trim();
     const buttons = await toast.locator('.monaco-button').allInnerTexts();
@@ -136,6 +140,24 @@ export async function productionSteps(ctx: StepContext): Promise<void> {
     const registry = join(workspace, 'taxi/registry/taxi');
     if (!existsSync(registry)) throw new Error(`nothing pushed to ${registry}`);
     return `bar "${bar}"; ${decided.approval.decision} by ${decided.approval.by} ("${decided.approval.comment}"), approval ${decided.approvalState}; pusher COMPLETE; notification "${pushedText}"`;
+  });
+
+  await step('Models view: the pushed version with its label', async () => {
+    await ctx.runCommand(page, 'Tributary: Focus on Models View');
+    // The Models tree's rows (the side bar's other trees have no registry rows).
+    const tree = page.locator('.part.sidebar .monaco-list-row');
+    let seen: string[] = [];
+    const rows = await poll(page, 'a version row labelled canary', 30_000, async () => {
+      const all = (await tree.allInnerTexts().catch(() => [])).map((t) => t.replace(/\s+/g, ' ').trim());
+      seen = all;
+      const texts = all.slice(all.findIndex((t) => /registry/.test(t)));
+      // A row's text is its label then its description, with no space between.
+      return texts.some((t) => /^v1\s*canary\b/.test(t)) ? texts : undefined;
+    }).catch((error: Error) => {
+      throw new Error(`${error.message}; side bar rows: ${seen.join(' | ')}`);
+    });
+    if (!rows.some((t) => /^taxi\s*1 version/.test(t))) throw new Error(`no taxi model row: ${rows.join(' | ')}`);
+    return rows.join(' | ');
   });
 
   await step('data trends over three spans: the shifted fare is marked', async () => {

@@ -48,12 +48,22 @@ async function openQuickInput(page: Page, key: string): Promise<void> {
   }
 }
 
+/** Runs a command from the palette; a webview that takes the focus as it loads can close the
+ * palette under us, so the whole sequence gets a few tries. */
 export async function runCommand(page: Page, title: string): Promise<void> {
-  await openQuickInput(page, 'F1');
-  await page.locator('.quick-input-widget input').fill(`>${title}`);
-  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
-  await row.waitFor({ timeout: 15_000 });
-  await page.keyboard.press('Enter');
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await openQuickInput(page, 'F1');
+      await page.locator('.quick-input-widget input').fill(`>${title}`, { timeout: 5000 });
+      const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
+      await row.waitFor({ timeout: attempt === 3 ? 15_000 : 5000 });
+      await page.keyboard.press('Enter');
+      return;
+    } catch (error) {
+      if (attempt === 3) throw error;
+      await page.waitForTimeout(500);
+    }
+  }
 }
 
 /** Opens `file` with Quick Open and returns once its editor is the active tab (a webview revealing
@@ -62,7 +72,10 @@ export async function quickOpen(page: Page, file: string): Promise<void> {
   const active = page.locator('.tab.active', { hasText: file });
   for (let attempt = 1; ; attempt++) {
     await openQuickInput(page, 'Control+P');
-    await page.locator('.quick-input-widget input').fill(file);
+    if (!(await page.locator('.quick-input-widget input').fill(file, { timeout: 5000 }).then(() => true, () => false))) {
+      if (attempt === 3) throw new Error(`Quick Open closed before ${file} could be typed`);
+      continue;
+    }
     // The focused row, not just any row, must be the file: Enter opens the focused one.
     await pickRow(page, file, 15_000).catch(() => undefined);
     try {
