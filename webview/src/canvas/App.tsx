@@ -81,6 +81,22 @@ export function CanvasApp({ post, subscribe }: CanvasAppProps) {
 
   useEffect(() => post({ type: 'ready' }), [post]);
 
+  const hasModel = model !== undefined; // the flow's wrapper exists from the first model on
+  // A canvas whose editor is revealed while VS Code is still laying it out can have no size when
+  // React Flow fits the view on first load (nothing then shows): fit again once it has a size.
+  useEffect(() => {
+    const el = wrapper.current;
+    if (!el || typeof ResizeObserver === 'undefined') return;
+    let hadSize = el.clientWidth > 0 && el.clientHeight > 0;
+    const observer = new ResizeObserver(() => {
+      const hasSize = el.clientWidth > 0 && el.clientHeight > 0;
+      if (hasSize && !hadSize) void flow.fitView({ padding: 0.15 });
+      hadSize = hasSize;
+    });
+    observer.observe(el);
+    return () => observer.disconnect();
+  }, [flow, hasModel]);
+
   useEffect(() => {
     if (!toast) return;
     const timer = setTimeout(() => setToast(undefined), 8000);
