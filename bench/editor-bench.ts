@@ -3,7 +3,7 @@
  * rendering: --disable-gpu), so numbers are for this environment, not a desktop GPU:
  *   - activation: VS Code's own measure from "Developer: Show Running Extensions" (bundle load +
  *     activate), the extension's target being < 150 ms;
- *   - canvas first paint of the taxi pipeline: from running "Tributary: Open Canvas" to every node
+ *   - canvas first paint of the taxi pipeline: from the Enter that runs "Tributary: Open Canvas" to every node
  *     drawn (target < 1 s): the very first open in a fresh browser profile (includes installing
  *     code-server's webview service worker, once per profile), the first open in each of three
  *     new windows (page reloads: the extension host and webviews start again), and later opens;
@@ -40,8 +40,9 @@ export function generatedPipeline(chains: number): string {
 async function openCanvasTimed(page: Page, file: string, lastNode: string): Promise<{ ms: number; frame: Frame }> {
   await quickOpen(page, file);
   await page.locator('.tab', { hasText: file }).first().waitFor({ timeout: 15_000 });
-  const started = Date.now();
-  await runCommand(page, 'Tributary: Open Canvas');
+  // From the Enter that runs the command: typing into the palette is the test's, not the canvas's.
+  let started = Date.now();
+  await runCommand(page, 'Tributary: Open Canvas', () => (started = Date.now()));
   const frame = await findFrame(page, `.react-flow__node[data-id="${lastNode}"]`, 60_000);
   return { ms: Date.now() - started, frame };
 }
@@ -74,18 +75,6 @@ async function main(): Promise<void> {
     }
     results.taxiFirstPaintMs = { first: taxi[0], medianWarm: median(taxi.slice(1)), all: taxi };
 
-    // The first open above pays a one-time cost that is not the canvas's: the browser installs
-    // code-server's webview service worker (pre/index.html waits ~3 s for it here). A new window in
-    // a browser that has it, which is what a user opening VS Code sees, is the realistic first open.
-    const newWindow: number[] = [];
-    for (let i = 0; i < 3; i++) {
-      await page.reload();
-      await waitForWorkbench(page);
-      await page.waitForTimeout(1500);
-      newWindow.push((await openCanvasTimed(page, 'taxi.pipeline.yaml', 'example_validator')).ms);
-      await runCommand(page, 'View: Close All Editors');
-    }
-    results.taxiFirstPaintNewWindowMs = { median: median(newWindow), all: newWindow };
 
     // Activation, as VS Code measured it.
     await runCommand(page, 'Developer: Show Running Extensions');
@@ -94,6 +83,22 @@ async function main(): Promise<void> {
     const text = (await row.innerText()).replace(/\s+/g, ' ');
     results.activation = { text, ms: Number(/(\d+)\s*ms/.exec(text)?.[1] ?? NaN) };
     await runCommand(page, 'View: Close All Editors');
+
+    // The first open above pays a one-time cost that is not the canvas's: the browser installs
+    // code-server's webview service worker (pre/index.html waits ~3 s for it here). A new window in
+    // a browser that has it, which is what a user opening VS Code sees, is the realistic first open.
+    const newWindow: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      await page.reload();
+      await waitForWorkbench(page);
+      // A reload restores the editors that were open: start from none, as a new window would.
+      await runCommand(page, 'View: Close All Editors');
+      await page.waitForTimeout(1500);
+      for (const frame of page.frames()) if (await frame.$('.react-flow__node').catch(() => null)) throw new Error('a canvas survived Close All Editors');
+      newWindow.push((await openCanvasTimed(page, 'taxi.pipeline.yaml', 'example_validator')).ms);
+      await runCommand(page, 'View: Close All Editors');
+    }
+    results.taxiFirstPaintNewWindowMs = { median: median(newWindow), all: newWindow };
 
     // 300 nodes: first paint, then FPS while dragging a node.
     const big = await openCanvasTimed(page, 'generated.pipeline.yaml', 'check_74');

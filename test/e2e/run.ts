@@ -50,13 +50,14 @@ async function openQuickInput(page: Page, key: string): Promise<void> {
 
 /** Runs a command from the palette; a webview that takes the focus as it loads can close the
  * palette under us, so the whole sequence gets a few tries. */
-export async function runCommand(page: Page, title: string): Promise<void> {
+export async function runCommand(page: Page, title: string, onEnter?: () => void): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
       await openQuickInput(page, 'F1');
       await page.locator('.quick-input-widget input').fill(`>${title}`, { timeout: 5000 });
       const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
       await row.waitFor({ timeout: attempt === 3 ? 15_000 : 5000 });
+      onEnter?.();
       await page.keyboard.press('Enter');
       return;
     } catch (error) {

@@ -31,4 +31,15 @@ export function registerCanvasEditor(
     ),
     vscode.commands.registerCommand(CANVAS_DELIVER_COMMAND, (uri: vscode.Uri, message: unknown) => get().deliver(uri, message)),
   );
+  // Activation comes from opening a pipeline, which usually leads to its canvas: load the
+  // provider's bundle in the background a moment later, off the first canvas's critical path
+  // (activation itself stays as cheap as before). A failure here is reported by the first canvas.
+  const prewarm = setTimeout(() => {
+    try {
+      load();
+    } catch {
+      /* get() loads again and shows the error */
+    }
+  }, 1500);
+  context.subscriptions.push({ dispose: () => clearTimeout(prewarm) });
 }
