@@ -19,6 +19,7 @@ import { fileTrendLoaders } from '../../runtime/src/metadata/artifact-files.ts';
 import { MetadataStore } from '../../runtime/src/metadata/store.ts';
 import { spanTrends } from '../../runtime/src/metadata/trends.ts';
 import { generateTaxiRows, TAXI_COLUMNS, type TaxiRow } from '../../samples/taxi/generate.ts';
+import { VALIDATION_NODES } from '../helpers/pipelines.ts';
 
 const ROWS = 3000;
 const TSX = pathToFileURL(join(process.cwd(), 'node_modules/tsx/dist/loader.mjs')).href;
@@ -37,16 +38,7 @@ nodes:
     component: CsvExampleGen
     params:
       input: data/span-{SPAN}/trips.csv
-  statistics_gen:
-    component: StatisticsGen
-    inputs: { examples: example_gen.examples }
-  schema_gen:
-    component: SchemaGen
-    inputs: { statistics: statistics_gen.statistics }
-  example_validator:
-    component: ExampleValidator
-    inputs: { statistics: statistics_gen.statistics, schema: schema_gen.schema }
-`;
+${VALIDATION_NODES}`;
 
 type Reason = { feature: string; type: string; description: string };
 

@@ -16,6 +16,7 @@ import { ANOMALIES_FILE, type ExampleAnomaliesFile } from '../../runtime/src/for
 import { lineage } from '../../runtime/src/metadata/report.ts';
 import { MetadataStore } from '../../runtime/src/metadata/store.ts';
 import { generateTaxiRows, TAXI_COLUMNS, type TaxiRow } from '../../samples/taxi/generate.ts';
+import { VALIDATION_NODES } from '../helpers/pipelines.ts';
 
 const ROWS = 2000;
 
@@ -26,16 +27,7 @@ nodes:
     params:
       input: data/span-{SPAN}/v{VERSION}/trips.csv
 ${exampleGenParams}
-  statistics_gen:
-    component: StatisticsGen
-    inputs: { examples: example_gen.examples }
-  schema_gen:
-    component: SchemaGen
-    inputs: { statistics: statistics_gen.statistics }
-  example_validator:
-    component: ExampleValidator
-    inputs: { statistics: statistics_gen.statistics, schema: schema_gen.schema }
-`;
+${VALIDATION_NODES}`;
 // Two files of one pipeline (same name and root, so one store): the latest span, and a backfill of span 1.
 const LATEST = `name: spans\n${nodes('')}`;
 const BACKFILL = `name: spans\n${nodes('      span_range: { start: 1, end: 1 }')}`;

@@ -12,6 +12,7 @@ import type { Page } from 'playwright-core';
 import { REPO } from '../../scripts/editor-test/code-server.ts';
 import { generateTaxiRows, taxiCsvLine, TAXI_COLUMNS, type TaxiRow } from '../../samples/taxi/generate.ts';
 import type { StoreData } from '../../runtime/src/metadata/types.ts';
+import { VALIDATION_NODES } from '../helpers/pipelines.ts';
 
 export interface StepContext {
   page: Page;
@@ -46,16 +47,7 @@ nodes:
     component: CsvExampleGen
     params:
       input: data/span-{SPAN}/trips.csv
-  statistics_gen:
-    component: StatisticsGen
-    inputs: { examples: example_gen.examples }
-  schema_gen:
-    component: SchemaGen
-    inputs: { statistics: statistics_gen.statistics }
-  example_validator:
-    component: ExampleValidator
-    inputs: { statistics: statistics_gen.statistics, schema: schema_gen.schema }
-`;
+${VALIDATION_NODES}`;
 
 function readStore(file: string): StoreData | undefined {
   try {

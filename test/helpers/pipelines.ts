@@ -1,0 +1,14 @@
+/**
+ * Pipeline YAML shared by tests: TFX's data-validation chain (StatisticsGen → SchemaGen →
+ * ExampleValidator) after a node `example_gen`, as entries of a `nodes:` map (two-space indent).
+ */
+export const VALIDATION_NODES = `  statistics_gen:
+    component: StatisticsGen
+    inputs: { examples: example_gen.examples }
+  schema_gen:
+    component: SchemaGen
+    inputs: { statistics: statistics_gen.statistics }
+  example_validator:
+    component: ExampleValidator
+    inputs: { statistics: statistics_gen.statistics, schema: schema_gen.schema }
+`;
