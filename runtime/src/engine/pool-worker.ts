@@ -5,6 +5,7 @@
 // modules (esbuild, apache-arrow's ES module entry), ~100 ms per worker that a CsvExampleGen →
 // StatisticsGen run would otherwise pay on every core before its first row.
 import { createRequire } from 'node:module';
+import { timelineMark } from './pool-timeline.ts';
 import { tasks as csvExampleGen } from '../components/csv-example-gen/tasks.ts';
 import { tasks as statisticsGen } from '../components/statistics-gen/tasks.ts';
 
@@ -24,9 +25,14 @@ function loadAllTasks(): Promise<Tasks> {
   return import('../components/worker-tasks.ts').then((m) => m.workerTasks as Tasks);
 }
 
+timelineMark(`worker loaded (origin ${performance.timeOrigin.toFixed(1)})`);
+
 export default async function dispatch({ task, args }: { task: string; args: unknown }): Promise<unknown> {
   let fn = dataTasks[task];
   if (!fn) fn = (await (allTasks ??= loadAllTasks()))[task];
   if (!fn) throw new Error(`Unknown worker task "${task}"`);
-  return fn(args);
+  timelineMark(`start ${task}`);
+  const result = await fn(args);
+  timelineMark(`end ${task}`);
+  return result;
 }

@@ -1,6 +1,7 @@
 import { getMaxListeners, setMaxListeners } from 'node:events';
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
+import { timelineEnabled, timelineMark } from './pool-timeline.ts';
 
 /**
  * The worker-thread pool components use for data-parallel work: split the input into shards,
@@ -22,12 +23,57 @@ function workerFile(): string {
   return new URL(here.endsWith('.ts') ? './pool-worker.ts' : './pool-worker.cjs', here).href;
 }
 
+/**
+ * Runs `run` over items with at most `limit` in flight, starting them strictly in item order
+ * (piscina's own queue reorders tasks that carry an abort signal). Results then arrive roughly in
+ * item order, so an in-order merge in `onResult` keeps pace with the workers instead of piling up
+ * at the end, and the larger items a component lists first really start first. The next item
+ * starts before `onResult` sees the previous result, so a worker never waits for a merge. On the
+ * first error (of a task or of `onResult`) nothing more starts and the promise rejects.
+ */
+export function mapInOrder<A, T>(
+  run: (item: A, index: number) => Promise<T>,
+  items: A[],
+  limit: number,
+  onResult?: (result: T, index: number) => void,
+): Promise<T[]> {
+  return new Promise<T[]>((resolve, reject) => {
+    const results: T[] = new Array(items.length);
+    let next = 0;
+    let done = 0;
+    let failed = false;
+    const fail = (err: unknown) => {
+      if (failed) return;
+      failed = true;
+      reject(err);
+    };
+    const launch = () => {
+      const i = next++;
+      run(items[i], i).then((r) => {
+        if (failed) return;
+        results[i] = r;
+        if (next < items.length) launch();
+        try {
+          onResult?.(r, i);
+        } catch (err) {
+          fail(err);
+          return;
+        }
+        if (++done === items.length) resolve(results);
+      }, fail);
+    };
+    if (items.length === 0) resolve(results);
+    for (let k = 0; k < Math.min(Math.max(1, limit), items.length); k++) launch();
+  });
+}
+
 export function defaultPoolSize(): number {
   const fromEnv = Number(process.env.TRIBUTARY_WORKERS);
   return Number.isInteger(fromEnv) && fromEnv > 0 ? fromEnv : availableParallelism();
 }
 
 export function createPool(size = defaultPoolSize()): WorkerPool {
+  timelineMark(`pool start ${size}`);
   const piscina = new Piscina({
     filename: workerFile(),
     minThreads: size,
@@ -41,17 +87,13 @@ export function createPool(size = defaultPoolSize()): WorkerPool {
   return {
     size,
     run,
-    async map(task, items, options) {
-      // Each queued task listens for the abort: many shards on one signal is expected, not a leak.
+    map(task, items, options) {
+      // Each running task listens for the abort: many shards on one signal is expected, not a leak.
       if (options?.signal) setMaxListeners(Math.max(getMaxListeners(options.signal), items.length + 10), options.signal);
-      return Promise.all(
-        items.map((item, i) =>
-          run<any>(task, item, options).then((r) => {
-            options?.onResult?.(r, i);
-            return r;
-          }),
-        ),
-      );
+      return mapInOrder((item, i) => {
+        const result = run<any>(task, item, options);
+        return timelineEnabled() ? result.then((r) => (timelineMark(`result ${task} #${i}`), r)) : result;
+      }, items, size, options?.onResult);
     },
     async close() {
       await piscina.destroy();

@@ -4,6 +4,7 @@ import { getOrCreateContext, outputsOf, recoverAbandoned } from '../metadata/rec
 import type { ArtifactRecord, StoreData } from '../metadata/types.ts';
 import { UserError } from '../registry/types.ts';
 import { createPool, type WorkerPool } from './pool.ts';
+import { timelineMark } from './pool-timeline.ts';
 import { runNode, type NodeResult } from './node-runner.ts';
 import { metadataFile, type NodeState, type PipelinePlan, type PlanNode, type RunEvent, type RunState } from './plan.ts';
 import { AlertDispatcher } from '../alerts/dispatcher.ts';
@@ -93,6 +94,7 @@ export function latestOutputs(data: StoreData, pipeline: string, nodeId: string)
  */
 export async function runPipeline(plan: PipelinePlan, options: RunOptions = {}): Promise<RunSummary> {
   const started = performance.now();
+  timelineMark('runPipeline start');
   const store = await MetadataStore.open(metadataFile(plan.root));
   const runId = options.resume ?? options.runId ?? newRunId();
   const prior = options.resume ? priorExecutions(await store.read(), plan, options.resume) : undefined;
@@ -211,7 +213,9 @@ export async function runPipeline(plan: PipelinePlan, options: RunOptions = {}):
   try {
     await Promise.all(plan.nodes.filter((n) => selected.has(n.id)).map(schedule));
   } finally {
+    timelineMark('nodes done');
     if (!options.pool) await pool.close();
+    timelineMark('pool closed');
   }
 
   const nodes = plan.nodes.filter((n) => selected.has(n.id)).map((n) => summaries.get(n.id)!);
@@ -232,6 +236,7 @@ export async function runPipeline(plan: PipelinePlan, options: RunOptions = {}):
   });
   emit(waiting.length ? { type: 'run-end', runId, state: 'CANCELED', waiting } : { type: 'run-end', runId, state: state as RunState });
   await alerts?.settle();
+  timelineMark('runPipeline end');
   return {
     runId,
     pipeline: plan.name,

@@ -15,6 +15,7 @@ import { SAMPLE_BYTES, inferCsvKinds, inferJsonlColumns } from './infer.ts';
 import { detectFormat, readCsvFile, readJsonlFile, resolveInputFiles, type InputFile, type InputFormat } from './input-files.ts';
 import type { ParseRangeArgs, ParseRangeResult } from './range-parser.ts';
 import { RangeReader } from './range-reader.ts';
+import { timelineMark } from '../../engine/pool-timeline.ts';
 import { KIND_I32, KIND_NAMES, featureTypeOf } from './values.ts';
 import { hasSpanPlaceholder, resolveSpans, type SpanResolution } from '../../util/spans.ts';
 
@@ -119,6 +120,7 @@ export interface StagedRun {
 }
 
 export async function run(ctx: Ctx, staged?: StagedRun): Promise<ParseRangeArgs[] | undefined> {
+  timelineMark('csvExampleGen start');
   const p: Params = ctx.params;
   const splitNames = Object.keys(p.splits);
   if (splitNames.length === 0) throw new UserError('splits must name at least one split', { field: 'splits' });
@@ -146,7 +148,9 @@ export async function run(ctx: Ctx, staged?: StagedRun): Promise<ParseRangeArgs[
 
   const shardBytes = Math.max(1, Math.round(p.shard_size_mb * 1024 * 1024));
   const ranges = planRanges(files, shardBytes);
+  timelineMark(`csvExampleGen planned ${ranges.length} ranges`);
   const sample = sampleKinds(files[0], format, delimiter);
+  timelineMark('csvExampleGen sampled kinds');
   let { columns, kinds } = sample;
   const outUri = staged?.stagingUri ?? ctx.outputs.examples.uri;
   const results: ParseRangeResult[] = new Array(ranges.length);
@@ -214,10 +218,12 @@ export async function run(ctx: Ctx, staged?: StagedRun): Promise<ParseRangeArgs[
   for (const key of format === 'jsonl' ? (p.split_key ?? []) : []) {
     if (!columns.includes(key)) throw new UserError(`split_key "${key}" is not a key of any row`, { field: 'split_key' });
   }
+  timelineMark('csvExampleGen parsed');
   checkFilesHaveRows(files, ranges, results, format);
   if (staged) moveStagedShards(staged.stagingUri, ctx.outputs.examples.uri, splitNames);
   finish(ctx, { splitNames, columns, kinds, ranges, results });
   if (spans) recordSpans(ctx, spans);
+  timelineMark('csvExampleGen finished');
   return undefined;
 }
 

@@ -15,6 +15,7 @@ import { heavyHitterCapacity, NumericAccumulator, type SketchOptions } from './a
 import { StringAccumulator } from './accumulators/string.ts';
 import { categoricalNumericStats, numericFeatureStats, type OutputOptions, stringFeatureStats } from './feature-stats.ts';
 import type { statisticsGenSpec } from './spec.ts';
+import { timelineMark } from '../../engine/pool-timeline.ts';
 import type { FeaturePartial, ShardGroupTaskArgs, ShardPartial } from './shard.ts';
 
 type Spec = typeof statisticsGenSpec;
@@ -105,6 +106,7 @@ export function planScan(ctx: Ctx): { splits: string[]; options: SketchOptions; 
 }
 
 export async function execute(ctx: Ctx): Promise<void> {
+  timelineMark('statisticsGen start');
   const { splits, options, merges } = planScan(ctx);
   const items: (ShardGroupTaskArgs & { merge: SplitMerge; index: number })[] = [];
   for (const m of merges) {
@@ -125,7 +127,9 @@ export async function execute(ctx: Ctx): Promise<void> {
       },
     },
   );
+  timelineMark('statisticsGen scanned');
   await writeStatistics(ctx, splits, merges);
+  timelineMark('statisticsGen written');
 }
 
 /** Turns fully merged splits into the statistics file and the artifact's properties. */
