@@ -3,6 +3,7 @@
  * tree item, canvas) or the active editor, and says clearly what it needs when there is none.
  */
 import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
 import * as vscode from 'vscode';
 import type { LanguageApi } from './language/lazy-client.ts';
 import type { PipelineRunner, RunRequest } from './runs/runner.ts';
@@ -259,11 +260,14 @@ export function registerCommands(deps: CommandDeps): void {
     if (!folder?.[0]) return;
     const cli = context.asAbsolutePath('dist/runtime/cli.js');
     const node = vscode.workspace.getConfiguration('tributary').get<string>('runtime.nodePath') || process.execPath;
+    // TF Serving's REST port when it is free, else any free one: a second server (or another
+    // program on 8501) must not make this one fail. The Models view reads the port from the args.
+    const port = await freePort(8501);
     // A terminal: the user sees the address and the requests, and stops it with Ctrl-C.
     const terminal = vscode.window.createTerminal({
       name: 'Tributary: model server',
       shellPath: node,
-      shellArgs: [cli, 'serve', folder[0].fsPath, '--port', '8501'],
+      shellArgs: [cli, 'serve', folder[0].fsPath, '--port', String(port)],
       env: { ELECTRON_RUN_AS_NODE: '1' },
     });
     terminal.show();
@@ -306,4 +310,18 @@ async function newPipeline(context: vscode.ExtensionContext): Promise<vscode.Uri
   await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(text));
   await vscode.commands.executeCommand('vscode.openWith', uri, vscode.workspace.isTrusted ? CANVAS_VIEW_TYPE : 'default');
   return uri;
+}
+
+/** `preferred` if nothing listens on it on loopback, else a port the OS picks. */
+function freePort(preferred: number): Promise<number> {
+  const tryListen = (port: number) =>
+    new Promise<number>((resolve, reject) => {
+      const server = createServer();
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => {
+        const address = server.address();
+        server.close(() => resolve(typeof address === 'object' && address ? address.port : port));
+      });
+    });
+  return tryListen(preferred).catch(() => tryListen(0));
 }

@@ -79,6 +79,31 @@ async function notification(ctx: StepContext, text: RegExp, timeoutMs: number) {
   return item;
 }
 
+/**
+ * Runs a pipeline from the palette while a viewer is active, answering "Which pipeline?". A viewer
+ * that has just loaded can take the focus and close the question: then it tries again, unless the
+ * run has started meanwhile (the status bar counts its nodes).
+ */
+async function startRun(ctx: StepContext, file: string): Promise<void> {
+  const { page } = ctx;
+  const started = async () => /Tributary \d+\/\d+/.test((await page.locator('.statusbar').innerText().catch(() => '')) ?? '');
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await ctx.runCommand(page, 'Tributary: Run Pipeline');
+      await poll(page, 'the "Which pipeline?" question', 10_000, async () =>
+        /which pipeline/i.test((await page.locator('.quick-input-widget input').getAttribute('placeholder').catch(() => null)) ?? '') ? true : undefined,
+      );
+      await ctx.pickRow(page, file, 5000);
+      return;
+    } catch (error) {
+      if (await started()) return;
+      if (attempt === 3) throw error;
+      await page.keyboard.press('Escape');
+      await page.waitForTimeout(1000);
+    }
+  }
+}
+
 export async function productionSteps(ctx: StepContext): Promise<void> {
   const { page, workspace, step } = ctx;
   const modelFile = join(workspace, 'taxi/model.pipeline.yaml');
@@ -90,11 +115,7 @@ export async function productionSteps(ctx: StepContext): Promise<void> {
     await page.waitForTimeout(1000); // the open editors pick up the changed file
     // From the lineage viewer (not a pipeline), so the command asks which pipeline; revealing the
     // canvas instead would reload its webview, which takes the focus while the palette is in use.
-    await ctx.runCommand(page, 'Tributary: Run Pipeline');
-    await poll(page, 'the "Which pipeline?" question', 15_000, async () =>
-      /which pipeline/i.test((await page.locator('.quick-input-widget input').getAttribute('placeholder').catch(() => null)) ?? '') ? true : undefined,
-    );
-    await ctx.pickRow(page, 'model.pipeline.yaml', 10_000);
+    await startRun(ctx, 'model.pipeline.yaml');
     const toast = await notification(ctx, /approval in run .* waits for your approval/, 180_000);
     const text = (await toast.locator('.notification-list-item-message').innerText()).trim();
     const buttons = await toast.locator('.monaco-button').allInnerTexts();
@@ -150,6 +171,32 @@ export async function productionSteps(ctx: StepContext): Promise<void> {
     });
     if (!rows.some((t) => /^taxi\s*1 version/.test(t))) throw new Error(`no taxi model row: ${rows.join(' | ')}`);
     return rows.join(' | ');
+  });
+
+  await step('Serve Registry: live requests and latency per version in the Models view', async () => {
+    const registry = join(workspace, 'taxi/registry');
+    await ctx.runCommand(page, 'Tributary: Serve Registry');
+    // code-server's folder picker is a quick input with the path typed in: type the registry's.
+    const widget = page.locator('.quick-input-widget');
+    await widget.waitFor({ state: 'visible', timeout: 10_000 });
+    await page.locator('.quick-input-widget input').first().fill(`${registry}/`);
+    await page.keyboard.press('Enter');
+    await widget.waitFor({ state: 'hidden', timeout: 10_000 });
+    const tree = page.locator('.part.sidebar .monaco-list-row');
+    const rowText = async (re: RegExp) => (await tree.allInnerTexts().catch(() => [] as string[])).map((t) => t.replace(/\s+/g, ' ').trim()).find((t) => re.test(t));
+    await ctx.runCommand(page, 'Tributary: Focus on Models View');
+    const serving = await poll(page, 'the registry row saying it is served', 60_000, () => rowText(/^taxi\/registry\s*serving at/));
+    const port = Number(/serving at [\d.]+:(\d+)/.exec(serving)?.[1]);
+    if (!port) throw new Error(`no port in "${serving}"`);
+    // Real predicts from taxi rows (the label left out), as a client would send them.
+    const rows = [...generateTaxiRows(6, 77)].map(({ tips: _label, ...features }) => features);
+    for (const row of rows) {
+      const response = await fetch(`http://127.0.0.1:${port}/v1/models/taxi:predict`, { method: 'POST', body: JSON.stringify({ instances: [row] }) });
+      if (!response.ok) throw new Error(`predict: HTTP ${response.status} ${await response.text()}`);
+    }
+    const version = await poll(page, 'the version row to count the requests', 30_000, () => rowText(/^v1\s*canary.*\b6 req\b/));
+    if (!/\b0 err\b/.test(version) || !/p50 [\d.]+ ms/.test(version)) throw new Error(`version row: ${version}`);
+    return `${serving}; ${version}`;
   });
 
   await step('data trends over three spans: the shifted fare is marked', async () => {
