@@ -1,13 +1,15 @@
 /**
  * `npm run test:editor`: installs the pinned code-server + Node 24 (+ Debian chromium) when the
  * cache lacks them, builds, runs the in-editor mocha suite, then the end-to-end tests.
- * Flags: --suite-only, --e2e-only, --grep PATTERN (in-editor suite only).
+ * Flags: --suite-only, --e2e-only, --grep PATTERN (in-editor suite only), --no-retry (a failed
+ * end-to-end run is otherwise retried once, both attempts reported).
  */
 import { execFileSync } from 'node:child_process';
+import { renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO } from './code-server.ts';
 import { runEditorSuite } from './run-suite.ts';
-import { runEndToEnd } from '../../test/e2e/run.ts';
+import { RESULTS, runEndToEnd } from '../../test/e2e/run.ts';
 
 function step(title: string): void {
   process.stdout.write(`\n=== test:editor: ${title}\n`);
@@ -30,7 +32,17 @@ async function main(): Promise<number> {
   }
   if (!args.includes('--suite-only')) {
     step('end to end (Chromium against code-server; screenshots in test-results/e2e/)');
-    const code = await runEndToEnd();
+    let code = await runEndToEnd();
+    if (code !== 0 && !args.includes('--no-retry')) {
+      // Driving a workbench through the UI on a loaded 2-core machine has timing flakes (a webview
+      // taking the focus mid-step). One retry in a fresh code-server and workspace; the first
+      // attempt's screenshots are kept beside it, and both attempts are printed.
+      const first = join(REPO, 'test-results/e2e-attempt-1');
+      rmSync(first, { recursive: true, force: true });
+      renameSync(RESULTS, first);
+      process.stdout.write(`end to end: FAILED on the first attempt (screenshots in ${first}); one retry in a fresh workbench\n`);
+      code = await runEndToEnd();
+    }
     process.stdout.write(`end to end: ${code === 0 ? 'passed' : `FAILED (exit ${code})`}\n`);
     if (code !== 0) failed++;
   }
