@@ -10,6 +10,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -45,6 +46,8 @@ interface SizeResult {
   ours1: ProcessResult[];
   duckdb: ProcessResult[];
   error?: string;
+  /** 1-minute load average before and after the runs: the machine may be shared. */
+  load: [number, number];
 }
 
 const median = (xs: number[]): number => {
@@ -153,7 +156,7 @@ async function runDuckdb(csv: string): Promise<ProcessResult> {
 async function benchSize(rows: number, seed: number, repeats: number, cliProblem?: string): Promise<SizeResult> {
   const csv = await ensureCsv(rows, seed);
   const pipeline = await writePipeline(csv, rows);
-  const result: SizeResult = { rows, csvMb: Math.round(statSync(csv).size / 1e5) / 10, ours2: [], ours1: [], duckdb: [], error: cliProblem };
+  const result: SizeResult = { rows, csvMb: Math.round(statSync(csv).size / 1e5) / 10, ours2: [], ours1: [], duckdb: [], error: cliProblem, load: [loadavg()[0], NaN] };
   (globalThis as { gc?: () => void }).gc?.();
   // Interleaved, so drift on the machine (thermal, page cache) hits all three alike.
   for (let i = 1; i <= repeats; i++) {
@@ -168,6 +171,7 @@ async function benchSize(rows: number, seed: number, repeats: number, cliProblem
       console.log(`  ours failed: ${result.error.split('\n')[0]}`);
     }
   }
+  result.load[1] = loadavg()[0];
   return result;
 }
 
@@ -181,6 +185,9 @@ function summarize(r: SizeResult) {
     csvMb: r.csvMb,
     ours2Ms: ours2,
     ours1Ms: ours1,
+    // Whole child processes (Node start-up and CLI load included), as a cross-check of the run's own figure.
+    ours2ProcessMs: med(r.ours2, 'processMs'),
+    ours1ProcessMs: med(r.ours1, 'processMs'),
     duckdbMs: duck,
     duckdbThreads: r.duckdb[0]?.detail.threads,
     duckdbRssMb: med(r.duckdb, 'peakRssMb'),
@@ -190,6 +197,7 @@ function summarize(r: SizeResult) {
     runsMs: { ours2: r.ours2.map((x) => x.wallMs), ours1: r.ours1.map((x) => x.wallMs), duckdb: r.duckdb.map((x) => x.wallMs) },
     nodes: r.ours2[0]?.detail.nodes,
     error: r.error,
+    loadAverage: r.load.map((l) => Math.round(l * 100) / 100),
   };
 }
 
@@ -213,9 +221,13 @@ function printTable(summaries: Summary[]): void {
     const n = m.rows.toLocaleString('en-US');
     const nodes = (m.nodes ?? []) as { id: string; durationMs?: number }[];
     if (nodes.length) console.log(`${n}: first 2-worker run by node: ${nodes.map((d) => `${d.id} ${s(d.durationMs ?? NaN)}`).join(', ')}`);
+    console.log(`${n}: load average ${m.loadAverage.join(' -> ')} (2 workers need 2 idle cores to show their speed-up)`);
     if (m.error) console.log(`${n}: our pipeline failed: ${m.error.split('\n')[0]}`);
     console.log(`${n}: ours/DuckDB ${x(m.ratio)} ≤ ${TARGETS.ratio} (goal ≤ ${TARGETS.ratioGoal}): ${mark(m.ratio <= TARGETS.ratio, m.ratio)}${m.ratio <= TARGETS.ratioGoal ? ', goal met' : ''}`);
     console.log(`${n}: speed-up 2 vs 1 workers ${x(m.speedup)} ≥ ${TARGETS.speedup}: ${mark(m.speedup >= TARGETS.speedup, m.speedup)}`);
+    console.log(
+      `${n}: whole processes (Node start-up and CLI load included): 2w ${s(m.ours2ProcessMs)}, 1w ${s(m.ours1ProcessMs)}, speed-up ${x(m.ours1ProcessMs / m.ours2ProcessMs)}`,
+    );
     console.log(`${n}: peak RSS ours ${mb(m.oursRssMb)} < ${TARGETS.rssMb} MB: ${mark(m.oursRssMb < TARGETS.rssMb, m.oursRssMb)}`);
   }
   if (summaries.length > 1) {
