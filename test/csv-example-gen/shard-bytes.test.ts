@@ -45,4 +45,41 @@ describe('CsvExampleGen shard bytes', () => {
       ]);
     }
   });
+
+  it('write 0 in the value slot of every null, also when a worker reuses the arrays of its previous shard', async () => {
+    const dir = tempDir();
+    const lines = ['n,x,s'];
+    // Nulls in some stretches only, so a shard's null slots fall where the previous shard had values.
+    for (let i = 0; i < 3000; i++) {
+      const blank = Math.floor(i / 37) % 3 === 0;
+      lines.push(blank ? ',,' : `${1000 + i},${i / 8},w${i % 9}`);
+    }
+    writeFileSync(join(dir, 'data.csv'), lines.join('\n') + '\n');
+    const params = { input: 'data.csv', shard_size_mb: 0.002 };
+    const runs: Map<string, Buffer>[] = [];
+    for (const workers of [1, 2]) {
+      const pool = createPool(workers);
+      try {
+        runs.push(shardBytes((await runExampleGen(pool, dir, params)).uri));
+      } finally {
+        await pool.close();
+      }
+    }
+    const [one, two] = runs;
+    for (const [name, bytes] of one) assert.ok(bytes.equals(two.get(name)!), `${name} has the same bytes with 1 and 2 workers`);
+    let nulls = 0;
+    for (const [name, bytes] of one) {
+      const table = tableFromIPC(bytes);
+      for (const field of table.schema.fields) {
+        for (const data of table.getChild(field.name)!.data) {
+          for (let i = 0; i < data.length; i++) {
+            if (data.getValid(i)) continue;
+            nulls++;
+            assert.equal(data.values[i], 0, `${name} ${field.name}[${i}] is null and its slot holds 0`);
+          }
+        }
+      }
+    }
+    assert.ok(nulls > 1000, `the shards hold nulls (${nulls})`);
+  });
 });

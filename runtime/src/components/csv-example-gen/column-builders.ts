@@ -16,6 +16,35 @@ function grow<T extends Int32Array | Float64Array | Uint8Array>(a: T, min: numbe
   return b;
 }
 
+/**
+ * Value arrays of the shards this thread finished, reused by its next range (as RangeReader reuses
+ * its read buffer). A fresh set per range (~11 MB at the default shard size) is malloc'd outside the
+ * V8 heap and freed only when a GC notices; with two workers doing that in their own malloc arenas,
+ * peak RSS grew with the number of ranges. Safe because a range is parsed and written synchronously
+ * and nothing keeps the arrays once its Arrow file is written.
+ */
+const SPARE_MAX_BYTES = 64 * 1024 * 1024;
+const spares = { i32: [] as Int32Array<ArrayBuffer>[], f64: [] as Float64Array<ArrayBuffer>[], u8: [] as Uint8Array<ArrayBuffer>[] };
+let spareBytes = 0;
+
+/** The smallest spare with at least `n` elements, or a new array; never shorter than `n`. */
+function take<T extends Int32Array | Float64Array | Uint8Array>(list: T[], n: number, make: (n: number) => T): T {
+  let best = -1;
+  for (let i = 0; i < list.length; i++) if (list[i].length >= n && (best < 0 || list[i].length < list[best].length)) best = i;
+  if (best < 0) return make(n);
+  const a = list[best];
+  list[best] = list[list.length - 1];
+  list.pop();
+  spareBytes -= a.byteLength;
+  return a;
+}
+
+function keep<T extends Int32Array | Float64Array | Uint8Array>(list: T[], a: T): void {
+  if (a.length === 0 || spareBytes + a.byteLength > SPARE_MAX_BYTES) return;
+  list.push(a);
+  spareBytes += a.byteLength;
+}
+
 export class ByteDictionary {
   count = 0;
   arena = new Uint8Array(1 << 16);
@@ -97,11 +126,25 @@ export class ColumnBuilder {
     public kind: number,
     capacity = 1024,
   ) {
-    this.ints = new Int32Array(kind === KIND_I32 ? capacity : 0);
-    this.floats = new Float64Array(kind === KIND_I53 || kind === KIND_F64 ? capacity : 0);
-    this.indices = new Int32Array(kind === KIND_STR ? capacity : 0);
+    this.ints = kind === KIND_I32 ? take(spares.i32, capacity, (n) => new Int32Array(n)) : new Int32Array(0);
+    this.floats = kind === KIND_I53 || kind === KIND_F64 ? take(spares.f64, capacity, (n) => new Float64Array(n)) : new Float64Array(0);
+    this.indices = kind === KIND_STR ? take(spares.i32, capacity, (n) => new Int32Array(n)) : new Int32Array(0);
     this.dict = kind === KIND_STR ? new ByteDictionary() : undefined;
-    this.validity = new Uint8Array((capacity >> 3) + 1);
+    // Validity bits are OR-ed in (a null leaves its bit 0), so a reused bitmap starts cleared.
+    this.validity = take(spares.u8, (capacity >> 3) + 1, (n) => new Uint8Array(n)).fill(0);
+  }
+
+  /** Hands the value arrays to the next range of this thread; the builder must not be used after. */
+  release(): void {
+    keep(spares.i32, this.ints);
+    keep(spares.f64, this.floats);
+    keep(spares.i32, this.indices);
+    keep(spares.u8, this.validity);
+    this.ints = new Int32Array(0);
+    this.floats = new Float64Array(0);
+    this.indices = new Int32Array(0);
+    this.validity = new Uint8Array(0);
+    this.length = 0;
   }
 
   private reserve(): number {
@@ -110,13 +153,19 @@ export class ColumnBuilder {
     return n;
   }
 
+  /** A null's value slot is written too (0): a reused array holds the last range's values there, and Arrow writes the slot. */
   appendNull(): void {
     const n = this.reserve();
     if (this.kind === KIND_I32) {
       if (n >= this.ints.length) this.ints = grow(this.ints, n + 1);
+      this.ints[n] = 0;
     } else if (this.kind === KIND_STR) {
       if (n >= this.indices.length) this.indices = grow(this.indices, n + 1);
-    } else if (n >= this.floats.length) this.floats = grow(this.floats, n + 1);
+      this.indices[n] = 0;
+    } else {
+      if (n >= this.floats.length) this.floats = grow(this.floats, n + 1);
+      this.floats[n] = 0;
+    }
     this.nullCount++;
     this.length = n + 1;
   }

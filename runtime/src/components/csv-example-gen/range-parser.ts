@@ -207,6 +207,7 @@ export function parseRange(args: ParseRangeArgs): ParseRangeResult {
     reader.close();
   }
   const files = error ? args.splitNames.map(() => null) : out.write();
+  for (const cols of out.builders) for (const c of cols) c.release();
   return {
     firstRowStart: reader.base + first,
     stop: reader.base + state.pos,
