@@ -8,7 +8,6 @@ import { createRequire } from 'node:module';
 import { timelineMark } from './pool-timeline.ts';
 import { tasks as csvExampleGen } from '../components/csv-example-gen/tasks.ts';
 import { tasks as statisticsGen } from '../components/statistics-gen/tasks.ts';
-import { warmUpAccumulators } from '../components/statistics-gen/warm-up.ts';
 
 type Tasks = Record<string, (args: any) => unknown>;
 
@@ -27,9 +26,6 @@ function loadAllTasks(): Promise<Tasks> {
 }
 
 timelineMark(`worker loaded (origin ${performance.timeOrigin.toFixed(1)})`);
-// ~10 ms while the main thread still plans; TRIBUTARY_NO_WARMUP=1 skips it (A/B measurements).
-if (process.env.TRIBUTARY_NO_WARMUP !== '1') warmUpAccumulators();
-timelineMark('worker warmed up');
 
 export default async function dispatch({ task, args }: { task: string; args: unknown }): Promise<unknown> {
   let fn = dataTasks[task];
