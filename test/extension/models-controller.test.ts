@@ -3,13 +3,14 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire, Module } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join, relative, resolve } from 'node:path';
+import { join, relative } from 'node:path';
 import { build } from 'esbuild';
 import { pushBundle } from '../../runtime/src/components/pusher/executor.ts';
 import { writeIndex } from '../../runtime/src/serving/registry-index.ts';
 import type * as ModelsModule from '../../extension/src/serving/models-view.ts';
 import type { ModelsNode } from '../../extension/src/serving/models-view.ts';
 import { writeLogisticBundle } from '../serving/fixtures.ts';
+import { CLI, runCli } from '../helpers/run-cli.ts';
 
 /**
  * The Models view's VS Code glue (models-view.ts) outside VS Code: its bundle is loaded with a
@@ -18,19 +19,7 @@ import { writeLogisticBundle } from '../serving/fixtures.ts';
  * `tributary traffic` run the way runner.exec runs it. What VS Code itself draws is the in-editor
  * test's part.
  */
-const CLI = resolve('runtime/src/cli/main.ts');
-
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
-    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-    child.on('error', fail);
-    child.on('close', (code) => done({ code, stdout, stderr }));
-  });
-}
+const cli = runCli;
 
 class Emitter<T> {
   private listeners: ((e: T) => void)[] = [];

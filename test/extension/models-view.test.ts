@@ -11,21 +11,9 @@ import { histogramQuantile, parsePrometheusText, statsFromMetricsText, statsKey 
 import { describeModel, describeVersion, readRegistry, registriesOfPipeline, servedByArgs } from '../../extension/src/serving/registry-tree.ts';
 import { parseSplit, suggestSplit, trafficArgs } from '../../extension/src/serving/split.ts';
 import { sigmoid, writeLogisticBundle } from '../serving/fixtures.ts';
+import { CLI, runCli } from '../helpers/run-cli.ts';
 
-const CLI = resolve('runtime/src/cli/main.ts');
-
-/** The CLI as the extension runs it (`runner.exec`), here under tsx. */
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
-    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-    child.on('error', fail);
-    child.on('close', (code) => done({ code, stdout, stderr }));
-  });
-}
+const cli = runCli;
 
 describe('Models view: /metrics parsing and latency quantiles', () => {
   it('sums a version over its arms and estimates p50/p95 from the buckets as histogram_quantile does', () => {
