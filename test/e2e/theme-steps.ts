@@ -34,6 +34,7 @@ const PROBE = `(() => {
   const resolve = (v) => { probe.style.color = ''; probe.style.color = v; return getComputedStyle(probe).color; };
   const out = {
     bodyClass: document.body.className,
+    edge: (() => { const path = document.querySelector('.react-flow__edge-path'); return path ? getComputedStyle(path).stroke : null; })(),
     border: cs ? cs.borderTopColor : null,
     borderWidth: cs ? cs.borderTopWidth : null,
     text: cs ? cs.color : null,
@@ -48,6 +49,7 @@ const PROBE = `(() => {
 
 interface Probe {
   bodyClass: string;
+  edge: string | null;
   border: string | null;
   borderWidth: string | null;
   text: string | null;
@@ -81,8 +83,10 @@ export async function themeSteps(ctx: ThemeContext): Promise<void> {
       if (!probe.border || !expected.includes(probe.border)) throw new Error(`node border ${probe.border}, expected one of ${expected.join(' / ')}`);
       if (theme.highContrast && (probe.border === 'rgba(0, 0, 0, 0)' || probe.borderWidth === '0px')) throw new Error('no visible node border in high contrast');
       if (probe.text !== probe.foreground) throw new Error(`node text ${probe.text}, theme foreground ${probe.foreground}`);
+      // In high contrast, edges are drawn in the contrast border colour (the muted line colour is too faint).
+      if (theme.highContrast && probe.edge !== probe.contrastBorder) throw new Error(`edge stroke ${probe.edge}, contrast border ${probe.contrastBorder}`);
       await page.waitForTimeout(500); // let the canvas repaint before the screenshot
-      return `body ${theme.bodyClass}; node border ${probe.border} (${probe.borderWidth}), text ${probe.text}, background ${probe.background}`;
+      return `body ${theme.bodyClass}; node border ${probe.border} (${probe.borderWidth}), text ${probe.text}, background ${probe.background}, edges ${probe.edge}`;
     });
   }
 }
