@@ -12,6 +12,7 @@ import type {
   Histogram,
 } from '../../runtime/src/formats/statistics.ts';
 import { STATISTICS_FILE } from '../../runtime/src/formats/statistics.ts';
+import { mulberry32 } from '../../runtime/src/util/prng.ts';
 
 type Cell<T> = T | null;
 
@@ -99,17 +100,8 @@ export function repeat(counts: Record<string, number>): string[] {
   return Object.entries(counts).flatMap(([v, n]) => new Array<string>(n).fill(v));
 }
 
-/** Deterministic pseudo-random numbers (mulberry32) so synthetic data is the same on every run. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic pseudo-random numbers (the runtime's mulberry32) so synthetic data is the same on every run. */
+export const seededRandom = mulberry32;
 
 /** Standard normal samples by Box–Muller. */
 export function normalSamples(n: number, mean: number, sd: number, seed: number): number[] {

@@ -7,6 +7,7 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { approvalOf } from '../../../runtime/src/components/manual-approval/approval-records.ts';
 import { ANOMALIES_FILE, type ExampleAnomaliesFile } from '../../../runtime/src/formats/anomalies.ts';
 import { SCHEMA_FILE, type Schema } from '../../../runtime/src/formats/schema.ts';
 import { STATISTICS_FILE, type DatasetFeatureStatisticsList } from '../../../runtime/src/formats/statistics.ts';
@@ -89,14 +90,12 @@ function siblingOutput(data: StoreData, artifactId: number, type: string): Artif
  */
 export function pendingApprovals(data: StoreData, artifactIds: Iterable<number>): PendingApproval[] {
   const ids = new Set(artifactIds);
-  const inputsOf = new Map<number, number[]>();
-  for (const e of data.events) if (e.type === 'INPUT' && ids.has(e.artifactId)) inputsOf.set(e.executionId, [...(inputsOf.get(e.executionId) ?? []), e.artifactId]);
+  const reviewing = new Set(data.events.filter((e) => e.type === 'INPUT' && ids.has(e.artifactId)).map((e) => e.executionId));
   return data.executions
-    .filter((x) => x.state === 'WAITING' && x.component === 'ManualApproval' && inputsOf.has(x.id))
-    .filter((x) => !(x.properties.approval as { decision?: string } | undefined)?.decision)
+    .filter((x) => x.state === 'WAITING' && x.component === 'ManualApproval' && reviewing.has(x.id) && !approvalOf(x)?.decision)
     .sort((a, b) => a.id - b.id)
     .map((x) => {
-      const request = x.properties.approval as { requestedAt?: string; deadline?: string } | undefined;
+      const request = approvalOf(x);
       return { runId: x.runId, nodeId: x.nodeId, requestedAt: request?.requestedAt ?? x.startedAt, ...(request?.deadline ? { deadline: request.deadline } : {}) };
     });
 }
