@@ -186,7 +186,10 @@ function denseCapacity(a: Float64Array, length: number): Float64Array {
   return new Float64Array(n);
 }
 
-/** Copies present values into `out`; returns how many. */
+/**
+ * Copies present values into `out`; returns how many. One copy per column type on purpose: a
+ * single function over `Float64Array | Int32Array` would be polymorphic in this hot loop.
+ */
 function copyFloat64(values: Float64Array, validity: Uint8Array | null, bitOffset: number, length: number, out: Float64Array): number {
   if (validity === null) {
     out.set(values.subarray(0, length));
