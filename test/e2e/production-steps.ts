@@ -178,10 +178,11 @@ export async function productionSteps(ctx: StepContext): Promise<void> {
     await ctx.runCommand(page, 'Tributary: Serve Registry');
     // code-server's folder picker is a quick input with the path typed in: type the registry's.
     const widget = page.locator('.quick-input-widget');
-    await widget.waitFor({ state: 'visible', timeout: 10_000 });
+    // The picker lists the folder first (file system calls to code-server): slow on a loaded machine.
+    await widget.waitFor({ state: 'visible', timeout: 30_000 });
     await page.locator('.quick-input-widget input').first().fill(`${registry}/`);
     await page.keyboard.press('Enter');
-    await widget.waitFor({ state: 'hidden', timeout: 10_000 });
+    await widget.waitFor({ state: 'hidden', timeout: 30_000 });
     const tree = page.locator('.part.sidebar .monaco-list-row');
     const rowText = async (re: RegExp) => (await tree.allInnerTexts().catch(() => [] as string[])).map((t) => t.replace(/\s+/g, ' ').trim()).find((t) => re.test(t));
     await ctx.runCommand(page, 'Tributary: Focus on Models View');
