@@ -6,14 +6,16 @@
 //   test suite (test/editor/);
 // - webview: each webview/src/<app>/main.tsx becomes dist/webview/<app>.js (+ .css) for the browser.
 import { build } from 'esbuild';
-import { copyFileSync, existsSync, readdirSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, rmSync } from 'node:fs';
+import { join, relative } from 'node:path';
 
 const production = process.argv.includes('--production');
 const common = { bundle: true, sourcemap: production ? false : 'linked', logLevel: 'warning', minify: production };
 const benches = existsSync('bench') ? readdirSync('bench').filter((f) => f.endsWith('.ts')) : [];
 
-await build({
+const runtimeBuild = await build({
   ...common,
+  metafile: true,
   platform: 'node',
   target: 'node20',
   format: 'esm',
@@ -37,6 +39,7 @@ await build({
 });
 // piscina's entry in the bundle: a CommonJS shim that import()s pool-worker.js (see the file for why).
 copyFileSync('runtime/src/engine/pool-worker.cjs', 'dist/runtime/pool-worker.cjs');
+pruneStale('dist/runtime', runtimeBuild.metafile, ['dist/runtime/pool-worker.cjs']);
 
 // The host is split into bundles loaded with require() on first use (extension/src/lazy.ts):
 // VS Code counts loading the main file as activation time, and esbuild cannot split CommonJS.
@@ -91,8 +94,9 @@ const apps = existsSync('webview/src')
   ? readdirSync('webview/src', { withFileTypes: true }).filter((d) => d.isDirectory() && existsSync(`webview/src/${d.name}/main.tsx`))
   : [];
 if (apps.length) {
-  await build({
+  const webviewBuild = await build({
     ...common,
+    metafile: true,
     platform: 'browser',
     target: 'es2022',
     format: 'iife',
@@ -104,4 +108,17 @@ if (apps.length) {
     assetNames: 'webview/[name]-[hash]',
     define: { 'process.env.NODE_ENV': JSON.stringify(production ? 'production' : 'development') },
   });
+  pruneStale('dist/webview', webviewBuild.metafile);
+}
+
+/**
+ * Deletes files in `dir` this build did not write: code-split chunks and hashed assets get new
+ * names when their content changes, and the old ones would otherwise pile up (and be packaged).
+ */
+function pruneStale(dir, metafile, keep = []) {
+  const written = new Set([...Object.keys(metafile.outputs), ...keep].map((f) => relative('.', f)));
+  for (const name of readdirSync(dir)) {
+    const file = join(dir, name);
+    if (!written.has(relative('.', file))) rmSync(file, { recursive: true, force: true });
+  }
 }
