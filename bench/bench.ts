@@ -196,9 +196,29 @@ function summarize(r: SizeResult) {
     oursRssMb: maxOrNaN([...r.ours2, ...r.ours1].map((x) => x.peakRssMb)),
     runsMs: { ours2: r.ours2.map((x) => x.wallMs), ours1: r.ours1.map((x) => x.wallMs), duckdb: r.duckdb.map((x) => x.wallMs) },
     nodes: r.ours2[0]?.detail.nodes,
+    // Where the speed-up is won or lost: median time per node, and outside any node, per pool size.
+    phases: phases(r.ours2, r.ours1),
     error: r.error,
     loadAverage: r.load.map((l) => Math.round(l * 100) / 100),
   };
+}
+
+/** Median milliseconds per node (and outside every node) of the 2- and 1-worker runs. */
+function phases(ours2: ProcessResult[], ours1: ProcessResult[]) {
+  const byNode = (runs: ProcessResult[]) => {
+    const times = new Map<string, number[]>();
+    for (const run of runs) {
+      const nodes = (run.detail.nodes ?? []) as { id: string; durationMs?: number }[];
+      const inNodes = nodes.reduce((a, n) => a + (n.durationMs ?? 0), 0);
+      for (const [id, ms] of [...nodes.map((n) => [n.id, n.durationMs ?? NaN] as const), ['outside nodes', run.wallMs - inNodes] as const]) {
+        times.set(id, [...(times.get(id) ?? []), ms]);
+      }
+    }
+    return new Map([...times].map(([id, ms]) => [id, median(ms)]));
+  };
+  const two = byNode(ours2);
+  const one = byNode(ours1);
+  return [...two].map(([id, ms2]) => ({ id, ms2, ms1: one.get(id) ?? NaN }));
 }
 
 type Summary = ReturnType<typeof summarize>;
@@ -221,6 +241,9 @@ function printTable(summaries: Summary[]): void {
     const n = m.rows.toLocaleString('en-US');
     const nodes = (m.nodes ?? []) as { id: string; durationMs?: number }[];
     if (nodes.length) console.log(`${n}: first 2-worker run by node: ${nodes.map((d) => `${d.id} ${s(d.durationMs ?? NaN)}`).join(', ')}`);
+    if (m.phases.length) {
+      console.log(`${n}: medians 2w / 1w by phase: ${m.phases.map((p) => `${p.id} ${s(p.ms2)} / ${s(p.ms1)} (${x(p.ms1 / p.ms2)}×)`).join(', ')}`);
+    }
     console.log(`${n}: load average ${m.loadAverage.join(' -> ')} (2 workers need 2 idle cores to show their speed-up)`);
     if (m.error) console.log(`${n}: our pipeline failed: ${m.error.split('\n')[0]}`);
     console.log(`${n}: ours/DuckDB ${x(m.ratio)} ≤ ${TARGETS.ratio} (goal ≤ ${TARGETS.ratioGoal}): ${mark(m.ratio <= TARGETS.ratio, m.ratio)}${m.ratio <= TARGETS.ratioGoal ? ', goal met' : ''}`);
