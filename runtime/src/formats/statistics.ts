@@ -74,3 +74,40 @@ export interface StringStatistics {
 }
 
 export const STATISTICS_FILE = 'FeatureStats.json';
+
+/** The headline numbers of one feature in one split: what the statistics viewer and data trends show. */
+export interface FeatureSummary {
+  /** Examples with a value. */
+  count: number;
+  missing: number;
+  /** 0..100 of count + missing (TFDV's numNonMissing + numMissing: every example of the split). */
+  missingPct: number;
+  mean?: number;
+  std?: number;
+  min?: number;
+  median?: number;
+  max?: number;
+  zeros?: number;
+  unique?: number;
+  topValues?: { value: string; frequency: number }[];
+  /** Standard (equal-width) histogram buckets of numeric features. */
+  histogram?: HistogramBucket[];
+}
+
+export function featureSummary(f: FeatureNameStatistics, numExamples: number): FeatureSummary {
+  const common = f.numStats?.commonStats ?? f.stringStats?.commonStats;
+  const count = common?.numNonMissing ?? 0;
+  const missing = common?.numMissing ?? Math.max(0, numExamples - count);
+  const total = count + missing;
+  const out: FeatureSummary = { count, missing, missingPct: total > 0 ? (missing / total) * 100 : 0 };
+  if (f.numStats) {
+    const n = f.numStats;
+    Object.assign(out, { mean: n.mean, std: n.stdDev, min: n.min, median: n.median, max: n.max, zeros: n.numZeros });
+    out.histogram = n.histograms.find((h) => h.type === 'STANDARD')?.buckets ?? n.histograms[0]?.buckets;
+  }
+  if (f.stringStats) {
+    out.unique = f.stringStats.unique;
+    out.topValues = f.stringStats.topValues;
+  }
+  return out;
+}

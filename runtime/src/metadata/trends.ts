@@ -4,7 +4,7 @@
  * the editor charts. Pure: files are read through the loaders passed in.
  */
 import type { ExampleAnomaliesFile } from '../formats/anomalies.ts';
-import type { DatasetFeatureStatisticsList, FeatureNameStatistics } from '../formats/statistics.ts';
+import { type DatasetFeatureStatisticsList, type FeatureNameStatistics, featureSummary, type FeatureSummary } from '../formats/statistics.ts';
 import { producerOf, statisticsBySpan, type SpanStatistics } from './spans.ts';
 import type { ArtifactRecord, StoreData } from './types.ts';
 
@@ -14,21 +14,8 @@ export interface TrendLoaders {
   anomalies(uri: string): ExampleAnomaliesFile | undefined;
 }
 
-export interface FeaturePoint {
-  type: string;
-  /** Examples with a value. */
-  count: number;
-  missing: number;
-  /** 0..100 */
-  missingPct: number;
-  mean?: number;
-  std?: number;
-  min?: number;
-  median?: number;
-  max?: number;
-  unique?: number;
-  topValues?: { value: string; frequency: number }[];
-}
+/** One feature in one split of one span (see featurePoint). */
+export type FeaturePoint = Omit<FeatureSummary, 'histogram' | 'zeros'> & { type: string };
 
 export interface TrendAnomaly {
   split: string;
@@ -67,21 +54,10 @@ export interface TrendsReport {
 
 const TOP_VALUES = 5;
 
+/** A feature's summary as a trend point: the split summary without histogram and zeros, top values cut to TOP_VALUES. */
 export function featurePoint(f: FeatureNameStatistics, numExamples: number): FeaturePoint {
-  const common = f.numStats?.commonStats ?? f.stringStats?.commonStats;
-  const count = common?.numNonMissing ?? 0;
-  const missing = common?.numMissing ?? Math.max(0, numExamples - count);
-  const total = count + missing;
-  const point: FeaturePoint = { type: f.type, count, missing, missingPct: total > 0 ? (100 * missing) / total : 0 };
-  if (f.numStats) {
-    const n = f.numStats;
-    Object.assign(point, { mean: n.mean, std: n.stdDev, min: n.min, median: n.median, max: n.max });
-  }
-  if (f.stringStats) {
-    point.unique = f.stringStats.unique;
-    point.topValues = f.stringStats.topValues.slice(0, TOP_VALUES);
-  }
-  return point;
+  const { histogram: _histogram, zeros: _zeros, topValues, ...summary } = featureSummary(f, numExamples);
+  return { type: f.type, ...summary, ...(topValues ? { topValues: topValues.slice(0, TOP_VALUES) } : {}) };
 }
 
 /** The newest execution (a run or a later cache hit) that output an artifact: "the latest run". */

@@ -3,28 +3,14 @@
  * draw. No React, no DOM: unit-tested under plain Node (test/webview/viewers-shape.test.ts).
  */
 import type { Anomalies, ExampleAnomaliesFile, Severity } from '../../../runtime/src/formats/anomalies.ts';
-import type { DatasetFeatureStatisticsList, FeatureNameStatistics, HistogramBucket } from '../../../runtime/src/formats/statistics.ts';
+import { type DatasetFeatureStatisticsList, featureSummary, type FeatureSummary } from '../../../runtime/src/formats/statistics.ts';
 import type { EpochLine, EvaluationSlice, RunSummary } from './payload.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Statistics (Facets-style)
 
-export interface SplitFeatureStats {
-  count: number;
-  missing: number;
-  /** 0..100 of the split's examples. */
-  missingPct: number;
-  mean?: number;
-  std?: number;
-  min?: number;
-  median?: number;
-  max?: number;
-  zeros?: number;
-  unique?: number;
-  topValues?: { value: string; frequency: number }[];
-  /** Standard (equal-width) histogram buckets of numeric features. */
-  histogram?: HistogramBucket[];
-}
+/** One feature in one split (shared with the runtime's data trends). */
+export type SplitFeatureStats = FeatureSummary;
 
 export interface FeatureRow {
   name: string;
@@ -38,23 +24,6 @@ export interface StatisticsTable {
   splits: { name: string; numExamples: number }[];
   numeric: FeatureRow[];
   categorical: FeatureRow[];
-}
-
-function splitStats(f: FeatureNameStatistics, numExamples: number): SplitFeatureStats {
-  const common = f.numStats?.commonStats ?? f.stringStats?.commonStats;
-  const count = common?.numNonMissing ?? 0;
-  const missing = common?.numMissing ?? Math.max(0, numExamples - count);
-  const out: SplitFeatureStats = { count, missing, missingPct: numExamples > 0 ? (missing / numExamples) * 100 : 0 };
-  if (f.numStats) {
-    const n = f.numStats;
-    Object.assign(out, { mean: n.mean, std: n.stdDev, min: n.min, median: n.median, max: n.max, zeros: n.numZeros });
-    out.histogram = n.histograms.find((h) => h.type === 'STANDARD')?.buckets ?? n.histograms[0]?.buckets;
-  }
-  if (f.stringStats) {
-    out.unique = f.stringStats.unique;
-    out.topValues = f.stringStats.topValues;
-  }
-  return out;
 }
 
 /** Worst severity first: ERROR > WARNING > UNKNOWN. */
@@ -71,7 +40,7 @@ export function statisticsTable(stats: DatasetFeatureStatisticsList, anomalies?:
         row = { name: f.name, type: f.type, splits: Object.fromEntries(splits.map((s) => [s.name, undefined])) };
         rows.set(f.name, row);
       }
-      row.splits[dataset.name] = splitStats(f, dataset.numExamples);
+      row.splits[dataset.name] = featureSummary(f, dataset.numExamples);
     }
   }
   for (const [split, file] of Object.entries(anomalies?.splits ?? {})) {
