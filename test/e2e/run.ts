@@ -243,9 +243,20 @@ export async function runEndToEnd(options: { only?: RegExp } = {}): Promise<numb
       await runCommand(page, 'Tributary: Open Canvas');
       canvas = await findFrame(page, '.react-flow__node[data-id="example_validator"]', 30_000);
       const nodes = await canvas.locator('.react-flow__node').count();
-      const expected = Object.keys(parse(readFileSync(taxiFile, 'utf8')).nodes).length;
+      const file = parse(readFileSync(taxiFile, 'utf8')) as { nodes: Record<string, { inputs?: Record<string, string | string[]> }> };
+      const expected = Object.keys(file.nodes).length;
       if (nodes !== expected) throw new Error(`${nodes} nodes drawn, the file has ${expected}`);
-      return `${nodes} nodes drawn ${Date.now() - started} ms after the command`;
+      const drawnAfter = Date.now() - started;
+      // Every node shown (React Flow hides a node until it is measured) and every input an edge.
+      const wiring = Object.values(file.nodes).reduce((n, node) => n + Object.values(node.inputs ?? {}).flat().length, 0);
+      const counts = async () => ({
+        shown: await canvas!.locator('.react-flow__node').evaluateAll((els) => els.filter((e) => getComputedStyle(e).visibility !== 'hidden').length),
+        edges: await canvas!.locator('.react-flow__edge').count(),
+      });
+      let seen = await counts();
+      for (const deadline = Date.now() + 10_000; (seen.shown < expected || seen.edges < wiring) && Date.now() < deadline; seen = await counts()) await page.waitForTimeout(200);
+      if (seen.shown < expected || seen.edges < wiring) throw new Error(`${seen.shown} of ${expected} nodes shown, ${seen.edges} of ${wiring} edges drawn`);
+      return `${nodes} nodes drawn ${drawnAfter} ms after the command, ${seen.edges} edges`;
     });
 
     await step('drag StatisticsGen from the palette onto the canvas', async () => {

@@ -103,13 +103,19 @@ export function CanvasApp({ post, subscribe }: CanvasAppProps) {
     return () => clearTimeout(timer);
   }, [toast]);
 
-  // Nodes and edges are derived from the document; only selection survives a redraw.
+  // Nodes and edges are derived from the document; selection and measured sizes survive a redraw.
+  // Without `measured` React Flow drops a node's handle bounds and measures it again: every edit
+  // re-measured every node, and a node not re-measured (the webview busy or being laid out)
+  // stayed hidden with its edges undrawn.
   useEffect(() => {
     if (!model) return;
     const derived = toFlow(model, specMap, run, fillMissingPositions(model.nodes));
     setNodes((previous) => {
-      const selected = new Set(previous.filter((n) => n.selected).map((n) => n.id));
-      return derived.nodes.map((n) => ({ ...n, selected: selected.has(n.id) }));
+      const before = new Map(previous.map((n) => [n.id, n]));
+      return derived.nodes.map((n) => {
+        const old = before.get(n.id);
+        return { ...n, selected: old?.selected ?? false, ...(old?.measured ? { measured: old.measured } : {}) };
+      });
     });
     setEdges((previous) => {
       const selected = new Set(previous.filter((e) => e.selected).map((e) => e.id));
