@@ -3,9 +3,11 @@
  * run started from the palette, a notification asks for the decision, the evaluation viewer's
  * approval bar records it (with a comment) and the run goes on to push, which a `notification`
  * alert reports; then data over time: three spans (the third with a shifted fare) and the
- * "Show Data Trends" viewer charting them with the drift marked.
+ * "Show Data Trends" viewer charting them with the drift marked. Last, a run started from a
+ * terminal outside VS Code: its approval request still becomes a notification (found in the
+ * store), and Reject on it records the decision that ends that run.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
@@ -230,5 +232,62 @@ export async function productionSteps(ctx: StepContext): Promise<void> {
     if (!marked.some((t) => /^\s*3\b/.test(t))) throw new Error(`span 3 is not marked: ${marked.join(' / ') || 'no anomalous rows'}`);
     if (marked.some((t) => /^\s*[12]\b/.test(t))) throw new Error(`an unshifted span is marked: ${marked.join(' / ')}`);
     return `${rows.length} span rows; marked: ${marked.map((t) => t.split('\t')[0]).join(', ')}; "${notes[0]?.trim().slice(0, 120) ?? ''}"`;
+  });
+
+  await step('a run started outside VS Code: its approval request is a notification too; Reject from it', async () => {
+    // A clean notification centre: the open one of the earlier steps does not list what comes later.
+    await ctx.runCommand(page, 'Notifications: Clear All Notifications');
+    // `--from approval --no-cache`: a fresh request for the model trained above (a cached
+    // ManualApproval would reuse the earlier decision).
+    const child = spawn(process.execPath, [join(REPO, 'dist/runtime/cli.js'), 'run', 'model.pipeline.yaml', '--from', 'approval', '--no-cache', '--events'], {
+      cwd: join(workspace, 'taxi'),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    let stdout = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    try {
+      const request = await poll(page, 'the approval request of the terminal run', 60_000, () =>
+        stdout
+          .split('\n')
+          .map((line) => {
+            try {
+              return JSON.parse(line) as { type?: string; state?: string; runId?: string };
+            } catch {
+              return undefined;
+            }
+          })
+          .find((e) => e?.type === 'approval' && e.state === 'WAITING'),
+      );
+      const otherRun = request.runId!;
+      const toast = await notification(ctx, new RegExp(`approval in run ${otherRun} waits for your approval`), 30_000).catch(async (e) => {
+        const centre = await page.locator('.notifications-center .notification-list-item').allInnerTexts();
+        const toasts = await page.locator('.notification-toast').allInnerTexts();
+        const short = (texts: string[]) => texts.map((t) => t.replace(/\s+/g, ' ').slice(0, 90)).join(' || ');
+        throw new Error(`centre: ${short(centre)}; toasts: ${short(toasts)}; ${String(e).split('\n')[0]}`);
+      });
+      const text = (await toast.locator('.notification-list-item-message').innerText()).trim();
+      await toast.locator('.monaco-button', { hasText: 'Reject' }).click({ timeout: 5000 });
+      const input = page.locator('.quick-input-widget input');
+      await input.waitFor({ state: 'visible', timeout: 10_000 });
+      await input.fill('not this one');
+      await page.keyboard.press('Enter');
+      const decided = await poll(page, 'the rejection in the store', 30_000, () => {
+        const approval = readStore(modelStore)?.executions.find((e) => e.runId === otherRun && e.nodeId === 'approval');
+        const record = approval?.properties.approval as { decision?: string; by?: string; comment?: string } | undefined;
+        return record?.decision ? { ...record, state: approval!.state } : undefined;
+      });
+      if (decided.decision !== 'REJECTED' || decided.comment !== 'not this one') throw new Error(`recorded ${JSON.stringify(decided)}`);
+      // The decision is reported once, as what it is (a successful approve was once shown as an error).
+      const reported = await notification(ctx, new RegExp(`approval in run ${otherRun}: rejected by`), 15_000);
+      const reportedText = (await reported.locator('.notification-list-item-message').innerText()).trim();
+      const failures = await page.locator('.notifications-center .notification-list-item', { hasText: /tributary approve failed/ }).count();
+      if (failures) throw new Error(`${failures} "tributary approve failed" notification(s) after successful decisions`);
+      const code = await Promise.race([exited, new Promise<'running'>((r) => setTimeout(() => r('running'), 30_000))]);
+      if (code === 'running') throw new Error('the terminal run did not end after the rejection');
+      return `"${text}"; ${decided.decision} by ${decided.by} ("${decided.comment}"), approval ${decided.state}; "${reportedText}"; the terminal run exited ${code}`;
+    } finally {
+      child.kill();
+    }
   });
 }

@@ -9,7 +9,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AlertMessage, RunEvent } from '../../runtime/src/engine/plan.ts';
 import type { StoreData } from '../../runtime/src/metadata/types.ts';
-import { alertNotification, approvalNotification, approveArgs, reviewArtifactOf, type ApprovalEvent } from '../../extension/src/runs/notifications.ts';
+import type { ExecutionRecord } from '../../runtime/src/metadata/types.ts';
+import {
+  alertNotification,
+  AnnouncedApprovals,
+  approvalNotification,
+  approveArgs,
+  reviewArtifactOf,
+  waitingApprovals,
+  type ApprovalEvent,
+} from '../../extension/src/runs/notifications.ts';
 import { LineSplitter, parseRunEvent, RunStates } from '../../extension/src/runs/state.ts';
 
 const alert = (over: Partial<AlertMessage>): AlertMessage => ({
@@ -92,6 +101,50 @@ describe('approval events → notifications', () => {
     assert.equal(reviewArtifactOf(data, 99), undefined);
   });
 
+  describe('requests found in a store (runs started outside this window)', () => {
+    const execution = (id: number, over: Partial<ExecutionRecord>): ExecutionRecord => ({
+      id,
+      component: 'ManualApproval',
+      componentVersion: '1',
+      nodeId: `gate${id}`,
+      runId: 'r9',
+      state: 'WAITING',
+      params: {},
+      cacheKey: '',
+      startedAt: '',
+      pid: 1,
+      logFile: '',
+      properties: { approval: { requestedAt: '2026-01-01T00:00:00Z' } },
+      ...over,
+    } as ExecutionRecord);
+    const executions = [
+      execution(1, { properties: { approval: { requestedAt: '2026-01-01T00:00:00Z', deadline: '2026-01-02T10:00:00Z' } } }),
+      execution(2, { state: 'COMPLETE', properties: { approval: { requestedAt: '', decision: 'APPROVED', by: 'ann' } } }),
+      // Decided, and the waiting process has not noticed yet: nothing left to ask.
+      execution(3, { properties: { approval: { requestedAt: '', decision: 'REJECTED', by: 'bob' } } }),
+      execution(4, { component: 'Trainer', state: 'RUNNING', properties: {} }),
+      execution(5, { runId: 'r10' }),
+    ];
+
+    it('every undecided WAITING ManualApproval, as the event its run emitted', () => {
+      assert.deepEqual(waitingApprovals({ executions }), [
+        { type: 'approval', runId: 'r9', nodeId: 'gate1', executionId: 1, state: 'WAITING', deadline: '2026-01-02T10:00:00Z' },
+        { type: 'approval', runId: 'r10', nodeId: 'gate5', executionId: 5, state: 'WAITING' },
+      ]);
+    });
+
+    it('each request is announced once, whether its run\'s event or the store shows it first', () => {
+      const announced = new AnnouncedApprovals();
+      assert.equal(announced.claim('/w/a/metadata.json', 5), true, 'the event of a run of this window');
+      assert.deepEqual(announced.fresh('/w/a/metadata.json', { executions }).map((a) => a.executionId), [1], 'the store then adds only the other run');
+      assert.deepEqual(announced.fresh('/w/a/metadata.json', { executions }), [], 'a later store change: nothing new');
+      assert.equal(announced.claim('/w/a/metadata.json', 1), false, 'its event after the store: no second toast');
+      assert.deepEqual(announced.fresh('/w/a/metadata.json', { executions: [...executions, execution(6, {})] }).map((a) => a.executionId), [6]);
+      // Execution ids count per store: another pipeline's execution 1 is another request.
+      assert.deepEqual(announced.fresh('/w/b/metadata.json', { executions }).map((a) => a.executionId), [1, 5]);
+    });
+  });
+
   it('RunStates keeps a node RUNNING but marks it waiting, then records the decision', () => {
     const states = new RunStates(() => 1000);
     states.apply('p', { type: 'run-start', runId: 'r9', nodes: ['approve_model'] });
@@ -152,6 +205,9 @@ describe('approve command line', () => {
       });
       const waiting = find()!;
       assert.equal(waiting.nodeId, 'approval');
+      // A window that did not start this run finds the same request in the store.
+      const stored = JSON.parse(readFileSync(join(dir, '.tributary', 'metadata.json'), 'utf8')) as StoreData;
+      assert.deepEqual(waitingApprovals(stored), [waiting]);
 
       // What the notification offers for it: the blessing wired into the node (read independently here).
       const data = JSON.parse(readFileSync(join(dir, '.tributary', 'metadata.json'), 'utf8')) as StoreData;

@@ -3,16 +3,30 @@
  * approval — a notification when a ManualApproval node waits, the `tributary.approveNode` /
  * `tributary.rejectNode` commands (palette, and inline on a WAITING node in the Runs view). A
  * decision runs `tributary approve …` out of process, like a run: the waiting run picks it up.
+ * Requests of runs started elsewhere (a terminal, a scheduler) are found in the stores the Runs
+ * view watches, so they get the same notification.
  */
 import { dirname } from 'node:path';
 import * as vscode from 'vscode';
 import { readStore, runsFromStore } from '../views/model.ts';
-import { alertNotification, approvalNotification, approveArgs, reviewArtifactOf, type Notification, type NotificationAction } from './notifications.ts';
+import type { PipelineIndex } from '../views/trees.ts';
+import {
+  alertNotification,
+  AnnouncedApprovals,
+  approvalNotification,
+  approveArgs,
+  reviewArtifactOf,
+  type ApprovalEvent,
+  type Notification,
+  type NotificationAction,
+} from './notifications.ts';
 import type { PipelineRunner } from './runner.ts';
 
 export interface ApprovalDeps {
   context: vscode.ExtensionContext;
   runner: PipelineRunner;
+  /** The workspace's pipelines; fires when one of their stores changes on disk. */
+  index: Pick<PipelineIndex, 'list' | 'onDidChange'>;
   /** The pipeline's metadata store file. */
   metadataFileOf(pipeline: vscode.Uri): Promise<string>;
   /** The pipeline the user is looking at, or one picked from the workspace. */
@@ -48,9 +62,12 @@ export function registerApprovals(deps: ApprovalDeps): void {
     });
     if (comment === undefined) return; // Escape: no decision.
     const result = await runner.exec(approveArgs({ runId, nodeId, file: pipeline.fsPath, reject, comment }), dirname(pipeline.fsPath));
-    // A run of this window reports the decision itself (its approval event): say it once.
-    if (result.code === 0 && !runner.isRunning(pipeline)) void vscode.window.showInformationMessage(result.stdout.trim().split('\n').join(' ') || `${nodeId}: ${reject ? 'rejected' : 'approved'}`);
-    else void vscode.window.showErrorMessage(`tributary approve failed: ${(result.stderr.trim() || result.stdout.trim()).split('\n').slice(-2).join(' ')}`);
+    if (result.code !== 0) {
+      void vscode.window.showErrorMessage(`tributary approve failed: ${(result.stderr.trim() || result.stdout.trim()).split('\n').slice(-2).join(' ')}`);
+    } else if (!runner.isRunning(pipeline)) {
+      // A run of this window reports the decision itself (its approval event): say it once.
+      void vscode.window.showInformationMessage(result.stdout.trim().split('\n').join(' ') || `${nodeId}: ${reject ? 'rejected' : 'approved'}`);
+    }
   };
 
   const act = (pipeline: vscode.Uri, runId: string, nodeId: string | undefined, action: NotificationAction | undefined) => {
@@ -67,6 +84,14 @@ export function registerApprovals(deps: ApprovalDeps): void {
     }
   };
 
+  const announced = new AnnouncedApprovals();
+  const offer = async (pipeline: vscode.Uri, request: ApprovalEvent, data?: Parameters<typeof reviewArtifactOf>[0]): Promise<void> => {
+    // The store says what the node is wired to look at; without it, no Open Evaluation.
+    data ??= await deps.metadataFileOf(pipeline).then(readStore, () => undefined);
+    const review = data ? reviewArtifactOf(data, request.executionId) : undefined;
+    act(pipeline, request.runId, request.nodeId, await show(approvalNotification(request, review)));
+  };
+
   context.subscriptions.push(
     runner.onDidReceiveEvent(({ pipeline, event }) => {
       if (event.type === 'alert') {
@@ -74,15 +99,32 @@ export function registerApprovals(deps: ApprovalDeps): void {
         if (n) void show(n).then((a) => act(pipeline, event.alert.runId, event.alert.nodeId, a));
       } else if (event.type === 'approval') {
         void (async () => {
-          // The store says what the node is wired to look at; without it, no Open Evaluation.
-          const data = await deps.metadataFileOf(pipeline).then(readStore, () => undefined);
-          const review = data ? reviewArtifactOf(data, event.executionId) : undefined;
-          const action = await show(approvalNotification(event, review));
-          act(pipeline, event.runId, event.nodeId, action);
+          const store = await deps.metadataFileOf(pipeline).catch(() => pipeline.toString());
+          if (event.state !== 'WAITING' || announced.claim(store, event.executionId)) await offer(pipeline, event);
         })();
       }
     }),
+    deps.index.onDidChange(() => void announceFromStores()),
   );
+
+  let scanning: Promise<void> | undefined;
+  let again = false;
+  /** Requests in the workspace's stores that no event announced (also those waiting when VS Code opened). */
+  const announceFromStores = async (): Promise<void> => {
+    // A change during a scan gets a scan of its own after it: a waiting run writes nothing more.
+    if (scanning) return void (again = true);
+    scanning = (async () => {
+      do {
+        again = false;
+        for (const p of deps.index.list()) {
+          const data = await readStore(p.info.metadataFile);
+          if (!data) continue;
+          for (const request of announced.fresh(p.info.metadataFile, data)) void offer(p.uri, request, data);
+        }
+      } while (again);
+    })().finally(() => (scanning = undefined));
+    await scanning;
+  };
 
   /** The target's run and node, or a pick among the WAITING nodes in the pipeline's store. */
   const resolve = async (target: DecisionTarget | undefined): Promise<{ pipeline: vscode.Uri; runId: string; nodeId: string } | undefined> => {

@@ -4,6 +4,7 @@
  * Approve / Reject / Open Evaluation. Pure and `vscode`-free so the mapping and the `approve`
  * command line are unit tested in plain Node; extension/src/runs/approvals.ts shows them.
  */
+import { approvalOf } from '../../../runtime/src/components/manual-approval/approval-records.ts';
 import type { AlertMessage, RunEvent } from '../../../runtime/src/engine/plan.ts';
 import type { StoreData } from '../../../runtime/src/metadata/types.ts';
 
@@ -59,6 +60,42 @@ export function approvalNotification(event: ApprovalEvent, reviewArtifactId?: nu
   ];
   if (reviewArtifactId !== undefined) actions.push({ title: 'Open Evaluation', kind: 'review', artifactId: reviewArtifactId });
   return { severity: 'info', message: `Tributary: ${event.nodeId} in run ${event.runId} waits for your approval.${deadline}`, actions };
+}
+
+/**
+ * The approval requests a store holds: every ManualApproval execution WAITING without a decision,
+ * as the `approval` event its run emitted. Runs started outside this window (a terminal, a
+ * scheduler) only show up here, since their events never reach the editor.
+ */
+export function waitingApprovals(data: Pick<StoreData, 'executions'>): ApprovalEvent[] {
+  return data.executions
+    .filter((e) => e.state === 'WAITING' && e.component === 'ManualApproval' && !approvalOf(e)?.decision)
+    .map((e) => {
+      const deadline = approvalOf(e)?.deadline;
+      return { type: 'approval', runId: e.runId, nodeId: e.nodeId, executionId: e.id, state: 'WAITING', ...(deadline ? { deadline } : {}) };
+    });
+}
+
+/**
+ * Which approval requests were already announced, by store and execution id (ids count per
+ * store): a run of this window reports its request as an event and the store watcher then sees
+ * it WAITING too; it is said once.
+ */
+export class AnnouncedApprovals {
+  private readonly seen = new Set<string>();
+
+  /** True the first time an execution of that store is offered. */
+  claim(store: string, executionId: number): boolean {
+    const key = `${store}#${executionId}`;
+    if (this.seen.has(key)) return false;
+    this.seen.add(key);
+    return true;
+  }
+
+  /** The store's requests not announced before (and now claimed). */
+  fresh(store: string, data: Pick<StoreData, 'executions'>): ApprovalEvent[] {
+    return waitingApprovals(data).filter((a) => this.claim(store, a.executionId));
+  }
 }
 
 /**

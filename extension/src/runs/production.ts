@@ -37,6 +37,6 @@ export function registerProductionViews(deps: ProductionDeps): void {
     return pick?.uri;
   };
   const metadataFileOf = async (uri: vscode.Uri) => deps.index.find(uri)?.info.metadataFile ?? (await deps.language.pipelineInfo(uri)).metadataFile;
-  registerApprovals({ context: deps.context, runner: deps.runner, metadataFileOf, pickPipeline, showRunLog: () => deps.output.show(true) });
+  registerApprovals({ context: deps.context, runner: deps.runner, index: deps.index, metadataFileOf, pickPipeline, showRunLog: () => deps.output.show(true) });
   registerTrendsCommand({ context: deps.context, runner: deps.runner, pickPipeline });
 }

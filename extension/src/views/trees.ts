@@ -3,6 +3,7 @@
  * (grouped by type). Both read `<root>/metadata.json` of each pipeline in the workspace and
  * refresh when a store changes on disk or a run reports progress.
  */
+import { stat } from 'node:fs/promises';
 import * as vscode from 'vscode';
 import type { LanguageApi } from '../language/lazy-client.ts';
 import type { PipelineInfo } from '../language/protocol.ts';
@@ -14,9 +15,18 @@ export interface KnownPipeline {
   info: PipelineInfo;
 }
 
-/** The workspace's pipeline files and where their stores are (asked of the language server). */
+/** How often the stores' modification times are checked (see PipelineIndex). */
+export const STORE_POLL_MS = 2000;
+
+/**
+ * The workspace's pipeline files and where their stores are (asked of the language server). A
+ * store changes when any process runs the pipeline; file events alone miss some of those writes
+ * (a run in a terminal was never seen in code-server), so the stores' mtimes are also polled.
+ */
 export class PipelineIndex implements vscode.Disposable {
   private pipelines: KnownPipeline[] = [];
+  private readonly mtimes = new Map<string, number>();
+  private readonly poller = setInterval(() => void this.pollStores(), STORE_POLL_MS);
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChange = this.changed.event;
   private readonly disposables: vscode.Disposable[] = [];
@@ -55,6 +65,17 @@ export class PipelineIndex implements vscode.Disposable {
     this.changed.fire();
   }
 
+  private async pollStores(): Promise<void> {
+    let changed = false;
+    for (const p of this.pipelines) {
+      const file = p.info.metadataFile;
+      const mtime = await stat(file).then((st) => st.mtimeMs, () => 0);
+      if (this.mtimes.has(file) && this.mtimes.get(file) !== mtime) changed = true;
+      this.mtimes.set(file, mtime);
+    }
+    if (changed) this.soon();
+  }
+
   /** Store writes come in bursts during a run: redraw at most every 300 ms. */
   soon(rescan = false): void {
     if (this.timer) return;
@@ -67,6 +88,7 @@ export class PipelineIndex implements vscode.Disposable {
 
   dispose(): void {
     clearTimeout(this.timer);
+    clearInterval(this.poller);
     for (const d of this.disposables) d.dispose();
   }
 }
