@@ -183,8 +183,14 @@ export async function productionSteps(ctx: StepContext): Promise<void> {
     // The picker lists the folder first (file system calls to code-server): slow on a loaded machine.
     await widget.waitFor({ state: 'visible', timeout: 30_000 });
     await page.locator('.quick-input-widget input').first().fill(`${registry}/`);
-    await page.keyboard.press('Enter');
-    await widget.waitFor({ state: 'hidden', timeout: 30_000 });
+    // The picker reads the typed folder before it can accept it: an Enter pressed meanwhile was
+    // once swallowed and left it open. Let it settle, and press again while it stays open.
+    await page.waitForTimeout(1000);
+    for (let attempt = 1; await widget.isVisible(); attempt++) {
+      if (attempt > 3) throw new Error('the folder picker stays open');
+      await page.keyboard.press('Enter');
+      await widget.waitFor({ state: 'hidden', timeout: 10_000 }).catch(() => undefined);
+    }
     const tree = page.locator('.part.sidebar .monaco-list-row');
     const rowText = async (re: RegExp) => (await tree.allInnerTexts().catch(() => [] as string[])).map((t) => t.replace(/\s+/g, ' ').trim()).find((t) => re.test(t));
     await ctx.runCommand(page, 'Tributary: Focus on Models View');

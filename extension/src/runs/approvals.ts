@@ -59,6 +59,8 @@ export function registerApprovals(deps: ApprovalDeps): void {
       title: `${reject ? 'Reject' : 'Approve'} ${nodeId} in run ${runId}`,
       prompt: 'Comment recorded with the decision (optional)',
       placeHolder: reject ? 'why not' : 'looks good',
+      // A viewer or terminal taking the focus must not close the box: the decision would be lost unsaid.
+      ignoreFocusOut: true,
     });
     if (comment === undefined) return; // Escape: no decision.
     const result = await runner.exec(approveArgs({ runId, nodeId, file: pipeline.fsPath, reject, comment }), dirname(pipeline.fsPath));
