@@ -14,6 +14,20 @@ function shardBytes(uri: string): Map<string, Buffer> {
   return out;
 }
 
+/** Every shard's bytes (by relative path) from a run with 1 worker, then from one with 2. */
+async function shardsWithOneAndTwoWorkers(dir: string, params: Record<string, unknown>): Promise<Map<string, Buffer>[]> {
+  const runs: Map<string, Buffer>[] = [];
+  for (const workers of [1, 2]) {
+    const pool = createPool(workers);
+    try {
+      runs.push(shardBytes((await runExampleGen(pool, dir, params)).uri));
+    } finally {
+      await pool.close();
+    }
+  }
+  return runs;
+}
+
 describe('CsvExampleGen shard bytes', () => {
   it('are identical for 1 and 2 workers, with string dictionaries numbered by column', async () => {
     const dir = tempDir();
@@ -23,16 +37,7 @@ describe('CsvExampleGen shard bytes', () => {
     writeFileSync(join(dir, 'data.csv'), lines.join('\n') + '\n');
     // ~2 KB ranges: many shards, so each worker of the pair writes several, in an order that varies.
     const params = { input: 'data.csv', shard_size_mb: 0.002 };
-    const runs: Map<string, Buffer>[] = [];
-    for (const workers of [1, 2]) {
-      const pool = createPool(workers);
-      try {
-        runs.push(shardBytes((await runExampleGen(pool, dir, params)).uri));
-      } finally {
-        await pool.close();
-      }
-    }
-    const [one, two] = runs;
+    const [one, two] = await shardsWithOneAndTwoWorkers(dir, params);
     assert.ok(one.size >= 16, `many shards (got ${one.size})`);
     assert.deepEqual([...two.keys()], [...one.keys()]);
     for (const [name, bytes] of one) assert.ok(bytes.equals(two.get(name)!), `${name} has the same bytes with 1 and 2 workers`);
@@ -56,16 +61,7 @@ describe('CsvExampleGen shard bytes', () => {
     }
     writeFileSync(join(dir, 'data.csv'), lines.join('\n') + '\n');
     const params = { input: 'data.csv', shard_size_mb: 0.002 };
-    const runs: Map<string, Buffer>[] = [];
-    for (const workers of [1, 2]) {
-      const pool = createPool(workers);
-      try {
-        runs.push(shardBytes((await runExampleGen(pool, dir, params)).uri));
-      } finally {
-        await pool.close();
-      }
-    }
-    const [one, two] = runs;
+    const [one, two] = await shardsWithOneAndTwoWorkers(dir, params);
     for (const [name, bytes] of one) assert.ok(bytes.equals(two.get(name)!), `${name} has the same bytes with 1 and 2 workers`);
     let nulls = 0;
     for (const [name, bytes] of one) {

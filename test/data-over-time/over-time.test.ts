@@ -19,7 +19,7 @@ import { fileTrendLoaders } from '../../runtime/src/metadata/artifact-files.ts';
 import { MetadataStore } from '../../runtime/src/metadata/store.ts';
 import { spanTrends } from '../../runtime/src/metadata/trends.ts';
 import { generateTaxiRows, TAXI_COLUMNS, type TaxiRow } from '../../samples/taxi/generate.ts';
-import { VALIDATION_NODES } from '../helpers/pipelines.ts';
+import { spansPipeline } from '../helpers/pipelines.ts';
 
 const ROWS = 3000;
 const TSX = pathToFileURL(join(process.cwd(), 'node_modules/tsx/dist/loader.mjs')).href;
@@ -31,14 +31,7 @@ function csv(rows: TaxiRow[], columns: string[]): string {
   return [columns.join(','), ...rows.map((r) => columns.map((c) => field((r as Record<string, unknown>)[c])).join(','))].join('\n') + '\n';
 }
 
-const PIPELINE = `name: over-time
-root: .tributary
-nodes:
-  example_gen:
-    component: CsvExampleGen
-    params:
-      input: data/span-{SPAN}/trips.csv
-${VALIDATION_NODES}`;
+const PIPELINE = spansPipeline('over-time', '.tributary');
 
 type Reason = { feature: string; type: string; description: string };
 

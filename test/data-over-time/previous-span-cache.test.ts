@@ -8,15 +8,15 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadPlanOrThrow } from '../../runtime/src/engine/load-pipeline.ts';
 import { metadataFile } from '../../runtime/src/engine/plan.ts';
 import { createPool, type WorkerPool } from '../../runtime/src/engine/pool.ts';
-import { runPipeline, type RunSummary } from '../../runtime/src/engine/scheduler.ts';
+import type { RunSummary } from '../../runtime/src/engine/scheduler.ts';
 import { ANOMALIES_FILE, type ExampleAnomaliesFile } from '../../runtime/src/formats/anomalies.ts';
 import { lineage } from '../../runtime/src/metadata/report.ts';
 import { MetadataStore } from '../../runtime/src/metadata/store.ts';
 import { generateTaxiRows, TAXI_COLUMNS, type TaxiRow } from '../../samples/taxi/generate.ts';
 import { VALIDATION_NODES } from '../helpers/pipelines.ts';
+import { pipelineRuns } from '../helpers/pipeline-runs.ts';
 
 const ROWS = 2000;
 
@@ -46,21 +46,10 @@ describe('ExampleValidator cache: the previous span it resolves from the store i
     mkdirSync(join(dir, 'data', `span-${span}`, `v${version}`), { recursive: true });
     writeFileSync(join(dir, 'data', `span-${span}`, `v${version}`, 'trips.csv'), csv(rows));
   };
-  const run = async (file: string) => {
-    const summary = await runPipeline(await loadPlanOrThrow(join(dir, file)), { pool });
-    assert.equal(summary.state, 'COMPLETE', JSON.stringify(summary.nodes.map((n) => [n.id, n.state, n.error])));
-    return summary;
-  };
-  const states = (s: RunSummary) => Object.fromEntries(s.nodes.map((n) => [n.id, n.state]));
-  const node = (s: RunSummary, id: string) => s.nodes.find((n) => n.id === id)!;
+  const { run, states, node, inputEvents } = pipelineRuns(() => ({ dir, pool }));
   const anomalies = (s: RunSummary) =>
     JSON.parse(readFileSync(join(node(s, 'example_validator').outputs!.anomalies.uri, ANOMALIES_FILE), 'utf8')) as ExampleAnomaliesFile;
   const fareReasons = (file: ExampleAnomaliesFile) => (file.splits.train.anomalyInfo.fare?.reason ?? []).map((r) => `${r.type}: ${r.description}`);
-  /** INPUT events of an execution, key → artifact id, read from the store. */
-  const inputEvents = async (executionId: number) => {
-    const data = await (await MetadataStore.open(metadataFile(join(dir, '.tributary')))).read();
-    return Object.fromEntries(data.events.filter((e) => e.executionId === executionId && e.type === 'INPUT').map((e) => [e.key, e.artifactId]));
-  };
 
   before(() => {
     dir = mkdtempSync(join(tmpdir(), 'trib-prev-span-cache-'));

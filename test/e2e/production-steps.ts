@@ -14,7 +14,7 @@ import type { Page } from 'playwright-core';
 import { REPO } from '../../scripts/editor-test/code-server.ts';
 import { generateTaxiRows, taxiCsvLine, TAXI_COLUMNS, type TaxiRow } from '../../samples/taxi/generate.ts';
 import type { StoreData } from '../../runtime/src/metadata/types.ts';
-import { VALIDATION_NODES } from '../helpers/pipelines.ts';
+import { spansPipeline } from '../helpers/pipelines.ts';
 
 export interface StepContext {
   page: Page;
@@ -41,15 +41,8 @@ alerts:
     to: [{ notification: true }]
 `;
 
-const SPANS_PIPELINE = `# Data over time: ExampleGen ingests the latest span of data/span-{SPAN}/.
-name: taxi-spans
-root: .tributary/spans
-nodes:
-  example_gen:
-    component: CsvExampleGen
-    params:
-      input: data/span-{SPAN}/trips.csv
-${VALIDATION_NODES}`;
+/** Data over time: ExampleGen ingests the latest span of data/span-{SPAN}/. */
+const SPANS_PIPELINE = spansPipeline('taxi-spans', '.tributary/spans');
 
 function readStore(file: string): StoreData | undefined {
   try {

@@ -10,11 +10,10 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { loadPlanOrThrow } from '../../runtime/src/engine/load-pipeline.ts';
-import { metadataFile } from '../../runtime/src/engine/plan.ts';
 import { createPool, type WorkerPool } from '../../runtime/src/engine/pool.ts';
-import { runPipeline, type RunSummary } from '../../runtime/src/engine/scheduler.ts';
-import { MetadataStore } from '../../runtime/src/metadata/store.ts';
+import type { RunSummary } from '../../runtime/src/engine/scheduler.ts';
+import { pairAuc } from '../helpers/pair-auc.ts';
+import { pipelineRuns } from '../helpers/pipeline-runs.ts';
 import { sigmoid, taxiLikeColumns, writeExamples, writeLogisticBundle, type LogisticSpec } from '../serving/fixtures.ts';
 
 const WEAK: LogisticSpec = { features: ['x1', 'x2'], weights: [0.3, 0.4], bias: 0 };
@@ -45,18 +44,6 @@ nodes:
           change: { direction: higher_is_better, absolute: -0.01 }
 `;
 
-/** AUC by counting ordered (positive, negative) pairs: independent of the Evaluator's metrics. */
-function pairAuc(labels: ArrayLike<number>, scores: number[]): number {
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < labels.length; i++)
-    for (let j = 0; j < labels.length; j++)
-      if (labels[i] === 1 && labels[j] === 0) {
-        den++;
-        num += scores[i] > scores[j] ? 1 : scores[i] === scores[j] ? 0.5 : 0;
-      }
-  return num / den;
-}
 
 describe('Evaluator cache: the latest blessed model it resolves from the store is part of its key', function () {
   this.timeout(120_000);
@@ -65,20 +52,9 @@ describe('Evaluator cache: the latest blessed model it resolves from the store i
   const cols = taxiLikeColumns(ROWS);
   const auc = (m: LogisticSpec) => pairAuc(cols.label, Array.from(cols.x1, (x, i) => sigmoid(m.weights[0] * x + m.weights[1] * cols.x2[i] + m.bias)));
 
-  const run = async (file: string) => {
-    const summary = await runPipeline(await loadPlanOrThrow(join(dir, file)), { pool });
-    assert.equal(summary.state, 'COMPLETE', JSON.stringify(summary.nodes.map((n) => [n.id, n.state, n.error])));
-    return summary;
-  };
-  const states = (s: RunSummary) => Object.fromEntries(s.nodes.map((n) => [n.id, n.state]));
-  const node = (s: RunSummary, id: string) => s.nodes.find((n) => n.id === id)!;
+  const { run, states, node, inputEvents } = pipelineRuns(() => ({ dir, pool }));
   const readOutput = (s: RunSummary, output: 'evaluation' | 'blessing') =>
     JSON.parse(readFileSync(join(node(s, 'evaluator').outputs![output].uri, `${output}.json`), 'utf8'));
-  /** INPUT events of an execution, key → artifact id, read from the store. */
-  const inputEvents = async (executionId: number) => {
-    const data = await (await MetadataStore.open(metadataFile(join(dir, '.tributary')))).read();
-    return Object.fromEntries(data.events.filter((e) => e.executionId === executionId && e.type === 'INPUT').map((e) => [e.key, e.artifactId]));
-  };
 
   before(async () => {
     // Under the repository, so the custom components' bundled modules find node_modules.

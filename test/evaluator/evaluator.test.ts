@@ -12,23 +12,13 @@ import { emptyStore, type StoreData } from '../../runtime/src/metadata/types.ts'
 import { addEvent, attribute, createArtifact, createExecution, getOrCreateContext } from '../../runtime/src/metadata/records.ts';
 import type { Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
+import { pairAuc } from '../helpers/pair-auc.ts';
 import { makeContext } from '../schema-gen/executor-context.ts';
 import { sigmoid, taxiLikeColumns, writeExamples, writeModelArtifact } from '../serving/fixtures.ts';
 
 const GOOD = { features: ['x1', 'x2'], weights: [2, -1], bias: 0 };
 const WEAK = { features: ['x1', 'x2'], weights: [0.3, 0.4], bias: 0 };
 
-function pairAuc(labels: ArrayLike<number>, scores: number[]): number {
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < labels.length; i++)
-    for (let j = 0; j < labels.length; j++)
-      if (labels[i] === 1 && labels[j] === 0) {
-        den++;
-        num += scores[i] > scores[j] ? 1 : scores[i] === scores[j] ? 0.5 : 0;
-      }
-  return num / den;
-}
 
 describe('Evaluator', () => {
   let root: string;

@@ -12,3 +12,15 @@ export const VALIDATION_NODES = `  statistics_gen:
     component: ExampleValidator
     inputs: { statistics: statistics_gen.statistics, schema: schema_gen.schema }
 `;
+
+/** A pipeline whose ExampleGen ingests the latest span of data/span-{SPAN}/trips.csv, then validates it. */
+export function spansPipeline(name: string, root: string): string {
+  return `name: ${name}
+root: ${root}
+nodes:
+  example_gen:
+    component: CsvExampleGen
+    params:
+      input: data/span-{SPAN}/trips.csv
+${VALIDATION_NODES}`;
+}

@@ -4,7 +4,7 @@
  * Approve / Reject / Open Evaluation. Pure and `vscode`-free so the mapping and the `approve`
  * command line are unit tested in plain Node; extension/src/runs/approvals.ts shows them.
  */
-import { approvalOf } from '../../../runtime/src/components/manual-approval/approval-records.ts';
+import { approvalOf, isPendingApproval } from '../../../runtime/src/components/manual-approval/approval-records.ts';
 import type { AlertMessage, RunEvent } from '../../../runtime/src/engine/plan.ts';
 import type { StoreData } from '../../../runtime/src/metadata/types.ts';
 
@@ -69,7 +69,7 @@ export function approvalNotification(event: ApprovalEvent, reviewArtifactId?: nu
  */
 export function waitingApprovals(data: Pick<StoreData, 'executions'>): ApprovalEvent[] {
   return data.executions
-    .filter((e) => e.state === 'WAITING' && e.component === 'ManualApproval' && !approvalOf(e)?.decision)
+    .filter(isPendingApproval)
     .map((e) => {
       const deadline = approvalOf(e)?.deadline;
       return { type: 'approval', runId: e.runId, nodeId: e.nodeId, executionId: e.id, state: 'WAITING', ...(deadline ? { deadline } : {}) };

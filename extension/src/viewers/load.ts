@@ -7,7 +7,7 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { approvalOf } from '../../../runtime/src/components/manual-approval/approval-records.ts';
+import { approvalOf, isPendingApproval } from '../../../runtime/src/components/manual-approval/approval-records.ts';
 import { ANOMALIES_FILE, type ExampleAnomaliesFile } from '../../../runtime/src/formats/anomalies.ts';
 import { SCHEMA_FILE, type Schema } from '../../../runtime/src/formats/schema.ts';
 import { STATISTICS_FILE, type DatasetFeatureStatisticsList } from '../../../runtime/src/formats/statistics.ts';
@@ -92,7 +92,7 @@ export function pendingApprovals(data: StoreData, artifactIds: Iterable<number>)
   const ids = new Set(artifactIds);
   const reviewing = new Set(data.events.filter((e) => e.type === 'INPUT' && ids.has(e.artifactId)).map((e) => e.executionId));
   return data.executions
-    .filter((x) => x.state === 'WAITING' && x.component === 'ManualApproval' && reviewing.has(x.id) && !approvalOf(x)?.decision)
+    .filter((x) => isPendingApproval(x) && reviewing.has(x.id))
     .sort((a, b) => a.id - b.id)
     .map((x) => {
       const request = approvalOf(x);

@@ -17,6 +17,11 @@ export function approvalOf(e: Pick<ExecutionRecord, 'properties'>): ApprovalReco
   return e.properties.approval as ApprovalRecord | undefined;
 }
 
+/** A request a person can still decide: a ManualApproval execution WAITING without a decision. */
+export function isPendingApproval(e: Pick<ExecutionRecord, 'component' | 'state' | 'properties'>): boolean {
+  return e.state === 'WAITING' && e.component === 'ManualApproval' && !approvalOf(e)?.decision;
+}
+
 export function currentUser(): string {
   try {
     return userInfo().username;
