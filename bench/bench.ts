@@ -139,7 +139,7 @@ async function runOurs(pipeline: string, workers: number): Promise<ProcessResult
   const { json, processMs, sampledRssMb } = await runJsonChild([CLI, 'run', pipeline, '--no-cache', '--workers', String(workers), '--json']);
   if (json.state !== 'COMPLETE') throw new Error(`pipeline ended ${json.state}: ${JSON.stringify(json.nodes)}`);
   // Report the larger of the CLI's own figure and the /proc sample: never flatter ourselves.
-  return { wallMs: json.wallMs, processMs, peakRssMb: Math.max(json.peakRssMb ?? 0, sampledRssMb), detail: { reportedRssMb: json.peakRssMb, nodes: nodeTimes(json.nodes) } };
+  return { wallMs: json.wallMs, processMs, peakRssMb: Math.max(json.peakRssMb ?? 0, sampledRssMb), detail: { reportedRssMb: json.peakRssMb, nodes: nodeTimes(json.nodes), cpu: json.cpu } };
 }
 
 /** Just what the table needs from the CLI's node list (which also carries artifact properties). */
@@ -198,9 +198,26 @@ function summarize(r: SizeResult) {
     nodes: r.ours2[0]?.detail.nodes,
     // Where the speed-up is won or lost: median time per node, and outside any node, per pool size.
     phases: phases(r.ours2, r.ours1),
+    cpu2: cpuMedians(r.ours2),
+    cpu1: cpuMedians(r.ours1),
+    // The most 2 workers could gain if they cost no CPU beyond the 1-worker run's: that CPU, spread
+    // over 2 cores, against its wall time. Work the 1-worker run did on the idle second core (V8's
+    // compiles and GC helpers, the main thread) counts in it, so this bound is below 2.
+    speedupBound: (2 * ours1) / (cpuMedians(r.ours1).totalMs ?? NaN),
     error: r.error,
     loadAverage: r.load.map((l) => Math.round(l * 100) / 100),
   };
+}
+
+type CpuPart = 'totalMs' | 'mainMs' | 'workersMs' | 'backgroundMs';
+
+/** Median CPU milliseconds per thread group (from the CLI's `cpu`), NaN where runs lack it. */
+function cpuMedians(runs: ProcessResult[]): Record<CpuPart, number> {
+  const part = (key: CpuPart) => {
+    const xs = runs.map((r) => (r.detail.cpu as Partial<Record<CpuPart, number>> | undefined)?.[key]).filter((v): v is number => v !== undefined);
+    return xs.length ? median(xs) : NaN;
+  };
+  return { totalMs: part('totalMs'), mainMs: part('mainMs'), workersMs: part('workersMs'), backgroundMs: part('backgroundMs') };
 }
 
 /** Median milliseconds per node (and outside every node) of the 2- and 1-worker runs. */
@@ -244,6 +261,11 @@ function printTable(summaries: Summary[]): void {
     if (m.phases.length) {
       console.log(`${n}: medians 2w / 1w by phase: ${m.phases.map((p) => `${p.id} ${s(p.ms2)} / ${s(p.ms1)} (${x(p.ms1 / p.ms2)}×)`).join(', ')}`);
     }
+    const cpu = (key: CpuPart) => `${s(m.cpu2[key])} / ${s(m.cpu1[key])}`;
+    console.log(
+      `${n}: CPU 2w / 1w: ${cpu('totalMs')} (pool workers ${cpu('workersMs')}, main thread ${cpu('mainMs')}, V8 background and libuv threads ${cpu('backgroundMs')})`,
+    );
+    console.log(`${n}: 2 workers costing no extra CPU would reach at most 2 × 1w wall / 1w CPU = ${x(m.speedupBound)}× on 2 cores`);
     console.log(`${n}: load average ${m.loadAverage.join(' -> ')} (2 workers need 2 idle cores to show their speed-up)`);
     if (m.error) console.log(`${n}: our pipeline failed: ${m.error.split('\n')[0]}`);
     console.log(`${n}: ours/DuckDB ${x(m.ratio)} ≤ ${TARGETS.ratio} (goal ≤ ${TARGETS.ratioGoal}): ${mark(m.ratio <= TARGETS.ratio, m.ratio)}${m.ratio <= TARGETS.ratioGoal ? ', goal met' : ''}`);

@@ -53,6 +53,19 @@ describe('scheduler', () => {
     assert.ok(summary.wallMs < 550, `two 300 ms nodes took ${summary.wallMs} ms`);
   });
 
+  it('reports the run’s CPU by thread group when it starts its own pool', async () => {
+    const own = await runPipeline(plan(dir, [src('a', { value: 'cpu' })]), { workers: 1 });
+    assert.equal(own.state, 'COMPLETE');
+    assert.ok(own.cpu && own.cpu.totalMs > 0);
+    if (process.platform === 'linux') {
+      // The worker thread at least loaded its modules; nothing else was started with the run.
+      assert.ok(own.cpu.workersMs! > 0, JSON.stringify(own.cpu));
+      assert.ok(own.cpu.mainMs! > 0, JSON.stringify(own.cpu));
+    }
+    // A shared pool's threads predate the run: no breakdown is made up for them.
+    assert.equal((await runPipeline(plan(dir, [src('a', { value: 'cpu' })]), { pool })).cpu, undefined);
+  });
+
   it('a failed node stops only its descendants', async () => {
     const summary = await runPipeline(
       plan(dir, [src('bad', { fail: true }), up('after_bad', 'bad'), src('good'), up('after_good', 'good')]),

@@ -4,6 +4,7 @@ import { getOrCreateContext, outputsOf, recoverAbandoned } from '../metadata/rec
 import type { ArtifactRecord, StoreData } from '../metadata/types.ts';
 import { UserError } from '../registry/types.ts';
 import { createPool, type WorkerPool } from './pool.ts';
+import { startCpuMeter, type CpuBreakdown } from './thread-cpu.ts';
 import { timelineMark } from './pool-timeline.ts';
 import { runNode, type NodeResult } from './node-runner.ts';
 import { metadataFile, type NodeState, type PipelinePlan, type PlanNode, type RunEvent, type RunState } from './plan.ts';
@@ -49,6 +50,8 @@ export interface RunSummary {
   state: RunState | 'WAITING';
   wallMs: number;
   peakRssMb: number;
+  /** CPU time of the run by thread group (only when the run started its own pool). */
+  cpu?: CpuBreakdown;
   nodes: NodeSummary[];
 }
 
@@ -98,16 +101,19 @@ export async function runPipeline(plan: PipelinePlan, options: RunOptions = {}):
   if (!options.resume) selectNodes(plan, options); // a bad --only/--from fails before any worker starts
   // The workers start first: their start-up (~100 ms: threads, module load) then overlaps opening
   // the store and recording the run, instead of following it.
+  const meter = options.pool ? undefined : await startCpuMeter();
   const pool = options.pool ?? createPool(options.workers);
   let summary: RunSummary;
+  let cpu: CpuBreakdown | undefined;
   try {
     summary = await runWithPool(plan, options, pool, started);
   } finally {
+    cpu = meter?.stop(); // while the workers still exist
     if (!options.pool) await pool.close();
     timelineMark('pool closed');
   }
   // The wall time covers the pool's start and close, as it always has.
-  return { ...summary, wallMs: Math.round(performance.now() - started) };
+  return { ...summary, wallMs: Math.round(performance.now() - started), ...(cpu && { cpu }) };
 }
 
 async function runWithPool(plan: PipelinePlan, options: RunOptions, pool: WorkerPool, started: number): Promise<RunSummary> {

@@ -1,0 +1,77 @@
+/**
+ * Where a run's CPU time went, per OS thread of this process: the main thread, the pool's worker
+ * threads, and everything else — V8's background threads (optimizing compiles, GC helpers) and
+ * libuv's file-system threads. On a 2-core machine that last share decides how far 2 workers can
+ * beat 1: a single worker gets it from the idle core for free, two workers pay it on their own
+ * cores (see `speedupBound` in bench/bench.ts). Linux only (/proc); elsewhere only the total.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
+
+export interface CpuBreakdown {
+  /** All threads of the process over the run (getrusage), start-up before the run excluded. */
+  totalMs: number;
+  mainMs?: number;
+  /** Threads started with the run's pool. */
+  workersMs?: number;
+  /** Threads that existed before the run, other than the main thread (V8 platform, libuv). */
+  backgroundMs?: number;
+}
+
+const TICK_MS = 10; // USER_HZ is 100 on every Linux this runs on
+
+/** CPU milliseconds per thread id, or undefined where /proc is not there. */
+export function threadCpuMs(): Map<number, number> | undefined {
+  let tids: string[];
+  try {
+    tids = readdirSync('/proc/self/task');
+  } catch {
+    return undefined;
+  }
+  const cpu = new Map<number, number>();
+  for (const tid of tids) {
+    try {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      // Fields after the command name, which may itself hold spaces or parentheses: state, ppid, …
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      cpu.set(Number(tid), (Number(fields[11]) + Number(fields[12])) * TICK_MS);
+    } catch {
+      // the thread ended between the listing and the read
+    }
+  }
+  return cpu;
+}
+
+const totalCpuMs = (): number => {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+};
+
+/**
+ * Starts measuring; call before the pool's threads start. `stop()` must run while they are still
+ * alive (a thread that has ended is gone from /proc with its time).
+ */
+export async function startCpuMeter(): Promise<{ stop(): CpuBreakdown }> {
+  // libuv starts its file-system threads with the first asynchronous request: make sure that was
+  // before this snapshot, or they would count as pool threads.
+  await stat('.');
+  const total0 = totalCpuMs();
+  const before = threadCpuMs();
+  return {
+    stop() {
+      const totalMs = Math.round(totalCpuMs() - total0);
+      const after = threadCpuMs();
+      if (!before || !after) return { totalMs };
+      let mainMs = 0;
+      let workersMs = 0;
+      let backgroundMs = 0;
+      for (const [tid, ms] of after) {
+        const spent = ms - (before.get(tid) ?? 0);
+        if (tid === process.pid) mainMs += spent;
+        else if (before.has(tid)) backgroundMs += spent;
+        else workersMs += spent;
+      }
+      return { totalMs, mainMs, workersMs, backgroundMs };
+    },
+  };
+}
