@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire, Module } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -10,7 +10,7 @@ import { writeIndex } from '../../runtime/src/serving/registry-index.ts';
 import type * as ModelsModule from '../../extension/src/serving/models-view.ts';
 import type { ModelsNode } from '../../extension/src/serving/models-view.ts';
 import { writeLogisticBundle } from '../serving/fixtures.ts';
-import { CLI, runCli } from '../helpers/run-cli.ts';
+import { runCli, startServeCli } from '../helpers/run-cli.ts';
 
 /**
  * The Models view's VS Code glue (models-view.ts) outside VS Code: its bundle is loaded with a
@@ -128,16 +128,8 @@ describe('Models view controller (VS Code glue, with a stand-in vscode module)',
   it('lists the pipeline’s registry, polls the Serve Registry server’s /metrics, sets the split through the CLI', async () => {
     const cliPath = '/ext/dist/runtime/cli.js';
     // A free port for the "Serve Registry" terminal: the server picks one, then we reuse its args shape.
-    server = spawn(process.execPath, ['--import', 'tsx', CLI, 'serve', registry, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const port = await new Promise<number>((done, fail) => {
-      let out = '';
-      server!.stdout!.setEncoding('utf8').on('data', (c: string) => {
-        out += c;
-        const m = /at http:\/\/127\.0\.0\.1:([0-9]+)\//.exec(out);
-        if (m) done(Number(m[1]));
-      });
-      server!.on('exit', (code) => fail(new Error(`server exited ${code}: ${out}`)));
-    });
+    let port: number;
+    ({ child: server, port } = await startServeCli(registry));
     const terminal = { creationOptions: { shellArgs: [cliPath, 'serve', registry, '--port', String(port)] }, exitStatus: undefined };
     const inputs = ['stable=80 beta=20', 'stable=4 canary=1'];
     const messages: string[] = [];
@@ -191,6 +183,37 @@ describe('Models view controller (VS Code glue, with a stand-in vscode module)',
       assert.match(String(controller.getTreeItem(down).description), /not answering|starting/);
       assert.equal(down.registry.models[0].versions[0].stats, undefined);
     } finally {
+      controller.dispose();
+    }
+  });
+
+  it('finds a server started outside this window by its record, polls it, and notices it stop', async () => {
+    const outside = await startServeCli(registry); // as from a terminal: no Serve Registry terminal in this window
+    const vscode = fakeVscode(dir, [], [], []);
+    const { ModelsController, POLL_MIN_GAP_MS } = await loadModelsBundle(dir, vscode);
+    const runner = { exec: async () => ({ code: 0, stdout: '', stderr: '' }), onDidChangeRunning: new Emitter<boolean>().event };
+    const index = { list: () => [{ uri: { fsPath: join(dir, 'p.pipeline.yaml') } }], onDidChange: new Emitter<void>().event };
+    const view = { visible: true, onDidChangeVisibility: new Emitter<void>().event };
+    const controller = new ModelsController({ context: {} as never, runner: runner as never, index: index as never, cliPath: '/ext/cli.js' }, new Emitter() as never, view as never);
+    try {
+      for (let i = 0; i < 4; i++) {
+        const r = await fetch(`http://127.0.0.1:${outside.port}/v1/models/taxi/versions/1:predict`, { method: 'POST', body: JSON.stringify({ instances: [{ x1: 1, x2: 0 }] }) });
+        assert.equal(r.status, 200);
+      }
+      const [root] = (await controller.getChildren()) as Extract<ModelsNode, { kind: 'registry' }>[];
+      assert.deepEqual(root.registry.sources, ['p.pipeline.yaml', `served at 127.0.0.1:${outside.port} (process ${outside.child.pid}, started outside this window)`]);
+      assert.equal(controller.getTreeItem(root).description, `serving at 127.0.0.1:${outside.port}`);
+      const [modelNode] = await controller.getChildren(root);
+      const v1 = (await controller.getChildren(modelNode)).find((v) => controller.getTreeItem(v).label === 'v1')!;
+      assert.match(String(controller.getTreeItem(v1).description), /· 4 req · 0 err · p50 /);
+
+      outside.child.kill('SIGTERM');
+      await new Promise((r) => outside.child.once('exit', r));
+      await new Promise((r) => setTimeout(r, POLL_MIN_GAP_MS + 50));
+      const [after] = await controller.getChildren();
+      assert.equal(controller.getTreeItem(after).description, 'not served', 'the stopped server removed its record');
+    } finally {
+      outside.child.kill('SIGKILL');
       controller.dispose();
     }
   });

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 
 /** The runtime's CLI from source. */
@@ -14,5 +14,19 @@ export function runCli(args: string[]): Promise<{ code: number | null; stdout: s
     child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
     child.on('error', fail);
     child.on('close', (code) => done({ code, stdout, stderr }));
+  });
+}
+
+/** `tributary serve REGISTRY --port 0` from source, resolved once it prints where it listens. */
+export function startServeCli(registry: string): Promise<{ child: ChildProcess; port: number }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'serve', registry, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  return new Promise((done, fail) => {
+    let out = '';
+    child.stdout!.setEncoding('utf8').on('data', (c: string) => {
+      out += c;
+      const m = /at http:\/\/127\.0\.0\.1:([0-9]+)\//.exec(out);
+      if (m) done({ child, port: Number(m[1]) });
+    });
+    child.on('exit', (code) => fail(new Error(`server exited ${code}: ${out}`)));
   });
 }

@@ -4,7 +4,9 @@
  * loaded when the view is first shown or the command first runs (register.ts); the data it shows
  * comes from registry-tree.ts and prometheus.ts, which do not need VS Code.
  */
+import { statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { PipelineRunner } from '../runs/runner.ts';
 import type { PipelineIndex } from '../views/trees.ts';
@@ -24,6 +26,7 @@ import {
   type VersionView,
 } from './registry-tree.ts';
 import { parseSplit, suggestSplit, trafficArgs } from './split.ts';
+import { liveServerRecords, SERVERS_DIR } from '../../../runtime/src/serving/server-records.ts';
 
 export interface ModelsDeps {
   context: vscode.ExtensionContext;
@@ -47,7 +50,10 @@ export const POLL_MIN_GAP_MS = 1000;
 const STARTING_MS = 15_000;
 
 interface Server {
-  terminal: vscode.Terminal;
+  /** The Serve Registry terminal of this window; none for a server found by its record. */
+  terminal?: vscode.Terminal;
+  /** A server found by its record (started elsewhere): its process. */
+  pid?: number;
   registry: string;
   host: string;
   port: number;
@@ -61,6 +67,10 @@ interface Server {
 export class ModelsController implements vscode.Disposable {
   private registries: RegistryView[] = [];
   private readonly servers = new Map<vscode.Terminal, Server>();
+  /** Servers started elsewhere (a terminal, another window), from their records; key: registry + pid. */
+  private readonly recorded = new Map<string, Server>();
+  /** Modification times of the registries' record folders, to notice servers that start or stop. */
+  private recordsSeen = new Map<string, number>();
   private readonly disposables: vscode.Disposable[] = [];
   private watchers = new Map<string, vscode.FileSystemWatcher>();
   private poller: ReturnType<typeof setInterval> | undefined;
@@ -114,16 +124,44 @@ export class ModelsController implements vscode.Disposable {
       const text = await readFile(p.uri.fsPath, 'utf8').catch(() => '');
       for (const dir of registriesOfPipeline(text, p.uri.fsPath)) add(dir, vscode.workspace.asRelativePath(p.uri));
     }
-    const live = [...this.servers.values()].filter((s) => !s.terminal.exitStatus);
-    for (const s of live) add(s.registry, `served at ${s.host}:${s.port}`);
+    const ours = [...this.servers.values()].filter((s) => !s.terminal?.exitStatus);
+    for (const s of ours) add(s.registry, `served at ${s.host}:${s.port}`);
+    const recorded = this.readRecords([...sources.keys()], ours);
+    for (const s of recorded) add(s.registry, `served at ${s.host}:${s.port} (process ${s.pid}, started outside this window)`);
+    const live = [...ours, ...recorded];
     await Promise.all(live.map((s) => this.poll(s)));
     this.registries = [...sources].map(([dir, from]) => {
-      const server = live.find((s) => s.registry === dir);
-      return readRegistry(dir, from, server?.stats, server && { host: server.host, port: server.port, state: server.state, error: server.error });
+      // This window's own server first, else the newest one found by its record.
+      const server = ours.find((s) => s.registry === dir) ?? recorded.filter((s) => s.registry === dir).pop();
+      return readRegistry(dir, from, server?.stats, server && { host: server.host, port: server.port, state: server.state, error: server.error, pid: server.pid });
     });
     this.watch(this.registries.map((r) => r.dir));
     this.schedulePolling();
     return this.registries;
+  }
+
+  /**
+   * Servers of these registries that run elsewhere (not one of `ours`), from their records; the
+   * entries keep their last poll between refreshes. Records of dead processes are dropped.
+   */
+  private readRecords(dirs: string[], ours: Server[]): Server[] {
+    const found = new Set<string>();
+    for (const dir of dirs) {
+      this.recordsSeen.set(dir, recordsMtime(dir));
+      for (const r of liveServerRecords(dir)) {
+        if (ours.some((s) => s.registry === dir && s.port === r.port)) continue;
+        const key = `${dir}#${r.pid}`;
+        found.add(key);
+        if (!this.recorded.has(key)) this.recorded.set(key, { registry: dir, host: r.host, port: r.port, pid: r.pid, openedAt: Date.parse(r.startedAt) || 0, state: 'starting' });
+      }
+    }
+    for (const key of this.recorded.keys()) if (!found.has(key)) this.recorded.delete(key);
+    return [...this.recorded.values()];
+  }
+
+  /** True when a registry's record folder changed since the last refresh (a server started or stopped elsewhere). */
+  private recordsChanged(): boolean {
+    return [...this.recordsSeen].some(([dir, mtime]) => recordsMtime(dir) !== mtime);
   }
 
   private async poll(server: Server): Promise<void> {
@@ -160,10 +198,17 @@ export class ModelsController implements vscode.Disposable {
     }
   }
 
-  /** Polls only while someone can see the numbers. */
+  /**
+   * Polls only while someone can see the view: live numbers while anything is served, else a look
+   * at the registries' record folders (a server started in a terminal or another window).
+   */
   private schedulePolling(): void {
-    const wanted = this.view.visible && [...this.servers.values()].some((s) => !s.terminal.exitStatus);
-    if (wanted && !this.poller) this.poller = setInterval(() => this.changed.fire(undefined), POLL_MS);
+    const wanted = this.view.visible && (this.recordsSeen.size > 0 || [...this.servers.values()].some((s) => !s.terminal?.exitStatus));
+    const tick = () => {
+      const serving = this.recorded.size > 0 || [...this.servers.values()].some((s) => !s.terminal?.exitStatus);
+      if (serving || this.recordsChanged()) this.changed.fire(undefined);
+    };
+    if (wanted && !this.poller) this.poller = setInterval(tick, POLL_MS);
     if (!wanted && this.poller) {
       clearInterval(this.poller);
       this.poller = undefined;
@@ -289,5 +334,14 @@ export class ModelsController implements vscode.Disposable {
     if (this.poller) clearInterval(this.poller);
     for (const w of this.watchers.values()) w.dispose();
     for (const d of this.disposables) d.dispose();
+  }
+}
+
+/** The record folder's modification time (0 without one): it changes as servers start and stop. */
+function recordsMtime(dir: string): number {
+  try {
+    return statSync(join(dir, SERVERS_DIR)).mtimeMs;
+  } catch {
+    return 0;
   }
 }

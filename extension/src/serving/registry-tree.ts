@@ -17,6 +17,8 @@ export interface ServedBy {
   /** Last poll: reachable, or why not. */
   state: 'up' | 'down' | 'starting';
   error?: string;
+  /** Process of a server started outside this window (found by its record). */
+  pid?: number;
 }
 
 export interface VersionView {
@@ -180,7 +182,7 @@ export function describeModel(m: ModelView): string {
 }
 
 export function describeServer(r: RegistryView): string {
-  if (!r.server) return r.exists ? 'not served from this window' : 'nothing pushed yet';
+  if (!r.server) return r.exists ? 'not served' : 'nothing pushed yet';
   const at = `${r.server.host}:${r.server.port}`;
   if (r.server.state === 'up') return `serving at ${at}`;
   if (r.server.state === 'starting') return `server at ${at} starting`;
