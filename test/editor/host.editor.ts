@@ -4,9 +4,11 @@
  * `mocha` run, whose spec is test/**\/*.test.ts). The workspace is a copy of samples/taxi.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import * as vscode from 'vscode';
 import type { TributaryApi } from '../../extension/src/extension.ts';
 import type { RunsNode } from '../../extension/src/views/trees.ts';
+import { generateTaxiRows } from '../../samples/taxi/generate.ts';
 
 const EXTENSION_ID = 'tributary.tributary';
 
@@ -188,5 +190,45 @@ describe('Models view', () => {
     } finally {
       await vscode.workspace.fs.writeFile(indexUri, original);
     }
+  });
+
+  it('finds a server started outside this window (a plain process, no terminal) and shows its live numbers', async function () {
+    this.timeout(60_000);
+    const tributary = await api();
+    const registry = workspaceUri('taxi', '.tributary', 'registry');
+    const cli = vscode.Uri.joinPath(vscode.extensions.getExtension(EXTENSION_ID)!.extensionUri, 'dist', 'runtime', 'cli.js').fsPath;
+    const server = spawn(process.execPath, [cli, 'serve', registry.fsPath, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      const port = await new Promise<number>((done, fail) => {
+        let out = '';
+        server.stdout!.setEncoding('utf8').on('data', (c: string) => {
+          out += c;
+          const m = /at http:\/\/127\.0\.0\.1:([0-9]+)\//.exec(out);
+          if (m) done(Number(m[1]));
+        });
+        server.on('exit', (code) => fail(new Error(`tributary serve exited ${code}: ${out}`)));
+      });
+      const { model_version_status: versions } = (await (await fetch(`http://127.0.0.1:${port}/v1/models/taxi`)).json()) as { model_version_status: { version: string }[] };
+      const newest = Math.max(...versions.map((v) => Number(v.version)));
+      for (const { tips: _label, ...row } of generateTaxiRows(3, 5)) {
+        const response = await fetch(`http://127.0.0.1:${port}/v1/models/taxi/versions/${newest}:predict`, { method: 'POST', body: JSON.stringify({ instances: [row] }) });
+        assert.equal(response.status, 200, await response.text());
+      }
+      const served = await until('the outside server in the Models view', async () => {
+        const r = (await tributary.models.registries()).find((x) => x.dir === registry.fsPath);
+        return r?.server?.state === 'up' && r.server.port === port ? r : undefined;
+      });
+      assert.equal(served.server!.pid, server.pid);
+      assert.ok(served.sources.includes(`served at 127.0.0.1:${port} (process ${server.pid}, started outside this window)`), served.sources.join(', '));
+      const stats = served.models.find((m) => m.name === 'taxi')!.versions.find((v) => v.version === newest)!.stats;
+      assert.deepEqual([stats?.requests, stats?.errors], [3, 0], JSON.stringify(stats));
+    } finally {
+      server.kill('SIGTERM');
+      await new Promise((r) => (server.exitCode === null ? server.once('exit', r) : r(undefined)));
+    }
+    await until('the stopped server gone from the view', async () => {
+      const r = (await tributary.models.registries()).find((x) => x.dir === registry.fsPath);
+      return r && !r.server ? r : undefined;
+    });
   });
 });
