@@ -74,12 +74,21 @@ export function activate(context: vscode.ExtensionContext): TributaryApi {
   const models = registerModelsView({ context, runner, index, cliPath: context.asAbsolutePath('dist/runtime/cli.js') }, loadModels);
   context.subscriptions.push(statusBar(states, runner));
   // Diagnostics and the trees need the server, but not before the window (and a canvas opened
-  // right away) has drawn: start it a little later, unless a request starts it first.
-  const warmUp = setTimeout(() => {
+  // right away) has drawn: start it a little later, unless a request starts it first — or a
+  // pipeline is shown as text, where its diagnostics are what the user is waiting for.
+  const showsPipelineText = (editors: readonly vscode.TextEditor[]) => editors.some((e) => e.document.uri.path.endsWith('.pipeline.yaml'));
+  const warmUp = setTimeout(() => startServer(), SERVER_START_DELAY_MS);
+  const textShown = vscode.window.onDidChangeVisibleTextEditors((editors) => {
+    if (showsPipelineText(editors)) startServer();
+  });
+  const startServer = () => {
+    clearTimeout(warmUp);
+    textShown.dispose();
     language.start();
     void index.refresh();
-  }, SERVER_START_DELAY_MS);
-  context.subscriptions.push({ dispose: () => clearTimeout(warmUp) });
+  };
+  context.subscriptions.push({ dispose: () => clearTimeout(warmUp) }, textShown);
+  if (showsPipelineText(vscode.window.visibleTextEditors)) startServer();
 
   return {
     runStates: states,
