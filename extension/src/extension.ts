@@ -4,6 +4,7 @@ import { activePipeline, registerCommands, VIEWERS_COMMAND } from './commands.ts
 import type * as LanguageClientModule from './language/client.ts';
 import type { Catalog } from './language/catalog.ts';
 import { LazyLanguageClient } from './language/lazy-client.ts';
+import { scheduleServerStart } from './language/start-policy.ts';
 import type { ValidateResult } from './language/protocol.ts';
 import { lazyBundle } from './lazy.ts';
 import { registerProductionViews } from './runs/production.ts';
@@ -73,22 +74,17 @@ export function activate(context: vscode.ExtensionContext): TributaryApi {
   registerProductionViews({ context, runner, index, language, output, activePipeline });
   const models = registerModelsView({ context, runner, index, cliPath: context.asAbsolutePath('dist/runtime/cli.js') }, loadModels);
   context.subscriptions.push(statusBar(states, runner));
-  // Diagnostics and the trees need the server, but not before the window (and a canvas opened
-  // right away) has drawn: start it a little later, unless a request starts it first — or a
-  // pipeline is shown as text, where its diagnostics are what the user is waiting for.
-  const showsPipelineText = (editors: readonly vscode.TextEditor[]) => editors.some((e) => e.document.uri.path.endsWith('.pipeline.yaml'));
-  const warmUp = setTimeout(() => startServer(), SERVER_START_DELAY_MS);
-  const textShown = vscode.window.onDidChangeVisibleTextEditors((editors) => {
-    if (showsPipelineText(editors)) startServer();
-  });
-  const startServer = () => {
-    clearTimeout(warmUp);
-    textShown.dispose();
-    language.start();
-    void index.refresh();
-  };
-  context.subscriptions.push({ dispose: () => clearTimeout(warmUp) }, textShown);
-  if (showsPipelineText(vscode.window.visibleTextEditors)) startServer();
+  // The server starts 2 s after activation, or at once when a pipeline is shown as text.
+  context.subscriptions.push(
+    scheduleServerStart(
+      { visibleTextEditors: vscode.window.visibleTextEditors, onDidChangeVisibleTextEditors: vscode.window.onDidChangeVisibleTextEditors, setTimeout, clearTimeout },
+      () => {
+        language.start();
+        void index.refresh();
+      },
+      SERVER_START_DELAY_MS,
+    ),
+  );
 
   return {
     runStates: states,
