@@ -201,6 +201,30 @@ export async function productionSteps(ctx: StepContext): Promise<void> {
     return `${serving}; ${version}`;
   });
 
+  // A server started by a plain process, not from this window: the Models view finds its record.
+  // The taxi sample's own registry (its Pusher has not run here) is the one it serves.
+  const outsideRegistry = join(workspace, 'taxi/.tributary/registry');
+  mkdirSync(outsideRegistry, { recursive: true });
+  const outside = spawn(process.execPath, [join(REPO, 'dist/runtime/cli.js'), 'serve', outsideRegistry, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let outsideOut = '';
+  outside.stdout.setEncoding('utf8').on('data', (chunk: string) => (outsideOut += chunk));
+  const modelsRow = async (re: RegExp) =>
+    (await page.locator('.part.sidebar .monaco-list-row').allInnerTexts().catch(() => [] as string[])).map((t) => t.replace(/\s+/g, ' ').trim()).find((t) => re.test(t));
+  try {
+    await step('a server started outside VS Code shows in the Models view', async () => {
+      const port = await poll(page, 'the outside server to listen', 30_000, () => Number(/at http:\/\/127\.0\.0\.1:(\d+)\//.exec(outsideOut)?.[1]) || undefined);
+      await ctx.runCommand(page, 'Tributary: Focus on Models View');
+      const row = await poll(page, 'its registry row saying it is served', 30_000, () => modelsRow(new RegExp(`^taxi/\\.tributary/registry\\s*serving at 127\\.0\\.0\\.1:${port}$`)));
+      return `${row} (process ${outside.pid}, no terminal of this window)`;
+    });
+    await step('the outside server stops: its registry row says so', async () => {
+      outside.kill('SIGTERM');
+      return poll(page, 'the registry row saying it is no longer served', 30_000, () => modelsRow(/^taxi\/\.tributary\/registry\s*not served$/));
+    });
+  } finally {
+    outside.kill('SIGKILL');
+  }
+
   await step('data trends over three spans: the shifted fare is marked', async () => {
     const dir = join(workspace, 'taxi');
     writeFileSync(join(dir, 'spans.pipeline.yaml'), SPANS_PIPELINE);
