@@ -263,7 +263,7 @@ function printTable(summaries: Summary[]): void {
     }
     const cpu = (key: CpuPart) => `${s(m.cpu2[key])} / ${s(m.cpu1[key])}`;
     console.log(
-      `${n}: CPU 2w / 1w: ${cpu('totalMs')} (pool workers ${cpu('workersMs')}, main thread ${cpu('mainMs')}, V8 background and libuv threads ${cpu('backgroundMs')})`,
+      `${n}: CPU 2w / 1w: ${cpu('totalMs')} (threads of the run: pool workers ${cpu('workersMs')}; main thread ${cpu('mainMs')}; V8 background and libuv threads ${cpu('backgroundMs')})`,
     );
     console.log(`${n}: 2 workers costing no extra CPU would reach at most 2 × 1w wall / 1w CPU = ${x(m.speedupBound)}× on 2 cores`);
     console.log(`${n}: load average ${m.loadAverage.join(' -> ')} (2 workers need 2 idle cores to show their speed-up)`);

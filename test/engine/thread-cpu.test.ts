@@ -19,19 +19,14 @@ describe('thread CPU meter', function () {
     for (const ms of cpu.values()) assert.ok(ms >= 0 && Number.isFinite(ms));
   });
 
-  it('puts a thread started after it in the workers share and the main thread’s spin in its own', async () => {
+  it('counts a thread started after it as the run’s, also after it ended, and the main thread’s spin as main', async () => {
     const meter = await startCpuMeter();
-    // The worker stays alive (listening) after its spin, as a pool's threads do until close.
-    const worker = new Worker(`${BURN.replace('MS', '400')}; const { parentPort } = require('node:worker_threads'); parentPort.on('message', () => {}); parentPort.postMessage(x);`, { eval: true });
-    const done = new Promise((resolve) => worker.once('message', resolve));
-    await done;
+    const worker = new Worker(`${BURN.replace('MS', '400')}; require('node:worker_threads').parentPort.postMessage(x);`, { eval: true });
+    await new Promise((resolve) => worker.once('exit', resolve)); // gone from /proc, with its time
     new Function(BURN.replace('MS', '200'))();
-    const cpu = meter.stop(); // before the worker's thread is gone
-    await worker.terminate();
-    assert.ok(cpu.workersMs! >= 300, `workers ${cpu.workersMs} ms for a 400 ms spin`);
-    assert.ok(cpu.mainMs! >= 150 && cpu.mainMs! < cpu.workersMs!, `main ${cpu.mainMs} ms for a 200 ms spin`);
-    const parts = cpu.mainMs! + cpu.workersMs! + cpu.backgroundMs!;
-    // /proc counts in 10 ms ticks per thread; getrusage in microseconds for the whole process.
-    assert.ok(Math.abs(parts - cpu.totalMs) <= 40 + 0.1 * cpu.totalMs, `parts ${parts} ms vs total ${cpu.totalMs} ms`);
+    const cpu = meter.stop();
+    assert.ok(cpu.workersMs! >= 300, `workers ${cpu.workersMs} ms for a 400 ms spin: ${JSON.stringify(cpu)}`);
+    assert.ok(cpu.mainMs! >= 150 && cpu.mainMs! < cpu.workersMs!, `main ${cpu.mainMs} ms for a 200 ms spin: ${JSON.stringify(cpu)}`);
+    assert.ok(cpu.backgroundMs! < 150, `background ${cpu.backgroundMs} ms while nothing ran there: ${JSON.stringify(cpu)}`);
   });
 });

@@ -108,7 +108,7 @@ export async function runPipeline(plan: PipelinePlan, options: RunOptions = {}):
   try {
     summary = await runWithPool(plan, options, pool, started);
   } finally {
-    cpu = meter?.stop(); // while the workers still exist
+    cpu = meter?.stop();
     if (!options.pool) await pool.close();
     timelineMark('pool closed');
   }

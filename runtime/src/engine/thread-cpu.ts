@@ -1,7 +1,7 @@
 /**
- * Where a run's CPU time went, per OS thread of this process: the main thread, the pool's worker
- * threads, and everything else — V8's background threads (optimizing compiles, GC helpers) and
- * libuv's file-system threads. On a 2-core machine that last share decides how far 2 workers can
+ * Where a run's CPU time went, by OS thread of this process: the main thread, the threads the run
+ * started (the pool's workers, a Trainer's own worker), and the ones that were there before — V8's
+ * background threads (optimizing compiles, GC helpers) and libuv's file-system threads. On a 2-core machine that last share decides how far 2 workers can
  * beat 1: a single worker gets it from the idle core for free, two workers pay it on their own
  * cores (see `speedupBound` in bench/bench.ts). Linux only (/proc); elsewhere only the total.
  */
@@ -12,7 +12,11 @@ export interface CpuBreakdown {
   /** All threads of the process over the run (getrusage), start-up before the run excluded. */
   totalMs: number;
   mainMs?: number;
-  /** Threads started with the run's pool. */
+  /**
+   * Threads the run started: the pool's workers and any worker of a component's own (a Trainer's),
+   * also those that ended before the run did. The rest of the total, since a thread that has
+   * ended is gone from /proc with its time while getrusage still counts it.
+   */
   workersMs?: number;
   /** Threads that existed before the run, other than the main thread (V8 platform, libuv). */
   backgroundMs?: number;
@@ -47,13 +51,10 @@ const totalCpuMs = (): number => {
   return (user + system) / 1000;
 };
 
-/**
- * Starts measuring; call before the pool's threads start. `stop()` must run while they are still
- * alive (a thread that has ended is gone from /proc with its time).
- */
+/** Starts measuring; call before the run starts any thread of its own. */
 export async function startCpuMeter(): Promise<{ stop(): CpuBreakdown }> {
   // libuv starts its file-system threads with the first asynchronous request: make sure that was
-  // before this snapshot, or they would count as pool threads.
+  // before this snapshot, or they would count as the run's.
   await stat('.');
   const total0 = totalCpuMs();
   const before = threadCpuMs();
@@ -63,15 +64,14 @@ export async function startCpuMeter(): Promise<{ stop(): CpuBreakdown }> {
       const after = threadCpuMs();
       if (!before || !after) return { totalMs };
       let mainMs = 0;
-      let workersMs = 0;
       let backgroundMs = 0;
       for (const [tid, ms] of after) {
-        const spent = ms - (before.get(tid) ?? 0);
+        if (!before.has(tid)) continue;
+        const spent = ms - before.get(tid)!;
         if (tid === process.pid) mainMs += spent;
-        else if (before.has(tid)) backgroundMs += spent;
-        else workersMs += spent;
+        else backgroundMs += spent;
       }
-      return { totalMs, mainMs, workersMs, backgroundMs };
+      return { totalMs, mainMs, workersMs: Math.max(0, totalMs - mainMs - backgroundMs), backgroundMs };
     },
   };
 }
