@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pushBundle } from '../../runtime/src/components/pusher/executor.ts';
 import { listModels } from '../../runtime/src/serving/registry-index.ts';
@@ -53,11 +53,16 @@ describe('server records (who serves a registry, from anywhere)', function () {
     const records = join(registry, SERVERS_DIR);
     mkdirSync(records, { recursive: true });
     // This test's own process is alive, so only the content decides.
-    writeFileSync(join(records, `${process.pid}.json`), '{"pid": 1, "host": "127.0.0.1", "port": 1, "startedAt": "x"}');
+    writeFileSync(join(records, `${process.pid}.json`), JSON.stringify({ pid: 1, machine: hostname(), host: '127.0.0.1', port: 1, startedAt: 'x' }));
     writeFileSync(join(records, 'notes.txt'), 'hello');
     writeFileSync(join(records, '123.json.tmp'), '{');
     assert.deepEqual(liveServerRecords(registry), []);
-    writeFileSync(join(records, `${process.pid}.json`), JSON.stringify({ pid: process.pid, host: '127.0.0.1', port: 9, startedAt: new Date().toISOString() }));
+    const mine = { pid: process.pid, machine: hostname(), host: '127.0.0.1', port: 9, startedAt: new Date().toISOString() };
+    // Another machine's server with this very pid (a registry on a shared disk): not ours, kept.
+    writeFileSync(join(records, `${process.pid}.json`), JSON.stringify({ ...mine, machine: `not-${hostname()}` }));
+    assert.deepEqual(liveServerRecords(registry), []);
+    assert.ok(existsSync(join(records, `${process.pid}.json`)));
+    writeFileSync(join(records, `${process.pid}.json`), JSON.stringify(mine));
     assert.deepEqual(liveServerRecords(registry).map((r) => r.port), [9]);
     rmSync(records, { recursive: true });
   });

@@ -3,9 +3,10 @@
  * service manager, another VS Code window): `tributary serve` leaves a record in
  * `<registry>/.servers/<pid>.json` while it runs, so the Models view can find and poll it. The
  * record is removed on a clean stop; one left by a killed server is recognised by its dead process
- * and removed by the next reader. Records are only meaningful on the machine that wrote them.
+ * and removed by the next reader. Each record names its machine: a pid means nothing on another.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 
 /** Not a model name (those start with a letter or digit), so registry listings skip it. */
@@ -13,6 +14,8 @@ export const SERVERS_DIR = '.servers';
 
 export interface ServerRecord {
   pid: number;
+  /** Machine that wrote the record: a pid means nothing elsewhere (a registry on a shared disk). */
+  machine: string;
   host: string;
   port: number;
   /** ISO time the server started listening. */
@@ -25,8 +28,8 @@ const recordFile = (registry: string, pid: number) => join(registry, SERVERS_DIR
  * Writes this process's record (atomically: a reader never sees half of it) and returns the
  * function that removes it. A registry that cannot be written to only loses the record.
  */
-export function writeServerRecord(registry: string, record: Omit<ServerRecord, 'pid' | 'startedAt'>, warn: (line: string) => void = () => undefined): () => void {
-  const full: ServerRecord = { pid: process.pid, startedAt: new Date().toISOString(), ...record };
+export function writeServerRecord(registry: string, record: Omit<ServerRecord, 'pid' | 'machine' | 'startedAt'>, warn: (line: string) => void = () => undefined): () => void {
+  const full: ServerRecord = { pid: process.pid, machine: hostname(), startedAt: new Date().toISOString(), ...record };
   const file = recordFile(registry, full.pid);
   try {
     mkdirSync(join(registry, SERVERS_DIR), { recursive: true });
@@ -60,18 +63,24 @@ function alive(pid: number): boolean {
 function parseRecord(text: string): ServerRecord | undefined {
   try {
     const r = JSON.parse(text) as Partial<ServerRecord>;
-    if (Number.isSafeInteger(r.pid) && typeof r.host === 'string' && Number.isSafeInteger(r.port) && typeof r.startedAt === 'string') return r as ServerRecord;
+    if (Number.isSafeInteger(r.pid) && typeof r.machine === 'string' && typeof r.host === 'string' && Number.isSafeInteger(r.port) && typeof r.startedAt === 'string') {
+      return r as ServerRecord;
+    }
   } catch {
     // a record being renamed into place is never half-read; anything else is not ours
   }
   return undefined;
 }
 
-/** Records of servers whose process is still running, oldest first; dead servers' records are removed. */
+/**
+ * Records of this machine's servers whose process is still running, oldest first; dead servers'
+ * records are removed. Other machines' records (a registry on a shared disk) are left alone.
+ */
 export function liveServerRecords(registry: string): ServerRecord[] {
   const dir = join(registry, SERVERS_DIR);
   if (!existsSync(dir)) return [];
   const records: ServerRecord[] = [];
+  const machine = hostname();
   for (const name of readdirSync(dir)) {
     if (!/^[0-9]+\.json$/.test(name)) continue;
     let text: string;
@@ -81,7 +90,7 @@ export function liveServerRecords(registry: string): ServerRecord[] {
       continue; // removed meanwhile
     }
     const record = parseRecord(text);
-    if (!record || record.pid !== Number(name.slice(0, -5))) continue;
+    if (!record || record.pid !== Number(name.slice(0, -5)) || record.machine !== machine) continue;
     if (alive(record.pid)) records.push(record);
     else removeQuietly(join(dir, name));
   }
