@@ -259,7 +259,8 @@ program
   .argument('<registry>', 'model registry folder (<registry>/<model>/<version>/)')
   .addOption(new Option('--port <n>', 'port (0: any free port)').default(8501).argParser((v) => Number.parseInt(v, 10)))
   .option('--host <host>', 'interface to bind; anything but loopback exposes the models', '127.0.0.1')
-  .option('--prediction-log <file>', 'append every predict request and its predictions (with model, version, arm) as JSON lines')
+  .option('--prediction-log <file>', 'log every predict request and its predictions (with model, version, arm): JSON lines, or an Arrow IPC stream for a .arrow file')
+  .addOption(new Option('--prediction-log-format <format>', 'format of the prediction log (default: arrow for a .arrow file, else jsonl)').choices(['jsonl', 'arrow']))
   .addOption(
     new Option('--prediction-log-max-mb <n>', 'rotate the prediction log before it grows past N MiB: FILE → FILE.1 → FILE.2 …')
       .default(100)
@@ -274,7 +275,15 @@ program
   .action(
     async (
       registry: string,
-      opts: { port: number; host: string; readyJson?: boolean; predictionLog?: string; predictionLogMaxMb: number; predictionLogKeep: number },
+      opts: {
+        port: number;
+        host: string;
+        readyJson?: boolean;
+        predictionLog?: string;
+        predictionLogFormat?: 'jsonl' | 'arrow';
+        predictionLogMaxMb: number;
+        predictionLogKeep: number;
+      },
     ) => {
       const { serve } = await import('../serving/serve.ts');
       // The listening server keeps the process alive until SIGINT/SIGTERM.
@@ -284,7 +293,7 @@ program
         readyLine: !!opts.readyJson,
         log: opts.readyJson ? undefined : err,
         predictionLog: opts.predictionLog,
-        predictionLogRotation: { maxBytes: Math.round(opts.predictionLogMaxMb * 1024 * 1024), keep: opts.predictionLogKeep },
+        predictionLogRotation: { maxBytes: Math.round(opts.predictionLogMaxMb * 1024 * 1024), keep: opts.predictionLogKeep, format: opts.predictionLogFormat },
       });
     },
   );

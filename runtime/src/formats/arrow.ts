@@ -22,8 +22,25 @@ function load(): typeof ArrowTypes {
 
 const arrow = load();
 
-export const { DataType, Dictionary, Field, Float64, Int32, RecordBatch, Schema, Struct, Table, Type, Utf8, makeData, makeVector, tableFromIPC, tableToIPC } =
-  arrow;
+export const {
+  DataType,
+  Dictionary,
+  Field,
+  Float64,
+  Int32,
+  RecordBatch,
+  Schema,
+  Struct,
+  Table,
+  TimestampMillisecond,
+  Type,
+  Utf8,
+  makeData,
+  makeVector,
+  tableFromIPC,
+  tableToIPC,
+  vectorFromArray,
+} = arrow;
 
 export type Data<T extends ArrowTypes.DataType = any> = ArrowTypes.Data<T>;
 export type DataType<T extends ArrowTypes.Type = any> = ArrowTypes.DataType<T>;

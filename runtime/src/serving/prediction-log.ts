@@ -14,6 +14,7 @@
 import { closeSync, existsSync, fstatSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { UserError } from '../registry/types.ts';
+import { ArrowPredictionLog } from './prediction-log-arrow.ts';
 
 export interface PredictionRecord {
   time: string;
@@ -34,6 +35,17 @@ export interface PredictionLogOptions {
   maxBytes?: number;
   /** Rotated files kept: FILE.1 (newest) … FILE.<keep> (default 5). */
   keep?: number;
+  /** JSON lines, or an Arrow IPC stream (prediction-log-arrow.ts); default: arrow for a `.arrow` file. */
+  format?: PredictionLogFormat;
+  /** Arrow only: records per record batch, and the longest a record waits for its batch. */
+  batchRecords?: number;
+  flushMs?: number;
+}
+
+export type PredictionLogFormat = 'jsonl' | 'arrow';
+
+export function predictionLogFormat(file: string, format?: PredictionLogFormat): PredictionLogFormat {
+  return format ?? (file.endsWith('.arrow') ? 'arrow' : 'jsonl');
 }
 
 export const DEFAULT_PREDICTION_LOG_MAX_MB = 100;
@@ -51,6 +63,7 @@ export class PredictionLog {
   private fd: number | undefined;
   private size = 0;
   private failed = false;
+  private readonly arrow?: ArrowPredictionLog;
 
   constructor(file: string, options: PredictionLogOptions = {}) {
     this.path = resolve(file);
@@ -60,13 +73,19 @@ export class PredictionLog {
     if (!Number.isInteger(this.keep) || this.keep < 1) throw new UserError(`prediction log: keep must be a whole number ≥ 1 (got ${this.keep})`);
     try {
       mkdirSync(dirname(this.path), { recursive: true });
-      this.open();
+      if (predictionLogFormat(this.path, options.format) === 'arrow') {
+        const { maxBytes, keep, path } = this;
+        this.arrow = new ArrowPredictionLog(path, { maxBytes, keep, batchRecords: options.batchRecords, flushMs: options.flushMs, rotatedFile: (n) => rotatedFile(path, n) });
+      } else {
+        this.open();
+      }
     } catch (e) {
       throw new UserError(`Cannot open the prediction log ${this.path}: ${(e as Error).message}`, { file: this.path });
     }
   }
 
   write(record: PredictionRecord): void {
+    if (this.arrow) return this.arrow.write(record);
     if (this.fd === undefined) return;
     const line = Buffer.from(`${JSON.stringify(record)}\n`);
     try {
@@ -83,6 +102,7 @@ export class PredictionLog {
   }
 
   close(): Promise<void> {
+    if (this.arrow) return this.arrow.close();
     this.closeFd();
     return Promise.resolve();
   }

@@ -35,9 +35,9 @@ export interface ServerOptions {
   log?: (line: string) => void;
   /** Test-only: delay every predict by this many ms (the InfraValidator's slow-model fixture). */
   predictDelayMs?: number;
-  /** Append every predict (request, predictions, version, arm) to this JSONL file. */
+  /** Log every predict (request, predictions, version, arm) to this file: JSON lines, or Arrow for a .arrow file. */
   predictionLog?: string;
-  /** Size-based rotation of the prediction log (default 100 MiB, 5 rotated files kept). */
+  /** Size-based rotation (default 100 MiB, 5 rotated files kept) and format of the prediction log. */
   predictionLogRotation?: PredictionLogOptions;
 }
 
