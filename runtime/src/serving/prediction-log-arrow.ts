@@ -1,7 +1,7 @@
 /**
  * The prediction log as an Apache Arrow IPC stream (`--prediction-log FILE.arrow`): typed columns
  * (time, model, version, arm, key, status, latency_ms; instances, predictions and error as JSON
- * text) that pyarrow (`pa.ipc.open_stream`), pandas and apache-arrow read without parsing JSON.
+ * text), for any Arrow IPC stream reader (pyarrow's `ipc.open_stream`, apache-arrow's `tableFromIPC`).
  *
  * Records are buffered and written as one record batch per `batchRecords` records or per
  * `flushMs`, whichever comes first, and at close (SIGINT/SIGTERM). A killed server loses at most
