@@ -17,9 +17,9 @@ export function runCli(args: string[]): Promise<{ code: number | null; stdout: s
   });
 }
 
-/** `tributary serve REGISTRY --port 0` from source, resolved once it prints where it listens. */
-export function startServeCli(registry: string): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'serve', registry, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+/** `tributary serve REGISTRY --port 0 [args]` from source, resolved once it prints where it listens. */
+export function startServeCli(registry: string, args: string[] = []): Promise<{ child: ChildProcess; port: number }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'serve', registry, '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   return new Promise((done, fail) => {
     let out = '';
     child.stdout!.setEncoding('utf8').on('data', (c: string) => {

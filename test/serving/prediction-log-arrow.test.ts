@@ -5,14 +5,13 @@
  * the real server and CLI writing it.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { tableFromIPC } from '../../runtime/src/formats/arrow.ts';
-import { PredictionLog, rotatedFile, type PredictionRecord } from '../../runtime/src/serving/prediction-log.ts';
+import { logFilesInOrder, PredictionLog, type PredictionRecord } from '../../runtime/src/serving/prediction-log.ts';
 import { ModelServer } from '../../runtime/src/serving/server.ts';
-import { CLI } from '../helpers/run-cli.ts';
+import { startServeCli } from '../helpers/run-cli.ts';
 import { writeLogisticBundle } from './fixtures.ts';
 
 function record(i: number): PredictionRecord {
@@ -49,11 +48,6 @@ function rows(file: string) {
   return table.toArray().map((row) => ({ ...row.toJSON(), time: Number(row.toJSON().time) }));
 }
 
-function logFiles(file: string): string[] {
-  const out = [];
-  for (let n = 1; existsSync(rotatedFile(file, n)); n++) out.unshift(rotatedFile(file, n));
-  return existsSync(file) ? [...out, file] : out;
-}
 
 describe('prediction log as an Arrow IPC stream', function () {
   this.timeout(120_000);
@@ -67,7 +61,7 @@ describe('prediction log as an Arrow IPC stream', function () {
     const written = Array.from({ length: 300 }, (_, i) => record(i));
     for (const r of written) log.write(r);
     await log.close();
-    const files = logFiles(file);
+    const files = logFilesInOrder(file);
     assert.ok(files.length > 3, `${files.length} files`);
     for (const f of files) assert.ok(statSync(f).size <= 8192, `${f}: ${statSync(f).size} bytes`);
     const schema = tableFromIPC(readFileSync(file)).schema.fields.map((f) => `${f.name}:${f.type}`);
@@ -100,23 +94,14 @@ describe('prediction log as an Arrow IPC stream', function () {
     const second = new PredictionLog(file, { keep: 3 });
     second.write(record(2));
     await second.close();
-    assert.deepEqual(logFiles(file).map(rows), [[expected(record(1))], [expected(record(2))]]);
+    assert.deepEqual(logFilesInOrder(file).map(rows), [[expected(record(1))], [expected(record(2))]]);
   });
 
   it('tributary serve --prediction-log FILE.arrow logs every predict, flushed when it stops', async () => {
     const registry = join(dir, 'registry');
     await writeLogisticBundle(join(registry, 'm', '1'), { features: ['x1', 'x2'], weights: [2, -1], bias: 0 });
     const file = join(dir, 'served', 'predictions.arrow');
-    const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'serve', registry, '--port', '0', '--prediction-log', file], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const port = await new Promise<number>((done, fail) => {
-      let out = '';
-      child.stdout.setEncoding('utf8').on('data', (c: string) => {
-        out += c;
-        const m = /at http:\/\/127\.0\.0\.1:([0-9]+)\//.exec(out);
-        if (m) done(Number(m[1]));
-      });
-      child.on('exit', (code) => fail(new Error(`serve exited ${code}: ${out}`)));
-    });
+    const { child, port } = await startServeCli(registry, ['--prediction-log', file]);
     const sent = Array.from({ length: 12 }, (_, i) => ({ x1: i, x2: 1 - i / 2 }));
     for (const row of sent) {
       const r = await fetch(`http://127.0.0.1:${port}/v1/models/m:predict`, { method: 'POST', body: JSON.stringify({ instances: [row] }) });

@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { PredictionLog, rotatedFile, type PredictionRecord } from '../../runtime/src/serving/prediction-log.ts';
+import { logFilesInOrder, PredictionLog, rotatedFile, type PredictionRecord } from '../../runtime/src/serving/prediction-log.ts';
 import { ModelServer } from '../../runtime/src/serving/server.ts';
 import { writeLogisticBundle } from './fixtures.ts';
 
@@ -32,12 +32,6 @@ function record(i: number): PredictionRecord {
   };
 }
 
-/** The log's files, oldest first (FILE.n … FILE.1, FILE), that exist. */
-function logFiles(file: string): string[] {
-  const out = [];
-  for (let n = 1; existsSync(rotatedFile(file, n)); n++) out.unshift(rotatedFile(file, n));
-  return existsSync(file) ? [...out, file] : out;
-}
 
 /** Lines of a file; each must end in a newline (no torn record) and parse. */
 function lines(file: string): string[] {
@@ -60,7 +54,7 @@ describe('prediction log rotation', function () {
     for (const r of written) log.write(r);
     await log.close();
 
-    const files = logFiles(file);
+    const files = logFilesInOrder(file);
     const totalBytes = written.reduce((a, r) => a + Buffer.byteLength(JSON.stringify(r)) + 1, 0);
     assert.ok(files.length >= Math.ceil(totalBytes / maxBytes), `${files.length} files for ${totalBytes} bytes`);
     const perFile = files.map(lines);
@@ -81,9 +75,9 @@ describe('prediction log rotation', function () {
     const written = Array.from({ length: 400 }, (_, i) => record(i));
     for (const r of written) log.write(r);
     await log.close();
-    assert.deepEqual(logFiles(file), [rotatedFile(file, 3), rotatedFile(file, 2), rotatedFile(file, 1), file]);
+    assert.deepEqual(logFilesInOrder(file), [rotatedFile(file, 3), rotatedFile(file, 2), rotatedFile(file, 1), file]);
     assert.equal(existsSync(rotatedFile(file, 4)), false);
-    const kept = logFiles(file).flatMap(lines).map((l) => JSON.parse(l));
+    const kept = logFilesInOrder(file).flatMap(lines).map((l) => JSON.parse(l));
     assert.deepEqual(kept, written.slice(written.length - kept.length));
   });
 
@@ -104,7 +98,7 @@ describe('prediction log rotation', function () {
     second.write(small); // does not: rotates
     await second.close();
     assert.deepEqual(
-      logFiles(file).map((f) => lines(f).map((l) => JSON.parse(l))),
+      logFilesInOrder(file).map((f) => lines(f).map((l) => JSON.parse(l))),
       [[small], [big], [small, small, small], [small]],
     );
   });
@@ -126,7 +120,7 @@ describe('prediction log rotation', function () {
       assert.equal(r.status, 200);
     }
     await server.close();
-    const files = logFiles(file);
+    const files = logFilesInOrder(file);
     assert.ok(files.length > 1, 'rotated');
     const logged = files.flatMap(lines).map((l) => JSON.parse(l) as PredictionRecord);
     assert.deepEqual(logged.map((l) => l.instances), sent.map((row) => [row]));

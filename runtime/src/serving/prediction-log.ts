@@ -56,6 +56,13 @@ export function rotatedFile(file: string, n: number): string {
   return n === 0 ? file : `${file}.${n}`;
 }
 
+/** The log's files that exist, oldest first (FILE.n … FILE.1, FILE): the order to read its records in. */
+export function logFilesInOrder(file: string): string[] {
+  const files = [];
+  for (let n = 1; existsSync(rotatedFile(file, n)); n++) files.unshift(rotatedFile(file, n));
+  return existsSync(file) ? [...files, file] : files;
+}
+
 export class PredictionLog {
   readonly path: string;
   private readonly maxBytes: number;
