@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { listRuns } from '../../runtime/src/metadata/report.ts';
 import { mkdtempSync, readFileSync, existsSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -63,6 +64,11 @@ describe('scheduler', () => {
       const { mainMs, workersMs, backgroundMs } = own.cpu;
       for (const part of [mainMs, workersMs, backgroundMs]) assert.ok(Number.isInteger(part) && part! >= 0, JSON.stringify(own.cpu));
     }
+    // Kept with the run in the store, for `tributary runs`.
+    const recorded = listRuns(await (await MetadataStore.open(join(dir, '.tributary', 'metadata.json'))).read()).find((r) => r.runId === own.runId)!;
+    assert.deepEqual(recorded.cpu, own.cpu);
+    assert.equal(recorded.peakRssMb, own.peakRssMb);
+    assert.ok(own.peakRssMb > 0);
     // A shared pool's threads predate the run: no breakdown is made up for them.
     assert.equal((await runPipeline(plan(dir, [src('a', { value: 'cpu' })]), { pool })).cpu, undefined);
   });

@@ -7,6 +7,7 @@ import type { RunEvent } from '../../runtime/src/engine/plan.ts';
 import type { StoreData } from '../../runtime/src/metadata/types.ts';
 import { LineSplitter, parseRunEvent, RunStates, tally, type PipelineRunState } from '../../extension/src/runs/state.ts';
 import { artifactsByType, formatDuration, runsFromStore } from '../../extension/src/views/model.ts';
+import { describeCpu } from '../../runtime/src/engine/thread-cpu.ts';
 
 const CLI = resolve('runtime/src/cli/main.ts');
 
@@ -87,6 +88,11 @@ describe('run states from the CLI’s --events', () => {
     assert.equal(cachedGen.cachedFrom, firstGen.executionId);
     assert.deepEqual(cachedGen.outputs.map((a) => a.id), firstGen.outputs.map((a) => a.id));
     assert.equal(firstGen.outputs[0].type, 'Examples');
+    // What each run cost, as the Runs view's tooltip shows it.
+    for (const r of runs) {
+      assert.ok(r.peakRssMb! > 0 && r.cpu!.totalMs >= 0, JSON.stringify({ peakRssMb: r.peakRssMb, cpu: r.cpu }));
+      if (process.platform === 'linux') assert.match(describeCpu(r.cpu!), /^CPU [\d.]+ s: workers [\d.]+, main [\d.]+, V8 background [\d.]+$/);
+    }
 
     const groups = artifactsByType(after);
     const liveTypes = [...new Set(after.artifacts.filter((a) => a.state === 'LIVE').map((a) => a.type))].sort((a, b) => a.localeCompare(b));

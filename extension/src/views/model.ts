@@ -5,6 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { ArtifactRecord, ExecutionRecord, StoreData } from '../../../runtime/src/metadata/types.ts';
+import type { CpuBreakdown } from '../../../runtime/src/engine/thread-cpu.ts';
 
 export interface ArtifactItem {
   id: number;
@@ -36,6 +37,9 @@ export interface RunItem {
   state: string;
   startedAt: string;
   durationMs?: number;
+  /** CPU and peak RSS of the process that ran it (recorded with runs since they were kept). */
+  cpu?: CpuBreakdown;
+  peakRssMb?: number;
   executions: ExecutionItem[];
 }
 
@@ -72,12 +76,14 @@ export function runsFromStore(data: StoreData): RunItem[] {
   return data.contexts
     .filter((c) => c.type === 'pipeline_run')
     .map((c): RunItem => {
-      const p = c.properties as { state?: string; startedAt?: string; finishedAt?: string };
+      const p = c.properties as { state?: string; startedAt?: string; finishedAt?: string; cpu?: CpuBreakdown; peakRssMb?: number };
       return {
         runId: c.name,
         state: p.state ?? 'UNKNOWN',
         startedAt: p.startedAt ?? '',
         durationMs: durationOf(p.startedAt, p.finishedAt),
+        ...(p.cpu && { cpu: p.cpu }),
+        ...(p.peakRssMb !== undefined && { peakRssMb: p.peakRssMb }),
         executions: data.executions
           .filter((e) => e.runId === c.name)
           .map((e) => ({

@@ -5,6 +5,7 @@
  */
 import { stat } from 'node:fs/promises';
 import * as vscode from 'vscode';
+import { describeCpu } from '../../../runtime/src/engine/thread-cpu.ts';
 import type { LanguageApi } from '../language/lazy-client.ts';
 import type { PipelineInfo } from '../language/protocol.ts';
 import type { RunStates } from '../runs/state.ts';
@@ -193,7 +194,8 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode> {
         const item = new vscode.TreeItem(node.run.runId, node.latest ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed);
         const cached = node.run.executions.filter((e) => e.state === 'CACHED').length;
         item.description = [state.toLowerCase(), formatDuration(node.run.durationMs), cached ? `${cached} cached` : ''].filter(Boolean).join(' · ');
-        item.tooltip = `Run ${node.run.runId}\nstarted ${node.run.startedAt}`;
+        const cost = [node.run.cpu && describeCpu(node.run.cpu), node.run.peakRssMb !== undefined && `peak RSS ${node.run.peakRssMb} MB`].filter(Boolean);
+        item.tooltip = [`Run ${node.run.runId}`, `started ${node.run.startedAt}`, ...cost].join('\n');
         item.iconPath = stateIcon(state);
         item.contextValue = 'tributary.run';
         item.id = `${node.pipeline.uri.toString()}#${node.run.runId}`;

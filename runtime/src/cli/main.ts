@@ -168,7 +168,8 @@ program
     }
     for (const r of runs) {
       const secs = r.durationMs !== undefined ? `${(r.durationMs / 1000).toFixed(1)} s` : '';
-      out(`${r.runId}  ${r.state.padEnd(9)} ${r.startedAt}  ${secs}`);
+      const cost = [r.cpu && `CPU ${(r.cpu.totalMs / 1000).toFixed(1)} s`, r.peakRssMb !== undefined && `peak RSS ${r.peakRssMb} MB`].filter(Boolean).join(', ');
+      out(`${r.runId}  ${r.state.padEnd(9)} ${r.startedAt}  ${secs}${cost ? ` (${cost})` : ''}`);
       for (const e of r.executions) {
         const d = e.finishedAt ? `${((Date.parse(e.finishedAt) - Date.parse(e.startedAt)) / 1000).toFixed(2)} s` : '';
         const from = e.cachedFrom ? ` (from execution ${e.cachedFrom})` : '';

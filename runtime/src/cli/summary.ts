@@ -1,5 +1,5 @@
 import type { RunSummary } from '../engine/scheduler.ts';
-import type { CpuBreakdown } from '../engine/thread-cpu.ts';
+import { describeCpu } from '../engine/thread-cpu.ts';
 
 type Props = Record<string, any>;
 
@@ -70,16 +70,9 @@ function detailLines(type: string, p: Props): string[] {
   ];
 }
 
-/** `CPU 2.85 s: workers 2.30, main 0.15, V8 background 0.40`: what --workers has to spread. */
-function cpuText(cpu: CpuBreakdown): string {
-  const s = (ms: number) => (ms / 1000).toFixed(2);
-  if (cpu.workersMs === undefined) return `CPU ${s(cpu.totalMs)} s`;
-  return `CPU ${s(cpu.totalMs)} s: workers ${s(cpu.workersMs)}, main ${s(cpu.mainMs ?? 0)}, V8 background ${s(cpu.backgroundMs ?? 0)}`;
-}
-
 /** Human summary of a run: states, times and what each node produced. */
 export function summarize(s: RunSummary): string[] {
-  const lines = ['', `run ${s.runId} ${s.state} in ${(s.wallMs / 1000).toFixed(2)} s (peak RSS ${s.peakRssMb} MB${s.cpu ? `, ${cpuText(s.cpu)}` : ''})`];
+  const lines = ['', `run ${s.runId} ${s.state} in ${(s.wallMs / 1000).toFixed(2)} s (peak RSS ${s.peakRssMb} MB${s.cpu ? `, ${describeCpu(s.cpu)}` : ''})`];
   for (const n of s.nodes) {
     const t = n.durationMs !== undefined ? `${(n.durationMs / 1000).toFixed(2)} s` : '';
     lines.push(`  ${n.id.padEnd(22)} ${n.state.padEnd(9)} ${t.padStart(8)}`);

@@ -104,19 +104,23 @@ export async function runPipeline(plan: PipelinePlan, options: RunOptions = {}):
   const meter = options.pool ? undefined : await startCpuMeter();
   const pool = options.pool ?? createPool(options.workers);
   let summary: RunSummary;
-  let cpu: CpuBreakdown | undefined;
   try {
-    summary = await runWithPool(plan, options, pool, started);
+    summary = await runWithPool(plan, options, pool, started, meter);
   } finally {
-    cpu = meter?.stop();
     if (!options.pool) await pool.close();
     timelineMark('pool closed');
   }
   // The wall time covers the pool's start and close, as it always has.
-  return { ...summary, wallMs: Math.round(performance.now() - started), ...(cpu && { cpu }) };
+  return { ...summary, wallMs: Math.round(performance.now() - started) };
 }
 
-async function runWithPool(plan: PipelinePlan, options: RunOptions, pool: WorkerPool, started: number): Promise<RunSummary> {
+async function runWithPool(
+  plan: PipelinePlan,
+  options: RunOptions,
+  pool: WorkerPool,
+  started: number,
+  meter?: { stop(): CpuBreakdown },
+): Promise<RunSummary> {
   const store = await MetadataStore.open(metadataFile(plan.root));
   const runId = options.resume ?? options.runId ?? newRunId();
   const prior = options.resume ? priorExecutions(await store.read(), plan, options.resume) : undefined;
@@ -243,11 +247,16 @@ async function runWithPool(plan: PipelinePlan, options: RunOptions, pool: Worker
       : nodes.every((n) => n.state === 'COMPLETE' || n.state === 'CACHED')
         ? 'COMPLETE'
         : 'FAILED';
+  // What the run cost, kept with it: `tributary runs` shows it beside the time.
+  const cpu = meter?.stop();
+  const peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
   await store.transaction((data) => {
     getOrCreateContext(data, 'pipeline_run', runId, {
       state,
       finishedAt: new Date().toISOString(),
       nodeStates: Object.fromEntries(nodes.map((n) => [n.id, n.state])),
+      peakRssMb,
+      ...(cpu && { cpu }),
     });
   });
   emit(waiting.length ? { type: 'run-end', runId, state: 'CANCELED', waiting } : { type: 'run-end', runId, state: state as RunState });
@@ -258,7 +267,8 @@ async function runWithPool(plan: PipelinePlan, options: RunOptions, pool: Worker
     pipeline: plan.name,
     state,
     wallMs: Math.round(performance.now() - started),
-    peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+    peakRssMb,
+    ...(cpu && { cpu }),
     nodes,
   };
 }

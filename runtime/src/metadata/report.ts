@@ -1,4 +1,5 @@
 /** Read-only views of the store for the CLI and, later, the editor's panels. */
+import type { CpuBreakdown } from '../engine/thread-cpu.ts';
 import type { ArtifactRecord, ExecutionRecord, StoreData } from './types.ts';
 import { findArtifact, inputsOf, outputsOf } from './records.ts';
 
@@ -9,6 +10,9 @@ export interface RunRow {
   startedAt: string;
   finishedAt?: string;
   durationMs?: number;
+  /** Peak RSS of the process that ran it, and its CPU by thread group (runs recorded since they were kept). */
+  peakRssMb?: number;
+  cpu?: CpuBreakdown;
   executions: ExecutionRecord[];
 }
 
@@ -16,7 +20,7 @@ export function listRuns(data: StoreData): RunRow[] {
   return data.contexts
     .filter((c) => c.type === 'pipeline_run')
     .map((c) => {
-      const p = c.properties as { pipeline?: string; state?: string; startedAt?: string; finishedAt?: string };
+      const p = c.properties as { pipeline?: string; state?: string; startedAt?: string; finishedAt?: string; peakRssMb?: number; cpu?: CpuBreakdown };
       return {
         runId: c.name,
         pipeline: p.pipeline ?? '',
@@ -24,6 +28,8 @@ export function listRuns(data: StoreData): RunRow[] {
         startedAt: p.startedAt ?? '',
         finishedAt: p.finishedAt,
         durationMs: p.finishedAt && p.startedAt ? Date.parse(p.finishedAt) - Date.parse(p.startedAt) : undefined,
+        ...(p.peakRssMb !== undefined && { peakRssMb: p.peakRssMb }),
+        ...(p.cpu && { cpu: p.cpu }),
         executions: data.executions.filter((e) => e.runId === c.name),
       };
     })
