@@ -255,6 +255,17 @@ program
   });
 
 program
+  .command('doctor')
+  .description('What this machine offers Tributary: cores, memory, default workers, and which TensorFlow.js backends load (and why not)')
+  .option('--json', 'print JSON')
+  .action(async (opts: { json?: boolean }) => {
+    const { doctor, describeDoctor } = await import('./doctor.ts');
+    const report = await doctor();
+    if (opts.json) out(JSON.stringify(report, null, 2));
+    else for (const line of describeDoctor(report)) out(line);
+  });
+
+program
   .command('serve')
   .description('Serve the models of a registry folder over TF Serving\'s REST API (hot-reloads pushed versions)')
   .argument('<registry>', 'model registry folder (<registry>/<model>/<version>/)')
