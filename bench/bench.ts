@@ -180,6 +180,7 @@ function summarize(r: SizeResult) {
   const ours2 = med(r.ours2, 'wallMs');
   const ours1 = med(r.ours1, 'wallMs');
   const duck = med(r.duckdb, 'wallMs');
+  const cpu1 = cpuMedians(r.ours1);
   return {
     rows: r.rows,
     csvMb: r.csvMb,
@@ -199,11 +200,11 @@ function summarize(r: SizeResult) {
     // Where the speed-up is won or lost: median time per node, and outside any node, per pool size.
     phases: phases(r.ours2, r.ours1),
     cpu2: cpuMedians(r.ours2),
-    cpu1: cpuMedians(r.ours1),
+    cpu1,
     // The most 2 workers could gain if they cost no CPU beyond the 1-worker run's: that CPU, spread
     // over 2 cores, against its wall time. Work the 1-worker run did on the idle second core (V8's
     // compiles and GC helpers, the main thread) counts in it, so this bound is below 2.
-    speedupBound: (2 * ours1) / (cpuMedians(r.ours1).totalMs ?? NaN),
+    speedupBound: (2 * ours1) / cpu1.totalMs,
     error: r.error,
     loadAverage: r.load.map((l) => Math.round(l * 100) / 100),
   };

@@ -124,7 +124,7 @@ export class ModelsController implements vscode.Disposable {
       const text = await readFile(p.uri.fsPath, 'utf8').catch(() => '');
       for (const dir of registriesOfPipeline(text, p.uri.fsPath)) add(dir, vscode.workspace.asRelativePath(p.uri));
     }
-    const ours = [...this.servers.values()].filter((s) => !s.terminal?.exitStatus);
+    const ours = this.ourLiveServers();
     for (const s of ours) add(s.registry, `served at ${s.host}:${s.port}`);
     const recorded = this.readRecords([...sources.keys()], ours);
     for (const s of recorded) add(s.registry, `served at ${s.host}:${s.port} (process ${s.pid}, started outside this window)`);
@@ -138,6 +138,11 @@ export class ModelsController implements vscode.Disposable {
     this.watch(this.registries.map((r) => r.dir));
     this.schedulePolling();
     return this.registries;
+  }
+
+  /** This window's Serve Registry servers whose terminal is still open. */
+  private ourLiveServers(): Server[] {
+    return [...this.servers.values()].filter((s) => !s.terminal?.exitStatus);
   }
 
   /**
@@ -203,9 +208,9 @@ export class ModelsController implements vscode.Disposable {
    * at the registries' record folders (a server started in a terminal or another window).
    */
   private schedulePolling(): void {
-    const wanted = this.view.visible && (this.recordsSeen.size > 0 || [...this.servers.values()].some((s) => !s.terminal?.exitStatus));
+    const wanted = this.view.visible && (this.recordsSeen.size > 0 || this.ourLiveServers().length > 0);
     const tick = () => {
-      const serving = this.recorded.size > 0 || [...this.servers.values()].some((s) => !s.terminal?.exitStatus);
+      const serving = this.recorded.size > 0 || this.ourLiveServers().length > 0;
       if (serving || this.recordsChanged()) this.changed.fire(undefined);
     };
     if (wanted && !this.poller) this.poller = setInterval(tick, POLL_MS);

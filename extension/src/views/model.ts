@@ -6,6 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import type { ArtifactRecord, ExecutionRecord, StoreData } from '../../../runtime/src/metadata/types.ts';
 import type { CpuBreakdown } from '../../../runtime/src/engine/thread-cpu.ts';
+import { listRuns } from '../../../runtime/src/metadata/run-rows.ts';
 
 export interface ArtifactItem {
   id: number;
@@ -60,7 +61,7 @@ function artifactItem(a: ArtifactRecord, producer?: { key: string; execution?: E
   };
 }
 
-/** Runs, newest first, each with its executions in order and their output artifacts. */
+/** Runs (the runtime's listRuns), newest first, each with its executions in order and their output artifacts. */
 export function runsFromStore(data: StoreData): RunItem[] {
   const artifacts = new Map(data.artifacts.map((a) => [a.id, a]));
   const outputs = new Map<number, ArtifactItem[]>();
@@ -73,33 +74,27 @@ export function runsFromStore(data: StoreData): RunItem[] {
     list.push(artifactItem(a, { key: ev.key, execution: executions.get(ev.executionId) }));
     outputs.set(ev.executionId, list);
   }
-  return data.contexts
-    .filter((c) => c.type === 'pipeline_run')
-    .map((c): RunItem => {
-      const p = c.properties as { state?: string; startedAt?: string; finishedAt?: string; cpu?: CpuBreakdown; peakRssMb?: number };
-      return {
-        runId: c.name,
-        state: p.state ?? 'UNKNOWN',
-        startedAt: p.startedAt ?? '',
-        durationMs: durationOf(p.startedAt, p.finishedAt),
-        ...(p.cpu && { cpu: p.cpu }),
-        ...(p.peakRssMb !== undefined && { peakRssMb: p.peakRssMb }),
-        executions: data.executions
-          .filter((e) => e.runId === c.name)
-          .map((e) => ({
-            executionId: e.id,
-            nodeId: e.nodeId,
-            component: e.component,
-            state: e.state,
-            durationMs: durationOf(e.startedAt, e.finishedAt),
-            cachedFrom: e.cachedFrom,
-            logFile: e.logFile,
-            error: e.error,
-            // A cache hit's outputs are the reused execution's.
-            outputs: outputs.get(e.id) ?? (e.cachedFrom !== undefined ? outputs.get(e.cachedFrom) ?? [] : []),
-          })),
-      };
-    })
+  return listRuns(data)
+    .map(({ runId, state, startedAt, durationMs, cpu, peakRssMb, executions: runExecutions }): RunItem => ({
+      runId,
+      state,
+      startedAt,
+      durationMs,
+      ...(cpu && { cpu }),
+      ...(peakRssMb !== undefined && { peakRssMb }),
+      executions: runExecutions.map((e) => ({
+        executionId: e.id,
+        nodeId: e.nodeId,
+        component: e.component,
+        state: e.state,
+        durationMs: durationOf(e.startedAt, e.finishedAt),
+        cachedFrom: e.cachedFrom,
+        logFile: e.logFile,
+        error: e.error,
+        // A cache hit's outputs are the reused execution's.
+        outputs: outputs.get(e.id) ?? (e.cachedFrom !== undefined ? outputs.get(e.cachedFrom) ?? [] : []),
+      })),
+    }))
     .sort((a, b) => b.startedAt.localeCompare(a.startedAt));
 }
 

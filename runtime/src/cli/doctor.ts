@@ -1,8 +1,8 @@
 /**
  * `tributary doctor`: what this machine gives Tributary, and what it does not and why — in one
- * place instead of scattered over run logs. The TensorFlow.js backends are probed in the order the
- * Trainer tries them (ml/backend.ts), each in a fresh worker thread so one backend's set-up cannot
- * colour the next; the first that loads is what `backend: auto` picks.
+ * place instead of scattered over run logs. The TensorFlow.js backends are probed with the
+ * Trainer's own probes, in its order (ml/backend.ts); the first that loads is what `backend: auto`
+ * picks.
  */
 import { availableParallelism, cpus, freemem, totalmem } from 'node:os';
 import { BACKEND_NAMES, DEFAULT_PROBES, type BackendName } from '../ml/backend.ts';

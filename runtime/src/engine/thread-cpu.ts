@@ -1,9 +1,10 @@
 /**
  * Where a run's CPU time went, by OS thread of this process: the main thread, the threads the run
  * started (the pool's workers, a Trainer's own worker), and the ones that were there before — V8's
- * background threads (optimizing compiles, GC helpers) and libuv's file-system threads. On a 2-core machine that last share decides how far 2 workers can
- * beat 1: a single worker gets it from the idle core for free, two workers pay it on their own
- * cores (see `speedupBound` in bench/bench.ts). Linux only (/proc); elsewhere only the total.
+ * background threads (optimizing compiles, GC helpers) and libuv's file-system threads. On a
+ * 2-core machine that last share decides how far 2 workers can beat 1: a single worker gets it
+ * from the idle core for free, two workers pay it on their own cores (see `speedupBound` in
+ * bench/bench.ts). Linux only (/proc); elsewhere only the total.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
@@ -35,9 +36,9 @@ export function threadCpuMs(): Map<number, number> | undefined {
   const cpu = new Map<number, number>();
   for (const tid of tids) {
     try {
-      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      const text = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
       // Fields after the command name, which may itself hold spaces or parentheses: state, ppid, …
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
       cpu.set(Number(tid), (Number(fields[11]) + Number(fields[12])) * TICK_MS);
     } catch {
       // the thread ended between the listing and the read

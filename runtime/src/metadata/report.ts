@@ -1,40 +1,8 @@
 /** Read-only views of the store for the CLI and, later, the editor's panels. */
-import type { CpuBreakdown } from '../engine/thread-cpu.ts';
 import type { ArtifactRecord, ExecutionRecord, StoreData } from './types.ts';
 import { findArtifact, inputsOf, outputsOf } from './records.ts';
 
-export interface RunRow {
-  runId: string;
-  pipeline: string;
-  state: string;
-  startedAt: string;
-  finishedAt?: string;
-  durationMs?: number;
-  /** Peak RSS of the process that ran it, and its CPU by thread group (runs recorded since they were kept). */
-  peakRssMb?: number;
-  cpu?: CpuBreakdown;
-  executions: ExecutionRecord[];
-}
-
-export function listRuns(data: StoreData): RunRow[] {
-  return data.contexts
-    .filter((c) => c.type === 'pipeline_run')
-    .map((c) => {
-      const p = c.properties as { pipeline?: string; state?: string; startedAt?: string; finishedAt?: string; peakRssMb?: number; cpu?: CpuBreakdown };
-      return {
-        runId: c.name,
-        pipeline: p.pipeline ?? '',
-        state: p.state ?? 'UNKNOWN',
-        startedAt: p.startedAt ?? '',
-        finishedAt: p.finishedAt,
-        durationMs: p.finishedAt && p.startedAt ? Date.parse(p.finishedAt) - Date.parse(p.startedAt) : undefined,
-        ...(p.peakRssMb !== undefined && { peakRssMb: p.peakRssMb }),
-        ...(p.cpu && { cpu: p.cpu }),
-        executions: data.executions.filter((e) => e.runId === c.name),
-      };
-    })
-    .sort((a, b) => a.startedAt.localeCompare(b.startedAt));
-}
+export { listRuns, type RunRow } from './run-rows.ts';
 
 export interface LineageStep {
   artifact: ArtifactRecord;
