@@ -54,8 +54,6 @@ interface ShardColumns {
 }
 
 /** Seeded, so a training run's shuffling is reproducible. */
-export { mulberry32 };
-
 function shuffleInPlace<T>(a: T[], rand: () => number): T[] {
   for (let i = a.length - 1; i > 0; i--) {
     const j = Math.floor(rand() * (i + 1));
