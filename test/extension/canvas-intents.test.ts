@@ -4,7 +4,7 @@ import { applyEdits } from '../../runtime/src/pipeline/edit.ts';
 import { parsePipeline } from '../../runtime/src/pipeline/parse.ts';
 import { builtinRegistry } from '../../runtime/src/registry/builtins.ts';
 import { listSpecs } from '../../runtime/src/registry/specs.ts';
-import { UserError } from '../../runtime/src/registry/types.ts';
+import { UserError } from '../../runtime/src/core/errors.ts';
 import { editsForIntent, minimalEdit } from '../../extension/src/canvas/intents.ts';
 import { specMap, toComponentInfo } from '../../extension/src/canvas/specs.ts';
 import type { CanvasIntent } from '../../webview/src/protocol.ts';

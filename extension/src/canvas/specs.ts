@@ -1,5 +1,5 @@
 import { listSpecs } from '../../../runtime/src/registry/specs.ts';
-import type { ComponentSpec } from '../../../runtime/src/registry/types.ts';
+import type { ComponentSpec } from '../../../runtime/src/core/component.ts';
 import type { ComponentInfo, JsonSchema } from '../../../webview/src/protocol.ts';
 
 /** A registry spec as plain JSON for the webview (TypeBox's symbol keys dropped by the round trip). */

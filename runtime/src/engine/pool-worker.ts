@@ -5,7 +5,7 @@
 // modules (esbuild, apache-arrow's ES module entry), ~100 ms per worker that a CsvExampleGen →
 // StatisticsGen run would otherwise pay on every core before its first row.
 import { createRequire } from 'node:module';
-import { timelineMark } from './pool-timeline.ts';
+import { timelineMark } from '../util/pool-timeline.ts';
 import { tasks as csvExampleGen } from '../components/csv-example-gen/tasks.ts';
 import { tasks as statisticsGen } from '../components/statistics-gen/tasks.ts';
 

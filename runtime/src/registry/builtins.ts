@@ -1,4 +1,4 @@
-import { Registry } from './registry.ts';
+import { Registry } from '../core/registry.ts';
 import { csvExampleGen } from '../components/csv-example-gen/index.ts';
 import { statisticsGen } from '../components/statistics-gen/index.ts';
 import { schemaGen } from '../components/schema-gen/index.ts';

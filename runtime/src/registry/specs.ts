@@ -1,7 +1,7 @@
 import { exampleValidatorSpec } from '../components/example-validator/spec.ts';
 import { schemaGenSpec } from '../components/schema-gen/spec.ts';
 import { statisticsGenSpec } from '../components/statistics-gen/spec.ts';
-import type { ComponentSpec } from './types.ts';
+import type { ComponentSpec } from '../core/component.ts';
 
 /**
  * The specs of the built-in components whose declaration lives in its own `spec.ts`, read without

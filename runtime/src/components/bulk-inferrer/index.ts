@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { defineComponent } from '../../registry/types.ts';
+import { defineComponent } from '../../core/registry.ts';
 
 export const bulkInferrerParams = Type.Object({
   path: Type.String({ default: '', 'x-path': 'file', description: 'An unlabelled CSV file (header row) to score; empty: score the examples input.' }),

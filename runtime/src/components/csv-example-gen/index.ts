@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
-import { ARTIFACT_DESCRIPTIONS } from '../../registry/artifacts.ts';
-import { defineComponent } from '../../registry/types.ts';
+import { ARTIFACT_DESCRIPTIONS } from '../../core/artifacts.ts';
+import { defineComponent } from '../../core/registry.ts';
 
 export const csvExampleGenOutputs = {
   examples: { type: 'Examples' as const, description: ARTIFACT_DESCRIPTIONS.Examples },

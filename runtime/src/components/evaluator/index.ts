@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { defineComponent } from '../../registry/types.ts';
+import { defineComponent } from '../../core/registry.ts';
 import { resolveLatestBlessedModel } from './resolve.ts';
 
 const changeThreshold = Type.Object(

@@ -4,8 +4,8 @@
  * records it in the lineage: a newer blessed model makes a cached Evaluator compare again.
  */
 import { latestBlessedModel } from '../../metadata/resolvers.ts';
-import type { ArtifactRecord } from '../../metadata/types.ts';
-import type { ResolveQuery } from '../../registry/types.ts';
+import type { ArtifactRecord } from '../../core/metadata-types.ts';
+import type { ResolveQuery } from '../../core/component.ts';
 import type { evaluatorParams } from './index.ts';
 
 /** The resolved input's name (not `baseline_model`: resolved names must not clash with wired ones). */

@@ -1,4 +1,4 @@
-import { defineComponent } from '../../registry/types.ts';
+import { defineComponent } from '../../core/registry.ts';
 import { resolvePreviousStatistics } from './resolve.ts';
 import { exampleValidatorSpec } from './spec.ts';
 

@@ -6,7 +6,7 @@
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ExecutorContext } from '../../registry/types.ts';
+import type { ExecutorContext } from '../../core/component.ts';
 import { quantileSorted } from '../../ml/metrics.ts';
 import { readBundleFeatures } from '../../serving/registry-index.ts';
 import { readSplitRows } from '../evaluator/read-rows.ts';

@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { defineComponent } from '../../registry/types.ts';
+import { defineComponent } from '../../core/registry.ts';
 
 export const infraValidatorParams = Type.Object({
   max_startup_ms: Type.Integer({ default: 5000, minimum: 1, description: 'Bless only if the server process is ready (model loaded) within this time.' }),

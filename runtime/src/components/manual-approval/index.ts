@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { defineComponent } from '../../registry/types.ts';
+import { defineComponent } from '../../core/registry.ts';
 
 export const manualApprovalParams = Type.Object({
   timeout_s: Type.Number({

@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { defineComponent } from '../../registry/types.ts';
+import { defineComponent } from '../../core/registry.ts';
 
 export const pusherParams = Type.Object({
   registry: Type.String({ 'x-path': 'dir', description: 'Model registry folder: versions go to <registry>/<model_name>/<version>/.' }),

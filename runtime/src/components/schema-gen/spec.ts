@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import type { ComponentSpec } from '../../registry/types.ts';
+import type { ComponentSpec } from '../../core/component.ts';
 
 export const schemaGenSpec = {
   type: 'SchemaGen',

@@ -1,4 +1,4 @@
-import { defineComponent } from '../../registry/types.ts';
+import { defineComponent } from '../../core/registry.ts';
 import { statisticsGenSpec } from './spec.ts';
 
 export { statisticsGenParams, statisticsGenSpec } from './spec.ts';

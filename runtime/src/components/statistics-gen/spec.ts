@@ -1,6 +1,6 @@
 /** StatisticsGen's declaration: ports and parameters (read without loading the executor). */
 import { Type } from '@sinclair/typebox';
-import type { ComponentSpec } from '../../registry/types.ts';
+import type { ComponentSpec } from '../../core/component.ts';
 
 export const statisticsGenParams = Type.Object({
   exclude_splits: Type.Array(Type.String(), { default: [], description: 'Splits to skip, e.g. ["eval"].' }),

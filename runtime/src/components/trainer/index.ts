@@ -1,4 +1,4 @@
-import { defineComponent } from '../../registry/types.ts';
+import { defineComponent } from '../../core/registry.ts';
 import { trainerSpec } from './spec.ts';
 
 export { trainerParams, trainerSpec } from './spec.ts';

@@ -1,6 +1,6 @@
 /** Trainer's declaration: ports and parameters (read without loading the executor). */
 import { Type } from '@sinclair/typebox';
-import type { ComponentSpec } from '../../registry/types.ts';
+import type { ComponentSpec } from '../../core/component.ts';
 
 export const backendParam = Type.Union(
   [Type.Literal('auto'), Type.Literal('tfjs-node-gpu'), Type.Literal('webgpu'), Type.Literal('wasm'), Type.Literal('cpu')],

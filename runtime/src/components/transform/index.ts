@@ -1,4 +1,4 @@
-import { defineComponent } from '../../registry/types.ts';
+import { defineComponent } from '../../core/registry.ts';
 import { transformSpec } from './spec.ts';
 
 export { transformParams, transformSpec } from './spec.ts';

@@ -1,6 +1,6 @@
 /** Transform's declaration: ports and parameters (read without loading the executor). */
 import { Type } from '@sinclair/typebox';
-import type { ComponentSpec } from '../../registry/types.ts';
+import type { ComponentSpec } from '../../core/component.ts';
 
 export const transformParams = Type.Object({
   module_file: Type.String({

@@ -1,4 +1,4 @@
-import { defineComponent } from '../../registry/types.ts';
+import { defineComponent } from '../../core/registry.ts';
 import { tunerSpec } from './spec.ts';
 
 export { tunerParams, tunerSpec } from './spec.ts';

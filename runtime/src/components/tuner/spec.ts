@@ -1,6 +1,6 @@
 /** Tuner's declaration: ports and parameters (read without loading the executor). */
 import { Type } from '@sinclair/typebox';
-import type { ComponentSpec } from '../../registry/types.ts';
+import type { ComponentSpec } from '../../core/component.ts';
 import { backendParam } from '../trainer/spec.ts';
 
 export const tunerParams = Type.Object({
