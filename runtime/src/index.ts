@@ -5,7 +5,7 @@ export { defineComponent, type ComponentDefinition } from './core/registry.ts';
 export { type ArtifactRef, type ComponentCategory, type ComponentSpec, type Executor, type ExecutorContext, type InputResolver, type NodeLogger, type OutputArtifact, type PortSpec, type Progress, type ResolveQuery } from './core/component.ts';
 export { UserError } from './core/errors.ts';
 export { Registry } from './core/registry.ts';
-export { builtinRegistry } from './registry/builtins.ts';
+export { builtinRegistry } from './components/index.ts';
 export { createPool, defaultPoolSize } from './engine/pool.ts';
 export { type WorkerPool } from './core/worker-pool.ts';
 export { runPipeline, newRunId, type RunOptions, type RunSummary, type NodeSummary } from './engine/scheduler.ts';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { createPool } from '../../runtime/src/engine/pool.ts';
 import { type WorkerPool } from '../../runtime/src/core/worker-pool.ts';
 import { execute } from '../../runtime/src/components/evaluator/executor.ts';
-import { evaluatorParams } from '../../runtime/src/components/evaluator/index.ts';
+import { evaluatorParams } from '../../runtime/src/components/evaluator/spec.ts';
 import { LATEST_BLESSED_MODEL, resolveLatestBlessedModel } from '../../runtime/src/components/evaluator/resolve.ts';
 import type { ExecutorContext } from '../../runtime/src/core/component.ts';
 import { latestBlessedModel } from '../../runtime/src/metadata/resolvers.ts';

@@ -10,7 +10,7 @@ import type { AlertMessage, RunEvent } from '../../runtime/src/core/run-events.t
 import { alertLogFile } from '../../runtime/src/alerts/dispatcher.ts';
 import { parsePipeline } from '../../runtime/src/pipeline/parse.ts';
 import { validatePipeline } from '../../runtime/src/pipeline/validate.ts';
-import { builtinRegistry } from '../../runtime/src/registry/builtins.ts';
+import { builtinRegistry } from '../../runtime/src/components/index.ts';
 import { node, opsPlan } from './fakes.ts';
 
 /** A loopback webhook receiver that answers the first `failFirst` posts with 500. */

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Type } from '@sinclair/typebox';
 import { defineComponent } from '../../runtime/src/core/registry.ts';
 import { UserError } from '../../runtime/src/core/errors.ts';
-import { builtinRegistry } from '../../runtime/src/registry/builtins.ts';
+import { builtinRegistry } from '../../runtime/src/components/index.ts';
 import type { Registry } from '../../runtime/src/core/registry.ts';
 import type { PipelinePlan, PlanNode } from '../../runtime/src/core/plan.ts';
 import type { AlertRule } from '../../runtime/src/core/pipeline-spec.ts';

@@ -7,7 +7,7 @@ import { Value } from '@sinclair/typebox/value';
 import { createPool } from '../../runtime/src/engine/pool.ts';
 import { type WorkerPool } from '../../runtime/src/core/worker-pool.ts';
 import { execute } from '../../runtime/src/components/bulk-inferrer/executor.ts';
-import { bulkInferrerParams } from '../../runtime/src/components/bulk-inferrer/index.ts';
+import { bulkInferrerParams } from '../../runtime/src/components/bulk-inferrer/spec.ts';
 import { parseCsv } from '../../runtime/src/components/bulk-inferrer/csv.ts';
 import { makeContext } from '../schema-gen/executor-context.ts';
 import { sigmoid, taxiLikeColumns, writeExamples, writeModelArtifact } from './fixtures.ts';

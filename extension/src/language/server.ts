@@ -23,7 +23,7 @@ import { validatePipeline } from '../../../runtime/src/pipeline/validate.ts';
 import type { Diagnostic } from '../../../runtime/src/pipeline/diagnostics.ts';
 import { writeFeatureTypes } from '../../../runtime/src/pipeline/feature-types.ts';
 import { metadataFile } from '../../../runtime/src/core/plan.ts';
-import { builtinRegistry } from '../../../runtime/src/registry/builtins.ts';
+import { builtinRegistry } from '../../../runtime/src/components/index.ts';
 import { ARTIFACT_DESCRIPTIONS } from '../../../runtime/src/core/artifacts.ts';
 import { findWorkspaceRoot } from '../../../runtime/src/util/paths.ts';
 import { catalogFromRegistry, type Catalog } from './catalog.ts';

@@ -11,7 +11,7 @@ import { lineage, listRuns, type LineageStep } from '../metadata/report.ts';
 import { formatDiagnostic } from '../pipeline/diagnostics.ts';
 import { parsePipeline } from '../pipeline/parse.ts';
 import { writeFeatureTypes } from '../pipeline/feature-types.ts';
-import { builtinRegistry } from '../registry/builtins.ts';
+import { builtinRegistry } from '../components/index.ts';
 import { isUserError, UserError } from '../core/errors.ts';
 import { addClusterCommands } from './cluster-commands.ts';
 import { addHistoryCommands, runsWithMetrics } from './history-commands.ts';

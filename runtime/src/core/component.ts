@@ -31,6 +31,8 @@ export interface ComponentSpec<I extends Ports = Ports, O extends Ports = Ports,
   /** Bump when the executor's output changes for the same inputs: it is part of the cache key. */
   version: string;
   category: ComponentCategory;
+  /** Codicon shown for the component on the canvas; default: one per category. */
+  icon?: string;
   description: string;
   inputs: I;
   outputs: O;

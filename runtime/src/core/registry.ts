@@ -2,6 +2,7 @@ import type { TObject } from '@sinclair/typebox';
 import type { ArtifactRecord } from './metadata-types.ts';
 import type { ComponentSpec, Executor, InputResolver, Ports, ResolveQuery } from './component.ts';
 import type { FanOut } from './fan-out.ts';
+import type { WorkerTasks } from './worker-pool.ts';
 
 /** A spec plus a lazy executor, so specs can be read without loading executor code. */
 export interface ComponentDefinition<I extends Ports = Ports, O extends Ports = Ports, P extends TObject = TObject> {
@@ -11,6 +12,8 @@ export interface ComponentDefinition<I extends Ports = Ports, O extends Ports = 
   sourceHash?: string;
   /** Optional shard-level protocol (map over shards, merge partials) for multi-process runs such as Argo. */
   loadFanOut?(): Promise<FanOut>;
+  /** The pool tasks this component's executor runs, by name (prefixed with the component). */
+  loadTasks?(): Promise<WorkerTasks>;
   /** Artifacts the executor takes from the metadata store (see InputResolver). */
   resolveInputs?(query: ResolveQuery<P>): Record<string, ArtifactRecord | undefined>;
 }

@@ -4,7 +4,7 @@ import { parsePipeline, type ParsedPipeline } from '../pipeline/parse.ts';
 import { validatePipeline } from '../pipeline/validate.ts';
 import { topologicalOrder } from '../pipeline/graph.ts';
 import { hasErrors, sortDiagnostics, type Diagnostic } from '../pipeline/diagnostics.ts';
-import { builtinRegistry } from '../registry/builtins.ts';
+import { builtinRegistry } from '../components/index.ts';
 import type { Registry } from '../core/registry.ts';
 import { UserError } from '../core/errors.ts';
 import { type ComponentDefinition } from '../core/registry.ts';

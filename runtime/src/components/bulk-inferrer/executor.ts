@@ -12,7 +12,7 @@ import { openModel } from '../../serving/model-source.ts';
 import { bundleDir, predictAll } from '../evaluator/executor.ts';
 import { readSplitRows, type RawRow } from '../evaluator/read-rows.ts';
 import { csvField, parseCsv } from './csv.ts';
-import type { bulkInferrerSpec } from './index.ts';
+import type { bulkInferrerSpec } from './spec.ts';
 
 type Spec = typeof bulkInferrerSpec;
 type Ctx = ExecutorContext<Spec['inputs'], Spec['outputs'], Spec['params']>;

@@ -11,7 +11,7 @@ import type { Static } from '@sinclair/typebox';
 import { splitDir, type ExamplesProperties } from '../../formats/examples.ts';
 import { UserError } from '../../core/errors.ts';
 import { type ExecutorContext } from '../../core/component.ts';
-import type { csvExampleGenOutputs, csvExampleGenParams } from './index.ts';
+import type { csvExampleGenOutputs, csvExampleGenParams } from './spec.ts';
 import { SAMPLE_BYTES, inferCsvKinds, inferJsonlColumns } from './infer.ts';
 import { detectFormat, readCsvFile, readJsonlFile, resolveInputFiles, type InputFile, type InputFormat } from './input-files.ts';
 import type { ParseRangeArgs, ParseRangeResult } from './range-parser.ts';

@@ -8,7 +8,7 @@
 import type { FanOut } from '../../core/fan-out.ts';
 import type { ExecutorContext } from '../../core/component.ts';
 import { run } from './executor.ts';
-import type { csvExampleGenOutputs, csvExampleGenParams } from './index.ts';
+import type { csvExampleGenOutputs, csvExampleGenParams } from './spec.ts';
 import { parseRange, type ParseRangeArgs, type ParseRangeResult } from './range-parser.ts';
 
 type Ctx = ExecutorContext<Record<string, never>, typeof csvExampleGenOutputs, typeof csvExampleGenParams>;

@@ -10,7 +10,7 @@ import { type ExecutorContext } from '../../core/component.ts';
 import { UserError } from '../../core/errors.ts';
 import { openModel, type Predictions, type ServableModel } from '../../serving/model-source.ts';
 import { checkThresholds, encodeLabels, evaluateSlices, type MetricOptions, type SliceResult } from './evaluate.ts';
-import type { evaluatorSpec } from './index.ts';
+import type { evaluatorSpec } from './spec.ts';
 import { LATEST_BLESSED_MODEL } from './resolve.ts';
 import { readSplitRows, type RawRow } from './read-rows.ts';
 

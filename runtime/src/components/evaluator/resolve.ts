@@ -6,7 +6,7 @@
 import { latestBlessedModel } from '../../metadata/resolvers.ts';
 import type { ArtifactRecord } from '../../core/metadata-types.ts';
 import type { ResolveQuery } from '../../core/component.ts';
-import type { evaluatorParams } from './index.ts';
+import type { evaluatorParams } from './spec.ts';
 
 /** The resolved input's name (not `baseline_model`: resolved names must not clash with wired ones). */
 export const LATEST_BLESSED_MODEL = 'latest_blessed_model';

@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { type ArtifactRef, type ExecutorContext } from '../../core/component.ts';
 import { UserError } from '../../core/errors.ts';
 import { checkModelName, listVersions, readIndex, writeIndex } from '../../serving/registry-index.ts';
-import type { pusherSpec } from './index.ts';
+import type { pusherSpec } from './spec.ts';
 
 type Spec = typeof pusherSpec;
 type Ctx = ExecutorContext<Spec['inputs'], Spec['outputs'], Spec['params']>;

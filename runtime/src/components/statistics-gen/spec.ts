@@ -32,6 +32,7 @@ export const statisticsGenSpec = {
   type: 'StatisticsGen',
   version: '1',
   category: 'data',
+  icon: 'graph',
   description:
     'Computes per-split feature statistics (counts, missing, mean, std, quantiles, histograms, distinct and top values) in one streaming pass over the examples, in TFDV format.',
   inputs: {

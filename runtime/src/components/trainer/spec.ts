@@ -41,6 +41,7 @@ export const trainerSpec = {
   type: 'Trainer',
   version: '1',
   category: 'model',
+  icon: 'rocket',
   description:
     "Trains a TensorFlow.js model with the module's run_fn on transformed examples streamed from Arrow shards, and saves a serving bundle (model + transform graph). Per-epoch metrics go to logs/metrics.jsonl and TensorBoard event files in the Model artifact.",
   inputs: {

@@ -28,6 +28,7 @@ export const transformSpec = {
   type: 'Transform',
   version: '1',
   category: 'model',
+  icon: 'symbol-function',
   description:
     'Feature engineering the tf.Transform way: full-pass analyzers (z-score, min-max, vocabularies, quantile buckets) computed by map-reduce over the training shards, then the preprocessing function applied to every split. Outputs the transform graph that serving re-applies and the transformed examples.',
   inputs: {

@@ -32,6 +32,7 @@ export const tunerSpec = {
   type: 'Tuner',
   version: '1',
   category: 'model',
+  icon: 'settings',
   description:
     "Searches the hyperparameters declared by the module's tuner_fn (random or grid), running trials in parallel worker threads with median early stopping; outputs the best hyperparameters for the Trainer and a trials table.",
   inputs: {
