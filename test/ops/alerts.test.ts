@@ -11,7 +11,7 @@ import { alertLogFile } from '../../runtime/src/alerts/dispatcher.ts';
 import { parsePipeline } from '../../runtime/src/pipeline/parse.ts';
 import { validatePipeline } from '../../runtime/src/pipeline/validate.ts';
 import { builtinRegistry } from '../../runtime/src/components/index.ts';
-import { node, opsPlan } from './fakes.ts';
+import { node, opsPlan } from '../helpers/fake-components.ts';
 
 /** A loopback webhook receiver that answers the first `failFirst` posts with 500. */
 async function receiver(failFirst: number): Promise<{ url: string; bodies: any[]; attempts: number; server: Server }> {

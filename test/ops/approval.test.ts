@@ -10,7 +10,7 @@ import type { RunEvent } from '../../runtime/src/core/run-events.ts';
 import { MetadataStore } from '../../runtime/src/metadata/store.ts';
 import { recoverAbandoned } from '../../runtime/src/metadata/records.ts';
 import { decide } from '../../runtime/src/components/manual-approval/approval-records.ts';
-import { approvalNodes, opsPlan } from './fakes.ts';
+import { approvalNodes, opsPlan } from '../helpers/fake-components.ts';
 
 const storeOf = (dir: string) => MetadataStore.open(join(dir, '.tributary', 'metadata.json'));
 const states = (s: RunSummary) => Object.fromEntries(s.nodes.map((n) => [n.id, n.state]));

@@ -16,7 +16,7 @@ import {
 import { parsePipeline } from '../../runtime/src/pipeline/parse.ts';
 import type { PipelineSpec } from '../../runtime/src/core/pipeline-spec.ts';
 import { validatePipeline } from '../../runtime/src/pipeline/validate.ts';
-import { fakeRegistry } from './fake-components.ts';
+import { fakeSpecRegistry as fakeRegistry } from '../helpers/fake-components.ts';
 
 const FILE = '/ws/taxi.pipeline.yaml';
 

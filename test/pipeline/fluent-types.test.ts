@@ -9,7 +9,7 @@ import { builtinRegistry } from '../../runtime/src/components/index.ts';
 import { parsePipeline } from '../../runtime/src/pipeline/parse.ts';
 import { pipeline, type OutputRef } from '../../runtime/src/pipeline/fluent.ts';
 import { validatePipeline } from '../../runtime/src/pipeline/validate.ts';
-import { fakeCsvExampleGen, fakeSchemaGen, fakeStatisticsGen } from './fake-components.ts';
+import { fakeCsvExampleGen, fakeSchemaGen, fakeStatisticsGen } from '../helpers/fake-components.ts';
 
 const WORKSPACE = '/ws';
 

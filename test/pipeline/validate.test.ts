@@ -4,7 +4,8 @@ import { topologicalOrder } from '../../runtime/src/pipeline/graph.ts';
 import { nodeParamsWithDefaults } from '../../runtime/src/pipeline/params.ts';
 import { parsePipeline } from '../../runtime/src/pipeline/parse.ts';
 import { validatePipeline } from '../../runtime/src/pipeline/validate.ts';
-import { fakeRegistry, positionOf, rangeOf } from './fake-components.ts';
+import { fakeSpecRegistry as fakeRegistry } from '../helpers/fake-components.ts';
+import { positionOf, rangeOf } from '../helpers/text-position.ts';
 
 const FILE = '/ws/pipelines/taxi.pipeline.yaml';
 const WORKSPACE = '/ws';
