@@ -68,6 +68,7 @@ export type RunEvent =
 
 export type RunState = 'COMPLETE' | 'FAILED' | 'CANCELED';
 
+/** The root's metadata store folder (the first format's `metadata.json` beside it is migrated on open). */
 export function metadataFile(root: string): string {
-  return `${root}/metadata.json`;
+  return `${root}/metadata`;
 }

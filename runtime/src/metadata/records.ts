@@ -118,7 +118,7 @@ export function inputsOf(data: StoreData, executionId: number): Record<string, A
   return out;
 }
 
-function isAlive(pid: number): boolean {
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
