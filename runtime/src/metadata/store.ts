@@ -6,7 +6,7 @@ import { JSONFile } from 'lowdb/node';
 import lockfile from 'proper-lockfile';
 import { isAlive, recoverAbandoned } from './records.ts';
 import { readJournal, readTail, type JournalLine, type RunHeader, type RunRecords } from './embedded/journal.ts';
-import { ID_STRIDE, STORE_FORMAT, StoreLayout, seqOfId } from './embedded/layout.ts';
+import { ID_STRIDE, STORE_FORMAT, StoreLayout, seqOfId, storeDirOf } from './embedded/layout.ts';
 import { MetadataReader } from './embedded/reader.ts';
 import { migrateLegacyStore } from './embedded/migrate.ts';
 import { track } from './embedded/tracking.ts';
@@ -53,7 +53,7 @@ function touch(file: string): void {
  * - Concurrency: a change takes its run's lock (milliseconds), replays what other processes
  *   appended, applies the change and appends; runs never wait for each other except to take a
  *   run number. Ids are unique without a global counter (`seq * ID_STRIDE + n`).
- * - Crash recovery: runs that are RUNNING are listed in `open/`; `recover()` fails the executions
+ * - Crash recovery: runs that are RUNNING or WAITING are listed in `open/`; `recover()` fails the executions
  *   of processes that died and the runs whose process died.
  * - Readers (`reader`) touch only the runs they need, through indexes that can be rebuilt from
  *   the journals.
@@ -216,7 +216,8 @@ export class MetadataStore {
       writer.typesMarked.add(a.type);
     }
     const run = records.data.contexts.find((c) => c.type === 'pipeline_run');
-    const open = run?.properties.state === 'RUNNING' || records.data.executions.some((e) => e.state === 'RUNNING');
+    const live = (state: unknown) => state === 'RUNNING' || state === 'WAITING';
+    const open = live(run?.properties.state) || records.data.executions.some((e) => live(e.state));
     if (open !== writer.open) {
       if (open) touch(this.layout.openMarker(writer.seq));
       else rmSync(this.layout.openMarker(writer.seq), { force: true });
@@ -286,16 +287,11 @@ export class MetadataStore {
   }
 }
 
-/** The store folder of a root, from it or from the first format's `metadata.json` path. */
-export function storeDirOf(path: string): string {
-  return basename(path) === 'metadata.json' ? join(dirname(path), 'metadata') : path;
-}
-
 export function now(): string {
   return new Date().toISOString();
 }
 
-export { ID_STRIDE, seqOfId };
+export { ID_STRIDE, seqOfId, storeDirOf };
 export type { RunHeader };
 export function ownerProperties(): { pid: number; host: string } {
   return { pid: process.pid, host: hostname() };

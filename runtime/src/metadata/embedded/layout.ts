@@ -6,14 +6,14 @@
  *   next-run.json                        the next run number (lowdb document, taken under a lock)
  *   runs/<bucket>/<seq>.jsonl            one run's records: a header line, then one line per change
  *   run-ids/<runId>                      the run's number
- *   open/<seq>                           a run that is RUNNING or has RUNNING executions (recovery)
+ *   open/<seq>                           a run that is RUNNING or WAITING, or has such executions
  *   cache/<key[0..2]>/<key>.json         newest successful executions with this cache key
  *   pipelines/<name>/runs/<bucket>/<seq>           the pipeline's runs
  *   pipelines/<name>/types/<type>/<bucket>/<seq>   its runs that published an artifact of a type
  *
  * Ids are unique without a global counter: a record of run `seq` has id `seq * ID_STRIDE + n`.
  */
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 
 export const STORE_FORMAT = 2;
 /** Records of one kind a run can create (executions, artifacts, contexts each). */
@@ -66,4 +66,9 @@ export class StoreLayout {
   typeRunMarker(pipeline: string, type: string, seq: number): string {
     return join(this.typeRunsDir(pipeline, type), bucketOf(seq), seqName(seq));
   }
+}
+
+/** The store folder of a root, from it or from the first format's `metadata.json` path beside it. */
+export function storeDirOf(path: string): string {
+  return basename(path) === 'metadata.json' ? join(dirname(path), 'metadata') : path;
 }

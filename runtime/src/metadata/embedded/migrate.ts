@@ -158,7 +158,8 @@ function writeMigrated(data: StoreData, layout: StoreLayout): void {
     for (const type of new Set(run.line.a.filter((a) => a.state === 'LIVE').map((a) => a.type))) writeText(layout.typeRunMarker(run.pipeline, type, run.seq), '');
     for (const e of run.line.x) if (e.state === 'COMPLETE' && e.cacheKey) cache.set(e.cacheKey, [e.id, ...(cache.get(e.cacheKey) ?? [])].slice(0, 8));
     const state = run.line.c.find((c) => c.type === 'pipeline_run')?.properties.state;
-    if (state === 'RUNNING' || run.line.x.some((e) => e.state === 'RUNNING')) writeText(layout.openMarker(run.seq), '');
+    const live = (x: unknown) => x === 'RUNNING' || x === 'WAITING';
+    if (live(state) || run.line.x.some((e) => live(e.state))) writeText(layout.openMarker(run.seq), '');
   }
   for (const [key, executions] of cache) writeText(layout.cacheFile(key), JSON.stringify({ executions }));
   writeFileSync(layout.counterFile, JSON.stringify({ next: groups.size + 1 }));

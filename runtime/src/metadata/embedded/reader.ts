@@ -5,11 +5,12 @@
  * journals are only appended, and a line in progress is skipped.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { basename, dirname } from 'node:path';
 import { join } from 'node:path';
 import type { ArtifactRecord, ContextRecord, ExecutionRecord, StoreData } from '../types.ts';
 import { emptyStore } from '../types.ts';
 import { readJournal, readTail, type RunRecords } from './journal.ts';
-import { seqOfId, type StoreLayout } from './layout.ts';
+import { seqOfId, StoreLayout, storeDirOf } from './layout.ts';
 
 /** How many runs a reader keeps parsed (a long-lived process must not grow with history). */
 const KEEP_PARSED = 256;
@@ -79,6 +80,12 @@ export class MetadataReader {
   runSeqs(options: { pipeline?: string; limit?: number; before?: number } = {}): number[] {
     const dir = options.pipeline === undefined ? this.layout.runsDir() : this.layout.pipelineRunsDir(options.pipeline);
     return newestSeqs(dir, options.limit ?? Infinity, options.before);
+  }
+
+  /** Runs still RUNNING or WAITING (or left so by a crash not recovered yet). */
+  openSeqs(): number[] {
+    const dir = this.layout.openDir();
+    return existsSync(dir) ? readdirSync(dir).map((n) => Number.parseInt(n, 10)).filter(Number.isFinite) : [];
   }
 
   /** The pipeline's newest runs that published an artifact of `type`. */
@@ -225,4 +232,84 @@ class ViewBuilder {
       if (!this.ids.execution.has(producer.id)) this.importExecution(producer);
     }
   }
+}
+
+export interface StoreQuery {
+  /** Only this pipeline's runs (a root may hold several pipelines). */
+  pipeline?: string;
+  /** Newest runs to include (default 50). */
+  limit?: number;
+  /** These runs too. */
+  runIds?: string[];
+  /** This artifact, its run and its lineage too. */
+  artifactId?: number;
+  /** The artifact in this folder (`<root>/<node>/<output>/<execution id>`) and its run too. */
+  artifactUri?: string;
+}
+
+/**
+ * A read-only view for editors and tools: the pipeline's newest runs plus the runs still open and
+ * whatever the query names, never the whole history. A root still in the first format (not
+ * migrated until a run or the CLI opens it) is read as it is, filtered to the pipeline.
+ * Undefined when the root has no store yet.
+ */
+export function readStoreView(path: string, query: StoreQuery = {}): StoreData | undefined {
+  const dir = storeDirOf(path);
+  const layout = new StoreLayout(dir);
+  if (!existsSync(layout.formatFile)) {
+    const legacy = `${dirname(dir)}/metadata.json`;
+    if (!existsSync(legacy)) return undefined;
+    const data = JSON.parse(readFileSync(legacy, 'utf8')) as StoreData;
+    return query.pipeline === undefined ? data : pipelineSlice(data, query.pipeline);
+  }
+  const reader = new MetadataReader(layout);
+  const seqs = new Set(reader.runSeqs({ pipeline: query.pipeline, limit: query.limit ?? 50 }));
+  for (const s of reader.openSeqs()) if (query.pipeline === undefined || reader.run(s)?.header.pipeline === query.pipeline) seqs.add(s);
+  for (const id of query.runIds ?? []) {
+    const s = reader.seqOf(id);
+    if (s !== undefined) seqs.add(s);
+  }
+  const executionId = query.artifactUri === undefined ? NaN : Number(basename(query.artifactUri.replace(/\/+$/, '')));
+  if (Number.isInteger(executionId)) seqs.add(seqOfId(executionId));
+  if (query.artifactId === undefined) return reader.view(seqs);
+  const lineage = reader.lineageView(query.artifactId);
+  for (const e of lineage.executions) seqs.add(seqOfId(e.id));
+  seqs.add(seqOfId(query.artifactId));
+  return reader.view(seqs);
+}
+
+/**
+ * The part of a whole-store snapshot that belongs to one pipeline: its runs, their executions and
+ * events, and the artifacts those touch (two pipelines may share a root).
+ */
+export function pipelineSlice(data: StoreData, pipeline: string): StoreData {
+  const runs = new Set(data.contexts.filter((c) => c.type === 'pipeline_run' && c.properties.pipeline === pipeline).map((c) => c.name));
+  const executions = data.executions.filter((e) => runs.has(e.runId));
+  const executionIds = new Set(executions.map((e) => e.id));
+  const events = data.events.filter((e) => executionIds.has(e.executionId));
+  const artifactIds = new Set(events.map((e) => e.artifactId));
+  return {
+    ...data,
+    contexts: data.contexts.filter((c) => c.type !== 'pipeline_run' || runs.has(c.name)),
+    executions,
+    events,
+    artifacts: data.artifacts.filter((a) => artifactIds.has(a.id)),
+    associations: data.associations.filter((a) => executionIds.has(a.executionId)),
+    attributions: data.attributions.filter((a) => artifactIds.has(a.artifactId)),
+  };
+}
+
+/** Something that changes whenever the store does (a run starts, a running one writes): for pollers. */
+export function storeStamp(path: string): string {
+  const layout = new StoreLayout(storeDirOf(path));
+  const mtime = (file: string) => {
+    try {
+      return statSync(file).mtimeMs;
+    } catch {
+      return 0;
+    }
+  };
+  const reader = new MetadataReader(layout);
+  const open = reader.openSeqs();
+  return [mtime(layout.counterFile), mtime(layout.openDir()), ...open.map((s) => `${s}:${mtime(layout.journal(s))}`)].join(' ');
 }
