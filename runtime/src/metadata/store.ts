@@ -154,6 +154,8 @@ export class MetadataStore {
     if (!writer) {
       writer = { seq, file, records: readJournal(file), typesMarked: new Set() };
       this.writers.set(seq, writer);
+      // A process writes one run, or a few at once: keep those, not every run it ever touched.
+      if (this.writers.size > 64) this.writers.delete(this.writers.keys().next().value!);
     }
     const { records } = writer;
     // What other processes appended since; a torn line (a writer killed mid-write) is cut off.
