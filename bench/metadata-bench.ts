@@ -17,7 +17,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { MetadataStore } from '../runtime/src/metadata/store.ts';
-import type { ArtifactRecord, ContextRecord, ExecutionRecord, StoreData } from '../runtime/src/metadata/types.ts';
+import type { ArtifactRecord, ContextRecord, ExecutionRecord, StoreData } from '../runtime/src/core/metadata-types.ts';
 
 const ROOT = (() => {
   let dir = dirname(fileURLToPath(import.meta.url));

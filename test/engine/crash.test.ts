@@ -4,7 +4,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, write
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MetadataStore } from '../../runtime/src/metadata/store.ts';
-import type { StoreData } from '../../runtime/src/metadata/types.ts';
+import type { StoreData } from '../../runtime/src/core/metadata-types.ts';
 
 const CLI = ['--import', 'tsx', 'runtime/src/cli/main.ts'];
 

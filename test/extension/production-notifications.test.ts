@@ -7,10 +7,10 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { AlertMessage, RunEvent } from '../../runtime/src/engine/plan.ts';
+import type { AlertMessage, RunEvent } from '../../runtime/src/core/run-events.ts';
+import type { StoreData } from '../../runtime/src/core/metadata-types.ts';
+import type { ExecutionRecord } from '../../runtime/src/core/metadata-types.ts';
 import { readStoreView } from '../../runtime/src/metadata/embedded/reader.ts';
-import type { StoreData } from '../../runtime/src/metadata/types.ts';
-import type { ExecutionRecord } from '../../runtime/src/metadata/types.ts';
 import {
   alertNotification,
   AnnouncedApprovals,

@@ -12,7 +12,7 @@ import { runCli } from '../helpers/run-cli.ts';
 import { MetadataStore } from '../../runtime/src/metadata/store.ts';
 import { readStoreView } from '../../runtime/src/metadata/embedded/reader.ts';
 import { artifactsByType, runsFromStore } from '../../extension/src/views/model.ts';
-import type { StoreData } from '../../runtime/src/metadata/types.ts';
+import type { StoreData } from '../../runtime/src/core/metadata-types.ts';
 
 const FIXTURE = 'test/fixtures/legacy-store';
 

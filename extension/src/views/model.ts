@@ -1,10 +1,10 @@
 /**
  * What the Runs and Artifacts views show, computed from a view of the metadata store (`<root>/metadata/`: the newest runs of one pipeline).
- * Pure and `vscode`-free; it reads the JSON directly (types only from the runtime) so the host does
- * not load lowdb or the lock library just to draw a tree.
+ * Pure and `vscode`-free; it reads through the store's reader (plain fs, no lowdb or lock library),
+ * so the host does not load the writer just to draw a tree.
  */
-import type { ArtifactRecord, ExecutionRecord, StoreData } from '../../../runtime/src/metadata/types.ts';
-import type { CpuBreakdown } from '../../../runtime/src/engine/thread-cpu.ts';
+import type { ArtifactRecord, ExecutionRecord, StoreData } from '../../../runtime/src/core/metadata-types.ts';
+import type { CpuBreakdown } from '../../../runtime/src/util/thread-cpu.ts';
 import { listRuns } from '../../../runtime/src/metadata/run-rows.ts';
 import { readStoreView, type StoreQuery } from '../../../runtime/src/metadata/embedded/reader.ts';
 

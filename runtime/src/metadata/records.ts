@@ -1,5 +1,5 @@
 /** Pure operations on the store's data, applied inside `MetadataStore.transaction`. */
-import type { ArtifactType } from '../registry/artifacts.ts';
+import type { ArtifactType } from '../core/artifacts.ts';
 import type {
   ArtifactRecord,
   ContextRecord,
@@ -7,8 +7,7 @@ import type {
   ExecutionRecord,
   ExecutionState,
   StoreData,
-} from './types.ts';
-import { now } from './store.ts';
+} from '../core/metadata-types.ts';
 
 export function getOrCreateContext(
   data: StoreData,
@@ -159,4 +158,8 @@ export function contextOf(data: StoreData, executionId: number, type: ContextTyp
 
 export function executionsOfRun(data: StoreData, runId: string): ExecutionRecord[] {
   return data.executions.filter((e) => e.runId === runId);
+}
+
+export function now(): string {
+  return new Date().toISOString();
 }

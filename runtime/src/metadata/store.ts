@@ -10,7 +10,7 @@ import { ID_STRIDE, STORE_FORMAT, StoreLayout, seqOfId, storeDirOf } from './emb
 import { MetadataReader } from './embedded/reader.ts';
 import { migrateLegacyStore } from './embedded/migrate.ts';
 import { track } from './embedded/tracking.ts';
-import type { ArtifactRecord, ExecutionRecord, StoreData } from './types.ts';
+import type { ArtifactRecord, ExecutionRecord, StoreData } from '../core/metadata-types.ts';
 
 /** Locks are held for one change (milliseconds), never across a node's work. */
 const LOCK = {
@@ -289,9 +289,7 @@ export class MetadataStore {
   }
 }
 
-export function now(): string {
-  return new Date().toISOString();
-}
+export { now } from './records.ts';
 
 export { ID_STRIDE, seqOfId, storeDirOf };
 export type { RunHeader };

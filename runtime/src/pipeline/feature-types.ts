@@ -13,11 +13,11 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Schema, SchemaFeature } from '../formats/schema.ts';
 import { SCHEMA_FILE } from '../formats/schema.ts';
-import type { ArtifactRecord, ExecutionRecord, StoreData } from '../metadata/types.ts';
-import { metadataFile } from '../engine/plan.ts';
+import type { ArtifactRecord, ExecutionRecord, StoreData } from '../core/metadata-types.ts';
+import { metadataFile } from '../core/plan.ts';
+import { UserError } from '../core/errors.ts';
 import { MetadataReader } from '../metadata/embedded/reader.ts';
 import { StoreLayout } from '../metadata/embedded/layout.ts';
-import { UserError } from '../registry/types.ts';
 import { parsePipeline } from './parse.ts';
 
 export interface FeatureTypesOptions {

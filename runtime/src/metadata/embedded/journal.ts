@@ -6,8 +6,8 @@
  * it off. Nothing else is ever rewritten, so a change costs what it writes, not what the run holds.
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import type { ArtifactRecord, ContextRecord, EventRecord, ExecutionRecord, StoreData } from '../types.ts';
-import { emptyStore } from '../types.ts';
+import type { ArtifactRecord, ContextRecord, EventRecord, ExecutionRecord, StoreData } from '../../core/metadata-types.ts';
+import { emptyStore } from '../../core/metadata-types.ts';
 import { ID_STRIDE } from './layout.ts';
 
 export interface RunHeader {

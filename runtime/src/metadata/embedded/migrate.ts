@@ -7,7 +7,7 @@
 import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import lockfile from 'proper-lockfile';
-import type { ArtifactRecord, ContextRecord, ExecutionRecord, StoreData } from '../types.ts';
+import type { ArtifactRecord, ContextRecord, ExecutionRecord, StoreData } from '../../core/metadata-types.ts';
 import type { JournalLine, RunHeader } from './journal.ts';
 import { ID_STRIDE, STORE_FORMAT, StoreLayout } from './layout.ts';
 

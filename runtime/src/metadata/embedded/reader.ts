@@ -7,8 +7,8 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { join } from 'node:path';
-import type { ArtifactRecord, ContextRecord, ExecutionRecord, StoreData } from '../types.ts';
-import { emptyStore } from '../types.ts';
+import type { ArtifactRecord, ContextRecord, ExecutionRecord, StoreData } from '../../core/metadata-types.ts';
+import { emptyStore } from '../../core/metadata-types.ts';
 import { readJournal, readTail, type RunRecords } from './journal.ts';
 import { seqOfId, StoreLayout, storeDirOf } from './layout.ts';
 

@@ -4,7 +4,7 @@
  * nested object (properties, params) was taken (it may be modified in place). Only those records
  * go into the journal line, so a change costs what it touches even in a run of thousands of nodes.
  */
-import type { StoreData } from '../types.ts';
+import type { StoreData } from '../../core/metadata-types.ts';
 
 type Kind = 'artifacts' | 'executions' | 'contexts' | 'events' | 'associations' | 'attributions';
 const KINDS: Kind[] = ['artifacts', 'executions', 'contexts', 'events', 'associations', 'attributions'];
