@@ -7,15 +7,13 @@
  *   { kind: 'trends', pipelineUri, feature, report }   (report: `tributary trends --json` output)
  *   an artifact id (number; the active pipeline's store), or an artifact folder (Uri or path).
  */
-import { readStoreView } from '../../../runtime/src/metadata/embedded/reader.ts';
 import { dirname } from 'node:path';
 import * as vscode from 'vscode';
-import type { StoreData } from '../../../runtime/src/core/metadata-types.ts';
+import { readStoreView, type StoreData, type TrendsReport } from '../../../runtime/src/host-api.ts';
 import { artifactPayload, comparePayload, lineagePayload, ViewerError } from './load.ts';
 import { metadataFileAbove } from './locate.ts';
 import { ViewerPanels } from './panel.ts';
 import { featureTrends, TrendsDataError } from './trends.ts';
-import type { TrendsReport } from '../../../runtime/src/metadata/trends.ts';
 
 export const VIEWERS_COMMAND = 'tributary.viewers.open';
 

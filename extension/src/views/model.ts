@@ -3,10 +3,7 @@
  * Pure and `vscode`-free; it reads through the store's reader (plain fs, no lowdb or lock library),
  * so the host does not load the writer just to draw a tree.
  */
-import type { ArtifactRecord, ExecutionRecord, StoreData } from '../../../runtime/src/core/metadata-types.ts';
-import type { CpuBreakdown } from '../../../runtime/src/util/thread-cpu.ts';
-import { listRuns } from '../../../runtime/src/metadata/run-rows.ts';
-import { readStoreView, type StoreQuery } from '../../../runtime/src/metadata/embedded/reader.ts';
+import { listRuns, readStoreView, type ArtifactRecord, type ExecutionRecord, type StoreData, type StoreQuery, type CpuBreakdown } from '../../../runtime/src/host-api.ts';
 
 export interface ArtifactItem {
   id: number;

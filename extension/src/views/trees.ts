@@ -3,9 +3,8 @@
  * (grouped by type). Both read `<root>/metadata/` (the pipeline's own runs) of each pipeline in the workspace and
  * refresh when a store changes on disk or a run reports progress.
  */
-import { storeStamp } from '../../../runtime/src/metadata/embedded/reader.ts';
 import * as vscode from 'vscode';
-import { describeCpu } from '../../../runtime/src/util/thread-cpu.ts';
+import { describeCpu, storeStamp } from '../../../runtime/src/host-api.ts';
 import type { LanguageApi } from '../language/lazy-client.ts';
 import type { PipelineInfo } from '../language/protocol.ts';
 import type { RunStates } from '../runs/state.ts';
