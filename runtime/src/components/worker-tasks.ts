@@ -10,6 +10,8 @@ import { tasks as exampleValidator } from './example-validator/tasks.ts';
 import { tasks as transform } from './transform/tasks.ts';
 import { tasks as trainer } from './trainer/tasks.ts';
 import { tasks as tuner } from './tuner/tasks.ts';
+import { tasks as evaluator } from './evaluator/tasks.ts';
+import { tasks as bulkInferrer } from './bulk-inferrer/tasks.ts';
 
 const poolTasks = {
   'pool.echo': (args: { value: unknown; delayMs?: number }) =>
@@ -17,4 +19,4 @@ const poolTasks = {
   'pool.threadId': async () => (await import('node:worker_threads')).threadId,
 };
 
-export const workerTasks = { ...poolTasks, ...csvExampleGen, ...statisticsGen, ...schemaGen, ...exampleValidator, ...transform, ...trainer, ...tuner };
+export const workerTasks = { ...poolTasks, ...csvExampleGen, ...statisticsGen, ...schemaGen, ...exampleValidator, ...transform, ...trainer, ...tuner, ...evaluator, ...bulkInferrer };

@@ -57,7 +57,7 @@ function toRef(a: ArtifactRecord): ArtifactRef {
  * none). Taken once, before the cache lookup, so the key, the lineage and the executor all see the
  * same artifacts.
  */
-async function resolveFromStore(
+export async function resolveFromStore(
   def: ComponentDefinition,
   nodeId: string,
   params: Record<string, unknown>,

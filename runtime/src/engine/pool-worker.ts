@@ -6,6 +6,8 @@
 // StatisticsGen run would otherwise pay on every core before its first row.
 import { createRequire } from 'node:module';
 import { timelineMark } from './pool-timeline.ts';
+import { isUserError } from '../registry/types.ts';
+import { encodeUserError } from './pool-errors.ts';
 import { tasks as csvExampleGen } from '../components/csv-example-gen/tasks.ts';
 import { tasks as statisticsGen } from '../components/statistics-gen/tasks.ts';
 
@@ -32,7 +34,12 @@ export default async function dispatch({ task, args }: { task: string; args: unk
   if (!fn) fn = (await (allTasks ??= loadAllTasks()))[task];
   if (!fn) throw new Error(`Unknown worker task "${task}"`);
   timelineMark(`start ${task}`);
-  const result = await fn(args);
+  let result: unknown;
+  try {
+    result = await fn(args);
+  } catch (e) {
+    throw isUserError(e) ? encodeUserError(e) : e;
+  }
   timelineMark(`end ${task}`);
   return result;
 }

@@ -2,6 +2,7 @@ import { getMaxListeners, setMaxListeners } from 'node:events';
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
 import { timelineEnabled, timelineMark } from './pool-timeline.ts';
+import { decodeUserError } from './pool-errors.ts';
 
 /**
  * The worker-thread pool components use for data-parallel work: split the input into shards,
@@ -83,7 +84,9 @@ export function createPool(size = defaultPoolSize()): WorkerPool {
     execArgv: process.execArgv,
   });
   const run = <T>(task: string, args: unknown, options?: { signal?: AbortSignal }): Promise<T> =>
-    piscina.run({ task, args }, { signal: options?.signal ?? null }) as Promise<T>;
+    (piscina.run({ task, args }, { signal: options?.signal ?? null }) as Promise<T>).catch((e: unknown) => {
+      throw decodeUserError(e);
+    });
   return {
     size,
     run,

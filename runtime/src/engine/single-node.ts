@@ -13,7 +13,7 @@ import type { ArtifactRecord, StoreData } from '../metadata/types.ts';
 import { UserError, type ArtifactRef, type ExecutorContext } from '../registry/types.ts';
 import type { FanOut, ShardContext } from './fan-out.ts';
 import { FileNodeLogger } from './node-logger.ts';
-import { paramsWithDefaults, runNode, type NodeResult } from './node-runner.ts';
+import { paramsWithDefaults, resolveFromStore, runNode, type NodeResult } from './node-runner.ts';
 import { metadataFile, type PipelinePlan, type PlanNode, type RunEvent, type RunState } from './plan.ts';
 import { createPool, type WorkerPool } from './pool.ts';
 import { latestOutputs } from './scheduler.ts';
@@ -183,6 +183,10 @@ async function shardSetup(plan: PipelinePlan, nodeId: string, options: SingleNod
     options.onEvent?.({ type: 'log', nodeId, level, message }),
   );
   const ctx = shardContext(plan, node, inputs, options.runId, log, options.signal ?? new AbortController().signal);
+  // Store-resolved inputs (the Evaluator's latest blessed baseline) as the merge's runNode resolves them.
+  const def = plan.registry.get(node.component)!;
+  const resolved = await resolveFromStore(def, node.id, ctx.params as Record<string, unknown>, inputs, store, plan.name);
+  if (resolved) ctx.resolved = Object.fromEntries(Object.entries(resolved).map(([k, a]) => [k, a ? toRef(a) : undefined]));
   return { node, fanOut, store, inputs, log, ctx };
 }
 

@@ -64,6 +64,10 @@ export interface Progress {
   done: number;
   total?: number;
   unit: string;
+  /** Units per second so far (long nodes: rows predicted per second). */
+  perSecond?: number;
+  /** Estimated time left, from the rate so far. */
+  etaMs?: number;
 }
 
 export type InputsOf<I extends Ports> = {

@@ -10,7 +10,8 @@ export const bulkInferrerParams = Type.Object({
 
 export const bulkInferrerSpec = {
   type: 'BulkInferrer',
-  version: '1',
+  // 2: streamed in parts; column types from the input's schema.
+  version: '2',
   category: 'model' as const,
   description:
     "Batch predictions with a model and its transform graph for an unlabelled CSV or a split of an Examples artifact: the rows plus a prediction column (multiclass: the class and one probability column per class), as Arrow and CSV.",
@@ -24,4 +25,7 @@ export const bulkInferrerSpec = {
   params: bulkInferrerParams,
 };
 
-export const bulkInferrer = defineComponent(bulkInferrerSpec, () => import('./executor.ts').then((m) => m.execute));
+export const bulkInferrer = {
+  ...defineComponent(bulkInferrerSpec, () => import('./executor.ts').then((m) => m.execute)),
+  loadFanOut: () => import('./fan-out.ts').then((m) => m.fanOut),
+};
