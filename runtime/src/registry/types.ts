@@ -4,6 +4,7 @@ import type { WorkerPool } from '../engine/pool.ts';
 import type { ArtifactRecord, StoreData } from '../metadata/types.ts';
 import type { FanOut } from '../engine/fan-out.ts';
 import type { RunEvent } from '../engine/plan.ts';
+import type { ResourceClass } from '../engine/resources.ts';
 
 export type ComponentCategory = 'data' | 'model' | 'deployment' | 'custom';
 
@@ -36,6 +37,11 @@ export interface ComponentSpec<I extends Ports = Ports, O extends Ports = Ports,
   inputs: I;
   outputs: O;
   params: P;
+  /**
+   * What the node needs from the machine (engine/resources.ts): `shared` (default) cores,
+   * `exclusive` use while it measures latency, or `idle` (it waits, it does not compute).
+   */
+  resources?: ResourceClass;
 }
 
 export interface ArtifactRef {

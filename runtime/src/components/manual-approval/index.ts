@@ -18,6 +18,8 @@ export const manualApprovalSpec = {
   type: 'ManualApproval',
   version: '1',
   category: 'deployment' as const,
+  // Waiting for a person costs no CPU: it neither waits for nor blocks other nodes.
+  resources: 'idle' as const,
   description:
     'Engineer in the loop: pauses its branch (execution WAITING in the metadata store) until someone runs `tributary approve RUN NODE [--reject]`. Approved: emits a ModelBlessing for the Pusher. Rejected or timed out: the node fails and its descendants do not run.',
   inputs: {
