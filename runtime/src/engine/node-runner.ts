@@ -29,6 +29,8 @@ export interface NodeRunContext {
   useCache: boolean;
   signal: AbortSignal;
   emit: (event: RunEvent) => void;
+  /** Whether the scheduler gave this node the machine alone (resource class `exclusive`). */
+  exclusive?: boolean;
 }
 
 export interface NodeResult {
@@ -236,6 +238,7 @@ export async function runNode(
       update: (change) => store.transaction(change),
     },
     emit: ctx.emit,
+    ...(ctx.exclusive !== undefined ? { exclusive: ctx.exclusive } : {}),
     ...(resolved ? { resolved: Object.fromEntries(Object.entries(resolved).map(([k, a]) => [k, a ? toRef(a) : undefined])) } : {}),
   };
 

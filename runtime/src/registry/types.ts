@@ -121,6 +121,11 @@ export interface ExecutorContext<I extends Ports = Ports, O extends Ports = Port
    * the cache key covers); absent when the component has no resolver or outside a run.
    */
   resolved?: Record<string, ArtifactRef | undefined>;
+  /**
+   * True when the scheduler runs this node alone (resource class `exclusive`), false when other
+   * nodes may run beside it; absent outside the local scheduler (a cluster step, a test).
+   */
+  exclusive?: boolean;
 }
 
 export type Executor<I extends Ports = Ports, O extends Ports = Ports, P extends TObject = TObject> = (
