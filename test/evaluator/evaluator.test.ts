@@ -3,13 +3,14 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tableFromArrays, tableToIPC } from 'apache-arrow';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createPool, type WorkerPool } from '../../runtime/src/engine/pool.ts';
+import { createPool } from '../../runtime/src/engine/pool.ts';
+import { type WorkerPool } from '../../runtime/src/core/worker-pool.ts';
 import { execute } from '../../runtime/src/components/evaluator/executor.ts';
-import { evaluatorParams } from '../../runtime/src/components/evaluator/index.ts';
+import { evaluatorParams } from '../../runtime/src/components/evaluator/spec.ts';
 import { LATEST_BLESSED_MODEL, resolveLatestBlessedModel } from '../../runtime/src/components/evaluator/resolve.ts';
-import type { ExecutorContext } from '../../runtime/src/registry/types.ts';
+import type { ExecutorContext } from '../../runtime/src/core/component.ts';
 import { latestBlessedModel } from '../../runtime/src/metadata/resolvers.ts';
-import { emptyStore, type StoreData } from '../../runtime/src/metadata/types.ts';
+import { emptyStore, type StoreData } from '../../runtime/src/core/metadata-types.ts';
 import { addEvent, attribute, createArtifact, createExecution, getOrCreateContext } from '../../runtime/src/metadata/records.ts';
 import type { Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';

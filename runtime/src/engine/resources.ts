@@ -10,7 +10,9 @@
  * - `idle`: a node that waits rather than computes (ManualApproval waiting for a person): it
  *   neither waits for nor blocks anyone.
  */
-export type ResourceClass = 'shared' | 'exclusive' | 'idle';
+import type { ResourceClass } from '../core/component.ts';
+
+export type { ResourceClass };
 
 export class CoreGate {
   private shared = 0;

@@ -1,7 +1,7 @@
 /** A small RFC 4180 CSV reader/writer for BulkInferrer's unlabelled input and its CSV output. */
 import { closeSync, openSync, readSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
-import { UserError } from '../../registry/types.ts';
+import { UserError } from '../../core/errors.ts';
 
 export interface CsvRecord {
   fields: string[];

@@ -11,12 +11,13 @@ import { RecordBatchFileWriter, tableFromIPC } from 'apache-arrow';
 import type { FeatureType } from '../../formats/examples.ts';
 import { listShards, type ExamplesProperties } from '../../formats/examples.ts';
 import { readBundleInfo } from '../../ml/bundle.ts';
-import { RateMeter } from '../../engine/rate.ts';
-import { type ExecutorContext, UserError } from '../../registry/types.ts';
+import { RateMeter } from '../../util/rate.ts';
+import { type ExecutorContext } from '../../core/component.ts';
+import { UserError } from '../../core/errors.ts';
 import { bundleDir } from '../evaluator/executor.ts';
 import { cachedModel, type SliceValue } from '../evaluator/scan.ts';
 import { csvField, csvRows, fileChunks } from './csv.ts';
-import type { bulkInferrerSpec } from './index.ts';
+import type { bulkInferrerSpec } from './spec.ts';
 import { type OutputColumn, predictionColumns, type ScoredPart, type ScoreShardArgs, writePart } from './score.ts';
 
 type Spec = typeof bulkInferrerSpec;

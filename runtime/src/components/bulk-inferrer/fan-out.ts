@@ -5,10 +5,10 @@
  * the executor's writer, so the outputs equal a single-process run's.
  */
 import { mkdirSync } from 'node:fs';
-import type { FanOut } from '../../engine/fan-out.ts';
-import type { ExecutorContext } from '../../registry/types.ts';
+import type { FanOut } from '../../core/fan-out.ts';
+import type { ExecutorContext } from '../../core/component.ts';
 import { planExamples, scoreCsv, writeParts } from './executor.ts';
-import type { bulkInferrerSpec } from './index.ts';
+import type { bulkInferrerSpec } from './spec.ts';
 import { scoreExamplesShard, type ScoredPart, type ScoreShardArgs } from './score.ts';
 
 type Spec = typeof bulkInferrerSpec;

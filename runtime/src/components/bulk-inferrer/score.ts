@@ -7,7 +7,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DataType, Float64, Table, tableToIPC, Utf8, type Vector, vectorFromArray } from 'apache-arrow';
-import { UserError } from '../../registry/types.ts';
+import { UserError } from '../../core/errors.ts';
 import type { BundleInfo, ServableModel } from '../../serving/model-source.ts';
 import { rawColumnsOf, readShardTable } from '../transform/shard-io.ts';
 import { cachedModel, columnValues, predictBatched, type SliceValue } from '../evaluator/scan.ts';

@@ -404,6 +404,16 @@ export function regressionResult(acc: RegressionAcc): AccResult {
 
 export type MetricAcc = BinaryAcc | MulticlassAcc | RegressionAcc;
 
+export type SliceValue = string | number | null;
+
+/** One slice's accumulator as a shard returns it. */
+export interface SlicePartial {
+  /** Index into the slicing specs (0: the overall slice). */
+  spec: number;
+  values: SliceValue[];
+  acc: MetricAcc;
+}
+
 export function mergeAcc(a: MetricAcc, b: MetricAcc): void {
   if (a.kind === 'binary' && b.kind === 'binary') mergeBinary(a, b);
   else if (a.kind === 'multiclass' && b.kind === 'multiclass') mergeMulticlass(a, b);

@@ -4,9 +4,8 @@
  */
 import type { Interval, PerClassMetrics } from '../../ml/metrics.ts';
 import type { Task } from '../../serving/model-source.ts';
-import { UserError } from '../../registry/types.ts';
-import { accResult, type CalibrationBucket, mergeAcc } from './accumulators.ts';
-import type { SlicePartial, SliceValue } from './scan.ts';
+import { UserError } from '../../core/errors.ts';
+import { accResult, type CalibrationBucket, mergeAcc, type SlicePartial, type SliceValue } from './accumulators.ts';
 
 export interface ChangeThreshold {
   direction: 'higher_is_better' | 'lower_is_better';

@@ -6,14 +6,15 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { latestBlessedModel } from '../../metadata/resolvers.ts';
-import { type ExecutorContext, UserError } from '../../registry/types.ts';
+import { type ExecutorContext } from '../../core/component.ts';
+import { UserError } from '../../core/errors.ts';
 import type { Task } from '../../serving/model-source.ts';
 import { listShards, type ExamplesProperties } from '../../formats/examples.ts';
 import { readBundleInfo } from '../../ml/bundle.ts';
-import { describeRate, RateMeter } from '../../engine/rate.ts';
+import { describeRate, RateMeter } from '../../util/rate.ts';
 import { GRID_BUCKETS } from './accumulators.ts';
 import { checkThresholds, type MetricOptions, type SliceResult, SliceMerge } from './evaluate.ts';
-import type { evaluatorSpec } from './index.ts';
+import type { evaluatorSpec } from './spec.ts';
 import { LATEST_BLESSED_MODEL } from './resolve.ts';
 import type { EvalPartial, EvalScanArgs } from './scan.ts';
 

@@ -4,10 +4,10 @@
  * the executor's EvalMerge and writes through its writeEvaluation, so metrics and blessing equal a
  * single-process run's.
  */
-import type { FanOut } from '../../engine/fan-out.ts';
-import type { ExecutorContext } from '../../registry/types.ts';
+import type { FanOut } from '../../core/fan-out.ts';
+import type { ExecutorContext } from '../../core/component.ts';
 import { EvalMerge, planEvaluation, writeEvaluation } from './executor.ts';
-import type { evaluatorSpec } from './index.ts';
+import type { evaluatorSpec } from './spec.ts';
 import { type EvalPartial, type EvalScanArgs, scanEvalShard } from './scan.ts';
 
 type Spec = typeof evaluatorSpec;

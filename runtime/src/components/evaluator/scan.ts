@@ -6,7 +6,7 @@
  * per worker thread and kept for the following shards.
  */
 import type { Table } from 'apache-arrow';
-import { UserError } from '../../registry/types.ts';
+import { UserError } from '../../core/errors.ts';
 import { openModel, type ServableModel, type Task } from '../../serving/model-source.ts';
 import type { TransformedColumns } from '../../ml/api.ts';
 import type { RawFeature } from '../../ml/transform-graph.ts';
@@ -17,20 +17,15 @@ import {
   addRegression,
   type MetricAcc,
   newBinaryAcc,
+  type SlicePartial,
+  type SliceValue,
   newMulticlassAcc,
   newRegressionAcc,
 } from './accumulators.ts';
 import { poisson1, shardRandom } from './bootstrap.ts';
 import { encodeLabel } from './evaluate.ts';
 
-export type SliceValue = string | number | null;
-
-export interface SlicePartial {
-  /** Index into the slicing specs (0: the overall slice). */
-  spec: number;
-  values: SliceValue[];
-  acc: MetricAcc;
-}
+export type { SlicePartial, SliceValue } from './accumulators.ts';
 
 export interface EvalScanArgs {
   file: string;

@@ -2,7 +2,7 @@
  * Progress with a rate and an estimated time left, for nodes that run long (the Evaluator and
  * BulkInferrer predicting millions of rows): the CLI and the canvas show both.
  */
-import type { Progress } from '../registry/types.ts';
+import type { Progress } from '../core/component.ts';
 
 export class RateMeter {
   private readonly started = performance.now();
