@@ -32,6 +32,8 @@ export interface NodeRunContext {
   useCache: boolean;
   signal: AbortSignal;
   emit: (event: RunEvent) => void;
+  /** Whether the scheduler gave this node the machine alone (resource class `exclusive`). */
+  exclusive?: boolean;
 }
 
 export interface NodeResult {
@@ -60,7 +62,7 @@ function toRef(a: ArtifactRecord): ArtifactRef {
  * none). Taken once, before the cache lookup, so the key, the lineage and the executor all see the
  * same artifacts.
  */
-async function resolveFromStore(
+export async function resolveFromStore(
   def: ComponentDefinition,
   nodeId: string,
   params: Record<string, unknown>,
@@ -246,6 +248,7 @@ export async function runNode(
       update: (change) => store.transaction(runId, change),
     },
     emit: ctx.emit,
+    ...(ctx.exclusive !== undefined ? { exclusive: ctx.exclusive } : {}),
     ...(resolved ? { resolved: Object.fromEntries(Object.entries(resolved).map(([k, a]) => [k, a ? toRef(a) : undefined])) } : {}),
   };
 

@@ -9,6 +9,8 @@ import { existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { timelineMark } from '../util/pool-timeline.ts';
+import { isUserError } from '../core/errors.ts';
+import { encodeUserError } from './pool-errors.ts';
 import { tasks as csvExampleGen } from '../components/csv-example-gen/tasks.ts';
 import { tasks as statisticsGen } from '../components/statistics-gen/tasks.ts';
 import type { WorkerTasks } from '../core/worker-pool.ts';
@@ -50,7 +52,12 @@ export default async function dispatch({ task, args }: { task: string; args: unk
   if (!fn) fn = (await (allTasks ??= loadAllTasks()))[task];
   if (!fn) throw new Error(`Unknown worker task "${task}"`);
   timelineMark(`start ${task}`);
-  const result = await fn(args);
+  let result: unknown;
+  try {
+    result = await fn(args);
+  } catch (e) {
+    throw isUserError(e) ? encodeUserError(e) : e;
+  }
   timelineMark(`end ${task}`);
   return result;
 }
