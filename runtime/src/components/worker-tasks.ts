@@ -4,6 +4,7 @@
  * once so the worker bundle contains them.
  */
 import { tasks as csvExampleGen } from './csv-example-gen/tasks.ts';
+import { tasks as parquetExampleGen } from './parquet-example-gen/tasks.ts';
 import { tasks as statisticsGen } from './statistics-gen/tasks.ts';
 import { tasks as schemaGen } from './schema-gen/tasks.ts';
 import { tasks as exampleValidator } from './example-validator/tasks.ts';
@@ -17,4 +18,4 @@ const poolTasks = {
   'pool.threadId': async () => (await import('node:worker_threads')).threadId,
 };
 
-export const workerTasks = { ...poolTasks, ...csvExampleGen, ...statisticsGen, ...schemaGen, ...exampleValidator, ...transform, ...trainer, ...tuner };
+export const workerTasks = { ...poolTasks, ...csvExampleGen, ...parquetExampleGen, ...statisticsGen, ...schemaGen, ...exampleValidator, ...transform, ...trainer, ...tuner };
