@@ -74,6 +74,8 @@ export interface StringStatistics {
 }
 
 export const STATISTICS_FILE = 'FeatureStats.json';
+/** The same statistics as TFDV's binary DatasetFeatureStatisticsList (formats/tfx-proto.ts), for tfdv.load_stats_binary and Facets. */
+export const STATISTICS_PB_FILE = 'FeatureStats.pb';
 
 /** The headline numbers of one feature in one split: what the statistics viewer and data trends show. */
 export interface FeatureSummary {
