@@ -122,7 +122,7 @@ describe('TFX artifact formats', () => {
     const printed = schemaToPbtxt(schema);
     assert.deepEqual(schemaFromPbtxt(printed), schema);
     assert.equal(schemaToPbtxt(schemaFromPbtxt(printed)), printed);
-    assert.match(printed, /^feature \{\n  name: "company"\n  value_count \{\n    min: 1\n    max: 1\n  \}\n  type: BYTES\n  domain: "company"\n  presence \{/);
+    assert.match(printed, /^feature \{\n {2}name: "company"\n {2}value_count \{\n {4}min: 1\n {4}max: 1\n {2}\}\n {2}type: BYTES\n {2}domain: "company"\n {2}presence \{/);
   });
 
   it('names line and column of text-format errors', () => {
