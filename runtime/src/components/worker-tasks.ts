@@ -5,6 +5,7 @@
  */
 import { tasks as csvExampleGen } from './csv-example-gen/tasks.ts';
 import { tasks as parquetExampleGen } from './parquet-example-gen/tasks.ts';
+import { tasks as importExampleGen } from './import-example-gen/tasks.ts';
 import { tasks as statisticsGen } from './statistics-gen/tasks.ts';
 import { tasks as schemaGen } from './schema-gen/tasks.ts';
 import { tasks as exampleValidator } from './example-validator/tasks.ts';
@@ -18,4 +19,4 @@ const poolTasks = {
   'pool.threadId': async () => (await import('node:worker_threads')).threadId,
 };
 
-export const workerTasks = { ...poolTasks, ...csvExampleGen, ...parquetExampleGen, ...statisticsGen, ...schemaGen, ...exampleValidator, ...transform, ...trainer, ...tuner };
+export const workerTasks = { ...poolTasks, ...csvExampleGen, ...parquetExampleGen, ...importExampleGen, ...statisticsGen, ...schemaGen, ...exampleValidator, ...transform, ...trainer, ...tuner };

@@ -38,6 +38,8 @@ export interface CommonStatistics {
   maxNumValues: number;
   avgNumValues: number;
   totNumValues: number;
+  /** List features: how many values examples have (QUANTILES buckets over the per-example counts). */
+  numValuesHistogram?: Histogram;
 }
 
 export interface HistogramBucket {

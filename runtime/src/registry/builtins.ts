@@ -1,6 +1,7 @@
 import { Registry } from './registry.ts';
 import { csvExampleGen } from '../components/csv-example-gen/index.ts';
 import { parquetExampleGen } from '../components/parquet-example-gen/index.ts';
+import { importExampleGen } from '../components/import-example-gen/index.ts';
 import { statisticsGen } from '../components/statistics-gen/index.ts';
 import { schemaGen } from '../components/schema-gen/index.ts';
 import { exampleValidator } from '../components/example-validator/index.ts';
@@ -17,6 +18,6 @@ let builtins: Registry | undefined;
 
 /** The registry of Tributary's own components: the one list, in pipeline order. */
 export function builtinRegistry(): Registry {
-  builtins ??= new Registry().register(csvExampleGen).register(parquetExampleGen).register(statisticsGen).register(schemaGen).register(exampleValidator).register(transform).register(tuner).register(trainer).register(evaluator).register(infraValidator).register(manualApproval).register(pusher).register(bulkInferrer);
+  builtins ??= new Registry().register(csvExampleGen).register(parquetExampleGen).register(importExampleGen).register(statisticsGen).register(schemaGen).register(exampleValidator).register(transform).register(tuner).register(trainer).register(evaluator).register(infraValidator).register(manualApproval).register(pusher).register(bulkInferrer);
   return builtins;
 }

@@ -4,15 +4,13 @@
  * decompressed), assigned to splits by a hash of each row's values and written as one Arrow file
  * per split, with the column builders CsvExampleGen uses.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetScan } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
-import { shardFileName, splitDir } from '../../formats/examples.ts';
-import { ColumnBuilder, toArrowFile } from '../csv-example-gen/column-builders.ts';
+import { ColumnBuilder } from '../csv-example-gen/column-builders.ts';
 import { SPLIT_SEED, murmur3, splitBounds, splitOf } from '../csv-example-gen/row-hash.ts';
 import { KIND_I32, KIND_STR } from '../csv-example-gen/values.ts';
 import type { ShardOutcome } from '../example-gen-common/output.ts';
+import { writeSplitShards } from '../example-gen-common/write-shards.ts';
 import type { ParquetColumn } from './columns.ts';
 
 export interface ReadRowsArgs {
@@ -83,15 +81,7 @@ export async function readRows(args: ReadRowsArgs): Promise<ReadRowsResult> {
     throw e;
   }
 
-  const files = splitNames.map((name, s) => {
-    if (counts[s] === 0) return null;
-    const dir = splitDir(args.outUri, name);
-    mkdirSync(dir, { recursive: true });
-    const fileName = shardFileName(args.shardIndex);
-    writeFileSync(join(dir, fileName), toArrowFile(builders[s], counts[s]));
-    for (const b of builders[s]) b.release();
-    return fileName;
-  });
+  const files = writeSplitShards(args.outUri, splitNames, args.shardIndex, counts, builders);
   return { rows: counts, files, skipped: 0, skippedSamples: [] };
 }
 
