@@ -3,7 +3,8 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parquetExampleGen } from '../../runtime/src/components/parquet-example-gen/index.ts';
 import { fanOut } from '../../runtime/src/components/parquet-example-gen/fan-out.ts';
-import { createPool, type WorkerPool } from '../../runtime/src/engine/pool.ts';
+import { createPool } from '../../runtime/src/engine/pool.ts';
+import type { WorkerPool } from '../../runtime/src/core/worker-pool.ts';
 import { readSplit, runExampleGen, tempDir } from '../csv-example-gen/helpers.ts';
 import { rewriteWithDuckdb, writeParquet, type ParquetColumnDef } from './parquet-files.ts';
 

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execute as statisticsGen } from '../../runtime/src/components/statistics-gen/executor.ts';
-import type { WorkerPool } from '../../runtime/src/engine/pool.ts';
+import type { WorkerPool } from '../../runtime/src/core/worker-pool.ts';
 import type { DatasetFeatureStatisticsList } from '../../runtime/src/formats/statistics.ts';
 
 export async function runStatisticsGen(pool: WorkerPool, examplesUri: string, splitNames: string[]): Promise<{ uri: string; json: DatasetFeatureStatisticsList }> {

@@ -6,13 +6,14 @@
  * affected ranges re-run, so the common case is one parallel pass.
  */
 import type { Static } from '@sinclair/typebox';
-import { UserError, type ExecutorContext } from '../../registry/types.ts';
-import type { csvExampleGenOutputs, csvExampleGenParams } from './index.ts';
+import { UserError } from '../../core/errors.ts';
+import { type ExecutorContext } from '../../core/component.ts';
+import type { csvExampleGenOutputs, csvExampleGenParams } from './spec.ts';
 import { SAMPLE_BYTES, inferCsvKinds, inferJsonlColumns } from './infer.ts';
 import { detectFormat, readCsvFile, readJsonlFile, resolveInputFiles, type InputFile, type InputFormat } from './input-files.ts';
 import type { ParseRangeArgs, ParseRangeResult } from './range-parser.ts';
 import { RangeReader } from './range-reader.ts';
-import { timelineMark } from '../../engine/pool-timeline.ts';
+import { timelineMark } from '../../util/pool-timeline.ts';
 import { KIND_I32, KIND_NAMES, featureTypeOf } from './values.ts';
 import { hasSpanPlaceholder } from '../../util/spans.ts';
 import { finishExamples, moveStagedShards, recordSpans, selectSpans, withCleanup } from '../example-gen-common/output.ts';

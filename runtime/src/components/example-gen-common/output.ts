@@ -6,7 +6,8 @@
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { splitDir, type ColumnInfo, type ExamplesProperties } from '../../formats/examples.ts';
-import { UserError, type NodeLogger, type OutputArtifact, type Progress } from '../../registry/types.ts';
+import { UserError } from '../../core/errors.ts';
+import type { NodeLogger, OutputArtifact, Progress } from '../../core/component.ts';
 import { resolveSpans, type SpanResolution } from '../../util/spans.ts';
 
 /** What one shard task (a byte range, row groups, a file) wrote. */

@@ -1,4 +1,4 @@
-import { UserError } from '../../registry/types.ts';
+import { UserError } from '../../core/errors.ts';
 
 /** Split names and weights from the `splits` parameter, checked. */
 export function checkSplits(splits: Record<string, number>): { splitNames: string[]; ratios: number[] } {

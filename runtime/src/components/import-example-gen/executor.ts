@@ -4,7 +4,8 @@
  * everywhere; ints widen), re-read the few files written with narrower columns, record the Examples.
  */
 import type { Static } from '@sinclair/typebox';
-import { UserError, type ExecutorContext } from '../../registry/types.ts';
+import { UserError } from '../../core/errors.ts';
+import type { ExecutorContext } from '../../core/component.ts';
 import { hasSpanPlaceholder } from '../../util/spans.ts';
 import { resolveInputFiles } from '../csv-example-gen/input-files.ts';
 import { finishExamples, moveStagedShards, recordSpans, selectSpans, withCleanup } from '../example-gen-common/output.ts';

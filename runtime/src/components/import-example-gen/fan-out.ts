@@ -4,7 +4,7 @@
  * those results: it settles the columns over all files, re-reads the files that need wider ones
  * (on its own pool) and moves the shards into the output, as a single-process run would.
  */
-import type { FanOut } from '../../engine/fan-out.ts';
+import type { FanOut } from '../../core/fan-out.ts';
 import { run, type Ctx } from './executor.ts';
 import { readRecords, type ReadRecordsArgs, type ReadRecordsResult } from './read-records.ts';
 

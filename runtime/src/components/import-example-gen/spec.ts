@@ -1,7 +1,7 @@
 /** ImportExampleGen's declaration (TFX's name): TFRecord files of tf.Example. */
 import { Type } from '@sinclair/typebox';
-import { ARTIFACT_DESCRIPTIONS } from '../../registry/artifacts.ts';
-import type { ComponentSpec } from '../../registry/types.ts';
+import { ARTIFACT_DESCRIPTIONS } from '../../core/artifacts.ts';
+import type { ComponentSpec } from '../../core/component.ts';
 import { inputParam, skipBadRowsParam, spanRangeParam, splitKeyParam, splitsParam } from '../example-gen-common/params.ts';
 
 export const importExampleGenParams = Type.Object({
@@ -20,6 +20,7 @@ export const importExampleGenSpec = {
   type: 'ImportExampleGen',
   version: '1',
   category: 'data',
+  icon: 'file-binary',
   description:
     'Reads TFRecord files of tf.Example (optionally GZIP), checking every record\'s CRC32C; int64, float and bytes lists become INT, FLOAT and STRING columns, variable-length features list columns.',
   inputs: {},

@@ -4,7 +4,7 @@
  * them to a string or an integer upstream: their meaning as a feature is the pipeline's choice).
  */
 import type { ColumnChunk, FileMetaData, SchemaElement } from 'hyparquet';
-import { UserError } from '../../registry/types.ts';
+import { UserError } from '../../core/errors.ts';
 import { KIND_F64, KIND_I32, KIND_I53, KIND_STR } from '../csv-example-gen/values.ts';
 
 export interface ParquetColumn {

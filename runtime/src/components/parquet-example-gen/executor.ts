@@ -5,8 +5,9 @@
  */
 import { asyncBufferFromFile, parquetMetadataAsync, type FileMetaData } from 'hyparquet';
 import type { Static } from '@sinclair/typebox';
-import { timelineMark } from '../../engine/pool-timeline.ts';
-import { UserError, type ExecutorContext } from '../../registry/types.ts';
+import { timelineMark } from '../../util/pool-timeline.ts';
+import { UserError } from '../../core/errors.ts';
+import type { ExecutorContext } from '../../core/component.ts';
 import { hasSpanPlaceholder } from '../../util/spans.ts';
 import { resolveInputFiles } from '../csv-example-gen/input-files.ts';
 import { featureTypeOf } from '../csv-example-gen/values.ts';

@@ -4,7 +4,7 @@
  * merge step is the executor's `run` with those outcomes handed in, so the Examples equal a
  * single-process run's.
  */
-import type { FanOut } from '../../engine/fan-out.ts';
+import type { FanOut } from '../../core/fan-out.ts';
 import { run, type Ctx } from './executor.ts';
 import { readRows, type ReadRowsArgs, type ReadRowsResult } from './read-rows.ts';
 

@@ -4,8 +4,6 @@
  * decompressed), assigned to splits by a hash of each row's values and written as one Arrow file
  * per split, with the column builders CsvExampleGen uses.
  */
-import { asyncBufferFromFile, parquetMetadataAsync, parquetScan } from 'hyparquet';
-import { compressors } from 'hyparquet-compressors';
 import { ColumnBuilder } from '../csv-example-gen/column-builders.ts';
 import { SPLIT_SEED, murmur3, splitBounds, splitOf } from '../csv-example-gen/row-hash.ts';
 import { KIND_I32, KIND_STR } from '../csv-example-gen/values.ts';
@@ -56,6 +54,10 @@ function cellNumber(v: unknown, column: ParquetColumn, row: number, file: string
 export async function readRows(args: ReadRowsArgs): Promise<ReadRowsResult> {
   const { file, rowStart, rowEnd, columns, splitNames } = args;
   const rows = rowEnd - rowStart;
+  // Loaded here, not at the top: hyparquet is an ES module only, and a pool worker run from the
+  // sources loads task modules with require() (see engine/pool-worker.ts).
+  const { asyncBufferFromFile, parquetMetadataAsync, parquetScan } = await import('hyparquet');
+  const { compressors } = await import('hyparquet-compressors');
   const buffer = await asyncBufferFromFile(file);
   const metadata = await parquetMetadataAsync(buffer, { parsers });
   const scan = await parquetScan({ file: buffer, metadata, columns: columns.map((c) => c.name), compressors, parsers });

@@ -1,7 +1,7 @@
 /** ParquetExampleGen's declaration: ports and parameters (read without loading the executor). */
 import { Type } from '@sinclair/typebox';
-import { ARTIFACT_DESCRIPTIONS } from '../../registry/artifacts.ts';
-import type { ComponentSpec } from '../../registry/types.ts';
+import { ARTIFACT_DESCRIPTIONS } from '../../core/artifacts.ts';
+import type { ComponentSpec } from '../../core/component.ts';
 import { inputParam, spanRangeParam, splitKeyParam, splitsParam } from '../example-gen-common/params.ts';
 
 export const parquetExampleGenParams = Type.Object({
@@ -21,6 +21,7 @@ export const parquetExampleGenSpec = {
   type: 'ParquetExampleGen',
   version: '1',
   category: 'data',
+  icon: 'table',
   description:
     'Reads Parquet files (snappy, gzip, zstd, brotli, lz4) row group by row group, maps their column types to INT, FLOAT and STRING and writes a deterministic train/eval split as Arrow shards.',
   inputs: {},

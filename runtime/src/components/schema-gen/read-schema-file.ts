@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { TextFormatError, schemaFromPbtxt } from '../../formats/tfx-proto.ts';
-import { UserError } from '../../registry/types.ts';
+import { UserError } from '../../core/errors.ts';
 import { readJsonFile } from './read-json.ts';
 
 /** Extensions read as protobuf text format (TFX's schema.pbtxt); anything else is JSON. */
