@@ -13,7 +13,7 @@ import {
   getOrCreateContext,
   outputsOf,
 } from '../metadata/records.ts';
-import type { ArtifactRef, ExecutorContext, OutputArtifact, Ports } from '../core/component.ts';
+import { outputTypeOf, type ArtifactRef, type ExecutorContext, type OutputArtifact, type Ports } from '../core/component.ts';
 import type { ComponentDefinition } from '../core/registry.ts';
 import { isUserError, UserError } from '../core/errors.ts';
 import type { WorkerPool } from '../core/worker-pool.ts';
@@ -209,7 +209,7 @@ export async function runNode(
     for (const name of outputNames) {
       const a = createArtifact(
         data,
-        spec.outputs[name].type,
+        outputTypeOf(spec.outputs[name], params),
         () => join(plan.root, node.id, name, String(execution.id)),
         sha256(`${key}/${name}`),
       );
