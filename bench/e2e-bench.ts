@@ -1,7 +1,7 @@
 /**
  * The taxi pipeline end to end on CPU, the way `npm start` runs it: the bundled CLI as its own
  * process on a fresh copy of samples/taxi (no cache), then the same pipeline again (every node a
- * cache hit). Goals (issue 3): fresh run < 60 s, cached rerun < 2 s. Also prints each node's time
+ * cache hit). Goals: fresh run < 60 s, cached rerun < 2 s. Also prints each node's time
  * and the model's accuracy against the majority-class baseline.
  *
  *   npm run build && node dist/bench/e2e-bench.js [--cached-repeats 3] [--workers N]

@@ -3,7 +3,7 @@
  * transform graph over 8 raw features + Dense 64→32→1), measured from outside over loopback:
  * - time to ready (spawn → listening with the model loaded), median of 3 starts;
  * - single-row predict latency p50/p99 and requests/s with 1 and 32 concurrent clients.
- * Targets (issue 3): ready < 1 s, p99 < 5 ms at 1 client. Run: npx tsx bench/serving-bench.ts
+ * Targets: ready < 1 s, p99 < 5 ms at 1 client. Run: npx tsx bench/serving-bench.ts
  * (or node dist/bench/serving-bench.js after npm run build, which serves with dist/runtime/cli.js).
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';

@@ -7,7 +7,7 @@ import { LazyLanguageClient } from './language/lazy-client.ts';
 import { scheduleServerStart } from './language/start-policy.ts';
 import type { ValidateResult } from './language/protocol.ts';
 import { lazyBundle } from './lazy.ts';
-import { registerProductionViews } from './runs/production.ts';
+import { registerProductionViews } from './runs/operations.ts';
 import { registerModelsView, type ModelsViewApi } from './serving/register.ts';
 import { PipelineRunner } from './runs/runner.ts';
 import { RunStates, tally } from './runs/state.ts';

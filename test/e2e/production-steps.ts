@@ -1,5 +1,5 @@
 /**
- * End to end, issue 6 in the editor: a ManualApproval between the Evaluator and the Pusher pauses a
+ * End to end in the editor: a ManualApproval between the Evaluator and the Pusher pauses a
  * run started from the palette, a notification asks for the decision, the evaluation viewer's
  * approval bar records it (with a comment) and the run goes on to push, which a `notification`
  * alert reports; then data over time: three spans (the third with a shifted fare) and the

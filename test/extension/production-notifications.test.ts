@@ -1,5 +1,5 @@
 /**
- * Issue 6 in the editor: alert/approval RunEvents → notifications (message, severity, buttons), the
+ * In the editor: alert/approval RunEvents → notifications (message, severity, buttons), the
  * `approve` command line, and — end to end — a real waiting run decided by that command line.
  */
 import assert from 'node:assert/strict';

@@ -2,7 +2,7 @@
  * A root in the first format (one metadata.json, made by the code before the split: see
  * test/fixtures/legacy-store) is migrated once, atomically, with a backup; afterwards runs,
  * lineage and the cache work on it, and each of the two pipelines sharing the root sees only its
- * own runs and artifacts (issue 13, item 1).
+ * own runs and artifacts.
  */
 import assert from 'node:assert/strict';
 import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';

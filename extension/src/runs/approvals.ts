@@ -1,5 +1,5 @@
 /**
- * Issue 6 in the editor: a run's `alert` events as notifications, and engineer-in-the-loop
+ * In the editor: a run's `alert` events as notifications, and engineer-in-the-loop
  * approval — a notification when a ManualApproval node waits, the `tributary.approveNode` /
  * `tributary.rejectNode` commands (palette, and inline on a WAITING node in the Runs view). A
  * decision runs `tributary approve …` out of process, like a run: the waiting run picks it up.

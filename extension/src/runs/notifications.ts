@@ -1,5 +1,5 @@
 /**
- * What the editor says about production events of a run (issue 6): `alert` RunEvents become
+ * What the editor says about production events of a run (alerts, approvals): `alert` RunEvents become
  * notifications, `approval` RunEvents (a ManualApproval node WAITING) become a notification with
  * Approve / Reject / Open Evaluation. Pure and `vscode`-free so the mapping and the `approve`
  * command line are unit tested in plain Node; extension/src/runs/approvals.ts shows them.

@@ -1,5 +1,5 @@
 /**
- * Issue 6 (production operations) in the editor, registered from extension.ts in one call: alert
+ * Operating pipelines from the editor, registered from extension.ts in one call: alert
  * and approval notifications, Approve / Reject commands (approvals.ts), Show Data Trends
  * (trends-command.ts).
  */
