@@ -1,4 +1,10 @@
-import { AnomaliesView, CompareView, EvaluationView, LineageView, ModelView, SchemaView, UnsupportedView } from './OtherViews.tsx';
+import { AnomaliesView } from './AnomaliesView.tsx';
+import { CompareView } from './CompareView.tsx';
+import { EvaluationView } from './EvaluationView.tsx';
+import { LineageView } from './LineageView.tsx';
+import { ModelView } from './ModelView.tsx';
+import { SchemaView } from './SchemaView.tsx';
+import { UnsupportedView } from './UnsupportedView.tsx';
 import type { PendingApproval, ViewerPayload } from '../../../protocol/viewer-payload.ts';
 import { StatisticsView } from './StatisticsView.tsx';
 import { TrendsView } from './TrendsView.tsx';

@@ -1,0 +1,78 @@
+/** The Model viewer: bundle info and training curves. */
+import { useMemo } from 'react';
+import { ChartView } from './chart.tsx';
+import { curveSeries, formatBytes, formatNumber } from '../../../protocol/viewer-shape.ts';
+import { Header, type Of } from './viewer-page.tsx';
+
+export function ModelView({ payload }: { payload: Of<'model'> }) {
+  const { info } = payload;
+  const curves = useMemo(() => curveSeries(payload.epochs), [payload.epochs]);
+  const total = info.files.reduce((s, f) => s + f.bytes, 0);
+  return (
+    <div className="viewer model">
+      <Header title={`Model #${payload.artifact.id}`} subtitle={payload.artifact.nodeId ? `from ${payload.artifact.nodeId}` : undefined} />
+      <section className="model-info">
+        <dl>
+          <dt>backend</dt>
+          <dd>{info.backend ?? 'unknown'}</dd>
+          <dt>task</dt>
+          <dd>{info.task ?? 'unknown'}</dd>
+          <dt>label</dt>
+          <dd>{info.label ?? '–'}</dd>
+          {info.classes ? (
+            <>
+              <dt>classes</dt>
+              <dd>{info.classes.join(', ')}</dd>
+            </>
+          ) : null}
+          <dt>size</dt>
+          <dd>
+            {formatBytes(total)} in {info.files.length} files
+          </dd>
+          <dt>inputs</dt>
+          <dd>{info.inputFeatures?.join(', ') ?? '–'}</dd>
+          <dt>raw features</dt>
+          <dd>{info.rawFeatures?.map((f) => `${f.name}: ${f.type}`).join(', ') ?? '–'}</dd>
+        </dl>
+        {info.trainMetrics ? (
+          <table>
+            <tbody>
+              {Object.entries(info.trainMetrics).map(([k, v]) => (
+                <tr key={k}>
+                  <td>{k}</td>
+                  <td className="num">{formatNumber(v)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        ) : null}
+      </section>
+      <section>
+        <h2>Training curves</h2>
+        {curves.series.length === 0 ? <p className="muted">No metrics.jsonl in this model's logs.</p> : null}
+        <div className="curves">
+          {curves.series.map((s) => (
+            <div key={s.metric} className="curve">
+              <h3>{s.metric}</h3>
+              <ChartView
+                label={`${s.metric} per epoch`}
+                height={200}
+                config={{
+                  type: 'line',
+                  data: {
+                    labels: curves.epochs,
+                    datasets: [
+                      { label: 'train', data: s.train as number[], pointRadius: 2, tension: 0.2 },
+                      ...(s.validation ? [{ label: 'validation', data: s.validation as number[], pointRadius: 2, tension: 0.2, borderDash: [4, 3] }] : []),
+                    ],
+                  },
+                  options: { responsive: true, maintainAspectRatio: false, animation: false, scales: { x: { title: { display: true, text: 'epoch' } } } },
+                }}
+              />
+            </div>
+          ))}
+        </div>
+      </section>
+    </div>
+  );
+}
