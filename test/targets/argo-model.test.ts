@@ -14,7 +14,7 @@ import { loadPlanOrThrow } from '../../runtime/src/engine/load-pipeline.ts';
 import { createPool } from '../../runtime/src/engine/pool.ts';
 import { type WorkerPool } from '../../runtime/src/core/worker-pool.ts';
 import { runPipeline } from '../../runtime/src/engine/scheduler.ts';
-import { mergeShards, planShards, runShard } from '../../runtime/src/engine/single-node.ts';
+import { mergeShards, planShards, runShard } from '../../runtime/src/engine/cluster-step.ts';
 import { MetadataStore } from '../../runtime/src/metadata/store.ts';
 import { compileArgo as compileArgoRaw, parseStore } from '../../runtime/src/targets/argo/compile.ts';
 import { replayWorkflow, type ReplayResult } from '../../runtime/src/targets/argo/replay.ts';

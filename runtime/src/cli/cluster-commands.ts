@@ -1,11 +1,11 @@
-/** CLI commands for running on a cluster: single-node steps, Argo compilation and its local replay. */
+/** CLI commands for running on a cluster: one node as a cluster step, Argo compilation and its local replay. */
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import { stringify } from 'yaml';
 import { loadPlanOrThrow } from '../engine/load-pipeline.ts';
-import { finishRun, mergeShards, planShards, runShard, runSingleNode } from '../engine/single-node.ts';
+import { finishRun, mergeShards, planShards, runShard, runSingleNode } from '../engine/cluster-step.ts';
 import type { NodeResult } from '../engine/node-runner.ts';
 import type { PipelinePlan } from '../core/plan.ts';
 import { UserError } from '../core/errors.ts';

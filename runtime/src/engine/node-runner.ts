@@ -96,7 +96,7 @@ function outputsUsable(outputs: Record<string, ArtifactRecord>, expected: string
  * Runs one node of a pipeline run: computes its cache key, reuses a previous execution's outputs
  * when allowed, or records a RUNNING execution with PENDING outputs, runs the executor, and then
  * publishes the outputs (LIVE) and the final state in one transaction. Used by the local scheduler
- * and by single-node entry points alike.
+ * and by the cluster-step entry points (cluster-step.ts) alike.
  */
 export async function runNode(
   ctx: NodeRunContext,

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { posix, relative, sep } from 'node:path';
 import type { PipelinePlan, PlanNode } from '../../core/plan.ts';
-import { fanOutOf } from '../../engine/single-node.ts';
+import { fanOutOf } from '../../engine/cluster-step.ts';
 import { UserError } from '../../core/errors.ts';
 import { findWorkspaceRoot } from '../../util/paths.ts';
 
