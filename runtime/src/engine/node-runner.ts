@@ -1,8 +1,10 @@
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Value } from '@sinclair/typebox/value';
-import type { ArtifactRecord, ExecutionRecord } from '../metadata/types.ts';
-import type { MetadataStore } from '../metadata/store.ts';
+import type { ArtifactRecord, ExecutionRecord, StoreData } from '../metadata/types.ts';
+import { buildManifest, verifyManifest } from '../metadata/artifact-manifest.ts';
+import { writeError, type MetadataStore } from '../metadata/store.ts';
 import {
   addEvent,
   associate,
@@ -20,6 +22,7 @@ import type { PipelinePlan, PlanNode, RunEvent } from './plan.ts';
 import { cacheKey, hashPathParam, pathParams, resolvedKeyParts, sha256, spanRangeFor } from './fingerprint.ts';
 import { FileNodeLogger } from './node-logger.ts';
 import { moduleSourceHash } from '../modules/load-module.ts';
+import { assertFilesInside, findWorkspaceRoot } from '../util/paths.ts';
 
 export interface NodeRunContext {
   plan: PipelinePlan;
@@ -72,9 +75,43 @@ async function resolveFromStore(
   return picked;
 }
 
-/** All outputs LIVE and still on disk: the condition for reusing an execution. */
-function outputsUsable(outputs: Record<string, ArtifactRecord>, expected: string[]): boolean {
-  return expected.every((k) => outputs[k]?.state === 'LIVE' && existsSync(outputs[k].uri));
+/**
+ * All outputs LIVE and their files still exactly as published (size and mtime per file, rehashed
+ * where the mtime moved): the condition for reusing an execution. An output without a manifest
+ * (recorded before manifests existed) is not trusted.
+ */
+async function outputsUsable(outputs: Record<string, ArtifactRecord>, expected: string[]): Promise<boolean> {
+  for (const k of expected) {
+    const a = outputs[k];
+    if (a?.state !== 'LIVE' || !a.manifest || !(await verifyManifest(a.uri, a.manifest))) return false;
+  }
+  return true;
+}
+
+/**
+ * The newest earlier execution with this key whose outputs are still intact, recorded as reused by
+ * `record` in one transaction. The files are checked outside the lock; the transaction then only
+ * re-checks that the outputs are still LIVE (a concurrent delete would have changed that).
+ */
+async function findCacheHit<T>(
+  store: MetadataStore,
+  key: string,
+  outputNames: string[],
+  record: (data: StoreData, prior: ExecutionRecord, outputs: Record<string, ArtifactRecord>) => T,
+): Promise<T | undefined> {
+  const snapshot = await store.read();
+  const candidates = snapshot.executions.filter((e) => e.cacheKey === key && (e.state === 'COMPLETE' || e.state === 'CACHED')).reverse();
+  for (const candidate of candidates) {
+    if (!(await outputsUsable(outputsOf(snapshot, candidate.id), outputNames))) continue;
+    const hit = await store.transaction((data) => {
+      const prior = data.executions.find((e) => e.id === candidate.id);
+      const outputs = outputsOf(data, candidate.id);
+      if (!prior || !outputNames.every((k) => outputs[k]?.state === 'LIVE')) return undefined;
+      return record(data, prior, outputs);
+    });
+    if (hit) return hit;
+  }
+  return undefined;
 }
 
 /**
@@ -98,13 +135,20 @@ export async function runNode(
   const spec = def.spec;
   const params = paramsWithDefaults(def, node.params);
 
+  // Every file a path parameter names must really (symlinks followed) lie in the workspace: the
+  // validator checked the names, this checks what a folder or glob turned out to hold.
+  const workspace = findWorkspaceRoot(plan.dir);
   const files: Record<string, string> = {};
   for (const name of pathParams(spec.params)) {
     const value = params[name];
     if (typeof value !== 'string') continue;
-    files[name] = (spec.params.properties[name] as { 'x-module'?: boolean })['x-module']
-      ? await moduleSourceHash(resolve(plan.dir, value))
-      : await hashPathParam(value, plan.dir, { spanRange: spanRangeFor(spec.params, name, params) });
+    if ((spec.params.properties[name] as { 'x-module'?: boolean })['x-module']) {
+      const module = resolve(plan.dir, value);
+      assertFilesInside(workspace, [module], `Parameter "${name}" of node "${node.id}"`);
+      files[name] = await moduleSourceHash(module);
+    } else {
+      files[name] = await hashPathParam(value, plan.dir, { spanRange: spanRangeFor(spec.params, name, params), within: workspace });
+    }
   }
   const inputs: Record<string, string> = {};
   for (const [k, a] of Object.entries(inputArtifacts)) if (a) inputs[k] = a.fingerprint;
@@ -132,33 +176,26 @@ export async function runNode(
   ];
 
   if (ctx.useCache && adoptExecutionId === undefined) {
-    const hit = await store.transaction((data) => {
-      const candidates = data.executions
-        .filter((e) => e.cacheKey === key && (e.state === 'COMPLETE' || e.state === 'CACHED'))
-        .reverse();
-      for (const prior of candidates) {
-        const outputs = outputsOf(data, prior.id);
-        if (!outputsUsable(outputs, outputNames)) continue;
-        const execution = createExecution(data, {
-          component: spec.type,
-          componentVersion: spec.version,
-          nodeId: node.id,
-          runId,
-          state: 'CACHED',
-          params,
-          cacheKey: key,
-          cachedFrom: prior.cachedFrom ?? prior.id,
-          pid: process.pid,
-          logFileFor: () => logFile,
-        });
-        execution.finishedAt = execution.startedAt;
-        execution.properties.contentHashes = contentHashes;
-        associate(data, execution.id, contexts(data));
-        for (const [k, a] of Object.entries(recordedInputs)) if (a) addEvent(data, execution.id, a.id, 'INPUT', k);
-        for (const [k, a] of Object.entries(outputs)) addEvent(data, execution.id, a.id, 'OUTPUT', k);
-        return { execution, outputs };
-      }
-      return undefined;
+    const hit = await findCacheHit(store, key, outputNames, (data, prior, outputs) => {
+      const execution = createExecution(data, {
+        component: spec.type,
+        componentVersion: spec.version,
+        nodeId: node.id,
+        runId,
+        state: 'CACHED',
+        params,
+        cacheKey: key,
+        cachedFrom: prior.cachedFrom ?? prior.id,
+        pid: process.pid,
+        host: hostname(),
+        logFileFor: () => logFile,
+      });
+      execution.finishedAt = execution.startedAt;
+      execution.properties.contentHashes = contentHashes;
+      associate(data, execution.id, contexts(data));
+      for (const [k, a] of Object.entries(recordedInputs)) if (a) addEvent(data, execution.id, a.id, 'INPUT', k);
+      for (const [k, a] of Object.entries(outputs)) addEvent(data, execution.id, a.id, 'OUTPUT', k);
+      return { execution, outputs };
     });
     if (hit) {
       const logger = new FileNodeLogger(logFile, () => undefined);
@@ -187,6 +224,7 @@ export async function runNode(
       params,
       cacheKey: key,
       pid: process.pid,
+      host: hostname(),
       logFileFor: () => logFile,
     });
     execution.properties.contentHashes = contentHashes;
@@ -251,6 +289,18 @@ export async function runNode(
     error = e;
   }
 
+  // The outputs' content, hashed once now: their fingerprints (what downstream keys use) and the
+  // manifest a later cache hit re-checks.
+  let manifests: Record<string, Awaited<ReturnType<typeof buildManifest>>> = {};
+  if (error === undefined) {
+    try {
+      for (const [name, a] of Object.entries(outputArtifacts)) manifests[name] = await buildManifest(a.uri);
+    } catch (e) {
+      error = e;
+      manifests = {};
+    }
+  }
+
   const canceled = ctx.signal.aborted;
   const message = error === undefined ? undefined : describeError(error);
   // Interrupted while waiting for a person: the WAITING execution stays, outputs stay PENDING.
@@ -272,6 +322,8 @@ export async function runNode(
       if (state === 'COMPLETE') {
         a.state = 'LIVE';
         a.properties = outputArtifacts[name].properties;
+        a.fingerprint = manifests[name].fingerprint;
+        a.manifest = manifests[name].files;
       } else {
         a.state = 'ABANDONED';
       }
@@ -296,6 +348,8 @@ function describeResolved(resolved: Record<string, ArtifactRecord | undefined>):
 
 /** User errors read as their message (with location); anything else keeps its stack for debugging. */
 export function describeError(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException)?.code;
+  if (code === 'ENOSPC' || code === 'EDQUOT') e = writeError(e);
   if (isUserError(e)) {
     const l = e.location;
     const where =

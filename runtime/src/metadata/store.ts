@@ -1,9 +1,11 @@
-import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { mkdirSync, writeFileSync, existsSync, rmSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { Low } from 'lowdb';
 import { JSONFile } from 'lowdb/node';
 import lockfile from 'proper-lockfile';
 import { emptyStore, type StoreData } from './types.ts';
+import { needsRecovery, recoverAbandoned } from './records.ts';
+import { UserError } from '../registry/types.ts';
 
 /**
  * The metadata store: one lowdb JSON file per pipeline root.
@@ -31,7 +33,10 @@ export class MetadataStore {
       }
     }
     const store = new MetadataStore(file);
-    await store.read();
+    // Whoever opens the store next closes what a dead process left RUNNING (kill -9, crash, a
+    // full disk): no run or execution stays RUNNING for ever. Checked without the lock first, so
+    // a read-only command pays only for the read.
+    if (needsRecovery(await store.read())) await store.transaction((data) => recoverAbandoned(data));
     return store;
   }
 
@@ -57,12 +62,30 @@ export class MetadataStore {
     try {
       const data = await this.read();
       const result = change(data);
-      await this.db.write();
+      try {
+        await this.db.write();
+      } catch (e) {
+        // The store is written aside and renamed (lowdb/steno): the old file is intact, only the
+        // temp file can be left, and it must not be.
+        rmSync(join(dirname(this.file), `.${basename(this.file)}.tmp`), { force: true });
+        throw writeError(e, this.file);
+      }
       return result;
     } finally {
       await release().catch(() => undefined);
     }
   }
+}
+
+/**
+ * A failed write as the user should read it: a full disk names the file (a UserError, no stack
+ * trace); anything else keeps its stack.
+ */
+export function writeError(e: unknown, path?: string): Error {
+  const code = (e as NodeJS.ErrnoException)?.code;
+  const file = path ?? (e as NodeJS.ErrnoException)?.path;
+  if (code === 'ENOSPC' || code === 'EDQUOT') return new UserError(`disk full writing ${file ?? '(unknown file)'}`, file ? { file } : undefined);
+  return e as Error;
 }
 
 export function now(): string {

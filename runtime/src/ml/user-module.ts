@@ -7,7 +7,7 @@
  * - `importUserExport` / `userCodeError` are the pieces pool tasks use to call user code where no
  *   timeout of their own is needed (the pool task is aborted by the executor instead).
  */
-import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -89,8 +89,15 @@ export async function compileUserModule(file: string, target: { outFile?: string
   const hash = sha256(code);
   const path = target.outFile ?? join(target.outDir ?? dirname(source), `${hash.slice(0, 16)}.mjs`);
   mkdirSync(dirname(path), { recursive: true });
-  if (!existsSync(path) || target.outFile) writeFileSync(path, code);
+  // A content-addressed file is reused only when it holds exactly this code (never run unchecked).
+  if (target.outFile || !verifiedFile(path, hash)) writeAtomically(path, code);
   return { path, hash, source };
+}
+
+function writeAtomically(path: string, code: string): void {
+  const tmp = `${path}.${process.pid}.${threadId}.tmp`;
+  writeFileSync(tmp, code);
+  renameSync(tmp, path);
 }
 
 const loaded = new Map<string, Promise<Record<string, unknown>>>();
@@ -215,18 +222,33 @@ function tsxApiFor(modulePath: string): string | undefined {
   return import.meta.resolve('tsx/esm/api');
 }
 
+const BOOTSTRAP_HASH = sha256(BOOTSTRAP);
 let bootstrapPath: string | undefined;
 
-/** `<tmp>/tributary-worker-<hash>.cjs`, written atomically the first time (content-addressed: never stale). */
+/**
+ * The bootstrap, written by this process into its own private folder (mkdtemp, mode 0700, removed
+ * at exit) and checked against its hash before each use. A predictable name in the shared temp
+ * folder would run whatever another local user planted there first.
+ */
 function bootstrapFile(): string {
-  if (bootstrapPath && existsSync(bootstrapPath)) return bootstrapPath;
-  const path = join(tmpdir(), `tributary-worker-${sha256(BOOTSTRAP).slice(0, 16)}.cjs`);
-  if (!existsSync(path)) {
-    const tmp = `${path}.${process.pid}.${threadId}.tmp`;
-    writeFileSync(tmp, BOOTSTRAP);
-    renameSync(tmp, path);
-  }
+  if (bootstrapPath && verifiedFile(bootstrapPath, BOOTSTRAP_HASH)) return bootstrapPath;
+  const dir = mkdtempSync(join(tmpdir(), 'tributary-worker-'));
+  chmodSync(dir, 0o700);
+  const path = join(dir, `tributary-worker-${BOOTSTRAP_HASH.slice(0, 16)}.cjs`);
+  writeFileSync(path, BOOTSTRAP, { mode: 0o600, flag: 'wx' });
+  if (!bootstrapDirs.length) process.once('exit', () => bootstrapDirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+  bootstrapDirs.push(dir);
   return (bootstrapPath = path);
+}
+const bootstrapDirs: string[] = [];
+
+/** True when `file` holds exactly the content with this sha256 (what is about to be executed). */
+export function verifiedFile(file: string, hash: string): boolean {
+  try {
+    return sha256(readFileSync(file, 'utf8')) === hash;
+  } catch {
+    return false;
+  }
 }
 
 interface WorkerError {

@@ -1,18 +1,53 @@
-import { existsSync, statSync, readdirSync } from 'node:fs';
-import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
-import { globSync, isDynamicPattern } from 'tinyglobby';
+import { existsSync, realpathSync, statSync } from 'node:fs';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { globSync } from 'tinyglobby';
+import { UserError } from '../registry/types.ts';
 import { hasSpanPlaceholder, resolveSpans, type SpanRange } from './spans.ts';
 
+const GLOB_CHARS = /[*?[{]/;
+const toPosix = (p: string) => (sep === '/' ? p : p.split(sep).join('/'));
+
 /**
- * Files named by a path parameter: one file, a folder's (non-hidden) files, or a glob; sorted.
- * A pattern with {SPAN} names the files of the selected spans only (see spans.ts), so that a new
- * span changes the cache key and an old span's files do not.
+ * Every file under `dir` whose path relative to it matches `pattern` (posix glob), absolute and
+ * sorted. The one walk of input folders: path parameters (what is hashed), CsvExampleGen (what
+ * is read) and span patterns all come here, so `**` means the same everywhere. Hidden names
+ * (`.x`, `_x`: _SUCCESS markers, editor temp files) are never data, at any depth.
+ */
+export function globFiles(dir: string, pattern: string): string[] {
+  if (!existsSync(dir)) return [];
+  return globSync(pattern, {
+    cwd: dir,
+    absolute: true,
+    onlyFiles: true,
+    dot: false,
+    expandDirectories: false,
+    ignore: ['**/_*', '**/_*/**'],
+  })
+    .map((f) => (sep === '/' ? f : f.split('/').join(sep)))
+    .sort();
+}
+
+/** Splits an absolute pattern into its static folder and the glob after it (posix separators). */
+export function splitGlob(absPattern: string): { dir: string; glob: string } {
+  const parts = toPosix(absPattern).split('/');
+  const first = parts.findIndex((p) => GLOB_CHARS.test(p));
+  if (first < 0) return { dir: dirname(absPattern), glob: parts[parts.length - 1] };
+  return { dir: parts.slice(0, first).join('/') || '/', glob: parts.slice(first).join('/') };
+}
+
+/**
+ * Files named by a path parameter: one file, every (non-hidden) file below a folder at any depth,
+ * or a glob; absolute and sorted. An empty value names no file. A pattern with {SPAN} names the
+ * files of the selected spans only (see spans.ts), so that a new span changes the cache key and an
+ * old span's files do not.
  */
 export function expandInput(pattern: string, baseDir: string, options: { spanRange?: SpanRange } = {}): string[] {
+  if (pattern === '') return [];
   if (hasSpanPlaceholder(pattern)) return resolveSpans(pattern, baseDir, options.spanRange).files;
   const abs = isAbsolute(pattern) ? pattern : resolve(baseDir, pattern);
-  if (isDynamicPattern(pattern)) {
-    return globSync(pattern, { cwd: baseDir, absolute: true, onlyFiles: true }).sort();
+  if (GLOB_CHARS.test(pattern)) {
+    const { dir, glob } = splitGlob(abs);
+    return globFiles(dir, glob);
   }
   let st;
   try {
@@ -20,21 +55,48 @@ export function expandInput(pattern: string, baseDir: string, options: { spanRan
   } catch {
     return [];
   }
-  if (st.isDirectory()) {
-    return readdirSync(abs)
-      .filter((f) => !f.startsWith('.'))
-      .map((f) => join(abs, f))
-      .filter((f) => statSync(f).isFile())
-      .sort();
-  }
-  return [abs];
+  return st.isDirectory() ? globFiles(abs, '**/*') : [abs];
 }
 
-/** True when `target` (resolved against baseDir) lies inside `root`. Globs are checked by their static prefix. */
-export function staysInside(root: string, baseDir: string, target: string): boolean {
-  const staticPart = target.split(/[*?[{]/)[0];
-  const rel = relative(resolve(root), resolve(baseDir, staticPart));
+/**
+ * The real path of `p`, following symlinks; for a path that does not exist yet, the real path of
+ * its nearest existing ancestor joined with the rest (what it would be once created).
+ */
+export function realPathOf(p: string): string {
+  const abs = resolve(p);
+  let head = abs;
+  const tail: string[] = [];
+  for (;;) {
+    try {
+      return join(realpathSync(head), ...tail.reverse());
+    } catch {
+      const up = dirname(head);
+      if (up === head) return abs;
+      tail.push(head.slice(up.length).replace(/^[\\/]/, ''));
+      head = up;
+    }
+  }
+}
+
+/** True when `target` lies inside `root`, both compared as real paths (symlinks followed). */
+export function isInside(root: string, target: string): boolean {
+  const rel = relative(realPathOf(root), realPathOf(target));
   return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+}
+
+/**
+ * Throws a UserError naming the first file that resolves (through a symlink) outside the
+ * workspace: a link inside a data folder must not smuggle /etc into the artifacts.
+ */
+export function assertFilesInside(workspaceRoot: string, files: string[], what: string): void {
+  const root = realPathOf(workspaceRoot);
+  for (const f of files) {
+    const real = realPathOf(f);
+    const rel = relative(root, real);
+    if (rel.startsWith('..') || isAbsolute(rel)) {
+      throw new UserError(`${what}: ${f} resolves to ${real}, outside the workspace ${root}`, { file: f });
+    }
+  }
 }
 
 /** The nearest folder above `dir` holding .git or package.json: what pipeline paths may not escape. */
@@ -44,4 +106,3 @@ export function findWorkspaceRoot(dir: string): string {
     if (dirname(d) === d) return resolve(dir);
   }
 }
-
