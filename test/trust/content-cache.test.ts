@@ -3,8 +3,9 @@ import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runPipeline } from '../../runtime/src/engine/scheduler.ts';
-import { createPool, type WorkerPool } from '../../runtime/src/engine/pool.ts';
-import type { PipelinePlan, PlanNode } from '../../runtime/src/engine/plan.ts';
+import { createPool } from '../../runtime/src/engine/pool.ts';
+import type { WorkerPool } from '../../runtime/src/core/worker-pool.ts';
+import type { PipelinePlan, PlanNode } from '../../runtime/src/core/plan.ts';
 import { hashPathParam } from '../../runtime/src/engine/fingerprint.ts';
 import { loadPlanOrThrow } from '../../runtime/src/engine/load-pipeline.ts';
 import { fakeRegistry } from '../helpers/fake-components.ts';

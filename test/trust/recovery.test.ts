@@ -5,7 +5,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MetadataStore } from '../../runtime/src/metadata/store.ts';
 import { createExecution, getOrCreateContext } from '../../runtime/src/metadata/records.ts';
-import { isUserError } from '../../runtime/src/registry/types.ts';
+import { isUserError } from '../../runtime/src/core/errors.ts';
 
 /** A pid that surely belongs to no running process: one that just exited. */
 function deadPid(): number {

@@ -5,7 +5,7 @@ import { renderToStaticMarkup } from 'react-dom/server';
 import { ReactFlowProvider } from '@xyflow/react';
 import { parsePipeline } from '../../runtime/src/pipeline/parse.ts';
 import { validatePipeline } from '../../runtime/src/pipeline/validate.ts';
-import { builtinRegistry } from '../../runtime/src/registry/builtins.ts';
+import { builtinRegistry } from '../../runtime/src/components/index.ts';
 import { canvasModel } from '../../extension/src/canvas/document-model.ts';
 import { specMap, toComponentInfo } from '../../extension/src/canvas/specs.ts';
 import { toFlow } from '../../webview/src/canvas/graph.ts';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { applyEdits } from '../../runtime/src/pipeline/edit.ts';
 import { parsePipeline } from '../../runtime/src/pipeline/parse.ts';
-import { builtinRegistry } from '../../runtime/src/registry/builtins.ts';
+import { builtinRegistry } from '../../runtime/src/components/index.ts';
 import { canvasNodes } from '../../extension/src/canvas/document-model.ts';
 import { editsForIntent } from '../../extension/src/canvas/intents.ts';
 import { specMap, toComponentInfo } from '../../extension/src/canvas/specs.ts';

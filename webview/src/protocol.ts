@@ -41,6 +41,8 @@ export interface PortInfo {
 export interface ComponentInfo {
   type: string;
   category: ComponentCategory;
+  /** Codicon name from the spec; absent: the category's. */
+  icon?: string;
   description: string;
   inputs: Record<string, PortInfo>;
   outputs: Record<string, PortInfo>;

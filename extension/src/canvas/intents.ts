@@ -12,7 +12,7 @@ import {
   type TextEdit,
 } from '../../../runtime/src/pipeline/edit.ts';
 import { offsetsToRange } from '../../../runtime/src/pipeline/source.ts';
-import { UserError } from '../../../runtime/src/registry/types.ts';
+import { UserError } from '../../../runtime/src/core/errors.ts';
 import type { CanvasIntent, ComponentInfo, PastedNode, Position } from '../../../webview/src/protocol.ts';
 import { checkConnection } from '../../../webview/src/canvas/connection.ts';
 import { canvasNodes } from './document-model.ts';

@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { isMap } from 'yaml';
 import { parsePipeline } from '../../../runtime/src/pipeline/parse.ts';
 import { findPair } from '../../../runtime/src/pipeline/source.ts';
-import { isUserError } from '../../../runtime/src/registry/types.ts';
+import { isUserError } from '../../../runtime/src/core/errors.ts';
 import type { CanvasIntent, ComponentInfo, HostToCanvas, Problem } from '../../../webview/src/protocol.ts';
 import { canvasModel } from './document-model.ts';
 import { canvasHtml, makeNonce } from './html.ts';

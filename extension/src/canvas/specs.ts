@@ -1,5 +1,5 @@
-import { listSpecs } from '../../../runtime/src/registry/specs.ts';
-import type { ComponentSpec } from '../../../runtime/src/registry/types.ts';
+import { BUILTIN_COMPONENTS } from '../../../runtime/src/components/index.ts';
+import type { ComponentSpec } from '../../../runtime/src/core/component.ts';
 import type { ComponentInfo, JsonSchema } from '../../../webview/src/protocol.ts';
 
 /** A registry spec as plain JSON for the webview (TypeBox's symbol keys dropped by the round trip). */
@@ -7,6 +7,7 @@ export function toComponentInfo(spec: ComponentSpec): ComponentInfo {
   return {
     type: spec.type,
     category: spec.category,
+    ...(spec.icon ? { icon: spec.icon } : {}),
     description: spec.description,
     inputs: JSON.parse(JSON.stringify(spec.inputs)),
     outputs: JSON.parse(JSON.stringify(spec.outputs)),
@@ -14,9 +15,12 @@ export function toComponentInfo(spec: ComponentSpec): ComponentInfo {
   };
 }
 
-/** The specs the host can read without loading executors (see runtime/src/registry/specs.ts). */
+/**
+ * The built-in components' specs, read in the host without loading executors (the host bundles
+ * leave the components' lazy imports out, see scripts/build.mjs).
+ */
 export function localSpecs(): ComponentInfo[] {
-  return listSpecs().map(toComponentInfo);
+  return BUILTIN_COMPONENTS.map((c) => toComponentInfo(c.spec));
 }
 
 /**

@@ -5,8 +5,8 @@
  * command line are unit tested in plain Node; extension/src/runs/approvals.ts shows them.
  */
 import { approvalOf, isPendingApproval } from '../../../runtime/src/components/manual-approval/approval-records.ts';
-import type { AlertMessage, RunEvent } from '../../../runtime/src/engine/plan.ts';
-import type { StoreData } from '../../../runtime/src/metadata/types.ts';
+import type { AlertMessage, RunEvent } from '../../../runtime/src/core/run-events.ts';
+import type { StoreData } from '../../../runtime/src/core/metadata-types.ts';
 
 export type NotificationSeverity = 'info' | 'warning' | 'error';
 

@@ -8,7 +8,8 @@ import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { listModels, listVersions, readIndex } from '../../../runtime/src/serving/registry-index.ts';
-import { armVersion, parseTraffic, type TrafficConfig } from '../../../runtime/src/serving/traffic.ts';
+import { armVersion, parseTraffic } from '../../../runtime/src/serving/traffic.ts';
+import { type TrafficConfig } from '../../../runtime/src/serving/registry-index.ts';
 import { statsKey, type VersionStats } from './prometheus.ts';
 
 export interface ServedBy {

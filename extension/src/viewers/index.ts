@@ -10,7 +10,7 @@
 import { readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import * as vscode from 'vscode';
-import type { StoreData } from '../../../runtime/src/metadata/types.ts';
+import type { StoreData } from '../../../runtime/src/core/metadata-types.ts';
 import { artifactPayload, comparePayload, lineagePayload, ViewerError } from './load.ts';
 import { metadataFileAbove } from './locate.ts';
 import { ViewerPanels } from './panel.ts';

@@ -11,7 +11,7 @@ import { approvalOf, isPendingApproval } from '../../../runtime/src/components/m
 import { ANOMALIES_FILE, type ExampleAnomaliesFile } from '../../../runtime/src/formats/anomalies.ts';
 import { SCHEMA_FILE, type Schema } from '../../../runtime/src/formats/schema.ts';
 import { STATISTICS_FILE, type DatasetFeatureStatisticsList } from '../../../runtime/src/formats/statistics.ts';
-import type { ArtifactRecord, ExecutionRecord, StoreData } from '../../../runtime/src/metadata/types.ts';
+import type { ArtifactRecord, ExecutionRecord, StoreData } from '../../../runtime/src/core/metadata-types.ts';
 import type { ArtifactRef, BlessingFile, EvaluationFile, LineageGraph, ModelInfo, PendingApproval, RunSummary, ViewerPayload } from '../../../webview/src/viewers/payload.ts';
 import { parseMetricsJsonl } from '../../../webview/src/viewers/shape.ts';
 

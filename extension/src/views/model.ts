@@ -4,8 +4,8 @@
  * not load lowdb or the lock library just to draw a tree.
  */
 import { readFile } from 'node:fs/promises';
-import type { ArtifactRecord, ExecutionRecord, StoreData } from '../../../runtime/src/metadata/types.ts';
-import type { CpuBreakdown } from '../../../runtime/src/engine/thread-cpu.ts';
+import type { ArtifactRecord, ExecutionRecord, StoreData } from '../../../runtime/src/core/metadata-types.ts';
+import type { CpuBreakdown } from '../../../runtime/src/util/thread-cpu.ts';
 import { listRuns } from '../../../runtime/src/metadata/run-rows.ts';
 
 export interface ArtifactItem {

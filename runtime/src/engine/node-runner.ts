@@ -2,7 +2,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Value } from '@sinclair/typebox/value';
-import type { ArtifactRecord, ExecutionRecord, StoreData } from '../metadata/types.ts';
+import type { ArtifactRecord, ExecutionRecord, StoreData } from '../core/metadata-types.ts';
 import { buildManifest, verifyManifest } from '../metadata/artifact-manifest.ts';
 import { writeError, type MetadataStore } from '../metadata/store.ts';
 import {
@@ -15,11 +15,14 @@ import {
   getOrCreateContext,
   outputsOf,
 } from '../metadata/records.ts';
-import type { ArtifactRef, ComponentDefinition, ExecutorContext, OutputArtifact, Ports } from '../registry/types.ts';
-import { isUserError, UserError } from '../registry/types.ts';
-import type { WorkerPool } from './pool.ts';
-import type { PipelinePlan, PlanNode, RunEvent } from './plan.ts';
-import { cacheKey, hashPathParam, pathParams, resolvedKeyParts, sha256, spanRangeFor } from './fingerprint.ts';
+import type { ArtifactRef, ExecutorContext, OutputArtifact, Ports } from '../core/component.ts';
+import type { ComponentDefinition } from '../core/registry.ts';
+import { isUserError, UserError } from '../core/errors.ts';
+import type { WorkerPool } from '../core/worker-pool.ts';
+import type { PipelinePlan, PlanNode } from '../core/plan.ts';
+import type { RunEvent } from '../core/run-events.ts';
+import { cacheKey, hashPathParam, pathParams, resolvedKeyParts, spanRangeFor } from './fingerprint.ts';
+import { sha256 } from '../core/hash.ts';
 import { FileNodeLogger } from './node-logger.ts';
 import { moduleSourceHash } from '../modules/load-module.ts';
 import { assertFilesInside, findWorkspaceRoot } from '../util/paths.ts';

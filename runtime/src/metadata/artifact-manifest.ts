@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream, readdirSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 
-import type { ManifestEntry } from './types.ts';
+import type { ManifestEntry } from '../core/metadata-types.ts';
 
 export type { ManifestEntry };
 

@@ -1,5 +1,5 @@
 /** Pure operations on the store's data, applied inside `MetadataStore.transaction`. */
-import type { ArtifactType } from '../registry/artifacts.ts';
+import type { ArtifactType } from '../core/artifacts.ts';
 import type {
   ArtifactRecord,
   ContextRecord,
@@ -7,9 +7,12 @@ import type {
   ExecutionRecord,
   ExecutionState,
   StoreData,
-} from './types.ts';
+} from '../core/metadata-types.ts';
 import { hostname } from 'node:os';
-import { now } from './store.ts';
+
+export function now(): string {
+  return new Date().toISOString();
+}
 
 export function getOrCreateContext(
   data: StoreData,

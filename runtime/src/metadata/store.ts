@@ -3,9 +3,9 @@ import { basename, dirname, join } from 'node:path';
 import { Low } from 'lowdb';
 import { JSONFile } from 'lowdb/node';
 import lockfile from 'proper-lockfile';
-import { emptyStore, type StoreData } from './types.ts';
+import { emptyStore, type StoreData } from '../core/metadata-types.ts';
 import { needsRecovery, recoverAbandoned } from './records.ts';
-import { UserError } from '../registry/types.ts';
+import { UserError } from '../core/errors.ts';
 
 /**
  * The metadata store: one lowdb JSON file per pipeline root.
@@ -88,6 +88,4 @@ export function writeError(e: unknown, path?: string): Error {
   return e as Error;
 }
 
-export function now(): string {
-  return new Date().toISOString();
-}
+export { now } from './records.ts';

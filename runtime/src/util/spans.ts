@@ -9,7 +9,7 @@
  * expandInput) and CsvExampleGen both call it, so the files hashed are exactly the files ingested.
  */
 import { isAbsolute, join, resolve, sep } from 'node:path';
-import { globFiles, splitGlob } from './paths.ts';
+import { globFiles, splitGlob } from './glob-files.ts';
 
 export const SPAN = '{SPAN}';
 export const VERSION = '{VERSION}';

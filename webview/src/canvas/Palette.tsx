@@ -42,7 +42,7 @@ export function Palette({ specs, disabled, onAdd }: { specs: readonly ComponentI
                 }}
                 onDoubleClick={() => !disabled && onAdd(spec.type)}
               >
-                <Codicon name={componentIcon(spec.type, spec.category)} />
+                <Codicon name={componentIcon(spec)} />
                 <span>{spec.type}</span>
               </div>
             ))}

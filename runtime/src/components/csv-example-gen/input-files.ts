@@ -6,7 +6,7 @@
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import { expandInput } from '../../util/paths.ts';
-import { UserError } from '../../registry/types.ts';
+import { UserError } from '../../core/errors.ts';
 import { CR, LF, RecordScan, SCAN_ERROR_MESSAGES, SCAN_NEED_MORE, SCAN_OK, countLines } from './csv-scanner.ts';
 import { MAX_RECORD_BYTES } from './range-reader.ts';
 import { firstInvalidUtf8 } from './utf8.ts';
