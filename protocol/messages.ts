@@ -8,7 +8,7 @@
  * needed by the host's validator.
  */
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
-import type { ViewerPayload } from './viewers/payload.ts';
+import type { ViewerPayload } from './viewer-payload.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Shared shapes
