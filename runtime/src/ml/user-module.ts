@@ -9,7 +9,7 @@
  */
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { type ResourceLimits, threadId, Worker } from 'node:worker_threads';
 import { build, type Message, type Plugin } from 'esbuild';
@@ -55,6 +55,17 @@ const runtimeImports = (): Plugin => ({
 const REQUIRE_BANNER = "import { createRequire as __tributaryCreateRequire } from 'node:module'; const require = __tributaryCreateRequire(import.meta.url);";
 
 /**
+ * The source map's root, relative to the folder the compiled file is written to: stack traces
+ * still resolve to the user's real file, and no absolute path (which would make the same pipeline
+ * give different artifacts in two folders) ends up inside an artifact.
+ */
+function relativeSourceRoot(source: string, target: { outFile?: string; outDir?: string }): string {
+  const outFolder = target.outFile ? dirname(resolve(target.outFile)) : resolve(target.outDir ?? dirname(source));
+  const rel = relative(outFolder, dirname(source)).split(sep).join('/');
+  return rel ? `${rel}/` : './';
+}
+
+/**
  * Compiles `file` (.ts/.js) into `outFile`, or into `<outDir>/<hash16>.mjs` when `outFile` is not
  * given. The source map's root is the module's folder, so stack traces name the user's real file.
  */
@@ -73,7 +84,7 @@ export async function compileUserModule(file: string, target: { outFile?: string
       plugins: [runtimeImports()],
       banner: { js: REQUIRE_BANNER },
       sourcemap: 'inline',
-      sourceRoot: pathToFileURL(dirname(source)).href + '/',
+      sourceRoot: relativeSourceRoot(source, target),
       write: false,
       logLevel: 'silent',
     });
