@@ -36,5 +36,10 @@ export async function serve(registry: string, options: ServeOptions = {}): Promi
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+  // Started by a parent with an IPC channel (the InfraValidator): exit with it, however it ends.
+  if (process.channel) {
+    process.once('disconnect', stop);
+    process.channel.unref();
+  }
   return server;
 }

@@ -3,7 +3,7 @@
  * is ready within max_startup_ms, the model loads, every request succeeds and the p99 latency of
  * single-row predicts is below max_p99_ms.
  */
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ExecutorContext } from '../../core/component.ts';
@@ -25,10 +25,34 @@ interface Reason {
   message: string;
 }
 
+const INFRA_PREFIX = 'tributary-infra-';
+
+/**
+ * Removes the temp registries of InfraValidators whose process is gone (killed before its own
+ * clean-up): each folder is named after its owner's pid.
+ */
+export function cleanStaleInfraFolders(dir = tmpdir()): void {
+  for (const name of readdirSync(dir)) {
+    const m = new RegExp(`^${INFRA_PREFIX}(\\d+)-`).exec(name);
+    if (!m || processAlive(Number(m[1]))) continue;
+    rmSync(join(dir, name), { recursive: true, force: true });
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 export async function execute(ctx: Ctx): Promise<void> {
   const { params } = ctx;
   const bundle = join(ctx.inputs.model.uri, 'bundle');
-  const registry = mkdtempSync(join(tmpdir(), 'tributary-infra-'));
+  cleanStaleInfraFolders();
+  const registry = mkdtempSync(join(tmpdir(), `${INFRA_PREFIX}${process.pid}-`));
   const reasons: Reason[] = [];
   const result: Record<string, unknown> = {};
   let server: ServerProcess | undefined;
