@@ -48,10 +48,12 @@ describe('serving and CLI manners', function () {
 
   it('`tributary runs FILE | head -1` prints one line and no EPIPE trace', async () => {
     writeFileSync(join(dir, 'p.pipeline.yaml'), 'name: p\nroot: .tributary\nnodes: {}\n');
-    const store = await MetadataStore.open(join(dir, '.tributary', 'metadata.json'));
-    await store.transaction((data) => {
-      for (let i = 0; i < 3000; i++) getOrCreateContext(data, 'pipeline_run', `run-${i}`, { pipeline: 'p', state: 'COMPLETE', startedAt: new Date().toISOString() });
-    });
+    const store = await MetadataStore.open(join(dir, '.tributary', 'metadata'));
+    for (let i = 0; i < 400; i++) {
+      const runId = `run-${String(i).padStart(4, '0')}-with-a-long-name-so-that-the-listing-outgrows-a-pipe-buffer`;
+      await store.ensureRun(runId, 'p');
+      await store.transaction(runId, (data) => void getOrCreateContext(data, 'pipeline_run', runId, { pipeline: 'p', state: 'COMPLETE', startedAt: new Date().toISOString() }));
+    }
     const cli = `${JSON.stringify(process.execPath)} --import tsx runtime/src/cli/main.ts runs ${JSON.stringify(join(dir, 'p.pipeline.yaml'))}`;
     const r = spawnSync('bash', ['-c', `set -o pipefail; ${cli} | head -1`], { encoding: 'utf8' });
     assert.equal(r.stdout.trim().split('\n').length, 1);

@@ -20,7 +20,8 @@ describe('worker bootstrap', function () {
       join(dir, 'child.mts'),
       `import { statSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { compileUserModule, runInWorker } from ${JSON.stringify(pathToFileURL(resolve('runtime/src/ml/user-module.ts')).href)};
+import { runInWorker } from ${JSON.stringify(pathToFileURL(resolve('runtime/src/ml/user-module.ts')).href)};
+import { compileUserModule } from ${JSON.stringify(pathToFileURL(resolve('runtime/src/modules/compile-module.ts')).href)};
 const m = await compileUserModule(${JSON.stringify(join(dir, 'mod.ts'))}, { outDir: ${JSON.stringify(join(dir, 'out'))} });
 const stack = await runInWorker({ modulePath: m.path, exportName: 'where' });
 const path = /(\\/[^\\s()]*tributary-worker-[0-9a-f]+\\.cjs)/.exec(stack)[1];

@@ -15,7 +15,7 @@ import {
   getOrCreateContext,
   outputsOf,
 } from '../metadata/records.ts';
-import type { ArtifactRef, ExecutorContext, OutputArtifact, Ports } from '../core/component.ts';
+import { outputTypeOf, type ArtifactRef, type ExecutorContext, type OutputArtifact, type Ports } from '../core/component.ts';
 import type { ComponentDefinition } from '../core/registry.ts';
 import { isUserError, UserError } from '../core/errors.ts';
 import type { WorkerPool } from '../core/worker-pool.ts';
@@ -35,6 +35,8 @@ export interface NodeRunContext {
   useCache: boolean;
   signal: AbortSignal;
   emit: (event: RunEvent) => void;
+  /** Whether the scheduler gave this node the machine alone (resource class `exclusive`). */
+  exclusive?: boolean;
 }
 
 export interface NodeResult {
@@ -63,19 +65,29 @@ function toRef(a: ArtifactRecord): ArtifactRef {
  * none). Taken once, before the cache lookup, so the key, the lineage and the executor all see the
  * same artifacts.
  */
-async function resolveFromStore(
+export async function resolveFromStore(
   def: ComponentDefinition,
   nodeId: string,
   params: Record<string, unknown>,
   inputs: Record<string, ArtifactRecord | undefined>,
   store: MetadataStore,
   pipeline: string,
+  runId: string,
 ): Promise<Record<string, ArtifactRecord | undefined> | undefined> {
   if (!def.resolveInputs) return undefined;
-  const picked = def.resolveInputs({ data: await store.read(), pipeline, nodeId, params, inputs });
+  const picked = def.resolveInputs({ data: historyFor(store, def, pipeline, runId), pipeline, nodeId, params, inputs });
   const clash = Object.keys(picked).find((name) => name in (def.spec.inputs as Ports));
   if (clash) throw new UserError(`${def.spec.type}'s input resolver returned "${clash}", which is also a wired input`, { nodeId });
   return picked;
+}
+
+/**
+ * The part of the store a component's resolver or executor looks back at: this run and the
+ * pipeline's newest runs that published the artifact types the component reads or writes.
+ */
+function historyFor(store: MetadataStore, def: ComponentDefinition, pipeline: string, runId: string) {
+  const ports = [...Object.values(def.spec.inputs as Ports), ...Object.values(def.spec.outputs as Ports)] as { type: string }[];
+  return store.reader.historyView(pipeline, runId, ports.map((p) => p.type));
 }
 
 /**
@@ -89,32 +101,6 @@ async function outputsUsable(outputs: Record<string, ArtifactRecord>, expected: 
     if (a?.state !== 'LIVE' || !a.manifest || !(await verifyManifest(a.uri, a.manifest))) return false;
   }
   return true;
-}
-
-/**
- * The newest earlier execution with this key whose outputs are still intact, recorded as reused by
- * `record` in one transaction. The files are checked outside the lock; the transaction then only
- * re-checks that the outputs are still LIVE (a concurrent delete would have changed that).
- */
-async function findCacheHit<T>(
-  store: MetadataStore,
-  key: string,
-  outputNames: string[],
-  record: (data: StoreData, prior: ExecutionRecord, outputs: Record<string, ArtifactRecord>) => T,
-): Promise<T | undefined> {
-  const snapshot = await store.read();
-  const candidates = snapshot.executions.filter((e) => e.cacheKey === key && (e.state === 'COMPLETE' || e.state === 'CACHED')).reverse();
-  for (const candidate of candidates) {
-    if (!(await outputsUsable(outputsOf(snapshot, candidate.id), outputNames))) continue;
-    const hit = await store.transaction((data) => {
-      const prior = data.executions.find((e) => e.id === candidate.id);
-      const outputs = outputsOf(data, candidate.id);
-      if (!prior || !outputNames.every((k) => outputs[k]?.state === 'LIVE')) return undefined;
-      return record(data, prior, outputs);
-    });
-    if (hit) return hit;
-  }
-  return undefined;
 }
 
 /**
@@ -155,7 +141,7 @@ export async function runNode(
   }
   const inputs: Record<string, string> = {};
   for (const [k, a] of Object.entries(inputArtifacts)) if (a) inputs[k] = a.fingerprint;
-  const resolved = await resolveFromStore(def, node.id, params, inputArtifacts, store, plan.name);
+  const resolved = await resolveFromStore(def, node.id, params, inputArtifacts, store, plan.name, runId);
   const key = cacheKey({
     component: spec.type,
     version: spec.version,
@@ -172,34 +158,39 @@ export async function runNode(
   const contentHashes: Record<string, string> = { ...files, ...(def.sourceHash ? { component_module: def.sourceHash } : {}) };
   const logFile = runLogFile(plan.root, runId, node.id);
 
-  const contexts = (data: Parameters<Parameters<MetadataStore['transaction']>[0]>[0]) => [
+  const contexts = (data: StoreData) => [
     getOrCreateContext(data, 'pipeline', plan.name),
     getOrCreateContext(data, 'pipeline_run', runId),
     getOrCreateContext(data, 'node', `${plan.name}.${node.id}`),
   ];
 
   if (ctx.useCache && adoptExecutionId === undefined) {
-    const hit = await findCacheHit(store, key, outputNames, (data, prior, outputs) => {
-      const execution = createExecution(data, {
-        component: spec.type,
-        componentVersion: spec.version,
-        nodeId: node.id,
-        runId,
-        state: 'CACHED',
-        params,
-        cacheKey: key,
-        cachedFrom: prior.cachedFrom ?? prior.id,
-        pid: process.pid,
-        host: hostname(),
-        logFileFor: () => logFile,
-      });
-      execution.finishedAt = execution.startedAt;
-      execution.properties.contentHashes = contentHashes;
-      associate(data, execution.id, contexts(data));
-      for (const [k, a] of Object.entries(recordedInputs)) if (a) addEvent(data, execution.id, a.id, 'INPUT', k);
-      for (const [k, a] of Object.entries(outputs)) addEvent(data, execution.id, a.id, 'OUTPUT', k);
-      return { execution, outputs };
-    });
+    // The cache index names the executions with this key; only their runs are read.
+    const prior = await store.findCached(key, (outputs) => outputsUsable(outputs, outputNames));
+    const hit =
+      prior &&
+      (await store.transaction(runId, (data) => {
+        const outputs = prior.outputs;
+        const execution = createExecution(data, {
+          component: spec.type,
+          componentVersion: spec.version,
+          nodeId: node.id,
+          runId,
+          state: 'CACHED',
+          params,
+          cacheKey: key,
+          cachedFrom: prior.execution.cachedFrom ?? prior.execution.id,
+          pid: process.pid,
+          host: hostname(),
+          logFileFor: () => logFile,
+        });
+        execution.finishedAt = execution.startedAt;
+        execution.properties.contentHashes = contentHashes;
+        associate(data, execution.id, contexts(data));
+        for (const [k, a] of Object.entries(recordedInputs)) if (a) addEvent(data, execution.id, a.id, 'INPUT', k);
+        for (const [k, a] of Object.entries(outputs)) addEvent(data, execution.id, a.id, 'OUTPUT', k);
+        return { execution, outputs };
+      }));
     if (hit) {
       const logger = new FileNodeLogger(logFile, () => undefined);
       logger.info(`cache hit: reused the outputs of execution ${hit.execution.cachedFrom} (key ${key.slice(0, 12)})`);
@@ -211,13 +202,13 @@ export async function runNode(
 
   // Record the execution and its PENDING outputs before any file is written.
   const adopt = (id: number) =>
-    store.transaction((data) => {
+    store.transaction(runId, (data) => {
       const execution = data.executions.find((e) => e.id === id && e.state === 'WAITING');
       if (!execution) throw new UserError(`Execution ${id} of node "${node.id}" is no longer WAITING`, { nodeId: node.id });
       execution.pid = process.pid;
       return { execution, outputs: outputsOf(data, id) };
     });
-  const started = adoptExecutionId !== undefined ? await adopt(adoptExecutionId) : await store.transaction((data) => {
+  const started = adoptExecutionId !== undefined ? await adopt(adoptExecutionId) : await store.transaction(runId, (data) => {
     const execution = createExecution(data, {
       component: spec.type,
       componentVersion: spec.version,
@@ -238,7 +229,7 @@ export async function runNode(
     for (const name of outputNames) {
       const a = createArtifact(
         data,
-        spec.outputs[name].type,
+        outputTypeOf(spec.outputs[name], params),
         () => join(plan.root, node.id, name, String(execution.id)),
         sha256(`${key}/${name}`),
       );
@@ -273,10 +264,11 @@ export async function runNode(
     metadata: {
       pipeline: plan.name,
       executionId: started.execution.id,
-      read: () => store.read(),
-      update: (change) => store.transaction(change),
+      read: async () => historyFor(store, def, plan.name, runId),
+      update: (change) => store.transaction(runId, change),
     },
     emit: ctx.emit,
+    ...(ctx.exclusive !== undefined ? { exclusive: ctx.exclusive } : {}),
     ...(resolved ? { resolved: Object.fromEntries(Object.entries(resolved).map(([k, a]) => [k, a ? toRef(a) : undefined])) } : {}),
   };
 
@@ -307,7 +299,7 @@ export async function runNode(
   const canceled = ctx.signal.aborted;
   const message = error === undefined ? undefined : describeError(error);
   // Interrupted while waiting for a person: the WAITING execution stays, outputs stay PENDING.
-  const waiting = canceled && (await store.read()).executions.find((e) => e.id === started.execution.id)?.state === 'WAITING';
+  const waiting = canceled && (await store.transaction(runId, (data) => data.executions.find((e) => e.id === started.execution.id)?.state)) === 'WAITING';
   if (waiting) {
     logger.warn('interrupted while waiting for approval: the execution stays WAITING for `tributary resume`');
     logger.close();
@@ -317,7 +309,7 @@ export async function runNode(
   if (canceled) logger.warn('canceled');
   logger.close();
 
-  const finished = await store.transaction((data) => {
+  const finished = await store.transaction(runId, (data) => {
     const state = error === undefined ? 'COMPLETE' : canceled ? 'CANCELED' : 'FAILED';
     const execution = finishExecution(data, started.execution.id, state, { error: message });
     const outputs = outputsOf(data, execution.id);

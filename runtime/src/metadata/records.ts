@@ -8,11 +8,6 @@ import type {
   ExecutionState,
   StoreData,
 } from '../core/metadata-types.ts';
-import { hostname } from 'node:os';
-
-export function now(): string {
-  return new Date().toISOString();
-}
 
 export function getOrCreateContext(
   data: StoreData,
@@ -122,7 +117,7 @@ export function inputsOf(data: StoreData, executionId: number): Record<string, A
   return out;
 }
 
-function pidAlive(pid: number): boolean {
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -132,66 +127,21 @@ function pidAlive(pid: number): boolean {
 }
 
 /**
- * Whether the process that owns a record may still be running. A process on another host cannot
- * be probed, so it counts as alive (a record without a host is from this one: older stores).
+ * Executions left RUNNING by a process that no longer exists (killed, crashed) are marked FAILED
+ * and their PENDING outputs ABANDONED, so nothing half-written ever looks done. WAITING executions
+ * are left alone whoever owned them: they wait for a person, not for their process, and
+ * `tributary resume` picks them up (their PENDING outputs stay reserved for that).
  */
-export function ownerAlive(owner: { pid?: number; host?: string }, alive: (pid: number) => boolean = pidAlive): boolean {
-  if (owner.host !== undefined && owner.host !== hostname()) return true;
-  return typeof owner.pid !== 'number' || alive(owner.pid);
-}
-
-/** Who owns a run or an execution: recorded so that a later process can tell it died. */
-export function currentOwner(): { pid: number; host: string } {
-  return { pid: process.pid, host: hostname() };
-}
-
-/** Anything a dead process left RUNNING: what `recoverAbandoned` would close. */
-export function needsRecovery(data: StoreData, alive?: (pid: number) => boolean): boolean {
-  return (
-    data.executions.some((e) => e.state === 'RUNNING' && !ownerAlive(e, alive)) ||
-    data.contexts.some((c) => c.type === 'pipeline_run' && c.properties.state === 'RUNNING' && !ownerAlive(runOwner(c), alive))
-  );
-}
-
-function runOwner(c: ContextRecord): { pid?: number; host?: string } {
-  const { pid, host } = c.properties as { pid?: unknown; host?: unknown };
-  // A run recorded before owners were kept has no pid: it cannot be judged, so it is left alone.
-  return { pid: typeof pid === 'number' ? pid : undefined, host: typeof host === 'string' ? host : undefined };
-}
-
-/**
- * Executions left RUNNING by a process that no longer exists (killed, crashed, out of disk) are
- * marked FAILED and their PENDING outputs ABANDONED, so nothing half-written ever looks done; runs
- * left RUNNING by such a process are closed as FAILED with the reason. WAITING executions are left
- * alone whoever owned them: they wait for a person, not for their process, and `tributary resume`
- * picks them up (their PENDING outputs stay reserved for that).
- */
-export function recoverAbandoned(data: StoreData, alive?: (pid: number) => boolean): number {
+export function recoverAbandoned(data: StoreData, alive: (pid: number) => boolean = isAlive): number {
   let recovered = 0;
   for (const e of data.executions) {
-    if (e.state !== 'RUNNING' || ownerAlive(e, alive)) continue; // WAITING included in what is skipped
+    if (e.state !== 'RUNNING' || alive(e.pid)) continue; // WAITING included in what is skipped
     finishExecution(data, e.id, 'FAILED', { error: `abandoned: process ${e.pid} exited without recording a result` });
     for (const ev of data.events) {
       if (ev.executionId !== e.id || ev.type !== 'OUTPUT') continue;
       const a = findArtifact(data, ev.artifactId);
       if (a && a.state === 'PENDING') a.state = 'ABANDONED';
     }
-    recovered++;
-  }
-  for (const c of data.contexts) {
-    if (c.type !== 'pipeline_run' || c.properties.state !== 'RUNNING') continue;
-    const owner = runOwner(c);
-    if (owner.pid === undefined || ownerAlive(owner, alive)) continue;
-    const executions = executionsOfRun(data, c.name);
-    const nodeStates = Object.fromEntries(executions.map((e) => [e.nodeId, e.state]));
-    // Approvals still pending keep the run resumable, as when it is stopped with Ctrl-C.
-    const waiting = executions.some((e) => e.state === 'WAITING');
-    Object.assign(c.properties, {
-      state: waiting ? 'WAITING' : 'FAILED',
-      finishedAt: now(),
-      error: `abandoned: process ${owner.pid} on ${owner.host ?? hostname()} exited without recording the run's end (killed, crashed or out of disk)`,
-      nodeStates: { ...(c.properties.nodeStates as Record<string, string> | undefined), ...nodeStates },
-    });
     recovered++;
   }
   return recovered;
@@ -208,4 +158,8 @@ export function contextOf(data: StoreData, executionId: number, type: ContextTyp
 
 export function executionsOfRun(data: StoreData, runId: string): ExecutionRecord[] {
   return data.executions.filter((e) => e.runId === runId);
+}
+
+export function now(): string {
+  return new Date().toISOString();
 }

@@ -30,17 +30,17 @@ const hasGlob = (p: string) => /[*?[{]/.test(p);
 
 /**
  * Absolute, sorted paths of the files `input` (already absolute) names: the engine's resolver
- * (util/paths.ts), so the files read are the files the cache key hashed. A folder's files of
- * other formats are left out unless the format is set explicitly (the key hashes them too: an
- * extra file can only cost a rerun, never a stale reuse).
+ * (util/paths.ts), so the files read are the files the cache key hashed. A folder contributes the
+ * files with one of `extensions` (every file when `explicitFormat`); other ExampleGens pass theirs
+ * (the key hashes every file: an extra file can only cost a rerun, never a stale reuse).
  */
-export function resolveInputFiles(input: string, explicitFormat: boolean): string[] {
+export function resolveInputFiles(input: string, explicitFormat: boolean, extensions: string[] = Object.keys(EXTENSIONS)): string[] {
   if (!hasGlob(input)) {
     if (!existsSync(input)) throw new UserError(`input "${input}" does not exist`, { file: input, field: 'input' });
     if (!statSync(input).isDirectory()) return [input];
     const all = expandInput(input, input);
-    const files = explicitFormat ? all : all.filter((f) => extname(f).toLowerCase() in EXTENSIONS);
-    if (files.length === 0) throw new UserError(`folder "${input}" holds no .csv or .jsonl files`, { file: input, field: 'input' });
+    const files = explicitFormat ? all : all.filter((f) => extensions.includes(extname(f).toLowerCase()));
+    if (files.length === 0) throw new UserError(`folder "${input}" holds no ${extensions.join(', ')} files`, { file: input, field: 'input' });
     return files;
   }
   const files = expandInput(input, input);
