@@ -44,6 +44,7 @@ export const source = defineComponent(
       delay_ms: Type.Number({ default: 0 }),
       fail: Type.Boolean({ default: false }),
       data: Type.Optional(Type.String({ 'x-path': 'file', description: 'a file whose content is hashed' })),
+      random: Type.Boolean({ default: false, description: 'append random bytes: an executor whose output differs run to run (like training)' }),
     }),
   },
   async () => async (ctx) => {
@@ -51,7 +52,8 @@ export const source = defineComponent(
     await sleep(ctx.params.delay_ms, ctx.signal);
     if (ctx.params.fail) throw new UserError(`asked to fail`);
     const extra = ctx.params.data ? readFileSync(ctx.resolvePath(ctx.params.data), 'utf8') : '';
-    writeFileSync(join(ctx.outputs.examples.uri, 'value.txt'), ctx.params.value + extra);
+    const noise = ctx.params.random ? `#${Math.random()}` : '';
+    writeFileSync(join(ctx.outputs.examples.uri, 'value.txt'), ctx.params.value + extra + noise);
     ctx.outputs.examples.properties.value = ctx.params.value;
     ctx.log.info(`wrote ${ctx.params.value}`);
     timeline.push({ node: ctx.nodeId, event: 'end', t: performance.now() });

@@ -19,6 +19,11 @@ import { progressPrinter } from './progress.ts';
 import { summarize } from './summary.ts';
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
+// `tributary runs | head -1`: the reader left, so there is no one to print for; end quietly.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(0);
+  throw e;
+});
 const err = (line: string) => process.stderr.write(`${line}\n`);
 
 /** The pipeline file named, or the only `*.pipeline.yaml` in the current folder. */

@@ -41,6 +41,8 @@ export function outputTypeOf(port: PortSpec, params: Record<string, unknown> | u
  * - `'x-path': 'file' | 'glob' | 'dir'` — a path relative to the pipeline file: validated not to
  *   escape the workspace, and its content hashed into the cache key.
  * - `'x-module': true` — a user module file: same as x-path, content hashed.
+ * - `'x-destination': true` — on an x-path parameter the component writes to (the Pusher's
+ *   registry): validated like any path, but its content is not an input, so it is not hashed.
  * - `'x-span-range': '<param>'` — on an x-path parameter that may hold a {SPAN} pattern: the
  *   parameter with the span range, so the cache key hashes only the selected spans' files.
  */

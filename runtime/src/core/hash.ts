@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 
 /** JSON with sorted keys, so equal values always hash equally. */
 export function canonicalJson(value: unknown): string {
@@ -11,4 +12,13 @@ export function canonicalJson(value: unknown): string {
 
 export function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');
+}
+
+/** True when `file` holds exactly the content with this sha256 (what is about to be executed). */
+export function verifiedFile(file: string, hash: string): boolean {
+  try {
+    return sha256(readFileSync(file, 'utf8')) === hash;
+  } catch {
+    return false;
+  }
 }

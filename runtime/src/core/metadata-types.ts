@@ -10,13 +10,26 @@ export type ExecutionState = 'NEW' | 'RUNNING' | 'WAITING' | 'COMPLETE' | 'FAILE
 export type ContextType = 'pipeline' | 'pipeline_run' | 'node';
 export type EventType = 'INPUT' | 'OUTPUT';
 
+export interface ManifestEntry {
+  /** Relative to the artifact's uri, posix separators. */
+  path: string;
+  size: number;
+  mtimeMs: number;
+  sha256: string;
+}
+
 export interface ArtifactRecord {
   id: number;
   type: ArtifactType;
   uri: string;
   state: ArtifactState;
-  /** Identity of the content for downstream cache keys. */
+  /**
+   * Identity of the content for downstream cache keys: once LIVE, a hash over the files' names,
+   * sizes and content hashes (`content:…`, see artifact-manifest.ts); before that a placeholder.
+   */
   fingerprint: string;
+  /** The files published (set when the artifact goes LIVE): re-checked before a cache hit reuses it. */
+  manifest?: ManifestEntry[];
   properties: Record<string, unknown>;
   createdAt: string;
   updatedAt: string;
@@ -38,6 +51,8 @@ export interface ExecutionRecord {
   error?: string;
   /** Process that owns a RUNNING execution; lets a later process detect one that died. */
   pid: number;
+  /** Host of that process (absent in older records: taken as this host). */
+  host?: string;
   logFile: string;
   properties: Record<string, unknown>;
 }

@@ -3,7 +3,7 @@ import { createReadStream, mkdirSync, readFileSync, renameSync, statSync, writeF
 import { homedir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import type { TObject } from '@sinclair/typebox';
-import { expandInput } from '../util/paths.ts';
+import { assertFilesInside, expandInput } from '../util/paths.ts';
 import type { SpanRange } from '../util/spans.ts';
 import { canonicalJson, sha256 } from '../core/hash.ts';
 
@@ -73,9 +73,14 @@ const sameStat = (e: MemoEntry | undefined, st: Stats): e is MemoEntry =>
   !!e && e.size === st.size && e.mtimeMs === st.mtimeMs && e.ctimeMs === st.ctimeMs && e.ino === st.ino;
 
 /** Content hash of every file a path parameter names (names relative to the pattern, sizes, bytes). */
-export async function hashPathParam(pattern: string, baseDir: string, options: { spanRange?: SpanRange } = {}): Promise<string> {
+export async function hashPathParam(
+  pattern: string,
+  baseDir: string,
+  options: { spanRange?: SpanRange; /** Fail on a file that resolves outside this folder (a symlink out). */ within?: string } = {},
+): Promise<string> {
   const h = createHash('sha256');
   const files = expandInput(pattern, baseDir, options);
+  if (options.within) assertFilesInside(options.within, files, `"${pattern}"`);
   const memoPath = fileHashMemoPath();
   const memo = memoPath ? readMemo(memoPath) : {};
   for (const f of files) {
@@ -112,10 +117,10 @@ export function spanRangeFor(schema: TObject, name: string, params: Record<strin
   return value && typeof value === 'object' ? (value as SpanRange) : undefined;
 }
 
-/** Parameter names whose schema marks them as files/modules: their content joins the cache key. */
+/** Parameter names whose schema marks them as input files/modules: their content joins the cache key. */
 export function pathParams(schema: TObject): string[] {
   return Object.entries(schema.properties)
-    .filter(([, s]) => (s as any)['x-path'] || (s as any)['x-module'])
+    .filter(([, s]) => ((s as any)['x-path'] && !(s as any)['x-destination']) || (s as any)['x-module'])
     .map(([name]) => name);
 }
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parsePipeline, type ParsedPipeline } from '../pipeline/parse.ts';
-import { validatePipeline } from '../pipeline/validate.ts';
+import { validateModulePaths, validatePipeline } from '../pipeline/validate.ts';
 import { topologicalOrder } from '../pipeline/graph.ts';
 import { hasErrors, sortDiagnostics, type Diagnostic } from '../pipeline/diagnostics.ts';
 import { builtinRegistry } from '../components/index.ts';
@@ -59,8 +59,14 @@ export async function loadPipelineFile(path: string): Promise<LoadedPipeline> {
   const parsed = parsePipeline(text, file);
   const dir = dirname(file);
   const root = resolve(dir, parsed.spec.root);
-  const registry = hasErrors(parsed.diagnostics) ? builtinRegistry() : await withCustomComponents(parsed, dir, root);
-  const diagnostics = sortDiagnostics(validatePipeline(parsed, registry, { file, workspaceRoot: findWorkspaceRoot(dir) }));
+  const workspaceRoot = findWorkspaceRoot(dir);
+  // Every path the loading below imports or writes is checked before anything is imported.
+  const unsafe = validateModulePaths(parsed, { file, workspaceRoot });
+  if (hasErrors(parsed.diagnostics) || hasErrors(unsafe)) {
+    return { parsed, diagnostics: sortDiagnostics(validatePipeline(parsed, builtinRegistry(), { file, workspaceRoot })) };
+  }
+  const registry = await withCustomComponents(parsed, dir, root);
+  const diagnostics = sortDiagnostics(validatePipeline(parsed, registry, { file, workspaceRoot }));
   if (hasErrors(diagnostics)) return { parsed, diagnostics };
   const nodes = topologicalOrder(parsed.spec).map((id) => {
     const n = parsed.spec.nodes[id];

@@ -1,8 +1,10 @@
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Value } from '@sinclair/typebox/value';
 import type { ArtifactRecord, ExecutionRecord, StoreData } from '../core/metadata-types.ts';
-import type { MetadataStore } from '../metadata/store.ts';
+import { buildManifest, verifyManifest } from '../metadata/artifact-manifest.ts';
+import { writeError, type MetadataStore } from '../metadata/store.ts';
 import {
   addEvent,
   associate,
@@ -23,6 +25,7 @@ import { cacheKey, hashPathParam, pathParams, resolvedKeyParts, spanRangeFor } f
 import { sha256 } from '../core/hash.ts';
 import { FileNodeLogger } from './node-logger.ts';
 import { moduleSourceHash } from '../modules/load-module.ts';
+import { assertFilesInside, findWorkspaceRoot } from '../util/paths.ts';
 
 export interface NodeRunContext {
   plan: PipelinePlan;
@@ -87,9 +90,17 @@ function historyFor(store: MetadataStore, def: ComponentDefinition, pipeline: st
   return store.reader.historyView(pipeline, runId, ports.map((p) => p.type));
 }
 
-/** All outputs LIVE and still on disk: the condition for reusing an execution. */
-function outputsUsable(outputs: Record<string, ArtifactRecord>, expected: string[]): boolean {
-  return expected.every((k) => outputs[k]?.state === 'LIVE' && existsSync(outputs[k].uri));
+/**
+ * All outputs LIVE and their files still exactly as published (size and mtime per file, rehashed
+ * where the mtime moved): the condition for reusing an execution. An output without a manifest
+ * (recorded before manifests existed) is not trusted.
+ */
+async function outputsUsable(outputs: Record<string, ArtifactRecord>, expected: string[]): Promise<boolean> {
+  for (const k of expected) {
+    const a = outputs[k];
+    if (a?.state !== 'LIVE' || !a.manifest || !(await verifyManifest(a.uri, a.manifest))) return false;
+  }
+  return true;
 }
 
 /**
@@ -113,13 +124,20 @@ export async function runNode(
   const spec = def.spec;
   const params = paramsWithDefaults(def, node.params);
 
+  // Every file a path parameter names must really (symlinks followed) lie in the workspace: the
+  // validator checked the names, this checks what a folder or glob turned out to hold.
+  const workspace = findWorkspaceRoot(plan.dir);
   const files: Record<string, string> = {};
   for (const name of pathParams(spec.params)) {
     const value = params[name];
     if (typeof value !== 'string') continue;
-    files[name] = (spec.params.properties[name] as { 'x-module'?: boolean })['x-module']
-      ? await moduleSourceHash(resolve(plan.dir, value))
-      : await hashPathParam(value, plan.dir, { spanRange: spanRangeFor(spec.params, name, params) });
+    if ((spec.params.properties[name] as { 'x-module'?: boolean })['x-module']) {
+      const module = resolve(plan.dir, value);
+      assertFilesInside(workspace, [module], `Parameter "${name}" of node "${node.id}"`);
+      files[name] = await moduleSourceHash(module);
+    } else {
+      files[name] = await hashPathParam(value, plan.dir, { spanRange: spanRangeFor(spec.params, name, params), within: workspace });
+    }
   }
   const inputs: Record<string, string> = {};
   for (const [k, a] of Object.entries(inputArtifacts)) if (a) inputs[k] = a.fingerprint;
@@ -148,7 +166,7 @@ export async function runNode(
 
   if (ctx.useCache && adoptExecutionId === undefined) {
     // The cache index names the executions with this key; only their runs are read.
-    const prior = store.findCached(key, (outputs) => outputsUsable(outputs, outputNames));
+    const prior = await store.findCached(key, (outputs) => outputsUsable(outputs, outputNames));
     const hit =
       prior &&
       (await store.transaction(runId, (data) => {
@@ -163,6 +181,7 @@ export async function runNode(
           cacheKey: key,
           cachedFrom: prior.execution.cachedFrom ?? prior.execution.id,
           pid: process.pid,
+          host: hostname(),
           logFileFor: () => logFile,
         });
         execution.finishedAt = execution.startedAt;
@@ -199,6 +218,7 @@ export async function runNode(
       params,
       cacheKey: key,
       pid: process.pid,
+      host: hostname(),
       logFileFor: () => logFile,
     });
     execution.properties.contentHashes = contentHashes;
@@ -264,6 +284,18 @@ export async function runNode(
     error = e;
   }
 
+  // The outputs' content, hashed once now: their fingerprints (what downstream keys use) and the
+  // manifest a later cache hit re-checks.
+  let manifests: Record<string, Awaited<ReturnType<typeof buildManifest>>> = {};
+  if (error === undefined) {
+    try {
+      for (const [name, a] of Object.entries(outputArtifacts)) manifests[name] = await buildManifest(a.uri);
+    } catch (e) {
+      error = e;
+      manifests = {};
+    }
+  }
+
   const canceled = ctx.signal.aborted;
   const message = error === undefined ? undefined : describeError(error);
   // Interrupted while waiting for a person: the WAITING execution stays, outputs stay PENDING.
@@ -285,6 +317,8 @@ export async function runNode(
       if (state === 'COMPLETE') {
         a.state = 'LIVE';
         a.properties = outputArtifacts[name].properties;
+        a.fingerprint = manifests[name].fingerprint;
+        a.manifest = manifests[name].files;
       } else {
         a.state = 'ABANDONED';
       }
@@ -309,6 +343,8 @@ function describeResolved(resolved: Record<string, ArtifactRecord | undefined>):
 
 /** User errors read as their message (with location); anything else keeps its stack for debugging. */
 export function describeError(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException)?.code;
+  if (code === 'ENOSPC' || code === 'EDQUOT') e = writeError(e);
   if (isUserError(e)) {
     const l = e.location;
     const where =

@@ -177,6 +177,7 @@ async function runWithPool(
       pipeline: plan.name,
       pipelineContextId: pipelineCtx.id,
       state: 'RUNNING',
+      // The owner: if this process dies, whoever opens the store next closes the run as FAILED.
       ...ownerProperties(),
       ...(prior ? { resumedAt: new Date().toISOString() } : { startedAt: new Date().toISOString(), nodes: [...selected] }),
     });
@@ -278,7 +279,15 @@ async function runWithPool(
     return promise;
   };
 
-  await Promise.all(plan.nodes.filter((n) => selected.has(n.id)).map(schedule));
+  try {
+    await Promise.all(plan.nodes.filter((n) => selected.has(n.id)).map(schedule));
+  } catch (e) {
+    // A node that could not even start (a bad path, a resolver's error): the run ends FAILED, with
+    // the reason, rather than RUNNING until someone recovers it.
+    const error = e instanceof Error ? e.message : String(e);
+    await store.transaction(runId, (data) => void getOrCreateContext(data, 'pipeline_run', runId, { state: 'FAILED', finishedAt: new Date().toISOString(), error })).catch(() => undefined);
+    throw e;
+  }
   timelineMark('nodes done');
 
   const nodes = plan.nodes.filter((n) => selected.has(n.id)).map((n) => summaries.get(n.id)!);

@@ -5,6 +5,7 @@ import { Low } from 'lowdb';
 import { JSONFile } from 'lowdb/node';
 import lockfile from 'proper-lockfile';
 import { isAlive, recoverAbandoned } from './records.ts';
+import { UserError } from '../core/errors.ts';
 import { readJournal, readTail, type JournalLine, type RunHeader, type RunRecords } from './embedded/journal.ts';
 import { ID_STRIDE, STORE_FORMAT, StoreLayout, seqOfId, storeDirOf } from './embedded/layout.ts';
 import { MetadataReader } from './embedded/reader.ts';
@@ -34,8 +35,24 @@ interface RunWriter {
 function replaceFile(file: string, text: string): void {
   mkdirSync(dirname(file), { recursive: true });
   const tmp = join(dirname(file), `.${basename(file)}.${process.pid}.tmp`);
-  writeFileSync(tmp, text);
-  renameSync(tmp, file);
+  try {
+    writeFileSync(tmp, text);
+    renameSync(tmp, file);
+  } catch (e) {
+    rmSync(tmp, { force: true }); // never leave the temp file behind (a full disk, say)
+    throw writeError(e, file);
+  }
+}
+
+/**
+ * A failed write as the user should read it: a full disk names the file (a UserError, so no stack
+ * trace); anything else keeps its stack.
+ */
+export function writeError(e: unknown, path?: string): Error {
+  const code = (e as NodeJS.ErrnoException)?.code;
+  const file = path ?? (e as NodeJS.ErrnoException)?.path;
+  if (code === 'ENOSPC' || code === 'EDQUOT') return new UserError(`disk full writing ${file ?? '(unknown file)'}`, file ? { file } : undefined);
+  return e as Error;
 }
 
 function touch(file: string): void {
@@ -87,6 +104,9 @@ export class MetadataStore {
         if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
       }
     }
+    // Whoever opens the store next closes what a dead process left RUNNING (kill -9, a crash, a
+    // full disk): no run stays RUNNING for ever. It costs the open runs only.
+    await store.recover();
     return store;
   }
 
@@ -107,7 +127,13 @@ export class MetadataStore {
       await counter.read();
       const seq = counter.data.next;
       counter.data.next = seq + 1;
-      await counter.write();
+      try {
+        await counter.write();
+      } catch (e) {
+        // lowdb writes aside and renames: the old counter is intact, only its temp file may be left.
+        rmSync(join(dirname(this.layout.counterFile), `.${basename(this.layout.counterFile)}.tmp`), { force: true });
+        throw writeError(e, this.layout.counterFile);
+      }
       const header: RunHeader = { format: STORE_FORMAT, runId, seq, pipeline, createdAt: new Date().toISOString() };
       const file = this.layout.journal(seq);
       mkdirSync(dirname(file), { recursive: true });
@@ -198,7 +224,13 @@ export class MetadataStore {
         appendFileSync(file, text);
       } catch (e) {
         this.writers.delete(seq);
-        throw e;
+        // A part of the line may have been written: cut it, so the journal ends at the last change.
+        try {
+          truncateSync(file, records.offset);
+        } catch {
+          // the next writer cuts a torn line as well
+        }
+        throw writeError(e, file);
       }
       records.offset += Buffer.byteLength(text);
       for (const kind of ['artifacts', 'executions', 'contexts'] as const) records.indexNew(kind, tracked.lengths[kind]);
@@ -236,7 +268,10 @@ export class MetadataStore {
    * The newest execution with this cache key whose outputs `usable` accepts, with its outputs by
    * name: reads the cache index and the runs it names, nothing else.
    */
-  findCached(key: string, usable: (outputs: Record<string, ArtifactRecord>) => boolean): { execution: ExecutionRecord; outputs: Record<string, ArtifactRecord> } | undefined {
+  async findCached(
+    key: string,
+    usable: (outputs: Record<string, ArtifactRecord>) => boolean | Promise<boolean>,
+  ): Promise<{ execution: ExecutionRecord; outputs: Record<string, ArtifactRecord> } | undefined> {
     for (const id of this.reader.cacheEntries(key)) {
       const run = this.reader.run(seqOfId(id));
       const execution = run?.data.executions.find((e) => e.id === id);
@@ -247,7 +282,7 @@ export class MetadataStore {
         const a = run.data.artifacts.find((x) => x.id === ev.artifactId);
         if (a) outputs[ev.key] = a;
       }
-      if (usable(outputs)) return { execution, outputs };
+      if (await usable(outputs)) return { execution, outputs };
     }
     return undefined;
   }
@@ -278,9 +313,11 @@ export class MetadataStore {
         const n = recoverAbandoned(data, alive);
         const c = data.contexts.find((x) => x.type === 'pipeline_run');
         if (ownerDead && c && c.properties.state === 'RUNNING') {
-          c.properties.state = 'FAILED';
+          // Approvals still pending keep the run resumable, as when it is stopped with Ctrl-C.
+          c.properties.state = data.executions.some((e) => e.state === 'WAITING') ? 'WAITING' : 'FAILED';
           c.properties.finishedAt = new Date().toISOString();
-          c.properties.error = `abandoned: process ${owner!.pid} exited without recording the run's end`;
+          c.properties.error = `abandoned: process ${owner!.pid} on ${owner!.host} exited without recording the run's end (killed, crashed or out of disk)`;
+          c.properties.nodeStates = Object.fromEntries(data.executions.map((e) => [e.nodeId, e.state]));
         }
         return n;
       });

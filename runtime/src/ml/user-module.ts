@@ -6,13 +6,13 @@
  * - `importUserExport` / `userCodeError` are the pieces pool tasks use to call user code where no
  *   timeout of their own is needed (the pool task is aborted by the executor instead).
  */
-import { existsSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { type ResourceLimits, threadId, Worker } from 'node:worker_threads';
+import { type ResourceLimits, Worker } from 'node:worker_threads';
 import { isUserError, UserError } from '../core/errors.ts';
-import { sha256 } from '../core/hash.ts';
+import { sha256, verifiedFile } from '../core/hash.ts';
 
 const loaded = new Map<string, Promise<Record<string, unknown>>>();
 
@@ -136,17 +136,23 @@ function tsxApiFor(modulePath: string): string | undefined {
   return import.meta.resolve('tsx/esm/api');
 }
 
+const BOOTSTRAP_HASH = sha256(BOOTSTRAP);
 let bootstrapPath: string | undefined;
+const bootstrapDirs: string[] = [];
 
-/** `<tmp>/tributary-worker-<hash>.cjs`, written atomically the first time (content-addressed: never stale). */
+/**
+ * The bootstrap, written by this process into its own private folder (mkdtemp, mode 0700, removed
+ * at exit) and checked against its hash before each use. A predictable name in the shared temp
+ * folder would run whatever another local user planted there first.
+ */
 function bootstrapFile(): string {
-  if (bootstrapPath && existsSync(bootstrapPath)) return bootstrapPath;
-  const path = join(tmpdir(), `tributary-worker-${sha256(BOOTSTRAP).slice(0, 16)}.cjs`);
-  if (!existsSync(path)) {
-    const tmp = `${path}.${process.pid}.${threadId}.tmp`;
-    writeFileSync(tmp, BOOTSTRAP);
-    renameSync(tmp, path);
-  }
+  if (bootstrapPath && verifiedFile(bootstrapPath, BOOTSTRAP_HASH)) return bootstrapPath;
+  const dir = mkdtempSync(join(tmpdir(), 'tributary-worker-'));
+  chmodSync(dir, 0o700);
+  const path = join(dir, `tributary-worker-${BOOTSTRAP_HASH.slice(0, 16)}.cjs`);
+  writeFileSync(path, BOOTSTRAP, { mode: 0o600, flag: 'wx' });
+  if (!bootstrapDirs.length) process.once('exit', () => bootstrapDirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+  bootstrapDirs.push(dir);
   return (bootstrapPath = path);
 }
 

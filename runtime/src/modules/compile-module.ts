@@ -3,12 +3,13 @@
  * bundles a module file into a content-addressed .mjs with an inline source map, so errors name the
  * user's file and line and stack traces point at their own .ts lines.
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { threadId } from 'node:worker_threads';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build, type Message, type Plugin } from 'esbuild';
 import { UserError } from '../core/errors.ts';
-import { sha256 } from '../core/hash.ts';
+import { sha256, verifiedFile } from '../core/hash.ts';
 
 export interface CompiledModule {
   /** Absolute path of the written .mjs. */
@@ -60,6 +61,17 @@ export interface CompileTarget {
 }
 
 /**
+ * The source map's root, relative to the folder the compiled file is written to: stack traces
+ * still resolve to the user's real file, and no absolute path (which would make the same pipeline
+ * give different artifacts in two folders) ends up inside an artifact.
+ */
+function relativeSourceRoot(source: string, target: CompileTarget): string {
+  const outFolder = target.outFile ? dirname(resolve(target.outFile)) : resolve(target.outDir ?? dirname(source));
+  const rel = relative(outFolder, dirname(source)).split(sep).join('/');
+  return rel ? `${rel}/` : './';
+}
+
+/**
  * Compiles `file` (.ts/.js) into `outFile`, or into `<outDir>/<hash16>.mjs` when `outFile` is not
  * given. The source map's root is the module's folder, so stack traces name the user's real file.
  */
@@ -77,7 +89,7 @@ export async function compileUserModule(file: string, target: CompileTarget): Pr
       target: 'node20',
       ...(target.packages === 'external' ? { packages: 'external' as const } : { plugins: [runtimeImports()], banner: { js: REQUIRE_BANNER } }),
       sourcemap: 'inline',
-      sourceRoot: pathToFileURL(dirname(source)).href + '/',
+      sourceRoot: relativeSourceRoot(source, target),
       write: false,
       logLevel: 'silent',
     });
@@ -93,6 +105,11 @@ export async function compileUserModule(file: string, target: CompileTarget): Pr
   const hash = sha256(code);
   const path = target.outFile ?? join(target.outDir ?? dirname(source), `${hash.slice(0, 16)}.mjs`);
   mkdirSync(dirname(path), { recursive: true });
-  if (!existsSync(path) || target.outFile) writeFileSync(path, code);
+  // A content-addressed file is reused only when it holds exactly this code (never run unchecked).
+  if (target.outFile || !verifiedFile(path, hash)) {
+    const tmp = `${path}.${process.pid}.${threadId}.tmp`;
+    writeFileSync(tmp, code);
+    renameSync(tmp, path);
+  }
   return { path, hash, source };
 }

@@ -1,4 +1,5 @@
-import { dirname, isAbsolute, relative, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
+import { isInside, realPathOf } from '../util/paths.ts';
 import { isMap, isScalar, isSeq, type Node, type Pair } from 'yaml';
 import { outputTypeOf } from '../core/component.ts';
 import type { Registry } from '../core/registry.ts';
@@ -31,10 +32,22 @@ export function validatePipeline(parsed: ParsedPipeline, registry: Registry, opt
   return [...parsed.diagnostics.map((d) => ({ ...d, file })), ...reporter.diagnostics];
 }
 
+/**
+ * Only the paths whose targets the engine loads or writes before validating the rest: `root` and
+ * the custom components' modules. Checked first, so no module outside the workspace is ever
+ * imported, even to report that it is not a component.
+ */
+export function validateModulePaths(parsed: ParsedPipeline, options: ValidateOptions): Diagnostic[] {
+  const file = options.file ?? parsed.file;
+  const reporter = new Reporter(file, parsed.lineCounter);
+  new PipelineChecker(parsed, undefined, reporter, resolve(options.workspaceRoot), dirname(resolve(file))).modulePaths();
+  return reporter.diagnostics;
+}
+
 class PipelineChecker {
   constructor(
     private readonly parsed: ParsedPipeline,
-    private readonly registry: Registry,
+    private readonly registry: Registry | undefined,
     private readonly reporter: Reporter,
     private readonly workspaceRoot: string,
     private readonly pipelineDir: string,
@@ -44,13 +57,17 @@ class PipelineChecker {
     return this.parsed.spec;
   }
 
-  all(): void {
+  modulePaths(): void {
     if (this.spec.root) this.checkPath(this.spec.root, this.valueAt(['root']), '"root"', { field: 'root' });
     for (const [type, module] of Object.entries(this.spec.components)) {
       this.checkPath(module, this.valueAt(['components', type]), `The module of component "${type}"`, {
         field: `components.${type}`,
       });
     }
+  }
+
+  all(): void {
+    this.modulePaths();
     for (const [id, node] of Object.entries(this.spec.nodes)) this.checkNode(id, node);
     this.checkCycles();
     this.checkLayout();
@@ -106,10 +123,10 @@ class PipelineChecker {
   private checkNode(id: string, node: NodeSpec): void {
     const nodeKey = this.keyAt(['nodes', id]);
     if (!node.component) return; // already reported by the parser
-    const definition = this.registry.get(node.component);
+    const definition = this.registry?.get(node.component);
     if (!definition) {
       if (node.component in this.spec.components) return;
-      const known = [...this.registry.list().map((d) => d.spec.type), ...Object.keys(this.spec.components)];
+      const known = [...(this.registry?.list() ?? []).map((d) => d.spec.type), ...Object.keys(this.spec.components)];
       this.reporter.error(
         'unknown-component',
         `Node "${id}" uses unknown component "${node.component}".${didYouMean(node.component, known)}`,
@@ -189,7 +206,7 @@ class PipelineChecker {
         );
         continue;
       }
-      const sourceDefinition = this.registry.get(source.component);
+      const sourceDefinition = this.registry?.get(source.component);
       if (!sourceDefinition) continue; // unknown or custom component: reported (or checked) elsewhere
       const output = sourceDefinition.spec.outputs[ref.output];
       if (!output) {
@@ -239,13 +256,17 @@ class PipelineChecker {
     return offsetsToRange(this.parsed.lineCounter, start, start + length);
   }
 
+  /**
+   * Compared as real paths (symlinks followed, for a path not yet created its nearest existing
+   * folder): a link inside the workspace to /etc is outside. Globs by their static prefix.
+   */
   private checkPath(path: string, at: Node | undefined, what: string, extra: { nodeId?: string; field?: string }): void {
-    const resolved = resolve(this.pipelineDir, path);
-    const inside = relative(this.workspaceRoot, resolved);
-    if (inside === '..' || inside.startsWith('../') || inside.startsWith('..\\') || isAbsolute(inside)) {
+    const resolved = resolve(this.pipelineDir, path.split(/[*?[{]/)[0] || '.');
+    if (!isInside(this.workspaceRoot, resolved)) {
+      const real = realPathOf(resolved);
       this.reporter.error(
         'path-outside-workspace',
-        `${what} "${path}" resolves to ${resolved}, outside the workspace ${this.workspaceRoot}.`,
+        `${what} "${path}" resolves to ${real}, outside the workspace ${this.workspaceRoot}.`,
         at,
         extra,
       );

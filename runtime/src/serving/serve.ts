@@ -5,6 +5,8 @@ import { UserError } from '../core/errors.ts';
 import { ModelServer, type ServerOptions } from './server.ts';
 import { writeServerRecord } from './server-records.ts';
 
+const DRAIN_MS = 10_000;
+
 export interface ServeOptions extends ServerOptions {
   /** Print one JSON line {"ready":true,...} when listening (the InfraValidator reads it). */
   readyLine?: boolean;
@@ -26,11 +28,18 @@ export async function serve(registry: string, options: ServeOptions = {}): Promi
   } else {
     process.stdout.write(`Serving ${dir} at http://${address.host}:${address.port}/v1/models (ready in ${readyMs} ms)\n`);
   }
+  // Requests in flight are answered before the process exits (drained up to DRAIN_MS), as a
+  // load balancer's SIGTERM expects; new connections are refused at once.
   const stop = () => {
     removeRecord();
-    void server.close().then(() => process.exit(0));
+    void server.close(DRAIN_MS).then(() => process.exit(0));
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+  // Started by a parent with an IPC channel (the InfraValidator): exit with it, however it ends.
+  if (process.channel) {
+    process.once('disconnect', stop);
+    process.channel.unref();
+  }
   return server;
 }

@@ -114,13 +114,24 @@ export class ModelServer {
     return { host: address.address, port: address.port };
   }
 
-  async close(): Promise<void> {
+  /**
+   * Stops the server. With `drainMs`, it drains first: stops accepting, closes idle keep-alive
+   * connections, lets requests in flight finish, and only past the deadline cuts what is left.
+   */
+  async close(drainMs = 0): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     for (const w of this.watchers) w.close();
     this.watchers = [];
     if (this.server) {
-      this.server.closeAllConnections();
-      await new Promise<void>((resolve) => this.server!.close(() => resolve()));
+      const server = this.server;
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      // Connections that go idle once their response is sent are closed as they do.
+      const sweep = setInterval(() => server.closeIdleConnections(), 20);
+      const deadline = setTimeout(() => server.closeAllConnections(), drainMs);
+      await closed;
+      clearInterval(sweep);
+      clearTimeout(deadline);
     }
     await this.rescanning;
     await this.predictionLog?.close();
@@ -473,7 +484,8 @@ export function parsePredictRequest(text: string, info: BundleInfo, maxInstances
       known++;
       if (v === null) continue;
       if (type === 'STRING') {
-        if (typeof v !== 'string' && typeof v !== 'number') throw new HttpError(400, `instances[${i}].${name} must be a string, got ${JSON.stringify(v)}`);
+        // As TF Serving: a number is not a string (the model's vocabulary holds "7", not 7).
+        if (typeof v !== 'string') throw new HttpError(400, `instances[${i}].${name} must be a string, got ${JSON.stringify(v)}`);
       } else if (typeof v !== 'number' || !Number.isFinite(v)) {
         throw new HttpError(400, `instances[${i}].${name} must be a number (${type}), got ${JSON.stringify(v)}`);
       } else if (type === 'INT' && !Number.isInteger(v)) {

@@ -1,18 +1,24 @@
-import { existsSync, statSync, readdirSync } from 'node:fs';
+import { existsSync, realpathSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
-import { globSync, isDynamicPattern } from 'tinyglobby';
+import { globFiles, splitGlob } from './glob-files.ts';
+import { UserError } from '../core/errors.ts';
 import { hasSpanPlaceholder, resolveSpans, type SpanRange } from './spans.ts';
 
+const GLOB_CHARS = /[*?[{]/;
+
 /**
- * Files named by a path parameter: one file, a folder's (non-hidden) files, or a glob; sorted.
- * A pattern with {SPAN} names the files of the selected spans only (see spans.ts), so that a new
- * span changes the cache key and an old span's files do not.
+ * Files named by a path parameter: one file, every (non-hidden) file below a folder at any depth,
+ * or a glob; absolute and sorted. An empty value names no file. A pattern with {SPAN} names the
+ * files of the selected spans only (see spans.ts), so that a new span changes the cache key and an
+ * old span's files do not.
  */
 export function expandInput(pattern: string, baseDir: string, options: { spanRange?: SpanRange } = {}): string[] {
+  if (pattern === '') return [];
   if (hasSpanPlaceholder(pattern)) return resolveSpans(pattern, baseDir, options.spanRange).files;
   const abs = isAbsolute(pattern) ? pattern : resolve(baseDir, pattern);
-  if (isDynamicPattern(pattern)) {
-    return globSync(pattern, { cwd: baseDir, absolute: true, onlyFiles: true }).sort();
+  if (GLOB_CHARS.test(pattern)) {
+    const { dir, glob } = splitGlob(abs);
+    return globFiles(dir, glob);
   }
   let st;
   try {
@@ -20,21 +26,48 @@ export function expandInput(pattern: string, baseDir: string, options: { spanRan
   } catch {
     return [];
   }
-  if (st.isDirectory()) {
-    return readdirSync(abs)
-      .filter((f) => !f.startsWith('.'))
-      .map((f) => join(abs, f))
-      .filter((f) => statSync(f).isFile())
-      .sort();
-  }
-  return [abs];
+  return st.isDirectory() ? globFiles(abs, '**/*') : [abs];
 }
 
-/** True when `target` (resolved against baseDir) lies inside `root`. Globs are checked by their static prefix. */
-export function staysInside(root: string, baseDir: string, target: string): boolean {
-  const staticPart = target.split(/[*?[{]/)[0];
-  const rel = relative(resolve(root), resolve(baseDir, staticPart));
+/**
+ * The real path of `p`, following symlinks; for a path that does not exist yet, the real path of
+ * its nearest existing ancestor joined with the rest (what it would be once created).
+ */
+export function realPathOf(p: string): string {
+  const abs = resolve(p);
+  let head = abs;
+  const tail: string[] = [];
+  for (;;) {
+    try {
+      return join(realpathSync(head), ...tail.reverse());
+    } catch {
+      const up = dirname(head);
+      if (up === head) return abs;
+      tail.push(head.slice(up.length).replace(/^[\\/]/, ''));
+      head = up;
+    }
+  }
+}
+
+/** True when `target` lies inside `root`, both compared as real paths (symlinks followed). */
+export function isInside(root: string, target: string): boolean {
+  const rel = relative(realPathOf(root), realPathOf(target));
   return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+}
+
+/**
+ * Throws a UserError naming the first file that resolves (through a symlink) outside the
+ * workspace: a link inside a data folder must not smuggle /etc into the artifacts.
+ */
+export function assertFilesInside(workspaceRoot: string, files: string[], what: string): void {
+  const root = realPathOf(workspaceRoot);
+  for (const f of files) {
+    const real = realPathOf(f);
+    const rel = relative(root, real);
+    if (rel.startsWith('..') || isAbsolute(rel)) {
+      throw new UserError(`${what}: ${f} resolves to ${real}, outside the workspace ${root}`, { file: f });
+    }
+  }
 }
 
 /** The nearest folder above `dir` holding .git or package.json: what pipeline paths may not escape. */
@@ -44,4 +77,3 @@ export function findWorkspaceRoot(dir: string): string {
     if (dirname(d) === d) return resolve(dir);
   }
 }
-

@@ -8,8 +8,8 @@
  * This is the one place that decides which files a span pattern names: the cache key (via
  * expandInput) and CsvExampleGen both call it, so the files hashed are exactly the files ingested.
  */
-import { readdirSync } from 'node:fs';
 import { isAbsolute, join, resolve, sep } from 'node:path';
+import { globFiles, splitGlob } from './glob-files.ts';
 
 export const SPAN = '{SPAN}';
 export const VERSION = '{VERSION}';
@@ -112,39 +112,15 @@ export function spanPatternRegExp(pattern: string): RegExp {
   return new RegExp(`^${re}$`);
 }
 
-/** The folder to search: the pattern's leading segments without any placeholder or glob character. */
-function staticPrefix(absPattern: string): string {
-  const parts = absPattern.split('/');
-  const first = parts.findIndex((p) => /[*?[{]/.test(p));
-  return parts.slice(0, first < 0 ? parts.length - 1 : first).join('/') || '/';
-}
-
-// Hidden names (`.x`, `_x`, e.g. _SUCCESS markers or editor temp files) are never data.
-const isHiddenName = (name: string) => name.startsWith('.') || name.startsWith('_');
-
-function walk(dir: string, out: string[]): void {
-  let entries;
-  try {
-    entries = readdirSync(dir, { withFileTypes: true });
-  } catch {
-    return; // a missing folder simply holds no spans
-  }
-  for (const entry of entries) {
-    if (isHiddenName(entry.name)) continue;
-    const full = `${dir === '/' ? '' : dir}/${entry.name}`;
-    if (entry.isDirectory()) walk(full, out);
-    else if (entry.isFile()) out.push(full);
-  }
-}
-
 const toPosix = (p: string) => (sep === '/' ? p : p.split(sep).join('/'));
 
 /** Every (span, version) the pattern matches on disk, with its files; spans and versions ascending. */
 export function listSpans(pattern: string, baseDir: string): { span: number; version?: number; files: string[] }[] {
   const abs = toPosix(isAbsolute(pattern) ? pattern : resolve(baseDir, pattern));
   const matcher = spanPatternRegExp(abs);
-  const all: string[] = [];
-  walk(staticPrefix(abs), all);
+  // The placeholders as `*` for the walk (the shared one: see paths.ts); the regex then reads them.
+  const { dir, glob } = splitGlob(abs.replaceAll(SPAN, '*').replaceAll(VERSION, '*'));
+  const all = globFiles(dir, glob).map(toPosix);
   const groups = new Map<string, { span: number; version?: number; files: string[] }>();
   for (const file of all) {
     const m = matcher.exec(file);

@@ -3,8 +3,9 @@
  * and for CSV the validated header. Checks here are the ones that concern a whole file; row-level
  * problems are found by the range parser.
  */
-import { closeSync, existsSync, openSync, readSync, readdirSync, statSync } from 'node:fs';
-import { basename, extname, join, relative, sep } from 'node:path';
+import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
+import { basename, extname } from 'node:path';
+import { expandInput } from '../../util/paths.ts';
 import { UserError } from '../../core/errors.ts';
 import { CR, LF, RecordScan, SCAN_ERROR_MESSAGES, SCAN_NEED_MORE, SCAN_OK, countLines } from './csv-scanner.ts';
 import { MAX_RECORD_BYTES } from './range-reader.ts';
@@ -26,66 +27,23 @@ export interface InputFile {
 const EXTENSIONS: Record<string, InputFormat> = { '.csv': 'csv', '.tsv': 'csv', '.txt': 'csv', '.jsonl': 'jsonl', '.ndjson': 'jsonl', '.json': 'jsonl' };
 
 const hasGlob = (p: string) => /[*?[{]/.test(p);
-const isHiddenName = (name: string) => name.startsWith('.') || name.startsWith('_');
-
-function globToRegExp(pattern: string): RegExp {
-  let re = '';
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i];
-    if (c === '*' && pattern[i + 1] === '*') {
-      re += pattern[i + 2] === '/' ? '(?:.*/)?' : '.*';
-      i += pattern[i + 2] === '/' ? 2 : 1;
-    } else if (c === '*') re += '[^/]*';
-    else if (c === '?') re += '[^/]';
-    else if (c === '{') {
-      const close = pattern.indexOf('}', i);
-      if (close < 0) re += '\\{';
-      else {
-        re += '(?:' + pattern.slice(i + 1, close).split(',').map((a) => a.replace(/[.+^$()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*')).join('|') + ')';
-        i = close;
-      }
-    } else if (c === '[') {
-      const close = pattern.indexOf(']', i);
-      if (close < 0) re += '\\[';
-      else {
-        re += '[' + pattern.slice(i + 1, close).replace(/^!/, '^').replace(/\\/g, '\\\\') + ']';
-        i = close;
-      }
-    } else re += c.replace(/[.+^$()|\\]/g, '\\$&');
-  }
-  return new RegExp(`^${re}$`);
-}
-
-function walk(dir: string, out: string[]): void {
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    if (isHiddenName(entry.name)) continue;
-    const full = join(dir, entry.name);
-    if (entry.isDirectory()) walk(full, out);
-    else if (entry.isFile()) out.push(full);
-  }
-}
 
 /**
- * Absolute, sorted paths of the files `input` (already absolute) names. A folder contributes the
- * files with one of `extensions` (every file when `explicitFormat`); other ExampleGens pass theirs.
+ * Absolute, sorted paths of the files `input` (already absolute) names: the engine's resolver
+ * (util/paths.ts), so the files read are the files the cache key hashed. A folder contributes the
+ * files with one of `extensions` (every file when `explicitFormat`); other ExampleGens pass theirs
+ * (the key hashes every file: an extra file can only cost a rerun, never a stale reuse).
  */
 export function resolveInputFiles(input: string, explicitFormat: boolean, extensions: string[] = Object.keys(EXTENSIONS)): string[] {
   if (!hasGlob(input)) {
     if (!existsSync(input)) throw new UserError(`input "${input}" does not exist`, { file: input, field: 'input' });
     if (!statSync(input).isDirectory()) return [input];
-    const all: string[] = [];
-    walk(input, all);
+    const all = expandInput(input, input);
     const files = explicitFormat ? all : all.filter((f) => extensions.includes(extname(f).toLowerCase()));
     if (files.length === 0) throw new UserError(`folder "${input}" holds no ${extensions.join(', ')} files`, { file: input, field: 'input' });
-    return files.sort();
+    return files;
   }
-  const parts = input.split(sep);
-  const firstGlob = parts.findIndex(hasGlob);
-  const root = parts.slice(0, firstGlob).join(sep) || sep;
-  const matcher = globToRegExp(parts.slice(firstGlob).join('/'));
-  const all: string[] = [];
-  if (existsSync(root) && statSync(root).isDirectory()) walk(root, all);
-  const files = all.filter((f) => matcher.test(relative(root, f).split(sep).join('/'))).sort();
+  const files = expandInput(input, input);
   if (files.length === 0) throw new UserError(`input pattern "${input}" matches no files`, { file: input, field: 'input' });
   return files;
 }

@@ -6,7 +6,7 @@
  * a warm-up, a pure timing miss is measured once more with a fresh server, and infra_blessing.json
  * says what was measured and how busy the machine was.
  */
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ExecutorContext } from '../../core/component.ts';
@@ -50,10 +50,34 @@ function cpuTimes(): { busy: number; total: number } {
   return { busy, total };
 }
 
+const INFRA_PREFIX = 'tributary-infra-';
+
+/**
+ * Removes the temp registries of InfraValidators whose process is gone (killed before its own
+ * clean-up): each folder is named after its owner's pid.
+ */
+export function cleanStaleInfraFolders(dir = tmpdir()): void {
+  for (const name of readdirSync(dir)) {
+    const m = new RegExp(`^${INFRA_PREFIX}(\\d+)-`).exec(name);
+    if (!m || processAlive(Number(m[1]))) continue;
+    rmSync(join(dir, name), { recursive: true, force: true });
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 export async function execute(ctx: Ctx): Promise<void> {
   const { params } = ctx;
   const bundle = join(ctx.inputs.model.uri, 'bundle');
-  const registry = mkdtempSync(join(tmpdir(), 'tributary-infra-'));
+  cleanStaleInfraFolders();
+  const registry = mkdtempSync(join(tmpdir(), `${INFRA_PREFIX}${process.pid}-`));
   try {
     mkdirSync(join(registry, MODEL));
     symlinkSync(bundle, join(registry, MODEL, '1'), 'dir');

@@ -35,7 +35,10 @@ function command(registry: string): { file: string; args: string[] } {
 export function startServerProcess(registry: string, options: { timeoutMs: number; env?: NodeJS.ProcessEnv }): Promise<ServerProcess> {
   const { file, args } = command(registry);
   const t0 = performance.now();
-  const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'], env: options.env ?? process.env });
+  // The IPC channel is the child's lifeline: when this process dies (even by kill -9) the channel
+  // closes and the server exits (serve.ts), so no model server outlives its run.
+  const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env: options.env ?? process.env });
+  child.channel?.unref();
   let err = '';
   child.stderr!.on('data', (d: Buffer) => {
     err = (err + d.toString()).slice(-4000);

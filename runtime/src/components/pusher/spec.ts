@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { ComponentSpec } from '../../core/component.ts';
 
 export const pusherParams = Type.Object({
-  registry: Type.String({ 'x-path': 'dir', description: 'Model registry folder: versions go to <registry>/<model_name>/<version>/.' }),
+  registry: Type.String({ 'x-path': 'dir', 'x-destination': true, description: 'Model registry folder: versions go to <registry>/<model_name>/<version>/.' }),
   model_name: Type.String({ description: 'Name of the model in the registry (letters, digits, _ . -).' }),
   labels: Type.Array(Type.String(), { default: [], description: 'Labels to point at the new version, e.g. ["canary"] or ["stable"].' }),
 });
