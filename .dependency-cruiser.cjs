@@ -55,6 +55,20 @@ module.exports = {
       to: { path: '^(extension|webview)/' },
     },
     {
+      name: 'extension-through-host-api',
+      comment: 'The extension imports the runtime only through runtime/src/host-api.ts (eslint says so too).',
+      severity: 'error',
+      from: { path: '^extension/' },
+      to: { path: '^runtime/', pathNot: '^runtime/src/host-api\\.ts$' },
+    },
+    {
+      name: 'protocol-is-shared',
+      comment: 'protocol/ is the host<->webview message contract: it imports neither side.',
+      severity: 'error',
+      from: { path: '^protocol/' },
+      to: { path: '^(extension|webview)/' },
+    },
+    {
       name: 'webview-not-host',
       comment: 'Webview code runs in the browser: it never imports the extension host.',
       severity: 'error',

@@ -6,7 +6,7 @@ import { builtinRegistry } from '../../runtime/src/components/index.ts';
 import { UserError } from '../../runtime/src/core/errors.ts';
 import { editsForIntent, minimalEdit } from '../../extension/src/canvas/intents.ts';
 import { localSpecs, specMap, toComponentInfo } from '../../extension/src/canvas/specs.ts';
-import type { CanvasIntent } from '../../webview/src/protocol.ts';
+import type { CanvasIntent } from '../../protocol/messages.ts';
 
 const FILE = 'samples/taxi/taxi.pipeline.yaml';
 const TAXI = readFileSync(FILE, 'utf8');

@@ -12,7 +12,7 @@ import { toFlow } from '../../webview/src/canvas/graph.ts';
 import { PipelineNode, formatDuration } from '../../webview/src/canvas/PipelineNode.tsx';
 import { PropertiesPanel } from '../../webview/src/canvas/PropertiesPanel.tsx';
 import { SchemaForm } from '../../webview/src/canvas/SchemaForm.tsx';
-import type { JsonSchema, NodeRunInfo, Problem } from '../../webview/src/protocol.ts';
+import type { JsonSchema, NodeRunInfo, Problem } from '../../protocol/messages.ts';
 
 const specs = specMap(builtinRegistry().list().map((d) => toComponentInfo(d.spec)));
 const FILE = 'samples/taxi/taxi.pipeline.yaml';

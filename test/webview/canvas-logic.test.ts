@@ -10,7 +10,7 @@ import { decodeClipboard, encodeClipboard } from '../../webview/src/canvas/clipb
 import { checkConnection } from '../../webview/src/canvas/connection.ts';
 import { autoLayout, fillMissingPositions, NODE_HEIGHT, NODE_WIDTH } from '../../webview/src/canvas/layout.ts';
 import { enumValues, fieldKind, parseFieldText, setAtPath } from '../../webview/src/canvas/schema-fields.ts';
-import type { CanvasNode } from '../../webview/src/protocol.ts';
+import type { CanvasNode } from '../../protocol/messages.ts';
 
 const FILE = 'samples/taxi/taxi.pipeline.yaml';
 const TAXI = readFileSync(FILE, 'utf8');

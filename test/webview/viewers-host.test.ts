@@ -15,7 +15,7 @@ import { checkViewerMessage } from '../../extension/src/viewers/messages.ts';
 import { metadataFileAbove } from '../../extension/src/viewers/locate.ts';
 import { viewerHtml } from '../../extension/src/viewers/html.ts';
 import { ViewerApp } from '../../webview/src/viewers/App.tsx';
-import type { ViewerPayload } from '../../webview/src/viewers/payload.ts';
+import type { ViewerPayload } from '../../protocol/viewer-payload.ts';
 
 let root: string;
 let data: StoreData;

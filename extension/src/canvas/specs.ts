@@ -1,6 +1,5 @@
-import { BUILTIN_COMPONENTS } from '../../../runtime/src/components/index.ts';
-import type { ComponentSpec } from '../../../runtime/src/core/component.ts';
-import type { ComponentInfo, JsonSchema } from '../../../webview/src/protocol.ts';
+import { BUILTIN_COMPONENTS, type ComponentSpec } from '../../../runtime/src/host-api.ts';
+import type { ComponentInfo, JsonSchema } from '../../../protocol/messages.ts';
 
 /** A registry spec as plain JSON for the webview (TypeBox's symbol keys dropped by the round trip). */
 export function toComponentInfo(spec: ComponentSpec): ComponentInfo {

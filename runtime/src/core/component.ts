@@ -6,6 +6,13 @@ import type { RunEvent } from './run-events.ts';
 
 export type ComponentCategory = 'data' | 'model' | 'deployment' | 'custom';
 
+/**
+ * What a node needs from the machine while it runs (the scheduler's CoreGate, engine/resources.ts):
+ * `shared` cores (the default: CPU work, data-parallel nodes), `exclusive` use (a node that
+ * measures latency runs alone), or `idle` (it waits for a person, it does not compute).
+ */
+export type ResourceClass = 'shared' | 'exclusive' | 'idle';
+
 export interface PortSpec<T extends ArtifactType = ArtifactType> {
   type: T;
   description: string;
@@ -48,6 +55,11 @@ export interface ComponentSpec<I extends Ports = Ports, O extends Ports = Ports,
   inputs: I;
   outputs: O;
   params: P;
+  /**
+   * What the node needs from the machine (engine/resources.ts): `shared` (default) cores,
+   * `exclusive` use while it measures latency, or `idle` (it waits, it does not compute).
+   */
+  resources?: ResourceClass;
 }
 
 export interface ArtifactRef {
@@ -76,6 +88,10 @@ export interface Progress {
   done: number;
   total?: number;
   unit: string;
+  /** Units per second so far (long nodes: rows predicted per second). */
+  perSecond?: number;
+  /** Estimated time left, from the rate so far. */
+  etaMs?: number;
 }
 
 export type InputsOf<I extends Ports> = {
@@ -123,6 +139,11 @@ export interface ExecutorContext<I extends Ports = Ports, O extends Ports = Port
    * the cache key covers); absent when the component has no resolver or outside a run.
    */
   resolved?: Record<string, ArtifactRef | undefined>;
+  /**
+   * True when the scheduler runs this node alone (resource class `exclusive`), false when other
+   * nodes may run beside it; absent outside the local scheduler (a cluster step, a test).
+   */
+  exclusive?: boolean;
 }
 
 export type Executor<I extends Ports = Ports, O extends Ports = Ports, P extends TObject = TObject> = (

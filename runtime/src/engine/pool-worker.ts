@@ -5,15 +5,17 @@
 // bring in Transform's and the trainers' modules (esbuild, apache-arrow's ES module entry), ~100 ms
 // per worker that a CsvExampleGen → StatisticsGen run would otherwise pay on every core before its
 // first row.
+import { existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import { timelineMark } from '../util/pool-timeline.ts';
+import { isUserError } from '../core/errors.ts';
+import { encodeUserError } from './pool-errors.ts';
 import { tasks as csvExampleGen } from '../components/csv-example-gen/tasks.ts';
 import { tasks as parquetExampleGen } from '../components/parquet-example-gen/tasks.ts';
 import { tasks as importExampleGen } from '../components/import-example-gen/tasks.ts';
 import { tasks as statisticsGen } from '../components/statistics-gen/tasks.ts';
 import type { WorkerTasks } from '../core/worker-pool.ts';
-
-type ComponentList = typeof import('../components/index.ts');
 
 /** The pool's own tasks (tests and diagnostics). */
 const poolTasks: WorkerTasks = {
@@ -26,14 +28,22 @@ const dataTasks: WorkerTasks = { ...poolTasks, ...csvExampleGen, ...parquetExamp
 let allTasks: Promise<WorkerTasks> | undefined;
 
 /**
- * The full task list. Run from source (tsx), a pool worker has tsx's require hook but not its
- * import hook, so it takes require(); the bundle takes import(), since require() of an ES module
- * can abort the process (see pool-worker.cjs).
+ * The full task list: every listed component's tasks (components/index.ts). The bundle takes their
+ * loadTasks() (import(), since require() of an ES module can abort the process, see
+ * pool-worker.cjs). Run from source (tsx), a pool worker has tsx's require hook but not its import
+ * hook, so it require()s each component folder's tasks.ts instead.
  */
 async function loadAllTasks(): Promise<WorkerTasks> {
-  const path = '../components/index.ts';
-  const list: ComponentList = import.meta.url.endsWith('.ts') ? createRequire(import.meta.url)(path) : await import('../components/index.ts');
-  const perComponent = await Promise.all(list.BUILTIN_COMPONENTS.map((c) => c.loadTasks?.() ?? {}));
+  if (import.meta.url.endsWith('.ts')) {
+    const require = createRequire(import.meta.url);
+    const folders = new URL('../components/', import.meta.url);
+    const perFolder = readdirSync(folders, { withFileTypes: true })
+      .filter((d) => d.isDirectory() && existsSync(new URL(`${d.name}/tasks.ts`, folders)))
+      .map((d) => require(fileURLToPath(new URL(`${d.name}/tasks.ts`, folders))).tasks as WorkerTasks);
+    return Object.assign({}, poolTasks, ...perFolder);
+  }
+  const { BUILTIN_COMPONENTS } = await import('../components/index.ts');
+  const perComponent = await Promise.all(BUILTIN_COMPONENTS.map((c) => c.loadTasks?.() ?? {}));
   return Object.assign({}, poolTasks, ...perComponent);
 }
 
@@ -44,7 +54,12 @@ export default async function dispatch({ task, args }: { task: string; args: unk
   if (!fn) fn = (await (allTasks ??= loadAllTasks()))[task];
   if (!fn) throw new Error(`Unknown worker task "${task}"`);
   timelineMark(`start ${task}`);
-  const result = await fn(args);
+  let result: unknown;
+  try {
+    result = await fn(args);
+  } catch (e) {
+    throw isUserError(e) ? encodeUserError(e) : e;
+  }
   timelineMark(`end ${task}`);
   return result;
 }

@@ -1,4 +1,4 @@
-import type { ComponentCategory, ComponentInfo } from '../protocol.ts';
+import type { ComponentCategory, ComponentInfo } from '../../../protocol/messages.ts';
 import { Codicon } from '../shared/toolkit.tsx';
 import { componentIcon } from './icons.ts';
 

@@ -1,4 +1,4 @@
-import type { CanvasNode, ComponentInfo, Problem } from '../protocol.ts';
+import type { CanvasNode, ComponentInfo, Problem } from '../../../protocol/messages.ts';
 import { Button, Codicon, TextField } from '../shared/toolkit.tsx';
 import { componentIcon } from './icons.ts';
 import { SchemaForm } from './SchemaForm.tsx';

@@ -1,4 +1,4 @@
-import type { ComponentCategory, ComponentInfo } from '../protocol.ts';
+import type { ComponentCategory, ComponentInfo } from '../../../protocol/messages.ts';
 
 /** Codicon per category, for components whose spec names no icon (custom ones, or specs not yet known). */
 const BY_CATEGORY: Record<ComponentCategory, string> = {
