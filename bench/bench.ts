@@ -71,14 +71,14 @@ async function ensureCsv(rows: number, seed: number): Promise<string> {
   return path;
 }
 
-async function writePipeline(csv: string, rows: number): Promise<string> {
-  const file = join(DATA, `bench-${rows}.pipeline.yaml`);
+async function writePipeline(csv: string, rows: number, component = 'CsvExampleGen'): Promise<string> {
+  const file = join(DATA, `bench-${rows}${component === 'CsvExampleGen' ? '' : `-${component}`}.pipeline.yaml`);
   await writeFile(file, [
     `name: bench-${rows}`,
     'root: .tributary',
     'nodes:',
     '  example_gen:',
-    '    component: CsvExampleGen',
+    `    component: ${component}`,
     '    params:',
     `      input: ${JSON.stringify(csv.slice(DATA.length + 1))}`,
     '  statistics_gen:',
@@ -145,6 +145,51 @@ async function runOurs(pipeline: string, workers: number): Promise<ProcessResult
 /** Just what the table needs from the CLI's node list (which also carries artifact properties). */
 function nodeTimes(nodes: { id: string; component: string; state: string; durationMs?: number }[] = []) {
   return nodes.map(({ id, component, state, durationMs }) => ({ id, component, state, durationMs }));
+}
+
+/** The CSV as Parquet (written by DuckDB, snappy), reused when present. */
+async function ensureParquet(csv: string): Promise<string> {
+  const path = csv.replace(/\.csv$/, '.parquet');
+  if (!existsSync(path)) await runJsonChild(['--import', 'tsx', join(ROOT, 'bench', 'duckdb-summarize.ts'), '--to-parquet', csv, path]);
+  return path;
+}
+
+/**
+ * ParquetExampleGen → StatisticsGen (2 workers) against DuckDB's SUMMARIZE over the same Parquet
+ * file, interleaved in the same run.
+ */
+async function benchParquet(csv: string, rows: number, repeats: number): Promise<{ rows: number; parquetMb: number; oursMs: number; duckdbMs: number; ratio: number; oursRssMb: number; runsMs: { ours: number[]; duckdb: number[] }; error?: string; loadAverage: number[] }> {
+  const parquet = await ensureParquet(csv);
+  const pipeline = await writePipeline(parquet, rows, 'ParquetExampleGen');
+  const ours: ProcessResult[] = [];
+  const duck: ProcessResult[] = [];
+  const load = [loadavg()[0]];
+  let error: string | undefined;
+  for (let i = 1; i <= repeats; i++) {
+    console.log(`${rows} rows as Parquet, repeat ${i}/${repeats}`);
+    duck.push(await runDuckdb(parquet));
+    if (error) continue;
+    try {
+      ours.push(await runOurs(pipeline, 2));
+    } catch (err) {
+      error = (err as Error).message;
+      console.log(`  ours failed: ${error.split('\n')[0]}`);
+    }
+  }
+  load.push(loadavg()[0]);
+  const oursMs = ours.length ? median(ours.map((r) => r.wallMs)) : NaN;
+  const duckdbMs = median(duck.map((r) => r.wallMs));
+  return {
+    rows,
+    parquetMb: Math.round(statSync(parquet).size / 1e5) / 10,
+    oursMs,
+    duckdbMs,
+    ratio: oursMs / duckdbMs,
+    oursRssMb: maxOrNaN(ours.map((r) => r.peakRssMb)),
+    runsMs: { ours: ours.map((r) => r.wallMs), duckdb: duck.map((r) => r.wallMs) },
+    error,
+    loadAverage: load.map((l) => Math.round(l * 100) / 100),
+  };
 }
 
 async function runDuckdb(csv: string): Promise<ProcessResult> {
@@ -316,7 +361,19 @@ async function main(): Promise<void> {
   for (const n of large ? [rows, large] : [rows]) summaries.push(summarize(await benchSize(n, seed, repeats, cliProblem)));
   printTable(summaries);
 
-  const results = { date: new Date().toISOString(), node: process.version, cpus: (await import('node:os')).cpus().length, seed, repeats, targets: TARGETS, sizes: summaries };
+  const parquet = cliProblem ? undefined : await benchParquet(await ensureCsv(rows, seed), rows, repeats);
+  if (parquet) {
+    const s = (ms: number) => (Number.isFinite(ms) ? `${(ms / 1000).toFixed(2)} s` : 'n/a');
+    const r = parquet.ratio;
+    console.log(
+      `${rows.toLocaleString('en-US')} rows as Parquet (${parquet.parquetMb} MB): ParquetExampleGen + StatisticsGen (2 workers) ${s(parquet.oursMs)}, DuckDB SUMMARIZE ${s(parquet.duckdbMs)}: ` +
+        `ratio ${Number.isFinite(r) ? r.toFixed(2) : 'n/a'} ≤ ${TARGETS.ratio} (goal ≤ ${TARGETS.ratioGoal}): ${Number.isFinite(r) && r <= TARGETS.ratio ? 'PASS' : 'MISS'}${r <= TARGETS.ratioGoal ? ', goal met' : ''}; ` +
+        `peak RSS ours ${parquet.oursRssMb} MB; load average ${parquet.loadAverage.join(' -> ')}`,
+    );
+    if (parquet.error) console.log(`Parquet: our pipeline failed: ${parquet.error.split('\n')[0]}`);
+  }
+
+  const results = { date: new Date().toISOString(), node: process.version, cpus: (await import('node:os')).cpus().length, seed, repeats, targets: TARGETS, sizes: summaries, parquet };
   await writeFile(join(DATA, 'results.json'), JSON.stringify(results, null, 2) + '\n');
   console.log(`results: ${join(DATA, 'results.json')}`);
 }
