@@ -1,5 +1,5 @@
 import type { Static, TObject } from '@sinclair/typebox';
-import type { ArtifactType } from './artifacts.ts';
+import { ARTIFACT_TYPES, type ArtifactType } from './artifacts.ts';
 import type { WorkerPool } from './worker-pool.ts';
 import type { ArtifactRecord, StoreData } from './metadata-types.ts';
 import type { RunEvent } from './run-events.ts';
@@ -18,9 +18,20 @@ export interface PortSpec<T extends ArtifactType = ArtifactType> {
   description: string;
   /** Inputs only: the node may run without it. */
   optional?: boolean;
+  /**
+   * Outputs only: the parameter whose value is this output's artifact type (TFX's Importer); `type`
+   * is then what it has when the parameter is unset or not a type.
+   */
+  typeFromParam?: string;
 }
 
 export type Ports = Record<string, PortSpec>;
+
+/** The artifact type an output has on a node with these params (see PortSpec.typeFromParam). */
+export function outputTypeOf(port: PortSpec, params: Record<string, unknown> | undefined): ArtifactType {
+  const value = port.typeFromParam ? params?.[port.typeFromParam] : undefined;
+  return typeof value === 'string' && (ARTIFACT_TYPES as readonly string[]).includes(value) ? (value as ArtifactType) : port.type;
+}
 
 /**
  * What a component declares once. The registry's schemas drive validation, caching, the CLI's

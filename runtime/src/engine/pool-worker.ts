@@ -12,6 +12,8 @@ import { timelineMark } from '../util/pool-timeline.ts';
 import { isUserError } from '../core/errors.ts';
 import { encodeUserError } from './pool-errors.ts';
 import { tasks as csvExampleGen } from '../components/csv-example-gen/tasks.ts';
+import { tasks as parquetExampleGen } from '../components/parquet-example-gen/tasks.ts';
+import { tasks as importExampleGen } from '../components/import-example-gen/tasks.ts';
 import { tasks as statisticsGen } from '../components/statistics-gen/tasks.ts';
 import type { WorkerTasks } from '../core/worker-pool.ts';
 
@@ -22,7 +24,7 @@ const poolTasks: WorkerTasks = {
   'pool.threadId': async () => (await import('node:worker_threads')).threadId,
 };
 
-const dataTasks: WorkerTasks = { ...poolTasks, ...csvExampleGen, ...statisticsGen };
+const dataTasks: WorkerTasks = { ...poolTasks, ...csvExampleGen, ...parquetExampleGen, ...importExampleGen, ...statisticsGen };
 let allTasks: Promise<WorkerTasks> | undefined;
 
 /**

@@ -85,8 +85,6 @@ export function prefetchBatches(o: Pick<DatasetOptions, 'features' | 'batchSize'
 }
 
 /** Seeded, so a training run's shuffling is reproducible. */
-export { mulberry32 };
-
 function shuffleInPlace<T>(a: T[], rand: () => number): T[] {
   for (let i = a.length - 1; i > 0; i--) {
     const j = Math.floor(rand() * (i + 1));
