@@ -184,7 +184,8 @@ for (const rows of sizes) {
       `  InfraValidator: ${i.blessed ? 'BLESSED' : `NOT blessed (${i.failed.join('; ')})`} — startup ${i.startupMs} ms, p99 ${i.p99} ms, ${i.attempts} attempt(s), ran alone: ${i.exclusive}, machine ${Math.round((i.cpuBusy ?? 0) * 100)}% busy`,
     );
   }
-  rmSync(join(dirname(file), '.tributary'), { recursive: true, force: true });
+  // The run's artifacts and the pushed model go: GBs at large sizes, and compiled modules lint would read.
+  rmSync(dirname(file), { recursive: true, force: true });
 }
 
 console.log('\nsummary');
