@@ -5,7 +5,7 @@
  * picks.
  */
 import { availableParallelism, cpus, freemem, totalmem } from 'node:os';
-import { BACKEND_NAMES, DEFAULT_PROBES, type BackendName } from '../ml/backend.ts';
+import { BACKEND_NAMES, BackendUnavailable, DEFAULT_PROBES, type BackendName } from '../ml/backend.ts';
 import { defaultPoolSize } from '../engine/pool.ts';
 import { threadCpuMs } from '../engine/thread-cpu.ts';
 
@@ -14,6 +14,12 @@ export interface BackendCheck {
   ok: boolean;
   /** Why it cannot be used (when not ok). */
   reason?: string;
+  /** Its package is installed (false: missing, so nothing a runtime choice can fix). */
+  installed: boolean;
+  /** Not ok for `backend: auto`, but loads when named (WebGPU on a fallback adapter). */
+  explicitOnly?: boolean;
+  /** What the probe found (e.g. the WebGPU adapter). */
+  device?: string;
   ms: number;
 }
 
@@ -32,7 +38,7 @@ export interface DoctorReport {
 }
 
 /** Probes one backend; injectable for tests. */
-export type BackendProber = (name: BackendName) => Promise<{ ok: boolean; reason?: string }>;
+export type BackendProber = (name: BackendName) => Promise<Omit<BackendCheck, 'name' | 'ms'>>;
 
 /**
  * Runs the Trainer's own probe in this process. Unlike `auto`, it goes on after the first backend
@@ -40,10 +46,18 @@ export type BackendProber = (name: BackendName) => Promise<{ ok: boolean; reason
  */
 export const probeHere: BackendProber = async (name) => {
   try {
-    await DEFAULT_PROBES[name]();
-    return { ok: true };
+    const device = await DEFAULT_PROBES[name]({ explicit: false });
+    return { ok: true, installed: true, ...(device ? { device } : {}) };
   } catch (e) {
-    return { ok: false, reason: (e as Error).message };
+    const failure = { ok: false, reason: (e as Error).message, installed: !(e instanceof BackendUnavailable && !e.installed) };
+    if (!failure.installed) return failure;
+    // What auto passes over may still load when named (a software WebGPU adapter).
+    try {
+      const device = await DEFAULT_PROBES[name]({ explicit: true });
+      return { ...failure, explicitOnly: true, ...(device ? { device } : {}) };
+    } catch {
+      return failure;
+    }
   }
 };
 
@@ -72,7 +86,10 @@ export function describeDoctor(r: DoctorReport): string[] {
     `runs use ${r.defaultWorkers} worker(s) by default (--workers N, or TRIBUTARY_WORKERS)`,
     `CPU per thread group in run summaries: ${r.threadCpu ? 'yes' : 'no (needs Linux /proc): totals only'}`,
     'TensorFlow.js backends, in the order the Trainer tries them:',
-    ...r.backends.map((b) => `  ${b.ok ? '✔' : '✖'} ${b.name.padEnd(14)} ${b.ok ? 'loads' : b.reason} (${b.ms} ms)`),
+    ...r.backends.map((b) => {
+      const what = b.ok ? `loads${b.device ? ` (${b.device})` : ''}` : `${b.reason}${b.explicitOnly && !b.reason?.includes(`backend: ${b.name}`) ? `; loads when named (backend: ${b.name})` : ''}`;
+      return `  ${b.ok ? '✔' : '✖'} ${b.name.padEnd(14)} ${what} (${b.ms} ms)`;
+    }),
     r.autoBackend ? `backend: auto picks ${r.autoBackend}` : 'no backend loads: the Trainer cannot run here',
   ];
 }
