@@ -6,6 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import type { ArtifactRecord, ExecutionRecord, StoreData } from '../../../runtime/src/metadata/types.ts';
 import type { CpuBreakdown } from '../../../runtime/src/engine/thread-cpu.ts';
+import type { RunRuntime } from '../../../runtime/src/engine/run-runtime.ts';
 import { listRuns } from '../../../runtime/src/metadata/run-rows.ts';
 
 export interface ArtifactItem {
@@ -41,6 +42,8 @@ export interface RunItem {
   /** CPU and peak RSS of the process that ran it (recorded with runs since they were kept). */
   cpu?: CpuBreakdown;
   peakRssMb?: number;
+  /** The runtime that ran it, and why the editor chose it. */
+  runtime?: RunRuntime;
   executions: ExecutionItem[];
 }
 
@@ -75,13 +78,14 @@ export function runsFromStore(data: StoreData): RunItem[] {
     outputs.set(ev.executionId, list);
   }
   return listRuns(data)
-    .map(({ runId, state, startedAt, durationMs, cpu, peakRssMb, executions: runExecutions }): RunItem => ({
+    .map(({ runId, state, startedAt, durationMs, cpu, peakRssMb, runtime, executions: runExecutions }): RunItem => ({
       runId,
       state,
       startedAt,
       durationMs,
       ...(cpu && { cpu }),
       ...(peakRssMb !== undefined && { peakRssMb }),
+      ...(runtime && { runtime }),
       executions: runExecutions.map((e) => ({
         executionId: e.id,
         nodeId: e.nodeId,

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { MetadataStore } from '../metadata/store.ts';
+import { currentRuntime } from './run-runtime.ts';
 import { getOrCreateContext, outputsOf, recoverAbandoned } from '../metadata/records.ts';
 import type { ArtifactRecord, StoreData } from '../metadata/types.ts';
 import { UserError } from '../registry/types.ts';
@@ -140,6 +141,7 @@ async function runWithPool(
       pipeline: plan.name,
       pipelineContextId: pipelineCtx.id,
       state: 'RUNNING',
+      runtime: currentRuntime(),
       ...(prior ? { resumedAt: new Date().toISOString() } : { startedAt: new Date().toISOString(), nodes: [...selected] }),
     });
     // Inputs produced by nodes this run does not execute.
