@@ -128,7 +128,12 @@ async function probeWebGpu(options: ProbeOptions): Promise<string> {
   if (fallback && !options.explicit) {
     throw new Error(`only a fallback (software) WebGPU adapter is available (${what}), slower than wasm (auto passes it over; backend: webgpu uses it)`);
   }
-  // tfjs-backend-webgpu looks for navigator.gpu when it registers (Node 20 has no navigator).
+  // tfjs-backend-webgpu uses the browser's globals: the GPUBufferUsage/GPUMapMode/... constants
+  // (Dawn's `globals`, without which its first upload throws), and navigator.gpu when it registers
+  // (Node 20 has no navigator).
+  for (const [key, value] of Object.entries((webgpu.globals ?? {}) as Record<string, unknown>)) {
+    if (!(key in globalThis)) Object.defineProperty(globalThis, key, { value, configurable: true, writable: true });
+  }
   const g = globalThis as { navigator?: { gpu?: unknown } };
   if (g.navigator) Object.defineProperty(g.navigator, 'gpu', { value: gpu, configurable: true });
   else Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true, writable: true });
@@ -198,6 +203,14 @@ export async function selectBackend(
     return { name, tfBackend: TF_NAMES[name], skipped, ...(device ? { device } : {}) };
   }
   throw new Error(`No TensorFlow.js backend could be initialised: ${skipped.map((s) => `${s.name}: ${s.reason}`).join('; ')}`);
+}
+
+/**
+ * Whether embedding layers train on the active backend: their gradient is UnsortedSegmentSum,
+ * which wasm lacks. Asked of tfjs's kernel registry, so a backend that gains the kernel qualifies.
+ */
+export function embeddingsTrain(): boolean {
+  return tf.getKernel('UnsortedSegmentSum', tf.getBackend()) !== undefined;
 }
 
 /** Our name of the active tfjs backend (for code that runs after selection, e.g. in a bundle). */
