@@ -15,9 +15,9 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../registry/types.ts';
+import { BACKEND_NAMES, backendChoiceLine, type BackendName } from './backend-names.ts';
 
-export const BACKEND_NAMES = ['tfjs-node-gpu', 'webgpu', 'wasm', 'cpu'] as const;
-export type BackendName = (typeof BACKEND_NAMES)[number];
+export { BACKEND_NAMES, type BackendName };
 export type BackendRequest = 'auto' | BackendName;
 
 export interface ProbeOptions {
@@ -185,7 +185,7 @@ export async function selectBackend(
     } catch (e) {
       throw new UserError(`backend "${request}" was requested but cannot be used: ${(e as Error).message}`, { field: 'backend' });
     }
-    log.info(`backend: ${request} (requested by the backend parameter${device ? `; ${device}` : ''})`);
+    log.info(backendChoiceLine(request, `requested by the backend parameter${device ? `; ${device}` : ''}`));
     return { name: request, tfBackend: TF_NAMES[request], skipped: [], ...(device ? { device } : {}) };
   }
   const skipped: BackendSelection['skipped'] = [];
@@ -199,7 +199,7 @@ export async function selectBackend(
       log.info(`backend: skipped ${name}: ${reason}`);
       continue;
     }
-    log.info(`backend: ${name} (auto${skipped.length ? `; ${skipped.length} faster choice(s) unavailable` : ''}${device ? `; ${device}` : ''})`);
+    log.info(backendChoiceLine(name, `auto${skipped.length ? `; ${skipped.length} faster choice(s) unavailable` : ''}${device ? `; ${device}` : ''}`));
     return { name, tfBackend: TF_NAMES[name], skipped, ...(device ? { device } : {}) };
   }
   throw new Error(`No TensorFlow.js backend could be initialised: ${skipped.map((s) => `${s.name}: ${s.reason}`).join('; ')}`);
