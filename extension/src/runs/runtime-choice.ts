@@ -13,8 +13,7 @@
 import { execFile } from 'node:child_process';
 import { accessSync, constants, realpathSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import type { BackendCheck, DoctorReport } from '../../../runtime/src/cli/doctor-report.ts';
-import { GPU_BACKENDS } from '../../../runtime/src/ml/backend-names.ts';
+import { GPU_BACKENDS, type BackendCheck, type DoctorReport } from '../../../runtime/src/host-api.ts';
 
 export interface RuntimeCandidate {
   /** The executable. */

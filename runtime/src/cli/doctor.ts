@@ -7,7 +7,7 @@
 import { availableParallelism, cpus, freemem, totalmem } from 'node:os';
 import { BACKEND_NAMES, BackendUnavailable, DEFAULT_PROBES, type BackendName } from '../ml/backend.ts';
 import { defaultPoolSize } from '../engine/pool.ts';
-import { threadCpuMs } from '../engine/thread-cpu.ts';
+import { threadCpuMs } from '../util/thread-cpu.ts';
 import type { BackendCheck, DoctorReport } from './doctor-report.ts';
 
 export { describeDoctor, type BackendCheck, type DoctorReport } from './doctor-report.ts';

@@ -14,7 +14,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { UserError } from '../registry/types.ts';
+import { UserError } from '../core/errors.ts';
 import { BACKEND_NAMES, backendChoiceLine, type BackendName } from './backend-names.ts';
 
 export { BACKEND_NAMES, type BackendName };
