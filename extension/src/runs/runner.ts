@@ -64,15 +64,22 @@ export class PipelineRunner implements vscode.Disposable {
     this.output.appendLine(`\n▶ ${new Date().toLocaleTimeString()}  tributary ${args.slice(1).join(' ')}`);
     this.states.start(key);
     this.starting.add(key);
+    this.runningChanged.fire(true);
     return this.runtimes.spawnTarget().then(
       (target) => {
-        this.starting.delete(key);
+        // Stop while the runtimes were being asked: nothing was started.
+        if (!this.starting.delete(key)) {
+          this.states.finish(key, 'canceled', 'stopped before it started');
+          this.runningChanged.fire(this.isRunning());
+          return 'canceled' as const;
+        }
         this.runtimes.offerFix(target.choice);
         return this.follow(request, key, spawn(target.command, args, { cwd: vscode.Uri.joinPath(request.uri, '..').fsPath, env: target.env, stdio: ['ignore', 'pipe', 'pipe'] }));
       },
       (e: Error) => {
         this.starting.delete(key);
         this.states.finish(key, 'failed', `no runtime to run it: ${e.message}`);
+        this.runningChanged.fire(this.isRunning());
         return 'failed' as const;
       },
     );
@@ -152,7 +159,12 @@ export class PipelineRunner implements vscode.Disposable {
   stop(uri?: vscode.Uri): boolean {
     const keys = uri ? [uri.toString()] : [...this.children.keys()];
     let stopped = false;
-    for (const key of keys) {
+    for (const key of uri ? keys : [...keys, ...this.starting]) {
+      if (this.starting.delete(key)) {
+        this.output.appendLine('■ canceled before it started');
+        stopped = true;
+        continue;
+      }
       const child = this.children.get(key);
       if (!child) continue;
       const asked = this.stopAsked.has(child);
