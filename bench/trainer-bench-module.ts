@@ -4,7 +4,7 @@ import type { RunFn } from '../runtime/src/ml/api.ts';
 import { buildModel } from '../samples/taxi/taxi_trainer.ts';
 
 export const run_fn: RunFn = async (ctx) => {
-  const model = buildModel(ctx);
+  const { model } = buildModel(ctx);
   await model.fitDataset(ctx.train_dataset, { epochs: ctx.epochs, callbacks: ctx.callbacks, verbose: 0 });
   return { model };
 };

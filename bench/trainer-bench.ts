@@ -14,7 +14,7 @@ import { Float32, Int32, makeVector, Table, tableToIPC } from 'apache-arrow';
 import { createPool } from '../runtime/src/engine/pool.ts';
 import { paramsWithDefaults } from '../runtime/src/engine/node-runner.ts';
 import type { OutputFeature } from '../runtime/src/ml/api.ts';
-import { type BackendRequest, selectBackend } from '../runtime/src/ml/backend.ts';
+import { type BackendRequest, embeddingsTrain, selectBackend } from '../runtime/src/ml/backend.ts';
 import { trainer } from '../runtime/src/components/trainer/index.ts';
 import type { ComponentDefinition } from '../runtime/src/core/registry.ts';
 import type { ExecutorContext } from '../runtime/src/core/component.ts';
@@ -104,7 +104,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 
 async function bareLoop(cols: Record<string, Float32Array | Int32Array>): Promise<number> {
   const n = cols[LABEL].length;
-  const model = buildModel({ tf, input_features: FEATURES, hyperparameters: {} });
+  const { model } = buildModel({ tf, input_features: FEATURES, hyperparameters: {}, supports: { embeddings: embeddingsTrain() } });
   const xs: Record<string, tf.Tensor> = {};
   for (const f of FEATURES) xs[f.name] = tf.tensor2d(cols[f.name], [n, 1], f.dtype);
   const ys = tf.tensor2d(cols[LABEL], [n, 1]);

@@ -11,6 +11,8 @@ import { registerProductionViews } from './runs/operations.ts';
 import { registerModelsView, type ModelsViewApi } from './serving/register.ts';
 import { PipelineRunner } from './runs/runner.ts';
 import { RunStates, tally } from './runs/state.ts';
+import { backendStatusBar } from './runs/backend-status.ts';
+import { registerEnvironmentCommands, RuntimeSelector } from './runs/runtime-selector.ts';
 import type * as ViewersModule from './viewers/index.ts';
 import { ArtifactsTreeProvider, PipelineIndex, RunsTreeProvider } from './views/trees.ts';
 
@@ -47,9 +49,12 @@ export function activate(context: vscode.ExtensionContext): TributaryApi {
   const serverLog = vscode.window.createOutputChannel('Tributary Language Server', { log: true });
   const language = new LazyLanguageClient(() => new (loadLanguageClient().PipelineLanguageClient)(context, serverLog));
   const states = new RunStates();
-  const runner = new PipelineRunner(context.asAbsolutePath('dist/runtime/cli.js'), output, states);
+  const runtimes = new RuntimeSelector(context.asAbsolutePath('dist/runtime/cli.js'), output);
+  const runner = new PipelineRunner(context.asAbsolutePath('dist/runtime/cli.js'), output, states, runtimes);
   const index = new PipelineIndex(language);
-  context.subscriptions.push(output, serverLog, language, runner, index);
+  context.subscriptions.push(output, serverLog, language, runtimes, runner, index);
+  registerEnvironmentCommands(context, runtimes);
+  context.subscriptions.push(backendStatusBar(runner));
 
   registerCommands({ context, language, runner, states, index, output });
   const runsView = new RunsTreeProvider(index, states);

@@ -33,6 +33,11 @@ export { listRuns } from './metadata/run-rows.ts';
 export { readStoreView, storeStamp, type StoreQuery } from './metadata/embedded/reader.ts';
 export type { SpanTrend, TrendsReport } from './metadata/trends.ts';
 export { describeCpu, type CpuBreakdown } from './util/thread-cpu.ts';
+export { describeRuntime, RUNTIME_CHOICE_ENV, type RunRuntime } from './util/run-runtime.ts';
+
+// The environment: doctor reports (from any runtime, as JSON) and the Trainer's backend choice line.
+export { describeDoctor, type BackendCheck, type DoctorReport } from './cli/doctor-report.ts';
+export { GPU_BACKENDS, parseBackendChoice, type BackendName } from './ml/backend-names.ts';
 export { STATISTICS_FILE, type DatasetFeatureStatisticsList } from './formats/statistics.ts';
 export { SCHEMA_FILE, type Schema } from './formats/schema.ts';
 export { ANOMALIES_FILE, type ExampleAnomaliesFile } from './formats/anomalies.ts';

@@ -12,7 +12,7 @@ describe('tributary doctor', function () {
     const asked: string[] = [];
     const report = await doctor(async (name) => {
       asked.push(name);
-      return name === 'wasm' || name === 'cpu' ? { ok: true } : { ok: false, reason: `no ${name} here` };
+      return name === 'wasm' || name === 'cpu' ? { ok: true, installed: true } : { ok: false, installed: true, reason: `no ${name} here` };
     });
     assert.deepEqual(asked, [...BACKEND_NAMES]);
     assert.equal(report.autoBackend, 'wasm');
@@ -22,9 +22,20 @@ describe('tributary doctor', function () {
   });
 
   it('says so when no backend loads', async () => {
-    const report = await doctor(async (name) => ({ ok: false, reason: `no ${name}` }));
+    const report = await doctor(async (name) => ({ ok: false, installed: true, reason: `no ${name}` }));
     assert.equal(report.autoBackend, undefined);
     assert.ok(describeDoctor(report).includes('no backend loads: the Trainer cannot run here'));
+  });
+
+  it('a backend that auto passes over but that loads when named says so, with its device', async () => {
+    const report = await doctor(async (name) =>
+      name === 'webgpu'
+        ? { ok: false, installed: true, reason: 'only a fallback (software) WebGPU adapter', explicitOnly: true, device: 'fallback (software) adapter: mesa software llvmpipe' }
+        : { ok: name === 'cpu', installed: true, reason: name === 'cpu' ? undefined : 'no' },
+    );
+    assert.equal(report.autoBackend, 'cpu');
+    const line = describeDoctor(report).find((l) => l.includes('webgpu'))!;
+    assert.match(line, /✖ webgpu\s+only a fallback.*; loads when named \(backend: webgpu\)/);
   });
 
   it('the CLI reports this machine: cores, default workers, every backend loaded or why not', () => {

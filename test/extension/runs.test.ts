@@ -8,13 +8,14 @@ import { readStoreView } from '../../runtime/src/metadata/embedded/reader.ts';
 import { LineSplitter, parseRunEvent, RunStates, tally, type PipelineRunState } from '../../extension/src/runs/state.ts';
 import { artifactsByType, formatDuration, runsFromStore } from '../../extension/src/views/model.ts';
 import { describeCpu } from '../../runtime/src/util/thread-cpu.ts';
+import { describeRuntime, RUNTIME_CHOICE_ENV } from '../../runtime/src/util/run-runtime.ts';
 
 const CLI = resolve('runtime/src/cli/main.ts');
 
 /** Runs the real CLI with --events the way the extension's runner does, feeding RunStates. */
-function runCli(file: string, states: RunStates, key: string): Promise<{ code: number | null; stdoutOther: string[] }> {
+function runCli(file: string, states: RunStates, key: string, env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdoutOther: string[] }> {
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'run', file, '--events', '--workers', '1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'run', file, '--events', '--workers', '1'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
     const lines = new LineSplitter();
     const other: string[] = [];
     const feed = (batch: string[]) => {
@@ -73,7 +74,8 @@ describe('run states from the CLI’s --events', () => {
     for (const e of recorded) assert.equal(run.nodes[e.nodeId].executionId, e.id);
 
     const states2 = new RunStates();
-    const second = await runCli(pipeline, states2, 'p');
+    // The second run as the editor starts it on a runtime it chose (runtime-choice.ts), saying why.
+    const second = await runCli(pipeline, states2, 'p', { [RUNTIME_CHOICE_ENV]: 'chosen by the test' });
     assert.equal(second.code, 0);
     const cached = states2.current('p')!;
     assert.deepEqual(tally(cached), { done: 4, total: 4, running: [], failed: 0, cached: 4 });
@@ -93,6 +95,12 @@ describe('run states from the CLI’s --events', () => {
       assert.ok(r.peakRssMb! > 0 && r.cpu!.totalMs >= 0, JSON.stringify({ peakRssMb: r.peakRssMb, cpu: r.cpu }));
       if (process.platform === 'linux') assert.match(describeCpu(r.cpu!), /^CPU [\d.]+ s: workers [\d.]+, main [\d.]+, V8 background [\d.]+$/);
     }
+    // Which runtime ran each run, and the editor's reason when it gave one.
+    assert.deepEqual(runs.map((r) => [r.runtime?.node, r.runtime?.execPath, r.runtime?.choice]), [
+      [process.version, process.execPath, 'chosen by the test'],
+      [process.version, process.execPath, undefined],
+    ]);
+    assert.equal(describeRuntime(runs[0].runtime!), `Node ${process.version} (${process.execPath}): chosen by the test`);
 
     const groups = artifactsByType(after);
     const liveTypes = [...new Set(after.artifacts.filter((a) => a.state === 'LIVE').map((a) => a.type))].sort((a, b) => a.localeCompare(b));

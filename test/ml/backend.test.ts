@@ -62,6 +62,28 @@ describe('ml/backend selection', () => {
     await assert.rejects(selectBackend('tpu' as BackendName, recordingLog(), probes), (e: unknown) => isUserError(e));
   });
 
+  it('probes learn whether they were named, and what they report about the device is logged and kept', async () => {
+    const seen: boolean[] = [];
+    const probes = Object.fromEntries(
+      BACKEND_NAMES.map((name) => [
+        name,
+        (async ({ explicit }) => {
+          seen.push(explicit);
+          if (name !== 'webgpu') throw new Error('not this one');
+          // as the real WebGPU probe: a fallback adapter only when named
+          if (!explicit) throw new Error('only a fallback adapter');
+          return 'fallback (software) adapter: lavapipe';
+        }) as BackendProbe,
+      ]),
+    ) as Record<BackendName, BackendProbe>;
+    await assert.rejects(selectBackend('auto', recordingLog(), probes), /No TensorFlow.js backend.*webgpu: only a fallback adapter/);
+    assert.deepEqual(seen, [false, false, false, false]);
+    const log = recordingLog();
+    const sel = await selectBackend('webgpu', log, probes);
+    assert.equal(sel.device, 'fallback (software) adapter: lavapipe');
+    assert.ok(log.lines.includes('backend: webgpu (requested by the backend parameter; fallback (software) adapter: lavapipe)'), log.lines.join('\n'));
+  });
+
   it('fails when nothing loads', async () => {
     await assert.rejects(selectBackend('auto', recordingLog(), fakeProbes([]).probes), /No TensorFlow.js backend/);
   });

@@ -84,6 +84,19 @@ describe('Trainer', function () {
     assert.ok(Date.now() - t0 < 30_000);
   });
 
+  it('records the module’s own Model properties, and tells it whether embeddings train on its backend', async () => {
+    const cpu = await run({ run_fn: 'properties_fn', backend: 'cpu', epochs: 1 }, 'props-cpu');
+    assert.equal(cpu.model.properties.backend, 'cpu');
+    assert.equal(cpu.model.properties.embeddingsTrain, true);
+    assert.deepEqual(cpu.model.properties.note, { by: 'module' });
+    const wasm = await run({ run_fn: 'properties_fn', backend: 'wasm', epochs: 1 }, 'props-wasm');
+    assert.equal(wasm.model.properties.embeddingsTrain, false, 'wasm has no UnsortedSegmentSum');
+    await assert.rejects(
+      run({ run_fn: 'properties_fn', backend: 'cpu', epochs: 1, hyperparameters: { clash: true } }, 'props-clash'),
+      (e: unknown) => isUserError(e) && /properties the Trainer records itself: backend/.test((e as Error).message),
+    );
+  });
+
   it('a missing export and a requested backend that cannot load are UserErrors', async () => {
     await assert.rejects(run({ run_fn: 'nope' }, 'noexport'), (e: unknown) => isUserError(e) && /no exported function "nope"/.test((e as Error).message));
     await assert.rejects(run({ backend: 'tfjs-node-gpu', epochs: 1 }, 'nogpu'), (e: unknown) => {

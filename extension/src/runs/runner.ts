@@ -9,6 +9,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as vscode from 'vscode';
 import type { RunEvent } from '../../../runtime/src/host-api.ts';
 import { Emitter, LineSplitter, parseRunEvent, tally, type RunStates } from './state.ts';
+import { runtimeEnv, type RuntimeChoice } from './runtime-choice.ts';
+import { configuredRuntime, type RuntimeSelector } from './runtime-selector.ts';
 
 export interface RunRequest {
   uri: vscode.Uri;
@@ -21,6 +23,8 @@ export interface RunRequest {
 
 export class PipelineRunner implements vscode.Disposable {
   private readonly children = new Map<string, ChildProcess>();
+  /** Runs waiting for the runtime choice (the first run of a session asks every runtime). */
+  private readonly starting = new Set<string>();
   private readonly stopAsked = new WeakSet<ChildProcess>();
   private readonly events = new Emitter<{ pipeline: vscode.Uri; event: RunEvent }>();
   /** Every RunEvent of every run (alerts and approvals become notifications: approvals.ts). */
@@ -33,10 +37,16 @@ export class PipelineRunner implements vscode.Disposable {
     private readonly cliPath: string,
     private readonly output: vscode.OutputChannel,
     private readonly states: RunStates,
+    private readonly runtimes: RuntimeSelector,
   ) {}
 
+  /** The runtime choice runs use (a status bar item shows the backend it leads to). */
+  runtimeChoice(): Promise<RuntimeChoice> {
+    return this.runtimes.choice();
+  }
+
   isRunning(uri?: vscode.Uri): boolean {
-    return uri ? this.children.has(uri.toString()) : this.children.size > 0;
+    return uri ? this.children.has(uri.toString()) || this.starting.has(uri.toString()) : this.children.size + this.starting.size > 0;
   }
 
   running(): vscode.Uri[] {
@@ -46,14 +56,37 @@ export class PipelineRunner implements vscode.Disposable {
   /** Starts a run and resolves with its final phase once the child exits. */
   run(request: RunRequest): Promise<'complete' | 'failed' | 'canceled'> {
     const key = request.uri.toString();
-    if (this.children.has(key)) throw new Error('This pipeline is already running: stop it first.');
+    if (this.children.has(key) || this.starting.has(key)) throw new Error('This pipeline is already running: stop it first.');
     const args = [this.cliPath, 'run', request.uri.fsPath, '--events'];
     if (request.only?.length) args.push('--only', ...request.only);
     if (request.from) args.push('--from', request.from);
     if (request.noCache) args.push('--no-cache');
     this.output.appendLine(`\n▶ ${new Date().toLocaleTimeString()}  tributary ${args.slice(1).join(' ')}`);
     this.states.start(key);
-    const child = this.spawnCli(args.slice(1), vscode.Uri.joinPath(request.uri, '..').fsPath);
+    this.starting.add(key);
+    this.runningChanged.fire(true);
+    return this.runtimes.spawnTarget().then(
+      (target) => {
+        // Stop while the runtimes were being asked: nothing was started.
+        if (!this.starting.delete(key)) {
+          this.states.finish(key, 'canceled', 'stopped before it started');
+          this.runningChanged.fire(this.isRunning());
+          return 'canceled' as const;
+        }
+        this.runtimes.offerFix(target.choice);
+        return this.follow(request, key, spawn(target.command, args, { cwd: vscode.Uri.joinPath(request.uri, '..').fsPath, env: target.env, stdio: ['ignore', 'pipe', 'pipe'] }));
+      },
+      (e: Error) => {
+        this.starting.delete(key);
+        this.states.finish(key, 'failed', `no runtime to run it: ${e.message}`);
+        this.runningChanged.fire(this.isRunning());
+        return 'failed' as const;
+      },
+    );
+  }
+
+  /** Feeds a run's child process into RunStates and the Output channel until it exits. */
+  private follow(request: RunRequest, key: string, child: ChildProcess): Promise<'complete' | 'failed' | 'canceled'> {
     this.children.set(key, child);
     this.runningChanged.fire(true);
     const stdout = new LineSplitter();
@@ -96,15 +129,10 @@ export class PipelineRunner implements vscode.Disposable {
     });
   }
 
-  /** The CLI in a child Node process (the configured one, or VS Code's own run as plain Node). */
+  /** A short CLI command in the configured runtime (no GPU needed, so no runtime probing first). */
   private spawnCli(cliArgs: string[], cwd: string): ChildProcess {
-    const node = vscode.workspace.getConfiguration('tributary').get<string>('runtime.nodePath') || process.execPath;
-    // Inside VS Code's Electron, process.execPath is Electron: ELECTRON_RUN_AS_NODE makes it plain Node.
-    return spawn(node, [this.cliPath, ...cliArgs], {
-      cwd,
-      env: { ...process.env, ELECTRON_RUN_AS_NODE: '1', FORCE_COLOR: '0' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const runtime = configuredRuntime();
+    return spawn(runtime.path, [this.cliPath, ...cliArgs], { cwd, env: runtimeEnv(runtime), stdio: ['ignore', 'pipe', 'pipe'] });
   }
 
   /**
@@ -131,7 +159,12 @@ export class PipelineRunner implements vscode.Disposable {
   stop(uri?: vscode.Uri): boolean {
     const keys = uri ? [uri.toString()] : [...this.children.keys()];
     let stopped = false;
-    for (const key of keys) {
+    for (const key of uri ? keys : [...keys, ...this.starting]) {
+      if (this.starting.delete(key)) {
+        this.output.appendLine('■ canceled before it started');
+        stopped = true;
+        continue;
+      }
       const child = this.children.get(key);
       if (!child) continue;
       const asked = this.stopAsked.has(child);

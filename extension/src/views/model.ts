@@ -3,7 +3,7 @@
  * Pure and `vscode`-free; it reads through the store's reader (plain fs, no lowdb or lock library),
  * so the host does not load the writer just to draw a tree.
  */
-import { listRuns, readStoreView, type ArtifactRecord, type ExecutionRecord, type StoreData, type StoreQuery, type CpuBreakdown } from '../../../runtime/src/host-api.ts';
+import { listRuns, readStoreView, type ArtifactRecord, type ExecutionRecord, type StoreData, type StoreQuery, type CpuBreakdown, type RunRuntime } from '../../../runtime/src/host-api.ts';
 
 export interface ArtifactItem {
   id: number;
@@ -38,6 +38,8 @@ export interface RunItem {
   /** CPU and peak RSS of the process that ran it (recorded with runs since they were kept). */
   cpu?: CpuBreakdown;
   peakRssMb?: number;
+  /** The runtime that ran it, and why the editor chose it. */
+  runtime?: RunRuntime;
   executions: ExecutionItem[];
 }
 
@@ -72,13 +74,14 @@ export function runsFromStore(data: StoreData): RunItem[] {
     outputs.set(ev.executionId, list);
   }
   return listRuns(data)
-    .map(({ runId, state, startedAt, durationMs, cpu, peakRssMb, executions: runExecutions }): RunItem => ({
+    .map(({ runId, state, startedAt, durationMs, cpu, peakRssMb, runtime, executions: runExecutions }): RunItem => ({
       runId,
       state,
       startedAt,
       durationMs,
       ...(cpu && { cpu }),
       ...(peakRssMb !== undefined && { peakRssMb }),
+      ...(runtime && { runtime }),
       executions: runExecutions.map((e) => ({
         executionId: e.id,
         nodeId: e.nodeId,

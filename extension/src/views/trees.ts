@@ -4,7 +4,7 @@
  * refresh when a store changes on disk or a run reports progress.
  */
 import * as vscode from 'vscode';
-import { describeCpu, storeStamp } from '../../../runtime/src/host-api.ts';
+import { describeCpu, describeRuntime, storeStamp } from '../../../runtime/src/host-api.ts';
 import type { LanguageApi } from '../language/lazy-client.ts';
 import type { PipelineInfo } from '../language/protocol.ts';
 import type { RunStates } from '../runs/state.ts';
@@ -192,9 +192,12 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode> {
         const state = running ? 'RUNNING' : node.run.state;
         const item = new vscode.TreeItem(node.run.runId, node.latest ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed);
         const cached = node.run.executions.filter((e) => e.state === 'CACHED').length;
-        item.description = [state.toLowerCase(), formatDuration(node.run.durationMs), cached ? `${cached} cached` : ''].filter(Boolean).join(' · ');
+        // A runtime the editor picked over its own (for a GPU backend) shows in the row itself.
+        const picked = node.run.runtime?.choice && !node.run.runtime.electron ? `Node ${node.run.runtime.node}` : '';
+        item.description = [state.toLowerCase(), formatDuration(node.run.durationMs), cached ? `${cached} cached` : '', picked].filter(Boolean).join(' · ');
         const cost = [node.run.cpu && describeCpu(node.run.cpu), node.run.peakRssMb !== undefined && `peak RSS ${node.run.peakRssMb} MB`].filter(Boolean);
-        item.tooltip = [`Run ${node.run.runId}`, `started ${node.run.startedAt}`, ...cost].join('\n');
+        const runtime = node.run.runtime ? [`runtime: ${describeRuntime(node.run.runtime)}`] : [];
+        item.tooltip = [`Run ${node.run.runId}`, `started ${node.run.startedAt}`, ...cost, ...runtime].join('\n');
         item.iconPath = stateIcon(state);
         item.contextValue = 'tributary.run';
         item.id = `${node.pipeline.uri.toString()}#${node.run.runId}`;

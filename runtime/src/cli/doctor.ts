@@ -5,34 +5,15 @@
  * picks.
  */
 import { availableParallelism, cpus, freemem, totalmem } from 'node:os';
-import { BACKEND_NAMES, DEFAULT_PROBES, type BackendName } from '../ml/backend.ts';
+import { BACKEND_NAMES, BackendUnavailable, DEFAULT_PROBES, type BackendName } from '../ml/backend.ts';
 import { defaultPoolSize } from '../engine/pool.ts';
 import { threadCpuMs } from '../util/thread-cpu.ts';
+import type { BackendCheck, DoctorReport } from './doctor-report.ts';
 
-export interface BackendCheck {
-  name: BackendName;
-  ok: boolean;
-  /** Why it cannot be used (when not ok). */
-  reason?: string;
-  ms: number;
-}
-
-export interface DoctorReport {
-  node: string;
-  platform: string;
-  cpu: { model: string; cores: number };
-  memory: { totalMb: number; freeMb: number };
-  /** Workers a run uses by default (TRIBUTARY_WORKERS, else the core count). */
-  defaultWorkers: number;
-  /** Whether runs can split their CPU time by thread (/proc). */
-  threadCpu: boolean;
-  backends: BackendCheck[];
-  /** What `backend: auto` picks: the first backend that loads. */
-  autoBackend?: BackendName;
-}
+export { describeDoctor, type BackendCheck, type DoctorReport } from './doctor-report.ts';
 
 /** Probes one backend; injectable for tests. */
-export type BackendProber = (name: BackendName) => Promise<{ ok: boolean; reason?: string }>;
+export type BackendProber = (name: BackendName) => Promise<Omit<BackendCheck, 'name' | 'ms'>>;
 
 /**
  * Runs the Trainer's own probe in this process. Unlike `auto`, it goes on after the first backend
@@ -40,10 +21,18 @@ export type BackendProber = (name: BackendName) => Promise<{ ok: boolean; reason
  */
 export const probeHere: BackendProber = async (name) => {
   try {
-    await DEFAULT_PROBES[name]();
-    return { ok: true };
+    const device = await DEFAULT_PROBES[name]({ explicit: false });
+    return { ok: true, installed: true, ...(device ? { device } : {}) };
   } catch (e) {
-    return { ok: false, reason: (e as Error).message };
+    const failure = { ok: false, reason: (e as Error).message, installed: !(e instanceof BackendUnavailable && !e.installed) };
+    if (!failure.installed) return failure;
+    // What auto passes over may still load when named (a software WebGPU adapter).
+    try {
+      const device = await DEFAULT_PROBES[name]({ explicit: true });
+      return { ...failure, explicitOnly: true, ...(device ? { device } : {}) };
+    } catch {
+      return failure;
+    }
   }
 };
 
@@ -56,6 +45,8 @@ export async function doctor(prober: BackendProber = probeHere): Promise<DoctorR
   }
   return {
     node: process.version,
+    execPath: process.execPath,
+    ...(process.versions.electron ? { electron: process.versions.electron } : {}),
     platform: `${process.platform} ${process.arch}`,
     cpu: { model: cpus()[0]?.model ?? 'unknown', cores: availableParallelism() },
     memory: { totalMb: Math.round(totalmem() / 2 ** 20), freeMb: Math.round(freemem() / 2 ** 20) },
@@ -64,15 +55,4 @@ export async function doctor(prober: BackendProber = probeHere): Promise<DoctorR
     backends,
     autoBackend: backends.find((b) => b.ok)?.name,
   };
-}
-
-export function describeDoctor(r: DoctorReport): string[] {
-  return [
-    `Node ${r.node} on ${r.platform}; ${r.cpu.cores} cores (${r.cpu.model}); ${(r.memory.totalMb / 1024).toFixed(1)} GiB memory, ${(r.memory.freeMb / 1024).toFixed(1)} GiB free`,
-    `runs use ${r.defaultWorkers} worker(s) by default (--workers N, or TRIBUTARY_WORKERS)`,
-    `CPU per thread group in run summaries: ${r.threadCpu ? 'yes' : 'no (needs Linux /proc): totals only'}`,
-    'TensorFlow.js backends, in the order the Trainer tries them:',
-    ...r.backends.map((b) => `  ${b.ok ? '✔' : '✖'} ${b.name.padEnd(14)} ${b.ok ? 'loads' : b.reason} (${b.ms} ms)`),
-    r.autoBackend ? `backend: auto picks ${r.autoBackend}` : 'no backend loads: the Trainer cannot run here',
-  ];
 }

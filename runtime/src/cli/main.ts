@@ -4,6 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { loadPipelineFile, loadPlanOrThrow, PipelineInvalid } from '../engine/load-pipeline.ts';
 import { runPipeline, type RunSummary } from '../engine/scheduler.ts';
+import { currentRuntime, describeRuntime } from '../util/run-runtime.ts';
 import { metadataFile } from '../core/plan.ts';
 import { describeError } from '../engine/node-runner.ts';
 import { MetadataStore } from '../metadata/store.ts';
@@ -107,6 +108,8 @@ async function runCommand(file: string, opts: RunOpts): Promise<void> {
   });
   const print = opts.json || opts.events ? err : out;
   const printer = progressPrinter(print, !!opts.verbose);
+  // The editor's run log starts with the runtime it chose (a GPU backend loads in some and not others).
+  if (opts.events) print(`runtime: ${describeRuntime(currentRuntime())}`);
   const summary: RunSummary = await runPipeline(plan, {
     only: opts.only,
     from: opts.from,

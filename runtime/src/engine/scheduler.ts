@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { MetadataStore } from '../metadata/store.ts';
+import { currentRuntime } from '../util/run-runtime.ts';
 import { getOrCreateContext, outputsOf } from '../metadata/records.ts';
 import type { MetadataReader } from '../metadata/embedded/reader.ts';
 import { ownerProperties } from '../metadata/store.ts';
@@ -177,6 +178,7 @@ async function runWithPool(
       pipeline: plan.name,
       pipelineContextId: pipelineCtx.id,
       state: 'RUNNING',
+      runtime: currentRuntime(),
       // The owner: if this process dies, whoever opens the store next closes the run as FAILED.
       ...ownerProperties(),
       ...(prior ? { resumedAt: new Date().toISOString() } : { startedAt: new Date().toISOString(), nodes: [...selected] }),

@@ -3,6 +3,7 @@
  * record helpers) so the editor's Runs view can use it without loading the store itself.
  */
 import type { CpuBreakdown } from '../util/thread-cpu.ts';
+import type { RunRuntime } from '../util/run-runtime.ts';
 import type { ExecutionRecord, StoreData } from '../core/metadata-types.ts';
 
 export interface RunRow {
@@ -15,6 +16,8 @@ export interface RunRow {
   /** Peak RSS of the process that ran it, and its CPU by thread group (runs recorded since they were kept). */
   peakRssMb?: number;
   cpu?: CpuBreakdown;
+  /** The runtime that ran it (Node or Electron, and why the editor chose it). */
+  runtime?: RunRuntime;
   executions: ExecutionRecord[];
 }
 
@@ -22,7 +25,7 @@ export function listRuns(data: StoreData): RunRow[] {
   return data.contexts
     .filter((c) => c.type === 'pipeline_run')
     .map((c) => {
-      const p = c.properties as { pipeline?: string; state?: string; startedAt?: string; finishedAt?: string; peakRssMb?: number; cpu?: CpuBreakdown };
+      const p = c.properties as { pipeline?: string; state?: string; startedAt?: string; finishedAt?: string; peakRssMb?: number; cpu?: CpuBreakdown; runtime?: RunRuntime };
       return {
         runId: c.name,
         pipeline: p.pipeline ?? '',
@@ -32,6 +35,7 @@ export function listRuns(data: StoreData): RunRow[] {
         durationMs: p.finishedAt && p.startedAt ? Date.parse(p.finishedAt) - Date.parse(p.startedAt) : undefined,
         ...(p.peakRssMb !== undefined && { peakRssMb: p.peakRssMb }),
         ...(p.cpu && { cpu: p.cpu }),
+        ...(p.runtime && { runtime: p.runtime }),
         executions: data.executions.filter((e) => e.runId === c.name),
       };
     })

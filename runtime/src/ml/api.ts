@@ -206,6 +206,8 @@ export interface RunFnContext {
   tf: Tf;
   /** The backend in use ('tensorflow' | 'webgpu' | 'wasm' | 'cpu'). */
   backend: string;
+  /** What the backend can train: `embeddings` is false on wasm (no UnsortedSegmentSum), so one-hot encode there. */
+  supports: { embeddings: boolean };
   /** Batches of transformed training examples, streamed from the Arrow shards; `model.fitDataset` takes it. */
   train_dataset: TfDataset<TensorBatch>;
   eval_dataset: TfDataset<TensorBatch>;
@@ -233,6 +235,8 @@ export interface RunFnResult {
   model: LayersModel;
   /** Extra metrics to record on the Model artifact. */
   metrics?: Record<string, number>;
+  /** Extra properties to record on the Model artifact (e.g. how each feature was encoded); JSON values, names the Trainer does not use itself. */
+  properties?: Record<string, unknown>;
 }
 
 export type RunFn = (ctx: RunFnContext) => Promise<RunFnResult> | RunFnResult;

@@ -3,6 +3,9 @@
  * tfjs-node-gpu (libtensorflow, CUDA) → WebGPU on a real (non-fallback) adapter → wasm → cpu.
  * Every skipped choice is logged with its reason, so a slow run is never a silent surprise.
  * A requested backend overrides the order; if it cannot load, that is an error, not a fallback.
+ * A fallback (software) WebGPU adapter, such as Mesa's lavapipe, counts as "no GPU" for auto (it
+ * is slower than wasm) but is used when `webgpu` is named explicitly: that is how CI exercises
+ * the WebGPU path on machines without a GPU.
  *
  * Backends register on the process's (or worker thread's) one tfjs instance: select once per
  * worker, before building models.
@@ -12,13 +15,21 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../core/errors.ts';
+import { BACKEND_NAMES, backendChoiceLine, type BackendName } from './backend-names.ts';
 
-export const BACKEND_NAMES = ['tfjs-node-gpu', 'webgpu', 'wasm', 'cpu'] as const;
-export type BackendName = (typeof BACKEND_NAMES)[number];
+export { BACKEND_NAMES, type BackendName };
 export type BackendRequest = 'auto' | BackendName;
 
-/** Tries to make one backend the active tfjs backend; throws with a readable reason when it cannot. */
-export type BackendProbe = () => Promise<void>;
+export interface ProbeOptions {
+  /** The backend was named by the user (not tried by auto): accept what auto would pass over. */
+  explicit: boolean;
+}
+
+/**
+ * Tries to make one backend the active tfjs backend; throws with a readable reason when it cannot.
+ * May resolve with a note on what it got (e.g. the WebGPU adapter), logged with the choice.
+ */
+export type BackendProbe = (options: ProbeOptions) => Promise<string | void>;
 
 export interface BackendSelection {
   /** Our name for it (recorded on Model artifacts and bundles). */
@@ -27,6 +38,18 @@ export interface BackendSelection {
   tfBackend: string;
   /** Higher-priority backends that were skipped, with why. */
   skipped: { name: BackendName; reason: string }[];
+  /** What the probe reported about the device (e.g. the WebGPU adapter), when it said. */
+  device?: string;
+}
+
+/** A probe's failure; `installed` false when the backend's package is missing (not merely unusable here). */
+export class BackendUnavailable extends Error {
+  constructor(
+    message: string,
+    readonly installed: boolean,
+  ) {
+    super(message);
+  }
 }
 
 export interface BackendLog {
@@ -59,8 +82,8 @@ async function probeTfjsNodeGpu(): Promise<void> {
   try {
     await importOptional('@tensorflow/tfjs-node-gpu');
   } catch (e) {
-    if (notInstalled(e)) throw new Error('@tensorflow/tfjs-node-gpu is not installed (optional dependency; needs libtensorflow + CUDA at install time)');
-    throw new Error(`@tensorflow/tfjs-node-gpu is installed but does not load: ${(e as Error).message.split('\n')[0]}`);
+    if (notInstalled(e)) throw new BackendUnavailable('@tensorflow/tfjs-node-gpu is not installed (optional dependency; needs libtensorflow + CUDA at install time)', false);
+    throw new Error(`@tensorflow/tfjs-node-gpu is installed but does not load in Node ${process.version}${process.versions.electron ? ` (Electron ${process.versions.electron})` : ''}: ${(e as Error).message.split('\n')[0]}`);
   }
   await activate(TF_NAMES['tfjs-node-gpu']);
 }
@@ -82,13 +105,18 @@ function hasVulkanLoader(): boolean {
   return cache.status === 0 && cache.stdout.includes('libvulkan.so.1');
 }
 
-async function probeWebGpu(): Promise<void> {
+/** Words for an adapter: vendor, architecture, description (Dawn fills them from the driver). */
+function describeAdapter(adapter: GpuAdapterLike): string {
+  return [adapter.info?.vendor, adapter.info?.architecture, adapter.info?.description].filter(Boolean).join(' ') || 'unknown adapter';
+}
+
+async function probeWebGpu(options: ProbeOptions): Promise<string> {
   if (!hasVulkanLoader()) throw new Error('no Vulkan loader (libvulkan.so.1) on this machine, so no WebGPU adapter');
   let webgpu: Record<string, unknown>;
   try {
     webgpu = await importOptional('webgpu');
   } catch (e) {
-    if (notInstalled(e)) throw new Error('the optional "webgpu" package is not installed');
+    if (notInstalled(e)) throw new BackendUnavailable('the optional "webgpu" package is not installed', false);
     throw new Error(`the "webgpu" package does not load: ${(e as Error).message.split('\n')[0]}`);
   }
   const create = webgpu.create as (options: string[]) => { requestAdapter(): Promise<GpuAdapterLike | null> };
@@ -96,19 +124,27 @@ async function probeWebGpu(): Promise<void> {
   const adapter = await gpu.requestAdapter();
   if (!adapter) throw new Error('no WebGPU adapter (no Vulkan driver / GPU visible)');
   const fallback = adapter.info?.isFallbackAdapter ?? adapter.isFallbackAdapter ?? false;
-  const what = [adapter.info?.vendor, adapter.info?.architecture, adapter.info?.description].filter(Boolean).join(' ') || 'unknown adapter';
-  if (fallback) throw new Error(`only a fallback (software) WebGPU adapter is available (${what}), slower than wasm`);
-  // tfjs-backend-webgpu looks for navigator.gpu when it registers (Node 20 has no navigator).
+  const what = describeAdapter(adapter);
+  if (fallback && !options.explicit) {
+    throw new Error(`only a fallback (software) WebGPU adapter is available (${what}), slower than wasm (auto passes it over; backend: webgpu uses it)`);
+  }
+  // tfjs-backend-webgpu uses the browser's globals: the GPUBufferUsage/GPUMapMode/... constants
+  // (Dawn's `globals`, without which its first upload throws), and navigator.gpu when it registers
+  // (Node 20 has no navigator).
+  for (const [key, value] of Object.entries((webgpu.globals ?? {}) as Record<string, unknown>)) {
+    if (!(key in globalThis)) Object.defineProperty(globalThis, key, { value, configurable: true, writable: true });
+  }
   const g = globalThis as { navigator?: { gpu?: unknown } };
   if (g.navigator) Object.defineProperty(g.navigator, 'gpu', { value: gpu, configurable: true });
   else Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true, writable: true });
   try {
     await importOptional('@tensorflow/tfjs-backend-webgpu');
   } catch (e) {
-    if (notInstalled(e)) throw new Error('@tensorflow/tfjs-backend-webgpu is not installed');
+    if (notInstalled(e)) throw new BackendUnavailable('@tensorflow/tfjs-backend-webgpu is not installed', false);
     throw e;
   }
   await activate(TF_NAMES.webgpu);
+  return fallback ? `fallback (software) adapter: ${what}` : `adapter: ${what}`;
 }
 
 async function probeWasm(): Promise<void> {
@@ -143,28 +179,38 @@ export async function selectBackend(
     if (!BACKEND_NAMES.includes(request)) {
       throw new UserError(`Unknown backend "${String(request)}"; expected auto or one of ${BACKEND_NAMES.join(', ')}`, { field: 'backend' });
     }
+    let device: string | void;
     try {
-      await probes[request]();
+      device = await probes[request]({ explicit: true });
     } catch (e) {
       throw new UserError(`backend "${request}" was requested but cannot be used: ${(e as Error).message}`, { field: 'backend' });
     }
-    log.info(`backend: ${request} (requested by the backend parameter)`);
-    return { name: request, tfBackend: TF_NAMES[request], skipped: [] };
+    log.info(backendChoiceLine(request, `requested by the backend parameter${device ? `; ${device}` : ''}`));
+    return { name: request, tfBackend: TF_NAMES[request], skipped: [], ...(device ? { device } : {}) };
   }
   const skipped: BackendSelection['skipped'] = [];
   for (const name of BACKEND_NAMES) {
+    let device: string | void;
     try {
-      await probes[name]();
+      device = await probes[name]({ explicit: false });
     } catch (e) {
       const reason = (e as Error).message;
       skipped.push({ name, reason });
       log.info(`backend: skipped ${name}: ${reason}`);
       continue;
     }
-    log.info(`backend: ${name} (auto${skipped.length ? `; ${skipped.length} faster choice(s) unavailable` : ''})`);
-    return { name, tfBackend: TF_NAMES[name], skipped };
+    log.info(backendChoiceLine(name, `auto${skipped.length ? `; ${skipped.length} faster choice(s) unavailable` : ''}${device ? `; ${device}` : ''}`));
+    return { name, tfBackend: TF_NAMES[name], skipped, ...(device ? { device } : {}) };
   }
   throw new Error(`No TensorFlow.js backend could be initialised: ${skipped.map((s) => `${s.name}: ${s.reason}`).join('; ')}`);
+}
+
+/**
+ * Whether embedding layers train on the active backend: their gradient is UnsortedSegmentSum,
+ * which wasm lacks. Asked of tfjs's kernel registry, so a backend that gains the kernel qualifies.
+ */
+export function embeddingsTrain(): boolean {
+  return tf.getKernel('UnsortedSegmentSum', tf.getBackend()) !== undefined;
 }
 
 /** Our name of the active tfjs backend (for code that runs after selection, e.g. in a bundle). */

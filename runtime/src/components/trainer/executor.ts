@@ -66,6 +66,7 @@ export async function execute(ctx: Ctx): Promise<void> {
       .join(' ')}`,
   );
   out.properties = {
+    ...result.properties,
     backend: result.backend,
     backendSkipped: result.backendSkipped,
     task: result.task,

@@ -11,7 +11,7 @@ import type { Schema } from '../../formats/schema.ts';
 import { SCHEMA_FILE } from '../../formats/schema.ts';
 import { UserError } from '../../core/errors.ts';
 import type { HyperParameters, OutputFeature, RunFnContext, TransformGraph } from '../../ml/api.ts';
-import { type BackendRequest, type BackendSelection, selectBackend } from '../../ml/backend.ts';
+import { type BackendRequest, type BackendSelection, embeddingsTrain, selectBackend } from '../../ml/backend.ts';
 import { makeDataset } from '../../ml/dataset.ts';
 import { EventFileWriter } from '../../ml/tensorboard.ts';
 import { loadTransformGraph } from '../../ml/transform-graph.ts';
@@ -145,6 +145,7 @@ export async function openSession(args: SessionArgs, extra: SessionHooks = {}): 
   const ctx: RunFnContext = {
     tf,
     backend: selection.tfBackend,
+    supports: { embeddings: embeddingsTrain() },
     train_dataset,
     eval_dataset,
     input_features: inputFeatures,
@@ -191,8 +192,10 @@ export async function evaluateOn(model: tf.LayersModel, dataset: tf.data.Dataset
   const scalars = Array.isArray(result) ? result : [result];
   const names = model.metricsNames.length === scalars.length ? model.metricsNames : scalars.map((_, i) => (i === 0 ? 'loss' : `metric_${i}`));
   const out: Record<string, number> = {};
+  // Read asynchronously: a synchronous read is unsupported on the webgpu backend in Node (it needs OffscreenCanvas).
+  const values = await Promise.all(scalars.map((s) => s.data()));
   scalars.forEach((s, i) => {
-    out[`eval_${names[i]}`] = s.dataSync()[0];
+    out[`eval_${names[i]}`] = values[i][0];
     s.dispose();
   });
   return out;

@@ -7,7 +7,7 @@ export const backendParam = Type.Union(
   {
     default: 'auto',
     description:
-      'TensorFlow.js backend. auto: tfjs-node-gpu if it loads, else WebGPU on a real (non-fallback) adapter, else wasm, else cpu; the choice and the reasons are logged and recorded on the Model. A named backend that cannot load fails the node.',
+      'TensorFlow.js backend. auto: tfjs-node-gpu if it loads, else WebGPU on a real (non-fallback) adapter, else wasm, else cpu; the choice and the reasons are logged and recorded on the Model. A named backend that cannot load fails the node; webgpu named explicitly also runs on a fallback (software) adapter such as Mesa lavapipe.',
   },
 );
 

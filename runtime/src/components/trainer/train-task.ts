@@ -26,6 +26,8 @@ export interface TrainResult {
   label: string;
   inputFeatures: string[];
   metrics: Record<string, number>;
+  /** The module's own properties for the Model (RunFnResult.properties). */
+  properties: Record<string, unknown>;
   history: EpochRecord[];
   trainExamples: number;
   trainSeconds: number;
@@ -80,6 +82,7 @@ export async function train(args: TrainArgs): Promise<TrainResult> {
     label: session.label,
     inputFeatures: model.inputNames,
     metrics,
+    properties: moduleProperties(result.properties, args.exportName),
     history: session.history,
     trainExamples: examples,
     trainSeconds: seconds,
@@ -99,6 +102,24 @@ function labelClasses(graph: TransformGraph, label: string): string[] | undefine
     return vocabulary ? [...vocabulary] : undefined;
   } catch {
     return undefined;
+  }
+}
+
+/** Property names the Trainer records itself, which a module's properties may not replace. */
+export const TRAINER_PROPERTIES = ['backend', 'backendSkipped', 'task', 'label', 'inputFeatures', 'metrics', 'epochs', 'trainExamples', 'examplesPerSec', 'moduleHash', 'bundle', 'logs'];
+
+/** A module's extra Model properties, checked to be plain JSON under names of its own. */
+function moduleProperties(properties: unknown, exportName: string): Record<string, unknown> {
+  if (properties === undefined) return {};
+  if (properties === null || typeof properties !== 'object' || Array.isArray(properties)) {
+    throw new UserError(`${exportName} returned properties that are not an object`);
+  }
+  const taken = Object.keys(properties).filter((k) => TRAINER_PROPERTIES.includes(k));
+  if (taken.length) throw new UserError(`${exportName} returned properties the Trainer records itself: ${taken.join(', ')}`);
+  try {
+    return JSON.parse(JSON.stringify(properties)) as Record<string, unknown>;
+  } catch (e) {
+    throw new UserError(`${exportName} returned properties that are not JSON: ${(e as Error).message}`);
   }
 }
 
