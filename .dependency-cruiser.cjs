@@ -1,4 +1,3 @@
-/* global module */
 // The import rules `npm run check:imports` enforces (part of `npm test`); README.md "How it works"
 // draws the same picture. Type-only imports count: a type cycle is a design cycle too.
 //
