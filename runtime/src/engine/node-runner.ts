@@ -13,7 +13,7 @@ import {
   getOrCreateContext,
   outputsOf,
 } from '../metadata/records.ts';
-import type { ArtifactRef, ExecutorContext, OutputArtifact, Ports } from '../core/component.ts';
+import { outputTypeOf, type ArtifactRef, type ExecutorContext, type OutputArtifact, type Ports } from '../core/component.ts';
 import type { ComponentDefinition } from '../core/registry.ts';
 import { isUserError, UserError } from '../core/errors.ts';
 import type { WorkerPool } from '../core/worker-pool.ts';
@@ -32,6 +32,8 @@ export interface NodeRunContext {
   useCache: boolean;
   signal: AbortSignal;
   emit: (event: RunEvent) => void;
+  /** Whether the scheduler gave this node the machine alone (resource class `exclusive`). */
+  exclusive?: boolean;
 }
 
 export interface NodeResult {
@@ -60,7 +62,7 @@ function toRef(a: ArtifactRecord): ArtifactRef {
  * none). Taken once, before the cache lookup, so the key, the lineage and the executor all see the
  * same artifacts.
  */
-async function resolveFromStore(
+export async function resolveFromStore(
   def: ComponentDefinition,
   nodeId: string,
   params: Record<string, unknown>,
@@ -207,7 +209,7 @@ export async function runNode(
     for (const name of outputNames) {
       const a = createArtifact(
         data,
-        spec.outputs[name].type,
+        outputTypeOf(spec.outputs[name], params),
         () => join(plan.root, node.id, name, String(execution.id)),
         sha256(`${key}/${name}`),
       );
@@ -246,6 +248,7 @@ export async function runNode(
       update: (change) => store.transaction(runId, change),
     },
     emit: ctx.emit,
+    ...(ctx.exclusive !== undefined ? { exclusive: ctx.exclusive } : {}),
     ...(resolved ? { resolved: Object.fromEntries(Object.entries(resolved).map(([k, a]) => [k, a ? toRef(a) : undefined])) } : {}),
   };
 

@@ -14,6 +14,7 @@ import { metadataFile, type PipelinePlan, type PlanNode } from '../core/plan.ts'
 import { type NodeState, type RunEvent, type RunState } from '../core/run-events.ts';
 import { AlertDispatcher } from '../alerts/dispatcher.ts';
 import { priorExecutions, type PriorExecution } from './resume.ts';
+import { CoreGate } from './resources.ts';
 
 export interface RunOptions {
   /** Run only these nodes; their inputs come from earlier runs. */
@@ -191,6 +192,8 @@ async function runWithPool(
   const results = new Map<string, Promise<NodeResult | undefined>>();
   const summaries = new Map<string, NodeSummary>();
   const nodeById = new Map(plan.nodes.map((n) => [n.id, n]));
+  // Resource classes: a latency-measuring node runs alone (engine/resources.ts).
+  const gate = new CoreGate();
 
   const schedule = (node: PlanNode): Promise<NodeResult | undefined> => {
     let promise = results.get(node.id);
@@ -221,12 +224,28 @@ async function runWithPool(
         return undefined;
       }
       const before: PriorExecution | undefined = prior?.byNode.get(node.id);
+      const resources = plan.registry.get(node.component)?.spec.resources ?? 'shared';
+      if (resources === 'exclusive' && gate.running > 0 && !before?.reuse) {
+        emit({ type: 'log', nodeId: node.id, level: 'info', message: `waiting for exclusive use of the machine (it measures latency): ${gate.running} node(s) running` });
+      }
+      const release = before?.reuse ? () => undefined : await gate.acquire(resources);
+      if (signal.aborted) {
+        release();
+        summary.state = 'CANCELED';
+        emit({ type: 'node-state', nodeId: node.id, state: 'CANCELED' });
+        return undefined;
+      }
       summary.state = 'RUNNING';
       if (!before?.reuse) emit({ type: 'node-state', nodeId: node.id, state: 'RUNNING' });
       const t0 = performance.now();
-      const result =
-        before?.reuse ??
-        (await runNode({ plan, store, pool, runId, useCache: options.useCache ?? true, signal, emit }, node, inputs, undefined, before?.adopt));
+      let result: NodeResult;
+      try {
+        result =
+          before?.reuse ??
+          (await runNode({ plan, store, pool, runId, useCache: options.useCache ?? true, signal, emit, exclusive: resources === 'exclusive' }, node, inputs, undefined, before?.adopt));
+      } finally {
+        release();
+      }
       Object.assign(summary, {
         state: result.state,
         executionId: result.execution.id,

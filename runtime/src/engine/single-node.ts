@@ -14,7 +14,7 @@ import { UserError } from '../core/errors.ts';
 import { type ArtifactRef, type ExecutorContext } from '../core/component.ts';
 import type { FanOut, ShardContext } from '../core/fan-out.ts';
 import { FileNodeLogger } from './node-logger.ts';
-import { paramsWithDefaults, runNode, type NodeResult } from './node-runner.ts';
+import { paramsWithDefaults, resolveFromStore, runNode, type NodeResult } from './node-runner.ts';
 import { metadataFile, type PipelinePlan, type PlanNode } from '../core/plan.ts';
 import { type RunEvent, type RunState } from '../core/run-events.ts';
 import { createPool } from './pool.ts';
@@ -189,6 +189,10 @@ async function shardSetup(plan: PipelinePlan, nodeId: string, options: SingleNod
     options.onEvent?.({ type: 'log', nodeId, level, message }),
   );
   const ctx = shardContext(plan, node, inputs, options.runId, log, options.signal ?? new AbortController().signal);
+  // Store-resolved inputs (the Evaluator's latest blessed baseline) as the merge's runNode resolves them.
+  const def = plan.registry.get(node.component)!;
+  const resolved = await resolveFromStore(def, node.id, ctx.params as Record<string, unknown>, inputs, store, plan.name);
+  if (resolved) ctx.resolved = Object.fromEntries(Object.entries(resolved).map(([k, a]) => [k, a ? toRef(a) : undefined]));
   return { node, fanOut, store, inputs, log, ctx };
 }
 
