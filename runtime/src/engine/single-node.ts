@@ -191,7 +191,7 @@ async function shardSetup(plan: PipelinePlan, nodeId: string, options: SingleNod
   const ctx = shardContext(plan, node, inputs, options.runId, log, options.signal ?? new AbortController().signal);
   // Store-resolved inputs (the Evaluator's latest blessed baseline) as the merge's runNode resolves them.
   const def = plan.registry.get(node.component)!;
-  const resolved = await resolveFromStore(def, node.id, ctx.params as Record<string, unknown>, inputs, store, plan.name);
+  const resolved = await resolveFromStore(def, node.id, ctx.params as Record<string, unknown>, inputs, store, plan.name, options.runId);
   if (resolved) ctx.resolved = Object.fromEntries(Object.entries(resolved).map(([k, a]) => [k, a ? toRef(a) : undefined]));
   return { node, fanOut, store, inputs, log, ctx };
 }
