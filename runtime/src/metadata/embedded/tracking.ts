@@ -49,7 +49,8 @@ export function track(data: StoreData): Tracked {
     }
     return p;
   };
-  const isIndex = (prop: string | symbol) => typeof prop === 'string' && /^[0-9]+$/.test(prop);
+  // Called for every element a scan reads: no regex. Array indices are the canonical numeric strings.
+  const isIndex = (prop: string | symbol) => typeof prop === 'string' && prop.length > 0 && prop.charCodeAt(0) >= 48 && prop.charCodeAt(0) <= 57;
   const array = (kind: Kind, list: object[]) =>
     new Proxy(list, {
       get(t, prop, receiver) {
