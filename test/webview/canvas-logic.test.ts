@@ -9,7 +9,7 @@ import { specMap, toComponentInfo } from '../../extension/src/canvas/specs.ts';
 import { decodeClipboard, encodeClipboard } from '../../webview/src/canvas/clipboard.ts';
 import { checkConnection } from '../../webview/src/canvas/connection.ts';
 import { autoLayout, fillMissingPositions, NODE_HEIGHT, NODE_WIDTH } from '../../webview/src/canvas/layout.ts';
-import { enumValues, fieldKind, parseFieldText, setAtPath } from '../../webview/src/canvas/schema-fields.ts';
+import { emptyValue, enumValues, fieldKind, parseFieldText, readFieldText, setAtPath } from '../../webview/src/canvas/schema-fields.ts';
 import type { CanvasNode } from '../../webview/src/protocol.ts';
 
 const FILE = 'samples/taxi/taxi.pipeline.yaml';
@@ -119,5 +119,31 @@ describe('canvas logic', () => {
     assert.equal(parseFieldText(p.shard_size_mb, 'big'), 'big', 'kept for the validator to flag');
     assert.deepEqual(parseFieldText({ type: 'array', items: { type: 'object' } }, '[{"a":1}]'), [{ a: 1 }]);
     assert.deepEqual(setAtPath({ a: { b: 1 }, c: [1, 2] }, ['c', 1], 5), { a: { b: 1 }, c: [1, 5] });
+  });
+
+  it('lists and objects of the Evaluator and Trainer get structured editors, not raw JSON', () => {
+    const evaluator = specs.get('Evaluator')!.params.properties!;
+    const trainer = specs.get('Trainer')!.params.properties!;
+    assert.equal(fieldKind(evaluator.thresholds), 'list');
+    assert.equal(fieldKind(evaluator.thresholds.items!), 'object');
+    assert.equal(fieldKind(evaluator.thresholds.items!.properties!.change), 'object');
+    assert.equal(fieldKind(evaluator.slicing_specs), 'list');
+    assert.equal(fieldKind(evaluator.slicing_specs.items!), 'list');
+    assert.equal(fieldKind(trainer.hyperparameters), 'record');
+    assert.deepEqual(emptyValue(evaluator.thresholds.items!), { metric: '' }, 'a new threshold has its required field');
+  });
+
+  it('typed text is read per field kind; what cannot be read is an error, never an empty value', () => {
+    const trainer = specs.get('Trainer')!.params.properties!;
+    assert.deepEqual(readFieldText(trainer.epochs, 'abc'), { ok: false, error: '"abc" is not a number' });
+    assert.deepEqual(readFieldText(trainer.epochs, '2.5'), { ok: false, error: '2.5 is not a whole number' });
+    assert.deepEqual(readFieldText(trainer.epochs, ' 12 '), { ok: true, value: 12 });
+    assert.deepEqual(readFieldText(trainer.timeout, '1.5'), { ok: true, value: 1.5 });
+    const hp = { anyOf: [{ type: 'number' }, { type: 'string' }, { type: 'boolean' }] };
+    assert.equal(fieldKind(hp), 'scalar');
+    assert.deepEqual(readFieldText(hp, '0.01'), { ok: true, value: 0.01 });
+    assert.deepEqual(readFieldText(hp, 'true'), { ok: true, value: true });
+    assert.deepEqual(readFieldText(hp, 'adam'), { ok: true, value: 'adam' });
+    assert.equal(readFieldText({ type: 'object' }, '{nope').ok, false);
   });
 });

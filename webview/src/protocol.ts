@@ -126,7 +126,7 @@ export type HostToCanvas =
   /** Replaces the run overlay; `runId: null` clears it. */
   | { type: 'runState'; runId: string | null; nodes: Record<string, NodeRunInfo> }
   /** An intent the host refused (stale id, incompatible connection, read-only): shown to the user. */
-  | { type: 'refused'; intent: string; reason: string };
+  | { type: 'refused'; intent: string; reason: string; nodeId?: string; field?: string };
 
 // ---------------------------------------------------------------------------------------------
 // Canvas → host: edit intents and requests. Each schema is checked by the host before use.

@@ -208,12 +208,13 @@ class CanvasSession {
       return undefined;
     } catch (e) {
       if (!isUserError(e)) this.log(`intent ${intent.type} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
-      return this.refuse(intent, e instanceof Error ? e.message : String(e));
+      const at = isUserError(e) ? e.location : undefined;
+      return this.refuse(intent, e instanceof Error ? e.message : String(e), at?.nodeId, at?.field);
     }
   }
 
-  private refuse(intent: CanvasIntent, reason: string): string {
-    this.post({ type: 'refused', intent: intent.type, reason });
+  private refuse(intent: CanvasIntent, reason: string, nodeId?: string, field?: string): string {
+    this.post({ type: 'refused', intent: intent.type, reason, ...(nodeId ? { nodeId } : {}), ...(field ? { field } : {}) });
     // A refused edit leaves the webview showing what it optimistically drew: redraw from the text.
     this.post({ type: 'document', model: this.model() });
     return reason;

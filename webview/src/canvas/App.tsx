@@ -13,7 +13,7 @@ import {
   type OnDelete,
 } from '@xyflow/react';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import type { CanvasModel, CanvasNode, CanvasToHost, ComponentInfo, HostToCanvas, NodeRunInfo, PastedNode } from '../protocol.ts';
+import type { CanvasModel, CanvasNode, CanvasToHost, ComponentInfo, HostToCanvas, NodeRunInfo, PastedNode, Problem } from '../protocol.ts';
 import { Button, Codicon } from '../shared/toolkit.tsx';
 import { decodeClipboard, encodeClipboard } from './clipboard.ts';
 import { checkConnection } from './connection.ts';
@@ -47,6 +47,8 @@ export function CanvasApp({ post, subscribe }: CanvasAppProps) {
   const [nodes, setNodes] = useState<FlowNode[]>([]);
   const [edges, setEdges] = useState<FlowEdge[]>([]);
   const [toast, setToast] = useState<Toast>();
+  /** The host refused a parameter value: shown at its field, which keeps the typed text. */
+  const [refusal, setRefusal] = useState<Problem>();
   const flow = useReactFlow<FlowNode, FlowEdge>();
   const wrapper = useRef<HTMLDivElement>(null);
 
@@ -72,7 +74,8 @@ export function CanvasApp({ post, subscribe }: CanvasAppProps) {
             setRun(message.runId === null ? {} : message.nodes);
             break;
           case 'refused':
-            setToast({ kind: 'error', text: message.reason });
+            if (message.nodeId && message.field?.startsWith('params.')) setRefusal({ severity: 'error', message: message.reason, nodeId: message.nodeId, field: message.field, line: -1 });
+            else setToast({ kind: 'error', text: message.reason });
             break;
         }
       }),
@@ -327,11 +330,19 @@ export function CanvasApp({ post, subscribe }: CanvasAppProps) {
         <PropertiesPanel
           node={selected}
           spec={selected ? specMap.get(selected.component) : undefined}
-          problems={selected ? model.problems.filter((p) => p.nodeId === selected.id) : []}
+          problems={selected ? [...(refusal?.nodeId === selected.id ? [refusal] : []), ...model.problems.filter((p) => p.nodeId === selected.id)] : []}
           disabled={locked}
           onRename={(to) => selected && post({ type: 'renameNode', from: selected.id, to })}
-          onSetParam={(name, value) => selected && post({ type: 'setParam', node: selected.id, name, value })}
-          onRemoveParam={(name) => selected && post({ type: 'removeParam', node: selected.id, name })}
+          onSetParam={(name, value) => {
+            if (!selected) return;
+            setRefusal(undefined);
+            post({ type: 'setParam', node: selected.id, name, value });
+          }}
+          onRemoveParam={(name) => {
+            if (!selected) return;
+            setRefusal(undefined);
+            post({ type: 'removeParam', node: selected.id, name });
+          }}
           onDisconnect={(input) => selected && post({ type: 'disconnect', node: selected.id, input })}
           onShowText={(line) => selected && post({ type: 'showText', ...(line === undefined ? { node: selected.id } : { line }) })}
         />
