@@ -8,7 +8,7 @@ import { editsForIntent } from '../../extension/src/canvas/intents.ts';
 import { specMap, toComponentInfo } from '../../extension/src/canvas/specs.ts';
 import { decodeClipboard, encodeClipboard } from '../../webview/src/canvas/clipboard.ts';
 import { checkConnection } from '../../webview/src/canvas/connection.ts';
-import { autoLayout, fillMissingPositions, NODE_HEIGHT, NODE_WIDTH } from '../../webview/src/canvas/layout.ts';
+import { autoLayout, COMPACT_ZOOM, estimatedHeight, fillMissingPositions, fitZoom, NODE_HEIGHT, NODE_WIDTH, TITLE_FONT, titlePixels } from '../../webview/src/canvas/layout.ts';
 import { emptyValue, enumValues, fieldKind, parseFieldText, readFieldText, setAtPath } from '../../webview/src/canvas/schema-fields.ts';
 import type { CanvasNode } from '../../webview/src/protocol.ts';
 
@@ -84,6 +84,40 @@ describe('canvas logic', () => {
       assert.ok(changed.length > 0);
       for (const line of changed) assert.match(line, /^ {2}[a-z_]+: \{ x: -?\d+, y: -?\d+ \}$/);
       assert.equal(next.split('\n').length, before.length);
+    });
+
+    // The flow pane of the canvas at 1600×1000 with the Explorer open and nothing selected, as the
+    // end-to-end test measures it (it asserts the title size on the real page too).
+    const PANE = { width: 1000, height: 850 };
+    const sizes = () =>
+      Object.fromEntries(
+        nodes.map((n) => {
+          const spec = specs.get(n.component)!;
+          return [n.id, { width: NODE_WIDTH, height: estimatedHeight(Math.max(Object.keys(spec.inputs).length, Object.keys(spec.outputs).length)) }];
+        }),
+      );
+    const boundsOf = (positions: Record<string, { x: number; y: number }>, size: Record<string, { width: number; height: number }>) => {
+      const xs = nodes.flatMap((n) => [positions[n.id].x, positions[n.id].x + size[n.id].width]);
+      const ys = nodes.flatMap((n) => [positions[n.id].y, positions[n.id].y + size[n.id].height]);
+      return { width: Math.max(...xs) - Math.min(...xs), height: Math.max(...ys) - Math.min(...ys) };
+    };
+
+    it('picks the direction the pane shows larger: a long chain runs downwards in a tall pane, across in a wide one', () => {
+      const tall = autoLayout(nodes, { sizes: sizes(), viewport: PANE });
+      const wide = autoLayout(nodes, { sizes: sizes(), viewport: { width: 2400, height: 600 } });
+      assert.ok(tall.pusher.y > tall.example_gen.y + 600, 'top to bottom');
+      assert.ok(wide.pusher.x > wide.example_gen.x + 1200, 'left to right');
+      assert.ok(fitZoom(boundsOf(tall, sizes()), PANE) > fitZoom(boundsOf(wide, sizes()), PANE));
+    });
+
+    it("the taxi sample's own layout reads at fit view: every title ≥ 11 CSS px (compact nodes when zoomed out)", () => {
+      const zoom = fitZoom(boundsOf(Object.fromEntries(nodes.map((n) => [n.id, n.position!])), sizes()), PANE);
+      assert.ok(zoom < COMPACT_ZOOM, `zoom ${zoom}: compact nodes`);
+      assert.ok(titlePixels(zoom) >= 11, `titles ${titlePixels(zoom).toFixed(1)} px at zoom ${zoom.toFixed(2)}`);
+      // The old one-row layout did not: the same check fails for it.
+      const row = autoLayout(nodes, { direction: 'LR', sizes: sizes() });
+      assert.ok(titlePixels(fitZoom(boundsOf(row, sizes()), PANE)) < 11);
+      assert.equal(titlePixels(1), TITLE_FONT.full);
     });
 
     it('places only the nodes the file has not placed, below the placed ones', () => {

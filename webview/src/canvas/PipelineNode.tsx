@@ -1,8 +1,9 @@
-import { Handle, Position, type NodeProps } from '@xyflow/react';
+import { Handle, Position, useStore, type NodeProps } from '@xyflow/react';
 import type { NodeRunInfo, RunState } from '../protocol.ts';
 import { Codicon } from '../shared/toolkit.tsx';
 import { inHandle, outHandle, type PipelineNodeData, type PortView } from './graph.ts';
 import { componentIcon } from './icons.ts';
+import { COMPACT_ZOOM } from './layout.ts';
 
 const STATE_ICONS: Record<RunState, { icon: string; label: string; spin?: boolean }> = {
   queued: { icon: 'clock', label: 'Queued' },
@@ -21,7 +22,7 @@ export function formatDuration(ms: number): string {
   return `${minutes}m ${String(Math.floor((ms % 60_000) / 1000)).padStart(2, '0')}s`;
 }
 
-export function RunBadge({ run }: { run: NodeRunInfo }) {
+export function RunBadge({ run, compact }: { run: NodeRunInfo; compact?: boolean }) {
   const state = STATE_ICONS[run.state];
   const progress = run.state === 'running' && run.progress;
   const percent = progress && progress.total ? Math.min(100, Math.floor((100 * progress.done) / progress.total)) : undefined;
@@ -31,7 +32,7 @@ export function RunBadge({ run }: { run: NodeRunInfo }) {
     run.durationMs !== undefined ? formatDuration(run.durationMs) : '',
   ].filter(Boolean);
   return (
-    <div className={`run-badge state-${run.state}`} title={[...text, run.message ?? ''].filter(Boolean).join(' · ')} data-state={run.state}>
+    <div className={`run-badge state-${run.state}${compact ? ' compact' : ''}`} title={[...text, run.message ?? ''].filter(Boolean).join(' · ')} data-state={run.state}>
       <Codicon name={state.icon} spin={state.spin} />
       <span className="run-text">{text.join(' · ')}</span>
       {percent !== undefined ? (
@@ -47,30 +48,59 @@ function portTitle(port: PortView): string {
   return [`${port.name}: ${port.type ?? 'unknown type'}${port.optional ? ' (optional)' : ''}`, port.description ?? ''].filter(Boolean).join('\n');
 }
 
-/** A pipeline node: component icon, id, typed ports, problems and the run overlay. */
+/** Whether the canvas is zoomed out far enough for compact nodes (a boolean: nodes re-render only when it flips). */
+export function useCompact(): boolean {
+  return useStore((s) => s.transform[2] < COMPACT_ZOOM);
+}
+
+/**
+ * A pipeline node: component icon, id, typed ports, problems and the run overlay. Semantic zoom:
+ * zoomed out, the node is compact (icon, a large title, state) with its ports folded into one
+ * handle per side, so the titles stay readable at "fit view"; zoomed in, every port shows.
+ */
 export function PipelineNode({ data, selected }: Pick<NodeProps, 'selected'> & { data: PipelineNodeData }) {
+  const compact = useCompact();
   const { node, spec, problems, run } = data;
   const errors = problems.filter((p) => p.severity === 'error').length;
   const warnings = problems.length - errors;
   const rows = Math.max(data.inputs.length, data.outputs.length, 1);
+  const className = `pipeline-node${compact ? ' compact' : ''}${selected ? ' selected' : ''}${errors ? ' has-errors' : ''}${run ? ` run-${run.state}` : ''}`;
+  const label = `${node.id}, ${node.component}${errors ? `, ${errors} error(s)` : ''}${run ? `, ${run.state}` : ''}`;
+  const problemBadge =
+    problems.length > 0 ? (
+      <div className={`node-problems ${errors ? 'error' : 'warning'}`} title={problems.map((p) => p.message).join('\n')}>
+        <Codicon name={errors ? 'error' : 'warning'} />
+        <span>{errors || warnings}</span>
+      </div>
+    ) : null;
+  if (compact) {
+    // Every port keeps its handle (edges attach by handle id), stacked at the middle of its side.
+    return (
+      <div className={className} data-node-id={node.id} aria-label={label} title={`${node.id} (${node.component})`}>
+        <div className="node-header">
+          <Codicon name={run ? STATE_ICONS[run.state].icon : componentIcon(node.component, spec?.category)} spin={run?.state === 'running'} />
+          <div className="node-id">{node.id}</div>
+          {problemBadge}
+        </div>
+        {run ? <RunBadge run={run} compact /> : null}
+        {data.inputs.map((port) => (
+          <Handle key={`in-${port.name}`} type="target" position={Position.Left} id={inHandle(port.name)} className="handle folded" />
+        ))}
+        {data.outputs.map((port) => (
+          <Handle key={`out-${port.name}`} type="source" position={Position.Right} id={outHandle(port.name)} className="handle folded" />
+        ))}
+      </div>
+    );
+  }
   return (
-    <div
-      className={`pipeline-node${selected ? ' selected' : ''}${errors ? ' has-errors' : ''}${run ? ` run-${run.state}` : ''}`}
-      data-node-id={node.id}
-      aria-label={`${node.id}, ${node.component}${errors ? `, ${errors} error(s)` : ''}${run ? `, ${run.state}` : ''}`}
-    >
+    <div className={className} data-node-id={node.id} aria-label={label}>
       <div className="node-header" title={spec?.description ?? `${node.component} (not in the registry)`}>
         <Codicon name={componentIcon(node.component, spec?.category)} />
         <div className="node-titles">
           <div className="node-id">{node.id}</div>
           <div className="node-component">{node.component}</div>
         </div>
-        {problems.length > 0 ? (
-          <div className={`node-problems ${errors ? 'error' : 'warning'}`} title={problems.map((p) => p.message).join('\n')}>
-            <Codicon name={errors ? 'error' : 'warning'} />
-            <span>{errors || warnings}</span>
-          </div>
-        ) : null}
+        {problemBadge}
       </div>
       <div className="node-ports" style={{ minHeight: rows * 20 }}>
         <div className="ports in">
