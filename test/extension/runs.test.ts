@@ -138,6 +138,18 @@ describe('RunStates', () => {
     assert.equal(states.current('p')!.nodes.a.progress?.done, 49);
   });
 
+  it("keeps each metric's values of a running node for its sparkline, fresh for each execution", () => {
+    const states = new RunStates(Date.now, 0);
+    states.apply('p', { type: 'run-start', runId: 'r', nodes: ['t'] });
+    states.apply('p', { type: 'node-state', nodeId: 't', state: 'RUNNING' });
+    for (const [i, loss] of [0.9, 0.5, 0.3].entries()) states.apply('p', { type: 'progress', nodeId: 't', done: i + 1, total: 3, unit: 'epochs', metrics: { loss } });
+    const node = states.current('p')!.nodes.t;
+    assert.deepEqual(node.series, { loss: [0.9, 0.5, 0.3] });
+    assert.deepEqual(node.progress, { done: 3, total: 3, unit: 'epochs', metrics: { loss: 0.3 } });
+    states.apply('p', { type: 'node-state', nodeId: 't', state: 'RUNNING' });
+    assert.equal(states.current('p')!.nodes.t.series, undefined, 'a new execution starts a new line');
+  });
+
   it('settles nodes left running when the child dies without a run-end', () => {
     const states = new RunStates();
     states.apply('p', { type: 'run-start', runId: 'r', nodes: ['a', 'b'] });

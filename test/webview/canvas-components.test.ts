@@ -86,7 +86,7 @@ describe('canvas React components (react-dom/server)', () => {
     const running = renderNode(flow, 'statistics_gen');
     assert.match(running, /data-state="running"/);
     assert.match(running, /codicon-sync codicon-modifier-spin/);
-    assert.ok(running.includes('Running · 25% · 850 ms'), running);
+    assert.ok(running.includes('Running · 30/120 shards · 850 ms'), running);
     assert.match(running, /aria-valuenow="25"/);
     assert.ok(renderNode(flow, 'example_gen').includes('Cached · 12.3 s'));
     const failed = renderNode(flow, 'schema_gen');
@@ -94,6 +94,22 @@ describe('canvas React components (react-dom/server)', () => {
     assert.match(failed, /title="[^"]*boom"/);
     assert.doesNotMatch(renderNode(flow, 'example_validator'), /run-badge/);
     assert.equal(formatDuration(59_999), '60.0 s');
+  });
+
+  it('a training node shows its epoch, the loss so far and a sparkline of it', () => {
+    const flow = taxiFlow(undefined, {
+      trainer: {
+        state: 'running',
+        progress: { done: 3, total: 8, unit: 'epochs', metrics: { loss: 0.4123, val_loss: 0.5 } },
+        series: { loss: [0.9, 0.6, 0.4123], val_loss: [1, 0.7, 0.5] },
+        durationMs: 4200,
+      },
+    });
+    const html = renderNode(flow, 'trainer');
+    assert.ok(html.includes('Running · epoch 3/8 · loss 0.412 · 4.2 s'), html);
+    assert.match(html, /class="sparkline"[^>]*data-metric="loss" data-points="3"/);
+    // Falling loss: from the top left to the bottom right (the minimum at the bottom).
+    assert.match(html, /<polyline points="0.0,1.0 [\d.]+,[\d.]+ 170.0,19.0"/);
   });
 
   it('a node of an unknown component still shows the ports the file wires', () => {

@@ -64,6 +64,8 @@ export interface Progress {
   done: number;
   total?: number;
   unit: string;
+  /** The latest values of what is being optimised (the Trainer's loss and metrics, per epoch). */
+  metrics?: Record<string, number>;
 }
 
 export type InputsOf<I extends Ports> = {

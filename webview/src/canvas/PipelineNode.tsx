@@ -4,6 +4,7 @@ import { Codicon } from '../shared/toolkit.tsx';
 import { inHandle, outHandle, type PipelineNodeData, type PortView } from './graph.ts';
 import { componentIcon } from './icons.ts';
 import { COMPACT_ZOOM } from './layout.ts';
+import { mainMetric, progressText, Sparkline } from './progress.tsx';
 
 const STATE_ICONS: Record<RunState, { icon: string; label: string; spin?: boolean }> = {
   queued: { icon: 'clock', label: 'Queued' },
@@ -26,15 +27,13 @@ export function RunBadge({ run, compact }: { run: NodeRunInfo; compact?: boolean
   const state = STATE_ICONS[run.state];
   const progress = run.state === 'running' && run.progress;
   const percent = progress && progress.total ? Math.min(100, Math.floor((100 * progress.done) / progress.total)) : undefined;
-  const text = [
-    state.label,
-    progress ? (percent !== undefined ? `${percent}%` : `${progress.done} ${progress.unit}`) : '',
-    run.durationMs !== undefined ? formatDuration(run.durationMs) : '',
-  ].filter(Boolean);
+  const text = [state.label, run.state === 'running' ? progressText(run) : '', run.durationMs !== undefined ? formatDuration(run.durationMs) : ''].filter(Boolean);
+  const metric = run.state === 'running' ? mainMetric(run.series) : undefined;
   return (
     <div className={`run-badge state-${run.state}${compact ? ' compact' : ''}`} title={[...text, run.message ?? ''].filter(Boolean).join(' · ')} data-state={run.state}>
       <Codicon name={state.icon} spin={state.spin} />
       <span className="run-text">{text.join(' · ')}</span>
+      {metric && run.series ? <Sparkline name={metric} values={run.series[metric]} width={compact ? 170 : 170} height={compact ? 28 : 20} /> : null}
       {percent !== undefined ? (
         <div className="run-progress" role="progressbar" aria-valuenow={percent} aria-valuemin={0} aria-valuemax={100}>
           <div className="run-progress-bar" style={{ width: `${percent}%` }} />

@@ -3,6 +3,7 @@
  * there, timeout enforced by terminating it) and records backend, task and final metrics on the
  * Model artifact. Logs (metrics.jsonl, TensorBoard) live in the Model artifact's logs/ folder.
  */
+import type { EpochProgress } from './session.ts';
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { listShards } from '../../formats/examples.ts';
@@ -59,6 +60,7 @@ export async function execute(ctx: Ctx): Promise<void> {
     seed: params.seed,
   };
   ctx.log.info(`training with ${params.run_fn} from ${basename(params.module_file)} (${args.trainShards.length} train / ${args.evalShards.length} eval shards, batch ${params.batch_size}, ${params.epochs} epochs)`);
+  ctx.progress({ done: 0, total: params.epochs, unit: 'epochs' });
   const result = await runInWorker<TrainResult>({
     modulePath: dispatcherPath(),
     exportName: 'default',
@@ -67,6 +69,10 @@ export async function execute(ctx: Ctx): Promise<void> {
     signal: ctx.signal,
     label: `${params.run_fn} in ${basename(params.module_file)}`,
     onLog: (level, message) => ctx.log[level](message),
+    onProgress: (value) => {
+      const p = value as EpochProgress;
+      ctx.progress({ done: p.epoch, total: p.epochs, unit: 'epochs', metrics: p.metrics });
+    },
   });
   ctx.log.info(
     `trained on ${result.backend}: ${result.trainExamples} examples in ${result.trainSeconds.toFixed(2)} s (${Math.round(result.examplesPerSec)} examples/s); ${Object.entries(result.metrics)
