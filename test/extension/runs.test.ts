@@ -7,6 +7,7 @@ import type { RunEvent } from '../../runtime/src/engine/plan.ts';
 import type { StoreData } from '../../runtime/src/metadata/types.ts';
 import { LineSplitter, parseRunEvent, RunStates, tally, type PipelineRunState } from '../../extension/src/runs/state.ts';
 import { artifactsByType, formatDuration, runsFromStore } from '../../extension/src/views/model.ts';
+import { inspectNode, logTail } from '../../extension/src/canvas/inspect.ts';
 import { describeCpu } from '../../runtime/src/engine/thread-cpu.ts';
 
 const CLI = resolve('runtime/src/cli/main.ts');
@@ -93,6 +94,21 @@ describe('run states from the CLI’s --events', () => {
       assert.ok(r.peakRssMb! > 0 && r.cpu!.totalMs >= 0, JSON.stringify({ peakRssMb: r.peakRssMb, cpu: r.cpu }));
       if (process.platform === 'linux') assert.match(describeCpu(r.cpu!), /^CPU [\d.]+ s: workers [\d.]+, main [\d.]+, V8 background [\d.]+$/);
     }
+
+    // The canvas inspector: the last execution (the cache hit), the reused outputs, the inputs, the log.
+    const inspected = inspectNode(after, 'schema_gen');
+    const lastSchemaGen = runs[0].executions.find((e) => e.nodeId === 'schema_gen')!;
+    const firstSchemaGen = runs[1].executions.find((e) => e.nodeId === 'schema_gen')!;
+    assert.equal(inspected.runId, cached.runId);
+    assert.equal(inspected.execution?.id, lastSchemaGen.executionId);
+    assert.equal(inspected.execution?.cached, true);
+    assert.equal(inspected.execution?.state, 'CACHED');
+    assert.deepEqual(inspected.outputs.map((a) => [a.key, a.type, a.id]), firstSchemaGen.outputs.map((a) => [a.key, a.type, a.id]));
+    const statsOut = runs[1].executions.find((e) => e.nodeId === 'statistics_gen')!.outputs[0];
+    assert.deepEqual(inspected.inputs.map((a) => [a.key, a.id]), [['statistics', statsOut.id]]);
+    const firstInspected = inspectNode({ ...after, executions: after.executions.filter((e) => e.runId === run.runId) }, 'schema_gen');
+    assert.match(logTail(resolve(dir, '.tributary', firstInspected.execution!.logFile)) ?? '', /schema/i, 'the log tail of the execution that ran');
+    assert.deepEqual(inspectNode(after, 'no_such_node'), { nodeId: 'no_such_node', inputs: [], outputs: [] });
 
     const groups = artifactsByType(after);
     const liveTypes = [...new Set(after.artifacts.filter((a) => a.state === 'LIVE').map((a) => a.type))].sort((a, b) => a.localeCompare(b));

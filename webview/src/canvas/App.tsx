@@ -15,7 +15,7 @@ import {
   type Viewport,
 } from '@xyflow/react';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import type { CanvasModel, CanvasNode, CanvasToHost, ComponentInfo, HostToCanvas, NodeRunInfo, PastedNode, Problem } from '../protocol.ts';
+import type { CanvasModel, CanvasNode, CanvasToHost, ComponentInfo, HostToCanvas, NodeAction, NodeInspection, NodeRunInfo, PastedNode, Problem } from '../protocol.ts';
 import { Button, Codicon } from '../shared/toolkit.tsx';
 import { decodeClipboard, encodeClipboard } from './clipboard.ts';
 import { checkConnection } from './connection.ts';
@@ -24,6 +24,7 @@ import { autoLayout, EDGE_LABEL_ZOOM, fillMissingPositions, FIT_PADDING } from '
 import { COMPONENT_MIME, Palette } from './Palette.tsx';
 import { PipelineNode } from './PipelineNode.tsx';
 import { PropertiesPanel } from './PropertiesPanel.tsx';
+import { Inspector, NodeMenu } from './Inspector.tsx';
 
 type FlowNode = Node<PipelineNodeData, 'pipeline'>;
 type FlowEdge = Edge<{ input: string; problem?: string }>;
@@ -63,6 +64,8 @@ export function CanvasApp({ post, subscribe, viewState }: CanvasAppProps) {
     [viewState],
   );
   const [hoveredEdge, setHoveredEdge] = useState<string>();
+  const [inspections, setInspections] = useState<Record<string, NodeInspection>>({});
+  const [menu, setMenu] = useState<{ node: string; x: number; y: number }>();
   const zoomedIn = useStore((s) => s.transform[2] >= EDGE_LABEL_ZOOM);
   const [model, setModel] = useState<CanvasModel>();
   const [specs, setSpecs] = useState<ComponentInfo[]>([]);
@@ -96,6 +99,9 @@ export function CanvasApp({ post, subscribe, viewState }: CanvasAppProps) {
             break;
           case 'runState':
             setRun(message.runId === null ? {} : message.nodes);
+            break;
+          case 'inspection':
+            setInspections((all) => ({ ...all, [message.inspection.nodeId]: message.inspection }));
             break;
           case 'refused':
             if (message.nodeId && message.field?.startsWith('params.')) setRefusal({ severity: 'error', message: message.reason, nodeId: message.nodeId, field: message.field, line: -1 });
@@ -210,6 +216,19 @@ export function CanvasApp({ post, subscribe, viewState }: CanvasAppProps) {
   useEffect(() => {
     if (nodes.length > 0) save({ selected: selectedKey ? selectedKey.split('\n') : [] });
   }, [selectedKey, nodes.length, save]);
+
+  // The inspector asks for the selected node's last execution when it is selected, when its run
+  // state changes, and every 1.5 s while it runs (the log and artifacts grow).
+  const selectedId = selected?.id;
+  const selectedRunState = selectedId ? run[selectedId]?.state : undefined;
+  useEffect(() => {
+    if (!selectedId) return;
+    post({ type: 'inspect', node: selectedId });
+    if (selectedRunState !== 'running') return;
+    const timer = setInterval(() => post({ type: 'inspect', node: selectedId }), 1500);
+    return () => clearInterval(timer);
+  }, [selectedId, selectedRunState, post]);
+  const nodeAction = useCallback((node: string, action: NodeAction) => post({ type: 'nodeAction', node, action }), [post]);
 
   // Edge labels (the artifact type) only where they say something without crowding the ports:
   // on hover, on a selected edge or one touching a selected node, or zoomed in.
@@ -338,6 +357,12 @@ export function CanvasApp({ post, subscribe, viewState }: CanvasAppProps) {
               post({ type: 'moveNodes', positions: Object.fromEntries(dragged.map((n) => [n.id, { x: Math.round(n.position.x), y: Math.round(n.position.y) }])) })
             }
             onNodeDoubleClick={(_e, node) => post({ type: 'showText', node: node.id })}
+            onNodeContextMenu={(e, node) => {
+              e.preventDefault();
+              setNodes((ns) => ns.map((n) => ({ ...n, selected: n.id === node.id })));
+              setMenu({ node: node.id, x: e.clientX, y: e.clientY });
+            }}
+            onPaneClick={() => setMenu(undefined)}
             nodesDraggable={!locked}
             nodesConnectable={!locked}
             edgesReconnectable={false}
@@ -354,6 +379,7 @@ export function CanvasApp({ post, subscribe, viewState }: CanvasAppProps) {
             <MiniMap pannable zoomable ariaLabel="Minimap" nodeClassName={(n) => ((n as FlowNode).data.problems.some((p) => p.severity === 'error') ? 'minimap-error' : '')} />
             <Controls showInteractive={false} />
           </ReactFlow>
+          {menu ? <NodeMenu x={menu.x} y={menu.y} canRun={readOnlyReason === undefined} onAction={(action) => nodeAction(menu.node, action)} onClose={() => setMenu(undefined)} /> : null}
           {toast ? (
             <div className={`toast ${toast.kind}`} role="alert">
               <Codicon name={toast.kind === 'error' ? 'error' : 'info'} />
@@ -388,6 +414,17 @@ export function CanvasApp({ post, subscribe, viewState }: CanvasAppProps) {
           }}
           onDisconnect={(input) => selected && post({ type: 'disconnect', node: selected.id, input })}
           onShowText={(line) => selected && post({ type: 'showText', ...(line === undefined ? { node: selected.id } : { line }) })}
+          inspector={
+            selected ? (
+              <Inspector
+                inspection={inspections[selected.id]}
+                run={run[selected.id]}
+                canRun={readOnlyReason === undefined}
+                onAction={(action) => nodeAction(selected.id, action)}
+                onOpenArtifact={(artifactId) => post({ type: 'openArtifact', artifactId })}
+              />
+            ) : undefined
+          }
         />
       )}
     </div>

@@ -1,3 +1,4 @@
+import type { ReactNode } from 'react';
 import type { CanvasNode, ComponentInfo, Problem } from '../protocol.ts';
 import { Button, Codicon, TextField } from '../shared/toolkit.tsx';
 import { componentIcon } from './icons.ts';
@@ -13,6 +14,8 @@ export interface PropertiesPanelProps {
   onRemoveParam(name: string): void;
   onDisconnect(input: string): void;
   onShowText(line?: number): void;
+  /** The node's last run (the inspector), shown above its parameters. */
+  inspector?: ReactNode;
 }
 
 /** The selected node: id, component, wiring and the parameter form generated from its schema. */
@@ -44,6 +47,7 @@ export function PropertiesPanel(p: PropertiesPanelProps) {
         </div>
         <TextField id="node-id" ariaLabel="Node id" value={node.id} disabled={p.disabled} onCommit={(to) => to.trim() && to.trim() !== node.id && p.onRename(to.trim())} />
       </div>
+      {p.inspector}
       {general.length > 0 ? (
         <ul className="problems">
           {general.map((pr, i) => (
