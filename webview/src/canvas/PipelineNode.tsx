@@ -47,6 +47,11 @@ function portTitle(port: PortView): string {
   return [`${port.name}: ${port.type ?? 'unknown type'}${port.optional ? ' (optional)' : ''}`, port.description ?? ''].filter(Boolean).join('\n');
 }
 
+/** Where the i-th of n folded handles sits along a side (evenly, away from the corners). */
+function spread(i: number, n: number): string {
+  return `${Math.round(((i + 1) / (n + 1)) * 100)}%`;
+}
+
 /** Whether the canvas is zoomed out far enough for compact nodes (a boolean: nodes re-render only when it flips). */
 export function useCompact(): boolean {
   return useStore((s) => s.transform[2] < COMPACT_ZOOM);
@@ -73,7 +78,8 @@ export function PipelineNode({ data, selected }: Pick<NodeProps, 'selected'> & {
       </div>
     ) : null;
   if (compact) {
-    // Every port keeps its handle (edges attach by handle id), stacked at the middle of its side.
+    // Every port keeps its handle (edges attach by handle id and ports stay connectable), spread
+    // along its side; the port's name is the handle's tooltip.
     return (
       <div className={className} data-node-id={node.id} aria-label={label} title={`${node.id} (${node.component})`}>
         <div className="node-header">
@@ -82,11 +88,11 @@ export function PipelineNode({ data, selected }: Pick<NodeProps, 'selected'> & {
           {problemBadge}
         </div>
         {run ? <RunBadge run={run} compact /> : null}
-        {data.inputs.map((port) => (
-          <Handle key={`in-${port.name}`} type="target" position={Position.Left} id={inHandle(port.name)} className="handle folded" />
+        {data.inputs.map((port, i) => (
+          <Handle key={`in-${port.name}`} type="target" position={Position.Left} id={inHandle(port.name)} className="handle folded" title={portTitle(port)} style={{ top: spread(i, data.inputs.length) }} />
         ))}
-        {data.outputs.map((port) => (
-          <Handle key={`out-${port.name}`} type="source" position={Position.Right} id={outHandle(port.name)} className="handle folded" />
+        {data.outputs.map((port, i) => (
+          <Handle key={`out-${port.name}`} type="source" position={Position.Right} id={outHandle(port.name)} className="handle folded" title={portTitle(port)} style={{ top: spread(i, data.outputs.length) }} />
         ))}
       </div>
     );
