@@ -4,8 +4,8 @@
  * vscode-free (tested in plain mocha); the host adds the log's tail.
  */
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
-import type { StoreData } from '../../../runtime/src/metadata/types.ts';
-import type { ArtifactLink, NodeInspection } from '../../../webview/src/protocol.ts';
+import type { StoreData } from '../../../runtime/src/host-api.ts';
+import type { ArtifactLink, NodeInspection } from '../../../protocol/messages.ts';
 
 export function inspectNode(data: StoreData, nodeId: string): NodeInspection {
   const executions = data.executions.filter((e) => e.nodeId === nodeId);

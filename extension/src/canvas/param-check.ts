@@ -1,5 +1,5 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import type { ComponentInfo } from '../../../webview/src/protocol.ts';
+import type { ComponentInfo } from '../../../protocol/messages.ts';
 
 /**
  * Checks one parameter value from the properties form against the component's own parameter

@@ -1,10 +1,8 @@
 import { dirname, resolve } from 'node:path';
 import * as vscode from 'vscode';
 import { isMap } from 'yaml';
-import { parsePipeline } from '../../../runtime/src/pipeline/parse.ts';
-import { findPair } from '../../../runtime/src/pipeline/source.ts';
-import { isUserError } from '../../../runtime/src/registry/types.ts';
-import type { ArtifactLink, CanvasIntent, ComponentInfo, HostToCanvas, NodeAction, NodeInspection, Problem } from '../../../webview/src/protocol.ts';
+import { parsePipeline, findPair, isUserError } from '../../../runtime/src/host-api.ts';
+import type { ArtifactLink, CanvasIntent, ComponentInfo, HostToCanvas, NodeAction, NodeInspection, Problem } from '../../../protocol/messages.ts';
 import { readStore } from '../views/model.ts';
 import { canvasModel } from './document-model.ts';
 import { inspectNode, logTail } from './inspect.ts';

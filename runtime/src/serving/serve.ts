@@ -1,7 +1,7 @@
 /** `tributary serve`: runs a ModelServer until SIGINT/SIGTERM and announces readiness on stdout. */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { UserError } from '../registry/types.ts';
+import { UserError } from '../core/errors.ts';
 import { ModelServer, type ServerOptions } from './server.ts';
 import { writeServerRecord } from './server-records.ts';
 

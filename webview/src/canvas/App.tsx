@@ -15,7 +15,7 @@ import {
   type Viewport,
 } from '@xyflow/react';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import type { CanvasModel, CanvasNode, CanvasToHost, ComponentInfo, HostToCanvas, NodeAction, NodeInspection, NodeRunInfo, PastedNode, Problem } from '../protocol.ts';
+import type { CanvasModel, CanvasNode, CanvasToHost, ComponentInfo, HostToCanvas, NodeAction, NodeInspection, NodeRunInfo, PastedNode, Problem } from '../../../protocol/messages.ts';
 import { Button, Codicon } from '../shared/toolkit.tsx';
 import { decodeClipboard, encodeClipboard } from './clipboard.ts';
 import { checkConnection } from './connection.ts';

@@ -1,4 +1,4 @@
-import type { ArtifactLink, NodeAction, NodeInspection, NodeRunInfo } from '../protocol.ts';
+import type { ArtifactLink, NodeAction, NodeInspection, NodeRunInfo } from '../../../protocol/messages.ts';
 import { Button, Codicon } from '../shared/toolkit.tsx';
 import { formatDuration } from './PipelineNode.tsx';
 import { mainMetric, progressText, Sparkline } from './progress.tsx';

@@ -1,5 +1,5 @@
 import { Handle, Position, useStore, type NodeProps } from '@xyflow/react';
-import type { NodeRunInfo, RunState } from '../protocol.ts';
+import type { NodeRunInfo, RunState } from '../../../protocol/messages.ts';
 import { Codicon } from '../shared/toolkit.tsx';
 import { inHandle, outHandle, type PipelineNodeData, type PortView } from './graph.ts';
 import { componentIcon } from './icons.ts';
@@ -83,7 +83,7 @@ export function PipelineNode({ data, selected }: Pick<NodeProps, 'selected'> & {
     return (
       <div className={className} data-node-id={node.id} aria-label={label} title={`${node.id} (${node.component})`}>
         <div className="node-header">
-          <Codicon name={run ? STATE_ICONS[run.state].icon : componentIcon(node.component, spec?.category)} spin={run?.state === 'running'} />
+          <Codicon name={run ? STATE_ICONS[run.state].icon : componentIcon(spec)} spin={run?.state === 'running'} />
           <div className="node-id">{node.id}</div>
           {problemBadge}
         </div>
@@ -100,7 +100,7 @@ export function PipelineNode({ data, selected }: Pick<NodeProps, 'selected'> & {
   return (
     <div className={className} data-node-id={node.id} aria-label={label}>
       <div className="node-header" title={spec?.description ?? `${node.component} (not in the registry)`}>
-        <Codicon name={componentIcon(node.component, spec?.category)} />
+        <Codicon name={componentIcon(spec)} />
         <div className="node-titles">
           <div className="node-id">{node.id}</div>
           <div className="node-component">{node.component}</div>

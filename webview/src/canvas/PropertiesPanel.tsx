@@ -1,5 +1,5 @@
 import type { ReactNode } from 'react';
-import type { CanvasNode, ComponentInfo, Problem } from '../protocol.ts';
+import type { CanvasNode, ComponentInfo, Problem } from '../../../protocol/messages.ts';
 import { Button, Codicon, TextField } from '../shared/toolkit.tsx';
 import { componentIcon } from './icons.ts';
 import { SchemaForm } from './SchemaForm.tsx';
@@ -34,7 +34,7 @@ export function PropertiesPanel(p: PropertiesPanelProps) {
   return (
     <aside className="properties nokey" aria-label={`Properties of ${node.id}`}>
       <header>
-        <Codicon name={componentIcon(node.component, spec?.category)} />
+        <Codicon name={componentIcon(spec)} />
         <h2>{node.component}</h2>
         <Button appearance="icon" title="Show in text editor" onClick={() => p.onShowText()}>
           <Codicon name="go-to-file" />

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import type { JsonSchema, Problem } from '../protocol.ts';
+import type { JsonSchema, Problem } from '../../../protocol/messages.ts';
 import { Button, Checkbox, Codicon, Dropdown, TextField } from '../shared/toolkit.tsx';
 import { displayValue, emptyValue, enumValues, fieldKind, parseFieldText, readFieldText, recordValueSchema, setAtPath } from './schema-fields.ts';
 

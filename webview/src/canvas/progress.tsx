@@ -1,4 +1,4 @@
-import type { NodeRunInfo } from '../protocol.ts';
+import type { NodeRunInfo } from '../../../protocol/messages.ts';
 
 /** The metric a sparkline follows: the loss when there is one, else the first reported. */
 export function mainMetric(series: Record<string, number[]> | undefined): string | undefined {
@@ -13,7 +13,7 @@ export function progressText(run: NodeRunInfo): string | undefined {
   if (!p) return undefined;
   const count = p.total !== undefined ? `${p.done.toLocaleString('en-US')}/${p.total.toLocaleString('en-US')}` : p.done.toLocaleString('en-US');
   const what = p.unit === 'epochs' ? `epoch ${count}` : `${count} ${p.unit}`;
-  const metric = mainMetric(p.metrics ? Object.fromEntries(Object.entries(p.metrics).map(([k, v]) => [k, [v]])) : undefined);
+  const metric = mainMetric(p.metrics ? Object.fromEntries(Object.entries(p.metrics).map(([k, v]): [string, number[]] => [k, [v]])) : undefined);
   return metric && p.metrics ? `${what} · ${metric} ${formatMetric(p.metrics[metric])}` : what;
 }
 
