@@ -47,6 +47,11 @@ function portTitle(port: PortView): string {
   return [`${port.name}: ${port.type ?? 'unknown type'}${port.optional ? ' (optional)' : ''}`, port.description ?? ''].filter(Boolean).join('\n');
 }
 
+/** A node id that wraps after its underscores and dashes (example_ / validator), not mid-word. */
+function breakable(id: string) {
+  return id.split(/(?<=[_-])/).map((part, i) => (i === 0 ? part : [<wbr key={i} />, part]));
+}
+
 /** Where the i-th of n folded handles sits along a side (evenly, away from the corners). */
 function spread(i: number, n: number): string {
   return `${Math.round(((i + 1) / (n + 1)) * 100)}%`;
@@ -84,7 +89,7 @@ export function PipelineNode({ data, selected }: Pick<NodeProps, 'selected'> & {
       <div className={className} data-node-id={node.id} aria-label={label} title={`${node.id} (${node.component})`}>
         <div className="node-header">
           <Codicon name={run ? STATE_ICONS[run.state].icon : componentIcon(spec)} spin={run?.state === 'running'} />
-          <div className="node-id">{node.id}</div>
+          <div className="node-id">{breakable(node.id)}</div>
           {problemBadge}
         </div>
         {run ? <RunBadge run={run} compact /> : null}
