@@ -95,6 +95,8 @@ export interface Problem {
   field?: string;
   /** 0-based line, for "show in text". */
   line: number;
+  /** The close match a "Did you mean" diagnostic suggests: its quick fix writes it. */
+  fix?: string;
 }
 
 /** What the canvas draws: derived from the text document every time it changes. */
@@ -206,6 +208,8 @@ export const CanvasToHostSchemas = {
     },
     strict,
   ),
+  /** Applies the quick fix of the diagnostic on `line` that suggests `fix` (the text's CodeAction). */
+  applyFix: Type.Object({ type: Type.Literal('applyFix'), line: Type.Integer({ minimum: 0 }), fix: Type.String({ minLength: 1, maxLength: 200 }) }, strict),
   /** Asks for a node's inspection (its last execution, artifacts and log). */
   inspect: Type.Object({ type: Type.Literal('inspect'), node: NodeId }, strict),
   /** Runs a node's action (inspector buttons, the node's context menu). */
@@ -218,7 +222,7 @@ export const CanvasToHostSchemas = {
 
 type Schemas = typeof CanvasToHostSchemas;
 export type CanvasToHost = { [K in keyof Schemas]: Static<Schemas[K]> }[keyof Schemas];
-export type CanvasIntent = Exclude<CanvasToHost, { type: 'ready' | 'showText' | 'inspect' | 'nodeAction' | 'openArtifact' }>;
+export type CanvasIntent = Exclude<CanvasToHost, { type: 'ready' | 'showText' | 'inspect' | 'nodeAction' | 'openArtifact' | 'applyFix' }>;
 export type CanvasMessageType = keyof Schemas;
 export type PastedNode = Static<Schemas['pasteNodes']>['nodes'][number];
 

@@ -19,6 +19,7 @@ describe('canvas messages (host-side validation)', () => {
     { type: 'inspect', node: 'trainer' },
     { type: 'nodeAction', node: 'trainer', action: 'runFrom' },
     { type: 'openArtifact', artifactId: 12 },
+    { type: 'applyFix', line: 3, fix: 'epochs' },
   ];
   for (const message of good) {
     it(`accepts ${JSON.stringify(message)}`, () => {

@@ -233,6 +233,31 @@ describe('canvas React components (react-dom/server)', () => {
     assert.match(fieldHtml(html, 'bootstrap_resamples'), /value="" type="text" placeholder="100"/);
   });
 
+  it('a misspelt parameter has no field: listed at the top with its quick fix', () => {
+    const flow = taxiFlow(readFileSync(FILE, 'utf8').replace('      epochs: 8', '      epoch: 8'));
+    const node = flow.nodes.find((n) => n.id === 'trainer')!;
+    const typo = node.data.problems.find((p) => p.field === 'params.epoch')!;
+    assert.match(typo.message, /Did you mean "epochs"\?/);
+    const render = (onFix?: () => void) =>
+      renderToStaticMarkup(
+        h(PropertiesPanel, {
+          node: node.data.node,
+          spec: specs.get('Trainer'),
+          problems: [{ ...typo, fix: 'epochs' }],
+          onRename: noop,
+          onSetParam: noop,
+          onRemoveParam: noop,
+          onDisconnect: noop,
+          onShowText: noop,
+          onFix,
+        }),
+      );
+    const html = render(noop);
+    assert.ok(html.includes(escapeHtml(typo.message)), 'listed');
+    assert.match(html, /class="link quick-fix"[^>]*>.*Change to &quot;epochs&quot;/);
+    assert.doesNotMatch(render(), /quick-fix/, 'no button without a handler');
+  });
+
   it('read-only forms have disabled controls and no add/remove buttons', () => {
     const spec = specs.get('CsvExampleGen')!;
     const html = renderToStaticMarkup(h(SchemaForm, { schema: spec.params, values: { split_key: ['a'] }, problems: [], disabled: true, idPrefix: 'p', onSet: noop, onReset: noop }));

@@ -1,7 +1,7 @@
 import { dirname, resolve } from 'node:path';
 import * as vscode from 'vscode';
 import { isMap } from 'yaml';
-import { parsePipeline, findPair, isUserError } from '../../../runtime/src/host-api.ts';
+import { parsePipeline, findPair, isUserError, suggestionIn } from '../../../runtime/src/host-api.ts';
 import type { ArtifactLink, CanvasIntent, ComponentInfo, HostToCanvas, NodeAction, NodeInspection, Problem } from '../../../protocol/messages.ts';
 import { readStore } from '../views/model.ts';
 import { canvasModel } from './document-model.ts';
@@ -156,6 +156,7 @@ class CanvasSession {
       ...(d.code !== undefined ? { code: String(typeof d.code === 'object' ? d.code.value : d.code) } : {}),
       ...locate(parsed, this.document.offsetAt(d.range.start)),
       line: d.range.start.line,
+      ...(suggestionIn(d.message) ? { fix: suggestionIn(d.message) } : {}),
     }));
     return canvasModel(parsed, problems);
   }
@@ -186,6 +187,8 @@ class CanvasSession {
         return this.showText(message.node, message.line).then(() => undefined);
       case 'inspect':
         return this.inspect(message.node).then(() => undefined);
+      case 'applyFix':
+        return this.applyFix(message.line, message.fix);
       case 'nodeAction':
         return this.nodeAction(message.node, message.action);
       case 'openArtifact': {
@@ -232,6 +235,21 @@ class CanvasSession {
     this.post({ type: 'refused', intent: intent.type, reason, ...(nodeId ? { nodeId } : {}), ...(field ? { field } : {}) });
     // A refused edit leaves the webview showing what it optimistically drew: redraw from the text.
     this.post({ type: 'document', model: this.model() });
+    return reason;
+  }
+
+  /** The canvas's "Change to x": the same replacement as the text's quick fix, one undo step. */
+  private async applyFix(line: number, fix: string): Promise<string | undefined> {
+    if (this.readOnlyReason) return this.refuseMessage('applyFix', this.readOnlyReason);
+    const diagnostic = vscode.languages.getDiagnostics(this.document.uri).find((d) => d.range.start.line === line && suggestionIn(d.message) === fix);
+    if (!diagnostic) return this.refuseMessage('applyFix', 'That problem is gone: the text changed.');
+    const edit = new vscode.WorkspaceEdit();
+    edit.replace(this.document.uri, diagnostic.range, fix);
+    return (await vscode.workspace.applyEdit(edit)) ? undefined : this.refuseMessage('applyFix', 'VS Code did not apply the edit (is the file read-only?).');
+  }
+
+  private refuseMessage(intent: string, reason: string): string {
+    this.post({ type: 'refused', intent, reason });
     return reason;
   }
 

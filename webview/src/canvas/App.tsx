@@ -413,6 +413,7 @@ export function CanvasApp({ post, subscribe, viewState }: CanvasAppProps) {
             post({ type: 'removeParam', node: selected.id, name });
           }}
           onDisconnect={(input) => selected && post({ type: 'disconnect', node: selected.id, input })}
+          onFix={(problem) => problem.fix && post({ type: 'applyFix', line: problem.line, fix: problem.fix })}
           onShowText={(line) => selected && post({ type: 'showText', ...(line === undefined ? { node: selected.id } : { line }) })}
           inspector={
             selected ? (

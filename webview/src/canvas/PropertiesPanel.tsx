@@ -14,6 +14,8 @@ export interface PropertiesPanelProps {
   onRemoveParam(name: string): void;
   onDisconnect(input: string): void;
   onShowText(line?: number): void;
+  /** Applies a problem's quick fix ("Did you mean"). */
+  onFix?(problem: Problem): void;
   /** The node's last run (the inspector), shown above its parameters. */
   inspector?: ReactNode;
 }
@@ -29,7 +31,8 @@ export function PropertiesPanel(p: PropertiesPanelProps) {
   }
   const { node, spec } = p;
   // Problems the form shows at a parameter field; the rest are listed at the top.
-  const general = p.problems.filter((pr) => !pr.field?.startsWith('params.') || !spec);
+  // Parameters the schema does not know (a misspelt name) have no field: listed here too.
+  const general = p.problems.filter((pr) => !pr.field?.startsWith('params.') || !spec || !Object.hasOwn(spec.params.properties ?? {}, pr.field.split('.')[1]));
   const inputs = Object.keys({ ...(spec?.inputs ?? {}), ...node.inputs });
   return (
     <aside className="properties nokey" aria-label={`Properties of ${node.id}`}>
@@ -55,6 +58,11 @@ export function PropertiesPanel(p: PropertiesPanelProps) {
               <button type="button" className="link" onClick={() => p.onShowText(pr.line)} title="Show in text editor">
                 <Codicon name={pr.severity === 'error' ? 'error' : 'warning'} /> {pr.message}
               </button>
+              {pr.fix && p.onFix && !p.disabled ? (
+                <button type="button" className="link quick-fix" title={`Quick fix: change to "${pr.fix}"`} onClick={() => p.onFix!(pr)}>
+                  <Codicon name="lightbulb" /> Change to "{pr.fix}"
+                </button>
+              ) : null}
             </li>
           ))}
         </ul>
