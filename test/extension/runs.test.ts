@@ -8,6 +8,7 @@ import type { StoreData } from '../../runtime/src/core/metadata-types.ts';
 import { LineSplitter, parseRunEvent, RunStates, tally, type PipelineRunState } from '../../extension/src/runs/state.ts';
 import { artifactsByType, formatDuration, runsFromStore } from '../../extension/src/views/model.ts';
 import { inspectNode, logTail } from '../../extension/src/canvas/inspect.ts';
+import { recentArtifacts } from '../../extension/src/viewers/recent.ts';
 import { describeCpu } from '../../runtime/src/util/thread-cpu.ts';
 
 const CLI = resolve('runtime/src/cli/main.ts');
@@ -109,6 +110,14 @@ describe('run states from the CLI’s --events', () => {
     const firstInspected = inspectNode({ ...after, executions: after.executions.filter((e) => e.runId === run.runId) }, 'schema_gen');
     assert.match(logTail(resolve(dir, '.tributary', firstInspected.execution!.logFile)) ?? '', /schema/i, 'the log tail of the execution that ran');
     assert.deepEqual(inspectNode(after, 'no_such_node'), { nodeId: 'no_such_node', inputs: [], outputs: [] });
+
+    // The palette's artifact picker: live artifacts, newest first, with pipeline, node and type.
+    const recent = recentArtifacts([{ file: 'store', data: after }]);
+    const live = after.artifacts.filter((a) => a.state === 'LIVE');
+    assert.equal(recent.length, live.length);
+    for (let i = 1; i < recent.length; i++) assert.ok(recent[i - 1].createdAt >= recent[i].createdAt, 'newest first');
+    assert.ok(recent.every((r) => r.pipeline === after.contexts.find((c) => c.type === 'pipeline')!.name && r.nodeId), JSON.stringify(recent[0]));
+    assert.equal(recent.find((r) => r.type === 'Schema')!.nodeId, 'schema_gen');
 
     const groups = artifactsByType(after);
     const liveTypes = [...new Set(after.artifacts.filter((a) => a.state === 'LIVE').map((a) => a.type))].sort((a, b) => a.localeCompare(b));
