@@ -114,7 +114,7 @@ export type RunState = (typeof RUN_STATES)[number];
 export interface NodeRunInfo {
   state: RunState;
   /** While running: units done (of total when known). */
-  progress?: { done: number; total?: number; unit: string; metrics?: Record<string, number> };
+  progress?: { done: number; total?: number; unit: string; perSecond?: number; etaMs?: number; metrics?: Record<string, number> };
   /** Each metric's values so far (the Trainer's loss per epoch), for the sparkline. */
   series?: Record<string, number[]>;
   /** Wall time so far (running) or in total (finished). */

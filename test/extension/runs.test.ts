@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { RunEvent } from '../../runtime/src/core/run-events.ts';
-import type { StoreData } from '../../runtime/src/core/metadata-types.ts';
+import { readStoreView } from '../../runtime/src/metadata/embedded/reader.ts';
 import { LineSplitter, parseRunEvent, RunStates, tally, type PipelineRunState } from '../../extension/src/runs/state.ts';
 import { artifactsByType, formatDuration, runsFromStore } from '../../extension/src/views/model.ts';
 import { inspectNode, logTail } from '../../extension/src/canvas/inspect.ts';
@@ -69,7 +69,7 @@ describe('run states from the CLI’s --events', () => {
     for (const id of nodes) assert.equal(run.nodes[id].state, 'succeeded', id);
 
     // Cross-check with what the engine recorded in the metadata store.
-    const data = JSON.parse(readFileSync(join(dir, '.tributary', 'metadata.json'), 'utf8')) as StoreData;
+    const data = readStoreView(join(dir, '.tributary', 'metadata'))!;
     const recorded = data.executions.filter((e) => e.runId === run.runId);
     assert.deepEqual(recorded.map((e) => e.nodeId).sort(), [...nodes].sort());
     for (const e of recorded) assert.equal(run.nodes[e.nodeId].executionId, e.id);
@@ -80,7 +80,7 @@ describe('run states from the CLI’s --events', () => {
     const cached = states2.current('p')!;
     assert.deepEqual(tally(cached), { done: 4, total: 4, running: [], failed: 0, cached: 4 });
 
-    const after = JSON.parse(readFileSync(join(dir, '.tributary', 'metadata.json'), 'utf8')) as StoreData;
+    const after = readStoreView(join(dir, '.tributary', 'metadata'))!;
     const runs = runsFromStore(after);
     assert.deepEqual(runs.map((r) => r.runId), [cached.runId, run.runId], 'newest first');
     assert.deepEqual(runs[0].executions.map((e) => e.state), ['CACHED', 'CACHED', 'CACHED', 'CACHED']);
@@ -170,7 +170,7 @@ describe('RunStates', () => {
     for (const [i, loss] of [0.9, 0.5, 0.3].entries()) states.apply('p', { type: 'progress', nodeId: 't', done: i + 1, total: 3, unit: 'epochs', metrics: { loss } });
     const node = states.current('p')!.nodes.t;
     assert.deepEqual(node.series, { loss: [0.9, 0.5, 0.3] });
-    assert.deepEqual(node.progress, { done: 3, total: 3, unit: 'epochs', metrics: { loss: 0.3 } });
+    assert.deepEqual({ ...node.progress, perSecond: undefined, etaMs: undefined }, { done: 3, total: 3, unit: 'epochs', metrics: { loss: 0.3 }, perSecond: undefined, etaMs: undefined });
     states.apply('p', { type: 'node-state', nodeId: 't', state: 'RUNNING' });
     assert.equal(states.current('p')!.nodes.t.series, undefined, 'a new execution starts a new line');
   });

@@ -23,7 +23,7 @@ export interface NodeStatus {
   state: CanvasNodeState;
   /** The engine's own state (SKIPPED is shown as canceled with a message). */
   engineState: NodeState;
-  progress?: { done: number; total?: number; unit: string; metrics?: Record<string, number> };
+  progress?: { done: number; total?: number; unit: string; perSecond?: number; etaMs?: number; metrics?: Record<string, number> };
   /** Each metric's values so far in this execution (the Trainer's loss per epoch), for sparklines. */
   series?: Record<string, number[]>;
   /** Wall time so far (running) or in total (finished). */
@@ -144,7 +144,7 @@ export class RunStates {
       case 'progress': {
         const node = run.nodes[event.nodeId];
         if (!node) return;
-        node.progress = { done: event.done, total: event.total, unit: event.unit, ...(event.metrics ? { metrics: event.metrics } : {}) };
+        node.progress = { done: event.done, total: event.total, unit: event.unit, perSecond: event.perSecond, etaMs: event.etaMs, ...(event.metrics ? { metrics: event.metrics } : {}) };
         if (event.metrics) node.series = appendSeries(node.series, event.metrics);
         if (node.startedAt !== undefined) node.durationMs = this.now() - node.startedAt;
         this.emitSoon(run);

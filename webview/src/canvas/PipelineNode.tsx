@@ -23,11 +23,23 @@ export function formatDuration(ms: number): string {
   return `${minutes}m ${String(Math.floor((ms % 60_000) / 1000)).padStart(2, '0')}s`;
 }
 
+/** `52k rows/s · ETA 1m 05s` for long nodes that report a rate (Evaluator, BulkInferrer); '' otherwise. */
+export function progressRate(p: { unit: string; perSecond?: number; etaMs?: number }): string {
+  if (p.perSecond === undefined) return '';
+  const rate = p.perSecond >= 10_000 ? `${Math.round(p.perSecond / 1000)}k` : String(p.perSecond);
+  return [`${rate} ${p.unit}/s`, p.etaMs !== undefined ? `ETA ${formatDuration(p.etaMs)}` : ''].filter(Boolean).join(' · ');
+}
+
 export function RunBadge({ run, compact }: { run: NodeRunInfo; compact?: boolean }) {
   const state = STATE_ICONS[run.state];
   const progress = run.state === 'running' && run.progress;
   const percent = progress && progress.total ? Math.min(100, Math.floor((100 * progress.done) / progress.total)) : undefined;
-  const text = [state.label, run.state === 'running' ? progressText(run) : '', run.durationMs !== undefined ? formatDuration(run.durationMs) : ''].filter(Boolean);
+  const text = [
+    state.label,
+    run.state === 'running' ? progressText(run) : '',
+    progress ? progressRate(progress) : '',
+    run.durationMs !== undefined ? formatDuration(run.durationMs) : '',
+  ].filter(Boolean);
   const metric = run.state === 'running' ? mainMetric(run.series) : undefined;
   return (
     <div className={`run-badge state-${run.state}${compact ? ' compact' : ''}`} title={[...text, run.message ?? ''].filter(Boolean).join(' · ')} data-state={run.state}>

@@ -6,12 +6,13 @@
 import type { EpochProgress } from './session.ts';
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { listShards } from '../../formats/examples.ts';
 import { type ExecutorContext } from '../../core/component.ts';
 import { UserError } from '../../core/errors.ts';
 import type { HyperParameters } from '../../ml/api.ts';
-import { compileUserModule, runInWorker } from '../../ml/user-module.ts';
+import { compileUserModule } from '../../modules/compile-module.ts';
+import { runInWorker } from '../../ml/user-module.ts';
 import type { trainerSpec } from './spec.ts';
+import { trainingRunArgs } from './run-args.ts';
 import { modelPaths, type TrainArgs, type TrainResult } from './train-task.ts';
 import { dispatcherPath } from './worker-entry.ts';
 
@@ -41,24 +42,14 @@ export async function execute(ctx: Ctx): Promise<void> {
   if (inputs.base_model) hyperparameters.base_model_dir = modelPaths(inputs.base_model.uri).bundleDir;
 
   const args: TrainArgs = {
+    ...trainingRunArgs(inputs, params),
     modulePath: compiled.path,
     exportName: params.run_fn,
     bundleDir,
     logDir,
     task: params.task,
-    backend: params.backend,
-    transformGraphUri: inputs.transform_graph.uri,
-    schemaUri: inputs.schema?.uri,
-    trainShards: listShards(inputs.examples.uri, params.train_split),
-    evalShards: listShards(inputs.examples.uri, params.eval_split),
-    label: params.label,
     hyperparameters,
-    epochs: params.epochs,
-    trainSteps: params.train_steps,
-    evalSteps: params.eval_steps,
-    batchSize: params.batch_size,
     shuffleBuffer: params.shuffle_buffer,
-    seed: params.seed,
   };
   ctx.log.info(`training with ${params.run_fn} from ${basename(params.module_file)} (${args.trainShards.length} train / ${args.evalShards.length} eval shards, batch ${params.batch_size}, ${params.epochs} epochs)`);
   ctx.progress({ done: 0, total: params.epochs, unit: 'epochs' });
