@@ -95,6 +95,8 @@ export interface Problem {
   field?: string;
   /** 0-based line, for "show in text". */
   line: number;
+  /** The close match a "Did you mean" diagnostic suggests: its quick fix writes it. */
+  fix?: string;
 }
 
 /** What the canvas draws: derived from the text document every time it changes. */
@@ -112,11 +114,47 @@ export type RunState = (typeof RUN_STATES)[number];
 export interface NodeRunInfo {
   state: RunState;
   /** While running: units done (of total when known). */
-  progress?: { done: number; total?: number; unit: string; perSecond?: number; etaMs?: number };
+  progress?: { done: number; total?: number; unit: string; perSecond?: number; etaMs?: number; metrics?: Record<string, number> };
+  /** Each metric's values so far (the Trainer's loss per epoch), for the sparkline. */
+  series?: Record<string, number[]>;
   /** Wall time so far (running) or in total (finished). */
   durationMs?: number;
   message?: string;
 }
+
+/** An artifact a node read or wrote, a click from its viewer. */
+export interface ArtifactLink {
+  id: number;
+  type: string;
+  /** The input or output name it was recorded under. */
+  key: string;
+  uri: string;
+  state: string;
+}
+
+/** The inspector's view of a node: its last execution, its artifacts, its log (KFP's side panel). */
+export interface NodeInspection {
+  nodeId: string;
+  runId?: string;
+  execution?: {
+    id: number;
+    state: string;
+    startedAt: string;
+    durationMs?: number;
+    cached: boolean;
+    cachedFrom?: number;
+    error?: string;
+    logFile: string;
+  };
+  inputs: ArtifactLink[];
+  outputs: ArtifactLink[];
+  /** The end of the node's log (refreshed while it runs). */
+  logTail?: string;
+}
+
+/** What the inspector and the node's context menu can ask the host to do. */
+export const NODE_ACTIONS = ['runNode', 'runFrom', 'openLog', 'openOutputs', 'showLineage'] as const;
+export type NodeAction = (typeof NODE_ACTIONS)[number];
 
 // ---------------------------------------------------------------------------------------------
 // Host → canvas
@@ -128,7 +166,9 @@ export type HostToCanvas =
   /** Replaces the run overlay; `runId: null` clears it. */
   | { type: 'runState'; runId: string | null; nodes: Record<string, NodeRunInfo> }
   /** An intent the host refused (stale id, incompatible connection, read-only): shown to the user. */
-  | { type: 'refused'; intent: string; reason: string };
+  | { type: 'refused'; intent: string; reason: string; nodeId?: string; field?: string }
+  /** The answer to `inspect` (also sent again while the node runs). */
+  | { type: 'inspection'; inspection: NodeInspection };
 
 // ---------------------------------------------------------------------------------------------
 // Canvas → host: edit intents and requests. Each schema is checked by the host before use.
@@ -168,13 +208,21 @@ export const CanvasToHostSchemas = {
     },
     strict,
   ),
+  /** Applies the quick fix of the diagnostic on `line` that suggests `fix` (the text's CodeAction). */
+  applyFix: Type.Object({ type: Type.Literal('applyFix'), line: Type.Integer({ minimum: 0 }), fix: Type.String({ minLength: 1, maxLength: 200 }) }, strict),
+  /** Asks for a node's inspection (its last execution, artifacts and log). */
+  inspect: Type.Object({ type: Type.Literal('inspect'), node: NodeId }, strict),
+  /** Runs a node's action (inspector buttons, the node's context menu). */
+  nodeAction: Type.Object({ type: Type.Literal('nodeAction'), node: NodeId, action: Type.Union(NODE_ACTIONS.map((a) => Type.Literal(a))) }, strict),
+  /** Opens the viewer of an artifact the last inspection listed. */
+  openArtifact: Type.Object({ type: Type.Literal('openArtifact'), artifactId: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }) }, strict),
   /** Opens the text editor beside the canvas at a node (or a line). */
   showText: Type.Object({ type: Type.Literal('showText'), node: Type.Optional(NodeId), line: Type.Optional(Type.Integer({ minimum: 0 })) }, strict),
 } satisfies Record<string, TSchema>;
 
 type Schemas = typeof CanvasToHostSchemas;
 export type CanvasToHost = { [K in keyof Schemas]: Static<Schemas[K]> }[keyof Schemas];
-export type CanvasIntent = Exclude<CanvasToHost, { type: 'ready' | 'showText' }>;
+export type CanvasIntent = Exclude<CanvasToHost, { type: 'ready' | 'showText' | 'inspect' | 'nodeAction' | 'openArtifact' | 'applyFix' }>;
 export type CanvasMessageType = keyof Schemas;
 export type PastedNode = Static<Schemas['pasteNodes']>['nodes'][number];
 

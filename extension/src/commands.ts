@@ -284,9 +284,9 @@ export function registerCommands(deps: CommandDeps): void {
 }
 
 const TEMPLATES = [
-  { id: 'taxi', label: 'Chicago taxi', detail: 'CSV → statistics → schema → validation → Transform, the TFX taxi example' },
+  { id: 'taxi', label: 'Chicago taxi', detail: 'CSV → statistics → schema → validation: the data half of the TFX taxi example (put the trips at data/taxi.csv)' },
   { id: 'penguins', label: 'Palmer penguins', detail: 'Multiclass classification data: ingest, statistics, schema, validation' },
-  { id: 'blank', label: 'Blank', detail: 'An empty pipeline with one CSV input' },
+  { id: 'blank', label: 'Blank', detail: 'One CSV input to point at your file (data/input.csv until you do: a warning says so)' },
 ];
 
 async function newPipeline(context: vscode.ExtensionContext): Promise<vscode.Uri | undefined> {

@@ -68,6 +68,7 @@ export function activate(context: vscode.ExtensionContext): TributaryApi {
       requestSpecs: async () => (await language.specs()).components,
       runStates: states,
       log: (message) => serverLog.appendLine(`[canvas] ${message}`),
+      metadataFileOf: async (uri) => (await language.pipelineInfo(uri)).metadataFile,
     },
     loadCanvas,
   );

@@ -25,6 +25,7 @@ export { validatePipeline } from './pipeline/validate.ts';
 export type { Diagnostic, Range } from './pipeline/diagnostics.ts';
 export { addNode, applyEdits, connect, disconnect, removeNode, removeParam, renameNode, setLayout, setParam, type TextEdit } from './pipeline/edit.ts';
 export { findPair, nodeOffsets, offsetsToRange } from './pipeline/source.ts';
+export { suggestionIn } from './pipeline/suggest.ts';
 export { writeFeatureTypes } from './pipeline/feature-types.ts';
 export { findWorkspaceRoot } from './util/paths.ts';
 

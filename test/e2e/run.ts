@@ -191,6 +191,26 @@ async function dragHandle(page: Page, frame: Frame, from: string, to: string): P
 
 const handle = (node: string, kind: 'in' | 'out', port: string) => `.react-flow__node[data-id="${node}"] .react-flow__handle[data-handleid="${kind}:${port}"]`;
 
+/** What the canvas shows: zoom and pan, node titles in CSS px (font size × zoom), labels, selection. */
+async function readCanvas(frame: Frame) {
+  return frame.evaluate(() => {
+    const viewport = document.querySelector('.react-flow__viewport') as HTMLElement;
+    const m = new DOMMatrixReadOnly(getComputedStyle(viewport).transform);
+    const pane = document.querySelector('.react-flow') as HTMLElement;
+    return {
+      zoom: m.a,
+      x: m.e,
+      y: m.f,
+      pane: `${pane.clientWidth}×${pane.clientHeight}`,
+      titles: Array.from(document.querySelectorAll('.react-flow__node .node-id')).map((el) => ({ id: el.textContent ?? '', px: parseFloat(getComputedStyle(el).fontSize) * m.a })),
+      compact: document.querySelectorAll('.pipeline-node.compact').length,
+      edgeLabels: document.querySelectorAll('.react-flow__edge-textwrapper, .react-flow__edge-text').length,
+      propertiesFolded: document.querySelector('.canvas-app.no-properties') !== null,
+      selected: Array.from(document.querySelectorAll('.react-flow__node.selected')).map((el) => el.getAttribute('data-id') ?? ''),
+    };
+  });
+}
+
 // ---------------------------------------------------------------------------------------------
 
 export async function runEndToEnd(options: { only?: RegExp } = {}): Promise<number> {
@@ -258,6 +278,25 @@ export async function runEndToEnd(options: { only?: RegExp } = {}): Promise<numb
       if (seen.shown < expected || seen.edges < wiring) throw new Error(`${seen.shown} of ${expected} nodes shown, ${seen.edges} of ${wiring} edges drawn`);
       return `${nodes} nodes drawn ${drawnAfter} ms after the command, ${seen.edges} edges`;
     });
+
+    await step('canvas readable at fit view with the Explorer open: titles ≥ 11 px, no edge labels, no properties column', async () => {
+      await runCommand(page, 'View: Show Explorer');
+      await page.locator('.part.sidebar').first().waitFor({ state: 'visible', timeout: 10_000 });
+      await page.waitForTimeout(1000); // the editor area has its new width
+      canvas = await findFrame(page, '.react-flow__node[data-id="example_validator"]');
+      await canvas.locator('vscode-button[title^="Zoom to fit"]').click();
+      await page.waitForTimeout(1000);
+      const seen = await readCanvas(canvas);
+      const small = seen.titles.filter((t) => t.px < 11);
+      if (small.length) throw new Error(`titles below 11 px at zoom ${seen.zoom.toFixed(2)}: ${small.map((t) => `${t.id} ${t.px.toFixed(1)} px`).join(', ')}`);
+      if (seen.titles.length < 9) throw new Error(`${seen.titles.length} titles`);
+      if (seen.edgeLabels !== 0) throw new Error(`${seen.edgeLabels} edge labels drawn at fit view`);
+      if (!seen.propertiesFolded) throw new Error('the properties column is open with nothing selected');
+      const smallest = Math.min(...seen.titles.map((t) => t.px));
+      return `pane ${seen.pane}, zoom ${seen.zoom.toFixed(2)}, smallest title ${smallest.toFixed(1)} px (${seen.compact} compact nodes)`;
+    });
+    await runCommand(page, 'View: Close Primary Side Bar').catch(() => page.keyboard.press('Escape'));
+    await page.waitForTimeout(800);
 
     await step('drag StatisticsGen from the palette onto the canvas', async () => {
       if (!canvas) throw new Error('no canvas');
@@ -346,6 +385,56 @@ export async function runEndToEnd(options: { only?: RegExp } = {}): Promise<numb
       return 'removed from the file';
     });
 
+    await step('a tab switch keeps zoom, viewport and selection', async () => {
+      if (!canvas) throw new Error('no canvas');
+      const tabs = page.locator('.tabs-container .tab');
+      const canvasTab = await tabs.evaluateAll((els) => els.findIndex((e) => e.classList.contains('active')));
+      await canvas.locator('.react-flow__node[data-id="trainer"]').click();
+      await canvas.locator('.react-flow__controls-zoomin').click();
+      await page.waitForTimeout(600);
+      const before = await readCanvas(canvas);
+      await quickOpen(page, 'README.md');
+      await page.waitForTimeout(1000);
+      await tabs.nth(canvasTab).click();
+      canvas = await findFrame(page, '.react-flow__node[data-id="example_validator"]', 30_000);
+      await page.waitForTimeout(1000);
+      const after = await readCanvas(canvas);
+      if (Math.abs(after.zoom - before.zoom) > 0.01 || Math.abs(after.x - before.x) > 2 || Math.abs(after.y - before.y) > 2) {
+        throw new Error(`viewport ${JSON.stringify([before.zoom, before.x, before.y])} → ${JSON.stringify([after.zoom, after.x, after.y])}`);
+      }
+      if (after.selected.join() !== 'trainer') throw new Error(`selected after the switch: ${after.selected.join() || 'nothing'}`);
+      return `zoom ${after.zoom.toFixed(2)} at (${Math.round(after.x)}, ${Math.round(after.y)}), ${after.selected.join()} selected, kept`;
+    });
+
+    await step('invalid form input stays in the field, marked, and leaves the file unchanged', async () => {
+      if (!canvas) throw new Error('no canvas');
+      await canvas.locator('.react-flow__node[data-id="trainer"]').click();
+      const field = canvas.locator('.properties [data-field="epochs"]');
+      const input = field.locator('vscode-text-field input');
+      await input.waitFor({ timeout: 10_000 });
+      const saved = readFileSync(taxiFile, 'utf8');
+      await input.fill('abc');
+      await input.press('Enter');
+      await canvas.locator('.properties [data-field="epochs"].has-error').waitFor({ timeout: 10_000 });
+      const message = (await field.locator('.problem').first().innerText()).trim();
+      await page.waitForTimeout(800);
+      if ((await input.inputValue()) !== 'abc') throw new Error(`the field shows "${await input.inputValue()}", not what was typed`);
+      await page.keyboard.press('Control+S');
+      await page.waitForTimeout(1000);
+      if (readFileSync(taxiFile, 'utf8') !== saved) throw new Error('the file changed');
+      // A valid value goes through the same field.
+      await input.fill('12');
+      await input.press('Enter');
+      await page.waitForTimeout(1000);
+      await page.keyboard.press('Control+S');
+      const deadline = Date.now() + 10_000;
+      while ((parse(readFileSync(taxiFile, 'utf8')) as { nodes: { trainer: { params: { epochs: number } } } }).nodes.trainer.params.epochs !== 12) {
+        if (Date.now() > deadline) throw new Error('a valid 12 was not written');
+        await page.waitForTimeout(250);
+      }
+      return `"abc" kept and marked ("${message}"), file unchanged; "12" written`;
+    });
+
     // The model pipeline (taxi through Trainer and Evaluator): the viewers need its artifacts.
     let model: Frame | undefined;
     await step('open the model pipeline in the canvas', async () => {
@@ -362,14 +451,49 @@ export async function runEndToEnd(options: { only?: RegExp } = {}): Promise<numb
       const total = await frame.locator('.react-flow__node').count();
       const deadline = Date.now() + 5 * 60_000;
       let states: string[] = [];
+      // Live progress while the Trainer runs: "epoch N/M · loss …" and a loss sparkline on the node.
+      const epochs = new Set<string>();
+      let sparkline = 0;
       while (Date.now() < deadline) {
+        const live = await frame
+          .locator('.react-flow__node[data-id="trainer"] .run-badge[data-state="running"]')
+          .evaluateAll((els) => els.map((e) => ({ text: e.textContent ?? '', points: Number(e.querySelector('.sparkline')?.getAttribute('data-points') ?? 0) })));
+        for (const l of live) {
+          const m = /epoch (\d+\/\d+)/.exec(l.text);
+          if (m) epochs.add(m[1]);
+          sparkline = Math.max(sparkline, l.points);
+        }
+        if (live.length && epochs.size === 1 && sparkline === 0) await page.screenshot({ path: join(RESULTS, 'live-epoch-progress.png') }).catch(() => undefined);
         states = await frame.locator('.run-badge').evaluateAll((els) => els.map((e) => e.getAttribute('data-state') ?? ''));
         if (states.length === total && states.every((s) => s === 'succeeded' || s === 'cached')) break;
         if (states.some((s) => s === 'failed' || s === 'canceled')) throw new Error(`states: ${states.join(', ')}`);
         await page.waitForTimeout(500);
       }
       if (!(states.length === total && states.every((s) => s === 'succeeded' || s === 'cached'))) throw new Error(`after 5 min: ${states.join(', ') || 'no run states on the nodes'}`);
-      return `${total} nodes: ${states.join(', ')}`;
+      if (epochs.size === 0) throw new Error('no live epoch progress on the Trainer while it ran');
+      return `${total} nodes: ${states.join(', ')}; live on the Trainer: epochs ${[...epochs].join(', ')}, sparkline of ${sparkline} points`;
+    });
+
+    await step('node inspector: last execution, output links to their viewers, log; context menu', async () => {
+      const frame = model ?? (await findFrame(page, '.react-flow__node[data-id="evaluator"]'));
+      await frame.locator('.react-flow__node[data-id="trainer"]').click();
+      await frame.locator('.inspector .execution').waitFor({ timeout: 15_000 });
+      const state = (await frame.locator('.inspector .exec-state').innerText()).trim();
+      const outputs = await frame.locator('.inspector .artifact-link').allInnerTexts();
+      if (!outputs.some((o) => /Model #\d+/.test(o))) throw new Error(`no Model link: ${outputs.join(', ')}`);
+      const log = (await frame.locator('.inspector .log-tail').innerText().catch(() => '')).trim();
+      if (!log) throw new Error('no log in the inspector');
+      await frame.locator('.react-flow__node[data-id="trainer"]').click({ button: 'right' });
+      const items = await frame.locator('.node-menu [role="menuitem"]').allInnerTexts();
+      const wanted = ['Run node', 'Run from here', 'Open log', 'Open outputs', 'Show lineage'];
+      if (wanted.some((w) => !items.some((i) => i.includes(w)))) throw new Error(`context menu: ${items.join(', ')}`);
+      await page.screenshot({ path: join(RESULTS, 'node-context-menu.png') });
+      await page.keyboard.press('Escape');
+      await frame.locator('.react-flow__pane').click({ position: { x: 5, y: 5 } }).catch(() => undefined);
+      await frame.locator('.react-flow__node[data-id="trainer"]').click();
+      await frame.locator('.inspector .artifact-link', { hasText: 'Model #' }).first().click();
+      await findFrame(page, '.viewer.model', 30_000);
+      return `trainer: ${state}; links ${outputs.join(', ')}; log ${log.split('\n').length} lines; menu ${items.length} items; Model link opened the model viewer`;
     });
 
     await step('statistics viewer', async () => {

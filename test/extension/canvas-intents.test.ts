@@ -120,6 +120,34 @@ describe('canvas intents → text edits', () => {
     assert.equal(after.diagnostics.length, 0);
   });
 
+  it('setParam refuses a value its parameter schema refuses, naming the field, and writes nothing', () => {
+    const parsed = parsePipeline(TAXI, FILE);
+    for (const [value, field, message] of [
+      ['abc', 'params.epochs', /epochs: must be a whole number/],
+      [0, 'params.epochs', /epochs: must be >= 1/],
+      [2.5, 'params.epochs', /whole number/],
+    ] as const) {
+      try {
+        editsForIntent(parsed, { type: 'setParam', node: 'trainer', name: 'epochs', value }, specs);
+        assert.fail(`${String(value)} was accepted`);
+      } catch (e) {
+        assert.ok(e instanceof UserError, String(e));
+        assert.match(e.message, message);
+        assert.equal(e.location?.field, field);
+        assert.equal(e.location?.nodeId, 'trainer');
+      }
+    }
+    // Nested: the failing item's own path, so the form marks that field.
+    try {
+      editsForIntent(parsed, { type: 'setParam', node: 'evaluator', name: 'thresholds', value: [{ metric: 'auc', lower_bound: 'high' }] }, specs);
+      assert.fail('accepted');
+    } catch (e) {
+      assert.ok(e instanceof UserError);
+      assert.equal(e.location?.field, 'params.thresholds.0.lower_bound');
+    }
+    assert.match(run({ type: 'setParam', node: 'trainer', name: 'epochs', value: 3 }).next, /epochs: 3\n/);
+  });
+
   it('setParam writes nested values and removeParam removes them', () => {
     const set = run({ type: 'setParam', node: 'example_gen', name: 'splits', value: { train: 3, eval: 1 } });
     assert.deepEqual(set.after.spec.nodes.example_gen.params, { input: 'data/taxi.csv', splits: { train: 3, eval: 1 } });

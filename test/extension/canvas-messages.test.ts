@@ -16,6 +16,10 @@ describe('canvas messages (host-side validation)', () => {
     { type: 'moveNodes', positions: { gen: { x: 1, y: 2 } } },
     { type: 'pasteNodes', nodes: [{ id: 'gen', component: 'CsvExampleGen', params: {}, inputs: {}, position: { x: 0, y: 0 } }] },
     { type: 'showText', node: 'gen' },
+    { type: 'inspect', node: 'trainer' },
+    { type: 'nodeAction', node: 'trainer', action: 'runFrom' },
+    { type: 'openArtifact', artifactId: 12 },
+    { type: 'applyFix', line: 3, fix: 'epochs' },
   ];
   for (const message of good) {
     it(`accepts ${JSON.stringify(message)}`, () => {
@@ -43,6 +47,9 @@ describe('canvas messages (host-side validation)', () => {
     [{ type: 'moveNodes', positions: {} }, /positions/],
     [{ type: 'moveNodes', positions: { 'bad id': { x: 0, y: 0 } } }, /positions/],
     [{ type: 'showText', line: -1 }, /line/],
+    [{ type: 'nodeAction', node: 'trainer', action: 'deleteStore' }, /action/],
+    [{ type: 'openArtifact', artifactId: '../etc/passwd' }, /artifactId/],
+    [{ type: 'inspect', node: 'a.b' }, /node/],
     [{ type: 'pasteNodes', nodes: [{ id: 'a', component: 'X', params: { 'bad name': 1 }, inputs: {}, position: { x: 0, y: 0 } }] }, /params/],
   ];
   for (const [message, reason] of bad) {

@@ -7,6 +7,8 @@ import type { RunEvent } from '../../runtime/src/core/run-events.ts';
 import { readStoreView } from '../../runtime/src/metadata/embedded/reader.ts';
 import { LineSplitter, parseRunEvent, RunStates, tally, type PipelineRunState } from '../../extension/src/runs/state.ts';
 import { artifactsByType, formatDuration, runsFromStore } from '../../extension/src/views/model.ts';
+import { inspectNode, logTail } from '../../extension/src/canvas/inspect.ts';
+import { recentArtifacts } from '../../extension/src/viewers/recent.ts';
 import { describeCpu } from '../../runtime/src/util/thread-cpu.ts';
 import { describeRuntime, RUNTIME_CHOICE_ENV } from '../../runtime/src/util/run-runtime.ts';
 
@@ -102,6 +104,29 @@ describe('run states from the CLI’s --events', () => {
     ]);
     assert.equal(describeRuntime(runs[0].runtime!), `Node ${process.version} (${process.execPath}): chosen by the test`);
 
+    // The canvas inspector: the last execution (the cache hit), the reused outputs, the inputs, the log.
+    const inspected = inspectNode(after, 'schema_gen');
+    const lastSchemaGen = runs[0].executions.find((e) => e.nodeId === 'schema_gen')!;
+    const firstSchemaGen = runs[1].executions.find((e) => e.nodeId === 'schema_gen')!;
+    assert.equal(inspected.runId, cached.runId);
+    assert.equal(inspected.execution?.id, lastSchemaGen.executionId);
+    assert.equal(inspected.execution?.cached, true);
+    assert.equal(inspected.execution?.state, 'CACHED');
+    assert.deepEqual(inspected.outputs.map((a) => [a.key, a.type, a.id]), firstSchemaGen.outputs.map((a) => [a.key, a.type, a.id]));
+    const statsOut = runs[1].executions.find((e) => e.nodeId === 'statistics_gen')!.outputs[0];
+    assert.deepEqual(inspected.inputs.map((a) => [a.key, a.id]), [['statistics', statsOut.id]]);
+    const firstInspected = inspectNode({ ...after, executions: after.executions.filter((e) => e.runId === run.runId) }, 'schema_gen');
+    assert.match(logTail(resolve(dir, '.tributary', firstInspected.execution!.logFile)) ?? '', /schema/i, 'the log tail of the execution that ran');
+    assert.deepEqual(inspectNode(after, 'no_such_node'), { nodeId: 'no_such_node', inputs: [], outputs: [] });
+
+    // The palette's artifact picker: live artifacts, newest first, with pipeline, node and type.
+    const recent = recentArtifacts([{ file: 'store', data: after }]);
+    const live = after.artifacts.filter((a) => a.state === 'LIVE');
+    assert.equal(recent.length, live.length);
+    for (let i = 1; i < recent.length; i++) assert.ok(recent[i - 1].createdAt >= recent[i].createdAt, 'newest first');
+    assert.ok(recent.every((r) => r.pipeline === after.contexts.find((c) => c.type === 'pipeline')!.name && r.nodeId), JSON.stringify(recent[0]));
+    assert.equal(recent.find((r) => r.type === 'Schema')!.nodeId, 'schema_gen');
+
     const groups = artifactsByType(after);
     const liveTypes = [...new Set(after.artifacts.filter((a) => a.state === 'LIVE').map((a) => a.type))].sort((a, b) => a.localeCompare(b));
     assert.deepEqual([...groups.keys()], liveTypes);
@@ -144,6 +169,18 @@ describe('RunStates', () => {
     await new Promise((r) => setTimeout(r, 60));
     assert.equal(count, 4);
     assert.equal(states.current('p')!.nodes.a.progress?.done, 49);
+  });
+
+  it("keeps each metric's values of a running node for its sparkline, fresh for each execution", () => {
+    const states = new RunStates(Date.now, 0);
+    states.apply('p', { type: 'run-start', runId: 'r', nodes: ['t'] });
+    states.apply('p', { type: 'node-state', nodeId: 't', state: 'RUNNING' });
+    for (const [i, loss] of [0.9, 0.5, 0.3].entries()) states.apply('p', { type: 'progress', nodeId: 't', done: i + 1, total: 3, unit: 'epochs', metrics: { loss } });
+    const node = states.current('p')!.nodes.t;
+    assert.deepEqual(node.series, { loss: [0.9, 0.5, 0.3] });
+    assert.deepEqual({ ...node.progress, perSecond: undefined, etaMs: undefined }, { done: 3, total: 3, unit: 'epochs', metrics: { loss: 0.3 }, perSecond: undefined, etaMs: undefined });
+    states.apply('p', { type: 'node-state', nodeId: 't', state: 'RUNNING' });
+    assert.equal(states.current('p')!.nodes.t.series, undefined, 'a new execution starts a new line');
   });
 
   it('settles nodes left running when the child dies without a run-end', () => {

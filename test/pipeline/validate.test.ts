@@ -1,3 +1,6 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import { formatDiagnostic, type Diagnostic } from '../../runtime/src/pipeline/diagnostics.ts';
 import { topologicalOrder } from '../../runtime/src/pipeline/graph.ts';
@@ -36,8 +39,12 @@ layout:
   example_gen: { x: 0, y: 0 }
 `;
 
+// These tests name a workspace that is not on disk (/ws): the rule that files exist is left out
+// here and tested on real files below ('warns when a path a node reads matches nothing').
+const onDisk = (d: Diagnostic) => d.code !== 'missing-path';
+
 function validate(text: string): Diagnostic[] {
-  return validatePipeline(parsePipeline(text, FILE), fakeRegistry(), { file: FILE, workspaceRoot: WORKSPACE });
+  return validatePipeline(parsePipeline(text, FILE), fakeRegistry(), { file: FILE, workspaceRoot: WORKSPACE }).filter(onDisk);
 }
 
 /** The one diagnostic with this code; fails if there are none or several. */
@@ -54,6 +61,30 @@ function edited(from: string, to: string, text = CLEAN): string {
 }
 
 describe('validatePipeline', () => {
+  it('warns when a path a node reads matches nothing: files, globs, {SPAN} patterns; not folders it writes', () => {
+    const root = mkdtempSync(join(tmpdir(), 'trib-paths-'));
+    try {
+      const file = join(root, 'p', 'x.pipeline.yaml');
+      mkdirSync(join(root, 'p', 'data', 'span-3'), { recursive: true });
+      writeFileSync(join(root, 'p', 'data', 'taxi.csv'), 'a\n1\n');
+      writeFileSync(join(root, 'p', 'data', 'span-3', 'part.csv'), 'a\n1\n');
+      const check = (input: string) =>
+        validatePipeline(parsePipeline(CLEAN.replace('input: data/taxi.csv', `input: ${input}`), file), fakeRegistry(), { file, workspaceRoot: root }).filter((d) => !onDisk(d));
+      assert.deepEqual(check('data/taxi.csv'), []);
+      assert.deepEqual(check('data/*.csv'), []);
+      assert.deepEqual(check('data/span-{SPAN}/*.csv'), []);
+      const missing = check('data/input.csv');
+      assert.equal(missing.length, 1);
+      assert.equal(missing[0].severity, 'warning');
+      assert.equal(missing[0].field, 'params.input');
+      assert.match(missing[0].message, /"data\/input.csv" does not exist/);
+      assert.match(check('data/*.jsonl')[0].message, /matches no file/);
+      assert.equal(check('data/span-{SPAN}/*.jsonl').length, 1);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
   it('finds no problem in a clean pipeline', () => {
     assert.deepEqual(validate(CLEAN), []);
   });
@@ -295,7 +326,7 @@ nodes:
   gen: { component: CsvExampleGen, params: { input: a.csv } }
 `;
     const parsed = parsePipeline(reordered, FILE);
-    assert.deepEqual(validatePipeline(parsed, fakeRegistry(), { workspaceRoot: WORKSPACE }), []);
+    assert.deepEqual(validatePipeline(parsed, fakeRegistry(), { workspaceRoot: WORKSPACE }).filter(onDisk), []);
     assert.deepEqual(topologicalOrder(parsed.spec), ['gen', 'stats', 'schema', 'validator']);
   });
 

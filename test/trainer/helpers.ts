@@ -1,4 +1,5 @@
 /** Builds the inputs of the model components by hand: transformed examples, graph, contexts. */
+import type { Progress } from '../../runtime/src/core/component.ts';
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ComponentDefinition } from '../../runtime/src/core/registry.ts';
@@ -77,6 +78,7 @@ export function executorContext(
   const inputs = Object.fromEntries(
     Object.entries(opts.inputs).map(([k, v], i) => [k, v ? { id: i + 1, type: v.type, uri: v.uri, properties: v.properties ?? {} } : undefined]),
   );
+  const progress: Progress[] = [];
   const ctx = {
     nodeId: 'node',
     params: paramsWithDefaults(def, opts.params),
@@ -86,8 +88,8 @@ export function executorContext(
     resolvePath: (p: string) => join(process.cwd(), p),
     pool: opts.pool,
     log: { info: (m: string) => logs.push(m), warn: (m: string) => logs.push(`WARN ${m}`), error: (m: string) => logs.push(`ERROR ${m}`) },
-    progress: () => undefined,
+    progress: (p: Progress) => progress.push(p),
     signal: new AbortController().signal,
   } as unknown as ExecutorContext;
-  return { ctx, logs, outputs };
+  return { ctx, logs, outputs, progress };
 }

@@ -25,7 +25,7 @@ describe('Trainer', function () {
   });
 
   const run = async (params: Record<string, unknown>, outName: string) => {
-    const { ctx, logs, outputs } = executorContext(trainer, {
+    const { ctx, logs, outputs, progress } = executorContext(trainer, {
       params: { module_file: MODULE, ...params },
       inputs: { examples: { type: 'Examples', uri: fx.examplesUri }, transform_graph: { type: 'TransformGraph', uri: fx.graphUri } },
       outDir: join(fx.dir, outName),
@@ -33,11 +33,14 @@ describe('Trainer', function () {
     });
     const execute = await trainer.loadExecutor();
     await execute(ctx as never);
-    return { logs, model: outputs.model };
+    return { logs, model: outputs.model, progress };
   };
 
   it('learns a separable problem well above the majority baseline and records the backend', async () => {
-    const { logs, model } = await run({ epochs: 3, batch_size: 64 }, 'ok');
+    const { logs, model, progress } = await run({ epochs: 3, batch_size: 64 }, 'ok');
+    // Live progress while it trains: 0 of 3 at the start, then each epoch with its metrics so far.
+    assert.deepEqual(progress.map((p) => `${p.done}/${p.total} ${p.unit}`), ['0/3 epochs', '1/3 epochs', '2/3 epochs', '3/3 epochs']);
+    for (const p of progress.slice(1)) assert.equal(typeof p.metrics?.loss, 'number');
     const props = model.properties as { backend: string; task: string; metrics: Record<string, number>; inputFeatures: string[]; epochs: number };
     assert.ok((BACKEND_NAMES as readonly string[]).includes(props.backend));
     assert.ok(logs.some((l) => l.startsWith(`backend: ${props.backend}`)), 'backend choice logged');

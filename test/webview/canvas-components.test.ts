@@ -86,7 +86,7 @@ describe('canvas React components (react-dom/server)', () => {
     const running = renderNode(flow, 'statistics_gen');
     assert.match(running, /data-state="running"/);
     assert.match(running, /codicon-sync codicon-modifier-spin/);
-    assert.ok(running.includes('Running · 25% · 850 ms'), running);
+    assert.ok(running.includes('Running · 30/120 shards · 850 ms'), running);
     assert.match(running, /aria-valuenow="25"/);
     assert.ok(renderNode(flow, 'example_gen').includes('Cached · 12.3 s'));
     const failed = renderNode(flow, 'schema_gen');
@@ -94,6 +94,22 @@ describe('canvas React components (react-dom/server)', () => {
     assert.match(failed, /title="[^"]*boom"/);
     assert.doesNotMatch(renderNode(flow, 'example_validator'), /run-badge/);
     assert.equal(formatDuration(59_999), '60.0 s');
+  });
+
+  it('a training node shows its epoch, the loss so far and a sparkline of it', () => {
+    const flow = taxiFlow(undefined, {
+      trainer: {
+        state: 'running',
+        progress: { done: 3, total: 8, unit: 'epochs', metrics: { loss: 0.4123, val_loss: 0.5 } },
+        series: { loss: [0.9, 0.6, 0.4123], val_loss: [1, 0.7, 0.5] },
+        durationMs: 4200,
+      },
+    });
+    const html = renderNode(flow, 'trainer');
+    assert.ok(html.includes('Running · epoch 3/8 · loss 0.412 · 4.2 s'), html);
+    assert.match(html, /class="sparkline"[^>]*data-metric="loss" data-points="3"/);
+    // Falling loss: from the top left to the bottom right (the minimum at the bottom).
+    assert.match(html, /<polyline points="0.0,1.0 [\d.]+,[\d.]+ 170.0,19.0"/);
   });
 
   it('a node of an unknown component still shows the ports the file wires', () => {
@@ -131,18 +147,19 @@ describe('canvas React components (react-dom/server)', () => {
     const formatSchema = spec.params.properties!.format;
     const expected = (formatSchema.anyOf ?? []).map((s) => String(s.const));
     assert.ok(expected.length >= 2);
-    assert.deepEqual(dropdownOptions(html, 'format'), expected);
-    assert.match(fieldHtml(html, 'format'), /<vscode-option value="auto" selected=""/, 'the default is selected');
+    assert.deepEqual(dropdownOptions(html, 'format'), ['', ...expected], 'the empty option is "the default"');
+    // Not set: the default is a hint (an empty option naming it), not a value that is set.
+    assert.match(fieldHtml(html, 'format'), /<vscode-option value="" selected="">default \(auto\)/);
     assert.match(fieldHtml(html, 'skip_bad_rows'), /<vscode-checkbox[^>]*checked=""/);
     assert.match(fieldHtml(html, 'input'), /<vscode-text-field[^>]*value="data\/taxi.csv"/);
-    assert.match(fieldHtml(html, 'shard_size_mb'), /type="number"/);
-    // splits: a record with the default's entries as rows.
+    // Numbers are text fields (a number input turns "abc" into ""), the default as placeholder.
+    const shard = spec.params.properties!.shard_size_mb;
+    assert.match(fieldHtml(html, 'shard_size_mb'), new RegExp(`<vscode-text-field[^>]*value=""[^>]*type="text" placeholder="${String(shard.default)}"`));
+    // splits: not set, so no rows; the default's entries are the hint.
     const splits = html.slice(html.indexOf('data-field="splits"'), html.indexOf('data-field="split_key"'));
     const defaults = spec.params.properties!.splits.default as Record<string, number>;
-    for (const [key, weight] of Object.entries(defaults)) {
-      assert.ok(splits.includes(`value="${key}"`), key);
-      assert.match(splits, new RegExp(`data-field="splits.${key}"[\\s\\S]*?value="${weight}"`));
-    }
+    assert.doesNotMatch(splits, /data-field="splits\./);
+    assert.ok(splits.includes(escapeHtml(`default: ${JSON.stringify(defaults)}`)), splits);
     // split_key: a list, one row per item.
     assert.equal((html.match(/data-field="split_key\.\d"/g) ?? []).length, 2);
     assert.match(html, /data-field="split_key.1"[\s\S]*?value="b"/);
@@ -201,6 +218,44 @@ describe('canvas React components (react-dom/server)', () => {
     assert.ok(fieldHtml(html, 'exclude_splits.0').includes(escapeHtml(item.message)));
     assert.equal(html.split(escapeHtml(item.message)).length, 2, 'shown once');
     assert.doesNotMatch(fieldHtml(html, 'num_histogram_buckets'), /has-error/);
+  });
+
+  it('Evaluator thresholds: one fieldset per item with nested fields; defaults are placeholders', () => {
+    const spec = specs.get('Evaluator')!;
+    const values = { thresholds: [{ metric: 'accuracy', lower_bound: 0.6, change: { direction: 'higher_is_better', absolute: -0.01 } }], slicing_specs: [[], ['trip_start_hour']] };
+    const html = renderToStaticMarkup(h(SchemaForm, { schema: spec.params, values, problems: [], idPrefix: 'p', onSet: noop, onReset: noop }));
+    assert.match(html, /data-field="thresholds.0.metric"[\s\S]*?value="accuracy"/);
+    assert.match(html, /data-field="thresholds.0.lower_bound"[\s\S]*?value="0.6"/);
+    assert.match(fieldHtml(html, 'thresholds.0.change.direction'), /<vscode-option value="higher_is_better" selected=""/);
+    assert.match(html, /data-field="slicing_specs.1.0"[\s\S]*?value="trip_start_hour"/);
+    assert.doesNotMatch(html, /placeholder="JSON"/, 'no raw JSON field left');
+    // bootstrap_resamples is not set: empty, its default as the placeholder.
+    assert.match(fieldHtml(html, 'bootstrap_resamples'), /value="" type="text" placeholder="100"/);
+  });
+
+  it('a misspelt parameter has no field: listed at the top with its quick fix', () => {
+    const flow = taxiFlow(readFileSync(FILE, 'utf8').replace('      epochs: 8', '      epoch: 8'));
+    const node = flow.nodes.find((n) => n.id === 'trainer')!;
+    const typo = node.data.problems.find((p) => p.field === 'params.epoch')!;
+    assert.match(typo.message, /Did you mean "epochs"\?/);
+    const render = (onFix?: () => void) =>
+      renderToStaticMarkup(
+        h(PropertiesPanel, {
+          node: node.data.node,
+          spec: specs.get('Trainer'),
+          problems: [{ ...typo, fix: 'epochs' }],
+          onRename: noop,
+          onSetParam: noop,
+          onRemoveParam: noop,
+          onDisconnect: noop,
+          onShowText: noop,
+          onFix,
+        }),
+      );
+    const html = render(noop);
+    assert.ok(html.includes(escapeHtml(typo.message)), 'listed');
+    assert.match(html, /class="link quick-fix"[^>]*>.*Change to &quot;epochs&quot;/);
+    assert.doesNotMatch(render(), /quick-fix/, 'no button without a handler');
   });
 
   it('read-only forms have disabled controls and no add/remove buttons', () => {

@@ -8,8 +8,8 @@ import { editsForIntent } from '../../extension/src/canvas/intents.ts';
 import { specMap, toComponentInfo } from '../../extension/src/canvas/specs.ts';
 import { decodeClipboard, encodeClipboard } from '../../webview/src/canvas/clipboard.ts';
 import { checkConnection } from '../../webview/src/canvas/connection.ts';
-import { autoLayout, fillMissingPositions, NODE_HEIGHT, NODE_WIDTH } from '../../webview/src/canvas/layout.ts';
-import { enumValues, fieldKind, parseFieldText, setAtPath } from '../../webview/src/canvas/schema-fields.ts';
+import { autoLayout, COMPACT_ZOOM, estimatedHeight, fillMissingPositions, fitZoom, NODE_HEIGHT, NODE_WIDTH, TITLE_FONT, titlePixels } from '../../webview/src/canvas/layout.ts';
+import { emptyValue, enumValues, fieldKind, parseFieldText, readFieldText, setAtPath } from '../../webview/src/canvas/schema-fields.ts';
 import type { CanvasNode } from '../../protocol/messages.ts';
 
 const FILE = 'samples/taxi/taxi.pipeline.yaml';
@@ -86,6 +86,40 @@ describe('canvas logic', () => {
       assert.equal(next.split('\n').length, before.length);
     });
 
+    // The flow pane of the canvas at 1600×1000 with the Explorer open and nothing selected, as the
+    // end-to-end test measures it (it asserts the title size on the real page too).
+    const PANE = { width: 1000, height: 850 };
+    const sizes = () =>
+      Object.fromEntries(
+        nodes.map((n) => {
+          const spec = specs.get(n.component)!;
+          return [n.id, { width: NODE_WIDTH, height: estimatedHeight(Math.max(Object.keys(spec.inputs).length, Object.keys(spec.outputs).length)) }];
+        }),
+      );
+    const boundsOf = (positions: Record<string, { x: number; y: number }>, size: Record<string, { width: number; height: number }>) => {
+      const xs = nodes.flatMap((n) => [positions[n.id].x, positions[n.id].x + size[n.id].width]);
+      const ys = nodes.flatMap((n) => [positions[n.id].y, positions[n.id].y + size[n.id].height]);
+      return { width: Math.max(...xs) - Math.min(...xs), height: Math.max(...ys) - Math.min(...ys) };
+    };
+
+    it('picks the direction the pane shows larger: a long chain runs downwards in a tall pane, across in a wide one', () => {
+      const tall = autoLayout(nodes, { sizes: sizes(), viewport: PANE });
+      const wide = autoLayout(nodes, { sizes: sizes(), viewport: { width: 2400, height: 600 } });
+      assert.ok(tall.pusher.y > tall.example_gen.y + 600, 'top to bottom');
+      assert.ok(wide.pusher.x > wide.example_gen.x + 1200, 'left to right');
+      assert.ok(fitZoom(boundsOf(tall, sizes()), PANE) > fitZoom(boundsOf(wide, sizes()), PANE));
+    });
+
+    it("the taxi sample's own layout reads at fit view: every title ≥ 11 CSS px (compact nodes when zoomed out)", () => {
+      const zoom = fitZoom(boundsOf(Object.fromEntries(nodes.map((n) => [n.id, n.position!])), sizes()), PANE);
+      assert.ok(zoom < COMPACT_ZOOM, `zoom ${zoom}: compact nodes`);
+      assert.ok(titlePixels(zoom) >= 11, `titles ${titlePixels(zoom).toFixed(1)} px at zoom ${zoom.toFixed(2)}`);
+      // The old one-row layout did not: the same check fails for it.
+      const row = autoLayout(nodes, { direction: 'LR', sizes: sizes() });
+      assert.ok(titlePixels(fitZoom(boundsOf(row, sizes()), PANE)) < 11);
+      assert.equal(titlePixels(1), TITLE_FONT.full);
+    });
+
     it('places only the nodes the file has not placed, below the placed ones', () => {
       const partial = nodes.map((n) => (n.id === 'example_validator' ? { ...n, position: undefined } : n));
       const filled = fillMissingPositions(partial);
@@ -119,5 +153,31 @@ describe('canvas logic', () => {
     assert.equal(parseFieldText(p.shard_size_mb, 'big'), 'big', 'kept for the validator to flag');
     assert.deepEqual(parseFieldText({ type: 'array', items: { type: 'object' } }, '[{"a":1}]'), [{ a: 1 }]);
     assert.deepEqual(setAtPath({ a: { b: 1 }, c: [1, 2] }, ['c', 1], 5), { a: { b: 1 }, c: [1, 5] });
+  });
+
+  it('lists and objects of the Evaluator and Trainer get structured editors, not raw JSON', () => {
+    const evaluator = specs.get('Evaluator')!.params.properties!;
+    const trainer = specs.get('Trainer')!.params.properties!;
+    assert.equal(fieldKind(evaluator.thresholds), 'list');
+    assert.equal(fieldKind(evaluator.thresholds.items!), 'object');
+    assert.equal(fieldKind(evaluator.thresholds.items!.properties!.change), 'object');
+    assert.equal(fieldKind(evaluator.slicing_specs), 'list');
+    assert.equal(fieldKind(evaluator.slicing_specs.items!), 'list');
+    assert.equal(fieldKind(trainer.hyperparameters), 'record');
+    assert.deepEqual(emptyValue(evaluator.thresholds.items!), { metric: '' }, 'a new threshold has its required field');
+  });
+
+  it('typed text is read per field kind; what cannot be read is an error, never an empty value', () => {
+    const trainer = specs.get('Trainer')!.params.properties!;
+    assert.deepEqual(readFieldText(trainer.epochs, 'abc'), { ok: false, error: '"abc" is not a number' });
+    assert.deepEqual(readFieldText(trainer.epochs, '2.5'), { ok: false, error: '2.5 is not a whole number' });
+    assert.deepEqual(readFieldText(trainer.epochs, ' 12 '), { ok: true, value: 12 });
+    assert.deepEqual(readFieldText(trainer.timeout, '1.5'), { ok: true, value: 1.5 });
+    const hp = { anyOf: [{ type: 'number' }, { type: 'string' }, { type: 'boolean' }] };
+    assert.equal(fieldKind(hp), 'scalar');
+    assert.deepEqual(readFieldText(hp, '0.01'), { ok: true, value: 0.01 });
+    assert.deepEqual(readFieldText(hp, 'true'), { ok: true, value: true });
+    assert.deepEqual(readFieldText(hp, 'adam'), { ok: true, value: 'adam' });
+    assert.equal(readFieldText({ type: 'object' }, '{nope').ok, false);
   });
 });

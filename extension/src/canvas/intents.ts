@@ -2,6 +2,7 @@ import { parsePipeline, addNode, applyEdits, connect, disconnect, removeNode, re
 import type { CanvasIntent, ComponentInfo, PastedNode, Position } from '../../../protocol/messages.ts';
 import { checkConnection } from '../../../webview/src/canvas/connection.ts';
 import { canvasNodes } from './document-model.ts';
+import { checkParamValue } from './param-check.ts';
 
 /**
  * Turns one canvas edit intent into text edits against the document's current text, using the
@@ -27,8 +28,11 @@ export function editsForIntent(parsed: ParsedPipeline, intent: CanvasIntent, spe
     }
     case 'disconnect':
       return disconnect(parsed, intent.node, intent.input);
-    case 'setParam':
+    case 'setParam': {
+      const check = checkParamValue(specs.get(parsed.spec.nodes[intent.node]?.component ?? ''), intent.name, intent.value);
+      if (!check.ok) throw new UserError(check.message, { file: parsed.file, nodeId: intent.node, field: check.field });
       return setParam(parsed, intent.node, intent.name, intent.value);
+    }
     case 'removeParam':
       return removeParam(parsed, intent.node, intent.name);
     case 'renameNode':

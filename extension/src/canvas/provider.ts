@@ -1,8 +1,11 @@
+import { dirname, resolve } from 'node:path';
 import * as vscode from 'vscode';
 import { isMap } from 'yaml';
-import { parsePipeline, findPair, isUserError } from '../../../runtime/src/host-api.ts';
-import type { CanvasIntent, ComponentInfo, HostToCanvas, Problem } from '../../../protocol/messages.ts';
+import { parsePipeline, findPair, isUserError, suggestionIn } from '../../../runtime/src/host-api.ts';
+import type { ArtifactLink, CanvasIntent, ComponentInfo, HostToCanvas, NodeAction, NodeInspection, Problem } from '../../../protocol/messages.ts';
+import { readStore } from '../views/model.ts';
 import { canvasModel } from './document-model.ts';
+import { inspectNode, logTail } from './inspect.ts';
 import { canvasHtml, makeNonce } from './html.ts';
 import { editsForIntent } from './intents.ts';
 import { locate } from './locate.ts';
@@ -17,6 +20,8 @@ export interface CanvasOptions {
   requestSpecs?: (document: vscode.Uri) => Promise<readonly ComponentInfo[] | undefined>;
   runStates?: RunStateFeed;
   log?: (message: string) => void;
+  /** Where the pipeline's store is (the language server knows): the inspector reads it. */
+  metadataFileOf?: (document: vscode.Uri) => Promise<string>;
 }
 
 /** How long an edit waits for the language server's specs before going ahead with the local ones. */
@@ -64,6 +69,9 @@ class CanvasSession {
   private ready = false;
   private specsRequested: Promise<void> | undefined;
   private updateTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The artifacts the last inspections offered: the only ones `openArtifact` may open. */
+  private readonly offered = new Map<number, ArtifactLink>();
+  private readonly inspections = new Map<string, NodeInspection>();
   /** Intents apply one at a time, each against the text the previous one produced. */
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -148,6 +156,7 @@ class CanvasSession {
       ...(d.code !== undefined ? { code: String(typeof d.code === 'object' ? d.code.value : d.code) } : {}),
       ...locate(parsed, this.document.offsetAt(d.range.start)),
       line: d.range.start.line,
+      ...(suggestionIn(d.message) ? { fix: suggestionIn(d.message) } : {}),
     }));
     return canvasModel(parsed, problems);
   }
@@ -176,6 +185,17 @@ class CanvasSession {
         return Promise.resolve(undefined);
       case 'showText':
         return this.showText(message.node, message.line).then(() => undefined);
+      case 'inspect':
+        return this.inspect(message.node).then(() => undefined);
+      case 'applyFix':
+        return this.applyFix(message.line, message.fix);
+      case 'nodeAction':
+        return this.nodeAction(message.node, message.action);
+      case 'openArtifact': {
+        const artifact = this.offered.get(message.artifactId);
+        if (!artifact) return Promise.resolve(`artifact #${message.artifactId} was not offered by an inspection`);
+        return this.openArtifacts([artifact]).then(() => undefined);
+      }
       default: {
         const run = this.queue.then(() => this.apply(message));
         this.queue = run.catch(() => undefined);
@@ -206,15 +226,75 @@ class CanvasSession {
       return undefined;
     } catch (e) {
       if (!isUserError(e)) this.log(`intent ${intent.type} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
-      return this.refuse(intent, e instanceof Error ? e.message : String(e));
+      const at = isUserError(e) ? e.location : undefined;
+      return this.refuse(intent, e instanceof Error ? e.message : String(e), at?.nodeId, at?.field);
     }
   }
 
-  private refuse(intent: CanvasIntent, reason: string): string {
-    this.post({ type: 'refused', intent: intent.type, reason });
+  private refuse(intent: CanvasIntent, reason: string, nodeId?: string, field?: string): string {
+    this.post({ type: 'refused', intent: intent.type, reason, ...(nodeId ? { nodeId } : {}), ...(field ? { field } : {}) });
     // A refused edit leaves the webview showing what it optimistically drew: redraw from the text.
     this.post({ type: 'document', model: this.model() });
     return reason;
+  }
+
+  /** The canvas's "Change to x": the same replacement as the text's quick fix, one undo step. */
+  private async applyFix(line: number, fix: string): Promise<string | undefined> {
+    if (this.readOnlyReason) return this.refuseMessage('applyFix', this.readOnlyReason);
+    const diagnostic = vscode.languages.getDiagnostics(this.document.uri).find((d) => d.range.start.line === line && suggestionIn(d.message) === fix);
+    if (!diagnostic) return this.refuseMessage('applyFix', 'That problem is gone: the text changed.');
+    const edit = new vscode.WorkspaceEdit();
+    edit.replace(this.document.uri, diagnostic.range, fix);
+    return (await vscode.workspace.applyEdit(edit)) ? undefined : this.refuseMessage('applyFix', 'VS Code did not apply the edit (is the file read-only?).');
+  }
+
+  private refuseMessage(intent: string, reason: string): string {
+    this.post({ type: 'refused', intent, reason });
+    return reason;
+  }
+
+  private async inspect(nodeId: string): Promise<NodeInspection | undefined> {
+    if (!this.options.metadataFileOf) return undefined;
+    try {
+      const file = await this.options.metadataFileOf(this.document.uri);
+      const data = await readStore(file);
+      const inspection = data ? inspectNode(data, nodeId) : { nodeId, inputs: [], outputs: [] };
+      if (inspection.execution) inspection.logTail = logTail(resolve(dirname(file), inspection.execution.logFile));
+      this.inspections.set(nodeId, inspection);
+      for (const a of [...inspection.inputs, ...inspection.outputs]) this.offered.set(a.id, a);
+      this.post({ type: 'inspection', inspection });
+      return inspection;
+    } catch (e) {
+      this.log(`inspecting ${nodeId} failed: ${e instanceof Error ? e.message : String(e)}`);
+      return undefined;
+    }
+  }
+
+  private async openArtifacts(artifacts: readonly ArtifactLink[], command = 'tributary.openArtifact'): Promise<void> {
+    for (const a of artifacts) await vscode.commands.executeCommand(command, { artifactId: a.id, type: a.type, uri: a.uri, pipelineUri: this.document.uri.toString() });
+  }
+
+  /** The inspector's buttons and the node's context menu, as the commands the palette has. */
+  private async nodeAction(nodeId: string, action: NodeAction): Promise<string | undefined> {
+    const target = { uri: this.document.uri, nodeId };
+    if (action === 'runNode') return void (await vscode.commands.executeCommand('tributary.runNode', target));
+    if (action === 'runFrom') return void (await vscode.commands.executeCommand('tributary.runFromNode', target));
+    const inspection = this.inspections.get(nodeId) ?? (await this.inspect(nodeId));
+    const none = (what: string) => {
+      void vscode.window.showInformationMessage(`${nodeId} has no ${what} yet: run it first.`);
+      return `no ${what}`;
+    };
+    switch (action) {
+      case 'openLog':
+        if (!inspection?.execution) return none('log');
+        return void (await vscode.commands.executeCommand('tributary.openNodeLog', { logFile: inspection.execution.logFile, nodeId }));
+      case 'openOutputs':
+        if (!inspection?.outputs.length) return none('outputs');
+        return void (await this.openArtifacts(inspection.outputs));
+      case 'showLineage':
+        if (!inspection?.outputs.length) return none('outputs');
+        return void (await this.openArtifacts(inspection.outputs.slice(0, 1), 'tributary.showLineage'));
+    }
   }
 
   private async showText(nodeId: string | undefined, line: number | undefined): Promise<void> {

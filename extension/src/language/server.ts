@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import {
+  CodeActionKind,
   createConnection,
   DiagnosticSeverity,
   ErrorCodes,
@@ -20,6 +21,7 @@ import {
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { parsePipeline, validatePipeline, writeFeatureTypes, metadataFile, builtinRegistry, ARTIFACT_DESCRIPTIONS, findWorkspaceRoot, type Diagnostic } from '../../../runtime/src/host-api.ts';
 import { catalogFromRegistry, type Catalog } from './catalog.ts';
+import { quickFixes } from './quick-fixes.ts';
 import { complete, definition, hover, nodeIdAt, outline, RenameError, renameEdits, toLspRange } from './features.ts';
 import {
   GENERATE_TYPES_REQUEST,
@@ -91,6 +93,7 @@ connection.onInitialize(() => ({
     definitionProvider: true,
     renameProvider: { prepareProvider: true },
     documentSymbolProvider: true,
+    codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
   },
 }));
 
@@ -135,6 +138,7 @@ connection.onRenameRequest((p) =>
     }
   }),
 );
+connection.onCodeAction((p) => quickFixes(p.textDocument.uri, p.context.diagnostics));
 connection.onDocumentSymbol((p) => withDocument(p.textDocument.uri, [], (text, file) => outline(text, file)));
 
 connection.onRequest(SPECS_REQUEST, (): Catalog => specs());

@@ -23,7 +23,9 @@ export interface NodeStatus {
   state: CanvasNodeState;
   /** The engine's own state (SKIPPED is shown as canceled with a message). */
   engineState: NodeState;
-  progress?: { done: number; total?: number; unit: string; perSecond?: number; etaMs?: number };
+  progress?: { done: number; total?: number; unit: string; perSecond?: number; etaMs?: number; metrics?: Record<string, number> };
+  /** Each metric's values so far in this execution (the Trainer's loss per epoch), for sparklines. */
+  series?: Record<string, number[]>;
   /** Wall time so far (running) or in total (finished). */
   durationMs?: number;
   message?: string;
@@ -127,7 +129,10 @@ export class RunStates {
       case 'node-state': {
         const previous = run.nodes[event.nodeId];
         const node: NodeStatus = { ...previous, state: CANVAS_STATE[event.state], engineState: event.state };
-        if (event.state === 'RUNNING') node.startedAt = this.now();
+        if (event.state === 'RUNNING') {
+          node.startedAt = this.now();
+          delete node.series;
+        }
         if (event.executionId !== undefined) node.executionId = event.executionId;
         if (event.durationMs !== undefined) node.durationMs = event.durationMs;
         else if (node.startedAt !== undefined && event.state !== 'RUNNING' && event.state !== 'QUEUED') node.durationMs = this.now() - node.startedAt;
@@ -139,7 +144,8 @@ export class RunStates {
       case 'progress': {
         const node = run.nodes[event.nodeId];
         if (!node) return;
-        node.progress = { done: event.done, total: event.total, unit: event.unit, perSecond: event.perSecond, etaMs: event.etaMs };
+        node.progress = { done: event.done, total: event.total, unit: event.unit, perSecond: event.perSecond, etaMs: event.etaMs, ...(event.metrics ? { metrics: event.metrics } : {}) };
+        if (event.metrics) node.series = appendSeries(node.series, event.metrics);
         if (node.startedAt !== undefined) node.durationMs = this.now() - node.startedAt;
         this.emitSoon(run);
         return;
@@ -194,6 +200,15 @@ export class RunStates {
       }, this.progressIntervalMs),
     );
   }
+}
+
+/** Points kept per metric: enough for any sparkline, bounded for a run of many epochs. */
+export const SERIES_LIMIT = 500;
+
+function appendSeries(series: Record<string, number[]> | undefined, metrics: Record<string, number>): Record<string, number[]> {
+  const next: Record<string, number[]> = { ...series };
+  for (const [name, value] of Object.entries(metrics)) next[name] = [...(next[name] ?? []), value].slice(-SERIES_LIMIT);
+  return next;
 }
 
 /** Counts for progress and the status bar: nodes finished (any final state) out of all. */

@@ -13,6 +13,7 @@ import { readStoreView, type StoreData, type TrendsReport } from '../../../runti
 import { artifactPayload, comparePayload, lineagePayload, ViewerError } from './load.ts';
 import { metadataFileAbove } from './locate.ts';
 import { ViewerPanels } from './panel.ts';
+import { recentArtifacts } from './recent.ts';
 import { featureTrends, TrendsDataError } from './trends.ts';
 
 export const VIEWERS_COMMAND = 'tributary.viewers.open';
@@ -69,8 +70,45 @@ export function registerViewers(context: vscode.ExtensionContext, deps: ViewerDe
     return deps.metadataFileOf(pipeline);
   };
 
+  /** From the palette, with nothing to open yet: recent artifacts of every pipeline, newest first. */
+  const pickRecent = async (): Promise<ViewerArgs | undefined> => {
+    const pipelines = await vscode.workspace.findFiles('**/*.pipeline.yaml', '**/node_modules/**', 100);
+    const files = new Set<string>();
+    for (const uri of pipelines) {
+      try {
+        files.add(await deps.metadataFileOf(uri));
+      } catch (error) {
+        deps.log(`no store for ${uri.fsPath}: ${(error as Error).message}`);
+      }
+    }
+    const stores = [...files].flatMap((file) => {
+      try {
+        return [{ file, data: readStore(file, {}) }];
+      } catch {
+        return []; // a pipeline not run yet
+      }
+    });
+    const rows = recentArtifacts(stores);
+    if (rows.length === 0) throw new ViewerError('No artifacts yet: run a pipeline first.');
+    const pick = await vscode.window.showQuickPick(
+      rows.map((r) => ({
+        label: `${r.type} #${r.artifactId}`,
+        description: [r.pipeline, r.nodeId].filter(Boolean).join(' · '),
+        detail: `${new Date(r.createdAt).toLocaleString()} · ${vscode.workspace.asRelativePath(r.uri)}`,
+        row: r,
+      })),
+      { placeHolder: 'Which artifact? (newest first)', matchOnDescription: true, matchOnDetail: true },
+    );
+    return pick ? { kind: 'artifact', artifactId: pick.row.artifactId, uri: pick.row.uri } : undefined;
+  };
+
   const open = async (raw: unknown): Promise<vscode.WebviewPanel | undefined> => {
-    const args = normalize(raw);
+    let args = normalize(raw);
+    if (raw === undefined) {
+      const picked = await pickRecent();
+      if (!picked) return undefined;
+      args = picked;
+    }
     if (args.kind === 'trends') {
       // The CLI already read the store (extension/src/runs/trends-command.ts): nothing to load here.
       if (!args.report || !args.feature) throw new ViewerError('Trends need the report of `tributary trends --json` and a feature');

@@ -94,6 +94,8 @@ export interface Progress {
   perSecond?: number;
   /** Estimated time left, from the rate so far. */
   etaMs?: number;
+  /** The latest values of what is being optimised (the Trainer's loss and metrics, per epoch). */
+  metrics?: Record<string, number>;
 }
 
 export type InputsOf<I extends Ports> = {

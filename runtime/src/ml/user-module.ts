@@ -87,6 +87,8 @@ export interface RunInWorkerOptions {
   signal?: AbortSignal;
   /** console.* output of the worker, line by line. */
   onLog?: (level: 'info' | 'warn' | 'error', message: string) => void;
+  /** Progress the worker posts (`parentPort.postMessage({ type: 'progress', value })`), e.g. per epoch. */
+  onProgress?: (value: unknown) => void;
   /** Describes the call in errors, e.g. `run_fn in trainer.ts`. Default: the export name. */
   label?: string;
   /** Resource limits of the worker (e.g. a heap cap). */
@@ -205,8 +207,10 @@ export function runInWorker<T>(options: RunInWorkerOptions): Promise<T> {
     const onAbort = () => finish(() => reject(options.signal!.reason));
     options.signal?.addEventListener('abort', onAbort, { once: true });
 
-    worker.on('message', (msg: { type: 'log'; level: 'info' | 'warn' | 'error'; message: string } | { type: 'result'; value: T } | { type: 'error'; error: WorkerError }) => {
+    type Message = { type: 'log'; level: 'info' | 'warn' | 'error'; message: string } | { type: 'progress'; value: unknown } | { type: 'result'; value: T } | { type: 'error'; error: WorkerError };
+    worker.on('message', (msg: Message) => {
       if (msg.type === 'log') options.onLog?.(msg.level, msg.message);
+      else if (msg.type === 'progress') options.onProgress?.(msg.value);
       else if (msg.type === 'result') finish(() => resolvePromise(msg.value));
       else finish(() => reject(fromWorkerError(msg.error, label)));
     });

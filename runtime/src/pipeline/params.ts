@@ -112,10 +112,12 @@ function schemaAt(root: TSchema, schemaPath: string): Record<string, unknown> | 
 }
 
 /** Values in params whose schema marks them as a path (`x-path`) or a user module (`x-module`). */
-export function pathParams(schema: TSchema, value: unknown, path: (string | number)[] = []): { path: (string | number)[]; value: string }[] {
-  const found: { path: (string | number)[]; value: string }[] = [];
+export type PathKind = 'file' | 'glob' | 'dir' | 'module';
+
+export function pathParams(schema: TSchema, value: unknown, path: (string | number)[] = []): { path: (string | number)[]; value: string; kind: PathKind }[] {
+  const found: { path: (string | number)[]; value: string; kind: PathKind }[] = [];
   if ((schema['x-path'] || schema['x-module'] === true) && typeof value === 'string') {
-    found.push({ path, value });
+    found.push({ path, value, kind: schema['x-module'] === true ? 'module' : (schema['x-path'] as PathKind) });
   }
   if (schema.properties && value !== null && typeof value === 'object' && !Array.isArray(value)) {
     for (const [key, child] of Object.entries(value as Record<string, unknown>)) {

@@ -29,6 +29,11 @@ export function closestMatch(word: string, candidates: Iterable<string>): string
   return bestDistance <= limit ? best : undefined;
 }
 
+/** The suggestion a diagnostic's message makes (`... Did you mean "x"?`): what its quick fix writes. */
+export function suggestionIn(message: string): string | undefined {
+  return /Did you mean "([^"]+)"\?$/.exec(message)?.[1];
+}
+
 /** ` Did you mean "x"?` or nothing. */
 export function didYouMean(word: string, candidates: Iterable<string>): string {
   const match = closestMatch(word, candidates);

@@ -1,4 +1,6 @@
+import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { globSync, isDynamicPattern } from 'tinyglobby';
 import { isInside, realPathOf } from '../util/paths.ts';
 import { isMap, isScalar, isSeq, type Node, type Pair } from 'yaml';
 import { outputTypeOf } from '../core/component.ts';
@@ -6,7 +8,7 @@ import type { Registry } from '../core/registry.ts';
 import type { ComponentDefinition } from '../core/registry.ts';
 import type { Diagnostic, Range } from './diagnostics.ts';
 import { findCycles, formatCycle } from './graph.ts';
-import { checkParams, pathParams } from './params.ts';
+import { checkParams, pathParams, type PathKind } from './params.ts';
 import type { ParsedPipeline } from './parse.ts';
 import { findPair, offsetsToRange, Reporter } from './source.ts';
 import { formatReference, type InputRef, type NodeSpec } from '../core/pipeline-spec.ts';
@@ -174,10 +176,11 @@ class PipelineChecker {
     }
     for (const found of pathParams(schema, node.params)) {
       const name = found.path.join('.');
-      this.checkPath(found.value, this.valueAt(['nodes', id, 'params', ...found.path]), `Parameter "${name}" of node "${id}"`, {
-        nodeId: id,
-        field: `params.${name}`,
-      });
+      const at = this.valueAt(['nodes', id, 'params', ...found.path]);
+      const extra = { nodeId: id, field: `params.${name}` };
+      this.checkPath(found.value, at, `Parameter "${name}" of node "${id}"`, extra);
+      // A folder is where a component writes (Pusher's registry): only what is read must exist.
+      if (found.kind !== 'dir' && found.value !== '') this.checkExists(found.value, found.kind, at, `Parameter "${name}" of node "${id}"`, extra);
     }
   }
 
@@ -267,6 +270,24 @@ class PipelineChecker {
       this.reporter.error(
         'path-outside-workspace',
         `${what} "${path}" resolves to ${real}, outside the workspace ${this.workspaceRoot}.`,
+        at,
+        extra,
+      );
+    }
+  }
+
+  /** A path the node will read that matches nothing now: a warning (the data may come later). */
+  private checkExists(path: string, kind: PathKind, at: Node | undefined, what: string, extra: { nodeId?: string; field?: string }): void {
+    // {SPAN} and {VERSION} stand for any span or version folder or file name part.
+    const pattern = path.replace(/\{(SPAN|VERSION)\}/g, '*');
+    const found =
+      kind === 'glob' && isDynamicPattern(pattern)
+        ? globSync(pattern, { cwd: this.pipelineDir, onlyFiles: false, expandDirectories: false }).length > 0
+        : existsSync(resolve(this.pipelineDir, pattern));
+    if (!found) {
+      this.reporter.warning(
+        'missing-path',
+        `${what} "${path}" ${kind === 'glob' && isDynamicPattern(pattern) ? 'matches no file' : 'does not exist'} (relative to ${this.pipelineDir}).`,
         at,
         extra,
       );

@@ -6,40 +6,67 @@ import {
   MiniMap,
   ReactFlow,
   useReactFlow,
+  useStore,
   type Connection,
   type Edge,
   type FinalConnectionState,
   type Node,
   type OnDelete,
+  type Viewport,
 } from '@xyflow/react';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import type { CanvasModel, CanvasNode, CanvasToHost, ComponentInfo, HostToCanvas, NodeRunInfo, PastedNode } from '../../../protocol/messages.ts';
+import type { CanvasModel, CanvasNode, CanvasToHost, ComponentInfo, HostToCanvas, NodeAction, NodeInspection, NodeRunInfo, PastedNode, Problem } from '../../../protocol/messages.ts';
 import { Button, Codicon } from '../shared/toolkit.tsx';
 import { decodeClipboard, encodeClipboard } from './clipboard.ts';
 import { checkConnection } from './connection.ts';
 import { portOfHandle, toFlow, type PipelineNodeData } from './graph.ts';
-import { autoLayout, fillMissingPositions } from './layout.ts';
+import { autoLayout, EDGE_LABEL_ZOOM, fillMissingPositions, FIT_PADDING } from './layout.ts';
 import { COMPONENT_MIME, Palette } from './Palette.tsx';
 import { PipelineNode } from './PipelineNode.tsx';
 import { PropertiesPanel } from './PropertiesPanel.tsx';
+import { Inspector, NodeMenu } from './Inspector.tsx';
 
 type FlowNode = Node<PipelineNodeData, 'pipeline'>;
 type FlowEdge = Edge<{ input: string; problem?: string }>;
 
 const nodeTypes = { pipeline: PipelineNode };
 
+/** What the canvas keeps across tab switches (VS Code recreates a hidden webview from this). */
+export interface CanvasViewState {
+  viewport?: Viewport;
+  selected?: string[];
+}
+
 export interface CanvasAppProps {
   post(message: CanvasToHost): void;
   /** Subscribes to host messages; returns the unsubscribe. */
   subscribe(listener: (message: HostToCanvas) => void): () => void;
+  /** The webview's saved state (vscode.getState / setState); absent in tests. */
+  viewState?: { load(): CanvasViewState | undefined; save(state: CanvasViewState): void };
 }
+
+const FIT = { padding: FIT_PADDING } as const;
 
 interface Toast {
   kind: 'error' | 'info';
   text: string;
 }
 
-export function CanvasApp({ post, subscribe }: CanvasAppProps) {
+export function CanvasApp({ post, subscribe, viewState }: CanvasAppProps) {
+  // Read once: a recreated webview (tab switched back) starts where the user left it.
+  const [restored] = useState(() => viewState?.load());
+  const saved = useRef<CanvasViewState>({ ...restored });
+  const save = useCallback(
+    (patch: CanvasViewState) => {
+      saved.current = { ...saved.current, ...patch };
+      viewState?.save(saved.current);
+    },
+    [viewState],
+  );
+  const [hoveredEdge, setHoveredEdge] = useState<string>();
+  const [inspections, setInspections] = useState<Record<string, NodeInspection>>({});
+  const [menu, setMenu] = useState<{ node: string; x: number; y: number }>();
+  const zoomedIn = useStore((s) => s.transform[2] >= EDGE_LABEL_ZOOM);
   const [model, setModel] = useState<CanvasModel>();
   const [specs, setSpecs] = useState<ComponentInfo[]>([]);
   const [readOnlyReason, setReadOnlyReason] = useState<string>();
@@ -47,6 +74,8 @@ export function CanvasApp({ post, subscribe }: CanvasAppProps) {
   const [nodes, setNodes] = useState<FlowNode[]>([]);
   const [edges, setEdges] = useState<FlowEdge[]>([]);
   const [toast, setToast] = useState<Toast>();
+  /** The host refused a parameter value: shown at its field, which keeps the typed text. */
+  const [refusal, setRefusal] = useState<Problem>();
   const flow = useReactFlow<FlowNode, FlowEdge>();
   const wrapper = useRef<HTMLDivElement>(null);
 
@@ -71,8 +100,12 @@ export function CanvasApp({ post, subscribe }: CanvasAppProps) {
           case 'runState':
             setRun(message.runId === null ? {} : message.nodes);
             break;
+          case 'inspection':
+            setInspections((all) => ({ ...all, [message.inspection.nodeId]: message.inspection }));
+            break;
           case 'refused':
-            setToast({ kind: 'error', text: message.reason });
+            if (message.nodeId && message.field?.startsWith('params.')) setRefusal({ severity: 'error', message: message.reason, nodeId: message.nodeId, field: message.field, line: -1 });
+            else setToast({ kind: 'error', text: message.reason });
             break;
         }
       }),
@@ -90,12 +123,12 @@ export function CanvasApp({ post, subscribe }: CanvasAppProps) {
     let hadSize = el.clientWidth > 0 && el.clientHeight > 0;
     const observer = new ResizeObserver(() => {
       const hasSize = el.clientWidth > 0 && el.clientHeight > 0;
-      if (hasSize && !hadSize) void flow.fitView({ padding: 0.15 });
+      if (hasSize && !hadSize && !restored?.viewport) void flow.fitView(FIT);
       hadSize = hasSize;
     });
     observer.observe(el);
     return () => observer.disconnect();
-  }, [flow, hasModel]);
+  }, [flow, hasModel, restored]);
 
   useEffect(() => {
     if (!toast) return;
@@ -112,16 +145,18 @@ export function CanvasApp({ post, subscribe }: CanvasAppProps) {
     const derived = toFlow(model, specMap, run, fillMissingPositions(model.nodes));
     setNodes((previous) => {
       const before = new Map(previous.map((n) => [n.id, n]));
+      // The first drawing restores the selection a recreated webview had.
+      const initial = previous.length === 0 ? new Set(restored?.selected ?? []) : undefined;
       return derived.nodes.map((n) => {
         const old = before.get(n.id);
-        return { ...n, selected: old?.selected ?? false, ...(old?.measured ? { measured: old.measured } : {}) };
+        return { ...n, selected: old?.selected ?? initial?.has(n.id) ?? false, ...(old?.measured ? { measured: old.measured } : {}) };
       });
     });
     setEdges((previous) => {
       const selected = new Set(previous.filter((e) => e.selected).map((e) => e.id));
       return derived.edges.map((e) => ({ ...e, selected: selected.has(e.id) }));
     });
-  }, [model, specMap, run]);
+  }, [model, specMap, run, restored]);
 
   const connectionCheck = useCallback(
     (c: { source: string; sourceHandle?: string | null; target: string; targetHandle?: string | null }) =>
@@ -177,11 +212,39 @@ export function CanvasApp({ post, subscribe }: CanvasAppProps) {
 
   const selectedNodes = nodes.filter((n) => n.selected);
   const selected = selectedNodes.length === 1 ? selectedNodes[0].data.node : undefined;
+  const selectedKey = selectedNodes.map((n) => n.id).join('\n');
+  useEffect(() => {
+    if (nodes.length > 0) save({ selected: selectedKey ? selectedKey.split('\n') : [] });
+  }, [selectedKey, nodes.length, save]);
+
+  // The inspector asks for the selected node's last execution when it is selected, when its run
+  // state changes, and every 1.5 s while it runs (the log and artifacts grow).
+  const selectedId = selected?.id;
+  const selectedRunState = selectedId ? run[selectedId]?.state : undefined;
+  useEffect(() => {
+    if (!selectedId) return;
+    post({ type: 'inspect', node: selectedId });
+    if (selectedRunState !== 'running') return;
+    const timer = setInterval(() => post({ type: 'inspect', node: selectedId }), 1500);
+    return () => clearInterval(timer);
+  }, [selectedId, selectedRunState, post]);
+  const nodeAction = useCallback((node: string, action: NodeAction) => post({ type: 'nodeAction', node, action }), [post]);
+
+  // Edge labels (the artifact type) only where they say something without crowding the ports:
+  // on hover, on a selected edge or one touching a selected node, or zoomed in.
+  const shownEdges = useMemo(() => {
+    const around = new Set(selectedKey.split('\n'));
+    return edges.map((e) => (zoomedIn || e.selected || e.id === hoveredEdge || around.has(e.source) || around.has(e.target) ? e : { ...e, label: undefined }));
+  }, [edges, zoomedIn, hoveredEdge, selectedKey]);
 
   const layoutAll = useCallback(() => {
     if (!model || model.nodes.length === 0) return;
-    post({ type: 'moveNodes', positions: autoLayout(model.nodes) });
-    setTimeout(() => flow.fitView({ padding: 0.15, duration: 200 }), 100);
+    // Measured sizes (what is drawn now) and the pane's shape pick the layout's spacing and direction.
+    const sizes = Object.fromEntries(flow.getNodes().flatMap((n) => (n.measured?.width && n.measured.height ? [[n.id, { width: n.measured.width, height: n.measured.height }]] : [])));
+    const box = wrapper.current?.getBoundingClientRect();
+    const viewport = box && box.width > 0 && box.height > 0 ? { width: box.width, height: box.height } : undefined;
+    post({ type: 'moveNodes', positions: autoLayout(model.nodes, { sizes, viewport }) });
+    setTimeout(() => flow.fitView({ ...FIT, duration: 200 }), 100);
   }, [model, post, flow]);
 
   // Clipboard: VS Code runs copy/cut/paste in the webview as DOM clipboard events.
@@ -220,7 +283,7 @@ export function CanvasApp({ post, subscribe }: CanvasAppProps) {
         e.preventDefault();
         setNodes((ns) => ns.map((n) => ({ ...n, selected: true })));
       } else if (e.shiftKey && e.key === '!') {
-        flow.fitView({ padding: 0.15, duration: 200 });
+        flow.fitView({ ...FIT, duration: 200 });
       } else if (e.shiftKey && e.key.toLowerCase() === 'l' && !locked) {
         layoutAll();
       } else if (e.key === 'Enter' && selected) {
@@ -235,7 +298,7 @@ export function CanvasApp({ post, subscribe }: CanvasAppProps) {
   const banner = readOnlyReason ?? (!model.editable ? 'The YAML has a syntax error: the canvas shows what it can read and is read-only until the text parses again.' : undefined);
   const pipelineProblems = model.problems.filter((p) => !p.nodeId);
   return (
-    <div className="canvas-app">
+    <div className={`canvas-app${selectedNodes.length === 0 ? ' no-properties' : ''}`}>
       <Palette specs={specs} disabled={locked} onAdd={(type) => addAt(type)} />
       <main className="canvas-main">
         <div className="toolbar nokey" role="toolbar" aria-label="Canvas">
@@ -243,7 +306,7 @@ export function CanvasApp({ post, subscribe }: CanvasAppProps) {
           <Button appearance="icon" title="Auto layout (Shift+L)" disabled={locked} onClick={layoutAll}>
             <Codicon name="type-hierarchy-sub" />
           </Button>
-          <Button appearance="icon" title="Zoom to fit (Shift+1)" onClick={() => flow.fitView({ padding: 0.15, duration: 200 })}>
+          <Button appearance="icon" title="Zoom to fit (Shift+1)" onClick={() => flow.fitView({ ...FIT, duration: 200 })}>
             <Codicon name="screen-full" />
           </Button>
           <Button appearance="icon" title="Open as text" onClick={() => post({ type: 'showText' })}>
@@ -279,7 +342,10 @@ export function CanvasApp({ post, subscribe }: CanvasAppProps) {
         >
           <ReactFlow<FlowNode, FlowEdge>
             nodes={nodes}
-            edges={edges}
+            edges={shownEdges}
+            onEdgeMouseEnter={(_e, edge) => setHoveredEdge(edge.id)}
+            onEdgeMouseLeave={() => setHoveredEdge(undefined)}
+            onMoveEnd={(_e, viewport) => save({ viewport })}
             nodeTypes={nodeTypes}
             onNodesChange={(changes) => setNodes((ns) => applyNodeChanges(changes, ns))}
             onEdgesChange={(changes) => setEdges((es) => applyEdgeChanges(changes, es))}
@@ -291,6 +357,12 @@ export function CanvasApp({ post, subscribe }: CanvasAppProps) {
               post({ type: 'moveNodes', positions: Object.fromEntries(dragged.map((n) => [n.id, { x: Math.round(n.position.x), y: Math.round(n.position.y) }])) })
             }
             onNodeDoubleClick={(_e, node) => post({ type: 'showText', node: node.id })}
+            onNodeContextMenu={(e, node) => {
+              e.preventDefault();
+              setNodes((ns) => ns.map((n) => ({ ...n, selected: n.id === node.id })));
+              setMenu({ node: node.id, x: e.clientX, y: e.clientY });
+            }}
+            onPaneClick={() => setMenu(undefined)}
             nodesDraggable={!locked}
             nodesConnectable={!locked}
             edgesReconnectable={false}
@@ -299,8 +371,7 @@ export function CanvasApp({ post, subscribe }: CanvasAppProps) {
             selectionKeyCode="Shift"
             snapToGrid
             snapGrid={[20, 20]}
-            fitView
-            fitViewOptions={{ padding: 0.15 }}
+            {...(restored?.viewport ? { defaultViewport: restored.viewport } : { fitView: true, fitViewOptions: FIT })}
             minZoom={0.1}
             proOptions={{ hideAttribution: true }}
           >
@@ -308,6 +379,7 @@ export function CanvasApp({ post, subscribe }: CanvasAppProps) {
             <MiniMap pannable zoomable ariaLabel="Minimap" nodeClassName={(n) => ((n as FlowNode).data.problems.some((p) => p.severity === 'error') ? 'minimap-error' : '')} />
             <Controls showInteractive={false} />
           </ReactFlow>
+          {menu ? <NodeMenu x={menu.x} y={menu.y} canRun={readOnlyReason === undefined} onAction={(action) => nodeAction(menu.node, action)} onClose={() => setMenu(undefined)} /> : null}
           {toast ? (
             <div className={`toast ${toast.kind}`} role="alert">
               <Codicon name={toast.kind === 'error' ? 'error' : 'info'} />
@@ -319,7 +391,7 @@ export function CanvasApp({ post, subscribe }: CanvasAppProps) {
           ) : null}
         </div>
       </main>
-      {selectedNodes.length > 1 ? (
+      {selectedNodes.length === 0 ? null : selectedNodes.length > 1 ? (
         <aside className="properties nokey">
           <p>{selectedNodes.length} nodes selected. Delete, cut, copy or drag them together.</p>
         </aside>
@@ -327,13 +399,33 @@ export function CanvasApp({ post, subscribe }: CanvasAppProps) {
         <PropertiesPanel
           node={selected}
           spec={selected ? specMap.get(selected.component) : undefined}
-          problems={selected ? model.problems.filter((p) => p.nodeId === selected.id) : []}
+          problems={selected ? [...(refusal?.nodeId === selected.id ? [refusal] : []), ...model.problems.filter((p) => p.nodeId === selected.id)] : []}
           disabled={locked}
           onRename={(to) => selected && post({ type: 'renameNode', from: selected.id, to })}
-          onSetParam={(name, value) => selected && post({ type: 'setParam', node: selected.id, name, value })}
-          onRemoveParam={(name) => selected && post({ type: 'removeParam', node: selected.id, name })}
+          onSetParam={(name, value) => {
+            if (!selected) return;
+            setRefusal(undefined);
+            post({ type: 'setParam', node: selected.id, name, value });
+          }}
+          onRemoveParam={(name) => {
+            if (!selected) return;
+            setRefusal(undefined);
+            post({ type: 'removeParam', node: selected.id, name });
+          }}
           onDisconnect={(input) => selected && post({ type: 'disconnect', node: selected.id, input })}
+          onFix={(problem) => problem.fix && post({ type: 'applyFix', line: problem.line, fix: problem.fix })}
           onShowText={(line) => selected && post({ type: 'showText', ...(line === undefined ? { node: selected.id } : { line }) })}
+          inspector={
+            selected ? (
+              <Inspector
+                inspection={inspections[selected.id]}
+                run={run[selected.id]}
+                canRun={readOnlyReason === undefined}
+                onAction={(action) => nodeAction(selected.id, action)}
+                onOpenArtifact={(artifactId) => post({ type: 'openArtifact', artifactId })}
+              />
+            ) : undefined
+          }
         />
       )}
     </div>

@@ -1,8 +1,10 @@
-import { Handle, Position, type NodeProps } from '@xyflow/react';
+import { Handle, Position, useStore, type NodeProps } from '@xyflow/react';
 import type { NodeRunInfo, RunState } from '../../../protocol/messages.ts';
 import { Codicon } from '../shared/toolkit.tsx';
 import { inHandle, outHandle, type PipelineNodeData, type PortView } from './graph.ts';
 import { componentIcon } from './icons.ts';
+import { COMPACT_ZOOM } from './layout.ts';
+import { mainMetric, progressText, Sparkline } from './progress.tsx';
 
 const STATE_ICONS: Record<RunState, { icon: string; label: string; spin?: boolean }> = {
   queued: { icon: 'clock', label: 'Queued' },
@@ -28,20 +30,22 @@ export function progressRate(p: { unit: string; perSecond?: number; etaMs?: numb
   return [`${rate} ${p.unit}/s`, p.etaMs !== undefined ? `ETA ${formatDuration(p.etaMs)}` : ''].filter(Boolean).join(' · ');
 }
 
-export function RunBadge({ run }: { run: NodeRunInfo }) {
+export function RunBadge({ run, compact }: { run: NodeRunInfo; compact?: boolean }) {
   const state = STATE_ICONS[run.state];
   const progress = run.state === 'running' && run.progress;
   const percent = progress && progress.total ? Math.min(100, Math.floor((100 * progress.done) / progress.total)) : undefined;
   const text = [
     state.label,
-    progress ? (percent !== undefined ? `${percent}%` : `${progress.done} ${progress.unit}`) : '',
+    run.state === 'running' ? progressText(run) : '',
     progress ? progressRate(progress) : '',
     run.durationMs !== undefined ? formatDuration(run.durationMs) : '',
   ].filter(Boolean);
+  const metric = run.state === 'running' ? mainMetric(run.series) : undefined;
   return (
-    <div className={`run-badge state-${run.state}`} title={[...text, run.message ?? ''].filter(Boolean).join(' · ')} data-state={run.state}>
+    <div className={`run-badge state-${run.state}${compact ? ' compact' : ''}`} title={[...text, run.message ?? ''].filter(Boolean).join(' · ')} data-state={run.state}>
       <Codicon name={state.icon} spin={state.spin} />
       <span className="run-text">{text.join(' · ')}</span>
+      {metric && run.series ? <Sparkline name={metric} values={run.series[metric]} width={compact ? 170 : 170} height={compact ? 28 : 20} /> : null}
       {percent !== undefined ? (
         <div className="run-progress" role="progressbar" aria-valuenow={percent} aria-valuemin={0} aria-valuemax={100}>
           <div className="run-progress-bar" style={{ width: `${percent}%` }} />
@@ -55,30 +59,70 @@ function portTitle(port: PortView): string {
   return [`${port.name}: ${port.type ?? 'unknown type'}${port.optional ? ' (optional)' : ''}`, port.description ?? ''].filter(Boolean).join('\n');
 }
 
-/** A pipeline node: component icon, id, typed ports, problems and the run overlay. */
+/** A node id that wraps after its underscores and dashes (example_ / validator), not mid-word. */
+function breakable(id: string) {
+  return id.split(/(?<=[_-])/).map((part, i) => (i === 0 ? part : [<wbr key={i} />, part]));
+}
+
+/** Where the i-th of n folded handles sits along a side (evenly, away from the corners). */
+function spread(i: number, n: number): string {
+  return `${Math.round(((i + 1) / (n + 1)) * 100)}%`;
+}
+
+/** Whether the canvas is zoomed out far enough for compact nodes (a boolean: nodes re-render only when it flips). */
+export function useCompact(): boolean {
+  return useStore((s) => s.transform[2] < COMPACT_ZOOM);
+}
+
+/**
+ * A pipeline node: component icon, id, typed ports, problems and the run overlay. Semantic zoom:
+ * zoomed out, the node is compact (icon, a large title, state) with its ports folded into one
+ * handle per side, so the titles stay readable at "fit view"; zoomed in, every port shows.
+ */
 export function PipelineNode({ data, selected }: Pick<NodeProps, 'selected'> & { data: PipelineNodeData }) {
+  const compact = useCompact();
   const { node, spec, problems, run } = data;
   const errors = problems.filter((p) => p.severity === 'error').length;
   const warnings = problems.length - errors;
   const rows = Math.max(data.inputs.length, data.outputs.length, 1);
+  const className = `pipeline-node${compact ? ' compact' : ''}${selected ? ' selected' : ''}${errors ? ' has-errors' : ''}${run ? ` run-${run.state}` : ''}`;
+  const label = `${node.id}, ${node.component}${errors ? `, ${errors} error(s)` : ''}${run ? `, ${run.state}` : ''}`;
+  const problemBadge =
+    problems.length > 0 ? (
+      <div className={`node-problems ${errors ? 'error' : 'warning'}`} title={problems.map((p) => p.message).join('\n')}>
+        <Codicon name={errors ? 'error' : 'warning'} />
+        <span>{errors || warnings}</span>
+      </div>
+    ) : null;
+  if (compact) {
+    // Every port keeps its handle (edges attach by handle id and ports stay connectable), spread
+    // along its side; the port's name is the handle's tooltip.
+    return (
+      <div className={className} data-node-id={node.id} aria-label={label} title={`${node.id} (${node.component})`}>
+        <div className="node-header">
+          <Codicon name={run ? STATE_ICONS[run.state].icon : componentIcon(spec)} spin={run?.state === 'running'} />
+          <div className="node-id">{breakable(node.id)}</div>
+          {problemBadge}
+        </div>
+        {run ? <RunBadge run={run} compact /> : null}
+        {data.inputs.map((port, i) => (
+          <Handle key={`in-${port.name}`} type="target" position={Position.Left} id={inHandle(port.name)} className="handle folded" title={portTitle(port)} style={{ top: spread(i, data.inputs.length) }} />
+        ))}
+        {data.outputs.map((port, i) => (
+          <Handle key={`out-${port.name}`} type="source" position={Position.Right} id={outHandle(port.name)} className="handle folded" title={portTitle(port)} style={{ top: spread(i, data.outputs.length) }} />
+        ))}
+      </div>
+    );
+  }
   return (
-    <div
-      className={`pipeline-node${selected ? ' selected' : ''}${errors ? ' has-errors' : ''}${run ? ` run-${run.state}` : ''}`}
-      data-node-id={node.id}
-      aria-label={`${node.id}, ${node.component}${errors ? `, ${errors} error(s)` : ''}${run ? `, ${run.state}` : ''}`}
-    >
+    <div className={className} data-node-id={node.id} aria-label={label}>
       <div className="node-header" title={spec?.description ?? `${node.component} (not in the registry)`}>
         <Codicon name={componentIcon(spec)} />
         <div className="node-titles">
           <div className="node-id">{node.id}</div>
           <div className="node-component">{node.component}</div>
         </div>
-        {problems.length > 0 ? (
-          <div className={`node-problems ${errors ? 'error' : 'warning'}`} title={problems.map((p) => p.message).join('\n')}>
-            <Codicon name={errors ? 'error' : 'warning'} />
-            <span>{errors || warnings}</span>
-          </div>
-        ) : null}
+        {problemBadge}
       </div>
       <div className="node-ports" style={{ minHeight: rows * 20 }}>
         <div className="ports in">

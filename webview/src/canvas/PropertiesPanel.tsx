@@ -1,3 +1,4 @@
+import type { ReactNode } from 'react';
 import type { CanvasNode, ComponentInfo, Problem } from '../../../protocol/messages.ts';
 import { Button, Codicon, TextField } from '../shared/toolkit.tsx';
 import { componentIcon } from './icons.ts';
@@ -13,6 +14,10 @@ export interface PropertiesPanelProps {
   onRemoveParam(name: string): void;
   onDisconnect(input: string): void;
   onShowText(line?: number): void;
+  /** Applies a problem's quick fix ("Did you mean"). */
+  onFix?(problem: Problem): void;
+  /** The node's last run (the inspector), shown above its parameters. */
+  inspector?: ReactNode;
 }
 
 /** The selected node: id, component, wiring and the parameter form generated from its schema. */
@@ -26,7 +31,8 @@ export function PropertiesPanel(p: PropertiesPanelProps) {
   }
   const { node, spec } = p;
   // Problems the form shows at a parameter field; the rest are listed at the top.
-  const general = p.problems.filter((pr) => !pr.field?.startsWith('params.') || !spec);
+  // Parameters the schema does not know (a misspelt name) have no field: listed here too.
+  const general = p.problems.filter((pr) => !pr.field?.startsWith('params.') || !spec || !Object.hasOwn(spec.params.properties ?? {}, pr.field.split('.')[1]));
   const inputs = Object.keys({ ...(spec?.inputs ?? {}), ...node.inputs });
   return (
     <aside className="properties nokey" aria-label={`Properties of ${node.id}`}>
@@ -44,6 +50,7 @@ export function PropertiesPanel(p: PropertiesPanelProps) {
         </div>
         <TextField id="node-id" ariaLabel="Node id" value={node.id} disabled={p.disabled} onCommit={(to) => to.trim() && to.trim() !== node.id && p.onRename(to.trim())} />
       </div>
+      {p.inspector}
       {general.length > 0 ? (
         <ul className="problems">
           {general.map((pr, i) => (
@@ -51,6 +58,11 @@ export function PropertiesPanel(p: PropertiesPanelProps) {
               <button type="button" className="link" onClick={() => p.onShowText(pr.line)} title="Show in text editor">
                 <Codicon name={pr.severity === 'error' ? 'error' : 'warning'} /> {pr.message}
               </button>
+              {pr.fix && p.onFix && !p.disabled ? (
+                <button type="button" className="link quick-fix" title={`Quick fix: change to "${pr.fix}"`} onClick={() => p.onFix!(pr)}>
+                  <Codicon name="lightbulb" /> Change to "{pr.fix}"
+                </button>
+              ) : null}
             </li>
           ))}
         </ul>

@@ -1,11 +1,12 @@
+import { useEffect, useState } from 'react';
 import type { JsonSchema, Problem } from '../../../protocol/messages.ts';
 import { Button, Checkbox, Codicon, Dropdown, TextField } from '../shared/toolkit.tsx';
-import { displayValue, emptyValue, enumValues, fieldKind, parseFieldText, recordValueSchema, setAtPath } from './schema-fields.ts';
+import { displayValue, emptyValue, enumValues, fieldKind, parseFieldText, readFieldText, recordValueSchema, setAtPath } from './schema-fields.ts';
 
 export interface SchemaFormProps {
   /** The component's parameter schema (a JSON schema object with properties). */
   schema: JsonSchema;
-  /** The node's params as written in the file (defaults are shown, not written). */
+  /** The node's params as written in the file (defaults are placeholders, never values). */
   values: Record<string, unknown>;
   /** This node's problems; those with `field: params.<path>` are shown at that field. */
   problems: readonly Problem[];
@@ -32,7 +33,7 @@ export function SchemaForm(p: SchemaFormProps) {
             label={name}
             path={[name]}
             schema={schema}
-            value={isSet ? p.values[name] : schema.default}
+            value={isSet ? p.values[name] : undefined}
             isSet={isSet}
             required={required.has(name) && schema.default === undefined}
             problems={p.problems}
@@ -67,9 +68,26 @@ function problemsAt(problems: readonly Problem[], path: readonly (string | numbe
 
 function Field(f: FieldProps) {
   const kind = fieldKind(f.schema);
+  // Text the user typed that was not (yet) accepted: it stays in the field, marked, until the
+  // file's value changes or the user types something valid. Never written while invalid.
+  const [draft, setDraft] = useState<{ text: string; error?: string }>();
+  const shown = displayValue(f.value);
+  useEffect(() => setDraft(undefined), [shown]);
   // JSON fields show problems inside them too; lists, objects and records show them per item.
-  const own = problemsAt(f.problems, f.path, kind === 'json');
+  const fromFile = problemsAt(f.problems, f.path, kind === 'json' || kind === 'scalar');
+  const own: Problem[] = draft?.error ? [{ severity: 'error', message: draft.error, line: -1 }, ...fromFile] : fromFile;
   const invalid = own.some((pr) => pr.severity === 'error');
+  const commitText = (text: string) => {
+    if (text.trim() === '') {
+      if (f.onReset) return (setDraft(undefined), f.onReset());
+      if (!f.isSet) return setDraft(undefined);
+      if (f.required) return setDraft({ text, error: `${f.label} is required` });
+    }
+    const read = readFieldText(f.schema, text);
+    if (!read.ok) return setDraft({ text, error: read.error });
+    setDraft({ text });
+    f.onChange(read.value);
+  };
   const header = (
     <div className="field-header">
       <label htmlFor={f.id} className={f.isSet ? 'set' : undefined}>
@@ -87,7 +105,7 @@ function Field(f: FieldProps) {
   return (
     <div className={`field field-${kind}${invalid ? ' has-error' : ''}`} data-field={f.path.join('.')}>
       {header}
-      <Control {...f} kind={kind} invalid={invalid} />
+      <Control {...f} kind={kind} invalid={invalid} text={draft?.text ?? shown} onCommitText={commitText} />
       {f.schema.description ? <div className="description">{f.schema.description}</div> : null}
       {own.map((pr, i) => (
         <div key={i} className={`problem ${pr.severity}`} role="alert">
@@ -98,7 +116,12 @@ function Field(f: FieldProps) {
   );
 }
 
-function Control(f: FieldProps & { kind: ReturnType<typeof fieldKind>; invalid: boolean }) {
+/** How a default shows in an empty field: as a hint, never as a value that is set. */
+function defaultHint(schema: JsonSchema): string | undefined {
+  return schema.default === undefined ? undefined : displayValue(schema.default) || (typeof schema.default === 'string' ? '(empty)' : undefined);
+}
+
+function Control(f: FieldProps & { kind: ReturnType<typeof fieldKind>; invalid: boolean; text: string; onCommitText(text: string): void }) {
   switch (f.kind) {
     case 'enum': {
       const values = enumValues(f.schema)!;
@@ -106,7 +129,8 @@ function Control(f: FieldProps & { kind: ReturnType<typeof fieldKind>; invalid: 
       const options = values.map((v) => ({ value: displayValue(v), label: displayValue(v) }));
       // A value outside the enum is still shown (and marked by the validator), never silently replaced.
       if (f.value !== undefined && !options.some((o) => o.value === current)) options.unshift({ value: current, label: `${current} (invalid)` });
-      if (f.value === undefined) options.unshift({ value: '', label: '' });
+      const hint = defaultHint(f.schema);
+      if (f.value === undefined) options.unshift({ value: '', label: hint ? `default (${hint})` : '' });
       return (
         <Dropdown
           id={f.id}
@@ -121,23 +145,26 @@ function Control(f: FieldProps & { kind: ReturnType<typeof fieldKind>; invalid: 
     }
     case 'boolean':
       return (
-        <Checkbox id={f.id} checked={f.value === true} disabled={f.disabled} invalid={f.invalid} onChange={(checked) => f.onChange(checked)}>
+        <Checkbox id={f.id} checked={(f.value ?? f.schema.default) === true} disabled={f.disabled} invalid={f.invalid} onChange={(checked) => f.onChange(checked)}>
           {f.schema.title ?? ''}
+          {f.value === undefined && f.schema.default !== undefined ? <span className="muted"> (default)</span> : null}
         </Checkbox>
       );
     case 'number':
     case 'string':
+    case 'scalar':
     case 'json':
+      // Numbers are typed as text: a browser number input turns "abc" into "" (which read as
+      // "remove the value"), so the text is read here and kept, marked, when it is not a number.
       return (
         <TextField
           id={f.id}
           ariaLabel={f.label}
-          type={f.kind === 'number' ? 'number' : 'text'}
-          value={displayValue(f.value)}
-          placeholder={f.kind === 'json' ? 'JSON' : undefined}
+          value={f.text}
+          placeholder={defaultHint(f.schema) ?? (f.kind === 'json' ? 'JSON' : undefined)}
           disabled={f.disabled}
           invalid={f.invalid}
-          onCommit={(text) => (text === '' && f.onReset ? f.onReset() : f.onChange(parseFieldText(f.schema, text)))}
+          onCommit={f.onCommitText}
         />
       );
     case 'list':
@@ -150,10 +177,14 @@ function Control(f: FieldProps & { kind: ReturnType<typeof fieldKind>; invalid: 
 }
 
 function ListControl(f: FieldProps) {
+  // Not set: the default's items are where editing starts (shown as the hint above the rows).
   const items = Array.isArray(f.value) ? f.value : [];
+  const start = f.value === undefined && Array.isArray(f.schema.default) ? (f.schema.default as unknown[]) : items;
   const itemSchema = f.schema.items ?? {};
+  const hint = f.value === undefined ? defaultHint(f.schema) : undefined;
   return (
     <div className="list" role="list" aria-label={f.label}>
+      {hint ? <div className="muted default-hint">default: {hint}</div> : null}
       {items.map((item, i) => (
         <div className="list-row" role="listitem" key={i}>
           <Field
@@ -175,7 +206,7 @@ function ListControl(f: FieldProps) {
         </div>
       ))}
       {f.disabled ? null : (
-        <Button appearance="secondary" title={`Add an item to ${f.label}`} onClick={() => f.onChange([...items, emptyValue(itemSchema)])}>
+        <Button appearance="secondary" title={`Add an item to ${f.label}`} onClick={() => f.onChange([...start, emptyValue(itemSchema)])}>
           <Codicon name="add" /> Add
         </Button>
       )}
@@ -196,12 +227,13 @@ function ObjectControl(f: FieldProps) {
           label={name}
           path={[...f.path, name]}
           schema={schema}
-          value={Object.hasOwn(value, name) ? value[name] : schema.default}
+          value={Object.hasOwn(value, name) ? value[name] : undefined}
           isSet={Object.hasOwn(value, name)}
           required={required.has(name) && schema.default === undefined}
           problems={f.problems}
           disabled={f.disabled}
           onChange={(next) => f.onChange(setAtPath(value, [name], next))}
+          onReset={Object.hasOwn(value, name) && !required.has(name) ? () => f.onChange(Object.fromEntries(Object.entries(value).filter(([k]) => k !== name))) : undefined}
         />
       ))}
     </fieldset>
@@ -210,6 +242,9 @@ function ObjectControl(f: FieldProps) {
 
 function RecordControl(f: FieldProps) {
   const value = f.value !== null && typeof f.value === 'object' ? (f.value as Record<string, unknown>) : {};
+  // Not set: the default's entries are where editing starts (shown as the hint above the rows).
+  const start = f.value === undefined && f.schema.default !== null && typeof f.schema.default === 'object' ? (f.schema.default as Record<string, unknown>) : value;
+  const hint = f.value === undefined ? defaultHint(f.schema) : undefined;
   const valueSchema = recordValueSchema(f.schema) ?? {};
   const entries = Object.entries(value);
   const rename = (from: string, to: string) => {
@@ -218,6 +253,7 @@ function RecordControl(f: FieldProps) {
   };
   return (
     <div className="record" role="list" aria-label={f.label}>
+      {hint ? <div className="muted default-hint">default: {hint}</div> : null}
       {entries.map(([key, item]) => (
         <div className="record-row" role="listitem" key={key}>
           <TextField ariaLabel={`${f.label} key`} value={key} disabled={f.disabled} onCommit={(text) => rename(key, text.trim())} />
@@ -250,8 +286,8 @@ function RecordControl(f: FieldProps) {
           title={`Add an entry to ${f.label}`}
           onClick={() => {
             let key = 'key';
-            for (let n = 2; Object.hasOwn(value, key); n++) key = `key_${n}`;
-            f.onChange({ ...value, [key]: emptyValue(valueSchema) });
+            for (let n = 2; Object.hasOwn(start, key); n++) key = `key_${n}`;
+            f.onChange({ ...start, [key]: emptyValue(valueSchema) });
           }}
         >
           <Codicon name="add" /> Add

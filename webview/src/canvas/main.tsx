@@ -6,7 +6,7 @@ import { createRoot } from 'react-dom/client';
 import type { CanvasToHost, HostToCanvas } from '../../../protocol/messages.ts';
 import { registerToolkit } from '../shared/register-toolkit.ts';
 import { vscodeApi } from '../shared/vscode-api.ts';
-import { CanvasApp } from './App.tsx';
+import { CanvasApp, type CanvasViewState } from './App.tsx';
 
 registerToolkit();
 const vscode = vscodeApi<CanvasToHost>();
@@ -17,8 +17,13 @@ const subscribe = (listener: (message: HostToCanvas) => void) => {
   return () => window.removeEventListener('message', handler);
 };
 
+const viewState = {
+  load: () => (vscode.getState() as CanvasViewState | undefined) ?? undefined,
+  save: (state: CanvasViewState) => vscode.setState(state),
+};
+
 createRoot(document.getElementById('root')!).render(
   <ReactFlowProvider>
-    <CanvasApp post={post} subscribe={subscribe} />
+    <CanvasApp post={post} subscribe={subscribe} viewState={viewState} />
   </ReactFlowProvider>,
 );

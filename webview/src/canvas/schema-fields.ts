@@ -4,7 +4,7 @@ import type { JsonSchema } from '../../../protocol/messages.ts';
  * How the properties panel edits a value of a given JSON schema. The form is generated from the
  * component's parameter schema (the registry's TypeBox schema as JSON), never written by hand.
  */
-export type FieldKind = 'enum' | 'boolean' | 'number' | 'string' | 'list' | 'object' | 'record' | 'json';
+export type FieldKind = 'enum' | 'boolean' | 'number' | 'string' | 'scalar' | 'list' | 'object' | 'record' | 'json';
 
 export function enumValues(schema: JsonSchema): unknown[] | undefined {
   if (Array.isArray(schema.enum)) return schema.enum;
@@ -18,8 +18,15 @@ function typeOf(schema: JsonSchema): string | undefined {
   return Array.isArray(schema.type) ? schema.type.find((t) => t !== 'null') : schema.type;
 }
 
+/** A union of plain types (number | string | boolean), e.g. a hyperparameter's value. */
+function scalarUnion(schema: JsonSchema): boolean {
+  const union = schema.anyOf ?? schema.oneOf;
+  return !!union?.length && union.every((s) => !('const' in s) && !s.enum && ['number', 'integer', 'string', 'boolean'].includes(typeOf(s) ?? ''));
+}
+
 export function fieldKind(schema: JsonSchema): FieldKind {
   if (enumValues(schema)) return 'enum';
+  if (scalarUnion(schema)) return 'scalar';
   switch (typeOf(schema)) {
     case 'boolean':
       return 'boolean';
@@ -28,10 +35,9 @@ export function fieldKind(schema: JsonSchema): FieldKind {
       return 'number';
     case 'string':
       return 'string';
-    case 'array': {
-      const item = schema.items;
-      return item && ['enum', 'boolean', 'number', 'string'].includes(fieldKind(item)) ? 'list' : 'json';
-    }
+    case 'array':
+      // Lists of anything the form can edit (scalars, objects, lists): one row per item.
+      return schema.items && fieldKind(schema.items) !== 'json' ? 'list' : 'json';
     case 'object':
       if (schema.properties && Object.keys(schema.properties).length > 0) return 'object';
       if (recordValueSchema(schema)) return 'record';
@@ -52,6 +58,42 @@ export function recordValueSchema(schema: JsonSchema): JsonSchema | undefined {
 export function displayValue(value: unknown): string {
   if (value === undefined || value === null) return '';
   return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+/** What a committed text means, or why it cannot mean anything for this field (nothing is sent then). */
+export type FieldRead = { ok: true; value: unknown } | { ok: false; error: string };
+
+/**
+ * Reads the text typed into a text field as a value of the field's schema. Only the conversion
+ * from text is judged here (a number field that does not hold a number, JSON that does not parse);
+ * the schema's own constraints are checked by the host against the registry's schema before it
+ * writes, and a refusal comes back to the same field.
+ */
+export function readFieldText(schema: JsonSchema, text: string): FieldRead {
+  const trimmed = text.trim();
+  switch (fieldKind(schema)) {
+    case 'number': {
+      const n = Number(trimmed);
+      if (trimmed === '' || !Number.isFinite(n)) return { ok: false, error: `"${text}" is not a number` };
+      if (typeOf(schema) === 'integer' && !Number.isInteger(n)) return { ok: false, error: `${trimmed} is not a whole number` };
+      return { ok: true, value: n };
+    }
+    case 'scalar': {
+      const types = (schema.anyOf ?? schema.oneOf)!.map(typeOf);
+      const n = Number(trimmed);
+      if (trimmed !== '' && Number.isFinite(n) && (types.includes('number') || types.includes('integer'))) return { ok: true, value: n };
+      if ((trimmed === 'true' || trimmed === 'false') && types.includes('boolean')) return { ok: true, value: trimmed === 'true' };
+      return types.includes('string') ? { ok: true, value: text } : { ok: false, error: `"${text}" is not a ${types.join(' or ')}` };
+    }
+    case 'json':
+      try {
+        return { ok: true, value: JSON.parse(text) };
+      } catch (e) {
+        return { ok: false, error: `not valid JSON: ${e instanceof Error ? e.message : String(e)}` };
+      }
+    default:
+      return { ok: true, value: parseFieldText(schema, text) };
+  }
 }
 
 /**
@@ -91,6 +133,8 @@ export function emptyValue(schema: JsonSchema): unknown {
     case 'list':
       return [];
     case 'object':
+      // Required fields present (with their defaults or empty values) so a new item is valid.
+      return Object.fromEntries((schema.required ?? []).map((name) => [name, emptyValue(schema.properties?.[name] ?? {})]));
     case 'record':
       return {};
     default:

@@ -3,6 +3,7 @@
  * there, timeout enforced by terminating it) and records backend, task and final metrics on the
  * Model artifact. Logs (metrics.jsonl, TensorBoard) live in the Model artifact's logs/ folder.
  */
+import type { EpochProgress } from './session.ts';
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { type ExecutorContext } from '../../core/component.ts';
@@ -51,6 +52,7 @@ export async function execute(ctx: Ctx): Promise<void> {
     shuffleBuffer: params.shuffle_buffer,
   };
   ctx.log.info(`training with ${params.run_fn} from ${basename(params.module_file)} (${args.trainShards.length} train / ${args.evalShards.length} eval shards, batch ${params.batch_size}, ${params.epochs} epochs)`);
+  ctx.progress({ done: 0, total: params.epochs, unit: 'epochs' });
   const result = await runInWorker<TrainResult>({
     modulePath: dispatcherPath(),
     exportName: 'default',
@@ -59,6 +61,10 @@ export async function execute(ctx: Ctx): Promise<void> {
     signal: ctx.signal,
     label: `${params.run_fn} in ${basename(params.module_file)}`,
     onLog: (level, message) => ctx.log[level](message),
+    onProgress: (value) => {
+      const p = value as EpochProgress;
+      ctx.progress({ done: p.epoch, total: p.epochs, unit: 'epochs', metrics: p.metrics });
+    },
   });
   ctx.log.info(
     `trained on ${result.backend}: ${result.trainExamples} examples in ${result.trainSeconds.toFixed(2)} s (${Math.round(result.examplesPerSec)} examples/s); ${Object.entries(result.metrics)

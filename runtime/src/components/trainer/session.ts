@@ -4,6 +4,7 @@
  * RunFnContext, and log per-epoch metrics (console → node log, metrics.jsonl, TensorBoard).
  * Runs inside a dedicated worker thread, so each run has its own tfjs backend.
  */
+import { parentPort } from 'node:worker_threads';
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -50,6 +51,13 @@ export interface Session {
   /** Examples seen in training batches and the seconds spent from first to last batch. */
   throughput(): { examples: number; seconds: number };
   close(): void;
+}
+
+/** What the training worker posts after each epoch. */
+export interface EpochProgress {
+  epoch: number;
+  epochs: number;
+  metrics: Record<string, number>;
 }
 
 /** Logs from a worker thread reach the node's log through runInWorker's console forwarding. */
@@ -134,6 +142,8 @@ export async function openSession(args: SessionArgs, extra: SessionHooks = {}): 
       const { train, validation } = splitLogs(metrics);
       tbTrain.scalars(epoch, train);
       tbValidation.scalars(epoch, validation);
+      // Live progress for the editor (epoch and metrics so far): the worker's parent forwards it.
+      parentPort?.postMessage({ type: 'progress', value: { epoch: epoch + 1, epochs: args.epochs, metrics } satisfies EpochProgress });
       workerLog.info(`epoch ${epoch + 1}/${args.epochs}: ${Object.entries(metrics).map(([k, v]) => `${k}=${v.toFixed(4)}`).join(' ')}`);
       if (extra.onEpoch?.(record) === 'stop') {
         if (this?.model) this.model.stopTraining = true;
