@@ -54,7 +54,9 @@ describe('tributary CLI', function () {
     assert.equal(runs.status, 0, runs.stderr);
     assert.match(runs.stdout, new RegExp(`${summary.runId}\\s+COMPLETE`));
     assert.match(runs.stdout, new RegExp(`${rerun.runId}\\s+COMPLETE`));
-    assert.match(runs.stdout, /example_validator\s+CACHED .*\(from execution 4\)/);
+    // Ids come from the store (run number × 100,000 + n), so name the execution the first run made.
+    const validated = summary.nodes.find((n: { id: string }) => n.id === 'example_validator').executionId;
+    assert.match(runs.stdout, new RegExp(`example_validator\\s+CACHED .*\\(from execution ${validated}\\)`));
 
     const anomalies = summary.nodes.find((n: { id: string }) => n.id === 'example_validator').outputs.anomalies.id;
     const lineage = cli(['lineage', String(anomalies)], dir);
@@ -65,7 +67,8 @@ describe('tributary CLI', function () {
 
     const logs = cli(['logs', summary.runId, 'example_gen'], dir);
     assert.equal(logs.status, 0, logs.stderr);
-    assert.match(logs.stdout, /CsvExampleGen@1 execution 1/);
+    const generated = summary.nodes.find((n: { id: string }) => n.id === 'example_gen').executionId;
+    assert.match(logs.stdout, new RegExp(`CsvExampleGen@1 execution ${generated}\\b`));
   });
 
   it('components lists every registered component with its parameters', () => {
