@@ -49,7 +49,7 @@ export async function execute(ctx: Ctx): Promise<void> {
     // Wait a little past the limit so a slow start is measured, not just cut off.
     const waitMs = params.max_startup_ms * 2 + 1000;
     try {
-      server = await startServerProcess(registry, { timeoutMs: waitMs });
+      server = await startServerProcess(registry, { timeoutMs: waitMs, workers: params.workers || 'auto' });
     } catch (e) {
       reasons.push({ check: 'startup', passed: false, message: `server did not start: ${(e as Error).message}` });
     }
