@@ -232,6 +232,7 @@ export async function runNode(
     metadata: {
       pipeline: plan.name,
       executionId: started.execution.id,
+      cacheKey: key,
       read: () => store.read(),
       update: (change) => store.transaction(change),
     },

@@ -3,8 +3,8 @@
  * there, timeout enforced by terminating it) and records backend, task and final metrics on the
  * Model artifact. Logs (metrics.jsonl, TensorBoard) live in the Model artifact's logs/ folder.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { existsSync, readFileSync, renameSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { listShards } from '../../formats/examples.ts';
 import { type ExecutorContext, UserError } from '../../registry/types.ts';
 import type { HyperParameters } from '../../ml/api.ts';
@@ -31,12 +31,17 @@ export function readHyperParameters(uri: string): HyperParameters {
 export async function execute(ctx: Ctx): Promise<void> {
   const { params, inputs } = ctx;
   const out = ctx.outputs.model;
-  const { bundleDir, logDir } = modelPaths(out.uri);
+  const { bundleDir, logDir, checkpointDir: finalCheckpoint } = modelPaths(out.uri);
   const compiled = await compileUserModule(ctx.resolvePath(params.module_file), { outFile: join(out.uri, 'module', 'trainer_module.mjs') });
 
   const hyperparameters: HyperParameters = { ...params.hyperparameters };
   if (inputs.hyperparameters) Object.assign(hyperparameters, readHyperParameters(inputs.hyperparameters.uri));
   if (inputs.base_model) hyperparameters.base_model_dir = modelPaths(inputs.base_model.uri).bundleDir;
+  // Checkpoints of unfinished work are kept under the cache key, beside the outputs: a rerun of
+  // the same work (after a crash, a kill or a cancel, or `tributary resume`) finds them, while the
+  // engine drops a failed execution's own output folder. The last one moves into the Model.
+  const key = ctx.metadata?.cacheKey;
+  const checkpointDir = key ? join(dirname(dirname(out.uri)), '.checkpoints', key.slice(0, 32)) : finalCheckpoint;
 
   const args: TrainArgs = {
     modulePath: compiled.path,
@@ -57,6 +62,8 @@ export async function execute(ctx: Ctx): Promise<void> {
     batchSize: params.batch_size,
     shuffleBuffer: params.shuffle_buffer,
     seed: params.seed,
+    checkpointDir,
+    baseModelDir: inputs.base_model ? modelPaths(inputs.base_model.uri).bundleDir : undefined,
   };
   ctx.log.info(`training with ${params.run_fn} from ${basename(params.module_file)} (${args.trainShards.length} train / ${args.evalShards.length} eval shards, batch ${params.batch_size}, ${params.epochs} epochs)`);
   const result = await runInWorker<TrainResult>({
@@ -68,6 +75,9 @@ export async function execute(ctx: Ctx): Promise<void> {
     label: `${params.run_fn} in ${basename(params.module_file)}`,
     onLog: (level, message) => ctx.log[level](message),
   });
+  if (checkpointDir !== finalCheckpoint && existsSync(checkpointDir)) {
+    renameSync(checkpointDir, finalCheckpoint);
+  }
   ctx.log.info(
     `trained on ${result.backend}: ${result.trainExamples} examples in ${result.trainSeconds.toFixed(2)} s (${Math.round(result.examplesPerSec)} examples/s); ${Object.entries(result.metrics)
       .map(([k, v]) => `${k}=${v.toFixed(4)}`)

@@ -103,4 +103,4 @@ function labelClasses(graph: TransformGraph, label: string): string[] | undefine
 }
 
 /** Where training writes inside the Model artifact. */
-export const modelPaths = (uri: string) => ({ bundleDir: join(uri, 'bundle'), logDir: join(uri, 'logs') });
+export const modelPaths = (uri: string) => ({ bundleDir: join(uri, 'bundle'), logDir: join(uri, 'logs'), checkpointDir: join(uri, 'checkpoint') });
