@@ -216,12 +216,13 @@ function trackFittedModel(): { readonly model: tf.LayersModel | undefined; relea
   const proto = tf.LayersModel.prototype;
   const { fit, fitDataset } = proto;
   let model: tf.LayersModel | undefined;
+  const note = (m: tf.LayersModel) => void (model = m);
   proto.fit = function (this: tf.LayersModel, ...a: Parameters<typeof fit>) {
-    model = this;
+    note(this);
     return fit.apply(this, a);
   };
   proto.fitDataset = function (this: tf.LayersModel, ...a: Parameters<typeof fitDataset>) {
-    model = this;
+    note(this);
     return fitDataset.apply(this, a) as ReturnType<typeof fitDataset>;
   } as typeof fitDataset;
   return {
