@@ -17,4 +17,21 @@ export default tseslint.config(
     files: ['runtime/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', { paths: ['vscode'] }] },
   },
+  {
+    // The extension reaches the runtime through its one host-facing module, never deeper.
+    files: ['extension/**/*.ts', 'extension/**/*.tsx'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '(^|/)runtime/src/(?!host-api\\.ts$)',
+              message: 'Import the runtime through runtime/src/host-api.ts (export what the extension needs there).',
+            },
+          ],
+        },
+      ],
+    },
+  },
 );

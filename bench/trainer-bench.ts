@@ -16,7 +16,8 @@ import { paramsWithDefaults } from '../runtime/src/engine/node-runner.ts';
 import type { OutputFeature } from '../runtime/src/ml/api.ts';
 import { type BackendRequest, selectBackend } from '../runtime/src/ml/backend.ts';
 import { trainer } from '../runtime/src/components/trainer/index.ts';
-import type { ComponentDefinition, ExecutorContext } from '../runtime/src/registry/types.ts';
+import type { ComponentDefinition } from '../runtime/src/core/registry.ts';
+import type { ExecutorContext } from '../runtime/src/core/component.ts';
 import { buildModel } from '../samples/taxi/taxi_trainer.ts';
 
 const { values: opt } = parseArgs({

@@ -51,12 +51,29 @@ const hostEntries = {
   'extension/models': 'extension/src/serving/models-view.ts',
   ...(existsSync('extension/src/language/server.ts') ? { 'extension/server': 'extension/src/language/server.ts' } : {}),
 };
+// The host reads the built-in components' specs (runtime/src/components/index.ts) but never runs
+// them: their lazy imports (executors, fan-outs, pool tasks) stay out of the host bundles instead
+// of inlining tfjs, arrow and esbuild. Should one be called in the host, it fails by name.
+const componentsLazyImports = {
+  name: 'no-component-executors-in-host',
+  setup(b) {
+    const listed = /runtime[\\/]src[\\/]components[\\/][^\\/]+[\\/]index\.ts$/;
+    b.onResolve({ filter: /^\.\// }, (args) =>
+      args.kind === 'dynamic-import' && listed.test(args.importer) ? { path: join(args.importer, '..', args.path), namespace: 'not-in-host' } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'not-in-host' }, (args) => ({
+      contents: `throw new Error(${JSON.stringify(`${relative('.', args.path)} does not load in the VS Code host`)});`,
+      loader: 'js',
+    }));
+  },
+};
 await build({
   ...common,
   platform: 'node',
   target: 'node20',
   format: 'cjs',
   entryPoints: hostEntries,
+  plugins: [componentsLazyImports],
   outdir: 'dist',
   outExtension: { '.js': '.cjs' },
   external: ['vscode', 'esbuild'],

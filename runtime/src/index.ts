@@ -1,36 +1,25 @@
 /** Tributary's public runtime API: what custom components, scripts and the editor program against. */
 export { Type, type Static, type TObject } from '@sinclair/typebox';
-export { ARTIFACT_TYPES, ARTIFACT_DESCRIPTIONS, type ArtifactType } from './registry/artifacts.ts';
-export {
-  defineComponent,
-  UserError,
-  type ArtifactRef,
-  type ComponentCategory,
-  type ComponentDefinition,
-  type ComponentSpec,
-  type Executor,
-  type ExecutorContext,
-  type InputResolver,
-  type NodeLogger,
-  type OutputArtifact,
-  type PortSpec,
-  type Progress,
-  type ResolveQuery,
-} from './registry/types.ts';
-export { Registry } from './registry/registry.ts';
-export { builtinRegistry } from './registry/builtins.ts';
-export { createPool, defaultPoolSize, type WorkerPool } from './engine/pool.ts';
+export { ARTIFACT_TYPES, ARTIFACT_DESCRIPTIONS, type ArtifactType } from './core/artifacts.ts';
+export { defineComponent, type ComponentDefinition } from './core/registry.ts';
+export { type ArtifactRef, type ComponentCategory, type ComponentSpec, type Executor, type ExecutorContext, type InputResolver, type NodeLogger, type OutputArtifact, type PortSpec, type Progress, type ResolveQuery } from './core/component.ts';
+export { UserError } from './core/errors.ts';
+export { Registry } from './core/registry.ts';
+export { builtinRegistry } from './components/index.ts';
+export { createPool, defaultPoolSize } from './engine/pool.ts';
+export { type WorkerPool } from './core/worker-pool.ts';
 export { runPipeline, newRunId, type RunOptions, type RunSummary, type NodeSummary } from './engine/scheduler.ts';
 export { runNode } from './engine/node-runner.ts';
 export { loadPipelineFile, loadPlanOrThrow, PipelineInvalid } from './engine/load-pipeline.ts';
-export type { PipelinePlan, PlanNode, RunEvent, NodeState, RunState } from './engine/plan.ts';
+export type { PipelinePlan, PlanNode } from './core/plan.ts';
+export type { RunEvent, NodeState, RunState } from './core/run-events.ts';
 export { parsePipeline, type ParsedPipeline } from './pipeline/parse.ts';
 export { validatePipeline } from './pipeline/validate.ts';
 export { formatDiagnostic, type Diagnostic } from './pipeline/diagnostics.ts';
-export type { PipelineSpec, NodeSpec, InputRef } from './pipeline/spec.ts';
+export type { PipelineSpec, NodeSpec, InputRef } from './core/pipeline-spec.ts';
 export { MetadataStore } from './metadata/store.ts';
 export { listRuns, lineage } from './metadata/report.ts';
-export type * from './metadata/types.ts';
+export type * from './core/metadata-types.ts';
 export type * from './formats/examples.ts';
 export type * from './formats/statistics.ts';
 export type * from './formats/schema.ts';

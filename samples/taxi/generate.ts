@@ -8,7 +8,7 @@ import { mkdir, rename } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import { once } from 'node:events';
 import { parseArgs } from 'node:util';
-import { UserError } from '../../runtime/src/registry/types.ts';
+import { UserError } from '../../runtime/src/core/errors.ts';
 import { AREAS, COMPANIES, type CensusTract, type CommunityArea } from './chicago.ts';
 import { cumulate, mulberry32, normal, pick, sigmoid, type Rand } from './prng.ts';
 

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createPool, type WorkerPool } from '../../runtime/src/engine/pool.ts';
-import { UserError } from '../../runtime/src/registry/types.ts';
+import { createPool } from '../../runtime/src/engine/pool.ts';
+import { type WorkerPool } from '../../runtime/src/core/worker-pool.ts';
+import { UserError } from '../../runtime/src/core/errors.ts';
 import { expectedCell, readSplit, referenceCsv, runExampleGen, tempDir, type Cell } from './helpers.ts';
 
 /** A deterministic CSV with ints, floats, strings, empties, quotes, quoted newlines and mixed LF/CRLF. */

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { tableFromIPC } from 'apache-arrow';
 import { csvExampleGen } from '../../runtime/src/components/csv-example-gen/index.ts';
-import type { WorkerPool } from '../../runtime/src/engine/pool.ts';
+import type { WorkerPool } from '../../runtime/src/core/worker-pool.ts';
 import type { ExamplesProperties } from '../../runtime/src/formats/examples.ts';
 
 export function tempDir(prefix = 'eg-test-'): string {

@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import { fileExperimentLoaders, parseMetricsJsonl } from '../../runtime/src/metadata/artifact-files.ts';
 import { compareRuns, differingParams, experimentRuns } from '../../runtime/src/metadata/experiments.ts';
 import { addEvent, associate, attribute, createArtifact, createExecution, getOrCreateContext } from '../../runtime/src/metadata/records.ts';
-import { emptyStore, type StoreData } from '../../runtime/src/metadata/types.ts';
-import type { ArtifactType } from '../../runtime/src/registry/artifacts.ts';
+import { emptyStore, type StoreData } from '../../runtime/src/core/metadata-types.ts';
+import type { ArtifactType } from '../../runtime/src/core/artifacts.ts';
 
 interface Fixture {
   runId: string;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { addEvent, attribute, createArtifact, createExecution, getOrCreateContext } from '../../runtime/src/metadata/records.ts';
 import { previousSpanStatistics } from '../../runtime/src/metadata/spans.ts';
-import { emptyStore, type StoreData } from '../../runtime/src/metadata/types.ts';
+import { emptyStore, type StoreData } from '../../runtime/src/core/metadata-types.ts';
 
 /** One data run: Examples of `span` → statistics by `statsNode`; returns the statistics id. */
 function dataRun(data: StoreData, pipeline: string, span: number, statsNode = 'statistics_gen', state: 'LIVE' | 'DELETED' = 'LIVE'): number {

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { REPO } from '../../scripts/editor-test/code-server.ts';
 import { generateTaxiRows, taxiCsvLine, TAXI_COLUMNS, type TaxiRow } from '../../samples/taxi/generate.ts';
-import type { StoreData } from '../../runtime/src/metadata/types.ts';
+import type { StoreData } from '../../runtime/src/core/metadata-types.ts';
 import { spansPipeline } from '../helpers/pipelines.ts';
 
 export interface StepContext {

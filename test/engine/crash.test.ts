@@ -3,7 +3,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { StoreData } from '../../runtime/src/metadata/types.ts';
+import type { StoreData } from '../../runtime/src/core/metadata-types.ts';
 
 const CLI = ['--import', 'tsx', 'runtime/src/cli/main.ts'];
 

@@ -4,10 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Type } from '@sinclair/typebox';
 import { moduleSourceHash } from '../../runtime/src/modules/load-module.ts';
-import { defineComponent } from '../../runtime/src/registry/types.ts';
-import { Registry } from '../../runtime/src/registry/registry.ts';
+import { defineComponent } from '../../runtime/src/core/registry.ts';
+import { Registry } from '../../runtime/src/core/registry.ts';
 import { runPipeline } from '../../runtime/src/engine/scheduler.ts';
-import { createPool, type WorkerPool } from '../../runtime/src/engine/pool.ts';
+import { createPool } from '../../runtime/src/engine/pool.ts';
+import { type WorkerPool } from '../../runtime/src/core/worker-pool.ts';
 
 const usesModule = defineComponent(
   {

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadPlanOrThrow } from '../../runtime/src/engine/load-pipeline.ts';
-import { metadataFile } from '../../runtime/src/engine/plan.ts';
+import { metadataFile } from '../../runtime/src/core/plan.ts';
 import { runPipeline, type RunSummary } from '../../runtime/src/engine/scheduler.ts';
 import { MetadataStore } from '../../runtime/src/metadata/store.ts';
 

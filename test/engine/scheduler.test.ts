@@ -4,8 +4,10 @@ import { mkdtempSync, readFileSync, existsSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runPipeline } from '../../runtime/src/engine/scheduler.ts';
-import { createPool, type WorkerPool } from '../../runtime/src/engine/pool.ts';
-import type { PipelinePlan, PlanNode, RunEvent } from '../../runtime/src/engine/plan.ts';
+import { createPool } from '../../runtime/src/engine/pool.ts';
+import { type WorkerPool } from '../../runtime/src/core/worker-pool.ts';
+import type { PipelinePlan, PlanNode } from '../../runtime/src/core/plan.ts';
+import type { RunEvent } from '../../runtime/src/core/run-events.ts';
 import { MetadataStore } from '../../runtime/src/metadata/store.ts';
 import { fakeRegistry, timeline } from '../helpers/fake-components.ts';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { Worker } from 'node:worker_threads';
-import { startCpuMeter, threadCpuMs } from '../../runtime/src/engine/thread-cpu.ts';
+import { startCpuMeter, threadCpuMs } from '../../runtime/src/util/thread-cpu.ts';
 
 const linux = process.platform === 'linux';
 

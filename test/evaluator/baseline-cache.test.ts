@@ -10,7 +10,8 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { createPool, type WorkerPool } from '../../runtime/src/engine/pool.ts';
+import { createPool } from '../../runtime/src/engine/pool.ts';
+import { type WorkerPool } from '../../runtime/src/core/worker-pool.ts';
 import type { RunSummary } from '../../runtime/src/engine/scheduler.ts';
 import { pairAuc } from '../helpers/pair-auc.ts';
 import { pipelineRuns } from '../helpers/pipeline-runs.ts';

@@ -3,10 +3,12 @@ import { existsSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node
 import { join } from 'node:path';
 import { exampleValidator } from '../../runtime/src/components/example-validator/index.ts';
 import { execute } from '../../runtime/src/components/example-validator/executor.ts';
-import { createPool, type WorkerPool } from '../../runtime/src/engine/pool.ts';
+import { createPool } from '../../runtime/src/engine/pool.ts';
+import { type WorkerPool } from '../../runtime/src/core/worker-pool.ts';
 import { ANOMALIES_FILE, type ExampleAnomaliesFile } from '../../runtime/src/formats/anomalies.ts';
 import { SCHEMA_FILE, type Schema } from '../../runtime/src/formats/schema.ts';
-import { UserError, type Ports } from '../../runtime/src/registry/types.ts';
+import { UserError } from '../../runtime/src/core/errors.ts';
+import { type Ports } from '../../runtime/src/core/component.ts';
 import { makeContext } from '../schema-gen/executor-context.ts';
 import { dataset, numFeature, repeat, strFeature, tempDir, writeStatisticsArtifact } from '../schema-gen/stats-fixtures.ts';
 

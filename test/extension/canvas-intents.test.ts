@@ -2,12 +2,11 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { applyEdits } from '../../runtime/src/pipeline/edit.ts';
 import { parsePipeline } from '../../runtime/src/pipeline/parse.ts';
-import { builtinRegistry } from '../../runtime/src/registry/builtins.ts';
-import { listSpecs } from '../../runtime/src/registry/specs.ts';
-import { UserError } from '../../runtime/src/registry/types.ts';
+import { builtinRegistry } from '../../runtime/src/components/index.ts';
+import { UserError } from '../../runtime/src/core/errors.ts';
 import { editsForIntent, minimalEdit } from '../../extension/src/canvas/intents.ts';
-import { specMap, toComponentInfo } from '../../extension/src/canvas/specs.ts';
-import type { CanvasIntent } from '../../webview/src/protocol.ts';
+import { localSpecs, specMap, toComponentInfo } from '../../extension/src/canvas/specs.ts';
+import type { CanvasIntent } from '../../protocol/messages.ts';
 
 const FILE = 'samples/taxi/taxi.pipeline.yaml';
 const TAXI = readFileSync(FILE, 'utf8');
@@ -140,9 +139,11 @@ describe('canvas intents → text edits', () => {
     assert.match(refusal({ type: 'addNode', component: 'SchemaGen', position: { x: 0, y: 0 } }, broken), /syntax error on line \d+/);
   });
 
-  it('the local spec list holds the very spec objects the registry registers', () => {
-    const registered = new Map(builtinRegistry().list().map((d) => [d.spec.type, d.spec]));
-    for (const spec of listSpecs()) assert.equal(spec, registered.get(spec.type), spec.type);
+  it("the host's local specs are the registry's built-ins, each with its icon", () => {
+    const local = localSpecs();
+    assert.deepEqual(local.map((s) => s.type), builtinRegistry().list().map((d) => d.spec.type));
+    for (const s of local) assert.equal(s.icon, builtinRegistry().get(s.type)!.spec.icon, s.type);
+    for (const s of local) assert.ok(s.icon, `${s.type} names no icon`);
   });
 
   it('minimalEdit turns one text into another with a single replacement', () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { parsePipeline } from '../../runtime/src/pipeline/parse.ts';
 import { validatePipeline } from '../../runtime/src/pipeline/validate.ts';
-import { builtinRegistry } from '../../runtime/src/registry/builtins.ts';
+import { builtinRegistry } from '../../runtime/src/components/index.ts';
 import { locate } from '../../extension/src/canvas/locate.ts';
 import { canvasModel } from '../../extension/src/canvas/document-model.ts';
 

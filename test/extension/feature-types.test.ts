@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import ts from 'typescript';
 import { featureTypesDeclaration, featureTypesPath, latestSchemaArtifact, writeFeatureTypes } from '../../runtime/src/pipeline/feature-types.ts';
 import type { Schema } from '../../runtime/src/formats/schema.ts';
-import { emptyStore, type ArtifactRecord, type StoreData } from '../../runtime/src/metadata/types.ts';
+import { emptyStore, type ArtifactRecord, type StoreData } from '../../runtime/src/core/metadata-types.ts';
 
 const API = resolve('runtime/src/ml/api.ts');
 

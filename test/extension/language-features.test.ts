@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { builtinRegistry } from '../../runtime/src/registry/builtins.ts';
-import { ARTIFACT_DESCRIPTIONS } from '../../runtime/src/registry/artifacts.ts';
+import { builtinRegistry } from '../../runtime/src/components/index.ts';
+import { ARTIFACT_DESCRIPTIONS } from '../../runtime/src/core/artifacts.ts';
 import { applyEdits } from '../../runtime/src/pipeline/edit.ts';
 import { parsePipeline } from '../../runtime/src/pipeline/parse.ts';
 import { catalogFromRegistry } from '../../extension/src/language/catalog.ts';

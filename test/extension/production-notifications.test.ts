@@ -7,9 +7,9 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { AlertMessage, RunEvent } from '../../runtime/src/engine/plan.ts';
-import type { StoreData } from '../../runtime/src/metadata/types.ts';
-import type { ExecutionRecord } from '../../runtime/src/metadata/types.ts';
+import type { AlertMessage, RunEvent } from '../../runtime/src/core/run-events.ts';
+import type { StoreData } from '../../runtime/src/core/metadata-types.ts';
+import type { ExecutionRecord } from '../../runtime/src/core/metadata-types.ts';
 import {
   alertNotification,
   AnnouncedApprovals,

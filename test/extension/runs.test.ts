@@ -3,11 +3,11 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { RunEvent } from '../../runtime/src/engine/plan.ts';
-import type { StoreData } from '../../runtime/src/metadata/types.ts';
+import type { RunEvent } from '../../runtime/src/core/run-events.ts';
+import type { StoreData } from '../../runtime/src/core/metadata-types.ts';
 import { LineSplitter, parseRunEvent, RunStates, tally, type PipelineRunState } from '../../extension/src/runs/state.ts';
 import { artifactsByType, formatDuration, runsFromStore } from '../../extension/src/views/model.ts';
-import { describeCpu } from '../../runtime/src/engine/thread-cpu.ts';
+import { describeCpu } from '../../runtime/src/util/thread-cpu.ts';
 
 const CLI = resolve('runtime/src/cli/main.ts');
 

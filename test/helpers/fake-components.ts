@@ -2,8 +2,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Type } from '@sinclair/typebox';
-import { defineComponent, UserError } from '../../runtime/src/registry/types.ts';
-import { Registry } from '../../runtime/src/registry/registry.ts';
+import { defineComponent } from '../../runtime/src/core/registry.ts';
+import { UserError } from '../../runtime/src/core/errors.ts';
+import { Registry } from '../../runtime/src/core/registry.ts';
 
 export const timeline: { node: string; event: 'start' | 'end'; t: number }[] = [];
 

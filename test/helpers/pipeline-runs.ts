@@ -6,8 +6,8 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { loadPlanOrThrow } from '../../runtime/src/engine/load-pipeline.ts';
-import { metadataFile } from '../../runtime/src/engine/plan.ts';
-import type { WorkerPool } from '../../runtime/src/engine/pool.ts';
+import { metadataFile } from '../../runtime/src/core/plan.ts';
+import type { WorkerPool } from '../../runtime/src/core/worker-pool.ts';
 import { runPipeline, type RunSummary } from '../../runtime/src/engine/scheduler.ts';
 import { MetadataStore } from '../../runtime/src/metadata/store.ts';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { BACKEND_NAMES, type BackendName, type BackendProbe, selectBackend } from '../../runtime/src/ml/backend.ts';
-import { isUserError } from '../../runtime/src/registry/types.ts';
+import { isUserError } from '../../runtime/src/core/errors.ts';
 
 function recordingLog() {
   const lines: string[] = [];

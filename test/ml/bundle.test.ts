@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../../runtime/src/ml/backend.ts';
 import { loadBundle, saveBundle } from '../../runtime/src/ml/bundle.ts';
 import { oneHot } from '../../runtime/src/ml/layers.ts';
-import { isUserError } from '../../runtime/src/registry/types.ts';
+import { isUserError } from '../../runtime/src/core/errors.ts';
 import { fixtureFeatures, writeTransformGraph } from './fixtures.ts';
 
 const quiet = { info: () => undefined, warn: () => undefined };

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { batches, type DatasetOptions, makeDataset } from '../../runtime/src/ml/dataset.ts';
-import { isUserError } from '../../runtime/src/registry/types.ts';
+import { isUserError } from '../../runtime/src/core/errors.ts';
 import { shardColumns, writeShards } from './fixtures.ts';
 
 describe('ml/dataset', () => {

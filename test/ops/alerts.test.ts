@@ -4,12 +4,13 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runPipeline } from '../../runtime/src/engine/scheduler.ts';
-import { createPool, type WorkerPool } from '../../runtime/src/engine/pool.ts';
-import type { AlertMessage, RunEvent } from '../../runtime/src/engine/plan.ts';
+import { createPool } from '../../runtime/src/engine/pool.ts';
+import { type WorkerPool } from '../../runtime/src/core/worker-pool.ts';
+import type { AlertMessage, RunEvent } from '../../runtime/src/core/run-events.ts';
 import { alertLogFile } from '../../runtime/src/alerts/dispatcher.ts';
 import { parsePipeline } from '../../runtime/src/pipeline/parse.ts';
 import { validatePipeline } from '../../runtime/src/pipeline/validate.ts';
-import { builtinRegistry } from '../../runtime/src/registry/builtins.ts';
+import { builtinRegistry } from '../../runtime/src/components/index.ts';
 import { node, opsPlan } from './fakes.ts';
 
 /** A loopback webhook receiver that answers the first `failFirst` posts with 500. */

@@ -2,11 +2,12 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Type } from '@sinclair/typebox';
-import { defineComponent, UserError } from '../../runtime/src/registry/types.ts';
-import { builtinRegistry } from '../../runtime/src/registry/builtins.ts';
-import type { Registry } from '../../runtime/src/registry/registry.ts';
-import type { PipelinePlan, PlanNode } from '../../runtime/src/engine/plan.ts';
-import type { AlertRule } from '../../runtime/src/pipeline/spec.ts';
+import { defineComponent } from '../../runtime/src/core/registry.ts';
+import { UserError } from '../../runtime/src/core/errors.ts';
+import { builtinRegistry } from '../../runtime/src/components/index.ts';
+import type { Registry } from '../../runtime/src/core/registry.ts';
+import type { PipelinePlan, PlanNode } from '../../runtime/src/core/plan.ts';
+import type { AlertRule } from '../../runtime/src/core/pipeline-spec.ts';
 
 export const fakeModel = defineComponent(
   {

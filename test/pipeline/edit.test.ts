@@ -14,7 +14,7 @@ import {
   type TextEdit,
 } from '../../runtime/src/pipeline/edit.ts';
 import { parsePipeline } from '../../runtime/src/pipeline/parse.ts';
-import type { PipelineSpec } from '../../runtime/src/pipeline/spec.ts';
+import type { PipelineSpec } from '../../runtime/src/core/pipeline-spec.ts';
 import { validatePipeline } from '../../runtime/src/pipeline/validate.ts';
 import { fakeRegistry } from './fake-components.ts';
 

@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
-import { Registry } from '../../runtime/src/registry/registry.ts';
-import { defineComponent, type Executor } from '../../runtime/src/registry/types.ts';
+import { Registry } from '../../runtime/src/core/registry.ts';
+import { defineComponent } from '../../runtime/src/core/registry.ts';
+import { type Executor } from '../../runtime/src/core/component.ts';
 
 // Fakes with the real components' ports and typical params; they are never executed.
 const noExecutor = <T>(): Promise<T> => Promise.reject(new Error('fake component: not executable'));

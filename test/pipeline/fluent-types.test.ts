@@ -5,7 +5,7 @@ import { csvExampleGen } from '../../runtime/src/components/csv-example-gen/inde
 import { exampleValidator } from '../../runtime/src/components/example-validator/index.ts';
 import { schemaGen } from '../../runtime/src/components/schema-gen/index.ts';
 import { statisticsGen } from '../../runtime/src/components/statistics-gen/index.ts';
-import { builtinRegistry } from '../../runtime/src/registry/builtins.ts';
+import { builtinRegistry } from '../../runtime/src/components/index.ts';
 import { parsePipeline } from '../../runtime/src/pipeline/parse.ts';
 import { pipeline, type OutputRef } from '../../runtime/src/pipeline/fluent.ts';
 import { validatePipeline } from '../../runtime/src/pipeline/validate.ts';

@@ -3,11 +3,12 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Value } from '@sinclair/typebox/value';
-import { createPool, type WorkerPool } from '../../runtime/src/engine/pool.ts';
+import { createPool } from '../../runtime/src/engine/pool.ts';
+import { type WorkerPool } from '../../runtime/src/core/worker-pool.ts';
 import { execute as evaluate } from '../../runtime/src/components/evaluator/executor.ts';
-import { evaluatorParams } from '../../runtime/src/components/evaluator/index.ts';
+import { evaluatorParams } from '../../runtime/src/components/evaluator/spec.ts';
 import { execute as push } from '../../runtime/src/components/pusher/executor.ts';
-import { pusherParams } from '../../runtime/src/components/pusher/index.ts';
+import { pusherParams } from '../../runtime/src/components/pusher/spec.ts';
 import { makeContext } from '../schema-gen/executor-context.ts';
 import { taxiLikeColumns, writeExamples, writeModelArtifact } from '../serving/fixtures.ts';
 

@@ -1,8 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { WorkerPool } from '../../runtime/src/engine/pool.ts';
-import type { ArtifactType } from '../../runtime/src/registry/artifacts.ts';
-import type { ArtifactRef, ExecutorContext, OutputArtifact } from '../../runtime/src/registry/types.ts';
+import type { WorkerPool } from '../../runtime/src/core/worker-pool.ts';
+import type { ArtifactType } from '../../runtime/src/core/artifacts.ts';
+import type { ArtifactRef, ExecutorContext, OutputArtifact } from '../../runtime/src/core/component.ts';
 
 export interface CapturedLog {
   info: string[];

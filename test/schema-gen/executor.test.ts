@@ -3,9 +3,10 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execute } from '../../runtime/src/components/schema-gen/executor.ts';
 import { schemaGen } from '../../runtime/src/components/schema-gen/index.ts';
-import { createPool, type WorkerPool } from '../../runtime/src/engine/pool.ts';
+import { createPool } from '../../runtime/src/engine/pool.ts';
+import { type WorkerPool } from '../../runtime/src/core/worker-pool.ts';
 import { SCHEMA_FILE, type Schema } from '../../runtime/src/formats/schema.ts';
-import { UserError } from '../../runtime/src/registry/types.ts';
+import { UserError } from '../../runtime/src/core/errors.ts';
 import { makeContext } from './executor-context.ts';
 import { dataset, numFeature, strFeature, tempDir, writeStatisticsArtifact } from './stats-fixtures.ts';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { parseSchema } from '../../runtime/src/components/schema-gen/parse-schema.ts';
-import { UserError } from '../../runtime/src/registry/types.ts';
+import { UserError } from '../../runtime/src/core/errors.ts';
 
 function parseError(data: unknown): UserError {
   try {

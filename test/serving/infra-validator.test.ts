@@ -3,9 +3,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Value } from '@sinclair/typebox/value';
-import { createPool, type WorkerPool } from '../../runtime/src/engine/pool.ts';
+import { createPool } from '../../runtime/src/engine/pool.ts';
+import { type WorkerPool } from '../../runtime/src/core/worker-pool.ts';
 import { execute } from '../../runtime/src/components/infra-validator/executor.ts';
-import { infraValidatorParams } from '../../runtime/src/components/infra-validator/index.ts';
+import { infraValidatorParams } from '../../runtime/src/components/infra-validator/spec.ts';
 import { makeContext } from '../schema-gen/executor-context.ts';
 import { taxiLikeColumns, writeExamples, writeModelArtifact } from './fixtures.ts';
 

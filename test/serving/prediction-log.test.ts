@@ -9,7 +9,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { logFilesInOrder, PredictionLog, rotatedFile, type PredictionRecord } from '../../runtime/src/serving/prediction-log.ts';
+import { logFilesInOrder, PredictionLog, rotatedFile } from '../../runtime/src/serving/prediction-log.ts';
+import { type PredictionRecord } from '../../runtime/src/serving/prediction-record.ts';
 import { ModelServer } from '../../runtime/src/serving/server.ts';
 import { writeLogisticBundle } from './fixtures.ts';
 

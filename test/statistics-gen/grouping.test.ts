@@ -4,9 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execute, GROUPS_PER_SPLIT, groupShards } from '../../runtime/src/components/statistics-gen/executor.ts';
 import { scanShards } from '../../runtime/src/components/statistics-gen/shard.ts';
-import { createPool, type WorkerPool } from '../../runtime/src/engine/pool.ts';
+import { createPool } from '../../runtime/src/engine/pool.ts';
+import { type WorkerPool } from '../../runtime/src/core/worker-pool.ts';
 import type { DatasetFeatureStatisticsList } from '../../runtime/src/formats/statistics.ts';
-import { UserError } from '../../runtime/src/registry/types.ts';
+import { UserError } from '../../runtime/src/core/errors.ts';
 import { rng } from '../sketches/helpers.ts';
 import { type ColumnDef, writeSplit } from './fixtures.ts';
 

@@ -7,9 +7,10 @@ import { StringAccumulator } from '../../runtime/src/components/statistics-gen/a
 import { execute } from '../../runtime/src/components/statistics-gen/executor.ts';
 import { statisticsGen } from '../../runtime/src/components/statistics-gen/index.ts';
 import { scanShard, type FeaturePartial } from '../../runtime/src/components/statistics-gen/shard.ts';
-import { createPool, type WorkerPool } from '../../runtime/src/engine/pool.ts';
+import { createPool } from '../../runtime/src/engine/pool.ts';
+import { type WorkerPool } from '../../runtime/src/core/worker-pool.ts';
 import type { DatasetFeatureStatisticsList, FeatureNameStatistics } from '../../runtime/src/formats/statistics.ts';
-import { UserError } from '../../runtime/src/registry/types.ts';
+import { UserError } from '../../runtime/src/core/errors.ts';
 import { rng } from '../sketches/helpers.ts';
 import { type Cell, type ColumnDef, writeSplit } from './fixtures.ts';
 

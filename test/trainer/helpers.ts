@@ -1,9 +1,10 @@
 /** Builds the inputs of the model components by hand: transformed examples, graph, contexts. */
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ComponentDefinition, ExecutorContext, OutputArtifact } from '../../runtime/src/registry/types.ts';
+import type { ComponentDefinition } from '../../runtime/src/core/registry.ts';
+import type { ExecutorContext, OutputArtifact } from '../../runtime/src/core/component.ts';
 import { paramsWithDefaults } from '../../runtime/src/engine/node-runner.ts';
-import type { WorkerPool } from '../../runtime/src/engine/pool.ts';
+import type { WorkerPool } from '../../runtime/src/core/worker-pool.ts';
 import { shardColumns, writeShards, writeTransformGraph } from '../ml/fixtures.ts';
 
 /** The ground truth of the synthetic problem: raw row → label (linearly separable + a category effect). */

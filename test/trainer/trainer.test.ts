@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { createPool, type WorkerPool } from '../../runtime/src/engine/pool.ts';
+import { createPool } from '../../runtime/src/engine/pool.ts';
+import { type WorkerPool } from '../../runtime/src/core/worker-pool.ts';
 import { BACKEND_NAMES, selectBackend } from '../../runtime/src/ml/backend.ts';
 import { loadBundle } from '../../runtime/src/ml/bundle.ts';
-import { isUserError } from '../../runtime/src/registry/types.ts';
+import { isUserError } from '../../runtime/src/core/errors.ts';
 import { trainer } from '../../runtime/src/components/trainer/index.ts';
 import { executorContext, type Fixture, makeFixture } from './helpers.ts';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { gridSearch, MedianStopping, randomSearch, searchSpaceBuilder as hp, validateSpace } from '../../runtime/src/components/tuner/search.ts';
-import { isUserError } from '../../runtime/src/registry/types.ts';
+import { isUserError } from '../../runtime/src/core/errors.ts';
 
 describe('Tuner search strategies', () => {
   const space = { lr: hp.float(1e-4, 1e-2, { log: true }), units: hp.int(8, 32, { step: 8 }), act: hp.choice(['relu', 'elu']) };

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { createPool, type WorkerPool } from '../../runtime/src/engine/pool.ts';
-import { isUserError } from '../../runtime/src/registry/types.ts';
+import { createPool } from '../../runtime/src/engine/pool.ts';
+import { type WorkerPool } from '../../runtime/src/core/worker-pool.ts';
+import { isUserError } from '../../runtime/src/core/errors.ts';
 import { tuner } from '../../runtime/src/components/tuner/index.ts';
 import { executorContext, type Fixture, makeFixture } from '../trainer/helpers.ts';
 

@@ -5,14 +5,14 @@ import { renderToStaticMarkup } from 'react-dom/server';
 import { ReactFlowProvider } from '@xyflow/react';
 import { parsePipeline } from '../../runtime/src/pipeline/parse.ts';
 import { validatePipeline } from '../../runtime/src/pipeline/validate.ts';
-import { builtinRegistry } from '../../runtime/src/registry/builtins.ts';
+import { builtinRegistry } from '../../runtime/src/components/index.ts';
 import { canvasModel } from '../../extension/src/canvas/document-model.ts';
 import { specMap, toComponentInfo } from '../../extension/src/canvas/specs.ts';
 import { toFlow } from '../../webview/src/canvas/graph.ts';
 import { PipelineNode, formatDuration } from '../../webview/src/canvas/PipelineNode.tsx';
 import { PropertiesPanel } from '../../webview/src/canvas/PropertiesPanel.tsx';
 import { SchemaForm } from '../../webview/src/canvas/SchemaForm.tsx';
-import type { JsonSchema, NodeRunInfo, Problem } from '../../webview/src/protocol.ts';
+import type { JsonSchema, NodeRunInfo, Problem } from '../../protocol/messages.ts';
 
 const specs = specMap(builtinRegistry().list().map((d) => toComponentInfo(d.spec)));
 const FILE = 'samples/taxi/taxi.pipeline.yaml';

@@ -4,15 +4,18 @@ import { parse } from 'yaml';
 import { canvasModel } from '../../extension/src/canvas/document-model.ts';
 import { localSpecs, mergeSpecs, specMap, toComponentInfo } from '../../extension/src/canvas/specs.ts';
 import { parsePipeline } from '../../runtime/src/pipeline/parse.ts';
-import { builtinRegistry } from '../../runtime/src/registry/builtins.ts';
+import { builtinRegistry } from '../../runtime/src/components/index.ts';
 import { toFlow } from '../../webview/src/canvas/graph.ts';
 import { fillMissingPositions } from '../../webview/src/canvas/layout.ts';
 
 /**
  * The canvas paints before the language server answers: from the document and the host's local
- * specs only. Components those specs lack (CsvExampleGen, Trainer...) still get every node, every
- * edge and the ports the file wires; the server's specs then add the rest.
+ * specs only. Components those specs lack (a pipeline's custom components, played here by
+ * CsvExampleGen and Trainer) still get every node, every edge and the ports the file wires; the
+ * server's specs then add the rest.
  */
+const SERVER_ONLY = new Set(['CsvExampleGen', 'Trainer']);
+const hostSpecs = () => localSpecs().filter((s) => !SERVER_ONLY.has(s.type));
 const FILE = 'samples/taxi/taxi.pipeline.yaml';
 const TEXT = readFileSync(FILE, 'utf8');
 // What the file wires, read straight from the YAML (not through the canvas code under test).
@@ -23,7 +26,7 @@ const wiring = Object.entries(raw.nodes).flatMap(([id, n]) =>
 
 describe('canvas first paint without the language server', () => {
   const model = canvasModel(parsePipeline(TEXT, FILE), []);
-  const local = specMap(localSpecs());
+  const local = specMap(hostSpecs());
   const first = toFlow(model, local, {}, fillMissingPositions(model.nodes));
 
   it('the local specs really lack components the taxi pipeline uses (else this test proves nothing)', () => {
@@ -46,7 +49,7 @@ describe('canvas first paint without the language server', () => {
 
   it('the server specs, merged in later, add the unwired ports and types of the other components', () => {
     const full = builtinRegistry().list().map((d) => d.spec);
-    const enriched = toFlow(model, specMap(mergeSpecs(localSpecs(), full.map(toComponentInfo))), {}, fillMissingPositions(model.nodes));
+    const enriched = toFlow(model, specMap(mergeSpecs(hostSpecs(), full.map(toComponentInfo))), {}, fillMissingPositions(model.nodes));
     const gen = model.nodes.find((n) => !local.has(n.component) && full.some((s) => s.type === n.component))!;
     const spec = full.find((s) => s.type === gen.component)!;
     const before = first.nodes.find((n) => n.id === gen.id)!;

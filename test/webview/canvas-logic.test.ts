@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { applyEdits } from '../../runtime/src/pipeline/edit.ts';
 import { parsePipeline } from '../../runtime/src/pipeline/parse.ts';
-import { builtinRegistry } from '../../runtime/src/registry/builtins.ts';
+import { builtinRegistry } from '../../runtime/src/components/index.ts';
 import { canvasNodes } from '../../extension/src/canvas/document-model.ts';
 import { editsForIntent } from '../../extension/src/canvas/intents.ts';
 import { specMap, toComponentInfo } from '../../extension/src/canvas/specs.ts';
@@ -10,7 +10,7 @@ import { decodeClipboard, encodeClipboard } from '../../webview/src/canvas/clipb
 import { checkConnection } from '../../webview/src/canvas/connection.ts';
 import { autoLayout, fillMissingPositions, NODE_HEIGHT, NODE_WIDTH } from '../../webview/src/canvas/layout.ts';
 import { enumValues, fieldKind, parseFieldText, setAtPath } from '../../webview/src/canvas/schema-fields.ts';
-import type { CanvasNode } from '../../webview/src/protocol.ts';
+import type { CanvasNode } from '../../protocol/messages.ts';
 
 const FILE = 'samples/taxi/taxi.pipeline.yaml';
 const TAXI = readFileSync(FILE, 'utf8');

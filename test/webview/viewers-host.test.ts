@@ -8,14 +8,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createElement } from 'react';
 import { renderToStaticMarkup } from 'react-dom/server';
-import type { ArtifactRecord, ExecutionRecord, StoreData } from '../../runtime/src/metadata/types.ts';
-import { emptyStore } from '../../runtime/src/metadata/types.ts';
+import type { ArtifactRecord, ExecutionRecord, StoreData } from '../../runtime/src/core/metadata-types.ts';
+import { emptyStore } from '../../runtime/src/core/metadata-types.ts';
 import { artifactPayload, comparePayload, lineagePayload } from '../../extension/src/viewers/load.ts';
 import { checkViewerMessage } from '../../extension/src/viewers/messages.ts';
 import { metadataFileAbove } from '../../extension/src/viewers/locate.ts';
 import { viewerHtml } from '../../extension/src/viewers/html.ts';
 import { ViewerApp } from '../../webview/src/viewers/App.tsx';
-import type { ViewerPayload } from '../../webview/src/viewers/payload.ts';
+import type { ViewerPayload } from '../../protocol/viewer-payload.ts';
 
 let root: string;
 let data: StoreData;

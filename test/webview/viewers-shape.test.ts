@@ -2,8 +2,8 @@
 import assert from 'node:assert/strict';
 import type { DatasetFeatureStatistics, DatasetFeatureStatisticsList, FeatureNameStatistics } from '../../runtime/src/formats/statistics.ts';
 import type { ExampleAnomaliesFile } from '../../runtime/src/formats/anomalies.ts';
-import type { EvaluationSlice, RunSummary } from '../../webview/src/viewers/payload.ts';
-import { anomalyRows, compareRuns, curveSeries, formatBytes, formatNumber, metricNames, parseMetricsJsonl, sortFeatureRows, sortSlices, statisticsTable } from '../../webview/src/viewers/shape.ts';
+import type { EvaluationSlice, RunSummary } from '../../protocol/viewer-payload.ts';
+import { anomalyRows, compareRuns, curveSeries, formatBytes, formatNumber, metricNames, parseMetricsJsonl, sortFeatureRows, sortSlices, statisticsTable } from '../../protocol/viewer-shape.ts';
 
 /** Statistics of one numeric column, computed the long way (null = missing). */
 function numericFeature(name: string, values: (number | null)[]): FeatureNameStatistics {

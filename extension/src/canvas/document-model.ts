@@ -1,6 +1,6 @@
 import { isMap } from 'yaml';
-import type { ParsedPipeline } from '../../../runtime/src/pipeline/parse.ts';
-import type { CanvasModel, CanvasNode, Problem } from '../../../webview/src/protocol.ts';
+import type { ParsedPipeline } from '../../../runtime/src/host-api.ts';
+import type { CanvasModel, CanvasNode, Problem } from '../../../protocol/messages.ts';
 
 /** The nodes the canvas draws, in file order, with their saved positions. */
 export function canvasNodes(parsed: ParsedPipeline): CanvasNode[] {

@@ -1,19 +1,5 @@
-import { parsePipeline, type ParsedPipeline } from '../../../runtime/src/pipeline/parse.ts';
-import {
-  addNode,
-  applyEdits,
-  connect,
-  disconnect,
-  removeNode,
-  removeParam,
-  renameNode,
-  setLayout,
-  setParam,
-  type TextEdit,
-} from '../../../runtime/src/pipeline/edit.ts';
-import { offsetsToRange } from '../../../runtime/src/pipeline/source.ts';
-import { UserError } from '../../../runtime/src/registry/types.ts';
-import type { CanvasIntent, ComponentInfo, PastedNode, Position } from '../../../webview/src/protocol.ts';
+import { parsePipeline, addNode, applyEdits, connect, disconnect, removeNode, removeParam, renameNode, setLayout, setParam, offsetsToRange, UserError, type ParsedPipeline, type TextEdit } from '../../../runtime/src/host-api.ts';
+import type { CanvasIntent, ComponentInfo, PastedNode, Position } from '../../../protocol/messages.ts';
 import { checkConnection } from '../../../webview/src/canvas/connection.ts';
 import { canvasNodes } from './document-model.ts';
 

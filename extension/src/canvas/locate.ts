@@ -1,6 +1,5 @@
 import { isMap, isScalar, type Node, type Pair, type YAMLMap } from 'yaml';
-import type { ParsedPipeline } from '../../../runtime/src/pipeline/parse.ts';
-import { nodeOffsets } from '../../../runtime/src/pipeline/source.ts';
+import { nodeOffsets, type ParsedPipeline } from '../../../runtime/src/host-api.ts';
 
 /**
  * Which node and field of a pipeline file a source offset falls in. The canvas gets diagnostics

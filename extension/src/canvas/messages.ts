@@ -1,8 +1,8 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import { CanvasToHostSchemas, type CanvasMessageType, type CanvasToHost } from '../../../webview/src/protocol.ts';
+import { CanvasToHostSchemas, type CanvasMessageType, type CanvasToHost } from '../../../protocol/messages.ts';
 
 /**
- * Checks a message from the canvas webview against its schema in webview/src/protocol.ts before
+ * Checks a message from the canvas webview against its schema in protocol/messages.ts before
  * anything acts on it: webview content is untrusted (a compromised or buggy page must not be able
  * to write arbitrary YAML or call arbitrary host code). The schema is picked by the `type`
  * discriminant so errors name the real problem instead of listing every union branch.

@@ -1,9 +1,7 @@
 import * as vscode from 'vscode';
 import { isMap } from 'yaml';
-import { parsePipeline } from '../../../runtime/src/pipeline/parse.ts';
-import { findPair } from '../../../runtime/src/pipeline/source.ts';
-import { isUserError } from '../../../runtime/src/registry/types.ts';
-import type { CanvasIntent, ComponentInfo, HostToCanvas, Problem } from '../../../webview/src/protocol.ts';
+import { parsePipeline, findPair, isUserError } from '../../../runtime/src/host-api.ts';
+import type { CanvasIntent, ComponentInfo, HostToCanvas, Problem } from '../../../protocol/messages.ts';
 import { canvasModel } from './document-model.ts';
 import { canvasHtml, makeNonce } from './html.ts';
 import { editsForIntent } from './intents.ts';

@@ -1,4 +1,4 @@
-import type { NodeRunInfo } from '../../../webview/src/protocol.ts';
+import type { NodeRunInfo } from '../../../protocol/messages.ts';
 
 /** A run's per-node states for one pipeline file, as the canvas overlays them. */
 export interface PipelineRunState {

@@ -1,12 +1,12 @@
-import { listSpecs } from '../../../runtime/src/registry/specs.ts';
-import type { ComponentSpec } from '../../../runtime/src/registry/types.ts';
-import type { ComponentInfo, JsonSchema } from '../../../webview/src/protocol.ts';
+import { BUILTIN_COMPONENTS, type ComponentSpec } from '../../../runtime/src/host-api.ts';
+import type { ComponentInfo, JsonSchema } from '../../../protocol/messages.ts';
 
 /** A registry spec as plain JSON for the webview (TypeBox's symbol keys dropped by the round trip). */
 export function toComponentInfo(spec: ComponentSpec): ComponentInfo {
   return {
     type: spec.type,
     category: spec.category,
+    ...(spec.icon ? { icon: spec.icon } : {}),
     description: spec.description,
     inputs: JSON.parse(JSON.stringify(spec.inputs)),
     outputs: JSON.parse(JSON.stringify(spec.outputs)),
@@ -14,9 +14,12 @@ export function toComponentInfo(spec: ComponentSpec): ComponentInfo {
   };
 }
 
-/** The specs the host can read without loading executors (see runtime/src/registry/specs.ts). */
+/**
+ * The built-in components' specs, read in the host without loading executors (the host bundles
+ * leave the components' lazy imports out, see scripts/build.mjs).
+ */
 export function localSpecs(): ComponentInfo[] {
-  return listSpecs().map(toComponentInfo);
+  return BUILTIN_COMPONENTS.map((c) => toComponentInfo(c.spec));
 }
 
 /**

@@ -3,8 +3,7 @@
  * what every language feature reads. Built from the runtime's registry (never restated by hand);
  * no `vscode` import, so it runs in the server and in plain-Node tests.
  */
-import type { Registry } from '../../../runtime/src/registry/registry.ts';
-import type { ComponentCategory } from '../../../runtime/src/registry/types.ts';
+import type { Registry, ComponentCategory } from '../../../runtime/src/host-api.ts';
 
 /** A JSON schema as TypeBox emits it (only the keywords the editor reads are named). */
 export interface JsonSchema {

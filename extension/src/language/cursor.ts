@@ -7,7 +7,7 @@
  * Positions are 0-based lines and UTF-16 columns, as LSP counts.
  */
 import { isMap, isScalar, isSeq, type Node, type Pair } from 'yaml';
-import type { ParsedPipeline } from '../../../runtime/src/pipeline/parse.ts';
+import type { ParsedPipeline } from '../../../runtime/src/host-api.ts';
 
 export interface Position {
   line: number;

@@ -17,11 +17,7 @@ import {
   type TextEdit,
 } from 'vscode-languageserver';
 import { isMap, isScalar, type Node, type Pair } from 'yaml';
-import { parsePipeline, type ParsedPipeline } from '../../../runtime/src/pipeline/parse.ts';
-import { renameNode } from '../../../runtime/src/pipeline/edit.ts';
-import { NODE_ID_PATTERN, NODE_KEYS, RUN_KEYS, TOP_LEVEL_KEYS, parseReference, type PipelineSpec } from '../../../runtime/src/pipeline/spec.ts';
-import { findPair, offsetsToRange } from '../../../runtime/src/pipeline/source.ts';
-import type { Range as PipelineRange } from '../../../runtime/src/pipeline/diagnostics.ts';
+import { parsePipeline, renameNode, NODE_ID_PATTERN, NODE_KEYS, RUN_KEYS, TOP_LEVEL_KEYS, parseReference, findPair, offsetsToRange, type ParsedPipeline, type PipelineSpec, type Range as PipelineRange } from '../../../runtime/src/host-api.ts';
 import { enumValues, findComponent, typeLabel, type Catalog, type ComponentSpecJson, type JsonSchema } from './catalog.ts';
 import { completionContext, locate, offsetAt, positionAt, type Position } from './cursor.ts';
 

@@ -2,7 +2,7 @@
  * Custom requests between the extension host and the language server (and, through the host, the
  * canvas and properties panel). Names and shapes live here once; both sides import them.
  */
-import type { Diagnostic } from '../../../runtime/src/pipeline/diagnostics.ts';
+import type { Diagnostic } from '../../../runtime/src/host-api.ts';
 import type { Catalog } from './catalog.ts';
 
 export const SPECS_REQUEST = 'tributary/specs';

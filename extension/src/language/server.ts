@@ -18,14 +18,7 @@ import {
   type Diagnostic as LspDiagnostic,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { parsePipeline } from '../../../runtime/src/pipeline/parse.ts';
-import { validatePipeline } from '../../../runtime/src/pipeline/validate.ts';
-import type { Diagnostic } from '../../../runtime/src/pipeline/diagnostics.ts';
-import { writeFeatureTypes } from '../../../runtime/src/pipeline/feature-types.ts';
-import { metadataFile } from '../../../runtime/src/engine/plan.ts';
-import { builtinRegistry } from '../../../runtime/src/registry/builtins.ts';
-import { ARTIFACT_DESCRIPTIONS } from '../../../runtime/src/registry/artifacts.ts';
-import { findWorkspaceRoot } from '../../../runtime/src/util/paths.ts';
+import { parsePipeline, validatePipeline, writeFeatureTypes, metadataFile, builtinRegistry, ARTIFACT_DESCRIPTIONS, findWorkspaceRoot, type Diagnostic } from '../../../runtime/src/host-api.ts';
 import { catalogFromRegistry, type Catalog } from './catalog.ts';
 import { complete, definition, hover, nodeIdAt, outline, RenameError, renameEdits, toLspRange } from './features.ts';
 import {

@@ -4,9 +4,7 @@
  * Approve / Reject / Open Evaluation. Pure and `vscode`-free so the mapping and the `approve`
  * command line are unit tested in plain Node; extension/src/runs/approvals.ts shows them.
  */
-import { approvalOf, isPendingApproval } from '../../../runtime/src/components/manual-approval/approval-records.ts';
-import type { AlertMessage, RunEvent } from '../../../runtime/src/engine/plan.ts';
-import type { StoreData } from '../../../runtime/src/metadata/types.ts';
+import { approvalOf, isPendingApproval, type AlertMessage, type RunEvent, type StoreData } from '../../../runtime/src/host-api.ts';
 
 export type NotificationSeverity = 'info' | 'warning' | 'error';
 

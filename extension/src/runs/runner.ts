@@ -7,7 +7,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as vscode from 'vscode';
-import type { RunEvent } from '../../../runtime/src/engine/plan.ts';
+import type { RunEvent } from '../../../runtime/src/host-api.ts';
 import { Emitter, LineSplitter, parseRunEvent, tally, type RunStates } from './state.ts';
 
 export interface RunRequest {

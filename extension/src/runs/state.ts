@@ -4,9 +4,9 @@
  * progress and the Runs view. No `vscode` import: a small typed emitter keeps it testable in
  * plain Node, and it satisfies the canvas' feed structurally.
  */
-import type { NodeState, RunEvent, RunState as EngineRunState } from '../../../runtime/src/engine/plan.ts';
+import type { NodeState, RunEvent, RunState as EngineRunState } from '../../../runtime/src/host-api.ts';
 
-/** The canvas' vocabulary (webview/src/protocol.ts RUN_STATES). */
+/** The canvas' vocabulary (protocol/messages.ts RUN_STATES). */
 export type CanvasNodeState = 'queued' | 'running' | 'cached' | 'succeeded' | 'failed' | 'canceled';
 
 const CANVAS_STATE: Record<NodeState, CanvasNodeState> = {
@@ -32,7 +32,7 @@ export interface NodeStatus {
   startedAt?: number;
   /**
    * A ManualApproval node's request: WAITING while its engine state stays RUNNING (the engine's
-   * contract, runtime/src/engine/plan.ts), then the decision.
+   * contract, runtime/src/core/plan.ts), then the decision.
    */
   approval?: 'WAITING' | 'APPROVED' | 'REJECTED';
 }

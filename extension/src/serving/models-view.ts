@@ -26,7 +26,7 @@ import {
   type VersionView,
 } from './registry-tree.ts';
 import { parseSplit, suggestSplit, trafficArgs } from './split.ts';
-import { liveServerRecords, SERVERS_DIR } from '../../../runtime/src/serving/server-records.ts';
+import { liveServerRecords, SERVERS_DIR } from '../../../runtime/src/host-api.ts';
 
 export interface ModelsDeps {
   context: vscode.ExtensionContext;

@@ -7,8 +7,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parse } from 'yaml';
-import { listModels, listVersions, readIndex } from '../../../runtime/src/serving/registry-index.ts';
-import { armVersion, parseTraffic, type TrafficConfig } from '../../../runtime/src/serving/traffic.ts';
+import { listModels, listVersions, readIndex, armVersion, parseTraffic, type TrafficConfig } from '../../../runtime/src/host-api.ts';
 import { statsKey, type VersionStats } from './prometheus.ts';
 
 export interface ServedBy {

@@ -10,12 +10,11 @@
 import { readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import * as vscode from 'vscode';
-import type { StoreData } from '../../../runtime/src/metadata/types.ts';
+import type { StoreData, TrendsReport } from '../../../runtime/src/host-api.ts';
 import { artifactPayload, comparePayload, lineagePayload, ViewerError } from './load.ts';
 import { metadataFileAbove } from './locate.ts';
 import { ViewerPanels } from './panel.ts';
 import { featureTrends, TrendsDataError } from './trends.ts';
-import type { TrendsReport } from '../../../runtime/src/metadata/trends.ts';
 
 export const VIEWERS_COMMAND = 'tributary.viewers.open';
 

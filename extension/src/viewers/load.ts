@@ -7,13 +7,9 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { approvalOf, isPendingApproval } from '../../../runtime/src/components/manual-approval/approval-records.ts';
-import { ANOMALIES_FILE, type ExampleAnomaliesFile } from '../../../runtime/src/formats/anomalies.ts';
-import { SCHEMA_FILE, type Schema } from '../../../runtime/src/formats/schema.ts';
-import { STATISTICS_FILE, type DatasetFeatureStatisticsList } from '../../../runtime/src/formats/statistics.ts';
-import type { ArtifactRecord, ExecutionRecord, StoreData } from '../../../runtime/src/metadata/types.ts';
-import type { ArtifactRef, BlessingFile, EvaluationFile, LineageGraph, ModelInfo, PendingApproval, RunSummary, ViewerPayload } from '../../../webview/src/viewers/payload.ts';
-import { parseMetricsJsonl } from '../../../webview/src/viewers/shape.ts';
+import { approvalOf, isPendingApproval, ANOMALIES_FILE, SCHEMA_FILE, STATISTICS_FILE, type ExampleAnomaliesFile, type Schema, type DatasetFeatureStatisticsList, type ArtifactRecord, type ExecutionRecord, type StoreData } from '../../../runtime/src/host-api.ts';
+import type { ArtifactRef, BlessingFile, EvaluationFile, LineageGraph, ModelInfo, PendingApproval, RunSummary, ViewerPayload } from '../../../protocol/viewer-payload.ts';
+import { parseMetricsJsonl } from '../../../protocol/viewer-shape.ts';
 
 /** File names the Evaluator and Trainer write (runtime/src/components/evaluator/executor.ts, ml/bundle.ts). */
 export const EVALUATION_FILE = 'evaluation.json';

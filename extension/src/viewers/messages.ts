@@ -1,6 +1,6 @@
-/** Checks a message from a viewer page against webview/src/protocol.ts (Ajv) before it is acted on. */
+/** Checks a message from a viewer page against protocol/messages.ts (Ajv) before it is acted on. */
 import { Ajv, type ValidateFunction } from 'ajv';
-import { ViewerToHostSchemas, type ViewerToHost } from '../../../webview/src/protocol.ts';
+import { ViewerToHostSchemas, type ViewerToHost } from '../../../protocol/messages.ts';
 
 const ajv = new Ajv({ allErrors: false, strict: false });
 const validators = new Map<string, ValidateFunction>(Object.entries(ViewerToHostSchemas).map(([type, schema]) => [type, ajv.compile(schema)]));

@@ -1,11 +1,11 @@
 /**
  * The artifact viewers' WebviewPanels: one panel per artifact (or lineage / comparison), reused
  * when the same thing is opened again. Every message from the page is validated against
- * webview/src/protocol.ts before it is acted on.
+ * protocol/messages.ts before it is acted on.
  */
 import * as vscode from 'vscode';
-import type { HostToViewer } from '../../../webview/src/protocol.ts';
-import type { ViewerPayload } from '../../../webview/src/viewers/payload.ts';
+import type { HostToViewer } from '../../../protocol/messages.ts';
+import type { ViewerPayload } from '../../../protocol/viewer-payload.ts';
 import { makeNonce, viewerHtml } from './html.ts';
 import { checkViewerMessage } from './messages.ts';
 

@@ -3,8 +3,8 @@
  * to one feature, one series per split, spans in order, with each span's anomalies on that feature.
  * Pure and `vscode`-free (unit tested in plain Node); parseTrendsReport also runs in the main bundle.
  */
-import type { SpanTrend, TrendsReport } from '../../../runtime/src/metadata/trends.ts';
-import type { FeatureTrends, TrendPoint } from '../../../webview/src/viewers/payload.ts';
+import type { SpanTrend, TrendsReport } from '../../../runtime/src/host-api.ts';
+import type { FeatureTrends, TrendPoint } from '../../../protocol/viewer-payload.ts';
 
 /** Bad report or feature; its own class (not load.ts's ViewerError) so the main bundle need not load the viewers' code. */
 export class TrendsDataError extends Error {}

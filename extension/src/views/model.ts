@@ -4,9 +4,7 @@
  * not load lowdb or the lock library just to draw a tree.
  */
 import { readFile } from 'node:fs/promises';
-import type { ArtifactRecord, ExecutionRecord, StoreData } from '../../../runtime/src/metadata/types.ts';
-import type { CpuBreakdown } from '../../../runtime/src/engine/thread-cpu.ts';
-import { listRuns } from '../../../runtime/src/metadata/run-rows.ts';
+import { listRuns, type ArtifactRecord, type ExecutionRecord, type StoreData, type CpuBreakdown } from '../../../runtime/src/host-api.ts';
 
 export interface ArtifactItem {
   id: number;

@@ -5,7 +5,7 @@
  */
 import { stat } from 'node:fs/promises';
 import * as vscode from 'vscode';
-import { describeCpu } from '../../../runtime/src/engine/thread-cpu.ts';
+import { describeCpu } from '../../../runtime/src/host-api.ts';
 import type { LanguageApi } from '../language/lazy-client.ts';
 import type { PipelineInfo } from '../language/protocol.ts';
 import type { RunStates } from '../runs/state.ts';

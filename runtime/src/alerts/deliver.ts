@@ -6,8 +6,8 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { resolve } from 'node:path';
-import type { AlertMessage } from '../engine/plan.ts';
-import type { AlertTarget } from '../pipeline/spec.ts';
+import type { AlertMessage } from '../core/run-events.ts';
+import type { AlertTarget } from '../core/pipeline-spec.ts';
 
 /** A failure that retrying cannot fix (missing variable, unreadable file): logged once. */
 export class PermanentDeliveryError extends Error {}

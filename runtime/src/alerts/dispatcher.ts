@@ -5,8 +5,9 @@
  */
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { AlertMessage, PipelinePlan, RunEvent } from '../engine/plan.ts';
-import type { AlertTarget } from '../pipeline/spec.ts';
+import type { AlertMessage, RunEvent } from '../core/run-events.ts';
+import type { PipelinePlan } from '../core/plan.ts';
+import type { AlertTarget } from '../core/pipeline-spec.ts';
 import { deliver, PermanentDeliveryError } from './deliver.ts';
 import { factsOf, ruleMatches, type FinishedNode } from './match.ts';
 

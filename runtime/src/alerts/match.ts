@@ -4,8 +4,8 @@
  * warningCount, ModelBlessing and InfraBlessing `blessed`, PushedModel `pushed`), so any component
  * producing those types is covered. Only executions that ran count: a cache hit has nothing new.
  */
-import type { AlertMessage, RunEvent } from '../engine/plan.ts';
-import type { AlertEventKind, AlertRule } from '../pipeline/spec.ts';
+import type { AlertMessage, RunEvent } from '../core/run-events.ts';
+import type { AlertEventKind, AlertRule } from '../core/pipeline-spec.ts';
 
 /** What the matcher needs of a finished node (the scheduler's NodeSummary fits). */
 export interface FinishedNode {

@@ -7,8 +7,8 @@ import { stringify } from 'yaml';
 import { loadPlanOrThrow } from '../engine/load-pipeline.ts';
 import { finishRun, mergeShards, planShards, runShard, runSingleNode } from '../engine/single-node.ts';
 import type { NodeResult } from '../engine/node-runner.ts';
-import type { PipelinePlan } from '../engine/plan.ts';
-import { UserError } from '../registry/types.ts';
+import type { PipelinePlan } from '../core/plan.ts';
+import { UserError } from '../core/errors.ts';
 import { checkSchedule, compileArgo, parseStore } from '../targets/argo/compile.ts';
 import { replayWorkflow } from '../targets/argo/replay.ts';
 

@@ -7,7 +7,7 @@
 import { availableParallelism, cpus, freemem, totalmem } from 'node:os';
 import { BACKEND_NAMES, DEFAULT_PROBES, type BackendName } from '../ml/backend.ts';
 import { defaultPoolSize } from '../engine/pool.ts';
-import { threadCpuMs } from '../engine/thread-cpu.ts';
+import { threadCpuMs } from '../util/thread-cpu.ts';
 
 export interface BackendCheck {
   name: BackendName;

@@ -7,7 +7,7 @@ import { fileExperimentLoaders, fileTrendLoaders } from '../metadata/artifact-fi
 import { compareRuns, differingParams, experimentRuns, type ExperimentRun, type RunComparison } from '../metadata/experiments.ts';
 import type { MetadataStore } from '../metadata/store.ts';
 import { spanTrends, type SpanTrend, type TrendsReport } from '../metadata/trends.ts';
-import { UserError } from '../registry/types.ts';
+import { UserError } from '../core/errors.ts';
 
 type Print = (line: string) => void;
 export type OpenStore = (file: string | undefined) => Promise<{ store: MetadataStore; pipeline: string }>;

@@ -1,4 +1,4 @@
-import type { RunEvent } from '../engine/plan.ts';
+import type { RunEvent } from '../core/run-events.ts';
 
 const ICONS: Record<string, string> = {
   QUEUED: '·',

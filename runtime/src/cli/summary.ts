@@ -1,5 +1,5 @@
 import type { RunSummary } from '../engine/scheduler.ts';
-import { describeCpu } from '../engine/thread-cpu.ts';
+import { describeCpu } from '../util/thread-cpu.ts';
 
 type Props = Record<string, any>;
 

@@ -5,19 +5,7 @@ import { dirname, join, relative } from 'node:path';
 import type { TObject } from '@sinclair/typebox';
 import { expandInput } from '../util/paths.ts';
 import type { SpanRange } from '../util/spans.ts';
-
-/** JSON with sorted keys, so equal values always hash equally. */
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v) =>
-    v && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, v[k]]))
-      : v,
-  );
-}
-
-export function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
-}
+import { canonicalJson, sha256 } from '../core/hash.ts';
 
 async function hashFile(file: string): Promise<string> {
   const h = createHash('sha256');

@@ -4,12 +4,13 @@ import { parsePipeline, type ParsedPipeline } from '../pipeline/parse.ts';
 import { validatePipeline } from '../pipeline/validate.ts';
 import { topologicalOrder } from '../pipeline/graph.ts';
 import { hasErrors, sortDiagnostics, type Diagnostic } from '../pipeline/diagnostics.ts';
-import { builtinRegistry } from '../registry/builtins.ts';
-import type { Registry } from '../registry/registry.ts';
-import { UserError, type ComponentDefinition } from '../registry/types.ts';
+import { builtinRegistry } from '../components/index.ts';
+import type { Registry } from '../core/registry.ts';
+import { UserError } from '../core/errors.ts';
+import { type ComponentDefinition } from '../core/registry.ts';
 import { loadUserModule } from '../modules/load-module.ts';
 import { findWorkspaceRoot } from '../util/paths.ts';
-import type { PipelinePlan } from './plan.ts';
+import type { PipelinePlan } from '../core/plan.ts';
 
 export class PipelineInvalid extends UserError {
   constructor(readonly diagnostics: Diagnostic[]) {

@@ -1,6 +1,6 @@
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { NodeLogger } from '../registry/types.ts';
+import type { NodeLogger } from '../core/component.ts';
 
 /**
  * A node's log: appended synchronously to a file in the run's record so it survives a crash,

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Value } from '@sinclair/typebox/value';
-import type { ArtifactRecord, ExecutionRecord } from '../metadata/types.ts';
+import type { ArtifactRecord, ExecutionRecord } from '../core/metadata-types.ts';
 import type { MetadataStore } from '../metadata/store.ts';
 import {
   addEvent,
@@ -13,11 +13,14 @@ import {
   getOrCreateContext,
   outputsOf,
 } from '../metadata/records.ts';
-import type { ArtifactRef, ComponentDefinition, ExecutorContext, OutputArtifact, Ports } from '../registry/types.ts';
-import { isUserError, UserError } from '../registry/types.ts';
-import type { WorkerPool } from './pool.ts';
-import type { PipelinePlan, PlanNode, RunEvent } from './plan.ts';
-import { cacheKey, hashPathParam, pathParams, resolvedKeyParts, sha256, spanRangeFor } from './fingerprint.ts';
+import type { ArtifactRef, ExecutorContext, OutputArtifact, Ports } from '../core/component.ts';
+import type { ComponentDefinition } from '../core/registry.ts';
+import { isUserError, UserError } from '../core/errors.ts';
+import type { WorkerPool } from '../core/worker-pool.ts';
+import type { PipelinePlan, PlanNode } from '../core/plan.ts';
+import type { RunEvent } from '../core/run-events.ts';
+import { cacheKey, hashPathParam, pathParams, resolvedKeyParts, spanRangeFor } from './fingerprint.ts';
+import { sha256 } from '../core/hash.ts';
 import { FileNodeLogger } from './node-logger.ts';
 import { moduleSourceHash } from '../modules/load-module.ts';
 

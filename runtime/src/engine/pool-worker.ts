@@ -1,28 +1,46 @@
 // Entry of every pool worker: dispatches a named task to its function.
 //
-// The data components' tasks are imported up front (and load as the worker starts); the full list
-// in worker-tasks.ts only when another task comes: it also brings in Transform's and the trainers'
-// modules (esbuild, apache-arrow's ES module entry), ~100 ms per worker that a CsvExampleGen →
-// StatisticsGen run would otherwise pay on every core before its first row.
+// The data components' tasks are imported up front (and load as the worker starts); every other
+// component's tasks (from the list in components/index.ts) only when another task comes: they also
+// bring in Transform's and the trainers' modules (esbuild, apache-arrow's ES module entry), ~100 ms
+// per worker that a CsvExampleGen → StatisticsGen run would otherwise pay on every core before its
+// first row.
+import { existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { timelineMark } from './pool-timeline.ts';
+import { fileURLToPath } from 'node:url';
+import { timelineMark } from '../util/pool-timeline.ts';
 import { tasks as csvExampleGen } from '../components/csv-example-gen/tasks.ts';
 import { tasks as statisticsGen } from '../components/statistics-gen/tasks.ts';
+import type { WorkerTasks } from '../core/worker-pool.ts';
 
-type Tasks = Record<string, (args: any) => unknown>;
+/** The pool's own tasks (tests and diagnostics). */
+const poolTasks: WorkerTasks = {
+  'pool.echo': (args: { value: unknown; delayMs?: number }) =>
+    new Promise((resolve) => setTimeout(() => resolve(args.value), args.delayMs ?? 0)),
+  'pool.threadId': async () => (await import('node:worker_threads')).threadId,
+};
 
-const dataTasks: Tasks = { ...csvExampleGen, ...statisticsGen };
-let allTasks: Promise<Tasks> | undefined;
+const dataTasks: WorkerTasks = { ...poolTasks, ...csvExampleGen, ...statisticsGen };
+let allTasks: Promise<WorkerTasks> | undefined;
 
 /**
- * The full task list. Run from source (tsx), a pool worker has tsx's require hook but not its
- * import hook, so it takes require(); the bundle takes import(), since require() of an ES module
- * can abort the process (see pool-worker.cjs).
+ * The full task list: every listed component's tasks (components/index.ts). The bundle takes their
+ * loadTasks() (import(), since require() of an ES module can abort the process, see
+ * pool-worker.cjs). Run from source (tsx), a pool worker has tsx's require hook but not its import
+ * hook, so it require()s each component folder's tasks.ts instead.
  */
-function loadAllTasks(): Promise<Tasks> {
-  const path = '../components/worker-tasks.ts';
-  if (import.meta.url.endsWith('.ts')) return Promise.resolve(createRequire(import.meta.url)(path).workerTasks as Tasks);
-  return import('../components/worker-tasks.ts').then((m) => m.workerTasks as Tasks);
+async function loadAllTasks(): Promise<WorkerTasks> {
+  if (import.meta.url.endsWith('.ts')) {
+    const require = createRequire(import.meta.url);
+    const folders = new URL('../components/', import.meta.url);
+    const perFolder = readdirSync(folders, { withFileTypes: true })
+      .filter((d) => d.isDirectory() && existsSync(new URL(`${d.name}/tasks.ts`, folders)))
+      .map((d) => require(fileURLToPath(new URL(`${d.name}/tasks.ts`, folders))).tasks as WorkerTasks);
+    return Object.assign({}, poolTasks, ...perFolder);
+  }
+  const { BUILTIN_COMPONENTS } = await import('../components/index.ts');
+  const perComponent = await Promise.all(BUILTIN_COMPONENTS.map((c) => c.loadTasks?.() ?? {}));
+  return Object.assign({}, poolTasks, ...perComponent);
 }
 
 timelineMark(`worker loaded (origin ${performance.timeOrigin.toFixed(1)})`);

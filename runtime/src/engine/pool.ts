@@ -1,21 +1,8 @@
 import { getMaxListeners, setMaxListeners } from 'node:events';
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
-import { timelineEnabled, timelineMark } from './pool-timeline.ts';
-
-/**
- * The worker-thread pool components use for data-parallel work: split the input into shards,
- * map a task over the shards in workers, merge the partial results in shard order (Beam's
- * CombineFn idea). Tasks are named functions in `worker-tasks.ts`, so the same task can later run
- * in another process or machine.
- */
-export interface WorkerPool {
-  readonly size: number;
-  run<T>(task: string, args: unknown, options?: { signal?: AbortSignal }): Promise<T>;
-  /** Map a task over items, at most `size` at once, results in item order. */
-  map<A, T>(task: string, items: A[], options?: { signal?: AbortSignal; onResult?: (result: T, index: number) => void }): Promise<T[]>;
-  close(): Promise<void>;
-}
+import { timelineEnabled, timelineMark } from '../util/pool-timeline.ts';
+import type { WorkerPool } from '../core/worker-pool.ts';
 
 /** Worker entry next to this module: the `.ts` source under tsx, the CommonJS shim in the bundle (see pool-worker.cjs). */
 function workerFile(): string {

@@ -2,11 +2,11 @@
  * What `tributary resume` (runPipeline with `resume`) takes over from an earlier run: per node,
  * the outputs to reuse, a WAITING execution to adopt, or a rejection that stands.
  */
-import { UserError } from '../registry/types.ts';
+import { UserError } from '../core/errors.ts';
 import { outputsOf } from '../metadata/records.ts';
-import type { StoreData } from '../metadata/types.ts';
+import type { StoreData } from '../core/metadata-types.ts';
 import type { NodeResult } from './node-runner.ts';
-import type { PipelinePlan } from './plan.ts';
+import type { PipelinePlan } from '../core/plan.ts';
 
 export interface PriorExecution {
   /** The node's result in the earlier run, reused as is (success, or a person's rejection). */

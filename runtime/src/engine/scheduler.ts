@@ -1,13 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { MetadataStore } from '../metadata/store.ts';
 import { getOrCreateContext, outputsOf, recoverAbandoned } from '../metadata/records.ts';
-import type { ArtifactRecord, StoreData } from '../metadata/types.ts';
-import { UserError } from '../registry/types.ts';
-import { createPool, type WorkerPool } from './pool.ts';
-import { startCpuMeter, type CpuBreakdown } from './thread-cpu.ts';
-import { timelineMark } from './pool-timeline.ts';
+import type { ArtifactRecord, StoreData } from '../core/metadata-types.ts';
+import { UserError } from '../core/errors.ts';
+import { createPool } from './pool.ts';
+import { type WorkerPool } from '../core/worker-pool.ts';
+import { startCpuMeter, type CpuBreakdown } from '../util/thread-cpu.ts';
+import { timelineMark } from '../util/pool-timeline.ts';
 import { runNode, type NodeResult } from './node-runner.ts';
-import { metadataFile, type NodeState, type PipelinePlan, type PlanNode, type RunEvent, type RunState } from './plan.ts';
+import { metadataFile, type PipelinePlan, type PlanNode } from '../core/plan.ts';
+import { type NodeState, type RunEvent, type RunState } from '../core/run-events.ts';
 import { AlertDispatcher } from '../alerts/dispatcher.ts';
 import { priorExecutions, type PriorExecution } from './resume.ts';
 

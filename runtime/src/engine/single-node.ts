@@ -2,20 +2,23 @@
  * One node of a run, executed on its own: what a cluster step (an Argo container) does. Inputs
  * come from the metadata store (upstream outputs of the same run id, else their latest successful
  * outputs), the node runs through the same `runNode` as the local scheduler, and data-parallel
- * components can instead run as a shard plan, map steps and a merge step (engine/fan-out.ts).
+ * components can instead run as a shard plan, map steps and a merge step (core/fan-out.ts).
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { deserialize, serialize } from 'node:v8';
 import { getOrCreateContext, outputsOf } from '../metadata/records.ts';
 import { MetadataStore } from '../metadata/store.ts';
-import type { ArtifactRecord, StoreData } from '../metadata/types.ts';
-import { UserError, type ArtifactRef, type ExecutorContext } from '../registry/types.ts';
-import type { FanOut, ShardContext } from './fan-out.ts';
+import type { ArtifactRecord, StoreData } from '../core/metadata-types.ts';
+import { UserError } from '../core/errors.ts';
+import { type ArtifactRef, type ExecutorContext } from '../core/component.ts';
+import type { FanOut, ShardContext } from '../core/fan-out.ts';
 import { FileNodeLogger } from './node-logger.ts';
 import { paramsWithDefaults, runNode, type NodeResult } from './node-runner.ts';
-import { metadataFile, type PipelinePlan, type PlanNode, type RunEvent, type RunState } from './plan.ts';
-import { createPool, type WorkerPool } from './pool.ts';
+import { metadataFile, type PipelinePlan, type PlanNode } from '../core/plan.ts';
+import { type RunEvent, type RunState } from '../core/run-events.ts';
+import { createPool } from './pool.ts';
+import { type WorkerPool } from '../core/worker-pool.ts';
 import { latestOutputs } from './scheduler.ts';
 
 export interface SingleNodeOptions {

@@ -10,7 +10,7 @@
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { UserError } from '../registry/types.ts';
+import { UserError } from '../core/errors.ts';
 
 export type FeatureType = 'INT' | 'FLOAT' | 'STRING';
 

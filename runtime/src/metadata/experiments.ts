@@ -7,7 +7,7 @@
  */
 import { listRuns } from './report.ts';
 import { outputsOf } from './records.ts';
-import type { ExecutionRecord, StoreData } from './types.ts';
+import type { ExecutionRecord, StoreData } from '../core/metadata-types.ts';
 
 export interface EpochMetrics {
   epoch: number;

@@ -1,5 +1,5 @@
 /** Pure operations on the store's data, applied inside `MetadataStore.transaction`. */
-import type { ArtifactType } from '../registry/artifacts.ts';
+import type { ArtifactType } from '../core/artifacts.ts';
 import type {
   ArtifactRecord,
   ContextRecord,
@@ -7,7 +7,7 @@ import type {
   ExecutionRecord,
   ExecutionState,
   StoreData,
-} from './types.ts';
+} from '../core/metadata-types.ts';
 import { now } from './store.ts';
 
 export function getOrCreateContext(

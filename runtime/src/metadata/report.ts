@@ -1,5 +1,5 @@
 /** Read-only views of the store for the CLI and, later, the editor's panels. */
-import type { ArtifactRecord, ExecutionRecord, StoreData } from './types.ts';
+import type { ArtifactRecord, ExecutionRecord, StoreData } from '../core/metadata-types.ts';
 import { findArtifact, inputsOf, outputsOf } from './records.ts';
 
 export { listRuns, type RunRow } from './run-rows.ts';

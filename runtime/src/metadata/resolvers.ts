@@ -2,7 +2,7 @@
  * Resolvers: queries that pick artifacts from the store beyond a node's wired inputs, as TFX's
  * resolver strategies do. Pure functions over a store snapshot.
  */
-import type { ArtifactRecord, ExecutionRecord, StoreData } from './types.ts';
+import type { ArtifactRecord, ExecutionRecord, StoreData } from '../core/metadata-types.ts';
 
 export interface BlessedModel {
   model: ArtifactRecord;

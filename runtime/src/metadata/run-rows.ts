@@ -2,8 +2,8 @@
  * The runs in a store, oldest first. Apart from report.ts (whose lineage code needs the store's
  * record helpers) so the editor's Runs view can use it without loading the store itself.
  */
-import type { CpuBreakdown } from '../engine/thread-cpu.ts';
-import type { ExecutionRecord, StoreData } from './types.ts';
+import type { CpuBreakdown } from '../util/thread-cpu.ts';
+import type { ExecutionRecord, StoreData } from '../core/metadata-types.ts';
 
 export interface RunRow {
   runId: string;

@@ -2,7 +2,7 @@
  * Span lineage: which span of the data an artifact describes, and the previous span's statistics
  * (TFX's span-based resolvers). Pure functions over a store snapshot.
  */
-import type { ArtifactRecord, ExecutionRecord, StoreData } from './types.ts';
+import type { ArtifactRecord, ExecutionRecord, StoreData } from '../core/metadata-types.ts';
 
 export interface SpanOf {
   span: number;

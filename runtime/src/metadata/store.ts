@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import { Low } from 'lowdb';
 import { JSONFile } from 'lowdb/node';
 import lockfile from 'proper-lockfile';
-import { emptyStore, type StoreData } from './types.ts';
+import { emptyStore, type StoreData } from '../core/metadata-types.ts';
 
 /**
  * The metadata store: one lowdb JSON file per pipeline root.

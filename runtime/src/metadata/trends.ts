@@ -6,7 +6,7 @@
 import type { ExampleAnomaliesFile } from '../formats/anomalies.ts';
 import { type DatasetFeatureStatisticsList, type FeatureNameStatistics, featureSummary, type FeatureSummary } from '../formats/statistics.ts';
 import { producerOf, statisticsBySpan, type SpanStatistics } from './spans.ts';
-import type { ArtifactRecord, StoreData } from './types.ts';
+import type { ArtifactRecord, StoreData } from '../core/metadata-types.ts';
 
 export interface TrendLoaders {
   /** The FeatureStats.json of an ExampleStatistics artifact, or undefined when it is gone. */

@@ -7,7 +7,7 @@
  * is associative and the executor merges in shard order, so results are reproducible exactly.
  */
 import { KllSketch, type KllState, quantiles as sampleQuantiles } from '../sketches/index.ts';
-import { UserError } from '../registry/types.ts';
+import { UserError } from '../core/errors.ts';
 import type { AnalyzerKind, AnalyzerRecord, Analyzers, VocabularyOptions } from './api.ts';
 
 // ---------------------------------------------------------------------------------------------

@@ -6,7 +6,7 @@
  *
  * Names follow TFX / tf.Transform (snake_case) so a TFX user recognises them.
  */
-import type { NodeLogger } from '../registry/types.ts';
+import type { NodeLogger } from '../core/component.ts';
 import type { Schema } from '../formats/schema.ts';
 import type { FeatureType } from '../formats/examples.ts';
 

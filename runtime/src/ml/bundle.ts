@@ -13,7 +13,7 @@ import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { FeatureType } from '../formats/examples.ts';
-import { isUserError, UserError } from '../registry/types.ts';
+import { isUserError, UserError } from '../core/errors.ts';
 import type { RawColumns, TransformedColumns, TransformGraph } from './api.ts';
 import { loadTransformGraph } from './transform-graph.ts';
 // Registers the runtime's custom layers so models using them deserialize.

@@ -9,7 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { type Data, DataType, tableFromIPC } from 'apache-arrow';
 import type * as tfTypes from '@tensorflow/tfjs';
-import { UserError } from '../registry/types.ts';
+import { UserError } from '../core/errors.ts';
 import type { TensorBatch } from './api.ts';
 import { mulberry32 } from '../util/prng.ts';
 

@@ -11,7 +11,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { UserError } from '../registry/types.ts';
+import { UserError } from '../core/errors.ts';
 
 import type {
   AnalyzerRecord,

@@ -13,8 +13,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { type ResourceLimits, threadId, Worker } from 'node:worker_threads';
 import { build, type Message, type Plugin } from 'esbuild';
-import { isUserError, UserError } from '../registry/types.ts';
-import { sha256 } from '../engine/fingerprint.ts';
+import { isUserError, UserError } from '../core/errors.ts';
+import { sha256 } from '../core/hash.ts';
 
 export interface CompiledModule {
   /** Absolute path of the written .mjs. */

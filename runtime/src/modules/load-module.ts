@@ -2,8 +2,8 @@ import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build, type Message } from 'esbuild';
-import { UserError } from '../registry/types.ts';
-import { sha256 } from '../engine/fingerprint.ts';
+import { UserError } from '../core/errors.ts';
+import { sha256 } from '../core/hash.ts';
 
 /**
  * Loads a user's module file (.ts or .js) directly: esbuild bundles it (npm packages stay

@@ -1,10 +1,10 @@
 import { Document, isMap, isScalar, type Node, type Pair, type YAMLMap } from 'yaml';
-import { UserError } from '../registry/types.ts';
+import { UserError } from '../core/errors.ts';
 import type { Range } from './diagnostics.ts';
 import type { ParsedPipeline } from './parse.ts';
 import { flow, Flow, isInline, renderInline, renderKey, renderPair, toYamlNode } from './render.ts';
 import { contentOffsets, findPair, offsetsToRange } from './source.ts';
-import { formatReference, NODE_ID_PATTERN, type InputRef, type LayoutPosition, type PipelineSpec } from './spec.ts';
+import { formatReference, NODE_ID_PATTERN, type InputRef, type LayoutPosition, type PipelineSpec } from '../core/pipeline-spec.ts';
 
 /**
  * Writer for pipeline files. Every function is pure: it reads a parsed file and returns text edits

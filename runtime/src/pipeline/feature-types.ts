@@ -13,9 +13,9 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Schema, SchemaFeature } from '../formats/schema.ts';
 import { SCHEMA_FILE } from '../formats/schema.ts';
-import type { ArtifactRecord, ExecutionRecord, StoreData } from '../metadata/types.ts';
-import { metadataFile } from '../engine/plan.ts';
-import { UserError } from '../registry/types.ts';
+import type { ArtifactRecord, ExecutionRecord, StoreData } from '../core/metadata-types.ts';
+import { metadataFile } from '../core/plan.ts';
+import { UserError } from '../core/errors.ts';
 import { parsePipeline } from './parse.ts';
 
 export interface FeatureTypesOptions {

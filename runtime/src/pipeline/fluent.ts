@@ -3,14 +3,16 @@ import { csvExampleGen } from '../components/csv-example-gen/index.ts';
 import { exampleValidator } from '../components/example-validator/index.ts';
 import { schemaGen } from '../components/schema-gen/index.ts';
 import { statisticsGen } from '../components/statistics-gen/index.ts';
-import type { ArtifactType } from '../registry/artifacts.ts';
-import { Registry } from '../registry/registry.ts';
-import { UserError, type ComponentDefinition, type Ports } from '../registry/types.ts';
+import type { ArtifactType } from '../core/artifacts.ts';
+import { Registry } from '../core/registry.ts';
+import { UserError } from '../core/errors.ts';
+import { type ComponentDefinition } from '../core/registry.ts';
+import { type Ports } from '../core/component.ts';
 import type { Diagnostic } from './diagnostics.ts';
 import { serializePipeline } from './edit.ts';
 import { checkParams } from './params.ts';
 import { parsePipeline } from './parse.ts';
-import { DEFAULT_ROOT, NODE_ID_PATTERN, type LayoutPosition, type NodeSpec, type PipelineSpec } from './spec.ts';
+import { DEFAULT_ROOT, NODE_ID_PATTERN, type LayoutPosition, type NodeSpec, type PipelineSpec } from '../core/pipeline-spec.ts';
 import { validatePipeline } from './validate.ts';
 
 /** A node's output, typed by its artifact type so that wiring is checked by the compiler. */

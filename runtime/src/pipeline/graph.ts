@@ -1,5 +1,5 @@
-import { UserError } from '../registry/types.ts';
-import type { PipelineSpec } from './spec.ts';
+import { UserError } from '../core/errors.ts';
+import type { PipelineSpec } from '../core/pipeline-spec.ts';
 
 /** Upstream node ids of each node, counting only references to nodes that exist. */
 export function upstreamOf(spec: PipelineSpec): Map<string, string[]> {

@@ -1,9 +1,9 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import type { TObject, TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
-import type { Registry } from '../registry/registry.ts';
-import { UserError } from '../registry/types.ts';
-import type { PipelineSpec } from './spec.ts';
+import type { Registry } from '../core/registry.ts';
+import { UserError } from '../core/errors.ts';
+import type { PipelineSpec } from '../core/pipeline-spec.ts';
 
 // strict: false because TypeBox schemas carry our own keywords ('x-path', 'x-module') and TypeBox's.
 // useDefaults stays off: validation must not change the user's values.

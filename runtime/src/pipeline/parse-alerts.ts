@@ -13,7 +13,7 @@ import {
   type AlertEventKind,
   type AlertRule,
   type AlertTarget,
-} from './spec.ts';
+} from '../core/pipeline-spec.ts';
 import { didYouMean } from './suggest.ts';
 
 const URL_LIKE = /^[a-z][a-z0-9+.-]*:\/\//i;

@@ -14,7 +14,7 @@ import {
   type LayoutPosition,
   type NodeSpec,
   type PipelineSpec,
-} from './spec.ts';
+} from '../core/pipeline-spec.ts';
 import { didYouMean } from './suggest.ts';
 import { readAlerts } from './parse-alerts.ts';
 

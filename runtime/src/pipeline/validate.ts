@@ -1,13 +1,13 @@
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { isMap, isScalar, isSeq, type Node, type Pair } from 'yaml';
-import type { Registry } from '../registry/registry.ts';
-import type { ComponentDefinition } from '../registry/types.ts';
+import type { Registry } from '../core/registry.ts';
+import type { ComponentDefinition } from '../core/registry.ts';
 import type { Diagnostic, Range } from './diagnostics.ts';
 import { findCycles, formatCycle } from './graph.ts';
 import { checkParams, pathParams } from './params.ts';
 import type { ParsedPipeline } from './parse.ts';
 import { findPair, offsetsToRange, Reporter } from './source.ts';
-import { formatReference, type InputRef, type NodeSpec } from './spec.ts';
+import { formatReference, type InputRef, type NodeSpec } from '../core/pipeline-spec.ts';
 import { didYouMean } from './suggest.ts';
 
 export interface ValidateOptions {

@@ -20,7 +20,8 @@
 import cluster, { type Worker } from 'node:cluster';
 import { ModelServer, type PredictionSink, type ServerOptions } from './server.ts';
 import { type MetricsSnapshot, ServingMetrics } from './metrics.ts';
-import { PredictionLog, type PredictionRecord } from './prediction-log.ts';
+import { PredictionLog } from './prediction-log.ts';
+import type { PredictionRecord } from './prediction-record.ts';
 
 type ToPrimary =
   | { t: 'ready'; host: string; port: number }

@@ -12,7 +12,7 @@
  */
 import { closeSync, existsSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { Field, Float64, Int32, RecordBatch, Schema, Struct, Table, TimestampMillisecond, Utf8, makeData, tableToIPC, vectorFromArray } from '../formats/arrow.ts';
-import type { PredictionRecord } from './prediction-log.ts';
+import type { PredictionRecord } from './prediction-record.ts';
 
 export interface ArrowLogOptions {
   maxBytes: number;

@@ -13,22 +13,9 @@
  */
 import { closeSync, existsSync, fstatSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { UserError } from '../registry/types.ts';
+import { UserError } from '../core/errors.ts';
 import { ArrowPredictionLog } from './prediction-log-arrow.ts';
-
-export interface PredictionRecord {
-  time: string;
-  model: string;
-  version: number;
-  /** Traffic arm, "" when the request named its version or label. */
-  arm: string;
-  key?: string;
-  status: number;
-  latencyMs: number;
-  instances?: unknown[];
-  predictions?: unknown[];
-  error?: string;
-}
+import type { PredictionRecord } from './prediction-record.ts';
 
 export interface PredictionLogOptions {
   /** Rotate before the file would grow past this many bytes (default 100 MiB). */

@@ -9,8 +9,14 @@
  */
 import { existsSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { UserError } from '../registry/types.ts';
-import type { TrafficConfig } from './traffic.ts';
+import { UserError } from '../core/errors.ts';
+
+/** How a model's requests are split between versions (see traffic.ts). */
+export interface TrafficConfig {
+  weights: Record<string, number>;
+  key_header?: string;
+  key_field?: string;
+}
 
 export const INDEX_FILE = 'index.json';
 

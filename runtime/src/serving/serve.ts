@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
-import { UserError } from '../registry/types.ts';
+import { UserError } from '../core/errors.ts';
 import { ModelServer, type ServerOptions } from './server.ts';
 import { writeServerRecord } from './server-records.ts';
 import { isClusterWorker, runClusterPrimary, runClusterWorker } from './cluster.ts';

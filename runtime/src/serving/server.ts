@@ -20,7 +20,8 @@ import { listModels, listVersions, readIndex } from './registry-index.ts';
 import { openModel, type BundleInfo, type ServableModel } from './model-source.ts';
 import { ServingMetrics } from './metrics.ts';
 import { PredictionLog, type PredictionLogOptions } from './prediction-log.ts';
-import { armVersion, chooseArm, parseTraffic, requestKey, type TrafficConfig } from './traffic.ts';
+import { armVersion, chooseArm, parseTraffic, requestKey } from './traffic.ts';
+import { type TrafficConfig } from './registry-index.ts';
 import { labelRawFeatures } from '../ml/bundle.ts';
 import { PredictBatcher, type RowPrediction } from './batcher.ts';
 

@@ -9,14 +9,8 @@
  * the weights stay; without one it is random.
  */
 import { createHash } from 'node:crypto';
-import { UserError } from '../registry/types.ts';
-import { readIndex, writeIndex } from './registry-index.ts';
-
-export interface TrafficConfig {
-  weights: Record<string, number>;
-  key_header?: string;
-  key_field?: string;
-}
+import { UserError } from '../core/errors.ts';
+import { readIndex, writeIndex, type TrafficConfig } from './registry-index.ts';
 
 export const DEFAULT_KEY_HEADER = 'x-tributary-key';
 

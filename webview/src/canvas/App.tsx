@@ -13,7 +13,7 @@ import {
   type OnDelete,
 } from '@xyflow/react';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import type { CanvasModel, CanvasNode, CanvasToHost, ComponentInfo, HostToCanvas, NodeRunInfo, PastedNode } from '../protocol.ts';
+import type { CanvasModel, CanvasNode, CanvasToHost, ComponentInfo, HostToCanvas, NodeRunInfo, PastedNode } from '../../../protocol/messages.ts';
 import { Button, Codicon } from '../shared/toolkit.tsx';
 import { decodeClipboard, encodeClipboard } from './clipboard.ts';
 import { checkConnection } from './connection.ts';

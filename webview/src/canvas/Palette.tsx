@@ -1,4 +1,4 @@
-import type { ComponentCategory, ComponentInfo } from '../protocol.ts';
+import type { ComponentCategory, ComponentInfo } from '../../../protocol/messages.ts';
 import { Codicon } from '../shared/toolkit.tsx';
 import { componentIcon } from './icons.ts';
 
@@ -42,7 +42,7 @@ export function Palette({ specs, disabled, onAdd }: { specs: readonly ComponentI
                 }}
                 onDoubleClick={() => !disabled && onAdd(spec.type)}
               >
-                <Codicon name={componentIcon(spec.type, spec.category)} />
+                <Codicon name={componentIcon(spec)} />
                 <span>{spec.type}</span>
               </div>
             ))}

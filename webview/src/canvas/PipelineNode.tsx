@@ -1,5 +1,5 @@
 import { Handle, Position, type NodeProps } from '@xyflow/react';
-import type { NodeRunInfo, RunState } from '../protocol.ts';
+import type { NodeRunInfo, RunState } from '../../../protocol/messages.ts';
 import { Codicon } from '../shared/toolkit.tsx';
 import { inHandle, outHandle, type PipelineNodeData, type PortView } from './graph.ts';
 import { componentIcon } from './icons.ts';
@@ -60,7 +60,7 @@ export function PipelineNode({ data, selected }: Pick<NodeProps, 'selected'> & {
       aria-label={`${node.id}, ${node.component}${errors ? `, ${errors} error(s)` : ''}${run ? `, ${run.state}` : ''}`}
     >
       <div className="node-header" title={spec?.description ?? `${node.component} (not in the registry)`}>
-        <Codicon name={componentIcon(node.component, spec?.category)} />
+        <Codicon name={componentIcon(spec)} />
         <div className="node-titles">
           <div className="node-id">{node.id}</div>
           <div className="node-component">{node.component}</div>

@@ -1,4 +1,4 @@
-import type { CanvasNode, ComponentInfo, Problem } from '../protocol.ts';
+import type { CanvasNode, ComponentInfo, Problem } from '../../../protocol/messages.ts';
 import { Button, Codicon, TextField } from '../shared/toolkit.tsx';
 import { componentIcon } from './icons.ts';
 import { SchemaForm } from './SchemaForm.tsx';
@@ -31,7 +31,7 @@ export function PropertiesPanel(p: PropertiesPanelProps) {
   return (
     <aside className="properties nokey" aria-label={`Properties of ${node.id}`}>
       <header>
-        <Codicon name={componentIcon(node.component, spec?.category)} />
+        <Codicon name={componentIcon(spec)} />
         <h2>{node.component}</h2>
         <Button appearance="icon" title="Show in text editor" onClick={() => p.onShowText()}>
           <Codicon name="go-to-file" />

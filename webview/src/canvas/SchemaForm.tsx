@@ -1,4 +1,4 @@
-import type { JsonSchema, Problem } from '../protocol.ts';
+import type { JsonSchema, Problem } from '../../../protocol/messages.ts';
 import { Button, Checkbox, Codicon, Dropdown, TextField } from '../shared/toolkit.tsx';
 import { displayValue, emptyValue, enumValues, fieldKind, parseFieldText, recordValueSchema, setAtPath } from './schema-fields.ts';
 

@@ -1,4 +1,4 @@
-import type { CanvasNode, PastedNode } from '../protocol.ts';
+import type { CanvasNode, PastedNode } from '../../../protocol/messages.ts';
 
 /**
  * Copied nodes travel through the system clipboard as marked JSON, so they paste into another

@@ -1,4 +1,4 @@
-import type { CanvasNode, ComponentInfo } from '../protocol.ts';
+import type { CanvasNode, ComponentInfo } from '../../../protocol/messages.ts';
 
 /**
  * Typed-port rules for wiring two nodes, shared by the canvas (React Flow's isValidConnection, which

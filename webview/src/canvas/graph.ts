@@ -1,4 +1,4 @@
-import type { CanvasModel, CanvasNode, ComponentInfo, NodeRunInfo, PortInfo, Position, Problem } from '../protocol.ts';
+import type { CanvasModel, CanvasNode, ComponentInfo, NodeRunInfo, PortInfo, Position, Problem } from '../../../protocol/messages.ts';
 
 /** One port as a node draws it: a spec port, or one only the file mentions (unknown component). */
 export interface PortView {

@@ -1,21 +1,6 @@
-import type { ComponentCategory } from '../protocol.ts';
+import type { ComponentCategory, ComponentInfo } from '../../../protocol/messages.ts';
 
-/** Codicon per well-known component (TFX's standard set), else per category. */
-const BY_TYPE: Record<string, string> = {
-  CsvExampleGen: 'database',
-  ImportExampleGen: 'database',
-  StatisticsGen: 'graph',
-  SchemaGen: 'symbol-structure',
-  ExampleValidator: 'pass',
-  Transform: 'symbol-function',
-  Trainer: 'rocket',
-  Tuner: 'settings',
-  Evaluator: 'checklist',
-  InfraValidator: 'server-process',
-  Pusher: 'cloud-upload',
-  BulkInferrer: 'run-all',
-};
-
+/** Codicon per category, for components whose spec names no icon (custom ones, or specs not yet known). */
 const BY_CATEGORY: Record<ComponentCategory, string> = {
   data: 'database',
   model: 'beaker',
@@ -23,6 +8,6 @@ const BY_CATEGORY: Record<ComponentCategory, string> = {
   custom: 'extensions',
 };
 
-export function componentIcon(type: string, category: ComponentCategory | undefined): string {
-  return BY_TYPE[type] ?? BY_CATEGORY[category ?? 'custom'];
+export function componentIcon(spec: Pick<ComponentInfo, 'icon' | 'category'> | undefined): string {
+  return spec?.icon ?? BY_CATEGORY[spec?.category ?? 'custom'];
 }

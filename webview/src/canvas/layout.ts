@@ -1,5 +1,5 @@
 import dagre from '@dagrejs/dagre';
-import type { CanvasNode, Position } from '../protocol.ts';
+import type { CanvasNode, Position } from '../../../protocol/messages.ts';
 
 export const NODE_WIDTH = 200;
 export const NODE_HEIGHT = 96;

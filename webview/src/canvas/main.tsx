@@ -3,7 +3,7 @@ import '@vscode/codicons/dist/codicon.css';
 import './canvas.css';
 import { ReactFlowProvider } from '@xyflow/react';
 import { createRoot } from 'react-dom/client';
-import type { CanvasToHost, HostToCanvas } from '../protocol.ts';
+import type { CanvasToHost, HostToCanvas } from '../../../protocol/messages.ts';
 import { registerToolkit } from '../shared/register-toolkit.ts';
 import { vscodeApi } from '../shared/vscode-api.ts';
 import { CanvasApp } from './App.tsx';

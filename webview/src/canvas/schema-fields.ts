@@ -1,4 +1,4 @@
-import type { JsonSchema } from '../protocol.ts';
+import type { JsonSchema } from '../../../protocol/messages.ts';
 
 /**
  * How the properties panel edits a value of a given JSON schema. The form is generated from the

@@ -1,4 +1,4 @@
-/** The webview side of the message channel, typed by webview/src/protocol.ts. */
+/** The webview side of the message channel, typed by protocol/messages.ts. */
 interface VsCodeApi<Out> {
   postMessage(message: Out): void;
   getState(): unknown;

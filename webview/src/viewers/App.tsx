@@ -1,8 +1,8 @@
 import { AnomaliesView, CompareView, EvaluationView, LineageView, ModelView, SchemaView, UnsupportedView } from './OtherViews.tsx';
-import type { PendingApproval, ViewerPayload } from './payload.ts';
+import type { PendingApproval, ViewerPayload } from '../../../protocol/viewer-payload.ts';
 import { StatisticsView } from './StatisticsView.tsx';
 import { TrendsView } from './TrendsView.tsx';
-import type { ViewerToHost } from '../protocol.ts';
+import type { ViewerToHost } from '../../../protocol/messages.ts';
 
 /** One app for every artifact viewer: the payload's kind picks the view. */
 export function ViewerApp({ payload, post }: { payload: ViewerPayload | undefined; post(message: ViewerToHost): void }) {

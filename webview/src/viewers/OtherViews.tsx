@@ -2,8 +2,8 @@
 import { useMemo, useState } from 'react';
 import type { ChartConfiguration } from 'chart.js';
 import { ChartView } from './chart.tsx';
-import type { LineageGraph, ViewerPayload } from './payload.ts';
-import { anomalyRows, compareRuns, curveSeries, formatBytes, formatNumber, metricNames, sortSlices, type SortKey } from './shape.ts';
+import type { LineageGraph, ViewerPayload } from '../../../protocol/viewer-payload.ts';
+import { anomalyRows, compareRuns, curveSeries, formatBytes, formatNumber, metricNames, sortSlices, type SortKey } from '../../../protocol/viewer-shape.ts';
 import { layoutLineage } from './lineage-layout.ts';
 
 type Of<K extends ViewerPayload['kind']> = Extract<ViewerPayload, { kind: K }>;

@@ -1,7 +1,7 @@
 import { useMemo, useState } from 'react';
 import type { HistogramBucket } from '../../../runtime/src/formats/statistics.ts';
-import type { ViewerPayload } from './payload.ts';
-import { formatNumber, sortFeatureRows, statisticsTable, type FeatureRow, type SplitFeatureStats } from './shape.ts';
+import type { ViewerPayload } from '../../../protocol/viewer-payload.ts';
+import { formatNumber, sortFeatureRows, statisticsTable, type FeatureRow, type SplitFeatureStats } from '../../../protocol/viewer-shape.ts';
 
 type StatisticsPayload = Extract<ViewerPayload, { kind: 'statistics' }>;
 

@@ -2,8 +2,8 @@
 import { useMemo, useState } from 'react';
 import type { ChartConfiguration } from 'chart.js';
 import { ChartView, seriesColor, themeColor } from './chart.tsx';
-import type { FeatureTrends, TrendPoint } from './payload.ts';
-import { formatNumber } from './shape.ts';
+import type { FeatureTrends, TrendPoint } from '../../../protocol/viewer-payload.ts';
+import { formatNumber } from '../../../protocol/viewer-shape.ts';
 
 /** Anomalous spans get a bigger triangle in the error colour; absent values leave a gap. */
 function trendChart(points: TrendPoint[], numeric: boolean): ChartConfiguration {

@@ -1,6 +1,6 @@
 /** Lineage graph layout (dagre, left to right: data flows from inputs to the artifact asked about). */
 import dagre from '@dagrejs/dagre';
-import type { LineageGraph, LineageNode } from './payload.ts';
+import type { LineageGraph, LineageNode } from '../../../protocol/viewer-payload.ts';
 
 export interface PlacedNode extends LineageNode {
   x: number;

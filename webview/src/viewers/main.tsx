@@ -2,10 +2,10 @@ import '@vscode/codicons/dist/codicon.css';
 import './viewers.css';
 import { useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
-import type { HostToViewer, ViewerToHost } from '../protocol.ts';
+import type { HostToViewer, ViewerToHost } from '../../../protocol/messages.ts';
 import { vscodeApi } from '../shared/vscode-api.ts';
 import { ViewerApp } from './App.tsx';
-import type { ViewerPayload } from './payload.ts';
+import type { ViewerPayload } from '../../../protocol/viewer-payload.ts';
 
 const vscode = vscodeApi<ViewerToHost>();
 const post = (message: ViewerToHost) => vscode.postMessage(message);

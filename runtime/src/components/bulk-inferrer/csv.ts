@@ -1,5 +1,5 @@
 /** A small RFC 4180 CSV reader/writer for BulkInferrer's unlabelled input and its CSV output. */
-import { UserError } from '../../registry/types.ts';
+import { UserError } from '../../core/errors.ts';
 
 /** Rows of fields; quoted fields may hold commas, quotes ("") and newlines. */
 export function parseCsv(text: string, file: string): { header: string[]; rows: string[][]; lines: number[] } {

@@ -6,12 +6,13 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Float64, tableToIPC, Table, Utf8, vectorFromArray, type Vector } from 'apache-arrow';
 import type { FeatureType } from '../../formats/examples.ts';
-import { type ExecutorContext, UserError } from '../../registry/types.ts';
+import { type ExecutorContext } from '../../core/component.ts';
+import { UserError } from '../../core/errors.ts';
 import { openModel } from '../../serving/model-source.ts';
 import { bundleDir, predictAll } from '../evaluator/executor.ts';
 import { readSplitRows, type RawRow } from '../evaluator/read-rows.ts';
 import { csvField, parseCsv } from './csv.ts';
-import type { bulkInferrerSpec } from './index.ts';
+import type { bulkInferrerSpec } from './spec.ts';
 
 type Spec = typeof bulkInferrerSpec;
 type Ctx = ExecutorContext<Spec['inputs'], Spec['outputs'], Spec['params']>;

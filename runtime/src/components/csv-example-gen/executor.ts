@@ -9,13 +9,14 @@ import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, unlinkSync } fr
 import { join } from 'node:path';
 import type { Static } from '@sinclair/typebox';
 import { splitDir, type ExamplesProperties } from '../../formats/examples.ts';
-import { UserError, type ExecutorContext } from '../../registry/types.ts';
-import type { csvExampleGenOutputs, csvExampleGenParams } from './index.ts';
+import { UserError } from '../../core/errors.ts';
+import { type ExecutorContext } from '../../core/component.ts';
+import type { csvExampleGenOutputs, csvExampleGenParams } from './spec.ts';
 import { SAMPLE_BYTES, inferCsvKinds, inferJsonlColumns } from './infer.ts';
 import { detectFormat, readCsvFile, readJsonlFile, resolveInputFiles, type InputFile, type InputFormat } from './input-files.ts';
 import type { ParseRangeArgs, ParseRangeResult } from './range-parser.ts';
 import { RangeReader } from './range-reader.ts';
-import { timelineMark } from '../../engine/pool-timeline.ts';
+import { timelineMark } from '../../util/pool-timeline.ts';
 import { KIND_I32, KIND_NAMES, featureTypeOf } from './values.ts';
 import { hasSpanPlaceholder, resolveSpans, type SpanResolution } from '../../util/spans.ts';
 

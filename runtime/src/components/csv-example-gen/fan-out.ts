@@ -5,10 +5,10 @@
  * pass handed in: it chains ranges, re-parses any range that needs wider types (on its own pool)
  * and moves the shards into the output, so the Examples equal a single-process run's.
  */
-import type { FanOut } from '../../engine/fan-out.ts';
-import type { ExecutorContext } from '../../registry/types.ts';
+import type { FanOut } from '../../core/fan-out.ts';
+import type { ExecutorContext } from '../../core/component.ts';
 import { run } from './executor.ts';
-import type { csvExampleGenOutputs, csvExampleGenParams } from './index.ts';
+import type { csvExampleGenOutputs, csvExampleGenParams } from './spec.ts';
 import { parseRange, type ParseRangeArgs, type ParseRangeResult } from './range-parser.ts';
 
 type Ctx = ExecutorContext<Record<string, never>, typeof csvExampleGenOutputs, typeof csvExampleGenParams>;

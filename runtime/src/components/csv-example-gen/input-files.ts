@@ -5,7 +5,7 @@
  */
 import { closeSync, existsSync, openSync, readSync, readdirSync, statSync } from 'node:fs';
 import { basename, extname, join, relative, sep } from 'node:path';
-import { UserError } from '../../registry/types.ts';
+import { UserError } from '../../core/errors.ts';
 import { CR, LF, RecordScan, SCAN_ERROR_MESSAGES, SCAN_NEED_MORE, SCAN_OK, countLines } from './csv-scanner.ts';
 import { MAX_RECORD_BYTES } from './range-reader.ts';
 import { firstInvalidUtf8 } from './utf8.ts';

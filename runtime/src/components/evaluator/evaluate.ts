@@ -13,7 +13,7 @@ import {
   wilsonInterval,
 } from '../../ml/metrics.ts';
 import type { Task } from '../../serving/model-source.ts';
-import { UserError } from '../../registry/types.ts';
+import { UserError } from '../../core/errors.ts';
 import type { RawRow } from './read-rows.ts';
 
 export interface ChangeThreshold {

@@ -6,10 +6,11 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { latestBlessedModel } from '../../metadata/resolvers.ts';
-import { type ExecutorContext, UserError } from '../../registry/types.ts';
+import { type ExecutorContext } from '../../core/component.ts';
+import { UserError } from '../../core/errors.ts';
 import { openModel, type Predictions, type ServableModel } from '../../serving/model-source.ts';
 import { checkThresholds, encodeLabels, evaluateSlices, type MetricOptions, type SliceResult } from './evaluate.ts';
-import type { evaluatorSpec } from './index.ts';
+import type { evaluatorSpec } from './spec.ts';
 import { LATEST_BLESSED_MODEL } from './resolve.ts';
 import { readSplitRows, type RawRow } from './read-rows.ts';
 

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { tableFromIPC } from 'apache-arrow';
 import { listShards } from '../../formats/examples.ts';
-import { UserError } from '../../registry/types.ts';
+import { UserError } from '../../core/errors.ts';
 
 export type RawRow = Record<string, string | number | null>;
 

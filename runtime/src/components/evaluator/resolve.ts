@@ -4,9 +4,9 @@
  * records it in the lineage: a newer blessed model makes a cached Evaluator compare again.
  */
 import { latestBlessedModel } from '../../metadata/resolvers.ts';
-import type { ArtifactRecord } from '../../metadata/types.ts';
-import type { ResolveQuery } from '../../registry/types.ts';
-import type { evaluatorParams } from './index.ts';
+import type { ArtifactRecord } from '../../core/metadata-types.ts';
+import type { ResolveQuery } from '../../core/component.ts';
+import type { evaluatorParams } from './spec.ts';
 
 /** The resolved input's name (not `baseline_model`: resolved names must not clash with wired ones). */
 export const LATEST_BLESSED_MODEL = 'latest_blessed_model';

@@ -4,7 +4,8 @@ import { ANOMALIES_FILE, type ExampleAnomaliesFile, type SpanComparison } from '
 import { SCHEMA_FILE } from '../../formats/schema.ts';
 import { STATISTICS_FILE, type DatasetFeatureStatistics, type DatasetFeatureStatisticsList } from '../../formats/statistics.ts';
 import { previousSpanStatistics, producerOf, spanOfArtifact } from '../../metadata/spans.ts';
-import { UserError, type Executor, type ExecutorContext } from '../../registry/types.ts';
+import { UserError } from '../../core/errors.ts';
+import { type Executor, type ExecutorContext } from '../../core/component.ts';
 import { PREVIOUS_STATISTICS } from './resolve.ts';
 import { checkSpanEvolution, type SpanLabels } from './span-evolution.ts';
 import { parseSchema } from '../schema-gen/parse-schema.ts';

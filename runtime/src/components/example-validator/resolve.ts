@@ -4,8 +4,8 @@
  * lineage; the executor compares with exactly this artifact.
  */
 import { previousSpanStatistics } from '../../metadata/spans.ts';
-import type { ArtifactRecord } from '../../metadata/types.ts';
-import type { ResolveQuery } from '../../registry/types.ts';
+import type { ArtifactRecord } from '../../core/metadata-types.ts';
+import type { ResolveQuery } from '../../core/component.ts';
 import type { exampleValidatorSpec } from './spec.ts';
 
 type Params = (typeof exampleValidatorSpec)['params'];

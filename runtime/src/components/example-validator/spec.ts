@@ -1,10 +1,11 @@
 import { Type } from '@sinclair/typebox';
-import type { ComponentSpec } from '../../registry/types.ts';
+import type { ComponentSpec } from '../../core/component.ts';
 
 export const exampleValidatorSpec = {
   type: 'ExampleValidator',
   version: '1',
   category: 'data',
+  icon: 'pass',
   description:
     'Checks example statistics against a schema (missing or new columns, types, presence, value counts, ' +
     'domains) and for drift between splits and against earlier statistics; writes the anomalies per split.',

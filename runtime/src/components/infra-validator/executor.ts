@@ -6,11 +6,11 @@
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ExecutorContext } from '../../registry/types.ts';
+import type { ExecutorContext } from '../../core/component.ts';
 import { quantileSorted } from '../../ml/metrics.ts';
 import { readBundleFeatures } from '../../serving/registry-index.ts';
 import { readSplitRows } from '../evaluator/read-rows.ts';
-import type { infraValidatorSpec } from './index.ts';
+import type { infraValidatorSpec } from './spec.ts';
 import { startServerProcess, type ServerProcess } from './server-process.ts';
 
 type Spec = typeof infraValidatorSpec;

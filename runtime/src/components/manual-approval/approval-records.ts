@@ -1,7 +1,7 @@
 /** The approval request and decision, kept on the ManualApproval execution's properties in the store. */
 import { userInfo } from 'node:os';
-import { UserError } from '../../registry/types.ts';
-import type { ExecutionRecord, StoreData } from '../../metadata/types.ts';
+import { UserError } from '../../core/errors.ts';
+import type { ExecutionRecord, StoreData } from '../../core/metadata-types.ts';
 
 export interface ApprovalRecord {
   requestedAt: string;

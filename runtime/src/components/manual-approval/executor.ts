@@ -6,9 +6,10 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type ExecutorContext, UserError } from '../../registry/types.ts';
+import { type ExecutorContext } from '../../core/component.ts';
+import { UserError } from '../../core/errors.ts';
 import { approvalOf, type ApprovalRecord } from './approval-records.ts';
-import type { manualApprovalSpec } from './index.ts';
+import type { manualApprovalSpec } from './spec.ts';
 
 type Spec = typeof manualApprovalSpec;
 type Ctx = ExecutorContext<Spec['inputs'], Spec['outputs'], Spec['params']>;

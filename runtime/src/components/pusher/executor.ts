@@ -7,9 +7,10 @@
 import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { type ArtifactRef, type ExecutorContext, UserError } from '../../registry/types.ts';
+import { type ArtifactRef, type ExecutorContext } from '../../core/component.ts';
+import { UserError } from '../../core/errors.ts';
 import { checkModelName, listVersions, readIndex, writeIndex } from '../../serving/registry-index.ts';
-import type { pusherSpec } from './index.ts';
+import type { pusherSpec } from './spec.ts';
 
 type Spec = typeof pusherSpec;
 type Ctx = ExecutorContext<Spec['inputs'], Spec['outputs'], Spec['params']>;

@@ -1,27 +1,4 @@
-import { Type } from '@sinclair/typebox';
-import { defineComponent } from '../../registry/types.ts';
-
-export const pusherParams = Type.Object({
-  registry: Type.String({ 'x-path': 'dir', description: 'Model registry folder: versions go to <registry>/<model_name>/<version>/.' }),
-  model_name: Type.String({ description: 'Name of the model in the registry (letters, digits, _ . -).' }),
-  labels: Type.Array(Type.String(), { default: [], description: 'Labels to point at the new version, e.g. ["canary"] or ["stable"].' }),
-});
-
-export const pusherSpec = {
-  type: 'Pusher',
-  version: '1',
-  category: 'deployment' as const,
-  description:
-    'Copies a blessed model bundle into a versioned model registry (new integer version, never overwritten, atomic) and moves labels. An unblessed model is not pushed: the node succeeds with pushed=false and says why, as TFX skips the push.',
-  inputs: {
-    model: { type: 'Model' as const, description: 'The model to push.' },
-    model_blessing: { type: 'ModelBlessing' as const, optional: true, description: "The Evaluator's blessing; not wired: push without it." },
-    infra_blessing: { type: 'InfraBlessing' as const, optional: true, description: "The InfraValidator's blessing, when wired it must be blessed too." },
-  },
-  outputs: {
-    pushed_model: { type: 'PushedModel' as const, description: 'pushed.json: pushed or not, why, version and path.' },
-  },
-  params: pusherParams,
-};
+import { defineComponent } from '../../core/registry.ts';
+import { pusherSpec } from './spec.ts';
 
 export const pusher = defineComponent(pusherSpec, () => import('./executor.ts').then((m) => m.execute));

@@ -1,7 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SCHEMA_FILE, type Schema } from '../../formats/schema.ts';
-import { UserError, type Executor, type NodeLogger } from '../../registry/types.ts';
+import { UserError } from '../../core/errors.ts';
+import { type Executor, type NodeLogger } from '../../core/component.ts';
 import { inferSchema } from './infer-schema.ts';
 import { parseSchema } from './parse-schema.ts';
 import { readJsonFile } from './read-json.ts';

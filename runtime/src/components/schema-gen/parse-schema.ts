@@ -4,7 +4,7 @@
  * int64 fields as strings, so both are accepted; fields we do not use are dropped and reported.
  */
 import type { FeatureComparator, Schema, SchemaFeature, StringDomain } from '../../formats/schema.ts';
-import { UserError } from '../../registry/types.ts';
+import { UserError } from '../../core/errors.ts';
 
 export interface ParsedSchema {
   schema: Schema;

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { UserError } from '../../registry/types.ts';
+import { UserError } from '../../core/errors.ts';
 
 /** Parse a JSON file, turning a missing file or a syntax error into a UserError with file and line. */
 export function readJsonFile(path: string, what: string): unknown {

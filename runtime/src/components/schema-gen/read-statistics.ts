@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { STATISTICS_FILE, type DatasetFeatureStatisticsList } from '../../formats/statistics.ts';
-import { UserError } from '../../registry/types.ts';
+import { UserError } from '../../core/errors.ts';
 import { readJsonFile } from './read-json.ts';
 
 const FEATURE_TYPES = new Set(['INT', 'FLOAT', 'STRING', 'BYTES', 'STRUCT']);

@@ -1,10 +1,11 @@
 import { Type } from '@sinclair/typebox';
-import type { ComponentSpec } from '../../registry/types.ts';
+import type { ComponentSpec } from '../../core/component.ts';
 
 export const schemaGenSpec = {
   type: 'SchemaGen',
   version: '1',
   category: 'data',
+  icon: 'symbol-structure',
   description:
     'Infers a schema (types, presence, value counts, string domains, numeric ranges) from example statistics, ' +
     'over the union of the non-excluded splits as TFX does; or checks and passes on a user-supplied schema file.',

@@ -10,12 +10,13 @@ import { join } from 'node:path';
 import { type ExamplesProperties, listShards, listSplits } from '../../formats/examples.ts';
 import { SCHEMA_FILE, type Schema, type SchemaFeature } from '../../formats/schema.ts';
 import { type DatasetFeatureStatisticsList, type FeatureNameStatistics, STATISTICS_FILE } from '../../formats/statistics.ts';
-import { type ExecutorContext, UserError } from '../../registry/types.ts';
+import { type ExecutorContext } from '../../core/component.ts';
+import { UserError } from '../../core/errors.ts';
 import { heavyHitterCapacity, NumericAccumulator, type SketchOptions } from './accumulators/numeric.ts';
 import { StringAccumulator } from './accumulators/string.ts';
 import { categoricalNumericStats, numericFeatureStats, type OutputOptions, stringFeatureStats } from './feature-stats.ts';
 import type { statisticsGenSpec } from './spec.ts';
-import { timelineMark } from '../../engine/pool-timeline.ts';
+import { timelineMark } from '../../util/pool-timeline.ts';
 import type { FeaturePartial, ShardGroupTaskArgs, ShardPartial } from './shard.ts';
 
 type Spec = typeof statisticsGenSpec;

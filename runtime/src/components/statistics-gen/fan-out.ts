@@ -4,8 +4,8 @@
  * in group order with the executor's SplitMerge and writes through the executor's writeStatistics,
  * so the statistics equal a single-process run's.
  */
-import type { FanOut } from '../../engine/fan-out.ts';
-import type { ExecutorContext } from '../../registry/types.ts';
+import type { FanOut } from '../../core/fan-out.ts';
+import type { ExecutorContext } from '../../core/component.ts';
 import { planScan, writeStatistics } from './executor.ts';
 import { scanShards, type ShardGroupTaskArgs, type ShardPartial } from './shard.ts';
 import type { statisticsGenSpec } from './spec.ts';

@@ -6,7 +6,7 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { type Data, DataType, type Field, tableFromIPC, Type } from '../../formats/arrow.ts';
 import { ARROW_TYPE_METADATA_KEY } from '../../formats/examples.ts';
-import { UserError } from '../../registry/types.ts';
+import { UserError } from '../../core/errors.ts';
 import { NumericAccumulator, type NumericPartial, type SketchOptions } from './accumulators/numeric.ts';
 import { StringAccumulator, type StringPartial, type Utf8Dictionary } from './accumulators/string.ts';
 

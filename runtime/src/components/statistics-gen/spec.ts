@@ -1,6 +1,6 @@
 /** StatisticsGen's declaration: ports and parameters (read without loading the executor). */
 import { Type } from '@sinclair/typebox';
-import type { ComponentSpec } from '../../registry/types.ts';
+import type { ComponentSpec } from '../../core/component.ts';
 
 export const statisticsGenParams = Type.Object({
   exclude_splits: Type.Array(Type.String(), { default: [], description: 'Splits to skip, e.g. ["eval"].' }),
@@ -32,6 +32,7 @@ export const statisticsGenSpec = {
   type: 'StatisticsGen',
   version: '1',
   category: 'data',
+  icon: 'graph',
   description:
     'Computes per-split feature statistics (counts, missing, mean, std, quantiles, histograms, distinct and top values) in one streaming pass over the examples, in TFDV format.',
   inputs: {

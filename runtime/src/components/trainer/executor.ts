@@ -6,7 +6,8 @@
 import { existsSync, readFileSync, renameSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { listShards } from '../../formats/examples.ts';
-import { type ExecutorContext, UserError } from '../../registry/types.ts';
+import { type ExecutorContext } from '../../core/component.ts';
+import { UserError } from '../../core/errors.ts';
 import type { HyperParameters } from '../../ml/api.ts';
 import { compileUserModule, runInWorker } from '../../ml/user-module.ts';
 import type { trainerSpec } from './spec.ts';

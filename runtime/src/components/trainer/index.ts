@@ -1,6 +1,7 @@
-import { defineComponent } from '../../registry/types.ts';
+import { defineComponent } from '../../core/registry.ts';
 import { trainerSpec } from './spec.ts';
 
-export { trainerParams, trainerSpec } from './spec.ts';
-
-export const trainer = defineComponent(trainerSpec, () => import('./executor.ts').then((m) => m.execute));
+export const trainer = {
+  ...defineComponent(trainerSpec, () => import('./executor.ts').then((m) => m.execute)),
+  loadTasks: () => import('./tasks.ts').then((m) => m.tasks),
+};

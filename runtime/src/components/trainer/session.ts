@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { Schema } from '../../formats/schema.ts';
 import { SCHEMA_FILE } from '../../formats/schema.ts';
-import { UserError } from '../../registry/types.ts';
+import { UserError } from '../../core/errors.ts';
 import type { HyperParameters, OutputFeature, RunFnContext, TransformGraph } from '../../ml/api.ts';
 import { type BackendRequest, type BackendSelection, selectBackend } from '../../ml/backend.ts';
 import { makeDataset } from '../../ml/dataset.ts';

@@ -1,6 +1,6 @@
 /** Trainer's declaration: ports and parameters (read without loading the executor). */
 import { Type } from '@sinclair/typebox';
-import type { ComponentSpec } from '../../registry/types.ts';
+import type { ComponentSpec } from '../../core/component.ts';
 
 export const backendParam = Type.Union(
   [Type.Literal('auto'), Type.Literal('tfjs-node-gpu'), Type.Literal('webgpu'), Type.Literal('wasm'), Type.Literal('cpu')],
@@ -41,6 +41,7 @@ export const trainerSpec = {
   type: 'Trainer',
   version: '1',
   category: 'model',
+  icon: 'rocket',
   description:
     "Trains a TensorFlow.js model with the module's run_fn on transformed examples streamed from Arrow shards, and saves a serving bundle (model + transform graph). Per-epoch metrics go to logs/metrics.jsonl and TensorBoard event files in the Model artifact.",
   inputs: {

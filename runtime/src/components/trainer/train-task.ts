@@ -4,7 +4,7 @@
  */
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { UserError } from '../../registry/types.ts';
+import { UserError } from '../../core/errors.ts';
 import type { RunFn, RunFnResult, TransformGraph } from '../../ml/api.ts';
 import { vocabularyOf } from '../../ml/analyzers.ts';
 import { type ModelTask, saveBundle } from '../../ml/bundle.ts';

@@ -9,11 +9,12 @@
 import { randomUUID } from 'node:crypto';
 import { copyFileSync, existsSync, linkSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { FanOut, ShardContext } from '../../engine/fan-out.ts';
+import type { FanOut, ShardContext } from '../../core/fan-out.ts';
 import { splitDir } from '../../formats/examples.ts';
 import type { AnalyzerRecord } from '../../ml/api.ts';
 import { compileUserModule } from '../../ml/user-module.ts';
-import { type ExecutorContext, UserError } from '../../registry/types.ts';
+import { type ExecutorContext } from '../../core/component.ts';
+import { UserError } from '../../core/errors.ts';
 import { type ApplyShard, compileIntoGraph, finishAnalysis, planTransform, type PlanCtx, shardBase, transformedShardFile, writeTransformOutputs } from './executor.ts';
 import type { transformSpec } from './spec.ts';
 import { type AnalyzeResult, analyzeShard, type ApplyResult, applyShard } from './tasks.ts';

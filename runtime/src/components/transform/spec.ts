@@ -1,6 +1,6 @@
 /** Transform's declaration: ports and parameters (read without loading the executor). */
 import { Type } from '@sinclair/typebox';
-import type { ComponentSpec } from '../../registry/types.ts';
+import type { ComponentSpec } from '../../core/component.ts';
 
 export const transformParams = Type.Object({
   module_file: Type.String({
@@ -28,6 +28,7 @@ export const transformSpec = {
   type: 'Transform',
   version: '1',
   category: 'model',
+  icon: 'symbol-function',
   description:
     'Feature engineering the tf.Transform way: full-pass analyzers (z-score, min-max, vocabularies, quantile buckets) computed by map-reduce over the training shards, then the preprocessing function applied to every split. Outputs the transform graph that serving re-applies and the transformed examples.',
   inputs: {

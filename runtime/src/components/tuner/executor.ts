@@ -6,7 +6,8 @@
  */
 import { writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { type ExecutorContext, UserError } from '../../registry/types.ts';
+import { type ExecutorContext } from '../../core/component.ts';
+import { UserError } from '../../core/errors.ts';
 import type { HyperParameters } from '../../ml/api.ts';
 import { compileUserModule, runInWorker } from '../../ml/user-module.ts';
 import { BEST_HYPERPARAMETERS_FILE } from '../trainer/executor.ts';

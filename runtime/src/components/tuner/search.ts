@@ -1,5 +1,5 @@
 /** Search strategies over a declared space: seeded random samples and the full grid. */
-import { UserError } from '../../registry/types.ts';
+import { UserError } from '../../core/errors.ts';
 import type { HyperParameters, HyperParameterSpec, HyperParameterValue, SearchSpace, SearchSpaceBuilder } from '../../ml/api.ts';
 import { mulberry32 } from '../../ml/dataset.ts';
 

@@ -1,6 +1,6 @@
 /** Tuner's declaration: ports and parameters (read without loading the executor). */
 import { Type } from '@sinclair/typebox';
-import type { ComponentSpec } from '../../registry/types.ts';
+import type { ComponentSpec } from '../../core/component.ts';
 import { backendParam } from '../trainer/spec.ts';
 
 export const tunerParams = Type.Object({
@@ -32,6 +32,7 @@ export const tunerSpec = {
   type: 'Tuner',
   version: '1',
   category: 'model',
+  icon: 'settings',
   description:
     "Searches the hyperparameters declared by the module's tuner_fn (random or grid), running trials in parallel worker threads with median early stopping; outputs the best hyperparameters for the Trainer and a trials table.",
   inputs: {

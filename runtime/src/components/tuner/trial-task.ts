@@ -5,7 +5,7 @@
  * Int32Array slot) for the executor's answer, so `report()` can stay synchronous as the API says.
  */
 import * as tf from '@tensorflow/tfjs';
-import { UserError } from '../../registry/types.ts';
+import { UserError } from '../../core/errors.ts';
 import type { HyperParameters, RunFn, SearchSpace, TrialContext, TunerFn, TunerFnResult } from '../../ml/api.ts';
 import { importUserExport, userCodeError } from '../../ml/user-module.ts';
 import { evaluateOn, type EpochRecord, openSession, type SessionArgs } from '../trainer/session.ts';

@@ -7,9 +7,9 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { posix, relative, sep } from 'node:path';
-import type { PipelinePlan, PlanNode } from '../../engine/plan.ts';
+import type { PipelinePlan, PlanNode } from '../../core/plan.ts';
 import { fanOutOf } from '../../engine/single-node.ts';
-import { UserError } from '../../registry/types.ts';
+import { UserError } from '../../core/errors.ts';
 import { findWorkspaceRoot } from '../../util/paths.ts';
 
 export const WORKSPACE_MOUNT = '/workspace';

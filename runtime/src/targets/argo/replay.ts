@@ -12,7 +12,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { UserError } from '../../registry/types.ts';
+import { UserError } from '../../core/errors.ts';
 import { WORKSPACE_MOUNT } from './compile.ts';
 
 export type StepPhase = 'Succeeded' | 'Failed' | 'Omitted';

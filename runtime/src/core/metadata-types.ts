@@ -1,5 +1,5 @@
 /** Records modelled on ML Metadata (metadata_store.proto): artifacts, executions, contexts, events. */
-import type { ArtifactType } from '../registry/artifacts.ts';
+import type { ArtifactType } from './artifacts.ts';
 
 export type ArtifactState = 'PENDING' | 'LIVE' | 'MARKED_FOR_DELETION' | 'DELETED' | 'ABANDONED';
 /**

@@ -2,9 +2,9 @@
  * What the host sends a viewer: the artifact files already read and parsed (the webview has no file
  * access), in the runtime's own formats. Types only: the webview bundle stays free of runtime code.
  */
-import type { DatasetFeatureStatisticsList } from '../../../runtime/src/formats/statistics.ts';
-import type { Schema } from '../../../runtime/src/formats/schema.ts';
-import type { ExampleAnomaliesFile } from '../../../runtime/src/formats/anomalies.ts';
+import type { DatasetFeatureStatisticsList } from '../runtime/src/formats/statistics.ts';
+import type { Schema } from '../runtime/src/formats/schema.ts';
+import type { ExampleAnomaliesFile } from '../runtime/src/formats/anomalies.ts';
 
 export interface ArtifactRef {
   id: number;

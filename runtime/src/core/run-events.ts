@@ -1,31 +1,4 @@
-import type { Registry } from '../registry/registry.ts';
-import type { AlertEventKind, AlertRule, NodeRunSettings } from '../pipeline/spec.ts';
-
-/** One node as the engine runs it: resolved component type, raw params, input references. */
-export interface PlanNode {
-  id: string;
-  component: string;
-  params: Record<string, unknown>;
-  inputs: Record<string, { node: string; output: string }>;
-  /** Cluster settings (retries, resources, fan-out); the local scheduler ignores them. */
-  run?: NodeRunSettings;
-}
-
-/** A validated pipeline, ready to run. */
-export interface PipelinePlan {
-  name: string;
-  /** Absolute path of the pipeline file (or a synthetic name for code-built pipelines). */
-  file: string;
-  /** Directory relative paths resolve against. */
-  dir: string;
-  /** Absolute pipeline root: artifacts, logs and metadata. */
-  root: string;
-  /** In topological order. */
-  nodes: PlanNode[];
-  registry: Registry;
-  /** The file's `alerts` rules (runtime/src/alerts/). */
-  alerts?: AlertRule[];
-}
+import type { AlertEventKind } from './pipeline-spec.ts';
 
 /** One alert as every target receives it (webhooks get it rendered as Slack text). */
 export interface AlertMessage {
@@ -67,7 +40,3 @@ export type RunEvent =
   | { type: 'run-end'; runId: string; state: RunState; waiting?: string[] };
 
 export type RunState = 'COMPLETE' | 'FAILED' | 'CANCELED';
-
-export function metadataFile(root: string): string {
-  return `${root}/metadata.json`;
-}

@@ -2,9 +2,9 @@
  * The viewers' data shaping: pure functions from the artifact formats to what the tables and charts
  * draw. No React, no DOM: unit-tested under plain Node (test/webview/viewers-shape.test.ts).
  */
-import type { Anomalies, ExampleAnomaliesFile, Severity } from '../../../runtime/src/formats/anomalies.ts';
-import { type DatasetFeatureStatisticsList, featureSummary, type FeatureSummary } from '../../../runtime/src/formats/statistics.ts';
-import type { EpochLine, EvaluationSlice, RunSummary } from './payload.ts';
+import type { Anomalies, ExampleAnomaliesFile, Severity } from '../runtime/src/formats/anomalies.ts';
+import { type DatasetFeatureStatisticsList, featureSummary, type FeatureSummary } from '../runtime/src/formats/statistics.ts';
+import type { EpochLine, EvaluationSlice, RunSummary } from './viewer-payload.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Statistics (Facets-style)

@@ -1,9 +1,8 @@
 import type { Static, TObject } from '@sinclair/typebox';
 import type { ArtifactType } from './artifacts.ts';
-import type { WorkerPool } from '../engine/pool.ts';
-import type { ArtifactRecord, StoreData } from '../metadata/types.ts';
-import type { FanOut } from '../engine/fan-out.ts';
-import type { RunEvent } from '../engine/plan.ts';
+import type { WorkerPool } from './worker-pool.ts';
+import type { ArtifactRecord, StoreData } from './metadata-types.ts';
+import type { RunEvent } from './run-events.ts';
 
 export type ComponentCategory = 'data' | 'model' | 'deployment' | 'custom';
 
@@ -32,6 +31,8 @@ export interface ComponentSpec<I extends Ports = Ports, O extends Ports = Ports,
   /** Bump when the executor's output changes for the same inputs: it is part of the cache key. */
   version: string;
   category: ComponentCategory;
+  /** Codicon shown for the component on the canvas; default: one per category. */
+  icon?: string;
   description: string;
   inputs: I;
   outputs: O;
@@ -140,42 +141,3 @@ export interface ResolveQuery<P extends TObject = TObject> {
  * clash with the spec's inputs.
  */
 export type InputResolver<P extends TObject = TObject> = (query: ResolveQuery<P>) => Record<string, ArtifactRecord | undefined>;
-
-/** A spec plus a lazy executor, so specs can be read without loading executor code. */
-export interface ComponentDefinition<I extends Ports = Ports, O extends Ports = Ports, P extends TObject = TObject> {
-  spec: ComponentSpec<I, O, P>;
-  loadExecutor(): Promise<Executor<I, O, P>>;
-  /** Content hash of a custom component's module file: part of the cache key. */
-  sourceHash?: string;
-  /** Optional shard-level protocol (map over shards, merge partials) for multi-process runs such as Argo. */
-  loadFanOut?(): Promise<FanOut>;
-  /** Artifacts the executor takes from the metadata store (see InputResolver). */
-  resolveInputs?(query: ResolveQuery<P>): Record<string, ArtifactRecord | undefined>;
-}
-
-export function defineComponent<I extends Ports, O extends Ports, P extends TObject>(
-  spec: ComponentSpec<I, O, P>,
-  loadExecutor: () => Promise<Executor<I, O, P>>,
-  options: { resolveInputs?: InputResolver<P> } = {},
-): ComponentDefinition<I, O, P> {
-  return { spec, loadExecutor, ...(options.resolveInputs ? { resolveInputs: options.resolveInputs } : {}) };
-}
-
-/**
- * True for a UserError, also one from another copy of this module (a user's bundled module, or a
- * second load under a TypeScript loader) or one rebuilt from a worker thread's structured clone.
- */
-export function isUserError(e: unknown): e is UserError {
-  return e instanceof Error && e.name === 'UserError';
-}
-
-/** A failure the user can act on: shown without a stack trace. */
-export class UserError extends Error {
-  constructor(
-    message: string,
-    readonly location?: { file?: string; line?: number; column?: number; nodeId?: string; field?: string },
-  ) {
-    super(message);
-    this.name = 'UserError';
-  }
-}

@@ -8,7 +8,7 @@
  * needed by the host's validator.
  */
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
-import type { ViewerPayload } from './viewers/payload.ts';
+import type { ViewerPayload } from './viewer-payload.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Shared shapes
@@ -41,6 +41,8 @@ export interface PortInfo {
 export interface ComponentInfo {
   type: string;
   category: ComponentCategory;
+  /** Codicon name from the spec; absent: the category's. */
+  icon?: string;
   description: string;
   inputs: Record<string, PortInfo>;
   outputs: Record<string, PortInfo>;

@@ -7,7 +7,7 @@
  * map phase is for components whose per-shard work needs a full pass first (Transform: analyze
  * every shard, then apply the analyzer results to every shard).
  */
-import type { ExecutorContext, Ports } from '../registry/types.ts';
+import type { ExecutorContext, Ports } from './component.ts';
 import type { TObject } from '@sinclair/typebox';
 
 /** What a map step sees: the node's inputs and params, no outputs yet, and a scratch folder. */
