@@ -14,7 +14,8 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { fileModelHandler } from '../../ml/bundle.ts';
-import type { EpochRecord } from './session.ts';
+/** One epoch's metrics, as the session records them (its EpochRecord). */
+type EpochRecord = { epoch: number; [metric: string]: number };
 
 const META = 'checkpoint.json';
 const DATA = 'weights.bin';
