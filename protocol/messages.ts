@@ -112,7 +112,7 @@ export type RunState = (typeof RUN_STATES)[number];
 export interface NodeRunInfo {
   state: RunState;
   /** While running: units done (of total when known). */
-  progress?: { done: number; total?: number; unit: string };
+  progress?: { done: number; total?: number; unit: string; perSecond?: number; etaMs?: number };
   /** Wall time so far (running) or in total (finished). */
   durationMs?: number;
   message?: string;

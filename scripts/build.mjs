@@ -6,7 +6,7 @@
 //   test suite (test/editor/);
 // - webview: each webview/src/<app>/main.tsx becomes dist/webview/<app>.js (+ .css) for the browser.
 import { build } from 'esbuild';
-import { copyFileSync, existsSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
 const production = process.argv.includes('--production');
@@ -39,7 +39,13 @@ const runtimeBuild = await build({
 });
 // piscina's entry in the bundle: a CommonJS shim that import()s pool-worker.js (see the file for why).
 copyFileSync('runtime/src/engine/pool-worker.cjs', 'dist/runtime/pool-worker.cjs');
-pruneStale('dist/runtime', runtimeBuild.metafile, ['dist/runtime/pool-worker.cjs']);
+// The .proto subsets of TFX's formats (runtime/src/formats/tfx-proto.ts), beside the bundles that load them.
+const protos = readdirSync('runtime/src/formats/proto').filter((f) => f.endsWith('.proto'));
+for (const dir of ['dist/runtime/proto', 'dist/extension/proto']) {
+  mkdirSync(dir, { recursive: true });
+  for (const f of protos) copyFileSync(join('runtime/src/formats/proto', f), join(dir, f));
+}
+pruneStale('dist/runtime', runtimeBuild.metafile, ['dist/runtime/pool-worker.cjs', 'dist/runtime/proto']);
 
 // The host is split into bundles loaded with require() on first use (extension/src/lazy.ts):
 // VS Code counts loading the main file as activation time, and esbuild cannot split CommonJS.

@@ -18,7 +18,12 @@ export interface RunResult {
 }
 
 /** Runs the real executor with a hand-built context. */
-export async function runExampleGen(pool: WorkerPool, dir: string, params: Record<string, unknown>): Promise<RunResult> {
+export async function runExampleGen(
+  pool: WorkerPool,
+  dir: string,
+  params: Record<string, unknown>,
+  component: { loadExecutor(): Promise<(ctx: any) => Promise<void>> } = csvExampleGen,
+): Promise<RunResult> {
   const uri = tempDir('eg-out-');
   const logs: string[] = [];
   const progress: number[] = [];
@@ -34,7 +39,7 @@ export async function runExampleGen(pool: WorkerPool, dir: string, params: Recor
     progress: (p: { done: number }) => progress.push(p.done),
     signal: new AbortController().signal,
   };
-  const execute = await csvExampleGen.loadExecutor();
+  const execute = await component.loadExecutor();
   await execute(ctx);
   return { uri, props: ctx.outputs.examples.properties as ExamplesProperties, logs, progress };
 }

@@ -8,12 +8,13 @@
  * store), and Reject on it records the decision that ends that run.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { REPO } from '../../scripts/editor-test/code-server.ts';
 import { generateTaxiRows, taxiCsvLine, TAXI_COLUMNS, type TaxiRow } from '../../samples/taxi/generate.ts';
 import type { StoreData } from '../../runtime/src/core/metadata-types.ts';
+import { readStoreView } from '../../runtime/src/metadata/embedded/reader.ts';
 import { spansPipeline } from '../helpers/pipelines.ts';
 
 export interface StepContext {
@@ -46,9 +47,9 @@ const SPANS_PIPELINE = spansPipeline('taxi-spans', '.tributary/spans');
 
 function readStore(file: string): StoreData | undefined {
   try {
-    return JSON.parse(readFileSync(file, 'utf8')) as StoreData;
+    return readStoreView(file);
   } catch {
-    return undefined; // not written yet, or mid-rename
+    return undefined; // not written yet
   }
 }
 
@@ -102,7 +103,7 @@ async function startRun(ctx: StepContext, file: string): Promise<void> {
 export async function productionSteps(ctx: StepContext): Promise<void> {
   const { page, workspace, step } = ctx;
   const modelFile = join(workspace, 'taxi/model.pipeline.yaml');
-  const modelStore = join(workspace, 'taxi/.tributary/model/metadata.json');
+  const modelStore = join(workspace, 'taxi/.tributary/model/metadata');
   let runId: string | undefined;
 
   await step('ManualApproval pauses the run and a notification asks for a decision', async () => {

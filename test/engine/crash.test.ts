@@ -3,6 +3,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { MetadataStore } from '../../runtime/src/metadata/store.ts';
 import type { StoreData } from '../../runtime/src/core/metadata-types.ts';
 
 const CLI = ['--import', 'tsx', 'runtime/src/cli/main.ts'];
@@ -21,10 +22,10 @@ describe('metadata atomicity under kill -9', function () {
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  const storeFile = () => join(dir, '.tributary', 'metadata.json');
+  const storeDir = () => join(dir, '.tributary', 'metadata');
 
-  function checkStore(): StoreData {
-    const data = JSON.parse(readFileSync(storeFile(), 'utf8')) as StoreData; // loads: never torn
+  async function checkStore(): Promise<StoreData> {
+    const data = await (await MetadataStore.open(storeDir())).read(); // loads: never torn
     for (const a of data.artifacts) {
       if (a.state !== 'LIVE') continue;
       assert.ok(existsSync(a.uri), `LIVE artifact ${a.id} exists on disk`);
@@ -60,7 +61,7 @@ describe('metadata atomicity under kill -9', function () {
       });
       await exited;
       clearTimeout(timer);
-      if (existsSync(storeFile())) checkStore();
+      if (existsSync(storeDir())) await checkStore();
     }
     assert.ok(kills >= 4, `at least 4 runs were killed mid-way (killed ${kills})`);
 
@@ -68,7 +69,7 @@ describe('metadata atomicity under kill -9', function () {
     assert.equal(rerun.status, 0, rerun.stderr);
     const summary = JSON.parse(rerun.stdout.trim().split('\n').pop()!);
     assert.equal(summary.state, 'COMPLETE');
-    const data = checkStore();
+    const data = await checkStore();
     assert.ok(!data.executions.some((e) => e.state === 'RUNNING'), 'no execution left RUNNING');
     assert.ok(data.executions.some((e) => e.error?.startsWith('abandoned')), 'killed executions were recovered as FAILED');
     assert.ok(!data.artifacts.some((a) => a.state === 'PENDING'), 'no artifact left PENDING');

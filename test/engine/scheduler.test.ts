@@ -10,6 +10,7 @@ import type { PipelinePlan, PlanNode } from '../../runtime/src/core/plan.ts';
 import type { RunEvent } from '../../runtime/src/core/run-events.ts';
 import { MetadataStore } from '../../runtime/src/metadata/store.ts';
 import { fakeRegistry, timeline } from '../helpers/fake-components.ts';
+import { CoreGate } from '../../runtime/src/engine/resources.ts';
 
 function plan(dir: string, nodes: PlanNode[]): PipelinePlan {
   return { name: 'p', file: join(dir, 'p.pipeline.yaml'), dir, root: join(dir, '.tributary'), nodes, registry: fakeRegistry() };
@@ -54,6 +55,26 @@ describe('scheduler', () => {
     const endA = timeline.find((e) => e.node === 'a' && e.event === 'end')!.t;
     assert.ok(startB < endA, 'b started before a finished');
     assert.ok(summary.wallMs < 550, `two 300 ms nodes took ${summary.wallMs} ms`);
+  });
+
+  it('runs an exclusive node (InfraValidator) alone: it waits for running nodes, and nodes ready later wait for it', async () => {
+    // Distinct values: equal params would make one node a cache hit of another.
+    const timer = (id: string): PlanNode => ({ id, component: 'Timer', params: { delay_ms: 150, value: id }, inputs: {} });
+    const events: RunEvent[] = [];
+    const nodes = [src('a', { delay_ms: 250, value: 'a' }), timer('t'), src('b', { delay_ms: 250, value: 'b' }), timer('u')];
+    const summary = await runPipeline(plan(dir, nodes), { pool, onEvent: (e) => events.push(e) });
+    assert.equal(summary.state, 'COMPLETE');
+    const span = (node: string) => [timeline.find((e) => e.node === node && e.event === 'start')!.t, timeline.find((e) => e.node === node && e.event === 'end')!.t];
+    for (const x of ['t', 'u']) {
+      const [s, e] = span(x);
+      for (const other of ['a', 'b', 't', 'u'].filter((o) => o !== x)) {
+        const [os, oe] = span(other);
+        assert.ok(oe <= s || os >= e, `${x} [${s}, ${e}] overlaps ${other} [${os}, ${oe}]`);
+      }
+    }
+    // a was running when t became ready; t then went before b, which became ready at the same time.
+    assert.ok(span('t')[0] >= span('a')[1] && span('b')[0] >= span('t')[1]);
+    assert.ok(events.some((e) => e.type === 'log' && e.nodeId === 't' && /waiting for exclusive use of the machine/.test(e.message)));
   });
 
   it('reports the run’s CPU by thread group when it starts its own pool', async () => {
@@ -137,7 +158,9 @@ describe('cache', () => {
     assert.equal(second.nodes[1].outputs!.statistics.uri, (await runPipeline(p, { pool })).nodes[1].outputs!.statistics.uri);
     const data = await (await MetadataStore.open(join(dir, '.tributary', 'metadata.json'))).read();
     assert.equal(data.executions.filter((e) => e.state === 'CACHED').length, 4);
-    assert.ok(data.executions.filter((e) => e.state === 'CACHED').every((e) => e.cachedFrom === 1 || e.cachedFrom === 2));
+    const firstRun = data.executions.filter((e) => e.state === 'COMPLETE').map((e) => e.id);
+    assert.equal(firstRun.length, 2);
+    assert.ok(data.executions.filter((e) => e.state === 'CACHED').every((e) => firstRun.includes(e.cachedFrom!)));
   });
 
   it('misses on a parameter change, and downstream misses too', async () => {
@@ -174,5 +197,31 @@ describe('cache', () => {
     } finally {
       (def.spec as { version: string }).version = '1';
     }
+  });
+});
+
+describe('CoreGate (resource classes)', () => {
+  it('lets shared nodes overlap, runs exclusive ones one at a time, and never blocks idle ones', async () => {
+    const gate = new CoreGate();
+    const s1 = await gate.acquire('shared');
+    const s2 = await gate.acquire('shared');
+    assert.equal(gate.running, 2);
+    const order: string[] = [];
+    const x1 = gate.acquire('exclusive').then((r) => (order.push('x1'), r));
+    const x2 = gate.acquire('exclusive').then((r) => (order.push('x2'), r));
+    const s3 = gate.acquire('shared').then((r) => (order.push('s3'), r));
+    await gate.acquire('idle');
+    s1();
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(order, []);
+    s2();
+    const r1 = await x1;
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(order, ['x1']);
+    r1();
+    (await x2)();
+    (await s3)();
+    assert.deepEqual(order, ['x1', 'x2', 's3']);
+    assert.equal(gate.running, 0);
   });
 });

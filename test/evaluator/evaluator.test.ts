@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tableFromArrays, tableToIPC } from 'apache-arrow';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createPool } from '../../runtime/src/engine/pool.ts';
@@ -63,7 +64,11 @@ describe('Evaluator', () => {
     const overall = evaluation.slices[0];
     assert.equal(overall.name, 'Overall');
     assert.equal(overall.example_count, 160);
-    assert.ok(Math.abs(overall.metrics.auc - pairAuc(cols.label, scores)) < 1e-6);
+    // AUCs come from a 10 000-bucket threshold grid, within the bound the evaluation states.
+    assert.equal(evaluation.threshold_grid.buckets, 10_000);
+    assert.ok(overall.grid_error_bounds.auc < 0.01);
+    assert.ok(Math.abs(overall.metrics.auc - pairAuc(cols.label, scores)) <= overall.grid_error_bounds.auc + 1e-9);
+    assert.equal(overall.calibration_buckets.reduce((n: number, b: { count: number }) => n + b.count, 0), 160);
     const correct = scores.filter((s, i) => (s >= 0.5 ? 1 : 0) === cols.label[i]).length;
     assert.ok(Math.abs(overall.metrics.accuracy - correct / 160) < 1e-9);
     const [lo, hi] = overall.confidence_intervals.auc;
@@ -73,11 +78,45 @@ describe('Evaluator', () => {
     const idx = [...Array(160).keys()].filter((i) => i % 4 === 2);
     const h2 = evaluation.slices.find((s: any) => s.name === 'hour=2');
     assert.equal(h2.example_count, 40);
-    assert.ok(Math.abs(h2.metrics.auc - pairAuc(idx.map((i) => cols.label[i]), idx.map((i) => scores[i]))) < 1e-6);
+    assert.ok(Math.abs(h2.metrics.auc - pairAuc(idx.map((i) => cols.label[i]), idx.map((i) => scores[i]))) <= h2.grid_error_bounds.auc + 1e-9);
     assert.equal(blessing.blessed, true);
     assert.equal(blessing.reasons[0].kind, 'lower_bound');
     assert.equal(ctx.outputs.blessing.properties.blessed, true);
     assert.ok(existsSync(join(ctx.outputs.blessing.uri, 'BLESSED')));
+  });
+
+  it('gives the same evaluation on 2 workers as on 1 (shards merged in order, bootstrap seeded per shard)', async () => {
+    // Four shards of 40 rows: the same rows as the one-shard examples.
+    const sharded = join(root, 'examples-sharded', 'Split-eval');
+    mkdirSync(sharded, { recursive: true });
+    for (let s = 0; s < 4; s++) {
+      const part = Object.fromEntries(Object.entries(cols).map(([k, v]) => [k, v.slice(s * 40, (s + 1) * 40)]));
+      writeFileSync(join(sharded, `part-0000${s}.arrow`), tableToIPC(tableFromArrays(part), 'file'));
+    }
+    const params = { slicing_specs: [[], ['hour']], bootstrap_resamples: 30 };
+    const evaluate = async (workers: WorkerPool, name: string) => {
+      const { ctx } = makeContext({
+        root: join(root, name),
+        pool: workers,
+        params: Value.Default(evaluatorParams, { label: 'label', ...params }) as Record<string, unknown>,
+        inputs: { examples: { type: 'Examples', uri: join(root, 'examples-sharded') }, model: { type: 'Model', uri: join(root, 'good') }, baseline_model: { type: 'Model', uri: join(root, 'weak') } },
+        outputs: { evaluation: 'ModelEvaluation', blessing: 'ModelBlessing' },
+      });
+      await execute(ctx);
+      return JSON.parse(readFileSync(join(ctx.outputs.evaluation.uri, 'evaluation.json'), 'utf8'));
+    };
+    const one = await evaluate(pool, 'one-worker');
+    const twoPool = createPool(2);
+    try {
+      const two = await evaluate(twoPool, 'two-workers');
+      assert.deepEqual(two.slices, one.slices);
+      assert.equal(one.slices[0].example_count, 160);
+      // Same rows as the single shard: the same point metrics (bootstrap streams differ by shard plan).
+      const single = await run('single-shard', params, 'good', 'weak');
+      for (const [k, v] of Object.entries(single.evaluation.slices[0].metrics)) assert.ok(Math.abs((v as number) - one.slices[0].metrics[k]) < 1e-12, k);
+    } finally {
+      await twoPool.close();
+    }
   });
 
   it('does not bless a model worse than the baseline, and says why', async () => {

@@ -4,12 +4,13 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AlertMessage, RunEvent } from '../../runtime/src/core/run-events.ts';
 import type { StoreData } from '../../runtime/src/core/metadata-types.ts';
 import type { ExecutionRecord } from '../../runtime/src/core/metadata-types.ts';
+import { readStoreView } from '../../runtime/src/metadata/embedded/reader.ts';
 import {
   alertNotification,
   AnnouncedApprovals,
@@ -206,11 +207,11 @@ describe('approve command line', () => {
       const waiting = find()!;
       assert.equal(waiting.nodeId, 'approval');
       // A window that did not start this run finds the same request in the store.
-      const stored = JSON.parse(readFileSync(join(dir, '.tributary', 'metadata.json'), 'utf8')) as StoreData;
+      const stored = readStoreView(join(dir, '.tributary', 'metadata'))!;
       assert.deepEqual(waitingApprovals(stored), [waiting]);
 
       // What the notification offers for it: the blessing wired into the node (read independently here).
-      const data = JSON.parse(readFileSync(join(dir, '.tributary', 'metadata.json'), 'utf8')) as StoreData;
+      const data = readStoreView(join(dir, '.tributary', 'metadata'))!;
       const checks = data.executions.find((e) => e.nodeId === 'checks' && e.runId === waiting.runId)!;
       const blessingId = data.events.find((e) => e.executionId === checks.id && e.type === 'OUTPUT' && e.key === 'blessing')!.artifactId;
       const n = approvalNotification(waiting, reviewArtifactOf(data, waiting.executionId));

@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { RunEvent } from '../../runtime/src/core/run-events.ts';
-import type { StoreData } from '../../runtime/src/core/metadata-types.ts';
+import { readStoreView } from '../../runtime/src/metadata/embedded/reader.ts';
 import { LineSplitter, parseRunEvent, RunStates, tally, type PipelineRunState } from '../../extension/src/runs/state.ts';
 import { artifactsByType, formatDuration, runsFromStore } from '../../extension/src/views/model.ts';
 import { describeCpu } from '../../runtime/src/util/thread-cpu.ts';
@@ -67,7 +67,7 @@ describe('run states from the CLI’s --events', () => {
     for (const id of nodes) assert.equal(run.nodes[id].state, 'succeeded', id);
 
     // Cross-check with what the engine recorded in the metadata store.
-    const data = JSON.parse(readFileSync(join(dir, '.tributary', 'metadata.json'), 'utf8')) as StoreData;
+    const data = readStoreView(join(dir, '.tributary', 'metadata'))!;
     const recorded = data.executions.filter((e) => e.runId === run.runId);
     assert.deepEqual(recorded.map((e) => e.nodeId).sort(), [...nodes].sort());
     for (const e of recorded) assert.equal(run.nodes[e.nodeId].executionId, e.id);
@@ -78,7 +78,7 @@ describe('run states from the CLI’s --events', () => {
     const cached = states2.current('p')!;
     assert.deepEqual(tally(cached), { done: 4, total: 4, running: [], failed: 0, cached: 4 });
 
-    const after = JSON.parse(readFileSync(join(dir, '.tributary', 'metadata.json'), 'utf8')) as StoreData;
+    const after = readStoreView(join(dir, '.tributary', 'metadata'))!;
     const runs = runsFromStore(after);
     assert.deepEqual(runs.map((r) => r.runId), [cached.runId, run.runId], 'newest first');
     assert.deepEqual(runs[0].executions.map((e) => e.state), ['CACHED', 'CACHED', 'CACHED', 'CACHED']);

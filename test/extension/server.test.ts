@@ -60,7 +60,7 @@ describe('language server over LSP', () => {
 
     const info = await rpc.sendRequest<PipelineInfo>('tributary/pipelineInfo', { uri });
     assert.deepEqual(info.nodes, [{ id: 'gen', component: 'CsvExampleGen' }, { id: 'stats', component: 'StatisticsGen' }]);
-    assert.equal(info.metadataFile, join(dir, '.tributary', 'metadata.json'));
+    assert.equal(info.metadataFile, join(dir, '.tributary', 'metadata'));
 
     const completion = await rpc.sendRequest<{ label: string }[]>('textDocument/completion', { textDocument: { uri }, position: { line: 3, character: 'component: CsvExampleGen'.length + 4 } });
     assert.ok(completion.some((i) => i.label === 'StatisticsGen'));

@@ -63,6 +63,9 @@ export const transform = defineComponent(
   },
 );
 
+/** Source that asks to run alone (like InfraValidator, which times a server). */
+export const exclusiveSource = { ...source, spec: { ...source.spec, type: 'Timer', resources: 'exclusive' as const } };
+
 export function fakeRegistry(): Registry {
-  return new Registry().register(source).register(transform);
+  return new Registry().register(source).register(transform).register(exclusiveSource);
 }

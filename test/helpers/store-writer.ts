@@ -1,21 +1,26 @@
-// Child process for the concurrency test: appends N executions to a store, one transaction each.
+// Child process for the concurrency test: N executions into its own run and N into a run every
+// writer shares, one transaction each, alternating.
 import { MetadataStore } from '../../runtime/src/metadata/store.ts';
 import { createExecution } from '../../runtime/src/metadata/records.ts';
 
 const [file, tag, count] = process.argv.slice(2);
 const store = await MetadataStore.open(file);
+await store.ensureRun(tag, 'p');
+await store.ensureRun('shared', 'p');
 for (let i = 0; i < Number(count); i++) {
-  await store.transaction((data) =>
-    createExecution(data, {
-      component: 'T',
-      componentVersion: '1',
-      nodeId: `${tag}-${i}`,
-      runId: tag,
-      state: 'COMPLETE',
-      params: {},
-      cacheKey: '',
-      pid: process.pid,
-      logFileFor: () => '',
-    }),
-  );
+  for (const runId of [tag, 'shared']) {
+    await store.transaction(runId, (data) =>
+      createExecution(data, {
+        component: 'T',
+        componentVersion: '1',
+        nodeId: `${tag}-${i}`,
+        runId,
+        state: 'COMPLETE',
+        params: {},
+        cacheKey: '',
+        pid: process.pid,
+        logFileFor: () => '',
+      }),
+    );
+  }
 }

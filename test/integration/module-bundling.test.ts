@@ -8,7 +8,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { compileUserModule } from '../../runtime/src/ml/user-module.ts';
+import { compileUserModule } from '../../runtime/src/modules/compile-module.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { batches, type DatasetOptions, makeDataset } from '../../runtime/src/ml/dataset.ts';
+import { batches, type DatasetOptions, makeDataset, prefetchBatches, rowBytes, shuffleCapacity } from '../../runtime/src/ml/dataset.ts';
 import { isUserError } from '../../runtime/src/core/errors.ts';
 import { shardColumns, writeShards } from './fixtures.ts';
 
@@ -77,6 +77,28 @@ describe('ml/dataset', () => {
     const broken = [...shards.slice(0, 1), join(dir, 'missing.arrow')];
     assert.equal([...batches({ ...base(), shards: broken, steps: 2 })].length, 2);
     assert.throws(() => [...batches({ ...base(), shards: broken })], (e: unknown) => isUserError(e) && /missing\.arrow/.test((e as Error).message));
+  });
+
+  it('bounds the shuffle buffer in bytes: min(rows, bytes / row bytes), still a permutation of all rows', () => {
+    // 3 values of 4 bytes per row: 120 bytes hold 10 rows, whatever the row limit says.
+    assert.equal(rowBytes(base().features), 12);
+    assert.equal(shuffleCapacity({ ...base(), shuffleBuffer: 10_000, shuffleBufferBytes: 120 }), 10);
+    assert.equal(shuffleCapacity({ ...base(), shuffleBuffer: 5, shuffleBufferBytes: 1 << 20 }), 5);
+    assert.equal(shuffleCapacity({ ...base(), shuffleBufferBytes: 1 }), 1);
+    assert.equal(shuffleCapacity({ ...base(), features: Array.from({ length: 1023 }, (_, i) => ({ name: `f${i}`, dtype: 'float32' as const })) }), 4096);
+    const ids = rowsOf(batches({ ...base(), shuffle: true, seed: 3, shuffleBufferBytes: 120 }));
+    assert.deepEqual([...ids].sort((x, z) => x - z), Array.from({ length: N }, (_, i) => i));
+    assert.notDeepEqual(ids, Array.from({ length: N }, (_, i) => i));
+    assert.equal(prefetchBatches({ ...base() }), 0);
+    assert.equal(prefetchBatches({ ...base(), prefetchBytes: 12 * 64 * 3 + 5 }), 3);
+  });
+
+  it('makeDataset with prefetchBytes queues at most that many bytes of batches and yields the same batches', async () => {
+    const plain = await makeDataset(tf, { ...base(), steps: 5 }).toArray();
+    const ahead = await makeDataset(tf, { ...base(), steps: 5, prefetchBytes: 12 * 64 * 2 }).toArray();
+    assert.equal(ahead.length, 5);
+    ahead.forEach((b, i) => assert.deepEqual(Array.from(b.ys.dataSync()), Array.from(plain[i].ys.dataSync())));
+    for (const b of [...plain, ...ahead]) tf.dispose([b.ys, ...Object.values(b.xs)]);
   });
 
   it('names a missing feature column and a bad batch size', () => {

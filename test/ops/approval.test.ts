@@ -46,7 +46,7 @@ describe('ManualApproval', function () {
     const waiting = await waitingExecution(dir, 'approval');
     assert.ok(!events.some((e) => e.type === 'node-state' && e.nodeId === 'push' && e.state === 'RUNNING'), 'push waits');
     const store = await storeOf(dir);
-    await store.transaction((data) => decide(data, waiting.runId, 'approval', 'APPROVED', 'alice', 'AUC looks fine'));
+    await store.transaction(waiting.runId, (data) => decide(data, waiting.runId, 'approval', 'APPROVED', 'alice', 'AUC looks fine'));
     const summary = await running;
     assert.equal(summary.state, 'COMPLETE');
     assert.deepEqual(states(summary), { train: 'COMPLETE', side: 'COMPLETE', checks: 'COMPLETE', approval: 'COMPLETE', push: 'COMPLETE' });
@@ -66,7 +66,7 @@ describe('ManualApproval', function () {
   it('a rejection fails the node and stops only its descendants', async () => {
     const running = runPipeline(opsPlan(dir, approvalNodes({})), { pool });
     const waiting = await waitingExecution(dir, 'approval');
-    await (await storeOf(dir)).transaction((data) => decide(data, waiting.runId, 'approval', 'REJECTED', 'bob', 'slice regression'));
+    await (await storeOf(dir)).transaction(waiting.runId, (data) => decide(data, waiting.runId, 'approval', 'REJECTED', 'bob', 'slice regression'));
     const summary = await running;
     assert.equal(summary.state, 'FAILED');
     assert.deepEqual(states(summary), { train: 'COMPLETE', side: 'COMPLETE', checks: 'COMPLETE', approval: 'FAILED', push: 'SKIPPED' });
@@ -106,9 +106,10 @@ describe('ManualApproval', function () {
     assert.equal(states(paused).approval, 'WAITING');
     const store = await storeOf(dir);
     // Even if its process is gone, a WAITING execution is not abandoned.
-    assert.equal(await store.transaction((data) => recoverAbandoned(data, () => false)), 0);
+    assert.equal(await store.recover(() => false), 0);
+    assert.equal(await store.transaction(paused.runId, (data) => recoverAbandoned(data, () => false)), 0);
     assert.equal((await store.read()).executions.find((e) => e.id === waiting.id)!.state, 'WAITING');
-    await store.transaction((data) => decide(data, paused.runId, 'approval', 'APPROVED', 'carol'));
+    await store.transaction(paused.runId, (data) => decide(data, paused.runId, 'approval', 'APPROVED', 'carol'));
     const resumed = await runPipeline(opsPlan(dir, approvalNodes({})), { pool, resume: paused.runId });
     assert.equal(resumed.runId, paused.runId);
     assert.equal(resumed.state, 'COMPLETE');

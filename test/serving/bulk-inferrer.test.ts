@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { tableFromIPC } from 'apache-arrow';
+import { tableFromArrays, tableFromIPC, tableToIPC } from 'apache-arrow';
 import { Value } from '@sinclair/typebox/value';
 import { createPool } from '../../runtime/src/engine/pool.ts';
 import { type WorkerPool } from '../../runtime/src/core/worker-pool.ts';
 import { execute } from '../../runtime/src/components/bulk-inferrer/executor.ts';
 import { bulkInferrerParams } from '../../runtime/src/components/bulk-inferrer/spec.ts';
-import { parseCsv } from '../../runtime/src/components/bulk-inferrer/csv.ts';
+import { csvRecords, parseCsv } from '../../runtime/src/components/bulk-inferrer/csv.ts';
 import { makeContext } from '../schema-gen/executor-context.ts';
 import { sigmoid, taxiLikeColumns, writeExamples, writeModelArtifact } from './fixtures.ts';
 
@@ -62,6 +62,51 @@ describe('BulkInferrer', () => {
     assert.equal(table.numRows, 30);
     const pred = table.getChild('prediction')!.toArray() as Float64Array;
     for (let i = 0; i < 30; i++) assert.ok(Math.abs(pred[i] - sigmoid(2 * cols.x1[i] - cols.x2[i] + 0.25)) < 1e-6);
+  });
+
+  it('scores a many-shard split on 2 workers in input order, streamed part by part', async () => {
+    const cols = taxiLikeColumns(90);
+    const dir = join(root, 'sharded', 'Split-eval');
+    mkdirSync(dir, { recursive: true });
+    for (let s = 0; s < 3; s++) {
+      const part = Object.fromEntries(Object.entries(cols).map(([k, v]) => [k, v.slice(s * 30, (s + 1) * 30)]));
+      writeFileSync(join(dir, `part-0000${s}.arrow`), tableToIPC(tableFromArrays(part), 'file'));
+    }
+    const two = createPool(2);
+    try {
+      const { ctx } = makeContext({
+        root: join(root, 'two-workers'),
+        pool: two,
+        params: Value.Default(bulkInferrerParams, {}) as Record<string, unknown>,
+        inputs: { model: { type: 'Model', uri: join(root, 'model') }, examples: { type: 'Examples', uri: join(root, 'sharded') } },
+        outputs: { inference_result: 'InferenceResult' },
+      });
+      const progress: { done: number; perSecond?: number }[] = [];
+      ctx.progress = (p) => progress.push(p);
+      await execute(ctx);
+      const uri = ctx.outputs.inference_result.uri;
+      const table = tableFromIPC(readFileSync(join(uri, 'predictions.arrow')));
+      assert.equal(table.numRows, 90);
+      assert.equal(table.batches.length, 3);
+      assert.deepEqual(Array.from(table.getChild('x1')!.toArray() as Float64Array), Array.from(cols.x1));
+      const pred = table.getChild('prediction')!.toArray() as Float64Array;
+      for (let i = 0; i < 90; i++) assert.ok(Math.abs(pred[i] - sigmoid(2 * cols.x1[i] - cols.x2[i] + 0.25)) < 1e-6);
+      assert.equal(parseCsv(readFileSync(join(uri, 'predictions.csv'), 'utf8'), 'out.csv').rows.length, 90);
+      assert.equal(progress.at(-1)!.done, 90);
+      assert.ok(progress.at(-1)!.perSecond! > 0);
+      assert.deepEqual(readdirSync(uri).sort(), ['predictions.arrow', 'predictions.csv']);
+    } finally {
+      await two.close();
+    }
+  });
+
+  it('reads CSV records across chunk ends (quotes, "" escapes, CRLF split between chunks)', () => {
+    const text = 'a,b\r\n"x,""1""\ny",2\r\n3,"4"\n';
+    const whole = [...csvRecords([text], 'f.csv')];
+    const oneCharChunks = [...csvRecords([...text], 'f.csv')];
+    assert.deepEqual(oneCharChunks, whole);
+    assert.deepEqual(whole.map((r) => r.fields), [['a', 'b'], ['x,"1"\ny', '2'], ['3', '4']]);
+    assert.deepEqual(whole.map((r) => r.line), [1, 2, 4]);
   });
 
   it('reports malformed CSV with file and line', async () => {

@@ -165,7 +165,7 @@ describe('Argo target: model components', function () {
     await rm(join(repoRoot, 'test', '.tmp', `argo-cli-${process.pid}`), { recursive: true, force: true });
   });
 
-  it('compiles to a schema-valid Workflow: Transform fans out in two phases, model nodes are plain steps, the Trainer asks for a GPU', function () {
+  it('compiles to a schema-valid Workflow: Transform fans out in two phases, Evaluator and BulkInferrer over shards, other model nodes are plain steps, the Trainer asks for a GPU', function () {
     if (validate) assert.deepEqual(validate(wf), []);
     else console.warn(`      (schema check skipped: ${schemaFile} not found)`);
     const tasks = new Map(tasksOf(wf).map((t) => [t.name, t]));
@@ -177,8 +177,16 @@ describe('Argo target: model components', function () {
     assert.deepEqual(tasks.get('transform')?.dependencies, ['transform-shard-2']);
     assert.deepEqual(templateOf(wf, 'transform-shard-2').container.args.slice(-4), ['--shard', '{{inputs.parameters.shard}}', '--phase', '2']);
     assert.deepEqual(templateOf(wf, 'transform-reduce').container.args.slice(-4), ['--plan-shards', '/tmp/tributary-shards.json', '--phase', '2']);
-    for (const id of ['tuner', 'trainer', 'evaluator', 'infra_validator', 'pusher', 'bulk_inferrer']) {
-      const upstream = [...new Set(Object.values(nodes[id].inputs ?? {}).map((ref) => k8s(ref.split('.')[0])))].sort();
+    const upstreamOf = (id: string) => [...new Set(Object.values(nodes[id].inputs ?? {}).map((ref) => k8s(ref.split('.')[0])))].sort();
+    // Evaluator and BulkInferrer fan out like StatisticsGen: plan → one map step per shard → merge.
+    for (const id of ['evaluator', 'bulk_inferrer']) {
+      assert.deepEqual([...(tasks.get(`${k8s(id)}-plan`)?.dependencies ?? [])].sort(), upstreamOf(id), id);
+      assert.equal(tasks.get(`${k8s(id)}-shard`)?.withParam, `{{tasks.${k8s(id)}-plan.outputs.parameters.shards}}`, id);
+      assert.deepEqual(tasks.get(k8s(id))?.dependencies, [`${k8s(id)}-shard`], id);
+      assert.ok((templateOf(wf, k8s(id)).container.args as string[]).includes('--merge'), id);
+    }
+    for (const id of ['tuner', 'trainer', 'infra_validator', 'pusher']) {
+      const upstream = upstreamOf(id);
       assert.deepEqual([...(tasks.get(k8s(id))?.dependencies ?? [])].sort(), upstream, id);
       assert.equal(tasks.get(`${k8s(id)}-shard`), undefined, id);
       const args = templateOf(wf, k8s(id)).container.args as string[];
@@ -195,7 +203,10 @@ describe('Argo target: model components', function () {
     const count = (prefix: string) => replay.steps.filter((s) => s.name.startsWith(prefix)).length;
     assert.ok(count('transform-shard(') > 1);
     assert.ok(count('transform-shard-2(') > count('transform-shard('));
-    for (const name of ['transform-reduce', 'tuner', 'trainer', 'evaluator', 'infra-validator', 'pusher', 'bulk-inferrer', 'finish-run']) assert.equal(count(name), 1, name);
+    for (const name of ['transform-reduce', 'tuner', 'trainer', 'evaluator-plan', 'evaluator', 'infra-validator', 'pusher', 'bulk-inferrer-plan', 'bulk-inferrer', 'finish-run']) {
+      assert.equal(replay.steps.filter((s) => s.name === name).length, 1, name);
+    }
+    assert.ok(count('evaluator-shard(') > 1);
   });
 
   it('its artifacts equal the local run\'s: statistics, schema, analyzers, transformed data, hyperparameters, metrics, predictions', async () => {

@@ -1,18 +1,7 @@
 import assert from 'node:assert/strict';
 import type { AnalyzerRecord, Analyzers, TransformedColumns } from '../../runtime/src/ml/api.ts';
+import { mulberry32 as rng } from '../../runtime/src/util/prng.ts';
 import { createAnalyzers, finalizePartial, mergePartialRecords, type PartialRecord } from '../../runtime/src/ml/analyzers.ts';
-
-/** Deterministic pseudo-random numbers (mulberry32), independent of the code under test. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Fn = (tft: Analyzers, shard: number[] | string[]) => TransformedColumns;
 

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { compileUserModule, runInWorker, type CompiledModule } from '../../runtime/src/ml/user-module.ts';
+import { compileUserModule, type CompiledModule } from '../../runtime/src/modules/compile-module.ts';
+import { runInWorker } from '../../runtime/src/ml/user-module.ts';
 
 const FIXTURE = resolve('test/transform/fixtures/user-fns.ts');
 /** The fixture line that throws, found by reading the file (not hard-coded). */

@@ -23,7 +23,7 @@ export interface NodeStatus {
   state: CanvasNodeState;
   /** The engine's own state (SKIPPED is shown as canceled with a message). */
   engineState: NodeState;
-  progress?: { done: number; total?: number; unit: string };
+  progress?: { done: number; total?: number; unit: string; perSecond?: number; etaMs?: number };
   /** Wall time so far (running) or in total (finished). */
   durationMs?: number;
   message?: string;
@@ -139,7 +139,7 @@ export class RunStates {
       case 'progress': {
         const node = run.nodes[event.nodeId];
         if (!node) return;
-        node.progress = { done: event.done, total: event.total, unit: event.unit };
+        node.progress = { done: event.done, total: event.total, unit: event.unit, perSecond: event.perSecond, etaMs: event.etaMs };
         if (node.startedAt !== undefined) node.durationMs = this.now() - node.startedAt;
         this.emitSoon(run);
         return;

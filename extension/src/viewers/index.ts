@@ -7,10 +7,9 @@
  *   { kind: 'trends', pipelineUri, feature, report }   (report: `tributary trends --json` output)
  *   an artifact id (number; the active pipeline's store), or an artifact folder (Uri or path).
  */
-import { readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import * as vscode from 'vscode';
-import type { StoreData, TrendsReport } from '../../../runtime/src/host-api.ts';
+import { readStoreView, type StoreData, type TrendsReport } from '../../../runtime/src/host-api.ts';
 import { artifactPayload, comparePayload, lineagePayload, ViewerError } from './load.ts';
 import { metadataFileAbove } from './locate.ts';
 import { ViewerPanels } from './panel.ts';
@@ -36,12 +35,17 @@ export interface ViewerArgs {
   report?: TrendsReport;
 }
 
-async function readStore(file: string): Promise<StoreData> {
+/** The runs a viewer needs: those the args name (runs, an artifact and its lineage, a folder) and the newest ones. */
+function readStore(file: string, args: ViewerArgs): StoreData {
+  const uri = typeof args.uri === 'string' ? args.uri.replace(/^file:\/\//, '') : args.uri?.fsPath;
+  let data: StoreData | undefined;
   try {
-    return JSON.parse(await readFile(file, 'utf8')) as StoreData;
+    data = readStoreView(file, { runIds: args.runIds, artifactId: args.artifactId, artifactUri: uri });
   } catch (error) {
     throw new ViewerError(`Cannot read the metadata store ${file}: ${(error as Error).message}`);
   }
+  if (!data) throw new ViewerError(`No metadata store at ${file} yet: run the pipeline first`);
+  return data;
 }
 
 function normalize(arg: unknown): ViewerArgs {
@@ -79,7 +83,7 @@ export function registerViewers(context: vscode.ExtensionContext, deps: ViewerDe
       return panels.show(`trends:${args.pipelineUri ?? args.report.pipeline}:${args.feature}`, { kind: 'trends', trends }, { openArtifact: () => undefined, log: deps.log });
     }
     const file = await storeFileFor(args);
-    const data = await readStore(file);
+    const data = readStore(file, args);
     if (args.kind === 'compare') {
       const runIds = args.runIds ?? [];
       if (runIds.length < 2) throw new ViewerError('Comparing needs two or more run ids');

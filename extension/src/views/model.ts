@@ -1,10 +1,9 @@
 /**
- * What the Runs and Artifacts views show, computed from a metadata store snapshot (`<root>/metadata.json`).
- * Pure and `vscode`-free; it reads the JSON directly (types only from the runtime) so the host does
- * not load lowdb or the lock library just to draw a tree.
+ * What the Runs and Artifacts views show, computed from a view of the metadata store (`<root>/metadata/`: the newest runs of one pipeline).
+ * Pure and `vscode`-free; it reads through the store's reader (plain fs, no lowdb or lock library),
+ * so the host does not load the writer just to draw a tree.
  */
-import { readFile } from 'node:fs/promises';
-import { listRuns, type ArtifactRecord, type ExecutionRecord, type StoreData, type CpuBreakdown } from '../../../runtime/src/host-api.ts';
+import { listRuns, readStoreView, type ArtifactRecord, type ExecutionRecord, type StoreData, type StoreQuery, type CpuBreakdown } from '../../../runtime/src/host-api.ts';
 
 export interface ArtifactItem {
   id: number;
@@ -96,8 +95,13 @@ export function runsFromStore(data: StoreData): RunItem[] {
     .sort((a, b) => b.startedAt.localeCompare(a.startedAt));
 }
 
-/** Artifacts that still exist (not deleted or abandoned), grouped by type, newest first. */
-export function artifactsByType(data: StoreData): Map<string, ArtifactItem[]> {
+/**
+ * Artifacts that still exist (not deleted or abandoned), grouped by type, newest first; with
+ * `pipeline`, only those attributed to it (another pipeline's outputs it reused stay under theirs).
+ */
+export function artifactsByType(data: StoreData, pipeline?: string): Map<string, ArtifactItem[]> {
+  const contexts = new Set(data.contexts.filter((c) => c.type === 'pipeline' && c.name === pipeline).map((c) => c.id));
+  const own = new Set(data.attributions.filter((t) => contexts.has(t.contextId)).map((t) => t.artifactId));
   const producers = new Map<number, { key: string; execution?: ExecutionRecord }>();
   const executions = new Map(data.executions.map((e) => [e.id, e]));
   for (const ev of data.events) {
@@ -106,6 +110,7 @@ export function artifactsByType(data: StoreData): Map<string, ArtifactItem[]> {
   const groups = new Map<string, ArtifactItem[]>();
   for (const a of [...data.artifacts].sort((x, y) => y.id - x.id)) {
     if (a.state === 'DELETED' || a.state === 'ABANDONED' || a.state === 'MARKED_FOR_DELETION') continue;
+    if (pipeline !== undefined && !own.has(a.id)) continue;
     const list = groups.get(a.type) ?? [];
     list.push(artifactItem(a, producers.get(a.id)));
     groups.set(a.type, list);
@@ -122,10 +127,14 @@ export function formatDuration(ms: number | undefined): string {
   return `${minutes} min ${String(Math.round((ms % 60_000) / 1000)).padStart(2, '0')} s`;
 }
 
-/** A store snapshot, or undefined when there is none yet (or it is being replaced right now). */
-export async function readStore(file: string): Promise<StoreData | undefined> {
+/**
+ * What the views show of a store: a pipeline's newest runs (only its own: pipelines may share a
+ * root), the runs still open, and what the query names; undefined when there is no store yet or it
+ * cannot be read right now.
+ */
+export async function readStore(file: string, query: StoreQuery = {}): Promise<StoreData | undefined> {
   try {
-    return JSON.parse(await readFile(file, 'utf8')) as StoreData;
+    return readStoreView(file, query);
   } catch {
     return undefined;
   }

@@ -1,11 +1,10 @@
 /**
  * The "Tributary" side bar: Runs (pipeline → runs → nodes → output artifacts) and Artifacts
- * (grouped by type). Both read `<root>/metadata.json` of each pipeline in the workspace and
+ * (grouped by type). Both read `<root>/metadata/` (the pipeline's own runs) of each pipeline in the workspace and
  * refresh when a store changes on disk or a run reports progress.
  */
-import { stat } from 'node:fs/promises';
 import * as vscode from 'vscode';
-import { describeCpu } from '../../../runtime/src/host-api.ts';
+import { describeCpu, storeStamp } from '../../../runtime/src/host-api.ts';
 import type { LanguageApi } from '../language/lazy-client.ts';
 import type { PipelineInfo } from '../language/protocol.ts';
 import type { RunStates } from '../runs/state.ts';
@@ -22,11 +21,11 @@ export const STORE_POLL_MS = 2000;
 /**
  * The workspace's pipeline files and where their stores are (asked of the language server). A
  * store changes when any process runs the pipeline; file events alone miss some of those writes
- * (a run in a terminal was never seen in code-server), so the stores' mtimes are also polled.
+ * (a run in a terminal was never seen in code-server), so the stores' stamps (storeStamp) are also polled.
  */
 export class PipelineIndex implements vscode.Disposable {
   private pipelines: KnownPipeline[] = [];
-  private readonly mtimes = new Map<string, number>();
+  private readonly mtimes = new Map<string, string>();
   private readonly poller = setInterval(() => void this.pollStores(), STORE_POLL_MS);
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChange = this.changed.event;
@@ -34,7 +33,7 @@ export class PipelineIndex implements vscode.Disposable {
   private timer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(private readonly language: LanguageApi) {
-    const stores = vscode.workspace.createFileSystemWatcher('**/metadata.json');
+    const stores = vscode.workspace.createFileSystemWatcher('**/metadata/{next-run.json,open/*}');
     const files = vscode.workspace.createFileSystemWatcher('**/*.pipeline.yaml');
     this.disposables.push(stores, files, this.changed);
     for (const watcher of [stores, files]) {
@@ -70,7 +69,7 @@ export class PipelineIndex implements vscode.Disposable {
     let changed = false;
     for (const p of this.pipelines) {
       const file = p.info.metadataFile;
-      const mtime = await stat(file).then((st) => st.mtimeMs, () => 0);
+      const mtime = storeStamp(file);
       if (this.mtimes.has(file) && this.mtimes.get(file) !== mtime) changed = true;
       this.mtimes.set(file, mtime);
     }
@@ -167,7 +166,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode> {
   }
 
   private async runsOf(pipeline: KnownPipeline): Promise<RunsNode[]> {
-    const data = await readStore(pipeline.info.metadataFile);
+    const data = await readStore(pipeline.info.metadataFile, { pipeline: pipeline.info.name });
     const runs = data ? runsFromStore(data) : [];
     if (runs.length === 0) return [{ kind: 'empty', message: 'No runs yet: Tributary: Run Pipeline.' }];
     return runs.map((run, i) => ({ kind: 'run', pipeline, run, latest: i === 0 }));
@@ -240,9 +239,9 @@ export class ArtifactsTreeProvider implements vscode.TreeDataProvider<ArtifactsN
     if (node) return [];
     const groups = new Map<string, { pipeline: KnownPipeline; artifact: ArtifactItem }[]>();
     for (const pipeline of this.index.list()) {
-      const data = await readStore(pipeline.info.metadataFile);
+      const data = await readStore(pipeline.info.metadataFile, { pipeline: pipeline.info.name });
       if (!data) continue;
-      for (const [type, items] of artifactsByType(data)) {
+      for (const [type, items] of artifactsByType(data, pipeline.info.name)) {
         groups.set(type, [...(groups.get(type) ?? []), ...items.map((artifact) => ({ pipeline, artifact }))]);
       }
     }

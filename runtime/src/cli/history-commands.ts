@@ -122,9 +122,9 @@ function printComparison(c: RunComparison, print: Print): void {
 }
 
 /** `runs --metrics`: called from the runs command of main.ts. */
-export async function runsWithMetrics(open: OpenStore, file: string | undefined, json: boolean, print: Print): Promise<void> {
+export async function runsWithMetrics(open: OpenStore, file: string | undefined, json: boolean, print: Print, limit = 20): Promise<void> {
   const { store, pipeline } = await open(file);
-  const runs = experimentRuns(await store.read(), pipeline, fileExperimentLoaders);
+  const runs = experimentRuns(store.reader.view(store.reader.runSeqs({ pipeline, limit })), pipeline, fileExperimentLoaders);
   if (json) print(JSON.stringify({ pipeline, differingParams: differingParams(runs), runs }, null, 2));
   else printRunsTable(runs, print);
 }
@@ -140,7 +140,9 @@ export function addHistoryCommands(program: Command, open: OpenStore, print: Pri
     .option('--json', 'print JSON (what the editor charts)')
     .action(async (file: string | undefined, opts: { feature?: string; split?: string; node?: string; json?: boolean }) => {
       const { store, pipeline } = await open(file);
-      const report = spanTrends(await store.read(), pipeline, fileTrendLoaders, { feature: opts.feature, nodeId: opts.node });
+      // The runs that published statistics or anomalies: what a span's history is made of.
+      const seqs = ['ExampleStatistics', 'ExampleAnomalies'].flatMap((type) => store.reader.typeSeqs(pipeline, type, Infinity));
+      const report = spanTrends(store.reader.view(seqs), pipeline, fileTrendLoaders, { feature: opts.feature, nodeId: opts.node });
       if (opts.feature !== undefined && report.spans.length > 0 && !report.allFeatures.includes(opts.feature)) {
         throw new UserError(`No feature "${opts.feature}" in any span's statistics (features: ${report.allFeatures.join(', ')})`);
       }
@@ -157,10 +159,11 @@ export function addHistoryCommands(program: Command, open: OpenStore, print: Pri
     .option('--json', 'print JSON')
     .action(async (a: string, b: string, file: string | undefined, opts: { json?: boolean }) => {
       const { store, pipeline } = await open(file);
-      const runs = experimentRuns(await store.read(), pipeline, fileExperimentLoaders);
+      const seqs = [a, b].map((id) => store.reader.seqOf(id)).filter((s) => s !== undefined);
+      const runs = experimentRuns(store.reader.view(seqs), pipeline, fileExperimentLoaders);
       const find = (id: string) => {
         const r = runs.find((x) => x.runId === id);
-        if (!r) throw new UserError(`No run ${id} of pipeline "${pipeline}" (runs: ${runs.map((x) => x.runId).join(', ') || 'none'})`);
+        if (!r) throw new UserError(`No run ${id} of pipeline "${pipeline}" (see tributary runs)`);
         return r;
       };
       const comparison = compareRuns(find(a), find(b));

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { loadPipelineFile, loadPlanOrThrow, PipelineInvalid } from '../engine/load-pipeline.ts';
 import { runPipeline, type RunSummary } from '../engine/scheduler.ts';
@@ -32,8 +32,9 @@ function pipelineFileOrDefault(file: string | undefined): string {
 async function openStoreFor(file: string): Promise<MetadataStore> {
   const abs = resolve(file);
   const parsed = parsePipeline(readFileSync(abs, 'utf8'), abs);
-  const store = metadataFile(resolve(dirname(abs), parsed.spec.root));
-  if (!existsSync(store)) throw new UserError(`No runs recorded yet for ${file} (no ${store})`);
+  const root = resolve(dirname(abs), parsed.spec.root);
+  const store = metadataFile(root);
+  if (!existsSync(store) && !existsSync(join(root, 'metadata.json'))) throw new UserError(`No runs recorded yet for ${file} (no ${store})`);
   return MetadataStore.open(store);
 }
 
@@ -139,7 +140,8 @@ program
     const store = await openStoreFor(pipelineFileOrDefault(file));
     const decision = opts.reject ? 'REJECTED' : 'APPROVED';
     const by = opts.by ?? currentUser();
-    const e = await store.transaction((data) => decide(data, run, node, decision, by, opts.comment));
+    if (store.reader.seqOf(run) === undefined) throw new UserError(`No run ${run} in this metadata store`);
+    const e = await store.transaction(run, (data) => decide(data, run, node, decision, by, opts.comment));
     const alive = (() => {
       try {
         process.kill(e.pid, 0);
@@ -154,14 +156,24 @@ program
 
 program
   .command('runs')
-  .description('List recorded runs with node states and times')
+  .description("List the pipeline's recorded runs, newest first, with node states and times")
   .argument('[file]', 'a *.pipeline.yaml file (default: the one in this folder)')
   .option('--json', 'print JSON')
+  .option('--limit <n>', 'at most this many runs', '20')
+  .option('--before <run>', 'only runs older than this run id (the next page)')
   .option('--metrics', 'one row per run: data span, params that differ, final train/eval metrics, blessing')
-  .action(async (file: string | undefined, opts: { json?: boolean; metrics?: boolean }) => {
-    if (opts.metrics) return runsWithMetrics(openHistory, file, !!opts.json, out);
-    const store = await openStoreFor(pipelineFileOrDefault(file));
-    const runs = listRuns(await store.read());
+  .action(async (file: string | undefined, opts: { json?: boolean; metrics?: boolean; limit: string; before?: string }) => {
+    const limit = Number(opts.limit);
+    if (!Number.isInteger(limit) || limit < 1) throw new UserError(`--limit must be a positive whole number, not "${opts.limit}"`);
+    if (opts.metrics) return runsWithMetrics(openHistory, file, !!opts.json, out, limit);
+    const { store, pipeline } = await openHistory(file);
+    const before = opts.before === undefined ? undefined : store.reader.seqOf(opts.before);
+    if (opts.before !== undefined && before === undefined) throw new UserError(`No run ${opts.before} in this metadata store`);
+    // One more than shown: whether there is a next page.
+    const seqs = store.reader.runSeqs({ pipeline, limit: limit + 1, before });
+    const runs = listRuns(store.reader.view(seqs.slice(0, limit)))
+      .filter((r) => r.pipeline === pipeline)
+      .reverse();
     if (opts.json) {
       out(JSON.stringify(runs, null, 2));
       return;
@@ -176,6 +188,7 @@ program
         out(`    #${String(e.id).padEnd(4)} ${e.nodeId.padEnd(22)} ${e.state.padEnd(9)} ${d}${from}`);
       }
     }
+    if (seqs.length > limit && runs.length) out(`older runs: tributary runs${file ? ` ${file}` : ''} --before ${runs[runs.length - 1].runId}`);
   });
 
 program
@@ -185,7 +198,9 @@ program
   .argument('[file]', 'a *.pipeline.yaml file (default: the one in this folder)')
   .action(async (artifact: string, file: string | undefined) => {
     const store = await openStoreFor(pipelineFileOrDefault(file));
-    const step = lineage(await store.read(), Number(artifact));
+    const id = Number(artifact);
+    if (!Number.isInteger(id)) throw new UserError(`An artifact id is a whole number, not "${artifact}"`);
+    const step = lineage(store.reader.lineageView(id), id);
     if (!step) throw new UserError(`No artifact ${artifact} in the metadata store`);
     const shown = new Set<number>();
     const print = (s: LineageStep, indent: string, key: string) => {
@@ -215,7 +230,8 @@ program
   .argument('[file]', 'a *.pipeline.yaml file (default: the one in this folder)')
   .action(async (run: string, node: string, file: string | undefined) => {
     const store = await openStoreFor(pipelineFileOrDefault(file));
-    const e = (await store.read()).executions.find((x) => x.runId === run && x.nodeId === node);
+    const seq = store.reader.seqOf(run);
+    const e = seq === undefined ? undefined : store.reader.view([seq], false).executions.filter((x) => x.runId === run && x.nodeId === node).pop();
     if (!e) throw new UserError(`No execution of node ${node} in run ${run}`);
     out(readFileSync(e.logFile, 'utf8').trimEnd());
   });

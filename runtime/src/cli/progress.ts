@@ -1,4 +1,5 @@
 import type { RunEvent } from '../core/run-events.ts';
+import { describeRate } from '../util/rate.ts';
 
 const ICONS: Record<string, string> = {
   QUEUED: '·',
@@ -30,7 +31,8 @@ export function progressPrinter(write: (line: string) => void, verbose: boolean)
         if (now - (lastProgress.get(e.nodeId) ?? 0) < 1000) return;
         lastProgress.set(e.nodeId, now);
         const total = e.total !== undefined ? `/${e.total.toLocaleString('en-US')}` : '';
-        write(`  ${e.nodeId}: ${e.done.toLocaleString('en-US')}${total} ${e.unit}`);
+        const rate = describeRate(e);
+        write(`  ${e.nodeId}: ${e.done.toLocaleString('en-US')}${total} ${e.unit}${rate ? ` (${rate})` : ''}`);
         break;
       }
       case 'log':

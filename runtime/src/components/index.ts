@@ -6,6 +6,9 @@
  */
 import { Registry, type ComponentDefinition } from '../core/registry.ts';
 import { csvExampleGen } from './csv-example-gen/index.ts';
+import { parquetExampleGen } from './parquet-example-gen/index.ts';
+import { importExampleGen } from './import-example-gen/index.ts';
+import { importer } from './importer/index.ts';
 import { statisticsGen } from './statistics-gen/index.ts';
 import { schemaGen } from './schema-gen/index.ts';
 import { exampleValidator } from './example-validator/index.ts';
@@ -20,6 +23,9 @@ import { bulkInferrer } from './bulk-inferrer/index.ts';
 
 export const BUILTIN_COMPONENTS: readonly ComponentDefinition<any, any, any>[] = [
   csvExampleGen,
+  parquetExampleGen,
+  importExampleGen,
+  importer,
   statisticsGen,
   schemaGen,
   exampleValidator,

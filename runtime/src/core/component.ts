@@ -1,19 +1,37 @@
 import type { Static, TObject } from '@sinclair/typebox';
-import type { ArtifactType } from './artifacts.ts';
+import { ARTIFACT_TYPES, type ArtifactType } from './artifacts.ts';
 import type { WorkerPool } from './worker-pool.ts';
 import type { ArtifactRecord, StoreData } from './metadata-types.ts';
 import type { RunEvent } from './run-events.ts';
 
 export type ComponentCategory = 'data' | 'model' | 'deployment' | 'custom';
 
+/**
+ * What a node needs from the machine while it runs (the scheduler's CoreGate, engine/resources.ts):
+ * `shared` cores (the default: CPU work, data-parallel nodes), `exclusive` use (a node that
+ * measures latency runs alone), or `idle` (it waits for a person, it does not compute).
+ */
+export type ResourceClass = 'shared' | 'exclusive' | 'idle';
+
 export interface PortSpec<T extends ArtifactType = ArtifactType> {
   type: T;
   description: string;
   /** Inputs only: the node may run without it. */
   optional?: boolean;
+  /**
+   * Outputs only: the parameter whose value is this output's artifact type (TFX's Importer); `type`
+   * is then what it has when the parameter is unset or not a type.
+   */
+  typeFromParam?: string;
 }
 
 export type Ports = Record<string, PortSpec>;
+
+/** The artifact type an output has on a node with these params (see PortSpec.typeFromParam). */
+export function outputTypeOf(port: PortSpec, params: Record<string, unknown> | undefined): ArtifactType {
+  const value = port.typeFromParam ? params?.[port.typeFromParam] : undefined;
+  return typeof value === 'string' && (ARTIFACT_TYPES as readonly string[]).includes(value) ? (value as ArtifactType) : port.type;
+}
 
 /**
  * What a component declares once. The registry's schemas drive validation, caching, the CLI's
@@ -37,6 +55,11 @@ export interface ComponentSpec<I extends Ports = Ports, O extends Ports = Ports,
   inputs: I;
   outputs: O;
   params: P;
+  /**
+   * What the node needs from the machine (engine/resources.ts): `shared` (default) cores,
+   * `exclusive` use while it measures latency, or `idle` (it waits, it does not compute).
+   */
+  resources?: ResourceClass;
 }
 
 export interface ArtifactRef {
@@ -65,6 +88,10 @@ export interface Progress {
   done: number;
   total?: number;
   unit: string;
+  /** Units per second so far (long nodes: rows predicted per second). */
+  perSecond?: number;
+  /** Estimated time left, from the rate so far. */
+  etaMs?: number;
 }
 
 export type InputsOf<I extends Ports> = {
@@ -114,6 +141,11 @@ export interface ExecutorContext<I extends Ports = Ports, O extends Ports = Port
    * the cache key covers); absent when the component has no resolver or outside a run.
    */
   resolved?: Record<string, ArtifactRef | undefined>;
+  /**
+   * True when the scheduler runs this node alone (resource class `exclusive`), false when other
+   * nodes may run beside it; absent outside the local scheduler (a cluster step, a test).
+   */
+  exclusive?: boolean;
 }
 
 export type Executor<I extends Ports = Ports, O extends Ports = Ports, P extends TObject = TObject> = (

@@ -27,6 +27,7 @@ export interface PipelinePlan {
   alerts?: AlertRule[];
 }
 
+/** The root's metadata store folder (the first format's `metadata.json` beside it is migrated on open). */
 export function metadataFile(root: string): string {
-  return `${root}/metadata.json`;
+  return `${root}/metadata`;
 }

@@ -19,7 +19,7 @@ export type NodeState = 'QUEUED' | 'RUNNING' | 'COMPLETE' | 'CACHED' | 'FAILED' 
 export type RunEvent =
   | { type: 'run-start'; runId: string; nodes: string[] }
   | { type: 'node-state'; nodeId: string; state: NodeState; executionId?: number; durationMs?: number; error?: string; reason?: string }
-  | { type: 'progress'; nodeId: string; done: number; total?: number; unit: string }
+  | { type: 'progress'; nodeId: string; done: number; total?: number; unit: string; perSecond?: number; etaMs?: number }
   | { type: 'log'; nodeId: string; level: 'info' | 'warn' | 'error'; message: string }
   /**
    * A ManualApproval node asks for (WAITING) or got a decision. While WAITING its node-state stays

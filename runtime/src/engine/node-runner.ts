@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Value } from '@sinclair/typebox/value';
-import type { ArtifactRecord, ExecutionRecord } from '../core/metadata-types.ts';
+import type { ArtifactRecord, ExecutionRecord, StoreData } from '../core/metadata-types.ts';
 import type { MetadataStore } from '../metadata/store.ts';
 import {
   addEvent,
@@ -13,7 +13,7 @@ import {
   getOrCreateContext,
   outputsOf,
 } from '../metadata/records.ts';
-import type { ArtifactRef, ExecutorContext, OutputArtifact, Ports } from '../core/component.ts';
+import { outputTypeOf, type ArtifactRef, type ExecutorContext, type OutputArtifact, type Ports } from '../core/component.ts';
 import type { ComponentDefinition } from '../core/registry.ts';
 import { isUserError, UserError } from '../core/errors.ts';
 import type { WorkerPool } from '../core/worker-pool.ts';
@@ -32,6 +32,8 @@ export interface NodeRunContext {
   useCache: boolean;
   signal: AbortSignal;
   emit: (event: RunEvent) => void;
+  /** Whether the scheduler gave this node the machine alone (resource class `exclusive`). */
+  exclusive?: boolean;
 }
 
 export interface NodeResult {
@@ -60,19 +62,29 @@ function toRef(a: ArtifactRecord): ArtifactRef {
  * none). Taken once, before the cache lookup, so the key, the lineage and the executor all see the
  * same artifacts.
  */
-async function resolveFromStore(
+export async function resolveFromStore(
   def: ComponentDefinition,
   nodeId: string,
   params: Record<string, unknown>,
   inputs: Record<string, ArtifactRecord | undefined>,
   store: MetadataStore,
   pipeline: string,
+  runId: string,
 ): Promise<Record<string, ArtifactRecord | undefined> | undefined> {
   if (!def.resolveInputs) return undefined;
-  const picked = def.resolveInputs({ data: await store.read(), pipeline, nodeId, params, inputs });
+  const picked = def.resolveInputs({ data: historyFor(store, def, pipeline, runId), pipeline, nodeId, params, inputs });
   const clash = Object.keys(picked).find((name) => name in (def.spec.inputs as Ports));
   if (clash) throw new UserError(`${def.spec.type}'s input resolver returned "${clash}", which is also a wired input`, { nodeId });
   return picked;
+}
+
+/**
+ * The part of the store a component's resolver or executor looks back at: this run and the
+ * pipeline's newest runs that published the artifact types the component reads or writes.
+ */
+function historyFor(store: MetadataStore, def: ComponentDefinition, pipeline: string, runId: string) {
+  const ports = [...Object.values(def.spec.inputs as Ports), ...Object.values(def.spec.outputs as Ports)] as { type: string }[];
+  return store.reader.historyView(pipeline, runId, ports.map((p) => p.type));
 }
 
 /** All outputs LIVE and still on disk: the condition for reusing an execution. */
@@ -111,7 +123,7 @@ export async function runNode(
   }
   const inputs: Record<string, string> = {};
   for (const [k, a] of Object.entries(inputArtifacts)) if (a) inputs[k] = a.fingerprint;
-  const resolved = await resolveFromStore(def, node.id, params, inputArtifacts, store, plan.name);
+  const resolved = await resolveFromStore(def, node.id, params, inputArtifacts, store, plan.name, runId);
   const key = cacheKey({
     component: spec.type,
     version: spec.version,
@@ -128,20 +140,19 @@ export async function runNode(
   const contentHashes: Record<string, string> = { ...files, ...(def.sourceHash ? { component_module: def.sourceHash } : {}) };
   const logFile = runLogFile(plan.root, runId, node.id);
 
-  const contexts = (data: Parameters<Parameters<MetadataStore['transaction']>[0]>[0]) => [
+  const contexts = (data: StoreData) => [
     getOrCreateContext(data, 'pipeline', plan.name),
     getOrCreateContext(data, 'pipeline_run', runId),
     getOrCreateContext(data, 'node', `${plan.name}.${node.id}`),
   ];
 
   if (ctx.useCache && adoptExecutionId === undefined) {
-    const hit = await store.transaction((data) => {
-      const candidates = data.executions
-        .filter((e) => e.cacheKey === key && (e.state === 'COMPLETE' || e.state === 'CACHED'))
-        .reverse();
-      for (const prior of candidates) {
-        const outputs = outputsOf(data, prior.id);
-        if (!outputsUsable(outputs, outputNames)) continue;
+    // The cache index names the executions with this key; only their runs are read.
+    const prior = store.findCached(key, (outputs) => outputsUsable(outputs, outputNames));
+    const hit =
+      prior &&
+      (await store.transaction(runId, (data) => {
+        const outputs = prior.outputs;
         const execution = createExecution(data, {
           component: spec.type,
           componentVersion: spec.version,
@@ -150,7 +161,7 @@ export async function runNode(
           state: 'CACHED',
           params,
           cacheKey: key,
-          cachedFrom: prior.cachedFrom ?? prior.id,
+          cachedFrom: prior.execution.cachedFrom ?? prior.execution.id,
           pid: process.pid,
           logFileFor: () => logFile,
         });
@@ -160,9 +171,7 @@ export async function runNode(
         for (const [k, a] of Object.entries(recordedInputs)) if (a) addEvent(data, execution.id, a.id, 'INPUT', k);
         for (const [k, a] of Object.entries(outputs)) addEvent(data, execution.id, a.id, 'OUTPUT', k);
         return { execution, outputs };
-      }
-      return undefined;
-    });
+      }));
     if (hit) {
       const logger = new FileNodeLogger(logFile, () => undefined);
       logger.info(`cache hit: reused the outputs of execution ${hit.execution.cachedFrom} (key ${key.slice(0, 12)})`);
@@ -174,13 +183,13 @@ export async function runNode(
 
   // Record the execution and its PENDING outputs before any file is written.
   const adopt = (id: number) =>
-    store.transaction((data) => {
+    store.transaction(runId, (data) => {
       const execution = data.executions.find((e) => e.id === id && e.state === 'WAITING');
       if (!execution) throw new UserError(`Execution ${id} of node "${node.id}" is no longer WAITING`, { nodeId: node.id });
       execution.pid = process.pid;
       return { execution, outputs: outputsOf(data, id) };
     });
-  const started = adoptExecutionId !== undefined ? await adopt(adoptExecutionId) : await store.transaction((data) => {
+  const started = adoptExecutionId !== undefined ? await adopt(adoptExecutionId) : await store.transaction(runId, (data) => {
     const execution = createExecution(data, {
       component: spec.type,
       componentVersion: spec.version,
@@ -200,7 +209,7 @@ export async function runNode(
     for (const name of outputNames) {
       const a = createArtifact(
         data,
-        spec.outputs[name].type,
+        outputTypeOf(spec.outputs[name], params),
         () => join(plan.root, node.id, name, String(execution.id)),
         sha256(`${key}/${name}`),
       );
@@ -236,10 +245,11 @@ export async function runNode(
       pipeline: plan.name,
       executionId: started.execution.id,
       cacheKey: key,
-      read: () => store.read(),
-      update: (change) => store.transaction(change),
+      read: async () => historyFor(store, def, plan.name, runId),
+      update: (change) => store.transaction(runId, change),
     },
     emit: ctx.emit,
+    ...(ctx.exclusive !== undefined ? { exclusive: ctx.exclusive } : {}),
     ...(resolved ? { resolved: Object.fromEntries(Object.entries(resolved).map(([k, a]) => [k, a ? toRef(a) : undefined])) } : {}),
   };
 
@@ -258,7 +268,7 @@ export async function runNode(
   const canceled = ctx.signal.aborted;
   const message = error === undefined ? undefined : describeError(error);
   // Interrupted while waiting for a person: the WAITING execution stays, outputs stay PENDING.
-  const waiting = canceled && (await store.read()).executions.find((e) => e.id === started.execution.id)?.state === 'WAITING';
+  const waiting = canceled && (await store.transaction(runId, (data) => data.executions.find((e) => e.id === started.execution.id)?.state)) === 'WAITING';
   if (waiting) {
     logger.warn('interrupted while waiting for approval: the execution stays WAITING for `tributary resume`');
     logger.close();
@@ -268,7 +278,7 @@ export async function runNode(
   if (canceled) logger.warn('canceled');
   logger.close();
 
-  const finished = await store.transaction((data) => {
+  const finished = await store.transaction(runId, (data) => {
     const state = error === undefined ? 'COMPLETE' : canceled ? 'CANCELED' : 'FAILED';
     const execution = finishExecution(data, started.execution.id, state, { error: message });
     const outputs = outputsOf(data, execution.id);

@@ -9,7 +9,11 @@ import { existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { timelineMark } from '../util/pool-timeline.ts';
+import { isUserError } from '../core/errors.ts';
+import { encodeUserError } from './pool-errors.ts';
 import { tasks as csvExampleGen } from '../components/csv-example-gen/tasks.ts';
+import { tasks as parquetExampleGen } from '../components/parquet-example-gen/tasks.ts';
+import { tasks as importExampleGen } from '../components/import-example-gen/tasks.ts';
 import { tasks as statisticsGen } from '../components/statistics-gen/tasks.ts';
 import type { WorkerTasks } from '../core/worker-pool.ts';
 
@@ -20,7 +24,7 @@ const poolTasks: WorkerTasks = {
   'pool.threadId': async () => (await import('node:worker_threads')).threadId,
 };
 
-const dataTasks: WorkerTasks = { ...poolTasks, ...csvExampleGen, ...statisticsGen };
+const dataTasks: WorkerTasks = { ...poolTasks, ...csvExampleGen, ...parquetExampleGen, ...importExampleGen, ...statisticsGen };
 let allTasks: Promise<WorkerTasks> | undefined;
 
 /**
@@ -50,7 +54,12 @@ export default async function dispatch({ task, args }: { task: string; args: unk
   if (!fn) fn = (await (allTasks ??= loadAllTasks()))[task];
   if (!fn) throw new Error(`Unknown worker task "${task}"`);
   timelineMark(`start ${task}`);
-  const result = await fn(args);
+  let result: unknown;
+  try {
+    result = await fn(args);
+  } catch (e) {
+    throw isUserError(e) ? encodeUserError(e) : e;
+  }
   timelineMark(`end ${task}`);
   return result;
 }

@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
 import { timelineEnabled, timelineMark } from '../util/pool-timeline.ts';
 import type { WorkerPool } from '../core/worker-pool.ts';
+import { decodeUserError } from './pool-errors.ts';
 
 /** Worker entry next to this module: the `.ts` source under tsx, the CommonJS shim in the bundle (see pool-worker.cjs). */
 function workerFile(): string {
@@ -70,7 +71,9 @@ export function createPool(size = defaultPoolSize()): WorkerPool {
     execArgv: process.execArgv,
   });
   const run = <T>(task: string, args: unknown, options?: { signal?: AbortSignal }): Promise<T> =>
-    piscina.run({ task, args }, { signal: options?.signal ?? null }) as Promise<T>;
+    (piscina.run({ task, args }, { signal: options?.signal ?? null }) as Promise<T>).catch((e: unknown) => {
+      throw decodeUserError(e);
+    });
   return {
     size,
     run,

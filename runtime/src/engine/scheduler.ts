@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { MetadataStore } from '../metadata/store.ts';
-import { getOrCreateContext, outputsOf, recoverAbandoned } from '../metadata/records.ts';
+import { getOrCreateContext, outputsOf } from '../metadata/records.ts';
+import type { MetadataReader } from '../metadata/embedded/reader.ts';
+import { ownerProperties } from '../metadata/store.ts';
 import type { ArtifactRecord, StoreData } from '../core/metadata-types.ts';
 import { UserError } from '../core/errors.ts';
 import { createPool } from './pool.ts';
@@ -12,6 +14,7 @@ import { metadataFile, type PipelinePlan, type PlanNode } from '../core/plan.ts'
 import { type NodeState, type RunEvent, type RunState } from '../core/run-events.ts';
 import { AlertDispatcher } from '../alerts/dispatcher.ts';
 import { priorExecutions, type PriorExecution } from './resume.ts';
+import { CoreGate } from './resources.ts';
 
 export interface RunOptions {
   /** Run only these nodes; their inputs come from earlier runs. */
@@ -77,6 +80,21 @@ export function selectNodes(plan: PipelinePlan, options: Pick<RunOptions, 'only'
   return selected;
 }
 
+/**
+ * Outputs of a node's latest successful execution in this pipeline, from the store: its runs are
+ * read newest first, a page at a time, until one has them (a partial run's usual case: the last one).
+ */
+export function findLatestOutputs(reader: MetadataReader, pipeline: string, nodeId: string): Record<string, ArtifactRecord> | undefined {
+  const PAGE = 20;
+  for (let before = Infinity; ; ) {
+    const seqs = reader.runSeqs({ pipeline, limit: PAGE, before });
+    if (!seqs.length) return undefined;
+    const found = latestOutputs(reader.view(seqs), pipeline, nodeId);
+    if (found) return found;
+    before = seqs[seqs.length - 1];
+  }
+}
+
 /** Outputs of a node's latest successful execution in this pipeline, for nodes a partial run does not execute. */
 export function latestOutputs(data: StoreData, pipeline: string, nodeId: string): Record<string, ArtifactRecord> | undefined {
   const nodeCtx = data.contexts.find((c) => c.type === 'node' && c.name === `${pipeline}.${nodeId}`);
@@ -125,7 +143,9 @@ async function runWithPool(
 ): Promise<RunSummary> {
   const store = await MetadataStore.open(metadataFile(plan.root));
   const runId = options.resume ?? options.runId ?? newRunId();
-  const prior = options.resume ? priorExecutions(await store.read(), plan, options.resume) : undefined;
+  const resumed = options.resume === undefined ? undefined : store.reader.seqOf(options.resume);
+  if (options.resume !== undefined && resumed === undefined) throw new UserError(`No run ${options.resume} in ${plan.root} (see tributary runs)`);
+  const prior = options.resume ? priorExecutions(store.reader.view([resumed!]), plan, options.resume) : undefined;
   const selected = prior ? prior.selected : selectNodes(plan, options);
   const signal = options.signal ?? new AbortController().signal;
   // Internal subscriber: alert rules see every event (and finished nodes' outputs) the caller sees.
@@ -135,28 +155,31 @@ async function runWithPool(
     alerts?.observe(e, finished);
   };
 
-  const external = await store.transaction((data) => {
-    const recovered = recoverAbandoned(data);
+  // Crash recovery costs the runs left open, not the history.
+  const recovered = await store.recover();
+  // Inputs produced by nodes this run does not execute: their latest outputs in this pipeline.
+  const found: Record<string, Record<string, ArtifactRecord>> = {};
+  const missing: string[] = [];
+  for (const n of plan.nodes) {
+    if (!selected.has(n.id)) continue;
+    for (const ref of Object.values(n.inputs)) {
+      if (selected.has(ref.node) || found[ref.node]) continue;
+      const outs = findLatestOutputs(store.reader, plan.name, ref.node);
+      if (outs) found[ref.node] = outs;
+      else missing.push(ref.node);
+    }
+  }
+  const external = { found, missing: [...new Set(missing)], recovered };
+  await store.ensureRun(runId, plan.name);
+  await store.transaction(runId, (data) => {
     const pipelineCtx = getOrCreateContext(data, 'pipeline', plan.name, { file: plan.file });
     getOrCreateContext(data, 'pipeline_run', runId, {
       pipeline: plan.name,
       pipelineContextId: pipelineCtx.id,
       state: 'RUNNING',
+      ...ownerProperties(),
       ...(prior ? { resumedAt: new Date().toISOString() } : { startedAt: new Date().toISOString(), nodes: [...selected] }),
     });
-    // Inputs produced by nodes this run does not execute.
-    const found: Record<string, Record<string, ArtifactRecord>> = {};
-    const missing: string[] = [];
-    for (const n of plan.nodes) {
-      if (!selected.has(n.id)) continue;
-      for (const ref of Object.values(n.inputs)) {
-        if (selected.has(ref.node) || found[ref.node]) continue;
-        const outs = latestOutputs(data, plan.name, ref.node);
-        if (outs) found[ref.node] = outs;
-        else missing.push(ref.node);
-      }
-    }
-    return { found, missing: [...new Set(missing)], recovered };
   });
   if (external.missing.length) {
     throw new UserError(
@@ -169,6 +192,8 @@ async function runWithPool(
   const results = new Map<string, Promise<NodeResult | undefined>>();
   const summaries = new Map<string, NodeSummary>();
   const nodeById = new Map(plan.nodes.map((n) => [n.id, n]));
+  // Resource classes: a latency-measuring node runs alone (engine/resources.ts).
+  const gate = new CoreGate();
 
   const schedule = (node: PlanNode): Promise<NodeResult | undefined> => {
     let promise = results.get(node.id);
@@ -199,12 +224,28 @@ async function runWithPool(
         return undefined;
       }
       const before: PriorExecution | undefined = prior?.byNode.get(node.id);
+      const resources = plan.registry.get(node.component)?.spec.resources ?? 'shared';
+      if (resources === 'exclusive' && gate.running > 0 && !before?.reuse) {
+        emit({ type: 'log', nodeId: node.id, level: 'info', message: `waiting for exclusive use of the machine (it measures latency): ${gate.running} node(s) running` });
+      }
+      const release = before?.reuse ? () => undefined : await gate.acquire(resources);
+      if (signal.aborted) {
+        release();
+        summary.state = 'CANCELED';
+        emit({ type: 'node-state', nodeId: node.id, state: 'CANCELED' });
+        return undefined;
+      }
       summary.state = 'RUNNING';
       if (!before?.reuse) emit({ type: 'node-state', nodeId: node.id, state: 'RUNNING' });
       const t0 = performance.now();
-      const result =
-        before?.reuse ??
-        (await runNode({ plan, store, pool, runId, useCache: options.useCache ?? true, signal, emit }, node, inputs, undefined, before?.adopt));
+      let result: NodeResult;
+      try {
+        result =
+          before?.reuse ??
+          (await runNode({ plan, store, pool, runId, useCache: options.useCache ?? true, signal, emit, exclusive: resources === 'exclusive' }, node, inputs, undefined, before?.adopt));
+      } finally {
+        release();
+      }
       Object.assign(summary, {
         state: result.state,
         executionId: result.execution.id,
@@ -252,7 +293,7 @@ async function runWithPool(
   // What the run cost, kept with it: `tributary runs` shows it beside the time.
   const cpu = meter?.stop();
   const peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
-  await store.transaction((data) => {
+  await store.transaction(runId, (data) => {
     getOrCreateContext(data, 'pipeline_run', runId, {
       state,
       finishedAt: new Date().toISOString(),

@@ -14,12 +14,12 @@ import { UserError } from '../core/errors.ts';
 import { type ArtifactRef, type ExecutorContext } from '../core/component.ts';
 import type { FanOut, ShardContext } from '../core/fan-out.ts';
 import { FileNodeLogger } from './node-logger.ts';
-import { paramsWithDefaults, runNode, type NodeResult } from './node-runner.ts';
+import { paramsWithDefaults, resolveFromStore, runNode, type NodeResult } from './node-runner.ts';
 import { metadataFile, type PipelinePlan, type PlanNode } from '../core/plan.ts';
 import { type RunEvent, type RunState } from '../core/run-events.ts';
 import { createPool } from './pool.ts';
 import { type WorkerPool } from '../core/worker-pool.ts';
-import { latestOutputs } from './scheduler.ts';
+import { findLatestOutputs } from './scheduler.ts';
 
 export interface SingleNodeOptions {
   runId: string;
@@ -88,11 +88,13 @@ function outputsInRun(data: StoreData, nodeId: string, runId: string): Record<st
 }
 
 /** The node's input artifacts: upstream outputs of this run, falling back to their latest ones. */
-export function resolveInputs(data: StoreData, plan: PipelinePlan, node: PlanNode, runId: string): Record<string, ArtifactRecord> {
+export function resolveInputs(store: MetadataStore, plan: PipelinePlan, node: PlanNode, runId: string): Record<string, ArtifactRecord> {
+  const seq = store.reader.seqOf(runId);
+  const data = store.reader.view(seq === undefined ? [] : [seq]);
   const inputs: Record<string, ArtifactRecord> = {};
   const missing: string[] = [];
   for (const [name, ref] of Object.entries(node.inputs)) {
-    const outputs = outputsInRun(data, ref.node, runId) ?? latestOutputs(data, plan.name, ref.node);
+    const outputs = outputsInRun(data, ref.node, runId) ?? findLatestOutputs(store.reader, plan.name, ref.node);
     const artifact = outputs?.[ref.output];
     if (artifact) inputs[name] = artifact;
     else missing.push(ref.node);
@@ -105,8 +107,9 @@ export function resolveInputs(data: StoreData, plan: PipelinePlan, node: PlanNod
 
 async function openStore(plan: PipelinePlan, runId: string): Promise<MetadataStore> {
   const store = await MetadataStore.open(metadataFile(plan.root));
-  // Steps of one run may start in any order: whoever comes first creates the run's context.
-  await store.transaction((data) => {
+  // Steps of one run may start in any order: whoever comes first creates the run and its context.
+  await store.ensureRun(runId, plan.name);
+  await store.transaction(runId, (data) => {
     const pipelineCtx = getOrCreateContext(data, 'pipeline', plan.name, { file: plan.file });
     const run = getOrCreateContext(data, 'pipeline_run', runId, { pipeline: plan.name, pipelineContextId: pipelineCtx.id });
     run.properties.startedAt ??= new Date().toISOString();
@@ -128,7 +131,7 @@ async function withPool<T>(options: SingleNodeOptions, work: (pool: WorkerPool) 
 export async function runSingleNode(plan: PipelinePlan, nodeId: string, options: SingleNodeOptions): Promise<NodeResult> {
   const node = findNode(plan, nodeId);
   const store = await openStore(plan, options.runId);
-  const inputs = resolveInputs(await store.read(), plan, node, options.runId);
+  const inputs = resolveInputs(store, plan, node, options.runId);
   return withPool(options, (pool) =>
     runNode(
       {
@@ -181,11 +184,15 @@ async function shardSetup(plan: PipelinePlan, nodeId: string, options: SingleNod
   const node = findNode(plan, nodeId);
   const fanOut = await requireFanOut(plan, node);
   const store = await openStore(plan, options.runId);
-  const inputs = resolveInputs(await store.read(), plan, node, options.runId);
+  const inputs = resolveInputs(store, plan, node, options.runId);
   const log = new FileNodeLogger(join(plan.root, 'runs', options.runId, `${nodeId}.${logName}.log`), (level, message) =>
     options.onEvent?.({ type: 'log', nodeId, level, message }),
   );
   const ctx = shardContext(plan, node, inputs, options.runId, log, options.signal ?? new AbortController().signal);
+  // Store-resolved inputs (the Evaluator's latest blessed baseline) as the merge's runNode resolves them.
+  const def = plan.registry.get(node.component)!;
+  const resolved = await resolveFromStore(def, node.id, ctx.params as Record<string, unknown>, inputs, store, plan.name, options.runId);
+  if (resolved) ctx.resolved = Object.fromEntries(Object.entries(resolved).map(([k, a]) => [k, a ? toRef(a) : undefined]));
   return { node, fanOut, store, inputs, log, ctx };
 }
 
@@ -278,7 +285,7 @@ export async function mergeShards(plan: PipelinePlan, nodeId: string, options: S
 /** Records a run's final state from its node executions (an Argo exit handler's job). */
 export async function finishRun(plan: PipelinePlan, runId: string): Promise<RunState> {
   const store = await openStore(plan, runId);
-  return store.transaction((data) => {
+  return store.transaction(runId, (data) => {
     const latest = new Map<string, string>();
     for (const e of data.executions) if (e.runId === runId) latest.set(e.nodeId, e.state);
     const nodeStates = Object.fromEntries(plan.nodes.map((n) => [n.id, latest.get(n.id) ?? 'SKIPPED']));

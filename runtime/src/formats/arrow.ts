@@ -28,6 +28,7 @@ export const {
   Field,
   Float64,
   Int32,
+  List,
   RecordBatch,
   Schema,
   Struct,

@@ -5,7 +5,9 @@
  *
  * Column storage: FLOAT → Float64; INT → Int32 when every value fits, else Float64 with field
  * metadata `tributary.type = INT` (exact to 2^53); STRING → Dictionary<Utf8, Int32>. A missing
- * value is a null. Shards are numbered by position in the input, so the same input always gives
+ * value is a null. A variable-length feature (ImportExampleGen) is an Arrow List of Float64 (INT
+ * ones marked as above) or of Utf8: a null list is missing, an empty list present with no values.
+ * Shards are numbered by position in the input, so the same input always gives
  * the same shards whatever the worker count — merged statistics are then reproducible exactly.
  */
 import { existsSync, readdirSync } from 'node:fs';
@@ -17,6 +19,8 @@ export type FeatureType = 'INT' | 'FLOAT' | 'STRING';
 export interface ColumnInfo {
   name: string;
   type: FeatureType;
+  /** A list column (Arrow List<Float64> or List<Utf8>): a variable number of values per row (ImportExampleGen). */
+  list?: boolean;
 }
 
 export interface SplitInfo {

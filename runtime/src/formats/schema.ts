@@ -34,3 +34,5 @@ export interface Schema {
 }
 
 export const SCHEMA_FILE = 'schema.json';
+/** The same schema in protobuf text format, as TFX's SchemaGen writes it (formats/tfx-proto.ts). */
+export const SCHEMA_PBTXT_FILE = 'schema.pbtxt';

@@ -38,6 +38,8 @@ export interface CommonStatistics {
   maxNumValues: number;
   avgNumValues: number;
   totNumValues: number;
+  /** List features: how many values examples have (QUANTILES buckets over the per-example counts). */
+  numValuesHistogram?: Histogram;
 }
 
 export interface HistogramBucket {
@@ -74,6 +76,8 @@ export interface StringStatistics {
 }
 
 export const STATISTICS_FILE = 'FeatureStats.json';
+/** The same statistics as TFDV's binary DatasetFeatureStatisticsList (formats/tfx-proto.ts), for tfdv.load_stats_binary and Facets. */
+export const STATISTICS_PB_FILE = 'FeatureStats.pb';
 
 /** The headline numbers of one feature in one split: what the statistics viewer and data trends show. */
 export interface FeatureSummary {
@@ -92,6 +96,8 @@ export interface FeatureSummary {
   topValues?: { value: string; frequency: number }[];
   /** Standard (equal-width) histogram buckets of numeric features. */
   histogram?: HistogramBucket[];
+  /** List features: values per example (min, max, average, total) and their QUANTILES histogram. */
+  valueCounts?: { min: number; max: number; avg: number; total: number; histogram: HistogramBucket[] };
 }
 
 export function featureSummary(f: FeatureNameStatistics, numExamples: number): FeatureSummary {
@@ -104,6 +110,15 @@ export function featureSummary(f: FeatureNameStatistics, numExamples: number): F
     const n = f.numStats;
     Object.assign(out, { mean: n.mean, std: n.stdDev, min: n.min, median: n.median, max: n.max, zeros: n.numZeros });
     out.histogram = n.histograms.find((h) => h.type === 'STANDARD')?.buckets ?? n.histograms[0]?.buckets;
+  }
+  if (common?.numValuesHistogram) {
+    out.valueCounts = {
+      min: common.minNumValues,
+      max: common.maxNumValues,
+      avg: common.avgNumValues,
+      total: common.totNumValues,
+      histogram: common.numValuesHistogram.buckets,
+    };
   }
   if (f.stringStats) {
     out.unique = f.stringStats.unique;

@@ -8,7 +8,6 @@ import type {
   ExecutionState,
   StoreData,
 } from '../core/metadata-types.ts';
-import { now } from './store.ts';
 
 export function getOrCreateContext(
   data: StoreData,
@@ -118,7 +117,7 @@ export function inputsOf(data: StoreData, executionId: number): Record<string, A
   return out;
 }
 
-function isAlive(pid: number): boolean {
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -159,4 +158,8 @@ export function contextOf(data: StoreData, executionId: number, type: ContextTyp
 
 export function executionsOfRun(data: StoreData, runId: string): ExecutionRecord[] {
   return data.executions.filter((e) => e.runId === runId);
+}
+
+export function now(): string {
+  return new Date().toISOString();
 }

@@ -1,70 +1,298 @@
-import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { basename, dirname, join } from 'node:path';
 import { Low } from 'lowdb';
 import { JSONFile } from 'lowdb/node';
 import lockfile from 'proper-lockfile';
-import { emptyStore, type StoreData } from '../core/metadata-types.ts';
+import { isAlive, recoverAbandoned } from './records.ts';
+import { readJournal, readTail, type JournalLine, type RunHeader, type RunRecords } from './embedded/journal.ts';
+import { ID_STRIDE, STORE_FORMAT, StoreLayout, seqOfId, storeDirOf } from './embedded/layout.ts';
+import { MetadataReader } from './embedded/reader.ts';
+import { migrateLegacyStore } from './embedded/migrate.ts';
+import { track } from './embedded/tracking.ts';
+import type { ArtifactRecord, ExecutionRecord, StoreData } from '../core/metadata-types.ts';
+
+/** Locks are held for one change (milliseconds), never across a node's work. */
+const LOCK = {
+  realpath: false,
+  stale: 10_000,
+  retries: { retries: 400, minTimeout: 5, maxTimeout: 100, factor: 1.3 },
+} as const;
+
+/** How many executions per cache key the index keeps (newest first): enough to skip a deleted one. */
+const CACHE_ENTRIES = 8;
+
+interface RunWriter {
+  seq: number;
+  file: string;
+  records: RunRecords;
+  open?: boolean;
+  typesMarked: Set<string>;
+}
+
+/** Writes a small file whole: a temp file of this process, then a rename over the old one. */
+function replaceFile(file: string, text: string): void {
+  mkdirSync(dirname(file), { recursive: true });
+  const tmp = join(dirname(file), `.${basename(file)}.${process.pid}.tmp`);
+  writeFileSync(tmp, text);
+  renameSync(tmp, file);
+}
+
+function touch(file: string): void {
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, '');
+}
 
 /**
- * The metadata store: one lowdb JSON file per pipeline root.
+ * The embedded metadata store of a pipeline root: a folder of per-run journals and small indexes
+ * (see embedded/layout.ts), so that a write, a cache lookup and a run cost the same with 20,000
+ * runs of history as with none.
  *
- * Atomicity: lowdb (steno) writes a temp file and renames it over the store, so a kill -9 at any
- * moment leaves either the old or the new file, never a torn one. Concurrency: every change is a
- * transaction that takes an inter-process lock, re-reads the file, applies the change and writes,
- * so two runs against one root never lose each other's records. Readers take no lock.
+ * - Atomic publish: a change is one appended line (execution COMPLETE and its outputs LIVE
+ *   together); a kill -9 leaves at most a torn line, which readers skip and the next writer cuts.
+ * - Concurrency: a change takes its run's lock (milliseconds), replays what other processes
+ *   appended, applies the change and appends; runs never wait for each other except to take a
+ *   run number. Ids are unique without a global counter (`seq * ID_STRIDE + n`).
+ * - Crash recovery: runs that are RUNNING or WAITING are listed in `open/`; `recover()` fails the executions
+ *   of processes that died and the runs whose process died.
+ * - Readers (`reader`) touch only the runs they need, through indexes that can be rebuilt from
+ *   the journals.
  */
 export class MetadataStore {
-  private readonly db: Low<StoreData>;
+  readonly layout: StoreLayout;
+  readonly reader: MetadataReader;
+  private readonly writers = new Map<number, RunWriter>();
+  private readonly queues = new Map<number, Promise<unknown>>();
 
-  private constructor(readonly file: string) {
-    this.db = new Low<StoreData>(new JSONFile<StoreData>(file), emptyStore());
+  private constructor(readonly dir: string) {
+    this.layout = new StoreLayout(dir);
+    this.reader = new MetadataReader(this.layout);
   }
 
-  static async open(file: string): Promise<MetadataStore> {
-    mkdirSync(dirname(file), { recursive: true });
-    // The lock needs the file to exist; creating it is racy-safe because 'wx' fails if present.
-    if (!existsSync(file)) {
+  /**
+   * Opens (creating, or migrating from the first format's `metadata.json` once) the store of a
+   * root. `path` is the store folder `<root>/metadata` or the old `<root>/metadata.json`.
+   */
+  static async open(path: string): Promise<MetadataStore> {
+    const dir = storeDirOf(path);
+    const legacy = join(dirname(dir), 'metadata.json');
+    if (existsSync(legacy)) await migrateLegacyStore(legacy, dir);
+    const store = new MetadataStore(dir);
+    mkdirSync(dir, { recursive: true });
+    if (!existsSync(store.layout.formatFile)) replaceFile(store.layout.formatFile, JSON.stringify({ format: STORE_FORMAT }));
+    if (!existsSync(store.layout.counterFile)) {
       try {
-        writeFileSync(file, JSON.stringify(emptyStore()), { flag: 'wx' });
-      } catch (e: any) {
-        if (e.code !== 'EEXIST') throw e;
+        writeFileSync(store.layout.counterFile, JSON.stringify({ next: 1 }), { flag: 'wx' });
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
       }
     }
-    const store = new MetadataStore(file);
-    await store.read();
     return store;
   }
 
-  /** A fresh snapshot of the store (no lock). */
+  /** Every record of every run, as one snapshot: O(history), for tests and tools only. */
   async read(): Promise<StoreData> {
-    try {
-      await this.db.read();
-    } catch (e) {
-      throw new Error(`Metadata store ${this.file} cannot be read: ${(e as Error).message}`);
-    }
-    this.db.data ??= emptyStore();
-    return this.db.data;
+    return new MetadataReader(this.layout).snapshot();
   }
 
-  /** Apply `change` atomically with respect to other processes and return its result. */
-  async transaction<T>(change: (data: StoreData) => T): Promise<T> {
-    const release = await lockfile.lock(this.file, {
-      realpath: false,
-      // A lock older than this is taken over: its holder was killed (kill -9 leaves the lock dir).
-      stale: 5_000,
-      retries: { retries: 200, minTimeout: 10, maxTimeout: 100, factor: 1.3 },
-    });
+  /** The run's number, creating the run (header, id, pipeline index) if it does not exist yet. */
+  async ensureRun(runId: string, pipeline: string): Promise<number> {
+    const known = this.reader.seqOf(runId);
+    if (known !== undefined) return known;
+    const release = await lockfile.lock(this.layout.counterFile, LOCK);
     try {
-      const data = await this.read();
-      const result = change(data);
-      await this.db.write();
-      return result;
+      const again = this.reader.seqOf(runId);
+      if (again !== undefined) return again;
+      const counter = new Low<{ next: number }>(new JSONFile(this.layout.counterFile), { next: 1 });
+      await counter.read();
+      const seq = counter.data.next;
+      counter.data.next = seq + 1;
+      await counter.write();
+      const header: RunHeader = { format: STORE_FORMAT, runId, seq, pipeline, createdAt: new Date().toISOString() };
+      const file = this.layout.journal(seq);
+      mkdirSync(dirname(file), { recursive: true });
+      writeFileSync(file, `${JSON.stringify(header)}\n`, { flag: 'wx' });
+      replaceFile(this.layout.runIdFile(runId), String(seq));
+      touch(this.layout.pipelineRunMarker(pipeline, seq));
+      return seq;
     } finally {
       await release().catch(() => undefined);
     }
   }
+
+  /**
+   * Applies `change` to run `runId`'s records (the run's own records only: records of other runs
+   * are read through `reader`) atomically with respect to every process, and returns a copy of its
+   * result. Only the records the change touched are written.
+   */
+  async transaction<T>(runId: string, change: (data: StoreData) => T): Promise<T> {
+    const seq = this.reader.seqOf(runId);
+    if (seq === undefined) throw new Error(`No run ${runId} in the metadata store ${this.dir}`);
+    return this.serial(seq, async () => {
+      const file = this.layout.journal(seq);
+      const release = await lockfile.lock(file, LOCK);
+      try {
+        return this.applyLocked(seq, file, change);
+      } finally {
+        await release().catch(() => undefined);
+      }
+    });
+  }
+
+  /** One change at a time per run inside this process (the file lock orders processes). */
+  private serial<T>(seq: number, work: () => Promise<T>): Promise<T> {
+    const before = this.queues.get(seq) ?? Promise.resolve();
+    const next = before.then(work, work);
+    const settled = next.catch(() => undefined);
+    this.queues.set(seq, settled);
+    void settled.then(() => this.queues.get(seq) === settled && this.queues.delete(seq));
+    return next;
+  }
+
+  private applyLocked<T>(seq: number, file: string, change: (data: StoreData) => T): T {
+    let writer = this.writers.get(seq);
+    if (!writer) {
+      writer = { seq, file, records: readJournal(file), typesMarked: new Set() };
+      this.writers.set(seq, writer);
+      // A process writes one run, or a few at once: keep those, not every run it ever touched.
+      if (this.writers.size > 64) this.writers.delete(this.writers.keys().next().value!);
+    }
+    const { records } = writer;
+    // What other processes appended since; a torn line (a writer killed mid-write) is cut off.
+    const tail = readTail(file, records.offset);
+    records.replay(tail.text, file, 0);
+    records.offset += tail.bytes;
+    if (tail.torn) truncateSync(file, records.offset);
+
+    records.data.nextId = records.nextIds();
+    const tracked = track(records.data);
+    let result: T;
+    try {
+      result = change(tracked.view);
+    } catch (e) {
+      this.writers.delete(seq); // the change may have half-modified the records in memory
+      throw e;
+    } finally {
+      tracked.end();
+    }
+    const line: JournalLine = {};
+    const upserted = { a: 'artifacts', x: 'executions', c: 'contexts' } as const;
+    for (const [short, kind] of Object.entries(upserted) as [keyof typeof upserted, (typeof upserted)[keyof typeof upserted]][]) {
+      const touched = [...tracked.touched.get(kind)!] as never[];
+      if (touched.length) line[short] = touched;
+    }
+    const appended = { e: 'events', s: 'associations', t: 'attributions' } as const;
+    for (const [short, kind] of Object.entries(appended) as [keyof typeof appended, (typeof appended)[keyof typeof appended]][]) {
+      const added = records.data[kind].slice(tracked.lengths[kind]);
+      if (added.length) line[short] = added as never[];
+    }
+    if (Object.keys(line).length) {
+      for (const r of [...(line.a ?? []), ...(line.x ?? []), ...(line.c ?? [])]) {
+        if (seqOfId(r.id) !== seq) {
+          this.writers.delete(seq);
+          throw new Error(`Run ${records.header.runId} cannot hold record ${r.id}: a run holds at most ${ID_STRIDE - 1} records of a kind`);
+        }
+      }
+      const text = `${JSON.stringify(line)}\n`;
+      try {
+        appendFileSync(file, text);
+      } catch (e) {
+        this.writers.delete(seq);
+        throw e;
+      }
+      records.offset += Buffer.byteLength(text);
+      for (const kind of ['artifacts', 'executions', 'contexts'] as const) records.indexNew(kind, tracked.lengths[kind]);
+      this.updateIndexes(writer, line);
+    }
+    return result === undefined ? result : (JSON.parse(JSON.stringify(result)) as T);
+  }
+
+  /** Indexes follow the journal; each can be rebuilt from it, so a crash between the two loses no record. */
+  private updateIndexes(writer: RunWriter, line: JournalLine): void {
+    const { records } = writer;
+    const pipeline = records.header.pipeline;
+    for (const e of line.x ?? []) if (e.state === 'COMPLETE' && e.cacheKey) this.addCacheEntry(e.cacheKey, e.id);
+    for (const a of line.a ?? []) {
+      if (a.state !== 'LIVE' || writer.typesMarked.has(a.type)) continue;
+      touch(this.layout.typeRunMarker(pipeline, a.type, writer.seq));
+      writer.typesMarked.add(a.type);
+    }
+    const run = records.data.contexts.find((c) => c.type === 'pipeline_run');
+    const live = (state: unknown) => state === 'RUNNING' || state === 'WAITING';
+    const open = live(run?.properties.state) || records.data.executions.some((e) => live(e.state));
+    if (open !== writer.open) {
+      if (open) touch(this.layout.openMarker(writer.seq));
+      else rmSync(this.layout.openMarker(writer.seq), { force: true });
+      writer.open = open;
+    }
+  }
+
+  private addCacheEntry(key: string, executionId: number): void {
+    const entries = [executionId, ...this.reader.cacheEntries(key).filter((id) => id !== executionId)].slice(0, CACHE_ENTRIES);
+    replaceFile(this.layout.cacheFile(key), JSON.stringify({ executions: entries }));
+  }
+
+  /**
+   * The newest execution with this cache key whose outputs `usable` accepts, with its outputs by
+   * name: reads the cache index and the runs it names, nothing else.
+   */
+  findCached(key: string, usable: (outputs: Record<string, ArtifactRecord>) => boolean): { execution: ExecutionRecord; outputs: Record<string, ArtifactRecord> } | undefined {
+    for (const id of this.reader.cacheEntries(key)) {
+      const run = this.reader.run(seqOfId(id));
+      const execution = run?.data.executions.find((e) => e.id === id);
+      if (!run || !execution || execution.cacheKey !== key || execution.state !== 'COMPLETE') continue;
+      const outputs: Record<string, ArtifactRecord> = {};
+      for (const ev of run.data.events) {
+        if (ev.executionId !== id || ev.type !== 'OUTPUT') continue;
+        const a = run.data.artifacts.find((x) => x.id === ev.artifactId);
+        if (a) outputs[ev.key] = a;
+      }
+      if (usable(outputs)) return { execution, outputs };
+    }
+    return undefined;
+  }
+
+  /**
+   * Crash recovery over the runs still marked open: executions of processes that died become
+   * FAILED (outputs ABANDONED); a run whose own process died becomes FAILED. Costs the open runs,
+   * not the history.
+   */
+  async recover(alive: (pid: number) => boolean = isAlive): Promise<number> {
+    let recovered = 0;
+    const dir = this.layout.openDir();
+    if (!existsSync(dir)) return 0;
+    const host = hostname();
+    for (const name of readdirSync(dir)) {
+      const seq = Number.parseInt(name, 10);
+      const run = this.reader.run(seq);
+      if (!run) {
+        rmSync(join(dir, name), { force: true });
+        continue;
+      }
+      const ctx = run.data.contexts.find((c) => c.type === 'pipeline_run');
+      const owner = ctx?.properties as { pid?: number; host?: string; state?: string } | undefined;
+      const ownerDead = owner?.state === 'RUNNING' && typeof owner.pid === 'number' && owner.host === host && !alive(owner.pid);
+      const deadExecution = run.data.executions.some((e) => e.state === 'RUNNING' && !alive(e.pid));
+      if (!ownerDead && !deadExecution) continue;
+      recovered += await this.transaction(run.header.runId, (data) => {
+        const n = recoverAbandoned(data, alive);
+        const c = data.contexts.find((x) => x.type === 'pipeline_run');
+        if (ownerDead && c && c.properties.state === 'RUNNING') {
+          c.properties.state = 'FAILED';
+          c.properties.finishedAt = new Date().toISOString();
+          c.properties.error = `abandoned: process ${owner!.pid} exited without recording the run's end`;
+        }
+        return n;
+      });
+    }
+    return recovered;
+  }
 }
 
-export function now(): string {
-  return new Date().toISOString();
+export { now } from './records.ts';
+
+export { ID_STRIDE, seqOfId, storeDirOf };
+export type { RunHeader };
+export function ownerProperties(): { pid: number; host: string } {
+  return { pid: process.pid, host: hostname() };
 }

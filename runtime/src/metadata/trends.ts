@@ -56,7 +56,7 @@ const TOP_VALUES = 5;
 
 /** A feature's summary as a trend point: the split summary without histogram and zeros, top values cut to TOP_VALUES. */
 export function featurePoint(f: FeatureNameStatistics, numExamples: number): FeaturePoint {
-  const { histogram: _histogram, zeros: _zeros, topValues, ...summary } = featureSummary(f, numExamples);
+  const { histogram: _histogram, zeros: _zeros, valueCounts: _valueCounts, topValues, ...summary } = featureSummary(f, numExamples);
   return { type: f.type, ...summary, ...(topValues ? { topValues: topValues.slice(0, TOP_VALUES) } : {}) };
 }
 

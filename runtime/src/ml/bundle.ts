@@ -156,13 +156,19 @@ export interface LoadBundleOptions {
   transformGraph?: TransformGraph;
 }
 
+/** A bundle's bundle.json alone: what a planner needs without loading the model. */
+export function readBundleInfo(dir: string): BundleInfo {
+  const info = readJson<BundleInfo>(join(dir, BUNDLE_INFO_FILE), 'bundle info');
+  if (info.formatVersion !== 1) throw new UserError(`Unsupported bundle formatVersion ${String(info.formatVersion)} in ${dir}`, { file: dir });
+  return info;
+}
+
 /** Loads a bundle written by saveBundle. Predictions run on the currently active tfjs backend. */
 export async function loadBundle(dir: string, options: LoadBundleOptions = {}): Promise<LoadedBundle> {
   // Serving runs on whatever backend is active (cpu unless one was selected); PROD keeps the cpu
   // backend's "install tfjs-node" banner out of server and Evaluator output.
   tf.env().set('PROD', true);
-  const info = readJson<BundleInfo>(join(dir, BUNDLE_INFO_FILE), 'bundle info');
-  if (info.formatVersion !== 1) throw new UserError(`Unsupported bundle formatVersion ${String(info.formatVersion)} in ${dir}`, { file: dir });
+  const info = readBundleInfo(dir);
   let model: tf.LayersModel;
   try {
     model = await tf.loadLayersModel(fileModelHandler(dir));

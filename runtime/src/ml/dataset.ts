@@ -1,7 +1,9 @@
 /**
  * Batched training/eval data streamed from Arrow shards of transformed examples.
  *
- * Only one shard's columns plus a shuffle buffer are in memory at a time. Shuffling is two-level,
+ * Only one shard's columns, a shuffle buffer and the prefetched batches are in memory at a time;
+ * the buffer and the prefetch are bounded in bytes (shuffleBufferBytes, prefetchBytes), so a wide
+ * model's rows cannot make them grow. Shuffling is two-level,
  * as with tf.data on TFRecord shards: the shard order is permuted per epoch, and rows pass through
  * a reservoir-style buffer (each incoming row replaces a randomly drawn buffered row, which goes
  * into the batch). Batches are host-side typed arrays (`batches`) or tfjs tensors (`makeDataset`).
@@ -27,8 +29,19 @@ export interface DatasetOptions {
   batchSize: number;
   /** Shuffle shard order and rows (training). Default false (eval: file order). */
   shuffle?: boolean;
-  /** Rows held for shuffling. Default 10 000. */
+  /** Rows held for shuffling, at most. Default 10 000. */
   shuffleBuffer?: number;
+  /**
+   * Bytes the shuffle buffer may hold (features and label as stored: 4 bytes each per row); the
+   * buffer holds min(shuffleBuffer, shuffleBufferBytes / row bytes) rows. Default 16 MiB.
+   */
+  shuffleBufferBytes?: number;
+  /**
+   * Bytes of ready batches `makeDataset` queues ahead of the model (tf.data prefetch). Default 0:
+   * a batch is made when the model asks for it, so nothing waits in memory, and a consumer that
+   * stops an epoch early (fitDataset's batchesPerEpoch) leaves no queued tensors behind.
+   */
+  prefetchBytes?: number;
   seed?: number;
   /**
    * Batches per pass over the dataset (per `fitDataset` epoch). Default: one full pass over the
@@ -53,9 +66,25 @@ interface ShardColumns {
   label: Float32Array;
 }
 
-/** Seeded, so a training run's shuffling is reproducible. */
-export { mulberry32 };
+export const DEFAULT_SHUFFLE_BUFFER_BYTES = 16 * 1024 * 1024;
 
+/** Bytes one row takes in the shuffle buffer and in a batch: every feature and the label are 4-byte values. */
+export function rowBytes(features: DatasetFeature[]): number {
+  return 4 * (features.length + 1);
+}
+
+/** Rows the shuffle buffer holds: the row limit, further bounded by the byte limit (at least 1). */
+export function shuffleCapacity(o: Pick<DatasetOptions, 'features' | 'shuffleBuffer' | 'shuffleBufferBytes'>): number {
+  const byBytes = Math.floor((o.shuffleBufferBytes ?? DEFAULT_SHUFFLE_BUFFER_BYTES) / rowBytes(o.features));
+  return Math.max(1, Math.min(o.shuffleBuffer ?? 10_000, byBytes));
+}
+
+/** Batches queued ahead of the model: as many whole batches as fit in prefetchBytes (0: none). */
+export function prefetchBatches(o: Pick<DatasetOptions, 'features' | 'batchSize' | 'prefetchBytes'>): number {
+  return Math.floor((o.prefetchBytes ?? 0) / (rowBytes(o.features) * o.batchSize));
+}
+
+/** Seeded, so a training run's shuffling is reproducible. */
 function shuffleInPlace<T>(a: T[], rand: () => number): T[] {
   for (let i = a.length - 1; i > 0; i--) {
     const j = Math.floor(rand() * (i + 1));
@@ -178,7 +207,7 @@ function* onePass(o: DatasetOptions, rand: () => number): Generator<HostBatch> {
       }
     }
   } else {
-    const buf = new ShuffleBuffer(o.features, Math.max(1, o.shuffleBuffer ?? 10_000));
+    const buf = new ShuffleBuffer(o.features, shuffleCapacity(o));
     for (const file of shards) {
       const s = readShardColumns(file, o.features, o.label);
       for (let r = 0; r < s.rows; r++) {
@@ -243,7 +272,9 @@ export function toTensors(tf: typeof tfTypes, b: HostBatch): TensorBatch {
  */
 export function makeDataset(tf: typeof tfTypes, o: DatasetOptions): tfTypes.data.Dataset<TensorBatch> {
   const rand = mulberry32(o.seed ?? 0);
-  return tf.data.generator(function* () {
+  const dataset = tf.data.generator(function* () {
     for (const b of batches(o, rand)) yield toTensors(tf, b);
   } as () => Iterator<TensorBatch>);
+  const ahead = prefetchBatches(o);
+  return ahead > 0 ? dataset.prefetch(ahead) : dataset;
 }

@@ -1,97 +1,18 @@
 /**
- * Running user code (preprocessing_fn, run_fn, tuner_fn) off the main thread:
- * - `compileUserModule` bundles a module file into one self-contained .mjs whose inline source map
- *   points back at the user's own .ts lines (see there for which imports stay external);
+ * Running user code (preprocessing_fn, run_fn, tuner_fn, compiled by modules/compile-module.ts)
+ * off the main thread:
  * - `runInWorker` calls a named export of any module in a dedicated worker thread, with a timeout
  *   that terminates the worker (the only way to stop a busy loop) and console output forwarded;
  * - `importUserExport` / `userCodeError` are the pieces pool tasks use to call user code where no
  *   timeout of their own is needed (the pool task is aborted by the executor instead).
  */
-import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { type ResourceLimits, threadId, Worker } from 'node:worker_threads';
-import { build, type Message, type Plugin } from 'esbuild';
 import { isUserError, UserError } from '../core/errors.ts';
 import { sha256 } from '../core/hash.ts';
-
-export interface CompiledModule {
-  /** Absolute path of the written .mjs. */
-  path: string;
-  /** sha256 of the compiled code: changes whenever the module or anything it bundles changes. */
-  hash: string;
-  /** The user's source file. */
-  source: string;
-}
-
-/**
- * The running runtime's public entry, which `import ... from 'tributary'` in a user module means:
- * runtime/src/index.ts from source, dist/runtime/index.js beside the bundled CLI (or bench).
- */
-function runtimeEntry(): string {
-  const here = import.meta.url;
-  if (here.endsWith('.ts')) return fileURLToPath(new URL('../index.ts', here));
-  const candidates = ['./index.js', '../runtime/index.js'].map((p) => fileURLToPath(new URL(p, here)));
-  return candidates.find((f) => existsSync(f)) ?? candidates[0];
-}
-
-/**
- * Imports a compiled module keeps external: the runtime's own tfjs (a second copy would be a
- * second tfjs with no backend) and `tributary` itself, resolved to the running runtime so value
- * imports (`oneHot`) work wherever the module lives. Every other npm package is bundled in: the
- * compiled module (e.g. the transform graph's module.mjs inside a pushed model) then loads from
- * any folder, with no node_modules above it.
- */
-const runtimeImports = (): Plugin => ({
-  name: 'tributary-runtime-imports',
-  setup(b) {
-    b.onResolve({ filter: /^tributary$/ }, () => ({ path: pathToFileURL(runtimeEntry()).href, external: true }));
-    b.onResolve({ filter: /^@tensorflow\// }, (args) => ({ path: args.path, external: true }));
-  },
-});
-
-// Bundled CommonJS packages call require(); ESM output has none of its own.
-const REQUIRE_BANNER = "import { createRequire as __tributaryCreateRequire } from 'node:module'; const require = __tributaryCreateRequire(import.meta.url);";
-
-/**
- * Compiles `file` (.ts/.js) into `outFile`, or into `<outDir>/<hash16>.mjs` when `outFile` is not
- * given. The source map's root is the module's folder, so stack traces name the user's real file.
- */
-export async function compileUserModule(file: string, target: { outFile?: string; outDir?: string }): Promise<CompiledModule> {
-  const source = resolve(file);
-  if (!existsSync(source)) throw new UserError(`Module file not found: ${file}`, { file });
-  let result;
-  try {
-    result = await build({
-      entryPoints: [source],
-      absWorkingDir: dirname(source),
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node20',
-      plugins: [runtimeImports()],
-      banner: { js: REQUIRE_BANNER },
-      sourcemap: 'inline',
-      sourceRoot: pathToFileURL(dirname(source)).href + '/',
-      write: false,
-      logLevel: 'silent',
-    });
-  } catch (e) {
-    const first: Message | undefined = (e as { errors?: Message[] }).errors?.[0];
-    if (first?.location) {
-      const at = resolve(dirname(source), first.location.file);
-      throw new UserError(first.text, { file: at, line: first.location.line, column: first.location.column + 1 });
-    }
-    throw new UserError(`Cannot compile ${file}: ${(e as Error).message}`, { file });
-  }
-  const code = result.outputFiles[0].text;
-  const hash = sha256(code);
-  const path = target.outFile ?? join(target.outDir ?? dirname(source), `${hash.slice(0, 16)}.mjs`);
-  mkdirSync(dirname(path), { recursive: true });
-  if (!existsSync(path) || target.outFile) writeFileSync(path, code);
-  return { path, hash, source };
-}
 
 const loaded = new Map<string, Promise<Record<string, unknown>>>();
 

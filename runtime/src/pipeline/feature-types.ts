@@ -16,6 +16,8 @@ import { SCHEMA_FILE } from '../formats/schema.ts';
 import type { ArtifactRecord, ExecutionRecord, StoreData } from '../core/metadata-types.ts';
 import { metadataFile } from '../core/plan.ts';
 import { UserError } from '../core/errors.ts';
+import { MetadataReader } from '../metadata/embedded/reader.ts';
+import { StoreLayout } from '../metadata/embedded/layout.ts';
 import { parsePipeline } from './parse.ts';
 
 export interface FeatureTypesOptions {
@@ -131,9 +133,13 @@ export interface WrittenFeatureTypes {
 export function writeFeatureTypes(pipelineFile: string, options: { nodeId?: string; importFrom?: string; out?: string } = {}): WrittenFeatureTypes {
   const file = resolve(pipelineFile);
   const parsed = parsePipeline(readFileSync(file, 'utf8'), file);
-  const store = metadataFile(resolve(dirname(file), parsed.spec.root));
-  if (!existsSync(store)) throw new UserError(`No runs recorded yet for ${pipelineFile}: run SchemaGen first (no ${store})`, { file });
-  const data = JSON.parse(readFileSync(store, 'utf8')) as StoreData;
+  const root = resolve(dirname(file), parsed.spec.root);
+  const store = metadataFile(root);
+  const legacy = join(root, 'metadata.json');
+  if (!existsSync(store) && !existsSync(legacy)) throw new UserError(`No runs recorded yet for ${pipelineFile}: run SchemaGen first (no ${store})`, { file });
+  // This pipeline's newest runs that published a Schema (a store not migrated yet is read as it is).
+  const reader = new MetadataReader(new StoreLayout(store));
+  const data = existsSync(store) ? reader.view(reader.typeSeqs(parsed.spec.name, 'Schema', 20)) : (JSON.parse(readFileSync(legacy, 'utf8')) as StoreData);
   const found = latestSchemaArtifact(data, options.nodeId);
   if (!found) {
     const which = options.nodeId ? ` from node "${options.nodeId}"` : '';

@@ -1,5 +1,6 @@
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { isMap, isScalar, isSeq, type Node, type Pair } from 'yaml';
+import { outputTypeOf } from '../core/component.ts';
 import type { Registry } from '../core/registry.ts';
 import type { ComponentDefinition } from '../core/registry.ts';
 import type { Diagnostic, Range } from './diagnostics.ts';
@@ -201,10 +202,11 @@ class PipelineChecker {
         );
         continue;
       }
-      if (output.type !== port.type) {
+      const outputType = outputTypeOf(output, source.params);
+      if (outputType !== port.type) {
         this.reporter.error(
           'type-mismatch',
-          `Input "${name}" of node "${id}" expects ${port.type}, but "${formatReference(ref)}" is ${output.type}.`,
+          `Input "${name}" of node "${id}" expects ${port.type}, but "${formatReference(ref)}" is ${outputType}.`,
           value,
           extra,
         );

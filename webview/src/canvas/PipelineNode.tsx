@@ -21,6 +21,13 @@ export function formatDuration(ms: number): string {
   return `${minutes}m ${String(Math.floor((ms % 60_000) / 1000)).padStart(2, '0')}s`;
 }
 
+/** `52k rows/s · ETA 1m 05s` for long nodes that report a rate (Evaluator, BulkInferrer); '' otherwise. */
+export function progressRate(p: { unit: string; perSecond?: number; etaMs?: number }): string {
+  if (p.perSecond === undefined) return '';
+  const rate = p.perSecond >= 10_000 ? `${Math.round(p.perSecond / 1000)}k` : String(p.perSecond);
+  return [`${rate} ${p.unit}/s`, p.etaMs !== undefined ? `ETA ${formatDuration(p.etaMs)}` : ''].filter(Boolean).join(' · ');
+}
+
 export function RunBadge({ run }: { run: NodeRunInfo }) {
   const state = STATE_ICONS[run.state];
   const progress = run.state === 'running' && run.progress;
@@ -28,6 +35,7 @@ export function RunBadge({ run }: { run: NodeRunInfo }) {
   const text = [
     state.label,
     progress ? (percent !== undefined ? `${percent}%` : `${progress.done} ${progress.unit}`) : '',
+    progress ? progressRate(progress) : '',
     run.durationMs !== undefined ? formatDuration(run.durationMs) : '',
   ].filter(Boolean);
   return (

@@ -49,6 +49,23 @@ function TopValues({ perSplit, splits }: { perSplit: (SplitFeatureStats | undefi
   );
 }
 
+/** A list feature's values per example: range and average per split, and the value-count histogram. */
+function ValueCounts({ perSplit, splits }: { perSplit: (SplitFeatureStats | undefined)[]; splits: string[] }) {
+  if (!perSplit.some((s) => s?.valueCounts)) return null;
+  return (
+    <div className="value-counts" data-testid="value-counts">
+      {perSplit.map((s, i) =>
+        s?.valueCounts ? (
+          <div key={splits[i]} className={`split-text-${i}`} title={`${splits[i]}: ${formatNumber(s.valueCounts.total)} values in ${formatNumber(s.count)} examples`}>
+            list: {s.valueCounts.min}–{s.valueCounts.max} values, avg {formatNumber(s.valueCounts.avg)}
+          </div>
+        ) : null,
+      )}
+      <Histogram perSplit={perSplit.map((p) => p?.valueCounts?.histogram)} />
+    </div>
+  );
+}
+
 function FeatureTable({ title, rows, splits, numeric }: { title: string; rows: FeatureRow[]; splits: string[]; numeric: boolean }) {
   if (rows.length === 0) return null;
   const columns = numeric ? ['count', 'missing', 'mean', 'std dev', 'zeros', 'min', 'median', 'max'] : ['count', 'missing', 'unique', 'top values'];
@@ -79,6 +96,7 @@ function FeatureTable({ title, rows, splits, numeric }: { title: string; rows: F
                   <td rowSpan={splits.length} className="feature-name">
                     <div>{row.name}</div>
                     <div className="muted">{row.type}</div>
+                    <ValueCounts perSplit={perSplit} splits={splits} />
                     {row.anomaly ? (
                       <div className="anomaly-note" title={row.anomaly.description}>
                         <span className={`codicon codicon-${row.anomaly.severity === 'ERROR' ? 'error' : 'warning'}`} /> {row.anomaly.description} ({row.anomaly.splits.join(', ')})

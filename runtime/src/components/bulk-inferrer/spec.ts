@@ -10,7 +10,8 @@ export const bulkInferrerParams = Type.Object({
 
 export const bulkInferrerSpec = {
   type: 'BulkInferrer',
-  version: '1',
+  // 2: streamed in parts; column types from the input's schema.
+  version: '2',
   category: 'model',
   icon: 'run-all',
   description:

@@ -229,8 +229,14 @@ export class ColumnBuilder {
   }
 }
 
+/** What a column contributes to a record batch (ColumnBuilder, or ImportExampleGen's list columns). */
+export interface ArrowColumn {
+  field(column: number): Field;
+  data(type: Field['type']): Data;
+}
+
 /** Arrow IPC *file* bytes of one record batch made of the given columns. */
-export function toArrowFile(columns: ColumnBuilder[], rows: number): Uint8Array {
+export function toArrowFile(columns: ArrowColumn[], rows: number): Uint8Array {
   const fields = columns.map((c, j) => c.field(j));
   const schema = new Schema(fields);
   const children = columns.map((c, i) => c.data(fields[i].type));

@@ -5,10 +5,7 @@
  * and every shard must use the final column kinds. Both are checked after the fact and the few
  * affected ranges re-run, so the common case is one parallel pass.
  */
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, unlinkSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Static } from '@sinclair/typebox';
-import { splitDir, type ExamplesProperties } from '../../formats/examples.ts';
 import { UserError } from '../../core/errors.ts';
 import { type ExecutorContext } from '../../core/component.ts';
 import type { csvExampleGenOutputs, csvExampleGenParams } from './spec.ts';
@@ -18,7 +15,9 @@ import type { ParseRangeArgs, ParseRangeResult } from './range-parser.ts';
 import { RangeReader } from './range-reader.ts';
 import { timelineMark } from '../../util/pool-timeline.ts';
 import { KIND_I32, KIND_NAMES, featureTypeOf } from './values.ts';
-import { hasSpanPlaceholder, resolveSpans, type SpanResolution } from '../../util/spans.ts';
+import { hasSpanPlaceholder } from '../../util/spans.ts';
+import { finishExamples, moveStagedShards, recordSpans, selectSpans, withCleanup } from '../example-gen-common/output.ts';
+import { checkSplits } from '../example-gen-common/splits.ts';
 
 type Ctx = ExecutorContext<Record<string, never>, typeof csvExampleGenOutputs, typeof csvExampleGenParams>;
 type Params = Static<typeof csvExampleGenParams>;
@@ -97,16 +96,7 @@ function sampleKinds(file: InputFile, format: InputFormat, delimiter: number): {
 }
 
 export async function execute(ctx: Ctx): Promise<void> {
-  const out = ctx.outputs.examples;
-  try {
-    await run(ctx);
-  } catch (e) {
-    // Nothing half-written: a failed run leaves no shards behind.
-    for (const entry of existsSync(out.uri) ? readdirSync(out.uri) : []) {
-      if (entry.startsWith('Split-')) rmSync(join(out.uri, entry), { recursive: true, force: true });
-    }
-    throw e;
-  }
+  await withCleanup(ctx.outputs.examples, () => run(ctx));
 }
 
 /**
@@ -123,16 +113,9 @@ export interface StagedRun {
 export async function run(ctx: Ctx, staged?: StagedRun): Promise<ParseRangeArgs[] | undefined> {
   timelineMark('csvExampleGen start');
   const p: Params = ctx.params;
-  const splitNames = Object.keys(p.splits);
-  if (splitNames.length === 0) throw new UserError('splits must name at least one split', { field: 'splits' });
-  for (const name of splitNames) {
-    if (!/^[A-Za-z0-9_-]+$/.test(name) || !(p.splits[name] > 0)) {
-      throw new UserError(`split "${name}" needs a name of letters, digits, _ or - and a positive ratio`, { field: 'splits' });
-    }
-  }
-  const ratios = splitNames.map((s) => p.splits[s]);
+  const { splitNames, ratios } = checkSplits(p.splits);
   const delimiter = delimiterByte(p.delimiter);
-  const spans = hasSpanPlaceholder(p.input) ? selectSpans(ctx, p) : undefined;
+  const spans = hasSpanPlaceholder(p.input) ? selectSpans(p.input, ctx.pipelineDir, p.span_range, ctx.log) : undefined;
   const paths = spans ? spans.files : resolveInputFiles(ctx.resolvePath(p.input), p.format !== 'auto');
   const format = detectFormat(paths, p.format);
   const files = paths.map((f) => (format === 'csv' ? readCsvFile(f, delimiter) : readJsonlFile(f)));
@@ -223,35 +206,9 @@ export async function run(ctx: Ctx, staged?: StagedRun): Promise<ParseRangeArgs[
   checkFilesHaveRows(files, ranges, results, format);
   if (staged) moveStagedShards(staged.stagingUri, ctx.outputs.examples.uri, splitNames);
   finish(ctx, { splitNames, columns, kinds, ranges, results });
-  if (spans) recordSpans(ctx, spans);
+  if (spans) recordSpans(ctx.outputs.examples, spans);
   timelineMark('csvExampleGen finished');
   return undefined;
-}
-
-/** The files of the selected spans: the same resolution the cache key hashed (util/spans.ts). */
-function selectSpans(ctx: Ctx, p: Params): SpanResolution {
-  const resolution = resolveSpans(p.input, ctx.pipelineDir, p.span_range);
-  if (resolution.problem) throw new UserError(resolution.problem, { field: resolution.problem.startsWith('span range') ? 'span_range' : 'input' });
-  const shown = resolution.spans.map((s) => `span ${s.span}${s.version !== undefined ? ` version ${s.version}` : ''} (${s.files.length} file(s))`);
-  ctx.log.info(`reading ${shown.join(', ')} of ${resolution.available.length} span(s) found: ${resolution.available.join(', ')}`);
-  return resolution;
-}
-
-/** TFX records the span (and version) on the Examples; with a range, the latest span read. */
-function recordSpans(ctx: Ctx, spans: SpanResolution): void {
-  const last = spans.spans[spans.spans.length - 1];
-  const props: Partial<ExamplesProperties> = { span: last.span, ...(last.version !== undefined ? { version: last.version } : {}) };
-  if (spans.spans.length > 1) props.spans = spans.spans.map((s) => ({ span: s.span, version: s.version }));
-  Object.assign(ctx.outputs.examples.properties, props);
-}
-
-function moveStagedShards(from: string, to: string, splitNames: string[]): void {
-  for (const split of splitNames) {
-    const source = splitDir(from, split);
-    if (!existsSync(source)) continue;
-    mkdirSync(splitDir(to, split), { recursive: true });
-    for (const f of readdirSync(source)) renameSync(join(source, f), join(splitDir(to, split), f));
-  }
 }
 
 /**
@@ -301,32 +258,12 @@ function finish(
   ctx: Ctx,
   { splitNames, columns, kinds, ranges, results }: { splitNames: string[]; columns: string[]; kinds: number[]; ranges: Range[]; results: ParseRangeResult[] },
 ): void {
-  const out = ctx.outputs.examples;
-  const props: ExamplesProperties = {
+  const fileCount = new Set(ranges.map((r) => r.file.path)).size;
+  const props = finishExamples(ctx.outputs.examples, ctx.log, ctx.progress, {
     splitNames,
-    splits: {},
     columns: columns.map((name, j) => ({ name, type: featureTypeOf(kinds[j]) })),
-    skippedRows: results.reduce((a, r) => a + r.skipped, 0),
-  };
-  splitNames.forEach((split, s) => {
-    const shards = results.map((r) => r.files[s]).filter((f): f is string => f !== null);
-    props.splits[split] = { rows: results.reduce((a, r) => a + r.rows[s], 0), shards };
-    // Shards written by a run that was later redone (wrong start, narrower kinds) must go.
-    const dir = splitDir(out.uri, split);
-    mkdirSync(dir, { recursive: true });
-    const keep = new Set(shards);
-    for (const f of readdirSync(dir)) if (!keep.has(f)) unlinkSync(join(dir, f));
+    outcomes: results,
+    inputs: `${fileCount} file(s) in ${ranges.length} input shard(s)`,
   });
-  const totalRows = splitNames.reduce((a, s) => a + props.splits[s].rows, 0);
-  ctx.progress({ done: totalRows, total: totalRows, unit: 'rows' });
-  const shardCount = splitNames.reduce((a, s) => a + props.splits[s].shards.length, 0);
-  ctx.log.info(
-    `${totalRows} rows from ${new Set(ranges.map((r) => r.file.path)).size} file(s) in ${ranges.length} input shard(s), ${shardCount} Arrow file(s): ` +
-      splitNames.map((s) => `${s} ${props.splits[s].rows}`).join(', '),
-  );
   ctx.log.info(`columns: ${props.columns.map((c) => `${c.name} ${c.type}${kinds[columns.indexOf(c.name)] === 1 ? ' (float64 storage)' : ''}`).join(', ')}`);
-  if (props.skippedRows > 0) {
-    ctx.log.warn(`skipped ${props.skippedRows} malformed row(s); first: ${results.flatMap((r) => r.skippedSamples.map((s) => s.message)).slice(0, 5).join('; ')}`);
-  }
-  out.properties = { ...props };
 }

@@ -65,15 +65,18 @@ function walk(dir: string, out: string[]): void {
   }
 }
 
-/** Absolute, sorted paths of the files `input` (already absolute) names. */
-export function resolveInputFiles(input: string, explicitFormat: boolean): string[] {
+/**
+ * Absolute, sorted paths of the files `input` (already absolute) names. A folder contributes the
+ * files with one of `extensions` (every file when `explicitFormat`); other ExampleGens pass theirs.
+ */
+export function resolveInputFiles(input: string, explicitFormat: boolean, extensions: string[] = Object.keys(EXTENSIONS)): string[] {
   if (!hasGlob(input)) {
     if (!existsSync(input)) throw new UserError(`input "${input}" does not exist`, { file: input, field: 'input' });
     if (!statSync(input).isDirectory()) return [input];
     const all: string[] = [];
     walk(input, all);
-    const files = explicitFormat ? all : all.filter((f) => extname(f).toLowerCase() in EXTENSIONS);
-    if (files.length === 0) throw new UserError(`folder "${input}" holds no .csv or .jsonl files`, { file: input, field: 'input' });
+    const files = explicitFormat ? all : all.filter((f) => extensions.includes(extname(f).toLowerCase()));
+    if (files.length === 0) throw new UserError(`folder "${input}" holds no ${extensions.join(', ')} files`, { file: input, field: 'input' });
     return files.sort();
   }
   const parts = input.split(sep);

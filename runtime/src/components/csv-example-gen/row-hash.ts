@@ -3,6 +3,8 @@
  * cells), never on sharding or worker count. MurmurHash3 (x86, 32-bit) over bytes: fast, no
  * allocation, good avalanche so near-identical rows spread evenly.
  */
+import { fmix32 } from '../../sketches/hash.ts';
+
 const C1 = 0xcc9e2d51;
 const C2 = 0x1b873593;
 
@@ -29,13 +31,7 @@ export function murmur3(buf: Uint8Array, s: number, e: number, seed: number): nu
     k = Math.imul(k, C2);
     h ^= k;
   }
-  h ^= e - s;
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
+  return fmix32(h ^ (e - s));
 }
 
 export const SPLIT_SEED = 0x7472_6962; // "trib"

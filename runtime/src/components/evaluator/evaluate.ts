@@ -2,19 +2,10 @@
  * The Evaluator's pure core: labels, slices, metrics per slice with confidence intervals, and
  * threshold checks against value bounds and a baseline (TFMA's MetricThreshold semantics).
  */
-import {
-  binaryConfusion,
-  binaryMetrics,
-  bootstrapIntervals,
-  type Interval,
-  multiclassMetrics,
-  type PerClassMetrics,
-  regressionMetrics,
-  wilsonInterval,
-} from '../../ml/metrics.ts';
+import type { Interval, PerClassMetrics } from '../../ml/metrics.ts';
 import type { Task } from '../../serving/model-source.ts';
 import { UserError } from '../../core/errors.ts';
-import type { RawRow } from './read-rows.ts';
+import { accResult, type CalibrationBucket, mergeAcc, type SlicePartial, type SliceValue } from './accumulators.ts';
 
 export interface ChangeThreshold {
   direction: 'higher_is_better' | 'lower_is_better';
@@ -43,157 +34,107 @@ export interface SliceResult {
   confidence_intervals: Record<string, Interval>;
   per_class?: (PerClassMetrics & { class: string })[];
   confusion_matrix?: number[][];
-}
-
-export interface LabelledRows {
-  rows: RawRow[];
-  labels: number[];
-  /** Rows dropped for a missing or unusable label. */
-  dropped: number;
+  /** Binary: |AUC on the threshold grid − exact AUC| ≤ this, per metric (see accumulators.ts). */
+  grid_error_bounds?: Record<string, number>;
+  /** Binary: mean prediction against mean label per score bucket. */
+  calibration_buckets?: CalibrationBucket[];
 }
 
 /**
- * Labels as numbers: binary 0/1, multiclass class index (by `classes` when given), regression
- * value. `values[i]` is row i's label; rows without a usable label are dropped.
+ * One label as a number: binary 0/1, multiclass class index (by `classes` when given), regression
+ * value; undefined for a missing or unusable label. `where` names the row for errors.
  */
-export function encodeLabels(rows: RawRow[], values: ArrayLike<unknown>, label: string, task: Task, classes?: string[]): LabelledRows {
-  const kept: RawRow[] = [];
-  const labels: number[] = [];
-  const classIndex = classes ? new Map(classes.map((c, i) => [c, i])) : undefined;
-  for (let i = 0; i < rows.length; i++) {
-    const v = values[i];
-    let y: number | undefined;
-    if (v === null || v === undefined || (typeof v === 'number' && Number.isNaN(v))) y = undefined;
-    else if (task === 'multiclass' && classIndex && typeof v === 'string') y = classIndex.get(v);
-    else if (task === 'binary' && typeof v === 'string') y = v === 'true' || v === '1' ? 1 : v === 'false' || v === '0' ? 0 : NaN;
-    else if (typeof v === 'boolean') y = v ? 1 : 0;
-    else y = Number(v);
-    if (task === 'binary' && y !== undefined && y !== 0 && y !== 1) {
-      throw new UserError(`Binary label "${label}" must be 0/1 or true/false, found ${JSON.stringify(v)} (row ${i + 1})`, { field: 'label' });
-    }
-    if (y === undefined || Number.isNaN(y)) continue;
-    kept.push(rows[i]);
-    labels.push(y);
+export function encodeLabel(v: unknown, task: Task, label: string, classIndex: Map<string, number> | undefined, where: () => string): number | undefined {
+  let y: number | undefined;
+  if (v === null || v === undefined || (typeof v === 'number' && Number.isNaN(v))) return undefined;
+  if (task === 'multiclass' && classIndex && typeof v === 'string') y = classIndex.get(v);
+  else if (task === 'binary' && typeof v === 'string') y = v === 'true' || v === '1' ? 1 : v === 'false' || v === '0' ? 0 : NaN;
+  else if (typeof v === 'boolean') y = v ? 1 : 0;
+  else y = Number(v);
+  if (task === 'binary' && y !== undefined && y !== 0 && y !== 1) {
+    throw new UserError(`Binary label "${label}" must be 0/1 or true/false, found ${JSON.stringify(v)} (${where()})`, { field: 'label' });
   }
-  return { rows: kept, labels, dropped: rows.length - kept.length };
+  return y === undefined || Number.isNaN(y) ? undefined : y;
 }
 
-function sliceName(key: SliceKey): string {
+export function sliceName(key: SliceKey): string {
   const parts = Object.entries(key).map(([k, v]) => `${k}=${v}`);
   return parts.length ? parts.join(', ') : 'Overall';
 }
 
-/** Row indices per slice: one overall slice for [], one per value combination for a feature list. */
-export function sliceRows(rows: RawRow[], specs: string[][]): { key: SliceKey; indices: number[] }[] {
-  const out: { key: SliceKey; indices: number[] }[] = [];
-  for (const spec of specs) {
-    if (spec.length === 0) {
-      out.push({ key: {}, indices: rows.map((_, i) => i) });
-      continue;
-    }
-    for (const f of spec) {
-      if (rows.length && !(f in rows[0])) throw new UserError(`Slicing feature "${f}" is not a column of the examples`, { field: 'slicing_specs' });
-    }
-    const groups = new Map<string, { key: SliceKey; indices: number[] }>();
-    rows.forEach((row, i) => {
-      const values = spec.map((f) => row[f] ?? null);
-      const id = JSON.stringify(values);
-      let g = groups.get(id);
-      if (!g) groups.set(id, (g = { key: Object.fromEntries(spec.map((f, j) => [f, values[j]])), indices: [] }));
-      g.indices.push(i);
-    });
-    const compare = (a: SliceKey, b: SliceKey) => {
-      for (const f of spec) {
-        const x = a[f];
-        const y = b[f];
-        if (x === y) continue;
-        if (typeof x === 'number' && typeof y === 'number') return x - y;
-        return String(x).localeCompare(String(y));
-      }
-      return 0;
-    };
-    out.push(...[...groups.values()].sort((a, b) => compare(a.key, b.key)));
+/** Slices of one spec in value order: numbers numerically, everything else as text. */
+function compareValues(a: SliceValue[], b: SliceValue[]): number {
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i];
+    const y = b[i];
+    if (x === y) continue;
+    if (typeof x === 'number' && typeof y === 'number') return x - y;
+    return String(x).localeCompare(String(y));
   }
-  return out;
+  return 0;
 }
 
 export interface MetricOptions {
   task: Task;
-  threshold: number;
   classes?: string[];
-  numClasses?: number;
-  /** Bootstrap resamples for AUC-style metrics (0: none). */
+  /** Bootstrap resamples (0: none). */
   resamples: number;
   seed: number;
   /** Slices smaller than this get counts only. */
   minSliceSize: number;
 }
 
-const pick = <T>(xs: ArrayLike<T>, idx: number[]): T[] => idx.map((i) => xs[i]);
-
-export function sliceMetrics(key: SliceKey, labels: number[], predictions: (number | number[])[], o: MetricOptions): SliceResult {
-  const result: SliceResult = { slice: key, name: sliceName(key), example_count: labels.length, metrics: { example_count: labels.length }, confidence_intervals: {} };
-  if (labels.length < Math.max(1, o.minSliceSize)) return result;
-  if (o.task === 'binary') {
-    const scores = predictions as number[];
-    result.metrics = { ...binaryMetrics(labels, scores, { threshold: o.threshold }), majority_baseline_accuracy: majorityAccuracy(labels) };
-    const c = binaryConfusion(labels, scores, o.threshold);
-    result.confidence_intervals.accuracy = wilsonInterval(c.tp + c.tn, labels.length);
-    result.confidence_intervals.precision = wilsonInterval(c.tp, c.tp + c.fp);
-    result.confidence_intervals.recall = wilsonInterval(c.tp, c.tp + c.fn);
-    if (o.resamples > 0) {
-      Object.assign(
-        result.confidence_intervals,
-        bootstrapIntervals(labels.length, (w) => {
-          const m = binaryMetrics(labels, scores, { threshold: o.threshold, weights: w });
-          return { auc: m.auc, auc_pr: m.auc_pr, log_loss: m.log_loss, calibration: m.calibration };
-        }, { resamples: o.resamples, seed: o.seed }),
-      );
-    }
-  } else if (o.task === 'multiclass') {
-    const probs = predictions as number[][];
-    const d = multiclassMetrics(labels, probs, { numClasses: o.numClasses });
-    result.metrics = { ...d.metrics, majority_baseline_accuracy: majorityAccuracy(labels) };
-    result.per_class = d.perClass.map((p, i) => ({ class: o.classes?.[i] ?? String(i), ...p }));
-    result.confusion_matrix = d.confusionMatrix;
-    result.confidence_intervals.accuracy = wilsonInterval(d.metrics.accuracy * labels.length, labels.length);
-  } else {
-    const preds = predictions as number[];
-    result.metrics = { ...regressionMetrics(labels, preds) };
-    if (o.resamples > 0) {
-      Object.assign(
-        result.confidence_intervals,
-        bootstrapIntervals(labels.length, (w) => {
-          const m = regressionMetrics(labels, preds, { weights: w });
-          return { mse: m.mse, mae: m.mae, r2: m.r2 };
-        }, { resamples: o.resamples, seed: o.seed }),
-      );
-    }
-  }
-  return result;
+/** FNV-1a of a slice's id: each slice's grid resampling gets its own reproducible stream. */
+function hashString(s: string, seed: number): number {
+  let h = (0x811c9dc5 ^ seed) >>> 0;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193) >>> 0;
+  return h;
 }
 
-/** Accuracy of always predicting the slice's most frequent class: what a model must clearly beat. */
-export function majorityAccuracy(labels: ArrayLike<number>): number {
-  if (labels.length === 0) return NaN;
-  const counts = new Map<number, number>();
-  let best = 0;
-  for (let i = 0; i < labels.length; i++) {
-    const n = (counts.get(labels[i]) ?? 0) + 1;
-    counts.set(labels[i], n);
-    if (n > best) best = n;
-  }
-  return best / labels.length;
-}
+/**
+ * Per-slice accumulators merged from shard partials. Partials are merged strictly in shard order
+ * (early ones wait), so floating-point sums, and hence the output, do not depend on which worker
+ * finished first.
+ */
+export class SliceMerge {
+  readonly slices = new Map<string, SlicePartial>();
+  private next = 0;
+  private readonly early = new Map<number, SlicePartial[]>();
 
-export function evaluateSlices(
-  rows: RawRow[],
-  labels: number[],
-  predictions: (number | number[])[],
-  specs: string[][],
-  o: MetricOptions,
-): SliceResult[] {
-  return sliceRows(rows, specs).map(({ key, indices }) => sliceMetrics(key, pick(labels, indices), pick(predictions, indices), o));
+  accept(index: number, partial: SlicePartial[]): void {
+    this.early.set(index, partial);
+    for (let p = this.early.get(this.next); p; p = this.early.get(this.next)) {
+      this.early.delete(this.next++);
+      for (const s of p) {
+        const id = `${s.spec}|${JSON.stringify(s.values)}`;
+        const into = this.slices.get(id);
+        if (into) mergeAcc(into.acc, s.acc);
+        else this.slices.set(id, s);
+      }
+    }
+  }
+
+  /** Every slice's metrics: spec by spec (the overall slice first), values in order within a spec. */
+  results(specs: string[][], o: MetricOptions): SliceResult[] {
+    const all = [...this.slices.entries()].sort(([, a], [, b]) => a.spec - b.spec || compareValues(a.values, b.values));
+    if (!all.some(([, s]) => s.spec === 0)) return [];
+    return all.map(([id, s]) => {
+      const key: SliceKey = Object.fromEntries(specs[s.spec].map((f, i) => [f, s.values[i]]));
+      const n = s.acc.n;
+      const result: SliceResult = { slice: key, name: sliceName(key), example_count: n, metrics: { example_count: n }, confidence_intervals: {} };
+      if (n < Math.max(1, o.minSliceSize)) return result;
+      const r = accResult(s.acc, o.resamples, hashString(id, o.seed));
+      return {
+        ...result,
+        metrics: r.metrics,
+        confidence_intervals: r.confidence_intervals,
+        ...(r.grid_error_bounds && { grid_error_bounds: r.grid_error_bounds }),
+        ...(r.calibration_buckets && { calibration_buckets: r.calibration_buckets }),
+        ...(r.per_class && { per_class: r.per_class.map((p, i) => ({ class: o.classes?.[i] ?? String(i), ...p })) }),
+        ...(r.confusion_matrix && { confusion_matrix: r.confusion_matrix }),
+      };
+    });
+  }
 }
 
 export interface ThresholdOutcome {

@@ -15,6 +15,8 @@ export const infraValidatorSpec = {
   version: '1',
   category: 'deployment',
   icon: 'server-process',
+  // It times a server: it runs alone, so the timings are the candidate's, not its neighbours'.
+  resources: 'exclusive',
   description:
     'Starts the model server as a separate process on a loopback port with the candidate bundle, measures time to ready and the latency of predict requests built from real examples, and blesses the model only within max_startup_ms and max_p99_ms.',
   inputs: {

@@ -19,6 +19,8 @@ export const manualApprovalSpec = {
   version: '1',
   category: 'deployment',
   icon: 'cloud-upload',
+  // Waiting for a person costs no CPU: it neither waits for nor blocks other nodes.
+  resources: 'idle',
   description:
     'Engineer in the loop: pauses its branch (execution WAITING in the metadata store) until someone runs `tributary approve RUN NODE [--reject]`. Approved: emits a ModelBlessing for the Pusher. Rejected or timed out: the node fails and its descendants do not run.',
   inputs: {

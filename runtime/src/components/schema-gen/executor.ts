@@ -1,11 +1,12 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SCHEMA_FILE, type Schema } from '../../formats/schema.ts';
+import { SCHEMA_FILE, SCHEMA_PBTXT_FILE, type Schema } from '../../formats/schema.ts';
+import { schemaToPbtxt } from '../../formats/tfx-proto.ts';
 import { UserError } from '../../core/errors.ts';
 import { type Executor, type NodeLogger } from '../../core/component.ts';
 import { inferSchema } from './infer-schema.ts';
 import { parseSchema } from './parse-schema.ts';
-import { readJsonFile } from './read-json.ts';
+import { readSchemaFile } from './read-schema-file.ts';
 import { readStatistics } from './read-statistics.ts';
 import type { schemaGenSpec } from './spec.ts';
 
@@ -43,11 +44,12 @@ export const execute: Executor<Spec['inputs'], Spec['outputs'], Spec['params']> 
     );
   }
   writeFileSync(join(ctx.outputs.schema.uri, SCHEMA_FILE), JSON.stringify(schema, null, 2) + '\n');
+  writeFileSync(join(ctx.outputs.schema.uri, SCHEMA_PBTXT_FILE), schemaToPbtxt(schema));
   ctx.outputs.schema.properties = { features: schema.feature.length };
 };
 
 function readUserSchema(file: string, log: NodeLogger): Schema {
-  const { schema, ignored } = parseSchema(readJsonFile(file, 'schema file'), file);
+  const { schema, ignored } = parseSchema(readSchemaFile(file), file);
   if (ignored.length) log.warn(`Schema file ${file}: fields not used by Tributary were dropped: ${ignored.slice(0, 10).join(', ')}${ignored.length > 10 ? ', ...' : ''}`);
   return schema;
 }

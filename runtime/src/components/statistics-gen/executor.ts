@@ -9,7 +9,8 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type ExamplesProperties, listShards, listSplits } from '../../formats/examples.ts';
 import { SCHEMA_FILE, type Schema, type SchemaFeature } from '../../formats/schema.ts';
-import { type DatasetFeatureStatisticsList, type FeatureNameStatistics, STATISTICS_FILE } from '../../formats/statistics.ts';
+import { type DatasetFeatureStatisticsList, type FeatureNameStatistics, STATISTICS_FILE, STATISTICS_PB_FILE } from '../../formats/statistics.ts';
+import { statisticsToPb } from '../../formats/tfx-proto.ts';
 import { type ExecutorContext } from '../../core/component.ts';
 import { UserError } from '../../core/errors.ts';
 import { heavyHitterCapacity, NumericAccumulator, type SketchOptions } from './accumulators/numeric.ts';
@@ -150,6 +151,7 @@ export async function writeStatistics(ctx: Ctx, splits: string[], merges: SplitM
     })),
   };
   await writeFile(join(ctx.outputs.statistics.uri, STATISTICS_FILE), JSON.stringify(list, null, 1));
+  await writeFile(join(ctx.outputs.statistics.uri, STATISTICS_PB_FILE), statisticsToPb(list));
   const { span, version } = ctx.inputs.examples.properties as Partial<ExamplesProperties>;
   ctx.outputs.statistics.properties = {
     splitNames: splits,

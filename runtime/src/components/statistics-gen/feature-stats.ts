@@ -14,6 +14,7 @@ import { quantiles, type WeightedSample } from '../../sketches/weighted-sample.t
 import type { NumericAccumulator } from './accumulators/numeric.ts';
 import type { StringAccumulator } from './accumulators/string.ts';
 import { stdDev } from './accumulators/moments.ts';
+import type { ValueCounts } from './accumulators/value-counts.ts';
 
 export interface OutputOptions {
   topK: number;
@@ -36,9 +37,26 @@ const REPORTED_QUANTILES: [string, number][] = [
   ['p99', 0.99],
 ];
 
-function commonStats(present: number, missing: number): CommonStatistics {
+/**
+ * Presence and value counts. A scalar column has one value per present example; a list column's
+ * ValueCounts say how many each example has, with the value-count histogram (QUANTILES, as TFDV's
+ * num_values_histogram).
+ */
+function commonStats(present: number, numExamples: number, counts: ValueCounts | undefined, o: OutputOptions): CommonStatistics {
+  if (counts) {
+    const stats: CommonStatistics = {
+      numNonMissing: counts.present,
+      numMissing: numExamples - counts.present,
+      minNumValues: counts.present > 0 ? counts.min : 0,
+      maxNumValues: counts.present > 0 ? counts.max : 0,
+      avgNumValues: counts.present > 0 ? counts.total / counts.present : 0,
+      totNumValues: counts.total,
+    };
+    if (counts.present > 0) stats.numValuesHistogram = quantilesHistogram(counts.sample(), counts.min, counts.max, o.numQuantilesHistogramBuckets, 0);
+    return stats;
+  }
   const one = present > 0 ? 1 : 0;
-  return { numNonMissing: present, numMissing: missing, minNumValues: one, maxNumValues: one, avgNumValues: one, totNumValues: present };
+  return { numNonMissing: present, numMissing: numExamples - present, minNumValues: one, maxNumValues: one, avgNumValues: one, totNumValues: present };
 }
 
 export function numericFeatureStats(acc: NumericAccumulator, numExamples: number, type: StatsFeatureType, o: OutputOptions): FeatureNameStatistics {
@@ -66,7 +84,7 @@ export function numericFeatureStats(acc: NumericAccumulator, numExamples: number
     name: acc.name,
     type,
     numStats: {
-      commonStats: commonStats(acc.present, numExamples - acc.present),
+      commonStats: commonStats(acc.present, numExamples, acc.valueCounts, o),
       mean: acc.moments.n > 0 ? acc.moments.mean : 0,
       stdDev: stdDev(acc.moments),
       numZeros: acc.zeros,
@@ -121,6 +139,7 @@ export function quantilesHistogram(sample: WeightedSample, min: number, max: num
 interface StringView {
   name: string;
   present: number;
+  valueCounts: ValueCounts | undefined;
   totalBytes: number;
   exact: boolean;
   distinct: number;
@@ -132,6 +151,7 @@ export function stringFeatureStats(acc: StringAccumulator, numExamples: number, 
     {
       name: acc.name,
       present: acc.present,
+      valueCounts: acc.valueCounts,
       totalBytes: acc.totalBytes,
       exact: acc.exact,
       distinct: acc.distinct(),
@@ -150,6 +170,7 @@ export function categoricalNumericStats(acc: NumericAccumulator, numExamples: nu
   const view: StringView = {
     name: acc.name,
     present: acc.present,
+    valueCounts: acc.valueCounts,
     // Approximate once the counts are a summary: only the listed values contribute.
     totalBytes,
     exact: acc.exact,
@@ -168,7 +189,7 @@ function stringStatsOf(v: StringView, numExamples: number, type: StatsFeatureTyp
     name: v.name,
     type,
     stringStats: {
-      commonStats: commonStats(v.present, numExamples - v.present),
+      commonStats: commonStats(v.present, numExamples, v.valueCounts, o),
       unique: v.distinct,
       topValues: top.keys.map((value, i) => ({ value, frequency: top.counts[i] })),
       avgLength: v.present > 0 ? v.totalBytes / v.present : 0,

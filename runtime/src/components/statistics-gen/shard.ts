@@ -4,11 +4,12 @@
  * objects) for the executor to merge.
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { type Data, DataType, type Field, tableFromIPC, Type } from '../../formats/arrow.ts';
+import { type Data, DataType, Field, tableFromIPC, Type } from '../../formats/arrow.ts';
 import { ARROW_TYPE_METADATA_KEY } from '../../formats/examples.ts';
 import { UserError } from '../../core/errors.ts';
 import { NumericAccumulator, type NumericPartial, type SketchOptions } from './accumulators/numeric.ts';
 import { StringAccumulator, type StringPartial, type Utf8Dictionary } from './accumulators/string.ts';
+import { ValueCounts } from './accumulators/value-counts.ts';
 
 export interface ShardTaskArgs extends SketchOptions {
   file: string;
@@ -96,6 +97,17 @@ export function scanShards({ files, split, ...options }: ShardGroupTaskArgs): Sh
  */
 function scanColumn(field: Field, chunks: readonly Data[], options: SketchOptions, file: string, into: Accumulator | undefined): Accumulator {
   const type = field.type;
+  if (DataType.isList(type)) {
+    // A list feature (ImportExampleGen's variable-length features): the values are the child's,
+    // and the offsets say how many each example has.
+    if (into && !into.valueCounts) return new StringAccumulator(field.name, options); // a type change: rejected by the caller
+    const child = new Field(field.name, type.children[0].type, true, field.metadata);
+    const acc = scanColumn(child, chunks.map((d) => d.children[0]), options, file, into);
+    acc.valueCounts ??= new ValueCounts();
+    for (const d of chunks) acc.valueCounts.addOffsets(d.valueOffsets as Int32Array, validityOf(d), d.offset, d.length);
+    return acc;
+  }
+  if (into?.valueCounts) return new StringAccumulator(field.name, options); // list before, scalar now: a type change
   if (DataType.isDictionary(type) && type.dictionary.typeId === Type.Utf8 && type.indices.bitWidth === 32) {
     const acc = into instanceof StringAccumulator ? into : new StringAccumulator(field.name, options);
     for (const d of chunks) {
@@ -118,7 +130,7 @@ function scanColumn(field: Field, chunks: readonly Data[], options: SketchOption
     return acc;
   }
   throw new UserError(
-    `Column "${field.name}" in ${file} has Arrow type ${String(type)}; expected Float64, Int32 or Dictionary<Utf8, Int32>`,
+    `Column "${field.name}" in ${file} has Arrow type ${String(type)}; expected Float64, Int32, Dictionary<Utf8, Int32> or a List of those`,
     { file, field: field.name },
   );
 }

@@ -5,12 +5,13 @@
  */
 import { existsSync, readFileSync, renameSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { listShards } from '../../formats/examples.ts';
 import { type ExecutorContext } from '../../core/component.ts';
 import { UserError } from '../../core/errors.ts';
 import type { HyperParameters } from '../../ml/api.ts';
-import { compileUserModule, runInWorker } from '../../ml/user-module.ts';
+import { compileUserModule } from '../../modules/compile-module.ts';
+import { runInWorker } from '../../ml/user-module.ts';
 import type { trainerSpec } from './spec.ts';
+import { trainingRunArgs } from './run-args.ts';
 import { modelPaths, type TrainArgs, type TrainResult } from './train-task.ts';
 import { dispatcherPath } from './worker-entry.ts';
 
@@ -45,24 +46,14 @@ export async function execute(ctx: Ctx): Promise<void> {
   const checkpointDir = key ? join(dirname(dirname(out.uri)), '.checkpoints', key.slice(0, 32)) : finalCheckpoint;
 
   const args: TrainArgs = {
+    ...trainingRunArgs(inputs, params),
     modulePath: compiled.path,
     exportName: params.run_fn,
     bundleDir,
     logDir,
     task: params.task,
-    backend: params.backend,
-    transformGraphUri: inputs.transform_graph.uri,
-    schemaUri: inputs.schema?.uri,
-    trainShards: listShards(inputs.examples.uri, params.train_split),
-    evalShards: listShards(inputs.examples.uri, params.eval_split),
-    label: params.label,
     hyperparameters,
-    epochs: params.epochs,
-    trainSteps: params.train_steps,
-    evalSteps: params.eval_steps,
-    batchSize: params.batch_size,
     shuffleBuffer: params.shuffle_buffer,
-    seed: params.seed,
     checkpointDir,
     baseModelDir: inputs.base_model ? modelPaths(inputs.base_model.uri).bundleDir : undefined,
   };

@@ -12,7 +12,7 @@ import { type ExecutorContext } from '../../core/component.ts';
 import { UserError } from '../../core/errors.ts';
 import type { AnalyzerRecord, TransformGraphJson } from '../../ml/api.ts';
 import { finalizePartial, mergePartialRecords } from '../../ml/analyzers.ts';
-import { type CompiledModule, compileUserModule } from '../../ml/user-module.ts';
+import { type CompiledModule, compileUserModule } from '../../modules/compile-module.ts';
 import { mergeOutputDescriptions, type RawFeature, TRANSFORM_GRAPH_FILE, TRANSFORM_MODULE_FILE } from '../../ml/transform-graph.ts';
 import type { transformSpec } from './spec.ts';
 import type { AnalyzeResult, ApplyArgs, ApplyResult, ShardArgs } from './tasks.ts';

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import type { FanOut, ShardContext } from '../../core/fan-out.ts';
 import { splitDir } from '../../formats/examples.ts';
 import type { AnalyzerRecord } from '../../ml/api.ts';
-import { compileUserModule } from '../../ml/user-module.ts';
+import { compileUserModule } from '../../modules/compile-module.ts';
 import { type ExecutorContext } from '../../core/component.ts';
 import { UserError } from '../../core/errors.ts';
 import { type ApplyShard, compileIntoGraph, finishAnalysis, planTransform, type PlanCtx, shardBase, transformedShardFile, writeTransformOutputs } from './executor.ts';

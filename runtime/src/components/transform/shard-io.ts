@@ -5,7 +5,7 @@
  * categorical → Int32).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { type Data, DataType, type Vector, tableFromArrays, tableFromIPC, tableToIPC } from 'apache-arrow';
+import { type Data, DataType, type Table, type Vector, tableFromArrays, tableFromIPC, tableToIPC } from 'apache-arrow';
 import { UserError } from '../../core/errors.ts';
 import type { RawColumns, TransformedColumns } from '../../ml/api.ts';
 import type { RawFeature } from '../../ml/transform-graph.ts';
@@ -45,12 +45,19 @@ function readStrings(vector: Vector, rows: number): (string | null)[] {
 
 /** The raw columns of one shard; a STRING feature stored as numbers (schema says BYTES) reads as their decimal strings. */
 export function readRawShard(file: string, rawFeatures: RawFeature[]): { rows: number; columns: RawColumns } {
-  let table;
+  return rawColumnsOf(readShardTable(file), rawFeatures, file);
+}
+
+export function readShardTable(file: string): Table {
   try {
-    table = tableFromIPC(readFileSync(file));
+    return tableFromIPC(readFileSync(file));
   } catch (e) {
     throw new UserError(`Cannot read Arrow shard ${file}: ${(e as Error).message}`, { file });
   }
+}
+
+/** The raw columns of a shard's table (see readRawShard). */
+export function rawColumnsOf(table: Table, rawFeatures: RawFeature[], file: string): { rows: number; columns: RawColumns } {
   const rows = table.numRows;
   const columns: RawColumns = {};
   for (const f of rawFeatures) {

@@ -9,9 +9,10 @@ import { basename, join } from 'node:path';
 import { type ExecutorContext } from '../../core/component.ts';
 import { UserError } from '../../core/errors.ts';
 import type { HyperParameters } from '../../ml/api.ts';
-import { compileUserModule, runInWorker } from '../../ml/user-module.ts';
+import { compileUserModule } from '../../modules/compile-module.ts';
+import { runInWorker } from '../../ml/user-module.ts';
 import { BEST_HYPERPARAMETERS_FILE } from '../trainer/executor.ts';
-import { listShards } from '../../formats/examples.ts';
+import { trainingRunArgs } from '../trainer/run-args.ts';
 import { dispatcherPath } from '../trainer/worker-entry.ts';
 import { gridSearch, MedianStopping, randomSearch } from './search.ts';
 import type { tunerSpec } from './spec.ts';
@@ -58,21 +59,11 @@ export async function execute(ctx: Ctx): Promise<void> {
   const slots = new Int32Array(decisions);
   const stopping = new MedianStopping(direction, params.min_epochs);
   const base = {
+    ...trainingRunArgs(inputs, params),
     modulePath: compiled.path,
     tunerFn: params.tuner_fn,
     runFn: params.run_fn,
-    backend: params.backend,
-    transformGraphUri: inputs.transform_graph.uri,
-    schemaUri: inputs.schema?.uri,
-    trainShards: listShards(inputs.examples.uri, params.train_split),
-    evalShards: listShards(inputs.examples.uri, params.eval_split),
-    label: params.label,
-    epochs: params.epochs,
-    trainSteps: params.train_steps,
-    evalSteps: params.eval_steps,
-    batchSize: params.batch_size,
     shuffleBuffer: 10_000,
-    seed: params.seed,
     decisions,
   };
 

@@ -1,7 +1,7 @@
 /** Search strategies over a declared space: seeded random samples and the full grid. */
 import { UserError } from '../../core/errors.ts';
 import type { HyperParameters, HyperParameterSpec, HyperParameterValue, SearchSpace, SearchSpaceBuilder } from '../../ml/api.ts';
-import { mulberry32 } from '../../ml/dataset.ts';
+import { mulberry32 } from '../../util/prng.ts';
 
 export const searchSpaceBuilder: SearchSpaceBuilder = {
   choice: (values) => ({ type: 'choice', values }),

@@ -5,6 +5,7 @@
  * counts turn into a heavy-hitters summary and a KLL sketch + HyperLogLog take over, seeded from
  * the exact counts so no value is lost.
  */
+import { ValueCounts, type ValueCountsPartial } from './value-counts.ts';
 import { HyperLogLog, type HyperLogLogState } from '../../../sketches/hyperloglog.ts';
 import { KllSketch, type KllState } from '../../../sketches/kll.ts';
 import { type FrequencyState, NumberFrequencies } from '../../../sketches/frequencies.ts';
@@ -25,6 +26,8 @@ export function heavyHitterCapacity(topK: number, distinctExactLimit: number): n
 
 export interface NumericPartial {
   kind: 'numeric';
+  /** List features only: values per example. */
+  valueCounts?: ValueCountsPartial;
   name: string;
   type: 'INT' | 'FLOAT';
   /** Non-null values, NaN included. */
@@ -44,6 +47,8 @@ export type NumericValues = Float64Array | Int32Array;
 
 export class NumericAccumulator {
   present = 0;
+  /** Set for list features (Arrow List columns): `present` then counts values, this counts examples. */
+  valueCounts: ValueCounts | undefined;
   nan = 0;
   zeros = 0;
   min = Infinity;
@@ -103,6 +108,7 @@ export class NumericAccumulator {
 
   merge(other: NumericAccumulator): this {
     this.present += other.present;
+    if (other.valueCounts) this.valueCounts = (this.valueCounts ?? new ValueCounts()).merge(other.valueCounts);
     this.nan += other.nan;
     this.zeros += other.zeros;
     if (other.min < this.min) this.min = other.min;
@@ -140,6 +146,7 @@ export class NumericAccumulator {
   toPartial(): NumericPartial {
     return {
       kind: 'numeric',
+      ...(this.valueCounts ? { valueCounts: this.valueCounts.toPartial() } : {}),
       name: this.name,
       type: this.type,
       present: this.present,
@@ -157,6 +164,7 @@ export class NumericAccumulator {
   static fromPartial(p: NumericPartial, options: SketchOptions): NumericAccumulator {
     const acc = new NumericAccumulator(p.name, p.type, options);
     acc.present = p.present;
+    if (p.valueCounts) acc.valueCounts = ValueCounts.fromPartial(p.valueCounts);
     acc.nan = p.nan;
     acc.zeros = p.zeros;
     acc.min = p.min;

@@ -4,12 +4,15 @@
  * once per chunk and added with its count. Counts are exact up to `distinctExactLimit` distinct
  * values, then a heavy-hitters summary plus a HyperLogLog (seeded from the exact counts).
  */
+import { ValueCounts, type ValueCountsPartial } from './value-counts.ts';
 import { HyperLogLog, type HyperLogLogState } from '../../../sketches/hyperloglog.ts';
 import { type FrequencyState, StringFrequencies } from '../../../sketches/frequencies.ts';
 import type { SketchOptions } from './numeric.ts';
 
 export interface StringPartial {
   kind: 'string';
+  /** List features only: values per example. */
+  valueCounts?: ValueCountsPartial;
   name: string;
   present: number;
   /** Σ UTF-8 byte length over present values. */
@@ -30,6 +33,8 @@ const decoder = new TextDecoder();
 
 export class StringAccumulator {
   present = 0;
+  /** Set for list features (Arrow List columns): `present` then counts values, this counts examples. */
+  valueCounts: ValueCounts | undefined;
   totalBytes = 0;
   freq: StringFrequencies;
   hll: HyperLogLog | null = null;
@@ -84,6 +89,7 @@ export class StringAccumulator {
 
   merge(other: StringAccumulator): this {
     this.present += other.present;
+    if (other.valueCounts) this.valueCounts = (this.valueCounts ?? new ValueCounts()).merge(other.valueCounts);
     this.totalBytes += other.totalBytes;
     const staysExact = this.hll === null && other.hll === null && this.freq.size + this.freq.countNew(other.freq) <= this.freq.capacity;
     if (!staysExact) {
@@ -106,6 +112,7 @@ export class StringAccumulator {
   toPartial(): StringPartial {
     return {
       kind: 'string',
+      ...(this.valueCounts ? { valueCounts: this.valueCounts.toPartial() } : {}),
       name: this.name,
       present: this.present,
       totalBytes: this.totalBytes,
@@ -117,6 +124,7 @@ export class StringAccumulator {
   static fromPartial(p: StringPartial, options: SketchOptions): StringAccumulator {
     const acc = new StringAccumulator(p.name, options);
     acc.present = p.present;
+    if (p.valueCounts) acc.valueCounts = ValueCounts.fromPartial(p.valueCounts);
     acc.totalBytes = p.totalBytes;
     acc.freq = StringFrequencies.fromState(p.freq);
     acc.hll = p.hll ? HyperLogLog.fromState(p.hll) : null;

@@ -1,0 +1,194 @@
+// Benchmark: what a store with years of runs costs. Builds a history of N runs of a 4-node
+// pipeline through the store's write path (one real run, then N - 1 runs whose records are written
+// through MetadataStore, as a run writes them), then times in child processes, on that store and
+// on an empty one: `tributary run --no-cache`, the same run with all cache hits, `tributary runs`
+// and `tributary lineage`. Prints medians, ratios (history / empty), the store's size and each
+// command's peak RSS; then runs two `run --no-cache` at once on the big store, --concurrent times,
+// and checks both are recorded COMPLETE.
+//
+//   npm run bench:metadata -- --runs 20000 [--repeats 3] [--concurrent 10] [--keep DIR]
+//
+// With --keep DIR the history root stays in DIR/.tributary with its pipeline DIR/bench.pipeline.yaml.
+
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { MetadataStore } from '../runtime/src/metadata/store.ts';
+import type { ArtifactRecord, ContextRecord, ExecutionRecord, StoreData } from '../runtime/src/core/metadata-types.ts';
+
+const ROOT = (() => {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json'))) dir = dirname(dir);
+  return dir;
+})();
+const CLI = join(ROOT, 'dist', 'runtime', 'cli.js');
+
+const { values } = parseArgs({
+  options: {
+    runs: { type: 'string', default: '1000' },
+    repeats: { type: 'string', default: '3' },
+    concurrent: { type: 'string', default: '10' },
+    keep: { type: 'string' },
+  },
+});
+const N = Number(values.runs);
+const REPEATS = Number(values.repeats);
+const CONCURRENT = Number(values.concurrent);
+
+/** Records each child's peak RSS (KB) into $RSS_FILE when it exits. */
+const PRELOAD = join(tmpdir(), `trib-rss-${process.pid}.mjs`);
+writeFileSync(PRELOAD, "import { appendFileSync } from 'node:fs';\nprocess.on('exit', () => { if (process.env.RSS_FILE) appendFileSync(process.env.RSS_FILE, `${process.resourceUsage().maxRSS}\\n`); });\n");
+
+interface Timed {
+  ms: number;
+  rssMb: number;
+  stdout: string;
+}
+
+function cli(args: string[], cwd: string): Promise<Timed> {
+  const rssFile = join(tmpdir(), `trib-rss-${process.pid}-${Math.random().toString(36).slice(2)}`);
+  const t0 = performance.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', PRELOAD, CLI, ...args], { cwd, env: { ...process.env, RSS_FILE: rssFile }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
+    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const ms = performance.now() - t0;
+      const rss = existsSync(rssFile) ? Number(readFileSync(rssFile, 'utf8').trim().split('\n').pop()) / 1024 : NaN;
+      rmSync(rssFile, { force: true });
+      if (code !== 0) reject(new Error(`tributary ${args.join(' ')} exited ${code}: ${stderr.slice(-2000)}`));
+      else resolve({ ms, rssMb: rss, stdout });
+    });
+  });
+}
+
+const PIPELINE = readFileSync(join(ROOT, 'test/fixtures/taxi-data.pipeline.yaml'), 'utf8');
+
+function makeWorkspace(dir: string): void {
+  mkdirSync(join(dir, 'data'), { recursive: true });
+  const lines = readFileSync(join(ROOT, 'samples/taxi/data/taxi.csv'), 'utf8').split('\n').slice(0, 301);
+  writeFileSync(join(dir, 'data', 'taxi.csv'), `${lines.join('\n')}\n`);
+  writeFileSync(join(dir, 'bench.pipeline.yaml'), PIPELINE);
+}
+
+/**
+ * N - 1 more runs shaped like the real one (its executions, artifacts, events, contexts), each
+ * written as a run writes it: the run created, its records in one transaction per node.
+ */
+async function cloneHistory(storeDir: string, count: number): Promise<void> {
+  const store = await MetadataStore.open(storeDir);
+  const real = await store.read();
+  const pipeline = real.contexts.find((c) => c.type === 'pipeline')!.name;
+  const nodes = real.executions.filter((e) => e.state === 'COMPLETE');
+  const t0 = performance.now();
+  for (let i = 0; i < count; i++) {
+    const started = new Date(Date.UTC(2020, 0, 1) + i * 3_600_000);
+    const runId = `hist-${String(i).padStart(6, '0')}`;
+    await store.ensureRun(runId, pipeline);
+    await store.transaction(runId, (data: StoreData) => {
+      const ctx = (type: ContextRecord['type'], name: string, properties: Record<string, unknown> = {}) => {
+        const c: ContextRecord = { id: data.nextId.context++, type, name, properties };
+        data.contexts.push(c);
+        return c;
+      };
+      const p = ctx('pipeline', pipeline);
+      const run = ctx('pipeline_run', runId, { pipeline, pipelineContextId: p.id, state: 'COMPLETE', startedAt: started.toISOString(), finishedAt: new Date(started.getTime() + 5000).toISOString(), nodes: nodes.map((n) => n.nodeId) });
+      const outputs = new Map<string, Record<string, number>>();
+      for (const e of nodes) {
+        const node = ctx('node', `${pipeline}.${e.nodeId}`);
+        const copy: ExecutionRecord = { ...structuredClone(e), id: data.nextId.execution++, runId, cacheKey: `${e.cacheKey}-${i}`, startedAt: started.toISOString(), finishedAt: started.toISOString() };
+        data.executions.push(copy);
+        for (const c of [p, run, node]) data.associations.push({ executionId: copy.id, contextId: c.id });
+        for (const ev of real.events.filter((x) => x.executionId === e.id)) {
+          if (ev.type === 'OUTPUT') {
+            const a = real.artifacts.find((x) => x.id === ev.artifactId)!;
+            const clone: ArtifactRecord = { ...structuredClone(a), id: data.nextId.artifact++ };
+            data.artifacts.push(clone);
+            for (const c of [p, run, node]) data.attributions.push({ artifactId: clone.id, contextId: c.id });
+            data.events.push({ ...ev, executionId: copy.id, artifactId: clone.id });
+            outputs.set(e.nodeId, { ...outputs.get(e.nodeId), [ev.key]: clone.id });
+          } else {
+            const from = real.executions.find((x) => real.events.some((o) => o.executionId === x.id && o.artifactId === ev.artifactId && o.type === 'OUTPUT'));
+            const artifactId = (from && outputs.get(from.nodeId)?.[real.events.find((o) => o.executionId === from.id && o.artifactId === ev.artifactId)!.key]) ?? ev.artifactId;
+            data.events.push({ ...ev, executionId: copy.id, artifactId });
+          }
+        }
+      }
+    });
+    if ((i + 1) % 1000 === 0) process.stderr.write(`  history: ${i + 1}/${count} runs (${((performance.now() - t0) / (i + 1)).toFixed(1)} ms per run)\n`);
+  }
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const du = (dir: string) => Number(spawnSync('du', ['-sk', dir], { encoding: 'utf8' }).stdout.split('\t')[0]) / 1024;
+
+async function timeOps(dir: string): Promise<Record<string, Timed[]>> {
+  const file = join(dir, 'bench.pipeline.yaml');
+  const out: Record<string, Timed[]> = { 'run --no-cache': [], 'run (all cache hits)': [], runs: [], lineage: [] };
+  for (let r = 0; r < REPEATS; r++) {
+    const fresh = await cli(['run', file, '--no-cache', '--json'], dir);
+    out['run --no-cache'].push(fresh);
+    out['run (all cache hits)'].push(await cli(['run', file, '--json'], dir));
+    out.runs.push(await cli(['runs', file], dir));
+    const summary = JSON.parse(fresh.stdout.trim().split('\n').pop()!) as { nodes: { id: string; outputs?: Record<string, { id: number }> }[] };
+    const schema = summary.nodes.find((n) => n.id === 'example_validator')!.outputs!.anomalies.id;
+    out.lineage.push(await cli(['lineage', String(schema), file], dir));
+  }
+  return out;
+}
+
+async function main(): Promise<void> {
+  const base = values.keep ?? mkdtempSync(join(tmpdir(), 'trib-mdbench-'));
+  const history = base;
+  const empty = join(mkdtempSync(join(tmpdir(), 'trib-mdbench-empty-')));
+  for (const d of [history, empty]) makeWorkspace(d);
+  const load0 = loadavg()[0];
+  console.log(`metadata bench: ${N} runs of history, medians of ${REPEATS}, load ${load0.toFixed(1)} on ${(await import('node:os')).cpus().length} cores`);
+
+  const t0 = performance.now();
+  await cli(['run', join(history, 'bench.pipeline.yaml'), '--json'], history);
+  await cloneHistory(join(history, '.tributary', 'metadata'), N - 1);
+  console.log(`history written in ${((performance.now() - t0) / 1000).toFixed(0)} s: ${du(join(history, '.tributary', 'metadata')).toFixed(1)} MB on disk`);
+
+  const onEmpty = await timeOps(empty);
+  const onHistory = await timeOps(history);
+  const rows = Object.keys(onEmpty).map((op) => {
+    const e = median(onEmpty[op].map((t) => t.ms));
+    const h = median(onHistory[op].map((t) => t.ms));
+    return { op, emptyMs: Math.round(e), historyMs: Math.round(h), ratio: +(h / e).toFixed(2), emptyRssMb: Math.round(Math.max(...onEmpty[op].map((t) => t.rssMb))), historyRssMb: Math.round(Math.max(...onHistory[op].map((t) => t.rssMb))) };
+  });
+  console.log('\n| operation | empty store | ' + `${N} runs | ratio | peak RSS empty | peak RSS ${N} runs |`);
+  console.log('|---|---|---|---|---|---|');
+  for (const r of rows) console.log(`| ${r.op} | ${r.emptyMs} ms | ${r.historyMs} ms | ${r.ratio} | ${r.emptyRssMb} MB | ${r.historyRssMb} MB |`);
+  console.log(`\nstore on disk: ${du(join(history, '.tributary', 'metadata')).toFixed(1)} MB (${N + 4 * REPEATS} runs)`);
+
+  let both = 0;
+  const file = join(history, 'bench.pipeline.yaml');
+  for (let i = 0; i < CONCURRENT; i++) {
+    const pair = await Promise.allSettled([cli(['run', file, '--no-cache', '--json'], history), cli(['run', file, '--no-cache', '--json'], history)]);
+    const ids = pair.map((p) => (p.status === 'fulfilled' ? (JSON.parse(p.value.stdout.trim().split('\n').pop()!) as { runId: string; state: string }) : undefined));
+    const store = await MetadataStore.open(join(history, '.tributary', 'metadata'));
+    const recorded = ids.map((s) => {
+      const seq = s ? store.reader.seqOf(s.runId) : undefined;
+      const view = seq === undefined ? undefined : store.reader.view([seq]);
+      return s?.state === 'COMPLETE' && view?.contexts.find((c) => c.type === 'pipeline_run')?.properties.state === 'COMPLETE' && view.executions.length === 4;
+    });
+    if (recorded.every(Boolean)) both++;
+    else console.log(`  concurrent pair ${i + 1}: ${pair.map((p) => (p.status === 'rejected' ? String(p.reason).slice(0, 300) : 'ok')).join(' / ')}`);
+  }
+  if (CONCURRENT) console.log(`two concurrent runs on the ${N}-run store: both complete and recorded ${both} times of ${CONCURRENT}`);
+  console.log(`load average ${load0.toFixed(1)} → ${loadavg()[0].toFixed(1)}`);
+
+  rmSync(empty, { recursive: true, force: true });
+  rmSync(PRELOAD, { force: true });
+  if (values.keep) console.log(`kept: ${history}/bench.pipeline.yaml with its root ${history}/.tributary`);
+  else rmSync(history, { recursive: true, force: true });
+}
+
+await main();

@@ -1,0 +1,5 @@
+import { readRecords, type ReadRecordsArgs } from './read-records.ts';
+
+export const tasks = {
+  'tfrecord.readRecords': (args: ReadRecordsArgs) => readRecords(args),
+};

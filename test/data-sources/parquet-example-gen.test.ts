@@ -1,0 +1,142 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parquetExampleGen } from '../../runtime/src/components/parquet-example-gen/index.ts';
+import { fanOut } from '../../runtime/src/components/parquet-example-gen/fan-out.ts';
+import { createPool } from '../../runtime/src/engine/pool.ts';
+import type { WorkerPool } from '../../runtime/src/core/worker-pool.ts';
+import { readSplit, runExampleGen, tempDir } from '../csv-example-gen/helpers.ts';
+import { rewriteWithDuckdb, writeParquet, type ParquetColumnDef } from './parquet-files.ts';
+
+const ROWS = 5000;
+const pay = ['Cash', 'Credit Card', 'Mobile', 'Zöne'];
+function columns(rows = ROWS): ParquetColumnDef[] {
+  return [
+    { name: 'hour', type: 'INT32', data: Array.from({ length: rows }, (_, i) => (i % 11 === 0 ? null : i % 24)) },
+    { name: 'seconds', type: 'INT64', data: Array.from({ length: rows }, (_, i) => BigInt(i * 7)) },
+    { name: 'big', type: 'INT64', data: Array.from({ length: rows }, (_, i) => BigInt(i) * 3_000_000_000n) },
+    { name: 'fare', type: 'DOUBLE', data: Array.from({ length: rows }, (_, i) => (i % 13 === 0 ? null : i / 8)) },
+    { name: 'payment', type: 'STRING', data: Array.from({ length: rows }, (_, i) => (i % 17 === 0 ? null : i % 19 === 0 ? '' : pay[i % pay.length])) },
+    { name: 'tips', type: 'BOOLEAN', data: Array.from({ length: rows }, (_, i) => i % 3 === 0) },
+  ];
+}
+
+describe('ParquetExampleGen', () => {
+  let pool: WorkerPool;
+  let dir: string;
+  before(() => {
+    pool = createPool(2);
+    dir = tempDir('pq-test-');
+  });
+  after(async () => {
+    await pool.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const run = (params: Record<string, unknown>) => runExampleGen(pool, dir, { shard_size_mb: 16, splits: { train: 2, eval: 1 }, ...params }, parquetExampleGen);
+
+  function allRows(uri: string, splits: string[]) {
+    return splits.flatMap((s) => readSplit(uri, s).rows);
+  }
+
+  it('maps types, reads nulls and empty strings as missing, and splits deterministically', async () => {
+    writeParquet(join(dir, 'a.parquet'), columns());
+    const r = await run({ input: 'a.parquet' });
+    assert.deepEqual(r.props.columns, [
+      { name: 'hour', type: 'INT' },
+      { name: 'seconds', type: 'INT' },
+      { name: 'big', type: 'INT' },
+      { name: 'fare', type: 'FLOAT' },
+      { name: 'payment', type: 'STRING' },
+      { name: 'tips', type: 'INT' },
+    ]);
+    assert.equal(r.props.splits.train.rows + r.props.splits.eval.rows, ROWS);
+    assert.ok(Math.abs(r.props.splits.train.rows / ROWS - 2 / 3) < 0.03);
+    const fields = readSplit(r.uri, 'train').fields;
+    assert.equal(fields.find((f) => f.name === 'seconds')!.type, 'Int32', 'INT64 whose statistics fit int32 is stored as Int32');
+    assert.equal(fields.find((f) => f.name === 'big')!.meta, 'INT');
+    const rows = allRows(r.uri, ['train', 'eval']).sort((a, b) => (a.seconds as number) - (b.seconds as number));
+    assert.equal(rows.length, ROWS);
+    rows.forEach((row, i) => {
+      assert.equal(row.hour, i % 11 === 0 ? null : i % 24);
+      assert.equal(row.big, i * 3_000_000_000);
+      assert.equal(row.fare, i % 13 === 0 ? null : i / 8);
+      assert.equal(row.payment, i % 17 === 0 || i % 19 === 0 ? null : pay[i % pay.length]);
+      assert.equal(row.tips, i % 3 === 0 ? 1 : 0);
+    });
+    const again = await run({ input: 'a.parquet' });
+    assert.deepEqual(again.props.splits.train.rows, r.props.splits.train.rows);
+    assert.deepEqual(readSplit(again.uri, 'eval').rows, readSplit(r.uri, 'eval').rows);
+  });
+
+  it('reads snappy, gzip, zstd and uncompressed files to the same rows, row group by row group', async () => {
+    writeParquet(join(dir, 'plain.parquet'), columns(), { codec: 'UNCOMPRESSED', rowGroupSize: 1000 });
+    await rewriteWithDuckdb(join(dir, 'plain.parquet'), join(dir, 'gzip.parquet'), 'gzip', 700);
+    await rewriteWithDuckdb(join(dir, 'plain.parquet'), join(dir, 'zstd.parquet'), 'zstd', 2048);
+    await rewriteWithDuckdb(join(dir, 'plain.parquet'), join(dir, 'snappy.parquet'), 'snappy', 5000);
+    const base = await run({ input: 'plain.parquet', splits: { all: 1 } });
+    const sorted = (uri: string) => allRows(uri, ['all']).sort((a, b) => (a.seconds as number) - (b.seconds as number));
+    for (const f of ['gzip', 'zstd', 'snappy']) {
+      const r = await run({ input: `${f}.parquet`, splits: { all: 1 }, shard_size_mb: 0.001 });
+      assert.deepEqual(sorted(r.uri), sorted(base.uri), f);
+      assert.ok(r.props.splits.all.shards.length > 1 || f === 'snappy', `${f}: one shard per row group at a tiny shard size`);
+    }
+    // The split of a row depends on its values only, not on the codec or row groups.
+    const a = await run({ input: 'plain.parquet' });
+    const b = await run({ input: 'zstd.parquet', shard_size_mb: 0.001 });
+    assert.equal(a.props.splits.eval.rows, b.props.splits.eval.rows);
+  });
+
+  it('reads a folder and a glob of shards; split_key keeps rows together', async () => {
+    mkdirSync(join(dir, 'parts'));
+    const all = columns();
+    for (let k = 0; k < 3; k++) writeParquet(join(dir, 'parts', `p${k}.parquet`), all.map((c) => ({ ...c, data: c.data.slice(k * 1000, (k + 1) * 1000) })));
+    const folder = await run({ input: 'parts', split_key: ['hour'] });
+    const glob = await run({ input: 'parts/*.parquet', split_key: ['hour'] });
+    assert.equal(folder.props.splits.train.rows + folder.props.splits.eval.rows, 3000);
+    assert.deepEqual(folder.props.splits, glob.props.splits);
+    const trainHours = new Set(readSplit(folder.uri, 'train').rows.map((r) => r.hour));
+    for (const row of readSplit(folder.uri, 'eval').rows) assert.ok(!trainHours.has(row.hour), `hour ${row.hour} in both splits`);
+  });
+
+  it('gives clear errors: not Parquet, list columns, time columns, unknown split_key', async () => {
+    writeFileSync(join(dir, 'bad.parquet'), 'not,parquet\n1,2\n');
+    await assert.rejects(run({ input: 'bad.parquet' }), /bad\.parquet: not a readable Parquet file/);
+    writeParquet(join(dir, 'time.parquet'), [{ name: 'at', type: 'TIMESTAMP', data: [new Date(0) as any] }]);
+    await assert.rejects(run({ input: 'time.parquet' }), /column "at" has Parquet type INT64 \(TIMESTAMP_MILLIS\): time types/);
+    const listFile = join(dir, 'list.parquet');
+    const instance = await (await import('@duckdb/node-api')).DuckDBInstance.create(':memory:');
+    const c = await instance.connect();
+    await c.run(`COPY (SELECT [1, 2, 3] AS xs, 1 AS y) TO '${listFile}' (FORMAT parquet)`);
+    c.closeSync();
+    await assert.rejects(run({ input: 'list.parquet' }), /column "xs" has Parquet type .*nested and list columns/);
+    writeParquet(join(dir, 'k.parquet'), columns(10));
+    await assert.rejects(run({ input: 'k.parquet', split_key: ['nope'] }), /split_key column "nope"/);
+  });
+
+  it('runs as fan-out steps (plan, map, merge) to the same Examples', async () => {
+    writeParquet(join(dir, 'f.parquet'), columns(), { rowGroupSize: 1000 });
+    const single = await run({ input: 'f.parquet', shard_size_mb: 0.001 });
+    const uri = tempDir('pq-fan-');
+    const scratch = tempDir('pq-scratch-');
+    const ctx: any = {
+      nodeId: 'gen',
+      params: { splits: { train: 2, eval: 1 }, shard_size_mb: 0.001, input: 'f.parquet' },
+      inputs: {},
+      outputs: { examples: { type: 'Examples', uri, properties: {} } },
+      pipelineDir: dir,
+      resolvePath: (p: string) => join(dir, p),
+      log: { info() {}, warn() {}, error() {} },
+      progress() {},
+      signal: new AbortController().signal,
+      scratch,
+    };
+    const items = await fanOut.plan(ctx);
+    assert.ok(items.length > 1);
+    const partials = [];
+    for (let i = 0; i < items.length; i++) partials.push(await fanOut.map(ctx, items[i], i));
+    await fanOut.merge(ctx, partials);
+    assert.deepEqual(ctx.outputs.examples.properties.splits, single.props.splits);
+    assert.deepEqual(readSplit(uri, 'train').rows, readSplit(single.uri, 'train').rows);
+  });
+});
