@@ -3,7 +3,6 @@
 // while that is in flight aborts the whole process (v8 "IsGraphAsync" fatal error). Loading the ES
 // module with import() from this CommonJS file avoids require(esm) entirely. The import starts as
 // the worker starts, not with its first task, so module loading overlaps the main thread's planning.
-/* global module */
 'use strict';
 const loading = import('./pool-worker.js');
 // A load error surfaces with the first task (below), not as an unhandled rejection.
