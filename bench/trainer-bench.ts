@@ -2,7 +2,8 @@
  * Trainer throughput vs a bare tfjs training loop: same model (taxi wide & deep), same data, same
  * backend, same batch size and epochs, in the same run. The Trainer streams Arrow shards through
  * its shuffle buffer in a worker thread; the bare loop holds every tensor in memory and calls
- * model.fit. Target: ratio ≥ 0.9 (pipeline overhead under 10%).
+ * model.fit. Target: ratio ≥ 0.9 (pipeline overhead under 10%). Also: the time to finish a
+ * training killed halfway (resumed from its last checkpoint) against a whole training.
  *
  *   npx tsx bench/trainer-bench.ts [--rows 50000] [--epochs 3] [--batch 512] [--backend auto|wasm|cpu] [--repeats 3]
  */
@@ -16,6 +17,7 @@ import { paramsWithDefaults } from '../runtime/src/engine/node-runner.ts';
 import type { OutputFeature } from '../runtime/src/ml/api.ts';
 import { type BackendRequest, embeddingsTrain, selectBackend } from '../runtime/src/ml/backend.ts';
 import { trainer } from '../runtime/src/components/trainer/index.ts';
+import { readCheckpointMeta } from '../runtime/src/components/trainer/checkpoint.ts';
 import type { ComponentDefinition } from '../runtime/src/core/registry.ts';
 import type { ExecutorContext } from '../runtime/src/core/component.ts';
 import { buildModel } from '../samples/taxi/taxi_trainer.ts';
@@ -122,8 +124,14 @@ async function bareLoop(cols: Record<string, Float32Array | Int32Array>): Promis
   return (n * EPOCHS) / ((last - first) / 1000);
 }
 
-async function trainerRun(root: string, i: number, backend: BackendRequest) {
-  const outDir = join(root, `out-${i}`, 'model');
+interface RunControl {
+  /** The engine's cache key: checkpoints are kept under it (a rerun of the same work resumes). */
+  cacheKey?: string;
+  signal?: AbortSignal;
+}
+
+async function trainerRun(root: string, i: number | string, backend: BackendRequest, control: RunControl = {}) {
+  const outDir = join(root, 'trainer', `out-${i}`, 'model');
   mkdirSync(outDir, { recursive: true });
   const pool = createPool(1);
   const ctx = {
@@ -136,12 +144,16 @@ async function trainerRun(root: string, i: number, backend: BackendRequest) {
     pool,
     log: { info: () => undefined, warn: () => undefined, error: (m: string) => console.error(m) },
     progress: () => undefined,
-    signal: new AbortController().signal,
+    signal: control.signal ?? new AbortController().signal,
+    ...(control.cacheKey ? { metadata: { pipeline: 'bench', executionId: 1, cacheKey: control.cacheKey, read: async () => ({}) } } : {}),
   } as unknown as ExecutorContext;
   const t0 = performance.now();
-  await (await trainer.loadExecutor())(ctx as never);
+  try {
+    await (await trainer.loadExecutor())(ctx as never);
+  } finally {
+    await pool.close();
+  }
   const wall = (performance.now() - t0) / 1000;
-  await pool.close();
   const props = (ctx.outputs as unknown as Record<string, { properties: { examplesPerSec: number; backend: string; trainExamples: number } }>).model.properties;
   return { examplesPerSec: props.examplesPerSec, backend: props.backend, wall, examples: props.trainExamples };
 }
@@ -164,6 +176,22 @@ async function main() {
     walls.push(r.wall);
     backend = r.backend;
   }
+  // Resume: a training killed (its worker terminated) once half its epochs are checkpointed, run
+  // again as the engine reruns the same work (same cache key), against a whole training.
+  const key = `bench-resume-${Date.now()}`;
+  const checkpoints = join(root, 'trainer', '.checkpoints', key.slice(0, 32));
+  const kill = new AbortController();
+  const killAt = Math.max(1, Math.floor(EPOCHS / 2));
+  const watcher = setInterval(() => {
+    if ((readCheckpointMeta(checkpoints)?.epoch ?? 0) >= killAt) kill.abort();
+  }, 20);
+  const killedAt = performance.now();
+  await trainerRun(root, 'killed', opt.backend as BackendRequest, { cacheKey: key, signal: kill.signal }).catch(() => undefined);
+  clearInterval(watcher);
+  const killedSeconds = (performance.now() - killedAt) / 1000;
+  const resumedFrom = readCheckpointMeta(checkpoints)?.epoch ?? 0;
+  const resumed = await trainerRun(root, 'resumed', opt.backend as BackendRequest, { cacheKey: key });
+
   // The bare loop on the backend the Trainer chose, in this process.
   await selectBackend(backend as BackendRequest, { info: () => undefined, warn: () => undefined });
   const bareRates: number[] = [];
@@ -181,6 +209,15 @@ async function main() {
     bareExamplesPerSec: Math.round(b),
     ratio: Number((t / b).toFixed(3)),
     trainerWallSeconds: Number(median(walls).toFixed(2)),
+    resume: {
+      killedAfterSeconds: Number(killedSeconds.toFixed(2)),
+      resumedFromEpoch: resumedFrom,
+      epochs: EPOCHS,
+      resumedWallSeconds: Number(resumed.wall.toFixed(2)),
+      fullWallSeconds: Number(median(walls).toFixed(2)),
+      /** Time to finish after a kill, against starting over (a whole training). */
+      ratioToStartingOver: Number((resumed.wall / median(walls)).toFixed(3)),
+    },
     target: 0.9,
     pass: t / b >= 0.9,
     samples: { trainer: trainerRates.map(Math.round), bare: bareRates.map(Math.round) },

@@ -307,6 +307,21 @@ program
       .default(5)
       .argParser((v) => positiveInteger(v, '--prediction-log-keep')),
   )
+  .addOption(
+    new Option('--workers <n>', 'server processes on the port, each with the models loaded ("auto": one per core)')
+      .default('auto')
+      .argParser((v) => (v === 'auto' ? v : String(positiveInteger(v, '--workers')))),
+  )
+  .addOption(
+    new Option('--max-batch-size <n>', 'dynamic batching: concurrent predicts are joined into one of at most N rows (0: off)')
+      .default(32)
+      .argParser((v) => nonNegativeInteger(v, '--max-batch-size')),
+  )
+  .addOption(
+    new Option('--batch-timeout-ms <ms>', 'the longest a batch waits for requests still arriving')
+      .default(1)
+      .argParser((v) => nonNegativeNumber(v, '--batch-timeout-ms')),
+  )
   .addOption(new Option('--ready-json', 'print one JSON ready line (for the InfraValidator)').hideHelp())
   .action(
     async (
@@ -314,6 +329,9 @@ program
       opts: {
         port: number;
         host: string;
+        workers: string;
+        maxBatchSize: number;
+        batchTimeoutMs: number;
         readyJson?: boolean;
         predictionLog?: string;
         predictionLogFormat?: 'jsonl' | 'arrow';
@@ -321,11 +339,14 @@ program
         predictionLogKeep: number;
       },
     ) => {
-      const { serve } = await import('../serving/serve.ts');
+      const { serve, parseServeWorkers } = await import('../serving/serve.ts');
       // The listening server keeps the process alive until SIGINT/SIGTERM.
       await serve(registry, {
         port: opts.port,
         host: opts.host,
+        workers: parseServeWorkers(opts.workers),
+        maxBatchSize: opts.maxBatchSize,
+        batchTimeoutMs: opts.batchTimeoutMs,
         readyLine: !!opts.readyJson,
         log: opts.readyJson ? undefined : err,
         predictionLog: opts.predictionLog,
@@ -373,6 +394,18 @@ try {
 function positiveNumber(value: string, option: string): number {
   const n = Number(value);
   if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${option} needs a number above 0, not "${value}"`);
+  return n;
+}
+
+function nonNegativeInteger(value: string, option: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${option} needs a whole number ≥ 0, not "${value}"`);
+  return n;
+}
+
+function nonNegativeNumber(value: string, option: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`${option} needs a number ≥ 0, not "${value}"`);
   return n;
 }
 

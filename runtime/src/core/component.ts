@@ -111,6 +111,8 @@ export interface MetadataView {
   pipeline: string;
   /** The running execution, so queries can leave it out. */
   executionId: number;
+  /** The execution's cache key: a rerun of the same work has the same one (the Trainer's checkpoints are kept under it). */
+  cacheKey?: string;
   /** A fresh snapshot of the store, taken without a lock. Treat it as read-only. */
   read(): Promise<Readonly<StoreData>>;
   /**

@@ -264,6 +264,7 @@ export async function runNode(
     metadata: {
       pipeline: plan.name,
       executionId: started.execution.id,
+      cacheKey: key,
       read: async () => historyFor(store, def, plan.name, runId),
       update: (change) => store.transaction(runId, change),
     },

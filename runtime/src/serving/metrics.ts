@@ -17,17 +17,41 @@ interface Series {
 
 const escape = (v: string) => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 
+/** The plain-data form of a ServingMetrics: what a cluster worker sends for /metrics to be summed. */
+export type MetricsSnapshot = Series[];
+
 export class ServingMetrics {
   private readonly series = new Map<string, Series>();
 
-  /** `arm`: the traffic arm that chose the version, or "" when the request named it (or no split). */
-  observe(model: string, version: number, arm: string, seconds: number, ok: boolean): void {
+  snapshot(): MetricsSnapshot {
+    return [...this.series.values()].map((s) => ({ ...s, labels: { ...s.labels }, buckets: [...s.buckets] }));
+  }
+
+  /** Adds another process's counts (the sum over cluster workers is what /metrics shows). */
+  add(snapshot: MetricsSnapshot): this {
+    for (const s of snapshot) {
+      const mine = this.seriesOf(s.labels.model, s.labels.version, s.labels.arm);
+      mine.requests += s.requests;
+      mine.errors += s.errors;
+      mine.sum += s.sum;
+      s.buckets.forEach((n, i) => (mine.buckets[i] += n));
+    }
+    return this;
+  }
+
+  private seriesOf(model: string, version: string, arm: string): Series {
     const key = JSON.stringify([model, version, arm]);
     let s = this.series.get(key);
     if (!s) {
-      s = { labels: { model, version: String(version), arm }, requests: 0, errors: 0, buckets: new Array(LATENCY_BUCKETS.length + 1).fill(0), sum: 0 };
+      s = { labels: { model, version, arm }, requests: 0, errors: 0, buckets: new Array(LATENCY_BUCKETS.length + 1).fill(0), sum: 0 };
       this.series.set(key, s);
     }
+    return s;
+  }
+
+  /** `arm`: the traffic arm that chose the version, or "" when the request named it (or no split). */
+  observe(model: string, version: number, arm: string, seconds: number, ok: boolean): void {
+    const s = this.seriesOf(model, String(version), arm);
     s.requests++;
     if (!ok) s.errors++;
     const i = LATENCY_BUCKETS.findIndex((b) => seconds <= b);

@@ -23,6 +23,7 @@ import { PredictionLog, type PredictionLogOptions } from './prediction-log.ts';
 import { armVersion, chooseArm, parseTraffic, requestKey } from './traffic.ts';
 import { type TrafficConfig } from './registry-index.ts';
 import { labelRawFeatures } from '../ml/bundle.ts';
+import { PredictBatcher, type RowPrediction } from './batcher.ts';
 
 export interface ServerOptions {
   port?: number;
@@ -40,7 +41,20 @@ export interface ServerOptions {
   predictionLog?: string;
   /** Size-based rotation (default 100 MiB, 5 rotated files kept) and format of the prediction log. */
   predictionLogRotation?: PredictionLogOptions;
+  /** Where prediction records go instead of a file of this process (a cluster worker sends them to the primary). */
+  predictionSink?: PredictionSink;
+  /** Dynamic batching (batcher.ts): most rows in one predict (default 32); 0 turns batching off. */
+  maxBatchSize?: number;
+  /** The longest a batch waits for requests still being read (default 1 ms). */
+  batchTimeoutMs?: number;
+  /** GET /metrics text instead of this process's own (a cluster worker asks the primary for all workers' sum). */
+  renderMetrics?: () => Promise<string>;
+  /** A cluster worker's number, sent back in an x-tributary-worker header. */
+  worker?: string;
 }
+
+/** What the server writes prediction records to: a PredictionLog, or a forwarder to one. */
+export type PredictionSink = Pick<PredictionLog, 'write' | 'close'>;
 
 class HttpError extends Error {
   constructor(
@@ -56,6 +70,7 @@ interface VersionEntry {
   dir: string;
   loading?: Promise<ServableModel>;
   model?: ServableModel;
+  batcher?: PredictBatcher;
   error?: string;
 }
 
@@ -67,6 +82,12 @@ interface ModelEntry {
   traffic?: TrafficConfig;
 }
 
+export const DEFAULT_MAX_BATCH_SIZE = 32;
+export const DEFAULT_BATCH_TIMEOUT_MS = 1;
+
+/** How long a stopping server lets requests in flight finish before it cuts them. */
+export const DRAIN_MS = 10_000;
+
 export class ModelServer {
   private readonly models = new Map<string, ModelEntry>();
   private server?: Server;
@@ -74,9 +95,13 @@ export class ModelServer {
   private timer?: NodeJS.Timeout;
   private rescanning?: Promise<void>;
   private rescanAgain = false;
-  private readonly opts: Required<Omit<ServerOptions, 'log' | 'predictionLog' | 'predictionLogRotation'>> & { log: (line: string) => void };
+  private readonly opts: Required<Omit<ServerOptions, 'log' | 'predictionLog' | 'predictionLogRotation' | 'predictionSink' | 'renderMetrics' | 'worker'>> & { log: (line: string) => void };
   readonly metrics = new ServingMetrics();
-  private readonly predictionLog?: PredictionLog;
+  private readonly predictionLog?: PredictionSink;
+  private readonly renderMetrics: () => Promise<string>;
+  private readonly worker?: string;
+  /** Predict requests whose body is being read: the batcher waits for them (batcher.ts). */
+  private arriving = 0;
 
   constructor(
     readonly registry: string,
@@ -89,15 +114,20 @@ export class ModelServer {
       maxInstances: options.maxInstances ?? 10_000,
       rescanMs: options.rescanMs ?? 2000,
       predictDelayMs: options.predictDelayMs ?? 0,
+      maxBatchSize: options.maxBatchSize ?? DEFAULT_MAX_BATCH_SIZE,
+      batchTimeoutMs: options.batchTimeoutMs ?? DEFAULT_BATCH_TIMEOUT_MS,
       log: options.log ?? (() => undefined),
     };
-    if (options.predictionLog) this.predictionLog = new PredictionLog(options.predictionLog, options.predictionLogRotation);
+    this.predictionLog = options.predictionSink ?? (options.predictionLog ? new PredictionLog(options.predictionLog, options.predictionLogRotation) : undefined);
+    this.renderMetrics = options.renderMetrics ?? (() => Promise.resolve(this.metrics.render()));
+    this.worker = options.worker;
   }
 
   /** Loads the newest version of every model, then listens. Resolves with the bound address. */
   async start(): Promise<{ host: string; port: number }> {
     await this.rescan();
     this.server = createServer((req, res) => {
+      if (this.worker) res.setHeader('x-tributary-worker', this.worker);
       this.handle(req, res).catch((e) => this.send(res, 500, { error: `internal error: ${(e as Error).message}` }));
     });
     this.server.keepAliveTimeout = 5000;
@@ -135,7 +165,7 @@ export class ModelServer {
     }
     await this.rescanning;
     await this.predictionLog?.close();
-    for (const m of this.models.values()) for (const v of m.versions.values()) v.model?.dispose();
+    for (const m of this.models.values()) for (const v of m.versions.values()) this.unload(v);
     this.models.clear();
   }
 
@@ -193,7 +223,7 @@ export class ModelServer {
       }
       for (const [v, e] of entry.versions) {
         if (!versions.includes(v)) {
-          e.model?.dispose();
+          this.unload(e);
           entry.versions.delete(v);
           this.opts.log(`${name} version ${v} removed`);
         }
@@ -219,6 +249,11 @@ export class ModelServer {
         // Periodic rescan covers it.
       }
     }
+  }
+
+  private unload(v: VersionEntry): void {
+    v.batcher?.close();
+    v.model?.dispose();
   }
 
   private load(v: VersionEntry): Promise<ServableModel> {
@@ -256,7 +291,7 @@ export class ModelServer {
         throw new HttpError(400, `Malformed URL: ${url.pathname}`);
       }
       if (path === '/metrics' && req.method === 'GET') {
-        const text = this.metrics.render();
+        const text = await this.renderMetrics();
         res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'content-length': Buffer.byteLength(text) });
         res.end(text);
         return;
@@ -287,53 +322,92 @@ export class ModelServer {
         return;
       }
       if (req.method !== 'POST') throw new HttpError(405, 'predict needs POST');
-      const body = await readBody(req, this.opts.maxBodyBytes);
-      const t0 = performance.now();
-      const { v, arm, key } = this.routePredict(entry, route, req, body);
-      res.setHeader('x-tributary-version', String(v.version));
-      if (arm) res.setHeader('x-tributary-arm', arm);
-      // Every answer after routing counts for the version: metrics and the prediction log.
-      const record = (status: number, extra: { rows?: unknown[]; predictions?: unknown[]; error?: string }) => {
-        const seconds = (performance.now() - t0) / 1000;
-        this.metrics.observe(entry.name, v.version, arm, seconds, status < 400);
-        this.predictionLog?.write({
-          time: new Date().toISOString(),
-          model: entry.name,
-          version: v.version,
-          arm,
-          ...(key !== undefined ? { key } : {}),
-          status,
-          latencyMs: Math.round(seconds * 1e6) / 1e3,
-          ...(extra.rows ? { instances: extra.rows } : {}),
-          ...(extra.predictions ? { predictions: extra.predictions } : {}),
-          ...(extra.error ? { error: extra.error } : {}),
-        });
+      this.arriving++;
+      let arrived = false;
+      const hasArrived = () => {
+        if (!arrived) this.arriving--;
+        arrived = true;
       };
-      let rows: Record<string, unknown>[] | undefined;
       try {
-        const model = await this.ready(v);
-        const parsed = parsePredictRequest(body, model.info, this.opts.maxInstances);
-        rows = parsed.rows;
-        if (this.opts.predictDelayMs > 0) await new Promise((r) => setTimeout(r, this.opts.predictDelayMs));
-        let predictions;
-        try {
-          predictions = await model.predict(rows);
-        } catch (e) {
-          // The transform graph rejects values it cannot handle (a UserError): the client's fault.
-          if ((e as Error).name === 'UserError') throw new HttpError(400, (e as Error).message);
-          throw e;
-        }
-        const shaped = (predictions as (number | number[])[]).map((p) => (Array.isArray(p) ? p : [p]));
-        this.send(res, 200, parsed.columnar ? { outputs: shaped } : { predictions: shaped });
-        record(200, { rows, predictions: shaped });
-      } catch (e) {
-        record(e instanceof HttpError ? e.status : 500, { rows, error: (e as Error).message });
-        throw e;
+        await this.predictRequest(req, res, entry, route, hasArrived);
+      } finally {
+        hasArrived();
       }
     } catch (e) {
       if (e instanceof HttpError) this.send(res, e.status, { error: e.message });
       else this.send(res, 500, { error: (e as Error).message });
     }
+  }
+
+  private async predictRequest(req: IncomingMessage, res: ServerResponse, entry: ModelEntry, route: { version?: number; label?: string }, hasArrived: () => void): Promise<void> {
+    const body = await readBody(req, this.opts.maxBodyBytes);
+    const t0 = performance.now();
+    const { v, arm, key } = this.routePredict(entry, route, req, body);
+    res.setHeader('x-tributary-version', String(v.version));
+    if (arm) res.setHeader('x-tributary-arm', arm);
+    // Every answer after routing counts for the version: metrics and the prediction log.
+    const record = (status: number, extra: { rows?: unknown[]; predictions?: unknown[]; error?: string }) => {
+      const seconds = (performance.now() - t0) / 1000;
+      this.metrics.observe(entry.name, v.version, arm, seconds, status < 400);
+      this.predictionLog?.write({
+        time: new Date().toISOString(),
+        model: entry.name,
+        version: v.version,
+        arm,
+        ...(key !== undefined ? { key } : {}),
+        status,
+        latencyMs: Math.round(seconds * 1e6) / 1e3,
+        ...(extra.rows ? { instances: extra.rows } : {}),
+        ...(extra.predictions ? { predictions: extra.predictions } : {}),
+        ...(extra.error ? { error: extra.error } : {}),
+      });
+    };
+    let rows: Record<string, unknown>[] | undefined;
+    try {
+      const model = await this.ready(v);
+      const parsed = parsePredictRequest(body, model.info, this.opts.maxInstances);
+      rows = parsed.rows;
+      if (this.opts.predictDelayMs > 0) await new Promise((r) => setTimeout(r, this.opts.predictDelayMs));
+      let predictions: RowPrediction[];
+      try {
+        predictions = await this.predictRows(v, model, rows, hasArrived);
+      } catch (e) {
+        // The transform graph rejects values it cannot handle (a UserError): the client's fault.
+        if ((e as Error).name === 'UserError') throw new HttpError(400, (e as Error).message);
+        throw e;
+      }
+      const shaped = predictions.map((p) => (Array.isArray(p) ? p : [p]));
+      this.send(res, 200, parsed.columnar ? { outputs: shaped } : { predictions: shaped });
+      record(200, { rows, predictions: shaped });
+    } catch (e) {
+      record(e instanceof HttpError ? e.status : 500, { rows, error: (e as Error).message });
+      throw e;
+    }
+  }
+
+  /** Through the version's batcher, or (batching off) one predict of the whole request. */
+  private predictRows(v: VersionEntry, model: ServableModel, rows: Record<string, unknown>[], hasArrived: () => void): Promise<RowPrediction[]> {
+    hasArrived();
+    if (this.opts.maxBatchSize <= 0) return Promise.resolve(model.predict(rows));
+    v.batcher ??= new PredictBatcher((batch) => model.predict(batch), {
+      maxBatchSize: this.opts.maxBatchSize,
+      timeoutMs: this.opts.batchTimeoutMs,
+      arriving: () => this.arriving,
+    });
+    return v.batcher.submit(rows);
+  }
+
+  /** Batches run and rows in them, all versions together (tests). */
+  batchStats(): { batches: number; rows: number } {
+    let batches = 0;
+    let rows = 0;
+    for (const m of this.models.values()) {
+      for (const v of m.versions.values()) {
+        batches += v.batcher?.batches ?? 0;
+        rows += v.batcher?.batchedRows ?? 0;
+      }
+    }
+    return { batches, rows };
   }
 
   /** The version a predict goes to: as named, else by the model's traffic split, else the newest. */

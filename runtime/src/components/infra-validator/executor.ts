@@ -138,7 +138,7 @@ async function measure(ctx: Ctx, registry: string, rows: Record<string, unknown>
     // Wait a little past the limit so a slow start is measured, not just cut off.
     const waitMs = params.max_startup_ms * 2 + 1000;
     try {
-      server = await startServerProcess(registry, { timeoutMs: waitMs });
+      server = await startServerProcess(registry, { timeoutMs: waitMs, workers: params.workers || 'auto' });
     } catch (e) {
       const message = (e as Error).message;
       reasons.push({ check: 'startup', passed: false, message: `server did not start: ${message}`, timing: /not ready within/.test(message) });

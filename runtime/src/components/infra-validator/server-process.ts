@@ -15,25 +15,40 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
-function command(registry: string): { file: string; args: string[] } {
+function command(registry: string, extra: string[]): { file: string; args: string[] } {
   const here = import.meta.url;
   if (here.endsWith('.ts')) {
     const entry = fileURLToPath(new URL('../../serving/serve-main.ts', here));
-    return { file: process.execPath, args: ['--import', 'tsx', entry, registry, '--port', '0', '--host', '127.0.0.1'] };
+    return { file: process.execPath, args: ['--import', 'tsx', entry, registry, '--port', '0', '--host', '127.0.0.1', ...extra] };
   }
   // Bundled: the server-only entry dist/runtime/serve.js (starts faster than the whole CLI), found
   // next to this code or from another dist folder (bench scripts); else the CLI's serve command.
   const near = (names: string[]) => names.map((p) => fileURLToPath(new URL(p, here))).find((f) => existsSync(f));
   const serveOnly = near(['./serve.js', '../runtime/serve.js']);
-  if (serveOnly) return { file: process.execPath, args: [serveOnly, registry, '--port', '0', '--host', '127.0.0.1'] };
+  if (serveOnly) return { file: process.execPath, args: [serveOnly, registry, '--port', '0', '--host', '127.0.0.1', ...extra] };
   const cli = near(['./cli.js', '../runtime/cli.js']);
   if (!cli) throw new Error(`Cannot find the bundled server (serve.js or cli.js) near ${fileURLToPath(here)}`);
-  return { file: process.execPath, args: [cli, 'serve', registry, '--port', '0', '--host', '127.0.0.1', '--ready-json'] };
+  return { file: process.execPath, args: [cli, 'serve', registry, '--port', '0', '--host', '127.0.0.1', '--ready-json', ...extra] };
 }
 
 /** Resolves once ready; rejects when the process exits first or `timeoutMs` passes (the child is then killed). */
-export function startServerProcess(registry: string, options: { timeoutMs: number; env?: NodeJS.ProcessEnv }): Promise<ServerProcess> {
-  const { file, args } = command(registry);
+export interface ServerProcessOptions {
+  timeoutMs: number;
+  env?: NodeJS.ProcessEnv;
+  /** Server processes (`--workers`; default 1). */
+  workers?: number | 'auto';
+  /** Dynamic batching: most rows per predict (0: off), and its timeout. */
+  maxBatchSize?: number;
+  batchTimeoutMs?: number;
+}
+
+export function startServerProcess(registry: string, options: ServerProcessOptions): Promise<ServerProcess> {
+  const extra = [
+    '--workers', String(options.workers ?? 1),
+    ...(options.maxBatchSize !== undefined ? ['--max-batch-size', String(options.maxBatchSize)] : []),
+    ...(options.batchTimeoutMs !== undefined ? ['--batch-timeout-ms', String(options.batchTimeoutMs)] : []),
+  ];
+  const { file, args } = command(registry, extra);
   const t0 = performance.now();
   // The IPC channel is the child's lifeline: when this process dies (even by kill -9) the channel
   // closes and the server exits (serve.ts), so no model server outlives its run.

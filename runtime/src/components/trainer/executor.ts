@@ -4,8 +4,8 @@
  * Model artifact. Logs (metrics.jsonl, TensorBoard) live in the Model artifact's logs/ folder.
  */
 import type { EpochProgress } from './session.ts';
-import { existsSync, readFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { existsSync, readFileSync, renameSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { type ExecutorContext } from '../../core/component.ts';
 import { UserError } from '../../core/errors.ts';
 import type { HyperParameters } from '../../ml/api.ts';
@@ -34,12 +34,17 @@ export function readHyperParameters(uri: string): HyperParameters {
 export async function execute(ctx: Ctx): Promise<void> {
   const { params, inputs } = ctx;
   const out = ctx.outputs.model;
-  const { bundleDir, logDir } = modelPaths(out.uri);
+  const { bundleDir, logDir, checkpointDir: finalCheckpoint } = modelPaths(out.uri);
   const compiled = await compileUserModule(ctx.resolvePath(params.module_file), { outFile: join(out.uri, 'module', 'trainer_module.mjs') });
 
   const hyperparameters: HyperParameters = { ...params.hyperparameters };
   if (inputs.hyperparameters) Object.assign(hyperparameters, readHyperParameters(inputs.hyperparameters.uri));
   if (inputs.base_model) hyperparameters.base_model_dir = modelPaths(inputs.base_model.uri).bundleDir;
+  // Checkpoints of unfinished work are kept under the cache key, beside the outputs: a rerun of
+  // the same work (after a crash, a kill or a cancel, or `tributary resume`) finds them, while the
+  // engine drops a failed execution's own output folder. The last one moves into the Model.
+  const key = ctx.metadata?.cacheKey;
+  const checkpointDir = key ? join(dirname(dirname(out.uri)), '.checkpoints', key.slice(0, 32)) : finalCheckpoint;
 
   const args: TrainArgs = {
     ...trainingRunArgs(inputs, params),
@@ -50,6 +55,8 @@ export async function execute(ctx: Ctx): Promise<void> {
     task: params.task,
     hyperparameters,
     shuffleBuffer: params.shuffle_buffer,
+    checkpointDir,
+    baseModelDir: inputs.base_model ? modelPaths(inputs.base_model.uri).bundleDir : undefined,
   };
   ctx.log.info(`training with ${params.run_fn} from ${basename(params.module_file)} (${args.trainShards.length} train / ${args.evalShards.length} eval shards, batch ${params.batch_size}, ${params.epochs} epochs)`);
   ctx.progress({ done: 0, total: params.epochs, unit: 'epochs' });
@@ -66,6 +73,9 @@ export async function execute(ctx: Ctx): Promise<void> {
       ctx.progress({ done: p.epoch, total: p.epochs, unit: 'epochs', metrics: p.metrics });
     },
   });
+  if (checkpointDir !== finalCheckpoint && existsSync(checkpointDir)) {
+    renameSync(checkpointDir, finalCheckpoint);
+  }
   ctx.log.info(
     `trained on ${result.backend}: ${result.trainExamples} examples in ${result.trainSeconds.toFixed(2)} s (${Math.round(result.examplesPerSec)} examples/s); ${Object.entries(result.metrics)
       .map(([k, v]) => `${k}=${v.toFixed(4)}`)

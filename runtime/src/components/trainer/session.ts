@@ -5,7 +5,7 @@
  * Runs inside a dedicated worker thread, so each run has its own tfjs backend.
  */
 import { parentPort } from 'node:worker_threads';
-import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { Schema } from '../../formats/schema.ts';
@@ -17,6 +17,7 @@ import { makeDataset } from '../../ml/dataset.ts';
 import { EventFileWriter } from '../../ml/tensorboard.ts';
 import { loadTransformGraph } from '../../ml/transform-graph.ts';
 import '../../ml/layers.ts';
+import { readCheckpointMeta, restoreCheckpoint, saveCheckpoint, warmStartFrom } from './checkpoint.ts';
 
 export interface SessionArgs {
   backend: BackendRequest;
@@ -34,6 +35,10 @@ export interface SessionArgs {
   seed: number;
   /** metrics.jsonl and TensorBoard events go here. */
   logDir: string;
+  /** Save a checkpoint here after every epoch, and resume from the one found here (checkpoint.ts). */
+  checkpointDir?: string;
+  /** Warm start: before training, the weights of this bundle that match the model's by name and shape. */
+  baseModelDir?: string;
 }
 
 export interface EpochRecord {
@@ -105,6 +110,9 @@ export async function openSession(args: SessionArgs, extra: SessionHooks = {}): 
   if (args.trainShards.length === 0) throw new UserError('The train split has no shards');
   if (args.evalShards.length === 0) throw new UserError('The eval split has no shards');
   const features = inputFeatures.map((f) => ({ name: f.name, dtype: f.dtype }));
+  const resume = args.checkpointDir ? readCheckpointMeta(args.checkpointDir) : undefined;
+  /** Epochs already done by an earlier, interrupted attempt (0 without a checkpoint). */
+  const startEpoch = resume ? Math.min(resume.epoch, args.epochs) : 0;
   const train_dataset = makeDataset(tf, {
     shards: args.trainShards,
     features,
@@ -112,7 +120,8 @@ export async function openSession(args: SessionArgs, extra: SessionHooks = {}): 
     batchSize: args.batchSize,
     shuffle: true,
     shuffleBuffer: args.shuffleBuffer,
-    seed: args.seed,
+    // A resumed run does not replay the first epochs' shuffles.
+    seed: args.seed + startEpoch,
     steps: args.trainSteps,
   });
   const eval_dataset = makeDataset(tf, { shards: args.evalShards, features, label, batchSize: args.batchSize, steps: args.evalSteps });
@@ -121,11 +130,29 @@ export async function openSession(args: SessionArgs, extra: SessionHooks = {}): 
   const metricsFile = join(args.logDir, 'metrics.jsonl');
   const tbTrain = new EventFileWriter(join(args.logDir, 'train'));
   const tbValidation = new EventFileWriter(join(args.logDir, 'validation'));
-  const history: EpochRecord[] = [];
+  const history: EpochRecord[] = resume ? resume.history.slice(0, startEpoch) : [];
   let examples = 0;
   let firstBatchAt: number | undefined;
   let lastBatchAt = 0;
+  const fitted = trackFittedModel();
   const callbacks: tf.CustomCallbackArgs = {
+    // Resume or warm start once run_fn has built and compiled its model, before the first step.
+    onTrainBegin: async () => {
+      const model = fitted.model;
+      if (!model) return;
+      if (resume && args.checkpointDir) {
+        try {
+          await restoreCheckpoint(args.checkpointDir, model, resume);
+        } catch (e) {
+          rmSync(args.checkpointDir, { recursive: true, force: true });
+          throw new UserError(`The checkpoint in ${args.checkpointDir} does not fit the model run_fn built (${(e as Error).message}); it was removed, run again to start over`);
+        }
+        workerLog.info(`resumed from the checkpoint after epoch ${startEpoch}/${args.epochs} (saved ${resume.savedAt}): weights and optimizer state restored, ${args.epochs - startEpoch} epoch(s) to go`);
+      } else if (args.baseModelDir) {
+        const { set, of } = await warmStartFrom(args.baseModelDir, model);
+        workerLog.info(`warm start from the base model: ${set} of ${of} weights taken (those matching by name and shape)`);
+      }
+    },
     onBatchBegin: async () => {
       firstBatchAt ??= performance.now();
     },
@@ -134,7 +161,8 @@ export async function openSession(args: SessionArgs, extra: SessionHooks = {}): 
       lastBatchAt = performance.now();
     },
     // A plain function: tfjs calls it as a method of its CustomCallback, whose `model` is the one being fitted.
-    onEpochEnd: async function (this: { model?: tf.LayersModel } | undefined, epoch: number, logs?: tf.Logs) {
+    onEpochEnd: async (fitEpoch: number, logs?: tf.Logs) => {
+      const epoch = fitEpoch + startEpoch;
       const metrics = Object.fromEntries(Object.entries(logs ?? {}).filter(([, v]) => typeof v === 'number')) as Record<string, number>;
       const record: EpochRecord = { epoch, ...metrics };
       history.push(record);
@@ -145,9 +173,10 @@ export async function openSession(args: SessionArgs, extra: SessionHooks = {}): 
       // Live progress for the editor (epoch and metrics so far): the worker's parent forwards it.
       parentPort?.postMessage({ type: 'progress', value: { epoch: epoch + 1, epochs: args.epochs, metrics } satisfies EpochProgress });
       workerLog.info(`epoch ${epoch + 1}/${args.epochs}: ${Object.entries(metrics).map(([k, v]) => `${k}=${v.toFixed(4)}`).join(' ')}`);
+      if (args.checkpointDir && fitted.model) await saveCheckpoint(args.checkpointDir, fitted.model, { epoch: epoch + 1, epochs: args.epochs, history });
       if (extra.onEpoch?.(record) === 'stop') {
-        if (this?.model) this.model.stopTraining = true;
-        else workerLog.warn('early stop requested, but the model being fitted is not reachable from the callback');
+        if (fitted.model) fitted.model.stopTraining = true;
+        else workerLog.warn('early stop requested, but no model is being fitted');
       }
     },
   };
@@ -165,7 +194,8 @@ export async function openSession(args: SessionArgs, extra: SessionHooks = {}): 
     hyperparameters: args.hyperparameters,
     train_steps: args.trainSteps,
     eval_steps: args.evalSteps,
-    epochs: args.epochs,
+    // What is left to do: run_fn passes ctx.epochs to fitDataset, so a resumed run does the rest.
+    epochs: args.epochs - startEpoch,
     batch_size: args.batchSize,
     log_dir: args.logDir,
     log: workerLog,
@@ -181,8 +211,38 @@ export async function openSession(args: SessionArgs, extra: SessionHooks = {}): 
     history,
     throughput: () => ({ examples, seconds: firstBatchAt === undefined ? 0 : (lastBatchAt - firstBatchAt) / 1000 }),
     close: () => {
+      fitted.release();
       tbTrain.close();
       tbValidation.close();
+    },
+  };
+}
+
+/**
+ * The model run_fn is fitting. tfjs gives plain callback objects no model (CustomCallback's
+ * setModel does nothing), so fit and fitDataset are wrapped, in this training's own worker
+ * thread, to note it; `release` undoes the wrapping.
+ */
+function trackFittedModel(): { readonly model: tf.LayersModel | undefined; release(): void } {
+  const proto = tf.LayersModel.prototype;
+  const { fit, fitDataset } = proto;
+  let model: tf.LayersModel | undefined;
+  const note = (m: tf.LayersModel) => void (model = m);
+  proto.fit = function (this: tf.LayersModel, ...a: Parameters<typeof fit>) {
+    note(this);
+    return fit.apply(this, a);
+  };
+  proto.fitDataset = function (this: tf.LayersModel, ...a: Parameters<typeof fitDataset>) {
+    note(this);
+    return fitDataset.apply(this, a) as ReturnType<typeof fitDataset>;
+  } as typeof fitDataset;
+  return {
+    get model() {
+      return model;
+    },
+    release: () => {
+      proto.fit = fit;
+      proto.fitDataset = fitDataset;
     },
   };
 }

@@ -124,4 +124,4 @@ function moduleProperties(properties: unknown, exportName: string): Record<strin
 }
 
 /** Where training writes inside the Model artifact. */
-export const modelPaths = (uri: string) => ({ bundleDir: join(uri, 'bundle'), logDir: join(uri, 'logs') });
+export const modelPaths = (uri: string) => ({ bundleDir: join(uri, 'bundle'), logDir: join(uri, 'logs'), checkpointDir: join(uri, 'checkpoint') });
