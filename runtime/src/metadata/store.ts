@@ -299,7 +299,14 @@ export class MetadataStore {
     const host = hostname();
     for (const name of readdirSync(dir)) {
       const seq = Number.parseInt(name, 10);
-      const run = this.reader.run(seq);
+      let run: ReturnType<MetadataReader['run']>;
+      try {
+        run = this.reader.run(seq);
+      } catch {
+        // A run whose journal cannot be read stays as it is: whoever reads it gets the error with
+        // file and line, and the rest of the store stays usable.
+        continue;
+      }
       if (!run) {
         rmSync(join(dir, name), { force: true });
         continue;
