@@ -276,7 +276,7 @@ describe('validatePipeline', () => {
       [
         ['root', '"root" "../.." resolves to /, outside the workspace /ws.', rangeOf(text, '../..')],
         ['components.Mine', 'The module of component "Mine" "../../mine.ts" resolves to /mine.ts, outside the workspace /ws.', rangeOf(text, '../../mine.ts')],
-        ['params.input', 'Parameter "input" of node "example_gen" "../../etc/*.csv" resolves to /etc/*.csv, outside the workspace /ws.', rangeOf(text, '../../etc/*.csv')],
+        ['params.input', 'Parameter "input" of node "example_gen" "../../etc/*.csv" resolves to /etc, outside the workspace /ws.', rangeOf(text, '../../etc/*.csv')],
       ],
     );
   });

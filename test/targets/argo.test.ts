@@ -65,8 +65,8 @@ describe('Argo target: compile', () => {
     assertValidArgo(wf);
     // Expected edges straight from the pipeline file, not from the plan the compiler used.
     const nodes = parse(readFileSync(ws.file, 'utf8')).nodes as Record<string, { inputs?: Record<string, string> }>;
-    // One map phase for the data components, two for Transform (analyze, then apply).
-    const fanned = new Set(['example_gen', 'statistics_gen', 'transform']);
+    // One map phase for the data components and the Evaluator, two for Transform (analyze, then apply).
+    const fanned = new Set(['example_gen', 'statistics_gen', 'transform', 'evaluator']);
     const twoPhase = new Set(['transform']);
     const tasks = new Map(tasksOf(wf).map((t) => [t.name, t]));
     for (const [id, node] of Object.entries(nodes)) {
@@ -103,9 +103,9 @@ describe('Argo target: compile', () => {
     assertValidArgo(wf);
     assert.equal(wf.kind, 'CronWorkflow');
     assert.deepEqual(wf.spec.schedules, ['0 3 * * *']);
-    // Every node a task; ExampleGen and StatisticsGen add a plan and a map task, Transform also a reduce and a second map.
+    // Every node a task; ExampleGen, StatisticsGen and the Evaluator add a plan and a map task, Transform also a reduce and a second map.
     const nodeCount = Object.keys(parse(readFileSync(ws.file, 'utf8')).nodes).length;
-    assert.equal(tasksOf(wf).length, nodeCount + 2 * 2 + 4);
+    assert.equal(tasksOf(wf).length, nodeCount + 2 * 3 + 4);
   });
 
   it('compiles every sample pipeline (taxi, taxi-tuned, penguins) to a schema-valid Workflow with a task per node, Transform in two phases', async () => {

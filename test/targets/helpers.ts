@@ -46,6 +46,8 @@ export async function bundleCli(): Promise<string[]> {
     banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
   });
   await cp(join(repoRoot, 'runtime/src/engine/pool-worker.cjs'), join(outdir, 'pool-worker.cjs'));
+  // The .proto subsets the bundle loads at run time, beside it as in dist/runtime/proto.
+  await cp(join(repoRoot, 'runtime/src/formats/proto'), join(outdir, 'proto'), { recursive: true });
   return [process.execPath, join(outdir, 'cli.js')];
 }
 

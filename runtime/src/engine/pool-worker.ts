@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { timelineMark } from '../util/pool-timeline.ts';
 import { isUserError } from '../core/errors.ts';
-import { encodeUserError } from './pool-errors.ts';
+import { encodeUserError } from '../core/user-error-wire.ts';
 import { tasks as csvExampleGen } from '../components/csv-example-gen/tasks.ts';
 import { tasks as parquetExampleGen } from '../components/parquet-example-gen/tasks.ts';
 import { tasks as importExampleGen } from '../components/import-example-gen/tasks.ts';

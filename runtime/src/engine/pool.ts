@@ -3,7 +3,7 @@ import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
 import { timelineEnabled, timelineMark } from '../util/pool-timeline.ts';
 import type { WorkerPool } from '../core/worker-pool.ts';
-import { decodeUserError } from './pool-errors.ts';
+import { decodeUserError } from '../core/user-error-wire.ts';
 
 /** Worker entry next to this module: the `.ts` source under tsx, the CommonJS shim in the bundle (see pool-worker.cjs). */
 function workerFile(): string {

@@ -13,6 +13,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { type ResourceLimits, Worker } from 'node:worker_threads';
 import { isUserError, UserError } from '../core/errors.ts';
 import { sha256, verifiedFile } from '../core/hash.ts';
+import { decodeUserError } from '../core/user-error-wire.ts';
 
 const loaded = new Map<string, Promise<Record<string, unknown>>>();
 
@@ -228,5 +229,8 @@ function fromWorkerError(e: WorkerError, label: string): UserError {
   const err = new Error(e.message);
   err.name = e.name ?? 'Error';
   err.stack = e.stack;
+  // A UserError the worker's task wrapper encoded for the trip (pool tasks run there too).
+  const decoded = decodeUserError(err);
+  if (decoded instanceof UserError) return decoded;
   return userCodeError(err, `${label} threw`);
 }

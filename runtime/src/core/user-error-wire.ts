@@ -4,7 +4,7 @@
  * crash with a stack trace instead of a message naming the file or field. The worker encodes both
  * into the message; the pool decodes them back into a UserError.
  */
-import { UserError } from '../core/errors.ts';
+import { UserError } from './errors.ts';
 
 const MARK = '\u0000tributary-user-error\u0000';
 
