@@ -245,7 +245,7 @@ async function runWithPool(
       try {
         result =
           before?.reuse ??
-          (await runNode({ plan, store, pool, runId, useCache: options.useCache ?? true, signal, emit, exclusive: resources === 'exclusive' }, node, inputs, undefined, before?.adopt));
+          (await runNode({ plan, store, pool, runId, useCache: options.useCache ?? true, signal, emit, exclusive: resources === 'exclusive' }, node, inputs, { adoptExecutionId: before?.adopt }));
       } finally {
         release();
       }
