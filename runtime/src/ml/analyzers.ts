@@ -6,7 +6,8 @@
  * Partials are plain structured-cloneable objects so pool workers can return them; `mergePartial`
  * is associative and the executor merges in shard order, so results are reproducible exactly.
  */
-import { KllSketch, type KllState, quantiles as sampleQuantiles } from '../sketches/index.ts';
+import { KllSketch, type KllState } from '../sketches/kll.ts';
+import { quantiles as sampleQuantiles } from '../sketches/weighted-sample.ts';
 import { UserError } from '../core/errors.ts';
 import type { AnalyzerKind, AnalyzerRecord, Analyzers, VocabularyOptions } from './api.ts';
 
