@@ -6,6 +6,7 @@ import type { ComponentDefinition } from '../../runtime/src/core/registry.ts';
 import type { ExecutorContext, OutputArtifact } from '../../runtime/src/core/component.ts';
 import { paramsWithDefaults } from '../../runtime/src/engine/node-runner.ts';
 import type { WorkerPool } from '../../runtime/src/core/worker-pool.ts';
+import { mulberry32 } from '../../runtime/src/util/prng.ts';
 import { shardColumns, writeShards, writeTransformGraph } from '../ml/fixtures.ts';
 
 /** The ground truth of the synthetic problem: raw row → label (linearly separable + a category effect). */
@@ -20,10 +21,9 @@ export interface RawRow {
   label: number;
 }
 
-/** Deterministic raw rows (LCG), and the same rows transformed as the fixture graph does. */
+/** Deterministic raw rows, and the same rows transformed as the fixture graph does. */
 export function syntheticRows(n: number, seed: number): RawRow[] {
-  let s = seed >>> 0;
-  const rand = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296);
+  const rand = mulberry32(seed);
   return Array.from({ length: n }, () => {
     const x1 = rand() * 2 - 1;
     const x2 = rand() * 2 - 1;
