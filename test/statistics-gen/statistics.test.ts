@@ -161,7 +161,7 @@ describe('StatisticsGen executor', () => {
     return { text, json: JSON.parse(text) as DatasetFeatureStatisticsList, properties: ctx.outputs.statistics.properties };
   }
 
-  it('declares the spec the issue asks for', () => {
+  it('declares its spec: type, inputs, outputs and parameters', () => {
     const s = statisticsGen.spec;
     assert.equal(s.type, 'StatisticsGen');
     assert.deepEqual(Object.keys(s.params.properties).sort(), ['distinct_exact_limit', 'exclude_splits', 'num_histogram_buckets', 'num_quantiles_histogram_buckets', 'sketch_k', 'top_k']);

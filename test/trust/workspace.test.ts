@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { loadPipelineFile, loadPlanOrThrow } from '../../runtime/src/engine/load-pipeline.ts';
 import { runPipeline } from '../../runtime/src/engine/scheduler.ts';
 
-/** Issue #17 items 10 and 11: nothing is imported, read or written outside the workspace. */
+/** Nothing is imported, read or written outside the workspace. */
 describe('workspace containment', function () {
   this.timeout(60_000);
   let top: string;
