@@ -8,7 +8,8 @@
  */
 import { KllSketch, type KllState, quantiles as sampleQuantiles } from '../sketches/index.ts';
 import { UserError } from '../core/errors.ts';
-import type { AnalyzerKind, AnalyzerRecord, Analyzers, VocabularyOptions } from './api.ts';
+import type { AnalyzerKind, AnalyzerRecord, Analyzers, ColumnAnalyzers, VocabularyOptions } from './api.ts';
+import { withLists } from './list-analyzers.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Partials and results
@@ -327,7 +328,7 @@ export function createAnalyzers(mode: Mode): AnalyzerSession {
     return out;
   }
 
-  const tft: Analyzers = {
+  const tft: ColumnAnalyzers = {
     fill_in_missing(x: Float64Array | (string | null)[], default_value?: number | string): never {
       if (x instanceof Float64Array || x instanceof Float32Array) {
         const d = default_value === undefined ? 0 : Number(default_value);
@@ -449,7 +450,12 @@ export function createAnalyzers(mode: Mode): AnalyzerSession {
   };
 
   return {
-    tft,
+    tft: withLists(tft, {
+      sizeOf: (ids) => categoricalSizes.get(ids),
+      setSize: (ids, size) => categoricalSizes.set(ids, size),
+      isPlaceholder: (x) => placeholders.has(x),
+      mark: (x) => placeholders.add(x),
+    }),
     partials: () => (mode.mode === 'accumulate' ? mode.partials : []),
     finish() {
       if (mode.mode === 'apply' && calls !== mode.results.length) {
