@@ -99,17 +99,48 @@ describe('ParquetExampleGen', () => {
     for (const row of readSplit(folder.uri, 'eval').rows) assert.ok(!trainHours.has(row.hour), `hour ${row.hour} in both splits`);
   });
 
-  it('gives clear errors: not Parquet, list columns, time columns, unknown split_key', async () => {
+  it('reads LIST columns as list columns: null is a missing list, [] a present one with no values', async () => {
+    const file = join(dir, 'lists-ok.parquet');
+    const instance = await (await import('@duckdb/node-api')).DuckDBInstance.create(':memory:');
+    const c = await instance.connect();
+    await c.run(`COPY (SELECT i AS id, CASE WHEN i % 3 = 0 THEN NULL WHEN i % 3 = 1 THEN [] ELSE [i, i + 1] END AS xs,
+        [i / 2, 0.5] AS fs, ['a' || i] AS ss FROM range(30) t(i)) TO '${file}' (FORMAT parquet)`);
+    c.closeSync();
+    const r = await run({ input: 'lists-ok.parquet', splits: { all: 1 } });
+    assert.deepEqual(r.props.columns, [
+      { name: 'id', type: 'INT' },
+      { name: 'xs', type: 'INT', list: true },
+      { name: 'fs', type: 'FLOAT', list: true },
+      { name: 'ss', type: 'STRING', list: true },
+    ]);
+    const { rows, fields } = readSplit(r.uri, 'all');
+    assert.equal(fields.find((f) => f.name === 'xs')!.meta, 'INT');
+    assert.equal(rows.length, 30);
+    for (const row of rows) {
+      const i = row.id as number;
+      assert.deepEqual(row.xs === null ? null : [...(row.xs as any)], i % 3 === 0 ? null : i % 3 === 1 ? [] : [i, i + 1]);
+      assert.deepEqual([...(row.fs as any)], [i / 2, 0.5]);
+      assert.deepEqual([...(row.ss as any)], [`a${i}`]);
+    }
+  });
+
+  it('gives clear errors: not Parquet, structs, lists of structs, null list values, time columns, unknown split_key', async () => {
     writeFileSync(join(dir, 'bad.parquet'), 'not,parquet\n1,2\n');
     await assert.rejects(run({ input: 'bad.parquet' }), /bad\.parquet: not a readable Parquet file/);
     writeParquet(join(dir, 'time.parquet'), [{ name: 'at', type: 'TIMESTAMP', data: [new Date(0) as any] }]);
     await assert.rejects(run({ input: 'time.parquet' }), /column "at" has Parquet type INT64 \(TIMESTAMP_MILLIS\): time types/);
-    const listFile = join(dir, 'list.parquet');
     const instance = await (await import('@duckdb/node-api')).DuckDBInstance.create(':memory:');
     const c = await instance.connect();
-    await c.run(`COPY (SELECT [1, 2, 3] AS xs, 1 AS y) TO '${listFile}' (FORMAT parquet)`);
+    const write = (name: string, select: string) => c.run(`COPY (${select}) TO '${join(dir, name)}' (FORMAT parquet)`);
+    await write('struct.parquet', "SELECT {'a': 1, 'b': 'x'} AS st, 1 AS y");
+    await write('list-of-structs.parquet', "SELECT 1 AS y, [{'a': 1}] AS ls");
+    await write('nested-list.parquet', 'SELECT [[1, 2], [3]] AS ll');
+    await write('null-value.parquet', 'SELECT i AS y, CASE WHEN i = 4 THEN [1, NULL] ELSE [1] END AS xs FROM range(6) t(i)');
     c.closeSync();
-    await assert.rejects(run({ input: 'list.parquet' }), /column "xs" has Parquet type .*nested and list columns/);
+    await assert.rejects(run({ input: 'struct.parquet' }), /struct\.parquet: column "st" has Parquet type group: structs and maps are not read/);
+    await assert.rejects(run({ input: 'list-of-structs.parquet' }), /list-of-structs\.parquet: column "ls" has Parquet type group: a list of structs, maps or lists/);
+    await assert.rejects(run({ input: 'nested-list.parquet' }), /nested-list\.parquet: column "ll" has Parquet type group \(LIST\): a list of structs, maps or lists/);
+    await assert.rejects(run({ input: 'null-value.parquet', splits: { all: 1 } }), /null-value\.parquet: row 5, column "xs": the list holds a null value/);
     writeParquet(join(dir, 'k.parquet'), columns(10));
     await assert.rejects(run({ input: 'k.parquet', split_key: ['nope'] }), /split_key column "nope"/);
   });

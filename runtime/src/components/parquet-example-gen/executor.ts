@@ -117,7 +117,7 @@ export async function run(ctx: Ctx, staged?: StagedRun): Promise<ReadRowsArgs[] 
   if (staged) moveStagedShards(staged.stagingUri, ctx.outputs.examples.uri, splitNames);
   finishExamples(ctx.outputs.examples, ctx.log, ctx.progress, {
     splitNames,
-    columns: columns.map((c) => ({ name: c.name, type: featureTypeOf(c.kind) })),
+    columns: columns.map((c) => ({ name: c.name, type: featureTypeOf(c.kind), ...(c.list ? { list: true } : {}) })),
     outcomes,
     inputs: `${files.length} Parquet file(s) in ${args.length} shard(s) of row groups`,
   });

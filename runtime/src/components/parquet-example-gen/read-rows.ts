@@ -6,7 +6,8 @@
  */
 import { ColumnBuilder } from '../csv-example-gen/column-builders.ts';
 import { SPLIT_SEED, murmur3, splitBounds, splitOf } from '../csv-example-gen/row-hash.ts';
-import { KIND_I32, KIND_STR } from '../csv-example-gen/values.ts';
+import { KIND_I32, KIND_STR, featureTypeOf } from '../csv-example-gen/values.ts';
+import { ListColumnBuilder } from '../example-gen-common/list-column.ts';
 import type { ShardOutcome } from '../example-gen-common/output.ts';
 import { writeSplitShards } from '../example-gen-common/write-shards.ts';
 import type { ParquetColumn } from './columns.ts';
@@ -33,6 +34,7 @@ const INT32_MAX = 2 ** 31 - 1;
 const TAG_NULL = 0;
 const TAG_NUMBER = 1;
 const TAG_BYTES = 2;
+const TAG_LIST = 3;
 
 /** Strings stay bytes: they go to the Arrow dictionary and the row hash as they are, never decoded. */
 const parsers = { stringFromBytes: (bytes: Uint8Array) => bytes };
@@ -62,7 +64,7 @@ export async function readRows(args: ReadRowsArgs): Promise<ReadRowsResult> {
   const metadata = await parquetMetadataAsync(buffer, { parsers });
   const scan = await parquetScan({ file: buffer, metadata, columns: columns.map((c) => c.name), compressors, parsers });
   const capacity = Math.ceil((rows / args.ratios.reduce((a, b) => a + b, 0)) * Math.max(...args.ratios) * 1.05) + 16;
-  const builders = splitNames.map(() => columns.map((c) => new ColumnBuilder(c.name, c.kind, capacity)));
+  const builders = splitNames.map(() => columns.map((c) => (c.list ? new ListColumnBuilder(c.name, featureTypeOf(c.kind)) : new ColumnBuilder(c.name, c.kind, capacity))));
   const counts = splitNames.map(() => 0);
   const hashed = args.splitKey ? args.splitKey.map((k) => columns.findIndex((c) => c.name === k)) : columns.map((_, j) => j);
   const rowHash = new RowHasher(splitBounds(args.ratios), hashed);
@@ -104,39 +106,87 @@ class RowHasher {
       let n = 0;
       for (const j of this.hashed) {
         const v = data[j][i];
-        const need = n + 9 + (v instanceof Uint8Array ? v.length + 4 : 0);
-        if (need > this.key.length) {
-          const bigger = new Uint8Array(Math.max(need, this.key.length * 2));
-          bigger.set(this.key);
-          this.key = bigger;
-        }
-        const key = this.key;
-        if (v === null || v === undefined || (v instanceof Uint8Array && v.length === 0)) key[n++] = TAG_NULL;
-        else if (v instanceof Uint8Array) {
-          key[n++] = TAG_BYTES;
-          this.view.setUint32(0, v.length, true);
-          key.set(this.eight.subarray(0, 4), n);
-          key.set(v, n + 4);
-          n += 4 + v.length;
-        } else {
-          key[n++] = TAG_NUMBER;
-          this.view.setFloat64(0, cellNumber(v, columns[j], firstRow + i, file), true);
-          key.set(this.eight, n);
-          n += 8;
-        }
+        if (Array.isArray(v)) {
+          // A list: its tag and length, then each value as a scalar cell.
+          n = this.ensure(n, 5);
+          this.key[n++] = TAG_LIST;
+          n = this.putUint32(n, v.length);
+          for (const item of v) {
+            if (item === null || item === undefined) throw new RowError(nullElement(file, firstRow + i, columns[j]));
+            n = this.put(n, item, columns[j], firstRow + i, file);
+          }
+        } else n = this.put(n, v, columns[j], firstRow + i, file);
       }
       split[i] = splitOf(murmur3(this.key, 0, n, SPLIT_SEED), this.bounds);
     }
     return split;
   }
+
+  private ensure(n: number, more: number): number {
+    if (n + more > this.key.length) {
+      const bigger = new Uint8Array(Math.max(n + more, this.key.length * 2));
+      bigger.set(this.key);
+      this.key = bigger;
+    }
+    return n;
+  }
+
+  private putUint32(n: number, x: number): number {
+    this.view.setUint32(0, x, true);
+    this.key.set(this.eight.subarray(0, 4), n);
+    return n + 4;
+  }
+
+  /** One scalar cell: a tag, then its bytes (length first) or its float64. */
+  private put(n: number, v: unknown, column: ParquetColumn, row: number, file: string): number {
+    n = this.ensure(n, 9 + (v instanceof Uint8Array ? v.length + 4 : 0));
+    const key = this.key;
+    if (v === null || v === undefined || (v instanceof Uint8Array && v.length === 0)) key[n++] = TAG_NULL;
+    else if (v instanceof Uint8Array) {
+      key[n++] = TAG_BYTES;
+      n = this.putUint32(n, v.length);
+      key.set(v, n);
+      n += v.length;
+    } else {
+      key[n++] = TAG_NUMBER;
+      this.view.setFloat64(0, cellNumber(v, column, row, file), true);
+      key.set(this.eight, n);
+      n += 8;
+    }
+    return n;
+  }
+}
+
+function nullElement(file: string, row: number, column: ParquetColumn): string {
+  return `${file}: row ${row + 1}, column "${column.name}": the list holds a null value, which a list feature cannot hold (a missing list is null as a whole)`;
+}
+
+/** A list column's cells into each row's split: null is a missing list, [] one present with no values. */
+function appendLists(builders: ListColumnBuilder[], split: Int32Array, values: ArrayLike<unknown>, column: ParquetColumn, firstRow: number, file: string): void {
+  for (let i = 0; i < split.length; i++) {
+    const b = builders[split[i]];
+    const v = values[i];
+    if (v === null || v === undefined) {
+      b.appendNull();
+      continue;
+    }
+    const items = v as unknown[];
+    for (const item of items) if (item === null || item === undefined) throw new RowError(nullElement(file, firstRow + i, column));
+    if (column.kind === KIND_STR) b.appendStrings(items.map((x) => (x instanceof Uint8Array ? x : Buffer.from(String(x)))));
+    else b.appendNumbers(items.map((x) => cellNumber(x, column, firstRow + i, file)));
+  }
 }
 
 /** Column by column into each row's split. */
-function appendColumns(builders: ColumnBuilder[][], split: Int32Array, data: ArrayLike<unknown>[], columns: ParquetColumn[], firstRow: number, file: string): void {
+function appendColumns(builders: (ColumnBuilder | ListColumnBuilder)[][], split: Int32Array, data: ArrayLike<unknown>[], columns: ParquetColumn[], firstRow: number, file: string): void {
   columns.forEach((column, j) => {
     const values = data[j];
+    if (column.list) {
+      appendLists(builders.map((b) => b[j] as ListColumnBuilder), split, values, column, firstRow, file);
+      return;
+    }
     for (let i = 0; i < split.length; i++) {
-      const b = builders[split[i]][j];
+      const b = builders[split[i]][j] as ColumnBuilder;
       const v = values[i];
       if (v === null || v === undefined) b.appendNull();
       else if (column.kind === KIND_STR) {

@@ -23,7 +23,7 @@ export const parquetExampleGenSpec = {
   category: 'data',
   icon: 'table',
   description:
-    'Reads Parquet files (snappy, gzip, zstd, brotli, lz4) row group by row group, maps their column types to INT, FLOAT and STRING and writes a deterministic train/eval split as Arrow shards.',
+    'Reads Parquet files (snappy, gzip, zstd, brotli, lz4) row group by row group, maps their column types to INT, FLOAT and STRING (LIST columns to list columns) and writes a deterministic train/eval split as Arrow shards.',
   inputs: {},
   outputs: {
     examples: { type: 'Examples' as const, description: ARTIFACT_DESCRIPTIONS.Examples },
