@@ -3,6 +3,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parquetExampleGen } from '../../runtime/src/components/parquet-example-gen/index.ts';
 import { fanOut } from '../../runtime/src/components/parquet-example-gen/fan-out.ts';
+import { MIN_SHARD_ROWS, planShards } from '../../runtime/src/components/parquet-example-gen/executor.ts';
 import { createPool } from '../../runtime/src/engine/pool.ts';
 import type { WorkerPool } from '../../runtime/src/core/worker-pool.ts';
 import { readSplit, runExampleGen, tempDir } from '../csv-example-gen/helpers.ts';
@@ -85,6 +86,33 @@ describe('ParquetExampleGen', () => {
     const a = await run({ input: 'plain.parquet' });
     const b = await run({ input: 'zstd.parquet', shard_size_mb: 0.001 });
     assert.equal(a.props.splits.eval.rows, b.props.splits.eval.rows);
+  });
+
+  it('plans shards by position: small row groups run together, a big one is cut into row ranges', () => {
+    const group = (rows: number, mb: number) => ({ num_rows: BigInt(rows), total_compressed_size: BigInt(mb * 2 ** 20) });
+    const file = (path: string, groups: ReturnType<typeof group>[]) => ({ path, meta: { row_groups: groups }, columns: [] }) as any;
+    const shards = planShards([file('a', [group(1000, 1), group(1000, 1), group(1000, 3), group(100_000, 10), group(20_000, 10)]), file('b', [group(10, 1)])], 4 * 2 ** 20);
+    assert.deepEqual(shards.map((s) => [s.file, s.rowStart, s.rowEnd]), [
+      ['a', 0, 2000], // 1 + 1 MB; + 3 MB would pass 4 MB
+      ['a', 2000, 3000],
+      ['a', 3000, 36_333], // 10 MB in 3 ranges
+      ['a', 36_333, 69_667],
+      ['a', 69_667, 103_000],
+      ['a', 103_000, 123_000], // too few rows to cut (≥ MIN_SHARD_ROWS each)
+      ['b', 0, 10],
+    ]);
+    assert.equal(MIN_SHARD_ROWS, 16_384);
+  });
+
+  it('reads a big row group as several row-range shards to the same rows', async () => {
+    const rows = 2 * MIN_SHARD_ROWS + 100;
+    writeParquet(join(dir, 'one-group.parquet'), columns(rows), { rowGroupSize: rows });
+    const whole = await run({ input: 'one-group.parquet' });
+    const cut = await run({ input: 'one-group.parquet', shard_size_mb: 0.001 });
+    assert.match(whole.logs.join('\n'), /in 1 shard\(s\)/);
+    assert.match(cut.logs.join('\n'), /in 2 shard\(s\)/);
+    assert.deepEqual(cut.props.splits.train.rows + cut.props.splits.eval.rows, rows);
+    assert.deepEqual(allRows(cut.uri, ['train', 'eval']), allRows(whole.uri, ['train', 'eval']));
   });
 
   it('reads a folder and a glob of shards; split_key keeps rows together', async () => {

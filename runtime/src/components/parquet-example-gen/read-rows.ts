@@ -29,8 +29,6 @@ export interface ReadRowsResult extends ShardOutcome {
 }
 
 const MAX_SAFE = 2 ** 53;
-const INT32_MIN = -(2 ** 31);
-const INT32_MAX = 2 ** 31 - 1;
 const TAG_NULL = 0;
 const TAG_NUMBER = 1;
 const TAG_BYTES = 2;
@@ -42,9 +40,12 @@ const parsers = { stringFromBytes: (bytes: Uint8Array) => bytes };
 class RowError extends Error {}
 
 /** A cell as a number (ints, bools, floats) or bytes (strings), or null for a missing value. */
+const MAX_SAFE_BIG = BigInt(MAX_SAFE);
+const MIN_SAFE_BIG = -MAX_SAFE_BIG;
+
 function cellNumber(v: unknown, column: ParquetColumn, row: number, file: string): number {
   if (typeof v === 'bigint') {
-    if (v > BigInt(MAX_SAFE) || v < -BigInt(MAX_SAFE)) {
+    if (v > MAX_SAFE_BIG || v < MIN_SAFE_BIG) {
       throw new RowError(`${file}: row ${row + 1}, column "${column.name}": ${v} is beyond ±2^53, which an INT feature holds exactly`);
     }
     return Number(v);
@@ -74,8 +75,11 @@ export async function readRows(args: ReadRowsArgs): Promise<ReadRowsResult> {
       const start = Math.max(rowStart, range.rowStart);
       const end = Math.min(rowEnd, range.rowEnd);
       if (end <= start) continue;
-      const data: ArrayLike<unknown>[] = [];
-      for (const c of columns) data.push(await scan.readColumn({ column: c.name, rowStart: start, rowEnd: end }));
+      const data: Cells[] = [];
+      for (const c of columns) {
+        const values = await scan.readColumn({ column: c.name, rowStart: start, rowEnd: end });
+        data.push(c.list || c.kind === KIND_STR ? values : numbersOf(values, c, start, file));
+      }
       const split = rowHash.splits(data, end - start, columns, start, file);
       for (let i = 0; i < split.length; i++) counts[split[i]]++;
       appendColumns(builders, split, data, columns, start, file);
@@ -89,6 +93,35 @@ export async function readRows(args: ReadRowsArgs): Promise<ReadRowsResult> {
   return { rows: counts, files, skipped: 0, skippedSamples: [] };
 }
 
+/** A numeric column's cells as float64, converted once (bigints checked against ±2^53 once): NaN marks a null. */
+interface Numbers {
+  x: Float64Array;
+  present: Uint8Array;
+}
+/** A column's cells as read (strings, lists) or as Numbers. */
+type Cells = ArrayLike<unknown> | Numbers;
+
+function numbersOf(values: ArrayLike<unknown>, column: ParquetColumn, firstRow: number, file: string): Numbers {
+  const n = values.length;
+  const x = new Float64Array(n);
+  const present = new Uint8Array(n).fill(1);
+  if (values instanceof Float64Array || values instanceof Float32Array || values instanceof Int32Array) {
+    x.set(values);
+    return { x, present };
+  }
+  for (let i = 0; i < n; i++) {
+    const v = values[i];
+    if (typeof v === 'number') x[i] = v;
+    else if (v === null || v === undefined) {
+      x[i] = NaN;
+      present[i] = 0;
+    } else x[i] = cellNumber(v, column, firstRow + i, file);
+  }
+  return { x, present };
+}
+
+const isNumbers = (c: Cells): c is Numbers => (c as Numbers).present instanceof Uint8Array;
+
 /** The split of each row, from a canonical encoding of its hashed cells (tag, then bytes or float64). */
 class RowHasher {
   private key = new Uint8Array(1024);
@@ -100,12 +133,24 @@ class RowHasher {
     private readonly hashed: number[],
   ) {}
 
-  splits(data: ArrayLike<unknown>[], rows: number, columns: ParquetColumn[], firstRow: number, file: string): Int32Array {
+  splits(data: Cells[], rows: number, columns: ParquetColumn[], firstRow: number, file: string): Int32Array {
     const split = new Int32Array(rows);
     for (let i = 0; i < rows; i++) {
       let n = 0;
       for (const j of this.hashed) {
-        const v = data[j][i];
+        const cells = data[j];
+        if (isNumbers(cells)) {
+          n = this.ensure(n, 9);
+          if (cells.present[i] === 0) this.key[n++] = TAG_NULL;
+          else {
+            this.key[n++] = TAG_NUMBER;
+            this.view.setFloat64(0, cells.x[i], true);
+            this.key.set(this.eight, n);
+            n += 8;
+          }
+          continue;
+        }
+        const v = cells[i];
         if (Array.isArray(v)) {
           // A list: its tag and length, then each value as a scalar cell.
           n = this.ensure(n, 5);
@@ -177,30 +222,42 @@ function appendLists(builders: ListColumnBuilder[], split: Int32Array, values: A
   }
 }
 
+function appendNumbers(builders: ColumnBuilder[], split: Int32Array, { x, present }: Numbers, column: ParquetColumn, firstRow: number, file: string): void {
+  const int32 = column.kind === KIND_I32;
+  for (let i = 0; i < split.length; i++) {
+    const b = builders[split[i]];
+    if (present[i] === 0) b.appendNull();
+    else if (int32) {
+      const v = x[i];
+      if ((v | 0) !== v) {
+        throw new RowError(`${file}: row ${firstRow + i + 1}, column "${column.name}": ${v} does not fit the int32 range its statistics declare`);
+      }
+      b.appendInt(v);
+    } else b.appendFloat(x[i]);
+  }
+}
+
 /** Column by column into each row's split. */
-function appendColumns(builders: (ColumnBuilder | ListColumnBuilder)[][], split: Int32Array, data: ArrayLike<unknown>[], columns: ParquetColumn[], firstRow: number, file: string): void {
+function appendColumns(builders: (ColumnBuilder | ListColumnBuilder)[][], split: Int32Array, data: Cells[], columns: ParquetColumn[], firstRow: number, file: string): void {
   columns.forEach((column, j) => {
     const values = data[j];
+    if (isNumbers(values)) {
+      appendNumbers(builders.map((b) => b[j] as ColumnBuilder), split, values, column, firstRow, file);
+      return;
+    }
     if (column.list) {
       appendLists(builders.map((b) => b[j] as ListColumnBuilder), split, values, column, firstRow, file);
       return;
     }
+    // A string column.
     for (let i = 0; i < split.length; i++) {
       const b = builders[split[i]][j] as ColumnBuilder;
       const v = values[i];
       if (v === null || v === undefined) b.appendNull();
-      else if (column.kind === KIND_STR) {
+      else {
         const bytes = v instanceof Uint8Array ? v : Buffer.from(String(v));
         if (bytes.length === 0) b.appendNull(); // an empty string is missing, as an empty CSV cell
         else b.appendBytes(bytes, 0, bytes.length);
-      } else {
-        const x = cellNumber(v, column, firstRow + i, file);
-        if (column.kind === KIND_I32) {
-          if (!Number.isInteger(x) || x < INT32_MIN || x > INT32_MAX) {
-            throw new RowError(`${file}: row ${firstRow + i + 1}, column "${column.name}": ${x} does not fit the int32 range its statistics declare`);
-          }
-          b.appendInt(x);
-        } else b.appendFloat(x);
       }
     }
   });
