@@ -10,6 +10,7 @@ import { UserError } from '../../core/errors.ts';
 import { openModel, type ServableModel, type Task } from '../../serving/model-source.ts';
 import type { TransformedColumns } from '../../ml/api.ts';
 import type { RawFeature } from '../../ml/transform-graph.ts';
+import { useInferenceBackend } from '../../ml/backend.ts';
 import { rawColumnsOf, readShardTable } from '../transform/shard-io.ts';
 import {
   addBinary,
@@ -65,7 +66,7 @@ export function cachedModel(dir: string): Promise<ServableModel> {
       loaded.delete(oldest);
       void promise.then((m) => m.dispose(), () => undefined);
     }
-    model = openModel(dir);
+    model = useInferenceBackend().then(() => openModel(dir));
     loaded.set(dir, model);
     model.catch(() => loaded.delete(dir));
   }
