@@ -106,18 +106,42 @@ export function predictBatched(model: ServableModel, columns: TransformedColumns
   return out;
 }
 
-class SliceSet {
-  readonly slices = new Map<string, SlicePartial>();
-  constructor(private readonly make: () => MetricAcc) {}
-
-  get(spec: number, values: SliceValue[], key: string): MetricAcc {
-    let s = this.slices.get(key);
-    if (!s) this.slices.set(key, (s = { spec, values, acc: this.make() }));
-    return s.acc;
-  }
-}
-
 const keyPart = (v: SliceValue) => (v === null ? 'z' : typeof v === 'number' ? `n${v}` : `s${v}`);
+
+/** Every row's slice of one spec as a small integer, and each slice's values: one lookup per row instead of a key string. */
+export function sliceIds(columns: SliceValue[][], rows: number): { ids: Int32Array; values: SliceValue[][] } {
+  const ids = new Int32Array(rows);
+  const values: SliceValue[][] = [];
+  if (columns.length === 0) {
+    values.push([]);
+    return { ids, values };
+  }
+  if (columns.length === 1) {
+    // Map keys tell 1 from "1" and null from "null", as the key strings do.
+    const col = columns[0];
+    const byValue = new Map<SliceValue, number>();
+    for (let i = 0; i < rows; i++) {
+      let id = byValue.get(col[i]);
+      if (id === undefined) {
+        byValue.set(col[i], (id = values.length));
+        values.push([col[i]]);
+      }
+      ids[i] = id;
+    }
+    return { ids, values };
+  }
+  const byKey = new Map<string, number>();
+  for (let i = 0; i < rows; i++) {
+    const key = columns.map((c) => keyPart(c[i])).join('\u0000');
+    let id = byKey.get(key);
+    if (id === undefined) {
+      byKey.set(key, (id = values.length));
+      values.push(columns.map((c) => c[i]));
+    }
+    ids[i] = id;
+  }
+  return { ids, values };
+}
 
 export async function scanEvalShard(args: EvalScanArgs): Promise<EvalPartial> {
   const { file, task, specs } = args;
@@ -147,12 +171,15 @@ export async function scanEvalShard(args: EvalScanArgs): Promise<EvalPartial> {
     labelColumn = values;
   }
 
-  const sliceColumns = specs.map((spec) =>
-    spec.map((f) => {
-      const values = columnValues(table, f);
-      if (!values) throw new UserError(`Slicing feature "${f}" is not a column of the examples`, { field: 'slicing_specs', file });
-      return values;
-    }),
+  const slices = specs.map((spec) =>
+    sliceIds(
+      spec.map((f) => {
+        const values = columnValues(table, f);
+        if (!values) throw new UserError(`Slicing feature "${f}" is not a column of the examples`, { field: 'slicing_specs', file });
+        return values;
+      }),
+      rows,
+    ),
   );
 
   const predictions = predictBatched(candidate, transformed, rows, args.batchSize);
@@ -162,8 +189,9 @@ export async function scanEvalShard(args: EvalScanArgs): Promise<EvalPartial> {
   const numClasses = (p: number | number[]) => args.classes?.length ?? (Array.isArray(p) ? p.length : 1);
   const makeAcc = (resamples: number) => (): MetricAcc =>
     task === 'binary' ? newBinaryAcc(resamples) : task === 'multiclass' ? newMulticlassAcc(numClasses(predictions[0])) : newRegressionAcc(resamples);
-  const candidateSlices = new SliceSet(makeAcc(args.resamples));
-  const baselineSlices = baseline ? new SliceSet(makeAcc(0)) : undefined;
+  // Accumulators per spec, by slice id.
+  const candidateAccs = slices.map((sl) => sl.values.map(makeAcc(args.resamples)));
+  const baselineAccs = baseline ? slices.map((sl) => sl.values.map(makeAcc(0))) : undefined;
 
   const random = shardRandom(args.seed, args.shard);
   const weights = args.resamples > 0 ? new Uint8Array(args.resamples) : undefined;
@@ -173,30 +201,34 @@ export async function scanEvalShard(args: EvalScanArgs): Promise<EvalPartial> {
     else if (acc.kind === 'multiclass') addMulticlass(acc, y, p as number[]);
     else addRegression(acc, y, p as number, w);
   };
+  let row = 0;
+  const where = () => `row ${row + 1} of ${file}`;
   for (let i = 0; i < rows; i++) {
-    const y = encodeLabel(labelColumn[i], task, labelName, classIndex, () => `row ${i + 1} of ${file}`);
+    row = i;
+    const y = encodeLabel(labelColumn[i], task, labelName, classIndex, where);
     if (y === undefined) {
       dropped++;
       continue;
     }
     if (weights) for (let r = 0; r < weights.length; r++) weights[r] = poisson1(random);
     for (let s = 0; s < specs.length; s++) {
-      const cols = sliceColumns[s];
-      const values = cols.map((c) => c[i]);
-      const key = `${s}|${values.map(keyPart).join('\u0000')}`;
+      const id = slices[s].ids[i];
       try {
-        add(candidateSlices.get(s, values, key), y, predictions[i], weights);
-        if (baselineSlices) add(baselineSlices.get(s, values, key), y, baselinePredictions![i], undefined);
+        add(candidateAccs[s][id], y, predictions[i], weights);
+        if (baselineAccs) add(baselineAccs[s][id], y, baselinePredictions![i], undefined);
       } catch (e) {
         if (e instanceof RangeError) throw new UserError(`${file}, row ${i + 1}: ${e.message}`, { file, field: 'label' });
         throw e;
       }
     }
   }
+  // Slices with no labelled row are left out, as if never seen.
+  const partials = (accs: MetricAcc[][]): SlicePartial[] =>
+    accs.flatMap((list, spec) => list.flatMap((acc, id) => (acc.n > 0 ? [{ spec, values: slices[spec].values[id], acc }] : [])));
   return {
     rows,
     dropped,
-    candidate: [...candidateSlices.slices.values()],
-    ...(baselineSlices ? { baseline: [...baselineSlices.slices.values()] } : {}),
+    candidate: partials(candidateAccs),
+    ...(baselineAccs ? { baseline: partials(baselineAccs) } : {}),
   };
 }
