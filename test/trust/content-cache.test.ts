@@ -8,7 +8,11 @@ import type { WorkerPool } from '../../runtime/src/core/worker-pool.ts';
 import type { PipelinePlan, PlanNode } from '../../runtime/src/core/plan.ts';
 import { hashPathParam } from '../../runtime/src/engine/fingerprint.ts';
 import { loadPlanOrThrow } from '../../runtime/src/engine/load-pipeline.ts';
-import { fakeRegistry } from '../helpers/fake-components.ts';
+import { fakeChecks, fakeRegistry } from '../helpers/fake-components.ts';
+import { Type } from '@sinclair/typebox';
+import { defineComponent, Registry } from '../../runtime/src/core/registry.ts';
+import { modelPaths } from '../../runtime/src/components/trainer/train-task.ts';
+import { BUNDLE_INFO_FILE, WEIGHTS_FILE } from '../../runtime/src/ml/bundle.ts';
 
 function plan(dir: string, nodes: PlanNode[]): PipelinePlan {
   return { name: 'p', file: join(dir, 'p.pipeline.yaml'), dir, root: join(dir, '.tributary'), nodes, registry: fakeRegistry() };
@@ -16,6 +20,27 @@ function plan(dir: string, nodes: PlanNode[]): PipelinePlan {
 const src = (id: string, params: Record<string, unknown> = {}): PlanNode => ({ id, component: 'Source', params, inputs: {} });
 const up = (id: string, from: string): PlanNode => ({ id, component: 'Upper', params: {}, inputs: { examples: { node: from, output: 'examples' } } });
 const states = (s: { nodes: { id: string; state: string }[] }) => Object.fromEntries(s.nodes.map((n) => [n.id, n.state]));
+
+/** Writes a Model in the Trainer's layout: weights, bundle.json with its creation time, TensorBoard-like logs. */
+const retrainer = defineComponent(
+  {
+    type: 'Retrainer',
+    version: '1',
+    category: 'custom',
+    description: 'A trainer whose weights are a parameter (or TRIB_TEST_WEIGHTS).',
+    inputs: {},
+    outputs: { model: { type: 'Model', description: 'm' } },
+    params: Type.Object({ weights: Type.String() }),
+  },
+  async () => async (ctx) => {
+    const { bundleDir, logDir } = modelPaths(ctx.outputs.model.uri);
+    mkdirSync(bundleDir, { recursive: true });
+    mkdirSync(logDir, { recursive: true });
+    writeFileSync(join(bundleDir, WEIGHTS_FILE), process.env.TRIB_TEST_WEIGHTS ?? ctx.params.weights);
+    writeFileSync(join(bundleDir, BUNDLE_INFO_FILE), JSON.stringify({ formatVersion: 1, label: 'y', createdAt: new Date().toISOString() }));
+    writeFileSync(join(logDir, `events.out.tfevents.${Date.now()}.host`), String(Date.now()));
+  },
+);
 
 /** What the cache reuses follows content, not the keys that made it. */
 describe('cache follows content', function () {
@@ -45,6 +70,30 @@ describe('cache follows content', function () {
     await runPipeline(p, { pool });
     await runPipeline(p, { pool, only: ['a'], useCache: false });
     assert.deepEqual(states(await runPipeline(p, { pool })), { a: 'CACHED', b: 'CACHED' });
+  });
+
+  // A retrained Model whose weights are identical: only its creation time and its logs differ.
+  it('a Model retrained to identical weights is a downstream hit (creation time and logs are not content); other weights are not', async () => {
+    const registry = new Registry().register(retrainer).register(fakeChecks);
+    const p: PipelinePlan = {
+      ...plan(dir, [
+        { id: 'trainer', component: 'Retrainer', params: { weights: 'w1' }, inputs: {} },
+        { id: 'checks', component: 'FakeChecks', params: {}, inputs: { model: { node: 'trainer', output: 'model' } } },
+      ]),
+      registry,
+    };
+    await runPipeline(p, { pool });
+    await new Promise((r) => setTimeout(r, 20)); // a later createdAt, a new log file name
+    await runPipeline(p, { pool, only: ['trainer'], useCache: false });
+    assert.deepEqual(states(await runPipeline(p, { pool })), { trainer: 'CACHED', checks: 'CACHED' });
+    // Same key, other weights: the checks run again.
+    process.env.TRIB_TEST_WEIGHTS = 'w2';
+    try {
+      await runPipeline(p, { pool, only: ['trainer'], useCache: false });
+    } finally {
+      delete process.env.TRIB_TEST_WEIGHTS;
+    }
+    assert.deepEqual(states(await runPipeline(p, { pool })), { trainer: 'CACHED', checks: 'COMPLETE' });
   });
 
   it('an output edited by hand or half deleted is not reused; a touch alone is', async () => {
