@@ -1,5 +1,5 @@
 /**
- * Property test of the CSV reader (issue #17 item 6): random CSVs, with and without random
+ * Property test of the CSV reader: random CSVs, with and without random
  * corruptions, read with and without skip_bad_rows. Good files round-trip exactly; with
  * corruptions, either the run fails naming the file and a line, or rows kept + rows reported
  * skipped = records in the file, and every kept row is an intact record: no row is lost quietly.

@@ -169,7 +169,7 @@ describe('CsvExampleGen', function () {
     await assert.rejects(runExampleGen(pool2, dir, { input: 'shards/*.parquet' }), /matches no files/);
   });
 
-  // Issue #17 item 7: a numeric column that turns to text, and an unnamed column, are said out loud.
+  // A numeric column that turns to text, and an unnamed column, are said out loud.
   for (const at of [9_000, 11_500]) {
     it(`warns with file, line and value when a numeric column turns to text at row ${at} (${at < 10_000 ? 'in' : 'after'} the sample)`, async () => {
       const lines = ['id,fare,note'];
@@ -253,7 +253,7 @@ describe('CsvExampleGen', function () {
       assert.deepEqual(ctx.outputs.examples.properties, {});
     });
 
-    // Issue #17 item 6: a quote left open used to swallow the rest of the file as "1 malformed row".
+    // A quote left open used to swallow the rest of the file as "1 malformed row".
     it('skip_bad_rows: a quote left open ends its row at the next complete row, in any range', async () => {
       const lines = ['id,name'];
       for (let i = 1; i <= 10_000; i++) lines.push(i === 5 || i === 5000 ? `${i},"open` : `${i},n${i % 7}`);

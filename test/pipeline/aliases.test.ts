@@ -3,7 +3,7 @@ import { isAlias, visit } from 'yaml';
 import { MAX_EXPANDED_NODES } from '../../runtime/src/pipeline/aliases.ts';
 import { parsePipeline } from '../../runtime/src/pipeline/parse.ts';
 
-/** Issue #17 item 7: YAML anchors and aliases in pipeline files. */
+/** YAML anchors and aliases in pipeline files. */
 describe('pipeline files: YAML aliases', () => {
   it('an alias reads as a copy of its anchor', () => {
     const text = `name: aliases
