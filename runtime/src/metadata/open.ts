@@ -6,15 +6,12 @@
  */
 import { UserError } from '../core/errors.ts';
 import { metadataFile } from '../core/plan.ts';
+import type { MetadataConfig } from '../core/pipeline-spec.ts';
 import type { MetadataBackend } from './backend.ts';
 import { MetadataStore } from './store.ts';
 import { PostgresMetadataStore, redactUrl } from './postgres/store.ts';
 
-/** The pipeline file's `metadata:` section. */
-export interface MetadataConfig {
-  /** The environment variable that holds the store's URL (`postgres://user@host:5432/db`). */
-  url_env?: string;
-}
+export type { MetadataConfig };
 
 export const METADATA_ENV = 'TRIBUTARY_METADATA';
 
