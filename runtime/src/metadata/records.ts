@@ -171,19 +171,6 @@ export function recoveryFor(run: StoreData, alive: (pid: number) => boolean, hos
   };
 }
 
-export function contextOf(data: StoreData, executionId: number, type: ContextType): ContextRecord | undefined {
-  for (const a of data.associations) {
-    if (a.executionId !== executionId) continue;
-    const c = data.contexts.find((x) => x.id === a.contextId && x.type === type);
-    if (c) return c;
-  }
-  return undefined;
-}
-
-export function executionsOfRun(data: StoreData, runId: string): ExecutionRecord[] {
-  return data.executions.filter((e) => e.runId === runId);
-}
-
 export function now(): string {
   return new Date().toISOString();
 }

@@ -321,10 +321,7 @@ function embeddedQueries(reader: MetadataReader): StoreQueries {
   };
 }
 
-export { now } from './records.ts';
-
 export { ID_STRIDE, seqOfId, storeDirOf };
-export type { RunHeader };
 export function ownerProperties(): { pid: number; host: string } {
   return { pid: process.pid, host: hostname() };
 }
