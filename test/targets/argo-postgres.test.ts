@@ -16,7 +16,6 @@ import { PostgresMetadataStore } from '../../runtime/src/metadata/postgres/store
 import { usePostgres } from '../helpers/postgres.ts';
 import { bundleCli, repoRoot, taxiWorkspace, TAXI_DATA_NODES } from './helpers.ts';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = Record<string, any>;
 const templates = (wf: Json) => wf.spec.templates as Json[];
 const tasks = (wf: Json) => new Map((templates(wf).find((t) => t.name === 'pipeline')!.dag.tasks as Json[]).map((t) => [t.name as string, t]));

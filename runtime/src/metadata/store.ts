@@ -7,7 +7,7 @@ import lockfile from 'proper-lockfile';
 import { isAlive, recoveryFor } from './records.ts';
 import { UserError } from '../core/errors.ts';
 import { readJournal, readTail, type JournalLine, type RunHeader, type RunRecords } from './embedded/journal.ts';
-import { ID_STRIDE, STORE_FORMAT, StoreLayout, seqOfId, storeDirOf } from './embedded/layout.ts';
+import { STORE_FORMAT, StoreLayout, seqOfId, storeDirOf } from './embedded/layout.ts';
 import { MetadataReader } from './embedded/reader.ts';
 import { migrateLegacyStore } from './embedded/migrate.ts';
 import { applyChange, isEmptyLine, isOpenRun, type AppliedChange } from './embedded/tracking.ts';
@@ -321,7 +321,7 @@ function embeddedQueries(reader: MetadataReader): StoreQueries {
   };
 }
 
-export { ID_STRIDE, seqOfId, storeDirOf };
+export { seqOfId, storeDirOf };
 export function ownerProperties(): { pid: number; host: string } {
   return { pid: process.pid, host: hostname() };
 }
