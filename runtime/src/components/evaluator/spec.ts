@@ -41,8 +41,8 @@ export const evaluatorParams = Type.Object({
 
 export const evaluatorSpec = {
   type: 'Evaluator',
-  // 2: streamed, AUCs on a threshold grid, Poisson bootstrap.
-  version: '2',
+  // 2: streamed, AUCs on a threshold grid, Poisson bootstrap. 3: confusion counts at thresholds (ROC/PR curves).
+  version: '3',
   category: 'model',
   icon: 'checklist',
   description:
