@@ -145,7 +145,8 @@ describe('Evaluator accumulators: streamed metrics equal the exact ones within t
       let tp = 0;
       let fp = 0;
       scores.forEach((s, i) => {
-        if (s >= t) labels[i] ? tp++ : fp++;
+        if (s >= t && labels[i]) tp++;
+        else if (s >= t) fp++;
       });
       const positives = labels.filter((y) => y === 1).length;
       assert.deepEqual([curve.tp[k], curve.fp[k], curve.tn[k], curve.fn[k]], [tp, fp, n - positives - fp, positives - tp], `threshold ${t}`);
