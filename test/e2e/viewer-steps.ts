@@ -88,6 +88,8 @@ export async function viewerSteps(ctx: ViewerStepContext): Promise<void> {
     const trainTop = (await categorical.locator(`tr[data-feature="${feature}"][data-split="train"] .top-value`).allInnerTexts()).length;
     const evalTop = (await categorical.locator(`tr[data-feature="${feature}"][data-split="eval"] .top-value`).allInnerTexts()).length;
     if (!trainTop || !evalTop) throw new Error(`${feature}: ${trainTop} top values on the train row, ${evalTop} on the eval row`);
+    await categorical.locator(`tr[data-feature="${feature}"][data-split="eval"]`).scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(ctx.results, 'statistics-top-values-per-split.png') });
     // Hover the first numeric histogram: for each split, the bucket under the pointer.
     const canvas = numeric.locator('.histogram canvas').first();
     await canvas.scrollIntoViewIfNeeded();
@@ -162,7 +164,13 @@ export async function viewerSteps(ctx: ViewerStepContext): Promise<void> {
       else if (/two or more runs/i.test(placeholder)) break;
       await page.waitForTimeout(200);
     }
-    await page.locator('.quick-input-check-all').first().check({ timeout: 5000 });
+    // Tick every run (a click on a row toggles it in a many-pick list), then OK.
+    const rows = page.locator('.quick-input-list .monaco-list-row');
+    await rows.first().waitFor({ timeout: 5000 });
+    const count = await rows.count();
+    for (let i = 0; i < count; i++) await rows.nth(i).click();
+    const selected = (await page.locator('.quick-input-count').innerText().catch(() => '')).trim();
+    if (!selected.startsWith(String(count))) throw new Error(`${selected || 'nothing'} selected of ${count} runs`);
     await page.keyboard.press('Enter');
     const frame = await ctx.findFrame(page, '.viewer.compare', 30_000);
     const epochs = (await frame.locator('.compare-table.parameters tr[data-key="trainer.epochs"]').innerText({ timeout: 10_000 })).replace(/\s+/g, ' ').trim();

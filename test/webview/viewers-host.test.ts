@@ -246,7 +246,7 @@ describe('viewers: loading artifacts from the store', () => {
     assert.match(evalRow, /Blue Diamond/);
     assert.doesNotMatch(evalRow, /Flash Cab/);
     // The eval row also says how far it drifted from train: L-infinity |.7 − 0| = .7 on Flash Cab.
-    assert.match(evalRow, /<td class="num drift"[^>]*>0.7 L∞<\/td>/);
+    assert.match(evalRow, /<td class="num drift"[^>]*>0.7000 L∞<\/td>/);
     assert.match(train, /baseline/);
   });
 

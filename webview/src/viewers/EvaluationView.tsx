@@ -193,7 +193,7 @@ export function EvaluationView({ payload }: { payload: Of<'evaluation'> }) {
   const header = (column: string, label = column) => (
     <th
       key={column}
-      className={`sortable num${sort.column === column ? ' sorted' : ''}`}
+      className={`sortable${column === 'name' ? '' : ' num'}${sort.column === column ? ' sorted' : ''}`}
       aria-sort={sort.column === column ? (sort.descending ? 'descending' : 'ascending') : 'none'}
       onClick={() => setSort({ column, descending: sort.column === column ? !sort.descending : true })}
     >

@@ -4,18 +4,21 @@
  * pointer: its range, count and share. The tooltip is HTML beside the small chart, which a canvas
  * tooltip would not fit in.
  */
-import { useMemo, useState } from 'react';
+import { useMemo, useRef, useState } from 'react';
 import type { ChartConfiguration, ChartEvent, Chart } from 'chart.js';
 import { ChartView, seriesColor, translucent } from './chart.tsx';
 import { barAt, barLabel, type HistogramSeries } from '../../../protocol/viewer-shape.ts';
 
 interface Hover {
   left: number;
+  /** The chart is in the right half of the page: the tip opens to the left, so it is not cut off. */
+  flip: boolean;
   lines: { index: number; text: string }[];
 }
 
 export function HistogramChart({ series, label, width = 180, height = 48 }: { series: HistogramSeries[]; label: string; width?: number; height?: number }) {
   const [hover, setHover] = useState<Hover | undefined>();
+  const box = useRef<HTMLDivElement>(null);
   const config = useMemo((): ChartConfiguration<'line'> => {
     const onHover = (event: ChartEvent, _elements: unknown, chart: Chart) => {
       if (event.type === 'mouseout' || event.x === null) return setHover(undefined);
@@ -25,7 +28,9 @@ export function HistogramChart({ series, label, width = 180, height = 48 }: { se
         const i = barAt(s, x);
         return i < 0 ? [] : [{ index: s.index, text: barLabel(s.split, s.bars[i]) }];
       });
-      setHover(lines.length ? { left: event.x, lines } : undefined);
+      const rect = box.current?.getBoundingClientRect();
+      const flip = !!rect && rect.left + rect.width / 2 > window.innerWidth / 2;
+      setHover(lines.length ? { left: event.x, flip, lines } : undefined);
     };
     return {
       type: 'line',
@@ -60,10 +65,10 @@ export function HistogramChart({ series, label, width = 180, height = 48 }: { se
   }, [series]);
   if (series.length === 0) return null;
   return (
-    <div className="histogram" style={{ width }} onMouseLeave={() => setHover(undefined)} data-splits={series.length}>
+    <div ref={box} className="histogram" style={{ width }} onMouseLeave={() => setHover(undefined)} data-splits={series.length}>
       <ChartView config={config as ChartConfiguration} height={height} width={width} label={label} />
       {hover ? (
-        <div className="histogram-tip" role="tooltip" style={{ left: Math.min(hover.left + 8, width) }}>
+        <div className="histogram-tip" role="tooltip" style={hover.flip ? { right: Math.max(0, width - hover.left + 8) } : { left: Math.min(hover.left + 8, width) }}>
           {hover.lines.map((l) => (
             <div key={l.index} className={`split-text-${l.index}`}>
               {l.text}

@@ -48,32 +48,34 @@ export function ModelView({ payload }: { payload: Of<'model'> }) {
         ) : null}
       </section>
       <section className="hyperparameters">
-        <h2>Hyperparameters</h2>
-        {info.hyperparameters?.length ? (
-          <table className="hyperparameter-table">
-            <thead>
-              <tr>
-                <th>name</th>
-                <th className="num">value</th>
-                <th>from</th>
-              </tr>
-            </thead>
-            <tbody>
-              {info.hyperparameters.map((h) => (
-                <tr key={h.name} data-name={h.name}>
-                  <td>{h.name}</td>
-                  <td className="num">{typeof h.value === 'number' ? formatNumber(h.value) : String(h.value)}</td>
-                  <td className="muted">{h.source}</td>
+        <div>
+          <h2>Hyperparameters</h2>
+          {info.hyperparameters?.length ? (
+            <table className="hyperparameter-table">
+              <thead>
+                <tr>
+                  <th>name</th>
+                  <th className="num">value</th>
+                  <th>from</th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
-        ) : (
-          <p className="muted">{info.hyperparameters ? 'None: run_fn got an empty ctx.hyperparameters.' : 'Unknown: the store does not record which Trainer execution made this model.'}</p>
-        )}
+              </thead>
+              <tbody>
+                {info.hyperparameters.map((h) => (
+                  <tr key={h.name} data-name={h.name}>
+                    <td>{h.name}</td>
+                    <td className="num">{typeof h.value === 'number' ? formatNumber(h.value) : String(h.value)}</td>
+                    <td className="muted">{h.source}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          ) : (
+            <p className="muted">{info.hyperparameters ? 'None: run_fn got an empty ctx.hyperparameters.' : 'Unknown: the store does not record which Trainer execution made this model.'}</p>
+          )}
+        </div>
         {info.training && Object.keys(info.training).length ? (
-          <>
-            <h3>Trainer settings</h3>
+          <div>
+            <h2>Trainer settings</h2>
             <dl className="training-params">
               {Object.entries(info.training).map(([k, v]) => (
                 <div key={k} className="param">
@@ -82,7 +84,7 @@ export function ModelView({ payload }: { payload: Of<'model'> }) {
                 </div>
               ))}
             </dl>
-          </>
+          </div>
         ) : null}
       </section>
       <section>

@@ -153,7 +153,7 @@ function FeatureTable(props: { title: string; rows: FeatureRow[]; splits: string
                   )}
                   {compared ? (
                     <td className="num drift" title={drift ? `${drift.measure} distance from ${baseline}${drift.exact ? '' : ' (at least: only top values known)'}` : undefined}>
-                      {split === baseline ? <span className="muted">baseline</span> : drift ? `${drift.exact ? '' : '≥ '}${formatNumber(drift.value, 3)} ${MEASURE[drift.measure]}` : '–'}
+                      {split === baseline ? <span className="muted">baseline</span> : drift ? `${drift.exact ? '' : '≥ '}${drift.value.toFixed(4)} ${MEASURE[drift.measure]}` : '–'}
                     </td>
                   ) : null}
                   {i === 0 ? (
