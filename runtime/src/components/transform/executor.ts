@@ -125,7 +125,7 @@ export async function execute(ctx: Ctx): Promise<void> {
  */
 export async function writeTransformOutputs(ctx: Ctx, plan: TransformPlan, compiled: CompiledModule, analyzers: AnalyzerRecord[], applied: ApplyResult[]): Promise<void> {
   const { params } = ctx;
-  const outputFeatures = mergeOutputDescriptions(applied.map((a) => a.outputs));
+  const outputFeatures = mergeOutputDescriptions(applied.flatMap((a) => a.outputs));
   if (params.label !== undefined && !outputFeatures.some((f) => f.name === params.label)) {
     throw new UserError(`label "${params.label}" is not an output of ${params.preprocessing_fn} (outputs: ${outputFeatures.map((f) => f.name).join(', ')})`, { field: 'label' });
   }
@@ -160,12 +160,17 @@ function rawFeaturesOf(schema: Schema, columns: ColumnInfo[]): RawFeature[] {
   const declared = new Map((schema.feature ?? []).filter((f) => !f.deprecated).map((f) => [f.name, f]));
   const out: RawFeature[] = [];
   const typeOf = (t: string): RawFeature['type'] => (t === 'BYTES' ? 'STRING' : (t as RawFeature['type']));
+  // A list feature: a list column, or a schema-only feature whose valueCount allows other than one value.
+  const listOf = (f: Schema['feature'][number] | undefined, c?: ColumnInfo): Pick<RawFeature, 'list' | 'valueCount'> => {
+    const list = c?.list ?? (f?.valueCount !== undefined && !(f.valueCount.min === 1 && f.valueCount.max === 1));
+    return list ? { list: true, ...(f?.valueCount ? { valueCount: f.valueCount } : {}) } : {};
+  };
   for (const c of columns) {
     const f = declared.get(c.name);
-    out.push({ name: c.name, type: f ? typeOf(f.type) : c.type });
+    out.push({ name: c.name, type: f ? typeOf(f.type) : c.type, ...listOf(f, c) });
     declared.delete(c.name);
   }
-  for (const f of declared.values()) out.push({ name: f.name, type: typeOf(f.type) });
+  for (const f of declared.values()) out.push({ name: f.name, type: typeOf(f.type), ...listOf(f) });
   return out;
 }
 
