@@ -60,10 +60,14 @@ export function calibrationPoints(buckets: CalibrationBucket[]): CalibrationPoin
     .map((b) => ({ x: b.mean_prediction as number, y: b.mean_label as number, count: b.count, lower: b.lower, upper: b.upper }));
 }
 
-/** Which way a metric improves; `undefined`: neither (a description of the data, such as mean_label). */
+/**
+ * Which way a metric improves; `undefined`: neither (a description of the data, such as
+ * mean_label). Keras's training metrics count too, with their `val_`/`eval_` prefixes.
+ */
 export function metricDirection(metric: string): 'higher' | 'lower' | undefined {
-  if (/^(auc|auc_pr|accuracy|precision|recall|precision_macro|recall_macro|r2)$/.test(metric)) return 'higher';
-  if (/^(log_loss|mse|rmse|mae)$/.test(metric)) return 'lower';
+  const name = metric.replace(/^(val|eval)_/, '');
+  if (/^(auc|auc_pr|acc|accuracy|binary_accuracy|precision|recall|precision_macro|recall_macro|r2)$/.test(name)) return 'higher';
+  if (/^(loss|log_loss|mse|rmse|mae)$/.test(name)) return 'lower';
   return undefined;
 }
 

@@ -78,5 +78,8 @@ describe('viewers: candidate against the baseline', () => {
     assert.deepEqual(baselineComparison({ ...slice, baseline_metrics: undefined }), []);
     assert.equal(metricDirection('rmse'), 'lower');
     assert.equal(metricDirection('auc_pr'), 'higher');
+    assert.equal(metricDirection('val_loss'), 'lower');
+    assert.equal(metricDirection('eval_acc'), 'higher');
+    assert.equal(metricDirection('mean_prediction'), undefined);
   });
 });

@@ -161,6 +161,11 @@ describe('viewers: loading artifacts from the store', () => {
     assert.equal(p.runs[0].metrics['evaluator.auc'], undefined);
     assert.equal(p.runs[0].durationMs, 60_000);
     assert.throws(() => comparePayload(data, 'p', ['r1', 'nope']), /No run nope/);
+    // Oldest run first, whatever order they were picked in: the reference of the deltas.
+    const older: StoreData = structuredClone(data);
+    older.contexts.find((c) => c.name === 'r2')!.properties.startedAt = '2025-12-31T00:00:00.000Z';
+    const ordered = comparePayload(older, 'p', ['r1', 'r2']);
+    assert.deepEqual(ordered.kind === 'compare' && ordered.runs.map((r) => r.runId), ['r2', 'r1']);
     const html = render(p);
     assert.match(html, /class="differs" data-key="example_gen.input"><td>example_gen.input<\/td>/);
     // Two runs with both values: a delta column against the first, green where the metric improved.

@@ -247,7 +247,7 @@ function scalar(v: unknown): string {
   return typeof v === 'string' ? v : JSON.stringify(v);
 }
 
-/** Params of every node and the numeric results (evaluation overall metrics, trainer metrics) of each run. */
+/** Params of every node and the numeric results (evaluation overall metrics, trainer metrics) of each run, oldest run first. */
 export function comparePayload(data: StoreData, pipeline: string, runIds: string[]): ViewerPayload {
   const runs: RunSummary[] = runIds.map((runId) => {
     const context = data.contexts.find((c) => c.type === 'pipeline_run' && c.name === runId);
@@ -275,5 +275,7 @@ export function comparePayload(data: StoreData, pipeline: string, runIds: string
       nodes: executions.map((x) => ({ nodeId: x.nodeId, state: x.state, durationMs: x.finishedAt ? Date.parse(x.finishedAt) - Date.parse(x.startedAt) : undefined })),
     };
   });
+  // Oldest first: the first run is the reference, so deltas read as what changed since.
+  runs.sort((a, b) => a.startedAt.localeCompare(b.startedAt));
   return { kind: 'compare', pipeline, runs };
 }

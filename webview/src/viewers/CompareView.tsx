@@ -26,10 +26,11 @@ export function CompareView({ payload }: { payload: Of<'compare'> }) {
   const chart = useMemo((): ChartConfiguration | undefined => {
     const row = table.metrics.find((r) => r.key === metric);
     if (!row) return undefined;
+    // A line over the runs in time order, its axis fitted to the values: small changes show.
     return {
-      type: 'bar',
-      data: { labels: runs.map((r) => r.runId), datasets: [{ label: row.key, data: row.values.map((v) => (typeof v === 'number' ? v : null)) as number[] }] },
-      options: { responsive: true, maintainAspectRatio: false, animation: false, plugins: { legend: { display: false } }, scales: { y: { title: { display: true, text: row.key } } } },
+      type: 'line',
+      data: { labels: runs.map((r) => r.runId), datasets: [{ label: row.key, data: row.values.map((v) => (typeof v === 'number' ? v : null)) as number[], pointRadius: 4, spanGaps: true }] },
+      options: { responsive: true, maintainAspectRatio: false, animation: false, plugins: { legend: { display: false } }, scales: { y: { grace: '10%', title: { display: true, text: row.key } } } },
     };
   }, [table, metric, runs]);
 
