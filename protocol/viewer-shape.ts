@@ -126,7 +126,8 @@ export function sortFeatureRows(rows: FeatureRow[], sort: FeatureSort = ATTENTIO
     const vb = columnValue(b, sort);
     if (sort.column === 'attention') {
       const drift = (maxDrift(b) ?? -1) - (maxDrift(a) ?? -1);
-      return (vb as number) - (va as number) || drift || byName(a, b);
+      const c = (vb as number) - (va as number) || drift;
+      return (sort.descending ? c : -c) || byName(a, b);
     }
     const missingA = va === undefined || (typeof va === 'number' && Number.isNaN(va));
     const missingB = vb === undefined || (typeof vb === 'number' && Number.isNaN(vb));

@@ -96,6 +96,7 @@ describe('viewers: statistics table', () => {
     const rows = sortFeatureRows([...table.numeric, ...table.categorical, { name: 'aaa', type: 'INT', splits: {} }]);
     // fare is in both splits (it has a drift), aaa in none.
     assert.deepEqual(rows.map((r) => r.name), ['company', 'fare', 'aaa']);
+    assert.deepEqual(sortFeatureRows(rows, { column: 'attention', descending: false }).map((r) => r.name), ['aaa', 'fare', 'company'], 'reversed');
   });
 });
 

@@ -117,7 +117,14 @@ function Plots({ slice, threshold }: { slice: EvaluationSlice; threshold: number
     }
     return out;
   }, [slice, threshold]);
-  if (configs.length === 0) return <p className="muted">No ROC, PR or calibration data: they are drawn for binary tasks evaluated by Evaluator version 3 or later.</p>;
+  if (configs.length === 0) {
+    const countsOnly = Object.keys(slice.metrics).every((k) => k === 'example_count');
+    return (
+      <p className="muted no-plots">
+        {countsOnly ? 'This slice is smaller than min_slice_size: its count only, no metrics or plots.' : 'No ROC, PR or calibration data for this slice: they are drawn for binary tasks evaluated by Evaluator version 3 or later.'}
+      </p>
+    );
+  }
   return (
     <div className="plots">
       {configs.map((c) => (
