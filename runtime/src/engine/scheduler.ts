@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { MetadataStore } from '../metadata/store.ts';
+import { verifyManifest } from '../metadata/artifact-manifest.ts';
 import { currentRuntime } from '../util/run-runtime.ts';
 import { getOrCreateContext, outputsOf } from '../metadata/records.ts';
 import type { MetadataReader } from '../metadata/embedded/reader.ts';
@@ -155,6 +157,7 @@ async function runWithPool(
   // Crash recovery costs the runs left open, not the history.
   await store.recover();
   const external = externalInputs(store, plan, selected);
+  await verifyExternalInputs(external.found); // before the run is recorded: nothing has started
   await recordRunStart(store, plan, runId, selected, prior !== undefined);
   if (external.missing.length) {
     throw new UserError(
@@ -223,6 +226,24 @@ function externalInputs(store: MetadataStore, plan: PipelinePlan, selected: Set<
     }
   }
   return { found, missing: [...new Set(missing)] };
+}
+
+/**
+ * Inputs taken from earlier runs must still be what those runs recorded: an artifact edited or
+ * deleted by hand since would otherwise feed the nodes (and their cache keys) stale fingerprints.
+ */
+async function verifyExternalInputs(found: Record<string, Record<string, ArtifactRecord>>): Promise<void> {
+  for (const [node, outputs] of Object.entries(found)) {
+    for (const [output, a] of Object.entries(outputs)) {
+      const intact = a.manifest ? await verifyManifest(a.uri, a.manifest) : existsSync(a.uri);
+      if (!intact) {
+        throw new UserError(
+          `Input ${node}.${output} (artifact #${a.id}, ${a.uri}) was changed or deleted since it was recorded; run ${node} again, or run without --only/--from`,
+          { nodeId: node },
+        );
+      }
+    }
+  }
 }
 
 async function recordRunStart(store: MetadataStore, plan: PipelinePlan, runId: string, selected: Set<string>, resumed: boolean): Promise<void> {
