@@ -42,7 +42,7 @@ const retrainer = defineComponent(
   },
 );
 
-/** Issue #17 item 1 (and #13 item 9): what the cache reuses follows content, not the keys that made it. */
+/** What the cache reuses follows content, not the keys that made it. */
 describe('cache follows content', function () {
   this.timeout(120_000);
   let dir: string;
@@ -132,7 +132,7 @@ describe('cache follows content', function () {
     assert.deepEqual(states(await runPipeline(p, { pool })), { a: 'COMPLETE' });
   });
 
-  it('an empty path parameter hashes no file: files added beside the pipeline do not rerun the node (#13 item 9)', async () => {
+  it('an empty path parameter hashes no file: files added beside the pipeline do not rerun the node', async () => {
     assert.equal(await hashPathParam('', dir), await (async () => {
       writeFileSync(join(dir, 'notes.txt'), 'a file beside the pipeline');
       return hashPathParam('', dir);
@@ -145,7 +145,7 @@ describe('cache follows content', function () {
   });
 });
 
-/** Issue #17 item 2: one resolver decides what a folder or glob input reads and what the key hashes. */
+/** One resolver decides what a folder or glob input reads and what the key hashes. */
 describe('folder and glob inputs: what is read is what is hashed', function () {
   this.timeout(180_000);
   let dir: string;

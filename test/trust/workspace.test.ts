@@ -6,7 +6,7 @@ import { loadPipelineFile, loadPlanOrThrow } from '../../runtime/src/engine/load
 import { runPipeline } from '../../runtime/src/engine/scheduler.ts';
 import { compileUserModule } from '../../runtime/src/modules/compile-module.ts';
 
-/** Issue #17 items 10 and 11: nothing is imported, read or written outside the workspace. */
+/** Nothing is imported, read or written outside the workspace. */
 describe('workspace containment', function () {
   this.timeout(60_000);
   let top: string;
