@@ -96,6 +96,21 @@ describe('cache follows content', function () {
     assert.deepEqual(states(await runPipeline(p, { pool })), { trainer: 'CACHED', checks: 'COMPLETE' });
   });
 
+  it('run --only re-verifies the inputs it takes from earlier runs: edited or deleted by hand is detected', async () => {
+    const p = plan(dir, [src('a', { value: 'x' }), up('b', 'a')]);
+    const first = await runPipeline(p, { pool });
+    const aUri = first.nodes[0].outputs!.examples.uri;
+    assert.equal((await runPipeline(p, { pool, only: ['b'] })).state, 'COMPLETE');
+    writeFileSync(join(aUri, 'value.txt'), 'z');
+    const changed = /Input a\.examples \(artifact #\d+, .*\) was changed or deleted since it was recorded; run a again/;
+    await assert.rejects(runPipeline(p, { pool, only: ['b'] }), changed);
+    rmSync(aUri, { recursive: true });
+    await assert.rejects(runPipeline(p, { pool, only: ['b'] }), changed);
+    // Running its producer again makes it whole.
+    assert.equal((await runPipeline(p, { pool, only: ['a'], useCache: false })).state, 'COMPLETE');
+    assert.equal((await runPipeline(p, { pool, only: ['b'] })).state, 'COMPLETE');
+  });
+
   it('an output edited by hand or half deleted is not reused; a touch alone is', async () => {
     const p = plan(dir, [src('a', { value: 'x' })]);
     const first = await runPipeline(p, { pool });

@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { openMetadataStore } from '../metadata/open.ts';
 import type { MetadataBackend, StoreQueries } from '../metadata/backend.ts';
+import { verifyManifest } from '../metadata/artifact-manifest.ts';
 import { currentRuntime } from '../util/run-runtime.ts';
 import { getOrCreateContext, outputsOf } from '../metadata/records.ts';
 import { ownerProperties } from '../metadata/store.ts';
@@ -170,6 +172,7 @@ async function runOnStore(
   // Crash recovery costs the runs left open, not the history.
   await store.recover();
   const external = await externalInputs(store, plan, selected);
+  await verifyExternalInputs(external.found); // before the run is recorded: nothing has started
   await recordRunStart(store, plan, runId, selected, prior !== undefined);
   if (external.missing.length) {
     throw new UserError(
@@ -238,6 +241,24 @@ async function externalInputs(store: MetadataBackend, plan: PipelinePlan, select
     }
   }
   return { found, missing: [...new Set(missing)] };
+}
+
+/**
+ * Inputs taken from earlier runs must still be what those runs recorded: an artifact edited or
+ * deleted by hand since would otherwise feed the nodes (and their cache keys) stale fingerprints.
+ */
+async function verifyExternalInputs(found: Record<string, Record<string, ArtifactRecord>>): Promise<void> {
+  for (const [node, outputs] of Object.entries(found)) {
+    for (const [output, a] of Object.entries(outputs)) {
+      const intact = a.manifest ? await verifyManifest(a.uri, a.manifest) : existsSync(a.uri);
+      if (!intact) {
+        throw new UserError(
+          `Input ${node}.${output} (artifact #${a.id}, ${a.uri}) was changed or deleted since it was recorded; run ${node} again, or run without --only/--from`,
+          { nodeId: node },
+        );
+      }
+    }
+  }
 }
 
 async function recordRunStart(store: MetadataBackend, plan: PipelinePlan, runId: string, selected: Set<string>, resumed: boolean): Promise<void> {
