@@ -3,7 +3,8 @@ import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MetadataStore } from '../../runtime/src/metadata/store.ts';
-import { addEvent, createArtifact, createExecution } from '../../runtime/src/metadata/records.ts';
+import { compact, reindex } from '../../runtime/src/metadata/embedded/maintenance.ts';
+import { addEvent, createArtifact, createExecution, finishExecution, getOrCreateContext } from '../../runtime/src/metadata/records.ts';
 
 const execution = (runId: string, nodeId: string, pid = process.pid, state: 'RUNNING' | 'COMPLETE' = 'RUNNING') => ({
   component: 'T', componentVersion: '1', nodeId, runId, state, params: {}, cacheKey: `key-${nodeId}`, pid, logFileFor: () => '',
@@ -58,5 +59,40 @@ describe('metadata store', () => {
     writeFileSync(file, lines.join('\n'));
     const reopened = await MetadataStore.open(join(dir, 'metadata'));
     assert.throws(() => reopened.reader.view([seq]), new RegExp(`Metadata store ${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:2: cannot be read`));
+  });
+
+  it('reindex rebuilds every index from the journals; compact rewrites finished runs as one line', async () => {
+    const store = await MetadataStore.open(join(dir, 'metadata'));
+    const made: Record<string, number> = {};
+    for (const [runId, state] of [['done', 'COMPLETE'], ['open', 'RUNNING']] as const) {
+      const seq = await store.ensureRun(runId, 'p');
+      made[runId] = seq;
+      await store.transaction(runId, (data) => getOrCreateContext(data, 'pipeline_run', runId, { pipeline: 'p', state }));
+      const e = await store.transaction(runId, (data) => createExecution(data, execution(runId, 'n')).id);
+      await store.transaction(runId, (data) => {
+        const a = createArtifact(data, 'Schema', (id) => `/x/${id}`, 'f');
+        a.state = 'LIVE';
+        addEvent(data, e, a.id, 'OUTPUT', 'schema');
+        if (state === 'COMPLETE') finishExecution(data, e, 'COMPLETE');
+      });
+    }
+    const before = { runs: store.reader.runSeqs({ pipeline: 'p' }), types: store.reader.typeSeqs('p', 'Schema', 10), open: store.reader.openSeqs(), cache: store.reader.cacheEntries('key-n') };
+    for (const index of ['run-ids', 'pipelines', 'open', 'cache']) rmSync(join(dir, 'metadata', index), { recursive: true, force: true });
+    assert.deepEqual(store.reader.runSeqs({ pipeline: 'p' }), [], 'the indexes are gone');
+    const r = reindex(store.layout);
+    assert.deepEqual([r.runs, r.cacheKeys, r.open, r.problems], [2, 1, 1, []]);
+    assert.deepEqual({ runs: store.reader.runSeqs({ pipeline: 'p' }), types: store.reader.typeSeqs('p', 'Schema', 10), open: store.reader.openSeqs(), cache: store.reader.cacheEntries('key-n') }, before);
+    assert.equal(store.reader.seqOf('done'), made.done);
+
+    const viewBefore = store.reader.view([made.done, made.open], false); // parsed and kept by the reader
+    const c = await compact(store.layout);
+    assert.deepEqual([c.runs, c.compacted], [2, 1], 'the open run keeps its journal');
+    assert.ok(c.bytesAfter < c.bytesBefore);
+    assert.equal(readFileSync(store.layout.journal(made.done), 'utf8').trimEnd().split('\n').length, 2, 'header + one line');
+    assert.deepEqual(store.reader.view([made.done, made.open], false), viewBefore, 'the same records, read again by the same reader');
+    // A writer that had the run parsed appends after the compacted line.
+    await store.transaction('done', (data) => createExecution(data, execution('done', 'later')));
+    const reopened = await MetadataStore.open(join(dir, 'metadata'));
+    assert.deepEqual(reopened.reader.view([made.done], false).executions.map((e) => e.nodeId), ['n', 'later']);
   });
 });

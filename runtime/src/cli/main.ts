@@ -18,6 +18,7 @@ import { builtinRegistry } from '../components/index.ts';
 import { isUserError, UserError } from '../core/errors.ts';
 import { addClusterCommands } from './cluster-commands.ts';
 import { addHistoryCommands, runsWithMetrics } from './history-commands.ts';
+import { addMetadataCommands } from './metadata-commands.ts';
 import { progressPrinter } from './progress.ts';
 import { summarize } from './summary.ts';
 
@@ -388,6 +389,7 @@ program
 
 addClusterCommands(program, out, err);
 addHistoryCommands(program, openHistory, out);
+addMetadataCommands(program, (file) => openStoreFor(pipelineFileOrDefault(file)), out);
 
 try {
   await program.parseAsync();

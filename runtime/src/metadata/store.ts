@@ -1,4 +1,4 @@
-import { appendFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { Low } from 'lowdb';
@@ -10,23 +10,16 @@ import { readJournal, readTail, type JournalLine, type RunHeader, type RunRecord
 import { STORE_FORMAT, StoreLayout, seqOfId, storeDirOf } from './embedded/layout.ts';
 import { MetadataReader } from './embedded/reader.ts';
 import { migrateLegacyStore } from './embedded/migrate.ts';
+import { CACHE_ENTRIES, LOCK } from './embedded/locking.ts';
 import { applyChange, isEmptyLine, isOpenRun, type AppliedChange } from './embedded/tracking.ts';
 import type { ArtifactRecord, ExecutionRecord, StoreData } from '../core/metadata-types.ts';
 import type { MetadataBackend, StoreQueries } from './backend.ts';
 
-/** Locks are held for one change (milliseconds), never across a node's work. */
-const LOCK = {
-  realpath: false,
-  stale: 10_000,
-  retries: { retries: 400, minTimeout: 5, maxTimeout: 100, factor: 1.3 },
-} as const;
-
-/** How many executions per cache key the index keeps (newest first): enough to skip a deleted one. */
-const CACHE_ENTRIES = 8;
-
 interface RunWriter {
   seq: number;
   file: string;
+  /** The journal's inode: another one means it was compacted (rewritten whole) since. */
+  ino: number;
   records: RunRecords;
   open?: boolean;
   typesMarked: Set<string>;
@@ -190,8 +183,9 @@ export class MetadataStore implements MetadataBackend {
 
   private applyLocked<T>(seq: number, file: string, change: (data: StoreData) => T): T {
     let writer = this.writers.get(seq);
-    if (!writer) {
-      writer = { seq, file, records: readJournal(file), typesMarked: new Set() };
+    const { ino } = statSync(file);
+    if (!writer || writer.ino !== ino) {
+      writer = { seq, file, ino, records: readJournal(file), typesMarked: writer?.typesMarked ?? new Set() };
       this.writers.set(seq, writer);
       // A process writes one run, or a few at once: keep those, not every run it ever touched.
       if (this.writers.size > 64) this.writers.delete(this.writers.keys().next().value!);

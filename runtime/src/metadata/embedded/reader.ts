@@ -33,7 +33,7 @@ function newestSeqs(dir: string, limit: number, before = Infinity): number[] {
 }
 
 export class MetadataReader {
-  private readonly parsed = new Map<number, { records: RunRecords; size: number; mtimeMs: number }>();
+  private readonly parsed = new Map<number, { records: RunRecords; size: number; mtimeMs: number; ino: number }>();
 
   constructor(readonly layout: StoreLayout) {}
 
@@ -42,19 +42,21 @@ export class MetadataReader {
     const file = this.layout.journal(seq);
     let size: number;
     let mtimeMs: number;
+    let ino: number;
     try {
-      ({ size, mtimeMs } = statSync(file));
+      ({ size, mtimeMs, ino } = statSync(file));
     } catch {
       return undefined;
     }
     const known = this.parsed.get(seq);
-    if (known && known.size === size && known.mtimeMs === mtimeMs) {
+    if (known && known.ino !== ino) this.parsed.delete(seq); // compacted: rewritten whole
+    else if (known && known.size === size && known.mtimeMs === mtimeMs) {
       this.parsed.delete(seq);
       this.parsed.set(seq, known); // most recently used last
       return known.records;
     }
     let records: RunRecords;
-    if (known && size > known.size) {
+    if (known && known.ino === ino && size > known.size) {
       records = known.records;
       const tail = readTail(file, records.offset);
       records.replay(tail.text, file, 0);
@@ -63,7 +65,7 @@ export class MetadataReader {
       records = readJournal(file);
     }
     this.parsed.delete(seq);
-    this.parsed.set(seq, { records, size, mtimeMs });
+    this.parsed.set(seq, { records, size, mtimeMs, ino });
     if (this.parsed.size > KEEP_PARSED) this.parsed.delete(this.parsed.keys().next().value!);
     return records;
   }

@@ -257,6 +257,12 @@ export class PostgresMetadataStore implements MetadataBackend {
     return recovered;
   }
 
+  /** Server-side maintenance (`tributary metadata reindex|compact`): the server keeps the indexes itself. */
+  async maintain(what: 'reindex' | 'vacuum'): Promise<void> {
+    const tables = ['types', 'runs', 'artifacts', 'executions', 'contexts', 'events', 'associations', 'attributions', 'run_types'];
+    for (const t of tables) await this.query(what === 'reindex' ? `REINDEX TABLE ${t}` : `VACUUM (ANALYZE) ${t}`);
+  }
+
   async read(): Promise<StoreData> {
     return this.queries.view(await this.queries.runSeqs(), false);
   }
