@@ -67,8 +67,10 @@ function readList(vector: Vector | null, rows: number, f: RawFeature, file: stri
   if (strings !== (DataType.isUtf8(itemType) || DataType.isDictionary(itemType))) {
     throw new UserError(`Feature "${f.name}" is a ${f.type} list in the schema but holds ${strings ? 'numbers' : 'strings'} in ${file}`, { file, field: f.name });
   }
+  // A List Data's valueOffsets already start at its first row, also in a slice (its `offset` counts
+  // for the validity bitmap only), and index its whole child.
   let total = 0;
-  for (const d of vector.data) total += d.valueOffsets[d.offset + d.length] - d.valueOffsets[d.offset];
+  for (const d of vector.data) total += d.valueOffsets[d.length] - d.valueOffsets[0];
   const numbers = strings ? undefined : new Float64Array(total);
   const texts = strings ? new Array<string>(total) : undefined;
   let row = 0;
@@ -78,10 +80,10 @@ function readList(vector: Vector | null, rows: number, f: RawFeature, file: stri
     const child = d.children[0];
     const childVector = strings ? makeVector(child) : undefined;
     for (let i = 0; i < d.length; i++) {
-      const from = offsets[d.offset + i];
-      const to = offsets[d.offset + i + 1];
+      const from = offsets[i];
+      const to = offsets[i + 1];
       for (let j = from; j < to; j++) {
-        if (numbers) numbers[at++] = Number((child.values as ArrayLike<number>)[child.offset + j]);
+        if (numbers) numbers[at++] = Number((child.values as ArrayLike<number>)[j]);
         else texts![at++] = String(childVector!.get(j) ?? '');
       }
       row_splits[++row] = at;
