@@ -93,3 +93,42 @@ export function executorContext(
   } as unknown as ExecutorContext;
   return { ctx, logs, outputs, progress };
 }
+
+/**
+ * Runs the Trainer's executor as the engine would, one output folder per attempt under
+ * `<fx.dir>/root/trainer/`, with an optional cache key (checkpoints of unfinished work live under it).
+ */
+export async function runTrainer(fx: Fixture, pool: WorkerPool, params: Record<string, unknown>, attempt: string, options: { cacheKey?: string; inputs?: Record<string, { type: string; uri: string }> } = {}) {
+  const { trainer } = await import('../../runtime/src/components/trainer/index.ts');
+  const { ctx, logs, outputs, progress } = executorContext(trainer, {
+    params: { module_file: 'test/trainer/fixtures/trainer_module.ts', batch_size: 64, backend: 'cpu', ...params },
+    inputs: { examples: { type: 'Examples', uri: fx.examplesUri }, transform_graph: { type: 'TransformGraph', uri: fx.graphUri }, ...options.inputs },
+    outDir: join(fx.dir, 'root', 'trainer', attempt),
+    pool,
+  });
+  if (options.cacheKey) (ctx as { metadata?: unknown }).metadata = { pipeline: 'p', executionId: 1, cacheKey: options.cacheKey, read: async () => ({}) };
+  const execute = await trainer.loadExecutor();
+  let error: Error | undefined;
+  try {
+    await execute(ctx as never);
+  } catch (e) {
+    error = e as Error;
+  }
+  return { logs, model: outputs.model, progress, error };
+}
+
+/** Mocha hooks of a Trainer test: a fresh fixture and a one-worker pool, removed afterwards. */
+export function useTrainerFixture(): { fx: Fixture; pool: WorkerPool } {
+  const state = {} as { fx: Fixture; pool: WorkerPool };
+  before(async () => {
+    const { createPool } = await import('../../runtime/src/engine/pool.ts');
+    state.fx = makeFixture();
+    state.pool = createPool(1);
+  });
+  after(async () => {
+    await state.pool.close();
+    const { rmSync } = await import('node:fs');
+    rmSync(state.fx.dir, { recursive: true, force: true });
+  });
+  return state;
+}
