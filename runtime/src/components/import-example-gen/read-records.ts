@@ -19,7 +19,7 @@ import { SPLIT_SEED, murmur3, splitBounds, splitOf } from '../csv-example-gen/ro
 import { KIND_F64, KIND_I32, KIND_STR, intKind } from '../csv-example-gen/values.ts';
 import type { ShardOutcome } from '../example-gen-common/output.ts';
 import { writeSplitShards } from '../example-gen-common/write-shards.ts';
-import { ListColumnBuilder } from './list-column.ts';
+import { ListColumnBuilder } from '../example-gen-common/list-column.ts';
 
 export interface ImportColumn {
   name: string;

@@ -160,12 +160,17 @@ function rawFeaturesOf(schema: Schema, columns: ColumnInfo[]): RawFeature[] {
   const declared = new Map((schema.feature ?? []).filter((f) => !f.deprecated).map((f) => [f.name, f]));
   const out: RawFeature[] = [];
   const typeOf = (t: string): RawFeature['type'] => (t === 'BYTES' ? 'STRING' : (t as RawFeature['type']));
+  // A list feature: a list column, or a schema-only feature whose valueCount allows other than one value.
+  const listOf = (f: Schema['feature'][number] | undefined, c?: ColumnInfo): Pick<RawFeature, 'list' | 'valueCount'> => {
+    const list = c?.list ?? (f?.valueCount !== undefined && !(f.valueCount.min === 1 && f.valueCount.max === 1));
+    return list ? { list: true, ...(f?.valueCount ? { valueCount: f.valueCount } : {}) } : {};
+  };
   for (const c of columns) {
     const f = declared.get(c.name);
-    out.push({ name: c.name, type: f ? typeOf(f.type) : c.type });
+    out.push({ name: c.name, type: f ? typeOf(f.type) : c.type, ...listOf(f, c) });
     declared.delete(c.name);
   }
-  for (const f of declared.values()) out.push({ name: f.name, type: typeOf(f.type) });
+  for (const f of declared.values()) out.push({ name: f.name, type: typeOf(f.type), ...listOf(f) });
   return out;
 }
 
