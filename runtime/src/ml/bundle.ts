@@ -189,7 +189,9 @@ export async function loadBundle(dir: string, options: LoadBundleOptions = {}): 
     if (n === 0) return [];
     const out = tf.tidy(() => {
       const xs = inputs.map((col) => (col instanceof Int32Array ? tf.tensor2d(col, [n, 1], 'int32') : tf.tensor2d(Float32Array.from(col), [n, 1], 'float32')));
-      const y = model.predict(xs.length === 1 ? xs[0] : xs) as tf.Tensor;
+      // One pass over the caller's batch: predict's own default of 32 rows per step costs
+      // several times the arithmetic in per-step kernel dispatch on large batches.
+      const y = model.predict(xs.length === 1 ? xs[0] : xs, { batchSize: n }) as tf.Tensor;
       return y.reshape([n, -1]);
     });
     const width = out.shape[1]!;

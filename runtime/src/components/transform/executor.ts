@@ -125,7 +125,7 @@ export async function execute(ctx: Ctx): Promise<void> {
  */
 export async function writeTransformOutputs(ctx: Ctx, plan: TransformPlan, compiled: CompiledModule, analyzers: AnalyzerRecord[], applied: ApplyResult[]): Promise<void> {
   const { params } = ctx;
-  const outputFeatures = mergeOutputDescriptions(applied.map((a) => a.outputs));
+  const outputFeatures = mergeOutputDescriptions(applied.flatMap((a) => a.outputs));
   if (params.label !== undefined && !outputFeatures.some((f) => f.name === params.label)) {
     throw new UserError(`label "${params.label}" is not an output of ${params.preprocessing_fn} (outputs: ${outputFeatures.map((f) => f.name).join(', ')})`, { field: 'label' });
   }

@@ -16,7 +16,8 @@ function isNull(d: Data, i: number): boolean {
   return (d.nullBitmap[bit >> 3] & (1 << (bit & 7))) === 0;
 }
 
-function readNumeric(vector: Vector, rows: number): Float64Array {
+/** A numeric column as Float64Array, NaN for missing. */
+export function readNumeric(vector: Vector, rows: number): Float64Array {
   const out = new Float64Array(rows);
   let at = 0;
   for (const d of vector.data) {
