@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { parquetExampleGen } from '../../runtime/src/components/parquet-example-gen/index.ts';
 import { fanOut } from '../../runtime/src/components/parquet-example-gen/fan-out.ts';
 import { MIN_SHARD_ROWS, planShards } from '../../runtime/src/components/parquet-example-gen/executor.ts';
+import { isFlatPlain, loadPageLib, readFlatColumn } from '../../runtime/src/components/parquet-example-gen/flat-column.ts';
 import { createPool } from '../../runtime/src/engine/pool.ts';
 import type { WorkerPool } from '../../runtime/src/core/worker-pool.ts';
 import { readSplit, runExampleGen, tempDir } from '../csv-example-gen/helpers.ts';
@@ -86,6 +87,48 @@ describe('ParquetExampleGen', () => {
     const a = await run({ input: 'plain.parquet' });
     const b = await run({ input: 'zstd.parquet', shard_size_mb: 0.001 });
     assert.equal(a.props.splits.eval.rows, b.props.splits.eval.rows);
+  });
+
+  it('the flat-column fast path decodes exactly what hyparquet\'s generic reader does, for any row range', async () => {
+    const { asyncBufferFromFile, parquetMetadataAsync, parquetScan } = await import('hyparquet');
+    const { compressors } = await import('hyparquet-compressors');
+    const lib = await loadPageLib();
+    const parsers = { stringFromBytes: (b: Uint8Array) => b };
+    // plain.parquet from hyparquet-writer, the others from DuckDB (dictionary pages, several data pages per chunk).
+    writeParquet(join(dir, 'fp-plain.parquet'), columns(20_000), { codec: 'UNCOMPRESSED', rowGroupSize: 7000 });
+    await rewriteWithDuckdb(join(dir, 'fp-plain.parquet'), join(dir, 'fp-zstd.parquet'), 'zstd', 9000);
+    await rewriteWithDuckdb(join(dir, 'fp-plain.parquet'), join(dir, 'fp-gzip.parquet'), 'gzip', 20_000);
+    for (const name of ['fp-plain', 'fp-zstd', 'fp-gzip']) {
+      const buffer = await asyncBufferFromFile(join(dir, `${name}.parquet`));
+      const meta = await parquetMetadataAsync(buffer, { parsers });
+      const scan = await parquetScan({ file: buffer, metadata: meta, compressors, parsers });
+      let groupStart = 0;
+      for (const [g, group] of meta.row_groups.entries()) {
+        const rows = Number(group.num_rows);
+        for (const [from, to] of [[0, rows], [1, Math.min(rows, 4000)], [rows - 1500, rows]]) {
+          for (const e of meta.schema.slice(1).filter(isFlatPlain)) {
+            const chunk = group.columns.find((c) => c.meta_data!.path_in_schema[0] === e.name)!.meta_data!;
+            const offset = Number(chunk.dictionary_page_offset || chunk.data_page_offset);
+            const fast = readFlatColumn(lib, await buffer.slice(offset, offset + Number(chunk.total_compressed_size)), meta, g, e.name, from, to, compressors);
+            const generic = [...(await scan.readColumn({ column: e.name, rowStart: groupStart + from, rowEnd: groupStart + to }))];
+            const got = Array.isArray(fast) ? fast : Array.from(fast.x, (x, i) => (fast.present[i] ? x : null));
+            assert.deepEqual(got, generic.map((v) => (typeof v === 'bigint' ? Number(v) : v)), `${name} group ${g} rows ${from}-${to} column ${e.name}`);
+          }
+        }
+        groupStart += rows;
+      }
+    }
+    assert.ok(isFlatPlain({ name: 'x', type: 'INT64', repetition_type: 'OPTIONAL' }));
+    assert.ok(!isFlatPlain({ name: 'x', type: 'INT32', converted_type: 'UINT_32' }) && !isFlatPlain({ name: 'x', type: 'BOOLEAN' }));
+  });
+
+  it('an INT64 beyond ±2^53 names file, row and column, whether plain or dictionary encoded', async () => {
+    const big = 2n ** 60n;
+    writeParquet(join(dir, 'unsafe.parquet'), [{ name: 'n', type: 'INT64', data: [1n, 2n, big, 4n] }]);
+    await assert.rejects(run({ input: 'unsafe.parquet', splits: { all: 1 } }), new RegExp(`unsafe\\.parquet: row 3, column "n": ${big} is beyond ±2\\^53`));
+    writeParquet(join(dir, 'unsafe-dict.parquet'), [{ name: 'n', type: 'INT64', data: Array.from({ length: 600 }, (_, i) => (i === 450 ? big : BigInt(i % 3))) }]);
+    await rewriteWithDuckdb(join(dir, 'unsafe-dict.parquet'), join(dir, 'unsafe-dict-duck.parquet'), 'snappy');
+    await assert.rejects(run({ input: 'unsafe-dict-duck.parquet', splits: { all: 1 } }), new RegExp(`row 451, column "n": ${big} is beyond ±2\\^53`));
   });
 
   it('plans shards by position: small row groups run together, a big one is cut into row ranges', () => {

@@ -3,17 +3,23 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { readCheckpointMeta } from '../../runtime/src/components/trainer/checkpoint.ts';
-import { runTrainer, useTrainerFixture } from './helpers.ts';
+import { trainer } from '../../runtime/src/components/trainer/index.ts';
+import { modelComponentSuite } from './helpers.ts';
+
+const MODULE = 'test/trainer/fixtures/trainer_module.ts';
 
 describe('Trainer checkpoints, resume and warm start', function () {
   this.timeout(180_000);
-  const state = useTrainerFixture();
+  const suite = modelComponentSuite(trainer, { module_file: MODULE, batch_size: 64, backend: 'cpu' });
 
-  const run = (params: Record<string, unknown>, attempt: string, inputs: Record<string, { type: string; uri: string }> = {}) =>
-    runTrainer(state.fx, state.pool, params, attempt, { cacheKey: `key-of-${JSON.stringify(params)}`, inputs });
+  /** The Trainer as the engine runs it: one output folder per attempt under <root>/trainer/model/, a cache key. */
+  const run = async (params: Record<string, unknown>, attempt: string, inputs: Record<string, { type: string; uri: string }> = {}) => {
+    const { logs, outputs, error } = await suite.run(params, join('root', 'trainer', attempt), { inputs, cacheKey: `key-of-${JSON.stringify(params)}` });
+    return { logs, model: outputs.model, error };
+  };
 
   it('a Trainer that died after epoch 2 of 4 resumes there on a rerun of the same work, optimizer state included', async () => {
-    const crashFile = join(state.fx.dir, 'crash-once');
+    const crashFile = join(suite.fixture.dir, 'crash-once');
     writeFileSync(crashFile, '');
     const params = { run_fn: 'crashing_fn', epochs: 4, hyperparameters: { crash_file: crashFile, crash_after: 2 } };
     const first = await run(params, 'attempt-1');
@@ -33,7 +39,7 @@ describe('Trainer checkpoints, resume and warm start', function () {
     const data = readFileSync(join(dir, 'weights.bin'));
     const all = tf.io.decodeWeights(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength), [...meta.weights, ...meta.optimizer]);
     assert.equal(all[meta.optimizer[0].name].dataSync()[0], 128);
-    assert.ok(!existsSync(join(state.fx.dir, 'root', '.checkpoints', `key-of-${JSON.stringify(params)}`.slice(0, 32))), 'the work folder is gone');
+    assert.ok(!existsSync(join(suite.fixture.dir, 'root', '.checkpoints', `key-of-${JSON.stringify(params)}`.slice(0, 32))), 'the work folder is gone');
     assert.ok((second.model.properties as { metrics: Record<string, number> }).metrics.eval_acc > 0.8);
   });
 

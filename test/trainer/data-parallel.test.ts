@@ -2,28 +2,31 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { resolveWorkers } from '../../runtime/src/components/trainer/replicas.ts';
-import { runTrainer, useTrainerFixture } from './helpers.ts';
+import { trainer } from '../../runtime/src/components/trainer/index.ts';
+import { modelComponentSuite } from './helpers.ts';
 
 describe('Trainer data-parallel training (workers: N)', function () {
   this.timeout(240_000);
-  const state = useTrainerFixture();
-
-  const run = (params: Record<string, unknown>, attempt: string, cacheKey?: string) => runTrainer(state.fx, state.pool, params, attempt, { cacheKey });
+  const suite = modelComponentSuite(trainer, { module_file: 'test/trainer/fixtures/trainer_module.ts', batch_size: 64, backend: 'cpu' });
+  const run = async (params: Record<string, unknown>, attempt: string, cacheKey?: string) => {
+    const { logs, outputs, progress, error } = await suite.run(params, join('root', 'trainer', attempt), cacheKey ? { cacheKey } : {});
+    return { logs, model: outputs.model, progress, error };
+  };
   const weightsOf = (dir: string) => readdirSync(dir).map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as number[][]);
   const metricsOf = (model: { properties: Record<string, unknown> }) => model.properties.metrics as Record<string, number>;
 
   it('keeps the replicas bit-identical and matches one worker on the same global batch within float tolerance', async () => {
     const hp = { optimizer: 'sgd', learning_rate: 0.5 };
-    const one = await run({ run_fn: 'replica_fn', epochs: 2, hyperparameters: { ...hp, weights_dir: join(state.fx.dir, 'w1') } }, 'one');
+    const one = await run({ run_fn: 'replica_fn', epochs: 2, hyperparameters: { ...hp, weights_dir: join(suite.fixture.dir, 'w1') } }, 'one');
     assert.equal(one.error, undefined, String(one.error));
-    const two = await run({ run_fn: 'replica_fn', epochs: 2, workers: 2, hyperparameters: { ...hp, weights_dir: join(state.fx.dir, 'w2') } }, 'two');
+    const two = await run({ run_fn: 'replica_fn', epochs: 2, workers: 2, hyperparameters: { ...hp, weights_dir: join(suite.fixture.dir, 'w2') } }, 'two');
     assert.equal(two.error, undefined, String(two.error));
     assert.ok(two.logs.some((l) => /data-parallel over 2 workers of 32 rows a step/.test(l)), two.logs.join('\n'));
 
-    const replicas = weightsOf(join(state.fx.dir, 'w2'));
+    const replicas = weightsOf(join(suite.fixture.dir, 'w2'));
     assert.equal(replicas.length, 2);
     assert.deepEqual(replicas[0], replicas[1], 'both replicas hold the same weights, bit for bit');
-    const [single] = weightsOf(join(state.fx.dir, 'w1'));
+    const [single] = weightsOf(join(suite.fixture.dir, 'w1'));
     // 2 epochs × 32 steps: the averaged half-batch gradients equal the global batch's up to rounding.
     single.flat().forEach((w, i) => assert.ok(Math.abs(w - replicas[0].flat()[i]) < 1e-4, `weight ${i}: ${w} vs ${replicas[0].flat()[i]}`));
 
@@ -46,7 +49,7 @@ describe('Trainer data-parallel training (workers: N)', function () {
   });
 
   it('a data-parallel Trainer that died resumes from its last checkpoint', async () => {
-    const crashFile = join(state.fx.dir, 'crash-once');
+    const crashFile = join(suite.fixture.dir, 'crash-once');
     writeFileSync(crashFile, '');
     const params = { run_fn: 'crashing_fn', epochs: 4, workers: 2, hyperparameters: { crash_file: crashFile, crash_after: 2 } };
     const first = await run(params, 'dp-crash-1', 'dp-crash-key');

@@ -123,6 +123,17 @@ nodes:
     });
   });
 
+  it('the model server accepts a list feature as an array of values and checks each value', async () => {
+    const { readBundleInfo } = await import('../../runtime/src/ml/bundle.ts');
+    const { parsePredictRequest } = await import('../../runtime/src/serving/server.ts');
+    const info = readBundleInfo(join(node('trainer').outputs!.model.uri, 'bundle'));
+    assert.equal(info.rawFeatures.find((f) => f.name === 'words')?.list, true);
+    const ok = parsePredictRequest(JSON.stringify({ instances: [{ words: ['good', 'odd'], scores: [1.5], x: 1 }, { words: 'meh', scores: null, x: null }] }), info, 100);
+    assert.equal(ok.rows.length, 2);
+    assert.throws(() => parsePredictRequest(JSON.stringify({ instances: [{ words: ['good', 3], scores: [], x: 1 }] }), info, 100), /instances\[0\]\.words\[\] must be a string, got 3/);
+    assert.throws(() => parsePredictRequest(JSON.stringify({ instances: [{ words: [], scores: [], x: [1, 2] }] }), info, 100), /instances\[0\]\.x must be a number \(FLOAT\), got \[1,2\]/);
+  });
+
   it('serving takes lists as JSON arrays (a scalar is a list of one, null an empty list) and matches training', async () => {
     const graph = await loadTransformGraph(node('transform').outputs!.transform_graph.uri);
     const vocabulary = (graph.json.analyzers[0].result as { vocabulary: string[] }).vocabulary;

@@ -11,6 +11,8 @@ import { ListColumnBuilder } from '../example-gen-common/list-column.ts';
 import type { ShardOutcome } from '../example-gen-common/output.ts';
 import { writeSplitShards } from '../example-gen-common/write-shards.ts';
 import type { ParquetColumn } from './columns.ts';
+import { type Numbers, type PageLib, UnsafeInteger, isFlatPlain, loadPageLib, readFlatColumn } from './flat-column.ts';
+import type { AsyncBuffer, Compressors, FileMetaData } from 'hyparquet';
 
 export interface ReadRowsArgs {
   file: string;
@@ -64,6 +66,10 @@ export async function readRows(args: ReadRowsArgs): Promise<ReadRowsResult> {
   const buffer = await asyncBufferFromFile(file);
   const metadata = await parquetMetadataAsync(buffer, { parsers });
   const scan = await parquetScan({ file: buffer, metadata, columns: columns.map((c) => c.name), compressors, parsers });
+  const pages = await loadPageLib();
+  const flat = new Set(metadata.schema.slice(1).filter((e) => columns.some((c) => c.name === e.name && !c.list) && isFlatPlain(e)).map((e) => e.name));
+  const groupStarts: number[] = [];
+  metadata.row_groups.reduce((at, g) => (groupStarts.push(at), at + Number(g.num_rows)), 0);
   const capacity = Math.ceil((rows / args.ratios.reduce((a, b) => a + b, 0)) * Math.max(...args.ratios) * 1.05) + 16;
   const builders = splitNames.map(() => columns.map((c) => (c.list ? new ListColumnBuilder(c.name, featureTypeOf(c.kind)) : new ColumnBuilder(c.name, c.kind, capacity))));
   const counts = splitNames.map(() => 0);
@@ -75,8 +81,13 @@ export async function readRows(args: ReadRowsArgs): Promise<ReadRowsResult> {
       const start = Math.max(rowStart, range.rowStart);
       const end = Math.min(rowEnd, range.rowEnd);
       if (end <= start) continue;
+      const group = groupStarts.findLastIndex((g) => g <= start);
       const data: Cells[] = [];
       for (const c of columns) {
+        if (flat.has(c.name)) {
+          data.push(await readFlat(pages, buffer, metadata, group, c, start - groupStarts[group], end - groupStarts[group], compressors, start, file));
+          continue;
+        }
         const values = await scan.readColumn({ column: c.name, rowStart: start, rowEnd: end });
         data.push(c.list || c.kind === KIND_STR ? values : numbersOf(values, c, start, file));
       }
@@ -93,11 +104,30 @@ export async function readRows(args: ReadRowsArgs): Promise<ReadRowsResult> {
   return { rows: counts, files, skipped: 0, skippedSamples: [] };
 }
 
-/** A numeric column's cells as float64, converted once (bigints checked against ±2^53 once): NaN marks a null. */
-interface Numbers {
-  x: Float64Array;
-  present: Uint8Array;
+/** A flat plain column's rows [from, to) of a row group through the fast path (flat-column.ts). */
+async function readFlat(
+  pages: PageLib,
+  buffer: AsyncBuffer,
+  metadata: FileMetaData,
+  group: number,
+  column: ParquetColumn,
+  from: number,
+  to: number,
+  compressors: Compressors,
+  firstRow: number,
+  file: string,
+): Promise<Cells> {
+  const chunk = metadata.row_groups[group].columns.find((c) => c.meta_data?.path_in_schema.length === 1 && c.meta_data.path_in_schema[0] === column.name)!.meta_data!;
+  const offset = Number(chunk.dictionary_page_offset || chunk.data_page_offset);
+  const bytes = await buffer.slice(offset, offset + Number(chunk.total_compressed_size));
+  try {
+    return readFlatColumn(pages, bytes, metadata, group, column.name, from, to, compressors);
+  } catch (e) {
+    if (!(e instanceof UnsafeInteger)) throw e;
+    throw new RowError(`${file}: row ${firstRow + e.index + 1}, column "${column.name}": ${e.value} is beyond ±2^53, which an INT feature holds exactly`);
+  }
 }
+
 /** A column's cells as read (strings, lists) or as Numbers. */
 type Cells = ArrayLike<unknown> | Numbers;
 

@@ -13,6 +13,7 @@ import { UserError } from '../../core/errors.ts';
 import type { AnalyzerRecord, TransformGraphJson } from '../../ml/api.ts';
 import { finalizePartial, mergePartialRecords } from '../../ml/analyzers.ts';
 import { type CompiledModule, compileUserModule } from '../../modules/compile-module.ts';
+import { findWorkspaceRoot } from '../../util/paths.ts';
 import { mergeOutputDescriptions, type RawFeature, TRANSFORM_GRAPH_FILE, TRANSFORM_MODULE_FILE } from '../../ml/transform-graph.ts';
 import type { transformSpec } from './spec.ts';
 import type { AnalyzeResult, ApplyArgs, ApplyResult, ShardArgs } from './tasks.ts';
@@ -79,7 +80,7 @@ export function transformedShardFile(uri: string, shard: ApplyShard): string {
 
 /** Compiles the user's module into the TransformGraph output, where serving loads it from. */
 export function compileIntoGraph(ctx: Ctx): Promise<CompiledModule> {
-  return compileUserModule(ctx.resolvePath(ctx.params.module_file), { outFile: join(ctx.outputs.transform_graph.uri, TRANSFORM_MODULE_FILE) });
+  return compileUserModule(ctx.resolvePath(ctx.params.module_file), { outFile: join(ctx.outputs.transform_graph.uri, TRANSFORM_MODULE_FILE), workspaceRoot: findWorkspaceRoot(ctx.pipelineDir) });
 }
 
 export async function execute(ctx: Ctx): Promise<void> {
