@@ -3,11 +3,14 @@
  * backend, same batch size and epochs, in the same run. The Trainer streams Arrow shards through
  * its shuffle buffer in a worker thread; the bare loop holds every tensor in memory and calls
  * model.fit. Target: ratio ≥ 0.9 (pipeline overhead under 10%). Also: the time to finish a
- * training killed halfway (resumed from its last checkpoint) against a whole training.
+ * training killed halfway (resumed from its last checkpoint) against a whole training; and
+ * data-parallel training (`workers: 2`) against one worker, same global batch, epochs and seed,
+ * runs interleaved. Targets: speed-up ≥ 1.6 on a 2-core machine, eval accuracy within 0.01.
  *
- *   npx tsx bench/trainer-bench.ts [--rows 50000] [--epochs 3] [--batch 512] [--backend auto|wasm|cpu] [--repeats 3]
+ *   npx tsx bench/trainer-bench.ts [--rows 50000] [--epochs 3] [--batch 512] [--backend auto|wasm|cpu] [--repeats 3] [--only all|parallel]
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
@@ -30,6 +33,7 @@ const { values: opt } = parseArgs({
     batch: { type: 'string', default: '512' },
     backend: { type: 'string', default: 'auto' },
     repeats: { type: 'string', default: '3' },
+    only: { type: 'string', default: 'all' },
   },
 });
 const ROWS = Number(opt.rows);
@@ -128,6 +132,7 @@ interface RunControl {
   /** The engine's cache key: checkpoints are kept under it (a rerun of the same work resumes). */
   cacheKey?: string;
   signal?: AbortSignal;
+  workers?: number;
 }
 
 async function trainerRun(root: string, i: number | string, backend: BackendRequest, control: RunControl = {}) {
@@ -136,7 +141,7 @@ async function trainerRun(root: string, i: number | string, backend: BackendRequ
   const pool = createPool(1);
   const ctx = {
     nodeId: 'trainer',
-    params: paramsWithDefaults(trainer as unknown as ComponentDefinition, { module_file: 'bench/trainer-bench-module.ts', epochs: EPOCHS, batch_size: BATCH, backend }),
+    params: paramsWithDefaults(trainer as unknown as ComponentDefinition, { module_file: 'bench/trainer-bench-module.ts', epochs: EPOCHS, batch_size: BATCH, backend, workers: control.workers ?? 1 }),
     inputs: { examples: { id: 1, type: 'Examples', uri: join(root, 'examples'), properties: {} }, transform_graph: { id: 2, type: 'TransformGraph', uri: join(root, 'graph'), properties: {} } },
     outputs: { model: { type: 'Model', uri: outDir, properties: {} } },
     pipelineDir: process.cwd(),
@@ -154,8 +159,33 @@ async function trainerRun(root: string, i: number | string, backend: BackendRequ
     await pool.close();
   }
   const wall = (performance.now() - t0) / 1000;
-  const props = (ctx.outputs as unknown as Record<string, { properties: { examplesPerSec: number; backend: string; trainExamples: number } }>).model.properties;
-  return { examplesPerSec: props.examplesPerSec, backend: props.backend, wall, examples: props.trainExamples };
+  const props = (ctx.outputs as unknown as Record<string, { properties: { examplesPerSec: number; backend: string; trainExamples: number; metrics: Record<string, number> } }>).model.properties;
+  return { examplesPerSec: props.examplesPerSec, backend: props.backend, wall, examples: props.trainExamples, metrics: props.metrics };
+}
+
+/** 2 workers against 1, interleaved so both see the same machine load. */
+async function dataParallel(root: string) {
+  const runs: Record<1 | 2, { rate: number; wall: number; accuracy: number }[]> = { 1: [], 2: [] };
+  for (let i = 0; i < REPEATS; i++) {
+    for (const workers of [1, 2] as const) {
+      const r = await trainerRun(root, `dp-${workers}-${i}`, opt.backend as BackendRequest, { workers });
+      runs[workers].push({ rate: r.examplesPerSec, wall: r.wall, accuracy: r.metrics.eval_binary_accuracy ?? r.metrics.eval_acc ?? r.metrics.eval_accuracy ?? NaN });
+    }
+  }
+  const med = (w: 1 | 2, k: 'rate' | 'wall' | 'accuracy') => median(runs[w].map((r) => r[k]));
+  const speedUp = med(2, 'rate') / med(1, 'rate');
+  const accuracyDelta = Math.abs(med(2, 'accuracy') - med(1, 'accuracy'));
+  return {
+    examplesPerSec: { workers1: Math.round(med(1, 'rate')), workers2: Math.round(med(2, 'rate')) },
+    wallSeconds: { workers1: Number(med(1, 'wall').toFixed(2)), workers2: Number(med(2, 'wall').toFixed(2)) },
+    speedUp: Number(speedUp.toFixed(3)),
+    wallSpeedUp: Number((med(1, 'wall') / med(2, 'wall')).toFixed(3)),
+    evalAccuracy: { workers1: Number(med(1, 'accuracy').toFixed(4)), workers2: Number(med(2, 'accuracy').toFixed(4)), delta: Number(accuracyDelta.toFixed(4)) },
+    target: { speedUp: 1.6, accuracyDelta: 0.01 },
+    pass: speedUp >= 1.6 && accuracyDelta <= 0.01,
+    loadAverage: loadavg().map((l) => Number(l.toFixed(1))),
+    samples: { workers1: runs[1], workers2: runs[2] },
+  };
 }
 
 async function main() {
@@ -166,6 +196,11 @@ async function main() {
   writeSplit(join(root, 'examples', 'Split-train'), cols, 10_000);
   writeSplit(join(root, 'examples', 'Split-eval'), makeData(Math.min(5000, ROWS)), 10_000);
   writeGraph(join(root, 'graph'));
+  if (opt.only === 'parallel') {
+    console.log(JSON.stringify({ rows: ROWS, epochs: EPOCHS, batch: BATCH, dataParallel: await dataParallel(root) }, null, 2));
+    rmSync(root, { recursive: true, force: true });
+    return;
+  }
 
   const trainerRates: number[] = [];
   const walls: number[] = [];
@@ -191,6 +226,8 @@ async function main() {
   const killedSeconds = (performance.now() - killedAt) / 1000;
   const resumedFrom = readCheckpointMeta(checkpoints)?.epoch ?? 0;
   const resumed = await trainerRun(root, 'resumed', opt.backend as BackendRequest, { cacheKey: key });
+
+  const parallel = await dataParallel(root);
 
   // The bare loop on the backend the Trainer chose, in this process.
   await selectBackend(backend as BackendRequest, { info: () => undefined, warn: () => undefined });
@@ -218,6 +255,7 @@ async function main() {
       /** Time to finish after a kill, against starting over (a whole training). */
       ratioToStartingOver: Number((resumed.wall / median(walls)).toFixed(3)),
     },
+    dataParallel: parallel,
     target: 0.9,
     pass: t / b >= 0.9,
     samples: { trainer: trainerRates.map(Math.round), bare: bareRates.map(Math.round) },

@@ -127,4 +127,25 @@ describe('ml/dataset', () => {
     });
     assert.equal(again, 4);
   });
+
+  it('shards every batch among replicas: together they are the global batch; a batch smaller than the replicas is skipped by all', async () => {
+    const opts = { ...base(), batchSize: 333, shuffle: true, seed: 5 };
+    const global = [...batches(opts)].map((b) => Array.from(b.features.a));
+    const perReplica = await Promise.all(
+      [0, 1, 2].map(async (index) => {
+        const counted: number[] = [];
+        const out: number[][] = [];
+        await makeDataset(tf, { ...opts, shard: { index, count: 3 }, onBatch: (n) => counted.push(n) }).forEachAsync((b) => {
+          out.push(Array.from(b.xs.a.dataSync()));
+          tf.dispose([b.xs.a, b.xs.c, b.ys]);
+        });
+        assert.deepEqual(counted, out.map((r) => r.length));
+        return out;
+      }),
+    );
+    // 1000 rows in batches of 333: 333, 333, 333 and a last batch of 1 row, fewer than 3 replicas.
+    assert.deepEqual(perReplica.map((r) => r.length), [3, 3, 3]);
+    global.slice(0, 3).forEach((rows, k) => assert.deepEqual([...perReplica[0][k], ...perReplica[1][k], ...perReplica[2][k]], rows));
+    assert.deepEqual(perReplica.map((r) => r[0].length), [111, 111, 111]);
+  });
 });

@@ -28,6 +28,16 @@ describe('Tuner', function () {
     assert.ok(logs.some((l) => l.includes('2 in parallel')));
   });
 
+  it('gives each trial two data-parallel workers; an early stop reaches both replicas', async () => {
+    const { out, logs } = await run({ tuner_fn: 'good_first_tuner_fn', strategy: 'grid', epochs: 2, batch_size: 64, parallel_trials: 1, workers_per_trial: 2, backend: 'cpu' }, 'replicas');
+    assert.ok(logs.some((l) => l.includes('each data-parallel over 2 workers')), logs.join('\n'));
+    const trials = JSON.parse(readFileSync(join(out.uri, 'trials.json'), 'utf8')) as { status: string; epochs: number; objective: number }[];
+    assert.deepEqual(trials.map((t) => t.status), ['COMPLETED', 'COMPLETED', 'STOPPED']);
+    assert.equal(trials[2].epochs, 1, 'both replicas of the bad trial stopped after its first epoch');
+    assert.ok(trials[0].objective > 0.8, String(trials[0].objective));
+    assert.notEqual(JSON.parse(readFileSync(join(out.uri, 'best_hyperparameters.json'), 'utf8')).learning_rate, 1e-7);
+  });
+
   it('a tuner_fn with an empty space fails the node with a UserError', async () => {
     await assert.rejects(run({ tuner_fn: 'broken_tuner_fn' }, 'broken'), (e: unknown) => isUserError(e) && /empty search_space/.test((e as Error).message));
   });

@@ -179,5 +179,9 @@ describe('canvas logic', () => {
     assert.deepEqual(readFieldText(hp, 'true'), { ok: true, value: true });
     assert.deepEqual(readFieldText(hp, 'adam'), { ok: true, value: 'adam' });
     assert.equal(readFieldText({ type: 'object' }, '{nope').ok, false);
+    // A count or 'auto': a number when it reads as one, else the text for the host's schema check.
+    assert.equal(fieldKind(trainer.workers), 'scalar');
+    assert.deepEqual(readFieldText(trainer.workers, ' 2 '), { ok: true, value: 2 });
+    assert.deepEqual(readFieldText(trainer.workers, 'auto'), { ok: true, value: 'auto' });
   });
 });

@@ -18,6 +18,7 @@ import { trainer } from './trainer/index.ts';
 import { evaluator } from './evaluator/index.ts';
 import { infraValidator } from './infra-validator/index.ts';
 import { manualApproval } from './manual-approval/index.ts';
+import { modelOptimizer } from './model-optimizer/index.ts';
 import { pusher } from './pusher/index.ts';
 import { bulkInferrer } from './bulk-inferrer/index.ts';
 
@@ -32,6 +33,7 @@ export const BUILTIN_COMPONENTS: readonly ComponentDefinition<any, any, any>[] =
   transform,
   tuner,
   trainer,
+  modelOptimizer,
   evaluator,
   infraValidator,
   manualApproval,

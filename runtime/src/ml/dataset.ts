@@ -50,6 +50,15 @@ export interface DatasetOptions {
   steps?: number;
   /** Drop a last batch smaller than batchSize. Default false. */
   dropRemainder?: boolean;
+  /**
+   * Data-parallel training: this replica's share of every batch, rows
+   * [⌊n·index/count⌋, ⌊n·(index+1)/count⌋) of a batch of n. Every replica reads the same batches
+   * (same seed), so the shares of one step make up exactly the global batch. A batch with fewer
+   * rows than replicas (at most the last one of a pass) is skipped by all of them alike.
+   */
+  shard?: { index: number; count: number };
+  /** Called with the rows of each batch `makeDataset` hands out (after sharding), as it hands it out. */
+  onBatch?: (rows: number) => void;
 }
 
 export interface HostBatch {
@@ -272,9 +281,29 @@ export function toTensors(tf: typeof tfTypes, b: HostBatch): TensorBatch {
  */
 export function makeDataset(tf: typeof tfTypes, o: DatasetOptions): tfTypes.data.Dataset<TensorBatch> {
   const rand = mulberry32(o.seed ?? 0);
+  const { shard, onBatch } = o;
   const dataset = tf.data.generator(function* () {
-    for (const b of batches(o, rand)) yield toTensors(tf, b);
+    for (const whole of batches(o, rand)) {
+      const b = shard ? shardOf(whole, shard) : whole;
+      if (!b) continue;
+      onBatch?.(b.size);
+      yield toTensors(tf, b);
+    }
   } as () => Iterator<TensorBatch>);
   const ahead = prefetchBatches(o);
-  return ahead > 0 ? dataset.prefetch(ahead) : dataset;
+  // Queued batches would be counted before the model trains on them: a sharded dataset's counts
+  // weigh its gradients, so it hands batches out one at a time.
+  return ahead > 0 && !shard ? dataset.prefetch(ahead) : dataset;
+}
+
+/** One replica's rows of a batch, or undefined when the batch has fewer rows than replicas. */
+export function shardOf(b: HostBatch, { index, count }: { index: number; count: number }): HostBatch | undefined {
+  if (b.size < count) return undefined;
+  const start = Math.floor((b.size * index) / count);
+  const end = Math.floor((b.size * (index + 1)) / count);
+  return {
+    size: end - start,
+    features: Object.fromEntries(Object.entries(b.features).map(([k, v]) => [k, v.subarray(start, end)])),
+    label: b.label.subarray(start, end),
+  };
 }

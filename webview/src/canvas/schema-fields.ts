@@ -18,10 +18,13 @@ function typeOf(schema: JsonSchema): string | undefined {
   return Array.isArray(schema.type) ? schema.type.find((t) => t !== 'null') : schema.type;
 }
 
-/** A union of plain types (number | string | boolean), e.g. a hyperparameter's value. */
+/**
+ * A union of plain types (number | string | boolean), e.g. a hyperparameter's value, possibly with
+ * named values beside a type (a worker count or 'auto'): typed as text, read per member type.
+ */
 function scalarUnion(schema: JsonSchema): boolean {
   const union = schema.anyOf ?? schema.oneOf;
-  return !!union?.length && union.every((s) => !('const' in s) && !s.enum && ['number', 'integer', 'string', 'boolean'].includes(typeOf(s) ?? ''));
+  return !!union?.length && union.every((s) => !s.enum && ['number', 'integer', 'string', 'boolean'].includes(typeOf(s) ?? ''));
 }
 
 export function fieldKind(schema: JsonSchema): FieldKind {

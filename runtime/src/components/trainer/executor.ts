@@ -16,6 +16,8 @@ import type { trainerSpec } from './spec.ts';
 import { trainingRunArgs } from './run-args.ts';
 import { modelPaths, type TrainArgs, type TrainResult } from './train-task.ts';
 import { dispatcherPath } from './worker-entry.ts';
+import { resolveWorkers, runReplicas, thisMachine } from './replicas.ts';
+import type { ReplicaArgs } from './session.ts';
 
 type Spec = typeof trainerSpec;
 type Ctx = ExecutorContext<Spec['inputs'], Spec['outputs'], Spec['params']>;
@@ -59,21 +61,30 @@ export async function execute(ctx: Ctx): Promise<void> {
     checkpointDir,
     baseModelDir: inputs.base_model ? modelPaths(inputs.base_model.uri).bundleDir : undefined,
   };
-  ctx.log.info(`training with ${params.run_fn} from ${basename(params.module_file)} (${args.trainShards.length} train / ${args.evalShards.length} eval shards, batch ${params.batch_size}, ${params.epochs} epochs)`);
+  const workers = resolveWorkers(params.workers, params.backend, thisMachine());
+  ctx.log.info(
+    `training with ${params.run_fn} from ${basename(params.module_file)} (${args.trainShards.length} train / ${args.evalShards.length} eval shards, batch ${params.batch_size}, ${params.epochs} epochs${workers > 1 ? `, data-parallel over ${workers} workers of ${Math.ceil(params.batch_size / workers)} rows a step` : ''})`,
+  );
   ctx.progress({ done: 0, total: params.epochs, unit: 'epochs' });
-  const result = await runInWorker<TrainResult>({
-    modulePath: dispatcherPath(),
-    exportName: 'default',
-    args: [{ task: 'trainer.train', args }],
-    timeout: params.timeout,
-    signal: ctx.signal,
-    label: `${params.run_fn} in ${basename(params.module_file)}`,
-    onLog: (level, message) => ctx.log[level](message),
-    onProgress: (value) => {
-      const p = value as EpochProgress;
-      ctx.progress({ done: p.epoch, total: p.epochs, unit: 'epochs', metrics: p.metrics });
-    },
-  });
+  const trainIn = (replica: ReplicaArgs | undefined, signal: AbortSignal) =>
+    runInWorker<TrainResult>({
+      modulePath: dispatcherPath(),
+      exportName: 'default',
+      args: [{ task: 'trainer.train', args: { ...args, replica } }],
+      timeout: params.timeout,
+      signal,
+      label: `${params.run_fn} in ${basename(params.module_file)}${replica ? ` (replica ${replica.rank})` : ''}`,
+      // Rank 0 speaks for the training; the others only forward what went wrong.
+      onLog: (level, message) => (!replica || replica.rank === 0 ? ctx.log[level](message) : level !== 'info' && ctx.log[level](`[replica ${replica.rank}] ${message}`)),
+      onProgress: (value) => {
+        const p = value as EpochProgress;
+        ctx.progress({ done: p.epoch, total: p.epochs, unit: 'epochs', metrics: p.metrics });
+      },
+    });
+  const results = workers > 1 ? await runReplicas(workers, ctx.signal, trainIn) : [await trainIn(undefined, ctx.signal)];
+  // Every replica trained on its share: examples add up; the time is the lead's.
+  const result = { ...results[0], trainExamples: results.reduce((n, r) => n + r.trainExamples, 0) };
+  result.examplesPerSec = result.trainSeconds > 0 ? result.trainExamples / result.trainSeconds : 0;
   if (checkpointDir !== finalCheckpoint && existsSync(checkpointDir)) {
     renameSync(checkpointDir, finalCheckpoint);
   }
@@ -93,6 +104,7 @@ export async function execute(ctx: Ctx): Promise<void> {
     epochs: result.history.length,
     trainExamples: result.trainExamples,
     examplesPerSec: Math.round(result.examplesPerSec),
+    workers,
     moduleHash: compiled.hash,
     bundle: 'bundle',
     logs: 'logs',

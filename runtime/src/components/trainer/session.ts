@@ -18,6 +18,8 @@ import { EventFileWriter } from '../../ml/tensorboard.ts';
 import { loadTransformGraph } from '../../ml/transform-graph.ts';
 import '../../ml/layers.ts';
 import { readCheckpointMeta, restoreCheckpoint, saveCheckpoint, warmStartFrom } from './checkpoint.ts';
+import { ReplicaGroup } from '../../ml/all-reduce.ts';
+import { reduceEvalMetrics, replicateFit, type ReplicaCounters, RowCounter } from './data-parallel.ts';
 
 export interface SessionArgs {
   backend: BackendRequest;
@@ -39,6 +41,14 @@ export interface SessionArgs {
   checkpointDir?: string;
   /** Warm start: before training, the weights of this bundle that match the model's by name and shape. */
   baseModelDir?: string;
+  /** Data-parallel training: this worker is replica `rank` of `count` sharing `buffer` (data-parallel.ts). */
+  replica?: ReplicaArgs;
+}
+
+export interface ReplicaArgs {
+  rank: number;
+  count: number;
+  buffer: SharedArrayBuffer;
 }
 
 export interface EpochRecord {
@@ -53,6 +63,10 @@ export interface Session {
   label: string;
   ctx: RunFnContext;
   history: EpochRecord[];
+  /** The replica group of a data-parallel training (undefined with one worker). */
+  group?: ReplicaGroup;
+  /** Loss and metrics on the eval split (`eval_` names); with replicas, over every replica's share. */
+  evaluate(model: tf.LayersModel): Promise<Record<string, number>>;
   /** Examples seen in training batches and the seconds spent from first to last batch. */
   throughput(): { examples: number; seconds: number };
   close(): void;
@@ -66,11 +80,13 @@ export interface EpochProgress {
 }
 
 /** Logs from a worker thread reach the node's log through runInWorker's console forwarding. */
-const workerLog = {
+const consoleLog = {
   info: (m: string) => console.log(m),
   warn: (m: string) => console.warn(m),
   error: (m: string) => console.error(m),
 };
+/** Replicas other than rank 0 say only what went wrong: rank 0 speaks for the training. */
+const quietLog = { ...consoleLog, info: () => undefined };
 
 function readSchema(uri: string | undefined): Schema | undefined {
   if (!uri) return undefined;
@@ -97,7 +113,16 @@ export interface SessionHooks {
 }
 
 export async function openSession(args: SessionArgs, extra: SessionHooks = {}): Promise<Session> {
+  const replica = args.replica;
+  const lead = !replica || replica.rank === 0;
+  const workerLog = lead ? consoleLog : quietLog;
   const selection = await selectBackend(args.backend, workerLog);
+  if (replica && selection.name === 'webgpu') {
+    throw new UserError('workers > 1 cannot train on webgpu: the gradient all-reduce reads tensors synchronously, which webgpu in Node cannot; set workers: 1 or backend: wasm', { field: 'workers' });
+  }
+  const group = replica && new ReplicaGroup(replica.buffer, replica.rank, replica.count);
+  const counters: ReplicaCounters = { train: new RowCounter(), eval: new RowCounter() };
+  const shard = replica && { index: replica.rank, count: replica.count };
   const graph = await loadTransformGraph(args.transformGraphUri);
   const label = args.label ?? graph.json.label;
   if (!label) throw new UserError('The transform graph names no label: set the Trainer parameter "label"', { field: 'label' });
@@ -123,18 +148,20 @@ export async function openSession(args: SessionArgs, extra: SessionHooks = {}): 
     // A resumed run does not replay the first epochs' shuffles.
     seed: args.seed + startEpoch,
     steps: args.trainSteps,
+    shard,
+    onBatch: (rows) => counters.train.add(rows),
   });
-  const eval_dataset = makeDataset(tf, { shards: args.evalShards, features, label, batchSize: args.batchSize, steps: args.evalSteps });
+  const eval_dataset = makeDataset(tf, { shards: args.evalShards, features, label, batchSize: args.batchSize, steps: args.evalSteps, shard, onBatch: (rows) => counters.eval.add(rows) });
 
   mkdirSync(args.logDir, { recursive: true });
   const metricsFile = join(args.logDir, 'metrics.jsonl');
-  const tbTrain = new EventFileWriter(join(args.logDir, 'train'));
-  const tbValidation = new EventFileWriter(join(args.logDir, 'validation'));
+  // Only rank 0 writes logs and checkpoints: every replica has the same weights and (averaged) metrics.
+  const tb = lead ? { train: new EventFileWriter(join(args.logDir, 'train')), validation: new EventFileWriter(join(args.logDir, 'validation')) } : undefined;
   const history: EpochRecord[] = resume ? resume.history.slice(0, startEpoch) : [];
   let examples = 0;
   let firstBatchAt: number | undefined;
   let lastBatchAt = 0;
-  const fitted = trackFittedModel();
+  const fitted = trackFittedModel(group && ((model, fitArgs) => replicateFit(group, model, fitArgs, counters)));
   const callbacks: tf.CustomCallbackArgs = {
     // Resume or warm start once run_fn has built and compiled its model, before the first step.
     onTrainBegin: async () => {
@@ -166,10 +193,14 @@ export async function openSession(args: SessionArgs, extra: SessionHooks = {}): 
       const metrics = Object.fromEntries(Object.entries(logs ?? {}).filter(([, v]) => typeof v === 'number')) as Record<string, number>;
       const record: EpochRecord = { epoch, ...metrics };
       history.push(record);
+      if (!lead) {
+        if (extra.onEpoch?.(record) === 'stop' && fitted.model) fitted.model.stopTraining = true;
+        return;
+      }
       appendFileSync(metricsFile, `${JSON.stringify({ ...record, time: new Date().toISOString() })}\n`);
       const { train, validation } = splitLogs(metrics);
-      tbTrain.scalars(epoch, train);
-      tbValidation.scalars(epoch, validation);
+      tb?.train.scalars(epoch, train);
+      tb?.validation.scalars(epoch, validation);
       // Live progress for the editor (epoch and metrics so far): the worker's parent forwards it.
       parentPort?.postMessage({ type: 'progress', value: { epoch: epoch + 1, epochs: args.epochs, metrics } satisfies EpochProgress });
       workerLog.info(`epoch ${epoch + 1}/${args.epochs}: ${Object.entries(metrics).map(([k, v]) => `${k}=${v.toFixed(4)}`).join(' ')}`);
@@ -209,32 +240,41 @@ export async function openSession(args: SessionArgs, extra: SessionHooks = {}): 
     label,
     ctx,
     history,
+    group,
+    evaluate: async (model) => {
+      const before = counters.eval.total;
+      const metrics = await evaluateOn(model, eval_dataset);
+      return group ? reduceEvalMetrics(group, metrics, counters.eval.total - before) : metrics;
+    },
     throughput: () => ({ examples, seconds: firstBatchAt === undefined ? 0 : (lastBatchAt - firstBatchAt) / 1000 }),
     close: () => {
       fitted.release();
-      tbTrain.close();
-      tbValidation.close();
+      tb?.train.close();
+      tb?.validation.close();
     },
   };
 }
+
+/** Data-parallel replicas adjust each fit call's arguments (and sync the model) before it starts. */
+type PrepareFit = <A extends { callbacks?: tf.ModelFitArgs['callbacks'] }>(model: tf.LayersModel, args: A | undefined) => A;
 
 /**
  * The model run_fn is fitting. tfjs gives plain callback objects no model (CustomCallback's
  * setModel does nothing), so fit and fitDataset are wrapped, in this training's own worker
  * thread, to note it; `release` undoes the wrapping.
  */
-function trackFittedModel(): { readonly model: tf.LayersModel | undefined; release(): void } {
+function trackFittedModel(prepare?: PrepareFit): { readonly model: tf.LayersModel | undefined; release(): void } {
   const proto = tf.LayersModel.prototype;
   const { fit, fitDataset } = proto;
   let model: tf.LayersModel | undefined;
   const note = (m: tf.LayersModel) => void (model = m);
-  proto.fit = function (this: tf.LayersModel, ...a: Parameters<typeof fit>) {
+  proto.fit = function (this: tf.LayersModel, x: Parameters<typeof fit>[0], y: Parameters<typeof fit>[1], fitArgs?: Parameters<typeof fit>[2]) {
     note(this);
-    return fit.apply(this, a);
+    return fit.call(this, x, y, prepare ? prepare(this, fitArgs) : fitArgs);
   };
-  proto.fitDataset = function (this: tf.LayersModel, ...a: Parameters<typeof fitDataset>) {
+  proto.fitDataset = function (this: tf.LayersModel, dataset: Parameters<typeof fitDataset>[0], fitArgs: Parameters<typeof fitDataset>[1]) {
     note(this);
-    return fitDataset.apply(this, a) as ReturnType<typeof fitDataset>;
+    return fitDataset.call(this, dataset, prepare ? prepare(this, fitArgs) : fitArgs) as ReturnType<typeof fitDataset>;
   } as typeof fitDataset;
   return {
     get model() {

@@ -11,6 +11,9 @@ export const backendParam = Type.Union(
   },
 );
 
+export const workersParam = (description: string) =>
+  Type.Union([Type.Integer({ minimum: 1 }), Type.Literal('auto')], { default: 1, description });
+
 export const trainerParams = Type.Object({
   module_file: Type.String({ 'x-module': true, description: 'TypeScript or JavaScript module exporting the run_fn.' }),
   run_fn: Type.String({ default: 'run_fn', description: 'Name of the exported function that builds and fits the model.' }),
@@ -21,6 +24,7 @@ export const trainerParams = Type.Object({
   eval_steps: Type.Optional(Type.Integer({ minimum: 1, description: 'Eval batches per evaluation; default the whole eval split.' })),
   batch_size: Type.Integer({ minimum: 1, default: 256, description: 'Rows per batch.' }),
   backend: backendParam,
+  workers: workersParam('Synchronous data-parallel training over this many worker threads (auto: one per GPU with tfjs-node-gpu, else one per core). Each has its own backend and a share of every global batch (batch_size stays the global batch); gradients are averaged every step, so the weights stay identical. run_fn does not change.'),
   timeout: Type.Number({ minimum: 0, default: 3600, description: 'Seconds before the training worker is terminated and the node fails (0: none).' }),
   hyperparameters: Type.Record(Type.String(), Type.Union([Type.Number(), Type.String(), Type.Boolean()]), {
     default: {},

@@ -9,7 +9,7 @@ import type { RunFn, RunFnResult, TransformGraph } from '../../ml/api.ts';
 import { vocabularyOf } from '../../ml/analyzers.ts';
 import { type ModelTask, saveBundle } from '../../ml/bundle.ts';
 import { importUserExport, userCodeError } from '../../ml/user-module.ts';
-import { evaluateOn, type EpochRecord, inferTask, openSession, type SessionArgs } from './session.ts';
+import { type EpochRecord, inferTask, openSession, type Session, type SessionArgs } from './session.ts';
 
 export interface TrainArgs extends SessionArgs {
   modulePath: string;
@@ -37,6 +37,17 @@ export interface TrainResult {
 export async function train(args: TrainArgs): Promise<TrainResult> {
   const runFn = await importUserExport<RunFn>(args.modulePath, args.exportName);
   const session = await openSession(args);
+  try {
+    return await trainIn(session, runFn, args);
+  } catch (e) {
+    session.group?.abort(); // peers waiting at an exchange stop now instead of at the timeout
+    throw e;
+  } finally {
+    session.group?.leave();
+  }
+}
+
+async function trainIn(session: Session, runFn: RunFn, args: TrainArgs): Promise<TrainResult> {
   let result: RunFnResult;
   try {
     result = await runFn(session.ctx);
@@ -55,13 +66,14 @@ export async function train(args: TrainArgs): Promise<TrainResult> {
     throw new UserError(`The model's inputs must be named after transformed features (${[...known].join(', ')}); unknown: ${unknown.join(', ')}`);
   }
   if (!model.optimizer) throw new UserError(`${args.exportName} returned a model that was never compiled/fitted`);
-  const evalMetrics = await evaluateOn(model, session.ctx.eval_dataset);
+  const evalMetrics = await session.evaluate(model);
   const last = session.history.at(-1) ?? { epoch: -1 };
   const { epoch: _epoch, ...lastEpoch } = last;
   const metrics: Record<string, number> = { ...lastEpoch, ...evalMetrics, ...(result.metrics ?? {}) };
   const task = args.task === 'auto' ? inferTask(model) : args.task;
   const classes = task === 'multiclass' ? labelClasses(session.graph, session.label) : undefined;
-  await saveBundle(args.bundleDir, {
+  // Replicas end with identical weights: rank 0 saves the one bundle.
+  if (!session.group || session.group.rank === 0) await saveBundle(args.bundleDir, {
     model,
     transformGraphDir: args.transformGraphUri,
     info: {
@@ -106,7 +118,7 @@ function labelClasses(graph: TransformGraph, label: string): string[] | undefine
 }
 
 /** Property names the Trainer records itself, which a module's properties may not replace. */
-export const TRAINER_PROPERTIES = ['backend', 'backendSkipped', 'task', 'label', 'inputFeatures', 'metrics', 'epochs', 'trainExamples', 'examplesPerSec', 'moduleHash', 'bundle', 'logs'];
+export const TRAINER_PROPERTIES = ['backend', 'backendSkipped', 'task', 'label', 'inputFeatures', 'metrics', 'epochs', 'trainExamples', 'examplesPerSec', 'workers', 'moduleHash', 'bundle', 'logs'];
 
 /** A module's extra Model properties, checked to be plain JSON under names of its own. */
 function moduleProperties(properties: unknown, exportName: string): Record<string, unknown> {

@@ -15,6 +15,7 @@ import { runInWorker } from '../../ml/user-module.ts';
 import { BEST_HYPERPARAMETERS_FILE } from '../trainer/executor.ts';
 import { trainingRunArgs } from '../trainer/run-args.ts';
 import { dispatcherPath } from '../trainer/worker-entry.ts';
+import { resolveWorkers, runReplicas, thisMachine } from '../trainer/replicas.ts';
 import { gridSearch, MedianStopping, randomSearch } from './search.ts';
 import type { tunerSpec } from './spec.ts';
 import { DECISION, metricValue, REPORT_MARKER, type TrialArgs, type TrialResult, type TunerDescription } from './trial-task.ts';
@@ -39,22 +40,34 @@ export async function execute(ctx: Ctx): Promise<void> {
   const { params, inputs } = ctx;
   const out = ctx.outputs.best_hyperparameters;
   const compiled = await compileUserModule(ctx.resolvePath(params.module_file), { outFile: join(out.uri, 'module', 'tuner_module.mjs'), workspaceRoot: findWorkspaceRoot(ctx.pipelineDir) });
-  const call = <T>(task: string, args: unknown, label: string, timeout: number, onLog?: (level: 'info' | 'warn' | 'error', m: string) => void) =>
+  const call = <T>(task: string, args: unknown, label: string, timeout: number, onLog?: (level: 'info' | 'warn' | 'error', m: string) => void, signal = ctx.signal) =>
     runInWorker<T>({
       modulePath: dispatcherPath(),
       exportName: 'default',
       args: [{ task, args }],
       timeout,
-      signal: ctx.signal,
+      signal,
       label,
       onLog: onLog ?? ((level, m) => ctx.log[level](m)),
     });
+  const workers = resolveWorkers(params.workers_per_trial, params.backend, thisMachine());
+  /** One trial: in one worker, or data-parallel over `workers` (rank 0's result speaks for it). */
+  const runTrial = async (args: TrialArgs, onLog: (level: 'info' | 'warn' | 'error', m: string) => void): Promise<TrialResult> => {
+    if (workers === 1) return call<TrialResult>('tuner.trial', args, `trial ${args.trialId}`, params.trial_timeout, onLog);
+    const replicaLog = (rank: number) => (level: 'info' | 'warn' | 'error', m: string) => (rank === 0 ? onLog(level, m) : level !== 'info' && onLog(level, `[replica ${rank}] ${m}`));
+    const results = await runReplicas(workers, ctx.signal, (replica, signal) =>
+      call<TrialResult>('tuner.trial', { ...args, replica }, `trial ${args.trialId} (replica ${replica.rank})`, params.trial_timeout, replicaLog(replica.rank), signal),
+    );
+    return results[0];
+  };
 
   const desc = await call<TunerDescription>('tuner.describe', { modulePath: compiled.path, tunerFn: params.tuner_fn }, `${params.tuner_fn} in ${basename(params.module_file)}`, 120);
   const { metric, direction } = desc.objective;
   const limit = params.max_trials ?? desc.max_trials ?? 10;
   const configs = params.strategy === 'grid' ? gridSearch(desc.search_space, params.grid_points, limit) : randomSearch(desc.search_space, limit, params.seed);
-  ctx.log.info(`${params.strategy} search: ${configs.length} trials over ${Object.keys(desc.search_space).join(', ')}; objective ${direction} ${metric}; ${params.parallel_trials} in parallel`);
+  ctx.log.info(
+    `${params.strategy} search: ${configs.length} trials over ${Object.keys(desc.search_space).join(', ')}; objective ${direction} ${metric}; ${params.parallel_trials} in parallel${workers > 1 ? `, each data-parallel over ${workers} workers` : ''}`,
+  );
 
   const decisions = new SharedArrayBuffer(4 * configs.length);
   const slots = new Int32Array(decisions);
@@ -94,7 +107,7 @@ export async function execute(ctx: Ctx): Promise<void> {
       const started = performance.now();
       const args: TrialArgs = { ...base, trialId: id, hyperparameters: hp, logDir: join(out.uri, 'trials', String(id)) };
       try {
-        const r = await call<TrialResult>('tuner.trial', args, `trial ${id}`, params.trial_timeout, onTrialLog(id));
+        const r = await runTrial(args, onTrialLog(id));
         const objective = metricValue(r.metrics, metric);
         rows[id] = {
           trial_id: id,

@@ -1,7 +1,7 @@
 /** Tuner's declaration: ports and parameters (read without loading the executor). */
 import { Type } from '@sinclair/typebox';
 import type { ComponentSpec } from '../../core/component.ts';
-import { backendParam } from '../trainer/spec.ts';
+import { backendParam, workersParam } from '../trainer/spec.ts';
 
 export const tunerParams = Type.Object({
   module_file: Type.String({ 'x-module': true, description: 'Module exporting tuner_fn (and run_fn, used for trials unless tuner_fn gives run_trial).' }),
@@ -11,6 +11,9 @@ export const tunerParams = Type.Object({
   max_trials: Type.Optional(Type.Integer({ minimum: 1, description: "Trials to run; default tuner_fn's max_trials, else 10 (grid: all combinations up to this)." })),
   grid_points: Type.Integer({ minimum: 2, default: 3, description: 'Grid search: values per float range (log-spaced for log ranges).' }),
   parallel_trials: Type.Integer({ minimum: 1, default: 2, description: 'Trials run at once, each in its own worker thread with its own backend.' }),
+  workers_per_trial: workersParam(
+    'Worker threads per trial: above 1, each trial trains data-parallel like the Trainer with workers (a share of every batch per worker, gradients averaged). parallel_trials × workers_per_trial threads run at once; auto: one per core (or GPU).',
+  ),
   early_stopping: Type.Boolean({
     default: true,
     description: 'Median stopping rule: after min_epochs, a trial whose objective is worse than the median of the other trials at the same epoch is stopped.',

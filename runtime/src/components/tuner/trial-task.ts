@@ -8,7 +8,8 @@ import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../../core/errors.ts';
 import type { HyperParameters, RunFn, SearchSpace, TrialContext, TunerFn, TunerFnResult } from '../../ml/api.ts';
 import { importUserExport, userCodeError } from '../../ml/user-module.ts';
-import { evaluateOn, type EpochRecord, openSession, type SessionArgs } from '../trainer/session.ts';
+import { EXCHANGE, type ReplicaGroup } from '../../ml/all-reduce.ts';
+import { type EpochRecord, openSession, type SessionArgs } from '../trainer/session.ts';
 import { searchSpaceBuilder, validateSpace } from './search.ts';
 
 export const REPORT_MARKER = '@@tributary-trial-report ';
@@ -78,18 +79,27 @@ export async function trial(args: TrialArgs): Promise<TrialResult> {
   const described = await callTunerFn(args.modulePath, args.tunerFn);
   const slots = new Int32Array(args.decisions);
   let stopped = false;
-  const report = (epoch: number, metrics: Record<string, number>): 'continue' | 'stop' => {
+  /** The trial's replica group, once the session is open (several workers per trial). */
+  const replicas: { group?: ReplicaGroup } = {};
+  const ask = (epoch: number, metrics: Record<string, number>): boolean => {
     Atomics.store(slots, args.trialId, DECISION.pending);
     console.log(`${REPORT_MARKER}${JSON.stringify({ trial: args.trialId, epoch, metrics })}`);
     // The executor answers within milliseconds; never hang a trial on a lost message.
     Atomics.wait(slots, args.trialId, DECISION.pending, 10_000);
-    const stop = Atomics.load(slots, args.trialId) === DECISION.stop;
+    return Atomics.load(slots, args.trialId) === DECISION.stop;
+  };
+  const report = (epoch: number, metrics: Record<string, number>): 'continue' | 'stop' => {
+    // A trial on several workers: rank 0 asks (its metrics are the averaged ones) and tells the others.
+    const { group } = replicas;
+    let stop = !group || group.rank === 0 ? ask(epoch, metrics) : false;
+    if (group) stop = group.broadcast(EXCHANGE.decision, [stop ? 1 : 0])[0] === 1;
     if (stop) stopped = true;
     return stop ? 'stop' : 'continue';
   };
   const usesRunFn = typeof described.run_trial !== 'function';
   // With the module's run_fn, the session's epoch callback reports; a custom run_trial reports itself.
   const session = await openSession(args, usesRunFn ? { onEpoch: ({ epoch, ...m }) => report(epoch, m) } : {});
+  const group = (replicas.group = session.group);
   const ctx: TrialContext = { ...session.ctx, trial_id: args.trialId, report };
   let metrics: Record<string, number>;
   try {
@@ -101,13 +111,15 @@ export async function trial(args: TrialArgs): Promise<TrialResult> {
       if (!result || !(result.model instanceof tf.LayersModel)) throw new UserError(`${args.runFn} must return { model } built with ctx.tf`);
       const last = session.history.at(-1) ?? { epoch: -1 };
       const { epoch: _e, ...lastEpoch } = last;
-      metrics = { ...lastEpoch, ...(await evaluateOn(result.model, session.ctx.eval_dataset)), ...(result.metrics ?? {}) };
+      metrics = { ...lastEpoch, ...(await session.evaluate(result.model)), ...(result.metrics ?? {}) };
       result.model.dispose();
     }
   } catch (e) {
+    group?.abort();
     throw userCodeError(e, `trial ${args.trialId} threw`);
   } finally {
     session.close();
+    group?.leave();
   }
   return { metrics, history: session.history, stopped, backend: session.selection.name };
 }

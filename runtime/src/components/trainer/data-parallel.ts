@@ -1,0 +1,148 @@
+/**
+ * Synchronous data-parallel training, owned by the runtime so run_fn does not change (the
+ * equivalent of tf.distribute's MirroredStrategy, applied to the model run_fn fits):
+ *
+ * - every replica (a worker thread with its own backend) runs the same run_fn on its shard of
+ *   each global batch (dataset.ts `shard`);
+ * - when fit/fitDataset starts, rank 0's weights are broadcast, so random initialisation does not
+ *   matter;
+ * - the optimizer's `applyGradients` first replaces the local gradients with their mean over the
+ *   replicas, weighted by the rows each one trained on (so it equals the gradient of the global
+ *   batch), identical in every replica: every replica takes the same step;
+ * - at the end of each epoch the epoch's metrics are averaged the same way (so logs, checkpoints,
+ *   early stopping and the Tuner see the global values), and non-trainable weights (e.g. batch
+ *   norm statistics, which no gradient updates) are averaged so they stay identical too.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { EXCHANGE, type ReplicaGroup } from '../../ml/all-reduce.ts';
+
+/** Rows handed out by a sharded dataset: the running total and the last batch. */
+export class RowCounter {
+  total = 0;
+  last = 0;
+  add(rows: number): void {
+    this.total += rows;
+    this.last = rows;
+  }
+}
+
+export interface ReplicaCounters {
+  train: RowCounter;
+  eval: RowCounter;
+}
+
+type Grads = tf.NamedTensorMap | { name: string; tensor: tf.Tensor }[];
+type Callbacks = tf.CustomCallbackArgs | tf.CustomCallbackArgs[] | tf.Callback | tf.Callback[] | undefined;
+
+const wrapped = new WeakSet<object>();
+
+/** Rank 0's values of `variables`, written into every replica's. */
+function broadcastVariables(group: ReplicaGroup, variables: tf.LayerVariable[]): void {
+  const values = flatten(variables.map((v) => v.read()));
+  const shared = group.broadcast(EXCHANGE.weights, values);
+  writeFlat(variables, shared);
+}
+
+/** The weighted mean of `variables` over the replicas, written back (same in every replica). */
+function averageVariables(group: ReplicaGroup, variables: tf.LayerVariable[]): void {
+  if (!variables.length) return;
+  const mean = group.weightedMean(EXCHANGE.state, flatten(variables.map((v) => v.read())), 1);
+  writeFlat(variables, mean);
+}
+
+function flatten(tensors: tf.Tensor[]): Float64Array {
+  const out = new Float64Array(tensors.reduce((n, t) => n + t.size, 0));
+  let at = 0;
+  for (const t of tensors) {
+    // Synchronous read: the all-reduce runs inside tfjs's synchronous optimizer step (cpu, wasm
+    // and tfjs-node read synchronously; webgpu in Node cannot, which resolveWorkers rules out).
+    out.set(t.dataSync(), at);
+    at += t.size;
+  }
+  return out;
+}
+
+function writeFlat(variables: tf.LayerVariable[], values: Float64Array): void {
+  let at = 0;
+  for (const v of variables) {
+    const n = tf.util.sizeFromShape(v.shape as number[]);
+    const part = values.subarray(at, at + n);
+    const t = tf.tensor(v.dtype === 'int32' ? Int32Array.from(part) : Float32Array.from(part), v.shape as number[], v.dtype);
+    v.write(t);
+    t.dispose();
+    at += n;
+  }
+}
+
+/** Makes the optimizer average gradients over the replicas before each step. */
+function allReduceGradients(group: ReplicaGroup, optimizer: tf.Optimizer, counters: ReplicaCounters): void {
+  if (wrapped.has(optimizer)) return;
+  wrapped.add(optimizer);
+  const apply = optimizer.applyGradients.bind(optimizer);
+  optimizer.applyGradients = (grads: Grads) => {
+    const list = Array.isArray(grads) ? grads : Object.entries(grads).map(([name, tensor]) => ({ name, tensor }));
+    const mean = group.weightedMean(EXCHANGE.gradients, flatten(list.map((g) => g.tensor)), counters.train.last);
+    let at = 0;
+    const averaged = list.map(({ name, tensor }) => {
+      const part = Float32Array.from(mean.subarray(at, (at += tensor.size)));
+      return { name, tensor: tf.tensor(part, tensor.shape, 'float32') };
+    });
+    try {
+      apply(averaged);
+    } finally {
+      tf.dispose(averaged.map((g) => g.tensor));
+    }
+  };
+}
+
+/** Averages the epoch's logs (train metrics by train rows, val_ metrics by eval rows) in place. */
+function reduceEpochLogs(group: ReplicaGroup, logs: tf.Logs, trainRows: number, evalRows: number): void {
+  const keys = Object.keys(logs)
+    .filter((k) => typeof logs[k] === 'number')
+    .sort();
+  const train = keys.filter((k) => !k.startsWith('val_'));
+  const val = keys.filter((k) => k.startsWith('val_'));
+  const t = group.weightedMean(EXCHANGE.trainMetrics, train.map((k) => logs[k] as number), trainRows);
+  train.forEach((k, i) => (logs[k] = t[i]));
+  if (val.length) {
+    const v = group.weightedMean(EXCHANGE.evalMetrics, val.map((k) => logs[k] as number), evalRows);
+    val.forEach((k, i) => (logs[k] = v[i]));
+  }
+}
+
+/** Metrics of one evaluation pass over this replica's eval shard → the global values. */
+export function reduceEvalMetrics(group: ReplicaGroup, metrics: Record<string, number>, rows: number): Record<string, number> {
+  const keys = Object.keys(metrics).sort();
+  const mean = group.weightedMean(EXCHANGE.evalMetrics, keys.map((k) => metrics[k]), rows);
+  return Object.fromEntries(keys.map((k, i) => [k, mean[i]]));
+}
+
+function callbackList(callbacks: Callbacks): tf.Callback[] {
+  const list = callbacks === undefined ? [] : Array.isArray(callbacks) ? callbacks : [callbacks];
+  // tfjs takes either callback objects or plain configs, not a mix: make them all objects.
+  return list.map((c) => (typeof (c as tf.Callback).setParams === 'function' ? (c as tf.Callback) : (new tf.CustomCallback(c as tf.CustomCallbackArgs) as unknown as tf.Callback)));
+}
+
+/**
+ * Prepares one fit/fitDataset call of this replica: same starting weights, averaged gradients,
+ * and a first callback that averages each epoch's logs before anyone else (ctx.callbacks, the
+ * user's own, tfjs's History) sees them. Returns the arguments to call tfjs with.
+ */
+export function replicateFit<A extends { callbacks?: Callbacks }>(group: ReplicaGroup, model: tf.LayersModel, args: A | undefined, counters: ReplicaCounters): A {
+  if (!model.optimizer) return (args ?? {}) as A; // tfjs itself reports the uncompiled model
+  broadcastVariables(group, model.weights);
+  allReduceGradients(group, model.optimizer, counters);
+  let trainAtStart = 0;
+  let evalAtStart = 0;
+  const sync = new tf.CustomCallback({
+    onEpochBegin: async () => {
+      trainAtStart = counters.train.total;
+      evalAtStart = counters.eval.total;
+    },
+    onEpochEnd: async (_epoch, logs) => {
+      if (logs) reduceEpochLogs(group, logs, counters.train.total - trainAtStart, counters.eval.total - evalAtStart);
+      averageVariables(group, model.nonTrainableWeights);
+    },
+  }) as unknown as tf.Callback;
+  return { ...(args ?? ({} as A)), callbacks: [sync, ...callbackList(args?.callbacks)] };
+}

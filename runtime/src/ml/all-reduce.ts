@@ -1,0 +1,171 @@
+/**
+ * Synchronous collectives between the worker threads of one data-parallel training: a barrier,
+ * a weighted mean (the gradient all-reduce) and a broadcast, over one growable SharedArrayBuffer
+ * that the coordinating thread creates and hands to every replica.
+ *
+ * Synchronous on purpose: tfjs's optimizer step (`applyGradients`) is synchronous, so the
+ * exchange happens inside it with Atomics.wait (allowed in worker threads, not on the main one).
+ *
+ * Every replica sums the slots in rank order in float64, so each gets the bit-identical result
+ * and the optimizer step that follows is the same everywhere: the weights stay identical.
+ *
+ * Layout: an Int32 control block (barrier counter and generation, abort and done flags, and per
+ * barrier bank each rank's exchange kind and length, checked after the barrier so replicas that
+ * took different paths fail with a clear error instead of mixing unrelated data), then two banks
+ * of `count` float64 slots. Consecutive exchanges alternate banks, so a replica that is one
+ * exchange ahead never writes where a slower one is still reading.
+ */
+import { UserError } from '../core/errors.ts';
+
+const ARRIVED = 0;
+const GENERATION = 1;
+const ABORT = 2;
+const DONE = 3;
+const TAGS = 4;
+/** Most bytes the exchange area may grow to (virtual: only what is used is committed). */
+const MAX_BYTES = 2 ** 31;
+
+const controlInts = (count: number) => TAGS + 2 * 2 * count;
+const dataOffset = (count: number) => Math.ceil((controlInts(count) * 4) / 8) * 8;
+
+/** The shared memory of a replica group of `count` threads, created by the coordinator. */
+export function createGroupBuffer(count: number): SharedArrayBuffer {
+  const Growable = SharedArrayBuffer as unknown as new (bytes: number, options: { maxByteLength: number }) => SharedArrayBuffer;
+  return new Growable(dataOffset(count), { maxByteLength: MAX_BYTES });
+}
+
+/** ES2024's growable SharedArrayBuffer (Node 20 has it; the TypeScript lib here predates it). */
+type Growable = SharedArrayBuffer & { grow(bytes: number): void };
+
+/** Raised in a replica when the coordinator (or a failing peer) aborted the group. */
+export class ReplicaAborted extends Error {
+  constructor() {
+    super('another replica of this training failed; this one stopped');
+  }
+}
+
+/** Marks the group aborted and wakes every waiting replica (coordinator side, or a failing replica). */
+export function abortGroup(buffer: SharedArrayBuffer): void {
+  const control = new Int32Array(buffer, 0, 4);
+  Atomics.store(control, ABORT, 1);
+  Atomics.notify(control, GENERATION);
+}
+
+/** Kinds of exchange, checked across replicas: all must take part in the same one. */
+export const EXCHANGE = { weights: 1, gradients: 2, trainMetrics: 3, evalMetrics: 4, state: 5, decision: 6, resize: 7 } as const;
+type ExchangeKind = (typeof EXCHANGE)[keyof typeof EXCHANGE];
+const KIND_NAMES = Object.fromEntries(Object.entries(EXCHANGE).map(([k, v]) => [v, k]));
+
+export class ReplicaGroup {
+  private readonly control: Int32Array;
+  private barriers = 0;
+  /** float64 values per slot (a weight then the values); the same in every replica, grown together. */
+  private stride = 0;
+
+  constructor(
+    readonly buffer: SharedArrayBuffer,
+    readonly rank: number,
+    readonly count: number,
+  ) {
+    this.control = new Int32Array(buffer, 0, controlInts(count));
+  }
+
+  /** Tells peers still waiting that this replica has left (they fail instead of waiting for ever). */
+  leave(): void {
+    Atomics.store(this.control, DONE, 1);
+    Atomics.notify(this.control, GENERATION);
+  }
+
+  abort(): void {
+    abortGroup(this.buffer);
+  }
+
+  /** Waits until every replica arrived at the same exchange; returns the bank it used. */
+  private barrier(kind: ExchangeKind, length: number): number {
+    const c = this.control;
+    const bank = this.barriers++ & 1;
+    const tag = TAGS + 2 * (bank * this.count + this.rank);
+    Atomics.store(c, tag, kind);
+    Atomics.store(c, tag + 1, length);
+    const generation = Atomics.load(c, GENERATION);
+    if (Atomics.add(c, ARRIVED, 1) === this.count - 1) {
+      Atomics.store(c, ARRIVED, 0);
+      Atomics.add(c, GENERATION, 1);
+      Atomics.notify(c, GENERATION);
+    } else {
+      while (Atomics.load(c, GENERATION) === generation) {
+        if (Atomics.load(c, ABORT)) throw new ReplicaAborted();
+        if (Atomics.load(c, DONE)) {
+          throw new UserError(`Data-parallel training: another replica finished while replica ${this.rank} waited at a ${KIND_NAMES[kind]} exchange; every replica must take the same training steps (run_fn must not branch on the replica or stop on its own)`);
+        }
+        Atomics.wait(c, GENERATION, generation, 200);
+      }
+    }
+    for (let r = 0; r < this.count; r++) {
+      const at = TAGS + 2 * (bank * this.count + r);
+      const [k, n] = [Atomics.load(c, at), Atomics.load(c, at + 1)];
+      if (k !== kind || n !== length) {
+        throw new UserError(`Data-parallel training: replica ${this.rank} is at a ${KIND_NAMES[kind]} exchange of ${length} values but replica ${r} at a ${KIND_NAMES[k] ?? k} exchange of ${n}; every replica must build the same model and take the same steps`);
+      }
+    }
+    return bank;
+  }
+
+  /** Grows every slot to hold `length` values; all replicas decide alike, after a barrier, so no one is still reading. */
+  private ensureStride(length: number): void {
+    if (length + 1 <= this.stride) return;
+    this.barrier(EXCHANGE.resize, length);
+    this.stride = length + 1;
+    const need = dataOffset(this.count) + 2 * this.count * this.stride * 8;
+    if (need > MAX_BYTES) throw new UserError(`Data-parallel training: ${length} values per exchange do not fit the ${MAX_BYTES} bytes of shared memory`);
+    try {
+      if (this.buffer.byteLength < need) (this.buffer as Growable).grow(need);
+    } catch (e) {
+      if (this.buffer.byteLength < need) throw e; // a peer grew it first: fine; otherwise a real failure
+    }
+  }
+
+  private slot(bank: number, rank: number): Float64Array {
+    return new Float64Array(this.buffer, dataOffset(this.count) + (bank * this.count + rank) * this.stride * 8, this.stride);
+  }
+
+  /**
+   * Σ_r weight_r · values_r / Σ_r weight_r over the replicas (weights: rows each one saw), summed
+   * in rank order so every replica gets the same numbers. All weights 0 gives zeros.
+   */
+  weightedMean(kind: ExchangeKind, values: ArrayLike<number>, weight: number): Float64Array {
+    const n = values.length;
+    this.ensureStride(n);
+    const bank = this.nextBank();
+    const own = this.slot(bank, this.rank);
+    own[0] = weight;
+    for (let i = 0; i < n; i++) own[i + 1] = values[i];
+    this.barrier(kind, n);
+    const out = new Float64Array(n);
+    let total = 0;
+    for (let r = 0; r < this.count; r++) {
+      const s = this.slot(bank, r);
+      const w = s[0];
+      if (w === 0) continue;
+      total += w;
+      for (let i = 0; i < n; i++) out[i] += w * s[i + 1];
+    }
+    if (total > 0) for (let i = 0; i < n; i++) out[i] /= total;
+    return out;
+  }
+
+  /** Rank 0's values, in every replica (`values` is read on rank 0 only). */
+  broadcast(kind: ExchangeKind, values: ArrayLike<number>): Float64Array {
+    const n = values.length;
+    this.ensureStride(n);
+    const bank = this.nextBank();
+    if (this.rank === 0) this.slot(bank, 0).set(values, 1);
+    this.barrier(kind, n);
+    return this.slot(bank, 0).slice(1, n + 1);
+  }
+
+  /** The bank the next barrier will use (the data goes there before it). */
+  private nextBank(): number {
+    return this.barriers & 1;
+  }
+}

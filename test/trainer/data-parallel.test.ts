@@ -1,0 +1,79 @@
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { resolveWorkers } from '../../runtime/src/components/trainer/replicas.ts';
+import { trainer } from '../../runtime/src/components/trainer/index.ts';
+import { modelComponentSuite } from './helpers.ts';
+
+describe('Trainer data-parallel training (workers: N)', function () {
+  this.timeout(240_000);
+  const suite = modelComponentSuite(trainer, { module_file: 'test/trainer/fixtures/trainer_module.ts', batch_size: 64, backend: 'cpu' });
+  const run = async (params: Record<string, unknown>, attempt: string, cacheKey?: string) => {
+    const { logs, outputs, progress, error } = await suite.run(params, join('root', 'trainer', attempt), cacheKey ? { cacheKey } : {});
+    return { logs, model: outputs.model, progress, error };
+  };
+  const weightsOf = (dir: string) => readdirSync(dir).map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as number[][]);
+  const metricsOf = (model: { properties: Record<string, unknown> }) => model.properties.metrics as Record<string, number>;
+
+  it('keeps the replicas bit-identical and matches one worker on the same global batch within float tolerance', async () => {
+    const hp = { optimizer: 'sgd', learning_rate: 0.5 };
+    const one = await run({ run_fn: 'replica_fn', epochs: 2, hyperparameters: { ...hp, weights_dir: join(suite.fixture.dir, 'w1') } }, 'one');
+    assert.equal(one.error, undefined, String(one.error));
+    const two = await run({ run_fn: 'replica_fn', epochs: 2, workers: 2, hyperparameters: { ...hp, weights_dir: join(suite.fixture.dir, 'w2') } }, 'two');
+    assert.equal(two.error, undefined, String(two.error));
+    assert.ok(two.logs.some((l) => /data-parallel over 2 workers of 32 rows a step/.test(l)), two.logs.join('\n'));
+
+    const replicas = weightsOf(join(suite.fixture.dir, 'w2'));
+    assert.equal(replicas.length, 2);
+    assert.deepEqual(replicas[0], replicas[1], 'both replicas hold the same weights, bit for bit');
+    const [single] = weightsOf(join(suite.fixture.dir, 'w1'));
+    // 2 epochs × 32 steps: the averaged half-batch gradients equal the global batch's up to rounding.
+    single.flat().forEach((w, i) => assert.ok(Math.abs(w - replicas[0].flat()[i]) < 1e-4, `weight ${i}: ${w} vs ${replicas[0].flat()[i]}`));
+
+    // Metrics are the global ones (averaged over both shares), the same as one worker's.
+    const [m1, m2] = [metricsOf(one.model), metricsOf(two.model)];
+    for (const k of ['loss', 'acc', 'val_loss', 'val_acc', 'eval_loss', 'eval_acc']) assert.ok(Math.abs(m1[k] - m2[k]) < 1e-4, `${k}: ${m1[k]} vs ${m2[k]}`);
+    assert.equal(two.model.properties.trainExamples, one.model.properties.trainExamples, 'every row trained on once per epoch');
+    assert.equal(two.model.properties.workers, 2);
+    // Progress still reports once per epoch, and only rank 0 wrote logs.
+    assert.deepEqual(two.progress.filter((p) => p.unit === 'epochs').map((p) => p.done), [0, 1, 2]);
+    assert.equal(readFileSync(join(two.model.uri, 'logs', 'metrics.jsonl'), 'utf8').trim().split('\n').length, 2);
+    assert.equal(readdirSync(join(two.model.uri, 'logs', 'train')).length, 1);
+  });
+
+  it('reaches the accuracy of one worker with Adam and 3 workers (an uneven split of 64 rows)', async () => {
+    const one = await run({ run_fn: 'replica_fn', epochs: 2 }, 'adam-1');
+    const three = await run({ run_fn: 'replica_fn', epochs: 2, workers: 3 }, 'adam-3');
+    assert.equal(three.error, undefined, String(three.error));
+    assert.ok(Math.abs(metricsOf(one.model).eval_acc - metricsOf(three.model).eval_acc) <= 0.01, `${metricsOf(one.model).eval_acc} vs ${metricsOf(three.model).eval_acc}`);
+  });
+
+  it('a data-parallel Trainer that died resumes from its last checkpoint', async () => {
+    const crashFile = join(suite.fixture.dir, 'crash-once');
+    writeFileSync(crashFile, '');
+    const params = { run_fn: 'crashing_fn', epochs: 4, workers: 2, hyperparameters: { crash_file: crashFile, crash_after: 2 } };
+    const first = await run(params, 'dp-crash-1', 'dp-crash-key');
+    assert.match(String(first.error), /simulated crash/);
+    const second = await run(params, 'dp-crash-2', 'dp-crash-key');
+    assert.equal(second.error, undefined, String(second.error));
+    // The replica that crashed may stop the other before its checkpoint of epoch 2 is written.
+    assert.ok(second.logs.some((l) => /resumed from the checkpoint after epoch [12]\/4/.test(l)), second.logs.join('\n'));
+    assert.equal((second.model.properties as { epochs: number }).epochs, 4);
+    assert.ok(metricsOf(second.model).eval_acc > 0.8);
+  });
+
+  it('a failing run_fn fails the node once, with its own error, and stops the other replica', async () => {
+    const failed = await run({ run_fn: 'throwing_fn', workers: 2 }, 'dp-throw');
+    assert.match(String(failed.error), /deliberate failure in run_fn/);
+  });
+
+  it('resolves workers: a number as given; auto is one per GPU with tfjs-node-gpu, else one per core', () => {
+    assert.equal(resolveWorkers(3, 'cpu', { cores: 2, gpus: 0 }), 3);
+    assert.equal(resolveWorkers('auto', 'wasm', { cores: 8, gpus: 2 }), 8);
+    assert.equal(resolveWorkers('auto', 'auto', { cores: 8, gpus: 2 }), 2);
+    assert.equal(resolveWorkers('auto', 'tfjs-node-gpu', { cores: 8, gpus: 4 }), 4);
+    assert.equal(resolveWorkers('auto', 'auto', { cores: 8, gpus: 0 }), 8);
+    assert.equal(resolveWorkers('auto', 'webgpu', { cores: 8, gpus: 0 }), 1);
+    assert.throws(() => resolveWorkers(2, 'webgpu', { cores: 8, gpus: 0 }), /webgpu in Node cannot/);
+  });
+});
