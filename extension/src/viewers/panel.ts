@@ -30,6 +30,8 @@ export function titleOf(payload: ViewerPayload): string {
 
 export interface PanelHandlers {
   openArtifact(artifactId: number): void;
+  /** Opens an execution's log in an editor (lineage). */
+  openLog?(executionId: number): void;
   /** Approve or reject a waiting ManualApproval node, then show the viewer again. */
   decide?(runId: string, nodeId: string, reject: boolean): void;
   log(message: string): void;
@@ -75,6 +77,9 @@ export class ViewerPanels implements vscode.Disposable {
           return post({ type: 'show', payload: current });
         case 'openArtifact':
           return handlers.openArtifact(check.message.artifactId);
+        case 'openLog':
+          if (!handlers.openLog) return handlers.log('viewer message refused: this viewer opens no logs');
+          return handlers.openLog(check.message.executionId);
         case 'decide':
           if (!handlers.decide) return handlers.log('viewer message refused: this viewer decides no approvals');
           return handlers.decide(check.message.runId, check.message.nodeId, check.message.reject);
