@@ -245,7 +245,8 @@ export async function runEndToEnd(options: { only?: RegExp } = {}): Promise<numb
   let added: string | undefined;
   try {
     await step('workbench opens with the extension', async () => {
-      await page.goto(server.url(workspace, [['extensionDevelopmentPath', server.remote(REPO)], ['skipWelcome', 'true']]));
+      // A loaded machine can take longer than playwright's default 30 s to serve the workbench.
+      await page.goto(server.url(workspace, [['extensionDevelopmentPath', server.remote(REPO)], ['skipWelcome', 'true']]), { timeout: 120_000 });
       await waitForWorkbench(page);
       await page.locator('.activitybar [aria-label*="Tributary"]').first().waitFor({ timeout: 30_000 });
       // Room for the canvas: no chat panel beside it.
@@ -544,19 +545,26 @@ export async function runEndToEnd(options: { only?: RegExp } = {}): Promise<numb
           const titles = Array.from(document.querySelectorAll('.lineage-title')).map((el) => parseFloat(getComputedStyle(el).fontSize) * m.a);
           return { zoom: m.a, smallest: Math.min(...titles), nodes: titles.length, sources: document.querySelectorAll('.lineage-node.source').length, dim: document.querySelectorAll('.lineage-node.dim').length, onPath: document.querySelectorAll('.react-flow__edge.on-path').length };
         });
+      const opened = await read();
+      if (opened.nodes < 9) throw new Error(`only ${opened.nodes} lineage nodes`);
+      if (opened.sources < 3) throw new Error(`${opened.sources} data/code sources (want the CSV and both modules)`);
+      // Opens readable (the whole graph if it fits at that size, else around the evaluation)...
+      if (opened.smallest < 11) throw new Error(`titles ${opened.smallest.toFixed(1)} px as the viewer opens`);
+      const root = await frame.locator('.lineage-node.root').boundingBox();
+      const pane = await frame.locator('.lineage-flow').boundingBox();
+      if (!root || !pane || root.x < pane.x || root.x + root.width > pane.x + pane.width || root.y < pane.y || root.y + root.height > pane.y + pane.height) throw new Error('the evaluation is not in view as the viewer opens');
+      await page.screenshot({ path: join(RESULTS, 'lineage-opened.png') });
+      // ...fit shows everything, and the zoom controls zoom in from there.
+      await frame.locator('.react-flow__controls-fitview').click();
+      await page.waitForTimeout(600);
       const fit = await read();
-      if (fit.nodes < 9) throw new Error(`only ${fit.nodes} lineage nodes`);
-      if (fit.sources < 3) throw new Error(`${fit.sources} data/code sources (want the CSV and both modules)`);
-      if (fit.smallest < 6) throw new Error(`titles ${fit.smallest.toFixed(1)} px at fit view`);
-      await page.screenshot({ path: join(RESULTS, 'lineage-fit.png') });
-      // Zoom in with the controls: the text grows, and the view pans with the mouse.
       await frame.locator('.react-flow__controls-zoomin').click();
       await frame.locator('.react-flow__controls-zoomin').click();
-      await page.waitForTimeout(500);
+      await page.waitForTimeout(600);
       const zoomed = await read();
       if (!(zoomed.zoom > fit.zoom * 1.3)) throw new Error(`zoom ${fit.zoom.toFixed(2)} → ${zoomed.zoom.toFixed(2)} after two zoom-ins`);
       await frame.locator('.react-flow__controls-fitview').click();
-      await page.waitForTimeout(500);
+      await page.waitForTimeout(600);
       // Select statistics_gen: its path runs up to the CSV and down to the evaluation; the code
       // modules feed later steps only, so they are dimmed.
       // The first click may only move the focus into the webview: a few tries.
@@ -577,7 +585,7 @@ export async function runEndToEnd(options: { only?: RegExp } = {}): Promise<numb
       const again = await findFrame(page, '.viewer.lineage .react-flow__node', 30_000);
       await again.locator('.lineage-node.artifact', { hasText: 'Model #' }).first().locator('.lineage-open').click();
       await findFrame(page, '.viewer.model', 30_000);
-      return `${label}; ${fit.nodes} nodes (${fit.sources} data/code); fit zoom ${fit.zoom.toFixed(2)}, smallest title ${fit.smallest.toFixed(1)} px; zoomed to ${zoomed.zoom.toFixed(2)} (${zoomed.smallest.toFixed(1)} px); statistics_gen selected: ${selected.dim} dimmed, ${selected.onPath} edges on its path; trainer.log and the Model viewer opened`;
+      return `${label}; ${opened.nodes} nodes (${opened.sources} data/code); opened at zoom ${opened.zoom.toFixed(2)} (titles ${opened.smallest.toFixed(1)} px), fit ${fit.zoom.toFixed(2)} (${fit.smallest.toFixed(1)} px), zoomed in to ${zoomed.zoom.toFixed(2)} (${zoomed.smallest.toFixed(1)} px); statistics_gen selected: ${selected.dim} dimmed, ${selected.onPath} edges on its path; trainer.log and the Model viewer opened`;
     });
 
     await productionSteps({ page, workspace, step, findFrame, quickOpen, runCommand, pickRow });

@@ -10,7 +10,7 @@ import type { ArtifactRecord, ExecutionRecord, StoreData } from '../../runtime/s
 import { emptyStore } from '../../runtime/src/core/metadata-types.ts';
 import { lineagePayload, LINEAGE_DOWNSTREAM_LIMIT } from '../../extension/src/viewers/lineage.ts';
 import { checkViewerMessage } from '../../extension/src/viewers/messages.ts';
-import { edgeId, layoutLineage, lineagePath } from '../../webview/src/viewers/lineage-layout.ts';
+import { edgeId, layoutLineage, layoutLineageFor, lineagePath } from '../../webview/src/viewers/lineage-layout.ts';
 import { LineageView } from '../../webview/src/viewers/LineageView.tsx';
 import type { LineageGraph } from '../../protocol/viewer-payload.ts';
 
@@ -118,6 +118,16 @@ describe('lineage viewer', () => {
     }
   });
 
+  it('runs downwards in a tall pane and across in a wide one, whichever shows it larger', () => {
+    const g = graphOf(store(), 2);
+    const tall = layoutLineageFor(g, { width: 600, height: 1400 });
+    const wide = layoutLineageFor(g, { width: 2400, height: 500 });
+    assert.equal(tall.direction, 'TB');
+    assert.equal(wide.direction, 'LR');
+    const at = new Map(tall.nodes.map((n) => [n.key, n]));
+    for (const e of g.edges) assert.ok(at.get(e.from)!.y + at.get(e.from)!.height <= at.get(e.to)!.y, `${e.from} above ${e.to}`);
+  });
+
   it('asks the host to open an execution log with a checked message', () => {
     assert.equal(checkViewerMessage({ type: 'openLog', executionId: 3 }).ok, true);
     assert.equal(checkViewerMessage({ type: 'openLog', executionId: 0 }).ok, false);
@@ -125,7 +135,7 @@ describe('lineage viewer', () => {
   });
 
   it('renders on React Flow with zoom controls, the root marked and open buttons per kind', () => {
-    const html = renderToStaticMarkup(createElement(LineageView, { graph: graphOf(store(), 2), actions: { openArtifact: () => undefined, openLog: () => undefined } }));
+    const html = renderToStaticMarkup(createElement(LineageView, { graph: graphOf(store(), 2), actions: { openArtifact: () => undefined, openLog: () => undefined }, pane: { width: 1200, height: 700 } }));
     assert.match(html, /class="react-flow/);
     assert.match(html, /react-flow__controls/);
     assert.match(html, /Lineage of TransformGraph #2/);

@@ -4,11 +4,11 @@
  * everything it came from and everything made from it; opening an artifact shows its viewer, an
  * execution its log (the node's button, a double click, or Enter).
  */
-import { Background, Controls, Handle, MarkerType, MiniMap, Position, ReactFlow, ReactFlowProvider, type Edge, type Node, type NodeProps } from '@xyflow/react';
+import { Background, Controls, Handle, MarkerType, MiniMap, Position, ReactFlow, ReactFlowProvider, type Edge, type Node, type NodeProps, type ReactFlowInstance } from '@xyflow/react';
 import { useMemo, useState } from 'react';
 import type { LineageGraph, LineageNode } from '../../../protocol/viewer-payload.ts';
 import { Codicon } from '../shared/toolkit.tsx';
-import { edgeId, layoutLineage, lineagePath } from './lineage-layout.ts';
+import { edgeId, layoutLineageFor, lineagePath, type LineageDirection } from './lineage-layout.ts';
 import { Header } from './viewer-page.tsx';
 
 export interface LineageActions {
@@ -16,8 +16,13 @@ export interface LineageActions {
   openLog(executionId: number): void;
 }
 
+/** The zoom the view opens at when "fit" would be smaller: 13 px titles at ≥ 11 CSS px. */
+export const READABLE_ZOOM = 0.85;
+const FIT = { padding: 0.05 };
+
 interface NodeData {
   node: LineageNode;
+  direction: LineageDirection;
   root: boolean;
   dim: boolean;
   open?: () => void;
@@ -29,11 +34,12 @@ const iconOf = (n: LineageNode) => (n.kind === 'source' ? (n.state === 'code' ? 
 const openTitle = (n: LineageNode) => (n.kind === 'artifact' ? 'Open its viewer' : 'Open its log');
 
 function LineageNodeView({ data, selected }: Pick<NodeProps, 'selected'> & { data: NodeData }) {
-  const { node, root, dim, open } = data;
+  const { node, direction, root, dim, open } = data;
+  const [into, out] = direction === 'LR' ? [Position.Left, Position.Right] : [Position.Top, Position.Bottom];
   const className = ['lineage-node', node.kind, `state-${node.state.toLowerCase()}`, root && 'root', dim && 'dim', selected && 'selected'].filter(Boolean).join(' ');
   return (
     <div className={className} data-key={node.key} title={`${node.label}\n${node.detail}`}>
-      <Handle type="target" position={Position.Left} isConnectable={false} />
+      <Handle type="target" position={into} isConnectable={false} />
       <div className="lineage-title">
         <Codicon name={iconOf(node)} />
         <span className="lineage-label">{node.label}</span>
@@ -53,12 +59,21 @@ function LineageNodeView({ data, selected }: Pick<NodeProps, 'selected'> & { dat
         ) : null}
       </div>
       <div className="lineage-detail">{node.detail}</div>
-      <Handle type="source" position={Position.Right} isConnectable={false} />
+      <Handle type="source" position={out} isConnectable={false} />
     </div>
   );
 }
 
 const nodeTypes = { lineage: LineageNodeView };
+
+/**
+ * Fit the whole graph when that keeps titles readable; else open at a readable zoom on the artifact
+ * asked about (the fit button still shows everything).
+ */
+async function openReadable(flow: ReactFlowInstance<Node<NodeData>, Edge>, root: { x: number; y: number; width: number; height: number } | undefined): Promise<void> {
+  await flow.fitView(FIT);
+  if (root && flow.getZoom() < READABLE_ZOOM) await flow.setCenter(root.x + root.width / 2, root.y + root.height / 2, { zoom: READABLE_ZOOM });
+}
 
 function opener(node: LineageNode, actions: LineageActions): (() => void) | undefined {
   if (node.kind === 'artifact') return () => actions.openArtifact(node.id);
@@ -66,8 +81,9 @@ function opener(node: LineageNode, actions: LineageActions): (() => void) | unde
   return undefined;
 }
 
-export function LineageView({ graph, actions }: { graph: LineageGraph; actions: LineageActions }) {
-  const placed = useMemo(() => layoutLineage(graph), [graph]);
+/** `pane`: about the flow's size (the window less the header); across or downwards, whichever shows the graph larger there. */
+export function LineageView({ graph, actions, pane }: { graph: LineageGraph; actions: LineageActions; pane: { width: number; height: number } }) {
+  const { direction, nodes: placed } = useMemo(() => layoutLineageFor(graph, pane), [graph, pane]);
   const [selected, setSelected] = useState(graph.root);
   const path = useMemo(() => lineagePath(graph, selected), [graph, selected]);
   const nodes = useMemo(
@@ -79,9 +95,9 @@ export function LineageView({ graph, actions }: { graph: LineageGraph; actions: 
         width: n.width,
         height: n.height,
         selected: n.key === selected,
-        data: { node: n, root: n.key === graph.root, dim: !path.nodes.has(n.key), open: opener(n, actions) },
+        data: { node: n, direction, root: n.key === graph.root, dim: !path.nodes.has(n.key), open: opener(n, actions) },
       })),
-    [placed, selected, path, graph.root, actions],
+    [placed, direction, selected, path, graph.root, actions],
   );
   const edges = useMemo(
     (): Edge[] =>
@@ -130,8 +146,8 @@ export function LineageView({ graph, actions }: { graph: LineageGraph; actions: 
             nodes={nodes}
             edges={edges}
             nodeTypes={nodeTypes}
-            fitView
-            fitViewOptions={{ padding: 0.05 }}
+            fitViewOptions={FIT}
+            onInit={(flow) => void openReadable(flow, placed.find((n) => n.key === graph.root))}
             minZoom={0.1}
             maxZoom={2}
             nodesDraggable={false}

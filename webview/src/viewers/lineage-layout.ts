@@ -1,4 +1,4 @@
-/** Lineage graph layout (dagre, left to right: data and code on the left, consumers on the right) and path finding. */
+/** Lineage graph layout (dagre; data and code first, consumers last; across or downwards) and path finding. */
 import dagre from '@dagrejs/dagre';
 import type { LineageGraph, LineageNode } from '../../../protocol/viewer-payload.ts';
 
@@ -17,10 +17,23 @@ function widthOf(n: LineageNode): number {
   return Math.round(Math.max(160, Math.min(300, 48 + Math.max(7.4 * n.label.length, 6.2 * n.detail.length))));
 }
 
-export function layoutLineage(graph: LineageGraph): PlacedNode[] {
+export type LineageDirection = 'LR' | 'TB';
+
+/** Left to right or top to bottom: whichever shows the graph larger in a pane of `pane`'s shape. */
+export function layoutLineageFor(graph: LineageGraph, pane: { width: number; height: number }): { direction: LineageDirection; nodes: PlacedNode[]; zoom: number } {
+  const options = (['LR', 'TB'] as const).map((direction) => {
+    const nodes = layoutLineage(graph, direction);
+    const width = Math.max(1, ...nodes.map((n) => n.x + n.width));
+    const height = Math.max(1, ...nodes.map((n) => n.y + n.height));
+    return { direction, nodes, zoom: Math.min(pane.width / width, pane.height / height) };
+  });
+  return options[1].zoom > options[0].zoom ? options[1] : options[0];
+}
+
+export function layoutLineage(graph: LineageGraph, direction: LineageDirection = 'LR'): PlacedNode[] {
   const g = new dagre.graphlib.Graph();
   // Ranks far enough apart for the edge's port name at the arrow end.
-  g.setGraph({ rankdir: 'LR', nodesep: 24, ranksep: 70, marginx: 0, marginy: 0 });
+  g.setGraph(direction === 'LR' ? { rankdir: 'LR', nodesep: 24, ranksep: 70, marginx: 0, marginy: 0 } : { rankdir: 'TB', nodesep: 30, ranksep: 50, marginx: 0, marginy: 0 });
   g.setDefaultEdgeLabel(() => ({}));
   for (const n of graph.nodes) g.setNode(n.key, { width: widthOf(n), height: LINEAGE_NODE_HEIGHT });
   for (const e of graph.edges) g.setEdge(e.from, e.to);
