@@ -123,7 +123,7 @@ export function LineageView({ graph, actions, pane }: { graph: LineageGraph; act
     <div className="viewer lineage">
       <Header
         title={`Lineage of ${rootLabel}`}
-        subtitle={`Where it came from (data and code on the left) and what was made from it. Select a node to highlight its path; open an artifact's viewer or an execution's log with its button or a double click.${graph.truncated ? ' Later consumers were left out.' : ''}`}
+        subtitle={`Where it came from (back to the data and code it read) and what was made from it. Select a node to highlight its path; open an artifact's viewer or an execution's log with its button or a double click.${graph.truncated ? ' Later consumers were left out.' : ''}`}
       />
       {current ? (
         <div className="lineage-selection" aria-live="polite">

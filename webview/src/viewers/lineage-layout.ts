@@ -14,7 +14,7 @@ export const LINEAGE_NODE_HEIGHT = 52;
 
 /** Room for the longer of label and detail at the node's font sizes (13 and 11 px), within bounds. */
 function widthOf(n: LineageNode): number {
-  return Math.round(Math.max(160, Math.min(300, 48 + Math.max(7.4 * n.label.length, 6.2 * n.detail.length))));
+  return Math.round(Math.max(170, Math.min(320, 64 + Math.max(8.2 * n.label.length, 6.4 * n.detail.length))));
 }
 
 export type LineageDirection = 'LR' | 'TB';
