@@ -169,6 +169,27 @@ describe('CsvExampleGen', function () {
     await assert.rejects(runExampleGen(pool2, dir, { input: 'shards/*.parquet' }), /matches no files/);
   });
 
+  // Issue #17 item 7: a numeric column that turns to text, and an unnamed column, are said out loud.
+  for (const at of [9_000, 11_500]) {
+    it(`warns with file, line and value when a numeric column turns to text at row ${at} (${at < 10_000 ? 'in' : 'after'} the sample)`, async () => {
+      const lines = ['id,fare,note'];
+      for (let i = 1; i <= 12_000; i++) lines.push(`${i},${i === at ? 'n/a' : (i / 7).toFixed(2)},x${i % 3}`);
+      const path = write(`turns-${at}.csv`, lines.join('\n') + '\n');
+      const { props, logs } = await runExampleGen(pool2, dir, { input: `turns-${at}.csv`, shard_size_mb: 0.05 });
+      assert.equal(props.columns.find((c) => c.name === 'fare')?.type, 'STRING');
+      const warning = logs.filter((l) => l.includes('column "fare"'));
+      assert.deepEqual(warning, [`${path}:${at + 1}: column "fare" holds numbers until "n/a" here, so it is STRING (it would have been FLOAT)`]);
+      assert.ok(!logs.some((l) => l.includes('column "note"')), 'a column of text from the start is no news');
+    });
+  }
+
+  it('warns when a header column has no name', async () => {
+    const path = write('unnamed.csv', 'a,,c\n1,2,3\n');
+    const { props, logs } = await runExampleGen(pool2, dir, { input: 'unnamed.csv' });
+    assert.deepEqual(props.columns.map((c) => c.name), ['a', 'column_2', 'c']);
+    assert.ok(logs.includes(`${path}:1: column 2 of the header has no name; it is called "column_2"`), logs.join('\n'));
+  });
+
   it('strips a UTF-8 BOM from the first header name', async () => {
     write('bom.csv', Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('name,v\nx,1\ny,2\n')]));
     const { props } = await runExampleGen(pool2, dir, { input: 'bom.csv' });
@@ -230,6 +251,41 @@ describe('CsvExampleGen', function () {
       await assert.rejects(execute(ctx), { name: 'UserError' });
       assert.deepEqual(readdirSync(uri), []);
       assert.deepEqual(ctx.outputs.examples.properties, {});
+    });
+
+    // Issue #17 item 6: a quote left open used to swallow the rest of the file as "1 malformed row".
+    it('skip_bad_rows: a quote left open ends its row at the next complete row, in any range', async () => {
+      const lines = ['id,name'];
+      for (let i = 1; i <= 10_000; i++) lines.push(i === 5 || i === 5000 ? `${i},"open` : `${i},n${i % 7}`);
+      const path = write('open-quotes.csv', lines.join('\n') + '\n');
+      const { props, logs, uri } = await runExampleGen(pool2, dir, { input: 'open-quotes.csv', skip_bad_rows: true, shard_size_mb: 0.01 });
+      assert.equal(props.skippedRows, 2);
+      assert.equal(rowsById(uri, ['train', 'eval']).size, 9_998);
+      assert.ok(logs.some((l) => l.includes(`${path}:6: unterminated quoted field`) && l.includes(`${path}:5001: unterminated`)), logs.join('\n'));
+      // Without skip_bad_rows the first one fails the run at its line.
+      await assert.rejects(runExampleGen(pool2, dir, { input: 'open-quotes.csv', shard_size_mb: 0.01 }), (e: Error) => e.message.startsWith(`${path}:6: unterminated quoted field`));
+    });
+
+    it('skip_bad_rows: a quote left open that closes on a later row\'s quote does not make one row of several', async () => {
+      write('swallow.csv', 'id,b\n1,"x\n2,3\n7,"\nfoo"\n8,9\n');
+      const { props, uri } = await runExampleGen(pool2, dir, { input: 'swallow.csv', skip_bad_rows: true, splits: { train: 1 } });
+      assert.equal(props.skippedRows, 1);
+      assert.deepEqual(readSplit(uri, 'train').rows, [
+        { id: 2, b: '3' },
+        { id: 7, b: '\nfoo' },
+        { id: 8, b: '9' },
+      ]);
+    });
+
+    it('a malformed row whose end cannot be told fails with file:line even with skip_bad_rows', async () => {
+      const lines = ['a,b', '1,2', '3,"open'];
+      for (let i = 0; i < 150; i++) lines.push(`text ${i}`);
+      const path = write('runaway.csv', lines.join('\n') + '\n');
+      await assert.rejects(runExampleGen(pool2, dir, { input: 'runaway.csv', skip_bad_rows: true }), (e: Error) => {
+        assert.ok(e.message.startsWith(`${path}:3: unterminated quoted field`), e.message);
+        assert.match(e.message, /over more than 100 lines with no line that is a complete row/);
+        return true;
+      });
     });
 
     it('skip_bad_rows skips, counts and reports malformed rows', async () => {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mapInOrder } from '../../runtime/src/engine/pool.ts';
+import { createPool, mapInOrder } from '../../runtime/src/engine/pool.ts';
 
 /** A run function whose calls finish when the test says so, recording what started when. */
 function controlledRun() {
@@ -79,5 +79,23 @@ describe('mapInOrder (pool map scheduling)', () => {
   it('handles no items and a limit larger than the item count', async () => {
     assert.deepEqual(await mapInOrder(async (x: number) => x, [], 2), []);
     assert.deepEqual(await mapInOrder(async (x: number) => x * 2, [1, 2, 3], 8), [2, 4, 6]);
+  });
+});
+
+describe('createPool: idle workers', () => {
+  it('exit after the idle time (their heaps go back) and the pool starts new ones for the next work', async () => {
+    const pool = createPool(2, 300);
+    try {
+      const first = new Set(await pool.map<unknown, number>('pool.threadId', [{}, {}, {}, {}]));
+      assert.ok(first.size >= 1 && first.size <= 2, `ran on ${first.size} thread(s)`);
+      // Back-to-back work reuses the warm workers.
+      const again = await pool.run<number>('pool.threadId', {});
+      assert.ok(first.has(again), 'a busy pool keeps its workers');
+      await new Promise((r) => setTimeout(r, 1500));
+      const later = await pool.run<number>('pool.threadId', {});
+      assert.ok(!first.has(later), `thread ${later} should be new after the idle time`);
+    } finally {
+      await pool.close();
+    }
   });
 });

@@ -16,6 +16,7 @@ import {
 import { poisson, poisson1, shardRandom } from '../../runtime/src/components/evaluator/bootstrap.ts';
 import { binaryMetrics, bootstrapIntervals, multiclassMetrics, regressionMetrics } from '../../runtime/src/ml/metrics.ts';
 import { mulberry32 } from '../../runtime/src/util/prng.ts';
+import { sliceIds } from '../../runtime/src/components/evaluator/scan.ts';
 
 /** Rows cut into `shards` random-length shards, each folded into its own accumulator, merged in order. */
 function accumulate<A extends MetricAcc>(n: number, shards: number, make: () => A, add: (acc: A, i: number, w: Uint8Array | undefined) => void, resamples = 0): A {
@@ -144,5 +145,19 @@ describe('Evaluator accumulators: streamed metrics equal the exact ones within t
       assert.ok(Math.abs(variance - lambda) < 0.06 * lambda + 0.03, `variance ${variance} for ${lambda}`);
     }
     assert.equal(GRID_BUCKETS, 10_000);
+  });
+});
+
+describe('Evaluator slice ids', () => {
+  it('one id per distinct value (1, "1" and null apart), and per distinct combination across features', () => {
+    const one = sliceIds([[1, '1', null, 1, 'null', null]], 6);
+    assert.deepEqual(Array.from(one.ids), [0, 1, 2, 0, 3, 2]);
+    assert.deepEqual(one.values, [[1], ['1'], [null], ['null']]);
+    const two = sliceIds([[1, 1, 2, 1], ['a', 'b', 'a', 'a']], 4);
+    assert.deepEqual(Array.from(two.ids), [0, 1, 2, 0]);
+    assert.deepEqual(two.values, [[1, 'a'], [1, 'b'], [2, 'a']]);
+    const overall = sliceIds([], 3);
+    assert.deepEqual(Array.from(overall.ids), [0, 0, 0]);
+    assert.deepEqual(overall.values, [[]]);
   });
 });

@@ -28,7 +28,7 @@ async function withCustomComponents(parsed: ParsedPipeline, dir: string, root: s
   const registry = builtinRegistry().clone();
   for (const [type, modulePath] of Object.entries(parsed.spec.components)) {
     const file = resolve(dir, modulePath);
-    const { exports, hash } = await loadUserModule(file, join(root, 'modules'));
+    const { exports, hash } = await loadUserModule(file, join(root, 'modules'), findWorkspaceRoot(dir));
     const def = exports.default;
     if (!isComponentDefinition(def)) {
       throw new UserError(`${modulePath} must export a component definition (defineComponent(...)) as default`, { file });

@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { Value } from '@sinclair/typebox/value';
 import type { ArtifactRecord, ExecutionRecord, StoreData } from '../core/metadata-types.ts';
 import { buildManifest, verifyManifest } from '../metadata/artifact-manifest.ts';
+import { type ArtifactType, VOLATILE_CONTENT } from '../core/artifacts.ts';
 import { writeError, type MetadataStore } from '../metadata/store.ts';
 import {
   addEvent,
@@ -338,7 +339,7 @@ async function execute(job: NodeJob, started: Started, executor: RunNodeOptions[
   let manifests: Record<string, Manifest> = {};
   if (error === undefined) {
     try {
-      for (const [name, a] of Object.entries(outputArtifacts)) manifests[name] = await buildManifest(a.uri);
+      for (const [name, a] of Object.entries(outputArtifacts)) manifests[name] = await buildManifest(a.uri, VOLATILE_CONTENT[a.type as ArtifactType]);
     } catch (e) {
       error = e;
       manifests = {};

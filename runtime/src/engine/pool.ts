@@ -60,14 +60,23 @@ export function defaultPoolSize(): number {
   return Number.isInteger(fromEnv) && fromEnv > 0 ? fromEnv : availableParallelism();
 }
 
-export function createPool(size = defaultPoolSize()): WorkerPool {
+/**
+ * How long an idle pool worker lives. Nodes that use the pool follow each other within
+ * milliseconds, so their workers (warm JIT, loaded modules) carry over; while a long node works
+ * without the pool — a Trainer in its own thread, an InfraValidator's server — the idle workers
+ * exit and give back their heaps, which a Transform over large shards grew and V8 keeps. The
+ * pool starts fresh ones when work comes.
+ */
+export const POOL_IDLE_MS = 5_000;
+
+export function createPool(size = defaultPoolSize(), idleMs = POOL_IDLE_MS): WorkerPool {
   timelineMark(`pool start ${size}`);
   const piscina = new Piscina({
     filename: workerFile(),
-    minThreads: size,
+    // Started on demand and released when idle: see POOL_IDLE_MS.
+    minThreads: 0,
     maxThreads: size,
-    // Keep idle workers for the whole run: warm JIT and loaded modules matter more than memory.
-    idleTimeout: 60_000,
+    idleTimeout: idleMs,
     execArgv: process.execArgv,
   });
   const run = <T>(task: string, args: unknown, options?: { signal?: AbortSignal }): Promise<T> =>

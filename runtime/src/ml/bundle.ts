@@ -36,7 +36,8 @@ export interface BundleInfo {
   /** Transformed features in the model's input order. */
   inputFeatures: string[];
   /** Raw features a request may carry (from the transform graph). */
-  rawFeatures: { name: string; type: FeatureType }[];
+  /** `list`: a list feature (a request sends an array of values). */
+  rawFeatures: { name: string; type: FeatureType; list?: boolean }[];
   /** Raw features that only feed the label (requests may leave them out); see labelRawFeatures. */
   labelFeatures?: string[];
   /** Backend the model was trained on (tfjs-node-gpu, webgpu, wasm, cpu). */
@@ -189,7 +190,9 @@ export async function loadBundle(dir: string, options: LoadBundleOptions = {}): 
     if (n === 0) return [];
     const out = tf.tidy(() => {
       const xs = inputs.map((col) => (col instanceof Int32Array ? tf.tensor2d(col, [n, 1], 'int32') : tf.tensor2d(Float32Array.from(col), [n, 1], 'float32')));
-      const y = model.predict(xs.length === 1 ? xs[0] : xs) as tf.Tensor;
+      // One pass over the caller's batch: predict's own default of 32 rows per step costs
+      // several times the arithmetic in per-step kernel dispatch on large batches.
+      const y = model.predict(xs.length === 1 ? xs[0] : xs, { batchSize: n }) as tf.Tensor;
       return y.reshape([n, -1]);
     });
     const width = out.shape[1]!;

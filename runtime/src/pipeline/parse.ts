@@ -1,6 +1,7 @@
 import { isMap, isScalar, LineCounter, parseDocument, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
 import type { Diagnostic } from './diagnostics.ts';
 import { offsetsToRange, Reporter } from './source.ts';
+import { expandAliases } from './aliases.ts';
 import {
   DEFAULT_ROOT,
   NODE_ID_PATTERN,
@@ -44,8 +45,12 @@ export function parsePipeline(text: string, file: string): ParsedPipeline {
   for (const problem of document.warnings) {
     reporter.warning('yaml-warning', problem.message, offsetsToRange(lineCounter, problem.pos[0], problem.pos[1]));
   }
+  // Values are read from a copy with aliases expanded; `document` keeps the text's own shape for
+  // edits (an edit must never land on an anchor through one of its aliases).
+  const expanded = document.clone() as Document.Parsed;
+  expandAliases(expanded, reporter);
   const spec: PipelineSpec = { name: '', root: DEFAULT_ROOT, components: {}, nodes: {}, layout: {} };
-  readTopLevel(document, spec, reporter);
+  readTopLevel(expanded, spec, reporter);
   return { spec, document, diagnostics: reporter.diagnostics, lineCounter, text, file };
 }
 

@@ -103,11 +103,11 @@ export async function scoreCsv(
     const rows = chunk.map((values) => Object.fromEntries(header.map((h, j) => [h, values[j]])));
     const predictions: (number | number[])[] = [];
     for (let i = 0; i < rows.length; i += params.batch_size) predictions.push(...model.predict(rows.slice(i, i + params.batch_size)));
-    const columns: OutputColumn[] = header.map((name, j) => ({
-      name,
-      kind: types.get(name) === 'INT' || types.get(name) === 'FLOAT' ? 'number' : 'string',
-      values: chunk.map((r) => r[j]),
-    }));
+    const columns: OutputColumn[] = header.map((name, j) =>
+      types.get(name) === 'INT' || types.get(name) === 'FLOAT'
+        ? { name, kind: 'number', values: Float64Array.from(chunk, (r) => (r[j] as number | null) ?? NaN) }
+        : { name, kind: 'string', values: chunk.map((r) => (r[j] === null ? null : String(r[j]))) },
+    );
     const part = writePart(staging, index, columns, predictionColumns(model.info, predictions, params.prediction_column), chunk.length);
     chunk = [];
     return onPart(index++, part);

@@ -10,6 +10,7 @@ import { UserError } from '../../core/errors.ts';
 import { openModel, type ServableModel, type Task } from '../../serving/model-source.ts';
 import type { TransformedColumns } from '../../ml/api.ts';
 import type { RawFeature } from '../../ml/transform-graph.ts';
+import { useInferenceBackend } from '../../ml/backend.ts';
 import { rawColumnsOf, readShardTable } from '../transform/shard-io.ts';
 import {
   addBinary,
@@ -43,6 +44,8 @@ export interface EvalScanArgs {
   /** Slicing specs, [] (overall) first. */
   specs: string[][];
   batchSize: number;
+  /** Rows scanned at a time (default SCAN_BATCH_ROWS). */
+  scanBatchRows?: number;
 }
 
 export interface EvalPartial {
@@ -65,7 +68,7 @@ export function cachedModel(dir: string): Promise<ServableModel> {
       loaded.delete(oldest);
       void promise.then((m) => m.dispose(), () => undefined);
     }
-    model = openModel(dir);
+    model = useInferenceBackend().then(() => openModel(dir));
     loaded.set(dir, model);
     model.catch(() => loaded.delete(dir));
   }
@@ -105,18 +108,63 @@ export function predictBatched(model: ServableModel, columns: TransformedColumns
   return out;
 }
 
-class SliceSet {
-  readonly slices = new Map<string, SlicePartial>();
-  constructor(private readonly make: () => MetricAcc) {}
+const keyPart = (v: SliceValue) => (v === null ? 'z' : typeof v === 'number' ? `n${v}` : `s${v}`);
 
-  get(spec: number, values: SliceValue[], key: string): MetricAcc {
-    let s = this.slices.get(key);
-    if (!s) this.slices.set(key, (s = { spec, values, acc: this.make() }));
-    return s.acc;
+/**
+ * The slices of one spec seen so far, each a small integer id: a row's slice is one lookup
+ * instead of a key string, and ids stay the same from one batch of rows to the next.
+ */
+export class SliceIndex {
+  readonly values: SliceValue[][] = [];
+  // One feature: Map keys tell 1 from "1" and null from "null", as the key strings do.
+  private readonly byValue = new Map<SliceValue, number>();
+  private readonly byKey = new Map<string, number>();
+
+  constructor(private readonly features: number) {
+    if (features === 0) this.values.push([]);
+  }
+
+  /** The slice id of each of `rows` rows, given the spec's columns of those rows. */
+  assign(columns: SliceValue[][], rows: number): Int32Array {
+    const ids = new Int32Array(rows);
+    if (this.features === 0) return ids;
+    if (this.features === 1) {
+      const col = columns[0];
+      for (let i = 0; i < rows; i++) {
+        let id = this.byValue.get(col[i]);
+        if (id === undefined) {
+          this.byValue.set(col[i], (id = this.values.length));
+          this.values.push([col[i]]);
+        }
+        ids[i] = id;
+      }
+      return ids;
+    }
+    for (let i = 0; i < rows; i++) {
+      const key = columns.map((c) => keyPart(c[i])).join('\u0000');
+      let id = this.byKey.get(key);
+      if (id === undefined) {
+        this.byKey.set(key, (id = this.values.length));
+        this.values.push(columns.map((c) => c[i]));
+      }
+      ids[i] = id;
+    }
+    return ids;
   }
 }
 
-const keyPart = (v: SliceValue) => (v === null ? 'z' : typeof v === 'number' ? `n${v}` : `s${v}`);
+/** Slice ids of a spec's columns in one go (see SliceIndex). */
+export function sliceIds(columns: SliceValue[][], rows: number): { ids: Int32Array; values: SliceValue[][] } {
+  const index = new SliceIndex(columns.length);
+  return { ids: index.assign(columns, rows), values: index.values };
+}
+
+/**
+ * Rows of a shard scanned at a time: its columns, transformed inputs and predictions then take
+ * this many rows, however large the shard, so a worker's memory does not grow with the shard size.
+ * Accumulators and the bootstrap's random stream carry over, so the result is the whole shard's.
+ */
+export const SCAN_BATCH_ROWS = 16_384;
 
 export async function scanEvalShard(args: EvalScanArgs): Promise<EvalPartial> {
   const { file, task, specs } = args;
@@ -124,78 +172,81 @@ export async function scanEvalShard(args: EvalScanArgs): Promise<EvalPartial> {
   const baseline = args.baseline ? await cachedModel(args.baseline) : undefined;
   const table = readShardTable(file);
   const rows = table.numRows;
-
   const rawFeatures = unionFeatures(candidate.transformGraph.json.rawFeatures, baseline?.transformGraph.json.rawFeatures ?? []);
-  const { columns: raw } = rawColumnsOf(table, rawFeatures, file);
-  const transformed = candidate.transformGraph.apply(raw);
 
-  let labelColumn: ArrayLike<unknown>;
-  let labelName: string;
-  if (args.label) {
-    const values = columnValues(table, args.label);
-    if (!values) {
-      const names = table.schema.fields.map((f) => f.name).join(', ');
-      throw new UserError(`The examples have no label column "${args.label}" (columns: ${names})`, { field: 'label', file });
-    }
-    labelColumn = values;
-    labelName = args.label;
-  } else {
-    labelName = candidate.info.label;
-    const values = transformed[labelName];
-    if (!values) throw new UserError(`The transform graph does not produce the bundle's label "${labelName}": set the label parameter to a raw column`, { field: 'label' });
-    labelColumn = values;
+  if (args.label && !table.getChild(args.label)) {
+    const names = table.schema.fields.map((f) => f.name).join(', ');
+    throw new UserError(`The examples have no label column "${args.label}" (columns: ${names})`, { field: 'label', file });
   }
-
-  const sliceColumns = specs.map((spec) =>
-    spec.map((f) => {
-      const values = columnValues(table, f);
-      if (!values) throw new UserError(`Slicing feature "${f}" is not a column of the examples`, { field: 'slicing_specs', file });
-      return values;
-    }),
-  );
-
-  const predictions = predictBatched(candidate, transformed, rows, args.batchSize);
-  const baselinePredictions = baseline ? predictBatched(baseline, baseline.transformGraph.apply(raw), rows, args.batchSize) : undefined;
-
+  for (const f of specs.flat()) {
+    if (!table.getChild(f)) throw new UserError(`Slicing feature "${f}" is not a column of the examples`, { field: 'slicing_specs', file });
+  }
+  const labelName = args.label || candidate.info.label;
   const classIndex = args.classes ? new Map(args.classes.map((c, i) => [c, i])) : undefined;
-  const numClasses = (p: number | number[]) => args.classes?.length ?? (Array.isArray(p) ? p.length : 1);
-  const makeAcc = (resamples: number) => (): MetricAcc =>
-    task === 'binary' ? newBinaryAcc(resamples) : task === 'multiclass' ? newMulticlassAcc(numClasses(predictions[0])) : newRegressionAcc(resamples);
-  const candidateSlices = new SliceSet(makeAcc(args.resamples));
-  const baselineSlices = baseline ? new SliceSet(makeAcc(0)) : undefined;
-
-  const random = shardRandom(args.seed, args.shard);
-  const weights = args.resamples > 0 ? new Uint8Array(args.resamples) : undefined;
-  let dropped = 0;
+  const indexes = specs.map((spec) => new SliceIndex(spec.length));
+  // Accumulators per spec, by slice id, made when a slice first has a labelled row.
+  const candidateAccs: MetricAcc[][] = specs.map(() => []);
+  const baselineAccs: MetricAcc[][] | undefined = baseline ? specs.map(() => []) : undefined;
+  const makeAcc = (resamples: number, p: number | number[]): MetricAcc =>
+    task === 'binary'
+      ? newBinaryAcc(resamples)
+      : task === 'multiclass'
+        ? newMulticlassAcc(args.classes?.length ?? (Array.isArray(p) ? p.length : 1))
+        : newRegressionAcc(resamples);
   const add = (acc: MetricAcc, y: number, p: number | number[], w: Uint8Array | undefined) => {
     if (acc.kind === 'binary') addBinary(acc, y, p as number, args.threshold, w);
     else if (acc.kind === 'multiclass') addMulticlass(acc, y, p as number[]);
     else addRegression(acc, y, p as number, w);
   };
-  for (let i = 0; i < rows; i++) {
-    const y = encodeLabel(labelColumn[i], task, labelName, classIndex, () => `row ${i + 1} of ${file}`);
-    if (y === undefined) {
-      dropped++;
-      continue;
+
+  const random = shardRandom(args.seed, args.shard);
+  const weights = args.resamples > 0 ? new Uint8Array(args.resamples) : undefined;
+  let dropped = 0;
+  let row = 0;
+  const where = () => `row ${row + 1} of ${file}`;
+  const step = args.scanBatchRows ?? SCAN_BATCH_ROWS;
+  for (let start = 0; start < rows; start += step) {
+    const n = Math.min(rows, start + step) - start;
+    const part = table.slice(start, start + n);
+    const { columns: raw } = rawColumnsOf(part, rawFeatures, file);
+    const transformed = candidate.transformGraph.apply(raw);
+    let labelColumn: ArrayLike<unknown>;
+    if (args.label) labelColumn = columnValues(part, args.label)!;
+    else {
+      const values = transformed[labelName];
+      if (!values) throw new UserError(`The transform graph does not produce the bundle's label "${labelName}": set the label parameter to a raw column`, { field: 'label' });
+      labelColumn = values;
     }
-    if (weights) for (let r = 0; r < weights.length; r++) weights[r] = poisson1(random);
-    for (let s = 0; s < specs.length; s++) {
-      const cols = sliceColumns[s];
-      const values = cols.map((c) => c[i]);
-      const key = `${s}|${values.map(keyPart).join('\u0000')}`;
-      try {
-        add(candidateSlices.get(s, values, key), y, predictions[i], weights);
-        if (baselineSlices) add(baselineSlices.get(s, values, key), y, baselinePredictions![i], undefined);
-      } catch (e) {
-        if (e instanceof RangeError) throw new UserError(`${file}, row ${i + 1}: ${e.message}`, { file, field: 'label' });
-        throw e;
+    const ids = specs.map((spec, s) => indexes[s].assign(spec.map((f) => columnValues(part, f)!), n));
+    const predictions = predictBatched(candidate, transformed, n, args.batchSize);
+    const baselinePredictions = baseline ? predictBatched(baseline, baseline.transformGraph.apply(raw), n, args.batchSize) : undefined;
+
+    for (let i = 0; i < n; i++) {
+      row = start + i;
+      const y = encodeLabel(labelColumn[i], task, labelName, classIndex, where);
+      if (y === undefined) {
+        dropped++;
+        continue;
+      }
+      if (weights) for (let r = 0; r < weights.length; r++) weights[r] = poisson1(random);
+      for (let s = 0; s < specs.length; s++) {
+        const id = ids[s][i];
+        try {
+          add((candidateAccs[s][id] ??= makeAcc(args.resamples, predictions[i])), y, predictions[i], weights);
+          if (baselineAccs) add((baselineAccs[s][id] ??= makeAcc(0, baselinePredictions![i])), y, baselinePredictions![i], undefined);
+        } catch (e) {
+          if (e instanceof RangeError) throw new UserError(`${file}, row ${row + 1}: ${e.message}`, { file, field: 'label' });
+          throw e;
+        }
       }
     }
   }
+  const partials = (accs: MetricAcc[][]): SlicePartial[] =>
+    accs.flatMap((list, spec) => list.flatMap((acc, id) => (acc ? [{ spec, values: indexes[spec].values[id], acc }] : [])));
   return {
     rows,
     dropped,
-    candidate: [...candidateSlices.slices.values()],
-    ...(baselineSlices ? { baseline: [...baselineSlices.slices.values()] } : {}),
+    candidate: partials(candidateAccs),
+    ...(baselineAccs ? { baseline: partials(baselineAccs) } : {}),
   };
 }

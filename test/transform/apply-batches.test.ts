@@ -1,0 +1,58 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { tableFromArrays, tableFromIPC, tableToIPC } from 'apache-arrow';
+import { compileUserModule } from '../../runtime/src/modules/compile-module.ts';
+import { analyzeShard, APPLY_BATCH_ROWS, applyShard } from '../../runtime/src/components/transform/tasks.ts';
+import { finishAnalysis } from '../../runtime/src/components/transform/executor.ts';
+import { importUserExport } from '../../runtime/src/ml/user-module.ts';
+import { runPreprocessing } from '../../runtime/src/ml/transform-graph.ts';
+import { readRawShard } from '../../runtime/src/components/transform/shard-io.ts';
+import type { PreprocessingFn } from '../../runtime/src/ml/api.ts';
+import { mulberry32 } from '../../runtime/src/util/prng.ts';
+
+const MODULE = `
+export function preprocessing_fn(inputs, tft) {
+  return {
+    x_z: tft.scale_to_z_score(tft.fill_in_missing(inputs.x)),
+    city_id: tft.compute_and_apply_vocabulary(tft.fill_in_missing(inputs.city)),
+    batch_rows: new Float32Array(inputs.x.length).fill(inputs.x.length),
+  };
+}
+`;
+
+describe('Transform apply pass: a shard in batches of rows', function () {
+  this.timeout(60_000);
+  let dir: string;
+  before(() => (dir = mkdtempSync(join(tmpdir(), 'apply-batches-'))));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('gives exactly what the whole shard gives, and the user function never sees more than APPLY_BATCH_ROWS rows', async () => {
+    const rows = 2 * APPLY_BATCH_ROWS + 1234;
+    const random = mulberry32(3);
+    const cities = ['a', 'b', 'c', 'd'];
+    const x = Float64Array.from({ length: rows }, () => (random() < 0.05 ? NaN : random() * 100));
+    const city = Array.from({ length: rows }, () => (random() < 0.05 ? null : cities[Math.floor(random() * 4)]));
+    const file = join(dir, 'raw.arrow');
+    writeFileSync(file, tableToIPC(tableFromArrays({ x, city }), 'file'));
+    const source = join(dir, 'module.ts');
+    writeFileSync(source, MODULE);
+    const compiled = await compileUserModule(source, { outDir: dir });
+    const base = { modulePath: compiled.path, exportName: 'preprocessing_fn', rawFeatures: [{ name: 'x', type: 'FLOAT' as const }, { name: 'city', type: 'STRING' as const }], file };
+    const { analyzers } = finishAnalysis([await analyzeShard(base)]);
+
+    const outFile = join(dir, 'out.arrow');
+    const applied = await applyShard({ ...base, analyzers, outFile });
+    assert.equal(applied.rows, rows);
+    assert.equal(applied.outputs.length, 3);
+    const out = tableFromIPC(readFileSync(outFile));
+
+    const fn = await importUserExport<PreprocessingFn>(compiled.path, 'preprocessing_fn');
+    const whole = runPreprocessing(fn, analyzers, readRawShard(file, base.rawFeatures).columns).columns;
+    assert.deepEqual(Array.from(out.getChild('x_z')!.toArray() as Float64Array), Array.from(whole.x_z));
+    assert.deepEqual(Array.from(out.getChild('city_id')!.toArray() as Int32Array), Array.from(whole.city_id));
+    const seen = new Set(out.getChild('batch_rows')!.toArray() as Float64Array);
+    assert.deepEqual([...seen].sort((a, b) => a - b), [1234, APPLY_BATCH_ROWS]);
+  });
+});
