@@ -6,7 +6,6 @@
  * node they do not connect.
  */
 import type { Position } from '../../../protocol/messages.ts';
-import type { Size } from './layout.ts';
 
 export interface DrawnEdge {
   source: string;
@@ -18,6 +17,7 @@ export interface DrawnEdge {
 }
 
 type Point = { x: number; y: number };
+type Size = { width: number; height: number };
 
 const SAMPLES = 12;
 
