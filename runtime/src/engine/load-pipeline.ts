@@ -73,7 +73,8 @@ export async function loadPipelineFile(path: string): Promise<LoadedPipeline> {
     return { id, component: n.component, params: n.params, inputs: n.inputs, ...(n.run ? { run: n.run } : {}) };
   });
   const alerts = parsed.spec.alerts?.length ? { alerts: parsed.spec.alerts } : {};
-  return { parsed, diagnostics, plan: { name: parsed.spec.name, file, dir, root, nodes, registry, ...alerts } };
+  const metadata = parsed.spec.metadata ? { metadata: parsed.spec.metadata } : {};
+  return { parsed, diagnostics, plan: { name: parsed.spec.name, file, dir, root, nodes, registry, ...alerts, ...metadata } };
 }
 
 export async function loadPlanOrThrow(path: string): Promise<PipelinePlan> {

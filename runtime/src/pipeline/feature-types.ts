@@ -133,16 +133,21 @@ export interface WrittenFeatureTypes {
  * Reads the pipeline's metadata store and latest Schema and writes the declaration beside the
  * pipeline file. Throws a UserError when there is no schema yet.
  */
-export function writeFeatureTypes(pipelineFile: string, options: { nodeId?: string; importFrom?: string; out?: string } = {}): WrittenFeatureTypes {
+export function writeFeatureTypes(
+  pipelineFile: string,
+  options: { nodeId?: string; importFrom?: string; out?: string; /** The newest Schema runs, read by the caller from a store that is not files (Postgres). */ data?: StoreData } = {},
+): WrittenFeatureTypes {
   const file = resolve(pipelineFile);
   const parsed = parsePipeline(readFileSync(file, 'utf8'), file);
   const root = resolve(dirname(file), parsed.spec.root);
   const store = metadataFile(root);
   const legacy = join(root, 'metadata.json');
-  if (!existsSync(store) && !existsSync(legacy)) throw new UserError(`No runs recorded yet for ${pipelineFile}: run SchemaGen first (no ${store})`, { file });
+  if (!options.data && !existsSync(store) && !existsSync(legacy)) throw new UserError(`No runs recorded yet for ${pipelineFile}: run SchemaGen first (no ${store})`, { file });
   // This pipeline's newest runs that published a Schema (a store not migrated yet is read as it is).
   const reader = new MetadataReader(new StoreLayout(store));
-  const data = existsSync(store) ? reader.view(reader.typeSeqs(parsed.spec.name, 'Schema', 20)) : (JSON.parse(readFileSync(legacy, 'utf8')) as StoreData);
+  const data =
+    options.data ??
+    (existsSync(store) ? reader.view(reader.typeSeqs(parsed.spec.name, 'Schema', 20)) : (JSON.parse(readFileSync(legacy, 'utf8')) as StoreData));
   const found = latestSchemaArtifact(data, options.nodeId);
   if (!found) {
     const which = options.nodeId ? ` from node "${options.nodeId}"` : '';

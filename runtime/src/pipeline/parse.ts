@@ -18,6 +18,7 @@ import {
 } from '../core/pipeline-spec.ts';
 import { didYouMean } from './suggest.ts';
 import { readAlerts } from './parse-alerts.ts';
+import { readMetadataConfig } from './parse-metadata.ts';
 
 export interface ParsedPipeline {
   /** Everything that could be read; fields that failed to parse are left empty. */
@@ -86,6 +87,9 @@ function readTopLevel(document: Document.Parsed, spec: PipelineSpec, reporter: R
         break;
       case 'alerts':
         spec.alerts = readAlerts(value, pair, reporter);
+        break;
+      case 'metadata':
+        spec.metadata = readMetadataConfig(value, pair, reporter);
         break;
       default:
         reporter.error(
