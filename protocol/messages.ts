@@ -238,6 +238,8 @@ export const ViewerToHostSchemas = {
   ready: Type.Object({ type: Type.Literal('ready') }, strict),
   /** Opens another artifact's viewer (a lineage node was clicked). */
   openArtifact: Type.Object({ type: Type.Literal('openArtifact'), artifactId: ArtifactId }, strict),
+  /** Opens an execution's log (a lineage execution was opened). */
+  openLog: Type.Object({ type: Type.Literal('openLog'), executionId: ArtifactId /* the same id range */ }, strict),
   /** Approve or reject a waiting ManualApproval node (the viewer's approval bar). */
   decide: Type.Object(
     {

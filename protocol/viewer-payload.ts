@@ -91,9 +91,10 @@ export interface ModelInfo {
 }
 
 export interface LineageNode {
-  /** `a<id>` for artifacts, `e<id>` for executions. */
+  /** `a<id>` for artifacts, `e<id>` for executions, `s<kind>:<path>` for the data and code an execution read. */
   key: string;
-  kind: 'artifact' | 'execution';
+  kind: 'artifact' | 'execution' | 'source';
+  /** The artifact's or execution's id; 0 for a source. */
   id: number;
   label: string;
   detail: string;
@@ -103,8 +104,10 @@ export interface LineageNode {
 export interface LineageGraph {
   root: string;
   nodes: LineageNode[];
-  /** Artifact → execution (consumed as `label`) or execution → artifact (produced as `label`). */
+  /** Artifact → execution (consumed as `label`), execution → artifact (produced as `label`), source → execution (the parameter). */
   edges: { from: string; to: string; label: string }[];
+  /** Consumers beyond the downstream limit were left out. */
+  truncated?: boolean;
 }
 
 export interface RunSummary {

@@ -241,11 +241,11 @@ export function registerCommands(deps: CommandDeps): void {
       return;
     }
     const picks = await vscode.window.showQuickPick(
-      runs.map((r) => ({ label: r.runId, description: `${r.state.toLowerCase()} · ${r.startedAt}`, picked: false })),
+      runs.map((r) => ({ label: r.label.text, description: `${r.state.toLowerCase()} · ${r.runId}`, runId: r.runId, picked: false })),
       { canPickMany: true, placeHolder: 'Pick two or more runs to compare' },
     );
     if (!picks || picks.length < 2) return;
-    await openViewer(deps, { kind: 'compare', pipelineUri: uri.toString(), runIds: picks.map((p) => p.label) }, 'run comparison');
+    await openViewer(deps, { kind: 'compare', pipelineUri: uri.toString(), runIds: picks.map((p) => p.runId) }, 'run comparison');
   });
   register('tributary.serveRegistry', async (target?: Target) => {
     if (!(await requireTrust())) return;

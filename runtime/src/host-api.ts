@@ -31,6 +31,7 @@ export { findWorkspaceRoot } from './util/paths.ts';
 
 // Runs and artifacts as the views show them.
 export { listRuns } from './metadata/run-rows.ts';
+export { runLabels, type RunLabel } from './metadata/run-labels.ts';
 export { readStoreView, storeStamp, type StoreQuery } from './metadata/embedded/reader.ts';
 export type { SpanTrend, TrendsReport } from './metadata/trends.ts';
 export { describeCpu, type CpuBreakdown } from './util/thread-cpu.ts';

@@ -246,7 +246,8 @@ export async function runEndToEnd(options: { only?: RegExp } = {}): Promise<numb
   let added: string | undefined;
   try {
     await step('workbench opens with the extension', async () => {
-      await page.goto(server.url(workspace, [['extensionDevelopmentPath', server.remote(REPO)], ['skipWelcome', 'true']]));
+      // A loaded machine can take longer than playwright's default 30 s to serve the workbench.
+      await page.goto(server.url(workspace, [['extensionDevelopmentPath', server.remote(REPO)], ['skipWelcome', 'true']]), { timeout: 120_000 });
       await waitForWorkbench(page);
       await page.locator('.activitybar [aria-label*="Tributary"]').first().waitFor({ timeout: 30_000 });
       // Room for the canvas: no chat panel beside it.
@@ -508,12 +509,57 @@ export async function runEndToEnd(options: { only?: RegExp } = {}): Promise<numb
 
     await viewerSteps({ page, workspace, results: RESULTS, step, findFrame, runCommand, pickRow, pickArtifactWith });
 
-    await step('lineage graph of the evaluation', async () => {
+    await step('lineage of the evaluation on React Flow: fit, zoom, data and code, path highlight, open viewer and log', async () => {
       const label = await pickArtifactWith(page, 'Tributary: Show Lineage', 'model.pipeline.yaml', 'ModelEvaluation');
-      const frame = await findFrame(page, '.viewer.lineage', 30_000);
-      const nodes = await frame.locator('.lineage-node').count();
-      if (nodes < 5) throw new Error(`only ${nodes} lineage nodes`);
-      return `${label}; ${nodes} nodes`;
+      const frame = await findFrame(page, '.viewer.lineage .react-flow__node', 30_000);
+      await page.waitForTimeout(800); // fitted once the nodes are measured
+      const read = () =>
+        frame.evaluate(() => {
+          const m = new DOMMatrixReadOnly(getComputedStyle(document.querySelector('.react-flow__viewport') as HTMLElement).transform);
+          const titles = Array.from(document.querySelectorAll('.lineage-title')).map((el) => parseFloat(getComputedStyle(el).fontSize) * m.a);
+          return { zoom: m.a, smallest: Math.min(...titles), nodes: titles.length, sources: document.querySelectorAll('.lineage-node.source').length, dim: document.querySelectorAll('.lineage-node.dim').length, onPath: document.querySelectorAll('.react-flow__edge.on-path').length };
+        });
+      const opened = await read();
+      if (opened.nodes < 9) throw new Error(`only ${opened.nodes} lineage nodes`);
+      if (opened.sources < 3) throw new Error(`${opened.sources} data/code sources (want the CSV and both modules)`);
+      // Opens readable (the whole graph if it fits at that size, else around the evaluation)...
+      if (opened.smallest < 11) throw new Error(`titles ${opened.smallest.toFixed(1)} px as the viewer opens`);
+      const root = await frame.locator('.lineage-node.root').boundingBox();
+      const pane = await frame.locator('.lineage-flow').boundingBox();
+      if (!root || !pane || root.x < pane.x || root.x + root.width > pane.x + pane.width || root.y < pane.y || root.y + root.height > pane.y + pane.height) throw new Error('the evaluation is not in view as the viewer opens');
+      await page.screenshot({ path: join(RESULTS, 'lineage-opened.png') });
+      // ...fit shows everything, and the zoom controls zoom in from there.
+      await frame.locator('.react-flow__controls-fitview').click();
+      await page.waitForTimeout(600);
+      const fit = await read();
+      await frame.locator('.react-flow__controls-zoomin').click();
+      await frame.locator('.react-flow__controls-zoomin').click();
+      await page.waitForTimeout(600);
+      const zoomed = await read();
+      if (!(zoomed.zoom > fit.zoom * 1.3)) throw new Error(`zoom ${fit.zoom.toFixed(2)} → ${zoomed.zoom.toFixed(2)} after two zoom-ins`);
+      await frame.locator('.react-flow__controls-fitview').click();
+      await page.waitForTimeout(600);
+      // Select statistics_gen: its path runs up to the CSV and down to the evaluation; the code
+      // modules feed later steps only, so they are dimmed.
+      // The first click may only move the focus into the webview: a few tries.
+      for (let attempt = 1; attempt <= 3 && !(await frame.locator('.lineage-node.selected', { hasText: 'statistics_gen' }).count()); attempt++) {
+        await frame.locator('.lineage-node.execution', { hasText: 'statistics_gen' }).first().click();
+        await page.waitForTimeout(400);
+      }
+      const selected = await read();
+      const dimmed = await frame.locator('.lineage-node.dim').allInnerTexts();
+      if (!dimmed.some((t) => /taxi_trainer\.ts/.test(t))) throw new Error(`trainer code not dimmed (dimmed: ${dimmed.join(' | ')})`);
+      if (await frame.locator('.lineage-node.dim', { hasText: 'taxi.csv' }).count()) throw new Error('the CSV is dimmed, but statistics were computed from it');
+      if (await frame.locator('.lineage-node.root.dim').count()) throw new Error('the evaluation is dimmed, but it was made from these statistics');
+      await page.screenshot({ path: join(RESULTS, 'lineage-path-from-statistics-gen.png') });
+      // Open an execution's log, then an artifact's viewer, from their buttons.
+      await frame.locator('.lineage-node.execution', { hasText: 'trainer' }).first().locator('.lineage-open').click();
+      await page.locator('.tab', { hasText: 'trainer.log' }).first().waitFor({ timeout: 15_000 });
+      await page.locator('.tab', { hasText: 'Lineage:' }).first().click();
+      const again = await findFrame(page, '.viewer.lineage .react-flow__node', 30_000);
+      await again.locator('.lineage-node.artifact', { hasText: 'Model #' }).first().locator('.lineage-open').click();
+      await findFrame(page, '.viewer.model', 30_000);
+      return `${label}; ${opened.nodes} nodes (${opened.sources} data/code); opened at zoom ${opened.zoom.toFixed(2)} (titles ${opened.smallest.toFixed(1)} px), fit ${fit.zoom.toFixed(2)} (${fit.smallest.toFixed(1)} px), zoomed in to ${zoomed.zoom.toFixed(2)} (${zoomed.smallest.toFixed(1)} px); statistics_gen selected: ${selected.dim} dimmed, ${selected.onPath} edges on its path; trainer.log and the Model viewer opened`;
     });
 
     await productionSteps({ page, workspace, step, findFrame, quickOpen, runCommand, pickRow });

@@ -10,7 +10,7 @@ import { createElement } from 'react';
 import { renderToStaticMarkup } from 'react-dom/server';
 import type { ArtifactRecord, ExecutionRecord, StoreData } from '../../runtime/src/core/metadata-types.ts';
 import { emptyStore } from '../../runtime/src/core/metadata-types.ts';
-import { artifactPayload, comparePayload, lineagePayload } from '../../extension/src/viewers/load.ts';
+import { artifactPayload, comparePayload } from '../../extension/src/viewers/load.ts';
 import { checkViewerMessage } from '../../extension/src/viewers/messages.ts';
 import { metadataFileAbove } from '../../extension/src/viewers/locate.ts';
 import { viewerHtml } from '../../extension/src/viewers/html.ts';
@@ -135,19 +135,6 @@ describe('viewers: loading artifacts from the store', () => {
     const p = artifactPayload(data, 1);
     assert.equal(p.kind, 'unsupported');
     assert.throws(() => artifactPayload(data, 99), /No artifact #99/);
-  });
-
-  it('draws lineage as a graph: artifacts and executions back to the data, each once', () => {
-    const p = lineagePayload(data, 6);
-    assert.equal(p.kind, 'lineage');
-    if (p.kind !== 'lineage') return;
-    const keys = p.graph.nodes.map((n) => n.key).sort();
-    assert.deepEqual(keys, ['a1', 'a5', 'a6', 'e1', 'e7', 'e8']);
-    assert.deepEqual(
-      p.graph.edges.map((e) => `${e.from}-${e.label}->${e.to}`).sort(),
-      ['a1-examples->e7', 'a5-model->e8', 'e1-examples->a1', 'e7-model->a5', 'e8-evaluation->a6'].sort(),
-    );
-    assert.match(render(p), /lineage-node artifact root/);
   });
 
   it('compares runs: every node parameter and numeric result', () => {

@@ -10,7 +10,8 @@
 import { dirname } from 'node:path';
 import * as vscode from 'vscode';
 import { readStoreView, type StoreData, type TrendsReport } from '../../../runtime/src/host-api.ts';
-import { artifactPayload, comparePayload, lineagePayload, ViewerError } from './load.ts';
+import { lineagePayload } from './lineage.ts';
+import { artifactPayload, comparePayload, ViewerError } from './load.ts';
 import { metadataFileAbove } from './locate.ts';
 import { ViewerPanels } from './panel.ts';
 import { recentArtifacts } from './recent.ts';
@@ -140,6 +141,11 @@ export function registerViewers(context: vscode.ExtensionContext, deps: ViewerDe
 
   const handlersFor = (file: string, shown?: ViewerArgs) => ({
     openArtifact: (artifactId: number) => void run({ kind: 'artifact', artifactId, uri: dirname(file) }),
+    openLog: (executionId: number) =>
+      void (async () => {
+        const execution = readStore(file, shown ?? {}).executions.find((e) => e.id === executionId);
+        await vscode.commands.executeCommand('tributary.openNodeLog', { logFile: execution?.logFile, nodeId: execution?.nodeId ?? `execution #${executionId}` });
+      })(),
     // The approval commands ask for the comment and run `tributary approve` out of process; the
     // viewer then reloads, so its approval bar shows what is still waiting.
     decide: (runId: string, nodeId: string, reject: boolean) =>

@@ -8,7 +8,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { approvalOf, isPendingApproval, ANOMALIES_FILE, SCHEMA_FILE, STATISTICS_FILE, type ExampleAnomaliesFile, type Schema, type DatasetFeatureStatisticsList, type ArtifactRecord, type ExecutionRecord, type StoreData } from '../../../runtime/src/host-api.ts';
-import type { ArtifactRef, BlessingFile, EvaluationFile, LineageGraph, ModelInfo, PendingApproval, RunSummary, ViewerPayload } from '../../../protocol/viewer-payload.ts';
+import type { ArtifactRef, BlessingFile, EvaluationFile, ModelInfo, PendingApproval, RunSummary, ViewerPayload } from '../../../protocol/viewer-payload.ts';
 import { parseMetricsJsonl } from '../../../protocol/viewer-shape.ts';
 
 /** File names the Evaluator and Trainer write (runtime/src/components/evaluator/executor.ts, ml/bundle.ts). */
@@ -45,7 +45,7 @@ export function listFiles(dir: string, limit = 200): { path: string; bytes: numb
   return out.sort((a, b) => a.path.localeCompare(b.path));
 }
 
-function producerOf(data: StoreData, artifactId: number): { execution?: ExecutionRecord; key?: string } {
+export function producerOf(data: StoreData, artifactId: number): { execution?: ExecutionRecord; key?: string } {
   const event = data.events.find((e) => e.artifactId === artifactId && e.type === 'OUTPUT');
   return { execution: event ? data.executions.find((x) => x.id === event.executionId) : undefined, key: event?.key };
 }
@@ -55,7 +55,7 @@ export function artifactRef(data: StoreData, artifact: ArtifactRecord): Artifact
   return { id: artifact.id, type: artifact.type, uri: artifact.uri, nodeId: execution?.nodeId, runId: execution?.runId };
 }
 
-function requireArtifact(data: StoreData, id: number): ArtifactRecord {
+export function requireArtifact(data: StoreData, id: number): ArtifactRecord {
   const artifact = data.artifacts.find((a) => a.id === id);
   if (!artifact) throw new ViewerError(`No artifact #${id} in this pipeline's metadata store`);
   return artifact;
@@ -200,47 +200,6 @@ export function trainerSettings(data: StoreData, modelId: number): Pick<ModelInf
     if (!NOT_TRAINING.has(name) && ['string', 'number', 'boolean'].includes(typeof value)) training[name] = value as string | number | boolean;
   }
   return { hyperparameters: [...values].map(([name, v]) => ({ name, ...v })).sort((a, b) => a.name.localeCompare(b.name)), training };
-}
-
-/** The artifacts and executions behind an artifact, back to external data, as a graph (shared ancestors once). */
-export function lineagePayload(data: StoreData, artifactId: number): ViewerPayload {
-  const root = requireArtifact(data, artifactId);
-  const graph: LineageGraph = { root: `a${root.id}`, nodes: [], edges: [] };
-  const seen = new Set<string>();
-  const visitArtifact = (artifact: ArtifactRecord) => {
-    const key = `a${artifact.id}`;
-    if (seen.has(key)) return;
-    seen.add(key);
-    graph.nodes.push({ key, kind: 'artifact', id: artifact.id, label: `${artifact.type} #${artifact.id}`, detail: artifact.state.toLowerCase(), state: artifact.state });
-    const { execution, key: output } = producerOf(data, artifact.id);
-    if (!execution) return;
-    // A cache hit's outputs were made by the execution it reused: show that one's inputs too.
-    graph.edges.push({ from: `e${execution.id}`, to: key, label: output ?? '' });
-    visitExecution(execution);
-  };
-  const visitExecution = (execution: ExecutionRecord) => {
-    const key = `e${execution.id}`;
-    if (seen.has(key)) return;
-    seen.add(key);
-    graph.nodes.push({
-      key,
-      kind: 'execution',
-      id: execution.id,
-      label: `${execution.nodeId} (${execution.component})`,
-      detail: `#${execution.id} ${execution.state.toLowerCase()}${execution.cachedFrom ? ` from #${execution.cachedFrom}` : ''} · ${execution.runId}`,
-      state: execution.state,
-    });
-    const source = execution.cachedFrom ? (data.executions.find((x) => x.id === execution.cachedFrom) ?? execution) : execution;
-    for (const e of data.events) {
-      if (e.type !== 'INPUT' || (e.executionId !== execution.id && e.executionId !== source.id)) continue;
-      const input = data.artifacts.find((a) => a.id === e.artifactId);
-      if (!input) continue;
-      if (!graph.edges.some((x) => x.from === `a${input.id}` && x.to === key)) graph.edges.push({ from: `a${input.id}`, to: key, label: e.key });
-      visitArtifact(input);
-    }
-  };
-  visitArtifact(root);
-  return { kind: 'lineage', artifact: artifactRef(data, root), graph };
 }
 
 function scalar(v: unknown): string {

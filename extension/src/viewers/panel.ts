@@ -31,6 +31,8 @@ export function titleOf(payload: ViewerPayload): string {
 
 export interface PanelHandlers {
   openArtifact(artifactId: number): void;
+  /** Opens an execution's log in an editor (lineage). */
+  openLog?(executionId: number): void;
   /** Approve or reject a waiting ManualApproval node, then show the viewer again. */
   decide?(runId: string, nodeId: string, reject: boolean): void;
   log(message: string): void;
@@ -115,6 +117,9 @@ export class ViewerPanels implements vscode.Disposable {
           return post({ type: 'pinned', pinned: entry.pinned });
         case 'openArtifact':
           return currentHandlers.openArtifact(check.message.artifactId);
+        case 'openLog':
+          if (!currentHandlers.openLog) return currentHandlers.log('viewer message refused: this viewer opens no logs');
+          return currentHandlers.openLog(check.message.executionId);
         case 'decide':
           if (!currentHandlers.decide) return currentHandlers.log('viewer message refused: this viewer decides no approvals');
           return currentHandlers.decide(check.message.runId, check.message.nodeId, check.message.reject);

@@ -3,7 +3,7 @@
  * Pure and `vscode`-free; it reads through the store's reader (plain fs, no lowdb or lock library),
  * so the host does not load the writer just to draw a tree.
  */
-import { listRuns, readStoreView, type ArtifactRecord, type ExecutionRecord, type StoreData, type StoreQuery, type CpuBreakdown, type RunRuntime } from '../../../runtime/src/host-api.ts';
+import { listRuns, readStoreView, runLabels, type RunLabel, type ArtifactRecord, type ExecutionRecord, type StoreData, type StoreQuery, type CpuBreakdown, type RunRuntime } from '../../../runtime/src/host-api.ts';
 
 export interface ArtifactItem {
   id: number;
@@ -40,6 +40,8 @@ export interface RunItem {
   peakRssMb?: number;
   /** The runtime that ran it, and why the editor chose it. */
   runtime?: RunRuntime;
+  /** Pipeline, start time and what changed since the previous run, besides the id. */
+  label: RunLabel;
   executions: ExecutionItem[];
 }
 
@@ -73,9 +75,11 @@ export function runsFromStore(data: StoreData): RunItem[] {
     list.push(artifactItem(a, { key: ev.key, execution: executions.get(ev.executionId) }));
     outputs.set(ev.executionId, list);
   }
+  const labels = runLabels(data);
   return listRuns(data)
-    .map(({ runId, state, startedAt, durationMs, cpu, peakRssMb, runtime, executions: runExecutions }): RunItem => ({
+    .map(({ runId, pipeline, state, startedAt, durationMs, cpu, peakRssMb, runtime, executions: runExecutions }): RunItem => ({
       runId,
+      label: labels.get(runId) ?? { pipeline, time: startedAt, text: [pipeline, startedAt].filter(Boolean).join(' · ') },
       state,
       startedAt,
       durationMs,

@@ -190,14 +190,16 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode> {
         const live = this.states.current(node.pipeline.uri.toString());
         const running = live?.runId === node.run.runId && (live.phase === 'running' || live.phase === 'starting');
         const state = running ? 'RUNNING' : node.run.state;
-        const item = new vscode.TreeItem(node.run.runId, node.latest ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed);
+        // The pipeline is the parent row: the label says when, and what changed since the run before.
+        const label = [node.run.label.time, node.run.label.changes].filter(Boolean).join(' · ');
+        const item = new vscode.TreeItem(label, node.latest ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed);
         const cached = node.run.executions.filter((e) => e.state === 'CACHED').length;
         // A runtime the editor picked over its own (for a GPU backend) shows in the row itself.
         const picked = node.run.runtime?.choice && !node.run.runtime.electron ? `Node ${node.run.runtime.node}` : '';
-        item.description = [state.toLowerCase(), formatDuration(node.run.durationMs), cached ? `${cached} cached` : '', picked].filter(Boolean).join(' · ');
+        item.description = [state.toLowerCase(), formatDuration(node.run.durationMs), cached ? `${cached} cached` : '', picked, node.run.runId].filter(Boolean).join(' · ');
         const cost = [node.run.cpu && describeCpu(node.run.cpu), node.run.peakRssMb !== undefined && `peak RSS ${node.run.peakRssMb} MB`].filter(Boolean);
         const runtime = node.run.runtime ? [`runtime: ${describeRuntime(node.run.runtime)}`] : [];
-        item.tooltip = [`Run ${node.run.runId}`, `started ${node.run.startedAt}`, ...cost, ...runtime].join('\n');
+        item.tooltip = [node.run.label.text, `Run ${node.run.runId}`, `started ${node.run.startedAt}`, ...cost, ...runtime].join('\n');
         item.iconPath = stateIcon(state);
         item.contextValue = 'tributary.run';
         item.id = `${node.pipeline.uri.toString()}#${node.run.runId}`;

@@ -10,6 +10,7 @@ import { describeError } from '../engine/node-runner.ts';
 import { metadataUrl, openMetadataStore } from '../metadata/open.ts';
 import type { MetadataBackend } from '../metadata/backend.ts';
 import { lineage, listRuns, type LineageStep } from '../metadata/report.ts';
+import { runLabels } from '../metadata/run-labels.ts';
 import type { StoreData } from '../core/metadata-types.ts';
 import { formatDiagnostic } from '../pipeline/diagnostics.ts';
 import { parsePipeline } from '../pipeline/parse.ts';
@@ -188,14 +189,18 @@ program
     const runs = listRuns(await store.queries.view(seqs.slice(0, limit)))
       .filter((r) => r.pipeline === pipeline)
       .reverse();
+    // Labels from one run more than shown: the oldest shown is compared with the run before it.
+    const labels = runLabels(await store.queries.view(seqs), { complete: seqs.length <= limit && before === undefined });
     if (opts.json) {
-      out(JSON.stringify(runs, null, 2));
+      out(JSON.stringify(runs.map((r) => ({ ...r, label: labels.get(r.runId)?.text })), null, 2));
       return;
     }
     for (const r of runs) {
       const secs = r.durationMs !== undefined ? `${(r.durationMs / 1000).toFixed(1)} s` : '';
       const cost = [r.cpu && `CPU ${(r.cpu.totalMs / 1000).toFixed(1)} s`, r.peakRssMb !== undefined && `peak RSS ${r.peakRssMb} MB`].filter(Boolean).join(', ');
       out(`${r.runId}  ${r.state.padEnd(9)} ${r.startedAt}  ${secs}${cost ? ` (${cost})` : ''}`);
+      const label = labels.get(r.runId);
+      if (label) out(`    ${label.text}`);
       for (const e of r.executions) {
         const d = e.finishedAt ? `${((Date.parse(e.finishedAt) - Date.parse(e.startedAt)) / 1000).toFixed(2)} s` : '';
         const from = e.cachedFrom ? ` (from execution ${e.cachedFrom})` : '';

@@ -1,5 +1,6 @@
 import dagre from '@dagrejs/dagre';
 import type { CanvasNode, Position } from '../../../protocol/messages.ts';
+import { tangles, type DrawnEdge } from './crossings.ts';
 
 export const NODE_WIDTH = 200;
 export const NODE_HEIGHT = 96;
@@ -21,58 +22,137 @@ export function titlePixels(zoom: number): number {
   return zoom * (zoom < COMPACT_ZOOM ? TITLE_FONT.compact : TITLE_FONT.full);
 }
 
-/** The height a full node draws at (header, one row per port, run badge), for layout before measuring. */
-export function estimatedHeight(ports: number): number {
-  return 44 + 16 * Math.max(1, ports) + 30;
-}
-
 export interface LayoutOptions {
   /** Each node's size (measured by React Flow where known); default NODE_WIDTH × NODE_HEIGHT. */
   sizes?: Readonly<Record<string, Size>>;
-  /** The pane the layout is meant for: picks the direction whose fit zoom is larger. */
+  /** The pane the layout is meant for: a direction whose titles would be too small there loses. */
   viewport?: Size;
   direction?: Direction;
+  /** Each node's ports in drawing order (handles sit in this order); default: the file's order. */
+  ports?: Readonly<Record<string, NodePorts>>;
+  /**
+   * Try dagre's variants (rankers, alignments, input order) and keep the drawing with the fewest
+   * crossings, for the "Auto layout" button; off for placing a few new nodes on every edit.
+   */
+  untangle?: boolean;
+}
+
+export interface NodePorts {
+  inputs: readonly string[];
+  outputs: readonly string[];
+}
+
+/** Above this many nodes the variants are not tried: dagre's default is used. */
+export const UNTANGLE_MAX_NODES = 24;
+
+interface Laid {
+  positions: Record<string, Position>;
+  bounds: Size;
+  crossings: number;
+  throughNodes: number;
 }
 
 /**
- * Layered layout of the DAG (dagre), left to right or top to bottom, whichever the pane shows at
- * the larger zoom (a long chain in a narrow pane reads better downwards), in whole units on a
- * 20-unit grid so the `layout` section of the file stays short and diffs stay small. Ranks are
- * spaced for the edges between them. Deterministic for a given file: nodes and edges in file order.
+ * Layered layout of the DAG (dagre), in whole units on a 20-unit grid so the `layout` section of
+ * the file stays short and diffs stay small. Left to right, the way the handles point (outputs on
+ * the right, inputs on the left), unless the pane is so narrow that titles would be unreadable at
+ * "fit view" and top to bottom reads better. With `untangle`, the drawing with the fewest edge
+ * crossings (as React Flow draws them, crossings.ts) among dagre's variants: dagre minimizes the
+ * crossings of its own routed polylines, but React Flow draws one bezier from handle to handle. Deterministic for a given file: nodes and edges in file order.
  */
 export function autoLayout(nodes: readonly CanvasNode[], options: LayoutOptions = {}): Record<string, Position> {
-  if (options.direction) return layered(nodes, options.direction, options.sizes).positions;
-  const lr = layered(nodes, 'LR', options.sizes);
-  if (!options.viewport) return lr.positions;
-  const tb = layered(nodes, 'TB', options.sizes);
-  return fitZoom(tb.bounds, options.viewport) > fitZoom(lr.bounds, options.viewport) ? tb.positions : lr.positions;
+  const directions: Direction[] = options.direction ? [options.direction] : options.viewport ? ['LR', 'TB'] : ['LR'];
+  const laid = directions.map((direction) => best(nodes, direction, options));
+  const readable = (l: Laid) => (options.viewport ? titlePixels(fitZoom(l.bounds, options.viewport)) >= 11 : true);
+  const zoom = (l: Laid) => (options.viewport ? fitZoom(l.bounds, options.viewport) : 0);
+  laid.sort((a, b) => Number(readable(b)) - Number(readable(a)) || a.crossings - b.crossings || a.throughNodes - b.throughNodes || zoom(b) - zoom(a));
+  return laid[0].positions;
 }
 
-function layered(nodes: readonly CanvasNode[], direction: Direction, sizes: LayoutOptions['sizes'] = {}) {
+/** The edges as drawn: each wired input, from its output handle to its input handle. */
+export function drawnEdges(nodes: readonly CanvasNode[], ports: LayoutOptions['ports'] = {}): DrawnEdge[] {
+  const ids = new Set(nodes.map((n) => n.id));
+  const outputsOf = new Map<string, string[]>();
+  for (const node of nodes) {
+    for (const ref of Object.values(node.inputs)) {
+      const list = outputsOf.get(ref.node) ?? [];
+      if (!list.includes(ref.output)) list.push(ref.output);
+      outputsOf.set(ref.node, list);
+    }
+  }
+  const edges: DrawnEdge[] = [];
+  for (const node of nodes) {
+    const inputs = ports[node.id]?.inputs ?? Object.keys(node.inputs);
+    for (const [input, ref] of Object.entries(node.inputs)) {
+      if (!ids.has(ref.node) || ref.node === node.id) continue;
+      const outputs = ports[ref.node]?.outputs ?? outputsOf.get(ref.node) ?? [];
+      edges.push({ source: ref.node, out: [Math.max(0, outputs.indexOf(ref.output)), Math.max(1, outputs.length)], target: node.id, in: [Math.max(0, inputs.indexOf(input)), Math.max(1, inputs.length)] });
+    }
+  }
+  return edges;
+}
+
+function best(nodes: readonly CanvasNode[], direction: Direction, options: LayoutOptions): Laid {
+  const size = (id: string): Size => options.sizes?.[id] ?? { width: NODE_WIDTH, height: NODE_HEIGHT };
+  const edges = drawnEdges(nodes, options.ports);
+  const measure = (positions: Record<string, Position>): Laid => ({ positions, bounds: boundsOf(positions, size), ...tangles(edges, positions, size) });
+  if (!options.untangle || nodes.length > UNTANGLE_MAX_NODES) return measure(layered(nodes, direction, size, {}));
+  const variants: Variant[] = [];
+  for (const ranker of ['network-simplex', 'longest-path', 'tight-tree'] as const) {
+    for (const align of [undefined, 'UL', 'UR', 'DL', 'DR'] as const) for (const reversed of [false, true]) variants.push({ ranker, align, reversed });
+  }
+  return variants.map((v) => measure(layered(nodes, direction, size, v))).sort(byTangle)[0];
+}
+
+const byTangle = (a: Laid, b: Laid) => a.crossings - b.crossings || a.throughNodes - b.throughNodes || a.bounds.width * a.bounds.height - b.bounds.width * b.bounds.height;
+
+interface Variant {
+  ranker?: 'network-simplex' | 'longest-path' | 'tight-tree';
+  align?: 'UL' | 'UR' | 'DL' | 'DR';
+  /** Nodes and edges handed to dagre in reverse file order (its ordering heuristic depends on it). */
+  reversed?: boolean;
+}
+
+function layered(nodes: readonly CanvasNode[], direction: Direction, size: (id: string) => Size, variant: Variant): Record<string, Position> {
   const graph = new dagre.graphlib.Graph();
-  graph.setGraph(direction === 'LR' ? { rankdir: 'LR', nodesep: 40, ranksep: 80, marginx: 0, marginy: 0 } : { rankdir: 'TB', nodesep: 60, ranksep: 60, marginx: 0, marginy: 0 });
+  const spacing = direction === 'LR' ? { rankdir: 'LR', nodesep: 40, ranksep: 60 } : { rankdir: 'TB', nodesep: 60, ranksep: 60 };
+  graph.setGraph({ ...spacing, marginx: 0, marginy: 0, ...(variant.ranker && { ranker: variant.ranker }), ...(variant.align && { align: variant.align }) });
   graph.setDefaultEdgeLabel(() => ({}));
   const ids = new Set(nodes.map((n) => n.id));
-  const size = (id: string): Size => sizes[id] ?? { width: NODE_WIDTH, height: NODE_HEIGHT };
-  for (const node of nodes) graph.setNode(node.id, { ...size(node.id) });
-  for (const node of nodes) {
-    for (const ref of Object.values(node.inputs)) if (ids.has(ref.node) && ref.node !== node.id) graph.setEdge(ref.node, node.id);
+  const order = variant.reversed ? [...nodes].reverse() : nodes;
+  for (const node of order) graph.setNode(node.id, { ...size(node.id) });
+  for (const node of order) {
+    const refs = Object.values(node.inputs);
+    for (const ref of variant.reversed ? refs.reverse() : refs) if (ids.has(ref.node) && ref.node !== node.id) graph.setEdge(ref.node, node.id);
   }
   dagre.layout(graph);
   const positions: Record<string, Position> = {};
-  let right = 0;
-  let bottom = 0;
   for (const node of nodes) {
     const { x, y } = graph.node(node.id);
     const { width, height } = size(node.id);
     // dagre gives centres; React Flow and the file use top-left corners.
     positions[node.id] = { x: snap(x - width / 2), y: snap(y - height / 2) };
-    right = Math.max(right, positions[node.id].x + width);
-    bottom = Math.max(bottom, positions[node.id].y + height);
   }
-  const left = Math.min(0, ...Object.values(positions).map((p) => p.x));
-  const top = Math.min(0, ...Object.values(positions).map((p) => p.y));
-  return { positions, bounds: { width: right - left, height: bottom - top } };
+  return normalized(positions);
+}
+
+const GRID = 20;
+
+/** Shifted so the top-left node corner is at 0, 0 (a layout does not wander across the canvas). */
+function normalized(positions: Record<string, Position>): Record<string, Position> {
+  const left = Math.min(...Object.values(positions).map((p) => p.x));
+  const top = Math.min(...Object.values(positions).map((p) => p.y));
+  return Object.fromEntries(Object.entries(positions).map(([id, p]) => [id, { x: p.x - left, y: p.y - top }]));
+}
+
+function boundsOf(positions: Readonly<Record<string, Position>>, size: (id: string) => Size): Size {
+  const ids = Object.keys(positions);
+  if (ids.length === 0) return { width: 0, height: 0 };
+  const left = Math.min(...ids.map((id) => positions[id].x));
+  const top = Math.min(...ids.map((id) => positions[id].y));
+  const right = Math.max(...ids.map((id) => positions[id].x + size(id).width));
+  const bottom = Math.max(...ids.map((id) => positions[id].y + size(id).height));
+  return { width: right - left, height: bottom - top };
 }
 
 /** The zoom React Flow's fitView picks for content of `bounds` in `viewport` (getViewportForBounds). */
@@ -82,7 +162,7 @@ export function fitZoom(bounds: Size, viewport: Size, padding = FIT_PADDING, max
 }
 
 function snap(v: number): number {
-  return Math.round(v / 20) * 20 + 0; // + 0 turns -0 into 0
+  return Math.round(v / GRID) * GRID + 0; // + 0 turns -0 into 0
 }
 
 /** Positions for nodes the file has not placed, so new nodes typed in the text appear sensibly. */

@@ -1,5 +1,6 @@
 import '@xyflow/react/dist/style.css';
 import '@vscode/codicons/dist/codicon.css';
+import '../shared/flow-theme.css';
 import './canvas.css';
 import { ReactFlowProvider } from '@xyflow/react';
 import { createRoot } from 'react-dom/client';

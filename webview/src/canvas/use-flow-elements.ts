@@ -82,7 +82,9 @@ export function useLayoutAll(model: CanvasModel | undefined, post: (message: Can
     const sizes = Object.fromEntries(flow.getNodes().flatMap((n) => (n.measured?.width && n.measured.height ? [[n.id, { width: n.measured.width, height: n.measured.height }]] : [])));
     const box = wrapper.current?.getBoundingClientRect();
     const viewport = box && box.width > 0 && box.height > 0 ? { width: box.width, height: box.height } : undefined;
-    post({ type: 'moveNodes', positions: autoLayout(model.nodes, { sizes, viewport }) });
+    // Handles in the order drawn: the layout counts crossings of the curves between them.
+    const ports = Object.fromEntries(flow.getNodes().map((n) => [n.id, { inputs: n.data.inputs.map((p) => p.name), outputs: n.data.outputs.map((p) => p.name) }]));
+    post({ type: 'moveNodes', positions: autoLayout(model.nodes, { sizes, viewport, ports, untangle: true }) });
     setTimeout(() => flow.fitView({ ...FIT, duration: 200 }), 100);
   }, [model, post, flow, wrapper]);
 }

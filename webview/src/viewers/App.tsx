@@ -96,7 +96,7 @@ function ArtifactView({ payload, post }: { payload: ViewerPayload; post(message:
     case 'model':
       return <ModelView payload={payload} />;
     case 'lineage':
-      return <LineageView graph={payload.graph} onOpen={(artifactId) => post({ type: 'openArtifact', artifactId })} />;
+      return <LineageView graph={payload.graph} pane={{ width: window.innerWidth - 40, height: window.innerHeight - 180 }} actions={{ openArtifact: (artifactId) => post({ type: 'openArtifact', artifactId }), openLog: (executionId) => post({ type: 'openLog', executionId }) }} />;
     case 'compare':
       return <CompareView payload={payload} />;
     case 'trends':

@@ -1,50 +1,171 @@
-/** The lineage graph of an artifact: what it came from and what came of it. */
-import { useMemo } from 'react';
-import type { LineageGraph } from '../../../protocol/viewer-payload.ts';
-import { layoutLineage } from './lineage-layout.ts';
+/**
+ * The lineage graph of an artifact on the editor's React Flow canvas: zoom, pan, fit and a minimap;
+ * a layered layout (data and code on the left, consumers on the right). Selecting a node highlights
+ * everything it came from and everything made from it; opening an artifact shows its viewer, an
+ * execution its log (the node's button, a double click, or Enter).
+ */
+import { Background, Controls, Handle, MarkerType, MiniMap, Position, ReactFlow, ReactFlowProvider, type Edge, type Node, type NodeProps, type ReactFlowInstance } from '@xyflow/react';
+import { useMemo, useState } from 'react';
+import type { LineageGraph, LineageNode } from '../../../protocol/viewer-payload.ts';
+import { Codicon } from '../shared/toolkit.tsx';
+import { edgeId, layoutLineageFor, lineagePath, type LineageDirection } from './lineage-layout.ts';
 import { Header } from './viewer-page.tsx';
 
-export function LineageView({ graph, onOpen }: { graph: LineageGraph; onOpen(artifactId: number): void }) {
-  const laid = useMemo(() => layoutLineage(graph), [graph]);
+export interface LineageActions {
+  openArtifact(artifactId: number): void;
+  openLog(executionId: number): void;
+}
+
+/** The zoom the view opens at when "fit" would be smaller: 13 px titles at ≥ 11 CSS px. */
+export const READABLE_ZOOM = 0.85;
+const FIT = { padding: 0.05 };
+
+interface NodeData {
+  node: LineageNode;
+  direction: LineageDirection;
+  root: boolean;
+  dim: boolean;
+  open?: () => void;
+  [key: string]: unknown;
+}
+
+const ICONS = { artifact: 'package', execution: 'run', data: 'database', code: 'file-code' } as const;
+const iconOf = (n: LineageNode) => (n.kind === 'source' ? (n.state === 'code' ? ICONS.code : ICONS.data) : ICONS[n.kind]);
+const openTitle = (n: LineageNode) => (n.kind === 'artifact' ? 'Open its viewer' : 'Open its log');
+
+function LineageNodeView({ data, selected }: Pick<NodeProps, 'selected'> & { data: NodeData }) {
+  const { node, direction, root, dim, open } = data;
+  const [into, out] = direction === 'LR' ? [Position.Left, Position.Right] : [Position.Top, Position.Bottom];
+  const className = ['lineage-node', node.kind, `state-${node.state.toLowerCase()}`, root && 'root', dim && 'dim', selected && 'selected'].filter(Boolean).join(' ');
+  return (
+    <div className={className} data-key={node.key} title={`${node.label}\n${node.detail}`}>
+      <Handle type="target" position={into} isConnectable={false} />
+      <div className="lineage-title">
+        <Codicon name={iconOf(node)} />
+        <span className="lineage-label">{node.label}</span>
+        {open ? (
+          <button
+            type="button"
+            className="lineage-open"
+            title={openTitle(node)}
+            aria-label={openTitle(node)}
+            onClick={(event) => {
+              event.stopPropagation();
+              open();
+            }}
+          >
+            <Codicon name={node.kind === 'artifact' ? 'go-to-file' : 'output'} />
+          </button>
+        ) : null}
+      </div>
+      <div className="lineage-detail">{node.detail}</div>
+      <Handle type="source" position={out} isConnectable={false} />
+    </div>
+  );
+}
+
+const nodeTypes = { lineage: LineageNodeView };
+
+/**
+ * Fit the whole graph when that keeps titles readable; else open at a readable zoom on the artifact
+ * asked about (the fit button still shows everything).
+ */
+async function openReadable(flow: ReactFlowInstance<Node<NodeData>, Edge>, root: { x: number; y: number; width: number; height: number } | undefined): Promise<void> {
+  await flow.fitView(FIT);
+  if (root && flow.getZoom() < READABLE_ZOOM) await flow.setCenter(root.x + root.width / 2, root.y + root.height / 2, { zoom: READABLE_ZOOM });
+}
+
+function opener(node: LineageNode, actions: LineageActions): (() => void) | undefined {
+  if (node.kind === 'artifact') return () => actions.openArtifact(node.id);
+  if (node.kind === 'execution') return () => actions.openLog(node.id);
+  return undefined;
+}
+
+/** `pane`: about the flow's size (the window less the header); across or downwards, whichever shows the graph larger there. */
+export function LineageView({ graph, actions, pane }: { graph: LineageGraph; actions: LineageActions; pane: { width: number; height: number } }) {
+  const { direction, nodes: placed } = useMemo(() => layoutLineageFor(graph, pane), [graph, pane]);
+  const [selected, setSelected] = useState(graph.root);
+  const path = useMemo(() => lineagePath(graph, selected), [graph, selected]);
+  const nodes = useMemo(
+    (): Node<NodeData>[] =>
+      placed.map((n) => ({
+        id: n.key,
+        type: 'lineage',
+        position: { x: n.x, y: n.y },
+        width: n.width,
+        height: n.height,
+        selected: n.key === selected,
+        data: { node: n, direction, root: n.key === graph.root, dim: !path.nodes.has(n.key), open: opener(n, actions) },
+      })),
+    [placed, direction, selected, path, graph.root, actions],
+  );
+  const edges = useMemo(
+    (): Edge[] =>
+      graph.edges.map((e) => {
+        const on = path.edges.has(edgeId(e));
+        return {
+          id: edgeId(e),
+          source: e.from,
+          target: e.to,
+          // Port names only along the highlighted path: the rest of the graph stays quiet.
+          ...(on && e.label ? { label: e.label } : {}),
+          className: on ? 'on-path' : 'off-path',
+          markerEnd: { type: MarkerType.ArrowClosed, width: 16, height: 16 },
+          zIndex: on ? 1 : 0,
+        };
+      }),
+    [graph.edges, path],
+  );
+  const current = graph.nodes.find((n) => n.key === selected);
+  const open = current && opener(current, actions);
+  const rootLabel = graph.nodes.find((n) => n.key === graph.root)?.label ?? graph.root;
   return (
     <div className="viewer lineage">
-      <Header title={`Lineage of ${graph.nodes.find((n) => n.key === graph.root)?.label ?? graph.root}`} subtitle="Artifacts (boxes) and executions (rounded); click an artifact to open it." />
-      {/* Scaled down to the panel's width (never up): a long chain stays readable at a glance. */}
-      <svg className="lineage-graph" viewBox={`0 0 ${laid.width} ${laid.height}`} width="100%" style={{ maxWidth: laid.width }} role="img" aria-label="lineage graph">
-        <defs>
-          <marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="6" markerHeight="6" orient="auto-start-reverse">
-            <path d="M 0 0 L 10 5 L 0 10 z" className="arrow" />
-          </marker>
-        </defs>
-        {laid.edges.map((e, i) => (
-          <g key={i}>
-            <path className="edge" d={e.path} markerEnd="url(#arrow)" />
-            <text className="edge-label" x={e.labelX} y={e.labelY}>
-              {e.label}
-            </text>
-          </g>
-        ))}
-        {laid.nodes.map((n) => (
-          <g
-            key={n.key}
-            className={`lineage-node ${n.kind}${n.key === graph.root ? ' root' : ''} state-${n.state.toLowerCase()}`}
-            transform={`translate(${n.x - n.width / 2},${n.y - n.height / 2})`}
-            role={n.kind === 'artifact' ? 'button' : undefined}
-            tabIndex={n.kind === 'artifact' ? 0 : undefined}
-            data-key={n.key}
-            onClick={() => n.kind === 'artifact' && onOpen(n.id)}
-            onKeyDown={(e) => n.kind === 'artifact' && e.key === 'Enter' && onOpen(n.id)}
+      <Header
+        title={`Lineage of ${rootLabel}`}
+        subtitle={`Where it came from (back to the data and code it read) and what was made from it. Select a node to highlight its path; open an artifact's viewer or an execution's log with its button or a double click.${graph.truncated ? ' Later consumers were left out.' : ''}`}
+      />
+      {current ? (
+        <div className="lineage-selection" aria-live="polite">
+          <Codicon name={iconOf(current)} />
+          <strong>{current.label}</strong>
+          <span className="muted">{current.detail}</span>
+          <span className="muted">
+            · {path.nodes.size - 1} connected node{path.nodes.size === 2 ? '' : 's'}
+          </span>
+          {open ? (
+            <button type="button" className="link" onClick={open}>
+              {openTitle(current).replace(/^Open its/, 'Open')}
+            </button>
+          ) : null}
+        </div>
+      ) : null}
+      <div className="lineage-flow">
+        <ReactFlowProvider>
+          <ReactFlow
+            nodes={nodes}
+            edges={edges}
+            nodeTypes={nodeTypes}
+            fitViewOptions={FIT}
+            onInit={(flow) => void openReadable(flow, placed.find((n) => n.key === graph.root))}
+            minZoom={0.1}
+            maxZoom={2}
+            nodesDraggable={false}
+            nodesConnectable={false}
+            elementsSelectable
+            onNodeClick={(_, node) => setSelected(node.id)}
+            onNodeDoubleClick={(_, node) => (node.data as NodeData).open?.()}
+            onKeyDown={(event) => {
+              if (event.key === 'Enter' && open) open();
+            }}
+            proOptions={{ hideAttribution: true }}
           >
-            <rect width={n.width} height={n.height} rx={n.kind === 'execution' ? 14 : 2} />
-            <text x={10} y={20} className="title">
-              {n.label}
-            </text>
-            <text x={10} y={38} className="detail">
-              {n.detail}
-            </text>
-          </g>
-        ))}
-      </svg>
+            <Background gap={20} />
+            <MiniMap pannable zoomable ariaLabel="Minimap" nodeClassName={(n) => ((n.data as NodeData).dim ? 'minimap-dim' : 'minimap-path')} />
+            <Controls showInteractive={false} />
+          </ReactFlow>
+        </ReactFlowProvider>
+      </div>
     </div>
   );
 }

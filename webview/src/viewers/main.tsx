@@ -1,4 +1,6 @@
+import '@xyflow/react/dist/style.css';
 import '@vscode/codicons/dist/codicon.css';
+import '../shared/flow-theme.css';
 import './viewers.css';
 import { useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';

@@ -1,0 +1,114 @@
+/**
+ * How tangled a drawing of the pipeline is, measured on the curves React Flow draws: each edge is
+ * the default bezier from its output handle (right side) to its input handle (left side), handles
+ * spread evenly along the side as compact nodes draw them at "fit view". Counts pairs of edges
+ * that cross (not two edges between the same nodes: see `parallel`), and edges that pass through a
+ * node they do not connect.
+ */
+import type { Position } from '../../../protocol/messages.ts';
+
+export interface DrawnEdge {
+  source: string;
+  /** Index and count of the output handle on the source's right side. */
+  out: [number, number];
+  target: string;
+  /** Index and count of the input handle on the target's left side. */
+  in: [number, number];
+}
+
+type Point = { x: number; y: number };
+type Size = { width: number; height: number };
+
+const SAMPLES = 12;
+
+/** The bezier React Flow draws (getBezierPath, curvature 0.25), as a polyline. */
+export function bezierPoints(s: Point, t: Point): Point[] {
+  const offset = (d: number) => (d >= 0 ? 0.5 * d : 0.25 * 25 * Math.sqrt(-d));
+  const c1 = { x: s.x + offset(t.x - s.x), y: s.y };
+  const c2 = { x: t.x - offset(t.x - s.x), y: t.y };
+  const points: Point[] = [];
+  for (let i = 0; i <= SAMPLES; i++) {
+    const u = i / SAMPLES;
+    const a = (1 - u) ** 3;
+    const b = 3 * (1 - u) ** 2 * u;
+    const c = 3 * (1 - u) * u ** 2;
+    const d = u ** 3;
+    points.push({ x: a * s.x + b * c1.x + c * c2.x + d * t.x, y: a * s.y + b * c1.y + c * c2.y + d * t.y });
+  }
+  return points;
+}
+
+function segmentsCross(p1: Point, p2: Point, p3: Point, p4: Point): boolean {
+  const d = (a: Point, b: Point, c: Point) => (b.x - a.x) * (c.y - a.y) - (b.y - a.y) * (c.x - a.x);
+  const d1 = d(p3, p4, p1);
+  const d2 = d(p3, p4, p2);
+  const d3 = d(p1, p2, p3);
+  const d4 = d(p1, p2, p4);
+  // Touching counts (two curves can meet exactly at a sample point); segments on one line do not.
+  if (d1 === 0 && d2 === 0) return false;
+  return ((d1 >= 0 && d2 <= 0) || (d1 <= 0 && d2 >= 0)) && ((d3 >= 0 && d4 <= 0) || (d3 <= 0 && d4 >= 0));
+}
+
+const near = (a: Point, b: Point) => Math.abs(a.x - b.x) < 1 && Math.abs(a.y - b.y) < 1;
+
+/** A sampled edge with its bounding box (most pairs of edges are told apart by their boxes alone). */
+export interface Curve {
+  points: Point[];
+  box: { left: number; top: number; right: number; bottom: number };
+}
+
+export function curve(s: Point, t: Point): Curve {
+  const points = bezierPoints(s, t);
+  const xs = points.map((p) => p.x);
+  const ys = points.map((p) => p.y);
+  return { points, box: { left: Math.min(...xs), top: Math.min(...ys), right: Math.max(...xs), bottom: Math.max(...ys) } };
+}
+
+/** Whether two drawn edges cross. Edges that share a handle meet there (not a crossing); leaving it in the wrong order still is one. */
+export function curvesCross(ca: Curve, cb: Curve): boolean {
+  if (ca.box.right < cb.box.left || cb.box.right < ca.box.left || ca.box.bottom < cb.box.top || cb.box.bottom < ca.box.top) return false;
+  const a = ca.points;
+  const b = cb.points;
+  const sharedStart = near(a[0], b[0]);
+  const sharedEnd = near(a[a.length - 1], b[b.length - 1]);
+  for (let i = sharedStart ? 1 : 0; i < a.length - (sharedEnd ? 2 : 1); i++) {
+    for (let j = sharedStart ? 1 : 0; j < b.length - (sharedEnd ? 2 : 1); j++) {
+      if (segmentsCross(a[i], a[i + 1], b[j], b[j + 1])) return true;
+    }
+  }
+  return false;
+}
+
+/** Whether a drawn edge passes through a node's box. */
+export function curveThrough(c: Curve, box: Position & Size): boolean {
+  if (c.box.right <= box.x || c.box.left >= box.x + box.width || c.box.bottom <= box.y || c.box.top >= box.y + box.height) return false;
+  return c.points.some((p) => p.x > box.x && p.x < box.x + box.width && p.y > box.y && p.y < box.y + box.height);
+}
+
+/** Handle points of an edge: the source's right side and the target's left side. */
+export function edgeEnds(e: DrawnEdge, at: (id: string) => Position & Size): [Point, Point] {
+  const s = at(e.source);
+  const t = at(e.target);
+  return [
+    { x: s.x + s.width, y: s.y + (s.height * (e.out[0] + 1)) / (e.out[1] + 1) },
+    { x: t.x, y: t.y + (t.height * (e.in[0] + 1)) / (e.in[1] + 1) },
+  ];
+}
+
+/**
+ * Two edges between the same two nodes: whether they twist depends only on the order of the ports
+ * on each node, which no layout changes; such twists are not counted as crossings.
+ */
+export const parallel = (a: DrawnEdge, b: DrawnEdge) => a.source === b.source && a.target === b.target;
+
+export function tangles(edges: readonly DrawnEdge[], positions: Readonly<Record<string, Position>>, size: (id: string) => Size): { crossings: number; throughNodes: number } {
+  const at = (id: string) => ({ ...positions[id], ...size(id) });
+  const curves = edges.map((e) => curve(...edgeEnds(e, at)));
+  let crossings = 0;
+  for (let i = 0; i < curves.length; i++) for (let j = i + 1; j < curves.length; j++) if (!parallel(edges[i], edges[j]) && curvesCross(curves[i], curves[j])) crossings++;
+  let throughNodes = 0;
+  edges.forEach((e, i) => {
+    for (const id of Object.keys(positions)) if (id !== e.source && id !== e.target && curveThrough(curves[i], at(id))) throughNodes++;
+  });
+  return { crossings, throughNodes };
+}
