@@ -149,5 +149,3 @@ export type ViewerPayload =
   | { kind: 'compare'; pipeline: string; runs: RunSummary[] }
   | { kind: 'trends'; trends: FeatureTrends }
   | { kind: 'unsupported'; artifact: ArtifactRef; files: { path: string; bytes: number }[]; reason: string };
-
-export type ViewerKind = ViewerPayload['kind'];

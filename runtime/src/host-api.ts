@@ -38,7 +38,7 @@ export { describeRuntime, RUNTIME_CHOICE_ENV, type RunRuntime } from './util/run
 
 // The environment: doctor reports (from any runtime, as JSON) and the Trainer's backend choice line.
 export { describeDoctor, type BackendCheck, type DoctorReport } from './cli/doctor-report.ts';
-export { GPU_BACKENDS, parseBackendChoice, type BackendName } from './ml/backend-names.ts';
+export { GPU_BACKENDS, parseBackendChoice } from './ml/backend-names.ts';
 export { STATISTICS_FILE, type DatasetFeatureStatisticsList } from './formats/statistics.ts';
 export { SCHEMA_FILE, type Schema } from './formats/schema.ts';
 export { ANOMALIES_FILE, type ExampleAnomaliesFile } from './formats/anomalies.ts';

@@ -232,6 +232,41 @@ describe('CsvExampleGen', function () {
       assert.deepEqual(ctx.outputs.examples.properties, {});
     });
 
+    // Issue #17 item 6: a quote left open used to swallow the rest of the file as "1 malformed row".
+    it('skip_bad_rows: a quote left open ends its row at the next complete row, in any range', async () => {
+      const lines = ['id,name'];
+      for (let i = 1; i <= 10_000; i++) lines.push(i === 5 || i === 5000 ? `${i},"open` : `${i},n${i % 7}`);
+      const path = write('open-quotes.csv', lines.join('\n') + '\n');
+      const { props, logs, uri } = await runExampleGen(pool2, dir, { input: 'open-quotes.csv', skip_bad_rows: true, shard_size_mb: 0.01 });
+      assert.equal(props.skippedRows, 2);
+      assert.equal(rowsById(uri, ['train', 'eval']).size, 9_998);
+      assert.ok(logs.some((l) => l.includes(`${path}:6: unterminated quoted field`) && l.includes(`${path}:5001: unterminated`)), logs.join('\n'));
+      // Without skip_bad_rows the first one fails the run at its line.
+      await assert.rejects(runExampleGen(pool2, dir, { input: 'open-quotes.csv', shard_size_mb: 0.01 }), (e: Error) => e.message.startsWith(`${path}:6: unterminated quoted field`));
+    });
+
+    it('skip_bad_rows: a quote left open that closes on a later row\'s quote does not make one row of several', async () => {
+      write('swallow.csv', 'id,b\n1,"x\n2,3\n7,"\nfoo"\n8,9\n');
+      const { props, uri } = await runExampleGen(pool2, dir, { input: 'swallow.csv', skip_bad_rows: true, splits: { train: 1 } });
+      assert.equal(props.skippedRows, 1);
+      assert.deepEqual(readSplit(uri, 'train').rows, [
+        { id: 2, b: '3' },
+        { id: 7, b: '\nfoo' },
+        { id: 8, b: '9' },
+      ]);
+    });
+
+    it('a malformed row whose end cannot be told fails with file:line even with skip_bad_rows', async () => {
+      const lines = ['a,b', '1,2', '3,"open'];
+      for (let i = 0; i < 150; i++) lines.push(`text ${i}`);
+      const path = write('runaway.csv', lines.join('\n') + '\n');
+      await assert.rejects(runExampleGen(pool2, dir, { input: 'runaway.csv', skip_bad_rows: true }), (e: Error) => {
+        assert.ok(e.message.startsWith(`${path}:3: unterminated quoted field`), e.message);
+        assert.match(e.message, /over more than 100 lines with no line that is a complete row/);
+        return true;
+      });
+    });
+
     it('skip_bad_rows skips, counts and reports malformed rows', async () => {
       const lines = ['a,b'];
       let bad = 0;

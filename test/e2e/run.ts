@@ -454,7 +454,14 @@ export async function runEndToEnd(options: { only?: RegExp } = {}): Promise<numb
       // Live progress while the Trainer runs: "epoch N/M · loss …" and a loss sparkline on the node.
       const epochs = new Set<string>();
       let sparkline = 0;
+      // The status bar names the Trainer's backend while it trains (backend-status.ts).
+      let backendItem = '';
       while (Date.now() < deadline) {
+        if (!backendItem) {
+          const item = page.locator('.statusbar-item', { hasText: /trainer: (tfjs-node-gpu|tfjs-node|webgpu|wasm|cpu)/ }).first();
+          backendItem = (await item.innerText({ timeout: 100 }).catch(() => '')).trim();
+          if (backendItem) await page.screenshot({ path: join(RESULTS, 'training-backend-status-bar.png') }).catch(() => undefined);
+        }
         const live = await frame
           .locator('.react-flow__node[data-id="trainer"] .run-badge[data-state="running"]')
           .evaluateAll((els) => els.map((e) => ({ text: e.textContent ?? '', points: Number(e.querySelector('.sparkline')?.getAttribute('data-points') ?? 0) })));
@@ -471,7 +478,9 @@ export async function runEndToEnd(options: { only?: RegExp } = {}): Promise<numb
       }
       if (!(states.length === total && states.every((s) => s === 'succeeded' || s === 'cached'))) throw new Error(`after 5 min: ${states.join(', ') || 'no run states on the nodes'}`);
       if (epochs.size === 0) throw new Error('no live epoch progress on the Trainer while it ran');
-      return `${total} nodes: ${states.join(', ')}; live on the Trainer: epochs ${[...epochs].join(', ')}, sparkline of ${sparkline} points`;
+      if (!backendItem) throw new Error('no status bar item named the Trainer\'s backend while it trained');
+      if (await page.locator('.statusbar-item', { hasText: /trainer: / }).count()) throw new Error('the backend status bar item stayed after the run');
+      return `${total} nodes: ${states.join(', ')}; live on the Trainer: epochs ${[...epochs].join(', ')}, sparkline of ${sparkline} points; status bar while training: "${backendItem}", hidden after`;
     });
 
     await step('node inspector: last execution, output links to their viewers, log; context menu', async () => {
@@ -535,6 +544,18 @@ export async function runEndToEnd(options: { only?: RegExp } = {}): Promise<numb
 
     await productionSteps({ page, workspace, step, findFrame, quickOpen, runCommand, pickRow });
     await themeSteps({ page, workspace, step, findFrame, quickOpen, runCommand });
+
+    await step('Check Environment from the palette: a report of each runtime and its backends', async () => {
+      await runCommand(page, 'Tributary: Check Environment');
+      await page.locator('.tab.active', { hasText: 'Tributary Environment' }).waitFor({ timeout: 150_000 });
+      const lines = page.locator('.editor-instance .monaco-editor .view-lines').first();
+      await lines.filter({ hasText: 'Tributary environment' }).waitFor({ timeout: 15_000 });
+      const text = (await lines.innerText()).replace(/\u00a0/g, ' ');
+      for (const want of [/VS Code's runtime|Node v\d+/, /backends, in the order the Trainer tries them/, /cpu\s+loads/]) {
+        if (!want.test(text)) throw new Error(`the report lacks ${want}: ${text.slice(0, 300)}`);
+      }
+      return text.split('\n').filter((l) => /^#|auto picks/.test(l.trim())).join(' | ').slice(0, 300);
+    });
   } finally {
     writeFileSync(join(RESULTS, 'results.json'), JSON.stringify(results, null, 2));
     await browser.close().catch(() => undefined);

@@ -1,14 +1,16 @@
 /**
- * Pipeline YAML shared by tests: TFX's data-validation chain (StatisticsGen → SchemaGen →
+ * Pipeline YAML shared by tests: TFX's data-validation chain (StatisticsGen → SchemaGen, then
  * ExampleValidator) after a node `example_gen`, as entries of a `nodes:` map (two-space indent).
  */
-export const VALIDATION_NODES = `  statistics_gen:
+export const SCHEMA_NODES = `  statistics_gen:
     component: StatisticsGen
     inputs: { examples: example_gen.examples }
   schema_gen:
     component: SchemaGen
     inputs: { statistics: statistics_gen.statistics }
-  example_validator:
+`;
+
+export const VALIDATION_NODES = `${SCHEMA_NODES}  example_validator:
     component: ExampleValidator
     inputs: { statistics: statistics_gen.statistics, schema: schema_gen.schema }
 `;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { createPool } from '../../runtime/src/engine/pool.ts';
 import { type WorkerPool } from '../../runtime/src/core/worker-pool.ts';
 import { BACKEND_NAMES, selectBackend } from '../../runtime/src/ml/backend.ts';
@@ -72,14 +72,15 @@ describe('Trainer', function () {
     assert.ok(existsSync(join(model.uri, 'bundle', 'transform', 'transform_graph.json')));
   });
 
-  // Known regression after this wave's merges, open in the notes: run from source (tsx), the Trainer
-  // worker's stack frames of the compiled module are no longer source-mapped, so the message lacks
-  // the user's file and line. Each branch passed alone; the combination needs a look.
-  it.skip('a throwing run_fn fails the node with the user\'s file and line', async () => {
+  // The fixture module has a dynamic import (crashing_fn), which tsx's loader rewrites from source,
+  // source map included: the frames are mapped with the map compiled into the module instead.
+  it('a throwing run_fn fails the node with the user\'s file and line', async () => {
+    const line = readFileSync(MODULE, 'utf8').split('\n').findIndex((l) => l.includes("throw new Error('deliberate failure in run_fn')")) + 1;
     await assert.rejects(run({ run_fn: 'throwing_fn', epochs: 1 }, 'throws'), (e: unknown) => {
       assert.ok(isUserError(e));
       assert.match((e as Error).message, /deliberate failure in run_fn/);
-      assert.match((e as Error).message, /trainer_module\.ts:\d+/);
+      assert.match((e as Error).message, new RegExp(`trainer_module\\.ts:${line}:\\d+`));
+      assert.deepEqual([e.location?.file, e.location?.line], [resolve(MODULE), line]);
       return true;
     });
   });

@@ -3,11 +3,12 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { compileUserModule, type CompiledModule } from '../../runtime/src/modules/compile-module.ts';
-import { runInWorker } from '../../runtime/src/ml/user-module.ts';
+import { importUserExport, runInWorker, userCodeError } from '../../runtime/src/ml/user-module.ts';
 
 const FIXTURE = resolve('test/transform/fixtures/user-fns.ts');
 /** The fixture line that throws, found by reading the file (not hard-coded). */
-const throwLine = readFileSync(FIXTURE, 'utf8').split('\n').findIndex((l) => l.includes('throw new RangeError')) + 1;
+const lineOf = (text: string) => readFileSync(FIXTURE, 'utf8').split('\n').findIndex((l) => l.includes(text)) + 1;
+const throwLine = lineOf('throw new RangeError');
 
 describe('user modules in worker threads', function () {
   this.timeout(30_000);
@@ -39,6 +40,25 @@ describe('user modules in worker threads', function () {
       assert.equal(e.location?.line, throwLine);
       return true;
     });
+  });
+
+  it('a module with a dynamic import keeps the user’s .ts line wherever it is loaded (tsx rewrites such modules from source)', async () => {
+    const lazyLine = lineOf("throw new TypeError('lazy failure')");
+    assert.ok(lazyLine > 0);
+    const expectLazy = (e: Error & { location?: { file?: string; line?: number } }) => {
+      assert.equal(e.name, 'UserError');
+      assert.match(e.message, /TypeError: lazy failure/);
+      assert.match(e.message, new RegExp(`user-fns\\.ts:${lazyLine}:\\d+`));
+      assert.deepEqual([e.location?.file, e.location?.line], [FIXTURE, lazyLine]);
+      return true;
+    };
+    // In this thread: mocha runs under tsx, whose ESM hook rewrites the module and its source map.
+    const lazy = await importUserExport<() => Promise<string>>(compiled.path, 'lazyThrows');
+    const thrown = await lazy().then(() => undefined, (e: unknown) => e);
+    assert.ok(thrown instanceof Error);
+    expectLazy(userCodeError(thrown, 'lazyThrows threw'));
+    // In a worker thread without tsx's hooks.
+    await assert.rejects(runInWorker({ modulePath: compiled.path, exportName: 'lazyThrows' }), expectLazy);
   });
 
   it('exceeding the timeout terminates the worker and fails quickly', async () => {

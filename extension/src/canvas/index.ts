@@ -2,9 +2,7 @@ import * as vscode from 'vscode';
 import type { CanvasEditorProvider, CanvasOptions } from './provider.ts';
 import { CANVAS_DELIVER_COMMAND, CANVAS_VIEW_TYPE } from './view-type.ts';
 
-export { CANVAS_DELIVER_COMMAND, CANVAS_VIEW_TYPE } from './view-type.ts';
 export type { CanvasOptions } from './provider.ts';
-export type { PipelineRunState, RunStateFeed } from './run-feed.ts';
 
 /**
  * Registers the canvas custom editor. Called once from activation (extension.ts), which passes the

@@ -275,7 +275,7 @@ export async function mergeShards(plan: PipelinePlan, nodeId: string, options: S
       },
       node,
       inputs,
-      (executorContext: ExecutorContext) => fanOut.merge({ ...executorContext, scratch: ctx.scratch }, partials, carry),
+      { executor: (executorContext: ExecutorContext) => fanOut.merge({ ...executorContext, scratch: ctx.scratch }, partials, carry) },
     ),
   );
   if (result.state === 'COMPLETE' || result.state === 'CACHED') rmSync(ctx.scratch, { recursive: true, force: true });

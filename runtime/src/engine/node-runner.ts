@@ -103,29 +103,103 @@ async function outputsUsable(outputs: Record<string, ArtifactRecord>, expected: 
   return true;
 }
 
+/** What `runNode` does beyond running the component's own executor on fresh records. */
+export interface RunNodeOptions {
+  /** Runs instead of the component's executor, e.g. a fan-out merge step; same records, same outputs. */
+  executor?: (executorContext: ExecutorContext) => Promise<void>;
+  /** Resume: continue this WAITING execution (and its PENDING outputs) instead of recording a new one. */
+  adoptExecutionId?: number;
+}
+
 /**
- * Runs one node of a pipeline run: computes its cache key, reuses a previous execution's outputs
- * when allowed, or records a RUNNING execution with PENDING outputs, runs the executor, and then
- * publishes the outputs (LIVE) and the final state in one transaction. Used by the local scheduler
- * and by the cluster-step entry points (cluster-step.ts) alike.
+ * Runs one node of a pipeline run in five steps: computes its cache key, reuses a previous
+ * execution's outputs when allowed (hit), or records a RUNNING execution with PENDING outputs
+ * (record), runs the executor (execute), and then publishes the outputs (LIVE) and the final
+ * state in one transaction (publish). Used by the local scheduler and by the cluster-step entry
+ * points (cluster-step.ts) alike.
  */
 export async function runNode(
   ctx: NodeRunContext,
   node: PlanNode,
   inputArtifacts: Record<string, ArtifactRecord | undefined>,
-  /** Runs instead of the component's executor, e.g. a fan-out merge step; same records, same outputs. */
-  executorOverride?: (executorContext: ExecutorContext) => Promise<void>,
-  /** Resume: continue this WAITING execution (and its PENDING outputs) instead of recording a new one. */
-  adoptExecutionId?: number,
+  options: RunNodeOptions = {},
 ): Promise<NodeResult> {
+  const job = await keyNode(ctx, node, inputArtifacts);
+  if (ctx.useCache && options.adoptExecutionId === undefined) {
+    const hit = await reuseCached(job);
+    if (hit) return hit;
+  }
+  // Record the execution and its PENDING outputs before any file is written.
+  const started = options.adoptExecutionId !== undefined ? await adoptWaiting(job, options.adoptExecutionId) : await recordStart(job);
+  const outcome = await execute(job, started, options.executor);
+  if (outcome.waiting) return { state: 'WAITING', execution: started.execution, outputs: started.outputs, error: 'waiting for approval' };
+  return publish(job, started, outcome);
+}
+
+/** One node's run as the steps after the key share it. */
+interface NodeJob {
+  ctx: NodeRunContext;
+  node: PlanNode;
+  def: ComponentDefinition;
+  params: Record<string, unknown>;
+  inputArtifacts: Record<string, ArtifactRecord | undefined>;
+  /** What the component's resolver picked from the store (undefined: it has no resolver). */
+  resolved: Record<string, ArtifactRecord | undefined> | undefined;
+  key: string;
+  /** What lineage shows as the data and code behind the outputs. */
+  contentHashes: Record<string, string>;
+  logFile: string;
+}
+
+interface Started {
+  execution: ExecutionRecord;
+  outputs: Record<string, ArtifactRecord>;
+}
+
+type Manifest = Awaited<ReturnType<typeof buildManifest>>;
+
+interface Outcome {
+  error: unknown;
+  /** The error as the execution records it. */
+  message: string | undefined;
+  /** Interrupted while waiting for a person: the WAITING execution stays, outputs stay PENDING. */
+  waiting: boolean;
+  canceled: boolean;
+  outputArtifacts: Record<string, OutputArtifact>;
+  manifests: Record<string, Manifest>;
+}
+
+/** Cache key: the component, its parameters, the inputs' fingerprints, the files it reads and what its resolver picked. */
+async function keyNode(ctx: NodeRunContext, node: PlanNode, inputArtifacts: Record<string, ArtifactRecord | undefined>): Promise<NodeJob> {
   const { plan, store, runId } = ctx;
   const def = plan.registry.get(node.component);
   if (!def) throw new UserError(`Unknown component "${node.component}"`, { nodeId: node.id, field: 'component' });
   const spec = def.spec;
   const params = paramsWithDefaults(def, node.params);
+  const files = await hashPathFiles(plan, node, def, params);
+  const inputs: Record<string, string> = {};
+  for (const [k, a] of Object.entries(inputArtifacts)) if (a) inputs[k] = a.fingerprint;
+  const resolved = await resolveFromStore(def, node.id, params, inputArtifacts, store, plan.name, runId);
+  const key = cacheKey({
+    component: spec.type,
+    version: spec.version,
+    params,
+    inputs,
+    files,
+    module: def.sourceHash,
+    ...(resolved ? { resolved: resolvedKeyParts(resolved) } : {}),
+  });
+  const contentHashes: Record<string, string> = { ...files, ...(def.sourceHash ? { component_module: def.sourceHash } : {}) };
+  return { ctx, node, def, params, inputArtifacts, resolved, key, contentHashes, logFile: runLogFile(plan.root, runId, node.id) };
+}
 
-  // Every file a path parameter names must really (symlinks followed) lie in the workspace: the
-  // validator checked the names, this checks what a folder or glob turned out to hold.
+/**
+ * The content hash of every file a path parameter names. Each must really (symlinks followed) lie
+ * in the workspace: the validator checked the names, this checks what a folder or glob turned out
+ * to hold.
+ */
+async function hashPathFiles(plan: PipelinePlan, node: PlanNode, def: ComponentDefinition, params: Record<string, unknown>): Promise<Record<string, string>> {
+  const spec = def.spec;
   const workspace = findWorkspaceRoot(plan.dir);
   const files: Record<string, string> = {};
   for (const name of pathParams(spec.params)) {
@@ -139,99 +213,83 @@ export async function runNode(
       files[name] = await hashPathParam(value, plan.dir, { spanRange: spanRangeFor(spec.params, name, params), within: workspace });
     }
   }
-  const inputs: Record<string, string> = {};
-  for (const [k, a] of Object.entries(inputArtifacts)) if (a) inputs[k] = a.fingerprint;
-  const resolved = await resolveFromStore(def, node.id, params, inputArtifacts, store, plan.name, runId);
-  const key = cacheKey({
-    component: spec.type,
-    version: spec.version,
-    params,
-    inputs,
-    files,
-    module: def.sourceHash,
-    ...(resolved ? { resolved: resolvedKeyParts(resolved) } : {}),
-  });
-  // Wired and resolved inputs alike are INPUT events: lineage shows what the outputs came from.
-  const recordedInputs = { ...inputArtifacts, ...resolved };
-  const outputNames = Object.keys(spec.outputs);
-  // What lineage shows as the data and code behind the outputs.
-  const contentHashes: Record<string, string> = { ...files, ...(def.sourceHash ? { component_module: def.sourceHash } : {}) };
-  const logFile = runLogFile(plan.root, runId, node.id);
+  return files;
+}
 
-  const contexts = (data: StoreData) => [
+/** The pipeline, run and node contexts an execution and its outputs belong to. */
+function contextsOf(job: NodeJob, data: StoreData) {
+  const { plan, runId } = job.ctx;
+  return [
     getOrCreateContext(data, 'pipeline', plan.name),
     getOrCreateContext(data, 'pipeline_run', runId),
-    getOrCreateContext(data, 'node', `${plan.name}.${node.id}`),
+    getOrCreateContext(data, 'node', `${plan.name}.${job.node.id}`),
   ];
+}
 
-  if (ctx.useCache && adoptExecutionId === undefined) {
-    // The cache index names the executions with this key; only their runs are read.
-    const prior = await store.findCached(key, (outputs) => outputsUsable(outputs, outputNames));
-    const hit =
-      prior &&
-      (await store.transaction(runId, (data) => {
-        const outputs = prior.outputs;
-        const execution = createExecution(data, {
-          component: spec.type,
-          componentVersion: spec.version,
-          nodeId: node.id,
-          runId,
-          state: 'CACHED',
-          params,
-          cacheKey: key,
-          cachedFrom: prior.execution.cachedFrom ?? prior.execution.id,
-          pid: process.pid,
-          host: hostname(),
-          logFileFor: () => logFile,
-        });
-        execution.finishedAt = execution.startedAt;
-        execution.properties.contentHashes = contentHashes;
-        associate(data, execution.id, contexts(data));
-        for (const [k, a] of Object.entries(recordedInputs)) if (a) addEvent(data, execution.id, a.id, 'INPUT', k);
-        for (const [k, a] of Object.entries(outputs)) addEvent(data, execution.id, a.id, 'OUTPUT', k);
-        return { execution, outputs };
-      }));
-    if (hit) {
-      const logger = new FileNodeLogger(logFile, () => undefined);
-      logger.info(`cache hit: reused the outputs of execution ${hit.execution.cachedFrom} (key ${key.slice(0, 12)})`);
-      if (resolved) logger.info(`resolved from the metadata store: ${describeResolved(resolved)}`);
-      logger.close();
-      return { state: 'CACHED', execution: hit.execution, outputs: hit.outputs };
-    }
-  }
+/** Wired and resolved inputs alike are INPUT events: lineage shows what the outputs came from. */
+function addInputEvents(job: NodeJob, data: StoreData, executionId: number): void {
+  for (const [k, a] of Object.entries({ ...job.inputArtifacts, ...job.resolved })) if (a) addEvent(data, executionId, a.id, 'INPUT', k);
+}
 
-  // Record the execution and its PENDING outputs before any file is written.
-  const adopt = (id: number) =>
-    store.transaction(runId, (data) => {
-      const execution = data.executions.find((e) => e.id === id && e.state === 'WAITING');
-      if (!execution) throw new UserError(`Execution ${id} of node "${node.id}" is no longer WAITING`, { nodeId: node.id });
-      execution.pid = process.pid;
-      return { execution, outputs: outputsOf(data, id) };
-    });
-  const started = adoptExecutionId !== undefined ? await adopt(adoptExecutionId) : await store.transaction(runId, (data) => {
-    const execution = createExecution(data, {
-      component: spec.type,
-      componentVersion: spec.version,
-      nodeId: node.id,
-      runId,
-      state: 'RUNNING',
-      params,
-      cacheKey: key,
-      pid: process.pid,
-      host: hostname(),
-      logFileFor: () => logFile,
-    });
-    execution.properties.contentHashes = contentHashes;
-    const ctxs = contexts(data);
+function newExecution(job: NodeJob, data: StoreData, state: 'CACHED' | 'RUNNING', cachedFrom?: number): ExecutionRecord {
+  const spec = job.def.spec;
+  const execution = createExecution(data, {
+    component: spec.type,
+    componentVersion: spec.version,
+    nodeId: job.node.id,
+    runId: job.ctx.runId,
+    state,
+    params: job.params,
+    cacheKey: job.key,
+    ...(cachedFrom !== undefined ? { cachedFrom } : {}),
+    pid: process.pid,
+    host: hostname(),
+    logFileFor: () => job.logFile,
+  });
+  execution.properties.contentHashes = job.contentHashes;
+  return execution;
+}
+
+/** Hit: a CACHED execution that points at a previous execution's still-intact outputs. */
+async function reuseCached(job: NodeJob): Promise<NodeResult | undefined> {
+  const { store, runId } = job.ctx;
+  const outputNames = Object.keys(job.def.spec.outputs);
+  // The cache index names the executions with this key; only their runs are read.
+  const prior = await store.findCached(job.key, (outputs) => outputsUsable(outputs, outputNames));
+  if (!prior) return undefined;
+  const hit = await store.transaction(runId, (data) => {
+    const outputs = prior.outputs;
+    const execution = newExecution(job, data, 'CACHED', prior.execution.cachedFrom ?? prior.execution.id);
+    execution.finishedAt = execution.startedAt;
+    associate(data, execution.id, contextsOf(job, data));
+    addInputEvents(job, data, execution.id);
+    for (const [k, a] of Object.entries(outputs)) addEvent(data, execution.id, a.id, 'OUTPUT', k);
+    return { execution, outputs };
+  });
+  if (!hit) return undefined;
+  const logger = new FileNodeLogger(job.logFile, () => undefined);
+  logger.info(`cache hit: reused the outputs of execution ${hit.execution.cachedFrom} (key ${job.key.slice(0, 12)})`);
+  if (job.resolved) logger.info(`resolved from the metadata store: ${describeResolved(job.resolved)}`);
+  logger.close();
+  return { state: 'CACHED', execution: hit.execution, outputs: hit.outputs };
+}
+
+/** Record: a RUNNING execution with one PENDING artifact per output. */
+function recordStart(job: NodeJob): Promise<Started> {
+  const { plan, store, runId } = job.ctx;
+  const spec = job.def.spec;
+  return store.transaction(runId, (data) => {
+    const execution = newExecution(job, data, 'RUNNING');
+    const ctxs = contextsOf(job, data);
     associate(data, execution.id, ctxs);
-    for (const [k, a] of Object.entries(recordedInputs)) if (a) addEvent(data, execution.id, a.id, 'INPUT', k);
+    addInputEvents(job, data, execution.id);
     const outputs: Record<string, ArtifactRecord> = {};
-    for (const name of outputNames) {
+    for (const name of Object.keys(spec.outputs)) {
       const a = createArtifact(
         data,
-        outputTypeOf(spec.outputs[name], params),
-        () => join(plan.root, node.id, name, String(execution.id)),
-        sha256(`${key}/${name}`),
+        outputTypeOf(spec.outputs[name], job.params),
+        () => join(plan.root, job.node.id, name, String(execution.id)),
+        sha256(`${job.key}/${name}`),
       );
       attribute(data, a.id, ctxs);
       addEvent(data, execution.id, a.id, 'OUTPUT', name);
@@ -239,47 +297,37 @@ export async function runNode(
     }
     return { execution, outputs };
   });
+}
 
-  const logger = new FileNodeLogger(logFile, (level, message) => ctx.emit({ type: 'log', nodeId: node.id, level, message }));
+/** Record, on resume: the WAITING execution and its PENDING outputs, now owned by this process. */
+function adoptWaiting(job: NodeJob, id: number): Promise<Started> {
+  return job.ctx.store.transaction(job.ctx.runId, (data) => {
+    const execution = data.executions.find((e) => e.id === id && e.state === 'WAITING');
+    if (!execution) throw new UserError(`Execution ${id} of node "${job.node.id}" is no longer WAITING`, { nodeId: job.node.id });
+    execution.pid = process.pid;
+    return { execution, outputs: outputsOf(data, id) };
+  });
+}
+
+/** Execute: the executor (or its override) on empty output folders, then the outputs' manifests. */
+async function execute(job: NodeJob, started: Started, executor: RunNodeOptions['executor']): Promise<Outcome> {
+  const { ctx, node, def } = job;
+  const logger = new FileNodeLogger(job.logFile, (level, message) => ctx.emit({ type: 'log', nodeId: node.id, level, message }));
   const outputArtifacts: Record<string, OutputArtifact> = {};
   for (const [name, a] of Object.entries(started.outputs)) {
     rmSync(a.uri, { recursive: true, force: true }); // leftovers of an abandoned attempt with the same id
     mkdirSync(a.uri, { recursive: true });
     outputArtifacts[name] = { type: a.type, uri: a.uri, properties: {} };
   }
+  const executorContext = executorContextFor(job, started, outputArtifacts, logger);
 
-  const executorInputs: Record<string, ArtifactRef | undefined> = {};
-  for (const [k, a] of Object.entries(inputArtifacts)) executorInputs[k] = a ? toRef(a) : undefined;
-  const executorContext: ExecutorContext = {
-    nodeId: node.id,
-    params,
-    inputs: executorInputs as ExecutorContext['inputs'],
-    outputs: outputArtifacts,
-    pipelineDir: plan.dir,
-    resolvePath: (p) => resolve(plan.dir, p),
-    pool: ctx.pool,
-    log: logger,
-    progress: (p) => ctx.emit({ type: 'progress', nodeId: node.id, ...p }),
-    signal: ctx.signal,
-    metadata: {
-      pipeline: plan.name,
-      executionId: started.execution.id,
-      cacheKey: key,
-      read: async () => historyFor(store, def, plan.name, runId),
-      update: (change) => store.transaction(runId, change),
-    },
-    emit: ctx.emit,
-    ...(ctx.exclusive !== undefined ? { exclusive: ctx.exclusive } : {}),
-    ...(resolved ? { resolved: Object.fromEntries(Object.entries(resolved).map(([k, a]) => [k, a ? toRef(a) : undefined])) } : {}),
-  };
-
-  logger.info(`${spec.type}@${spec.version} execution ${started.execution.id} (cache key ${key.slice(0, 12)})`);
-  if (resolved) logger.info(`resolved from the metadata store: ${describeResolved(resolved)}`);
+  logger.info(`${def.spec.type}@${def.spec.version} execution ${started.execution.id} (cache key ${job.key.slice(0, 12)})`);
+  if (job.resolved) logger.info(`resolved from the metadata store: ${describeResolved(job.resolved)}`);
   let error: unknown;
   try {
     ctx.signal.throwIfAborted();
-    const execute = executorOverride ?? (await def.loadExecutor());
-    await execute(executorContext);
+    const run = executor ?? (await def.loadExecutor());
+    await run(executorContext);
     ctx.signal.throwIfAborted();
   } catch (e) {
     error = e;
@@ -287,7 +335,7 @@ export async function runNode(
 
   // The outputs' content, hashed once now: their fingerprints (what downstream keys use) and the
   // manifest a later cache hit re-checks.
-  let manifests: Record<string, Awaited<ReturnType<typeof buildManifest>>> = {};
+  let manifests: Record<string, Manifest> = {};
   if (error === undefined) {
     try {
       for (const [name, a] of Object.entries(outputArtifacts)) manifests[name] = await buildManifest(a.uri);
@@ -299,18 +347,51 @@ export async function runNode(
 
   const canceled = ctx.signal.aborted;
   const message = error === undefined ? undefined : describeError(error);
-  // Interrupted while waiting for a person: the WAITING execution stays, outputs stay PENDING.
-  const waiting = canceled && (await store.transaction(runId, (data) => data.executions.find((e) => e.id === started.execution.id)?.state)) === 'WAITING';
+  const waiting =
+    canceled && (await ctx.store.transaction(ctx.runId, (data) => data.executions.find((e) => e.id === started.execution.id)?.state)) === 'WAITING';
   if (waiting) {
     logger.warn('interrupted while waiting for approval: the execution stays WAITING for `tributary resume`');
-    logger.close();
-    return { state: 'WAITING', execution: started.execution, outputs: started.outputs, error: 'waiting for approval' };
+  } else {
+    if (message && !canceled) logger.error(message);
+    if (canceled) logger.warn('canceled');
   }
-  if (message && !canceled) logger.error(message);
-  if (canceled) logger.warn('canceled');
   logger.close();
+  return { error, message, waiting, canceled, outputArtifacts, manifests };
+}
 
-  const finished = await store.transaction(runId, (data) => {
+function executorContextFor(job: NodeJob, started: Started, outputs: Record<string, OutputArtifact>, logger: FileNodeLogger): ExecutorContext {
+  const { ctx, node, def, resolved } = job;
+  const { plan, store, runId } = ctx;
+  const inputs: Record<string, ArtifactRef | undefined> = {};
+  for (const [k, a] of Object.entries(job.inputArtifacts)) inputs[k] = a ? toRef(a) : undefined;
+  return {
+    nodeId: node.id,
+    params: job.params,
+    inputs: inputs as ExecutorContext['inputs'],
+    outputs,
+    pipelineDir: plan.dir,
+    resolvePath: (p) => resolve(plan.dir, p),
+    pool: ctx.pool,
+    log: logger,
+    progress: (p) => ctx.emit({ type: 'progress', nodeId: node.id, ...p }),
+    signal: ctx.signal,
+    metadata: {
+      pipeline: plan.name,
+      executionId: started.execution.id,
+      cacheKey: job.key,
+      read: async () => historyFor(store, def, plan.name, runId),
+      update: (change) => store.transaction(runId, change),
+    },
+    emit: ctx.emit,
+    ...(ctx.exclusive !== undefined ? { exclusive: ctx.exclusive } : {}),
+    ...(resolved ? { resolved: Object.fromEntries(Object.entries(resolved).map(([k, a]) => [k, a ? toRef(a) : undefined])) } : {}),
+  };
+}
+
+/** Publish: the final state and, on success, the outputs LIVE with their fingerprints, in one transaction. */
+async function publish(job: NodeJob, started: Started, outcome: Outcome): Promise<NodeResult> {
+  const { error, message, canceled, outputArtifacts, manifests } = outcome;
+  const finished = await job.ctx.store.transaction(job.ctx.runId, (data) => {
     const state = error === undefined ? 'COMPLETE' : canceled ? 'CANCELED' : 'FAILED';
     const execution = finishExecution(data, started.execution.id, state, { error: message });
     const outputs = outputsOf(data, execution.id);

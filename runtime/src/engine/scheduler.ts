@@ -143,11 +143,7 @@ async function runWithPool(
   meter?: { stop(): CpuBreakdown },
 ): Promise<RunSummary> {
   const store = await MetadataStore.open(metadataFile(plan.root));
-  const runId = options.resume ?? options.runId ?? newRunId();
-  const resumed = options.resume === undefined ? undefined : store.reader.seqOf(options.resume);
-  if (options.resume !== undefined && resumed === undefined) throw new UserError(`No run ${options.resume} in ${plan.root} (see tributary runs)`);
-  const prior = options.resume ? priorExecutions(store.reader.view([resumed!]), plan, options.resume) : undefined;
-  const selected = prior ? prior.selected : selectNodes(plan, options);
+  const { runId, prior, selected } = whatToRun(store, plan, options);
   const signal = options.signal ?? new AbortController().signal;
   // Internal subscriber: alert rules see every event (and finished nodes' outputs) the caller sees.
   const alerts = plan.alerts?.length ? new AlertDispatcher(plan, runId, { ...options.alerts, emit: (e) => options.onEvent?.(e) }) : undefined;
@@ -157,33 +153,9 @@ async function runWithPool(
   };
 
   // Crash recovery costs the runs left open, not the history.
-  const recovered = await store.recover();
-  // Inputs produced by nodes this run does not execute: their latest outputs in this pipeline.
-  const found: Record<string, Record<string, ArtifactRecord>> = {};
-  const missing: string[] = [];
-  for (const n of plan.nodes) {
-    if (!selected.has(n.id)) continue;
-    for (const ref of Object.values(n.inputs)) {
-      if (selected.has(ref.node) || found[ref.node]) continue;
-      const outs = findLatestOutputs(store.reader, plan.name, ref.node);
-      if (outs) found[ref.node] = outs;
-      else missing.push(ref.node);
-    }
-  }
-  const external = { found, missing: [...new Set(missing)], recovered };
-  await store.ensureRun(runId, plan.name);
-  await store.transaction(runId, (data) => {
-    const pipelineCtx = getOrCreateContext(data, 'pipeline', plan.name, { file: plan.file });
-    getOrCreateContext(data, 'pipeline_run', runId, {
-      pipeline: plan.name,
-      pipelineContextId: pipelineCtx.id,
-      state: 'RUNNING',
-      runtime: currentRuntime(),
-      // The owner: if this process dies, whoever opens the store next closes the run as FAILED.
-      ...ownerProperties(),
-      ...(prior ? { resumedAt: new Date().toISOString() } : { startedAt: new Date().toISOString(), nodes: [...selected] }),
-    });
-  });
+  await store.recover();
+  const external = externalInputs(store, plan, selected);
+  await recordRunStart(store, plan, runId, selected, prior !== undefined);
   if (external.missing.length) {
     throw new UserError(
       `Node(s) ${external.missing.join(', ')} have no successful run yet; run them first or run without --only/--from`,
@@ -191,128 +163,28 @@ async function runWithPool(
   }
 
   emit({ type: 'run-start', runId, nodes: plan.nodes.filter((n) => selected.has(n.id)).map((n) => n.id) });
-
-  const results = new Map<string, Promise<NodeResult | undefined>>();
-  const summaries = new Map<string, NodeSummary>();
-  const nodeById = new Map(plan.nodes.map((n) => [n.id, n]));
-  // Resource classes: a latency-measuring node runs alone (engine/resources.ts).
-  const gate = new CoreGate();
-
-  const schedule = (node: PlanNode): Promise<NodeResult | undefined> => {
-    let promise = results.get(node.id);
-    if (promise) return promise;
-    promise = (async () => {
-      const summary: NodeSummary = { id: node.id, component: node.component, state: 'QUEUED' };
-      summaries.set(node.id, summary);
-      emit({ type: 'node-state', nodeId: node.id, state: 'QUEUED' });
-      const inputs: Record<string, ArtifactRecord | undefined> = {};
-      for (const [name, ref] of Object.entries(node.inputs)) {
-        if (selected.has(ref.node)) {
-          const upstream = await schedule(nodeById.get(ref.node)!);
-          if (!upstream || (upstream.state !== 'COMPLETE' && upstream.state !== 'CACHED')) {
-            summary.state = 'SKIPPED';
-            const reason = `upstream ${ref.node} did not succeed`;
-            summary.error = reason;
-            emit({ type: 'node-state', nodeId: node.id, state: 'SKIPPED', reason });
-            return undefined;
-          }
-          inputs[name] = upstream.outputs[ref.output];
-        } else {
-          inputs[name] = external.found[ref.node][ref.output];
-        }
-      }
-      if (signal.aborted) {
-        summary.state = 'CANCELED';
-        emit({ type: 'node-state', nodeId: node.id, state: 'CANCELED' });
-        return undefined;
-      }
-      const before: PriorExecution | undefined = prior?.byNode.get(node.id);
-      const resources = plan.registry.get(node.component)?.spec.resources ?? 'shared';
-      if (resources === 'exclusive' && gate.running > 0 && !before?.reuse) {
-        emit({ type: 'log', nodeId: node.id, level: 'info', message: `waiting for exclusive use of the machine (it measures latency): ${gate.running} node(s) running` });
-      }
-      const release = before?.reuse ? () => undefined : await gate.acquire(resources);
-      if (signal.aborted) {
-        release();
-        summary.state = 'CANCELED';
-        emit({ type: 'node-state', nodeId: node.id, state: 'CANCELED' });
-        return undefined;
-      }
-      summary.state = 'RUNNING';
-      if (!before?.reuse) emit({ type: 'node-state', nodeId: node.id, state: 'RUNNING' });
-      const t0 = performance.now();
-      let result: NodeResult;
-      try {
-        result =
-          before?.reuse ??
-          (await runNode({ plan, store, pool, runId, useCache: options.useCache ?? true, signal, emit, exclusive: resources === 'exclusive' }, node, inputs, undefined, before?.adopt));
-      } finally {
-        release();
-      }
-      Object.assign(summary, {
-        state: result.state,
-        executionId: result.execution.id,
-        durationMs: Math.round(performance.now() - t0),
-        error: result.error,
-        // Outputs of a failed or canceled execution were never published.
-        outputs:
-          result.state === 'COMPLETE' || result.state === 'CACHED'
-            ? Object.fromEntries(
-                Object.entries(result.outputs).map(([k, a]) => [k, { id: a.id, type: a.type, uri: a.uri, properties: a.properties }]),
-              )
-            : undefined,
-      });
-      // NodeState has no WAITING (editors map every state): a paused node reads CANCELED with a reason.
-      const waiting = result.state === 'WAITING';
-      emit(
-        {
-          type: 'node-state',
-          nodeId: node.id,
-          state: result.state === 'WAITING' ? 'CANCELED' : result.state,
-          executionId: result.execution.id,
-          durationMs: summary.durationMs,
-          ...(waiting ? { reason: `waiting for approval: tributary approve ${runId} ${node.id}, then tributary resume --run ${runId}` } : { error: result.error }),
-        },
-        before?.reuse ? undefined : summary,
-      );
-      return result;
-    })();
-    results.set(node.id, promise);
-    return promise;
+  const run: ActiveRun = {
+    plan,
+    options,
+    store,
+    pool,
+    runId,
+    signal,
+    emit,
+    selected,
+    prior,
+    external: external.found,
+    results: new Map(),
+    summaries: new Map(),
+    nodeById: new Map(plan.nodes.map((n) => [n.id, n])),
+    // Resource classes: a latency-measuring node runs alone (engine/resources.ts).
+    gate: new CoreGate(),
   };
-
-  try {
-    await Promise.all(plan.nodes.filter((n) => selected.has(n.id)).map(schedule));
-  } catch (e) {
-    // A node that could not even start (a bad path, a resolver's error): the run ends FAILED, with
-    // the reason, rather than RUNNING until someone recovers it.
-    const error = e instanceof Error ? e.message : String(e);
-    await store.transaction(runId, (data) => void getOrCreateContext(data, 'pipeline_run', runId, { state: 'FAILED', finishedAt: new Date().toISOString(), error })).catch(() => undefined);
-    throw e;
-  }
+  await runSelectedNodes(run);
   timelineMark('nodes done');
 
-  const nodes = plan.nodes.filter((n) => selected.has(n.id)).map((n) => summaries.get(n.id)!);
-  const waiting = nodes.filter((n) => n.state === 'WAITING').map((n) => n.id);
-  const state: RunState | 'WAITING' = waiting.length
-    ? 'WAITING'
-    : signal.aborted
-      ? 'CANCELED'
-      : nodes.every((n) => n.state === 'COMPLETE' || n.state === 'CACHED')
-        ? 'COMPLETE'
-        : 'FAILED';
-  // What the run cost, kept with it: `tributary runs` shows it beside the time.
-  const cpu = meter?.stop();
-  const peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
-  await store.transaction(runId, (data) => {
-    getOrCreateContext(data, 'pipeline_run', runId, {
-      state,
-      finishedAt: new Date().toISOString(),
-      nodeStates: Object.fromEntries(nodes.map((n) => [n.id, n.state])),
-      peakRssMb,
-      ...(cpu && { cpu }),
-    });
-  });
+  const nodes = plan.nodes.filter((n) => selected.has(n.id)).map((n) => run.summaries.get(n.id)!);
+  const { state, waiting, peakRssMb, cpu } = await recordRunEnd(run, nodes, meter);
   emit(waiting.length ? { type: 'run-end', runId, state: 'CANCELED', waiting } : { type: 'run-end', runId, state: state as RunState });
   await alerts?.settle();
   timelineMark('runPipeline end');
@@ -325,4 +197,207 @@ async function runWithPool(
     ...(cpu && { cpu }),
     nodes,
   };
+}
+
+/** The run's id and its nodes: a new run's selection, or what a resumed run still has to do. */
+function whatToRun(store: MetadataStore, plan: PipelinePlan, options: RunOptions) {
+  const runId = options.resume ?? options.runId ?? newRunId();
+  const resumed = options.resume === undefined ? undefined : store.reader.seqOf(options.resume);
+  if (options.resume !== undefined && resumed === undefined) throw new UserError(`No run ${options.resume} in ${plan.root} (see tributary runs)`);
+  const prior = options.resume ? priorExecutions(store.reader.view([resumed!]), plan, options.resume) : undefined;
+  const selected = prior ? prior.selected : selectNodes(plan, options);
+  return { runId, prior, selected };
+}
+
+/** Inputs produced by nodes this run does not execute: their latest outputs in this pipeline. */
+function externalInputs(store: MetadataStore, plan: PipelinePlan, selected: Set<string>) {
+  const found: Record<string, Record<string, ArtifactRecord>> = {};
+  const missing: string[] = [];
+  for (const n of plan.nodes) {
+    if (!selected.has(n.id)) continue;
+    for (const ref of Object.values(n.inputs)) {
+      if (selected.has(ref.node) || found[ref.node]) continue;
+      const outs = findLatestOutputs(store.reader, plan.name, ref.node);
+      if (outs) found[ref.node] = outs;
+      else missing.push(ref.node);
+    }
+  }
+  return { found, missing: [...new Set(missing)] };
+}
+
+async function recordRunStart(store: MetadataStore, plan: PipelinePlan, runId: string, selected: Set<string>, resumed: boolean): Promise<void> {
+  await store.ensureRun(runId, plan.name);
+  await store.transaction(runId, (data) => {
+    const pipelineCtx = getOrCreateContext(data, 'pipeline', plan.name, { file: plan.file });
+    getOrCreateContext(data, 'pipeline_run', runId, {
+      pipeline: plan.name,
+      pipelineContextId: pipelineCtx.id,
+      state: 'RUNNING',
+      runtime: currentRuntime(),
+      // The owner: if this process dies, whoever opens the store next closes the run as FAILED.
+      ...ownerProperties(),
+      ...(resumed ? { resumedAt: new Date().toISOString() } : { startedAt: new Date().toISOString(), nodes: [...selected] }),
+    });
+  });
+}
+
+/** What every node of one run shares while the run schedules them. */
+interface ActiveRun {
+  plan: PipelinePlan;
+  options: RunOptions;
+  store: MetadataStore;
+  pool: WorkerPool;
+  runId: string;
+  signal: AbortSignal;
+  emit: (e: RunEvent, finished?: NodeSummary) => void;
+  selected: Set<string>;
+  prior: ReturnType<typeof priorExecutions> | undefined;
+  /** Outputs of the nodes this run does not execute, by node id. */
+  external: Record<string, Record<string, ArtifactRecord>>;
+  results: Map<string, Promise<NodeResult | undefined>>;
+  summaries: Map<string, NodeSummary>;
+  nodeById: Map<string, PlanNode>;
+  gate: CoreGate;
+}
+
+async function runSelectedNodes(run: ActiveRun): Promise<void> {
+  const { plan, store, runId } = run;
+  try {
+    await Promise.all(plan.nodes.filter((n) => run.selected.has(n.id)).map((n) => schedule(run, n)));
+  } catch (e) {
+    // A node that could not even start (a bad path, a resolver's error): the run ends FAILED, with
+    // the reason, rather than RUNNING until someone recovers it.
+    const error = e instanceof Error ? e.message : String(e);
+    await store.transaction(runId, (data) => void getOrCreateContext(data, 'pipeline_run', runId, { state: 'FAILED', finishedAt: new Date().toISOString(), error })).catch(() => undefined);
+    throw e;
+  }
+}
+
+/** A node's result, started once: as soon as its upstream nodes have succeeded. */
+function schedule(run: ActiveRun, node: PlanNode): Promise<NodeResult | undefined> {
+  let promise = run.results.get(node.id);
+  if (!promise) {
+    promise = runScheduled(run, node);
+    run.results.set(node.id, promise);
+  }
+  return promise;
+}
+
+async function runScheduled(run: ActiveRun, node: PlanNode): Promise<NodeResult | undefined> {
+  const { plan, emit, signal } = run;
+  const summary: NodeSummary = { id: node.id, component: node.component, state: 'QUEUED' };
+  run.summaries.set(node.id, summary);
+  emit({ type: 'node-state', nodeId: node.id, state: 'QUEUED' });
+  const inputs = await upstreamInputs(run, node, summary);
+  if (!inputs) return undefined;
+  if (signal.aborted) return cancel(run, summary);
+  const before: PriorExecution | undefined = run.prior?.byNode.get(node.id);
+  const resources = plan.registry.get(node.component)?.spec.resources ?? 'shared';
+  if (resources === 'exclusive' && run.gate.running > 0 && !before?.reuse) {
+    emit({ type: 'log', nodeId: node.id, level: 'info', message: `waiting for exclusive use of the machine (it measures latency): ${run.gate.running} node(s) running` });
+  }
+  const release = before?.reuse ? () => undefined : await run.gate.acquire(resources);
+  if (signal.aborted) {
+    release();
+    return cancel(run, summary);
+  }
+  summary.state = 'RUNNING';
+  if (!before?.reuse) emit({ type: 'node-state', nodeId: node.id, state: 'RUNNING' });
+  const t0 = performance.now();
+  let result: NodeResult;
+  try {
+    result =
+      before?.reuse ??
+      (await runNode(
+        { plan, store: run.store, pool: run.pool, runId: run.runId, useCache: run.options.useCache ?? true, signal, emit, exclusive: resources === 'exclusive' },
+        node,
+        inputs,
+        { adoptExecutionId: before?.adopt },
+      ));
+  } finally {
+    release();
+  }
+  summarize(summary, result, Math.round(performance.now() - t0));
+  // NodeState has no WAITING (editors map every state): a paused node reads CANCELED with a reason.
+  const waiting = result.state === 'WAITING';
+  emit(
+    {
+      type: 'node-state',
+      nodeId: node.id,
+      state: result.state === 'WAITING' ? 'CANCELED' : result.state,
+      executionId: result.execution.id,
+      durationMs: summary.durationMs,
+      ...(waiting ? { reason: `waiting for approval: tributary approve ${run.runId} ${node.id}, then tributary resume --run ${run.runId}` } : { error: result.error }),
+    },
+    before?.reuse ? undefined : summary,
+  );
+  return result;
+}
+
+/** The node's inputs once its upstream nodes are done; undefined (and the node SKIPPED) when one of them failed. */
+async function upstreamInputs(run: ActiveRun, node: PlanNode, summary: NodeSummary): Promise<Record<string, ArtifactRecord | undefined> | undefined> {
+  const inputs: Record<string, ArtifactRecord | undefined> = {};
+  for (const [name, ref] of Object.entries(node.inputs)) {
+    if (!run.selected.has(ref.node)) {
+      inputs[name] = run.external[ref.node][ref.output];
+      continue;
+    }
+    const upstream = await schedule(run, run.nodeById.get(ref.node)!);
+    if (!upstream || (upstream.state !== 'COMPLETE' && upstream.state !== 'CACHED')) {
+      summary.state = 'SKIPPED';
+      const reason = `upstream ${ref.node} did not succeed`;
+      summary.error = reason;
+      run.emit({ type: 'node-state', nodeId: node.id, state: 'SKIPPED', reason });
+      return undefined;
+    }
+    inputs[name] = upstream.outputs[ref.output];
+  }
+  return inputs;
+}
+
+function cancel(run: ActiveRun, summary: NodeSummary): undefined {
+  summary.state = 'CANCELED';
+  run.emit({ type: 'node-state', nodeId: summary.id, state: 'CANCELED' });
+  return undefined;
+}
+
+function summarize(summary: NodeSummary, result: NodeResult, durationMs: number): void {
+  Object.assign(summary, {
+    state: result.state,
+    executionId: result.execution.id,
+    durationMs,
+    error: result.error,
+    // Outputs of a failed or canceled execution were never published.
+    outputs:
+      result.state === 'COMPLETE' || result.state === 'CACHED'
+        ? Object.fromEntries(
+            Object.entries(result.outputs).map(([k, a]) => [k, { id: a.id, type: a.type, uri: a.uri, properties: a.properties }]),
+          )
+        : undefined,
+  });
+}
+
+/** The run's final state from its nodes', recorded with what the run cost. */
+async function recordRunEnd(run: ActiveRun, nodes: NodeSummary[], meter: { stop(): CpuBreakdown } | undefined) {
+  const waiting = nodes.filter((n) => n.state === 'WAITING').map((n) => n.id);
+  const state: RunState | 'WAITING' = waiting.length
+    ? 'WAITING'
+    : run.signal.aborted
+      ? 'CANCELED'
+      : nodes.every((n) => n.state === 'COMPLETE' || n.state === 'CACHED')
+        ? 'COMPLETE'
+        : 'FAILED';
+  // What the run cost, kept with it: `tributary runs` shows it beside the time.
+  const cpu = meter?.stop();
+  const peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
+  await run.store.transaction(run.runId, (data) => {
+    getOrCreateContext(data, 'pipeline_run', run.runId, {
+      state,
+      finishedAt: new Date().toISOString(),
+      nodeStates: Object.fromEntries(nodes.map((n) => [n.id, n.state])),
+      peakRssMb,
+      ...(cpu && { cpu }),
+    });
+  });
+  return { state, waiting, peakRssMb, cpu };
 }

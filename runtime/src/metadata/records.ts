@@ -147,19 +147,6 @@ export function recoverAbandoned(data: StoreData, alive: (pid: number) => boolea
   return recovered;
 }
 
-export function contextOf(data: StoreData, executionId: number, type: ContextType): ContextRecord | undefined {
-  for (const a of data.associations) {
-    if (a.executionId !== executionId) continue;
-    const c = data.contexts.find((x) => x.id === a.contextId && x.type === type);
-    if (c) return c;
-  }
-  return undefined;
-}
-
-export function executionsOfRun(data: StoreData, runId: string): ExecutionRecord[] {
-  return data.executions.filter((e) => e.runId === runId);
-}
-
 export function now(): string {
   return new Date().toISOString();
 }

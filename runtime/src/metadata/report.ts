@@ -1,8 +1,8 @@
 /** Read-only views of the store for the CLI and, later, the editor's panels. */
 import type { ArtifactRecord, ExecutionRecord, StoreData } from '../core/metadata-types.ts';
-import { findArtifact, inputsOf, outputsOf } from './records.ts';
+import { findArtifact, inputsOf } from './records.ts';
 
-export { listRuns, type RunRow } from './run-rows.ts';
+export { listRuns } from './run-rows.ts';
 
 export interface LineageStep {
   artifact: ArtifactRecord;
@@ -25,8 +25,4 @@ export function lineage(data: StoreData, artifactId: number, seen = new Set<numb
     if (sub) step.inputs.push({ key, step: sub });
   }
   return step;
-}
-
-export function outputsByKey(data: StoreData, executionId: number): Record<string, ArtifactRecord> {
-  return outputsOf(data, executionId);
 }

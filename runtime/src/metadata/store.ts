@@ -333,10 +333,7 @@ export class MetadataStore {
   }
 }
 
-export { now } from './records.ts';
-
 export { ID_STRIDE, seqOfId, storeDirOf };
-export type { RunHeader };
 export function ownerProperties(): { pid: number; host: string } {
   return { pid: process.pid, host: hostname() };
 }

@@ -6,7 +6,8 @@
  * Partials are plain structured-cloneable objects so pool workers can return them; `mergePartial`
  * is associative and the executor merges in shard order, so results are reproducible exactly.
  */
-import { KllSketch, type KllState, quantiles as sampleQuantiles } from '../sketches/index.ts';
+import { KllSketch, type KllState } from '../sketches/kll.ts';
+import { quantiles as sampleQuantiles } from '../sketches/weighted-sample.ts';
 import { UserError } from '../core/errors.ts';
 import type { AnalyzerKind, AnalyzerRecord, Analyzers, VocabularyOptions } from './api.ts';
 
@@ -258,16 +259,46 @@ export interface AnalyzerSession {
 
 /** A fresh `tft` for one call of preprocessing_fn. */
 export function createAnalyzers(mode: Mode): AnalyzerSession {
-  let calls = 0;
+  const calls = new AnalyzerCalls(mode);
+  const tft: Analyzers = {
+    fill_in_missing: fillInMissing,
+    scale_to_z_score: (x) => scaleToZScore(calls, x),
+    scale_to_0_1: (x) => minMaxScale(calls, 'scale_to_0_1', x, 0, 1),
+    scale_by_min_max(x, output_min = 0, output_max = 1) {
+      if (!(output_min < output_max)) throw new UserError(`tft.scale_by_min_max: output_min (${output_min}) must be below output_max (${output_max})`);
+      return minMaxScale(calls, 'scale_by_min_max', x, output_min, output_max);
+    },
+    compute_and_apply_vocabulary: (x, options = {}) => applyVocabulary(calls, x, options),
+    bucketize: (x, num_buckets, options = {}) => bucketize(calls, x, num_buckets, options),
+    apply_buckets: applyBucketsChecked,
+    hash_strings: hashStrings,
+    categorical_identity: categoricalIdentity,
+    mean: (x) => calls.run<MeanAndVarResult>('mean', 'mean_and_var', {}, x, foldMoments(checkNumeric(x, 'mean')))?.mean ?? 0,
+    min: (x) => calls.run<MinMaxResult>('min', 'min_max', {}, x, foldMinMax(checkNumeric(x, 'min')))?.min ?? 0,
+    max: (x) => calls.run<MinMaxResult>('max', 'min_max', {}, x, foldMinMax(checkNumeric(x, 'max')))?.max ?? 0,
+  };
+  return {
+    tft,
+    partials: () => (mode.mode === 'accumulate' ? mode.partials : []),
+    finish: () => calls.finish(),
+  };
+}
+
+/** The analyzer calls of one preprocessing_fn call, identified by call order. */
+class AnalyzerCalls {
+  private count = 0;
+
+  constructor(private readonly mode: Mode) {}
 
   /** Runs one analyzer call: accumulates `fold` into a partial, or returns the recorded result. */
-  function analyzer<R>(helper: string, kind: AnalyzerKind, options: Record<string, unknown>, input: unknown, fold: (p: AnalyzerPartial) => void): R | undefined {
-    const id = calls++;
+  run<R>(helper: string, kind: AnalyzerKind, options: Record<string, unknown>, input: unknown, fold: (p: AnalyzerPartial) => void): R | undefined {
+    const id = this.count++;
     if (input && typeof input === 'object' && placeholders.has(input)) {
       throw new UserError(
         `tft.${helper} (analyzer call #${id + 1}) was given the output of another analyzer: analyzers must read raw or derived columns, not analyzer outputs`,
       );
     }
+    const mode = this.mode;
     if (mode.mode === 'accumulate') {
       let rec = mode.partials[id];
       if (!rec) {
@@ -288,12 +319,23 @@ export function createAnalyzers(mode: Mode): AnalyzerSession {
     return rec.result as R;
   }
 
-  const placeholder = <T extends object>(v: T): T => {
-    placeholders.add(v);
-    return v;
-  };
+  /** Apply mode: every recorded result was asked for. */
+  finish(): void {
+    if (this.mode.mode === 'apply' && this.count !== this.mode.results.length) {
+      throw new UserError(
+        `preprocessing_fn made ${this.count} analyzer calls, but the transform graph recorded ${this.mode.results.length}: analyzer calls must be the same on every call`,
+      );
+    }
+  }
+}
 
-  const foldMoments = (x: ArrayLike<number>) => (p: AnalyzerPartial) => {
+function placeholder<T extends object>(v: T): T {
+  placeholders.add(v);
+  return v;
+}
+
+function foldMoments(x: ArrayLike<number>) {
+  return (p: AnalyzerPartial) => {
     // Welford over the batch, then a parallel merge into the running partial.
     let n = 0;
     let mean = 0;
@@ -306,7 +348,10 @@ export function createAnalyzers(mode: Mode): AnalyzerSession {
     }
     mergePartial(p, { kind: 'mean_and_var', n, mean, m2 });
   };
-  const foldMinMax = (x: ArrayLike<number>) => (p: AnalyzerPartial) => {
+}
+
+function foldMinMax(x: ArrayLike<number>) {
+  return (p: AnalyzerPartial) => {
     const mm = p as MinMaxPartial;
     for (let i = 0; i < x.length; i++) {
       if (x[i] < mm.min) mm.min = x[i];
@@ -314,151 +359,115 @@ export function createAnalyzers(mode: Mode): AnalyzerSession {
     }
     mm.n += x.length;
   };
+}
 
-  function minMaxScale(helper: string, x: unknown, outMin: number, outMax: number): Float32Array {
-    const values = checkNumeric(x, helper);
-    const r = analyzer<MinMaxResult>(helper, 'min_max', {}, x, foldMinMax(values));
-    const out = new Float32Array(values.length);
-    if (!r) return placeholder(out);
-    const range = r.max - r.min;
-    for (let i = 0; i < values.length; i++) {
-      out[i] = range > 0 ? outMin + ((values[i] - r.min) / range) * (outMax - outMin) : (outMin + outMax) / 2;
-    }
-    return out;
+function fillInMissing(x: Float64Array | (string | null)[], default_value?: number | string): never {
+  if (x instanceof Float64Array || x instanceof Float32Array) {
+    const d = default_value === undefined ? 0 : Number(default_value);
+    const out = new Float64Array(x.length);
+    for (let i = 0; i < x.length; i++) out[i] = Number.isNaN(x[i]) ? d : x[i];
+    return out as never;
   }
+  if (Array.isArray(x)) {
+    const d = default_value === undefined ? '' : String(default_value);
+    return x.map((v) => (v === null || v === undefined ? d : v)) as never;
+  }
+  throw new UserError(`tft.fill_in_missing: expected a raw column (Float64Array or array of strings), got ${describe(x)}`);
+}
 
-  const tft: Analyzers = {
-    fill_in_missing(x: Float64Array | (string | null)[], default_value?: number | string): never {
-      if (x instanceof Float64Array || x instanceof Float32Array) {
-        const d = default_value === undefined ? 0 : Number(default_value);
-        const out = new Float64Array(x.length);
-        for (let i = 0; i < x.length; i++) out[i] = Number.isNaN(x[i]) ? d : x[i];
-        return out as never;
-      }
-      if (Array.isArray(x)) {
-        const d = default_value === undefined ? '' : String(default_value);
-        return x.map((v) => (v === null || v === undefined ? d : v)) as never;
-      }
-      throw new UserError(`tft.fill_in_missing: expected a raw column (Float64Array or array of strings), got ${describe(x)}`);
-    },
+function scaleToZScore(calls: AnalyzerCalls, x: unknown): Float32Array {
+  const values = checkNumeric(x, 'scale_to_z_score');
+  const r = calls.run<MeanAndVarResult>('scale_to_z_score', 'mean_and_var', {}, x, foldMoments(values));
+  const out = new Float32Array(values.length);
+  if (!r) return placeholder(out);
+  for (let i = 0; i < values.length; i++) out[i] = r.std > 0 ? (values[i] - r.mean) / r.std : values[i] - r.mean;
+  return out;
+}
 
-    scale_to_z_score(x) {
-      const values = checkNumeric(x, 'scale_to_z_score');
-      const r = analyzer<MeanAndVarResult>('scale_to_z_score', 'mean_and_var', {}, x, foldMoments(values));
-      const out = new Float32Array(values.length);
-      if (!r) return placeholder(out);
-      for (let i = 0; i < values.length; i++) out[i] = r.std > 0 ? (values[i] - r.mean) / r.std : values[i] - r.mean;
-      return out;
-    },
+function minMaxScale(calls: AnalyzerCalls, helper: string, x: unknown, outMin: number, outMax: number): Float32Array {
+  const values = checkNumeric(x, helper);
+  const r = calls.run<MinMaxResult>(helper, 'min_max', {}, x, foldMinMax(values));
+  const out = new Float32Array(values.length);
+  if (!r) return placeholder(out);
+  const range = r.max - r.min;
+  for (let i = 0; i < values.length; i++) {
+    out[i] = range > 0 ? outMin + ((values[i] - r.min) / range) * (outMax - outMin) : (outMin + outMax) / 2;
+  }
+  return out;
+}
 
-    scale_to_0_1(x) {
-      return minMaxScale('scale_to_0_1', x, 0, 1);
-    },
-
-    scale_by_min_max(x, output_min = 0, output_max = 1) {
-      if (!(output_min < output_max)) throw new UserError(`tft.scale_by_min_max: output_min (${output_min}) must be below output_max (${output_max})`);
-      return minMaxScale('scale_by_min_max', x, output_min, output_max);
-    },
-
-    compute_and_apply_vocabulary(x, options: VocabularyOptions = {}) {
-      const helper = 'compute_and_apply_vocabulary';
-      const keys: string[] = Array.isArray(x) && typeof x[0] !== 'number' ? checkStrings(x, helper) : Array.from(checkNumeric(x, helper), String);
-      const num_oov_buckets = options.num_oov_buckets ?? 0;
-      if (!Number.isInteger(num_oov_buckets) || num_oov_buckets < 0) throw new UserError(`tft.${helper}: num_oov_buckets must be an integer ≥ 0, got ${num_oov_buckets}`);
-      if (options.top_k !== undefined) positiveInt(options.top_k, 'top_k', helper);
-      const opts = {
-        top_k: options.top_k,
-        frequency_threshold: options.frequency_threshold ?? 0,
-        num_oov_buckets,
-        default_value: options.default_value ?? -1,
-      };
-      const r = analyzer<VocabularyResult>(helper, 'vocabulary', opts, x, (p) => {
-        const counts = (p as VocabularyPartial).counts;
-        for (const k of keys) counts.set(k, (counts.get(k) ?? 0) + 1);
-      });
-      const out = new Int32Array(keys.length);
-      if (!r) return placeholder(out);
-      const index = vocabularyIndex(r);
-      const v = r.vocabulary.length;
-      for (let i = 0; i < keys.length; i++) {
-        const id = index.get(keys[i]);
-        out[i] = id !== undefined ? id : r.num_oov_buckets > 0 ? v + (fnv1a32(keys[i]) % r.num_oov_buckets) : r.default_value;
-      }
-      vocabularyOf.set(out, r.vocabulary);
-      return categorical(out, v + r.num_oov_buckets);
-    },
-
-    bucketize(x, num_buckets, options = {}) {
-      positiveInt(num_buckets, 'num_buckets', 'bucketize');
-      const values = checkNumeric(x, 'bucketize');
-      const epsilon = options.epsilon ?? 0.01;
-      if (!(epsilon > 0 && epsilon < 1)) throw new UserError(`tft.bucketize: epsilon must be in (0, 1), got ${epsilon}`);
-      const k = Math.max(8, Math.ceil(2.6 / epsilon));
-      const r = analyzer<QuantilesResult>('bucketize', 'quantiles', { num_buckets, k }, x, (p) => {
-        const q = p as QuantilesPartial;
-        const sketch = KllSketch.fromState(q.sketch);
-        sketch.updateMany(values);
-        q.sketch = sketch.toState();
-      });
-      if (!r) return placeholder(new Int32Array(values.length));
-      return categorical(applyBuckets(values, r.boundaries), r.boundaries.length + 1);
-    },
-
-    apply_buckets(x, boundaries) {
-      const values = checkNumeric(x, 'apply_buckets');
-      for (let i = 1; i < boundaries.length; i++) {
-        if (!(boundaries[i - 1] <= boundaries[i])) throw new UserError(`tft.apply_buckets: boundaries must be sorted ascending (index ${i})`);
-      }
-      return categorical(applyBuckets(values, boundaries), boundaries.length + 1);
-    },
-
-    hash_strings(x, hash_buckets) {
-      positiveInt(hash_buckets, 'hash_buckets', 'hash_strings');
-      const strings = checkStrings(x, 'hash_strings');
-      const out = new Int32Array(strings.length);
-      for (let i = 0; i < strings.length; i++) out[i] = fnv1a32(strings[i]) % hash_buckets;
-      return categorical(out, hash_buckets);
-    },
-
-    categorical_identity(x, num_buckets, default_value = 0) {
-      positiveInt(num_buckets, 'num_buckets', 'categorical_identity');
-      if (!Number.isInteger(default_value) || default_value < 0 || default_value >= num_buckets) {
-        throw new UserError(`tft.categorical_identity: default_value must be an id in [0, ${num_buckets}), got ${default_value}`);
-      }
-      const values = checkNumeric(x, 'categorical_identity');
-      const out = new Int32Array(values.length);
-      for (let i = 0; i < values.length; i++) {
-        const v = values[i];
-        out[i] = Number.isInteger(v) && v >= 0 && v < num_buckets ? v : default_value;
-      }
-      return categorical(out, num_buckets);
-    },
-
-    mean(x) {
-      const values = checkNumeric(x, 'mean');
-      return analyzer<MeanAndVarResult>('mean', 'mean_and_var', {}, x, foldMoments(values))?.mean ?? 0;
-    },
-    min(x) {
-      const values = checkNumeric(x, 'min');
-      return analyzer<MinMaxResult>('min', 'min_max', {}, x, foldMinMax(values))?.min ?? 0;
-    },
-    max(x) {
-      const values = checkNumeric(x, 'max');
-      return analyzer<MinMaxResult>('max', 'min_max', {}, x, foldMinMax(values))?.max ?? 0;
-    },
+function applyVocabulary(calls: AnalyzerCalls, x: unknown, options: VocabularyOptions): Int32Array {
+  const helper = 'compute_and_apply_vocabulary';
+  const keys: string[] = Array.isArray(x) && typeof x[0] !== 'number' ? checkStrings(x, helper) : Array.from(checkNumeric(x, helper), String);
+  const num_oov_buckets = options.num_oov_buckets ?? 0;
+  if (!Number.isInteger(num_oov_buckets) || num_oov_buckets < 0) throw new UserError(`tft.${helper}: num_oov_buckets must be an integer ≥ 0, got ${num_oov_buckets}`);
+  if (options.top_k !== undefined) positiveInt(options.top_k, 'top_k', helper);
+  const opts = {
+    top_k: options.top_k,
+    frequency_threshold: options.frequency_threshold ?? 0,
+    num_oov_buckets,
+    default_value: options.default_value ?? -1,
   };
+  const r = calls.run<VocabularyResult>(helper, 'vocabulary', opts, x, (p) => {
+    const counts = (p as VocabularyPartial).counts;
+    for (const k of keys) counts.set(k, (counts.get(k) ?? 0) + 1);
+  });
+  const out = new Int32Array(keys.length);
+  if (!r) return placeholder(out);
+  const index = vocabularyIndex(r);
+  const v = r.vocabulary.length;
+  for (let i = 0; i < keys.length; i++) {
+    const id = index.get(keys[i]);
+    out[i] = id !== undefined ? id : r.num_oov_buckets > 0 ? v + (fnv1a32(keys[i]) % r.num_oov_buckets) : r.default_value;
+  }
+  vocabularyOf.set(out, r.vocabulary);
+  return categorical(out, v + r.num_oov_buckets);
+}
 
-  return {
-    tft,
-    partials: () => (mode.mode === 'accumulate' ? mode.partials : []),
-    finish() {
-      if (mode.mode === 'apply' && calls !== mode.results.length) {
-        throw new UserError(
-          `preprocessing_fn made ${calls} analyzer calls, but the transform graph recorded ${mode.results.length}: analyzer calls must be the same on every call`,
-        );
-      }
-    },
-  };
+function bucketize(calls: AnalyzerCalls, x: unknown, num_buckets: number, options: { epsilon?: number }): Int32Array {
+  positiveInt(num_buckets, 'num_buckets', 'bucketize');
+  const values = checkNumeric(x, 'bucketize');
+  const epsilon = options.epsilon ?? 0.01;
+  if (!(epsilon > 0 && epsilon < 1)) throw new UserError(`tft.bucketize: epsilon must be in (0, 1), got ${epsilon}`);
+  const k = Math.max(8, Math.ceil(2.6 / epsilon));
+  const r = calls.run<QuantilesResult>('bucketize', 'quantiles', { num_buckets, k }, x, (p) => {
+    const q = p as QuantilesPartial;
+    const sketch = KllSketch.fromState(q.sketch);
+    sketch.updateMany(values);
+    q.sketch = sketch.toState();
+  });
+  if (!r) return placeholder(new Int32Array(values.length));
+  return categorical(applyBuckets(values, r.boundaries), r.boundaries.length + 1);
+}
+
+function applyBucketsChecked(x: unknown, boundaries: readonly number[]): Int32Array {
+  const values = checkNumeric(x, 'apply_buckets');
+  for (let i = 1; i < boundaries.length; i++) {
+    if (!(boundaries[i - 1] <= boundaries[i])) throw new UserError(`tft.apply_buckets: boundaries must be sorted ascending (index ${i})`);
+  }
+  return categorical(applyBuckets(values, boundaries), boundaries.length + 1);
+}
+
+function hashStrings(x: unknown, hash_buckets: number): Int32Array {
+  positiveInt(hash_buckets, 'hash_buckets', 'hash_strings');
+  const strings = checkStrings(x, 'hash_strings');
+  const out = new Int32Array(strings.length);
+  for (let i = 0; i < strings.length; i++) out[i] = fnv1a32(strings[i]) % hash_buckets;
+  return categorical(out, hash_buckets);
+}
+
+function categoricalIdentity(x: unknown, num_buckets: number, default_value = 0): Int32Array {
+  positiveInt(num_buckets, 'num_buckets', 'categorical_identity');
+  if (!Number.isInteger(default_value) || default_value < 0 || default_value >= num_buckets) {
+    throw new UserError(`tft.categorical_identity: default_value must be an id in [0, ${num_buckets}), got ${default_value}`);
+  }
+  const values = checkNumeric(x, 'categorical_identity');
+  const out = new Int32Array(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    out[i] = Number.isInteger(v) && v >= 0 && v < num_buckets ? v : default_value;
+  }
+  return categorical(out, num_buckets);
 }
 
 /** value → id, built once per vocabulary result (results are reused for every batch). */

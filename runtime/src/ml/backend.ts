@@ -215,13 +215,6 @@ export function embeddingsTrain(): boolean {
   return tf.getKernel('UnsortedSegmentSum', tf.getBackend()) !== undefined;
 }
 
-/** Our name of the active tfjs backend (for code that runs after selection, e.g. in a bundle). */
-export function activeBackendName(): BackendName | string {
-  const tfName = tf.getBackend();
-  const entry = Object.entries(TF_NAMES).find(([, v]) => v === tfName);
-  return entry ? entry[0] : tfName;
-}
-
 let wasmLoads: Promise<boolean> | undefined;
 
 /**

@@ -22,14 +22,6 @@ function checkLengths(labels: ArrayLike<unknown>, predictions: ArrayLike<unknown
   }
 }
 
-/** Sum of weights (the example count when unweighted). */
-export function weightSum(n: number, weights: Weights): number {
-  if (!weights) return n;
-  let s = 0;
-  for (let i = 0; i < n; i++) s += weights[i];
-  return s;
-}
-
 /** Row order by score, ascending; ties keep input order (stable sort). */
 function orderByScore(scores: ArrayLike<number>): Uint32Array {
   const order = new Uint32Array(scores.length);

@@ -193,11 +193,6 @@ export function readTransformGraphJson(uri: string): TransformGraphJson {
   return json;
 }
 
-/** Applies a loaded graph to raw columns; returns exactly the graph's output features, in its order. */
-export function applyTransform(graph: TransformGraph, columns: RawColumns): TransformedColumns {
-  return graph.apply(columns);
-}
-
 /** Applies a loaded graph to row objects as in a serving request. */
 export function applyTransformToRows(graph: TransformGraph, rows: Record<string, unknown>[]): TransformedColumns {
   return graph.applyToRows(rows);

@@ -14,6 +14,7 @@ import { type ResourceLimits, Worker } from 'node:worker_threads';
 import { isUserError, UserError } from '../core/errors.ts';
 import { sha256, verifiedFile } from '../core/hash.ts';
 import { decodeUserError } from '../core/user-error-wire.ts';
+import { mapCompiledFrame } from '../modules/compiled-frames.ts';
 
 const loaded = new Map<string, Promise<Record<string, unknown>>>();
 
@@ -43,12 +44,18 @@ export async function importUserExport<F extends (...args: never[]) => unknown>(
   return fn as F;
 }
 
-/** Stack frames of the runtime and of Node itself say nothing to the user: keep only theirs. */
+/**
+ * Stack frames of the runtime and of Node itself say nothing to the user: keep only theirs, mapped
+ * to their source. Frames are mapped before the node_modules test: a compiled module may live
+ * under node_modules/.cache while its source does not, and a bundled package maps into node_modules.
+ */
 function userFrames(stack: string): string[] {
   return stack
     .split('\n')
     .slice(1)
-    .filter((l) => /^\s+at /.test(l) && !/node:internal|node_modules|tributary-worker-[0-9a-f]+\.cjs|\/runtime\/src\/|\/dist\/runtime\//.test(l));
+    .filter((l) => /^\s+at /.test(l) && !/node:internal|tributary-worker-[0-9a-f]+\.cjs|\/runtime\/src\/|\/dist\/runtime\//.test(l))
+    .map(mapCompiledFrame)
+    .filter((l) => !/node_modules/.test(l));
 }
 
 /** The first `file:line:column` of a user frame, for the error's location. */

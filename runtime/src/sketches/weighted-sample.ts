@@ -60,10 +60,3 @@ export function quantiles(sample: WeightedSample, qs: readonly number[]): number
   }
   return out;
 }
-
-/** Total weight of values ≤ x. */
-export function rank(sample: WeightedSample, x: number): number {
-  let cum = 0;
-  for (let i = 0; i < sample.values.length && sample.values[i] <= x; i++) cum += sample.weights[i];
-  return cum;
-}

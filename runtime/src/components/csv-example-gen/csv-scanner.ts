@@ -164,12 +164,6 @@ export class RecordScan {
   }
 }
 
-/** Position after the next LF at or after `pos` (or limit): where a broken record is skipped to. */
-export function skipLine(buf: Buffer, pos: number, limit: number): number {
-  const k = buf.indexOf(LF, pos);
-  return k < 0 || k >= limit ? limit : k + 1;
-}
-
 /** Number of LF bytes in buf[s, e). */
 export function countLines(buf: Uint8Array, s: number, e: number): number {
   let n = 0;

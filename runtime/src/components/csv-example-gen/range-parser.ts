@@ -11,9 +11,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { shardFileName, splitDir } from '../../formats/examples.ts';
 import { ColumnBuilder, toArrowFile } from './column-builders.ts';
+import { badRowEnd, MAX_BAD_ROW_LINES, type RowShape, swallowedRowAt } from './bad-row.ts';
 import {
   CR,
-  ERR_UNTERMINATED_QUOTE,
   FIELD_ESCAPED,
   LF,
   RecordScan,
@@ -251,6 +251,10 @@ function utf8Message(buf: Buffer, at: number): string {
   return `invalid UTF-8 byte 0x${buf[at].toString(16).padStart(2, '0')} (the file must be UTF-8 encoded)`;
 }
 
+/** Not a scanner code: the record outgrew MAX_RECORD_BYTES past the range end. */
+const ERR_TOO_LONG = -1;
+const UNTERMINATED_IN_LINE = 'unterminated quoted field (a quote opened in this row is still open at the end of the line; the next line is a complete row)';
+
 function tooLong(): string {
   return `a record is longer than ${MAX_RECORD_BYTES / 1024 / 1024} MB (unterminated quoted field?)`;
 }
@@ -261,6 +265,7 @@ function parseCsv(reader: RangeReader, state: { pos: number; lines: number }, ou
   const delim = args.delimiter;
   const end = args.end - reader.base;
   const scan = new RecordScan(ncols + 1);
+  const shape: RowShape = { ncols, delim, probe: new RecordScan(ncols + 1) };
   const utf8 = new Utf8Guard(state.pos);
   const keyCols = args.splitKey?.map((k) => args.columns.indexOf(k));
   const nsplits = args.splitNames.length;
@@ -280,18 +285,16 @@ function parseCsv(reader: RangeReader, state: { pos: number; lines: number }, ou
         lines++;
         continue;
       }
-      const rc = scan.scan(buf, pos, reader.length, reader.atEof, delim);
+      let rc = scan.scan(buf, pos, reader.length, reader.atEof, delim);
       if (rc === SCAN_NEED_MORE) {
-        if (!reader.more()) throw new BadRow(tooLong(), lines);
-        continue;
+        if (reader.more()) continue;
+        rc = ERR_TOO_LONG;
       }
-      if (rc !== SCAN_OK) {
-        const line = lines + countLines(buf, pos, scan.errorPos);
-        out.bad(SCAN_ERROR_MESSAGES[rc], line);
-        let next = rc === ERR_UNTERMINATED_QUOTE ? reader.length : nextLineStart(reader, scan.errorPos);
-        if (next > reader.length) next = reader.length;
-        lines += countLines(reader.buf, pos, next);
-        pos = next;
+      const bad = malformedRow(reader, pos, lines, rc, scan, shape);
+      if (bad) {
+        out.bad(bad.message, bad.line);
+        lines += countLines(reader.buf, pos, bad.next);
+        pos = bad.next;
         utf8.resume(pos);
         continue;
       }
@@ -348,6 +351,29 @@ function parseCsv(reader: RangeReader, state: { pos: number; lines: number }, ou
     state.pos = pos;
     state.lines = lines;
   }
+}
+
+/**
+ * The malformed row at `pos` (on line `line` of the range), if the scan says so: where parsing
+ * resumes, the line to report and what is wrong. Besides scanner errors, a record whose quoted field runs over lines is
+ * malformed when it is ragged, or when one of those lines is a complete row (bad-row.ts). A row
+ * whose end cannot be told is a BadRow even with skip_bad_rows.
+ */
+function malformedRow(reader: RangeReader, pos: number, line: number, rc: number, scan: RecordScan, shape: RowShape): { next: number; line: number; message: string } | undefined {
+  const multiLine = rc === SCAN_OK && scan.newlines > 1;
+  if (rc === SCAN_OK && !(multiLine && scan.count !== shape.ncols)) {
+    const swallowed = multiLine ? swallowedRowAt(reader, pos, scan.contentEnd, scan.next, shape) : -1;
+    return swallowed < 0 ? undefined : { next: swallowed, line: line + countLines(reader.buf, pos, swallowed) - 1, message: UNTERMINATED_IN_LINE };
+  }
+  const message = rc === ERR_TOO_LONG ? tooLong() : rc === SCAN_OK ? `row has ${scan.count} fields but the header has ${shape.ncols}` : SCAN_ERROR_MESSAGES[rc];
+  const end = badRowEnd(reader, pos, shape);
+  if (end.next === undefined) {
+    const runs = end.reason === 'too-long' ? `for more than ${MAX_RECORD_BYTES / 1024 / 1024} MB` : `over more than ${MAX_BAD_ROW_LINES} lines`;
+    throw new BadRow(`${message}; the row runs on ${runs} with no line that is a complete row, so where it ends cannot be told`, line);
+  }
+  if (end.resynced) return { next: end.next, line: line + countLines(reader.buf, pos, end.next) - 1, message: UNTERMINATED_IN_LINE };
+  const errorAt = rc === SCAN_OK ? pos : Math.min(scan.errorPos, end.next);
+  return { next: end.next, line: line + countLines(reader.buf, pos, errorAt), message };
 }
 
 /** Start of the line after the one holding `from` (reading more of the file if needed). */

@@ -57,83 +57,29 @@ interface Step {
   template: Json;
 }
 
+/** What every step of one compiled workflow shares. */
+interface Target {
+  options: ArgoCompileOptions;
+  store: ArgoStore;
+  /** The pipeline file and its root as the containers see them. */
+  file: string;
+  root: string;
+  /** The pipeline file's hash: each step refuses to run a different file. */
+  sha: string;
+  /** Argo names taken so far, and by which node. */
+  names: Map<string, string>;
+}
+
 export async function compileArgo(plan: PipelinePlan, options: ArgoCompileOptions): Promise<Json> {
   const workspace = options.workspaceRoot ?? findWorkspaceRoot(plan.dir);
-  const inWorkspace = (abs: string, what: string) => {
-    const rel = toPosix(relative(workspace, abs));
-    if (rel.startsWith('..') || posix.isAbsolute(rel)) throw new UserError(`${what} ${abs} is outside the workspace ${workspace}, which is what the store holds`);
-    return rel === '' ? WORKSPACE_MOUNT : posix.join(WORKSPACE_MOUNT, rel);
+  const target: Target = {
+    options,
+    store: options.store,
+    file: inWorkspace(workspace, plan.file, 'The pipeline file'),
+    root: inWorkspace(workspace, plan.root, 'The pipeline root'),
+    sha: createHash('sha256').update(readFileSync(plan.file)).digest('hex'),
+    names: new Map(),
   };
-  const file = inWorkspace(plan.file, 'The pipeline file');
-  const root = inWorkspace(plan.root, 'The pipeline root');
-  const sha = createHash('sha256').update(readFileSync(plan.file)).digest('hex');
-  const store = options.store;
-
-  const s3Location = (key: string): Json => {
-    if (store.kind !== 's3') return {};
-    return {
-      s3: {
-        bucket: store.bucket,
-        key: posix.join(store.prefix, key),
-        ...(store.endpoint ? { endpoint: store.endpoint } : {}),
-        ...(store.insecure ? { insecure: true } : {}),
-        accessKeySecret: { name: store.secret, key: 'accessKey' },
-        secretKeySecret: { name: store.secret, key: 'secretKey' },
-      },
-    };
-  };
-  const keyOf = (containerPath: string) => posix.relative(WORKSPACE_MOUNT, containerPath);
-  /** On S3 each step downloads the workspace and uploads what it wrote; a PVC is simply mounted. */
-  const storeIO = (writes: string | undefined): Json => {
-    if (store.kind === 'pvc') return {};
-    return {
-      inputs: { artifacts: [{ name: 'workspace', path: WORKSPACE_MOUNT, ...s3Location('') }] },
-      ...(writes
-        ? { outputs: { artifacts: [{ name: 'written', path: writes, archive: { none: {} }, ...s3Location(keyOf(writes)) }] } }
-        : {}),
-    };
-  };
-
-  const names = new Map<string, string>();
-  const claim = (name: string, owner: string) => {
-    const prior = names.get(name);
-    if (prior) throw new UserError(`Nodes "${prior}" and "${owner}" both map to the Argo name "${name}"; rename one`);
-    names.set(name, owner);
-    return name;
-  };
-
-  const container = (node: PlanNode, args: string[]): Json => {
-    const run = node.run ?? {};
-    const requests: Json = {};
-    if (run.cpu) requests.cpu = run.cpu;
-    if (run.memory) requests.memory = run.memory;
-    const resources: Json = {};
-    if (Object.keys(requests).length) resources.requests = requests;
-    if (run.gpu) resources.limits = { 'nvidia.com/gpu': String(run.gpu) };
-    // Node sees the machine's cores, not the pod's CPU request: size the worker pool from the request.
-    const workers = run.cpu ? Math.max(1, Math.ceil(run.cpu.endsWith('m') ? Number.parseInt(run.cpu, 10) / 1000 : Number(run.cpu))) : undefined;
-    return {
-      image: options.image,
-      command: ['tributary'],
-      args,
-      workingDir: WORKSPACE_MOUNT,
-      ...(workers ? { env: [{ name: 'TRIBUTARY_WORKERS', value: String(workers) }] } : {}),
-      ...(Object.keys(resources).length ? { resources } : {}),
-      ...(store.kind === 'pvc' ? { volumeMounts: [{ name: 'workspace', mountPath: WORKSPACE_MOUNT }] } : {}),
-    };
-  };
-  const retry = (node: PlanNode): Json =>
-    node.run?.retries ? { retryStrategy: { limit: String(node.run.retries), retryPolicy: 'OnFailure' } } : {};
-  const annotate = (node: PlanNode): Json => ({
-    metadata: {
-      annotations: {
-        'tributary.dev/node': node.id,
-        'tributary.dev/component': node.component,
-        'tributary.dev/params': JSON.stringify(node.params),
-      },
-    },
-  });
-  const base = (node: PlanNode) => ['run-node', file, node.id, '--run', RUN_ID, '--expect-sha256', sha];
 
   const steps: Step[] = [];
   /** Task that produces each node's outputs (its merge step when it fans out). */
@@ -143,73 +89,168 @@ export async function compileArgo(plan: PipelinePlan, options: ArgoCompileOption
     const name = k8sName(node.id);
     const upstream = [...new Set(Object.values(node.inputs).map((r) => doneTask.get(r.node)!))];
     // S3 has no shared store file: metadata writers run one after another (see the README).
-    const serial = store.kind === 's3' && previousWriter && !upstream.includes(previousWriter) ? [previousWriter] : [];
-    const deps = (extra: string[]) => {
-      const all = [...extra, ...serial];
-      return all.length ? { dependencies: all } : {};
-    };
+    const serial = target.store.kind === 's3' && previousWriter && !upstream.includes(previousWriter) ? [previousWriter] : [];
+    const all = [...upstream, ...serial];
+    const dependencies: Json = all.length ? { dependencies: all } : {};
     const fanOut = await fanOutOf(plan, node);
-    if (!fanOut) {
-      claim(name, node.id);
-      steps.push({
-        task: { name, template: name, ...deps(upstream) },
-        template: { name, ...annotate(node), ...retry(node), ...storeIO(root), container: container(node, base(node)) },
-      });
-    } else {
-      const planName = claim(`${name}-plan`, node.id);
-      const shardName = claim(`${name}-shard`, node.id);
-      // A second map phase (Transform's apply pass) adds a reduce step and a second map.
-      const reduceName = fanOut.second ? claim(`${name}-reduce`, node.id) : undefined;
-      const shard2Name = fanOut.second ? claim(`${name}-shard-2`, node.id) : undefined;
-      claim(name, node.id);
-      const scratch = posix.join(root, 'runs', RUN_ID, `${node.id}.shards`);
-      const planStep = (stepName: string, dependencies: Json, phaseArgs: string[], writes: string | undefined): Step => ({
-        task: { name: stepName, template: stepName, ...dependencies },
-        template: {
-          name: stepName,
-          ...annotate(node),
-          ...retry(node),
-          ...storeIO(writes),
-          container: container(node, [...base(node), '--plan-shards', SHARDS_PARAMETER_FILE, ...phaseArgs]),
-          outputs: { parameters: [{ name: 'shards', valueFrom: { path: SHARDS_PARAMETER_FILE } }] },
-        },
-      });
-      const mapStep = (stepName: string, planStepName: string, phaseArgs: string[]): Step => ({
-        task: {
-          name: stepName,
-          template: stepName,
-          dependencies: [planStepName],
-          arguments: { parameters: [{ name: 'shard', value: '{{item}}' }] },
-          withParam: `{{tasks.${planStepName}.outputs.parameters.shards}}`,
-        },
-        template: {
-          name: stepName,
-          ...annotate(node),
-          ...retry(node),
-          ...mergeInputs(storeIO(scratch), { parameters: [{ name: 'shard' }] }),
-          container: container(node, [...base(node), '--shard', '{{inputs.parameters.shard}}', ...phaseArgs]),
-        },
-      });
-      steps.push(planStep(planName, deps(upstream), [], undefined), mapStep(shardName, planName, []));
-      if (reduceName && shard2Name) {
-        // The reduce step writes the second phase's plan (merged analyzers) into the scratch folder.
-        steps.push(planStep(reduceName, { dependencies: [shardName] }, ['--phase', '2'], scratch), mapStep(shard2Name, reduceName, ['--phase', '2']));
-      }
-      steps.push({
-        task: { name, template: name, dependencies: [shard2Name ?? shardName] },
-        template: { name, ...annotate(node), ...retry(node), ...storeIO(root), container: container(node, [...base(node), '--merge']) },
-      });
-    }
+    steps.push(...(fanOut ? fanOutSteps(target, node, name, dependencies, Boolean(fanOut.second)) : [nodeStep(target, node, name, dependencies)]));
     doneTask.set(node.id, name);
     previousWriter = name;
   }
+  return workflow(target, plan, workspace, steps);
+}
 
-  const exitName = claim('finish-run', 'the exit handler');
+/** A path inside the workspace as the containers see it (under the mount). */
+function inWorkspace(workspace: string, abs: string, what: string): string {
+  const rel = toPosix(relative(workspace, abs));
+  if (rel.startsWith('..') || posix.isAbsolute(rel)) throw new UserError(`${what} ${abs} is outside the workspace ${workspace}, which is what the store holds`);
+  return rel === '' ? WORKSPACE_MOUNT : posix.join(WORKSPACE_MOUNT, rel);
+}
+
+/** Takes an Argo name for a node; two nodes that map to the same name are refused. */
+function claim(target: Target, name: string, owner: string): string {
+  const prior = target.names.get(name);
+  if (prior) throw new UserError(`Nodes "${prior}" and "${owner}" both map to the Argo name "${name}"; rename one`);
+  target.names.set(name, owner);
+  return name;
+}
+
+function s3Location(store: ArgoStore, key: string): Json {
+  if (store.kind !== 's3') return {};
+  return {
+    s3: {
+      bucket: store.bucket,
+      key: posix.join(store.prefix, key),
+      ...(store.endpoint ? { endpoint: store.endpoint } : {}),
+      ...(store.insecure ? { insecure: true } : {}),
+      accessKeySecret: { name: store.secret, key: 'accessKey' },
+      secretKeySecret: { name: store.secret, key: 'secretKey' },
+    },
+  };
+}
+
+/** On S3 each step downloads the workspace and uploads what it wrote; a PVC is simply mounted. */
+function storeIO(store: ArgoStore, writes: string | undefined): Json {
+  if (store.kind === 'pvc') return {};
+  return {
+    inputs: { artifacts: [{ name: 'workspace', path: WORKSPACE_MOUNT, ...s3Location(store, '') }] },
+    ...(writes
+      ? { outputs: { artifacts: [{ name: 'written', path: writes, archive: { none: {} }, ...s3Location(store, posix.relative(WORKSPACE_MOUNT, writes)) }] } }
+      : {}),
+  };
+}
+
+function container(target: Target, node: PlanNode, args: string[]): Json {
+  const run = node.run ?? {};
+  const requests: Json = {};
+  if (run.cpu) requests.cpu = run.cpu;
+  if (run.memory) requests.memory = run.memory;
+  const resources: Json = {};
+  if (Object.keys(requests).length) resources.requests = requests;
+  if (run.gpu) resources.limits = { 'nvidia.com/gpu': String(run.gpu) };
+  // Node sees the machine's cores, not the pod's CPU request: size the worker pool from the request.
+  const workers = run.cpu ? Math.max(1, Math.ceil(run.cpu.endsWith('m') ? Number.parseInt(run.cpu, 10) / 1000 : Number(run.cpu))) : undefined;
+  return {
+    image: target.options.image,
+    command: ['tributary'],
+    args,
+    workingDir: WORKSPACE_MOUNT,
+    ...(workers ? { env: [{ name: 'TRIBUTARY_WORKERS', value: String(workers) }] } : {}),
+    ...(Object.keys(resources).length ? { resources } : {}),
+    ...(target.store.kind === 'pvc' ? { volumeMounts: [{ name: 'workspace', mountPath: WORKSPACE_MOUNT }] } : {}),
+  };
+}
+
+function retry(node: PlanNode): Json {
+  return node.run?.retries ? { retryStrategy: { limit: String(node.run.retries), retryPolicy: 'OnFailure' } } : {};
+}
+
+function annotate(node: PlanNode): Json {
+  return {
+    metadata: {
+      annotations: {
+        'tributary.dev/node': node.id,
+        'tributary.dev/component': node.component,
+        'tributary.dev/params': JSON.stringify(node.params),
+      },
+    },
+  };
+}
+
+/** The `tributary run-node` arguments every step of a node starts with. */
+function baseArgs(target: Target, node: PlanNode): string[] {
+  return ['run-node', target.file, node.id, '--run', RUN_ID, '--expect-sha256', target.sha];
+}
+
+/** A node that runs as one step: it writes its outputs and records them. */
+function nodeStep(target: Target, node: PlanNode, name: string, dependencies: Json): Step {
+  claim(target, name, node.id);
+  return {
+    task: { name, template: name, ...dependencies },
+    template: { name, ...annotate(node), ...retry(node), ...storeIO(target.store, target.root), container: container(target, node, baseArgs(target, node)) },
+  };
+}
+
+/**
+ * A data-parallel node: plan → map (withParam over shards) → merge, or with a second map phase
+ * (Transform's apply pass) plan → map → reduce → map → merge.
+ */
+function fanOutSteps(target: Target, node: PlanNode, name: string, dependencies: Json, second: boolean): Step[] {
+  const planName = claim(target, `${name}-plan`, node.id);
+  const shardName = claim(target, `${name}-shard`, node.id);
+  const reduceName = second ? claim(target, `${name}-reduce`, node.id) : undefined;
+  const shard2Name = second ? claim(target, `${name}-shard-2`, node.id) : undefined;
+  claim(target, name, node.id);
+  const base = baseArgs(target, node);
+  const scratch = posix.join(target.root, 'runs', RUN_ID, `${node.id}.shards`);
+  const planStep = (stepName: string, deps: Json, phaseArgs: string[], writes: string | undefined): Step => ({
+    task: { name: stepName, template: stepName, ...deps },
+    template: {
+      name: stepName,
+      ...annotate(node),
+      ...retry(node),
+      ...storeIO(target.store, writes),
+      container: container(target, node, [...base, '--plan-shards', SHARDS_PARAMETER_FILE, ...phaseArgs]),
+      outputs: { parameters: [{ name: 'shards', valueFrom: { path: SHARDS_PARAMETER_FILE } }] },
+    },
+  });
+  const mapStep = (stepName: string, planStepName: string, phaseArgs: string[]): Step => ({
+    task: {
+      name: stepName,
+      template: stepName,
+      dependencies: [planStepName],
+      arguments: { parameters: [{ name: 'shard', value: '{{item}}' }] },
+      withParam: `{{tasks.${planStepName}.outputs.parameters.shards}}`,
+    },
+    template: {
+      name: stepName,
+      ...annotate(node),
+      ...retry(node),
+      ...mergeInputs(storeIO(target.store, scratch), { parameters: [{ name: 'shard' }] }),
+      container: container(target, node, [...base, '--shard', '{{inputs.parameters.shard}}', ...phaseArgs]),
+    },
+  });
+  const steps = [planStep(planName, dependencies, [], undefined), mapStep(shardName, planName, [])];
+  if (reduceName && shard2Name) {
+    // The reduce step writes the second phase's plan (merged analyzers) into the scratch folder.
+    steps.push(planStep(reduceName, { dependencies: [shardName] }, ['--phase', '2'], scratch), mapStep(shard2Name, reduceName, ['--phase', '2']));
+  }
+  steps.push({
+    task: { name, template: name, dependencies: [shard2Name ?? shardName] },
+    template: { name, ...annotate(node), ...retry(node), ...storeIO(target.store, target.root), container: container(target, node, [...base, '--merge']) },
+  });
+  return steps;
+}
+
+/** The Workflow (or CronWorkflow) around the steps, with the exit handler that records the run's end. */
+function workflow(target: Target, plan: PipelinePlan, workspace: string, steps: Step[]): Json {
+  const { options, store } = target;
+  const exitName = claim(target, 'finish-run', 'the exit handler');
   const exitTemplate = {
     name: exitName,
-    ...storeIO(root),
+    ...storeIO(store, target.root),
     container: {
-      ...container({ id: 'finish', component: '', params: {}, inputs: {} }, ['finish-run', file, '--run', RUN_ID]),
+      ...container(target, { id: 'finish', component: '', params: {}, inputs: {} }, ['finish-run', target.file, '--run', RUN_ID]),
     },
   };
 
@@ -225,7 +266,7 @@ export async function compileArgo(plan: PipelinePlan, options: ArgoCompileOption
     labels: { 'tributary.dev/pipeline': pipelineName },
     annotations: {
       'tributary.dev/pipeline-file': toPosix(relative(workspace, plan.file)),
-      'tributary.dev/pipeline-sha256': sha,
+      'tributary.dev/pipeline-sha256': target.sha,
       'tributary.dev/workspace-mount': WORKSPACE_MOUNT,
     },
   };
