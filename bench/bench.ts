@@ -2,7 +2,7 @@
 // DuckDB's SUMMARIZE on the same synthetic taxi CSV. Medians of --repeats runs, targets marked
 // PASS/MISS, results also written to bench/.data/results.json.
 //
-//   npm run bench [-- --rows 1000000 --repeats 3 --rows-large 5000000 | --skip-large]
+//   npm run bench [-- --rows 1000000 --repeats 3 --rows-large 5000000 | --skip-large | --parquet-only]
 //   node --import tsx bench/bench.ts ...        (builds dist/ first)
 //   BENCH_LARGE=1 npm run bench                 (adds the 5M-row run)
 
@@ -158,7 +158,7 @@ async function ensureParquet(csv: string): Promise<string> {
  * ParquetExampleGen → StatisticsGen (2 workers) against DuckDB's SUMMARIZE over the same Parquet
  * file, interleaved in the same run.
  */
-async function benchParquet(csv: string, rows: number, repeats: number): Promise<{ rows: number; parquetMb: number; oursMs: number; duckdbMs: number; ratio: number; oursRssMb: number; runsMs: { ours: number[]; duckdb: number[] }; error?: string; loadAverage: number[] }> {
+async function benchParquet(csv: string, rows: number, repeats: number): Promise<{ rows: number; parquetMb: number; oursMs: number; duckdbMs: number; ratio: number; oursRssMb: number; runsMs: { ours: number[]; duckdb: number[] }; nodes: ReturnType<typeof nodeTimes>; error?: string; loadAverage: number[] }> {
   const parquet = await ensureParquet(csv);
   const pipeline = await writePipeline(parquet, rows, 'ParquetExampleGen');
   const ours: ProcessResult[] = [];
@@ -187,6 +187,7 @@ async function benchParquet(csv: string, rows: number, repeats: number): Promise
     ratio: oursMs / duckdbMs,
     oursRssMb: maxOrNaN(ours.map((r) => r.peakRssMb)),
     runsMs: { ours: ours.map((r) => r.wallMs), duckdb: duck.map((r) => r.wallMs) },
+    nodes: (ours[0]?.detail.nodes ?? []) as ReturnType<typeof nodeTimes>,
     error,
     loadAverage: load.map((l) => Math.round(l * 100) / 100),
   };
@@ -333,6 +334,7 @@ async function main(): Promise<void> {
       rows: { type: 'string', default: '1000000' },
       'rows-large': { type: 'string' },
       'skip-large': { type: 'boolean', default: false },
+      'parquet-only': { type: 'boolean', default: false },
       repeats: { type: 'string', default: '3' },
       seed: { type: 'string', default: '42' },
     },
@@ -358,8 +360,10 @@ async function main(): Promise<void> {
   if (cliProblem) console.log(`warning: ${cliProblem}; only DuckDB will be measured`);
 
   const summaries: Summary[] = [];
-  for (const n of large ? [rows, large] : [rows]) summaries.push(summarize(await benchSize(n, seed, repeats, cliProblem)));
-  printTable(summaries);
+  if (!values['parquet-only']) {
+    for (const n of large ? [rows, large] : [rows]) summaries.push(summarize(await benchSize(n, seed, repeats, cliProblem)));
+    printTable(summaries);
+  }
 
   const parquet = cliProblem ? undefined : await benchParquet(await ensureCsv(rows, seed), rows, repeats);
   if (parquet) {
@@ -370,6 +374,7 @@ async function main(): Promise<void> {
         `ratio ${Number.isFinite(r) ? r.toFixed(2) : 'n/a'} ≤ ${TARGETS.ratio} (goal ≤ ${TARGETS.ratioGoal}): ${Number.isFinite(r) && r <= TARGETS.ratio ? 'PASS' : 'MISS'}${r <= TARGETS.ratioGoal ? ', goal met' : ''}; ` +
         `peak RSS ours ${parquet.oursRssMb} MB; load average ${parquet.loadAverage.join(' -> ')}`,
     );
+    if (parquet.nodes.length) console.log(`Parquet: first run by node: ${parquet.nodes.map((d) => `${d.id} ${s(d.durationMs ?? NaN)}`).join(', ')}`);
     if (parquet.error) console.log(`Parquet: our pipeline failed: ${parquet.error.split('\n')[0]}`);
   }
 

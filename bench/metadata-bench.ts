@@ -6,7 +6,11 @@
 // command's peak RSS; then runs two `run --no-cache` at once on the big store, --concurrent times,
 // and checks both are recorded COMPLETE.
 //
-//   npm run bench:metadata -- --runs 20000 [--repeats 3] [--concurrent 10] [--keep DIR]
+//   npm run bench:metadata -- --runs 20000 [--repeats 3] [--concurrent 10] [--keep DIR] [--postgres URL]
+//
+// With --postgres URL (a server and a user allowed to CREATE DATABASE) both stores are Postgres
+// databases made for the bench on that server (the pipeline file names them with
+// metadata.url_env), and the same operations are timed on them.
 //
 // With --keep DIR the history root stays in DIR/.tributary with its pipeline DIR/bench.pipeline.yaml;
 // a later run with the same DIR and no more --runs than it holds reuses it.
@@ -17,7 +21,9 @@ import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { MetadataStore } from '../runtime/src/metadata/store.ts';
+import pg from 'pg';
+import { openStoreAt } from '../runtime/src/metadata/open.ts';
+import type { MetadataBackend } from '../runtime/src/metadata/backend.ts';
 import type { ArtifactRecord, ContextRecord, ExecutionRecord, StoreData } from '../runtime/src/core/metadata-types.ts';
 
 const ROOT = (() => {
@@ -33,6 +39,7 @@ const { values } = parseArgs({
     repeats: { type: 'string', default: '3' },
     concurrent: { type: 'string', default: '10' },
     keep: { type: 'string' },
+    postgres: { type: 'string' },
   },
 });
 const N = Number(values.runs);
@@ -49,11 +56,17 @@ interface Timed {
   stdout: string;
 }
 
+/** The env var the bench pipeline reads its Postgres URL from (metadata.url_env). */
+const URL_ENV = 'BENCH_METADATA_URL';
+/** Each workspace's store: its embedded folder, or its Postgres database's URL. */
+const stores = new Map<string, string>();
+const storeOf = (dir: string) => stores.get(dir) ?? join(dir, '.tributary', 'metadata');
+
 function cli(args: string[], cwd: string): Promise<Timed> {
   const rssFile = join(tmpdir(), `trib-rss-${process.pid}-${Math.random().toString(36).slice(2)}`);
   const t0 = performance.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', PRELOAD, CLI, ...args], { cwd, env: { ...process.env, RSS_FILE: rssFile }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', PRELOAD, CLI, ...args], { cwd, env: { ...process.env, RSS_FILE: rssFile, ...(stores.has(cwd) ? { [URL_ENV]: stores.get(cwd) } : {}) }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
@@ -75,15 +88,39 @@ function makeWorkspace(dir: string): void {
   mkdirSync(join(dir, 'data'), { recursive: true });
   const lines = readFileSync(join(ROOT, 'samples/taxi/data/taxi.csv'), 'utf8').split('\n').slice(0, 301);
   writeFileSync(join(dir, 'data', 'taxi.csv'), `${lines.join('\n')}\n`);
-  writeFileSync(join(dir, 'bench.pipeline.yaml'), PIPELINE);
+  writeFileSync(join(dir, 'bench.pipeline.yaml'), values.postgres ? PIPELINE.replace(/^name: .*$/m, (line) => `${line}\nmetadata: { url_env: ${URL_ENV} }`) : PIPELINE);
+}
+
+/** A database on the --postgres server for one workspace (kept with --keep: reused by name). */
+async function postgresStore(dir: string, name: string): Promise<void> {
+  const admin = new pg.Client({ connectionString: values.postgres });
+  await admin.connect();
+  try {
+    const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (!exists.rowCount) await admin.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(values.postgres!);
+  url.pathname = `/${name}`;
+  stores.set(dir, url.toString());
+}
+
+/** Runs a store holds (its newest run's number). */
+async function runsIn(dir: string): Promise<number> {
+  if (!stores.has(dir) && !existsSync(join(storeOf(dir), 'next-run.json'))) return 0;
+  const store = await openStoreAt(storeOf(dir));
+  const [newest] = await store.queries.runSeqs({ limit: 1 });
+  await store.close();
+  return newest ?? 0;
 }
 
 /**
  * N - 1 more runs shaped like the real one (its executions, artifacts, events, contexts), each
  * written as a run writes it: the run created, its records in one transaction per node.
  */
-async function cloneHistory(storeDir: string, count: number): Promise<void> {
-  const store = await MetadataStore.open(storeDir);
+async function cloneHistory(location: string, count: number): Promise<void> {
+  const store = await openStoreAt(location);
   const real = await store.read();
   const pipeline = real.contexts.find((c) => c.type === 'pipeline')!.name;
   const nodes = real.executions.filter((e) => e.state === 'COMPLETE');
@@ -122,12 +159,26 @@ async function cloneHistory(storeDir: string, count: number): Promise<void> {
         }
       }
     });
-    if ((i + 1) % 1000 === 0) process.stderr.write(`  history: ${i + 1}/${count} runs (${((performance.now() - t0) / (i + 1)).toFixed(1)} ms per run)\n`);
+    if ((i + 1) % 1000 === 0 || i + 1 === count) process.stderr.write(`  history: ${i + 1}/${count} runs (${((performance.now() - t0) / (i + 1)).toFixed(1)} ms per run)\n`);
   }
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const du = (dir: string) => Number(spawnSync('du', ['-sk', dir], { encoding: 'utf8' }).stdout.split('\t')[0]) / 1024;
+const du = (dir: string) => (stores.has(dir) ? NaN : duOf(storeOf(dir)));
+const duOf = (dir: string) => Number(spawnSync('du', ['-sk', dir], { encoding: 'utf8' }).stdout.split('\t')[0]) / 1024;
+
+/** The store's size: on disk by `du`, or the Postgres database's. */
+async function sizeOf(dir: string): Promise<string> {
+  if (!stores.has(dir)) return `${du(dir).toFixed(1)} MB on disk`;
+  const client = new pg.Client({ connectionString: stores.get(dir) });
+  await client.connect();
+  try {
+    const { rows } = await client.query('SELECT pg_database_size(current_database()) AS bytes');
+    return `${(Number(rows[0].bytes) / 2 ** 20).toFixed(1)} MB (pg_database_size)`;
+  } finally {
+    await client.end();
+  }
+}
 
 type Ops = Record<string, Timed[]>;
 
@@ -149,18 +200,23 @@ async function main(): Promise<void> {
   const history = base;
   const empty = join(mkdtempSync(join(tmpdir(), 'trib-mdbench-empty-')));
   for (const d of [history, empty]) makeWorkspace(d);
+  if (values.postgres) {
+    // The history database is named after the kept folder, so --keep reuses it.
+    const tag = values.keep ? values.keep.replace(/[^a-z0-9]/gi, '_').toLowerCase().slice(-40) : String(process.pid);
+    await postgresStore(history, `trib_bench_h_${tag}`);
+    await postgresStore(empty, `trib_bench_e_${process.pid}`);
+  }
   const load0 = loadavg()[0];
-  console.log(`metadata bench: ${N} runs of history, medians of ${REPEATS}, load ${load0.toFixed(1)} on ${(await import('node:os')).cpus().length} cores`);
+  console.log(`metadata bench (${values.postgres ? 'postgres' : 'embedded'} store): ${N} runs of history, medians of ${REPEATS}, load ${load0.toFixed(1)} on ${(await import('node:os')).cpus().length} cores`);
 
   const t0 = performance.now();
-  const counter = join(history, '.tributary', 'metadata', 'next-run.json');
-  const kept = existsSync(counter) ? (JSON.parse(readFileSync(counter, 'utf8')) as { next: number }).next - 1 : 0;
+  const kept = await runsIn(history);
   if (kept >= N) {
     console.log(`reusing the ${kept} runs kept in ${history}`);
   } else {
     await cli(['run', join(history, 'bench.pipeline.yaml'), '--json'], history);
-    await cloneHistory(join(history, '.tributary', 'metadata'), N - 1);
-    console.log(`history written in ${((performance.now() - t0) / 1000).toFixed(0)} s: ${du(join(history, '.tributary', 'metadata')).toFixed(1)} MB on disk`);
+    await cloneHistory(storeOf(history), N - 1);
+    console.log(`history written in ${((performance.now() - t0) / 1000).toFixed(0)} s: ${await sizeOf(history)}`);
   }
 
   // Alternating empty and history repeats: a shared machine's load changes hit both alike.
@@ -178,19 +234,20 @@ async function main(): Promise<void> {
   console.log('\n| operation | empty store | ' + `${N} runs | ratio | peak RSS empty | peak RSS ${N} runs |`);
   console.log('|---|---|---|---|---|---|');
   for (const r of rows) console.log(`| ${r.op} | ${r.emptyMs} ms | ${r.historyMs} ms | ${r.ratio} | ${r.emptyRssMb} MB | ${r.historyRssMb} MB |`);
-  console.log(`\nstore on disk: ${du(join(history, '.tributary', 'metadata')).toFixed(1)} MB (${N + 4 * REPEATS} runs)`);
+  console.log(`\nstore: ${await sizeOf(history)} (${N + 4 * REPEATS} runs)`);
 
   let both = 0;
   const file = join(history, 'bench.pipeline.yaml');
   for (let i = 0; i < CONCURRENT; i++) {
     const pair = await Promise.allSettled([cli(['run', file, '--no-cache', '--json'], history), cli(['run', file, '--no-cache', '--json'], history)]);
     const ids = pair.map((p) => (p.status === 'fulfilled' ? (JSON.parse(p.value.stdout.trim().split('\n').pop()!) as { runId: string; state: string }) : undefined));
-    const store = await MetadataStore.open(join(history, '.tributary', 'metadata'));
-    const recorded = ids.map((s) => {
-      const seq = s ? store.reader.seqOf(s.runId) : undefined;
-      const view = seq === undefined ? undefined : store.reader.view([seq]);
+    const store: MetadataBackend = await openStoreAt(storeOf(history));
+    const recorded = await Promise.all(ids.map(async (s) => {
+      const seq = s ? await store.queries.seqOf(s.runId) : undefined;
+      const view = seq === undefined ? undefined : await store.queries.view([seq]);
       return s?.state === 'COMPLETE' && view?.contexts.find((c) => c.type === 'pipeline_run')?.properties.state === 'COMPLETE' && view.executions.length === 4;
-    });
+    }));
+    await store.close();
     if (recorded.every(Boolean)) both++;
     else console.log(`  concurrent pair ${i + 1}: ${pair.map((p) => (p.status === 'rejected' ? String(p.reason).slice(0, 300) : 'ok')).join(' / ')}`);
   }
@@ -199,6 +256,12 @@ async function main(): Promise<void> {
 
   rmSync(empty, { recursive: true, force: true });
   rmSync(PRELOAD, { force: true });
+  if (values.postgres) {
+    const admin = new pg.Client({ connectionString: values.postgres });
+    await admin.connect();
+    for (const dir of values.keep ? [empty] : [empty, history]) await admin.query(`DROP DATABASE IF EXISTS ${new URL(stores.get(dir)!).pathname.slice(1)}`);
+    await admin.end();
+  }
   if (values.keep) console.log(`kept: ${history}/bench.pipeline.yaml with its root ${history}/.tributary`);
   else rmSync(history, { recursive: true, force: true });
 }

@@ -6,7 +6,7 @@
 //
 //   npm run bench:scale -- --rows 1000000,4000000 [--epochs 1] [--batch 1024] [--workers N]
 //
-// Targets (issue #18): peak RSS at the largest size within 1.15× of the smallest and under 1 GB
+// Targets: peak RSS at the largest size within 1.15× of the smallest and under 1 GB
 // (goal 600 MB); Evaluator ≥ 50k rows/s on 2 workers; InfraValidator blesses at every size.
 import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';

@@ -13,6 +13,7 @@ import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { Float32, Int32, makeVector, Table, tableToIPC } from 'apache-arrow';
 import { createPool } from '../runtime/src/engine/pool.ts';
+import { mulberry32 } from '../runtime/src/util/prng.ts';
 import { paramsWithDefaults } from '../runtime/src/engine/node-runner.ts';
 import type { OutputFeature } from '../runtime/src/ml/api.ts';
 import { type BackendRequest, embeddingsTrain, selectBackend } from '../runtime/src/ml/backend.ts';
@@ -60,8 +61,7 @@ const FEATURES: OutputFeature[] = [
 const LABEL = 'tips_xf';
 
 function makeData(n: number) {
-  let s = 12345;
-  const rand = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296);
+  const rand = mulberry32(12345);
   const cols: Record<string, Float32Array | Int32Array> = {};
   for (const f of FEATURES) {
     cols[f.name] = f.dtype === 'int32' ? Int32Array.from({ length: n }, () => Math.floor(rand() * f.vocabularySize!)) : Float32Array.from({ length: n }, () => rand() * 2 - 1);

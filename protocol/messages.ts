@@ -229,7 +229,8 @@ export type PastedNode = Static<Schemas['pasteNodes']>['nodes'][number];
 // ---------------------------------------------------------------------------------------------
 // Artifact viewers (EXT-C): host → viewer sends the parsed artifact; viewer → host asks for more.
 
-export type HostToViewer = { type: 'show'; payload: ViewerPayload };
+/** `pinned`: whether the page's tab keeps what it shows (else the next artifact of its kind opens in it). */
+export type HostToViewer = { type: 'show'; payload: ViewerPayload } | { type: 'pinned'; pinned: boolean };
 
 const ArtifactId = Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER });
 
@@ -247,6 +248,8 @@ export const ViewerToHostSchemas = {
     },
     strict,
   ),
+  /** Pin the tab (it keeps this artifact; the next one of its kind opens in a new tab) or unpin it. */
+  pin: Type.Object({ type: Type.Literal('pin'), pinned: Type.Boolean() }, strict),
 } satisfies Record<string, TSchema>;
 
 type ViewerSchemas = typeof ViewerToHostSchemas;

@@ -5,6 +5,7 @@
 import type { DatasetFeatureStatisticsList } from '../runtime/src/formats/statistics.ts';
 import type { Schema } from '../runtime/src/formats/schema.ts';
 import type { ExampleAnomaliesFile } from '../runtime/src/formats/anomalies.ts';
+import type { ThresholdCurve } from '../runtime/src/components/evaluator/accumulators.ts';
 
 export interface ArtifactRef {
   id: number;
@@ -36,6 +37,25 @@ export interface EvaluationSlice {
   baseline_metrics?: Record<string, number | null>;
   diff?: Record<string, number | null>;
   confusion_matrix?: number[][];
+  /** Binary: mean prediction against mean label per score bucket. */
+  calibration_buckets?: CalibrationBucket[];
+  /** Binary: confusion counts at thresholds, descending (ROC and PR curves). */
+  confusion_at_thresholds?: ThresholdCurve;
+  /** The baseline model's curves on the same rows. */
+  baseline_confusion_at_thresholds?: ThresholdCurve;
+  /** Binary: |AUC on the threshold grid − exact AUC| ≤ this, per metric. */
+  grid_error_bounds?: Record<string, number | null>;
+}
+
+export type { ThresholdCurve };
+
+/** A calibration bucket as evaluation.json stores it (an empty bucket's means are NaN, written as null). */
+export interface CalibrationBucket {
+  lower: number;
+  upper: number;
+  count: number;
+  mean_prediction: number | null;
+  mean_label: number | null;
 }
 
 /** blessing.json: the verdict and every threshold's outcome. */
@@ -59,6 +79,13 @@ export interface ModelInfo {
   rawFeatures?: { name: string; type: string }[];
   createdAt?: string;
   trainMetrics?: Record<string, number>;
+  /**
+   * What run_fn was given as ctx.hyperparameters: the Trainer's `hyperparameters` param, overridden
+   * by a wired HyperParameters artifact (Tuner), each with where it came from.
+   */
+  hyperparameters?: { name: string; value: string | number | boolean; source: string }[];
+  /** The Trainer's other parameters (epochs, batch size, steps …) of the execution that made the model. */
+  training?: Record<string, string | number | boolean>;
   /** Bytes of every file in the bundle. */
   files: { path: string; bytes: number }[];
 }

@@ -3,17 +3,8 @@
 
 export type Rand = () => number;
 
-/** mulberry32: 32-bit state, uniform in [0, 1). Plenty for synthetic data, and tiny. */
-export function mulberry32(seed: number): Rand {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32: 32-bit state, uniform in [0, 1); the runtime's own, so there is one PRNG. */
+export { mulberry32 } from '../../runtime/src/util/prng.ts';
 
 /** Standard normal via Box-Muller (one value per call keeps the stream simple). */
 export function normal(rand: Rand): number {

@@ -169,6 +169,27 @@ describe('CsvExampleGen', function () {
     await assert.rejects(runExampleGen(pool2, dir, { input: 'shards/*.parquet' }), /matches no files/);
   });
 
+  // Issue #17 item 7: a numeric column that turns to text, and an unnamed column, are said out loud.
+  for (const at of [9_000, 11_500]) {
+    it(`warns with file, line and value when a numeric column turns to text at row ${at} (${at < 10_000 ? 'in' : 'after'} the sample)`, async () => {
+      const lines = ['id,fare,note'];
+      for (let i = 1; i <= 12_000; i++) lines.push(`${i},${i === at ? 'n/a' : (i / 7).toFixed(2)},x${i % 3}`);
+      const path = write(`turns-${at}.csv`, lines.join('\n') + '\n');
+      const { props, logs } = await runExampleGen(pool2, dir, { input: `turns-${at}.csv`, shard_size_mb: 0.05 });
+      assert.equal(props.columns.find((c) => c.name === 'fare')?.type, 'STRING');
+      const warning = logs.filter((l) => l.includes('column "fare"'));
+      assert.deepEqual(warning, [`${path}:${at + 1}: column "fare" holds numbers until "n/a" here, so it is STRING (it would have been FLOAT)`]);
+      assert.ok(!logs.some((l) => l.includes('column "note"')), 'a column of text from the start is no news');
+    });
+  }
+
+  it('warns when a header column has no name', async () => {
+    const path = write('unnamed.csv', 'a,,c\n1,2,3\n');
+    const { props, logs } = await runExampleGen(pool2, dir, { input: 'unnamed.csv' });
+    assert.deepEqual(props.columns.map((c) => c.name), ['a', 'column_2', 'c']);
+    assert.ok(logs.includes(`${path}:1: column 2 of the header has no name; it is called "column_2"`), logs.join('\n'));
+  });
+
   it('strips a UTF-8 BOM from the first header name', async () => {
     write('bom.csv', Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('name,v\nx,1\ny,2\n')]));
     const { props } = await runExampleGen(pool2, dir, { input: 'bom.csv' });

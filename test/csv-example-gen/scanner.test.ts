@@ -12,6 +12,7 @@ import {
 import { inferCsvKinds } from '../../runtime/src/components/csv-example-gen/infer.ts';
 import { murmur3, splitBounds, splitOf } from '../../runtime/src/components/csv-example-gen/row-hash.ts';
 import { firstInvalidUtf8 } from '../../runtime/src/components/csv-example-gen/utf8.ts';
+import { mulberry32 } from '../../runtime/src/util/prng.ts';
 import { KIND_F64, KIND_I32, KIND_I53, KIND_STR, classifyBytes, parseFloatBytes, parseIntBytes } from '../../runtime/src/components/csv-example-gen/values.ts';
 
 /** Scans every record of `text` and returns decoded fields per record. */
@@ -99,10 +100,10 @@ describe('csv values', () => {
 
   it('parses floats exactly like Number()', () => {
     const samples = ['0.1', '-3.25', '1e-7', '6.02214076e23', '.5', '5.', '41.980872852', '-87.628509595', '123456789012345678901', '1.7976931348623157e308', '4.9e-324'];
-    let seed = 7;
+    const random = mulberry32(7);
     for (let i = 0; i < 500; i++) {
-      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
-      samples.push(((seed / 2 ** 32 - 0.5) * 10 ** ((seed % 13) - 4)).toPrecision(1 + (seed % 17)));
+      const [x, scale, digits] = [random(), Math.floor(random() * 13), Math.floor(random() * 17)];
+      samples.push(((x - 0.5) * 10 ** (scale - 4)).toPrecision(1 + digits));
     }
     for (const s of samples) assert.equal(parseFloatBytes(b(s), 0, s.length), Number(s), s);
     for (const s of ['', '.', 'e5', '1e', '1.2.3', 'NaN', 'Infinity', '0x10', '1 ']) assert.ok(Number.isNaN(parseFloatBytes(b(s), 0, s.length)), s);

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { importExampleGen } from '../../runtime/src/components/import-example-gen/index.ts';
+import { readRecord, recordRanges } from '../../runtime/src/formats/tfrecord.ts';
 import { createPool } from '../../runtime/src/engine/pool.ts';
 import type { WorkerPool } from '../../runtime/src/core/worker-pool.ts';
 import { readSplit, runExampleGen, tempDir } from '../csv-example-gen/helpers.ts';
@@ -99,6 +100,47 @@ describe('ImportExampleGen', () => {
     assert.equal(r.props.skippedRows, 3);
     assert.equal(r.props.splits.all.rows, 18);
     assert.match(r.logs.join('\n'), /skipped 3 malformed row\(s\).*record at byte/);
+  });
+
+  it('cuts a big uncompressed file at record boundaries into shards that read to the same rows', async () => {
+    const bytes = writeTfRecord(join(dir, 'big.tfrecord'), examples(3000));
+    const ranges = recordRanges(join(dir, 'big.tfrecord'), 20_000);
+    assert.ok(ranges.length > 3, `${ranges.length} ranges`);
+    assert.equal(ranges[0].start, 0);
+    assert.equal(ranges.at(-1)!.end, bytes.length);
+    ranges.slice(1).forEach((r, k) => {
+      assert.equal(r.start, ranges[k].end);
+      assert.doesNotThrow(() => readRecord(bytes, r.start), 'a range starts at a record header');
+    });
+    const whole = await run({ input: 'big.tfrecord' });
+    const cut = await run({ input: 'big.tfrecord', shard_size_mb: 20_000 / 2 ** 20 });
+    assert.match(whole.logs.join('\n'), /1 TFRecord file\(s\) in 1 shard\(s\)/);
+    assert.match(cut.logs.join('\n'), new RegExp(`1 TFRecord file\\(s\\) in ${ranges.length} shard\\(s\\)`));
+    assert.deepEqual(cut.props.columns, whole.props.columns);
+    const plain = (uri: string, split: string) => readSplit(uri, split).rows.map((row) => Object.entries(row).map(([k, v]) => [k, v !== null && typeof v === 'object' ? [...(v as Iterable<unknown>)] : v]));
+    for (const split of ['train', 'eval']) assert.deepEqual(plain(cut.uri, split), plain(whole.uri, split));
+    // A GZIP file cannot be entered in the middle: one task whatever its size.
+    writeTfRecord(join(dir, 'big.tfrecord.gz'), examples(3000), { gzip: true });
+    const gz = await run({ input: 'big.tfrecord.gz', shard_size_mb: 20_000 / 2 ** 20 });
+    assert.match(gz.logs.join('\n'), /in 1 shard\(s\)/);
+  });
+
+  it('a corrupt record in a later shard is reported at its offset in the file, or skipped and counted', async () => {
+    const records = examples(3000).map((e) => frame(encodeExample(e)));
+    const offsetOf = (k: number) => records.slice(0, k).reduce((n, r) => n + r.length, 0);
+    const small = { shard_size_mb: 20_000 / 2 ** 20 };
+    records[2500][20] ^= 0x55; // a bad data CRC: the framing scan goes on
+    writeFileSync(join(dir, 'late-crc.tfrecord'), Buffer.concat(records));
+    await assert.rejects(run({ input: 'late-crc.tfrecord', ...small }), new RegExp(`late-crc\\.tfrecord: record at byte ${offsetOf(2500)}: the record data fails its CRC32C check`));
+    const skipped = await run({ input: 'late-crc.tfrecord', ...small, skip_bad_rows: true, splits: { all: 1 } });
+    assert.deepEqual([skipped.props.skippedRows, skipped.props.splits.all.rows], [1, 2999]);
+    // A bad length CRC stops the scan: the rest is one shard, whose reader reports the same offset.
+    const badLength = Buffer.concat(records.slice(0, 2000));
+    badLength[offsetOf(1500) + 9] ^= 0x01;
+    writeFileSync(join(dir, 'late-length.tfrecord'), badLength);
+    await assert.rejects(run({ input: 'late-length.tfrecord', ...small }), new RegExp(`late-length\\.tfrecord: record at byte ${offsetOf(1500)}: the length field fails its CRC32C check`));
+    writeFileSync(join(dir, 'late-trunc.tfrecord'), Buffer.concat(records.slice(0, 2000)).subarray(0, offsetOf(2000) - 5));
+    await assert.rejects(run({ input: 'late-trunc.tfrecord', ...small }), new RegExp(`late-trunc\\.tfrecord: record at byte ${offsetOf(1999)}: truncated record`));
   });
 
   it('StatisticsGen reports value counts of list features as TFDV does', async () => {

@@ -3,6 +3,8 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parquetExampleGen } from '../../runtime/src/components/parquet-example-gen/index.ts';
 import { fanOut } from '../../runtime/src/components/parquet-example-gen/fan-out.ts';
+import { MIN_SHARD_ROWS, planShards } from '../../runtime/src/components/parquet-example-gen/executor.ts';
+import { isFlatPlain, loadPageLib, readFlatColumn } from '../../runtime/src/components/parquet-example-gen/flat-column.ts';
 import { createPool } from '../../runtime/src/engine/pool.ts';
 import type { WorkerPool } from '../../runtime/src/core/worker-pool.ts';
 import { readSplit, runExampleGen, tempDir } from '../csv-example-gen/helpers.ts';
@@ -87,6 +89,75 @@ describe('ParquetExampleGen', () => {
     assert.equal(a.props.splits.eval.rows, b.props.splits.eval.rows);
   });
 
+  it('the flat-column fast path decodes exactly what hyparquet\'s generic reader does, for any row range', async () => {
+    const { asyncBufferFromFile, parquetMetadataAsync, parquetScan } = await import('hyparquet');
+    const { compressors } = await import('hyparquet-compressors');
+    const lib = await loadPageLib();
+    const parsers = { stringFromBytes: (b: Uint8Array) => b };
+    // plain.parquet from hyparquet-writer, the others from DuckDB (dictionary pages, several data pages per chunk).
+    writeParquet(join(dir, 'fp-plain.parquet'), columns(20_000), { codec: 'UNCOMPRESSED', rowGroupSize: 7000 });
+    await rewriteWithDuckdb(join(dir, 'fp-plain.parquet'), join(dir, 'fp-zstd.parquet'), 'zstd', 9000);
+    await rewriteWithDuckdb(join(dir, 'fp-plain.parquet'), join(dir, 'fp-gzip.parquet'), 'gzip', 20_000);
+    for (const name of ['fp-plain', 'fp-zstd', 'fp-gzip']) {
+      const buffer = await asyncBufferFromFile(join(dir, `${name}.parquet`));
+      const meta = await parquetMetadataAsync(buffer, { parsers });
+      const scan = await parquetScan({ file: buffer, metadata: meta, compressors, parsers });
+      let groupStart = 0;
+      for (const [g, group] of meta.row_groups.entries()) {
+        const rows = Number(group.num_rows);
+        for (const [from, to] of [[0, rows], [1, Math.min(rows, 4000)], [rows - 1500, rows]]) {
+          for (const e of meta.schema.slice(1).filter(isFlatPlain)) {
+            const chunk = group.columns.find((c) => c.meta_data!.path_in_schema[0] === e.name)!.meta_data!;
+            const offset = Number(chunk.dictionary_page_offset || chunk.data_page_offset);
+            const fast = readFlatColumn(lib, await buffer.slice(offset, offset + Number(chunk.total_compressed_size)), meta, g, e.name, from, to, compressors);
+            const generic = [...(await scan.readColumn({ column: e.name, rowStart: groupStart + from, rowEnd: groupStart + to }))];
+            const got = Array.isArray(fast) ? fast : Array.from(fast.x, (x, i) => (fast.present[i] ? x : null));
+            assert.deepEqual(got, generic.map((v) => (typeof v === 'bigint' ? Number(v) : v)), `${name} group ${g} rows ${from}-${to} column ${e.name}`);
+          }
+        }
+        groupStart += rows;
+      }
+    }
+    assert.ok(isFlatPlain({ name: 'x', type: 'INT64', repetition_type: 'OPTIONAL' }));
+    assert.ok(!isFlatPlain({ name: 'x', type: 'INT32', converted_type: 'UINT_32' }) && !isFlatPlain({ name: 'x', type: 'BOOLEAN' }));
+  });
+
+  it('an INT64 beyond ±2^53 names file, row and column, whether plain or dictionary encoded', async () => {
+    const big = 2n ** 60n;
+    writeParquet(join(dir, 'unsafe.parquet'), [{ name: 'n', type: 'INT64', data: [1n, 2n, big, 4n] }]);
+    await assert.rejects(run({ input: 'unsafe.parquet', splits: { all: 1 } }), new RegExp(`unsafe\\.parquet: row 3, column "n": ${big} is beyond ±2\\^53`));
+    writeParquet(join(dir, 'unsafe-dict.parquet'), [{ name: 'n', type: 'INT64', data: Array.from({ length: 600 }, (_, i) => (i === 450 ? big : BigInt(i % 3))) }]);
+    await rewriteWithDuckdb(join(dir, 'unsafe-dict.parquet'), join(dir, 'unsafe-dict-duck.parquet'), 'snappy');
+    await assert.rejects(run({ input: 'unsafe-dict-duck.parquet', splits: { all: 1 } }), new RegExp(`row 451, column "n": ${big} is beyond ±2\\^53`));
+  });
+
+  it('plans shards by position: small row groups run together, a big one is cut into row ranges', () => {
+    const group = (rows: number, mb: number) => ({ num_rows: BigInt(rows), total_compressed_size: BigInt(mb * 2 ** 20) });
+    const file = (path: string, groups: ReturnType<typeof group>[]) => ({ path, meta: { row_groups: groups }, columns: [] }) as any;
+    const shards = planShards([file('a', [group(1000, 1), group(1000, 1), group(1000, 3), group(100_000, 10), group(20_000, 10)]), file('b', [group(10, 1)])], 4 * 2 ** 20);
+    assert.deepEqual(shards.map((s) => [s.file, s.rowStart, s.rowEnd]), [
+      ['a', 0, 2000], // 1 + 1 MB; + 3 MB would pass 4 MB
+      ['a', 2000, 3000],
+      ['a', 3000, 36_333], // 10 MB in 3 ranges
+      ['a', 36_333, 69_667],
+      ['a', 69_667, 103_000],
+      ['a', 103_000, 123_000], // too few rows to cut (≥ MIN_SHARD_ROWS each)
+      ['b', 0, 10],
+    ]);
+    assert.equal(MIN_SHARD_ROWS, 16_384);
+  });
+
+  it('reads a big row group as several row-range shards to the same rows', async () => {
+    const rows = 2 * MIN_SHARD_ROWS + 100;
+    writeParquet(join(dir, 'one-group.parquet'), columns(rows), { rowGroupSize: rows });
+    const whole = await run({ input: 'one-group.parquet' });
+    const cut = await run({ input: 'one-group.parquet', shard_size_mb: 0.001 });
+    assert.match(whole.logs.join('\n'), /in 1 shard\(s\)/);
+    assert.match(cut.logs.join('\n'), /in 2 shard\(s\)/);
+    assert.deepEqual(cut.props.splits.train.rows + cut.props.splits.eval.rows, rows);
+    assert.deepEqual(allRows(cut.uri, ['train', 'eval']), allRows(whole.uri, ['train', 'eval']));
+  });
+
   it('reads a folder and a glob of shards; split_key keeps rows together', async () => {
     mkdirSync(join(dir, 'parts'));
     const all = columns();
@@ -99,17 +170,48 @@ describe('ParquetExampleGen', () => {
     for (const row of readSplit(folder.uri, 'eval').rows) assert.ok(!trainHours.has(row.hour), `hour ${row.hour} in both splits`);
   });
 
-  it('gives clear errors: not Parquet, list columns, time columns, unknown split_key', async () => {
+  it('reads LIST columns as list columns: null is a missing list, [] a present one with no values', async () => {
+    const file = join(dir, 'lists-ok.parquet');
+    const instance = await (await import('@duckdb/node-api')).DuckDBInstance.create(':memory:');
+    const c = await instance.connect();
+    await c.run(`COPY (SELECT i AS id, CASE WHEN i % 3 = 0 THEN NULL WHEN i % 3 = 1 THEN [] ELSE [i, i + 1] END AS xs,
+        [i / 2, 0.5] AS fs, ['a' || i] AS ss FROM range(30) t(i)) TO '${file}' (FORMAT parquet)`);
+    c.closeSync();
+    const r = await run({ input: 'lists-ok.parquet', splits: { all: 1 } });
+    assert.deepEqual(r.props.columns, [
+      { name: 'id', type: 'INT' },
+      { name: 'xs', type: 'INT', list: true },
+      { name: 'fs', type: 'FLOAT', list: true },
+      { name: 'ss', type: 'STRING', list: true },
+    ]);
+    const { rows, fields } = readSplit(r.uri, 'all');
+    assert.equal(fields.find((f) => f.name === 'xs')!.meta, 'INT');
+    assert.equal(rows.length, 30);
+    for (const row of rows) {
+      const i = row.id as number;
+      assert.deepEqual(row.xs === null ? null : [...(row.xs as any)], i % 3 === 0 ? null : i % 3 === 1 ? [] : [i, i + 1]);
+      assert.deepEqual([...(row.fs as any)], [i / 2, 0.5]);
+      assert.deepEqual([...(row.ss as any)], [`a${i}`]);
+    }
+  });
+
+  it('gives clear errors: not Parquet, structs, lists of structs, null list values, time columns, unknown split_key', async () => {
     writeFileSync(join(dir, 'bad.parquet'), 'not,parquet\n1,2\n');
     await assert.rejects(run({ input: 'bad.parquet' }), /bad\.parquet: not a readable Parquet file/);
     writeParquet(join(dir, 'time.parquet'), [{ name: 'at', type: 'TIMESTAMP', data: [new Date(0) as any] }]);
     await assert.rejects(run({ input: 'time.parquet' }), /column "at" has Parquet type INT64 \(TIMESTAMP_MILLIS\): time types/);
-    const listFile = join(dir, 'list.parquet');
     const instance = await (await import('@duckdb/node-api')).DuckDBInstance.create(':memory:');
     const c = await instance.connect();
-    await c.run(`COPY (SELECT [1, 2, 3] AS xs, 1 AS y) TO '${listFile}' (FORMAT parquet)`);
+    const write = (name: string, select: string) => c.run(`COPY (${select}) TO '${join(dir, name)}' (FORMAT parquet)`);
+    await write('struct.parquet', "SELECT {'a': 1, 'b': 'x'} AS st, 1 AS y");
+    await write('list-of-structs.parquet', "SELECT 1 AS y, [{'a': 1}] AS ls");
+    await write('nested-list.parquet', 'SELECT [[1, 2], [3]] AS ll');
+    await write('null-value.parquet', 'SELECT i AS y, CASE WHEN i = 4 THEN [1, NULL] ELSE [1] END AS xs FROM range(6) t(i)');
     c.closeSync();
-    await assert.rejects(run({ input: 'list.parquet' }), /column "xs" has Parquet type .*nested and list columns/);
+    await assert.rejects(run({ input: 'struct.parquet' }), /struct\.parquet: column "st" has Parquet type group: structs and maps are not read/);
+    await assert.rejects(run({ input: 'list-of-structs.parquet' }), /list-of-structs\.parquet: column "ls" has Parquet type group: a list of structs, maps or lists/);
+    await assert.rejects(run({ input: 'nested-list.parquet' }), /nested-list\.parquet: column "ll" has Parquet type group \(LIST\): a list of structs, maps or lists/);
+    await assert.rejects(run({ input: 'null-value.parquet', splits: { all: 1 } }), /null-value\.parquet: row 5, column "xs": the list holds a null value/);
     writeParquet(join(dir, 'k.parquet'), columns(10));
     await assert.rejects(run({ input: 'k.parquet', split_key: ['nope'] }), /split_key column "nope"/);
   });

@@ -73,4 +73,45 @@ describe('the same data from CSV, Parquet and TFRecord', () => {
     assert.equal(parquet.features.length, csv.features.length);
     assert.equal(tfrecord.features.length, csv.features.length);
   });
+
+  it('gives equal statistics for list features from Parquet LIST columns and TFRecord variable-length features', async () => {
+    // Row i: ids has i % 4 values (missing every 5th row), tags i % 3 strings (missing every 7th).
+    const ids = (i: number) => (i % 5 === 0 ? null : Array.from({ length: i % 4 }, (_, j) => i * 10 + j));
+    const tags = (i: number) => (i % 7 === 0 ? null : Array.from({ length: i % 3 }, (_, j) => `t${(i + j) % 5}`));
+    const file = join(dir, 'lists.parquet');
+    const instance = await (await import('@duckdb/node-api')).DuckDBInstance.create(':memory:');
+    const c = await instance.connect();
+    await c.run(`COPY (SELECT
+        CASE WHEN i % 5 = 0 THEN NULL ELSE list_transform(range(i % 4), j -> i * 10 + j) END AS ids,
+        CASE WHEN i % 7 = 0 THEN NULL ELSE list_transform(range(i % 3), j -> 't' || ((i + j) % 5)) END AS tags,
+        i AS id
+      FROM range(${ROWS}) t(i)) TO '${file}' (FORMAT parquet, ROW_GROUP_SIZE 500)`);
+    c.closeSync();
+    instance.closeSync();
+    writeTfRecord(
+      join(dir, 'lists.tfrecord'),
+      Array.from({ length: ROWS }, (_, i) => {
+        const e: ExampleDef = { id: { int64: [i] } };
+        if (ids(i)) e.ids = { int64: ids(i)! };
+        if (tags(i)) e.tags = { bytes: tags(i)! };
+        return e;
+      }),
+    );
+    const stats = [];
+    for (const [component, input] of [
+      [parquetExampleGen, 'lists.parquet'],
+      [importExampleGen, 'lists.tfrecord'],
+    ] as const) {
+      const examples = await runExampleGen(pool, dir, { splits: { all: 1 }, input, compression: 'auto' }, component);
+      assert.deepEqual(
+        examples.props.columns.filter((col) => col.list),
+        [{ name: 'ids', type: 'INT', list: true }, { name: 'tags', type: 'STRING', list: true }],
+      );
+      stats.push((await runStatisticsGen(pool, examples.uri, ['all'])).json.datasets[0]);
+    }
+    const [parquet, tfrecord] = stats;
+    for (const name of ['id', 'ids', 'tags']) {
+      assert.deepEqual(parquet.features.find((f) => f.name === name), tfrecord.features.find((f) => f.name === name), name);
+    }
+  });
 });

@@ -11,6 +11,7 @@ import { parse } from 'yaml';
 import { launchChromium, REPO, startCodeServer, waitForWorkbench } from '../../scripts/editor-test/code-server.ts';
 import { makeWorkspace } from '../../scripts/editor-test/workspace.ts';
 import { productionSteps } from './production-steps.ts';
+import { viewerSteps } from './viewer-steps.ts';
 import { themeSteps } from './theme-steps.ts';
 
 export const RESULTS = join(REPO, 'test-results/e2e');
@@ -505,34 +506,7 @@ export async function runEndToEnd(options: { only?: RegExp } = {}): Promise<numb
       return `trainer: ${state}; links ${outputs.join(', ')}; log ${log.split('\n').length} lines; menu ${items.length} items; Model link opened the model viewer`;
     });
 
-    await step('statistics viewer', async () => {
-      const label = await pickArtifactWith(page, 'Tributary: Open Artifact', 'model.pipeline.yaml', 'ExampleStatistics');
-      const frame = await findFrame(page, '.viewer.statistics', 30_000);
-      await frame.locator('[data-feature="trip_miles"]').first().waitFor({ timeout: 10_000 });
-      const legend = await frame.locator('.legend').innerText();
-      if (!/train/.test(legend) || !/eval/.test(legend)) throw new Error(`splits missing from the legend: ${legend}`);
-      const histograms = await frame.locator('svg.histogram').count();
-      if (histograms === 0) throw new Error('no histograms');
-      return `${label}; ${histograms} histograms; ${legend.replace(/\s+/g, ' ')}`;
-    });
-
-    await step('evaluation viewer', async () => {
-      const label = await pickArtifactWith(page, 'Tributary: Open Artifact', 'model.pipeline.yaml', 'ModelEvaluation');
-      const frame = await findFrame(page, '.viewer.evaluation', 30_000);
-      await frame.locator('.metrics-table tbody tr').first().waitFor({ timeout: 10_000 });
-      const rows = await frame.locator('.metrics-table tbody tr').count();
-      const verdict = (await frame.locator('.blessing h2').innerText()).trim();
-      const first = (await frame.locator('.metrics-table tbody tr').first().innerText()).split('\t')[0];
-      if (first.trim() !== 'Overall') throw new Error(`first slice is "${first}", not Overall`);
-      return `${label}; ${rows} slices; ${verdict}`;
-    });
-
-    await step('model viewer with training curves', async () => {
-      const label = await pickArtifactWith(page, 'Tributary: Open Artifact', 'model.pipeline.yaml', 'Model #');
-      const frame = await findFrame(page, '.viewer.model', 30_000);
-      await frame.locator('.curve canvas').first().waitFor({ timeout: 10_000 });
-      return `${label}; ${await frame.locator('.curve').count()} curves`;
-    });
+    await viewerSteps({ page, workspace, results: RESULTS, step, findFrame, runCommand, pickRow, pickArtifactWith });
 
     await step('lineage graph of the evaluation', async () => {
       const label = await pickArtifactWith(page, 'Tributary: Show Lineage', 'model.pipeline.yaml', 'ModelEvaluation');

@@ -2,7 +2,7 @@
  * A generated large pipeline runs to completion on one store, in one process: a change to the
  * store appends only what it touched, and no lock is held across a node's work. `npm test` runs
  * 1,000 nodes; `LARGE_DAG_NODES=2000` (or 5000) `npx mocha test/engine/large-dag.test.ts` runs the
- * issue's sizes (2,000 took 5 min at load 20 on a 2-core machine: see the README).
+ * larger sizes (2,000 took 5 min at load 20 on a 2-core machine: see the README).
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';

@@ -69,6 +69,12 @@ describe('Evaluator', () => {
     assert.ok(overall.grid_error_bounds.auc < 0.01);
     assert.ok(Math.abs(overall.metrics.auc - pairAuc(cols.label, scores)) <= overall.grid_error_bounds.auc + 1e-9);
     assert.equal(overall.calibration_buckets.reduce((n: number, b: { count: number }) => n + b.count, 0), 160);
+    // ROC/PR data: at threshold 0.5 the counts are those of the decision threshold.
+    const curve = overall.confusion_at_thresholds;
+    const at = curve.thresholds.indexOf(0.5);
+    const tpAt = scores.filter((s, i) => s >= 0.5 && cols.label[i] === 1).length;
+    assert.equal(curve.tp[at], tpAt);
+    assert.ok(Math.abs(overall.metrics.recall - tpAt / (tpAt + curve.fn[at])) < 1e-12);
     const correct = scores.filter((s, i) => (s >= 0.5 ? 1 : 0) === cols.label[i]).length;
     assert.ok(Math.abs(overall.metrics.accuracy - correct / 160) < 1e-9);
     const [lo, hi] = overall.confidence_intervals.auc;
@@ -134,6 +140,10 @@ describe('Evaluator', () => {
     assert.equal(blessing.reasons.find((r: any) => r.metric === 'log_loss').passed, false);
     assert.equal(evaluation.baseline.source, 'input');
     assert.ok(Math.abs(evaluation.slices[0].diff.auc - change.diff) < 1e-12);
+    // The baseline's ROC/PR data is beside the candidate's, over the same rows.
+    const { baseline_confusion_at_thresholds: base, confusion_at_thresholds: cand } = evaluation.slices[0];
+    assert.equal(base.tp.at(-1) + base.fp.at(-1), 160);
+    assert.notDeepEqual(base.tp, cand.tp);
     // The better model against the weak one passes the same thresholds.
     const reverse = await run('better', { thresholds }, 'good', 'weak');
     assert.equal(reverse.blessing.blessed, true);

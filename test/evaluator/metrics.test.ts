@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { mulberry32 } from '../../runtime/src/util/prng.ts';
 import {
   aucPr,
   aucRoc,
@@ -40,8 +41,7 @@ describe('metrics: binary', () => {
   });
 
   it('AUC-ROC matches brute force on random data', () => {
-    let seed = 7;
-    const rnd = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+    const rnd = mulberry32(7);
     const ls: number[] = [];
     const ss: number[] = [];
     for (let i = 0; i < 200; i++) {

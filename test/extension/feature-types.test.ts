@@ -15,6 +15,7 @@ const schema: Schema = {
     { name: 'company', type: 'BYTES', presence: { minFraction: 0.6 }, domain: 'company' },
     { name: 'payment type', type: 'BYTES', stringDomain: { value: ['Cash', 'Credit */ Card'] } },
     { name: 'trip_start_hour', type: 'INT', intDomain: { min: 0, max: 23 } },
+    { name: 'tags', type: 'BYTES', valueCount: { min: 0 } },
   ],
   stringDomain: [{ name: 'company', value: ['Flash Cab', 'Sun Taxi'] }],
 };
@@ -62,6 +63,8 @@ describe('feature types from a schema', () => {
         "  company: tft.compute_and_apply_vocabulary(tft.fill_in_missing(inputs.company)),",
         "  payment: tft.compute_and_apply_vocabulary(tft.fill_in_missing(inputs['payment type'])),",
         '  hour: tft.bucketize(inputs.trip_start_hour, 4),',
+        '  n_tags: Float32Array.from(tft.list_length(inputs.tags)),',
+        '  first_tag: tft.to_dense(tft.compute_and_apply_vocabulary(inputs.tags), 2)[0],',
         '});',
         "export const names: FeatureName[] = ['trip_miles', 'company', 'payment type', 'trip_start_hour'];",
       ].join('\n'),
@@ -89,6 +92,7 @@ describe('feature types from a schema', () => {
     assert.match(text, /\/\*\* FLOAT · always present · range \[0, 48\.6\] \*\/\n {2}trip_miles: NumericColumn;/);
     assert.match(text, /BYTES · present in ≥ 60% of examples · values "Flash Cab", "Sun Taxi" \*\/\n {2}company: StringColumn;/);
     assert.match(text, /"payment type": StringColumn;/);
+    assert.match(text, / {2}tags: StringListColumn;/);
     assert.ok(text.includes('"Credit *\\/ Card"'), 'a */ inside a value must be escaped');
     assert.match(text, /from 'tributary';/);
   });
@@ -120,7 +124,7 @@ describe('feature types from a schema', () => {
     const written = writeFeatureTypes(pipeline);
     assert.equal(written.file, join(root, 'taxi.features.d.ts'));
     assert.equal(featureTypesPath(pipeline), written.file);
-    assert.deepEqual([written.features, written.schemaArtifactId, written.changed], [4, 2, true]);
+    assert.deepEqual([written.features, written.schemaArtifactId, written.changed], [5, 2, true]);
     assert.match(readFileSync(written.file, 'utf8'), /Schema artifact #2 from node schema_gen of pipeline "taxi"/);
     assert.equal(writeFeatureTypes(pipeline).changed, false);
     assert.throws(() => writeFeatureTypes(pipeline, { nodeId: 'other' }), /No Schema artifact from node "other"/);

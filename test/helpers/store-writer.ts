@@ -1,10 +1,10 @@
 // Child process for the concurrency test: N executions into its own run and N into a run every
 // writer shares, one transaction each, alternating.
-import { MetadataStore } from '../../runtime/src/metadata/store.ts';
+import { openStoreAt } from '../../runtime/src/metadata/open.ts';
 import { createExecution } from '../../runtime/src/metadata/records.ts';
 
 const [file, tag, count] = process.argv.slice(2);
-const store = await MetadataStore.open(file);
+const store = await openStoreAt(file); // a folder, or a postgres:// URL
 await store.ensureRun(tag, 'p');
 await store.ensureRun('shared', 'p');
 for (let i = 0; i < Number(count); i++) {
@@ -24,3 +24,4 @@ for (let i = 0; i < Number(count); i++) {
     );
   }
 }
+await store.close();

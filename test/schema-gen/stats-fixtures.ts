@@ -100,12 +100,9 @@ export function repeat(counts: Record<string, number>): string[] {
   return Object.entries(counts).flatMap(([v, n]) => new Array<string>(n).fill(v));
 }
 
-/** Deterministic pseudo-random numbers (the runtime's mulberry32) so synthetic data is the same on every run. */
-export const seededRandom = mulberry32;
-
 /** Standard normal samples by Box–Muller. */
 export function normalSamples(n: number, mean: number, sd: number, seed: number): number[] {
-  const rnd = seededRandom(seed);
+  const rnd = mulberry32(seed);
   return Array.from({ length: n }, () => mean + sd * Math.sqrt(-2 * Math.log(1 - rnd())) * Math.cos(2 * Math.PI * rnd()));
 }
 

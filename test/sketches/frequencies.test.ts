@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { NumberFrequencies, StringFrequencies } from '../../runtime/src/sketches/frequencies.ts';
-import { rng } from './helpers.ts';
+import { mulberry32 } from '../../runtime/src/util/prng.ts';
 
 /** A Zipf-like stream: value i has weight ∝ 1/(i+1). */
 function zipf(n: number, universe: number, seed: number): number[] {
-  const r = rng(seed);
+  const r = mulberry32(seed);
   const cdf: number[] = [];
   let s = 0;
   for (let i = 0; i < universe; i++) cdf.push((s += 1 / (i + 1)));

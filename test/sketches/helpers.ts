@@ -1,13 +1,5 @@
 /** Seeded random streams and exact reference answers for sketch tests. */
-export function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../../runtime/src/util/prng.ts';
 
 export function normal(r: () => number): number {
   return Math.sqrt(-2 * Math.log(r() + 1e-300)) * Math.cos(2 * Math.PI * r());
@@ -15,7 +7,7 @@ export function normal(r: () => number): number {
 
 /** Distributions the quantile tests run on: smooth, bell, heavy-skewed, adversarially ordered. */
 export function streams(n: number): Record<string, Float64Array> {
-  const r = rng(42);
+  const r = mulberry32(42);
   return {
     uniform: Float64Array.from({ length: n }, () => r()),
     normal: Float64Array.from({ length: n }, () => normal(r)),

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { HyperLogLog } from '../../runtime/src/sketches/hyperloglog.ts';
-import { rng } from './helpers.ts';
+import { mulberry32 } from '../../runtime/src/util/prng.ts';
 
 describe('HyperLogLog', () => {
   const precision = 14;
@@ -9,7 +9,7 @@ describe('HyperLogLog', () => {
 
   for (const distinct of [10, 1_000, 20_000, 200_000, 1_000_000]) {
     it(`estimates ${distinct} distinct numbers within 3σ (with repeats)`, () => {
-      const r = rng(distinct);
+      const r = mulberry32(distinct);
       const h = new HyperLogLog(precision);
       const exact = new Set<number>();
       for (let i = 0; i < distinct * 2; i++) {

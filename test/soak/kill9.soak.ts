@@ -1,5 +1,5 @@
 /**
- * The kill -9 soak (issue #17): the full taxi pipeline, SIGKILLed at 10 random moments of a run.
+ * The kill -9 soak: the full taxi pipeline, SIGKILLed at 10 random moments of a run.
  * After each kill, a later command (`tributary runs`) opens the store; then the store loads, no run
  * or execution is RUNNING, and every LIVE artifact still holds every file of its manifest. A final
  * rerun completes. Slow (a taxi run is ~1 min on a loaded machine): `npm run test:soak`, a separate

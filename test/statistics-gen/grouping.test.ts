@@ -8,13 +8,13 @@ import { createPool } from '../../runtime/src/engine/pool.ts';
 import { type WorkerPool } from '../../runtime/src/core/worker-pool.ts';
 import type { DatasetFeatureStatisticsList } from '../../runtime/src/formats/statistics.ts';
 import { UserError } from '../../runtime/src/core/errors.ts';
-import { rng } from '../sketches/helpers.ts';
+import { mulberry32 } from '../../runtime/src/util/prng.ts';
 import { type ColumnDef, writeSplit } from './fixtures.ts';
 
 const OPTIONS = { distinctExactLimit: 10_000, sketchK: 200, heavyHitterCapacity: 1024 };
 
 function columns(rows: number, seed: number): ColumnDef[] {
-  const r = rng(seed);
+  const r = mulberry32(seed);
   return [
     { name: 'n', type: 'INT', values: Array.from({ length: rows }, () => (r() < 0.1 ? null : Math.floor(r() * 100))) },
     { name: 'x', type: 'FLOAT', values: Array.from({ length: rows }, () => r() * 1000) },

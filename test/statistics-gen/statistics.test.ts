@@ -11,14 +11,14 @@ import { createPool } from '../../runtime/src/engine/pool.ts';
 import { type WorkerPool } from '../../runtime/src/core/worker-pool.ts';
 import type { DatasetFeatureStatisticsList, FeatureNameStatistics } from '../../runtime/src/formats/statistics.ts';
 import { UserError } from '../../runtime/src/core/errors.ts';
-import { rng } from '../sketches/helpers.ts';
+import { mulberry32 } from '../../runtime/src/util/prng.ts';
 import { type Cell, type ColumnDef, writeSplit } from './fixtures.ts';
 
 const OPTIONS: SketchOptions = { distinctExactLimit: 10_000, sketchK: 200, heavyHitterCapacity: 1024 };
 
 /** A small taxi-like table with nulls, zeros, NaN-free floats, ints stored both ways and strings. */
 function makeColumns(rows: number, seed: number): ColumnDef[] {
-  const r = rng(seed);
+  const r = mulberry32(seed);
   const maybe = <T>(p: number, f: () => T): T | null => (r() < p ? null : f());
   const pay = ['Cash', 'Credit Card', 'Mobile', 'Prcard', 'Unknown', 'Zöne'];
   return [
@@ -161,7 +161,7 @@ describe('StatisticsGen executor', () => {
     return { text, json: JSON.parse(text) as DatasetFeatureStatisticsList, properties: ctx.outputs.statistics.properties };
   }
 
-  it('declares the spec the issue asks for', () => {
+  it('declares its spec: type, inputs, outputs and parameters', () => {
     const s = statisticsGen.spec;
     assert.equal(s.type, 'StatisticsGen');
     assert.deepEqual(Object.keys(s.params.properties).sort(), ['distinct_exact_limit', 'exclude_splits', 'num_histogram_buckets', 'num_quantiles_histogram_buckets', 'sketch_k', 'top_k']);

@@ -1,49 +1,25 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { createPool } from '../../runtime/src/engine/pool.ts';
-import type { WorkerPool } from '../../runtime/src/core/worker-pool.ts';
 import { readCheckpointMeta } from '../../runtime/src/components/trainer/checkpoint.ts';
 import { trainer } from '../../runtime/src/components/trainer/index.ts';
-import { executorContext, type Fixture, makeFixture } from './helpers.ts';
+import { modelComponentSuite } from './helpers.ts';
 
 const MODULE = 'test/trainer/fixtures/trainer_module.ts';
 
 describe('Trainer checkpoints, resume and warm start', function () {
   this.timeout(180_000);
-  let fx: Fixture;
-  let pool: WorkerPool;
-  before(() => {
-    fx = makeFixture();
-    pool = createPool(1);
-  });
-  after(async () => {
-    await pool.close();
-    rmSync(fx.dir, { recursive: true, force: true });
-  });
+  const suite = modelComponentSuite(trainer, { module_file: MODULE, batch_size: 64, backend: 'cpu' });
 
   /** The Trainer as the engine runs it: one output folder per attempt under <root>/trainer/model/, a cache key. */
-  const run = async (params: Record<string, unknown>, attempt: string, extraInputs: Record<string, { type: string; uri: string }> = {}) => {
-    const { ctx, logs, outputs } = executorContext(trainer, {
-      params: { module_file: MODULE, batch_size: 64, backend: 'cpu', ...params },
-      inputs: { examples: { type: 'Examples', uri: fx.examplesUri }, transform_graph: { type: 'TransformGraph', uri: fx.graphUri }, ...extraInputs },
-      outDir: join(fx.dir, 'root', 'trainer', attempt),
-      pool,
-    });
-    (ctx as { metadata?: unknown }).metadata = { pipeline: 'p', executionId: 1, cacheKey: `key-of-${JSON.stringify(params)}`, read: async () => ({}) };
-    const execute = await trainer.loadExecutor();
-    let error: Error | undefined;
-    try {
-      await execute(ctx as never);
-    } catch (e) {
-      error = e as Error;
-    }
+  const run = async (params: Record<string, unknown>, attempt: string, inputs: Record<string, { type: string; uri: string }> = {}) => {
+    const { logs, outputs, error } = await suite.run(params, join('root', 'trainer', attempt), { inputs, cacheKey: `key-of-${JSON.stringify(params)}` });
     return { logs, model: outputs.model, error };
   };
 
   it('a Trainer that died after epoch 2 of 4 resumes there on a rerun of the same work, optimizer state included', async () => {
-    const crashFile = join(fx.dir, 'crash-once');
+    const crashFile = join(suite.fixture.dir, 'crash-once');
     writeFileSync(crashFile, '');
     const params = { run_fn: 'crashing_fn', epochs: 4, hyperparameters: { crash_file: crashFile, crash_after: 2 } };
     const first = await run(params, 'attempt-1');
@@ -63,7 +39,7 @@ describe('Trainer checkpoints, resume and warm start', function () {
     const data = readFileSync(join(dir, 'weights.bin'));
     const all = tf.io.decodeWeights(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength), [...meta.weights, ...meta.optimizer]);
     assert.equal(all[meta.optimizer[0].name].dataSync()[0], 128);
-    assert.ok(!existsSync(join(fx.dir, 'root', '.checkpoints', `key-of-${JSON.stringify(params)}`.slice(0, 32))), 'the work folder is gone');
+    assert.ok(!existsSync(join(suite.fixture.dir, 'root', '.checkpoints', `key-of-${JSON.stringify(params)}`.slice(0, 32))), 'the work folder is gone');
     assert.ok((second.model.properties as { metrics: Record<string, number> }).metrics.eval_acc > 0.8);
   });
 

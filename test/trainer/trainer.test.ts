@@ -1,38 +1,21 @@
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { createPool } from '../../runtime/src/engine/pool.ts';
-import { type WorkerPool } from '../../runtime/src/core/worker-pool.ts';
 import { BACKEND_NAMES, selectBackend } from '../../runtime/src/ml/backend.ts';
 import { loadBundle } from '../../runtime/src/ml/bundle.ts';
 import { isUserError } from '../../runtime/src/core/errors.ts';
 import { trainer } from '../../runtime/src/components/trainer/index.ts';
-import { executorContext, type Fixture, makeFixture } from './helpers.ts';
+import { modelComponentSuite } from './helpers.ts';
 
 const MODULE = 'test/trainer/fixtures/trainer_module.ts';
 
 describe('Trainer', function () {
   this.timeout(120_000);
-  let fx: Fixture;
-  let pool: WorkerPool;
-  before(() => {
-    fx = makeFixture();
-    pool = createPool(1);
-  });
-  after(async () => {
-    await pool.close();
-    rmSync(fx.dir, { recursive: true, force: true });
-  });
+  const suite = modelComponentSuite(trainer, { module_file: MODULE });
 
   const run = async (params: Record<string, unknown>, outName: string) => {
-    const { ctx, logs, outputs, progress } = executorContext(trainer, {
-      params: { module_file: MODULE, ...params },
-      inputs: { examples: { type: 'Examples', uri: fx.examplesUri }, transform_graph: { type: 'TransformGraph', uri: fx.graphUri } },
-      outDir: join(fx.dir, outName),
-      pool,
-    });
-    const execute = await trainer.loadExecutor();
-    await execute(ctx as never);
+    const { logs, outputs, progress, error } = await suite.run(params, outName);
+    if (error) throw error;
     return { logs, model: outputs.model, progress };
   };
 
@@ -52,10 +35,10 @@ describe('Trainer', function () {
     await selectBackend('cpu', { info: () => undefined, warn: () => undefined });
     const bundle = await loadBundle(join(model.uri, 'bundle'));
     assert.equal(bundle.info.backend, props.backend);
-    const p = bundle.predict(fx.eval.map(({ x1, x2, k }) => ({ x1, x2, k }))) as number[];
-    const correct = p.filter((v, i) => (v > 0.5 ? 1 : 0) === fx.eval[i].label).length;
-    const accuracy = correct / fx.eval.length;
-    const positives = fx.eval.filter((r) => r.label === 1).length / fx.eval.length;
+    const p = bundle.predict(suite.fixture.eval.map(({ x1, x2, k }) => ({ x1, x2, k }))) as number[];
+    const correct = p.filter((v, i) => (v > 0.5 ? 1 : 0) === suite.fixture.eval[i].label).length;
+    const accuracy = correct / suite.fixture.eval.length;
+    const positives = suite.fixture.eval.filter((r) => r.label === 1).length / suite.fixture.eval.length;
     const majority = Math.max(positives, 1 - positives);
     assert.ok(accuracy > majority + 0.2 && accuracy > 0.85, `accuracy ${accuracy} vs majority ${majority}`);
     // The recorded eval accuracy agrees with the bundle's (same eval rows, 0.5 threshold).

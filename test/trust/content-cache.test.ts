@@ -8,7 +8,11 @@ import type { WorkerPool } from '../../runtime/src/core/worker-pool.ts';
 import type { PipelinePlan, PlanNode } from '../../runtime/src/core/plan.ts';
 import { hashPathParam } from '../../runtime/src/engine/fingerprint.ts';
 import { loadPlanOrThrow } from '../../runtime/src/engine/load-pipeline.ts';
-import { fakeRegistry } from '../helpers/fake-components.ts';
+import { fakeChecks, fakeRegistry } from '../helpers/fake-components.ts';
+import { Type } from '@sinclair/typebox';
+import { defineComponent, Registry } from '../../runtime/src/core/registry.ts';
+import { modelPaths } from '../../runtime/src/components/trainer/train-task.ts';
+import { BUNDLE_INFO_FILE, WEIGHTS_FILE } from '../../runtime/src/ml/bundle.ts';
 
 function plan(dir: string, nodes: PlanNode[]): PipelinePlan {
   return { name: 'p', file: join(dir, 'p.pipeline.yaml'), dir, root: join(dir, '.tributary'), nodes, registry: fakeRegistry() };
@@ -17,7 +21,28 @@ const src = (id: string, params: Record<string, unknown> = {}): PlanNode => ({ i
 const up = (id: string, from: string): PlanNode => ({ id, component: 'Upper', params: {}, inputs: { examples: { node: from, output: 'examples' } } });
 const states = (s: { nodes: { id: string; state: string }[] }) => Object.fromEntries(s.nodes.map((n) => [n.id, n.state]));
 
-/** Issue #17 item 1 (and #13 item 9): what the cache reuses follows content, not the keys that made it. */
+/** Writes a Model in the Trainer's layout: weights, bundle.json with its creation time, TensorBoard-like logs. */
+const retrainer = defineComponent(
+  {
+    type: 'Retrainer',
+    version: '1',
+    category: 'custom',
+    description: 'A trainer whose weights are a parameter (or TRIB_TEST_WEIGHTS).',
+    inputs: {},
+    outputs: { model: { type: 'Model', description: 'm' } },
+    params: Type.Object({ weights: Type.String() }),
+  },
+  async () => async (ctx) => {
+    const { bundleDir, logDir } = modelPaths(ctx.outputs.model.uri);
+    mkdirSync(bundleDir, { recursive: true });
+    mkdirSync(logDir, { recursive: true });
+    writeFileSync(join(bundleDir, WEIGHTS_FILE), process.env.TRIB_TEST_WEIGHTS ?? ctx.params.weights);
+    writeFileSync(join(bundleDir, BUNDLE_INFO_FILE), JSON.stringify({ formatVersion: 1, label: 'y', createdAt: new Date().toISOString() }));
+    writeFileSync(join(logDir, `events.out.tfevents.${Date.now()}.host`), String(Date.now()));
+  },
+);
+
+/** What the cache reuses follows content, not the keys that made it. */
 describe('cache follows content', function () {
   this.timeout(120_000);
   let dir: string;
@@ -47,6 +72,30 @@ describe('cache follows content', function () {
     assert.deepEqual(states(await runPipeline(p, { pool })), { a: 'CACHED', b: 'CACHED' });
   });
 
+  // A retrained Model whose weights are identical: only its creation time and its logs differ.
+  it('a Model retrained to identical weights is a downstream hit (creation time and logs are not content); other weights are not', async () => {
+    const registry = new Registry().register(retrainer).register(fakeChecks);
+    const p: PipelinePlan = {
+      ...plan(dir, [
+        { id: 'trainer', component: 'Retrainer', params: { weights: 'w1' }, inputs: {} },
+        { id: 'checks', component: 'FakeChecks', params: {}, inputs: { model: { node: 'trainer', output: 'model' } } },
+      ]),
+      registry,
+    };
+    await runPipeline(p, { pool });
+    await new Promise((r) => setTimeout(r, 20)); // a later createdAt, a new log file name
+    await runPipeline(p, { pool, only: ['trainer'], useCache: false });
+    assert.deepEqual(states(await runPipeline(p, { pool })), { trainer: 'CACHED', checks: 'CACHED' });
+    // Same key, other weights: the checks run again.
+    process.env.TRIB_TEST_WEIGHTS = 'w2';
+    try {
+      await runPipeline(p, { pool, only: ['trainer'], useCache: false });
+    } finally {
+      delete process.env.TRIB_TEST_WEIGHTS;
+    }
+    assert.deepEqual(states(await runPipeline(p, { pool })), { trainer: 'CACHED', checks: 'COMPLETE' });
+  });
+
   it('an output edited by hand or half deleted is not reused; a touch alone is', async () => {
     const p = plan(dir, [src('a', { value: 'x' })]);
     const first = await runPipeline(p, { pool });
@@ -68,7 +117,7 @@ describe('cache follows content', function () {
     assert.deepEqual(states(await runPipeline(p, { pool })), { a: 'COMPLETE' });
   });
 
-  it('an empty path parameter hashes no file: files added beside the pipeline do not rerun the node (#13 item 9)', async () => {
+  it('an empty path parameter hashes no file: files added beside the pipeline do not rerun the node', async () => {
     assert.equal(await hashPathParam('', dir), await (async () => {
       writeFileSync(join(dir, 'notes.txt'), 'a file beside the pipeline');
       return hashPathParam('', dir);
@@ -81,7 +130,7 @@ describe('cache follows content', function () {
   });
 });
 
-/** Issue #17 item 2: one resolver decides what a folder or glob input reads and what the key hashes. */
+/** One resolver decides what a folder or glob input reads and what the key hashes. */
 describe('folder and glob inputs: what is read is what is hashed', function () {
   this.timeout(180_000);
   let dir: string;

@@ -17,7 +17,7 @@ const alive = (pid: number) => {
   }
 };
 
-/** Issue #17 item 4: a run killed during InfraValidator leaves no model server and no temp folder. */
+/** A run killed during InfraValidator leaves no model server and no temp folder. */
 describe('no orphans after kill -9', function () {
   this.timeout(90_000);
   let dir: string;

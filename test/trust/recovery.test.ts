@@ -13,7 +13,7 @@ function deadPid(): number {
   return Number(child.stdout.trim());
 }
 
-/** Issue #17 item 3: a run killed (or out of disk) does not stay RUNNING, and a full disk reads as one. */
+/** A run killed (or out of disk) does not stay RUNNING, and a full disk reads as one. */
 describe('runs end honestly', function () {
   this.timeout(60_000);
   let dir: string;

@@ -10,7 +10,7 @@ import { MetadataStore } from '../../runtime/src/metadata/store.ts';
 import { getOrCreateContext } from '../../runtime/src/metadata/records.ts';
 import { writeLogisticBundle } from '../serving/fixtures.ts';
 
-/** Issue #17 item 8: serving ends politely, types like TF Serving, and the CLI survives a closed pipe. */
+/** Serving ends politely, types like TF Serving, and the CLI survives a closed pipe. */
 describe('serving and CLI manners', function () {
   this.timeout(60_000);
   let dir: string;

@@ -7,7 +7,7 @@ import { MetadataStore } from '../../runtime/src/metadata/store.ts';
 import { metadataFile } from '../../runtime/src/core/plan.ts';
 import { VALIDATION_NODES } from '../helpers/pipelines.ts';
 
-/** Issue #17 item 5: artifacts do not depend on where the workspace lives. */
+/** Artifacts do not depend on where the workspace lives. */
 describe('one pipeline in two folders', function () {
   this.timeout(240_000);
   let top: string;

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-/** Issue #17 item 9: code planted in the shared temp folder never runs inside a pipeline. */
+/** Code planted in the shared temp folder never runs inside a pipeline. */
 describe('worker bootstrap', function () {
   this.timeout(60_000);
   let dir: string;

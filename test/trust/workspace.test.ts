@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadPipelineFile, loadPlanOrThrow } from '../../runtime/src/engine/load-pipeline.ts';
 import { runPipeline } from '../../runtime/src/engine/scheduler.ts';
+import { compileUserModule } from '../../runtime/src/modules/compile-module.ts';
 
-/** Issue #17 items 10 and 11: nothing is imported, read or written outside the workspace. */
+/** Nothing is imported, read or written outside the workspace. */
 describe('workspace containment', function () {
   this.timeout(60_000);
   let top: string;
@@ -43,6 +44,33 @@ describe('workspace containment', function () {
     const file = pipeline('name: p\ncomponents:\n  Evil: evil.ts\nnodes:\n  e:\n    component: Evil\n');
     assert.deepEqual(await codes(file), ['path-outside-workspace']);
     assert.ok(!existsSync(marker));
+  });
+
+  // A module's own imports are bundled into it: each is checked as a real path too, and named.
+  it('a component module importing ../ outside the workspace fails naming the import, and nothing runs', async () => {
+    const marker = join(top, 'helper-ran');
+    writeFileSync(join(outside, 'helper.ts'), `import { writeFileSync } from 'node:fs';\nwriteFileSync(${JSON.stringify(marker)}, 'x');\nexport const x = 1;\n`);
+    writeFileSync(join(ws, 'comp.ts'), `// a custom component\nimport { x } from '../outside/helper.ts';\nexport default { x };\n`);
+    const file = pipeline('name: p\ncomponents:\n  Comp: comp.ts\nnodes:\n  c:\n    component: Comp\n');
+    await assert.rejects(loadPipelineFile(file), (e: Error & { location?: { file?: string; line?: number } }) => {
+      assert.equal(e.name, 'UserError');
+      assert.ok(e.message.startsWith(`${realpathSync(ws)}/comp.ts:2: import "../outside/helper.ts" resolves to ${realpathSync(outside)}/helper.ts, outside the workspace`), e.message);
+      assert.equal(e.location?.line, 2);
+      return true;
+    });
+    assert.ok(!existsSync(marker), 'helper.ts was not imported');
+  });
+
+  it('a module_file importing through a symlinked folder is outside, named by its import', async () => {
+    writeFileSync(join(outside, 'helper.ts'), 'export const k = 2;\n');
+    symlinkSync(outside, join(ws, 'lib'));
+    writeFileSync(join(ws, 'mod.ts'), "import { k } from './lib/helper.ts';\nexport function f() { return k; }\n");
+    await assert.rejects(compileUserModule(join(ws, 'mod.ts'), { outDir: join(ws, 'out'), workspaceRoot: ws }), /mod\.ts:1: import "\.\/lib\/helper\.ts" resolves to .*\/outside\/helper\.ts, outside the workspace/);
+    // Inside the workspace, the same import compiles.
+    rmSync(join(ws, 'lib'));
+    mkdirSync(join(ws, 'lib'));
+    writeFileSync(join(ws, 'lib', 'helper.ts'), 'export const k = 2;\n');
+    await compileUserModule(join(ws, 'mod.ts'), { outDir: join(ws, 'out'), workspaceRoot: ws });
   });
 
   it('a path through a symlinked folder (ln -s /etc d; input: d/group) is outside', async () => {

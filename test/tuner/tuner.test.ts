@@ -1,33 +1,17 @@
 import assert from 'node:assert/strict';
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createPool } from '../../runtime/src/engine/pool.ts';
-import { type WorkerPool } from '../../runtime/src/core/worker-pool.ts';
 import { isUserError } from '../../runtime/src/core/errors.ts';
 import { tuner } from '../../runtime/src/components/tuner/index.ts';
-import { executorContext, type Fixture, makeFixture } from '../trainer/helpers.ts';
+import { modelComponentSuite } from '../trainer/helpers.ts';
 
 describe('Tuner', function () {
   this.timeout(180_000);
-  let fx: Fixture;
-  let pool: WorkerPool;
-  before(() => {
-    fx = makeFixture(1500, 500);
-    pool = createPool(1);
-  });
-  after(async () => {
-    await pool.close();
-    rmSync(fx.dir, { recursive: true, force: true });
-  });
+  const suite = modelComponentSuite(tuner, { module_file: 'test/tuner/fixtures/tuner_module.ts' }, { train: 1500, eval: 500 });
 
   const run = async (params: Record<string, unknown>, outName: string) => {
-    const { ctx, logs, outputs } = executorContext(tuner, {
-      params: { module_file: 'test/tuner/fixtures/tuner_module.ts', ...params },
-      inputs: { examples: { type: 'Examples', uri: fx.examplesUri }, transform_graph: { type: 'TransformGraph', uri: fx.graphUri } },
-      outDir: join(fx.dir, outName),
-      pool,
-    });
-    await (await tuner.loadExecutor())(ctx as never);
+    const { logs, outputs, error } = await suite.run(params, outName);
+    if (error) throw error;
     return { logs, out: outputs.best_hyperparameters };
   };
 

@@ -14,6 +14,7 @@ import { artifactPayload, comparePayload, lineagePayload } from '../../extension
 import { checkViewerMessage } from '../../extension/src/viewers/messages.ts';
 import { metadataFileAbove } from '../../extension/src/viewers/locate.ts';
 import { viewerHtml } from '../../extension/src/viewers/html.ts';
+import { chooseTab, setPinned, type SlotEntry } from '../../extension/src/viewers/tab-slots.ts';
 import { ViewerApp } from '../../webview/src/viewers/App.tsx';
 import type { ViewerPayload } from '../../protocol/viewer-payload.ts';
 
@@ -79,7 +80,10 @@ function buildStore(): StoreData {
   return d;
 }
 
-const render = (payload: ViewerPayload) => renderToStaticMarkup(createElement(ViewerApp, { payload, post: () => undefined }));
+const render = (payload: ViewerPayload, pinned?: boolean) => renderToStaticMarkup(createElement(ViewerApp, { payload, post: () => undefined, pinned }));
+
+/** The table row of `feature` in `split` (each split has its own row). */
+const rowOf = (html: string, feature: string, split: string) => new RegExp(`<tr[^>]*data-feature="${feature}" data-split="${split}">(.*?)</tr>`).exec(html)?.[1] ?? '';
 
 describe('viewers: loading artifacts from the store', () => {
   before(() => {
@@ -157,8 +161,20 @@ describe('viewers: loading artifacts from the store', () => {
     assert.equal(p.runs[0].metrics['evaluator.auc'], undefined);
     assert.equal(p.runs[0].durationMs, 60_000);
     assert.throws(() => comparePayload(data, 'p', ['r1', 'nope']), /No run nope/);
+    // Oldest run first, whatever order they were picked in: the reference of the deltas.
+    const older: StoreData = structuredClone(data);
+    older.contexts.find((c) => c.name === 'r2')!.properties.startedAt = '2025-12-31T00:00:00.000Z';
+    const ordered = comparePayload(older, 'p', ['r1', 'r2']);
+    assert.deepEqual(ordered.kind === 'compare' && ordered.runs.map((r) => r.runId), ['r2', 'r1']);
     const html = render(p);
-    assert.match(html, /class="differs"><td>example_gen.input<\/td>/);
+    assert.match(html, /class="differs" data-key="example_gen.input"><td>example_gen.input<\/td>/);
+    // Two runs with both values: a delta column against the first, green where the metric improved.
+    const both = { ...p, runs: [{ ...p.runs[1], runId: 'r1', metrics: { 'evaluator.auc': 0.7, 'evaluator.log_loss': 0.5 } }, p.runs[1]] };
+    both.runs[1] = { ...both.runs[1], metrics: { 'evaluator.auc': 0.75, 'evaluator.log_loss': 0.6 } };
+    const compared = render(both);
+    assert.match(compared, /<tr class="differs" data-key="evaluator.auc"><td>evaluator.auc<\/td><td class="num">0.7<\/td><td class="num">0.75<\/td><td class="num delta up">\+0.05<\/td><\/tr>/);
+    assert.match(compared, /<td class="num delta down">\+0.1<\/td>/, 'a higher log loss is worse');
+    assert.match(compared, /<canvas role="img" aria-label="evaluator.auc per run">/);
   });
 
   it('puts the approvals waiting on an evaluation into its viewer, with Approve and Reject', () => {
@@ -188,14 +204,139 @@ describe('viewers: loading artifacts from the store', () => {
     assert.doesNotMatch(render(artifactPayload(data, 6)), /approval-bar/);
   });
 
+  it('shows a model with the hyperparameters run_fn got (a Tuner\'s on top of the params) and the Trainer settings', () => {
+    const d: StoreData = structuredClone(data);
+    const trainer = d.executions.find((x) => x.id === 7)!;
+    trainer.params = { module_file: 'trainer.ts', epochs: 2, batch_size: 64, hyperparameters: { learning_rate: 0.1, hidden: 8 } };
+    const tuned = join(root, 'a8');
+    mkdirSync(tuned, { recursive: true });
+    writeFileSync(join(tuned, 'best_hyperparameters.json'), JSON.stringify({ learning_rate: 0.01, dropout: 0.2 }));
+    const t = '2026-01-01T00:00:00.000Z';
+    d.artifacts.push({ id: 8, type: 'HyperParameters', uri: tuned, state: 'LIVE', fingerprint: 'f8', properties: {}, createdAt: t, updatedAt: t } as ArtifactRecord);
+    d.executions.push({ id: 9, component: 'Tuner', componentVersion: '1', nodeId: 'tuner', runId: 'r2', state: 'COMPLETE', params: {}, cacheKey: 'k9', startedAt: t, pid: 1, logFile: '', properties: {} });
+    d.events.push({ executionId: 9, artifactId: 8, type: 'OUTPUT', key: 'best_hyperparameters', time: t }, { executionId: 7, artifactId: 8, type: 'INPUT', key: 'hyperparameters', time: t });
+    // A later run's cache hit of the trainer: the same settings, read from the source execution.
+    d.executions.push({ ...trainer, id: 10, runId: 'r3', state: 'CACHED', cachedFrom: 7, params: {} });
+    const p = artifactPayload(d, 5);
+    assert.equal(p.kind, 'model');
+    if (p.kind !== 'model') return;
+    assert.deepEqual(p.info.hyperparameters, [
+      { name: 'dropout', value: 0.2, source: 'HyperParameters #8 (tuner)' },
+      { name: 'hidden', value: 8, source: 'trainer params' },
+      { name: 'learning_rate', value: 0.01, source: 'HyperParameters #8 (tuner)' },
+    ]);
+    assert.deepEqual(p.info.training, { epochs: 2, batch_size: 64 });
+    const html = render(p);
+    assert.match(html, /<tr data-name="learning_rate"><td>learning_rate<\/td><td class="num">0.01<\/td>/);
+    assert.match(html, /<dt>batch_size<\/dt><dd>64<\/dd>/);
+    // Without a Trainer execution on record there is nothing to say but that.
+    const orphan: StoreData = structuredClone(data);
+    orphan.events = orphan.events.filter((e) => !(e.artifactId === 5 && e.type === 'OUTPUT'));
+    assert.match(render(artifactPayload(orphan, 5)), /Unknown: the store does not record which Trainer execution made this model/);
+  });
+
+  it('draws each split\'s top values in its own row (eval\'s were drawn on the train row)', () => {
+    const common = (n: number) => ({ numNonMissing: n, numMissing: 0, minNumValues: 1, maxNumValues: 1, avgNumValues: 1, totNumValues: n });
+    const company = (top: [string, number][]) => ({ name: 'company', type: 'STRING' as const, stringStats: { commonStats: common(10), unique: top.length, topValues: top.map(([value, frequency]) => ({ value, frequency })), avgLength: 4 } });
+    const payload: ViewerPayload = {
+      kind: 'statistics',
+      artifact: { id: 2, type: 'ExampleStatistics', uri: '/s' },
+      statistics: { datasets: [{ name: 'train', numExamples: 10, features: [company([['Flash Cab', 7], ['Yellow', 3]])] }, { name: 'eval', numExamples: 10, features: [company([['Blue Diamond', 6], ['Yellow', 4]])] }] },
+    };
+    const html = render(payload);
+    const train = rowOf(html, 'company', 'train');
+    const evalRow = rowOf(html, 'company', 'eval');
+    assert.match(train, /Flash Cab/);
+    assert.doesNotMatch(train, /Blue Diamond/);
+    assert.match(evalRow, /Blue Diamond/);
+    assert.doesNotMatch(evalRow, /Flash Cab/);
+    // The eval row also says how far it drifted from train: L-infinity |.7 − 0| = .7 on Flash Cab.
+    assert.match(evalRow, /<td class="num drift"[^>]*>0.7000 L∞<\/td>/);
+    assert.match(train, /baseline/);
+  });
+
+  it('shows an evaluation\'s baseline deltas, its intervals, and the plots when the curves are there', () => {
+    const curve = { thresholds: [0.5, 0], tp: [3, 4], fp: [1, 6], tn: [5, 0], fn: [1, 0] };
+    const payload: ViewerPayload = {
+      kind: 'evaluation',
+      artifact: { id: 6, type: 'ModelEvaluation', uri: '/e' },
+      evaluation: {
+        task: 'binary', label: 'y', split: 'eval', decision_threshold: 0.5, model: { id: 5, uri: '' }, baseline: { id: 4, uri: '', source: 'latest_blessed' },
+        slices: [{
+          name: 'Overall', slice: {}, example_count: 10,
+          metrics: { example_count: 10, auc: 0.8, log_loss: 0.5 },
+          confidence_intervals: { auc: [0.75, 0.85] },
+          baseline_metrics: { example_count: 10, auc: 0.7, log_loss: 0.6 },
+          diff: { auc: 0.1, log_loss: -0.1 },
+          confusion_at_thresholds: curve,
+          baseline_confusion_at_thresholds: curve,
+          calibration_buckets: [{ lower: 0, upper: 0.1, count: 3, mean_prediction: 0.05, mean_label: 0 }],
+        }],
+      },
+    };
+    const html = render(payload);
+    assert.match(html, /<tr class="better" data-metric="auc"><td>auc<\/td><td class="num">0.8<\/td><td class="num muted">\[0.75, 0.85\]<\/td><td class="num">0.7<\/td><td class="num delta">\+0.1<\/td>/);
+    assert.match(html, /<tr class="better" data-metric="log_loss">/, 'a lower log loss is better');
+    assert.match(html, /class="plot plot-roc"/);
+    assert.match(html, /class="plot plot-pr"/);
+    assert.match(html, /class="plot plot-calibration"/);
+    assert.match(html, /<div class="ci muted">\[0.75, 0.85\]<\/div>/);
+    // An evaluation written before the curves existed says why there are no plots, and with no baseline says so.
+    const old = structuredClone(payload);
+    if (old.kind !== 'evaluation') return;
+    old.evaluation.baseline = null;
+    delete old.evaluation.slices[0].baseline_metrics;
+    delete old.evaluation.slices[0].confusion_at_thresholds;
+    delete old.evaluation.slices[0].calibration_buckets;
+    const oldHtml = render(old);
+    assert.doesNotMatch(oldHtml, /class="plot /);
+    assert.match(oldHtml, /No baseline model/);
+  });
+
   it('finds the store above an artifact folder', () => {
     assert.equal(metadataFileAbove(join(root, 'a5', 'bundle')), join(root, 'metadata.json'));
     assert.equal(metadataFileAbove(tmpdir()), undefined);
   });
 });
 
+describe('viewers: one tab per kind unless pinned', () => {
+  const tab = (contentKey: string, kind: string, pinned = false): SlotEntry => ({ contentKey, kind, pinned });
+
+  it('reveals the tab showing the same thing, else reuses the kind\'s unpinned tab, else opens one', () => {
+    const stats = tab('artifact:s:2', 'statistics');
+    const evaluation = tab('artifact:s:6', 'evaluation');
+    const tabs = [stats, evaluation];
+    assert.deepEqual(chooseTab(tabs, 'artifact:s:6', 'evaluation'), { entry: evaluation, reused: 'same' });
+    assert.deepEqual(chooseTab(tabs, 'artifact:s:9', 'statistics'), { entry: stats, reused: 'slot' });
+    assert.equal(chooseTab(tabs, 'artifact:s:5', 'model'), undefined);
+  });
+
+  it('keeps a pinned tab: the next artifact of its kind opens beside it; unpinning makes it the reusable one', () => {
+    const first = tab('artifact:s:2', 'statistics');
+    const tabs = [first];
+    assert.deepEqual(setPinned(tabs, first, true), [first]);
+    assert.equal(chooseTab(tabs, 'artifact:s:9', 'statistics'), undefined, 'pinned: a new tab');
+    assert.equal(chooseTab(tabs, 'artifact:s:2', 'statistics')?.entry, first, 'the pinned tab still answers for what it shows');
+    const second = tab('artifact:s:9', 'statistics');
+    tabs.push(second);
+    // Unpinning the first pins the second: one reusable tab per kind.
+    assert.deepEqual(setPinned(tabs, first, false), [first, second]);
+    assert.equal(second.pinned, true);
+    assert.equal(chooseTab(tabs, 'artifact:s:11', 'statistics')?.entry, first);
+    assert.deepEqual(setPinned(tabs, first, false), [], 'no change');
+  });
+
+  it('draws the Pin button only once the host said whether the tab is pinned', () => {
+    const payload = artifactPayload(data, 5);
+    assert.doesNotMatch(render(payload), /pin-button/);
+    assert.match(render(payload, false), /<button type="button" class="pin-button" aria-pressed="false"/);
+    assert.match(render(payload, true), /class="pin-button pinned" aria-pressed="true"[^>]*><span class="codicon codicon-pinned"/);
+  });
+});
+
 describe('viewers: messages and page', () => {
   it('lets through only the messages of the viewer schema', () => {
+    assert.equal(checkViewerMessage({ type: 'pin', pinned: true }).ok, true);
     assert.deepEqual(checkViewerMessage({ type: 'ready' }), { ok: true, message: { type: 'ready' } });
     assert.equal(checkViewerMessage({ type: 'openArtifact', artifactId: 3 }).ok, true);
     assert.equal(checkViewerMessage({ type: 'decide', runId: '20261128-061705-ab12', nodeId: 'approval', reject: false }).ok, true);
@@ -213,6 +354,8 @@ describe('viewers: messages and page', () => {
       { ...decide, nodeId: 'a b; rm -rf' },
       { ...decide, runId: '--reject' },
       { ...decide, comment: 'set by the page' },
+      { type: 'pin', pinned: 'yes' },
+      { type: 'pin' },
     ]) {
       assert.equal(checkViewerMessage(bad).ok, false, JSON.stringify(bad));
     }

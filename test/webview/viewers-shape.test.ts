@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { DatasetFeatureStatistics, DatasetFeatureStatisticsList, FeatureNameStatistics } from '../../runtime/src/formats/statistics.ts';
 import type { ExampleAnomaliesFile } from '../../runtime/src/formats/anomalies.ts';
 import type { EvaluationSlice, RunSummary } from '../../protocol/viewer-payload.ts';
-import { anomalyRows, compareRuns, curveSeries, formatBytes, formatNumber, metricNames, parseMetricsJsonl, sortFeatureRows, sortSlices, statisticsTable } from '../../protocol/viewer-shape.ts';
+import { anomalyRows, barAt, barLabel, compareRuns, curveSeries, formatBytes, formatDelta, formatNumber, histogramSeries, maxDrift, metricNames, parseMetricsJsonl, sortFeatureRows, sortSlices, statisticsTable } from '../../protocol/viewer-shape.ts';
 
 /** Statistics of one numeric column, computed the long way (null = missing). */
 function numericFeature(name: string, values: (number | null)[]): FeatureNameStatistics {
@@ -92,9 +92,89 @@ describe('viewers: statistics table', () => {
     assert.equal(table.numeric[0].anomaly, undefined);
   });
 
-  it('sorts features with anomalies first, then by name', () => {
+  it('sorts features with anomalies first, then the drifting ones, then by name', () => {
     const rows = sortFeatureRows([...table.numeric, ...table.categorical, { name: 'aaa', type: 'INT', splits: {} }]);
-    assert.deepEqual(rows.map((r) => r.name), ['company', 'aaa', 'fare']);
+    // fare is in both splits (it has a drift), aaa in none.
+    assert.deepEqual(rows.map((r) => r.name), ['company', 'fare', 'aaa']);
+    assert.deepEqual(sortFeatureRows(rows, { column: 'attention', descending: false }).map((r) => r.name), ['aaa', 'fare', 'company'], 'reversed');
+  });
+});
+
+/** A numeric feature with a given STANDARD histogram (counts per [edge_i, edge_i+1)). */
+function histogramFeature(name: string, edges: number[], counts: number[]): FeatureNameStatistics {
+  const n = counts.reduce((a, b) => a + b, 0);
+  return {
+    name,
+    type: 'FLOAT',
+    numStats: {
+      commonStats: { numNonMissing: n, numMissing: 0, minNumValues: 1, maxNumValues: 1, avgNumValues: 1, totNumValues: n },
+      mean: 0, stdDev: 0, numZeros: 0, min: edges[0], median: 0, max: edges.at(-1)!,
+      histograms: [{ type: 'STANDARD', buckets: counts.map((sampleCount, i) => ({ lowValue: edges[i], highValue: edges[i + 1], sampleCount })) }],
+    },
+  };
+}
+
+describe('viewers: statistics drift, sorting and histograms', () => {
+  // steady: the same distribution in both splits; shifted: all mass moves one bucket up.
+  const drifting: DatasetFeatureStatisticsList = {
+    datasets: [
+      split('train', [histogramFeature('steady', [0, 1, 2], [50, 50]), histogramFeature('shifted', [0, 1, 2, 3], [100, 0, 0]), stringFeature('city', ['a', 'a', 'a', 'b', 'c'])], 100),
+      split('eval', [histogramFeature('steady', [0, 1, 2], [25, 25]), histogramFeature('shifted', [0, 1, 2, 3], [0, 0, 50]), stringFeature('city', ['a', 'b', 'b', 'b'])], 50),
+    ],
+  };
+  const table = statisticsTable(drifting);
+
+  it('measures each split against the train split as the ExampleValidator does: JSD for numbers, L-infinity for strings', () => {
+    assert.equal(table.baselineSplit, 'train');
+    const steady = table.numeric.find((r) => r.name === 'steady')!;
+    const shifted = table.numeric.find((r) => r.name === 'shifted')!;
+    assert.deepEqual(Object.keys(steady.drift ?? {}), ['eval'], 'the baseline split has no drift of its own');
+    assert.equal(steady.drift?.eval.measure, 'Jensen-Shannon');
+    assert.ok(Math.abs(steady.drift!.eval.value) < 1e-12, 'same shape: no drift');
+    // Disjoint supports: the Jensen-Shannon divergence (base 2) is 1.
+    assert.ok(Math.abs(shifted.drift!.eval.value - 1) < 1e-12);
+    // city: train a .6, b .2, c .2; eval a .25, b .75 → the largest gap is b: |.2 − .75| = .55.
+    const city = table.categorical[0];
+    assert.equal(city.drift?.eval.measure, 'L-infinity');
+    assert.ok(Math.abs(city.drift!.eval.value - 0.55) < 1e-12);
+    assert.equal(city.drift?.eval.exact, true);
+  });
+
+  it('measures against another split when asked', () => {
+    const againstEval = statisticsTable(drifting, undefined, 'eval');
+    assert.deepEqual(Object.keys(againstEval.categorical[0].drift ?? {}), ['train']);
+    assert.ok(Math.abs(maxDrift(againstEval.categorical[0])! - 0.55) < 1e-12, 'L-infinity is symmetric');
+  });
+
+  it('ranks features by drift, and sorts by any column of a chosen split, rows without a value last', () => {
+    const rows = [...table.numeric, { name: 'absent', type: 'FLOAT', splits: { train: undefined, eval: undefined } }];
+    assert.deepEqual(sortFeatureRows(rows, { column: 'drift', descending: true }).map((r) => r.name), ['shifted', 'steady', 'absent']);
+    assert.deepEqual(sortFeatureRows(rows, { column: 'drift', descending: false }).map((r) => r.name), ['steady', 'shifted', 'absent']);
+    assert.deepEqual(sortFeatureRows(rows, { column: 'count', split: 'eval', descending: true }).map((r) => r.name), ['shifted', 'steady', 'absent']);
+    assert.deepEqual(sortFeatureRows(rows, { column: 'max', split: 'train', descending: false }).map((r) => r.name), ['steady', 'shifted', 'absent']);
+    assert.deepEqual(sortFeatureRows(rows, { column: 'name', descending: true }).map((r) => r.name), ['steady', 'shifted', 'absent']);
+    // missing % of the first fixture: fare misses 1/6 in train, 50 % in eval.
+    const withMissing = statisticsTable(stats);
+    const company = withMissing.categorical[0];
+    assert.deepEqual(sortFeatureRows([company, withMissing.numeric[0]], { column: 'missing', split: 'train', descending: true }).map((r) => r.name), ['company', 'fare']);
+  });
+
+  it('gives each split its own histogram buckets with shares, densities and hover labels', () => {
+    const shifted = table.numeric.find((r) => r.name === 'shifted')!;
+    const series = histogramSeries(['train', 'eval'].map((s) => ({ split: s, buckets: shifted.splits[s]?.histogram })));
+    assert.deepEqual(series.map((s) => s.split), ['train', 'eval']);
+    assert.deepEqual(series[1].bars.map((b) => [b.low, b.high, b.count, b.share]), [[0, 1, 0, 0], [1, 2, 0, 0], [2, 3, 50, 1]]);
+    assert.equal(series[1].bars[2].density, 1, 'share 1 over width 1');
+    assert.equal(barAt(series[1], 2.5), 2);
+    assert.equal(barAt(series[1], 1), 1, 'an edge belongs to the bucket above it');
+    assert.equal(barAt(series[1], 3), 2, 'the top edge belongs to the last bucket');
+    assert.equal(barAt(series[1], 7), -1);
+    assert.equal(barLabel('eval', series[1].bars[2]), 'eval: 2 to 3: 50 (100.0 %)');
+    // A constant feature (a zero-width bucket) still gets a drawable width.
+    const [constant] = histogramSeries([{ split: 'train', buckets: [{ lowValue: 5, highValue: 5, sampleCount: 9 }] }]);
+    assert.ok(constant.bars[0].x1 > constant.bars[0].x0);
+    assert.equal(barLabel('train', constant.bars[0]), 'train: = 5: 9 (100.0 %)');
+    assert.equal(barAt(constant, 5), 0);
   });
 });
 
@@ -158,10 +238,21 @@ describe('viewers: run comparison', () => {
     });
     const { params, metrics } = compareRuns([run('r1', '3', 0.7), run('r2', '5', 0.7), run('r3', '3', undefined)]);
     assert.deepEqual(params, [
-      { key: 'trainer.batch_size', values: ['128', '128', '128'], differs: false },
-      { key: 'trainer.epochs', values: ['3', '5', '3'], differs: true },
+      { key: 'trainer.batch_size', values: ['128', '128', '128'], differs: false, deltas: [0, 0, 0] },
+      { key: 'trainer.epochs', values: ['3', '5', '3'], differs: true, deltas: [0, 2, 0] },
     ]);
-    assert.deepEqual(metrics, [{ key: 'evaluator.auc', values: [0.7, 0.7, undefined], differs: true }]);
+    assert.deepEqual(metrics, [{ key: 'evaluator.auc', values: [0.7, 0.7, undefined], differs: true, deltas: [0, 0, undefined] }]);
+  });
+
+  it('gives deltas against any reference run, and none for text', () => {
+    const run = (runId: string, backend: string, auc: number): RunSummary => ({ runId, state: 'COMPLETE', startedAt: '', params: { 'trainer.backend': backend }, metrics: { 'evaluator.auc': auc }, nodes: [] });
+    const { params, metrics } = compareRuns([run('r1', 'wasm', 0.75), run('r2', 'cpu', 0.8), run('r3', 'cpu', 0.5)], 1);
+    assert.equal(params[0].deltas, undefined);
+    assert.deepEqual(metrics[0].deltas!.map((d) => Number(d!.toFixed(10))), [-0.05, 0, -0.3]);
+    assert.equal(formatDelta(0.05), '+0.05');
+    assert.equal(formatDelta(-0.3), '−0.3');
+    assert.equal(formatDelta(0), '0');
+    assert.equal(formatDelta(undefined), '');
   });
 });
 

@@ -39,6 +39,7 @@ const TOP_LEVEL_DOCS: Record<string, string> = {
   components: 'Custom component type → module file exporting a ComponentDefinition as default.',
   nodes: 'Node id → node (`component`, `params`, `inputs`).',
   layout: 'Node id → `{ x, y }` canvas position; the runtime ignores it.',
+  metadata: 'Where the metadata store is: `{ url_env: NAME }`, an environment variable holding a `postgres://user@host:5432/db` URL (default: the embedded store under `root`).',
 };
 
 const NODE_KEY_DOCS: Record<string, string> = {

@@ -16,6 +16,8 @@ export const EVALUATION_FILE = 'evaluation.json';
 export const BLESSING_FILE = 'blessing.json';
 export const BUNDLE_INFO_FILE = 'bundle/bundle.json';
 export const METRICS_FILE = 'logs/metrics.jsonl';
+/** What a Tuner's HyperParameters artifact holds (runtime/src/components/trainer/executor.ts). */
+export const BEST_HYPERPARAMETERS_FILE = 'best_hyperparameters.json';
 
 export class ViewerError extends Error {}
 
@@ -154,6 +156,7 @@ function artifactView(data: StoreData, artifactId: number): ViewerPayload {
         rawFeatures: bundle.rawFeatures,
         createdAt: bundle.createdAt,
         trainMetrics: bundle.trainMetrics,
+        ...trainerSettings(data, artifact.id),
         files: listFiles(join(artifact.uri, 'bundle')),
       };
       return { kind: 'model', artifact: ref, info, epochs: existsSync(metricsFile) ? parseMetricsJsonl(readFileSync(metricsFile, 'utf8')) : [] };
@@ -161,6 +164,42 @@ function artifactView(data: StoreData, artifactId: number): ViewerPayload {
     default:
       return { kind: 'unsupported', artifact: ref, files: listFiles(artifact.uri), reason: `No dedicated viewer for ${artifact.type} yet: its files are listed.` };
   }
+}
+
+/** Trainer parameters that are about the code, not the training: left out of the model viewer's list. */
+const NOT_TRAINING = new Set(['module_file', 'run_fn', 'hyperparameters']);
+
+/**
+ * The hyperparameters run_fn got (the executor's order: the Trainer's `hyperparameters` param,
+ * then a wired HyperParameters artifact's best values on top) and the Trainer's other parameters,
+ * from the execution that made the model (a cache hit's source execution holds the inputs).
+ */
+export function trainerSettings(data: StoreData, modelId: number): Pick<ModelInfo, 'hyperparameters' | 'training'> {
+  const { execution } = producerOf(data, modelId);
+  if (execution?.component !== 'Trainer') return {};
+  const source = execution.cachedFrom ? (data.executions.find((x) => x.id === execution.cachedFrom) ?? execution) : execution;
+  const values = new Map<string, { value: string | number | boolean; source: string }>();
+  const own = source.params.hyperparameters;
+  if (own && typeof own === 'object') {
+    for (const [name, value] of Object.entries(own as Record<string, unknown>)) {
+      if (['string', 'number', 'boolean'].includes(typeof value)) values.set(name, { value: value as string | number | boolean, source: `${source.nodeId} params` });
+    }
+  }
+  const tunedEvent = data.events.find((e) => e.type === 'INPUT' && e.executionId === source.id && e.key === 'hyperparameters');
+  const tuned = tunedEvent && data.artifacts.find((a) => a.id === tunedEvent.artifactId);
+  if (tuned) {
+    const file = join(tuned.uri, BEST_HYPERPARAMETERS_FILE);
+    const best = existsSync(file) ? readJson<Record<string, unknown>>(file) : {};
+    const by = `${tuned.type} #${tuned.id}${producerOf(data, tuned.id).execution ? ` (${producerOf(data, tuned.id).execution!.nodeId})` : ''}`;
+    for (const [name, value] of Object.entries(best)) {
+      if (['string', 'number', 'boolean'].includes(typeof value)) values.set(name, { value: value as string | number | boolean, source: by });
+    }
+  }
+  const training: Record<string, string | number | boolean> = {};
+  for (const [name, value] of Object.entries(source.params)) {
+    if (!NOT_TRAINING.has(name) && ['string', 'number', 'boolean'].includes(typeof value)) training[name] = value as string | number | boolean;
+  }
+  return { hyperparameters: [...values].map(([name, v]) => ({ name, ...v })).sort((a, b) => a.name.localeCompare(b.name)), training };
 }
 
 /** The artifacts and executions behind an artifact, back to external data, as a graph (shared ancestors once). */
@@ -208,7 +247,7 @@ function scalar(v: unknown): string {
   return typeof v === 'string' ? v : JSON.stringify(v);
 }
 
-/** Params of every node and the numeric results (evaluation overall metrics, trainer metrics) of each run. */
+/** Params of every node and the numeric results (evaluation overall metrics, trainer metrics) of each run, oldest run first. */
 export function comparePayload(data: StoreData, pipeline: string, runIds: string[]): ViewerPayload {
   const runs: RunSummary[] = runIds.map((runId) => {
     const context = data.contexts.find((c) => c.type === 'pipeline_run' && c.name === runId);
@@ -236,5 +275,7 @@ export function comparePayload(data: StoreData, pipeline: string, runIds: string
       nodes: executions.map((x) => ({ nodeId: x.nodeId, state: x.state, durationMs: x.finishedAt ? Date.parse(x.finishedAt) - Date.parse(x.startedAt) : undefined })),
     };
   });
+  // Oldest first: the first run is the reference, so deltas read as what changed since.
+  runs.sort((a, b) => a.startedAt.localeCompare(b.startedAt));
   return { kind: 'compare', pipeline, runs };
 }

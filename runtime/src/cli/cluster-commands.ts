@@ -9,7 +9,7 @@ import { finishRun, mergeShards, planShards, runShard, runSingleNode } from '../
 import type { NodeResult } from '../engine/node-runner.ts';
 import type { PipelinePlan } from '../core/plan.ts';
 import { UserError } from '../core/errors.ts';
-import { checkSchedule, compileArgo, parseStore } from '../targets/argo/compile.ts';
+import { checkSchedule, compileArgo, parseSecretRef, parseStore } from '../targets/argo/compile.ts';
 import { replayWorkflow } from '../targets/argo/replay.ts';
 
 type Print = (line: string) => void;
@@ -118,14 +118,16 @@ export function addClusterCommands(program: Command, out: Print, err: Print): vo
     .option('--s3-endpoint <host>', 'S3-compatible endpoint (default: AWS)')
     .option('--s3-secret <name>', 'Kubernetes secret with accessKey and secretKey', 'tributary-s3')
     .option('--service-account <name>', 'service account the workflow runs as')
+    .option('--metadata-secret <name[:key]>', 'Postgres metadata store: Kubernetes secret whose key (default url) holds the postgres:// URL; steps then write metadata concurrently')
     .option('-o, --output <file>', 'write the YAML here instead of stdout')
-    .action(async (file: string, opts: { image: string; schedule?: string; store: string; s3Endpoint?: string; s3Secret: string; serviceAccount?: string; output?: string }) => {
+    .action(async (file: string, opts: { image: string; schedule?: string; store: string; s3Endpoint?: string; s3Secret: string; serviceAccount?: string; metadataSecret?: string; output?: string }) => {
       const plan = await loadPlanOrThrow(file);
       const workflow = await compileArgo(plan, {
         image: opts.image,
         schedule: opts.schedule === undefined ? undefined : checkSchedule(opts.schedule),
         store: parseStore(opts.store, { endpoint: opts.s3Endpoint, secret: opts.s3Secret }),
         serviceAccount: opts.serviceAccount,
+        ...(opts.metadataSecret ? { metadata: parseSecretRef(opts.metadataSecret) } : {}),
       });
       const text = `# Compiled by tributary from ${plan.file}; do not edit, recompile.\n${stringify(workflow, { lineWidth: 0 })}`;
       if (opts.output) {

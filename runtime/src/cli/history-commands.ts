@@ -5,12 +5,12 @@
 import type { Command } from 'commander';
 import { fileExperimentLoaders, fileTrendLoaders } from '../metadata/artifact-files.ts';
 import { compareRuns, differingParams, experimentRuns, type ExperimentRun, type RunComparison } from '../metadata/experiments.ts';
-import type { MetadataStore } from '../metadata/store.ts';
+import type { MetadataBackend } from '../metadata/backend.ts';
 import { spanTrends, type SpanTrend, type TrendsReport } from '../metadata/trends.ts';
 import { UserError } from '../core/errors.ts';
 
 type Print = (line: string) => void;
-export type OpenStore = (file: string | undefined) => Promise<{ store: MetadataStore; pipeline: string }>;
+export type OpenStore = (file: string | undefined) => Promise<{ store: MetadataBackend; pipeline: string }>;
 
 const num = (x: number | undefined) =>
   x === undefined ? '-' : Number.isInteger(x) ? String(x) : Math.abs(x) >= 1000 || Math.abs(x) < 0.01 ? x.toPrecision(4) : x.toFixed(3);
@@ -124,7 +124,7 @@ function printComparison(c: RunComparison, print: Print): void {
 /** `runs --metrics`: called from the runs command of main.ts. */
 export async function runsWithMetrics(open: OpenStore, file: string | undefined, json: boolean, print: Print, limit = 20): Promise<void> {
   const { store, pipeline } = await open(file);
-  const runs = experimentRuns(store.reader.view(store.reader.runSeqs({ pipeline, limit })), pipeline, fileExperimentLoaders);
+  const runs = experimentRuns(await store.queries.view(await store.queries.runSeqs({ pipeline, limit })), pipeline, fileExperimentLoaders);
   if (json) print(JSON.stringify({ pipeline, differingParams: differingParams(runs), runs }, null, 2));
   else printRunsTable(runs, print);
 }
@@ -141,8 +141,8 @@ export function addHistoryCommands(program: Command, open: OpenStore, print: Pri
     .action(async (file: string | undefined, opts: { feature?: string; split?: string; node?: string; json?: boolean }) => {
       const { store, pipeline } = await open(file);
       // The runs that published statistics or anomalies: what a span's history is made of.
-      const seqs = ['ExampleStatistics', 'ExampleAnomalies'].flatMap((type) => store.reader.typeSeqs(pipeline, type, Infinity));
-      const report = spanTrends(store.reader.view(seqs), pipeline, fileTrendLoaders, { feature: opts.feature, nodeId: opts.node });
+      const seqs = (await Promise.all(['ExampleStatistics', 'ExampleAnomalies'].map((type) => store.queries.typeSeqs(pipeline, type, Infinity)))).flat();
+      const report = spanTrends(await store.queries.view(seqs), pipeline, fileTrendLoaders, { feature: opts.feature, nodeId: opts.node });
       if (opts.feature !== undefined && report.spans.length > 0 && !report.allFeatures.includes(opts.feature)) {
         throw new UserError(`No feature "${opts.feature}" in any span's statistics (features: ${report.allFeatures.join(', ')})`);
       }
@@ -159,8 +159,8 @@ export function addHistoryCommands(program: Command, open: OpenStore, print: Pri
     .option('--json', 'print JSON')
     .action(async (a: string, b: string, file: string | undefined, opts: { json?: boolean }) => {
       const { store, pipeline } = await open(file);
-      const seqs = [a, b].map((id) => store.reader.seqOf(id)).filter((s) => s !== undefined);
-      const runs = experimentRuns(store.reader.view(seqs), pipeline, fileExperimentLoaders);
+      const seqs = (await Promise.all([a, b].map((id) => store.queries.seqOf(id)))).filter((s) => s !== undefined);
+      const runs = experimentRuns(await store.queries.view(seqs), pipeline, fileExperimentLoaders);
       const find = (id: string) => {
         const r = runs.find((x) => x.runId === id);
         if (!r) throw new UserError(`No run ${id} of pipeline "${pipeline}" (see tributary runs)`);

@@ -7,8 +7,10 @@ import { runPipeline, type RunSummary } from '../engine/scheduler.ts';
 import { currentRuntime, describeRuntime } from '../util/run-runtime.ts';
 import { metadataFile } from '../core/plan.ts';
 import { describeError } from '../engine/node-runner.ts';
-import { MetadataStore } from '../metadata/store.ts';
+import { metadataUrl, openMetadataStore } from '../metadata/open.ts';
+import type { MetadataBackend } from '../metadata/backend.ts';
 import { lineage, listRuns, type LineageStep } from '../metadata/report.ts';
+import type { StoreData } from '../core/metadata-types.ts';
 import { formatDiagnostic } from '../pipeline/diagnostics.ts';
 import { parsePipeline } from '../pipeline/parse.ts';
 import { writeFeatureTypes } from '../pipeline/feature-types.ts';
@@ -35,17 +37,20 @@ function pipelineFileOrDefault(file: string | undefined): string {
   throw new UserError(found.length ? `Several pipeline files here (${found.join(', ')}): name one` : 'No *.pipeline.yaml here: name one');
 }
 
-async function openStoreFor(file: string): Promise<MetadataStore> {
+/** The pipeline's store: its `metadata:` section or $TRIBUTARY_METADATA, else the embedded one of its root. */
+async function openStoreFor(file: string): Promise<MetadataBackend> {
   const abs = resolve(file);
   const parsed = parsePipeline(readFileSync(abs, 'utf8'), abs);
   const root = resolve(dirname(abs), parsed.spec.root);
-  const store = metadataFile(root);
-  if (!existsSync(store) && !existsSync(join(root, 'metadata.json'))) throw new UserError(`No runs recorded yet for ${file} (no ${store})`);
-  return MetadataStore.open(store);
+  if (!metadataUrl(parsed.spec.metadata)) {
+    const store = metadataFile(root);
+    if (!existsSync(store) && !existsSync(join(root, 'metadata.json'))) throw new UserError(`No runs recorded yet for ${file} (no ${store})`);
+  }
+  return openMetadataStore(root, parsed.spec.metadata);
 }
 
 /** The store and pipeline name, for the over-time views (trends, runs --metrics, compare). */
-async function openHistory(file: string | undefined): Promise<{ store: MetadataStore; pipeline: string }> {
+async function openHistory(file: string | undefined): Promise<{ store: MetadataBackend; pipeline: string }> {
   const path = pipelineFileOrDefault(file);
   const pipeline = parsePipeline(readFileSync(resolve(path), 'utf8'), resolve(path)).spec.name;
   return { store: await openStoreFor(path), pipeline };
@@ -148,7 +153,7 @@ program
     const store = await openStoreFor(pipelineFileOrDefault(file));
     const decision = opts.reject ? 'REJECTED' : 'APPROVED';
     const by = opts.by ?? currentUser();
-    if (store.reader.seqOf(run) === undefined) throw new UserError(`No run ${run} in this metadata store`);
+    if ((await store.queries.seqOf(run)) === undefined) throw new UserError(`No run ${run} in this metadata store`);
     const e = await store.transaction(run, (data) => decide(data, run, node, decision, by, opts.comment));
     const alive = (() => {
       try {
@@ -175,11 +180,11 @@ program
     if (!Number.isInteger(limit) || limit < 1) throw new UserError(`--limit must be a positive whole number, not "${opts.limit}"`);
     if (opts.metrics) return runsWithMetrics(openHistory, file, !!opts.json, out, limit);
     const { store, pipeline } = await openHistory(file);
-    const before = opts.before === undefined ? undefined : store.reader.seqOf(opts.before);
+    const before = opts.before === undefined ? undefined : await store.queries.seqOf(opts.before);
     if (opts.before !== undefined && before === undefined) throw new UserError(`No run ${opts.before} in this metadata store`);
     // One more than shown: whether there is a next page.
-    const seqs = store.reader.runSeqs({ pipeline, limit: limit + 1, before });
-    const runs = listRuns(store.reader.view(seqs.slice(0, limit)))
+    const seqs = await store.queries.runSeqs({ pipeline, limit: limit + 1, before });
+    const runs = listRuns(await store.queries.view(seqs.slice(0, limit)))
       .filter((r) => r.pipeline === pipeline)
       .reverse();
     if (opts.json) {
@@ -208,7 +213,7 @@ program
     const store = await openStoreFor(pipelineFileOrDefault(file));
     const id = Number(artifact);
     if (!Number.isInteger(id)) throw new UserError(`An artifact id is a whole number, not "${artifact}"`);
-    const step = lineage(store.reader.lineageView(id), id);
+    const step = lineage(await store.queries.lineageView(id), id);
     if (!step) throw new UserError(`No artifact ${artifact} in the metadata store`);
     const shown = new Set<number>();
     const print = (s: LineageStep, indent: string, key: string) => {
@@ -238,8 +243,8 @@ program
   .argument('[file]', 'a *.pipeline.yaml file (default: the one in this folder)')
   .action(async (run: string, node: string, file: string | undefined) => {
     const store = await openStoreFor(pipelineFileOrDefault(file));
-    const seq = store.reader.seqOf(run);
-    const e = seq === undefined ? undefined : store.reader.view([seq], false).executions.filter((x) => x.runId === run && x.nodeId === node).pop();
+    const seq = await store.queries.seqOf(run);
+    const e = seq === undefined ? undefined : (await store.queries.view([seq], false)).executions.filter((x) => x.runId === run && x.nodeId === node).pop();
     if (!e) throw new UserError(`No execution of node ${node} in run ${run}`);
     out(readFileSync(e.logFile, 'utf8').trimEnd());
   });
@@ -251,8 +256,16 @@ program
   .option('--node <id>', 'use the schema of this node (default: the newest Schema artifact)')
   .option('--out <file>', 'write here instead of beside the pipeline')
   .option('--import-from <module>', "module the column types come from (default 'tributary')")
-  .action((file: string, opts: { node?: string; out?: string; importFrom?: string }) => {
-    const written = writeFeatureTypes(file, { nodeId: opts.node, out: opts.out, importFrom: opts.importFrom });
+  .action(async (file: string, opts: { node?: string; out?: string; importFrom?: string }) => {
+    // A shared (Postgres) store is read here; the embedded one by writeFeatureTypes, which the editor also calls.
+    const spec = parsePipeline(readFileSync(resolve(file), 'utf8'), resolve(file)).spec;
+    let data: StoreData | undefined;
+    if (metadataUrl(spec.metadata)) {
+      const store = await openStoreFor(file);
+      data = await store.queries.view(await store.queries.typeSeqs(spec.name, 'Schema', 20));
+      await store.close();
+    }
+    const written = writeFeatureTypes(file, { nodeId: opts.node, out: opts.out, importFrom: opts.importFrom, data });
     out(`${written.file}: ${written.features} feature(s) from Schema artifact #${written.schemaArtifactId}${written.changed ? '' : ' (unchanged)'}`);
   });
 

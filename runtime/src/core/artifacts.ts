@@ -30,3 +30,15 @@ export const ARTIFACT_DESCRIPTIONS: Record<ArtifactType, string> = {
   PushedModel: 'A model version pushed into a model registry.',
   InferenceResult: 'Batch predictions.',
 };
+
+/**
+ * Parts of an artifact that say when or how fast it was made, not what it is. They are left out of
+ * its content fingerprint (a cache hit still checks them like every file), so the same content made
+ * twice has one fingerprint and downstream work is reused. A path ending in `/` is a folder;
+ * `file#key` leaves out one top-level key of a JSON file. The Trainer's layout (ml/bundle.ts,
+ * components/trainer/train-task.ts): TensorBoard logs and metrics.jsonl under logs/, and the
+ * bundle's creation time.
+ */
+export const VOLATILE_CONTENT: Partial<Record<ArtifactType, readonly string[]>> = {
+  Model: ['logs/', 'bundle/bundle.json#createdAt'],
+};

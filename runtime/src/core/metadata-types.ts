@@ -16,6 +16,10 @@ export interface ManifestEntry {
   size: number;
   mtimeMs: number;
   sha256: string;
+  /** Left out of the fingerprint (core/artifacts.ts VOLATILE_CONTENT). */
+  volatile?: true;
+  /** What the fingerprint takes instead of sha256: the JSON without its volatile keys. */
+  contentSha256?: string;
 }
 
 export interface ArtifactRecord {

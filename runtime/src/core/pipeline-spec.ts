@@ -70,9 +70,19 @@ export interface PipelineSpec {
   layout: Record<string, LayoutPosition>;
   /** Pipeline-level alert rules; absent when the file has none. */
   alerts?: AlertRule[];
+  /** Where the metadata store is; absent: the embedded store under `root` (or $TRIBUTARY_METADATA). */
+  metadata?: MetadataConfig;
 }
 
-export const TOP_LEVEL_KEYS = ['name', 'root', 'components', 'nodes', 'layout', 'alerts'] as const;
+/**
+ * The pipeline file's `metadata:` section: `{ url_env: NAME }` names the environment variable
+ * holding a Postgres URL (`postgres://user@host:5432/db`), so no URL or password is in the file.
+ */
+export interface MetadataConfig {
+  url_env: string;
+}
+
+export const TOP_LEVEL_KEYS = ['name', 'root', 'components', 'nodes', 'layout', 'alerts', 'metadata'] as const;
 export const NODE_KEYS = ['component', 'params', 'inputs', 'run'] as const;
 export const RUN_KEYS = ['retries', 'cpu', 'memory', 'gpu', 'fan_out'] as const;
 /** Kubernetes resource quantities as accepted here: plain or milli CPUs, binary or decimal byte suffixes. */

@@ -1,5 +1,5 @@
 import type { Registry } from './registry.ts';
-import type { AlertRule, NodeRunSettings } from './pipeline-spec.ts';
+import type { AlertRule, MetadataConfig, NodeRunSettings } from './pipeline-spec.ts';
 
 /** One node as the engine runs it: resolved component type, raw params, input references. */
 export interface PlanNode {
@@ -25,6 +25,8 @@ export interface PipelinePlan {
   registry: Registry;
   /** The file's `alerts` rules (runtime/src/alerts/). */
   alerts?: AlertRule[];
+  /** The file's `metadata:` section: where the store is (runtime/src/metadata/open.ts). */
+  metadata?: MetadataConfig;
 }
 
 /** The root's metadata store folder (the first format's `metadata.json` beside it is migrated on open). */

@@ -8,14 +8,15 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import { join, resolve } from 'node:path';
 import { deserialize, serialize } from 'node:v8';
 import { getOrCreateContext, outputsOf } from '../metadata/records.ts';
-import { MetadataStore } from '../metadata/store.ts';
+import { openMetadataStore } from '../metadata/open.ts';
+import type { MetadataBackend } from '../metadata/backend.ts';
 import type { ArtifactRecord, StoreData } from '../core/metadata-types.ts';
 import { UserError } from '../core/errors.ts';
 import { type ArtifactRef, type ExecutorContext } from '../core/component.ts';
 import type { FanOut, ShardContext } from '../core/fan-out.ts';
 import { FileNodeLogger } from './node-logger.ts';
 import { paramsWithDefaults, resolveFromStore, runNode, type NodeResult } from './node-runner.ts';
-import { metadataFile, type PipelinePlan, type PlanNode } from '../core/plan.ts';
+import type { PipelinePlan, PlanNode } from '../core/plan.ts';
 import { type RunEvent, type RunState } from '../core/run-events.ts';
 import { createPool } from './pool.ts';
 import { type WorkerPool } from '../core/worker-pool.ts';
@@ -88,13 +89,13 @@ function outputsInRun(data: StoreData, nodeId: string, runId: string): Record<st
 }
 
 /** The node's input artifacts: upstream outputs of this run, falling back to their latest ones. */
-export function resolveInputs(store: MetadataStore, plan: PipelinePlan, node: PlanNode, runId: string): Record<string, ArtifactRecord> {
-  const seq = store.reader.seqOf(runId);
-  const data = store.reader.view(seq === undefined ? [] : [seq]);
+export async function resolveInputs(store: MetadataBackend, plan: PipelinePlan, node: PlanNode, runId: string): Promise<Record<string, ArtifactRecord>> {
+  const seq = await store.queries.seqOf(runId);
+  const data = await store.queries.view(seq === undefined ? [] : [seq]);
   const inputs: Record<string, ArtifactRecord> = {};
   const missing: string[] = [];
   for (const [name, ref] of Object.entries(node.inputs)) {
-    const outputs = outputsInRun(data, ref.node, runId) ?? findLatestOutputs(store.reader, plan.name, ref.node);
+    const outputs = outputsInRun(data, ref.node, runId) ?? (await findLatestOutputs(store.queries, plan.name, ref.node));
     const artifact = outputs?.[ref.output];
     if (artifact) inputs[name] = artifact;
     else missing.push(ref.node);
@@ -105,8 +106,8 @@ export function resolveInputs(store: MetadataStore, plan: PipelinePlan, node: Pl
   return inputs;
 }
 
-async function openStore(plan: PipelinePlan, runId: string): Promise<MetadataStore> {
-  const store = await MetadataStore.open(metadataFile(plan.root));
+async function openStore(plan: PipelinePlan, runId: string): Promise<MetadataBackend> {
+  const store = await openMetadataStore(plan.root, plan.metadata);
   // Steps of one run may start in any order: whoever comes first creates the run and its context.
   await store.ensureRun(runId, plan.name);
   await store.transaction(runId, (data) => {
@@ -131,7 +132,7 @@ async function withPool<T>(options: SingleNodeOptions, work: (pool: WorkerPool) 
 export async function runSingleNode(plan: PipelinePlan, nodeId: string, options: SingleNodeOptions): Promise<NodeResult> {
   const node = findNode(plan, nodeId);
   const store = await openStore(plan, options.runId);
-  const inputs = resolveInputs(store, plan, node, options.runId);
+  const inputs = await resolveInputs(store, plan, node, options.runId);
   return withPool(options, (pool) =>
     runNode(
       {
@@ -184,7 +185,7 @@ async function shardSetup(plan: PipelinePlan, nodeId: string, options: SingleNod
   const node = findNode(plan, nodeId);
   const fanOut = await requireFanOut(plan, node);
   const store = await openStore(plan, options.runId);
-  const inputs = resolveInputs(store, plan, node, options.runId);
+  const inputs = await resolveInputs(store, plan, node, options.runId);
   const log = new FileNodeLogger(join(plan.root, 'runs', options.runId, `${nodeId}.${logName}.log`), (level, message) =>
     options.onEvent?.({ type: 'log', nodeId, level, message }),
   );

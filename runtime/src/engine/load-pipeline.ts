@@ -28,7 +28,7 @@ async function withCustomComponents(parsed: ParsedPipeline, dir: string, root: s
   const registry = builtinRegistry().clone();
   for (const [type, modulePath] of Object.entries(parsed.spec.components)) {
     const file = resolve(dir, modulePath);
-    const { exports, hash } = await loadUserModule(file, join(root, 'modules'));
+    const { exports, hash } = await loadUserModule(file, join(root, 'modules'), findWorkspaceRoot(dir));
     const def = exports.default;
     if (!isComponentDefinition(def)) {
       throw new UserError(`${modulePath} must export a component definition (defineComponent(...)) as default`, { file });
@@ -73,7 +73,8 @@ export async function loadPipelineFile(path: string): Promise<LoadedPipeline> {
     return { id, component: n.component, params: n.params, inputs: n.inputs, ...(n.run ? { run: n.run } : {}) };
   });
   const alerts = parsed.spec.alerts?.length ? { alerts: parsed.spec.alerts } : {};
-  return { parsed, diagnostics, plan: { name: parsed.spec.name, file, dir, root, nodes, registry, ...alerts } };
+  const metadata = parsed.spec.metadata ? { metadata: parsed.spec.metadata } : {};
+  return { parsed, diagnostics, plan: { name: parsed.spec.name, file, dir, root, nodes, registry, ...alerts, ...metadata } };
 }
 
 export async function loadPlanOrThrow(path: string): Promise<PipelinePlan> {

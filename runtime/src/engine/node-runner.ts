@@ -4,7 +4,9 @@ import { join, resolve } from 'node:path';
 import { Value } from '@sinclair/typebox/value';
 import type { ArtifactRecord, ExecutionRecord, StoreData } from '../core/metadata-types.ts';
 import { buildManifest, verifyManifest } from '../metadata/artifact-manifest.ts';
-import { writeError, type MetadataStore } from '../metadata/store.ts';
+import { type ArtifactType, VOLATILE_CONTENT } from '../core/artifacts.ts';
+import { writeError } from '../metadata/store.ts';
+import type { MetadataBackend } from '../metadata/backend.ts';
 import {
   addEvent,
   associate,
@@ -29,7 +31,7 @@ import { assertFilesInside, findWorkspaceRoot } from '../util/paths.ts';
 
 export interface NodeRunContext {
   plan: PipelinePlan;
-  store: MetadataStore;
+  store: MetadataBackend;
   pool: WorkerPool;
   runId: string;
   useCache: boolean;
@@ -70,12 +72,12 @@ export async function resolveFromStore(
   nodeId: string,
   params: Record<string, unknown>,
   inputs: Record<string, ArtifactRecord | undefined>,
-  store: MetadataStore,
+  store: MetadataBackend,
   pipeline: string,
   runId: string,
 ): Promise<Record<string, ArtifactRecord | undefined> | undefined> {
   if (!def.resolveInputs) return undefined;
-  const picked = def.resolveInputs({ data: historyFor(store, def, pipeline, runId), pipeline, nodeId, params, inputs });
+  const picked = def.resolveInputs({ data: await historyFor(store, def, pipeline, runId), pipeline, nodeId, params, inputs });
   const clash = Object.keys(picked).find((name) => name in (def.spec.inputs as Ports));
   if (clash) throw new UserError(`${def.spec.type}'s input resolver returned "${clash}", which is also a wired input`, { nodeId });
   return picked;
@@ -85,9 +87,9 @@ export async function resolveFromStore(
  * The part of the store a component's resolver or executor looks back at: this run and the
  * pipeline's newest runs that published the artifact types the component reads or writes.
  */
-function historyFor(store: MetadataStore, def: ComponentDefinition, pipeline: string, runId: string) {
+function historyFor(store: MetadataBackend, def: ComponentDefinition, pipeline: string, runId: string) {
   const ports = [...Object.values(def.spec.inputs as Ports), ...Object.values(def.spec.outputs as Ports)] as { type: string }[];
-  return store.reader.historyView(pipeline, runId, ports.map((p) => p.type));
+  return store.queries.historyView(pipeline, runId, ports.map((p) => p.type));
 }
 
 /**
@@ -338,7 +340,7 @@ async function execute(job: NodeJob, started: Started, executor: RunNodeOptions[
   let manifests: Record<string, Manifest> = {};
   if (error === undefined) {
     try {
-      for (const [name, a] of Object.entries(outputArtifacts)) manifests[name] = await buildManifest(a.uri);
+      for (const [name, a] of Object.entries(outputArtifacts)) manifests[name] = await buildManifest(a.uri, VOLATILE_CONTENT[a.type as ArtifactType]);
     } catch (e) {
       error = e;
       manifests = {};

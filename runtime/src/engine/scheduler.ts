@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { MetadataStore } from '../metadata/store.ts';
+import { openMetadataStore } from '../metadata/open.ts';
+import type { MetadataBackend, StoreQueries } from '../metadata/backend.ts';
 import { currentRuntime } from '../util/run-runtime.ts';
 import { getOrCreateContext, outputsOf } from '../metadata/records.ts';
-import type { MetadataReader } from '../metadata/embedded/reader.ts';
 import { ownerProperties } from '../metadata/store.ts';
 import type { ArtifactRecord, StoreData } from '../core/metadata-types.ts';
 import { UserError } from '../core/errors.ts';
@@ -11,7 +11,7 @@ import { type WorkerPool } from '../core/worker-pool.ts';
 import { startCpuMeter, type CpuBreakdown } from '../util/thread-cpu.ts';
 import { timelineMark } from '../util/pool-timeline.ts';
 import { runNode, type NodeResult } from './node-runner.ts';
-import { metadataFile, type PipelinePlan, type PlanNode } from '../core/plan.ts';
+import type { PipelinePlan, PlanNode } from '../core/plan.ts';
 import { type NodeState, type RunEvent, type RunState } from '../core/run-events.ts';
 import { AlertDispatcher } from '../alerts/dispatcher.ts';
 import { priorExecutions, type PriorExecution } from './resume.ts';
@@ -85,12 +85,12 @@ export function selectNodes(plan: PipelinePlan, options: Pick<RunOptions, 'only'
  * Outputs of a node's latest successful execution in this pipeline, from the store: its runs are
  * read newest first, a page at a time, until one has them (a partial run's usual case: the last one).
  */
-export function findLatestOutputs(reader: MetadataReader, pipeline: string, nodeId: string): Record<string, ArtifactRecord> | undefined {
+export async function findLatestOutputs(reader: StoreQueries, pipeline: string, nodeId: string): Promise<Record<string, ArtifactRecord> | undefined> {
   const PAGE = 20;
   for (let before = Infinity; ; ) {
-    const seqs = reader.runSeqs({ pipeline, limit: PAGE, before });
+    const seqs = await reader.runSeqs({ pipeline, limit: PAGE, before });
     if (!seqs.length) return undefined;
-    const found = latestOutputs(reader.view(seqs), pipeline, nodeId);
+    const found = latestOutputs(await reader.view(seqs), pipeline, nodeId);
     if (found) return found;
     before = seqs[seqs.length - 1];
   }
@@ -142,8 +142,23 @@ async function runWithPool(
   started: number,
   meter?: { stop(): CpuBreakdown },
 ): Promise<RunSummary> {
-  const store = await MetadataStore.open(metadataFile(plan.root));
-  const { runId, prior, selected } = whatToRun(store, plan, options);
+  const store = await openMetadataStore(plan.root, plan.metadata);
+  try {
+    return await runOnStore(plan, options, pool, started, store, meter);
+  } finally {
+    await store.close();
+  }
+}
+
+async function runOnStore(
+  plan: PipelinePlan,
+  options: RunOptions,
+  pool: WorkerPool,
+  started: number,
+  store: MetadataBackend,
+  meter?: { stop(): CpuBreakdown },
+): Promise<RunSummary> {
+  const { runId, prior, selected } = await whatToRun(store, plan, options);
   const signal = options.signal ?? new AbortController().signal;
   // Internal subscriber: alert rules see every event (and finished nodes' outputs) the caller sees.
   const alerts = plan.alerts?.length ? new AlertDispatcher(plan, runId, { ...options.alerts, emit: (e) => options.onEvent?.(e) }) : undefined;
@@ -154,7 +169,7 @@ async function runWithPool(
 
   // Crash recovery costs the runs left open, not the history.
   await store.recover();
-  const external = externalInputs(store, plan, selected);
+  const external = await externalInputs(store, plan, selected);
   await recordRunStart(store, plan, runId, selected, prior !== undefined);
   if (external.missing.length) {
     throw new UserError(
@@ -200,24 +215,24 @@ async function runWithPool(
 }
 
 /** The run's id and its nodes: a new run's selection, or what a resumed run still has to do. */
-function whatToRun(store: MetadataStore, plan: PipelinePlan, options: RunOptions) {
+async function whatToRun(store: MetadataBackend, plan: PipelinePlan, options: RunOptions) {
   const runId = options.resume ?? options.runId ?? newRunId();
-  const resumed = options.resume === undefined ? undefined : store.reader.seqOf(options.resume);
+  const resumed = options.resume === undefined ? undefined : await store.queries.seqOf(options.resume);
   if (options.resume !== undefined && resumed === undefined) throw new UserError(`No run ${options.resume} in ${plan.root} (see tributary runs)`);
-  const prior = options.resume ? priorExecutions(store.reader.view([resumed!]), plan, options.resume) : undefined;
+  const prior = options.resume ? priorExecutions(await store.queries.view([resumed!]), plan, options.resume) : undefined;
   const selected = prior ? prior.selected : selectNodes(plan, options);
   return { runId, prior, selected };
 }
 
 /** Inputs produced by nodes this run does not execute: their latest outputs in this pipeline. */
-function externalInputs(store: MetadataStore, plan: PipelinePlan, selected: Set<string>) {
+async function externalInputs(store: MetadataBackend, plan: PipelinePlan, selected: Set<string>) {
   const found: Record<string, Record<string, ArtifactRecord>> = {};
   const missing: string[] = [];
   for (const n of plan.nodes) {
     if (!selected.has(n.id)) continue;
     for (const ref of Object.values(n.inputs)) {
       if (selected.has(ref.node) || found[ref.node]) continue;
-      const outs = findLatestOutputs(store.reader, plan.name, ref.node);
+      const outs = await findLatestOutputs(store.queries, plan.name, ref.node);
       if (outs) found[ref.node] = outs;
       else missing.push(ref.node);
     }
@@ -225,7 +240,7 @@ function externalInputs(store: MetadataStore, plan: PipelinePlan, selected: Set<
   return { found, missing: [...new Set(missing)] };
 }
 
-async function recordRunStart(store: MetadataStore, plan: PipelinePlan, runId: string, selected: Set<string>, resumed: boolean): Promise<void> {
+async function recordRunStart(store: MetadataBackend, plan: PipelinePlan, runId: string, selected: Set<string>, resumed: boolean): Promise<void> {
   await store.ensureRun(runId, plan.name);
   await store.transaction(runId, (data) => {
     const pipelineCtx = getOrCreateContext(data, 'pipeline', plan.name, { file: plan.file });
@@ -245,7 +260,7 @@ async function recordRunStart(store: MetadataStore, plan: PipelinePlan, runId: s
 interface ActiveRun {
   plan: PipelinePlan;
   options: RunOptions;
-  store: MetadataStore;
+  store: MetadataBackend;
   pool: WorkerPool;
   runId: string;
   signal: AbortSignal;

@@ -3,6 +3,7 @@
  * is a little-endian uint64 length, the masked CRC32C of those 8 bytes, the data, and the masked
  * CRC32C of the data. Both checksums are verified on every record.
  */
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { crc32c } from '@aws-crypto/crc32c';
 
 const MASK_DELTA = 0xa282ead8;
@@ -52,4 +53,49 @@ export function readRecord(buf: Uint8Array, offset: number): TfRecord {
   const stored = new DataView(buf.buffer, buf.byteOffset + end, 4).getUint32(0, true);
   if (stored !== maskedCrc32c(data)) throw new TfRecordError('data-crc', offset, 'the record data fails its CRC32C check', end + 4);
   return { offset, data };
+}
+
+/**
+ * Record boundaries of an uncompressed TFRecord file, cut into byte ranges of about `rangeBytes`
+ * that each start at a record header, found by reading only the headers (length and its CRC),
+ * a window at a time. The scan stops trusting the framing at the first header that is truncated
+ * or fails its CRC: the rest of the file becomes the last range, whose reader then reports the
+ * problem with its byte offset exactly as a read of the whole file would.
+ */
+export function recordRanges(file: string, rangeBytes: number): { start: number; end: number }[] {
+  const fd = openSync(file, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    const windowBytes = 1 << 20;
+    const window = Buffer.alloc(windowBytes);
+    let windowStart = 0;
+    let windowEnd = 0;
+    const header = (at: number): Buffer | undefined => {
+      if (at + 12 > size) return undefined;
+      if (at < windowStart || at + 12 > windowEnd) {
+        windowStart = at;
+        windowEnd = at + readSync(fd, window, 0, Math.min(windowBytes, size - at), at);
+        if (windowEnd < at + 12) return undefined;
+      }
+      return window.subarray(at - windowStart, at - windowStart + 12);
+    };
+    const ranges: { start: number; end: number }[] = [];
+    let start = 0;
+    let at = 0;
+    while (at < size) {
+      const h = header(at);
+      if (!h || h.readUInt32LE(8) !== maskedCrc32c(h.subarray(0, 8))) break;
+      const next = at + 12 + Number(h.readBigUInt64LE(0)) + 4;
+      if (next > size) break;
+      at = next;
+      if (at - start >= rangeBytes && at < size) {
+        ranges.push({ start, end: at });
+        start = at;
+      }
+    }
+    ranges.push({ start, end: size });
+    return ranges;
+  } finally {
+    closeSync(fd);
+  }
 }

@@ -4,10 +4,11 @@
  * output is still what was published.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, readdirSync, statSync } from 'node:fs';
+import { createReadStream, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 
 import type { ManifestEntry } from '../core/metadata-types.ts';
+import { canonicalJson, sha256 } from '../core/hash.ts';
 
 export type { ManifestEntry };
 
@@ -31,21 +32,53 @@ function listFiles(uri: string): string[] {
   return out.map((f) => relative(uri, f).split(sep).join('/')).sort();
 }
 
-/** The content fingerprint: names, sizes and hashes of the files, nothing about time or place. */
-export function manifestFingerprint(files: ManifestEntry[]): string {
+/**
+ * The content fingerprint: names, sizes and hashes of the files, nothing about time or place;
+ * volatile parts (VOLATILE_CONTENT) left out.
+ */
+function manifestFingerprint(files: ManifestEntry[]): string {
   const h = createHash('sha256');
-  for (const f of files) h.update(`${f.path}\0${f.size}\0${f.sha256}\n`);
+  for (const f of files) {
+    if (f.volatile) continue;
+    if (f.contentSha256) h.update(`${f.path}\0json\0${f.contentSha256}\n`);
+    else h.update(`${f.path}\0${f.size}\0${f.sha256}\n`);
+  }
   return `content:${h.digest('hex')}`;
 }
 
-/** Reads and hashes every file of a published artifact (once, when it is published). */
-export async function buildManifest(uri: string): Promise<{ fingerprint: string; files: ManifestEntry[] }> {
+/** The hash of a JSON file without some top-level keys (undefined when it is not a JSON object). */
+function jsonHashWithout(file: string, keys: string[]): string | undefined {
+  try {
+    const value = JSON.parse(readFileSync(file, 'utf8')) as unknown;
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
+    const kept = Object.fromEntries(Object.entries(value).filter(([k]) => !keys.includes(k)));
+    return sha256(canonicalJson(kept));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Reads and hashes every file of a published artifact (once, when it is published). `volatile`:
+ * the artifact type's VOLATILE_CONTENT, kept in the manifest but out of the fingerprint.
+ */
+export async function buildManifest(uri: string, volatile: readonly string[] = []): Promise<{ fingerprint: string; files: ManifestEntry[] }> {
+  const folders = volatile.filter((v) => v.endsWith('/'));
+  const jsonKeys = new Map<string, string[]>();
+  for (const v of volatile) {
+    const [file, key] = v.split('#');
+    if (key) jsonKeys.set(file, [...(jsonKeys.get(file) ?? []), key]);
+  }
   const files: ManifestEntry[] = [];
   for (const path of listFiles(uri)) {
     const full = join(uri, path);
     const before = statSync(full);
-    const sha256 = await hashFile(full);
-    files.push({ path, size: before.size, mtimeMs: before.mtimeMs, sha256 });
+    const entry: ManifestEntry = { path, size: before.size, mtimeMs: before.mtimeMs, sha256: await hashFile(full) };
+    if (folders.some((f) => path.startsWith(f))) entry.volatile = true;
+    const keys = jsonKeys.get(path);
+    const content = keys && jsonHashWithout(full, keys);
+    if (content) entry.contentSha256 = content;
+    files.push(entry);
   }
   return { fingerprint: manifestFingerprint(files), files };
 }

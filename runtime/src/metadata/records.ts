@@ -147,6 +147,30 @@ export function recoverAbandoned(data: StoreData, alive: (pid: number) => boolea
   return recovered;
 }
 
+/**
+ * The repair a run left open needs, or undefined: executions of processes that died become FAILED
+ * (outputs ABANDONED), and a run whose own process (on this host) died becomes FAILED, or WAITING
+ * when approvals are pending so that `tributary resume` still works. Every backend's `recover`.
+ */
+export function recoveryFor(run: StoreData, alive: (pid: number) => boolean, host: string): ((data: StoreData) => number) | undefined {
+  const ctx = run.contexts.find((c) => c.type === 'pipeline_run');
+  const owner = ctx?.properties as { pid?: number; host?: string; state?: string } | undefined;
+  const ownerDead = owner?.state === 'RUNNING' && typeof owner.pid === 'number' && owner.host === host && !alive(owner.pid);
+  const deadExecution = run.executions.some((e) => e.state === 'RUNNING' && !alive(e.pid));
+  if (!ownerDead && !deadExecution) return undefined;
+  return (data) => {
+    const n = recoverAbandoned(data, alive);
+    const c = data.contexts.find((x) => x.type === 'pipeline_run');
+    if (ownerDead && c && c.properties.state === 'RUNNING') {
+      c.properties.state = data.executions.some((e) => e.state === 'WAITING') ? 'WAITING' : 'FAILED';
+      c.properties.finishedAt = now();
+      c.properties.error = `abandoned: process ${owner!.pid} on ${owner!.host} exited without recording the run's end (killed, crashed or out of disk)`;
+      c.properties.nodeStates = Object.fromEntries(data.executions.map((e) => [e.nodeId, e.state]));
+    }
+    return n;
+  };
+}
+
 export function now(): string {
   return new Date().toISOString();
 }

@@ -4,14 +4,15 @@ import { basename, dirname, join } from 'node:path';
 import { Low } from 'lowdb';
 import { JSONFile } from 'lowdb/node';
 import lockfile from 'proper-lockfile';
-import { isAlive, recoverAbandoned } from './records.ts';
+import { isAlive, recoveryFor } from './records.ts';
 import { UserError } from '../core/errors.ts';
 import { readJournal, readTail, type JournalLine, type RunHeader, type RunRecords } from './embedded/journal.ts';
-import { ID_STRIDE, STORE_FORMAT, StoreLayout, seqOfId, storeDirOf } from './embedded/layout.ts';
+import { STORE_FORMAT, StoreLayout, seqOfId, storeDirOf } from './embedded/layout.ts';
 import { MetadataReader } from './embedded/reader.ts';
 import { migrateLegacyStore } from './embedded/migrate.ts';
-import { track } from './embedded/tracking.ts';
+import { applyChange, isEmptyLine, isOpenRun, type AppliedChange } from './embedded/tracking.ts';
 import type { ArtifactRecord, ExecutionRecord, StoreData } from '../core/metadata-types.ts';
+import type { MetadataBackend, StoreQueries } from './backend.ts';
 
 /** Locks are held for one change (milliseconds), never across a node's work. */
 const LOCK = {
@@ -75,15 +76,27 @@ function touch(file: string): void {
  * - Readers (`reader`) touch only the runs they need, through indexes that can be rebuilt from
  *   the journals.
  */
-export class MetadataStore {
+export class MetadataStore implements MetadataBackend {
+  readonly kind = 'embedded';
   readonly layout: StoreLayout;
+  /** Synchronous reads of the files (the editor's views, tests); `queries` is the backend-neutral form. */
   readonly reader: MetadataReader;
+  readonly queries: StoreQueries;
   private readonly writers = new Map<number, RunWriter>();
   private readonly queues = new Map<number, Promise<unknown>>();
 
   private constructor(readonly dir: string) {
     this.layout = new StoreLayout(dir);
     this.reader = new MetadataReader(this.layout);
+    this.queries = embeddedQueries(this.reader);
+  }
+
+  get location(): string {
+    return this.dir;
+  }
+
+  async close(): Promise<void> {
+    // Nothing is held open between changes.
   }
 
   /**
@@ -190,35 +203,15 @@ export class MetadataStore {
     records.offset += tail.bytes;
     if (tail.torn) truncateSync(file, records.offset);
 
-    records.data.nextId = records.nextIds();
-    const tracked = track(records.data);
-    let result: T;
+    let applied: AppliedChange<T>;
     try {
-      result = change(tracked.view);
+      applied = applyChange(records, change);
     } catch (e) {
       this.writers.delete(seq); // the change may have half-modified the records in memory
       throw e;
-    } finally {
-      tracked.end();
     }
-    const line: JournalLine = {};
-    const upserted = { a: 'artifacts', x: 'executions', c: 'contexts' } as const;
-    for (const [short, kind] of Object.entries(upserted) as [keyof typeof upserted, (typeof upserted)[keyof typeof upserted]][]) {
-      const touched = [...tracked.touched.get(kind)!] as never[];
-      if (touched.length) line[short] = touched;
-    }
-    const appended = { e: 'events', s: 'associations', t: 'attributions' } as const;
-    for (const [short, kind] of Object.entries(appended) as [keyof typeof appended, (typeof appended)[keyof typeof appended]][]) {
-      const added = records.data[kind].slice(tracked.lengths[kind]);
-      if (added.length) line[short] = added as never[];
-    }
-    if (Object.keys(line).length) {
-      for (const r of [...(line.a ?? []), ...(line.x ?? []), ...(line.c ?? [])]) {
-        if (seqOfId(r.id) !== seq) {
-          this.writers.delete(seq);
-          throw new Error(`Run ${records.header.runId} cannot hold record ${r.id}: a run holds at most ${ID_STRIDE - 1} records of a kind`);
-        }
-      }
+    const { line, result } = applied;
+    if (!isEmptyLine(line)) {
       const text = `${JSON.stringify(line)}\n`;
       try {
         appendFileSync(file, text);
@@ -233,10 +226,9 @@ export class MetadataStore {
         throw writeError(e, file);
       }
       records.offset += Buffer.byteLength(text);
-      for (const kind of ['artifacts', 'executions', 'contexts'] as const) records.indexNew(kind, tracked.lengths[kind]);
       this.updateIndexes(writer, line);
     }
-    return result === undefined ? result : (JSON.parse(JSON.stringify(result)) as T);
+    return result;
   }
 
   /** Indexes follow the journal; each can be rebuilt from it, so a crash between the two loses no record. */
@@ -249,9 +241,7 @@ export class MetadataStore {
       touch(this.layout.typeRunMarker(pipeline, a.type, writer.seq));
       writer.typesMarked.add(a.type);
     }
-    const run = records.data.contexts.find((c) => c.type === 'pipeline_run');
-    const live = (state: unknown) => state === 'RUNNING' || state === 'WAITING';
-    const open = live(run?.properties.state) || records.data.executions.some((e) => live(e.state));
+    const open = isOpenRun(records.data);
     if (open !== writer.open) {
       if (open) touch(this.layout.openMarker(writer.seq));
       else rmSync(this.layout.openMarker(writer.seq), { force: true });
@@ -311,29 +301,27 @@ export class MetadataStore {
         rmSync(join(dir, name), { force: true });
         continue;
       }
-      const ctx = run.data.contexts.find((c) => c.type === 'pipeline_run');
-      const owner = ctx?.properties as { pid?: number; host?: string; state?: string } | undefined;
-      const ownerDead = owner?.state === 'RUNNING' && typeof owner.pid === 'number' && owner.host === host && !alive(owner.pid);
-      const deadExecution = run.data.executions.some((e) => e.state === 'RUNNING' && !alive(e.pid));
-      if (!ownerDead && !deadExecution) continue;
-      recovered += await this.transaction(run.header.runId, (data) => {
-        const n = recoverAbandoned(data, alive);
-        const c = data.contexts.find((x) => x.type === 'pipeline_run');
-        if (ownerDead && c && c.properties.state === 'RUNNING') {
-          // Approvals still pending keep the run resumable, as when it is stopped with Ctrl-C.
-          c.properties.state = data.executions.some((e) => e.state === 'WAITING') ? 'WAITING' : 'FAILED';
-          c.properties.finishedAt = new Date().toISOString();
-          c.properties.error = `abandoned: process ${owner!.pid} on ${owner!.host} exited without recording the run's end (killed, crashed or out of disk)`;
-          c.properties.nodeStates = Object.fromEntries(data.executions.map((e) => [e.nodeId, e.state]));
-        }
-        return n;
-      });
+      const repair = recoveryFor(run.data, alive, host);
+      if (repair) recovered += await this.transaction(run.header.runId, repair);
     }
     return recovered;
   }
 }
 
-export { ID_STRIDE, seqOfId, storeDirOf };
+/** The embedded reader behind the async interface every backend offers. */
+function embeddedQueries(reader: MetadataReader): StoreQueries {
+  return {
+    seqOf: async (runId) => reader.seqOf(runId),
+    runSeqs: async (options) => reader.runSeqs(options),
+    openSeqs: async () => reader.openSeqs(),
+    typeSeqs: async (pipeline, type, limit) => reader.typeSeqs(pipeline, type, limit),
+    view: async (seqs, imports) => reader.view(seqs, imports),
+    lineageView: async (id) => reader.lineageView(id),
+    historyView: async (pipeline, runId, types, window) => reader.historyView(pipeline, runId, types, window),
+  };
+}
+
+export { seqOfId, storeDirOf };
 export function ownerProperties(): { pid: number; host: string } {
   return { pid: process.pid, host: hostname() };
 }

@@ -9,7 +9,8 @@
 import { KllSketch, type KllState } from '../sketches/kll.ts';
 import { quantiles as sampleQuantiles } from '../sketches/weighted-sample.ts';
 import { UserError } from '../core/errors.ts';
-import type { AnalyzerKind, AnalyzerRecord, Analyzers, VocabularyOptions } from './api.ts';
+import type { AnalyzerKind, AnalyzerRecord, Analyzers, ColumnAnalyzers, VocabularyOptions } from './api.ts';
+import { withLists } from './list-analyzers.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Partials and results
@@ -260,7 +261,7 @@ export interface AnalyzerSession {
 /** A fresh `tft` for one call of preprocessing_fn. */
 export function createAnalyzers(mode: Mode): AnalyzerSession {
   const calls = new AnalyzerCalls(mode);
-  const tft: Analyzers = {
+  const tft: ColumnAnalyzers = {
     fill_in_missing: fillInMissing,
     scale_to_z_score: (x) => scaleToZScore(calls, x),
     scale_to_0_1: (x) => minMaxScale(calls, 'scale_to_0_1', x, 0, 1),
@@ -278,7 +279,12 @@ export function createAnalyzers(mode: Mode): AnalyzerSession {
     max: (x) => calls.run<MinMaxResult>('max', 'min_max', {}, x, foldMinMax(checkNumeric(x, 'max')))?.max ?? 0,
   };
   return {
-    tft,
+    tft: withLists(tft, {
+      sizeOf: (ids) => categoricalSizes.get(ids),
+      setSize: (ids, size) => categoricalSizes.set(ids, size),
+      isPlaceholder: (x) => placeholders.has(x),
+      mark: (x) => placeholders.add(x),
+    }),
     partials: () => (mode.mode === 'accumulate' ? mode.partials : []),
     finish: () => calls.finish(),
   };

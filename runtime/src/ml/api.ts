@@ -30,7 +30,23 @@ export type NumericColumn = Float64Array;
 /** A raw string column (schema type STRING/BYTES): one entry per row, **null marks a missing value**. */
 export type StringColumn = (string | null)[];
 
-export type RawColumn = NumericColumn | StringColumn;
+/**
+ * A raw list feature (a variable number of values per row: ImportExampleGen's and
+ * ParquetExampleGen's list columns) in ragged form, as tf.RaggedTensor: row i holds
+ * `values[row_splits[i] .. row_splits[i + 1])`, so `row_splits` has rows + 1 entries. A missing
+ * list reads as an empty one (as tf.io.VarLenFeature does). `value_count` is the schema's
+ * valueCount for the feature, when it records one; `tft.to_dense` pads to its max.
+ */
+export interface ListColumn<V = Float64Array | string[]> {
+  values: V;
+  row_splits: Int32Array;
+  value_count?: { min?: number; max?: number };
+}
+
+export type NumericListColumn = ListColumn<Float64Array>;
+export type StringListColumn = ListColumn<string[]>;
+
+export type RawColumn = NumericColumn | StringColumn | NumericListColumn | StringListColumn;
 
 /**
  * The raw features given to `preprocessing_fn`: one column per raw feature, all of the same
@@ -89,7 +105,7 @@ export interface VocabularyOptions {
  * Missing values are explicit: analyzers and helpers reject NaN / null inputs with an error
  * naming the analyzer; call `fill_in_missing` first (TFX's `_fill_in_missing`).
  */
-export interface Analyzers {
+export interface ColumnAnalyzers {
   /** NaN → `default_value` (default 0). */
   fill_in_missing(x: NumericColumn, default_value?: number): Float64Array;
   /** null → `default_value` (default ''). */
@@ -132,6 +148,54 @@ export interface Analyzers {
   max(x: NumericInput): number;
 }
 
+/** A list of numbers an analyzer or helper accepts: a raw list column, or one derived from it. */
+export type NumericListInput = ListColumn<NumericInput>;
+
+/**
+ * `ColumnAnalyzers` plus list features (`ListColumn`). An analyzer or element-wise helper given a
+ * list column works on all of its values (as tf.Transform's on a SparseTensor: a z-score over every
+ * value of every row, one vocabulary over every string) and returns a list column of the same
+ * shape. A model input is one value per row, so a list reaches the Trainer through `list_length`,
+ * `list_reduce` or `to_dense`.
+ */
+export interface Analyzers extends ColumnAnalyzers {
+  scale_to_z_score(x: NumericInput): Float32Array;
+  scale_to_z_score(x: NumericListInput): ListColumn<Float32Array>;
+  scale_to_0_1(x: NumericInput): Float32Array;
+  scale_to_0_1(x: NumericListInput): ListColumn<Float32Array>;
+  scale_by_min_max(x: NumericInput, output_min?: number, output_max?: number): Float32Array;
+  scale_by_min_max(x: NumericListInput, output_min?: number, output_max?: number): ListColumn<Float32Array>;
+  compute_and_apply_vocabulary(x: string[] | NumericInput, options?: VocabularyOptions): Int32Array;
+  compute_and_apply_vocabulary(x: ListColumn<string[] | NumericInput>, options?: VocabularyOptions): ListColumn<Int32Array>;
+  bucketize(x: NumericInput, num_buckets: number, options?: { epsilon?: number }): Int32Array;
+  bucketize(x: NumericListInput, num_buckets: number, options?: { epsilon?: number }): ListColumn<Int32Array>;
+  apply_buckets(x: NumericInput, boundaries: readonly number[]): Int32Array;
+  apply_buckets(x: NumericListInput, boundaries: readonly number[]): ListColumn<Int32Array>;
+  hash_strings(x: string[], hash_buckets: number): Int32Array;
+  hash_strings(x: ListColumn<string[]>, hash_buckets: number): ListColumn<Int32Array>;
+  categorical_identity(x: NumericInput, num_buckets: number, default_value?: number): Int32Array;
+  categorical_identity(x: NumericListInput, num_buckets: number, default_value?: number): ListColumn<Int32Array>;
+  mean(x: NumericInput | NumericListInput): number;
+  min(x: NumericInput | NumericListInput): number;
+  max(x: NumericInput | NumericListInput): number;
+
+  /** The number of values in each row of a list column (0 for a missing list). */
+  list_length(x: ListColumn<NumericInput | string[]>): Float64Array;
+  /** One number per row: the sum, mean, min or max of the row's values; a row with no values gets `default_value` (default 0). */
+  list_reduce(x: NumericListInput, op: 'sum' | 'mean' | 'min' | 'max', default_value?: number): Float64Array;
+  /**
+   * A list column as `width` columns, one per position (row i's j-th value, or `default_value` past
+   * the row's end; values past `width` are dropped). `width` defaults to the schema's valueCount.max
+   * for the feature. Categorical ids (from compute_and_apply_vocabulary, bucketize, ...) pad with a
+   * padding id of their own, the vocabulary size, unless `default_value` is given, and each column
+   * carries the size (one more for the padding id).
+   */
+  to_dense(x: ListColumn<Int32Array>, width?: number, default_value?: number): Int32Array[];
+  to_dense(x: ListColumn<Float32Array>, width?: number, default_value?: number): Float32Array[];
+  to_dense(x: ListColumn<Float64Array>, width?: number, default_value?: number): Float64Array[];
+  to_dense(x: ListColumn<string[]>, width?: number, default_value?: string): string[][];
+}
+
 /**
  * A preprocessing function: raw columns in, transformed columns out. It must be pure and
  * row-wise apart from the analyzers (same rows → same outputs, whatever the batch), because the
@@ -172,7 +236,8 @@ export interface TransformGraphJson {
   formatVersion: 1;
   module: { file: string; exportName: string; sourceHash: string };
   analyzers: AnalyzerRecord[];
-  rawFeatures: { name: string; type: FeatureType }[];
+  /** `list`: a list feature (a `ListColumn`), with the schema's valueCount when it records one. */
+  rawFeatures: { name: string; type: FeatureType; list?: boolean; valueCount?: { min?: number; max?: number } }[];
   outputFeatures: OutputFeature[];
   /** The output feature that is the label (not fed to the model). */
   label?: string;

@@ -36,7 +36,8 @@ export interface BundleInfo {
   /** Transformed features in the model's input order. */
   inputFeatures: string[];
   /** Raw features a request may carry (from the transform graph). */
-  rawFeatures: { name: string; type: FeatureType }[];
+  /** `list`: a list feature (a request sends an array of values). */
+  rawFeatures: { name: string; type: FeatureType; list?: boolean }[];
   /** Raw features that only feed the label (requests may leave them out); see labelRawFeatures. */
   labelFeatures?: string[];
   /** Backend the model was trained on (tfjs-node-gpu, webgpu, wasm, cpu). */

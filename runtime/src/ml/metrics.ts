@@ -329,9 +329,6 @@ export function wilsonInterval(successes: number, n: number, z = 1.9599639845400
   return [Math.max(0, centre - half), Math.min(1, centre + half)];
 }
 
-/** Seeded (mulberry32), so bootstrap intervals are reproducible run to run. */
-export const seededRandom = mulberry32;
-
 /**
  * Percentile bootstrap: each resample draws n rows with replacement, expressed as per-row counts
  * multiplied into the base weights, and recomputes every statistic with those weights. Returns an
@@ -343,7 +340,7 @@ export function bootstrapIntervals(
   options: { resamples?: number; seed?: number; level?: number; baseWeights?: Weights } = {},
 ): Record<string, Interval> {
   const { resamples = 200, seed = 42, level = 0.95, baseWeights } = options;
-  const random = seededRandom(seed);
+  const random = mulberry32(seed); // seeded: intervals are reproducible run to run
   const samples = new Map<string, number[]>();
   const counts = new Float64Array(n);
   for (let r = 0; r < resamples && n > 0; r++) {

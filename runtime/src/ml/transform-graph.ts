@@ -24,6 +24,7 @@ import type {
 } from './api.ts';
 import { categoricalSizes, createAnalyzers, type PartialRecord } from './analyzers.ts';
 import { importUserExport, userCodeError } from './user-module.ts';
+import { columnRows, isListColumn } from './list-analyzers.ts';
 
 export const TRANSFORM_GRAPH_FILE = 'transform_graph.json';
 export const TRANSFORM_MODULE_FILE = 'module.mjs';
@@ -51,7 +52,11 @@ function normalizeOutputs(outputs: unknown, rows: number): { columns: Transforme
     let column: Float32Array | Int32Array;
     if (value instanceof Float32Array || value instanceof Int32Array) column = value;
     else if (value instanceof Float64Array) column = Float32Array.from(value);
-    else {
+    else if (isListColumn(value)) {
+      throw new UserError(
+        `preprocessing_fn output "${name}" is a list column: a model input has one value per row, so reduce it with tft.list_length, tft.list_reduce or tft.to_dense`,
+      );
+    } else {
       throw new UserError(
         `preprocessing_fn output "${name}" must be a Float32Array (numeric) or an Int32Array (categorical ids), got ${value === null ? 'null' : ArrayBuffer.isView(value) ? value.constructor.name : Array.isArray(value) ? 'an array' : typeof value}`,
       );
@@ -71,7 +76,7 @@ function normalizeOutputs(outputs: unknown, rows: number): { columns: Transforme
 
 function rowCount(columns: RawColumns): number {
   const first = Object.values(columns)[0];
-  return first ? first.length : 0;
+  return first ? columnRows(first) : 0;
 }
 
 /** Accumulate mode: runs the function for its analyzer calls; outputs are discarded. */
@@ -104,13 +109,17 @@ export function runPreprocessing(
 
 /** Raw columns for every raw feature: absent ones all-missing, present ones type-checked. */
 export function completeColumns(rawFeatures: RawFeature[], columns: RawColumns): RawColumns {
-  const lengths = Object.values(columns).map((c) => c.length);
+  const lengths = Object.values(columns).map(columnRows);
   const rows = lengths[0] ?? 0;
   if (lengths.some((n) => n !== rows)) throw new UserError(`Raw columns have different lengths (${[...new Set(lengths)].join(', ')})`);
   const out: RawColumns = {};
   for (const f of rawFeatures) {
     const c = columns[f.name];
-    if (f.type === 'STRING') {
+    if (f.list) {
+      if (c === undefined) out[f.name] = emptyLists(f, rows);
+      else if (isListColumn(c) && (f.type === 'STRING' ? Array.isArray(c.values) : c.values instanceof Float64Array)) out[f.name] = c;
+      else throw new UserError(`Raw feature "${f.name}" is a ${f.type} list feature: expected { values: ${f.type === 'STRING' ? 'string[]' : 'Float64Array'}, row_splits: Int32Array }`, { field: f.name });
+    } else if (f.type === 'STRING') {
       if (c === undefined) out[f.name] = new Array<string | null>(rows).fill(null);
       else if (Array.isArray(c)) out[f.name] = c;
       else throw new UserError(`Raw feature "${f.name}" is a STRING feature: expected an array of strings or nulls, got ${c.constructor.name}`, { field: f.name });
@@ -131,7 +140,9 @@ export function completeColumns(rawFeatures: RawFeature[], columns: RawColumns):
 export function rowsToColumns(rawFeatures: RawFeature[], rows: Record<string, unknown>[]): RawColumns {
   const out: RawColumns = {};
   for (const f of rawFeatures) {
-    if (f.type === 'STRING') {
+    if (f.list) {
+      out[f.name] = listFromRows(f, rows);
+    } else if (f.type === 'STRING') {
       const col = new Array<string | null>(rows.length);
       rows.forEach((row, i) => {
         const v = row[f.name];
@@ -154,6 +165,36 @@ export function rowsToColumns(rawFeatures: RawFeature[], rows: Record<string, un
     }
   }
   return out;
+}
+
+/** A list column of `rows` empty lists (a list feature absent from a request). */
+function emptyLists(f: RawFeature, rows: number): RawColumns[string] {
+  const value_count = f.valueCount ? { value_count: f.valueCount } : {};
+  const row_splits = new Int32Array(rows + 1);
+  return f.type === 'STRING' ? { values: [] as string[], row_splits, ...value_count } : { values: new Float64Array(0), row_splits, ...value_count };
+}
+
+/** A list feature of row objects: an array of values, a single value (a list of one), or null/undefined (an empty list). */
+function listFromRows(f: RawFeature, rows: Record<string, unknown>[]): RawColumns[string] {
+  const row_splits = new Int32Array(rows.length + 1);
+  const values: (string | number)[] = [];
+  rows.forEach((row, i) => {
+    const v = row[f.name];
+    const items = v === null || v === undefined ? [] : Array.isArray(v) ? v : [v];
+    for (const item of items) {
+      if (f.type === 'STRING') {
+        if (typeof item !== 'string' && typeof item !== 'number') throw new UserError(`Instance ${i}: feature "${f.name}" must be a list of strings, found ${item === null ? 'null' : typeof item}`, { field: f.name });
+        values.push(String(item));
+      } else {
+        const n = typeof item === 'string' && item.trim() !== '' ? Number(item) : item;
+        if (typeof n !== 'number' || !Number.isFinite(n)) throw new UserError(`Instance ${i}: feature "${f.name}" must be a list of numbers, found ${JSON.stringify(item) ?? typeof item}`, { field: f.name });
+        values.push(n);
+      }
+    }
+    row_splits[i + 1] = values.length;
+  });
+  const value_count = f.valueCount ? { value_count: f.valueCount } : {};
+  return f.type === 'STRING' ? { values: values as string[], row_splits, ...value_count } : { values: Float64Array.from(values as number[]), row_splits, ...value_count };
 }
 
 /** Merges per-batch output descriptions (in shard order) into the graph's output features. */

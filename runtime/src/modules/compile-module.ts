@@ -3,13 +3,14 @@
  * bundles a module file into a content-addressed .mjs with an inline source map, so errors name the
  * user's file and line and stack traces point at their own .ts lines.
  */
-import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { threadId } from 'node:worker_threads';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { build, type Message, type Plugin } from 'esbuild';
+import { build, type Message, type Metafile, type Plugin } from 'esbuild';
 import { UserError } from '../core/errors.ts';
 import { sha256, verifiedFile } from '../core/hash.ts';
+import { findWorkspaceRoot, isInside, realPathOf } from '../util/paths.ts';
 
 export interface CompiledModule {
   /** Absolute path of the written .mjs. */
@@ -58,6 +59,11 @@ export interface CompileTarget {
    * import, resolved beside the module (custom components, loaded where their workspace is).
    */
   packages?: 'bundle' | 'external';
+  /**
+   * The folder the module and every local file it imports must lie in, as real paths (symlinks
+   * followed). Default: the nearest folder above the module holding .git or package.json.
+   */
+  workspaceRoot?: string;
 }
 
 /**
@@ -69,6 +75,27 @@ function relativeSourceRoot(source: string, target: CompileTarget): string {
   const outFolder = target.outFile ? dirname(resolve(target.outFile)) : resolve(target.outDir ?? dirname(source));
   const rel = relative(outFolder, dirname(source)).split(sep).join('/');
   return rel ? `${rel}/` : './';
+}
+
+/**
+ * Every local file the bundle took in (the module and what it imports, npm packages aside) must be
+ * inside the workspace as a real path: a `../../` or a symlink must not pull outside code into a
+ * compiled module. The error names the import and the file that makes it.
+ */
+function assertImportsInside(source: string, metafile: Metafile, workspaceRoot: string): void {
+  const base = dirname(source);
+  for (const input of Object.keys(metafile.inputs)) {
+    if (/(^|[\\/])node_modules[\\/]/.test(input)) continue;
+    const file = resolve(base, input);
+    if (isInside(workspaceRoot, file)) continue;
+    const where = `resolves to ${realPathOf(file)}, outside the workspace ${realPathOf(workspaceRoot)}`;
+    if (file === source) throw new UserError(`Module file ${source} ${where}`, { file: source });
+    const importer = Object.entries(metafile.inputs).find(([, m]) => m.imports.some((i) => i.path === input));
+    const original = importer?.[1].imports.find((i) => i.path === input)?.original ?? input;
+    const from = importer ? resolve(base, importer[0]) : source;
+    const line = readFileSync(from, 'utf8').split('\n').findIndex((l) => l.includes(original)) + 1;
+    throw new UserError(`${from}${line ? `:${line}` : ''}: import "${original}" ${where}`, { file: from, ...(line ? { line } : {}) });
+  }
 }
 
 /**
@@ -90,6 +117,7 @@ export async function compileUserModule(file: string, target: CompileTarget): Pr
       ...(target.packages === 'external' ? { packages: 'external' as const } : { plugins: [runtimeImports()], banner: { js: REQUIRE_BANNER } }),
       sourcemap: 'inline',
       sourceRoot: relativeSourceRoot(source, target),
+      metafile: true,
       write: false,
       logLevel: 'silent',
     });
@@ -101,6 +129,7 @@ export async function compileUserModule(file: string, target: CompileTarget): Pr
     }
     throw new UserError(`Cannot compile ${file}: ${(e as Error).message}`, { file });
   }
+  assertImportsInside(source, result.metafile, target.workspaceRoot ?? findWorkspaceRoot(dirname(source)));
   const code = result.outputFiles[0].text;
   const hash = sha256(code);
   const path = target.outFile ?? join(target.outDir ?? dirname(source), `${hash.slice(0, 16)}.mjs`);

@@ -10,8 +10,8 @@ import { sha256 } from '../core/hash.ts';
  * Loads a user's module file (.ts or .js) directly: compiled (npm packages stay external) into a
  * content-addressed .mjs in `cacheDir`, then imported.
  */
-export async function loadUserModule(file: string, cacheDir: string): Promise<{ exports: Record<string, unknown>; hash: string }> {
-  const { path, hash } = await compileUserModule(file, { outDir: cacheDir, packages: 'external' });
+export async function loadUserModule(file: string, cacheDir: string, workspaceRoot: string): Promise<{ exports: Record<string, unknown>; hash: string }> {
+  const { path, hash } = await compileUserModule(file, { outDir: cacheDir, packages: 'external', workspaceRoot });
   process.setSourceMapsEnabled(true);
   return { exports: (await import(pathToFileURL(path).href)) as Record<string, unknown>, hash };
 }

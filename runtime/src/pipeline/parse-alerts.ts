@@ -17,7 +17,7 @@ import {
 import { didYouMean } from './suggest.ts';
 
 const URL_LIKE = /^[a-z][a-z0-9+.-]*:\/\//i;
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 type AnyPair = Pair<Node, Node | null>;
 

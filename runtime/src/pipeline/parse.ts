@@ -1,6 +1,7 @@
 import { isMap, isScalar, LineCounter, parseDocument, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
 import type { Diagnostic } from './diagnostics.ts';
 import { offsetsToRange, Reporter } from './source.ts';
+import { expandAliases } from './aliases.ts';
 import {
   DEFAULT_ROOT,
   NODE_ID_PATTERN,
@@ -17,6 +18,7 @@ import {
 } from '../core/pipeline-spec.ts';
 import { didYouMean } from './suggest.ts';
 import { readAlerts } from './parse-alerts.ts';
+import { readMetadataConfig } from './parse-metadata.ts';
 
 export interface ParsedPipeline {
   /** Everything that could be read; fields that failed to parse are left empty. */
@@ -44,8 +46,12 @@ export function parsePipeline(text: string, file: string): ParsedPipeline {
   for (const problem of document.warnings) {
     reporter.warning('yaml-warning', problem.message, offsetsToRange(lineCounter, problem.pos[0], problem.pos[1]));
   }
+  // Values are read from a copy with aliases expanded; `document` keeps the text's own shape for
+  // edits (an edit must never land on an anchor through one of its aliases).
+  const expanded = document.clone() as Document.Parsed;
+  expandAliases(expanded, reporter);
   const spec: PipelineSpec = { name: '', root: DEFAULT_ROOT, components: {}, nodes: {}, layout: {} };
-  readTopLevel(document, spec, reporter);
+  readTopLevel(expanded, spec, reporter);
   return { spec, document, diagnostics: reporter.diagnostics, lineCounter, text, file };
 }
 
@@ -81,6 +87,9 @@ function readTopLevel(document: Document.Parsed, spec: PipelineSpec, reporter: R
         break;
       case 'alerts':
         spec.alerts = readAlerts(value, pair, reporter);
+        break;
+      case 'metadata':
+        spec.metadata = readMetadataConfig(value, pair, reporter);
         break;
       default:
         reporter.error(

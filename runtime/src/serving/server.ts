@@ -548,6 +548,7 @@ export function parsePredictRequest(text: string, info: BundleInfo, maxInstances
   // client), while an explicit null is a missing value that the transform's fill_in_missing
   // handles as in the training data. Unknown names and ill-typed values are errors too.
   const features = new Map(info.rawFeatures.map((f) => [f.name, f.type]));
+  const lists = new Set(info.rawFeatures.filter((f) => f.list).map((f) => f.name));
   const labelOnly = new Set(labelRawFeatures(info));
   const required = info.rawFeatures.map((f) => f.name).filter((f) => !labelOnly.has(f));
   rows.forEach((row, i) => {
@@ -557,14 +558,8 @@ export function parsePredictRequest(text: string, info: BundleInfo, maxInstances
       if (!type) throw new HttpError(400, `instances[${i}] has unknown feature "${name}" (features: ${[...features.keys()].join(', ')})`);
       known++;
       if (v === null) continue;
-      if (type === 'STRING') {
-        // As TF Serving: a number is not a string (the model's vocabulary holds "7", not 7).
-        if (typeof v !== 'string') throw new HttpError(400, `instances[${i}].${name} must be a string, got ${JSON.stringify(v)}`);
-      } else if (typeof v !== 'number' || !Number.isFinite(v)) {
-        throw new HttpError(400, `instances[${i}].${name} must be a number (${type}), got ${JSON.stringify(v)}`);
-      } else if (type === 'INT' && !Number.isInteger(v)) {
-        throw new HttpError(400, `instances[${i}].${name} must be an integer, got ${v}`);
-      }
+      // A list feature takes an array of values (or one value: a list of one).
+      for (const item of lists.has(name) && Array.isArray(v) ? v : [v]) checkValue(item, type, `instances[${i}].${name}${lists.has(name) && Array.isArray(v) ? '[]' : ''}`);
     }
     if (known === 0) throw new HttpError(400, `instances[${i}] has none of the model's features (${[...features.keys()].join(', ')})`);
     const absent = required.filter((f) => !(f in row));
@@ -573,4 +568,16 @@ export function parsePredictRequest(text: string, info: BundleInfo, maxInstances
     }
   });
   return { rows, columnar: inputs !== undefined };
+}
+
+/** One value of a feature: a string for STRING (a number is not a string, as in TF Serving), a finite number otherwise. */
+function checkValue(v: unknown, type: string, where: string): void {
+  if (type === 'STRING') {
+    // As TF Serving: a number is not a string (the model's vocabulary holds "7", not 7).
+    if (typeof v !== 'string') throw new HttpError(400, `${where} must be a string, got ${JSON.stringify(v)}`);
+  } else if (typeof v !== 'number' || !Number.isFinite(v)) {
+    throw new HttpError(400, `${where} must be a number (${type}), got ${JSON.stringify(v)}`);
+  } else if (type === 'INT' && !Number.isInteger(v)) {
+    throw new HttpError(400, `${where} must be an integer, got ${v}`);
+  }
 }

@@ -10,15 +10,49 @@ import { StatisticsView } from './StatisticsView.tsx';
 import { TrendsView } from './TrendsView.tsx';
 import type { ViewerToHost } from '../../../protocol/messages.ts';
 
+/** What a payload shows: a view's state (sorting, filter, chosen slice) starts afresh when it changes. */
+export function contentOf(payload: ViewerPayload): string {
+  switch (payload.kind) {
+    case 'compare':
+      return `compare:${payload.runs.map((r) => r.runId).join(',')}`;
+    case 'trends':
+      return `trends:${payload.trends.pipeline}:${payload.trends.feature}`;
+    default:
+      return `${payload.kind}:${payload.artifact.uri}`;
+  }
+}
+
+/**
+ * The tab's pin: unpinned, the next artifact of this kind opens in this tab (as VS Code's preview
+ * editors do); pinned, it keeps this one and the next opens beside it.
+ */
+export function PinButton({ pinned, post }: { pinned: boolean; post(message: ViewerToHost): void }) {
+  return (
+    <button
+      type="button"
+      className={`pin-button${pinned ? ' pinned' : ''}`}
+      aria-pressed={pinned}
+      title={pinned ? 'Pinned: the next artifact of this kind opens in a new tab. Click to unpin.' : 'The next artifact of this kind opens in this tab. Pin it to keep this one.'}
+      onClick={() => post({ type: 'pin', pinned: !pinned })}
+    >
+      <span className={`codicon codicon-${pinned ? 'pinned' : 'pin'}`} aria-hidden="true" /> {pinned ? 'Pinned' : 'Pin'}
+    </button>
+  );
+}
+
 /** One app for every artifact viewer: the payload's kind picks the view. */
-export function ViewerApp({ payload, post }: { payload: ViewerPayload | undefined; post(message: ViewerToHost): void }) {
+export function ViewerApp({ payload, post, pinned }: { payload: ViewerPayload | undefined; post(message: ViewerToHost): void; pinned?: boolean }) {
   if (!payload) return <div className="loading">Loading…</div>;
   const approvals = 'approvals' in payload ? payload.approvals : undefined;
-  if (!approvals?.length) return <ArtifactView payload={payload} post={post} />;
   return (
     <>
-      <ApprovalBar approvals={approvals} post={post} />
-      <ArtifactView payload={payload} post={post} />
+      {pinned === undefined ? null : (
+        <div className="tab-bar">
+          <PinButton pinned={pinned} post={post} />
+        </div>
+      )}
+      {approvals?.length ? <ApprovalBar approvals={approvals} post={post} /> : null}
+      <ArtifactView key={contentOf(payload)} payload={payload} post={post} />
     </>
   );
 }

@@ -1,4 +1,4 @@
-/** The Model viewer: bundle info and training curves. */
+/** The Model viewer: bundle info, the hyperparameters and settings it was trained with, and training curves. */
 import { useMemo } from 'react';
 import { ChartView } from './chart.tsx';
 import { curveSeries, formatBytes, formatNumber } from '../../../protocol/viewer-shape.ts';
@@ -45,6 +45,46 @@ export function ModelView({ payload }: { payload: Of<'model'> }) {
               ))}
             </tbody>
           </table>
+        ) : null}
+      </section>
+      <section className="hyperparameters">
+        <div>
+          <h2>Hyperparameters</h2>
+          {info.hyperparameters?.length ? (
+            <table className="hyperparameter-table">
+              <thead>
+                <tr>
+                  <th>name</th>
+                  <th className="num">value</th>
+                  <th>from</th>
+                </tr>
+              </thead>
+              <tbody>
+                {info.hyperparameters.map((h) => (
+                  <tr key={h.name} data-name={h.name}>
+                    <td>{h.name}</td>
+                    <td className="num">{typeof h.value === 'number' ? formatNumber(h.value) : String(h.value)}</td>
+                    <td className="muted">{h.source}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          ) : (
+            <p className="muted">{info.hyperparameters ? 'None: run_fn got an empty ctx.hyperparameters.' : 'Unknown: the store does not record which Trainer execution made this model.'}</p>
+          )}
+        </div>
+        {info.training && Object.keys(info.training).length ? (
+          <div>
+            <h2>Trainer settings</h2>
+            <dl className="training-params">
+              {Object.entries(info.training).map(([k, v]) => (
+                <div key={k} className="param">
+                  <dt>{k}</dt>
+                  <dd>{typeof v === 'number' ? formatNumber(v) : String(v)}</dd>
+                </div>
+              ))}
+            </dl>
+          </div>
         ) : null}
       </section>
       <section>

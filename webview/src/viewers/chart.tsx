@@ -4,9 +4,10 @@
  * again whenever VS Code switches theme (it rewrites the body's class and style).
  */
 import { useEffect, useRef } from 'react';
-import { BarController, BarElement, CategoryScale, Chart, Filler, Legend, LinearScale, LineController, LineElement, PointElement, Tooltip, type ChartConfiguration } from 'chart.js';
+import { BarController, BarElement, CategoryScale, Chart, Filler, Legend, LinearScale, LineController, LineElement, PointElement, ScatterController, Tooltip, type ChartConfiguration } from 'chart.js';
+import { color } from 'chart.js/helpers';
 
-Chart.register(BarController, BarElement, CategoryScale, LinearScale, LineController, LineElement, PointElement, Legend, Tooltip, Filler);
+Chart.register(BarController, BarElement, CategoryScale, LinearScale, LineController, LineElement, PointElement, ScatterController, Legend, Tooltip, Filler);
 
 const PALETTE = ['--vscode-charts-blue', '--vscode-charts-orange', '--vscode-charts-green', '--vscode-charts-purple', '--vscode-charts-red', '--vscode-charts-yellow'];
 const FALLBACK = ['#3794ff', '#d18616', '#89d185', '#b180d7', '#f14c4c', '#cca700'];
@@ -19,6 +20,19 @@ export function themeColor(variable: string, fallback: string): string {
 /** The i-th series colour of the current theme. */
 export function seriesColor(i: number): string {
   return themeColor(PALETTE[i % PALETTE.length], FALLBACK[i % FALLBACK.length]);
+}
+
+/** `css` (any CSS colour) with opacity `alpha`: area fills under the theme's line colours. */
+export function translucent(css: string, alpha: number): string {
+  return color(css).alpha(alpha).rgbString();
+}
+
+/**
+ * A copy the theme may colour in (borderColor ??= …) without touching the memoised config; options
+ * are shared, so callbacks (tooltips, hover) survive, which structuredClone would refuse.
+ */
+function copy(config: ChartConfiguration): ChartConfiguration {
+  return { ...config, data: { ...config.data, datasets: config.data.datasets.map((d) => ({ ...d })) } } as ChartConfiguration;
 }
 
 function themed(config: ChartConfiguration): ChartConfiguration {
@@ -36,20 +50,20 @@ function themed(config: ChartConfiguration): ChartConfiguration {
   return config;
 }
 
-export function ChartView({ config, height = 220, label }: { config: ChartConfiguration; height?: number; label: string }) {
+export function ChartView({ config, height = 220, width, label, className }: { config: ChartConfiguration; height?: number; width?: number; label: string; className?: string }) {
   const canvas = useRef<HTMLCanvasElement>(null);
   useEffect(() => {
     if (!canvas.current) return;
-    let chart = new Chart(canvas.current, themed(structuredClone(config)));
+    let chart = new Chart(canvas.current, themed(copy(config)));
     const observer = new MutationObserver(() => {
       chart.destroy();
-      chart = new Chart(canvas.current!, themed(structuredClone(config)));
+      chart = new Chart(canvas.current!, themed(copy(config)));
     });
     observer.observe(document.body, { attributes: true, attributeFilter: ['class'] });
     return () => (observer.disconnect(), chart.destroy());
   }, [config]);
   return (
-    <div className="chart" style={{ height }}>
+    <div className={`chart${className ? ` ${className}` : ''}`} style={{ height, ...(width !== undefined && { width }) }}>
       <canvas ref={canvas} role="img" aria-label={label} />
     </div>
   );

@@ -9,12 +9,12 @@ import type { Static } from '@sinclair/typebox';
 import { UserError } from '../../core/errors.ts';
 import { type ExecutorContext } from '../../core/component.ts';
 import type { csvExampleGenOutputs, csvExampleGenParams } from './spec.ts';
-import { SAMPLE_BYTES, inferCsvKinds, inferJsonlColumns } from './infer.ts';
+import { type CsvSample, SAMPLE_BYTES, inferCsvKinds, inferJsonlColumns } from './infer.ts';
 import { detectFormat, readCsvFile, readJsonlFile, resolveInputFiles, type InputFile, type InputFormat } from './input-files.ts';
-import type { ParseRangeArgs, ParseRangeResult } from './range-parser.ts';
+import type { ParseRangeArgs, ParseRangeResult, TextValue } from './range-parser.ts';
 import { RangeReader } from './range-reader.ts';
 import { timelineMark } from '../../util/pool-timeline.ts';
-import { KIND_I32, KIND_NAMES, featureTypeOf } from './values.ts';
+import { KIND_I32, KIND_NAMES, KIND_STR, featureTypeOf } from './values.ts';
 import { hasSpanPlaceholder } from '../../util/spans.ts';
 import { finishExamples, moveStagedShards, recordSpans, selectSpans, withCleanup } from '../example-gen-common/output.ts';
 import { checkSplits } from '../example-gen-common/splits.ts';
@@ -82,7 +82,7 @@ function planRanges(files: InputFile[], shardBytes: number): Range[] {
   return ranges;
 }
 
-function sampleKinds(file: InputFile, format: InputFormat, delimiter: number): { columns: string[]; kinds: number[]; rowBytes?: number } {
+function sampleKinds(file: InputFile, format: InputFormat, delimiter: number): { columns: string[]; kinds: number[]; rowBytes?: number } & Partial<CsvSample> {
   const end = Math.min(file.size, file.dataStart + SAMPLE_BYTES);
   const reader = new RangeReader(file.path, file.dataStart, end, end);
   try {
@@ -119,6 +119,7 @@ export async function run(ctx: Ctx, staged?: StagedRun): Promise<ParseRangeArgs[
   const paths = spans ? spans.files : resolveInputFiles(ctx.resolvePath(p.input), p.format !== 'auto');
   const format = detectFormat(paths, p.format);
   const files = paths.map((f) => (format === 'csv' ? readCsvFile(f, delimiter) : readJsonlFile(f)));
+  for (const w of files[0].warnings ?? []) ctx.log.warn(w);
   if (format === 'csv') {
     const header = files[0].columns.join('\u0000');
     const other = files.find((f) => f.columns.join('\u0000') !== header);
@@ -160,6 +161,10 @@ export async function run(ctx: Ctx, staged?: StagedRun): Promise<ParseRangeArgs[
   });
   if (staged?.planOnly) return ranges.map((_, i) => argsFor(i));
 
+  // Where each numeric column first met text: the sample's rows first, then the parsed ranges'.
+  const firstText = new Map<number, TextValue & { file: string }>();
+  for (const t of sample.firstText ?? []) firstText.set(t.column, { ...t, line: files[0].headerLines + 1 + t.line, file: files[0].path });
+  const absolute = new WeakSet<ParseRangeResult>();
   let todo = ranges.map((_, i) => i);
   for (let pass = 1; todo.length > 0; pass++) {
     const got = pass === 1 && staged?.firstPass ? staged.firstPass : await ctx.pool.map<ParseRangeArgs, ParseRangeResult>('csv.parseRange', todo.map(argsFor), {
@@ -171,7 +176,10 @@ export async function run(ctx: Ctx, staged?: StagedRun): Promise<ParseRangeArgs[
       },
     });
     todo.forEach((i, n) => (results[i] = got[n]));
-    await chainRanges(ctx, ranges, results, argsFor);
+    await chainRanges(ctx, ranges, results, argsFor, absolute);
+    results.forEach((r, i) => {
+      for (const t of r.firstText) if (!firstText.has(t.column) && sample.numeric?.[t.column]) firstText.set(t.column, { ...t, file: ranges[i].file.path });
+    });
 
     // Merge kinds (and JSONL keys) over all ranges; re-run the shards written with narrower ones.
     const width = columns.length;
@@ -204,6 +212,10 @@ export async function run(ctx: Ctx, staged?: StagedRun): Promise<ParseRangeArgs[
   }
   timelineMark('csvExampleGen parsed');
   checkFilesHaveRows(files, ranges, results, format);
+  for (const [j, t] of [...firstText].sort((a, b) => a[0] - b[0])) {
+    if (kinds[j] !== KIND_STR) continue;
+    ctx.log.warn(`${t.file}:${t.line}: column "${columns[j]}" holds numbers until ${JSON.stringify(t.value)} here, so it is STRING (it would have been ${featureTypeOf(t.was)})`);
+  }
   if (staged) moveStagedShards(staged.stagingUri, ctx.outputs.examples.uri, splitNames);
   finish(ctx, { splitNames, columns, kinds, ranges, results });
   if (spans) recordSpans(ctx.outputs.examples, spans);
@@ -214,9 +226,10 @@ export async function run(ctx: Ctx, staged?: StagedRun): Promise<ParseRangeArgs[
 /**
  * Makes ranges chain: a speculative start is wrong when a range begins inside a quoted field
  * holding a newline (or after malformed quoting); such a range re-runs from where the previous
- * one stopped. Then turns relative line numbers absolute and reports the first error in input order.
+ * one stopped. Then turns relative line numbers absolute (once per result) and reports the first
+ * error in input order.
  */
-async function chainRanges(ctx: Ctx, ranges: Range[], results: ParseRangeResult[], argsFor: (i: number) => ParseRangeArgs): Promise<void> {
+async function chainRanges(ctx: Ctx, ranges: Range[], results: ParseRangeResult[], argsFor: (i: number) => ParseRangeArgs, absolute: WeakSet<ParseRangeResult>): Promise<void> {
   let line = 0;
   for (let i = 0; i < ranges.length; i++) {
     const range = ranges[i];
@@ -232,8 +245,13 @@ async function chainRanges(ctx: Ctx, ranges: Range[], results: ParseRangeResult[
       const at = line + r.error.line;
       throw new UserError(`${file}:${at}: ${r.error.message}`, { file, line: at });
     }
-    for (const s of r.skippedSamples) s.line += line;
-    r.skippedSamples.forEach((s) => (s.message = `${file}:${s.line}: ${s.message}`));
+    // A result kept from an earlier pass has absolute lines already.
+    if (!absolute.has(r)) {
+      for (const s of r.skippedSamples) s.line += line;
+      r.skippedSamples.forEach((s) => (s.message = `${file}:${s.line}: ${s.message}`));
+      for (const t of r.firstText) t.line += line;
+      absolute.add(r);
+    }
     line += r.lines;
   }
 }

@@ -22,6 +22,8 @@ export interface InputFile {
   headerLines: number;
   /** CSV header names; empty for JSONL. */
   columns: string[];
+  /** Header problems worth a warning (an empty column name, and the name it was given). */
+  warnings?: string[];
 }
 
 const EXTENSIONS: Record<string, InputFormat> = { '.csv': 'csv', '.tsv': 'csv', '.txt': 'csv', '.jsonl': 'jsonl', '.ndjson': 'jsonl', '.json': 'jsonl' };
@@ -124,13 +126,17 @@ export function readCsvFile(path: string, delimiter: number): InputFile {
     throw new UserError(`${path}:${loc.line}: header: invalid UTF-8 byte 0x${head[bad].toString(16)} (the file must be UTF-8 encoded)`, loc);
   }
   const columns: string[] = [];
+  const warnings: string[] = [];
   const seen = new Set<string>();
   for (let j = 0; j < Math.min(scan.count, scan.starts.length); j++) {
     let name = head.toString('utf8', scan.starts[j], scan.ends[j]).replaceAll('""', '"').trim();
-    if (!name) name = `column_${j + 1}`;
+    if (!name) {
+      name = `column_${j + 1}`;
+      warnings.push(`${path}:${lines + 1}: column ${j + 1} of the header has no name; it is called "${name}"`);
+    }
     if (seen.has(name)) throw new UserError(`${path}:${lines + 1}: header names column "${name}" twice`, { file: path, line: lines + 1 });
     seen.add(name);
     columns.push(name);
   }
-  return { path, size, dataStart: scan.next, headerLines: lines + scan.newlines, columns };
+  return { path, size, dataStart: scan.next, headerLines: lines + scan.newlines, columns, warnings };
 }

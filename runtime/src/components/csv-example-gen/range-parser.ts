@@ -65,7 +65,17 @@ export interface ParseRangeResult {
   dirty: boolean;
   skipped: number;
   skippedSamples: { line: number; message: string }[];
+  /** CSV: per column, the first value that made a numeric column text (line relative to the range). */
+  firstText: TextValue[];
   error?: { line: number; message: string };
+}
+
+/** A text value in a column that held numbers: where, what, and the column's kind before it. */
+export interface TextValue {
+  column: number;
+  line: number;
+  value: string;
+  was: number;
 }
 
 const INT32_MIN = -(2 ** 31);
@@ -104,6 +114,16 @@ class RangeOutput {
     });
     this.rows = args.splitNames.map(() => 0);
     this.bounds = splitBounds(args.ratios);
+  }
+
+  readonly firstText: TextValue[] = [];
+
+  /** Notes the first text value of a column that was numeric so far (kind STR over a lower kind). */
+  /** `rowLine`, `rowStart`: the line and position where the cell's record starts. */
+  noteText(j: number, kind: number, buf: Buffer, s: number, e: number, rowLine: number, rowStart: number): void {
+    if (kind !== KIND_STR || this.kinds[j] >= KIND_STR || this.firstText.some((t) => t.column === j)) return;
+    const line = rowLine + countLines(buf, rowStart, s);
+    this.firstText.push({ column: j, line, value: buf.toString('utf8', s, Math.min(e, s + 60)), was: this.kinds[j] });
   }
 
   /** Widens column j to at least `kind` in every split's builder. */
@@ -219,6 +239,7 @@ export function parseRange(args: ParseRangeArgs): ParseRangeResult {
     dirty: out.dirty,
     skipped: out.skipped,
     skippedSamples: out.skippedSamples,
+    firstText: out.firstText,
     error,
   };
 }
@@ -318,6 +339,7 @@ function parseCsv(reader: RangeReader, state: { pos: number; lines: number }, ou
         if (out.dirty) {
           for (let j = 0; j < ncols; j++) {
             const k = classifyBytes(buf, scan.starts[j], scan.ends[j], scan.flags[j] === FIELD_ESCAPED);
+            out.noteText(j, k, buf, scan.starts[j], scan.ends[j], lines, pos);
             if (k > kinds[j]) kinds[j] = k;
           }
         } else {
@@ -330,11 +352,14 @@ function parseCsv(reader: RangeReader, state: { pos: number; lines: number }, ou
               continue;
             }
             if (appendCell(cols[j], kinds[j], buf, s, e, scan.flags[j], out)) continue;
-            out.widen(j, classifyBytes(buf, s, e, scan.flags[j] === FIELD_ESCAPED));
+            const wider = classifyBytes(buf, s, e, scan.flags[j] === FIELD_ESCAPED);
+            out.noteText(j, wider, buf, s, e, lines, pos);
+            out.widen(j, wider);
             if (out.dirty) {
               // Columns before j hold this row already; the range will not be written anyway.
               for (let r = j + 1; r < ncols; r++) {
                 const k = classifyBytes(buf, scan.starts[r], scan.ends[r], scan.flags[r] === FIELD_ESCAPED);
+                out.noteText(r, k, buf, scan.starts[r], scan.ends[r], lines, pos);
                 if (k > kinds[r]) kinds[r] = k;
               }
               break;

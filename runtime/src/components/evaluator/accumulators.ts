@@ -18,6 +18,8 @@ import { percentileIntervals, poisson, type Random } from './bootstrap.ts';
 export const GRID_BUCKETS = 10_000;
 /** Equal-width score buckets of the calibration plot. */
 export const CALIBRATION_BUCKETS = 10;
+/** About this many ROC/PR points per slice, spread evenly over the rows, plus every 0.05 of the score. */
+export const CURVE_POINTS = 100;
 
 const LOG_EPS = 1e-15;
 const clip = (p: number) => Math.min(1 - LOG_EPS, Math.max(LOG_EPS, p));
@@ -171,6 +173,55 @@ export function gridAucPr(pos: ArrayLike<number>, neg: ArrayLike<number>): { val
   return { value: area, bound };
 }
 
+/**
+ * TFMA's confusion matrices at thresholds (its ROC and PR plots), columnar: at threshold t a row
+ * is predicted positive when its score ≥ t, as for the decision threshold. Thresholds are grid
+ * edges (b / GRID_BUCKETS), so every count is exact; they descend, so FPR and recall ascend.
+ */
+export interface ThresholdCurve {
+  thresholds: number[];
+  tp: number[];
+  fp: number[];
+  tn: number[];
+  fn: number[];
+}
+
+/**
+ * The confusion counts at grid edges chosen so that points are about evenly spread over the rows
+ * (`points` of them: dense where the scores are), plus every 0.05, so a decision threshold such as
+ * 0.5 is always on the curve, down to threshold 0 (everything positive).
+ */
+export function thresholdCurve(pos: ArrayLike<number>, neg: ArrayLike<number>, points = CURVE_POINTS): ThresholdCurve {
+  const buckets = pos.length;
+  let positives = 0;
+  let negatives = 0;
+  for (let b = 0; b < buckets; b++) {
+    positives += pos[b];
+    negatives += neg[b];
+  }
+  const step = (positives + negatives) / points;
+  const everyTwentieth = buckets / 20;
+  const curve: ThresholdCurve = { thresholds: [], tp: [], fp: [], tn: [], fn: [] };
+  let tp = 0;
+  let fp = 0;
+  let next = step;
+  for (let b = buckets - 1; b >= 0; b--) {
+    tp += pos[b];
+    fp += neg[b];
+    const seen = tp + fp;
+    const occupied = pos[b] > 0 || neg[b] > 0;
+    if (b === 0 || (Number.isInteger(everyTwentieth) && b % everyTwentieth === 0) || (occupied && seen >= next)) {
+      curve.thresholds.push(b / buckets);
+      curve.tp.push(tp);
+      curve.fp.push(fp);
+      curve.tn.push(negatives - fp);
+      curve.fn.push(positives - tp);
+      while (step > 0 && next <= seen) next += step;
+    }
+  }
+  return curve;
+}
+
 export interface CalibrationBucket {
   lower: number;
   upper: number;
@@ -185,6 +236,7 @@ export interface AccResult {
   /** |reported − exact| ≤ this, per grid-based metric. */
   grid_error_bounds?: Record<string, number>;
   calibration_buckets?: CalibrationBucket[];
+  confusion_at_thresholds?: ThresholdCurve;
   per_class?: { precision: number; recall: number; support: number }[];
   confusion_matrix?: number[][];
 }
@@ -223,7 +275,13 @@ export function binaryResult(acc: BinaryAcc, resamples: number, random: Random):
       mean_label: ratio(acc.calibration[b * 3 + 2], count),
     });
   }
-  return { metrics, confidence_intervals, grid_error_bounds: { auc: auc.bound, auc_pr: aucPr.bound }, calibration_buckets };
+  return {
+    metrics,
+    confidence_intervals,
+    grid_error_bounds: { auc: auc.bound, auc_pr: aucPr.bound },
+    calibration_buckets,
+    confusion_at_thresholds: thresholdCurve(acc.pos, acc.neg),
+  };
 }
 
 /**

@@ -5,7 +5,7 @@
 import type { Interval, PerClassMetrics } from '../../ml/metrics.ts';
 import type { Task } from '../../serving/model-source.ts';
 import { UserError } from '../../core/errors.ts';
-import { accResult, type CalibrationBucket, mergeAcc, type SlicePartial, type SliceValue } from './accumulators.ts';
+import { accResult, type CalibrationBucket, mergeAcc, type ThresholdCurve, type SlicePartial, type SliceValue } from './accumulators.ts';
 
 export interface ChangeThreshold {
   direction: 'higher_is_better' | 'lower_is_better';
@@ -38,6 +38,8 @@ export interface SliceResult {
   grid_error_bounds?: Record<string, number>;
   /** Binary: mean prediction against mean label per score bucket. */
   calibration_buckets?: CalibrationBucket[];
+  /** Binary: confusion counts at thresholds (ROC and PR curves). */
+  confusion_at_thresholds?: ThresholdCurve;
 }
 
 /**
@@ -130,6 +132,7 @@ export class SliceMerge {
         confidence_intervals: r.confidence_intervals,
         ...(r.grid_error_bounds && { grid_error_bounds: r.grid_error_bounds }),
         ...(r.calibration_buckets && { calibration_buckets: r.calibration_buckets }),
+        ...(r.confusion_at_thresholds && { confusion_at_thresholds: r.confusion_at_thresholds }),
         ...(r.per_class && { per_class: r.per_class.map((p, i) => ({ class: o.classes?.[i] ?? String(i), ...p })) }),
         ...(r.confusion_matrix && { confusion_matrix: r.confusion_matrix }),
       };

@@ -41,8 +41,8 @@ export const evaluatorParams = Type.Object({
 
 export const evaluatorSpec = {
   type: 'Evaluator',
-  // 2: streamed, AUCs on a threshold grid, Poisson bootstrap.
-  version: '2',
+  // 2: streamed, AUCs on a threshold grid, Poisson bootstrap. 3: confusion counts at thresholds (ROC/PR curves).
+  version: '3',
   category: 'model',
   icon: 'checklist',
   description:
@@ -59,7 +59,10 @@ export const evaluatorSpec = {
     schema: { type: 'Schema', optional: true as const, description: 'Not needed for metrics; accepted for TFX parity.' },
   },
   outputs: {
-    evaluation: { type: 'ModelEvaluation', description: 'evaluation.json: metrics per slice, baseline metrics and differences.' },
+    evaluation: {
+      type: 'ModelEvaluation',
+      description: 'evaluation.json: metrics per slice with 95 % intervals, binary ROC/PR data (confusion counts at thresholds) and calibration buckets, baseline metrics, curves and differences.',
+    },
     blessing: { type: 'ModelBlessing', description: 'blessing.json: blessed or not, with every threshold outcome.' },
   },
   params: evaluatorParams,

@@ -1,15 +1,15 @@
 /**
  * Drift between two splits (or a split and the same split of earlier statistics). String features
  * are compared by L-infinity distance of their value frequencies, numeric ones by Jensen–Shannon
- * divergence of their histograms (see numericJensenShannon); a schema feature's driftComparator overrides the thresholds and
+ * divergence of their histograms (see distances.ts numericJensenShannon); a schema feature's driftComparator overrides the thresholds and
  * may ask for JSD on a string feature too. A distance above its threshold is an ERROR, as in TFDV.
  */
 import type { DatasetFeatureStatistics, FeatureNameStatistics } from '../../formats/statistics.ts';
 import type { Schema, SchemaFeature } from '../../formats/schema.ts';
-import { commonStats, histogramOfType, stringValueCounts } from '../schema-gen/feature-stats.ts';
+import { commonStats, stringValueCounts } from '../schema-gen/feature-stats.ts';
 import { finding, type FeatureFinding } from './anomaly-reasons.ts';
 import { pct } from './check-schema.ts';
-import { alignHistograms, categoricalJensenShannon, jensenShannonDivergence, linfDistance } from './distances.ts';
+import { categoricalJensenShannon, linfDistance, numericJensenShannon } from './distances.ts';
 
 export interface DriftThresholds {
   linf: number;
@@ -76,25 +76,6 @@ function compareFeature(
   const jsd = numericJensenShannon(b, c);
   if (jsd !== undefined && jsd > threshold) out.push(jsdFinding(feature.name, between, jsd, threshold));
   return out;
-}
-
-/**
- * JSD of the numeric histograms, the lower of the STANDARD and QUANTILES estimates. Two splits'
- * buckets never line up, and spreading counts uniformly within a bucket misplaces mass where the
- * data is spiky (e.g. many rows at one location): a grid shift of a fraction of a bucket then
- * looks like drift in one binning but not the other. A real shift shows in both.
- */
-export function numericJensenShannon(b: FeatureNameStatistics, c: FeatureNameStatistics): number | undefined {
-  let best: number | undefined;
-  for (const type of ['STANDARD', 'QUANTILES'] as const) {
-    const bh = histogramOfType(b, type);
-    const ch = histogramOfType(c, type);
-    if (!bh || !ch) continue;
-    const aligned = alignHistograms(bh, ch);
-    const jsd = jensenShannonDivergence(aligned.baseline, aligned.current);
-    if (jsd !== undefined && (best === undefined || jsd < best)) best = jsd;
-  }
-  return best;
 }
 
 function jsdFinding(feature: string, between: string, jsd: number, threshold: number): FeatureFinding {

@@ -1,9 +1,11 @@
 /**
- * ImportExampleGen, main thread: resolve the TFRecord files, read each in a pool worker with its
- * own columns, settle the columns over all files (a feature that is a list anywhere is a list
+ * ImportExampleGen, main thread: resolve the TFRecord files, cut big uncompressed ones at record
+ * boundaries, read each file or range in a pool worker with its own columns, settle the columns over all files (a feature that is a list anywhere is a list
  * everywhere; ints widen), re-read the few files written with narrower columns, record the Examples.
  */
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import type { Static } from '@sinclair/typebox';
+import { recordRanges } from '../../formats/tfrecord.ts';
 import { UserError } from '../../core/errors.ts';
 import type { ExecutorContext } from '../../core/component.ts';
 import { hasSpanPlaceholder } from '../../util/spans.ts';
@@ -46,6 +48,31 @@ export function mergeColumns(files: string[], results: ReadRecordsResult[]): Imp
   return [...merged.values()].map(({ file: _file, ...c }) => c).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
+/** Whether a file is read as GZIP: as named, or (auto) recognized by its first two bytes. */
+function isGzip(file: string, compression: Params['compression']): boolean {
+  if (compression !== 'auto') return compression === 'gzip';
+  const fd = openSync(file, 'r');
+  try {
+    const head = Buffer.alloc(2);
+    return readSync(fd, head, 0, 2, 0) === 2 && head[0] === 0x1f && head[1] === 0x8b;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Read tasks by position (independent of the worker count): an uncompressed file larger than
+ * `shardBytes` is cut at record boundaries found by a framing scan, so one big file feeds every
+ * worker; a GZIP file is one task (a gzip stream cannot be entered in the middle).
+ */
+export function planShards(files: string[], compression: Params['compression'], shardBytes: number): Pick<ReadRecordsArgs, 'file' | 'range'>[] {
+  return files.flatMap((file) => {
+    if (isGzip(file, compression) || statSync(file).size <= shardBytes) return [{ file }];
+    const ranges = recordRanges(file, shardBytes);
+    return ranges.length > 1 ? ranges.map((range) => ({ file, range })) : [{ file }];
+  });
+}
+
 const sameColumns = (a: ImportColumn[], b: ImportColumn[]) => JSON.stringify(a) === JSON.stringify(b);
 
 export async function run(ctx: Ctx, staged?: StagedRun): Promise<ReadRecordsArgs[] | undefined> {
@@ -54,8 +81,8 @@ export async function run(ctx: Ctx, staged?: StagedRun): Promise<ReadRecordsArgs
   const spans = hasSpanPlaceholder(p.input) ? selectSpans(p.input, ctx.pipelineDir, p.span_range, ctx.log) : undefined;
   const files = spans ? spans.files : resolveInputFiles(ctx.resolvePath(p.input), false, TFRECORD_EXTENSIONS);
   const outUri = staged?.stagingUri ?? ctx.outputs.examples.uri;
-  const args: ReadRecordsArgs[] = files.map((file, shardIndex) => ({
-    file,
+  const args: ReadRecordsArgs[] = planShards(files, p.compression, Math.max(1, Math.round(p.shard_size_mb * 1024 * 1024))).map((s, shardIndex) => ({
+    ...s,
     compression: p.compression,
     splitNames,
     ratios,
@@ -65,6 +92,7 @@ export async function run(ctx: Ctx, staged?: StagedRun): Promise<ReadRecordsArgs
     shardIndex,
   }));
   if (staged?.planOnly) return args;
+  const fileOf = args.map((a) => a.file);
 
   let rowsDone = 0;
   const onResult = (r: ReadRecordsResult) => {
@@ -73,29 +101,32 @@ export async function run(ctx: Ctx, staged?: StagedRun): Promise<ReadRecordsArgs
   };
   const results = staged?.firstPass ?? (await ctx.pool.map<ReadRecordsArgs, ReadRecordsResult>('tfrecord.readRecords', args, { signal: ctx.signal, onResult }));
   const failed = results.findIndex((r) => r.error);
-  if (failed >= 0) throw new UserError(results[failed].error!, { file: files[failed], field: 'input' });
-  const columns = mergeColumns(files, results);
+  if (failed >= 0) throw new UserError(results[failed].error!, { file: fileOf[failed], field: 'input' });
+  const columns = mergeColumns(fileOf, results);
   if (columns.length === 0) throw new UserError(`${files.join(', ')}: no tf.Example features found`, { field: 'input' });
   for (const key of p.split_key ?? []) {
     if (!columns.some((c) => c.name === key)) throw new UserError(`split_key feature "${key}" is in no record`, { field: 'split_key' });
   }
   const redo = results.map((r, i) => i).filter((i) => !sameColumns(results[i].columns, columns));
   if (redo.length > 0) {
-    ctx.log.info(`re-reading ${redo.length} of ${files.length} file(s) with the columns of all files (list features or wider ints elsewhere)`);
+    const unit = args.length === files.length ? 'file(s)' : 'shard(s)';
+    ctx.log.info(`re-reading ${redo.length} of ${args.length} ${unit} with the columns of all files (list features or wider ints elsewhere)`);
     const again = await ctx.pool.map<ReadRecordsArgs, ReadRecordsResult>('tfrecord.readRecords', redo.map((i) => ({ ...args[i], columns })), { signal: ctx.signal });
     redo.forEach((i, n) => (results[i] = again[n]));
   }
-  const empty = results.findIndex((r) => r.rows.every((n) => n === 0));
-  if (empty >= 0) {
-    const what = results[empty].skipped > 0 ? `all ${results[empty].skipped} records are corrupt` : 'the file has no records';
-    throw new UserError(`${files[empty]}: ${what}`, { file: files[empty], field: 'input' });
+  for (const file of files) {
+    const mine = results.filter((_, i) => fileOf[i] === file);
+    if (mine.every((r) => r.rows.every((n) => n === 0))) {
+      const skipped = mine.reduce((n, r) => n + r.skipped, 0);
+      throw new UserError(`${file}: ${skipped > 0 ? `all ${skipped} records are corrupt` : 'the file has no records'}`, { file, field: 'input' });
+    }
   }
   if (staged) moveStagedShards(staged.stagingUri, ctx.outputs.examples.uri, splitNames);
   finishExamples(ctx.outputs.examples, ctx.log, ctx.progress, {
     splitNames,
     columns: columns.map((c) => ({ name: c.name, type: c.type, ...(c.list ? { list: true } : {}) })),
     outcomes: results,
-    inputs: `${files.length} TFRecord file(s)`,
+    inputs: `${files.length} TFRecord file(s) in ${args.length} shard(s)`,
   });
   ctx.log.info(`features: ${columns.map((c) => `${c.name} ${c.type}${c.list ? ' list' : ''}`).join(', ')}`);
   if (spans) recordSpans(ctx.outputs.examples, spans);

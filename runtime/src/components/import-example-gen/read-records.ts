@@ -1,5 +1,6 @@
 /**
- * Worker side: one TFRecord file of tf.Example (optionally GZIP) → Arrow shards per split. Every
+ * Worker side: one TFRecord file of tf.Example (optionally GZIP), or a byte range of an
+ * uncompressed one that starts at a record header, → Arrow shards per split. Every
  * record's framing and both CRC32C checksums are checked; a corrupt record stops the file with its
  * byte offset, or with skip_bad_rows is skipped and counted when the framing lets the reader go on.
  *
@@ -8,7 +9,7 @@
  * The executor passes the columns it settled on over all files; a file whose own features need a
  * wider shape reports `dirty` and is re-read with the merged columns.
  */
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import type Long from 'long';
 import type { FeatureType } from '../../formats/examples.ts';
@@ -19,7 +20,7 @@ import { SPLIT_SEED, murmur3, splitBounds, splitOf } from '../csv-example-gen/ro
 import { KIND_F64, KIND_I32, KIND_STR, intKind } from '../csv-example-gen/values.ts';
 import type { ShardOutcome } from '../example-gen-common/output.ts';
 import { writeSplitShards } from '../example-gen-common/write-shards.ts';
-import { ListColumnBuilder } from './list-column.ts';
+import { ListColumnBuilder } from '../example-gen-common/list-column.ts';
 
 export interface ImportColumn {
   name: string;
@@ -40,6 +41,8 @@ export interface ReadRecordsArgs {
   skipBadRows: boolean;
   outUri: string;
   shardIndex: number;
+  /** Uncompressed files only: the byte range of the file to read, starting at a record header. */
+  range?: { start: number; end: number };
 }
 
 export interface ReadRecordsResult extends ShardOutcome {
@@ -88,7 +91,8 @@ function decodeExample(data: Uint8Array, at: string): Row['features'] {
   return out;
 }
 
-function fileBytes(file: string, compression: ReadRecordsArgs['compression']): { buf: Uint8Array; gzip: boolean } {
+function fileBytes(file: string, compression: ReadRecordsArgs['compression'], range?: ReadRecordsArgs['range']): { buf: Uint8Array; gzip: boolean } {
+  if (range) return { buf: readRange(file, range), gzip: false };
   const raw = readFileSync(file);
   const gzip = compression === 'gzip' || (compression === 'auto' && raw.length >= 2 && raw[0] === 0x1f && raw[1] === 0x8b);
   if (!gzip) return { buf: raw, gzip };
@@ -96,6 +100,22 @@ function fileBytes(file: string, compression: ReadRecordsArgs['compression']): {
     return { buf: gunzipSync(raw), gzip };
   } catch (e) {
     throw new BadRecord(`${file}: GZIP decompression failed: ${(e as Error).message}`);
+  }
+}
+
+function readRange(file: string, { start, end }: { start: number; end: number }): Uint8Array {
+  const fd = openSync(file, 'r');
+  try {
+    const buf = Buffer.alloc(end - start);
+    let got = 0;
+    while (got < buf.length) {
+      const n = readSync(fd, buf, got, buf.length - got, start + got);
+      if (n === 0) break;
+      got += n;
+    }
+    return buf.subarray(0, got);
+  } finally {
+    closeSync(fd);
   }
 }
 
@@ -135,10 +155,12 @@ export function readRecords(args: ReadRecordsArgs): ReadRecordsResult {
   const skippedSamples: { message: string }[] = [];
   let gzip = false;
   try {
-    const bytes = fileBytes(file, args.compression);
+    const bytes = fileBytes(file, args.compression, args.range);
     gzip = bytes.gzip;
     const buf = bytes.buf;
-    const where = (offset: number) => `${file}: record at byte ${offset}${gzip ? ' of the decompressed stream' : ''}`;
+    // Offsets in messages are the file's, also when this task reads a range of it.
+    const base = args.range?.start ?? 0;
+    const where = (offset: number) => `${file}: record at byte ${base + offset}${gzip ? ' of the decompressed stream' : ''}`;
     const bad = (message: string) => {
       if (!args.skipBadRows) throw new BadRecord(message);
       skipped++;
@@ -161,7 +183,7 @@ export function readRecords(args: ReadRecordsArgs): ReadRecordsResult {
       const at = offset;
       offset += 16 + data.length;
       try {
-        rows.push({ offset: at, features: decodeExample(data, where(at)) });
+        rows.push({ offset: base + at, features: decodeExample(data, where(at)) });
       } catch (e) {
         if (!(e instanceof BadRecord)) throw e;
         bad(e.message);

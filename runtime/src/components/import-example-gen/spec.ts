@@ -14,6 +14,12 @@ export const importExampleGenParams = Type.Object({
   splits: splitsParam("each example's feature values"),
   split_key: splitKeyParam,
   skip_bad_rows: skipBadRowsParam('records with a bad data checksum or that are not tf.Examples, and a truncated last record'),
+  shard_size_mb: Type.Number({
+    default: 16,
+    exclusiveMinimum: 0,
+    description:
+      'Target input MB per read task: an uncompressed file larger than this is cut at record boundaries (found by reading only the record headers) into tasks of about this size, each one Arrow file per split; a GZIP file is one task. Independent of worker count.',
+  }),
 });
 
 export const importExampleGenSpec = {

@@ -1,7 +1,10 @@
 /**
- * Parquet column types → Tributary's column kinds (runtime/src/formats/examples.ts). Flat columns
- * only: a repeated or nested column is a clear error naming the column, as are time types (cast
- * them to a string or an integer upstream: their meaning as a feature is the pipeline's choice).
+ * Parquet column types → Tributary's column kinds (runtime/src/formats/examples.ts). A Parquet LIST
+ * of a primitive type (the standard three-level form, the two-level legacy forms and a bare
+ * repeated field) becomes a list column, as ImportExampleGen's variable-length features do; a
+ * struct, a map, or a list of structs or lists is a clear error naming the column and the file, as
+ * are time types (cast them to a string or an integer upstream: their meaning as a feature is the
+ * pipeline's choice).
  */
 import type { ColumnChunk, FileMetaData, SchemaElement } from 'hyparquet';
 import { UserError } from '../../core/errors.ts';
@@ -12,6 +15,8 @@ export interface ParquetColumn {
   kind: number;
   /** Parquet's physical and logical type, for messages. */
   parquetType: string;
+  /** A list column: `kind` is its values' kind. */
+  list?: boolean;
 }
 
 const INT32_MIN = -(2 ** 31);
@@ -22,13 +27,17 @@ function describe(e: SchemaElement): string {
   return logical ? `${e.type ?? 'group'} (${logical})` : String(e.type ?? 'group');
 }
 
-function kindOf(e: SchemaElement, file: string): number {
+function kindOf(e: SchemaElement, file: string, column = e.name, inList = false): number {
   const logical = e.logical_type?.type;
   const converted = e.converted_type;
   const unsupported = (why: string) =>
-    new UserError(`${file}: column "${e.name}" has Parquet type ${describe(e)}: ${why}`, { file, field: 'input' });
-  if (e.num_children || e.repetition_type === 'REPEATED' || logical === 'LIST' || logical === 'MAP' || converted === 'LIST' || converted === 'MAP') {
-    throw unsupported('nested and list columns are not read by ParquetExampleGen; flatten it, or write TFRecord tf.Examples for ImportExampleGen, which reads variable-length features as list columns');
+    new UserError(`${file}: column "${column}" has Parquet type ${describe(e)}: ${why}`, { file, field: 'input' });
+  if (e.num_children || logical === 'LIST' || logical === 'MAP' || converted === 'LIST' || converted === 'MAP' || converted === 'MAP_KEY_VALUE') {
+    throw unsupported(
+      !inList
+        ? 'structs and maps are not read by ParquetExampleGen; flatten them into columns of their own when writing the file'
+        : 'a list of structs, maps or lists is not read by ParquetExampleGen; a list column must hold numbers or strings',
+    );
   }
   if (logical === 'DATE' || logical === 'TIME' || logical === 'TIMESTAMP' || converted === 'DATE' || converted?.startsWith('TIME') || e.type === 'INT96') {
     throw unsupported('time types have no Tributary feature type; cast the column to a string or an integer (e.g. epoch seconds) when writing the file');
@@ -69,16 +78,41 @@ function fitsInt32(meta: FileMetaData, column: number): boolean {
 export function parquetColumns(meta: FileMetaData, file: string): ParquetColumn[] {
   const [root, ...elements] = meta.schema;
   const columns: ParquetColumn[] = [];
+  let at = 0;
   let leaf = 0;
-  for (let i = 0; i < (root.num_children ?? 0); i++) {
-    const e = elements.shift();
-    if (!e) break;
-    let kind = kindOf(e, file);
-    if (kind === KIND_I53 && e.type === 'INT64' && fitsInt32(meta, leaf)) kind = KIND_I32;
-    columns.push({ name: e.name, kind, parquetType: describe(e) });
-    leaf++;
+  // The schema is the tree in depth-first order: a column's subtree follows it.
+  const subtree = (): SchemaElement[] => {
+    const out = [elements[at++]];
+    for (let k = 0, n = out[0].num_children ?? 0; k < n; k++) out.push(...subtree());
+    return out;
+  };
+  for (let i = 0; i < (root.num_children ?? 0) && at < elements.length; i++) {
+    const tree = subtree();
+    const e = tree[0];
+    const element = listElement(tree);
+    const list = element !== undefined;
+    let kind = kindOf(element ?? e, file, e.name, list);
+    const valueLeaf = leaf + tree.slice(0, tree.indexOf(element ?? e)).filter((x) => !x.num_children).length;
+    if (kind === KIND_I53 && (element ?? e).type === 'INT64' && fitsInt32(meta, valueLeaf)) kind = KIND_I32;
+    columns.push({ name: e.name, kind, parquetType: list ? `LIST<${describe(element)}>` : describe(e), ...(list ? { list: true } : {}) });
+    leaf += tree.filter((x) => !x.num_children).length;
   }
   return columns;
+}
+
+/**
+ * The element of a list column (undefined for a scalar column): a bare repeated primitive, or a
+ * LIST group whose repeated child is the element (two levels) or holds it (three levels). A
+ * group that is none of these is returned as is, so kindOf names it as nested.
+ */
+function listElement(tree: SchemaElement[]): SchemaElement | undefined {
+  const [e, repeated, inner] = tree;
+  if (!e.num_children) return e.repetition_type === 'REPEATED' ? e : undefined;
+  const isList = e.logical_type?.type === 'LIST' || e.converted_type === 'LIST';
+  if (!isList || e.num_children !== 1 || repeated.repetition_type !== 'REPEATED') return undefined;
+  if (!repeated.num_children) return repeated;
+  // Three levels: the repeated group holds one element (which may itself be nested: kindOf rejects it).
+  return repeated.num_children === 1 && !(repeated.name === 'array' || repeated.name.endsWith('_tuple')) ? inner : repeated;
 }
 
 /** The same columns in the same order with the same kinds, else an error naming the difference. */

@@ -36,24 +36,42 @@ async function readFooter(path: string): Promise<ParquetFile> {
   return { path, meta, columns: parquetColumns(meta, path) };
 }
 
-/** Runs of consecutive row groups up to `shardBytes` compressed bytes (a bigger group stands alone). */
+/** A row group is cut into row ranges no smaller than this (a range's first page is found by skipping earlier pages undecoded). */
+export const MIN_SHARD_ROWS = 16_384;
+
+/**
+ * Shards of each file, by position (independent of the worker count): runs of consecutive row
+ * groups up to `shardBytes` compressed bytes, and a row group larger than that cut into equal row
+ * ranges of about `shardBytes`, so that one big file or one big row group still feeds every worker.
+ */
 export function planShards(files: ParquetFile[], shardBytes: number): { file: string; rowStart: number; rowEnd: number }[] {
   const shards: { file: string; rowStart: number; rowEnd: number }[] = [];
   for (const f of files) {
     let row = 0;
     let start = 0;
     let bytes = 0;
-    f.meta.row_groups.forEach((g, i) => {
+    const close = () => {
+      if (row > start) shards.push({ file: f.path, rowStart: start, rowEnd: row });
+      start = row;
+      bytes = 0;
+    };
+    for (const g of f.meta.row_groups) {
       const size = Number(g.total_compressed_size ?? g.total_byte_size);
-      if (bytes > 0 && bytes + size > shardBytes) {
-        shards.push({ file: f.path, rowStart: start, rowEnd: row });
-        start = row;
-        bytes = 0;
+      const rows = Number(g.num_rows);
+      const pieces = Math.min(Math.ceil(size / shardBytes), Math.floor(rows / MIN_SHARD_ROWS));
+      if (pieces > 1) {
+        close();
+        for (let k = 1; k <= pieces; k++) {
+          row = start + Math.round((rows * k) / pieces) - Math.round((rows * (k - 1)) / pieces);
+          close();
+        }
+        continue;
       }
-      row += Number(g.num_rows);
+      if (bytes > 0 && bytes + size > shardBytes) close();
+      row += rows;
       bytes += size;
-      if (i === f.meta.row_groups.length - 1 && row > start) shards.push({ file: f.path, rowStart: start, rowEnd: row });
-    });
+    }
+    close();
   }
   return shards;
 }
@@ -117,7 +135,7 @@ export async function run(ctx: Ctx, staged?: StagedRun): Promise<ReadRowsArgs[] 
   if (staged) moveStagedShards(staged.stagingUri, ctx.outputs.examples.uri, splitNames);
   finishExamples(ctx.outputs.examples, ctx.log, ctx.progress, {
     splitNames,
-    columns: columns.map((c) => ({ name: c.name, type: featureTypeOf(c.kind) })),
+    columns: columns.map((c) => ({ name: c.name, type: featureTypeOf(c.kind), ...(c.list ? { list: true } : {}) })),
     outcomes,
     inputs: `${files.length} Parquet file(s) in ${args.length} shard(s) of row groups`,
   });

@@ -6,10 +6,13 @@
  */
 import { ColumnBuilder } from '../csv-example-gen/column-builders.ts';
 import { SPLIT_SEED, murmur3, splitBounds, splitOf } from '../csv-example-gen/row-hash.ts';
-import { KIND_I32, KIND_STR } from '../csv-example-gen/values.ts';
+import { KIND_I32, KIND_STR, featureTypeOf } from '../csv-example-gen/values.ts';
+import { ListColumnBuilder } from '../example-gen-common/list-column.ts';
 import type { ShardOutcome } from '../example-gen-common/output.ts';
 import { writeSplitShards } from '../example-gen-common/write-shards.ts';
 import type { ParquetColumn } from './columns.ts';
+import { type Numbers, type PageLib, UnsafeInteger, isFlatPlain, loadPageLib, readFlatColumn } from './flat-column.ts';
+import type { AsyncBuffer, Compressors, FileMetaData } from 'hyparquet';
 
 export interface ReadRowsArgs {
   file: string;
@@ -28,11 +31,10 @@ export interface ReadRowsResult extends ShardOutcome {
 }
 
 const MAX_SAFE = 2 ** 53;
-const INT32_MIN = -(2 ** 31);
-const INT32_MAX = 2 ** 31 - 1;
 const TAG_NULL = 0;
 const TAG_NUMBER = 1;
 const TAG_BYTES = 2;
+const TAG_LIST = 3;
 
 /** Strings stay bytes: they go to the Arrow dictionary and the row hash as they are, never decoded. */
 const parsers = { stringFromBytes: (bytes: Uint8Array) => bytes };
@@ -40,9 +42,12 @@ const parsers = { stringFromBytes: (bytes: Uint8Array) => bytes };
 class RowError extends Error {}
 
 /** A cell as a number (ints, bools, floats) or bytes (strings), or null for a missing value. */
+const MAX_SAFE_BIG = BigInt(MAX_SAFE);
+const MIN_SAFE_BIG = -MAX_SAFE_BIG;
+
 function cellNumber(v: unknown, column: ParquetColumn, row: number, file: string): number {
   if (typeof v === 'bigint') {
-    if (v > BigInt(MAX_SAFE) || v < -BigInt(MAX_SAFE)) {
+    if (v > MAX_SAFE_BIG || v < MIN_SAFE_BIG) {
       throw new RowError(`${file}: row ${row + 1}, column "${column.name}": ${v} is beyond ±2^53, which an INT feature holds exactly`);
     }
     return Number(v);
@@ -61,8 +66,12 @@ export async function readRows(args: ReadRowsArgs): Promise<ReadRowsResult> {
   const buffer = await asyncBufferFromFile(file);
   const metadata = await parquetMetadataAsync(buffer, { parsers });
   const scan = await parquetScan({ file: buffer, metadata, columns: columns.map((c) => c.name), compressors, parsers });
+  const pages = await loadPageLib();
+  const flat = new Set(metadata.schema.slice(1).filter((e) => columns.some((c) => c.name === e.name && !c.list) && isFlatPlain(e)).map((e) => e.name));
+  const groupStarts: number[] = [];
+  metadata.row_groups.reduce((at, g) => (groupStarts.push(at), at + Number(g.num_rows)), 0);
   const capacity = Math.ceil((rows / args.ratios.reduce((a, b) => a + b, 0)) * Math.max(...args.ratios) * 1.05) + 16;
-  const builders = splitNames.map(() => columns.map((c) => new ColumnBuilder(c.name, c.kind, capacity)));
+  const builders = splitNames.map(() => columns.map((c) => (c.list ? new ListColumnBuilder(c.name, featureTypeOf(c.kind)) : new ColumnBuilder(c.name, c.kind, capacity))));
   const counts = splitNames.map(() => 0);
   const hashed = args.splitKey ? args.splitKey.map((k) => columns.findIndex((c) => c.name === k)) : columns.map((_, j) => j);
   const rowHash = new RowHasher(splitBounds(args.ratios), hashed);
@@ -72,8 +81,16 @@ export async function readRows(args: ReadRowsArgs): Promise<ReadRowsResult> {
       const start = Math.max(rowStart, range.rowStart);
       const end = Math.min(rowEnd, range.rowEnd);
       if (end <= start) continue;
-      const data: ArrayLike<unknown>[] = [];
-      for (const c of columns) data.push(await scan.readColumn({ column: c.name, rowStart: start, rowEnd: end }));
+      const group = groupStarts.findLastIndex((g) => g <= start);
+      const data: Cells[] = [];
+      for (const c of columns) {
+        if (flat.has(c.name)) {
+          data.push(await readFlat(pages, buffer, metadata, group, c, start - groupStarts[group], end - groupStarts[group], compressors, start, file));
+          continue;
+        }
+        const values = await scan.readColumn({ column: c.name, rowStart: start, rowEnd: end });
+        data.push(c.list || c.kind === KIND_STR ? values : numbersOf(values, c, start, file));
+      }
       const split = rowHash.splits(data, end - start, columns, start, file);
       for (let i = 0; i < split.length; i++) counts[split[i]]++;
       appendColumns(builders, split, data, columns, start, file);
@@ -87,6 +104,54 @@ export async function readRows(args: ReadRowsArgs): Promise<ReadRowsResult> {
   return { rows: counts, files, skipped: 0, skippedSamples: [] };
 }
 
+/** A flat plain column's rows [from, to) of a row group through the fast path (flat-column.ts). */
+async function readFlat(
+  pages: PageLib,
+  buffer: AsyncBuffer,
+  metadata: FileMetaData,
+  group: number,
+  column: ParquetColumn,
+  from: number,
+  to: number,
+  compressors: Compressors,
+  firstRow: number,
+  file: string,
+): Promise<Cells> {
+  const chunk = metadata.row_groups[group].columns.find((c) => c.meta_data?.path_in_schema.length === 1 && c.meta_data.path_in_schema[0] === column.name)!.meta_data!;
+  const offset = Number(chunk.dictionary_page_offset || chunk.data_page_offset);
+  const bytes = await buffer.slice(offset, offset + Number(chunk.total_compressed_size));
+  try {
+    return readFlatColumn(pages, bytes, metadata, group, column.name, from, to, compressors);
+  } catch (e) {
+    if (!(e instanceof UnsafeInteger)) throw e;
+    throw new RowError(`${file}: row ${firstRow + e.index + 1}, column "${column.name}": ${e.value} is beyond ±2^53, which an INT feature holds exactly`);
+  }
+}
+
+/** A column's cells as read (strings, lists) or as Numbers. */
+type Cells = ArrayLike<unknown> | Numbers;
+
+function numbersOf(values: ArrayLike<unknown>, column: ParquetColumn, firstRow: number, file: string): Numbers {
+  const n = values.length;
+  const x = new Float64Array(n);
+  const present = new Uint8Array(n).fill(1);
+  if (values instanceof Float64Array || values instanceof Float32Array || values instanceof Int32Array) {
+    x.set(values);
+    return { x, present };
+  }
+  for (let i = 0; i < n; i++) {
+    const v = values[i];
+    if (typeof v === 'number') x[i] = v;
+    else if (v === null || v === undefined) {
+      x[i] = NaN;
+      present[i] = 0;
+    } else x[i] = cellNumber(v, column, firstRow + i, file);
+  }
+  return { x, present };
+}
+
+const isNumbers = (c: Cells): c is Numbers => (c as Numbers).present instanceof Uint8Array;
+
 /** The split of each row, from a canonical encoding of its hashed cells (tag, then bytes or float64). */
 class RowHasher {
   private key = new Uint8Array(1024);
@@ -98,59 +163,131 @@ class RowHasher {
     private readonly hashed: number[],
   ) {}
 
-  splits(data: ArrayLike<unknown>[], rows: number, columns: ParquetColumn[], firstRow: number, file: string): Int32Array {
+  splits(data: Cells[], rows: number, columns: ParquetColumn[], firstRow: number, file: string): Int32Array {
     const split = new Int32Array(rows);
     for (let i = 0; i < rows; i++) {
       let n = 0;
       for (const j of this.hashed) {
-        const v = data[j][i];
-        const need = n + 9 + (v instanceof Uint8Array ? v.length + 4 : 0);
-        if (need > this.key.length) {
-          const bigger = new Uint8Array(Math.max(need, this.key.length * 2));
-          bigger.set(this.key);
-          this.key = bigger;
+        const cells = data[j];
+        if (isNumbers(cells)) {
+          n = this.ensure(n, 9);
+          if (cells.present[i] === 0) this.key[n++] = TAG_NULL;
+          else {
+            this.key[n++] = TAG_NUMBER;
+            this.view.setFloat64(0, cells.x[i], true);
+            this.key.set(this.eight, n);
+            n += 8;
+          }
+          continue;
         }
-        const key = this.key;
-        if (v === null || v === undefined || (v instanceof Uint8Array && v.length === 0)) key[n++] = TAG_NULL;
-        else if (v instanceof Uint8Array) {
-          key[n++] = TAG_BYTES;
-          this.view.setUint32(0, v.length, true);
-          key.set(this.eight.subarray(0, 4), n);
-          key.set(v, n + 4);
-          n += 4 + v.length;
-        } else {
-          key[n++] = TAG_NUMBER;
-          this.view.setFloat64(0, cellNumber(v, columns[j], firstRow + i, file), true);
-          key.set(this.eight, n);
-          n += 8;
-        }
+        const v = cells[i];
+        if (Array.isArray(v)) {
+          // A list: its tag and length, then each value as a scalar cell.
+          n = this.ensure(n, 5);
+          this.key[n++] = TAG_LIST;
+          n = this.putUint32(n, v.length);
+          for (const item of v) {
+            if (item === null || item === undefined) throw new RowError(nullElement(file, firstRow + i, columns[j]));
+            n = this.put(n, item, columns[j], firstRow + i, file);
+          }
+        } else n = this.put(n, v, columns[j], firstRow + i, file);
       }
       split[i] = splitOf(murmur3(this.key, 0, n, SPLIT_SEED), this.bounds);
     }
     return split;
   }
+
+  private ensure(n: number, more: number): number {
+    if (n + more > this.key.length) {
+      const bigger = new Uint8Array(Math.max(n + more, this.key.length * 2));
+      bigger.set(this.key);
+      this.key = bigger;
+    }
+    return n;
+  }
+
+  private putUint32(n: number, x: number): number {
+    this.view.setUint32(0, x, true);
+    this.key.set(this.eight.subarray(0, 4), n);
+    return n + 4;
+  }
+
+  /** One scalar cell: a tag, then its bytes (length first) or its float64. */
+  private put(n: number, v: unknown, column: ParquetColumn, row: number, file: string): number {
+    n = this.ensure(n, 9 + (v instanceof Uint8Array ? v.length + 4 : 0));
+    const key = this.key;
+    if (v === null || v === undefined || (v instanceof Uint8Array && v.length === 0)) key[n++] = TAG_NULL;
+    else if (v instanceof Uint8Array) {
+      key[n++] = TAG_BYTES;
+      n = this.putUint32(n, v.length);
+      key.set(v, n);
+      n += v.length;
+    } else {
+      key[n++] = TAG_NUMBER;
+      this.view.setFloat64(0, cellNumber(v, column, row, file), true);
+      key.set(this.eight, n);
+      n += 8;
+    }
+    return n;
+  }
+}
+
+function nullElement(file: string, row: number, column: ParquetColumn): string {
+  return `${file}: row ${row + 1}, column "${column.name}": the list holds a null value, which a list feature cannot hold (a missing list is null as a whole)`;
+}
+
+/** A list column's cells into each row's split: null is a missing list, [] one present with no values. */
+function appendLists(builders: ListColumnBuilder[], split: Int32Array, values: ArrayLike<unknown>, column: ParquetColumn, firstRow: number, file: string): void {
+  for (let i = 0; i < split.length; i++) {
+    const b = builders[split[i]];
+    const v = values[i];
+    if (v === null || v === undefined) {
+      b.appendNull();
+      continue;
+    }
+    const items = v as unknown[];
+    for (const item of items) if (item === null || item === undefined) throw new RowError(nullElement(file, firstRow + i, column));
+    if (column.kind === KIND_STR) b.appendStrings(items.map((x) => (x instanceof Uint8Array ? x : Buffer.from(String(x)))));
+    else b.appendNumbers(items.map((x) => cellNumber(x, column, firstRow + i, file)));
+  }
+}
+
+function appendNumbers(builders: ColumnBuilder[], split: Int32Array, { x, present }: Numbers, column: ParquetColumn, firstRow: number, file: string): void {
+  const int32 = column.kind === KIND_I32;
+  for (let i = 0; i < split.length; i++) {
+    const b = builders[split[i]];
+    if (present[i] === 0) b.appendNull();
+    else if (int32) {
+      const v = x[i];
+      if ((v | 0) !== v) {
+        throw new RowError(`${file}: row ${firstRow + i + 1}, column "${column.name}": ${v} does not fit the int32 range its statistics declare`);
+      }
+      b.appendInt(v);
+    } else b.appendFloat(x[i]);
+  }
 }
 
 /** Column by column into each row's split. */
-function appendColumns(builders: ColumnBuilder[][], split: Int32Array, data: ArrayLike<unknown>[], columns: ParquetColumn[], firstRow: number, file: string): void {
+function appendColumns(builders: (ColumnBuilder | ListColumnBuilder)[][], split: Int32Array, data: Cells[], columns: ParquetColumn[], firstRow: number, file: string): void {
   columns.forEach((column, j) => {
     const values = data[j];
+    if (isNumbers(values)) {
+      appendNumbers(builders.map((b) => b[j] as ColumnBuilder), split, values, column, firstRow, file);
+      return;
+    }
+    if (column.list) {
+      appendLists(builders.map((b) => b[j] as ListColumnBuilder), split, values, column, firstRow, file);
+      return;
+    }
+    // A string column.
     for (let i = 0; i < split.length; i++) {
-      const b = builders[split[i]][j];
+      const b = builders[split[i]][j] as ColumnBuilder;
       const v = values[i];
       if (v === null || v === undefined) b.appendNull();
-      else if (column.kind === KIND_STR) {
+      else {
         const bytes = v instanceof Uint8Array ? v : Buffer.from(String(v));
         if (bytes.length === 0) b.appendNull(); // an empty string is missing, as an empty CSV cell
         else b.appendBytes(bytes, 0, bytes.length);
-      } else {
-        const x = cellNumber(v, column, firstRow + i, file);
-        if (column.kind === KIND_I32) {
-          if (!Number.isInteger(x) || x < INT32_MIN || x > INT32_MAX) {
-            throw new RowError(`${file}: row ${firstRow + i + 1}, column "${column.name}": ${x} does not fit the int32 range its statistics declare`);
-          }
-          b.appendInt(x);
-        } else b.appendFloat(x);
       }
     }
   });

@@ -10,10 +10,10 @@ export const parquetExampleGenParams = Type.Object({
   splits: splitsParam("each row's values"),
   split_key: splitKeyParam,
   shard_size_mb: Type.Number({
-    default: 16,
+    default: 4,
     exclusiveMinimum: 0,
     description:
-      'Target compressed input bytes per shard: consecutive row groups of a file up to this size make one read task and one Arrow file per split (a larger row group is a shard of its own). Independent of worker count.',
+      'Target compressed input MB per shard: consecutive row groups of a file up to this size make one read task and one Arrow file per split, and a larger row group is cut into row ranges of about this size (at least 16,384 rows each). Independent of worker count.',
   }),
 });
 
@@ -23,7 +23,7 @@ export const parquetExampleGenSpec = {
   category: 'data',
   icon: 'table',
   description:
-    'Reads Parquet files (snappy, gzip, zstd, brotli, lz4) row group by row group, maps their column types to INT, FLOAT and STRING and writes a deterministic train/eval split as Arrow shards.',
+    'Reads Parquet files (snappy, gzip, zstd, brotli, lz4) row group by row group, maps their column types to INT, FLOAT and STRING (LIST columns to list columns) and writes a deterministic train/eval split as Arrow shards.',
   inputs: {},
   outputs: {
     examples: { type: 'Examples' as const, description: ARTIFACT_DESCRIPTIONS.Examples },

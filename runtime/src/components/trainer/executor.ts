@@ -10,6 +10,7 @@ import { type ExecutorContext } from '../../core/component.ts';
 import { UserError } from '../../core/errors.ts';
 import type { HyperParameters } from '../../ml/api.ts';
 import { compileUserModule } from '../../modules/compile-module.ts';
+import { findWorkspaceRoot } from '../../util/paths.ts';
 import { runInWorker } from '../../ml/user-module.ts';
 import type { trainerSpec } from './spec.ts';
 import { trainingRunArgs } from './run-args.ts';
@@ -35,7 +36,7 @@ export async function execute(ctx: Ctx): Promise<void> {
   const { params, inputs } = ctx;
   const out = ctx.outputs.model;
   const { bundleDir, logDir, checkpointDir: finalCheckpoint } = modelPaths(out.uri);
-  const compiled = await compileUserModule(ctx.resolvePath(params.module_file), { outFile: join(out.uri, 'module', 'trainer_module.mjs') });
+  const compiled = await compileUserModule(ctx.resolvePath(params.module_file), { outFile: join(out.uri, 'module', 'trainer_module.mjs'), workspaceRoot: findWorkspaceRoot(ctx.pipelineDir) });
 
   const hyperparameters: HyperParameters = { ...params.hyperparameters };
   if (inputs.hyperparameters) Object.assign(hyperparameters, readHyperParameters(inputs.hyperparameters.uri));

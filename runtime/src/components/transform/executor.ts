@@ -13,6 +13,7 @@ import { UserError } from '../../core/errors.ts';
 import type { AnalyzerRecord, TransformGraphJson } from '../../ml/api.ts';
 import { finalizePartial, mergePartialRecords } from '../../ml/analyzers.ts';
 import { type CompiledModule, compileUserModule } from '../../modules/compile-module.ts';
+import { findWorkspaceRoot } from '../../util/paths.ts';
 import { mergeOutputDescriptions, type RawFeature, TRANSFORM_GRAPH_FILE, TRANSFORM_MODULE_FILE } from '../../ml/transform-graph.ts';
 import type { transformSpec } from './spec.ts';
 import type { AnalyzeResult, ApplyArgs, ApplyResult, ShardArgs } from './tasks.ts';
@@ -79,7 +80,7 @@ export function transformedShardFile(uri: string, shard: ApplyShard): string {
 
 /** Compiles the user's module into the TransformGraph output, where serving loads it from. */
 export function compileIntoGraph(ctx: Ctx): Promise<CompiledModule> {
-  return compileUserModule(ctx.resolvePath(ctx.params.module_file), { outFile: join(ctx.outputs.transform_graph.uri, TRANSFORM_MODULE_FILE) });
+  return compileUserModule(ctx.resolvePath(ctx.params.module_file), { outFile: join(ctx.outputs.transform_graph.uri, TRANSFORM_MODULE_FILE), workspaceRoot: findWorkspaceRoot(ctx.pipelineDir) });
 }
 
 export async function execute(ctx: Ctx): Promise<void> {
@@ -160,12 +161,17 @@ function rawFeaturesOf(schema: Schema, columns: ColumnInfo[]): RawFeature[] {
   const declared = new Map((schema.feature ?? []).filter((f) => !f.deprecated).map((f) => [f.name, f]));
   const out: RawFeature[] = [];
   const typeOf = (t: string): RawFeature['type'] => (t === 'BYTES' ? 'STRING' : (t as RawFeature['type']));
+  // A list feature: a list column, or a schema-only feature whose valueCount allows other than one value.
+  const listOf = (f: Schema['feature'][number] | undefined, c?: ColumnInfo): Pick<RawFeature, 'list' | 'valueCount'> => {
+    const list = c?.list ?? (f?.valueCount !== undefined && !(f.valueCount.min === 1 && f.valueCount.max === 1));
+    return list ? { list: true, ...(f?.valueCount ? { valueCount: f.valueCount } : {}) } : {};
+  };
   for (const c of columns) {
     const f = declared.get(c.name);
-    out.push({ name: c.name, type: f ? typeOf(f.type) : c.type });
+    out.push({ name: c.name, type: f ? typeOf(f.type) : c.type, ...listOf(f, c) });
     declared.delete(c.name);
   }
-  for (const f of declared.values()) out.push({ name: f.name, type: typeOf(f.type) });
+  for (const f of declared.values()) out.push({ name: f.name, type: typeOf(f.type), ...listOf(f) });
   return out;
 }
 

@@ -13,6 +13,7 @@ import type { FanOut, ShardContext } from '../../core/fan-out.ts';
 import { splitDir } from '../../formats/examples.ts';
 import type { AnalyzerRecord } from '../../ml/api.ts';
 import { compileUserModule } from '../../modules/compile-module.ts';
+import { findWorkspaceRoot } from '../../util/paths.ts';
 import { type ExecutorContext } from '../../core/component.ts';
 import { UserError } from '../../core/errors.ts';
 import { type ApplyShard, compileIntoGraph, finishAnalysis, planTransform, type PlanCtx, shardBase, transformedShardFile, writeTransformOutputs } from './executor.ts';
@@ -36,7 +37,7 @@ const stagedExamples = (scratch: string) => join(scratch, 'transformed');
 async function withModule<T>(ctx: ShardContext, work: (modulePath: string) => Promise<T>): Promise<T> {
   const dir = join(ctx.scratch, `module-${randomUUID()}`);
   try {
-    const compiled = await compileUserModule(ctx.resolvePath(asPlanCtx(ctx).params.module_file), { outDir: dir });
+    const compiled = await compileUserModule(ctx.resolvePath(asPlanCtx(ctx).params.module_file), { outDir: dir, workspaceRoot: findWorkspaceRoot(ctx.pipelineDir) });
     return await work(compiled.path);
   } finally {
     rmSync(dir, { recursive: true, force: true });

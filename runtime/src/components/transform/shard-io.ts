@@ -5,9 +5,9 @@
  * categorical → Int32).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { type Data, DataType, type Table, type Vector, tableFromArrays, tableFromIPC, tableToIPC } from 'apache-arrow';
+import { type Data, DataType, type List, type Table, type Vector, makeVector, tableFromArrays, tableFromIPC, tableToIPC } from 'apache-arrow';
 import { UserError } from '../../core/errors.ts';
-import type { RawColumns, TransformedColumns } from '../../ml/api.ts';
+import type { ListColumn, RawColumns, TransformedColumns } from '../../ml/api.ts';
 import type { RawFeature } from '../../ml/transform-graph.ts';
 
 function isNull(d: Data, i: number): boolean {
@@ -44,6 +44,52 @@ function readStrings(vector: Vector, rows: number): (string | null)[] {
   return out;
 }
 
+/**
+ * A list feature as a ListColumn: an Arrow List column's values and row splits (a null list is
+ * empty); a scalar column (a file where the feature always had one value) as lists of one.
+ */
+function readList(vector: Vector | null, rows: number, f: RawFeature, file: string): ListColumn<Float64Array> | ListColumn<string[]> {
+  const row_splits = new Int32Array(rows + 1);
+  const value_count = f.valueCount ? { value_count: f.valueCount } : {};
+  const strings = f.type === 'STRING';
+  if (!vector) return strings ? { values: [], row_splits, ...value_count } : { values: new Float64Array(0), row_splits, ...value_count };
+  if (!DataType.isList(vector.type)) {
+    const scalars: ArrayLike<string | number | null> = strings ? readStrings(vector, rows) : readNumeric(vector, rows);
+    const values: (string | number)[] = [];
+    for (let i = 0; i < rows; i++) {
+      const v = scalars[i];
+      if (v !== null && !(typeof v === 'number' && Number.isNaN(v))) values.push(strings ? String(v) : v);
+      row_splits[i + 1] = values.length;
+    }
+    return strings ? { values: values as string[], row_splits, ...value_count } : { values: Float64Array.from(values as number[]), row_splits, ...value_count };
+  }
+  const itemType = (vector.type as List).valueType;
+  if (strings !== (DataType.isUtf8(itemType) || DataType.isDictionary(itemType))) {
+    throw new UserError(`Feature "${f.name}" is a ${f.type} list in the schema but holds ${strings ? 'numbers' : 'strings'} in ${file}`, { file, field: f.name });
+  }
+  let total = 0;
+  for (const d of vector.data) total += d.valueOffsets[d.offset + d.length] - d.valueOffsets[d.offset];
+  const numbers = strings ? undefined : new Float64Array(total);
+  const texts = strings ? new Array<string>(total) : undefined;
+  let row = 0;
+  let at = 0;
+  for (const d of vector.data) {
+    const offsets = d.valueOffsets as Int32Array;
+    const child = d.children[0];
+    const childVector = strings ? makeVector(child) : undefined;
+    for (let i = 0; i < d.length; i++) {
+      const from = offsets[d.offset + i];
+      const to = offsets[d.offset + i + 1];
+      for (let j = from; j < to; j++) {
+        if (numbers) numbers[at++] = Number((child.values as ArrayLike<number>)[child.offset + j]);
+        else texts![at++] = String(childVector!.get(j) ?? '');
+      }
+      row_splits[++row] = at;
+    }
+  }
+  return numbers ? { values: numbers, row_splits, ...value_count } : { values: texts!, row_splits, ...value_count };
+}
+
 /** The raw columns of one shard; a STRING feature stored as numbers (schema says BYTES) reads as their decimal strings. */
 export function readRawShard(file: string, rawFeatures: RawFeature[]): { rows: number; columns: RawColumns } {
   return rawColumnsOf(readShardTable(file), rawFeatures, file);
@@ -63,6 +109,13 @@ export function rawColumnsOf(table: Table, rawFeatures: RawFeature[], file: stri
   const columns: RawColumns = {};
   for (const f of rawFeatures) {
     const vector = table.getChild(f.name);
+    if (f.list) {
+      columns[f.name] = readList(vector, rows, f, file);
+      continue;
+    }
+    if (vector && DataType.isList(vector.type)) {
+      throw new UserError(`Feature "${f.name}" is a list column in ${file}, but the transform graph reads it as a single value`, { file, field: f.name });
+    }
     if (!vector) {
       columns[f.name] = f.type === 'STRING' ? new Array<string | null>(rows).fill(null) : new Float64Array(rows).fill(NaN);
       continue;

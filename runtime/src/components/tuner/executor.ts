@@ -10,6 +10,7 @@ import { type ExecutorContext } from '../../core/component.ts';
 import { UserError } from '../../core/errors.ts';
 import type { HyperParameters } from '../../ml/api.ts';
 import { compileUserModule } from '../../modules/compile-module.ts';
+import { findWorkspaceRoot } from '../../util/paths.ts';
 import { runInWorker } from '../../ml/user-module.ts';
 import { BEST_HYPERPARAMETERS_FILE } from '../trainer/executor.ts';
 import { trainingRunArgs } from '../trainer/run-args.ts';
@@ -37,7 +38,7 @@ export interface TrialRow {
 export async function execute(ctx: Ctx): Promise<void> {
   const { params, inputs } = ctx;
   const out = ctx.outputs.best_hyperparameters;
-  const compiled = await compileUserModule(ctx.resolvePath(params.module_file), { outFile: join(out.uri, 'module', 'tuner_module.mjs') });
+  const compiled = await compileUserModule(ctx.resolvePath(params.module_file), { outFile: join(out.uri, 'module', 'tuner_module.mjs'), workspaceRoot: findWorkspaceRoot(ctx.pipelineDir) });
   const call = <T>(task: string, args: unknown, label: string, timeout: number, onLog?: (level: 'info' | 'warn' | 'error', m: string) => void) =>
     runInWorker<T>({
       modulePath: dispatcherPath(),

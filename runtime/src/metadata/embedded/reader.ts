@@ -116,24 +116,8 @@ export class MetadataReader {
   }
 
   private importReferenced(view: ViewBuilder): void {
-    const artifacts = new Set(view.data.artifacts.map((a) => a.id));
-    const executions = new Set(view.data.executions.map((e) => e.id));
-    const wantedArtifacts = new Set(view.data.events.map((e) => e.artifactId).filter((id) => !artifacts.has(id)));
-    const wantedExecutions = new Set(
-      view.data.executions.map((e) => e.cachedFrom).filter((id): id is number => id !== undefined && !executions.has(id)),
-    );
-    for (const id of wantedArtifacts) {
-      const run = this.run(seqOfId(id));
-      const artifact = run?.data.artifacts.find((a) => a.id === id);
-      if (!run || !artifact) continue;
-      view.importArtifact(run, artifact);
-    }
-    for (const id of wantedExecutions) {
-      if (view.has('execution', id)) continue;
-      const run = this.run(seqOfId(id));
-      const execution = run?.data.executions.find((e) => e.id === id);
-      if (execution) view.importExecution(execution);
-    }
+    const refs = referencedIds(view);
+    view.addReferenced(refs, (seq) => this.run(seq));
   }
 
   /** The runs holding an artifact's lineage (its producer, that one's inputs, and so on), as a view. */
@@ -149,9 +133,7 @@ export class MetadataReader {
       const run = this.run(seq);
       if (!run) continue;
       loaded.add(seq);
-      const producer = run.data.events.find((e) => e.artifactId === id && e.type === 'OUTPUT');
-      if (!producer) continue;
-      for (const e of run.data.events) if (e.executionId === producer.executionId && e.type === 'INPUT') queue.push(e.artifactId);
+      queue.push(...lineageInputs(run, id));
     }
     return this.view(loaded);
   }
@@ -175,13 +157,27 @@ export class MetadataReader {
 }
 
 /** Merges runs into one view; a context (pipeline, node) that each run keeps its own copy of becomes one. */
-class ViewBuilder {
+export class ViewBuilder {
   readonly data = emptyStore();
   private readonly contexts = new Map<string, ContextRecord>();
   private readonly ids = { artifact: new Set<number>(), execution: new Set<number>() };
 
   has(kind: 'artifact' | 'execution', id: number): boolean {
     return this.ids[kind].has(id);
+  }
+
+  /** Brings in the records of other runs that `refs` names (see `referencedIds`). */
+  addReferenced(refs: { artifacts: number[]; executions: number[] }, run: (seq: number) => RunRecords | undefined): void {
+    for (const id of refs.artifacts) {
+      const from = run(seqOfId(id));
+      const artifact = from?.data.artifacts.find((a) => a.id === id);
+      if (from && artifact && !this.has('artifact', id)) this.importArtifact(from, artifact);
+    }
+    for (const id of refs.executions) {
+      if (this.has('execution', id)) continue;
+      const execution = run(seqOfId(id))?.data.executions.find((e) => e.id === id);
+      if (execution) this.importExecution(execution);
+    }
   }
 
   private context(c: ContextRecord): number {
@@ -232,6 +228,24 @@ class ViewBuilder {
       if (!this.ids.execution.has(producer.id)) this.importExecution(producer);
     }
   }
+}
+
+/**
+ * Records a view refers to in other runs: input and cached artifacts, and the executions cache hits
+ * reused. Their runs are what a reader loads next (`seqOfId`).
+ */
+export function referencedIds(view: ViewBuilder): { artifacts: number[]; executions: number[] } {
+  const { data } = view;
+  const artifacts = new Set(data.events.map((e) => e.artifactId).filter((id) => !view.has('artifact', id)));
+  const executions = new Set(data.executions.map((e) => e.cachedFrom).filter((id): id is number => id !== undefined && !view.has('execution', id)));
+  return { artifacts: [...artifacts], executions: [...executions] };
+}
+
+/** The artifacts an artifact was made from: the INPUT events of the execution that output it, in its run. */
+export function lineageInputs(run: RunRecords, artifactId: number): number[] {
+  const producer = run.data.events.find((e) => e.artifactId === artifactId && e.type === 'OUTPUT');
+  if (!producer) return [];
+  return run.data.events.filter((e) => e.executionId === producer.executionId && e.type === 'INPUT').map((e) => e.artifactId);
 }
 
 export interface StoreQuery {

@@ -5,6 +5,8 @@
  * go into the journal line, so a change costs what it touches even in a run of thousands of nodes.
  */
 import type { StoreData } from '../../core/metadata-types.ts';
+import type { JournalLine, RunRecords } from './journal.ts';
+import { ID_STRIDE, seqOfId } from './layout.ts';
 
 type Kind = 'artifacts' | 'executions' | 'contexts' | 'events' | 'associations' | 'attributions';
 const KINDS: Kind[] = ['artifacts', 'executions', 'contexts', 'events', 'associations', 'attributions'];
@@ -78,3 +80,55 @@ export function track(data: StoreData): Tracked {
   } as StoreData;
   return { view, touched, lengths, end: () => (active = false) };
 }
+
+/** What a change did to a run: the records to write (a journal line, or rows). */
+export interface AppliedChange<T> {
+  result: T;
+  line: JournalLine;
+}
+
+/**
+ * Applies `change` to a run's records in memory, noting what it touched: the part every backend
+ * shares (the embedded one appends `line` to the journal, Postgres upserts it as rows). Records
+ * the change created get ids in the run's block; one outside it (a run past `ID_STRIDE - 1`
+ * records of a kind) is refused. The caller drops its copy of the run when this throws: the change
+ * may have half-modified it.
+ */
+export function applyChange<T>(records: RunRecords, change: (data: StoreData) => T): AppliedChange<T> {
+  records.data.nextId = records.nextIds();
+  const tracked = track(records.data);
+  let result: T;
+  try {
+    result = change(tracked.view);
+  } finally {
+    tracked.end();
+  }
+  const line: JournalLine = {};
+  const upserted = { a: 'artifacts', x: 'executions', c: 'contexts' } as const;
+  for (const [short, kind] of Object.entries(upserted) as [keyof typeof upserted, (typeof upserted)[keyof typeof upserted]][]) {
+    const touched = [...tracked.touched.get(kind)!] as never[];
+    if (touched.length) line[short] = touched;
+  }
+  const appended = { e: 'events', s: 'associations', t: 'attributions' } as const;
+  for (const [short, kind] of Object.entries(appended) as [keyof typeof appended, (typeof appended)[keyof typeof appended]][]) {
+    const added = records.data[kind].slice(tracked.lengths[kind]);
+    if (added.length) line[short] = added as never[];
+  }
+  const seq = records.header.seq;
+  for (const r of [...(line.a ?? []), ...(line.x ?? []), ...(line.c ?? [])]) {
+    if (seqOfId(r.id) !== seq) {
+      throw new Error(`Run ${records.header.runId} cannot hold record ${r.id}: a run holds at most ${ID_STRIDE - 1} records of a kind`);
+    }
+  }
+  for (const kind of ['artifacts', 'executions', 'contexts'] as const) records.indexNew(kind, tracked.lengths[kind]);
+  return { result: result === undefined ? result : (JSON.parse(JSON.stringify(result)) as T), line };
+}
+
+/** A run is open while it or one of its executions is RUNNING or WAITING: recovery looks at those only. */
+export function isOpenRun(data: StoreData): boolean {
+  const live = (state: unknown) => state === 'RUNNING' || state === 'WAITING';
+  const run = data.contexts.find((c) => c.type === 'pipeline_run');
+  return live(run?.properties.state) || data.executions.some((e) => live(e.state));
+}
+
+export const isEmptyLine = (line: JournalLine): boolean => Object.keys(line).length === 0;

@@ -2,7 +2,9 @@
  * Compiles a pipeline to an Argo Workflow (or CronWorkflow): one DAG task per node, each a plain
  * `tributary run-node` container; data-parallel nodes become plan → map (withParam over shards) →
  * merge, or plan → map → reduce → map → merge for a second map phase (Transform's apply pass). The pipeline file, its data and its root live on a shared store mounted at /workspace:
- * a PVC, or an S3-compatible bucket moved in and out by Argo's artifact driver.
+ * a PVC, or an S3-compatible bucket moved in and out by Argo's artifact driver. The metadata store
+ * is the embedded one in the root, or a shared Postgres server whose URL every step reads from a
+ * Kubernetes secret (`metadata`).
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -11,6 +13,7 @@ import type { PipelinePlan, PlanNode } from '../../core/plan.ts';
 import { fanOutOf } from '../../engine/cluster-step.ts';
 import { UserError } from '../../core/errors.ts';
 import { findWorkspaceRoot } from '../../util/paths.ts';
+import { METADATA_ENV } from '../../metadata/open.ts';
 
 export const WORKSPACE_MOUNT = '/workspace';
 export const SHARDS_PARAMETER_FILE = '/tmp/tributary-shards.json';
@@ -28,6 +31,12 @@ export interface ArgoCompileOptions {
   /** Folder mirrored onto the store; defaults to the pipeline's workspace (nearest .git/package.json). */
   workspaceRoot?: string;
   serviceAccount?: string;
+  /**
+   * A Postgres metadata store: the Kubernetes secret (and its key) holding the URL, given to every
+   * step as the pipeline's `metadata.url_env` variable (else TRIBUTARY_METADATA). Steps then write
+   * metadata concurrently, on S3 too.
+   */
+  metadata?: { secret: string; key: string };
 }
 
 /** `pvc:NAME` or `s3://bucket/prefix`, as the CLI takes it. */
@@ -39,6 +48,13 @@ export function parseStore(text: string, s3: { endpoint?: string; secret?: strin
     return { kind: 's3', bucket: bucket[1], prefix: (bucket[3] ?? '').replace(/\/+$/, ''), endpoint: s3.endpoint, secret: s3.secret ?? 'tributary-s3', insecure: s3.insecure };
   }
   throw new UserError(`--store must be pvc:<claim-name> or s3://<bucket>[/<prefix>], not "${text}"`);
+}
+
+/** `NAME` or `NAME:KEY` (default key `url`): a Kubernetes secret and the key that holds a value. */
+export function parseSecretRef(text: string): { secret: string; key: string } {
+  const m = /^([a-z0-9]([-a-z0-9.]*[a-z0-9])?)(:([-._a-zA-Z0-9]+))?$/.exec(text);
+  if (!m) throw new UserError(`--metadata-secret must be a Kubernetes secret name, optionally :key (default key url), not "${text}"`);
+  return { secret: m[1], key: m[4] ?? 'url' };
 }
 
 /** Kubernetes-style names: Argo task and template names allow lowercase letters, digits and '-'. */
@@ -68,10 +84,17 @@ interface Target {
   sha: string;
   /** Argo names taken so far, and by which node. */
   names: Map<string, string>;
+  /** Every container's environment entry for the Postgres store's URL (none: the embedded store). */
+  metadataEnv: Json[];
 }
 
 export async function compileArgo(plan: PipelinePlan, options: ArgoCompileOptions): Promise<Json> {
   const workspace = options.workspaceRoot ?? findWorkspaceRoot(plan.dir);
+  if (plan.metadata && !options.metadata) {
+    throw new UserError(
+      `${plan.file} keeps its metadata in Postgres (metadata.url_env: ${plan.metadata.url_env}): name the Kubernetes secret holding the URL with --metadata-secret NAME`,
+    );
+  }
   const target: Target = {
     options,
     store: options.store,
@@ -79,6 +102,9 @@ export async function compileArgo(plan: PipelinePlan, options: ArgoCompileOption
     root: inWorkspace(workspace, plan.root, 'The pipeline root'),
     sha: createHash('sha256').update(readFileSync(plan.file)).digest('hex'),
     names: new Map(),
+    metadataEnv: options.metadata
+      ? [{ name: plan.metadata?.url_env ?? METADATA_ENV, valueFrom: { secretKeyRef: { name: options.metadata.secret, key: options.metadata.key } } }]
+      : [],
   };
 
   const steps: Step[] = [];
@@ -88,8 +114,9 @@ export async function compileArgo(plan: PipelinePlan, options: ArgoCompileOption
   for (const node of plan.nodes) {
     const name = k8sName(node.id);
     const upstream = [...new Set(Object.values(node.inputs).map((r) => doneTask.get(r.node)!))];
-    // S3 has no shared store file: metadata writers run one after another (see the README).
-    const serial = target.store.kind === 's3' && previousWriter && !upstream.includes(previousWriter) ? [previousWriter] : [];
+    // An embedded store on S3 is a copy per step: metadata writers run one after another (see the
+    // README). A Postgres store is shared: steps write concurrently.
+    const serial = target.store.kind === 's3' && !options.metadata && previousWriter && !upstream.includes(previousWriter) ? [previousWriter] : [];
     const all = [...upstream, ...serial];
     const dependencies: Json = all.length ? { dependencies: all } : {};
     const fanOut = await fanOutOf(plan, node);
@@ -155,7 +182,9 @@ function container(target: Target, node: PlanNode, args: string[]): Json {
     command: ['tributary'],
     args,
     workingDir: WORKSPACE_MOUNT,
-    ...(workers ? { env: [{ name: 'TRIBUTARY_WORKERS', value: String(workers) }] } : {}),
+    ...(workers || target.metadataEnv.length
+      ? { env: [...(workers ? [{ name: 'TRIBUTARY_WORKERS', value: String(workers) }] : []), ...target.metadataEnv] }
+      : {}),
     ...(Object.keys(resources).length ? { resources } : {}),
     ...(target.store.kind === 'pvc' ? { volumeMounts: [{ name: 'workspace', mountPath: WORKSPACE_MOUNT }] } : {}),
   };

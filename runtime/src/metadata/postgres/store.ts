@@ -1,0 +1,395 @@
+/**
+ * The metadata store on a shared Postgres server, for teams and clusters: every machine that runs
+ * a step of a pipeline (an Argo pod, a colleague's laptop) writes to it concurrently.
+ *
+ * It keeps the embedded store's model, so the engine cannot tell them apart: a run's records are
+ * rows tagged with its number, a change is applied in memory to the run's records (embedded/
+ * tracking.ts) and only what it touched is written, in one real transaction:
+ *
+ * - Atomic publish: an execution COMPLETE and its outputs LIVE commit together or not at all; a
+ *   process killed mid-transaction leaves nothing (the server rolls it back).
+ * - Concurrency: a change locks its run's row (`SELECT … FOR UPDATE`) for the milliseconds of the
+ *   write, never across a node's work, so runs never wait for each other and steps of one run on
+ *   many machines take turns. A process keeps the runs it writes in memory and reloads one only
+ *   when the run's `version` says another process wrote it since.
+ * - Crash recovery: `recover()` repairs the runs flagged `open`, as the embedded store does.
+ * - Readers query the indexes (schema.ts) and load only the runs they name, several per query.
+ */
+import { hostname } from 'node:os';
+import pg from 'pg';
+import type { ArtifactRecord, StoreData } from '../../core/metadata-types.ts';
+import { UserError } from '../../core/errors.ts';
+import type { CachedExecution, MetadataBackend, StoreQueries } from '../backend.ts';
+import { STORE_FORMAT, seqOfId } from '../embedded/layout.ts';
+import { RunRecords, type JournalLine } from '../embedded/journal.ts';
+import { applyChange, isEmptyLine, isOpenRun } from '../embedded/tracking.ts';
+import { lineageInputs, referencedIds, ViewBuilder } from '../embedded/reader.ts';
+import { isAlive, recoveryFor } from '../records.ts';
+import { migrate, TYPE_KIND } from './schema.ts';
+import * as rows from './rows.ts';
+
+/** How many executions per cache key a lookup tries (newest first), as the embedded index keeps. */
+const CACHE_ENTRIES = 8;
+/** Rows per INSERT statement (Postgres allows 65,535 parameters in one). */
+const ROWS_PER_INSERT = 1000;
+
+/** bigint (int8) columns as numbers: ids stay far below 2^53. */
+const TYPES = {
+  getTypeParser: ((oid: number, format?: string) =>
+    oid === 20 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+};
+
+/** A URL as messages may show it: never the password. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '(an invalid postgres URL)';
+  }
+}
+
+interface RunWriter {
+  records: RunRecords;
+  version: number;
+  open: boolean;
+  typesMarked: Set<string>;
+}
+
+export class PostgresMetadataStore implements MetadataBackend {
+  readonly kind = 'postgres';
+  readonly location: string;
+  readonly queries: StoreQueries;
+  private readonly writers = new Map<number, RunWriter>();
+  private readonly queues = new Map<number, Promise<unknown>>();
+  private readonly typeIds = new Map<string, number>();
+  private readonly seqs = new Map<string, number>();
+
+  private constructor(private readonly pool: pg.Pool, url: string) {
+    this.location = redactUrl(url);
+    this.queries = new PostgresQueries(this);
+  }
+
+  /** Connects, brings the schema up to date (once, whoever comes first) and recovers dead runs. */
+  static async open(url: string): Promise<PostgresMetadataStore> {
+    // allowExitOnIdle: a CLI process ends when its work does, without closing the pool by hand.
+    const pool = new pg.Pool({ connectionString: url, max: 4, allowExitOnIdle: true, types: TYPES });
+    pool.on('error', () => undefined); // an idle client's lost connection: the next query reconnects
+    const store = new PostgresMetadataStore(pool, url);
+    let client: pg.PoolClient;
+    try {
+      client = await pool.connect();
+    } catch (e) {
+      await pool.end().catch(() => undefined);
+      throw new UserError(`Cannot connect to the metadata store ${store.location}: ${(e as Error).message}`);
+    }
+    try {
+      await migrate(client, store.location);
+    } finally {
+      client.release();
+    }
+    await store.recover();
+    return store;
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+
+  /** Runs' records as one consistent snapshot (a read-only repeatable-read transaction). */
+  loadRuns(seqs: number[]): Promise<Map<number, RunRecords>> {
+    if (!seqs.length) return Promise.resolve(new Map());
+    return this.withClient(async (client) => {
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      try {
+        return await loadRuns(client, seqs);
+      } finally {
+        await client.query('COMMIT').catch(() => undefined);
+      }
+    });
+  }
+
+  /** Runs `work` on one connection. */
+  async withClient<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      return await work(client);
+    } finally {
+      client.release();
+    }
+  }
+
+  query<R extends pg.QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>> {
+    return this.pool.query<R>(text, values);
+  }
+
+  async seqOf(runId: string): Promise<number | undefined> {
+    const known = this.seqs.get(runId);
+    if (known !== undefined) return known;
+    const { rows: found } = await this.query<{ seq: number }>('SELECT seq FROM runs WHERE run_id = $1', [runId]);
+    if (found.length) this.seqs.set(runId, found[0].seq);
+    return found[0]?.seq;
+  }
+
+  async ensureRun(runId: string, pipeline: string): Promise<number> {
+    const known = await this.seqOf(runId);
+    if (known !== undefined) return known;
+    await this.query(
+      `INSERT INTO runs (seq, run_id, pipeline, created_at) VALUES (nextval('run_numbers'), $1, $2, $3) ON CONFLICT (run_id) DO NOTHING`,
+      [runId, pipeline, new Date().toISOString()],
+    );
+    return (await this.seqOf(runId))!;
+  }
+
+  async transaction<T>(runId: string, change: (data: StoreData) => T): Promise<T> {
+    const seq = await this.seqOf(runId);
+    if (seq === undefined) throw new Error(`No run ${runId} in the metadata store ${this.location}`);
+    return this.serial(seq, () =>
+      this.withClient(async (client) => {
+        await client.query('BEGIN');
+        try {
+          const result = await this.applyLocked(client, seq, change);
+          await client.query('COMMIT');
+          return result;
+        } catch (e) {
+          this.writers.delete(seq);
+          await client.query('ROLLBACK').catch(() => undefined);
+          throw e;
+        }
+      }),
+    );
+  }
+
+  /** One change at a time per run inside this process (the row lock orders processes). */
+  private serial<T>(seq: number, work: () => Promise<T>): Promise<T> {
+    const before = this.queues.get(seq) ?? Promise.resolve();
+    const next = before.then(work, work);
+    const settled = next.catch(() => undefined);
+    this.queues.set(seq, settled);
+    void settled.then(() => this.queues.get(seq) === settled && this.queues.delete(seq));
+    return next;
+  }
+
+  private async applyLocked<T>(client: pg.PoolClient, seq: number, change: (data: StoreData) => T): Promise<T> {
+    const { rows: locked } = await client.query<{ version: number; open: boolean }>('SELECT version, open FROM runs WHERE seq = $1 FOR UPDATE', [seq]);
+    const version = locked[0].version;
+    let writer = this.writers.get(seq);
+    if (!writer || writer.version !== version) {
+      // First change of this run here, or another process wrote it since: read it again.
+      const records = (await loadRuns(client, [seq])).get(seq)!;
+      writer = { records, version, open: locked[0].open, typesMarked: writer?.typesMarked ?? new Set() };
+      this.writers.set(seq, writer);
+      if (this.writers.size > 64) this.writers.delete(this.writers.keys().next().value!);
+    }
+    const { result, line } = applyChange(writer.records, change);
+    if (isEmptyLine(line)) return result;
+    await this.write(client, writer, line);
+    const open = isOpenRun(writer.records.data);
+    await client.query('UPDATE runs SET version = version + 1, open = $2 WHERE seq = $1', [seq, open]);
+    writer.version = version + 1;
+    writer.open = open;
+    return result;
+  }
+
+  /** The rows of one change: records upserted by id, links appended, and the run's types marked. */
+  private async write(client: pg.PoolClient, writer: RunWriter, line: JournalLine): Promise<void> {
+    const { seq, pipeline } = writer.records.header;
+    const typeId = (kind: keyof typeof TYPE_KIND, name: string) => this.typeId(client, kind, name);
+    await insert(client, rows.ARTIFACTS, line.a ?? [], seq, (a) => typeId('artifact', a.type));
+    await insert(client, rows.EXECUTIONS, line.x ?? [], seq, (e) => typeId('execution', e.component));
+    await insert(client, rows.CONTEXTS, line.c ?? [], seq, (c) => typeId('context', c.type));
+    await insert(client, rows.EVENTS, line.e ?? [], seq);
+    await insert(client, rows.ASSOCIATIONS, line.s ?? [], seq);
+    await insert(client, rows.ATTRIBUTIONS, line.t ?? [], seq);
+    const types = [...new Set((line.a ?? []).filter((a) => a.state === 'LIVE' && !writer.typesMarked.has(a.type)).map((a) => a.type))];
+    if (types.length) {
+      await client.query(
+        'INSERT INTO run_types (pipeline, type, run_seq) SELECT $1, unnest($2::text[]), $3 ON CONFLICT DO NOTHING',
+        [pipeline, types, seq],
+      );
+      for (const t of types) writer.typesMarked.add(t);
+    }
+  }
+
+  private async typeId(client: pg.PoolClient, kind: keyof typeof TYPE_KIND, name: string): Promise<number> {
+    const key = `${kind}\u0000${name}`;
+    const known = this.typeIds.get(key);
+    if (known !== undefined) return known;
+    await client.query('INSERT INTO types (name, type_kind) VALUES ($1, $2) ON CONFLICT (name, type_kind) DO NOTHING', [name, TYPE_KIND[kind]]);
+    const { rows: found } = await client.query<{ id: number }>('SELECT id FROM types WHERE name = $1 AND type_kind = $2', [name, TYPE_KIND[kind]]);
+    this.typeIds.set(key, found[0].id);
+    return found[0].id;
+  }
+
+  async findCached(
+    key: string,
+    usable: (outputs: Record<string, ArtifactRecord>) => boolean | Promise<boolean>,
+  ): Promise<CachedExecution | undefined> {
+    const { rows: hits } = await this.query(
+      `SELECT e.*, t.name AS type FROM executions e JOIN types t ON t.id = e.type_id
+       WHERE e.cache_key = $1 AND e.state = 'COMPLETE' ORDER BY e.id DESC LIMIT ${CACHE_ENTRIES}`,
+      [key],
+    );
+    if (!hits.length) return undefined;
+    const { rows: outs } = await this.query(
+      `SELECT ev.execution_id, ev.key AS output, a.*, t.name AS type FROM events ev
+       JOIN artifacts a ON a.id = ev.artifact_id JOIN types t ON t.id = a.type_id
+       WHERE ev.execution_id = ANY($1::bigint[]) AND ev.type = 'OUTPUT' ORDER BY ev.id`,
+      [hits.map((h) => h.id)],
+    );
+    for (const hit of hits) {
+      const outputs: Record<string, ArtifactRecord> = {};
+      for (const o of outs) if (o.execution_id === hit.id) outputs[o.output] = rows.artifactOf(o);
+      if (await usable(outputs)) return { execution: rows.executionOf(hit), outputs };
+    }
+    return undefined;
+  }
+
+  async recover(alive: (pid: number) => boolean = isAlive): Promise<number> {
+    let recovered = 0;
+    const host = hostname();
+    const open = await this.queries.openSeqs();
+    for (const [, run] of await this.loadRuns(open)) {
+      const repair = recoveryFor(run.data, alive, host);
+      if (repair) recovered += await this.transaction(run.header.runId, repair);
+    }
+    return recovered;
+  }
+
+  async read(): Promise<StoreData> {
+    return this.queries.view(await this.queries.runSeqs(), false);
+  }
+}
+
+/** Inserts (or, for records with ids, upserts) rows, a statement per `ROWS_PER_INSERT`. */
+async function insert<R>(
+  client: pg.PoolClient,
+  shape: rows.TableShape<R>,
+  records: R[],
+  runSeq: number,
+  typeOf: (record: R) => Promise<number> = async () => 0,
+): Promise<void> {
+  const upsert = shape.columns[0] === 'id';
+  const update = shape.columns.filter((c) => c !== 'id' && c !== 'run_seq').map((c) => `${c} = EXCLUDED.${c}`).join(', ');
+  for (let from = 0; from < records.length; from += ROWS_PER_INSERT) {
+    const chunk = records.slice(from, from + ROWS_PER_INSERT);
+    const values: unknown[] = [];
+    const tuples: string[] = [];
+    for (const r of chunk) {
+      const row = shape.values(r, runSeq, await typeOf(r));
+      tuples.push(`(${row.map((_, i) => `$${values.length + i + 1}`).join(', ')})`);
+      values.push(...row);
+    }
+    const conflict = upsert ? ` ON CONFLICT (id) DO UPDATE SET ${update}` : '';
+    await client.query(`INSERT INTO ${shape.table} (${shape.columns.join(', ')}) VALUES ${tuples.join(', ')}${conflict}`, values);
+  }
+}
+
+/** Runs' records, several runs per query: records ordered as they were created. */
+async function loadRuns(client: pg.ClientBase, seqs: number[]): Promise<Map<number, RunRecords>> {
+  const out = new Map<number, RunRecords>();
+  if (!seqs.length) return out;
+  const ids = [...new Set(seqs)];
+  const { rows: runs } = await client.query('SELECT * FROM runs WHERE seq = ANY($1::bigint[])', [ids]);
+  if (!runs.length) return out;
+  const typed = (table: string) =>
+    client.query(`SELECT r.*, t.name AS type FROM ${table} r JOIN types t ON t.id = r.type_id WHERE r.run_seq = ANY($1::bigint[]) ORDER BY r.id`, [ids]);
+  const plain = (table: string) => client.query(`SELECT * FROM ${table} WHERE run_seq = ANY($1::bigint[]) ORDER BY id`, [ids]);
+  // One connection answers one query at a time: in sequence.
+  const a = await typed('artifacts');
+  const x = await typed('executions');
+  const c = await typed('contexts');
+  const e = await plain('events');
+  const s = await plain('associations');
+  const t = await plain('attributions');
+  for (const r of runs) {
+    out.set(r.seq, new RunRecords({ format: STORE_FORMAT, runId: r.run_id, seq: r.seq, pipeline: r.pipeline, createdAt: r.created_at }));
+  }
+  const lines = new Map<number, Required<JournalLine>>();
+  const lineOf = (seq: number) => {
+    let l = lines.get(seq);
+    if (!l) lines.set(seq, (l = { a: [], x: [], c: [], e: [], s: [], t: [] }));
+    return l;
+  };
+  for (const r of a.rows) lineOf(r.run_seq).a.push(rows.artifactOf(r));
+  for (const r of x.rows) lineOf(r.run_seq).x.push(rows.executionOf(r));
+  for (const r of c.rows) lineOf(r.run_seq).c.push(rows.contextOf(r));
+  for (const r of e.rows) lineOf(r.run_seq).e.push(rows.eventOf(r));
+  for (const r of s.rows) lineOf(r.run_seq).s.push(rows.associationOf(r));
+  for (const r of t.rows) lineOf(r.run_seq).t.push(rows.attributionOf(r));
+  for (const [seq, line] of lines) out.get(seq)?.apply(line);
+  return out;
+}
+
+class PostgresQueries implements StoreQueries {
+  constructor(private readonly store: PostgresMetadataStore) {}
+
+  seqOf(runId: string): Promise<number | undefined> {
+    return this.store.seqOf(runId);
+  }
+
+  async runSeqs(options: { pipeline?: string; limit?: number; before?: number } = {}): Promise<number[]> {
+    const limit = options.limit === undefined || !Number.isFinite(options.limit) ? null : options.limit;
+    const before = options.before === undefined || !Number.isFinite(options.before) ? null : options.before;
+    const { rows: found } = await this.store.query<{ seq: number }>(
+      `SELECT seq FROM runs WHERE ($1::text IS NULL OR pipeline = $1) AND ($2::bigint IS NULL OR seq < $2) ORDER BY seq DESC LIMIT $3`,
+      [options.pipeline ?? null, before, limit],
+    );
+    return found.map((r) => r.seq);
+  }
+
+  async openSeqs(): Promise<number[]> {
+    const { rows: found } = await this.store.query<{ seq: number }>('SELECT seq FROM runs WHERE open ORDER BY seq');
+    return found.map((r) => r.seq);
+  }
+
+  async typeSeqs(pipeline: string, type: string, limit: number): Promise<number[]> {
+    const { rows: found } = await this.store.query<{ run_seq: number }>(
+      'SELECT run_seq FROM run_types WHERE pipeline = $1 AND type = $2 ORDER BY run_seq DESC LIMIT $3',
+      [pipeline, type, Number.isFinite(limit) ? limit : null],
+    );
+    return found.map((r) => r.run_seq);
+  }
+
+  async view(seqs: Iterable<number>, imports = true): Promise<StoreData> {
+    const runs = await this.store.loadRuns([...seqs]);
+    const view = new ViewBuilder();
+    for (const seq of [...runs.keys()].sort((a, b) => a - b)) view.addRun(runs.get(seq)!);
+    if (imports) {
+      const refs = referencedIds(view);
+      const more = [...refs.artifacts, ...refs.executions].map(seqOfId).filter((s) => !runs.has(s));
+      for (const [seq, run] of await this.store.loadRuns(more)) runs.set(seq, run);
+      view.addReferenced(refs, (seq) => runs.get(seq));
+    }
+    return view.data;
+  }
+
+  async lineageView(artifactId: number): Promise<StoreData> {
+    const runs = new Map<number, RunRecords>();
+    const seen = new Set<number>();
+    let level = [artifactId];
+    // One query per lineage level: the runs of this level's artifacts that are not loaded yet.
+    while (level.length) {
+      const missing = [...new Set(level.map(seqOfId))].filter((s) => !runs.has(s));
+      for (const [seq, run] of await this.store.loadRuns(missing)) runs.set(seq, run);
+      const next: number[] = [];
+      for (const id of level) {
+        if (seen.has(id)) continue;
+        seen.add(id);
+        const run = runs.get(seqOfId(id));
+        if (run) next.push(...lineageInputs(run, id).filter((x) => !seen.has(x)));
+      }
+      level = next;
+    }
+    return this.view(runs.keys());
+  }
+
+  async historyView(pipeline: string, runId: string | undefined, types: string[], window = 50): Promise<StoreData> {
+    const seqs = new Set<number>();
+    const own = runId === undefined ? undefined : await this.seqOf(runId);
+    if (own !== undefined) seqs.add(own);
+    for (const type of new Set(types)) for (const s of await this.typeSeqs(pipeline, type, window)) seqs.add(s);
+    return this.view(seqs);
+  }
+}
