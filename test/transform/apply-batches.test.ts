@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { tableFromArrays, tableFromIPC, tableToIPC } from 'apache-arrow';
 import { compileUserModule } from '../../runtime/src/modules/compile-module.ts';
-import { analyzeShard, APPLY_BATCH_ROWS, applyShard } from '../../runtime/src/components/transform/tasks.ts';
+import { analyzeShard, TRANSFORM_BATCH_ROWS, applyShard } from '../../runtime/src/components/transform/tasks.ts';
 import { finishAnalysis } from '../../runtime/src/components/transform/executor.ts';
 import { importUserExport } from '../../runtime/src/ml/user-module.ts';
-import { runPreprocessing } from '../../runtime/src/ml/transform-graph.ts';
+import { accumulateAnalyzers, runPreprocessing } from '../../runtime/src/ml/transform-graph.ts';
 import { readRawShard } from '../../runtime/src/components/transform/shard-io.ts';
 import type { PreprocessingFn } from '../../runtime/src/ml/api.ts';
 import { mulberry32 } from '../../runtime/src/util/prng.ts';
@@ -22,14 +22,14 @@ export function preprocessing_fn(inputs, tft) {
 }
 `;
 
-describe('Transform apply pass: a shard in batches of rows', function () {
+describe('Transform: a shard in batches of rows', function () {
   this.timeout(60_000);
   let dir: string;
   before(() => (dir = mkdtempSync(join(tmpdir(), 'apply-batches-'))));
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('gives exactly what the whole shard gives, and the user function never sees more than APPLY_BATCH_ROWS rows', async () => {
-    const rows = 2 * APPLY_BATCH_ROWS + 1234;
+  it('gives exactly what the whole shard gives, and the user function never sees more than TRANSFORM_BATCH_ROWS rows', async () => {
+    const rows = 2 * TRANSFORM_BATCH_ROWS + 1234;
     const random = mulberry32(3);
     const cities = ['a', 'b', 'c', 'd'];
     const x = Float64Array.from({ length: rows }, () => (random() < 0.05 ? NaN : random() * 100));
@@ -42,17 +42,32 @@ describe('Transform apply pass: a shard in batches of rows', function () {
     const base = { modulePath: compiled.path, exportName: 'preprocessing_fn', rawFeatures: [{ name: 'x', type: 'FLOAT' as const }, { name: 'city', type: 'STRING' as const }], file };
     const { analyzers } = finishAnalysis([await analyzeShard(base)]);
 
+    // Analyze: the batches' partials merged equal one pass over the whole shard (counts exactly, moments to rounding).
+    const fn = await importUserExport<PreprocessingFn>(compiled.path, 'preprocessing_fn');
+    const raw = readRawShard(file, base.rawFeatures).columns;
+    const onePass = finishAnalysis([{ rows, partials: accumulateAnalyzers(fn, raw) }]).analyzers;
+    assert.deepEqual(analyzers.map((a) => [a.kind, a.helper]), onePass.map((a) => [a.kind, a.helper]));
+    for (const [i, a] of analyzers.entries()) {
+      const b = onePass[i];
+      if (a.kind === 'mean_and_var') {
+        const [x, y] = [a.result as Record<string, number>, b.result as Record<string, number>];
+        assert.equal(x.count, y.count);
+        for (const k of ['mean', 'var']) assert.ok(Math.abs(x[k] - y[k]) <= 1e-9 * Math.abs(y[k]), `${k} ${x[k]} vs ${y[k]}`);
+      } else {
+        assert.deepEqual(a.result, b.result);
+      }
+    }
+
     const outFile = join(dir, 'out.arrow');
     const applied = await applyShard({ ...base, analyzers, outFile });
     assert.equal(applied.rows, rows);
     assert.equal(applied.outputs.length, 3);
     const out = tableFromIPC(readFileSync(outFile));
 
-    const fn = await importUserExport<PreprocessingFn>(compiled.path, 'preprocessing_fn');
-    const whole = runPreprocessing(fn, analyzers, readRawShard(file, base.rawFeatures).columns).columns;
+    const whole = runPreprocessing(fn, analyzers, raw).columns;
     assert.deepEqual(Array.from(out.getChild('x_z')!.toArray() as Float64Array), Array.from(whole.x_z));
     assert.deepEqual(Array.from(out.getChild('city_id')!.toArray() as Int32Array), Array.from(whole.city_id));
     const seen = new Set(out.getChild('batch_rows')!.toArray() as Float64Array);
-    assert.deepEqual([...seen].sort((a, b) => a - b), [1234, APPLY_BATCH_ROWS]);
+    assert.deepEqual([...seen].sort((a, b) => a - b), [1234, TRANSFORM_BATCH_ROWS]);
   });
 });

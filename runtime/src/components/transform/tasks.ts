@@ -3,12 +3,12 @@
  * partials, the apply pass writes the shard's transformed examples. Both import the compiled
  * module from the TransformGraph output (once per worker thread).
  */
-import type { AnalyzerRecord, PreprocessingFn, TransformedColumns } from '../../ml/api.ts';
+import type { AnalyzerRecord, PreprocessingFn, RawColumns, TransformedColumns } from '../../ml/api.ts';
 import { UserError } from '../../core/errors.ts';
-import type { PartialRecord } from '../../ml/analyzers.ts';
+import { mergePartialRecords, type PartialRecord } from '../../ml/analyzers.ts';
 import { importUserExport } from '../../ml/user-module.ts';
 import { accumulateAnalyzers, type OutputDescription, type RawFeature, runPreprocessing } from '../../ml/transform-graph.ts';
-import { rawColumnsOf, readRawShard, readShardTable, writeTransformedShard } from './shard-io.ts';
+import { rawColumnsOf, readShardTable, writeTransformedShard } from './shard-io.ts';
 
 export interface ShardArgs {
   modulePath: string;
@@ -22,10 +22,36 @@ export interface AnalyzeResult {
   partials: PartialRecord[];
 }
 
+/**
+ * Rows preprocessing_fn runs on at a time, in both passes (as tf.Transform runs its graph on
+ * batches): its intermediate columns then take this many rows, however large the shard, so a
+ * worker's heap does not grow with the shard size. Analyze: the batches' partials merge in row
+ * order like shards' do. Apply: the analyzer results are fixed, so batches give the very values
+ * the whole shard would.
+ */
+export const TRANSFORM_BATCH_ROWS = 16_384;
+
+/** preprocessing_fn's input columns of each batch of a shard's rows, in order (at least one batch). */
+function* rawBatches(args: ShardArgs): Generator<{ start: number; end: number; rows: number; columns: RawColumns }> {
+  const table = readShardTable(args.file);
+  const rows = table.numRows;
+  for (let start = 0; start < rows || start === 0; start += TRANSFORM_BATCH_ROWS) {
+    const end = Math.min(rows, start + TRANSFORM_BATCH_ROWS);
+    yield { start, end, rows, columns: rawColumnsOf(table.slice(start, end), args.rawFeatures, args.file).columns };
+    if (end >= rows) return;
+  }
+}
+
 export async function analyzeShard(args: ShardArgs): Promise<AnalyzeResult> {
   const fn = await importUserExport<PreprocessingFn>(args.modulePath, args.exportName);
-  const { rows, columns } = readRawShard(args.file, args.rawFeatures);
-  return { rows, partials: accumulateAnalyzers(fn, columns) };
+  let rows = 0;
+  let partials: PartialRecord[] | undefined;
+  for (const batch of rawBatches(args)) {
+    rows = batch.rows;
+    const next = accumulateAnalyzers(fn, batch.columns);
+    partials = partials ? mergePartialRecords([partials, next]) : next;
+  }
+  return { rows, partials: partials! };
 }
 
 export interface ApplyArgs extends ShardArgs {
@@ -39,30 +65,20 @@ export interface ApplyResult {
   outputs: OutputDescription[][];
 }
 
-/**
- * Rows preprocessing_fn transforms at a time in the apply pass (as tf.Transform applies its graph
- * to batches): its intermediate columns then take this many rows, however large the shard, so a
- * worker's heap does not grow with the shard size. Analyzer results are fixed here, so batches
- * give the very values the whole shard would.
- */
-export const APPLY_BATCH_ROWS = 16_384;
-
 export async function applyShard(args: ApplyArgs): Promise<ApplyResult> {
   const fn = await importUserExport<PreprocessingFn>(args.modulePath, args.exportName);
-  const table = readShardTable(args.file);
-  const rows = table.numRows;
+  let rows = 0;
   const out: TransformedColumns = {};
   const outputs: OutputDescription[][] = [];
-  for (let start = 0; start < rows || outputs.length === 0; start += APPLY_BATCH_ROWS) {
-    const end = Math.min(rows, start + APPLY_BATCH_ROWS);
-    const { columns } = rawColumnsOf(table.slice(start, end), args.rawFeatures, args.file);
-    const { columns: batch, described } = runPreprocessing(fn, args.analyzers, columns);
-    for (const [name, values] of Object.entries(batch)) {
+  for (const batch of rawBatches(args)) {
+    rows = batch.rows;
+    const { columns, described } = runPreprocessing(fn, args.analyzers, batch.columns);
+    for (const [name, values] of Object.entries(columns)) {
       out[name] ??= values instanceof Int32Array ? new Int32Array(rows) : new Float32Array(rows);
       if (out[name] instanceof Int32Array !== values instanceof Int32Array) {
-        throw new UserError(`preprocessing_fn output "${name}" is ${values instanceof Int32Array ? 'int32' : 'float32'} for rows ${start + 1}–${end} of ${args.file} and not for earlier rows`);
+        throw new UserError(`preprocessing_fn output "${name}" is ${values instanceof Int32Array ? 'int32' : 'float32'} for rows ${batch.start + 1}–${batch.end} of ${args.file} and not for earlier rows`);
       }
-      out[name].set(values, start);
+      out[name].set(values, batch.start);
     }
     outputs.push(described);
   }
