@@ -124,7 +124,7 @@ describe('validatePipeline', () => {
   it('reports unknown top-level keys with a suggestion', () => {
     const text = edited('layout:', 'layuot:');
     const d = single(validate(text), 'unknown-key');
-    assert.equal(d.message, 'Unknown top-level key "layuot"; expected one of name, root, components, nodes, layout, alerts. Did you mean "layout"?');
+    assert.equal(d.message, 'Unknown top-level key "layuot"; expected one of name, root, components, nodes, layout, alerts, metadata. Did you mean "layout"?');
     assert.deepEqual(d.range, rangeOf(text, 'layuot'));
     assert.deepEqual(d.range, { start: { line: 22, column: 0 }, end: { line: 22, column: 6 } });
   });
