@@ -460,8 +460,9 @@ export async function runEndToEnd(options: { only?: RegExp } = {}): Promise<numb
       let backendItem = '';
       while (Date.now() < deadline) {
         if (!backendItem) {
-          const item = page.locator('.statusbar-item', { hasText: /trainer: (tfjs-node-gpu|tfjs-node|webgpu|wasm|cpu)/ }).first();
-          backendItem = (await item.innerText({ timeout: 100 }).catch(() => '')).trim();
+          // Read without waiting: a locator wait of a few ms times out on a loaded machine.
+          const texts = await page.locator('.statusbar-item').allInnerTexts().catch(() => [] as string[]);
+          backendItem = texts.map((t) => t.trim()).find((t) => /trainer: (tfjs-node-gpu|tfjs-node|webgpu|wasm|cpu)/.test(t)) ?? '';
           if (backendItem) await page.screenshot({ path: join(RESULTS, 'training-backend-status-bar.png') }).catch(() => undefined);
         }
         const live = await frame
