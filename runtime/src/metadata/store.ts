@@ -14,6 +14,7 @@ import { CACHE_ENTRIES, LOCK } from './embedded/locking.ts';
 import { applyChange, isEmptyLine, isOpenRun, type AppliedChange } from './embedded/tracking.ts';
 import type { ArtifactRecord, ExecutionRecord, StoreData } from '../core/metadata-types.ts';
 import type { MetadataBackend, StoreQueries } from './backend.ts';
+import { KeyedQueue } from '../util/keyed-queue.ts';
 
 interface RunWriter {
   seq: number;
@@ -76,7 +77,8 @@ export class MetadataStore implements MetadataBackend {
   readonly reader: MetadataReader;
   readonly queries: StoreQueries;
   private readonly writers = new Map<number, RunWriter>();
-  private readonly queues = new Map<number, Promise<unknown>>();
+  /** One change at a time per run inside this process (the file lock orders processes). */
+  private readonly perRun = new KeyedQueue<number>();
 
   private constructor(readonly dir: string) {
     this.layout = new StoreLayout(dir);
@@ -160,7 +162,7 @@ export class MetadataStore implements MetadataBackend {
   async transaction<T>(runId: string, change: (data: StoreData) => T): Promise<T> {
     const seq = this.reader.seqOf(runId);
     if (seq === undefined) throw new Error(`No run ${runId} in the metadata store ${this.dir}`);
-    return this.serial(seq, async () => {
+    return this.perRun.run(seq, async () => {
       const file = this.layout.journal(seq);
       const release = await lockfile.lock(file, LOCK);
       try {
@@ -169,16 +171,6 @@ export class MetadataStore implements MetadataBackend {
         await release().catch(() => undefined);
       }
     });
-  }
-
-  /** One change at a time per run inside this process (the file lock orders processes). */
-  private serial<T>(seq: number, work: () => Promise<T>): Promise<T> {
-    const before = this.queues.get(seq) ?? Promise.resolve();
-    const next = before.then(work, work);
-    const settled = next.catch(() => undefined);
-    this.queues.set(seq, settled);
-    void settled.then(() => this.queues.get(seq) === settled && this.queues.delete(seq));
-    return next;
   }
 
   private applyLocked<T>(seq: number, file: string, change: (data: StoreData) => T): T {

@@ -27,6 +27,7 @@ import { lineageInputs, referencedIds, ViewBuilder } from '../embedded/reader.ts
 import { isAlive, recoveryFor } from '../records.ts';
 import { migrate, TYPE_KIND } from './schema.ts';
 import * as rows from './rows.ts';
+import { KeyedQueue } from '../../util/keyed-queue.ts';
 
 /** How many executions per cache key a lookup tries (newest first), as the embedded index keeps. */
 const CACHE_ENTRIES = 8;
@@ -62,7 +63,8 @@ export class PostgresMetadataStore implements MetadataBackend {
   readonly location: string;
   readonly queries: StoreQueries;
   private readonly writers = new Map<number, RunWriter>();
-  private readonly queues = new Map<number, Promise<unknown>>();
+  /** One change at a time per run inside this process (the row lock orders processes). */
+  private readonly perRun = new KeyedQueue<number>();
   private readonly typeIds = new Map<string, number>();
   private readonly seqs = new Map<string, number>();
 
@@ -145,7 +147,7 @@ export class PostgresMetadataStore implements MetadataBackend {
   async transaction<T>(runId: string, change: (data: StoreData) => T): Promise<T> {
     const seq = await this.seqOf(runId);
     if (seq === undefined) throw new Error(`No run ${runId} in the metadata store ${this.location}`);
-    return this.serial(seq, () =>
+    return this.perRun.run(seq, () =>
       this.withClient(async (client) => {
         await client.query('BEGIN');
         try {
@@ -159,16 +161,6 @@ export class PostgresMetadataStore implements MetadataBackend {
         }
       }),
     );
-  }
-
-  /** One change at a time per run inside this process (the row lock orders processes). */
-  private serial<T>(seq: number, work: () => Promise<T>): Promise<T> {
-    const before = this.queues.get(seq) ?? Promise.resolve();
-    const next = before.then(work, work);
-    const settled = next.catch(() => undefined);
-    this.queues.set(seq, settled);
-    void settled.then(() => this.queues.get(seq) === settled && this.queues.delete(seq));
-    return next;
   }
 
   private async applyLocked<T>(client: pg.PoolClient, seq: number, change: (data: StoreData) => T): Promise<T> {
