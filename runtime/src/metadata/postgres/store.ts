@@ -26,6 +26,9 @@ import { applyChange, isEmptyLine } from '../embedded/tracking.ts';
 import { lineageInputs, referencedIds, ViewBuilder } from '../embedded/reader.ts';
 import { isAlive, recoveryFor } from '../records.ts';
 import { migrate, TYPE_KIND } from './schema.ts';
+import { redactUrl } from '../url.ts';
+
+export { redactUrl };
 import * as rows from './rows.ts';
 import { KeyedQueue } from '../../util/keyed-queue.ts';
 
@@ -39,17 +42,6 @@ const TYPES = {
   getTypeParser: ((oid: number, format?: string) =>
     oid === 20 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
 };
-
-/** A URL as messages may show it: never the password. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return '(an invalid postgres URL)';
-  }
-}
 
 interface RunWriter {
   records: RunRecords;
