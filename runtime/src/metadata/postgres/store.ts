@@ -234,11 +234,26 @@ export class PostgresMetadataStore implements MetadataBackend {
     return undefined;
   }
 
+  /**
+   * Crash recovery over the runs flagged open. Every process runs it when it opens the store (each
+   * Argo step of a 5,000-node run too), so the server first says which open runs could need a
+   * repair (a RUNNING execution, or the run RUNNING, whose process is gone) and only those load.
+   */
   async recover(alive: (pid: number) => boolean = isAlive): Promise<number> {
     let recovered = 0;
     const host = hostname();
     const open = await this.queries.openSeqs();
-    for (const [, run] of await this.loadRuns(open)) {
+    if (!open.length) return 0;
+    const { rows: owners } = await this.query<{ run_seq: number; pid: number | null; host: string | null; run: boolean }>(
+      `SELECT run_seq, pid, host, false AS run FROM executions WHERE run_seq = ANY($1::bigint[]) AND state = 'RUNNING'
+       UNION ALL
+       SELECT c.run_seq, (c.properties->>'pid')::integer, c.properties->>'host', true FROM contexts c JOIN types t ON t.id = c.type_id
+       WHERE c.run_seq = ANY($1::bigint[]) AND t.name = 'pipeline_run' AND t.type_kind = $2 AND c.properties->>'state' = 'RUNNING'`,
+      [open, TYPE_KIND.context],
+    );
+    // recoveryFor decides again on the loaded run: this only spares loading the healthy ones.
+    const dead = owners.filter((o) => o.pid !== null && (!o.run || o.host === host) && !alive(o.pid)).map((o) => o.run_seq);
+    for (const [, run] of await this.loadRuns([...new Set(dead)])) {
       const repair = recoveryFor(run.data, alive, host);
       if (repair) recovered += await this.transaction(run.header.runId, repair);
     }
