@@ -11,6 +11,7 @@ import { checkConnection } from '../../webview/src/canvas/connection.ts';
 import { autoLayout, COMPACT_ZOOM, drawnEdges, fillMissingPositions, fitZoom, NODE_HEIGHT, NODE_WIDTH, TITLE_FONT, titlePixels } from '../../webview/src/canvas/layout.ts';
 import { tangles } from '../../webview/src/canvas/crossings.ts';
 import { foldedPorts } from '../../webview/src/canvas/port-order.ts';
+import { untangle } from '../../webview/src/canvas/untangle.ts';
 import { emptyValue, enumValues, fieldKind, parseFieldText, readFieldText, setAtPath } from '../../webview/src/canvas/schema-fields.ts';
 import type { CanvasNode } from '../../protocol/messages.ts';
 
@@ -151,6 +152,24 @@ describe('canvas logic', () => {
       const specOrder = tangles(drawnEdges(three, ports), at, () => ({ width: NODE_WIDTH, height: 70 }));
       const foldedOrder = tangles(drawnEdges(three, folded), at, () => ({ width: NODE_WIDTH, height: 70 }));
       assert.deepEqual([specOrder.crossings, foldedOrder.crossings], [1, 0]);
+    });
+
+    it('untangle moves nodes until the drawing stops getting better, never onto another node', () => {
+      const size = () => ({ width: 100, height: 40 });
+      const edges = [
+        { source: 'a', out: [0, 1] as [number, number], target: 'd', in: [0, 1] as [number, number] },
+        { source: 'b', out: [0, 1] as [number, number], target: 'c', in: [0, 1] as [number, number] },
+      ];
+      const start = { a: { x: 0, y: 0 }, b: { x: 0, y: 100 }, c: { x: 300, y: 0 }, d: { x: 300, y: 100 } };
+      const score = (p: Record<string, { x: number; y: number }>) => tangles(edges, p, size).crossings;
+      assert.equal(score(start), 1);
+      const moved = untangle(start, { size, links: edges, score, gap: { width: 20, height: 20 }, grid: 20, budget: 500 });
+      assert.equal(score(moved), 0);
+      for (const [i, p] of Object.values(moved).entries()) {
+        for (const q of Object.values(moved).slice(i + 1)) assert.ok(Math.abs(p.x - q.x) >= 120 || Math.abs(p.y - q.y) >= 60, 'no overlap');
+      }
+      // Already untangled: nothing moves.
+      assert.deepEqual(untangle(moved, { size, links: edges, score, gap: { width: 20, height: 20 }, grid: 20, budget: 500 }), moved);
     });
 
     it('counts a crossing once per pair of curves, and none between edges of the same two nodes', () => {
