@@ -42,7 +42,8 @@ export const evaluatorParams = Type.Object({
 export const evaluatorSpec = {
   type: 'Evaluator',
   // 2: streamed, AUCs on a threshold grid, Poisson bootstrap. 3: confusion counts at thresholds (ROC/PR curves).
-  version: '3',
+  // 4: calibration buckets with the observed rate's interval, and the baseline's calibration.
+  version: '4',
   category: 'model',
   icon: 'checklist',
   description:
