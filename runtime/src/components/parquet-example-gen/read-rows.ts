@@ -5,7 +5,7 @@
  * per split, with the column builders CsvExampleGen uses.
  */
 import { ColumnBuilder } from '../csv-example-gen/column-builders.ts';
-import { SPLIT_SEED, murmur3, splitBounds, splitOf } from '../csv-example-gen/row-hash.ts';
+import { Murmur3Stream, SPLIT_SEED, splitBounds, splitOf } from '../csv-example-gen/row-hash.ts';
 import { KIND_I32, KIND_STR, featureTypeOf } from '../csv-example-gen/values.ts';
 import { ListColumnBuilder } from '../example-gen-common/list-column.ts';
 import type { ShardOutcome } from '../example-gen-common/output.ts';
@@ -156,11 +156,16 @@ function numbersOf(values: ArrayLike<unknown>, column: ParquetColumn, firstRow: 
 const isNumbers = (c: Cells): c is Numbers => (c as Numbers).present instanceof Uint8Array;
 const isStrings = (c: Cells): c is Strings => (c as Strings).ids instanceof Int32Array;
 
-/** The split of each row, from a canonical encoding of its hashed cells (tag, then bytes or float64). */
+/**
+ * The split of each row, from a canonical encoding of its hashed cells (tag, then bytes or
+ * float64), hashed as it is produced: numbers as words of a 32-bit view of their column, strings
+ * from their bytes; only the generic path's cells are encoded into a buffer first.
+ */
 class RowHasher {
   private key: Uint8Array = new Uint8Array(1024);
   private readonly view = new DataView(new ArrayBuffer(8));
   private readonly eight = new Uint8Array(this.view.buffer);
+  private readonly hash = new Murmur3Stream();
 
   constructor(
     private readonly bounds: Float64Array,
@@ -169,73 +174,54 @@ class RowHasher {
 
   splits(data: Cells[], rows: number, columns: ParquetColumn[], firstRow: number, file: string): Int32Array {
     const split = new Int32Array(rows);
-    // Per hashed column, what the loop needs: a number's float64 bytes are copied from a byte view
-    // of the whole column (no DataView call per cell).
     const parts = this.hashed.map((j) => {
       const cells = data[j];
-      if (isNumbers(cells)) return { kind: 0, cells, bytes: new Uint8Array(cells.x.buffer, cells.x.byteOffset, cells.x.length * 8), j };
-      if (isStrings(cells)) return { kind: 1, cells, bytes: undefined, j };
-      return { kind: 2, cells, bytes: undefined, j };
+      if (isNumbers(cells)) return { kind: 0, cells, words: new Int32Array(cells.x.buffer, cells.x.byteOffset, cells.x.length * 2), j };
+      return { kind: isStrings(cells) ? 1 : 2, cells, words: undefined, j };
     });
-    let key = this.key;
+    const hash = this.hash;
     for (let i = 0; i < rows; i++) {
-      let n = 0;
+      hash.reset(SPLIT_SEED);
       for (const part of parts) {
-        if (n + 9 > key.length) key = this.ensure(n, 9);
         if (part.kind === 0) {
-          const { present } = part.cells as Numbers;
-          if (present[i] === 0) key[n++] = TAG_NULL;
+          if ((part.cells as Numbers).present[i] === 0) hash.byte(TAG_NULL);
           else {
-            const b = part.bytes!;
-            const p = i * 8;
-            key[n] = TAG_NUMBER;
-            key[n + 1] = b[p];
-            key[n + 2] = b[p + 1];
-            key[n + 3] = b[p + 2];
-            key[n + 4] = b[p + 3];
-            key[n + 5] = b[p + 4];
-            key[n + 6] = b[p + 5];
-            key[n + 7] = b[p + 6];
-            key[n + 8] = b[p + 7];
-            n += 9;
+            hash.byte(TAG_NUMBER);
+            hash.word(part.words![2 * i]);
+            hash.word(part.words![2 * i + 1]);
           }
-          continue;
-        }
-        if (part.kind === 1) {
+        } else if (part.kind === 1) {
           const { ids, values } = part.cells as Strings;
           const id = ids[i];
           const v = id < 0 ? undefined : values[id];
-          if (v === undefined || v.length === 0) key[n++] = TAG_NULL;
+          if (v === undefined || v.length === 0) hash.byte(TAG_NULL);
           else {
-            const length = v.length;
-            if (n + 5 + length > key.length) key = this.ensure(n, 5 + length);
-            key[n] = TAG_BYTES;
-            key[n + 1] = length & 0xff;
-            key[n + 2] = (length >>> 8) & 0xff;
-            key[n + 3] = (length >>> 16) & 0xff;
-            key[n + 4] = length >>> 24;
-            n += 5;
-            for (let k = 0; k < length; k++) key[n + k] = v[k];
-            n += length;
+            hash.byte(TAG_BYTES);
+            hash.word(v.length);
+            hash.bytes(v, 0, v.length);
           }
-          continue;
+        } else {
+          const n = this.encode((part.cells as ArrayLike<unknown>)[i], columns[part.j], firstRow + i, file); // may grow this.key
+          hash.bytes(this.key, 0, n);
         }
-        const v = (part.cells as ArrayLike<unknown>)[i];
-        if (Array.isArray(v)) {
-          // A list: its tag and length, then each value as a scalar cell.
-          key = this.ensure(n, 5);
-          key[n++] = TAG_LIST;
-          n = this.putUint32(n, v.length);
-          for (const item of v) {
-            if (item === null || item === undefined) throw new RowError(nullElement(file, firstRow + i, columns[part.j]));
-            n = this.put(n, item, columns[part.j], firstRow + i, file);
-          }
-        } else n = this.put(n, v, columns[part.j], firstRow + i, file);
-        key = this.key;
       }
-      split[i] = splitOf(murmur3(key, 0, n, SPLIT_SEED), this.bounds);
+      split[i] = splitOf(hash.digest(), this.bounds);
     }
     return split;
+  }
+
+  /** A generic path's cell into this.key from 0; returns its length. */
+  private encode(v: unknown, column: ParquetColumn, row: number, file: string): number {
+    if (!Array.isArray(v)) return this.put(0, v, column, row, file);
+    // A list: its tag and length, then each value as a scalar cell.
+    const key = this.ensure(0, 5);
+    key[0] = TAG_LIST;
+    let n = this.putUint32(1, v.length);
+    for (const item of v) {
+      if (item === null || item === undefined) throw new RowError(nullElement(file, row, column));
+      n = this.put(n, item, column, row, file);
+    }
+    return n;
   }
 
   /** The key buffer, grown to hold `more` bytes after the first n. */
