@@ -189,7 +189,7 @@ function runPipeline(file: string, extra: string[] = [], live = true): Promise<{
           }
           if (e.durationMs !== undefined) n.wallS = e.durationMs / 1000;
           // Each node's line as it ends: a run cut short still leaves its finished nodes' numbers.
-          if (live && e.state !== 'RUNNING' && e.state !== 'PENDING') printNode(n);
+          if (live && e.state !== 'RUNNING' && e.state !== 'QUEUED') printNode(n);
         } else if (e.type === 'progress' && e.perSecond !== undefined) {
           const n = nodes.get(e.nodeId);
           if (n) {
