@@ -133,7 +133,7 @@ export async function execute(ctx: Ctx): Promise<void> {
   const merge = new EvalMerge();
   const meter = new RateMeter('rows', plan.rows);
   ctx.progress(meter.at(0));
-  await ctx.pool.map<EvalScanArgs, EvalPartial>('evaluator.scanShard', plan.items, {
+  await ctx.pool.each<EvalScanArgs, EvalPartial>('evaluator.scanShard', plan.items, {
     signal: ctx.signal,
     onResult: (partial, i) => {
       merge.accept(i, partial);
