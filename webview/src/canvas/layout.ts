@@ -57,8 +57,10 @@ interface Laid {
  * the file stays short and diffs stay small. Left to right, the way the handles point (outputs on
  * the right, inputs on the left), unless the pane is so narrow that titles would be unreadable at
  * "fit view" and top to bottom reads better. With `untangle`, the drawing with the fewest edge
- * crossings (as React Flow draws them, crossings.ts) among dagre's variants: dagre minimizes the
- * crossings of its own routed polylines, but React Flow draws one bezier from handle to handle. Deterministic for a given file: nodes and edges in file order.
+ * crossings (as React Flow draws them, crossings.ts, compact handles folded as port-order.ts
+ * orders them) among dagre's variants, then untangled node by node (untangle.ts): dagre minimizes
+ * the crossings of its own routed polylines, but React Flow draws one bezier from handle to
+ * handle. Deterministic for a given file: nodes and edges in file order.
  */
 export function autoLayout(nodes: readonly CanvasNode[], options: LayoutOptions = {}): Record<string, Position> {
   const readable = (l: Laid) => (options.viewport ? titlePixels(fitZoom(l.bounds, options.viewport)) >= 11 : true);
@@ -116,6 +118,8 @@ function best(nodes: readonly CanvasNode[], direction: Direction, options: Layou
     if (laid.some(readable)) break;
   }
   laid = laid.sort((a, b) => Number(readable(b)) - Number(readable(a)) || byTangle(a, b));
+  // The search moves nodes within and across layers as left-to-right layers stand.
+  if (direction !== 'LR') return laid[0];
   const links = drawnEdges(nodes);
   const spread = (positions: Readonly<Record<string, Position>>) => links.reduce((sum, l) => sum + Math.abs(positions[l.source].y - positions[l.target].y), 0);
   // Crossings first, then edges through nodes, then straight edges and a short drawing; never less readable.
