@@ -142,10 +142,98 @@ function genericNumbers(values: ArrayLike<unknown>): PageNumbers {
 
 const uint32 = (b: Uint8Array, p: number) => (b[p] | (b[p + 1] << 8) | (b[p + 2] << 16) | (b[p + 3] << 24)) >>> 0;
 
+/**
+ * The cell arrays of a range, handed back by the caller once the range is written (release) and
+ * reused by the next range of this thread: a fresh ~1 MB array per column and range showed as page
+ * faults. Only the caller's Numbers and Strings of one range are out at a time.
+ */
+const spares = { f64: [] as Float64Array[], u8: [] as Uint8Array[], i32: [] as Int32Array[] };
+
+function take<T extends Float64Array | Uint8Array | Int32Array>(list: T[], n: number, make: (n: number) => T): T {
+  const i = list.findIndex((a) => a.length >= n);
+  if (i < 0) return make(n);
+  const [a] = list.splice(i, 1);
+  return a.subarray(0, n) as T;
+}
+
+/** Gives a range's arrays back for the next range; the caller must not use them after. */
+export function release(cells: Numbers | Strings): void {
+  const whole = <T extends Float64Array | Uint8Array | Int32Array>(a: T, make: (b: ArrayBufferLike) => T) => (a.byteOffset === 0 && a.byteLength === a.buffer.byteLength ? a : make(a.buffer));
+  if ('ids' in cells) spares.i32.push(whole(cells.ids, (b) => new Int32Array(b)));
+  else {
+    spares.f64.push(whole(cells.x, (b) => new Float64Array(b)));
+    spares.u8.push(whole(cells.present, (b) => new Uint8Array(b)));
+  }
+  // Enough for one range of a wide table; beyond that, let the GC have them.
+  for (const list of Object.values(spares) as unknown[][]) if (list.length > 256) list.splice(0, list.length - 256);
+}
+
 /** Scratch arrays for a page's levels and indices, grown as needed (one page is decoded at a time). */
 let levelScratch: Int32Array = new Int32Array(1024);
 let indexScratch: Int32Array = new Int32Array(1024);
 const scratch = (a: Int32Array, n: number): Int32Array => (a.length >= n ? a : new Int32Array(Math.max(n, a.length * 2)));
+
+/** Where a page's values go: its rows [first, last) are rows shift + k of the range; v is the value of row `first`. */
+interface Placement {
+  levels: Int32Array | undefined;
+  maxDefinition: number;
+  first: number;
+  last: number;
+  shift: number;
+  v: number;
+}
+
+// One small loop per case (levels or not, dictionary or not): each is optimised on its own, early,
+// with nothing but typed-array loads and stores inside. A null row is left as it is (present = 0, ids = -1).
+
+function placeNumbers(x: Float64Array, present: Uint8Array, p: Placement, values: Float64Array, indices: Int32Array | undefined): void {
+  const { levels, maxDefinition, first, last, shift } = p;
+  let v = p.v;
+  if (levels && indices) {
+    for (let k = first; k < last; k++) {
+      if (levels[k] !== maxDefinition) continue;
+      x[shift + k] = values[indices[v++]];
+      present[shift + k] = 1;
+    }
+  } else if (levels) {
+    for (let k = first; k < last; k++) {
+      if (levels[k] !== maxDefinition) continue;
+      x[shift + k] = values[v++];
+      present[shift + k] = 1;
+    }
+  } else if (indices) {
+    for (let k = first; k < last; k++) {
+      x[shift + k] = values[indices[v++]];
+      present[shift + k] = 1;
+    }
+  } else {
+    for (let k = first; k < last; k++) {
+      x[shift + k] = values[v++];
+      present[shift + k] = 1;
+    }
+  }
+}
+
+function placeIds(ids: Int32Array, p: Placement, indices: Int32Array | undefined, base: number): void {
+  const { levels, maxDefinition, first, last, shift } = p;
+  let v = p.v;
+  if (levels) {
+    for (let k = first; k < last; k++) if (levels[k] === maxDefinition) ids[shift + k] = indices ? indices[v++] : base + v++;
+  } else {
+    for (let k = first; k < last; k++) ids[shift + k] = indices ? indices[v++] : base + v++;
+  }
+}
+
+/** An INT64 beyond ±2^53 that a row of the placement uses: the first such row's error. */
+function checkSafe(p: Placement, unsafe: Map<number, string>, indices: Int32Array | undefined): void {
+  let v = p.v;
+  for (let k = p.first; k < p.last; k++) {
+    if (p.levels && p.levels[k] !== p.maxDefinition) continue;
+    const entry = indices ? indices[v] : v;
+    v++;
+    if (unsafe.has(entry)) throw new UnsafeInteger(p.shift + k, unsafe.get(entry)!);
+  }
+}
 
 /**
  * Rows [from, to) of row group `group` of a flat plain column, from the column chunk's bytes.
@@ -171,9 +259,10 @@ export function readFlatColumn(
   const strings = chunk.type === 'BYTE_ARRAY';
   const type = chunk.type as NumberType;
   const n = to - from;
-  const x = strings ? undefined : new Float64Array(n);
-  const present = strings ? undefined : new Uint8Array(n);
-  const ids = strings ? new Int32Array(n).fill(-1) : undefined;
+  // x of a null row is never read (present = 0 says it is missing): a reused array is not cleared.
+  const x = strings ? undefined : take(spares.f64, n, (k) => new Float64Array(k));
+  const present = strings ? undefined : take(spares.u8, n, (k) => new Uint8Array(k)).fill(0);
+  const ids = strings ? take(spares.i32, n, (k) => new Int32Array(k)).fill(-1) : undefined;
   /** Strings: the dictionary's entries, then each PLAIN page's values. */
   const pool: Uint8Array[] = [];
   let dictionary: PageNumbers | undefined;
@@ -261,19 +350,11 @@ export function readFlatColumn(
     let v = 0;
     if (levels) for (let k = 0; k < first; k++) v += levels[k] === maxDefinition ? 1 : 0;
     else v = first;
-    const unsafe = values?.unsafe;
-    for (let k = first; k < last; k++) {
-      if (levels && levels[k] !== maxDefinition) continue; // x = 0, present = 0 / ids = -1 already
-      const at = row + k - from;
-      const entry = indices ? indices[v] : v;
-      v++;
-      if (strings) {
-        ids![at] = indices ? entry : base + entry;
-        continue;
-      }
-      if (unsafe?.has(entry)) throw new UnsafeInteger(at, unsafe.get(entry)!);
-      x![at] = values!.values[entry];
-      present![at] = 1;
+    const place = { levels, maxDefinition, first, last, shift: row - from, v };
+    if (strings) placeIds(ids!, place, indices, base);
+    else {
+      if (values!.unsafe) checkSafe(place, values!.unsafe, indices);
+      placeNumbers(x!, present!, place, values!.values, indices);
     }
     row += count;
   }

@@ -11,7 +11,7 @@ import { ListColumnBuilder } from '../example-gen-common/list-column.ts';
 import type { ShardOutcome } from '../example-gen-common/output.ts';
 import { writeSplitShards } from '../example-gen-common/write-shards.ts';
 import type { ParquetColumn } from './columns.ts';
-import { type Numbers, type PageLib, type Strings, UnsafeInteger, isFlatPlain, loadPageLib, readFlatColumn } from './flat-column.ts';
+import { type Numbers, type PageLib, type Strings, UnsafeInteger, isFlatPlain, loadPageLib, readFlatColumn, release } from './flat-column.ts';
 import type { AsyncBuffer, Compressors, FileMetaData } from 'hyparquet';
 
 export interface ReadRowsArgs {
@@ -94,6 +94,7 @@ export async function readRows(args: ReadRowsArgs): Promise<ReadRowsResult> {
       const split = rowHash.splits(data, end - start, columns, start, file);
       for (let i = 0; i < split.length; i++) counts[split[i]]++;
       appendColumns(builders, split, data, columns, start, file);
+      for (const cells of data) if (isNumbers(cells) || isStrings(cells)) release(cells);
     }
   } catch (e) {
     if (e instanceof RowError) return { rows: counts, files: splitNames.map(() => null), skipped: 0, skippedSamples: [], error: e.message };
