@@ -110,6 +110,13 @@ function treeCpuMs(root: number): number | undefined {
   return (ticks * 1000) / CLK_TCK;
 }
 
+/** Dynamic batching's predicts and their rows so far, from /metrics (summed over workers and versions). */
+async function batchTotals(port: number): Promise<{ batches: number; rows: number }> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const sum = (name: string) => [...text.matchAll(new RegExp(`^${name}\\{[^}]*\\} (\\d+)$`, 'gm'))].reduce((n, m) => n + Number(m[1]), 0);
+  return { batches: sum('tributary_batches_total'), rows: sum('tributary_batched_rows_total') };
+}
+
 const pct = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
@@ -123,6 +130,8 @@ interface Load {
   rps: number;
   /** CPU ms per answered request: the server's processes, and this load generator's. */
   cpuPerRequest: { server: number; client: number };
+  /** Rows per predict that dynamic batching ran (undefined unbatched). */
+  meanBatch?: number;
 }
 
 /** `clients` keep-alive clients sending single-row predicts back to back, each `perClient` times or until `until()`. */
@@ -136,6 +145,7 @@ async function load(server: number, port: number, bodies: string[], clients: num
   );
   const latencies: number[] = [];
   let errors = 0;
+  const batches0 = await batchTotals(port);
   const serverCpu0 = treeCpuMs(server);
   const clientCpu0 = process.cpuUsage();
   const t0 = performance.now();
@@ -151,6 +161,7 @@ async function load(server: number, port: number, bodies: string[], clients: num
   const wall = performance.now() - t0;
   const serverCpu = (treeCpuMs(server) ?? NaN) - (serverCpu0 ?? NaN);
   const clientCpu = process.cpuUsage(clientCpu0);
+  const batches1 = await batchTotals(port);
   agent.destroy();
   latencies.sort((a, b) => a - b);
   const per = (ms: number) => Number((ms / Math.max(1, latencies.length)).toFixed(3));
@@ -162,6 +173,7 @@ async function load(server: number, port: number, bodies: string[], clients: num
     p99: pct(latencies, 0.99),
     rps: latencies.length / (wall / 1000),
     cpuPerRequest: { server: per(serverCpu), client: per((clientCpu.user + clientCpu.system) / 1000) },
+    ...(batches1.batches > batches0.batches ? { meanBatch: Number(((batches1.rows - batches0.rows) / (batches1.batches - batches0.batches)).toFixed(1)) } : {}),
   };
 }
 
@@ -247,7 +259,8 @@ async function main() {
   const cores = availableParallelism();
   /** Requests/s the CPU cost allows with every core busy (server and load generator share them). */
   const cpuBound = (l: Load) => cores / ((l.cpuPerRequest.server + l.cpuPerRequest.client) / 1000);
-  const cpu = (l: Load) => `CPU/request: server ${f(l.cpuPerRequest.server)} ms + client ${f(l.cpuPerRequest.client)} ms → ${cpuBound(l).toFixed(0)} req/s with ${cores} cores busy`;
+  const cpu = (l: Load) =>
+    `CPU/request: server ${f(l.cpuPerRequest.server)} ms + client ${f(l.cpuPerRequest.client)} ms → ${cpuBound(l).toFixed(0)} req/s with ${cores} cores busy${l.meanBatch ? `; ${l.meanBatch} rows a predict` : ''}`;
   const ratio = (x: number, base: number) => (base > 0 && Number.isFinite(base) ? `${(x / base).toFixed(2)}×` : 'baseline answered none');
   for (const [w, r] of Object.entries(ready)) console.log(`time to ready, ${w} worker(s), median of 3: ${median(r).toFixed(0)} ms (all: ${r.map((x) => x.toFixed(0)).join(', ')})`);
   const base = results[0];

@@ -11,9 +11,11 @@ import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, wri
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import * as tf from '@tensorflow/tfjs';
 import { tableFromIPC } from 'apache-arrow';
 import { listShards } from '../../runtime/src/formats/examples.ts';
 import { loadBundle, type LoadedBundle } from '../../runtime/src/ml/bundle.ts';
+import { useInferenceBackend } from '../../runtime/src/ml/backend.ts';
 import { readSplitRows, type RawRow } from '../../runtime/src/components/evaluator/read-rows.ts';
 import { startServerProcess } from '../../runtime/src/components/infra-validator/server-process.ts';
 import type { RunSummary } from '../../runtime/src/engine/scheduler.ts';
@@ -99,6 +101,9 @@ describe('samples/taxi: the full pipeline through the CLI', function () {
   });
 
   it('serves exactly the training-time features and predictions (bundle and HTTP server)', async () => {
+    // On the backend the server predicts on (serve.ts: wasm), so its answers can match bit for bit.
+    const previous = tf.getBackend();
+    await useInferenceBackend();
     const bundle = await loadBundle(join(registry(), 'taxi', '1'));
     try {
       // What Transform wrote for the eval split (pool workers, Arrow), row for row with the raw split.
@@ -151,6 +156,7 @@ describe('samples/taxi: the full pipeline through the CLI', function () {
       }
     } finally {
       bundle.dispose();
+      await tf.setBackend(previous);
     }
   });
 

@@ -80,6 +80,11 @@ for (const backend of ['cpu', 'wasm'] as const) describe(`dynamic batching on ${
     assert.equal(stats.rows, requests.flat().length);
     assert.ok(stats.batches < requests.length / 2, `${stats.batches} predicts for ${requests.length} requests: not batched`);
     assert.equal(unbatched.batchStats().batches, 0);
+    // /metrics counts them: batches and their rows, per version.
+    const metrics = await (await fetch(`${batchedBase}/metrics`)).text();
+    assert.match(metrics, new RegExp(`tributary_batches_total\\{model="mlp",version="1"\\} ${stats.batches}\n`));
+    assert.match(metrics, new RegExp(`tributary_batched_rows_total\\{model="mlp",version="1"\\} ${stats.rows}\n`));
+    assert.doesNotMatch(await (await fetch(`${unbatchedBase}/metrics`)).text(), /tributary_batches_total/);
     // And each row equals that row predicted on its own.
     const single = await Promise.all(requests[5].map((row) => predict(unbatchedBase, [row])));
     assert.deepEqual(JSON.parse(together[5].text).predictions, single.map((s) => JSON.parse(s.text).predictions[0]));

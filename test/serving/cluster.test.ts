@@ -76,6 +76,9 @@ describe('tributary serve --workers 2', function () {
       const m = await call('GET', '/metrics');
       const count = /tributary_predict_requests_total\{model="taxi",version="1",arm=""\} (\d+)/.exec(m.body);
       assert.equal(count?.[1], '10', m.body);
+      // Dynamic batching's predicts too (one lone row each here), summed over the workers.
+      assert.match(m.body, /tributary_batches_total\{model="taxi",version="1"\} 10\n/);
+      assert.match(m.body, /tributary_batched_rows_total\{model="taxi",version="1"\} 10\n/);
     }
   });
 

@@ -1,6 +1,8 @@
 /**
- * Per model version: predict requests, errors and a latency histogram, rendered in Prometheus'
- * text exposition format (version 0.0.4) for GET /metrics.
+ * Per model version: predict requests, errors and a latency histogram, and the batches dynamic
+ * batching ran (their count and rows: rows ÷ batches is the mean batch size, which says whether
+ * batching joins requests under the present load), rendered in Prometheus' text exposition format
+ * (version 0.0.4) for GET /metrics.
  */
 
 /** Upper bounds in seconds: 1 ms to 10 s, the range single-row and batch predicts fall in. */
@@ -17,19 +19,37 @@ interface Series {
 
 const escape = (v: string) => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 
+interface BatchSeries {
+  labels: { model: string; version: string };
+  batches: number;
+  rows: number;
+}
+
 /** The plain-data form of a ServingMetrics: what a cluster worker sends for /metrics to be summed. */
-export type MetricsSnapshot = Series[];
+export interface MetricsSnapshot {
+  series: Series[];
+  batches: BatchSeries[];
+}
 
 export class ServingMetrics {
   private readonly series = new Map<string, Series>();
+  private readonly batches = new Map<string, BatchSeries>();
 
   snapshot(): MetricsSnapshot {
-    return [...this.series.values()].map((s) => ({ ...s, labels: { ...s.labels }, buckets: [...s.buckets] }));
+    return {
+      series: [...this.series.values()].map((s) => ({ ...s, labels: { ...s.labels }, buckets: [...s.buckets] })),
+      batches: [...this.batches.values()].map((b) => ({ ...b, labels: { ...b.labels } })),
+    };
   }
 
   /** Adds another process's counts (the sum over cluster workers is what /metrics shows). */
   add(snapshot: MetricsSnapshot): this {
-    for (const s of snapshot) {
+    for (const b of snapshot.batches) {
+      const mine = this.batchesOf(b.labels.model, b.labels.version);
+      mine.batches += b.batches;
+      mine.rows += b.rows;
+    }
+    for (const s of snapshot.series) {
       const mine = this.seriesOf(s.labels.model, s.labels.version, s.labels.arm);
       mine.requests += s.requests;
       mine.errors += s.errors;
@@ -47,6 +67,23 @@ export class ServingMetrics {
       this.series.set(key, s);
     }
     return s;
+  }
+
+  private batchesOf(model: string, version: string): BatchSeries {
+    const key = JSON.stringify([model, version]);
+    let b = this.batches.get(key);
+    if (!b) {
+      b = { labels: { model, version }, batches: 0, rows: 0 };
+      this.batches.set(key, b);
+    }
+    return b;
+  }
+
+  /** One predict that dynamic batching ran for a model version, of `rows` rows. */
+  observeBatch(model: string, version: number, rows: number): void {
+    const b = this.batchesOf(model, String(version));
+    b.batches++;
+    b.rows += rows;
   }
 
   /** `arm`: the traffic arm that chose the version, or "" when the request named it (or no split). */
@@ -82,6 +119,17 @@ export class ServingMetrics {
       lines.push(`tributary_predict_latency_seconds_bucket${fmt({ ...s.labels, le: '+Inf' })} ${cumulative}`);
       lines.push(`tributary_predict_latency_seconds_sum${fmt(s.labels)} ${s.sum}`);
       lines.push(`tributary_predict_latency_seconds_count${fmt(s.labels)} ${s.requests}`);
+    }
+    const batches = [...this.batches.values()].sort((a, b) => (a.labels.model + a.labels.version).localeCompare(b.labels.model + b.labels.version));
+    if (batches.length) {
+      lines.push(
+        '# HELP tributary_batches_total Predicts run by dynamic batching, by model version.',
+        '# TYPE tributary_batches_total counter',
+        ...batches.map((b) => `tributary_batches_total${fmt(b.labels)} ${b.batches}`),
+        '# HELP tributary_batched_rows_total Rows in those predicts (÷ batches: the mean batch size).',
+        '# TYPE tributary_batched_rows_total counter',
+        ...batches.map((b) => `tributary_batched_rows_total${fmt(b.labels)} ${b.rows}`),
+      );
     }
     return `${lines.join('\n')}\n`;
   }

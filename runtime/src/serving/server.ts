@@ -370,7 +370,7 @@ export class ModelServer {
       if (this.opts.predictDelayMs > 0) await new Promise((r) => setTimeout(r, this.opts.predictDelayMs));
       let predictions: RowPrediction[];
       try {
-        predictions = await this.predictRows(v, model, rows, hasArrived);
+        predictions = await this.predictRows(entry.name, v, model, rows, hasArrived);
       } catch (e) {
         // The transform graph rejects values it cannot handle (a UserError): the client's fault.
         if ((e as Error).name === 'UserError') throw new HttpError(400, (e as Error).message);
@@ -386,10 +386,14 @@ export class ModelServer {
   }
 
   /** Through the version's batcher, or (batching off) one predict of the whole request. */
-  private predictRows(v: VersionEntry, model: ServableModel, rows: Record<string, unknown>[], hasArrived: () => void): Promise<RowPrediction[]> {
+  private predictRows(name: string, v: VersionEntry, model: ServableModel, rows: Record<string, unknown>[], hasArrived: () => void): Promise<RowPrediction[]> {
     hasArrived();
     if (this.opts.maxBatchSize <= 0) return Promise.resolve(model.predict(rows));
-    v.batcher ??= new PredictBatcher((batch) => model.predict(batch), {
+    const predict = (batch: Record<string, unknown>[]) => {
+      this.metrics.observeBatch(name, v.version, batch.length);
+      return model.predict(batch);
+    };
+    v.batcher ??= new PredictBatcher(predict, {
       maxBatchSize: this.opts.maxBatchSize,
       timeoutMs: this.opts.batchTimeoutMs,
       arriving: () => this.arriving,
