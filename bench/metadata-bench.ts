@@ -6,11 +6,15 @@
 // command's peak RSS; then runs two `run --no-cache` at once on the big store, --concurrent times,
 // and checks both are recorded COMPLETE.
 //
-//   npm run bench:metadata -- --runs 20000 [--repeats 3] [--concurrent 10] [--keep DIR] [--postgres URL]
+//   npm run bench:metadata -- --runs 20000 [--repeats 3] [--concurrent 10] [--keep DIR] [--postgres | --postgres-url URL]
 //
-// With --postgres URL (a server and a user allowed to CREATE DATABASE) both stores are Postgres
-// databases made for the bench on that server (the pipeline file names them with
-// metadata.url_env), and the same operations are timed on them.
+// With --postgres the bench starts its own Postgres server (Debian's postgresql binaries, as the
+// tests do, but with the server's default durability: fsync on) and both stores are databases on
+// it (the pipeline file names them with metadata.url_env); --postgres-url URL uses a server of
+// one's own (a user allowed to CREATE DATABASE). The same operations are timed on them. There the
+// history is cloned server-side from the one real run: INSERT … SELECT over generate_series, each
+// clone with its own run number, ids in its own block and its own cache keys (so no cache lookup
+// finds them), a chunk of runs per statement, then ANALYZE (as autovacuum would).
 //
 // With --keep DIR the history root stays in DIR/.tributary with its pipeline DIR/bench.pipeline.yaml;
 // a later run with the same DIR and no more --runs than it holds reuses it.
@@ -25,6 +29,8 @@ import pg from 'pg';
 import { openStoreAt } from '../runtime/src/metadata/open.ts';
 import type { MetadataBackend } from '../runtime/src/metadata/backend.ts';
 import type { ArtifactRecord, ContextRecord, ExecutionRecord, StoreData } from '../runtime/src/core/metadata-types.ts';
+import { ID_STRIDE } from '../runtime/src/metadata/embedded/layout.ts';
+import { startPostgres, type TestPostgres } from '../test/helpers/postgres.ts';
 
 const ROOT = (() => {
   let dir = dirname(fileURLToPath(import.meta.url));
@@ -39,9 +45,13 @@ const { values } = parseArgs({
     repeats: { type: 'string', default: '3' },
     concurrent: { type: 'string', default: '10' },
     keep: { type: 'string' },
-    postgres: { type: 'string' },
+    postgres: { type: 'boolean', default: false },
+    'postgres-url': { type: 'string' },
   },
 });
+/** The Postgres server the stores live on (started below with --postgres), or none: embedded. */
+let postgresUrl = values['postgres-url'];
+const onPostgres = values.postgres || postgresUrl !== undefined;
 const N = Number(values.runs);
 const REPEATS = Number(values.repeats);
 const CONCURRENT = Number(values.concurrent);
@@ -88,12 +98,12 @@ function makeWorkspace(dir: string): void {
   mkdirSync(join(dir, 'data'), { recursive: true });
   const lines = readFileSync(join(ROOT, 'samples/taxi/data/taxi.csv'), 'utf8').split('\n').slice(0, 301);
   writeFileSync(join(dir, 'data', 'taxi.csv'), `${lines.join('\n')}\n`);
-  writeFileSync(join(dir, 'bench.pipeline.yaml'), values.postgres ? PIPELINE.replace(/^name: .*$/m, (line) => `${line}\nmetadata: { url_env: ${URL_ENV} }`) : PIPELINE);
+  writeFileSync(join(dir, 'bench.pipeline.yaml'), onPostgres ? PIPELINE.replace(/^name: .*$/m, (line) => `${line}\nmetadata: { url_env: ${URL_ENV} }`) : PIPELINE);
 }
 
 /** A database on the --postgres server for one workspace (kept with --keep: reused by name). */
 async function postgresStore(dir: string, name: string): Promise<void> {
-  const admin = new pg.Client({ connectionString: values.postgres });
+  const admin = new pg.Client({ connectionString: postgresUrl });
   await admin.connect();
   try {
     const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
@@ -101,7 +111,7 @@ async function postgresStore(dir: string, name: string): Promise<void> {
   } finally {
     await admin.end();
   }
-  const url = new URL(values.postgres!);
+  const url = new URL(postgresUrl!);
   url.pathname = `/${name}`;
   stores.set(dir, url.toString());
 }
@@ -163,6 +173,84 @@ async function cloneHistory(location: string, count: number): Promise<void> {
   }
 }
 
+/** Rows per statement when cloning: a chunk of runs at a time, with progress. */
+const CLONE_CHUNK = 2000;
+
+/**
+ * `count` copies of the database's one real run, made by the server: every table's rows of that
+ * run inserted again per copy (INSERT … SELECT … generate_series), with the copy's run number,
+ * ids moved into its block (`+ i × ID_STRIDE`), its own run id and cache keys. References to
+ * records of other runs (none in a first run) stay as they are.
+ */
+async function cloneHistorySql(url: string, count: number): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows: runs } = await client.query<{ seq: string }>('SELECT seq FROM runs');
+    if (runs.length !== 1) throw new Error(`expected the one real run to clone, found ${runs.length} runs`);
+    const real = Number(runs[0].seq);
+    const S = ID_STRIDE;
+    const own = (col: string) => `CASE WHEN ${col} / ${S} = ${real} THEN ${col} + g.i * ${S} ELSE ${col} END`;
+    const runId = `'hist-' || lpad(g.i::text, 6, '0')`;
+    // What changes per column in a copy; every other column is copied as it is.
+    const moved: Record<string, Record<string, string>> = {
+      runs: { seq: `seq + g.i`, run_id: runId, version: '1', open: 'false' },
+      artifacts: { id: `id + g.i * ${S}`, run_seq: 'run_seq + g.i', version: '1' },
+      executions: { id: `id + g.i * ${S}`, run_seq: 'run_seq + g.i', run_id: runId, cache_key: `cache_key || '-' || g.i`, cached_from: own('cached_from'), version: '1' },
+      contexts: {
+        id: `id + g.i * ${S}`, run_seq: 'run_seq + g.i', version: '1',
+        name: `CASE WHEN type_id = (SELECT id FROM types WHERE name = 'pipeline_run' AND type_kind = 2) THEN ${runId} ELSE name END`,
+      },
+      events: { run_seq: 'run_seq + g.i', execution_id: own('execution_id'), artifact_id: own('artifact_id'), version: '1' },
+      associations: { run_seq: 'run_seq + g.i', execution_id: own('execution_id'), context_id: own('context_id'), version: '1' },
+      attributions: { run_seq: 'run_seq + g.i', artifact_id: own('artifact_id'), context_id: own('context_id'), version: '1' },
+      run_types: { run_seq: 'run_seq + g.i' },
+    };
+    const t0 = performance.now();
+    for (let from = 1; from <= count; from += CLONE_CHUNK) {
+      const to = Math.min(count, from + CLONE_CHUNK - 1);
+      await client.query('BEGIN');
+      for (const [table, exprs] of Object.entries(moved)) {
+        const { rows: cols } = await client.query<{ column_name: string; column_default: string | null }>(
+          'SELECT column_name, column_default FROM information_schema.columns WHERE table_name = $1 ORDER BY ordinal_position',
+          [table],
+        );
+        // Serial ids (events, associations, attributions) are the server's to give.
+        const columns = cols.filter((c) => !(c.column_name === 'id' && c.column_default?.startsWith('nextval'))).map((c) => c.column_name);
+        const where = table === 'runs' ? `seq = ${real}` : `run_seq = ${real}`;
+        // In creation order per copy, so serial ids keep the order a run recorded them in.
+        const order = cols.some((c) => c.column_name === 'id') ? 'g.i, id' : 'g.i';
+        await client.query(
+          `INSERT INTO ${table} (${columns.join(', ')}) SELECT ${columns.map((c) => exprs[c] ?? c).join(', ')} FROM ${table}, generate_series(${from}, ${to}) AS g(i) WHERE ${where} ORDER BY ${order}`,
+        );
+      }
+      await client.query('COMMIT');
+      process.stderr.write(`  history: ${to}/${count} runs cloned (${((performance.now() - t0) / to).toFixed(2)} ms per run)\n`);
+    }
+    await client.query(`SELECT setval('run_numbers', ${real + count})`);
+    await client.query('ANALYZE');
+    await checkClone(url, real, real + count);
+  } finally {
+    await client.end();
+  }
+}
+
+/** A clone reads back through the store as the real run does: the same records, in its own block. */
+async function checkClone(url: string, real: number, clone: number): Promise<void> {
+  const store = await openStoreAt(url);
+  try {
+    const [a, b] = [await store.queries.view([real], false), await store.queries.view([clone], false)];
+    const shape = (d: StoreData) => [d.artifacts, d.executions, d.contexts, d.events, d.associations, d.attributions].map((l) => l.length).join(',');
+    const inBlock = [...b.artifacts, ...b.executions, ...b.contexts].every((r) => Math.floor(r.id / ID_STRIDE) === clone);
+    const keys = new Set(a.executions.map((e) => e.cacheKey));
+    if (shape(a) !== shape(b) || !inBlock || b.executions.some((e) => keys.has(e.cacheKey) || e.state !== 'COMPLETE')) {
+      throw new Error(`clone ${clone} does not read back like run ${real}: ${shape(b)} records against ${shape(a)}`);
+    }
+  } finally {
+    await store.close();
+  }
+}
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const du = (dir: string) => (stores.has(dir) ? NaN : duOf(storeOf(dir)));
 const duOf = (dir: string) => Number(spawnSync('du', ['-sk', dir], { encoding: 'utf8' }).stdout.split('\t')[0]) / 1024;
@@ -200,14 +288,23 @@ async function main(): Promise<void> {
   const history = base;
   const empty = join(mkdtempSync(join(tmpdir(), 'trib-mdbench-empty-')));
   for (const d of [history, empty]) makeWorkspace(d);
+  let server: TestPostgres | undefined;
   if (values.postgres) {
+    const started = await startPostgres({ durable: true });
+    if (typeof started === 'string') throw new Error(`--postgres: ${started}`);
+    server = started;
+    const admin = new URL(await server.database());
+    admin.pathname = '/postgres';
+    postgresUrl = admin.toString();
+  }
+  if (onPostgres) {
     // The history database is named after the kept folder, so --keep reuses it.
     const tag = values.keep ? values.keep.replace(/[^a-z0-9]/gi, '_').toLowerCase().slice(-40) : String(process.pid);
     await postgresStore(history, `trib_bench_h_${tag}`);
     await postgresStore(empty, `trib_bench_e_${process.pid}`);
   }
   const load0 = loadavg()[0];
-  console.log(`metadata bench (${values.postgres ? 'postgres' : 'embedded'} store): ${N} runs of history, medians of ${REPEATS}, load ${load0.toFixed(1)} on ${(await import('node:os')).cpus().length} cores`);
+  console.log(`metadata bench (${onPostgres ? 'postgres' : 'embedded'} store): ${N} runs of history, medians of ${REPEATS}, load ${load0.toFixed(1)} on ${(await import('node:os')).cpus().length} cores`);
 
   const t0 = performance.now();
   const kept = await runsIn(history);
@@ -215,7 +312,8 @@ async function main(): Promise<void> {
     console.log(`reusing the ${kept} runs kept in ${history}`);
   } else {
     await cli(['run', join(history, 'bench.pipeline.yaml'), '--json'], history);
-    await cloneHistory(storeOf(history), N - 1);
+    if (onPostgres) await cloneHistorySql(storeOf(history), N - 1);
+    else await cloneHistory(storeOf(history), N - 1);
     console.log(`history written in ${((performance.now() - t0) / 1000).toFixed(0)} s: ${await sizeOf(history)}`);
   }
 
@@ -256,12 +354,13 @@ async function main(): Promise<void> {
 
   rmSync(empty, { recursive: true, force: true });
   rmSync(PRELOAD, { force: true });
-  if (values.postgres) {
-    const admin = new pg.Client({ connectionString: values.postgres });
+  if (onPostgres && !server) {
+    const admin = new pg.Client({ connectionString: postgresUrl });
     await admin.connect();
     for (const dir of values.keep ? [empty] : [empty, history]) await admin.query(`DROP DATABASE IF EXISTS ${new URL(stores.get(dir)!).pathname.slice(1)}`);
     await admin.end();
   }
+  await server?.stop(); // the bench's own server goes with its databases
   if (values.keep) console.log(`kept: ${history}/bench.pipeline.yaml with its root ${history}/.tributary`);
   else rmSync(history, { recursive: true, force: true });
 }

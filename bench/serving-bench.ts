@@ -9,11 +9,15 @@
  * Ratios are against the baseline measured in the same run. The load generator shares the
  * machine's cores with the server: on 2 cores that caps what N workers can show.
  *
- *   npm run build && node dist/bench/serving-bench.js [--requests 1000] [--per-client 100] [--starve-seconds 10] [--workers N]
+ * Each load also reports the CPU time a request costs (server processes from /proc, and this load
+ * generator): on a busy machine wall-clock numbers mostly measure the others' work, CPU per
+ * request does not, and cores ÷ CPU per request is the rate the machine could reach idle.
+ *
+ *   npm run bench:serving -- [--requests 1000] [--per-client 100] [--starve-seconds 10] [--workers N]
  *   npx tsx bench/serving-bench.ts ...
  */
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -73,6 +77,39 @@ function post(agent: Agent, port: number, body: string): Promise<number | Error>
   });
 }
 
+/** Clock ticks per second of /proc's CPU times. */
+const CLK_TCK = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/**
+ * CPU ms (user + system) used so far by a process and every live descendant (the cluster's
+ * workers), from /proc; undefined off Linux. Unlike wall time, what a request costs in CPU does
+ * not grow with the machine's load.
+ */
+function treeCpuMs(root: number): number | undefined {
+  if (!existsSync('/proc/self/stat')) return undefined;
+  const stats = new Map<number, { ppid: number; ticks: number }>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const text = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
+      stats.set(Number(entry), { ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]) });
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const inTree = (pid: number): boolean => pid === root || (pid > 1 && stats.has(pid) && inTree(stats.get(pid)!.ppid));
+  let ticks = 0;
+  for (const [pid, s] of stats) if (inTree(pid)) ticks += s.ticks;
+  return (ticks * 1000) / CLK_TCK;
+}
+
 const pct = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
@@ -84,10 +121,12 @@ interface Load {
   p50: number;
   p99: number;
   rps: number;
+  /** CPU ms per answered request: the server's processes, and this load generator's. */
+  cpuPerRequest: { server: number; client: number };
 }
 
 /** `clients` keep-alive clients sending single-row predicts back to back, each `perClient` times or until `until()`. */
-async function load(port: number, bodies: string[], clients: number, perClient: number, until: () => boolean = () => false): Promise<Load> {
+async function load(server: number, port: number, bodies: string[], clients: number, perClient: number, until: () => boolean = () => false): Promise<Load> {
   const agent = new Agent({ keepAlive: true, maxSockets: clients });
   // Warm-up on every connection (and every worker behind them).
   await Promise.all(
@@ -97,6 +136,8 @@ async function load(port: number, bodies: string[], clients: number, perClient: 
   );
   const latencies: number[] = [];
   let errors = 0;
+  const serverCpu0 = treeCpuMs(server);
+  const clientCpu0 = process.cpuUsage();
   const t0 = performance.now();
   await Promise.all(
     Array.from({ length: clients }, async (_, c) => {
@@ -108,13 +149,24 @@ async function load(port: number, bodies: string[], clients: number, perClient: 
     }),
   );
   const wall = performance.now() - t0;
+  const serverCpu = (treeCpuMs(server) ?? NaN) - (serverCpu0 ?? NaN);
+  const clientCpu = process.cpuUsage(clientCpu0);
   agent.destroy();
   latencies.sort((a, b) => a - b);
-  return { clients, requests: latencies.length, errors, p50: pct(latencies, 0.5), p99: pct(latencies, 0.99), rps: latencies.length / (wall / 1000) };
+  const per = (ms: number) => Number((ms / Math.max(1, latencies.length)).toFixed(3));
+  return {
+    clients,
+    requests: latencies.length,
+    errors,
+    p50: pct(latencies, 0.5),
+    p99: pct(latencies, 0.99),
+    rps: latencies.length / (wall / 1000),
+    cpuPerRequest: { server: per(serverCpu), client: per((clientCpu.user + clientCpu.system) / 1000) },
+  };
 }
 
 /** 31 clients of single rows for `seconds` while one more sends 10,000-instance requests back to back. */
-async function starvation(port: number, bodies: string[], big: string, seconds: number): Promise<Load & { bigRequests: number; bigMs: number }> {
+async function starvation(server: number, port: number, bodies: string[], big: string, seconds: number): Promise<Load & { bigRequests: number; bigMs: number }> {
   const bigAgent = new Agent({ keepAlive: true, maxSockets: 1 });
   let stop = false;
   const bigTimes: number[] = [];
@@ -126,7 +178,7 @@ async function starvation(port: number, bodies: string[], big: string, seconds: 
     }
   })();
   const started = performance.now();
-  const small = await load(port, bodies, 31, Number.MAX_SAFE_INTEGER, () => performance.now() - started > seconds * 1000);
+  const small = await load(server, port, bodies, 31, Number.MAX_SAFE_INTEGER, () => performance.now() - started > seconds * 1000);
   stop = true;
   await bigLoop;
   bigAgent.destroy();
@@ -174,11 +226,12 @@ async function main() {
     try {
       server = await start(setup);
       console.error(`${setup.name}: 1 client`);
-      const one = await load(server.port, bodies, 1, REQUESTS_1);
+      const pid = server.child.pid!;
+      const one = await load(pid, server.port, bodies, 1, REQUESTS_1);
       console.error(`${setup.name}: 32 clients`);
-      const many = await load(server.port, bodies, 32, PER_CLIENT);
+      const many = await load(pid, server.port, bodies, 32, PER_CLIENT);
       console.error(`${setup.name}: 31 clients beside 10,000-row requests`);
-      const starved = await starvation(server.port, bodies, big, STARVE_SECONDS);
+      const starved = await starvation(pid, server.port, bodies, big, STARVE_SECONDS);
       results.push({ setup, one, many, starved });
     } catch (e) {
       throw new Error(`${setup.name}: ${(e as Error).message}; server stderr: ${server?.stderr()}`);
@@ -191,21 +244,35 @@ async function main() {
   console.log(JSON.stringify({ ready, results }));
   const f = (x: number | undefined) => (x === undefined || Number.isNaN(x) ? '–' : x.toFixed(2));
   const mark = (ok: boolean) => (ok ? 'PASS' : 'MISS');
+  const cores = availableParallelism();
+  /** Requests/s the CPU cost allows with every core busy (server and load generator share them). */
+  const cpuBound = (l: Load) => cores / ((l.cpuPerRequest.server + l.cpuPerRequest.client) / 1000);
+  const cpu = (l: Load) => `CPU/request: server ${f(l.cpuPerRequest.server)} ms + client ${f(l.cpuPerRequest.client)} ms → ${cpuBound(l).toFixed(0)} req/s with ${cores} cores busy`;
+  const ratio = (x: number, base: number) => (base > 0 && Number.isFinite(base) ? `${(x / base).toFixed(2)}×` : 'baseline answered none');
   for (const [w, r] of Object.entries(ready)) console.log(`time to ready, ${w} worker(s), median of 3: ${median(r).toFixed(0)} ms (all: ${r.map((x) => x.toFixed(0)).join(', ')})`);
   const base = results[0];
   for (const { setup, one, many, starved } of results) {
     console.log(`\n${setup.name}`);
     const errors = [one, many, starved].reduce((n, l) => n + l.errors, 0);
     if (errors > 0) console.log(`  ${errors} requests failed (error status or a connection the server dropped)`);
-    console.log(`   1 client : p50 ${f(one.p50)} ms, p99 ${f(one.p99)} ms, ${one.rps.toFixed(0)} req/s  [p99 < 5 ms: ${mark(one.p99 < 5)}]`);
+    console.log(`   1 client : p50 ${f(one.p50)} ms, p99 ${f(one.p99)} ms, ${one.rps.toFixed(0)} req/s; ${cpu(one)}`);
+    console.log(`  32 clients: p50 ${f(many.p50)} ms, p99 ${f(many.p99)} ms, ${many.rps.toFixed(0)} req/s = ${ratio(many.rps, base.many.rps)} baseline; ${cpu(many)}`);
     console.log(
-      `  32 clients: p50 ${f(many.p50)} ms, p99 ${f(many.p99)} ms, ${many.rps.toFixed(0)} req/s = ${(many.rps / base.many.rps).toFixed(2)}× baseline  [≥ 3000 req/s: ${mark(many.rps >= 3000)}, p99 ≤ 25 ms: ${mark(many.p99 <= 25)}, goal 5000: ${mark(many.rps >= 5000)}]`,
-    );
-    console.log(
-      `  31 clients beside 10,000-row requests: p99 ${f(starved.p99)} ms (${(starved.p99 / base.starved.p99).toFixed(2)}× baseline), ${starved.rps.toFixed(0)} req/s; ${starved.bigRequests} big requests answered, median ${f(starved.bigMs)} ms  [p99 ≤ 50 ms: ${mark(starved.p99 <= 50)}]`,
+      `  31 clients beside 10,000-row requests: p99 ${f(starved.p99)} ms, ${starved.rps.toFixed(0)} req/s = ${ratio(starved.rps, base.starved.rps)} baseline; ${starved.bigRequests} big requests answered, median ${f(starved.bigMs)} ms`,
     );
   }
-  console.log(`\nload average (1 min) before ${loadBefore.toFixed(2)}, after ${loadavg()[0].toFixed(2)} on ${availableParallelism()} cores; the load generator runs on the same cores`);
+  // The issue's targets, for the default setup (N workers with batching), against its peers of this run.
+  const byName = (workers: number, batched: boolean) => results.find((r) => r.setup.workers === workers && r.setup.maxBatchSize > 0 === batched)!;
+  const main = byName(WORKERS, true);
+  const oneWorker = byName(1, true);
+  console.log(`\ntargets (${main.setup.name}):`);
+  console.log(`  1 client p99 < 5 ms: ${f(main.one.p99)} ms  ${mark(main.one.p99 < 5)}   (1 process unbatched: ${f(base.one.p99)} ms)`);
+  console.log(`  32 clients ≥ 3,000 req/s: ${main.many.rps.toFixed(0)}  ${mark(main.many.rps >= 3000)}   goal 5,000: ${mark(main.many.rps >= 5000)}   (${ratio(main.many.rps, base.many.rps)} 1 process unbatched)`);
+  console.log(`  32 clients p99 ≤ 25 ms: ${f(main.many.p99)} ms  ${mark(main.many.p99 <= 25)}   (1 process unbatched: ${f(base.many.p99)} ms)`);
+  console.log(`  beside 10,000-row requests, the others' p99 ≤ 50 ms: ${f(main.starved.p99)} ms  ${mark(main.starved.p99 <= 50)}   (1 process unbatched: ${base.starved.requests ? `${f(base.starved.p99)} ms` : 'answered none'})`);
+  console.log(`  ${WORKERS} workers vs 1 (both batching), 32 clients: ${ratio(main.many.rps, oneWorker.many.rps)} req/s, p99 ${f(main.many.p99)} vs ${f(oneWorker.many.p99)} ms`);
+  console.log(`  CPU bound at 32 clients (server + load generator on ${cores} cores): ${cpuBound(main.many).toFixed(0)} req/s  ${mark(cpuBound(main.many) >= 3000)}`);
+  console.log(`\nload average (1 min) before ${loadBefore.toFixed(2)}, after ${loadavg()[0].toFixed(2)} on ${cores} cores; the load generator runs on the same cores`);
 }
 
 await main();

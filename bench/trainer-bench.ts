@@ -22,6 +22,7 @@ import type { OutputFeature } from '../runtime/src/ml/api.ts';
 import { type BackendRequest, embeddingsTrain, selectBackend } from '../runtime/src/ml/backend.ts';
 import { trainer } from '../runtime/src/components/trainer/index.ts';
 import { readCheckpointMeta } from '../runtime/src/components/trainer/checkpoint.ts';
+import type { StepProfile } from '../runtime/src/components/trainer/step-profile.ts';
 import type { ComponentDefinition } from '../runtime/src/core/registry.ts';
 import type { ExecutorContext } from '../runtime/src/core/component.ts';
 import { buildModel } from '../samples/taxi/taxi_trainer.ts';
@@ -107,6 +108,7 @@ function writeGraph(dir: string) {
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const medianIndex = (xs: number[]) => xs.indexOf(median(xs));
 
 async function bareLoop(cols: Record<string, Float32Array | Int32Array>): Promise<number> {
   const n = cols[LABEL].length;
@@ -153,30 +155,49 @@ async function trainerRun(root: string, i: number | string, backend: BackendRequ
     ...(control.cacheKey ? { metadata: { pipeline: 'bench', executionId: 1, cacheKey: control.cacheKey, read: async () => ({}) } } : {}),
   } as unknown as ExecutorContext;
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   try {
     await (await trainer.loadExecutor())(ctx as never);
   } finally {
     await pool.close();
   }
   const wall = (performance.now() - t0) / 1000;
-  const props = (ctx.outputs as unknown as Record<string, { properties: { examplesPerSec: number; backend: string; trainExamples: number; metrics: Record<string, number> } }>).model.properties;
-  return { examplesPerSec: props.examplesPerSec, backend: props.backend, wall, examples: props.trainExamples, metrics: props.metrics };
+  const { user, system } = process.cpuUsage(cpu0);
+  const processCpu = (user + system) / 1e6;
+  const props = (ctx.outputs as unknown as Record<string, { properties: { examplesPerSec: number; backend: string; trainExamples: number; metrics: Record<string, number>; stepProfile: StepProfile[] } }>).model.properties;
+  return { examplesPerSec: props.examplesPerSec, backend: props.backend, wall, examples: props.trainExamples, metrics: props.metrics, profile: props.stepProfile, processCpu };
 }
 
 /** 2 workers against 1, interleaved so both see the same machine load. */
 async function dataParallel(root: string) {
-  const runs: Record<1 | 2, { rate: number; wall: number; accuracy: number }[]> = { 1: [], 2: [] };
+  type Sample = { rate: number; wall: number; accuracy: number; cpuRate: number; processCpuSeconds: number; load: number };
+  const runs: Record<1 | 2, Sample[]> = { 1: [], 2: [] };
+  const profiles: Record<1 | 2, StepProfile[][]> = { 1: [], 2: [] };
   for (let i = 0; i < REPEATS; i++) {
     for (const workers of [1, 2] as const) {
       const r = await trainerRun(root, `dp-${workers}-${i}`, opt.backend as BackendRequest, { workers });
-      runs[workers].push({ rate: r.examplesPerSec, wall: r.wall, accuracy: r.metrics.eval_binary_accuracy ?? r.metrics.eval_acc ?? r.metrics.eval_accuracy ?? NaN });
+      // Examples per CPU-second of the training threads: what the machine's load does not change.
+      const cpuSeconds = r.profile.reduce((n, p) => n + (p.cpuMs ?? NaN), 0) / 1000;
+      runs[workers].push({
+        rate: r.examplesPerSec,
+        wall: r.wall,
+        accuracy: r.metrics.eval_binary_accuracy ?? r.metrics.eval_acc ?? r.metrics.eval_accuracy ?? NaN,
+        cpuRate: Math.round(r.examples / cpuSeconds),
+        // The whole process over the whole run (workers' start and tfjs load included).
+        processCpuSeconds: Number(r.processCpu.toFixed(2)),
+        load: Number(loadavg()[0].toFixed(1)),
+      });
+      profiles[workers].push(r.profile);
     }
   }
-  const med = (w: 1 | 2, k: 'rate' | 'wall' | 'accuracy') => median(runs[w].map((r) => r[k]));
+  const med = (w: 1 | 2, k: keyof Sample) => median(runs[w].map((r) => r[k]));
   const speedUp = med(2, 'rate') / med(1, 'rate');
   const accuracyDelta = Math.abs(med(2, 'accuracy') - med(1, 'accuracy'));
   return {
     examplesPerSec: { workers1: Math.round(med(1, 'rate')), workers2: Math.round(med(2, 'rate')) },
+    examplesPerCpuSecond: { workers1: med(1, 'cpuRate'), workers2: med(2, 'cpuRate'), efficiency: Number((med(2, 'cpuRate') / med(1, 'cpuRate')).toFixed(3)) },
+    /** Rank by rank, the run at the median speed: ms by phase and the thread's CPU ms. */
+    stepProfile: { workers1: profiles[1][medianIndex(runs[1].map((r) => r.rate))], workers2: profiles[2][medianIndex(runs[2].map((r) => r.rate))] },
     wallSeconds: { workers1: Number(med(1, 'wall').toFixed(2)), workers2: Number(med(2, 'wall').toFixed(2)) },
     speedUp: Number(speedUp.toFixed(3)),
     wallSpeedUp: Number((med(1, 'wall') / med(2, 'wall')).toFixed(3)),

@@ -51,13 +51,32 @@ export interface CalibrationPoint {
   count: number;
   lower: number;
   upper: number;
+  /** The observed rate's 95 % interval (an error bar), when the Evaluator wrote one. */
+  yMin?: number;
+  yMax?: number;
 }
 
-/** Calibration plot: each non-empty score bucket's mean prediction against its mean label. */
+/** Calibration plot: each non-empty score bucket's mean prediction against its mean label, with the label's interval. */
 export function calibrationPoints(buckets: CalibrationBucket[]): CalibrationPoint[] {
   return buckets
     .filter((b) => b.count > 0 && b.mean_prediction !== null && b.mean_label !== null)
-    .map((b) => ({ x: b.mean_prediction as number, y: b.mean_label as number, count: b.count, lower: b.lower, upper: b.upper }));
+    .map((b) => {
+      const [yMin, yMax] = b.label_interval ?? [null, null];
+      return { x: b.mean_prediction as number, y: b.mean_label as number, count: b.count, lower: b.lower, upper: b.upper, ...(yMin !== null && yMax !== null && { yMin, yMax }) };
+    });
+}
+
+/**
+ * A bar per slice with its 95 % interval as an error bar (chartjs-chart-error-bars' data points:
+ * `x` the value, `xMin`/`xMax` the interval, for horizontal bars); no bar where the value is missing.
+ */
+export function barsWithIntervals(slices: EvaluationSlice[], metric: string): { label: string; x: number; xMin?: number; xMax?: number }[] {
+  return slices.flatMap((s) => {
+    const value = s.metrics[metric];
+    if (value === null || value === undefined || !Number.isFinite(value)) return [];
+    const [xMin, xMax] = s.confidence_intervals?.[metric] ?? [null, null];
+    return [{ label: s.name, x: value, ...(xMin !== null && xMax !== null && { xMin, xMax }) }];
+  });
 }
 
 /**

@@ -43,6 +43,8 @@ export interface EvaluationSlice {
   confusion_at_thresholds?: ThresholdCurve;
   /** The baseline model's curves on the same rows. */
   baseline_confusion_at_thresholds?: ThresholdCurve;
+  /** The baseline model's calibration on the same rows. */
+  baseline_calibration_buckets?: CalibrationBucket[];
   /** Binary: |AUC on the threshold grid − exact AUC| ≤ this, per metric. */
   grid_error_bounds?: Record<string, number | null>;
 }
@@ -56,6 +58,8 @@ export interface CalibrationBucket {
   count: number;
   mean_prediction: number | null;
   mean_label: number | null;
+  /** 95 % interval of the observed positive rate (Evaluator output since this field was added). */
+  label_interval?: [number | null, number | null];
 }
 
 /** blessing.json: the verdict and every threshold's outcome. */

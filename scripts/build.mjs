@@ -13,6 +13,19 @@ const production = process.argv.includes('--production');
 const common = { bundle: true, sourcemap: production ? false : 'linked', logLevel: 'warning', minify: production };
 const benches = existsSync('bench') ? readdirSync('bench').filter((f) => f.endsWith('.ts')) : [];
 
+// Large CommonJS packages are require()d, not import()ed: Node runs its CommonJS export lexer over
+// every file an ES module imports from CommonJS (tfjs's multi-megabyte bundles included), which
+// cost each pool worker and each model server about half a CPU-second before its first row. A
+// one-line CommonJS module per package lets esbuild call the banner's require() instead.
+const requireCommonJs = {
+  name: 'require-commonjs-packages',
+  setup(b) {
+    const packages = /^(@tensorflow\/tfjs(-backend-wasm)?|protobufjs|long)$/;
+    b.onResolve({ filter: packages }, (args) => (args.namespace === 'require-cjs' ? { path: args.path, external: true } : { path: args.path, namespace: 'require-cjs' }));
+    b.onLoad({ filter: /.*/, namespace: 'require-cjs' }, (args) => ({ contents: `module.exports = require(${JSON.stringify(args.path)});`, loader: 'js' }));
+  },
+};
+
 const runtimeBuild = await build({
   ...common,
   metafile: true,
@@ -36,6 +49,7 @@ const runtimeBuild = await build({
   splitting: true,
   chunkNames: 'runtime/[name]-[hash]',
   banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+  plugins: [requireCommonJs],
 });
 // piscina's entry in the bundle: a CommonJS shim that import()s pool-worker.js (see the file for why).
 copyFileSync('runtime/src/engine/pool-worker.cjs', 'dist/runtime/pool-worker.cjs');

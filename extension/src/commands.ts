@@ -8,7 +8,7 @@ import * as vscode from 'vscode';
 import type { LanguageApi } from './language/lazy-client.ts';
 import type { PipelineRunner, RunRequest } from './runs/runner.ts';
 import { tally, type RunStates } from './runs/state.ts';
-import { runsFromStore, readStore } from './views/model.ts';
+import { readPipelineStore, runsFromStore } from './views/model.ts';
 import type { ArtifactArgs, PipelineIndex } from './views/trees.ts';
 
 export const CANVAS_VIEW_TYPE = 'tributary.canvas';
@@ -161,7 +161,7 @@ async function pickArtifact(deps: CommandDeps, target: unknown): Promise<Artifac
   const uri = await requirePipeline(target as Target, deps);
   if (!uri) return undefined;
   const info = await deps.language.pipelineInfo(uri);
-  const data = await readStore(info.metadataFile, { pipeline: info.name });
+  const { data } = await readPipelineStore(info, {}, deps.runner.query);
   const items = (data?.artifacts ?? [])
     .filter((a) => a.state === 'LIVE')
     .sort((a, b) => b.id - a.id)
@@ -234,7 +234,7 @@ export function registerCommands(deps: CommandDeps): void {
     const uri = await requirePipeline(target, deps);
     if (!uri) return;
     const info = await language.pipelineInfo(uri);
-    const data = await readStore(info.metadataFile, { pipeline: info.name });
+    const { data } = await readPipelineStore(info, {}, runner.query);
     const runs = data ? runsFromStore(data) : [];
     if (runs.length < 2) {
       void vscode.window.showInformationMessage('Comparing needs at least two runs of this pipeline.');

@@ -51,7 +51,7 @@ export function activate(context: vscode.ExtensionContext): TributaryApi {
   const states = new RunStates();
   const runtimes = new RuntimeSelector(context.asAbsolutePath('dist/runtime/cli.js'), output);
   const runner = new PipelineRunner(context.asAbsolutePath('dist/runtime/cli.js'), output, states, runtimes);
-  const index = new PipelineIndex(language);
+  const index = new PipelineIndex(language, runner.query);
   context.subscriptions.push(output, serverLog, language, runtimes, runner, index);
   registerEnvironmentCommands(context, runtimes);
   context.subscriptions.push(backendStatusBar(runner));

@@ -33,6 +33,8 @@ export { findWorkspaceRoot } from './util/paths.ts';
 export { listRuns } from './metadata/run-rows.ts';
 export { runLabels, type RunLabel } from './metadata/run-labels.ts';
 export { readStoreView, storeStamp, type StoreQuery } from './metadata/embedded/reader.ts';
+// Which store a pipeline uses, without loading a driver (a Postgres store is read through the CLI).
+export { metadataUrl } from './metadata/url.ts';
 export type { SpanTrend, TrendsReport } from './metadata/trends.ts';
 export { describeCpu, type CpuBreakdown } from './util/thread-cpu.ts';
 export { describeRuntime, RUNTIME_CHOICE_ENV, type RunRuntime } from './util/run-runtime.ts';

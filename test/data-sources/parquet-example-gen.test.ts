@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parquetExampleGen } from '../../runtime/src/components/parquet-example-gen/index.ts';
 import { fanOut } from '../../runtime/src/components/parquet-example-gen/fan-out.ts';
@@ -94,11 +94,15 @@ describe('ParquetExampleGen', () => {
     const { compressors } = await import('hyparquet-compressors');
     const lib = await loadPageLib();
     const parsers = { stringFromBytes: (b: Uint8Array) => b };
-    // plain.parquet from hyparquet-writer, the others from DuckDB (dictionary pages, several data pages per chunk).
-    writeParquet(join(dir, 'fp-plain.parquet'), columns(20_000), { codec: 'UNCOMPRESSED', rowGroupSize: 7000 });
+    // fp-plain from hyparquet-writer (data pages v2), the others from DuckDB (data pages v1,
+    // dictionary pages, several data pages per chunk; fp-v2: DuckDB's V2 encodings, delta and byte
+    // stream split). `trip` has too many values for a dictionary: PLAIN or DELTA_LENGTH_BYTE_ARRAY.
+    const trips = { name: 'trip', type: 'STRING', data: Array.from({ length: 20_000 }, (_, i) => (i % 9 === 0 ? null : `t${(i * 7919) % 100_000}`)) } as const;
+    writeParquet(join(dir, 'fp-plain.parquet'), [...columns(20_000), trips], { codec: 'UNCOMPRESSED', rowGroupSize: 7000 });
     await rewriteWithDuckdb(join(dir, 'fp-plain.parquet'), join(dir, 'fp-zstd.parquet'), 'zstd', 9000);
     await rewriteWithDuckdb(join(dir, 'fp-plain.parquet'), join(dir, 'fp-gzip.parquet'), 'gzip', 20_000);
-    for (const name of ['fp-plain', 'fp-zstd', 'fp-gzip']) {
+    await rewriteWithDuckdb(join(dir, 'fp-plain.parquet'), join(dir, 'fp-v2.parquet'), 'snappy', 9000, 'V2');
+    for (const name of ['fp-plain', 'fp-zstd', 'fp-gzip', 'fp-v2']) {
       const buffer = await asyncBufferFromFile(join(dir, `${name}.parquet`));
       const meta = await parquetMetadataAsync(buffer, { parsers });
       const scan = await parquetScan({ file: buffer, metadata: meta, compressors, parsers });
@@ -111,7 +115,7 @@ describe('ParquetExampleGen', () => {
             const offset = Number(chunk.dictionary_page_offset || chunk.data_page_offset);
             const fast = readFlatColumn(lib, await buffer.slice(offset, offset + Number(chunk.total_compressed_size)), meta, g, e.name, from, to, compressors);
             const generic = [...(await scan.readColumn({ column: e.name, rowStart: groupStart + from, rowEnd: groupStart + to }))];
-            const got = Array.isArray(fast) ? fast : Array.from(fast.x, (x, i) => (fast.present[i] ? x : null));
+            const got = 'ids' in fast ? Array.from(fast.ids, (id) => (id < 0 ? null : fast.values[id])) : Array.from(fast.x, (x, i) => (fast.present[i] ? x : null));
             assert.deepEqual(got, generic.map((v) => (typeof v === 'bigint' ? Number(v) : v)), `${name} group ${g} rows ${from}-${to} column ${e.name}`);
           }
         }
@@ -214,6 +218,23 @@ describe('ParquetExampleGen', () => {
     await assert.rejects(run({ input: 'null-value.parquet', splits: { all: 1 } }), /null-value\.parquet: row 5, column "xs": the list holds a null value/);
     writeParquet(join(dir, 'k.parquet'), columns(10));
     await assert.rejects(run({ input: 'k.parquet', split_key: ['nope'] }), /split_key column "nope"/);
+  });
+
+  it('a corrupt page is an error naming file, row group and column', async () => {
+    // An uncompressed dictionary-encoded column; its data page's index bit width byte set to 40.
+    writeParquet(join(dir, 'corrupt.parquet'), [{ name: 'n', type: 'INT32', data: Array.from({ length: 400 }, (_, i) => i % 5) }], { codec: 'UNCOMPRESSED' });
+    const { parquetMetadataAsync } = await import('hyparquet');
+    const { parquetHeader } = await import('hyparquet/src/column.js');
+    const bytes = readFileSync(join(dir, 'corrupt.parquet'));
+    const file = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
+    const chunk = (await parquetMetadataAsync(file)).row_groups[0].columns[0].meta_data!;
+    const reader = { view: new DataView(file, Number(chunk.data_page_offset)), offset: 0 };
+    const header = parquetHeader(reader);
+    assert.equal(header.data_page_header_v2?.encoding, 'RLE_DICTIONARY');
+    const levels = header.data_page_header_v2!.definition_levels_byte_length + header.data_page_header_v2!.repetition_levels_byte_length;
+    bytes[Number(chunk.data_page_offset) + reader.offset + levels] = 40;
+    writeFileSync(join(dir, 'corrupt.parquet'), bytes);
+    await assert.rejects(run({ input: 'corrupt.parquet', splits: { all: 1 } }), /corrupt\.parquet: row group 1, column "n": a corrupt page: bit width 40 is out of range/);
   });
 
   it('runs as fan-out steps (plan, map, merge) to the same Examples', async () => {

@@ -19,13 +19,13 @@ export function writeParquet(path: string, columns: ParquetColumnDef[], options:
   writeFileSync(path, new Uint8Array(buffer));
 }
 
-/** DuckDB rewrites a Parquet (or CSV) file with another codec and row group size. */
-export async function rewriteWithDuckdb(from: string, to: string, codec: 'gzip' | 'zstd' | 'snappy', rowGroupSize = 122_880): Promise<void> {
+/** DuckDB rewrites a Parquet (or CSV) file with another codec and row group size; V2: data page v2 and delta / byte-stream-split encodings. */
+export async function rewriteWithDuckdb(from: string, to: string, codec: 'gzip' | 'zstd' | 'snappy', rowGroupSize = 122_880, version: 'V1' | 'V2' = 'V1'): Promise<void> {
   const instance = await DuckDBInstance.create(':memory:');
   const connection = await instance.connect();
   try {
     const q = (s: string) => `'${s.replaceAll("'", "''")}'`;
-    await connection.run(`COPY (SELECT * FROM ${q(from)}) TO ${q(to)} (FORMAT parquet, COMPRESSION ${codec}, ROW_GROUP_SIZE ${rowGroupSize})`);
+    await connection.run(`COPY (SELECT * FROM ${q(from)}) TO ${q(to)} (FORMAT parquet, COMPRESSION ${codec}, ROW_GROUP_SIZE ${rowGroupSize}, PARQUET_VERSION ${version})`);
   } finally {
     connection.closeSync();
     instance.closeSync();

@@ -10,6 +10,7 @@ import type { Frame, Page } from 'playwright-core';
 import { parse } from 'yaml';
 import { launchChromium, REPO, startCodeServer, waitForWorkbench } from '../../scripts/editor-test/code-server.ts';
 import { makeWorkspace } from '../../scripts/editor-test/workspace.ts';
+import { curvesCross, type Curve } from '../../webview/src/canvas/crossings.ts';
 import { productionSteps } from './production-steps.ts';
 import { viewerSteps } from './viewer-steps.ts';
 import { themeSteps } from './theme-steps.ts';
@@ -212,6 +213,43 @@ async function readCanvas(frame: Frame) {
   });
 }
 
+/**
+ * Pairs of drawn edges that cross, counted on the rendered SVG paths (sampled along their length),
+ * not on the layout's own model of them. Edges between the same two nodes are not counted (their
+ * twist depends on port order only), nor two edges meeting at a shared handle.
+ */
+async function countCrossings(frame: Frame, file: string): Promise<{ crossings: number; pairs: string[] }> {
+  const wiring = (parse(readFileSync(file, 'utf8')) as { nodes: Record<string, { inputs?: Record<string, string> }> }).nodes;
+  const drawn = await frame.evaluate(() =>
+    Array.from(document.querySelectorAll('.react-flow__edge')).map((edge) => {
+      const path = edge.querySelector('path.react-flow__edge-path') as SVGPathElement;
+      const length = path.getTotalLength();
+      const points = Array.from({ length: 49 }, (_, i) => path.getPointAtLength((length * i) / 48)).map((p) => ({ x: p.x, y: p.y }));
+      return { id: edge.getAttribute('data-id') ?? '', points };
+    }),
+  );
+  const edges = drawn.map(({ id, points }) => {
+    const [target, input] = id.split('.');
+    const source = String(wiring[target]?.inputs?.[input] ?? '').split('.')[0];
+    const xs = points.map((p) => p.x);
+    const ys = points.map((p) => p.y);
+    const curve: Curve = { points, box: { left: Math.min(...xs), top: Math.min(...ys), right: Math.max(...xs), bottom: Math.max(...ys) } };
+    return { id, source, target, curve };
+  });
+  const pairs: string[] = [];
+  for (let i = 0; i < edges.length; i++) {
+    for (let j = i + 1; j < edges.length; j++) {
+      const [a, b] = [edges[i], edges[j]];
+      if (a.source === b.source && a.target === b.target) continue;
+      if (curvesCross(a.curve, b.curve)) pairs.push(`${a.source}→${a.id} × ${b.source}→${b.id}`);
+    }
+  }
+  return { crossings: pairs.length, pairs };
+}
+
+/** The most edge crossings the shipped samples draw at "fit view" (measured; see layout.ts for why taxi is not 0). */
+const CROSSINGS = { taxi: 1, tuned: 2 } as const;
+
 // ---------------------------------------------------------------------------------------------
 
 export async function runEndToEnd(options: { only?: RegExp } = {}): Promise<number> {
@@ -295,7 +333,9 @@ export async function runEndToEnd(options: { only?: RegExp } = {}): Promise<numb
       if (seen.edgeLabels !== 0) throw new Error(`${seen.edgeLabels} edge labels drawn at fit view`);
       if (!seen.propertiesFolded) throw new Error('the properties column is open with nothing selected');
       const smallest = Math.min(...seen.titles.map((t) => t.px));
-      return `pane ${seen.pane}, zoom ${seen.zoom.toFixed(2)}, smallest title ${smallest.toFixed(1)} px (${seen.compact} compact nodes)`;
+      const tangle = await countCrossings(canvas, taxiFile);
+      if (tangle.crossings > CROSSINGS.taxi) throw new Error(`${tangle.crossings} edge crossings: ${tangle.pairs.join('; ')}`);
+      return `pane ${seen.pane}, zoom ${seen.zoom.toFixed(2)}, smallest title ${smallest.toFixed(1)} px (${seen.compact} compact nodes), ${tangle.crossings} edge crossing(s) ${tangle.pairs.join('; ')}`;
     });
     await runCommand(page, 'View: Close Primary Side Bar').catch(() => page.keyboard.press('Escape'));
     await page.waitForTimeout(800);
@@ -435,6 +475,37 @@ export async function runEndToEnd(options: { only?: RegExp } = {}): Promise<numb
         await page.waitForTimeout(250);
       }
       return `"abc" kept and marked ("${message}"), file unchanged; "12" written`;
+    });
+
+    await step('auto layout of taxi-tuned with the Explorer open: few crossings, titles ≥ 11 px', async () => {
+      const tunedFile = join(workspace, 'taxi/taxi-tuned.pipeline.yaml');
+      await runCommand(page, 'View: Show Explorer');
+      await quickOpen(page, 'taxi-tuned.pipeline.yaml');
+      await page.locator('.tab', { hasText: 'taxi-tuned.pipeline.yaml' }).first().waitFor({ timeout: 15_000 });
+      await runCommand(page, 'Tributary: Open Canvas');
+      const tuned = await findFrame(page, '.react-flow__node[data-id="tuner"]', 30_000);
+      await page.waitForTimeout(1500); // measured, so the layout gets the real node sizes
+      const before = readFileSync(tunedFile, 'utf8');
+      await tuned.locator('vscode-button[title^="Auto layout"]').click();
+      // The layout lands in the document (unsaved): wait for the nodes to move, then fit.
+      const deadline = Date.now() + 30_000;
+      const spot = () => tuned.locator('.react-flow__node[data-id="tuner"]').evaluate((e) => (e as HTMLElement).style.transform);
+      const start = await spot();
+      while ((await spot()) === start && Date.now() < deadline) await page.waitForTimeout(250);
+      await page.waitForTimeout(800);
+      await tuned.locator('vscode-button[title^="Zoom to fit"]').click();
+      await page.waitForTimeout(1000);
+      const seen = await readCanvas(tuned);
+      await page.keyboard.press('Control+S');
+      await page.waitForTimeout(1000);
+      const tangle = await countCrossings(tuned, tunedFile);
+      const smallest = Math.min(...seen.titles.map((t) => t.px));
+      writeFileSync(join(RESULTS, 'taxi-tuned-auto-layout.yaml'), readFileSync(tunedFile, 'utf8'));
+      writeFileSync(tunedFile, before);
+      await runCommand(page, 'View: Close Primary Side Bar').catch(() => page.keyboard.press('Escape'));
+      if (smallest < 11) throw new Error(`smallest title ${smallest.toFixed(1)} px at zoom ${seen.zoom.toFixed(2)}`);
+      if (tangle.crossings > CROSSINGS.tuned) throw new Error(`${tangle.crossings} edge crossings: ${tangle.pairs.join('; ')}`);
+      return `pane ${seen.pane}, zoom ${seen.zoom.toFixed(2)}, smallest title ${smallest.toFixed(1)} px, ${tangle.crossings} edge crossing(s) ${tangle.pairs.join('; ')}`;
     });
 
     // The model pipeline (taxi through Trainer and Evaluator): the viewers need its artifacts.

@@ -116,12 +116,23 @@ export async function viewerSteps(ctx: ViewerStepContext): Promise<void> {
     if (plots !== 3) throw new Error(`${plots} plots: ${titles.join(' | ')}`);
     const intervals = await frame.locator('.metrics-table .ci').count();
     if (!intervals) throw new Error('no intervals in the metrics table');
+    // Intervals drawn too: error bars on the calibration points and on the per-slice bars.
+    const calibration = frame.locator('.plot-calibration .chart');
+    const calibrationSeries = (await calibration.getAttribute('data-series')) ?? '';
+    if (!calibrationSeries.includes('perfectly calibrated')) throw new Error(`calibration series: ${calibrationSeries}`);
+    const calibrationBars = Number(await calibration.getAttribute('data-error-bars'));
+    const sliceBars = Number(await frame.locator('section .chart').last().getAttribute('data-error-bars'));
+    if (!(calibrationBars > 0 && sliceBars > 0)) throw new Error(`error bars: ${calibrationBars} on the calibration plot, ${sliceBars} on the slice chart`);
+    await calibration.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(ctx.results, 'evaluation-calibration-error-bars.png') });
+    await frame.locator('section .chart').last().scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(ctx.results, 'evaluation-slice-chart-error-bars.png') });
     const verdict = (await frame.locator('.blessing h2').innerText()).trim();
     // Another slice's plots.
     await frame.locator('select.focus-slice').selectOption({ index: 2 });
     await page.waitForTimeout(500);
     const sliceTitle = (await frame.locator('.plots .plot h3').first().innerText()).trim();
-    return `${label}; ${verdict}; plots: ${titles.join(' | ')}; ${intervals} intervals; slice 2: ${sliceTitle}`;
+    return `${label}; ${verdict}; plots: ${titles.join(' | ')}; ${intervals} intervals; error bars: ${calibrationBars} calibration, ${sliceBars} slice bars; slice 2: ${sliceTitle}`;
   });
 
   await step('model viewer: hyperparameters, trainer settings and training curves', async () => {
@@ -150,7 +161,13 @@ export async function viewerSteps(ctx: ViewerStepContext): Promise<void> {
     const auc = rows.find((r) => r.startsWith('auc '));
     if (!auc || !/[+−]\d|\b0\b/.test(auc)) throw new Error(`baseline rows: ${rows.join(' | ')}`);
     const heading = (await frame.locator('.focus h3').first().innerText()).trim();
-    return `${heading}: ${rows.slice(0, 4).join(' | ')}`;
+    // The baseline model's calibration beside the candidate's, against the diagonal.
+    const calibration = frame.locator('.plot-calibration .chart');
+    const series = ((await calibration.getAttribute('data-series')) ?? '').split('|');
+    if (!['candidate', 'baseline', 'perfectly calibrated'].every((s) => series.includes(s))) throw new Error(`calibration series: ${series.join(', ')}`);
+    await calibration.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(ctx.results, 'evaluation-calibration-with-baseline.png') });
+    return `${heading}: ${rows.slice(0, 4).join(' | ')}; calibration: ${series.join(', ')}`;
   });
 
   await step('compare runs: deltas against the first run and a metric chart', async () => {

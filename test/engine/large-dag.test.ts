@@ -42,7 +42,12 @@ describe(`a generated ${NODES}-node pipeline`, function () {
   });
 
   it('runs to completion and every execution is recorded in one run', async () => {
+    const t0 = performance.now();
     const summary = await runPipeline(generated(dir), { pool });
+    const wallMs = performance.now() - t0;
+    console.log(
+      `      ${NODES} nodes: ${(wallMs / 1000).toFixed(1)} s, ${(wallMs / NODES).toFixed(1)} ms per node, peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MB`,
+    );
     assert.equal(summary.state, 'COMPLETE');
     assert.equal(summary.nodes.length, NODES);
     const store = await MetadataStore.open(join(dir, '.tributary', 'metadata'));

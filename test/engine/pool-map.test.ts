@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { createPool, mapInOrder } from '../../runtime/src/engine/pool.ts';
 
 /** A run function whose calls finish when the test says so, recording what started when. */
@@ -74,6 +76,36 @@ describe('mapInOrder (pool map scheduling)', () => {
     d.pending.get(1)!.resolve('b');
     await d.settle();
     assert.deepEqual(d.started, [0, 1]);
+  });
+
+  it('with keep false hands results to onResult only: a merged result can be collected before the map ends', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const refs: WeakRef<object>[] = [];
+    const c = {
+      pending: new Map<number, (v: object) => void>(),
+      run(_item: number, index: number) {
+        return new Promise<object>((resolve) => c.pending.set(index, resolve));
+      },
+    };
+    const turn = () => new Promise((r) => setImmediate(r));
+    const collected = async (ref: WeakRef<object>) => {
+      await turn();
+      gc();
+      return ref.deref() === undefined;
+    };
+    for (const keep of [true, false]) {
+      const all = mapInOrder(c.run, [1, 2], 1, (r) => refs.push(new WeakRef(r)), keep);
+      await turn();
+      c.pending.get(0)!({ shard: new Float64Array(1000) });
+      // A settled promise keeps its value while anything holds its resolver.
+      c.pending.delete(0);
+      await turn();
+      assert.equal(await collected(refs.at(-1)!), !keep, keep ? 'map keeps its results' : 'each drops a result once onResult has it');
+      c.pending.get(1)!({});
+      assert.equal((await all).filter(Boolean).length, keep ? 2 : 0);
+      c.pending.clear();
+    }
   });
 
   it('handles no items and a limit larger than the item count', async () => {

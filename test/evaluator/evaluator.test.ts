@@ -69,6 +69,13 @@ describe('Evaluator', () => {
     assert.ok(overall.grid_error_bounds.auc < 0.01);
     assert.ok(Math.abs(overall.metrics.auc - pairAuc(cols.label, scores)) <= overall.grid_error_bounds.auc + 1e-9);
     assert.equal(overall.calibration_buckets.reduce((n: number, b: { count: number }) => n + b.count, 0), 160);
+    // Each bucket's observed rate with its 95 % interval (the calibration plot's error bar).
+    for (const b of overall.calibration_buckets.filter((b: { count: number }) => b.count > 0)) {
+      const [lo, hi] = b.label_interval;
+      assert.ok(lo <= b.mean_label + 1e-12 && b.mean_label <= hi + 1e-12 && hi - lo > 0, JSON.stringify(b));
+      // Fewer rows, a wider interval: 1/√n as the Wilson interval gives it.
+      if (b.count >= 4) assert.ok(hi - lo < 1.2 * Math.sqrt(1 / b.count) * 1.96 + 0.05, JSON.stringify(b));
+    }
     // ROC/PR data: at threshold 0.5 the counts are those of the decision threshold.
     const curve = overall.confusion_at_thresholds;
     const at = curve.thresholds.indexOf(0.5);
@@ -144,6 +151,10 @@ describe('Evaluator', () => {
     const { baseline_confusion_at_thresholds: base, confusion_at_thresholds: cand } = evaluation.slices[0];
     assert.equal(base.tp.at(-1) + base.fp.at(-1), 160);
     assert.notDeepEqual(base.tp, cand.tp);
+    // ...and so is its calibration.
+    const baseCalibration = evaluation.slices[0].baseline_calibration_buckets;
+    assert.equal(baseCalibration.reduce((n: number, b: { count: number }) => n + b.count, 0), 160);
+    assert.notDeepEqual(baseCalibration, evaluation.slices[0].calibration_buckets);
     // The better model against the weak one passes the same thresholds.
     const reverse = await run('better', { thresholds }, 'good', 'weak');
     assert.equal(reverse.blessing.blessed, true);

@@ -61,6 +61,12 @@ describe('language server over LSP', () => {
     const info = await rpc.sendRequest<PipelineInfo>('tributary/pipelineInfo', { uri });
     assert.deepEqual(info.nodes, [{ id: 'gen', component: 'CsvExampleGen' }, { id: 'stats', component: 'StatisticsGen' }]);
     assert.equal(info.metadataFile, join(dir, '.tributary', 'metadata'));
+    assert.equal(info.metadataUrlEnv, undefined, 'no metadata section: the embedded store, or $TRIBUTARY_METADATA');
+    // A pipeline whose records are on a Postgres server: the views read them through the CLI.
+    const teamText = 'name: team\nmetadata: { url_env: TEAM_METADATA_URL }\nnodes:\n  gen:\n    component: CsvExampleGen\n    params:\n      input: x.csv\n';
+    const teamUri = pathToFileURL(join(dir, 'team.pipeline.yaml')).href;
+    await rpc.sendNotification('textDocument/didOpen', { textDocument: { uri: teamUri, languageId: 'tributary-pipeline', version: 1, text: teamText } });
+    assert.equal((await rpc.sendRequest<PipelineInfo>('tributary/pipelineInfo', { uri: teamUri })).metadataUrlEnv, 'TEAM_METADATA_URL');
 
     const completion = await rpc.sendRequest<{ label: string }[]>('textDocument/completion', { textDocument: { uri }, position: { line: 3, character: 'component: CsvExampleGen'.length + 4 } });
     assert.ok(completion.some((i) => i.label === 'StatisticsGen'));

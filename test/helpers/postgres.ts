@@ -63,8 +63,11 @@ function databases(admin: string) {
   };
 }
 
-/** Starts a server, or returns why it cannot (the caller skips or, in CI, fails). */
-export async function startPostgres(): Promise<TestPostgres | string> {
+/**
+ * Starts a server, or returns why it cannot (the caller skips or, in CI, fails). Tests run it
+ * without fsync (nothing to keep); `durable` (benchmarks) keeps Postgres's default durability.
+ */
+export async function startPostgres(options: { durable?: boolean } = {}): Promise<TestPostgres | string> {
   const external = process.env.TRIBUTARY_TEST_POSTGRES_URL;
   if (external) return { database: databases(external), stop: async () => undefined };
   const bin = binDir();
@@ -86,8 +89,9 @@ export async function startPostgres(): Promise<TestPostgres | string> {
     }
     run('initdb', ['-D', data, '-U', 'tributary', '-A', 'trust', '--no-sync', '-E', 'UTF8']);
     const port = await freePort();
-    const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off`;
-    run('pg_ctl', ['-D', data, '-o', options, '-l', join(dir, 'server.log'), '-w', '-t', '60', 'start']);
+    const fast = options.durable ? '' : ' -c fsync=off -c synchronous_commit=off -c full_page_writes=off';
+    const flags = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1${fast}`;
+    run('pg_ctl', ['-D', data, '-o', flags, '-l', join(dir, 'server.log'), '-w', '-t', '60', 'start']);
     const stop = async () => {
       try {
         run('pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop']);

@@ -18,14 +18,14 @@ export function runCli(args: string[], env?: NodeJS.ProcessEnv): Promise<{ code:
 }
 
 /** `tributary serve REGISTRY --port 0 [args]` from source, resolved once it prints where it listens. */
-export function startServeCli(registry: string, args: string[] = []): Promise<{ child: ChildProcess; port: number }> {
+export function startServeCli(registry: string, args: string[] = []): Promise<{ child: ChildProcess; port: number; banner: string }> {
   const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'serve', registry, '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   return new Promise((done, fail) => {
     let out = '';
     child.stdout!.setEncoding('utf8').on('data', (c: string) => {
       out += c;
       const m = /at http:\/\/127\.0\.0\.1:([0-9]+)\//.exec(out);
-      if (m) done({ child, port: Number(m[1]) });
+      if (m) done({ child, port: Number(m[1]), banner: out });
     });
     child.on('exit', (code) => fail(new Error(`server exited ${code}: ${out}`)));
   });

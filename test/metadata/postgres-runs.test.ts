@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { runCli } from '../helpers/run-cli.ts';
 import { usePostgres } from '../helpers/postgres.ts';
 import { parsePipeline } from '../../runtime/src/pipeline/parse.ts';
+import { artifactsByType, onPostgres, readPipelineStore, runsFromStore } from '../../extension/src/views/model.ts';
 
 const FIXTURE = 'test/fixtures/legacy-store';
 
@@ -58,6 +59,35 @@ describe('runs on the Postgres metadata store', function () {
     await store.close();
     const lineage = await cli(['lineage', String(schema.id), join(dir, 'env.pipeline.yaml')], { TRIBUTARY_METADATA: url });
     assert.match(lineage, /Schema #\d+[^]*ExampleStatistics #\d+[^]*Examples #\d+/);
+  });
+
+  it("the editor's Runs and Artifacts views show the server's runs and artifacts, read through `tributary metadata view`", async () => {
+    const env = { ...process.env, TRIBUTARY_METADATA: '', TEAM_METADATA_URL: url };
+    await cli(['run', join(dir, 'file.pipeline.yaml')], env);
+    await cli(['run', join(dir, 'file.pipeline.yaml')], env);
+    // What the language server says of the file, and the CLI as the extension's runner spawns it.
+    const source = { file: join(dir, 'file.pipeline.yaml'), name: 'by-file', metadataFile: join(dir, '.tributary', 'metadata'), metadataUrlEnv: 'TEAM_METADATA_URL' };
+    const viaCli = (args: string[]) => runCli(args, env);
+    assert.equal(onPostgres(source, env), true);
+    const { data, error } = await readPipelineStore(source, {}, viaCli, env);
+    assert.equal(error, undefined);
+    const runs = runsFromStore(data!);
+    assert.equal(runs.length, 2);
+    assert.deepEqual(runs.map((r) => r.executions.map((e) => e.state)), [['CACHED', 'CACHED', 'CACHED'], ['COMPLETE', 'COMPLETE', 'COMPLETE']]);
+    assert.ok(runs[1].executions.every((e) => e.outputs.length > 0), 'each execution with its output artifacts');
+    assert.deepEqual([...artifactsByType(data!, 'by-file').keys()].sort(), ['ExampleStatistics', 'Examples', 'Schema']);
+    // A named artifact comes with its lineage's runs; a run named by id too.
+    const schema = artifactsByType(data!, 'by-file').get('Schema')![0];
+    const withLineage = await readPipelineStore(source, { artifactId: schema.id, runIds: [runs[0].runId], limit: 1 }, viaCli, env);
+    assert.ok(withLineage.data!.artifacts.some((a) => a.type === 'Examples'), 'the schema came with what it was made from');
+    // The same pipeline on $TRIBUTARY_METADATA: also read from the server, not from the (absent) files.
+    const byEnv = { ...source, file: join(dir, 'env.pipeline.yaml'), name: 'by-env', metadataUrlEnv: undefined };
+    const envOnly = { ...process.env, TRIBUTARY_METADATA: url };
+    assert.equal(onPostgres(byEnv, envOnly), true);
+    assert.deepEqual(runsFromStore((await readPipelineStore(byEnv, {}, (args) => runCli(args, envOnly), envOnly)).data!), [], 'by-env has no runs of its own');
+    // Without the variable the view says why instead of showing an empty store.
+    const unset = await readPipelineStore(source, {}, (args) => runCli(args, { ...process.env, TEAM_METADATA_URL: '' }), { TEAM_METADATA_URL: '' });
+    assert.match(unset.error ?? '', /TEAM_METADATA_URL/);
   });
 
   it('says which variable is missing or wrong, never printing a password', async () => {

@@ -254,7 +254,7 @@ describe('metadata store contract: postgres', function () {
       assert.deepEqual(await migrate(client, 'test'), [], 'nothing to apply the second time');
       const next = { version: SCHEMA_VERSION + 1, description: 'a later column', sql: 'ALTER TABLE runs ADD COLUMN note text' };
       assert.deepEqual(await migrate(client, 'test', [...MIGRATIONS, next]), [next.version], 'a new migration is applied once');
-      await assert.rejects(PostgresMetadataStore.open(url), /schema version 2; this Tributary knows up to 1: upgrade Tributary/);
+      await assert.rejects(PostgresMetadataStore.open(url), new RegExp(`schema version ${SCHEMA_VERSION + 1}; this Tributary knows up to ${SCHEMA_VERSION}: upgrade Tributary`));
     } finally {
       await client.end();
     }

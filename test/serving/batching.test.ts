@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { PredictBatcher } from '../../runtime/src/serving/batcher.ts';
 import { ModelServer } from '../../runtime/src/serving/server.ts';
 import { saveBundle } from '../../runtime/src/ml/bundle.ts';
+import { useInferenceBackend } from '../../runtime/src/ml/backend.ts';
 import { writeIdentityTransform } from './fixtures.ts';
 
 const FEATURES = ['x1', 'x2', 'x3', 'x4'];
@@ -32,7 +33,8 @@ async function writeMlpBundle(dir: string): Promise<void> {
 
 const rowAt = (i: number) => Object.fromEntries(FEATURES.map((f, j) => [f, Math.sin(i * 7.3 + j * 1.7) * (1 + (i % 5))]));
 
-describe('dynamic batching', function () {
+// On cpu, and on wasm, which `tributary serve` predicts on (serve.ts).
+for (const backend of ['cpu', 'wasm'] as const) describe(`dynamic batching on ${backend}`, function () {
   this.timeout(60_000);
   let registry: string;
   let batched: ModelServer;
@@ -43,6 +45,7 @@ describe('dynamic batching', function () {
   before(async () => {
     registry = mkdtempSync(join(tmpdir(), 'batching-'));
     await writeMlpBundle(join(registry, 'mlp', '1'));
+    if (backend === 'wasm') assert.equal(await useInferenceBackend(), 'wasm');
     // Requests sent together from this process reach the server over several event-loop turns: a
     // predict delay (after the body is read, while the request still counts as arriving) and a long
     // timeout make them meet in batches even on a loaded machine.
@@ -55,6 +58,7 @@ describe('dynamic batching', function () {
     await batched.close();
     await unbatched.close();
     rmSync(registry, { recursive: true, force: true });
+    await tf.setBackend('cpu'); // as the other tests of this process expect
   });
 
   const predict = async (base: string, instances: Record<string, unknown>[]) => {

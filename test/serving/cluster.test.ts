@@ -51,7 +51,10 @@ describe('tributary serve --workers 2', function () {
     registry = mkdtempSync(join(tmpdir(), 'cluster-registry-'));
     await writeLogisticBundle(join(registry, 'taxi', '1'), { features: ['x1', 'x2'], weights: [2, -1], bias: 0 });
     writeIndex(registry, 'taxi', { labels: { stable: 1 } });
-    ({ child: server, port } = await startServeCli(registry, ['--workers', '2', '--prediction-log', logFile()]));
+    let banner: string;
+    ({ child: server, port, banner } = await startServeCli(registry, ['--workers', '2', '--prediction-log', logFile()]));
+    // The workers predict on wasm, as the Evaluator does (cpu only where wasm does not load).
+    assert.match(banner, /\/v1\/models on wasm \(ready in/);
   });
   after(() => {
     if (server.exitCode === null) server.kill('SIGKILL');

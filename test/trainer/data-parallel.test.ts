@@ -35,6 +35,16 @@ describe('Trainer data-parallel training (workers: N)', function () {
     for (const k of ['loss', 'acc', 'val_loss', 'val_acc', 'eval_loss', 'eval_acc']) assert.ok(Math.abs(m1[k] - m2[k]) < 1e-4, `${k}: ${m1[k]} vs ${m2[k]}`);
     assert.equal(two.model.properties.trainExamples, one.model.properties.trainExamples, 'every row trained on once per epoch');
     assert.equal(two.model.properties.workers, 2);
+    // Each replica's profile: the same steps, time by phase (the all-reduce's among them), its thread's CPU time.
+    const profiles = two.model.properties.stepProfile as { steps: number; trainMs: number; phases: Record<string, number>; cpuMs?: number }[];
+    assert.equal(profiles.length, 2);
+    assert.deepEqual(profiles.map((p) => p.steps), [64, 64]);
+    for (const p of profiles) {
+      assert.ok(p.phases.input > 0 && p.phases.flatten > 0 && p.phases.apply > 0 && p.phases.compute > 0, JSON.stringify(p));
+      assert.ok(Object.values(p.phases).reduce((n, v) => n + v, 0) <= p.trainMs + p.phases.epochEnd + 1, JSON.stringify(p));
+      if (process.platform === 'linux') assert.ok(p.cpuMs! > 0 && p.cpuMs! <= p.trainMs * 1.05 + 5, JSON.stringify(p));
+    }
+    assert.equal((one.model.properties.stepProfile as { phases: Record<string, number> }[])[0].phases.wait, 0);
     // Progress still reports once per epoch, and only rank 0 wrote logs.
     assert.deepEqual(two.progress.filter((p) => p.unit === 'epochs').map((p) => p.done), [0, 1, 2]);
     assert.equal(readFileSync(join(two.model.uri, 'logs', 'metrics.jsonl'), 'utf8').trim().split('\n').length, 2);

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { tableFromArrays, tableFromIPC, tableToIPC } from 'apache-arrow';
@@ -69,5 +69,26 @@ describe('Transform: a shard in batches of rows', function () {
     assert.deepEqual(Array.from(out.getChild('city_id')!.toArray() as Int32Array), Array.from(whole.city_id));
     const seen = new Set(out.getChild('batch_rows')!.toArray() as Float64Array);
     assert.deepEqual([...seen].sort((a, b) => a - b), [1234, TRANSFORM_BATCH_ROWS]);
+    // Written as it was transformed: one record batch per batch of rows, never the whole shard at once.
+    assert.deepEqual(out.batches.map((b) => b.numRows), [TRANSFORM_BATCH_ROWS, TRANSFORM_BATCH_ROWS, 1234]);
+  });
+
+  it('outputs that change from one batch to the next are an error, and no half-written shard stays', async () => {
+    const rows = TRANSFORM_BATCH_ROWS + 10;
+    const file = join(dir, 'raw-changing.arrow');
+    writeFileSync(file, tableToIPC(tableFromArrays({ x: Float64Array.from({ length: rows }, (_, i) => i) }), 'file'));
+    const source = join(dir, 'changing.ts');
+    writeFileSync(source, `export function preprocessing_fn(inputs) {
+  const n = inputs.x.length;
+  return { y: n === ${TRANSFORM_BATCH_ROWS} ? new Int32Array(n) : new Float32Array(n) };
+}
+`);
+    const compiled = await compileUserModule(source, { outDir: dir });
+    const outFile = join(dir, 'changing-out.arrow');
+    await assert.rejects(
+      applyShard({ modulePath: compiled.path, exportName: 'preprocessing_fn', rawFeatures: [{ name: 'x', type: 'FLOAT' as const }], file, analyzers: [], outFile }),
+      /y:float32 for rows 16385–16394 of .*raw-changing\.arrow, but y:int32 for earlier rows/,
+    );
+    assert.ok(!existsSync(outFile), 'the partial shard is removed');
   });
 });

@@ -1,7 +1,9 @@
 /** The evaluation viewer's plots and baseline table, from counts worked out here by hand. */
 import assert from 'node:assert/strict';
 import type { EvaluationSlice, ThresholdCurve } from '../../protocol/viewer-payload.ts';
-import { baselineComparison, calibrationPoints, metricDirection, operatingPoint, prPoints, rocPoints } from '../../protocol/evaluation-plots.ts';
+import { barsWithIntervals, baselineComparison, calibrationPoints, metricDirection, operatingPoint, prPoints, rocPoints } from '../../protocol/evaluation-plots.ts';
+import { calibrationChart, sliceMetricChart } from '../../webview/src/viewers/EvaluationView.tsx';
+import { errorBarCount } from '../../webview/src/viewers/chart.tsx';
 
 // 4 positives, 6 negatives; thresholds descending as the Evaluator writes them.
 const curve: ThresholdCurve = {
@@ -45,6 +47,56 @@ describe('viewers: ROC, PR and calibration plots', () => {
       { lower: 0.1, upper: 0.2, count: 20, mean_prediction: 0.15, mean_label: 0.1 },
     ]);
     assert.deepEqual(points, [{ x: 0.15, y: 0.1, count: 20, lower: 0.1, upper: 0.2 }]);
+  });
+
+  it('calibration: the observed rate’s interval becomes an error bar (yMin, yMax)', () => {
+    const points = calibrationPoints([{ lower: 0.1, upper: 0.2, count: 20, mean_prediction: 0.15, mean_label: 0.1, label_interval: [0.03, 0.3] }]);
+    assert.deepEqual(points, [{ x: 0.15, y: 0.1, count: 20, lower: 0.1, upper: 0.2, yMin: 0.03, yMax: 0.3 }]);
+  });
+
+  it('the calibration chart: candidate with error bars, the baseline model, and the perfectly calibrated diagonal', () => {
+    const slice: EvaluationSlice = {
+      name: 'Overall',
+      slice: {},
+      example_count: 60,
+      metrics: { calibration: 1.02 },
+      calibration_buckets: [
+        { lower: 0, upper: 0.5, count: 30, mean_prediction: 0.2, mean_label: 0.25, label_interval: [0.12, 0.43] },
+        { lower: 0.5, upper: 1, count: 30, mean_prediction: 0.8, mean_label: 0.7, label_interval: [0.52, 0.83] },
+        { lower: 0.9, upper: 1, count: 0, mean_prediction: null, mean_label: null, label_interval: [null, null] },
+      ],
+      baseline_calibration_buckets: [{ lower: 0, upper: 1, count: 60, mean_prediction: 0.6, mean_label: 0.475 }],
+    };
+    const config = calibrationChart(slice);
+    const datasets = config.data.datasets as { label: string; type?: string; data: { x: number; y: number; yMin?: number; yMax?: number }[] }[];
+    assert.deepEqual(datasets.map((d) => d.label), ['candidate', 'baseline', 'perfectly calibrated']);
+    assert.equal(datasets[0].type, 'scatterWithErrorBars');
+    assert.deepEqual(datasets[0].data.map((p) => [p.x, p.y, p.yMin, p.yMax]), [[0.2, 0.25, 0.12, 0.43], [0.8, 0.7, 0.52, 0.83]]);
+    assert.deepEqual(datasets[1].data.map((p) => [p.x, p.y]), [[0.6, 0.475]]);
+    assert.deepEqual(datasets[2].data.map((p) => [p.x, p.y]), [[0, 0], [1, 1]]);
+    assert.equal(errorBarCount(config), 2);
+    // An evaluation written before intervals: points, no error bars, no baseline series.
+    const old = calibrationChart({ ...slice, calibration_buckets: [{ lower: 0, upper: 1, count: 5, mean_prediction: 0.5, mean_label: 0.4 }], baseline_calibration_buckets: undefined });
+    assert.deepEqual(old.data.datasets.map((d) => d.label), ['candidate', 'perfectly calibrated']);
+    assert.equal(errorBarCount(old), 0);
+  });
+
+  it('a metric per slice: bars with their 95 % intervals as error bars, beside the baseline’s', () => {
+    const slices: EvaluationSlice[] = [
+      { name: 'Overall', slice: {}, example_count: 100, metrics: { auc: 0.8 }, confidence_intervals: { auc: [0.75, 0.85] }, baseline_metrics: { auc: 0.7 } },
+      { name: 'hour=1', slice: { hour: 1 }, example_count: 3, metrics: { auc: null } },
+      { name: 'hour=2', slice: { hour: 2 }, example_count: 40, metrics: { auc: 0.6 }, confidence_intervals: { auc: [null, null] } },
+    ];
+    assert.deepEqual(barsWithIntervals(slices, 'auc'), [
+      { label: 'Overall', x: 0.8, xMin: 0.75, xMax: 0.85 },
+      { label: 'hour=2', x: 0.6 },
+    ]);
+    const config = sliceMetricChart(slices, 'auc', true);
+    assert.equal(config.type as string, 'barWithErrorBars');
+    assert.deepEqual(config.data.labels, ['Overall', 'hour=2']);
+    assert.deepEqual(config.data.datasets[0].data, [{ y: 'Overall', x: 0.8, xMin: 0.75, xMax: 0.85 }, { y: 'hour=2', x: 0.6 }]);
+    assert.deepEqual((config.data.datasets[1].data as { x: number }[]).map((p) => p.x), [0.7, NaN]);
+    assert.equal(errorBarCount(config), 1);
   });
 });
 

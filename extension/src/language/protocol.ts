@@ -28,6 +28,8 @@ export interface PipelineInfo {
   file: string;
   root: string;
   metadataFile: string;
+  /** The pipeline's `metadata.url_env`: the variable holding its Postgres store's URL. */
+  metadataUrlEnv?: string;
   nodes: { id: string; component: string }[];
 }
 

@@ -152,6 +152,7 @@ connection.onRequest(PIPELINE_INFO_REQUEST, (p: DocumentParams): PipelineInfo =>
     file,
     root,
     metadataFile: metadataFile(root),
+    ...(parsed.spec.metadata?.url_env ? { metadataUrlEnv: parsed.spec.metadata.url_env } : {}),
     nodes: Object.entries(parsed.spec.nodes).map(([id, n]) => ({ id, component: n.component })),
   };
 });

@@ -139,8 +139,8 @@ export class PipelineRunner implements vscode.Disposable {
    * A short CLI command (`approve`, `trends --json`) out of process, like a run: resolves with its
    * exit code and output; the command line and stderr also go to the Output channel.
    */
-  exec(cliArgs: string[], cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-    this.output.appendLine(`▶ tributary ${cliArgs.join(' ')}`);
+  exec(cliArgs: string[], cwd: string, quiet = false): Promise<{ code: number | null; stdout: string; stderr: string }> {
+    if (!quiet) this.output.appendLine(`▶ tributary ${cliArgs.join(' ')}`);
     const child = this.spawnCli(cliArgs, cwd);
     let stdout = '';
     let stderr = '';
@@ -149,11 +149,14 @@ export class PipelineRunner implements vscode.Disposable {
     return new Promise((resolve) => {
       child.on('error', (e) => resolve({ code: null, stdout, stderr: `${stderr}${e.message}` }));
       child.on('close', (code) => {
-        if (stderr.trim()) this.output.appendLine(stderr.trimEnd());
+        if (stderr.trim() && (!quiet || code !== 0)) this.output.appendLine(`${quiet ? `tributary ${cliArgs.join(' ')}: ` : ''}${stderr.trimEnd()}`);
         resolve({ code, stdout, stderr });
       });
     });
   }
+
+  /** A read the views repeat (`metadata view`): the Output channel hears of it only when it fails. */
+  readonly query = (cliArgs: string[], cwd: string) => this.exec(cliArgs, cwd, true);
 
   /** SIGINT: the CLI cancels cleanly; asked again while it winds down, SIGKILL. */
   stop(uri?: vscode.Uri): boolean {

@@ -8,7 +8,8 @@ import { describeCpu, describeRuntime, storeStamp } from '../../../runtime/src/h
 import type { LanguageApi } from '../language/lazy-client.ts';
 import type { PipelineInfo } from '../language/protocol.ts';
 import type { RunStates } from '../runs/state.ts';
-import { artifactsByType, formatDuration, readStore, runsFromStore, type ArtifactItem, type ExecutionItem, type RunItem } from './model.ts';
+import { artifactsByType, formatDuration, onPostgres, readPipelineStore, runsFromStore, type ArtifactItem, type CliRunner, type ExecutionItem, type RunItem } from './model.ts';
+import type { StoreData, StoreQuery } from '../../../runtime/src/host-api.ts';
 
 export interface KnownPipeline {
   uri: vscode.Uri;
@@ -32,7 +33,11 @@ export class PipelineIndex implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
   private timer: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(private readonly language: LanguageApi) {
+  /** `cli` reads the pipelines whose records are on a Postgres server (`tributary metadata view`). */
+  constructor(
+    private readonly language: LanguageApi,
+    private readonly cli?: CliRunner,
+  ) {
     const stores = vscode.workspace.createFileSystemWatcher('**/metadata/{next-run.json,open/*}');
     const files = vscode.workspace.createFileSystemWatcher('**/*.pipeline.yaml');
     this.disposables.push(stores, files, this.changed);
@@ -65,9 +70,16 @@ export class PipelineIndex implements vscode.Disposable {
     this.changed.fire();
   }
 
+  /** The pipeline's newest runs (and what `query` adds), from whichever store it uses. */
+  read(pipeline: KnownPipeline, query: StoreQuery = {}): Promise<{ data?: StoreData; error?: string }> {
+    return readPipelineStore(pipeline.info, query, this.cli);
+  }
+
   private async pollStores(): Promise<void> {
     let changed = false;
     for (const p of this.pipelines) {
+      // A Postgres store has no files to watch: its views follow the runs this editor starts.
+      if (onPostgres(p.info)) continue;
       const file = p.info.metadataFile;
       const mtime = storeStamp(file);
       if (this.mtimes.has(file) && this.mtimes.get(file) !== mtime) changed = true;
@@ -166,7 +178,8 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode> {
   }
 
   private async runsOf(pipeline: KnownPipeline): Promise<RunsNode[]> {
-    const data = await readStore(pipeline.info.metadataFile, { pipeline: pipeline.info.name });
+    const { data, error } = await this.index.read(pipeline);
+    if (error) return [{ kind: 'empty', message: `Cannot read the runs: ${error}` }];
     const runs = data ? runsFromStore(data) : [];
     if (runs.length === 0) return [{ kind: 'empty', message: 'No runs yet: Tributary: Run Pipeline.' }];
     return runs.map((run, i) => ({ kind: 'run', pipeline, run, latest: i === 0 }));
@@ -244,7 +257,7 @@ export class ArtifactsTreeProvider implements vscode.TreeDataProvider<ArtifactsN
     if (node) return [];
     const groups = new Map<string, { pipeline: KnownPipeline; artifact: ArtifactItem }[]>();
     for (const pipeline of this.index.list()) {
-      const data = await readStore(pipeline.info.metadataFile, { pipeline: pipeline.info.name });
+      const { data } = await this.index.read(pipeline);
       if (!data) continue;
       for (const [type, items] of artifactsByType(data, pipeline.info.name)) {
         groups.set(type, [...(groups.get(type) ?? []), ...items.map((artifact) => ({ pipeline, artifact }))]);

@@ -394,7 +394,7 @@ program
 
 addClusterCommands(program, out, err);
 addHistoryCommands(program, openHistory, out);
-addMetadataCommands(program, (file) => openStoreFor(pipelineFileOrDefault(file)), out);
+addMetadataCommands(program, openHistory, out);
 
 try {
   await program.parseAsync();

@@ -1,4 +1,7 @@
 /**
+ * `tributary metadata view [FILE]`: what the editor's Runs and Artifacts views show, as JSON, from
+ * a store of either kind (the editor reads a Postgres store through it, out of process).
+ *
  * `tributary metadata reindex|compact [FILE]`: maintenance of a pipeline's store, by hand. On the
  * embedded store, reindex rebuilds the indexes from the journals and compact rewrites finished
  * runs' journals as one line each (embedded/maintenance.ts); on Postgres the server keeps its
@@ -10,17 +13,49 @@ import type { MetadataBackend } from '../metadata/backend.ts';
 import { compact, reindex } from '../metadata/embedded/maintenance.ts';
 import { MetadataStore } from '../metadata/store.ts';
 import { PostgresMetadataStore } from '../metadata/postgres/store.ts';
+import { queryStoreView } from '../metadata/store-view.ts';
 
 type Print = (line: string) => void;
 
-export function addMetadataCommands(program: Command, open: (file: string | undefined) => Promise<MetadataBackend>, print: Print): void {
-  const metadata = program.command('metadata').description("Maintenance of the pipeline's metadata store");
+interface ViewOptions {
+  limit: string;
+  run?: string[];
+  artifact?: string;
+  artifactUri?: string;
+}
+
+export function addMetadataCommands(
+  program: Command,
+  open: (file: string | undefined) => Promise<{ store: MetadataBackend; pipeline: string }>,
+  print: Print,
+): void {
+  const metadata = program.command('metadata').description("The pipeline's metadata store: what the editor shows, and maintenance");
+  metadata
+    .command('view')
+    .description("The pipeline's newest runs, its open runs and what the options name, as JSON records (what the editor's views show)")
+    .argument('[file]', 'a *.pipeline.yaml file (default: the one in this folder)')
+    .option('--limit <n>', 'newest runs', '50')
+    .option('--run <id...>', 'these runs too')
+    .option('--artifact <id>', 'this artifact, its run and its lineage too')
+    .option('--artifact-uri <path>', 'the artifact in this folder and its run too')
+    .action(async (file: string | undefined, opts: ViewOptions) => {
+      const limit = Number(opts.limit);
+      if (!Number.isInteger(limit) || limit < 1) throw new UserError(`--limit must be a positive whole number, not "${opts.limit}"`);
+      const artifactId = opts.artifact === undefined ? undefined : Number(opts.artifact);
+      if (artifactId !== undefined && !Number.isInteger(artifactId)) throw new UserError(`--artifact must be an artifact id, not "${opts.artifact}"`);
+      const { store, pipeline } = await open(file);
+      try {
+        print(JSON.stringify(await queryStoreView(store.queries, { pipeline, limit, runIds: opts.run, artifactId, artifactUri: opts.artifactUri })));
+      } finally {
+        await store.close();
+      }
+    });
   metadata
     .command('reindex')
     .description('Rebuild the indexes (runs, pipelines, artifact types, cache keys, open runs) from the records')
     .argument('[file]', 'a *.pipeline.yaml file (default: the one in this folder)')
     .action(async (file: string | undefined) => {
-      const store = await open(file);
+      const { store } = await open(file);
       try {
         if (store instanceof PostgresMetadataStore) {
           await store.maintain('reindex');
@@ -39,7 +74,7 @@ export function addMetadataCommands(program: Command, open: (file: string | unde
     .description("Rewrite each finished run's journal as one line (embedded store); VACUUM on Postgres")
     .argument('[file]', 'a *.pipeline.yaml file (default: the one in this folder)')
     .action(async (file: string | undefined) => {
-      const store = await open(file);
+      const { store } = await open(file);
       try {
         if (store instanceof PostgresMetadataStore) {
           await store.maintain('vacuum');

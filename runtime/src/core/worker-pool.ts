@@ -9,6 +9,11 @@ export interface WorkerPool {
   run<T>(task: string, args: unknown, options?: { signal?: AbortSignal }): Promise<T>;
   /** Map a task over items, at most `size` at once, results in item order. */
   map<A, T>(task: string, items: A[], options?: { signal?: AbortSignal; onResult?: (result: T, index: number) => void }): Promise<T[]>;
+  /**
+   * Like map, but each result goes to `onResult` only and is not kept: a component that folds
+   * partials as they come (in shard order) then holds memory that does not grow with the shard count.
+   */
+  each<A, T>(task: string, items: A[], options: { signal?: AbortSignal; onResult: (result: T, index: number) => void }): Promise<void>;
   close(): Promise<void>;
 }
 

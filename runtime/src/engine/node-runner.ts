@@ -13,6 +13,7 @@ import {
   attribute,
   createArtifact,
   createExecution,
+  executionById,
   finishExecution,
   getOrCreateContext,
   outputsOf,
@@ -304,8 +305,8 @@ function recordStart(job: NodeJob): Promise<Started> {
 /** Record, on resume: the WAITING execution and its PENDING outputs, now owned by this process. */
 function adoptWaiting(job: NodeJob, id: number): Promise<Started> {
   return job.ctx.store.transaction(job.ctx.runId, (data) => {
-    const execution = data.executions.find((e) => e.id === id && e.state === 'WAITING');
-    if (!execution) throw new UserError(`Execution ${id} of node "${job.node.id}" is no longer WAITING`, { nodeId: job.node.id });
+    const execution = executionById(data, id);
+    if (execution?.state !== 'WAITING') throw new UserError(`Execution ${id} of node "${job.node.id}" is no longer WAITING`, { nodeId: job.node.id });
     execution.pid = process.pid;
     return { execution, outputs: outputsOf(data, id) };
   });
@@ -350,7 +351,7 @@ async function execute(job: NodeJob, started: Started, executor: RunNodeOptions[
   const canceled = ctx.signal.aborted;
   const message = error === undefined ? undefined : describeError(error);
   const waiting =
-    canceled && (await ctx.store.transaction(ctx.runId, (data) => data.executions.find((e) => e.id === started.execution.id)?.state)) === 'WAITING';
+    canceled && (await ctx.store.transaction(ctx.runId, (data) => executionById(data, started.execution.id)?.state)) === 'WAITING';
   if (waiting) {
     logger.warn('interrupted while waiting for approval: the execution stays WAITING for `tributary resume`');
   } else {

@@ -49,8 +49,29 @@ async function loadAllTasks(): Promise<WorkerTasks> {
 
 timelineMark(`worker loaded (origin ${performance.timeOrigin.toFixed(1)})`);
 
+/** Each component's tasks once loaded, by component type. */
+const componentTasks = new Map<string, Promise<WorkerTasks>>();
+
+/**
+ * Only the tasks of the component a task's name is prefixed with (`evaluator.scanShard` →
+ * Evaluator): a worker that evaluates does not load the trainers, esbuild or the tuner, which
+ * costs every fresh worker about a second under load before its first row. Undefined when no
+ * component goes by that prefix or it has no such task (the full list is the fallback).
+ */
+async function ownTasks(task: string): Promise<WorkerTasks | undefined> {
+  if (import.meta.url.endsWith('.ts')) return undefined;
+  const prefix = task.slice(0, task.indexOf('.')).toLowerCase();
+  const { BUILTIN_COMPONENTS } = await import('../components/index.ts');
+  const owner = BUILTIN_COMPONENTS.find((c) => c.loadTasks && c.spec.type.toLowerCase() === prefix);
+  if (!owner) return undefined;
+  let tasks = componentTasks.get(owner.spec.type);
+  if (!tasks) componentTasks.set(owner.spec.type, (tasks = owner.loadTasks!()));
+  const found = await tasks;
+  return task in found ? found : undefined;
+}
+
 export default async function dispatch({ task, args }: { task: string; args: unknown }): Promise<unknown> {
-  let fn = dataTasks[task];
+  let fn = dataTasks[task] ?? (await ownTasks(task))?.[task];
   if (!fn) fn = (await (allTasks ??= loadAllTasks()))[task];
   if (!fn) throw new Error(`Unknown worker task "${task}"`);
   timelineMark(`start ${task}`);

@@ -18,12 +18,15 @@ function workerFile(): string {
  * at the end, and the larger items a component lists first really start first. The next item
  * starts before `onResult` sees the previous result, so a worker never waits for a merge. On the
  * first error (of a task or of `onResult`) nothing more starts and the promise rejects.
+ * With `keep` false the results are only handed to `onResult`, not collected: a fold over many
+ * shards then holds just the partials not merged yet, however many shards there are.
  */
 export function mapInOrder<A, T>(
   run: (item: A, index: number) => Promise<T>,
   items: A[],
   limit: number,
   onResult?: (result: T, index: number) => void,
+  keep = true,
 ): Promise<T[]> {
   return new Promise<T[]>((resolve, reject) => {
     const results: T[] = new Array(items.length);
@@ -39,7 +42,7 @@ export function mapInOrder<A, T>(
       const i = next++;
       run(items[i], i).then((r) => {
         if (failed) return;
-        results[i] = r;
+        if (keep) results[i] = r;
         if (next < items.length) launch();
         try {
           onResult?.(r, i);
@@ -83,16 +86,20 @@ export function createPool(size = defaultPoolSize(), idleMs = POOL_IDLE_MS): Wor
     (piscina.run({ task, args }, { signal: options?.signal ?? null }) as Promise<T>).catch((e: unknown) => {
       throw decodeUserError(e);
     });
+  const mapTask = <T>(task: string, items: unknown[], options: { signal?: AbortSignal; onResult?: (result: T, index: number) => void } | undefined, keep: boolean) => {
+    // Each running task listens for the abort: many shards on one signal is expected, not a leak.
+    if (options?.signal) setMaxListeners(Math.max(getMaxListeners(options.signal), items.length + 10), options.signal);
+    return mapInOrder((item, i) => {
+      const result = run<T>(task, item, options);
+      return timelineEnabled() ? result.then((r) => (timelineMark(`result ${task} #${i}`), r)) : result;
+    }, items, size, options?.onResult, keep);
+  };
   return {
     size,
     run,
-    map(task, items, options) {
-      // Each running task listens for the abort: many shards on one signal is expected, not a leak.
-      if (options?.signal) setMaxListeners(Math.max(getMaxListeners(options.signal), items.length + 10), options.signal);
-      return mapInOrder((item, i) => {
-        const result = run<any>(task, item, options);
-        return timelineEnabled() ? result.then((r) => (timelineMark(`result ${task} #${i}`), r)) : result;
-      }, items, size, options?.onResult);
+    map: (task, items, options) => mapTask(task, items, options, true),
+    async each(task, items, options) {
+      await mapTask(task, items, options, false);
     },
     async close() {
       await piscina.destroy();

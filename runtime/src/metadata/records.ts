@@ -4,10 +4,12 @@ import type {
   ArtifactRecord,
   ContextRecord,
   ContextType,
+  EventRecord,
   ExecutionRecord,
   ExecutionState,
   StoreData,
 } from '../core/metadata-types.ts';
+import { lookupOf } from './run-lookup.ts';
 
 export function getOrCreateContext(
   data: StoreData,
@@ -15,7 +17,8 @@ export function getOrCreateContext(
   name: string,
   properties: Record<string, unknown> = {},
 ): ContextRecord {
-  let ctx = data.contexts.find((c) => c.type === type && c.name === name);
+  const lookup = lookupOf(data);
+  let ctx = lookup ? lookup.context(type, name) : data.contexts.find((c) => c.type === type && c.name === name);
   if (!ctx) {
     ctx = { id: data.nextId.context++, type, name, properties };
     data.contexts.push(ctx);
@@ -66,14 +69,21 @@ export function createExecution(
   return execution;
 }
 
+/** An execution by id, or undefined: keyed in a run's own records, a scan in a merged view. */
+export function executionById(data: StoreData, id: number): ExecutionRecord | undefined {
+  const lookup = lookupOf(data);
+  return lookup ? lookup.execution(id) : data.executions.find((x) => x.id === id);
+}
+
 export function findExecution(data: StoreData, id: number): ExecutionRecord {
-  const e = data.executions.find((x) => x.id === id);
+  const e = executionById(data, id);
   if (!e) throw new Error(`Execution ${id} is not in the metadata store`);
   return e;
 }
 
 export function findArtifact(data: StoreData, id: number): ArtifactRecord | undefined {
-  return data.artifacts.find((a) => a.id === id);
+  const lookup = lookupOf(data);
+  return lookup ? lookup.artifact(id) : data.artifacts.find((a) => a.id === id);
 }
 
 export function addEvent(data: StoreData, executionId: number, artifactId: number, type: 'INPUT' | 'OUTPUT', key: string): void {
@@ -94,27 +104,29 @@ export function finishExecution(
   return e;
 }
 
-/** Output artifacts of an execution, keyed by output name. */
-export function outputsOf(data: StoreData, executionId: number): Record<string, ArtifactRecord> {
+/** An execution's events: keyed in a run's own records, a scan in a merged view. */
+export function eventsOf(data: StoreData, executionId: number): readonly EventRecord[] {
+  const lookup = lookupOf(data);
+  return lookup ? lookup.events(executionId) : data.events.filter((ev) => ev.executionId === executionId);
+}
+
+function artifactsOf(data: StoreData, executionId: number, type: 'INPUT' | 'OUTPUT'): Record<string, ArtifactRecord> {
   const out: Record<string, ArtifactRecord> = {};
-  for (const ev of data.events) {
-    if (ev.executionId === executionId && ev.type === 'OUTPUT') {
-      const a = findArtifact(data, ev.artifactId);
-      if (a) out[ev.key] = a;
-    }
+  for (const ev of eventsOf(data, executionId)) {
+    if (ev.type !== type) continue;
+    const a = findArtifact(data, ev.artifactId);
+    if (a) out[ev.key] = a;
   }
   return out;
 }
 
+/** Output artifacts of an execution, keyed by output name. */
+export function outputsOf(data: StoreData, executionId: number): Record<string, ArtifactRecord> {
+  return artifactsOf(data, executionId, 'OUTPUT');
+}
+
 export function inputsOf(data: StoreData, executionId: number): Record<string, ArtifactRecord> {
-  const out: Record<string, ArtifactRecord> = {};
-  for (const ev of data.events) {
-    if (ev.executionId === executionId && ev.type === 'INPUT') {
-      const a = findArtifact(data, ev.artifactId);
-      if (a) out[ev.key] = a;
-    }
-  }
-  return out;
+  return artifactsOf(data, executionId, 'INPUT');
 }
 
 export function isAlive(pid: number): boolean {
@@ -137,11 +149,7 @@ export function recoverAbandoned(data: StoreData, alive: (pid: number) => boolea
   for (const e of data.executions) {
     if (e.state !== 'RUNNING' || alive(e.pid)) continue; // WAITING included in what is skipped
     finishExecution(data, e.id, 'FAILED', { error: `abandoned: process ${e.pid} exited without recording a result` });
-    for (const ev of data.events) {
-      if (ev.executionId !== e.id || ev.type !== 'OUTPUT') continue;
-      const a = findArtifact(data, ev.artifactId);
-      if (a && a.state === 'PENDING') a.state = 'ABANDONED';
-    }
+    for (const a of Object.values(outputsOf(data, e.id))) if (a.state === 'PENDING') a.state = 'ABANDONED';
     recovered++;
   }
   return recovered;

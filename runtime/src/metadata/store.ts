@@ -4,14 +4,14 @@ import { basename, dirname, join } from 'node:path';
 import { Low } from 'lowdb';
 import { JSONFile } from 'lowdb/node';
 import lockfile from 'proper-lockfile';
-import { isAlive, recoveryFor } from './records.ts';
+import { isAlive, outputsOf, recoveryFor } from './records.ts';
 import { UserError } from '../core/errors.ts';
 import { readJournal, readTail, type JournalLine, type RunHeader, type RunRecords } from './embedded/journal.ts';
 import { STORE_FORMAT, StoreLayout, seqOfId, storeDirOf } from './embedded/layout.ts';
 import { MetadataReader } from './embedded/reader.ts';
 import { migrateLegacyStore } from './embedded/migrate.ts';
 import { CACHE_ENTRIES, LOCK } from './embedded/locking.ts';
-import { applyChange, isEmptyLine, isOpenRun, type AppliedChange } from './embedded/tracking.ts';
+import { applyChange, isEmptyLine, type AppliedChange } from './embedded/tracking.ts';
 import type { ArtifactRecord, ExecutionRecord, StoreData } from '../core/metadata-types.ts';
 import type { MetadataBackend, StoreQueries } from './backend.ts';
 import { KeyedQueue } from '../util/keyed-queue.ts';
@@ -196,7 +196,7 @@ export class MetadataStore implements MetadataBackend {
       this.writers.delete(seq); // the change may have half-modified the records in memory
       throw e;
     }
-    const { line, result } = applied;
+    const { line, result, open } = applied;
     if (!isEmptyLine(line)) {
       const text = `${JSON.stringify(line)}\n`;
       try {
@@ -212,13 +212,13 @@ export class MetadataStore implements MetadataBackend {
         throw writeError(e, file);
       }
       records.offset += Buffer.byteLength(text);
-      this.updateIndexes(writer, line);
+      this.updateIndexes(writer, line, open);
     }
     return result;
   }
 
   /** Indexes follow the journal; each can be rebuilt from it, so a crash between the two loses no record. */
-  private updateIndexes(writer: RunWriter, line: JournalLine): void {
+  private updateIndexes(writer: RunWriter, line: JournalLine, open: boolean): void {
     const { records } = writer;
     const pipeline = records.header.pipeline;
     for (const e of line.x ?? []) if (e.state === 'COMPLETE' && e.cacheKey) this.addCacheEntry(e.cacheKey, e.id);
@@ -227,7 +227,6 @@ export class MetadataStore implements MetadataBackend {
       touch(this.layout.typeRunMarker(pipeline, a.type, writer.seq));
       writer.typesMarked.add(a.type);
     }
-    const open = isOpenRun(records.data);
     if (open !== writer.open) {
       if (open) touch(this.layout.openMarker(writer.seq));
       else rmSync(this.layout.openMarker(writer.seq), { force: true });
@@ -250,14 +249,9 @@ export class MetadataStore implements MetadataBackend {
   ): Promise<{ execution: ExecutionRecord; outputs: Record<string, ArtifactRecord> } | undefined> {
     for (const id of this.reader.cacheEntries(key)) {
       const run = this.reader.run(seqOfId(id));
-      const execution = run?.data.executions.find((e) => e.id === id);
+      const execution = run?.execution(id);
       if (!run || !execution || execution.cacheKey !== key || execution.state !== 'COMPLETE') continue;
-      const outputs: Record<string, ArtifactRecord> = {};
-      for (const ev of run.data.events) {
-        if (ev.executionId !== id || ev.type !== 'OUTPUT') continue;
-        const a = run.data.artifacts.find((x) => x.id === ev.artifactId);
-        if (a) outputs[ev.key] = a;
-      }
+      const outputs = outputsOf(run.data, id);
       if (await usable(outputs)) return { execution, outputs };
     }
     return undefined;

@@ -61,6 +61,8 @@ export class ReplicaGroup {
   private barriers = 0;
   /** float64 values per slot (a weight then the values); the same in every replica, grown together. */
   private stride = 0;
+  /** Milliseconds spent waiting for peers at barriers (a step's straggler time). */
+  waitMs = 0;
 
   constructor(
     readonly buffer: SharedArrayBuffer,
@@ -88,6 +90,7 @@ export class ReplicaGroup {
     Atomics.store(c, tag, kind);
     Atomics.store(c, tag + 1, length);
     const generation = Atomics.load(c, GENERATION);
+    const t0 = performance.now();
     if (Atomics.add(c, ARRIVED, 1) === this.count - 1) {
       Atomics.store(c, ARRIVED, 0);
       Atomics.add(c, GENERATION, 1);
@@ -101,6 +104,7 @@ export class ReplicaGroup {
         Atomics.wait(c, GENERATION, generation, 200);
       }
     }
+    this.waitMs += performance.now() - t0;
     for (let r = 0; r < this.count; r++) {
       const at = TAGS + 2 * (bank * this.count + r);
       const [k, n] = [Atomics.load(c, at), Atomics.load(c, at + 1)];
@@ -134,23 +138,46 @@ export class ReplicaGroup {
    * in rank order so every replica gets the same numbers. All weights 0 gives zeros.
    */
   weightedMean(kind: ExchangeKind, values: ArrayLike<number>, weight: number): Float64Array {
-    const n = values.length;
+    const [mean] = this.weightedMeanParts(kind, [values], weight, [new Float64Array(values.length)]);
+    return mean;
+  }
+
+  /**
+   * The weighted mean of several arrays at once, as one exchange: each part goes straight into
+   * this replica's slot, and each part's mean straight into its `out` array (a Float32Array
+   * rounds the float64 sum once, at the end), so gradients are copied once each way.
+   */
+  weightedMeanParts<T extends Float32Array | Float64Array>(kind: ExchangeKind, parts: readonly ArrayLike<number>[], weight: number, out: T[]): T[] {
+    const n = parts.reduce((k, p) => k + p.length, 0);
     this.ensureStride(n);
     const bank = this.nextBank();
     const own = this.slot(bank, this.rank);
     own[0] = weight;
-    for (let i = 0; i < n; i++) own[i + 1] = values[i];
+    let at = 1;
+    for (const p of parts) {
+      own.set(p, at);
+      at += p.length;
+    }
     this.barrier(kind, n);
-    const out = new Float64Array(n);
+    // Ranks that saw no rows add nothing; the others in rank order, in float64, as everywhere.
+    const slots: Float64Array[] = [];
+    const weights: number[] = [];
     let total = 0;
     for (let r = 0; r < this.count; r++) {
       const s = this.slot(bank, r);
-      const w = s[0];
-      if (w === 0) continue;
-      total += w;
-      for (let i = 0; i < n; i++) out[i] += w * s[i + 1];
+      if (s[0] === 0) continue;
+      slots.push(s);
+      weights.push(s[0]);
+      total += s[0];
     }
-    if (total > 0) for (let i = 0; i < n; i++) out[i] /= total;
+    at = 1;
+    for (const o of out) {
+      for (let i = 0; i < o.length; i++, at++) {
+        let sum = 0;
+        for (let k = 0; k < slots.length; k++) sum += weights[k] * slots[k][at];
+        o[i] = total > 0 ? sum / total : 0;
+      }
+    }
     return out;
   }
 

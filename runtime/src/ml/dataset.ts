@@ -51,14 +51,17 @@ export interface DatasetOptions {
   /** Drop a last batch smaller than batchSize. Default false. */
   dropRemainder?: boolean;
   /**
-   * Data-parallel training: this replica's share of every batch, rows
-   * [⌊n·index/count⌋, ⌊n·(index+1)/count⌋) of a batch of n. Every replica reads the same batches
-   * (same seed), so the shares of one step make up exactly the global batch. A batch with fewer
-   * rows than replicas (at most the last one of a pass) is skipped by all of them alike.
+   * Data-parallel training: this replica's share of every batch, the rows at positions
+   * index, index + count, index + 2·count… of the global batch. Every replica draws the same
+   * batches (same seed), so the shares of one step make up exactly the global batch, and each
+   * copies (and makes tensors of) only its own rows. A batch with fewer rows than replicas (at
+   * most the last one of a pass) is skipped by all of them alike.
    */
   shard?: { index: number; count: number };
   /** Called with the rows of each batch `makeDataset` hands out (after sharding), as it hands it out. */
   onBatch?: (rows: number) => void;
+  /** Runs the making of each batch (reading, shuffling, tensors): a profiler's hook (step-profile.ts). */
+  measure?: <T>(make: () => T) => T;
 }
 
 export interface HostBatch {
@@ -150,17 +153,27 @@ export function readShardColumns(file: string, features: DatasetFeature[], label
   };
 }
 
+/** Rows of one global batch; with a shard, only this replica's rows are copied (dataset `shard`). */
 class BatchBuilder {
+  /** Rows of the global batch so far. */
   size = 0;
+  /** Rows this replica keeps. */
+  private kept = 0;
   private features: (Float32Array | Int32Array)[];
   private label: Float32Array;
+  private readonly index: number;
+  private readonly count: number;
 
   constructor(
     private readonly spec: DatasetFeature[],
     private readonly capacity: number,
+    shard?: { index: number; count: number },
   ) {
-    this.features = spec.map((f) => (f.dtype === 'int32' ? new Int32Array(capacity) : new Float32Array(capacity)));
-    this.label = new Float32Array(capacity);
+    this.index = shard?.index ?? 0;
+    this.count = shard?.count ?? 1;
+    const own = Math.ceil(capacity / this.count);
+    this.features = spec.map((f) => (f.dtype === 'int32' ? new Int32Array(own) : new Float32Array(own)));
+    this.label = new Float32Array(own);
   }
 
   get full(): boolean {
@@ -168,21 +181,26 @@ class BatchBuilder {
   }
 
   push(src: (Float32Array | Int32Array)[], label: Float32Array, row: number): void {
-    for (let k = 0; k < src.length; k++) this.features[k][this.size] = src[k][row];
-    this.label[this.size] = label[row];
-    this.size++;
+    if (this.size++ % this.count !== this.index) return;
+    const at = this.kept++;
+    for (let k = 0; k < src.length; k++) this.features[k][at] = src[k][row];
+    this.label[at] = label[row];
   }
 
-  /** The batch so far (fresh arrays: tensors may keep them), and a reset builder. */
-  take(): HostBatch {
-    const n = this.size;
-    const batch: HostBatch = {
+  /**
+   * This replica's rows of the batch so far (fresh arrays: tensors may keep them), or undefined
+   * when the batch has fewer rows than replicas; the builder is reset either way.
+   */
+  take(): HostBatch | undefined {
+    const n = this.kept;
+    const skip = this.size < this.count;
+    this.size = this.kept = 0;
+    if (skip) return undefined;
+    return {
       size: n,
       features: Object.fromEntries(this.spec.map((f, k) => [f.name, this.features[k].slice(0, n)])),
       label: this.label.slice(0, n),
     };
-    this.size = 0;
-    return batch;
   }
 }
 
@@ -205,14 +223,19 @@ class ShuffleBuffer {
 
 /** One pass over the shards (shuffled or in order), row by row into batches. */
 function* onePass(o: DatasetOptions, rand: () => number): Generator<HostBatch> {
-  const batch = new BatchBuilder(o.features, o.batchSize);
+  const batch = new BatchBuilder(o.features, o.batchSize, o.shard);
+  // Every replica draws the same rows: only the copies of the others' rows are skipped.
+  const take = function* () {
+    const b = batch.take();
+    if (b) yield b;
+  };
   const shards = o.shuffle ? shuffleInPlace([...o.shards], rand) : o.shards;
   if (!o.shuffle) {
     for (const file of shards) {
       const s = readShardColumns(file, o.features, o.label);
       for (let r = 0; r < s.rows; r++) {
         batch.push(s.features, s.label, r);
-        if (batch.full) yield batch.take();
+        if (batch.full) yield* take();
       }
     }
   } else {
@@ -227,17 +250,17 @@ function* onePass(o: DatasetOptions, rand: () => number): Generator<HostBatch> {
         const j = Math.floor(rand() * buf.capacity);
         batch.push(buf.features, buf.label, j);
         buf.put(j, s.features, s.label, r);
-        if (batch.full) yield batch.take();
+        if (batch.full) yield* take();
       }
     }
     // Drain what is left in random order.
     const order = shuffleInPlace(Array.from({ length: buf.size }, (_, i) => i), rand);
     for (const j of order) {
       batch.push(buf.features, buf.label, j);
-      if (batch.full) yield batch.take();
+      if (batch.full) yield* take();
     }
   }
-  if (batch.size > 0 && !o.dropRemainder) yield batch.take();
+  if (batch.size > 0 && !o.dropRemainder) yield* take();
 }
 
 /**
@@ -281,29 +304,21 @@ export function toTensors(tf: typeof tfTypes, b: HostBatch): TensorBatch {
  */
 export function makeDataset(tf: typeof tfTypes, o: DatasetOptions): tfTypes.data.Dataset<TensorBatch> {
   const rand = mulberry32(o.seed ?? 0);
-  const { shard, onBatch } = o;
+  const { onBatch, measure = (make) => make() } = o;
   const dataset = tf.data.generator(function* () {
-    for (const whole of batches(o, rand)) {
-      const b = shard ? shardOf(whole, shard) : whole;
-      if (!b) continue;
-      onBatch?.(b.size);
-      yield toTensors(tf, b);
+    const source = batches(o, rand);
+    for (;;) {
+      const next = measure(() => {
+        const b = source.next();
+        return b.done ? undefined : { size: b.value.size, tensors: toTensors(tf, b.value) };
+      });
+      if (!next) return;
+      onBatch?.(next.size);
+      yield next.tensors;
     }
   } as () => Iterator<TensorBatch>);
   const ahead = prefetchBatches(o);
   // Queued batches would be counted before the model trains on them: a sharded dataset's counts
   // weigh its gradients, so it hands batches out one at a time.
-  return ahead > 0 && !shard ? dataset.prefetch(ahead) : dataset;
-}
-
-/** One replica's rows of a batch, or undefined when the batch has fewer rows than replicas. */
-export function shardOf(b: HostBatch, { index, count }: { index: number; count: number }): HostBatch | undefined {
-  if (b.size < count) return undefined;
-  const start = Math.floor((b.size * index) / count);
-  const end = Math.floor((b.size * (index + 1)) / count);
-  return {
-    size: end - start,
-    features: Object.fromEntries(Object.entries(b.features).map(([k, v]) => [k, v.subarray(start, end)])),
-    label: b.label.subarray(start, end),
-  };
+  return ahead > 0 && !o.shard ? dataset.prefetch(ahead) : dataset;
 }

@@ -24,7 +24,7 @@ import { PredictionLog } from './prediction-log.ts';
 import type { PredictionRecord } from './prediction-record.ts';
 
 type ToPrimary =
-  | { t: 'ready'; host: string; port: number }
+  | { t: 'ready'; host: string; port: number; backend: string }
   | { t: 'log'; records: PredictionRecord[] }
   | { t: 'metrics?'; id: number }
   | { t: 'snapshot'; id: number; series: MetricsSnapshot };
@@ -59,7 +59,7 @@ class ForwardingSink implements PredictionSink {
 }
 
 /** In a cluster worker: one ModelServer whose /metrics and prediction log go through the primary. */
-export async function runClusterWorker(registry: string, options: ServerOptions): Promise<ModelServer> {
+export async function runClusterWorker(registry: string, options: ServerOptions, backend: string): Promise<ModelServer> {
   const asked = new Map<number, (text: string) => void>();
   let nextId = 0;
   const server: ModelServer = new ModelServer(registry, {
@@ -91,7 +91,7 @@ export async function runClusterWorker(registry: string, options: ServerOptions)
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
   process.once('disconnect', stop); // the primary is gone
-  send({ t: 'ready', host: address.host, port: address.port });
+  send({ t: 'ready', host: address.host, port: address.port, backend });
   return server;
 }
 
@@ -99,6 +99,8 @@ export interface ClusterHandle {
   host: string;
   port: number;
   workers: number;
+  /** The tfjs backend the workers predict on. */
+  backend: string;
   /** Stops every worker (each answers its in-flight requests), then closes the prediction log. */
   stop(): Promise<void>;
 }
@@ -135,7 +137,7 @@ export function runClusterPrimary(options: ServerOptions & { workers: number; lo
 
   return new Promise((resolve, reject) => {
     let ready = 0;
-    let address: { host: string; port: number } | undefined;
+    let address: { host: string; port: number; backend: string } | undefined;
     const fork = (index: number): Worker => {
       const worker = cluster.fork({ TRIBUTARY_SERVE_WORKER: String(index) });
       let isReady = false;
@@ -143,7 +145,7 @@ export function runClusterPrimary(options: ServerOptions & { workers: number; lo
         if (m.t === 'ready') {
           isReady = true;
           live.add(worker);
-          address = { host: m.host, port: m.port };
+          address = { host: m.host, port: m.port, backend: m.backend };
           if (++ready === options.workers) resolve({ ...address, workers: options.workers, stop });
         } else if (m.t === 'log') {
           for (const r of m.records) predictionLog?.write(r);

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { UserError } from '../core/errors.ts';
+import { useInferenceBackend } from '../ml/backend.ts';
 import { DRAIN_MS, ModelServer, type ServerOptions } from './server.ts';
 import { writeServerRecord } from './server-records.ts';
 import { isClusterWorker, runClusterPrimary, runClusterWorker } from './cluster.ts';
@@ -28,12 +29,17 @@ export async function serve(registry: string, options: ServeOptions = {}): Promi
   const dir = resolve(registry);
   if (!existsSync(dir)) throw new UserError(`Model registry ${dir} does not exist`, { file: dir });
   const workers = options.workers ?? 1;
+  // Where models load (a worker, or the one process): wasm, as the Evaluator predicts. Its
+  // predict costs a fraction of the pure-JS cpu backend's per row (about 1/10 at 512 rows), which
+  // is what a 10,000-row request or a full batch spends; a row's prediction does not depend on
+  // the batch it is in on either backend (test/serving/batching.test.ts).
+  const backend = workers > 1 && !isClusterWorker() ? undefined : await useInferenceBackend();
   if (isClusterWorker()) {
     const index = process.env.TRIBUTARY_SERVE_WORKER ?? '?';
     const log = options.log;
-    return runClusterWorker(dir, { ...options, log: log && ((line) => log(`[worker ${index}] ${line}`)) });
+    return runClusterWorker(dir, { ...options, log: log && ((line) => log(`[worker ${index}] ${line}`)) }, backend!);
   }
-  let address: { host: string; port: number };
+  let address: { host: string; port: number; backend?: string };
   let close: () => Promise<void>;
   let server: ModelServer | undefined;
   if (workers > 1) {
@@ -42,7 +48,7 @@ export async function serve(registry: string, options: ServeOptions = {}): Promi
     close = cluster.stop;
   } else {
     server = new ModelServer(dir, options);
-    address = await server.start();
+    address = { ...(await server.start()), backend };
     close = () => server!.close(DRAIN_MS);
   }
   const readyMs = Math.round(performance.now() - started);
@@ -51,10 +57,10 @@ export async function serve(registry: string, options: ServeOptions = {}): Promi
   const removeRecord = writeServerRecord(dir, address, (line) => process.stderr.write(`warning: ${line}\n`));
   process.once('exit', removeRecord);
   if (options.readyLine) {
-    process.stdout.write(`${JSON.stringify({ ready: true, host: address.host, port: address.port, readyMs, workers })}\n`);
+    process.stdout.write(`${JSON.stringify({ ready: true, host: address.host, port: address.port, readyMs, workers, backend: address.backend })}\n`);
   } else {
     const processes = workers > 1 ? `, ${workers} worker processes` : '';
-    process.stdout.write(`Serving ${dir} at http://${address.host}:${address.port}/v1/models (ready in ${readyMs} ms${processes})\n`);
+    process.stdout.write(`Serving ${dir} at http://${address.host}:${address.port}/v1/models on ${address.backend} (ready in ${readyMs} ms${processes})\n`);
   }
   // Requests in flight are answered before the process exits (drained up to DRAIN_MS), as a
   // load balancer's SIGTERM expects; new connections are refused at once.

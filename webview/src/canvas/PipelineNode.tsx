@@ -69,6 +69,12 @@ function spread(i: number, n: number): string {
   return `${Math.round(((i + 1) / (n + 1)) * 100)}%`;
 }
 
+/** Ports in the given order of names (ports it does not name keep their place at the end). */
+function inOrder(ports: readonly PortView[], names: readonly string[]): PortView[] {
+  const rank = (p: PortView) => (names.includes(p.name) ? names.indexOf(p.name) : names.length);
+  return [...ports].sort((a, b) => rank(a) - rank(b));
+}
+
 /** Whether the canvas is zoomed out far enough for compact nodes (a boolean: nodes re-render only when it flips). */
 export function useCompact(): boolean {
   return useStore((s) => s.transform[2] < COMPACT_ZOOM);
@@ -96,7 +102,8 @@ export function PipelineNode({ data, selected }: Pick<NodeProps, 'selected'> & {
     ) : null;
   if (compact) {
     // Every port keeps its handle (edges attach by handle id and ports stay connectable), spread
-    // along its side; the port's name is the handle's tooltip.
+    // along its side in the order of their edges' other ends (port-order.ts); the port's name is
+    // the handle's tooltip.
     return (
       <div className={className} data-node-id={node.id} aria-label={label} title={`${node.id} (${node.component})`}>
         <div className="node-header">
@@ -105,10 +112,10 @@ export function PipelineNode({ data, selected }: Pick<NodeProps, 'selected'> & {
           {problemBadge}
         </div>
         {run ? <RunBadge run={run} compact /> : null}
-        {data.inputs.map((port, i) => (
+        {inOrder(data.inputs, data.folded.inputs).map((port, i) => (
           <Handle key={`in-${port.name}`} type="target" position={Position.Left} id={inHandle(port.name)} className="handle folded" title={portTitle(port)} style={{ top: spread(i, data.inputs.length) }} />
         ))}
-        {data.outputs.map((port, i) => (
+        {inOrder(data.outputs, data.folded.outputs).map((port, i) => (
           <Handle key={`out-${port.name}`} type="source" position={Position.Right} id={outHandle(port.name)} className="handle folded" title={portTitle(port)} style={{ top: spread(i, data.outputs.length) }} />
         ))}
       </div>

@@ -38,12 +38,16 @@ export function bezierPoints(s: Point, t: Point): Point[] {
   return points;
 }
 
+const side = (a: Point, b: Point, c: Point) => (b.x - a.x) * (c.y - a.y) - (b.y - a.y) * (c.x - a.x);
+
 function segmentsCross(p1: Point, p2: Point, p3: Point, p4: Point): boolean {
-  const d = (a: Point, b: Point, c: Point) => (b.x - a.x) * (c.y - a.y) - (b.y - a.y) * (c.x - a.x);
-  const d1 = d(p3, p4, p1);
-  const d2 = d(p3, p4, p2);
-  const d3 = d(p1, p2, p3);
-  const d4 = d(p1, p2, p4);
+  // Apart on either axis: no crossing (most pairs of segments end here).
+  if (Math.max(p1.x, p2.x) < Math.min(p3.x, p4.x) || Math.max(p3.x, p4.x) < Math.min(p1.x, p2.x)) return false;
+  if (Math.max(p1.y, p2.y) < Math.min(p3.y, p4.y) || Math.max(p3.y, p4.y) < Math.min(p1.y, p2.y)) return false;
+  const d1 = side(p3, p4, p1);
+  const d2 = side(p3, p4, p2);
+  const d3 = side(p1, p2, p3);
+  const d4 = side(p1, p2, p4);
   // Touching counts (two curves can meet exactly at a sample point); segments on one line do not.
   if (d1 === 0 && d2 === 0) return false;
   return ((d1 >= 0 && d2 <= 0) || (d1 <= 0 && d2 >= 0)) && ((d3 >= 0 && d4 <= 0) || (d3 <= 0 && d4 >= 0));
@@ -102,13 +106,14 @@ export function edgeEnds(e: DrawnEdge, at: (id: string) => Position & Size): [Po
 export const parallel = (a: DrawnEdge, b: DrawnEdge) => a.source === b.source && a.target === b.target;
 
 export function tangles(edges: readonly DrawnEdge[], positions: Readonly<Record<string, Position>>, size: (id: string) => Size): { crossings: number; throughNodes: number } {
-  const at = (id: string) => ({ ...positions[id], ...size(id) });
+  const boxes = new Map(Object.keys(positions).map((id) => [id, { ...positions[id], ...size(id) }]));
+  const at = (id: string) => boxes.get(id)!;
   const curves = edges.map((e) => curve(...edgeEnds(e, at)));
   let crossings = 0;
   for (let i = 0; i < curves.length; i++) for (let j = i + 1; j < curves.length; j++) if (!parallel(edges[i], edges[j]) && curvesCross(curves[i], curves[j])) crossings++;
   let throughNodes = 0;
   edges.forEach((e, i) => {
-    for (const id of Object.keys(positions)) if (id !== e.source && id !== e.target && curveThrough(curves[i], at(id))) throughNodes++;
+    for (const [id, box] of boxes) if (id !== e.source && id !== e.target && curveThrough(curves[i], box)) throughNodes++;
   });
   return { crossings, throughNodes };
 }

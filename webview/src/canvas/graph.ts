@@ -1,4 +1,5 @@
 import type { CanvasModel, CanvasNode, ComponentInfo, NodeRunInfo, PortInfo, Position, Problem } from '../../../protocol/messages.ts';
+import { foldedPorts, type NodePorts } from './port-order.ts';
 
 /** One port as a node draws it: a spec port, or one only the file mentions (unknown component). */
 export interface PortView {
@@ -14,6 +15,8 @@ export interface PipelineNodeData {
   spec?: ComponentInfo;
   inputs: PortView[];
   outputs: PortView[];
+  /** The handles' order when the node is compact (port-order.ts). */
+  folded: NodePorts;
   problems: Problem[];
   run?: NodeRunInfo;
   [key: string]: unknown;
@@ -67,22 +70,27 @@ export function toFlow(
     }
   }
   const ids = new Set(model.nodes.map((n) => n.id));
-  const nodes: FlowNode[] = model.nodes.map((node) => {
-    const spec = specs.get(node.component);
-    return {
-      id: node.id,
-      type: 'pipeline',
-      position: node.position ?? positions[node.id] ?? { x: 0, y: 0 },
-      data: {
-        node,
-        spec,
-        inputs: ports(spec?.inputs, new Set(Object.keys(node.inputs))),
-        outputs: ports(spec?.outputs, readers.get(node.id) ?? new Set()),
-        problems: model.problems.filter((p) => p.nodeId === node.id),
-        run: run[node.id],
-      },
-    };
-  });
+  const at = Object.fromEntries(model.nodes.map((node) => [node.id, node.position ?? positions[node.id] ?? { x: 0, y: 0 }]));
+  const views = Object.fromEntries(
+    model.nodes.map((node) => {
+      const spec = specs.get(node.component);
+      return [node.id, { inputs: ports(spec?.inputs, new Set(Object.keys(node.inputs))), outputs: ports(spec?.outputs, readers.get(node.id) ?? new Set()) }];
+    }),
+  );
+  const folded = foldedPorts(model.nodes, at, Object.fromEntries(Object.entries(views).map(([id, v]) => [id, { inputs: v.inputs.map((p) => p.name), outputs: v.outputs.map((p) => p.name) }])));
+  const nodes: FlowNode[] = model.nodes.map((node) => ({
+    id: node.id,
+    type: 'pipeline',
+    position: at[node.id],
+    data: {
+      node,
+      spec: specs.get(node.component),
+      ...views[node.id],
+      folded: folded[node.id],
+      problems: model.problems.filter((p) => p.nodeId === node.id),
+      run: run[node.id],
+    },
+  }));
   const edges: FlowEdge[] = [];
   for (const node of model.nodes) {
     for (const [input, ref] of Object.entries(node.inputs)) {

@@ -1,6 +1,10 @@
 import dagre from '@dagrejs/dagre';
 import type { CanvasNode, Position } from '../../../protocol/messages.ts';
 import { tangles, type DrawnEdge } from './crossings.ts';
+import { foldedPorts, type NodePorts } from './port-order.ts';
+import { untangle } from './untangle.ts';
+
+export type { NodePorts } from './port-order.ts';
 
 export const NODE_WIDTH = 200;
 export const NODE_HEIGHT = 96;
@@ -28,18 +32,14 @@ export interface LayoutOptions {
   /** The pane the layout is meant for: a direction whose titles would be too small there loses. */
   viewport?: Size;
   direction?: Direction;
-  /** Each node's ports in drawing order (handles sit in this order); default: the file's order. */
+  /** Each node's ports in the spec's order (compact nodes reorder them, port-order.ts); default: the file's order. */
   ports?: Readonly<Record<string, NodePorts>>;
   /**
-   * Try dagre's variants (rankers, alignments, input order) and keep the drawing with the fewest
-   * crossings, for the "Auto layout" button; off for placing a few new nodes on every edit.
+   * Try dagre's variants (rankers, alignments, input order, layer spacing), keep the drawing with
+   * the fewest crossings and untangle it further node by node (untangle.ts), for the "Auto layout"
+   * button; off for placing a few new nodes on every edit.
    */
   untangle?: boolean;
-}
-
-export interface NodePorts {
-  inputs: readonly string[];
-  outputs: readonly string[];
 }
 
 /** Above this many nodes the variants are not tried: dagre's default is used. */
@@ -61,10 +61,15 @@ interface Laid {
  * crossings of its own routed polylines, but React Flow draws one bezier from handle to handle. Deterministic for a given file: nodes and edges in file order.
  */
 export function autoLayout(nodes: readonly CanvasNode[], options: LayoutOptions = {}): Record<string, Position> {
-  const directions: Direction[] = options.direction ? [options.direction] : options.viewport ? ['LR', 'TB'] : ['LR'];
-  const laid = directions.map((direction) => best(nodes, direction, options));
   const readable = (l: Laid) => (options.viewport ? titlePixels(fitZoom(l.bounds, options.viewport)) >= 11 : true);
   const zoom = (l: Laid) => (options.viewport ? fitZoom(l.bounds, options.viewport) : 0);
+  // Top to bottom only where left to right would be too small to read (the handles point sideways).
+  const directions: Direction[] = options.direction ? [options.direction] : ['LR', 'TB'];
+  const laid: Laid[] = [];
+  for (const direction of directions) {
+    laid.push(best(nodes, direction, options));
+    if (readable(laid[laid.length - 1])) break;
+  }
   laid.sort((a, b) => Number(readable(b)) - Number(readable(a)) || a.crossings - b.crossings || a.throughNodes - b.throughNodes || zoom(b) - zoom(a));
   return laid[0].positions;
 }
@@ -94,14 +99,34 @@ export function drawnEdges(nodes: readonly CanvasNode[], ports: LayoutOptions['p
 
 function best(nodes: readonly CanvasNode[], direction: Direction, options: LayoutOptions): Laid {
   const size = (id: string): Size => options.sizes?.[id] ?? { width: NODE_WIDTH, height: NODE_HEIGHT };
-  const edges = drawnEdges(nodes, options.ports);
-  const measure = (positions: Record<string, Position>): Laid => ({ positions, bounds: boundsOf(positions, size), ...tangles(edges, positions, size) });
+  const declared = options.ports ?? {};
+  const measure = (positions: Record<string, Position>): Laid => ({
+    positions,
+    bounds: boundsOf(positions, size),
+    ...tangles(drawnEdges(nodes, foldedPorts(nodes, positions, declared)), positions, size),
+  });
   if (!options.untangle || nodes.length > UNTANGLE_MAX_NODES) return measure(layered(nodes, direction, size, {}));
-  const variants: Variant[] = [];
-  for (const ranker of ['network-simplex', 'longest-path', 'tight-tree'] as const) {
-    for (const align of [undefined, 'UL', 'UR', 'DL', 'DR'] as const) for (const reversed of [false, true]) variants.push({ ranker, align, reversed });
+  const readable = (l: Laid) => !options.viewport || titlePixels(fitZoom(l.bounds, options.viewport)) >= 11;
+  let laid: Laid[] = [];
+  // Closer layers only where the roomy spacing is too wide to read at "fit view".
+  for (const ranksep of direction === 'LR' ? [60, 40, 24] : [60]) {
+    for (const ranker of ['network-simplex', 'longest-path', 'tight-tree'] as const) {
+      for (const reversed of [false, true]) laid.push(measure(layered(nodes, direction, size, { ranker, reversed, ranksep })));
+    }
+    if (laid.some(readable)) break;
   }
-  return variants.map((v) => measure(layered(nodes, direction, size, v))).sort(byTangle)[0];
+  laid = laid.sort((a, b) => Number(readable(b)) - Number(readable(a)) || byTangle(a, b));
+  const links = drawnEdges(nodes);
+  const spread = (positions: Readonly<Record<string, Position>>) => links.reduce((sum, l) => sum + Math.abs(positions[l.source].y - positions[l.target].y), 0);
+  // Crossings first, then edges through nodes, then straight edges and a short drawing; never less readable.
+  const score = (positions: Readonly<Record<string, Position>>) => {
+    const l = measure(positions as Record<string, Position>);
+    return (readable(l) ? 0 : 1e9) + l.crossings * 1e6 + l.throughNodes * 1e4 + spread(positions) / GRID + l.bounds.height / GRID;
+  };
+  const gap = direction === 'LR' ? { width: 20, height: 20 } : { width: 40, height: 40 };
+  // The best few of dagre's drawings, each untangled: the search only moves downhill from where it starts.
+  const untangled = laid.slice(0, 2).map((l) => measure(normalized(untangle(l.positions, { size, links, score, gap, grid: GRID, budget: 1500 }))));
+  return untangled.sort((a, b) => Number(readable(b)) - Number(readable(a)) || byTangle(a, b))[0];
 }
 
 const byTangle = (a: Laid, b: Laid) => a.crossings - b.crossings || a.throughNodes - b.throughNodes || a.bounds.width * a.bounds.height - b.bounds.width * b.bounds.height;
@@ -111,11 +136,14 @@ interface Variant {
   align?: 'UL' | 'UR' | 'DL' | 'DR';
   /** Nodes and edges handed to dagre in reverse file order (its ordering heuristic depends on it). */
   reversed?: boolean;
+  /** Room between layers; default 60. */
+  ranksep?: number;
 }
 
 function layered(nodes: readonly CanvasNode[], direction: Direction, size: (id: string) => Size, variant: Variant): Record<string, Position> {
   const graph = new dagre.graphlib.Graph();
-  const spacing = direction === 'LR' ? { rankdir: 'LR', nodesep: 40, ranksep: 60 } : { rankdir: 'TB', nodesep: 60, ranksep: 60 };
+  const ranksep = variant.ranksep ?? 60;
+  const spacing = direction === 'LR' ? { rankdir: 'LR', nodesep: 40, ranksep } : { rankdir: 'TB', nodesep: 60, ranksep };
   graph.setGraph({ ...spacing, marginx: 0, marginy: 0, ...(variant.ranker && { ranker: variant.ranker }), ...(variant.align && { align: variant.align }) });
   graph.setDefaultEdgeLabel(() => ({}));
   const ids = new Set(nodes.map((n) => n.id));

@@ -5,9 +5,9 @@
  */
 import { useMemo, useState } from 'react';
 import type { ChartConfiguration, TooltipItem } from 'chart.js';
-import { ChartView, seriesColor, themeColor } from './chart.tsx';
+import { ChartView, seriesColor, themeColor, translucent } from './chart.tsx';
 import { formatNumber, metricNames, sortSlices, type SortKey } from '../../../protocol/viewer-shape.ts';
-import { baselineComparison, calibrationPoints, metricDirection, operatingPoint, prPoints, rocPoints, type CurvePoint } from '../../../protocol/evaluation-plots.ts';
+import { barsWithIntervals, baselineComparison, calibrationPoints, metricDirection, operatingPoint, prPoints, rocPoints, type CalibrationPoint, type CurvePoint } from '../../../protocol/evaluation-plots.ts';
 import type { EvaluationSlice } from '../../../protocol/viewer-payload.ts';
 import { Header, type Of } from './viewer-page.tsx';
 
@@ -58,6 +58,58 @@ function curveChart(opts: {
   };
 }
 
+/**
+ * Calibration: the candidate's buckets with each observed rate's 95 % interval as an error bar,
+ * the baseline model's buckets on the same rows (dashed), and the perfectly calibrated diagonal.
+ */
+export function calibrationChart(slice: EvaluationSlice): ChartConfiguration {
+  const candidate = calibrationPoints(slice.calibration_buckets ?? []);
+  const baseline = slice.baseline_calibration_buckets ? calibrationPoints(slice.baseline_calibration_buckets) : undefined;
+  const asCurve = (points: CalibrationPoint[]) => points.map((p) => ({ ...p, threshold: NaN }));
+  const config = curveChart({
+    curves: [{ label: 'candidate', points: asCurve(candidate), color: seriesColor(0) }, ...(baseline ? [{ label: 'baseline', points: asCurve(baseline), color: seriesColor(1), dash: [6, 3] }] : [])],
+    reference: {
+      label: 'perfectly calibrated',
+      points: [
+        { x: 0, y: 0 },
+        { x: 1, y: 1 },
+      ],
+    },
+    marks: [],
+    x: 'mean prediction',
+    y: 'observed positive rate',
+  });
+  const bars = translucent(seriesColor(0), 0.7);
+  Object.assign(config.data.datasets[0], { type: 'scatterWithErrorBars', pointRadius: 3, errorBarColor: bars, errorBarWhiskerColor: bars, errorBarWhiskerSize: 8 });
+  if (baseline) Object.assign(config.data.datasets[1], { pointRadius: 2 });
+  const series = [candidate, baseline];
+  config.options!.plugins!.tooltip!.callbacks!.label = (item: TooltipItem<'scatter'>) => {
+    const p = series[item.datasetIndex]?.[item.dataIndex];
+    if (!p) return item.dataset.label ?? '';
+    const ci = p.yMin !== undefined && p.yMax !== undefined ? ` [${formatNumber(p.yMin, 3)}, ${formatNumber(p.yMax, 3)}]` : '';
+    return `${item.dataset.label}: scores ${formatNumber(p.lower)}–${formatNumber(p.upper)}: ${formatNumber(p.count)} rows, mean prediction ${formatNumber(p.x, 3)}, observed ${formatNumber(p.y, 3)}${ci}`;
+  };
+  return config as ChartConfiguration;
+}
+
+/** A metric per slice as horizontal bars, the candidate's with its 95 % interval as an error bar, the baseline's beside it. */
+export function sliceMetricChart(slices: EvaluationSlice[], metric: string, hasBaseline: boolean): ChartConfiguration {
+  const bars = barsWithIntervals(slices, metric).slice(0, 40);
+  const baselineOf = new Map(slices.map((s) => [s.name, s.baseline_metrics?.[metric] ?? null]));
+  const whisker = themeColor('--vscode-foreground', '#cccccc');
+  return {
+    type: 'barWithErrorBars',
+    data: {
+      labels: bars.map((b) => b.label),
+      datasets: [
+        { label: `candidate ${metric}${bars.some((b) => b.xMin !== undefined) ? ' (95 % interval)' : ''}`, data: bars.map(({ label, ...b }) => ({ y: label, ...b })), errorBarColor: whisker, errorBarWhiskerColor: whisker },
+        ...(hasBaseline ? [{ label: `baseline ${metric}`, data: bars.map((b) => ({ y: b.label, x: baselineOf.get(b.label) ?? Number.NaN })) }] : []),
+      ],
+    },
+    options: { responsive: true, maintainAspectRatio: false, animation: false, indexAxis: 'y' },
+  } as unknown as ChartConfiguration;
+}
+
 function Plots({ slice, threshold }: { slice: EvaluationSlice; threshold: number }) {
   const configs = useMemo(() => {
     const candidate = slice.confusion_at_thresholds;
@@ -99,22 +151,7 @@ function Plots({ slice, threshold }: { slice: EvaluationSlice; threshold: number
         }) as ChartConfiguration,
       });
     }
-    if (slice.calibration_buckets) {
-      const points = calibrationPoints(slice.calibration_buckets);
-      const config = curveChart({
-        curves: [{ label: 'candidate', points: points.map((p) => ({ ...p, threshold: NaN })), color: seriesColor(0) }],
-        reference: { label: 'perfectly calibrated', points: diagonal },
-        marks: [],
-        x: 'mean prediction',
-        y: 'observed positive rate',
-      });
-      (config.data.datasets[0] as { pointRadius: number }).pointRadius = 3;
-      config.options!.plugins!.tooltip!.callbacks!.label = (item: TooltipItem<'scatter'>) => {
-        const p = points[item.dataIndex];
-        return p && item.datasetIndex === 0 ? `scores ${formatNumber(p.lower)}–${formatNumber(p.upper)}: ${formatNumber(p.count)} rows, mean prediction ${formatNumber(p.x, 3)}, observed ${formatNumber(p.y, 3)}` : (item.dataset.label ?? '');
-      };
-      out.push({ key: 'calibration', title: `Calibration · ${formatNumber(slice.metrics.calibration ?? null, 3)} (mean prediction ÷ mean label)`, config: config as ChartConfiguration });
-    }
+    if (slice.calibration_buckets) out.push({ key: 'calibration', title: `Calibration · ${formatNumber(slice.metrics.calibration ?? null, 3)} (mean prediction ÷ mean label)`, config: calibrationChart(slice) });
     return out;
   }, [slice, threshold]);
   if (configs.length === 0) {
@@ -182,21 +219,7 @@ export function EvaluationView({ payload }: { payload: Of<'evaluation'> }) {
   const hasBaseline = evaluation.slices.some((s) => s.baseline_metrics);
   const focused = evaluation.slices.find((s) => s.name === focus) ?? evaluation.slices[0];
   const plotted = evaluation.slices.filter((s) => s.confusion_at_thresholds || s.calibration_buckets);
-  const chart: ChartConfiguration | undefined = useMemo(() => {
-    if (!chartMetric) return undefined;
-    const shown = evaluation.slices.filter((s) => s.metrics[chartMetric] !== null && s.metrics[chartMetric] !== undefined).slice(0, 40);
-    return {
-      type: 'bar',
-      data: {
-        labels: shown.map((s) => s.name),
-        datasets: [
-          { label: `candidate ${chartMetric}`, data: shown.map((s) => s.metrics[chartMetric] as number) },
-          ...(hasBaseline ? [{ label: `baseline ${chartMetric}`, data: shown.map((s) => s.baseline_metrics?.[chartMetric] ?? null) as number[] }] : []),
-        ],
-      },
-      options: { responsive: true, maintainAspectRatio: false, animation: false, indexAxis: 'y' },
-    };
-  }, [chartMetric, evaluation, hasBaseline]);
+  const chart: ChartConfiguration | undefined = useMemo(() => (chartMetric ? sliceMetricChart(evaluation.slices, chartMetric, hasBaseline) : undefined), [chartMetric, evaluation, hasBaseline]);
   const header = (column: string, label = column) => (
     <th
       key={column}

@@ -6,8 +6,16 @@
 import { useEffect, useRef } from 'react';
 import { BarController, BarElement, CategoryScale, Chart, Filler, Legend, LinearScale, LineController, LineElement, PointElement, ScatterController, Tooltip, type ChartConfiguration } from 'chart.js';
 import { color } from 'chart.js/helpers';
+import { BarWithErrorBar, BarWithErrorBarsController, PointWithErrorBar, ScatterWithErrorBarsController } from 'chartjs-chart-error-bars';
 
 Chart.register(BarController, BarElement, CategoryScale, LinearScale, LineController, LineElement, PointElement, ScatterController, Legend, Tooltip, Filler);
+// 95 % intervals as error bars: bars per slice, points of the calibration plot.
+Chart.register(BarWithErrorBarsController, BarWithErrorBar, ScatterWithErrorBarsController, PointWithErrorBar);
+
+/** Points of a chart's data that carry an interval (`yMin`/`xMin`): what error bars it draws. */
+export function errorBarCount(config: ChartConfiguration): number {
+  return config.data.datasets.reduce((n, d) => n + (d.data as unknown[]).filter((p) => typeof p === 'object' && p !== null && ('yMin' in p || 'xMin' in p)).length, 0);
+}
 
 const PALETTE = ['--vscode-charts-blue', '--vscode-charts-orange', '--vscode-charts-green', '--vscode-charts-purple', '--vscode-charts-red', '--vscode-charts-yellow'];
 const FALLBACK = ['#3794ff', '#d18616', '#89d185', '#b180d7', '#f14c4c', '#cca700'];
@@ -45,7 +53,7 @@ function themed(config: ChartConfiguration): ChartConfiguration {
   config.data.datasets.forEach((d, i) => {
     const color = seriesColor(i);
     d.borderColor ??= color;
-    d.backgroundColor ??= config.type === 'bar' ? color : 'transparent';
+    d.backgroundColor ??= String(config.type).startsWith('bar') ? color : 'transparent';
   });
   return config;
 }
@@ -62,8 +70,14 @@ export function ChartView({ config, height = 220, width, label, className }: { c
     observer.observe(document.body, { attributes: true, attributeFilter: ['class'] });
     return () => (observer.disconnect(), chart.destroy());
   }, [config]);
+  // What the canvas draws, readable from the page (tests, assistive tools): its series and error bars.
   return (
-    <div className={`chart${className ? ` ${className}` : ''}`} style={{ height, ...(width !== undefined && { width }) }}>
+    <div
+      className={`chart${className ? ` ${className}` : ''}`}
+      style={{ height, ...(width !== undefined && { width }) }}
+      data-series={config.data.datasets.map((d) => d.label ?? '').join('|')}
+      data-error-bars={errorBarCount(config)}
+    >
       <canvas ref={canvas} role="img" aria-label={label} />
     </div>
   );

@@ -190,7 +190,7 @@ export async function execute(ctx: Ctx): Promise<void> {
       const items = plan.items;
       let appending = Promise.resolve();
       ctx.progress(meter.at(0));
-      await ctx.pool.map<ScoreShardArgs, ScoredPart>('bulkInferrer.scoreShard', items, {
+      await ctx.pool.each<ScoreShardArgs, ScoredPart>('bulkInferrer.scoreShard', items, {
         signal: ctx.signal,
         onResult: (part, i) => {
           appending = appending.then(() => appender.accept(i, part)).then(() => ctx.progress(meter.at(appender.rows)));

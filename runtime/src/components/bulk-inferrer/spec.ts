@@ -5,7 +5,7 @@ export const bulkInferrerParams = Type.Object({
   path: Type.String({ default: '', 'x-path': 'file', description: 'An unlabelled CSV file (header row) to score; empty: score the examples input.' }),
   split: Type.String({ default: 'eval', description: 'Split of the examples input to score (when path is empty).' }),
   prediction_column: Type.String({ default: 'prediction', description: 'Name of the added column.' }),
-  batch_size: Type.Integer({ default: 2048, minimum: 1, description: 'Rows per predict call.' }),
+  batch_size: Type.Integer({ default: 8192, minimum: 1, description: 'Rows per predict call.' }),
 });
 
 export const bulkInferrerSpec = {

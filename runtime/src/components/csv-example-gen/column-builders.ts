@@ -186,10 +186,18 @@ export class ColumnBuilder {
     this.length = n + 1;
   }
 
-  appendBytes(buf: Uint8Array, s: number, e: number): void {
+  /** Returns the value's index in this column's dictionary (see appendIndex). */
+  appendBytes(buf: Uint8Array, s: number, e: number): number {
+    const index = this.dict!.indexOf(buf, s, e);
+    this.appendIndex(index);
+    return index;
+  }
+
+  /** A value already in the dictionary, by the index an earlier appendBytes returned. */
+  appendIndex(index: number): void {
     const n = this.reserve();
     if (n >= this.indices.length) this.indices = grow(this.indices, n + 1);
-    this.indices[n] = this.dict!.indexOf(buf, s, e);
+    this.indices[n] = index;
     this.validity[n >> 3] |= 1 << (n & 7);
     this.length = n + 1;
   }

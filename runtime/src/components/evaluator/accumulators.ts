@@ -228,6 +228,8 @@ export interface CalibrationBucket {
   count: number;
   mean_prediction: number;
   mean_label: number;
+  /** 95 % (Wilson) interval of the observed positive rate: the calibration plot's error bar. */
+  label_interval: Interval;
 }
 
 export interface AccResult {
@@ -273,6 +275,7 @@ export function binaryResult(acc: BinaryAcc, resamples: number, random: Random):
       count,
       mean_prediction: ratio(acc.calibration[b * 3 + 1], count),
       mean_label: ratio(acc.calibration[b * 3 + 2], count),
+      label_interval: wilsonInterval(acc.calibration[b * 3 + 2], count),
     });
   }
   return {

@@ -133,7 +133,7 @@ export async function execute(ctx: Ctx): Promise<void> {
   const merge = new EvalMerge();
   const meter = new RateMeter('rows', plan.rows);
   ctx.progress(meter.at(0));
-  await ctx.pool.map<EvalScanArgs, EvalPartial>('evaluator.scanShard', plan.items, {
+  await ctx.pool.each<EvalScanArgs, EvalPartial>('evaluator.scanShard', plan.items, {
     signal: ctx.signal,
     onResult: (partial, i) => {
       merge.accept(i, partial);
@@ -178,6 +178,7 @@ export function writeEvaluation(ctx: Pick<Ctx, 'params' | 'inputs' | 'outputs' |
           baseline_metrics: b.metrics,
           // The baseline's curves beside the candidate's: the viewer draws both.
           ...(b.confusion_at_thresholds && { baseline_confusion_at_thresholds: b.confusion_at_thresholds }),
+          ...(b.calibration_buckets && { baseline_calibration_buckets: b.calibration_buckets }),
           diff: Object.fromEntries(Object.keys(s.metrics).filter((k) => k in b.metrics).map((k) => [k, s.metrics[k] - b.metrics[k]])),
         }),
       };

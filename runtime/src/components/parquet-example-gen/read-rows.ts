@@ -5,13 +5,13 @@
  * per split, with the column builders CsvExampleGen uses.
  */
 import { ColumnBuilder } from '../csv-example-gen/column-builders.ts';
-import { SPLIT_SEED, murmur3, splitBounds, splitOf } from '../csv-example-gen/row-hash.ts';
+import { Murmur3Stream, SPLIT_SEED, splitBounds, splitOf } from '../csv-example-gen/row-hash.ts';
 import { KIND_I32, KIND_STR, featureTypeOf } from '../csv-example-gen/values.ts';
 import { ListColumnBuilder } from '../example-gen-common/list-column.ts';
 import type { ShardOutcome } from '../example-gen-common/output.ts';
 import { writeSplitShards } from '../example-gen-common/write-shards.ts';
 import type { ParquetColumn } from './columns.ts';
-import { type Numbers, type PageLib, UnsafeInteger, isFlatPlain, loadPageLib, readFlatColumn } from './flat-column.ts';
+import { type Numbers, type PageLib, type Strings, UnsafeInteger, isFlatPlain, loadPageLib, readFlatColumn } from './flat-column.ts';
 import type { AsyncBuffer, Compressors, FileMetaData } from 'hyparquet';
 
 export interface ReadRowsArgs {
@@ -123,13 +123,16 @@ async function readFlat(
   try {
     return readFlatColumn(pages, bytes, metadata, group, column.name, from, to, compressors);
   } catch (e) {
-    if (!(e instanceof UnsafeInteger)) throw e;
-    throw new RowError(`${file}: row ${firstRow + e.index + 1}, column "${column.name}": ${e.value} is beyond ±2^53, which an INT feature holds exactly`);
+    if (e instanceof UnsafeInteger) {
+      throw new RowError(`${file}: row ${firstRow + e.index + 1}, column "${column.name}": ${e.value} is beyond ±2^53, which an INT feature holds exactly`);
+    }
+    // Our decoder's HybridError, or hyparquet's (decompression, headers): the bytes are not a valid page.
+    throw new RowError(`${file}: row group ${group + 1}, column "${column.name}": a corrupt page: ${(e as Error).message}`);
   }
 }
 
-/** A column's cells as read (strings, lists) or as Numbers. */
-type Cells = ArrayLike<unknown> | Numbers;
+/** A column's cells as read (the generic path's strings and lists), as Numbers, or as Strings (the fast path's). */
+type Cells = ArrayLike<unknown> | Numbers | Strings;
 
 function numbersOf(values: ArrayLike<unknown>, column: ParquetColumn, firstRow: number, file: string): Numbers {
   const n = values.length;
@@ -151,12 +154,18 @@ function numbersOf(values: ArrayLike<unknown>, column: ParquetColumn, firstRow: 
 }
 
 const isNumbers = (c: Cells): c is Numbers => (c as Numbers).present instanceof Uint8Array;
+const isStrings = (c: Cells): c is Strings => (c as Strings).ids instanceof Int32Array;
 
-/** The split of each row, from a canonical encoding of its hashed cells (tag, then bytes or float64). */
+/**
+ * The split of each row, from a canonical encoding of its hashed cells (tag, then bytes or
+ * float64), hashed as it is produced: numbers as words of a 32-bit view of their column, strings
+ * from their bytes; only the generic path's cells are encoded into a buffer first.
+ */
 class RowHasher {
-  private key = new Uint8Array(1024);
+  private key: Uint8Array = new Uint8Array(1024);
   private readonly view = new DataView(new ArrayBuffer(8));
   private readonly eight = new Uint8Array(this.view.buffer);
+  private readonly hash = new Murmur3Stream();
 
   constructor(
     private readonly bounds: Float64Array,
@@ -165,45 +174,64 @@ class RowHasher {
 
   splits(data: Cells[], rows: number, columns: ParquetColumn[], firstRow: number, file: string): Int32Array {
     const split = new Int32Array(rows);
+    const parts = this.hashed.map((j) => {
+      const cells = data[j];
+      if (isNumbers(cells)) return { kind: 0, cells, words: new Int32Array(cells.x.buffer, cells.x.byteOffset, cells.x.length * 2), j };
+      return { kind: isStrings(cells) ? 1 : 2, cells, words: undefined, j };
+    });
+    const hash = this.hash;
     for (let i = 0; i < rows; i++) {
-      let n = 0;
-      for (const j of this.hashed) {
-        const cells = data[j];
-        if (isNumbers(cells)) {
-          n = this.ensure(n, 9);
-          if (cells.present[i] === 0) this.key[n++] = TAG_NULL;
+      hash.reset(SPLIT_SEED);
+      for (const part of parts) {
+        if (part.kind === 0) {
+          if ((part.cells as Numbers).present[i] === 0) hash.byte(TAG_NULL);
           else {
-            this.key[n++] = TAG_NUMBER;
-            this.view.setFloat64(0, cells.x[i], true);
-            this.key.set(this.eight, n);
-            n += 8;
+            hash.byte(TAG_NUMBER);
+            hash.word(part.words![2 * i]);
+            hash.word(part.words![2 * i + 1]);
           }
-          continue;
+        } else if (part.kind === 1) {
+          const { ids, values } = part.cells as Strings;
+          const id = ids[i];
+          const v = id < 0 ? undefined : values[id];
+          if (v === undefined || v.length === 0) hash.byte(TAG_NULL);
+          else {
+            hash.byte(TAG_BYTES);
+            hash.word(v.length);
+            hash.bytes(v, 0, v.length);
+          }
+        } else {
+          const n = this.encode((part.cells as ArrayLike<unknown>)[i], columns[part.j], firstRow + i, file); // may grow this.key
+          hash.bytes(this.key, 0, n);
         }
-        const v = cells[i];
-        if (Array.isArray(v)) {
-          // A list: its tag and length, then each value as a scalar cell.
-          n = this.ensure(n, 5);
-          this.key[n++] = TAG_LIST;
-          n = this.putUint32(n, v.length);
-          for (const item of v) {
-            if (item === null || item === undefined) throw new RowError(nullElement(file, firstRow + i, columns[j]));
-            n = this.put(n, item, columns[j], firstRow + i, file);
-          }
-        } else n = this.put(n, v, columns[j], firstRow + i, file);
       }
-      split[i] = splitOf(murmur3(this.key, 0, n, SPLIT_SEED), this.bounds);
+      split[i] = splitOf(hash.digest(), this.bounds);
     }
     return split;
   }
 
-  private ensure(n: number, more: number): number {
+  /** A generic path's cell into this.key from 0; returns its length. */
+  private encode(v: unknown, column: ParquetColumn, row: number, file: string): number {
+    if (!Array.isArray(v)) return this.put(0, v, column, row, file);
+    // A list: its tag and length, then each value as a scalar cell.
+    const key = this.ensure(0, 5);
+    key[0] = TAG_LIST;
+    let n = this.putUint32(1, v.length);
+    for (const item of v) {
+      if (item === null || item === undefined) throw new RowError(nullElement(file, row, column));
+      n = this.put(n, item, column, row, file);
+    }
+    return n;
+  }
+
+  /** The key buffer, grown to hold `more` bytes after the first n. */
+  private ensure(n: number, more: number): Uint8Array {
     if (n + more > this.key.length) {
       const bigger = new Uint8Array(Math.max(n + more, this.key.length * 2));
       bigger.set(this.key);
       this.key = bigger;
     }
-    return n;
+    return this.key;
   }
 
   private putUint32(n: number, x: number): number {
@@ -214,8 +242,7 @@ class RowHasher {
 
   /** One scalar cell: a tag, then its bytes (length first) or its float64. */
   private put(n: number, v: unknown, column: ParquetColumn, row: number, file: string): number {
-    n = this.ensure(n, 9 + (v instanceof Uint8Array ? v.length + 4 : 0));
-    const key = this.key;
+    const key = this.ensure(n, 9 + (v instanceof Uint8Array ? v.length + 4 : 0));
     if (v === null || v === undefined || (v instanceof Uint8Array && v.length === 0)) key[n++] = TAG_NULL;
     else if (v instanceof Uint8Array) {
       key[n++] = TAG_BYTES;
@@ -267,12 +294,42 @@ function appendNumbers(builders: ColumnBuilder[], split: Int32Array, { x, presen
   }
 }
 
+/**
+ * A fast-path string column into each row's split. An entry's first row in a split looks it up in
+ * that split's dictionary (in row order, so the dictionary is the same as value by value); its
+ * later rows reuse the index found.
+ */
+function appendStrings(builders: ColumnBuilder[], split: Int32Array, { ids, values }: Strings): void {
+  const found = builders.map(() => new Int32Array(values.length).fill(-1));
+  for (let i = 0; i < split.length; i++) {
+    const s = split[i];
+    const b = builders[s];
+    const id = ids[i];
+    if (id < 0) {
+      b.appendNull();
+      continue;
+    }
+    const index = found[s][id];
+    if (index >= 0) {
+      b.appendIndex(index);
+      continue;
+    }
+    const bytes = values[id];
+    if (bytes.length === 0) b.appendNull(); // an empty string is missing, as an empty CSV cell
+    else found[s][id] = b.appendBytes(bytes, 0, bytes.length);
+  }
+}
+
 /** Column by column into each row's split. */
 function appendColumns(builders: (ColumnBuilder | ListColumnBuilder)[][], split: Int32Array, data: Cells[], columns: ParquetColumn[], firstRow: number, file: string): void {
   columns.forEach((column, j) => {
     const values = data[j];
     if (isNumbers(values)) {
       appendNumbers(builders.map((b) => b[j] as ColumnBuilder), split, values, column, firstRow, file);
+      return;
+    }
+    if (isStrings(values)) {
+      appendStrings(builders.map((b) => b[j] as ColumnBuilder), split, values);
       return;
     }
     if (column.list) {

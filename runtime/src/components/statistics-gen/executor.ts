@@ -117,7 +117,7 @@ export async function execute(ctx: Ctx): Promise<void> {
   const totalShards = items.reduce((a, it) => a + it.files.length, 0);
   let done = 0;
   ctx.progress({ done, total: totalShards, unit: 'shards' });
-  await ctx.pool.map<ShardGroupTaskArgs, ShardPartial>(
+  await ctx.pool.each<ShardGroupTaskArgs, ShardPartial>(
     'statisticsGen.scanShards',
     items.map(({ merge: _merge, index: _index, ...args }) => args),
     {

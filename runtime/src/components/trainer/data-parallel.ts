@@ -15,6 +15,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { EXCHANGE, type ReplicaGroup } from '../../ml/all-reduce.ts';
+import type { StepTimer } from './step-profile.ts';
 
 /** Rows handed out by a sharded dataset: the running total and the last batch. */
 export class RowCounter {
@@ -75,24 +76,35 @@ function writeFlat(variables: tf.LayerVariable[], values: Float64Array): void {
 }
 
 /** Makes the optimizer average gradients over the replicas before each step. */
-function allReduceGradients(group: ReplicaGroup, optimizer: tf.Optimizer, counters: ReplicaCounters): void {
+function allReduceGradients(group: ReplicaGroup, optimizer: tf.Optimizer, counters: ReplicaCounters, timer: StepTimer): void {
   if (wrapped.has(optimizer)) return;
   wrapped.add(optimizer);
   const apply = optimizer.applyGradients.bind(optimizer);
   optimizer.applyGradients = (grads: Grads) => {
     const list = Array.isArray(grads) ? grads : Object.entries(grads).map(([name, tensor]) => ({ name, tensor }));
-    const mean = group.weightedMean(EXCHANGE.gradients, flatten(list.map((g) => g.tensor)), counters.train.last);
-    let at = 0;
-    const averaged = list.map(({ name, tensor }) => {
-      const part = Float32Array.from(mean.subarray(at, (at += tensor.size)));
-      return { name, tensor: tf.tensor(part, tensor.shape, 'float32') };
-    });
+    // Synchronous reads: see flatten.
+    const local = timer.time('flatten', () => list.map((g) => g.tensor.dataSync() as Float32Array));
+    const waited = group.waitMs;
+    const means = timer.time('reduce', () => group.weightedMeanParts(EXCHANGE.gradients, local, counters.train.last, local.map((l) => new Float32Array(l.length))));
+    // The exchange's wall time, less the barrier's wait for the slowest replica.
+    const wait = group.waitMs - waited;
+    timer.add('reduce', -wait);
+    timer.add('wait', wait);
+    const averaged = timer.time('unflatten', () => list.map(({ name, tensor }, i) => ({ name, tensor: tf.tensor(means[i], tensor.shape, 'float32') })));
     try {
-      apply(averaged);
+      timer.time('apply', () => apply(averaged));
     } finally {
       tf.dispose(averaged.map((g) => g.tensor));
     }
   };
+}
+
+/** One worker: only times the optimizer's steps (step-profile.ts), as allReduceGradients does with replicas. */
+export function timeOptimizerSteps(optimizer: tf.Optimizer, timer: StepTimer): void {
+  if (wrapped.has(optimizer)) return;
+  wrapped.add(optimizer);
+  const apply = optimizer.applyGradients.bind(optimizer);
+  optimizer.applyGradients = (grads: Grads) => timer.time('apply', () => apply(grads));
 }
 
 /** Averages the epoch's logs (train metrics by train rows, val_ metrics by eval rows) in place. */
@@ -128,10 +140,10 @@ function callbackList(callbacks: Callbacks): tf.Callback[] {
  * and a first callback that averages each epoch's logs before anyone else (ctx.callbacks, the
  * user's own, tfjs's History) sees them. Returns the arguments to call tfjs with.
  */
-export function replicateFit<A extends { callbacks?: Callbacks }>(group: ReplicaGroup, model: tf.LayersModel, args: A | undefined, counters: ReplicaCounters): A {
+export function replicateFit<A extends { callbacks?: Callbacks }>(group: ReplicaGroup, model: tf.LayersModel, args: A | undefined, counters: ReplicaCounters, timer: StepTimer): A {
   if (!model.optimizer) return (args ?? {}) as A; // tfjs itself reports the uncompiled model
   broadcastVariables(group, model.weights);
-  allReduceGradients(group, model.optimizer, counters);
+  allReduceGradients(group, model.optimizer, counters, timer);
   let trainAtStart = 0;
   let evalAtStart = 0;
   const sync = new tf.CustomCallback({
@@ -139,10 +151,11 @@ export function replicateFit<A extends { callbacks?: Callbacks }>(group: Replica
       trainAtStart = counters.train.total;
       evalAtStart = counters.eval.total;
     },
-    onEpochEnd: async (_epoch, logs) => {
-      if (logs) reduceEpochLogs(group, logs, counters.train.total - trainAtStart, counters.eval.total - evalAtStart);
-      averageVariables(group, model.nonTrainableWeights);
-    },
+    onEpochEnd: async (_epoch, logs) =>
+      timer.time('epochEnd', () => {
+        if (logs) reduceEpochLogs(group, logs, counters.train.total - trainAtStart, counters.eval.total - evalAtStart);
+        averageVariables(group, model.nonTrainableWeights);
+      }),
   }) as unknown as tf.Callback;
   return { ...(args ?? ({} as A)), callbacks: [sync, ...callbackList(args?.callbacks)] };
 }

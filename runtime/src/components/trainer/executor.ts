@@ -104,6 +104,8 @@ export async function execute(ctx: Ctx): Promise<void> {
     epochs: result.history.length,
     trainExamples: result.trainExamples,
     examplesPerSec: Math.round(result.examplesPerSec),
+    // Per worker (rank order): milliseconds by phase and the thread's CPU time (step-profile.ts).
+    stepProfile: results.map((r) => r.profile),
     workers,
     moduleHash: compiled.hash,
     bundle: 'bundle',

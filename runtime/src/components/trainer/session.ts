@@ -19,7 +19,8 @@ import { loadTransformGraph } from '../../ml/transform-graph.ts';
 import '../../ml/layers.ts';
 import { readCheckpointMeta, restoreCheckpoint, saveCheckpoint, warmStartFrom } from './checkpoint.ts';
 import { ReplicaGroup } from '../../ml/all-reduce.ts';
-import { reduceEvalMetrics, replicateFit, type ReplicaCounters, RowCounter } from './data-parallel.ts';
+import { reduceEvalMetrics, replicateFit, type ReplicaCounters, RowCounter, timeOptimizerSteps } from './data-parallel.ts';
+import { type StepProfile, StepTimer } from './step-profile.ts';
 
 export interface SessionArgs {
   backend: BackendRequest;
@@ -69,6 +70,8 @@ export interface Session {
   evaluate(model: tf.LayersModel): Promise<Record<string, number>>;
   /** Examples seen in training batches and the seconds spent from first to last batch. */
   throughput(): { examples: number; seconds: number };
+  /** Where this worker's training time went (step-profile.ts). */
+  profile(): StepProfile;
   close(): void;
 }
 
@@ -122,6 +125,7 @@ export async function openSession(args: SessionArgs, extra: SessionHooks = {}): 
   }
   const group = replica && new ReplicaGroup(replica.buffer, replica.rank, replica.count);
   const counters: ReplicaCounters = { train: new RowCounter(), eval: new RowCounter() };
+  const timer = new StepTimer();
   const shard = replica && { index: replica.rank, count: replica.count };
   const graph = await loadTransformGraph(args.transformGraphUri);
   const label = args.label ?? graph.json.label;
@@ -150,6 +154,7 @@ export async function openSession(args: SessionArgs, extra: SessionHooks = {}): 
     steps: args.trainSteps,
     shard,
     onBatch: (rows) => counters.train.add(rows),
+    measure: (make) => timer.time('input', make),
   });
   const eval_dataset = makeDataset(tf, { shards: args.evalShards, features, label, batchSize: args.batchSize, steps: args.evalSteps, shard, onBatch: (rows) => counters.eval.add(rows) });
 
@@ -161,13 +166,39 @@ export async function openSession(args: SessionArgs, extra: SessionHooks = {}): 
   let examples = 0;
   let firstBatchAt: number | undefined;
   let lastBatchAt = 0;
-  const fitted = trackFittedModel(group && ((model, fitArgs) => replicateFit(group, model, fitArgs, counters)));
+  const fitted = trackFittedModel(<A extends FitCallbacks>(model: tf.LayersModel, fitArgs: A | undefined): A => {
+    if (group) return replicateFit(group, model, fitArgs, counters, timer);
+    if (model.optimizer) timeOptimizerSteps(model.optimizer, timer);
+    return fitArgs ?? ({} as A);
+  });
+  /** Per epoch: history, metrics.jsonl, TensorBoard, progress, checkpoint (rank 0), early stop. */
+  const endEpoch = async (fitEpoch: number, logs?: tf.Logs) => {
+    const epoch = fitEpoch + startEpoch;
+    const metrics = Object.fromEntries(Object.entries(logs ?? {}).filter(([, v]) => typeof v === 'number')) as Record<string, number>;
+    const record: EpochRecord = { epoch, ...metrics };
+    history.push(record);
+    if (!lead) {
+      if (extra.onEpoch?.(record) === 'stop' && fitted.model) fitted.model.stopTraining = true;
+      return;
+    }
+    appendFileSync(metricsFile, `${JSON.stringify({ ...record, time: new Date().toISOString() })}\n`);
+    const { train, validation } = splitLogs(metrics);
+    tb?.train.scalars(epoch, train);
+    tb?.validation.scalars(epoch, validation);
+    // Live progress for the editor (epoch and metrics so far): the worker's parent forwards it.
+    parentPort?.postMessage({ type: 'progress', value: { epoch: epoch + 1, epochs: args.epochs, metrics } satisfies EpochProgress });
+    workerLog.info(`epoch ${epoch + 1}/${args.epochs}: ${Object.entries(metrics).map(([k, v]) => `${k}=${v.toFixed(4)}`).join(' ')}`);
+    if (args.checkpointDir && fitted.model) await saveCheckpoint(args.checkpointDir, fitted.model, { epoch: epoch + 1, epochs: args.epochs, history });
+    if (extra.onEpoch?.(record) === 'stop') {
+      if (fitted.model) fitted.model.stopTraining = true;
+      else workerLog.warn('early stop requested, but no model is being fitted');
+    }
+  };
   const callbacks: tf.CustomCallbackArgs = {
     // Resume or warm start once run_fn has built and compiled its model, before the first step.
     onTrainBegin: async () => {
       const model = fitted.model;
-      if (!model) return;
-      if (resume && args.checkpointDir) {
+      if (model && resume && args.checkpointDir) {
         try {
           await restoreCheckpoint(args.checkpointDir, model, resume);
         } catch (e) {
@@ -175,10 +206,11 @@ export async function openSession(args: SessionArgs, extra: SessionHooks = {}): 
           throw new UserError(`The checkpoint in ${args.checkpointDir} does not fit the model run_fn built (${(e as Error).message}); it was removed, run again to start over`);
         }
         workerLog.info(`resumed from the checkpoint after epoch ${startEpoch}/${args.epochs} (saved ${resume.savedAt}): weights and optimizer state restored, ${args.epochs - startEpoch} epoch(s) to go`);
-      } else if (args.baseModelDir) {
+      } else if (model && args.baseModelDir) {
         const { set, of } = await warmStartFrom(args.baseModelDir, model);
         workerLog.info(`warm start from the base model: ${set} of ${of} weights taken (those matching by name and shape)`);
       }
+      timer.begin();
     },
     onBatchBegin: async () => {
       firstBatchAt ??= performance.now();
@@ -186,28 +218,15 @@ export async function openSession(args: SessionArgs, extra: SessionHooks = {}): 
     onBatchEnd: async (_batch, logs) => {
       examples += (logs?.size as number | undefined) ?? 0;
       lastBatchAt = performance.now();
+      timer.step();
     },
     // A plain function: tfjs calls it as a method of its CustomCallback, whose `model` is the one being fitted.
     onEpochEnd: async (fitEpoch: number, logs?: tf.Logs) => {
-      const epoch = fitEpoch + startEpoch;
-      const metrics = Object.fromEntries(Object.entries(logs ?? {}).filter(([, v]) => typeof v === 'number')) as Record<string, number>;
-      const record: EpochRecord = { epoch, ...metrics };
-      history.push(record);
-      if (!lead) {
-        if (extra.onEpoch?.(record) === 'stop' && fitted.model) fitted.model.stopTraining = true;
-        return;
-      }
-      appendFileSync(metricsFile, `${JSON.stringify({ ...record, time: new Date().toISOString() })}\n`);
-      const { train, validation } = splitLogs(metrics);
-      tb?.train.scalars(epoch, train);
-      tb?.validation.scalars(epoch, validation);
-      // Live progress for the editor (epoch and metrics so far): the worker's parent forwards it.
-      parentPort?.postMessage({ type: 'progress', value: { epoch: epoch + 1, epochs: args.epochs, metrics } satisfies EpochProgress });
-      workerLog.info(`epoch ${epoch + 1}/${args.epochs}: ${Object.entries(metrics).map(([k, v]) => `${k}=${v.toFixed(4)}`).join(' ')}`);
-      if (args.checkpointDir && fitted.model) await saveCheckpoint(args.checkpointDir, fitted.model, { epoch: epoch + 1, epochs: args.epochs, history });
-      if (extra.onEpoch?.(record) === 'stop') {
-        if (fitted.model) fitted.model.stopTraining = true;
-        else workerLog.warn('early stop requested, but no model is being fitted');
+      const t0 = performance.now();
+      try {
+        await endEpoch(fitEpoch, logs);
+      } finally {
+        timer.add('epochEnd', performance.now() - t0);
       }
     },
   };
@@ -247,8 +266,10 @@ export async function openSession(args: SessionArgs, extra: SessionHooks = {}): 
       return group ? reduceEvalMetrics(group, metrics, counters.eval.total - before) : metrics;
     },
     throughput: () => ({ examples, seconds: firstBatchAt === undefined ? 0 : (lastBatchAt - firstBatchAt) / 1000 }),
+    profile: () => timer.result(),
     close: () => {
       fitted.release();
+      timer.close();
       tb?.train.close();
       tb?.validation.close();
     },
@@ -256,25 +277,26 @@ export async function openSession(args: SessionArgs, extra: SessionHooks = {}): 
 }
 
 /** Data-parallel replicas adjust each fit call's arguments (and sync the model) before it starts. */
-type PrepareFit = <A extends { callbacks?: tf.ModelFitArgs['callbacks'] }>(model: tf.LayersModel, args: A | undefined) => A;
+type FitCallbacks = { callbacks?: tf.ModelFitArgs['callbacks'] };
+type PrepareFit = <A extends FitCallbacks>(model: tf.LayersModel, args: A | undefined) => A;
 
 /**
  * The model run_fn is fitting. tfjs gives plain callback objects no model (CustomCallback's
  * setModel does nothing), so fit and fitDataset are wrapped, in this training's own worker
  * thread, to note it; `release` undoes the wrapping.
  */
-function trackFittedModel(prepare?: PrepareFit): { readonly model: tf.LayersModel | undefined; release(): void } {
+function trackFittedModel(prepare: PrepareFit): { readonly model: tf.LayersModel | undefined; release(): void } {
   const proto = tf.LayersModel.prototype;
   const { fit, fitDataset } = proto;
   let model: tf.LayersModel | undefined;
   const note = (m: tf.LayersModel) => void (model = m);
   proto.fit = function (this: tf.LayersModel, x: Parameters<typeof fit>[0], y: Parameters<typeof fit>[1], fitArgs?: Parameters<typeof fit>[2]) {
     note(this);
-    return fit.call(this, x, y, prepare ? prepare(this, fitArgs) : fitArgs);
+    return fit.call(this, x, y, prepare(this, fitArgs));
   };
   proto.fitDataset = function (this: tf.LayersModel, dataset: Parameters<typeof fitDataset>[0], fitArgs: Parameters<typeof fitDataset>[1]) {
     note(this);
-    return fitDataset.call(this, dataset, prepare ? prepare(this, fitArgs) : fitArgs) as ReturnType<typeof fitDataset>;
+    return fitDataset.call(this, dataset, prepare(this, fitArgs)) as ReturnType<typeof fitDataset>;
   } as typeof fitDataset;
   return {
     get model() {

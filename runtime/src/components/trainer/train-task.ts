@@ -10,6 +10,7 @@ import { vocabularyOf } from '../../ml/analyzers.ts';
 import { type ModelTask, saveBundle } from '../../ml/bundle.ts';
 import { importUserExport, userCodeError } from '../../ml/user-module.ts';
 import { type EpochRecord, inferTask, openSession, type Session, type SessionArgs } from './session.ts';
+import type { StepProfile } from './step-profile.ts';
 
 export interface TrainArgs extends SessionArgs {
   modulePath: string;
@@ -32,6 +33,8 @@ export interface TrainResult {
   trainExamples: number;
   trainSeconds: number;
   examplesPerSec: number;
+  /** Where this worker's training time went. */
+  profile: StepProfile;
 }
 
 export async function train(args: TrainArgs): Promise<TrainResult> {
@@ -99,6 +102,7 @@ async function trainIn(session: Session, runFn: RunFn, args: TrainArgs): Promise
     trainExamples: examples,
     trainSeconds: seconds,
     examplesPerSec: seconds > 0 ? examples / seconds : 0,
+    profile: session.profile(),
   };
 }
 
@@ -118,7 +122,7 @@ function labelClasses(graph: TransformGraph, label: string): string[] | undefine
 }
 
 /** Property names the Trainer records itself, which a module's properties may not replace. */
-export const TRAINER_PROPERTIES = ['backend', 'backendSkipped', 'task', 'label', 'inputFeatures', 'metrics', 'epochs', 'trainExamples', 'examplesPerSec', 'workers', 'moduleHash', 'bundle', 'logs'];
+export const TRAINER_PROPERTIES = ['backend', 'backendSkipped', 'task', 'label', 'inputFeatures', 'metrics', 'epochs', 'trainExamples', 'examplesPerSec', 'stepProfile', 'workers', 'moduleHash', 'bundle', 'logs'];
 
 /** A module's extra Model properties, checked to be plain JSON under names of its own. */
 function moduleProperties(properties: unknown, exportName: string): Record<string, unknown> {

@@ -11,7 +11,7 @@ import { SCHEMA_FILE, type Schema } from '../../formats/schema.ts';
 import { type ExecutorContext } from '../../core/component.ts';
 import { UserError } from '../../core/errors.ts';
 import type { AnalyzerRecord, TransformGraphJson } from '../../ml/api.ts';
-import { finalizePartial, mergePartialRecords } from '../../ml/analyzers.ts';
+import { finalizePartial, mergePartialRecords, type PartialRecord } from '../../ml/analyzers.ts';
 import { type CompiledModule, compileUserModule } from '../../modules/compile-module.ts';
 import { findWorkspaceRoot } from '../../util/paths.ts';
 import { mergeOutputDescriptions, type RawFeature, TRANSFORM_GRAPH_FILE, TRANSFORM_MODULE_FILE } from '../../ml/transform-graph.ts';
@@ -65,12 +65,38 @@ export function shardBase(ctx: PlanCtx, plan: TransformPlan, modulePath: string)
   return { modulePath, exportName: ctx.params.preprocessing_fn, rawFeatures: plan.rawFeatures };
 }
 
+/**
+ * Analyzer partials folded strictly in shard order as the shards finish (the pool hands them over
+ * in any order): only the partials of shards that finished ahead of an earlier one wait, so the
+ * memory does not grow with the number of shards.
+ */
+export class AnalysisMerge {
+  private rows = 0;
+  private merged: PartialRecord[] | undefined;
+  private next = 0;
+  private readonly early = new Map<number, AnalyzeResult>();
+
+  accept(index: number, result: AnalyzeResult): void {
+    this.early.set(index, result);
+    for (let r = this.early.get(this.next); r; r = this.early.get(this.next)) {
+      this.early.delete(this.next++);
+      this.rows += r.rows;
+      this.merged = this.merged ? mergePartialRecords([this.merged, r.partials]) : r.partials;
+    }
+  }
+
+  /** The finalized analyzers, once every shard is in. */
+  finish(shards: number): { analyzers: AnalyzerRecord[]; rows: number } {
+    if (this.next !== shards) throw new Error(`Transform analysis merged ${this.next} of ${shards} shards`);
+    return { analyzers: (this.merged ?? []).map(finalizePartial), rows: this.rows };
+  }
+}
+
 /** Analyzer partials of every shard, merged strictly in shard order, then finalized. */
 export function finishAnalysis(partials: AnalyzeResult[]): { analyzers: AnalyzerRecord[]; rows: number } {
-  return {
-    analyzers: mergePartialRecords(partials.map((p) => p.partials)).map(finalizePartial),
-    rows: partials.reduce((n, p) => n + p.rows, 0),
-  };
+  const merge = new AnalysisMerge();
+  partials.forEach((p, i) => merge.accept(i, p));
+  return merge.finish(partials.length);
 }
 
 /** Where a transformed shard goes under an Examples folder. */
@@ -102,8 +128,15 @@ export async function execute(ctx: Ctx): Promise<void> {
   try {
     // Pass 1: analyzer partials per shard, merged strictly in shard order.
     const analyzeItems: ShardArgs[] = plan.analyzeFiles.map((file) => ({ ...base, file }));
-    const partials = await ctx.pool.map<ShardArgs, AnalyzeResult>('transform.analyzeShard', analyzeItems, { signal, onResult: progress });
-    const { analyzers, rows } = finishAnalysis(partials);
+    const analysis = new AnalysisMerge();
+    await ctx.pool.each<ShardArgs, AnalyzeResult>('transform.analyzeShard', analyzeItems, {
+      signal,
+      onResult: (partial, i) => {
+        analysis.accept(i, partial);
+        progress();
+      },
+    });
+    const { analyzers, rows } = analysis.finish(analyzeItems.length);
     ctx.log.info(`analyzed ${rows} rows of ${params.analyze_splits.join(', ')}: ${analyzers.length} analyzers (${Date.now() - started} ms)`);
 
     // Pass 2: transform every shard with the results.

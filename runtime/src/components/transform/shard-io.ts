@@ -1,11 +1,12 @@
 /**
  * Arrow shards ↔ columns for Transform: raw Examples shards are read into the columnar form user
  * code sees (numbers as Float64Array with NaN for missing, strings as (string | null)[]), and
- * transformed columns are written as Examples shards (numeric → Float64 holding float32 values,
- * categorical → Int32).
+ * transformed columns are written as Examples shards, batch by batch (numeric → Float64 holding
+ * float32 values, categorical → Int32).
  */
-import { readFileSync, writeFileSync } from 'node:fs';
-import { type Data, DataType, type List, type Table, type Vector, makeVector, tableFromArrays, tableFromIPC, tableToIPC } from 'apache-arrow';
+import { createWriteStream, readFileSync, rmSync } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
+import { type Data, DataType, type List, RecordBatchFileWriter, type Table, type Vector, makeVector, tableFromArrays, tableFromIPC } from 'apache-arrow';
 import { UserError } from '../../core/errors.ts';
 import type { ListColumn, RawColumns, TransformedColumns } from '../../ml/api.ts';
 import type { RawFeature } from '../../ml/transform-graph.ts';
@@ -134,9 +135,46 @@ export function rawColumnsOf(table: Table, rawFeatures: RawFeature[], file: stri
   return { rows, columns };
 }
 
-/** Writes transformed columns as one Arrow IPC file. */
-export function writeTransformedShard(file: string, columns: TransformedColumns): void {
-  const arrays: Record<string, Float64Array | Int32Array> = {};
-  for (const [name, c] of Object.entries(columns)) arrays[name] = c instanceof Int32Array ? c : Float64Array.from(c);
-  writeFileSync(file, tableToIPC(tableFromArrays(arrays), 'file'));
+/**
+ * Writes a transformed shard to an Arrow IPC file one record batch at a time, as the batches are
+ * transformed: the file streams to disk, so a worker holds one batch of output rows, not the
+ * shard's. Every batch must have the columns and types of the first (`add` throws otherwise).
+ */
+export class TransformedShardWriter {
+  private readonly writer = new RecordBatchFileWriter();
+  private readonly written: Promise<void>;
+  private layout: string | undefined;
+
+  constructor(private readonly file: string) {
+    this.written = pipeline(this.writer.toNodeStream(), createWriteStream(file));
+    // A failed write surfaces from close(); until then nobody awaits it.
+    this.written.catch(() => undefined);
+  }
+
+  /** One batch of rows (`where` names them in errors); resolves once the file stream took it. */
+  async add(columns: TransformedColumns, where: string): Promise<void> {
+    const arrays: Record<string, Float64Array | Int32Array> = {};
+    for (const [name, c] of Object.entries(columns)) arrays[name] = c instanceof Int32Array ? c : Float64Array.from(c);
+    const layout = Object.entries(arrays).map(([name, c]) => `${name}:${c instanceof Int32Array ? 'int32' : 'float32'}`).join(', ');
+    if (this.layout === undefined) this.layout = layout;
+    else if (layout !== this.layout) {
+      throw new UserError(`preprocessing_fn outputs ${layout} for ${where}, but ${this.layout} for earlier rows: every batch must have the same outputs and types`);
+    }
+    for (const batch of tableFromArrays(arrays).batches) this.writer.write(batch);
+    // Let the file stream take the batch before the next one is made.
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+
+  async close(): Promise<void> {
+    this.writer.finish();
+    await this.written;
+  }
+
+  /** Stops writing and removes the partial file (nothing half-written stays behind). */
+  async abort(): Promise<void> {
+    // Ended, not aborted: arrow's abort leaves the file stream open forever.
+    this.writer.finish();
+    await this.written.catch(() => undefined);
+    rmSync(this.file, { force: true });
+  }
 }

@@ -3,12 +3,11 @@
  * partials, the apply pass writes the shard's transformed examples. Both import the compiled
  * module from the TransformGraph output (once per worker thread).
  */
-import type { AnalyzerRecord, PreprocessingFn, RawColumns, TransformedColumns } from '../../ml/api.ts';
-import { UserError } from '../../core/errors.ts';
+import type { AnalyzerRecord, PreprocessingFn, RawColumns } from '../../ml/api.ts';
 import { mergePartialRecords, type PartialRecord } from '../../ml/analyzers.ts';
 import { importUserExport } from '../../ml/user-module.ts';
 import { accumulateAnalyzers, type OutputDescription, type RawFeature, runPreprocessing } from '../../ml/transform-graph.ts';
-import { rawColumnsOf, readShardTable, writeTransformedShard } from './shard-io.ts';
+import { rawColumnsOf, readShardTable, TransformedShardWriter } from './shard-io.ts';
 
 export interface ShardArgs {
   modulePath: string;
@@ -68,21 +67,20 @@ export interface ApplyResult {
 export async function applyShard(args: ApplyArgs): Promise<ApplyResult> {
   const fn = await importUserExport<PreprocessingFn>(args.modulePath, args.exportName);
   let rows = 0;
-  const out: TransformedColumns = {};
   const outputs: OutputDescription[][] = [];
-  for (const batch of rawBatches(args)) {
-    rows = batch.rows;
-    const { columns, described } = runPreprocessing(fn, args.analyzers, batch.columns);
-    for (const [name, values] of Object.entries(columns)) {
-      out[name] ??= values instanceof Int32Array ? new Int32Array(rows) : new Float32Array(rows);
-      if (out[name] instanceof Int32Array !== values instanceof Int32Array) {
-        throw new UserError(`preprocessing_fn output "${name}" is ${values instanceof Int32Array ? 'int32' : 'float32'} for rows ${batch.start + 1}–${batch.end} of ${args.file} and not for earlier rows`);
-      }
-      out[name].set(values, batch.start);
+  const out = new TransformedShardWriter(args.outFile);
+  try {
+    for (const batch of rawBatches(args)) {
+      rows = batch.rows;
+      const { columns, described } = runPreprocessing(fn, args.analyzers, batch.columns);
+      await out.add(columns, `rows ${batch.start + 1}–${batch.end} of ${args.file}`);
+      outputs.push(described);
     }
-    outputs.push(described);
+    await out.close();
+  } catch (e) {
+    await out.abort();
+    throw e;
   }
-  writeTransformedShard(args.outFile, out);
   return { rows, outputs };
 }
 

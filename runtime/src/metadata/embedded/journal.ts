@@ -9,6 +9,7 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import type { ArtifactRecord, ContextRecord, EventRecord, ExecutionRecord, StoreData } from '../../core/metadata-types.ts';
 import { emptyStore } from '../../core/metadata-types.ts';
 import { ID_STRIDE } from './layout.ts';
+import { registerLookup, type RunLookup } from '../run-lookup.ts';
 
 export interface RunHeader {
   format: 2;
@@ -32,8 +33,19 @@ export interface JournalLine {
 }
 
 type Upserted = 'artifacts' | 'executions' | 'contexts';
+type Kind = Upserted | 'events' | 'associations' | 'attributions';
+const KINDS: Kind[] = ['artifacts', 'executions', 'contexts', 'events', 'associations', 'attributions'];
 
-export class RunRecords {
+const live = (state: unknown): boolean => state === 'RUNNING' || state === 'WAITING';
+const contextKey = (type: string, name: string): string => `${type}\u0000${name}`;
+
+/**
+ * A run's records, with indexes kept up to date as records arrive (replayed lines, or a change's
+ * pushes and in-place edits): by id, contexts by type and name, events by execution, the run's
+ * next ids and whether it is open. So a change, a cache lookup and a publish cost what they touch,
+ * never the size of the run (a 5,000-node run answers as fast as a 4-node one).
+ */
+export class RunRecords implements RunLookup {
   readonly data: StoreData = emptyStore();
   /** Bytes of the journal replayed so far (whole lines only). */
   offset = 0;
@@ -42,8 +54,19 @@ export class RunRecords {
     executions: new Map(),
     contexts: new Map(),
   };
+  /** How many records of each kind the indexes below have seen (later ones are caught up lazily). */
+  private readonly indexed: Record<Kind, number> = { artifacts: 0, executions: 0, contexts: 0, events: 0, associations: 0, attributions: 0 };
+  private readonly maxId: Record<Upserted, number>;
+  private readonly contextIds = new Map<string, number>();
+  private readonly eventsOf = new Map<number, EventRecord[]>();
+  private readonly liveExecutions = new Set<number>();
+  private runContextId: number | undefined;
 
-  constructor(readonly header: RunHeader) {}
+  constructor(readonly header: RunHeader) {
+    const first = header.seq * ID_STRIDE;
+    this.maxId = { artifacts: first, executions: first, contexts: first };
+    registerLookup(this.data, this);
+  }
 
   /** Replays whole lines of `text` (starting at the journal's `offset`); `file` names errors. */
   replay(text: string, file: string, firstLine: number): void {
@@ -67,32 +90,100 @@ export class RunRecords {
     if (line.e) this.data.events.push(...line.e);
     if (line.s) this.data.associations.push(...line.s);
     if (line.t) this.data.attributions.push(...line.t);
+    this.catchUp();
   }
 
   private upsert<K extends Upserted>(kind: K, records: StoreData[K] | undefined): void {
     if (!records) return;
+    this.catchUp();
     const list = this.data[kind] as { id: number }[];
     for (const r of records) {
       const at = this.position[kind].get(r.id);
       if (at === undefined) {
-        this.position[kind].set(r.id, list.length);
         list.push(r);
+        this.catchUp();
       } else {
         list[at] = r;
+        this.reindex(kind, r);
       }
     }
   }
 
-  /** Records appended to the arrays in place (by a change): index them for later upserts. */
-  indexNew(kind: Upserted, from: number): void {
-    const list = this.data[kind] as { id: number }[];
-    for (let i = from; i < list.length; i++) this.position[kind].set(list[i].id, i);
+  /** Indexes records appended to the arrays since the last call (a change pushes without telling). */
+  catchUp(): void {
+    for (const kind of KINDS) {
+      const list = this.data[kind] as unknown[];
+      for (let i = this.indexed[kind]; i < list.length; i++) this.indexAt(kind, i);
+      this.indexed[kind] = list.length;
+    }
+  }
+
+  private indexAt(kind: Kind, i: number): void {
+    if (kind === 'events') {
+      const e = this.data.events[i];
+      const list = this.eventsOf.get(e.executionId);
+      if (list) list.push(e);
+      else this.eventsOf.set(e.executionId, [e]);
+      return;
+    }
+    if (kind === 'associations' || kind === 'attributions') return;
+    const r = this.data[kind][i];
+    this.position[kind].set(r.id, i);
+    this.maxId[kind] = Math.max(this.maxId[kind], r.id);
+    this.reindex(kind, r);
+  }
+
+  /** A record written in place (replaced by a replayed line, or edited by a change): its keyed state. */
+  reindex(kind: Upserted, r: { id: number }): void {
+    if (kind === 'executions') {
+      if (live((r as ExecutionRecord).state)) this.liveExecutions.add(r.id);
+      else this.liveExecutions.delete(r.id);
+    } else if (kind === 'contexts') {
+      const c = r as ContextRecord;
+      const key = contextKey(c.type, c.name);
+      if (!this.contextIds.has(key)) this.contextIds.set(key, c.id);
+      if (c.type === 'pipeline_run' && this.runContextId === undefined) this.runContextId = c.id;
+    }
+  }
+
+  artifact(id: number): ArtifactRecord | undefined {
+    return this.byId('artifacts', id);
+  }
+
+  execution(id: number): ExecutionRecord | undefined {
+    return this.byId('executions', id);
+  }
+
+  /** The first context of this type and name (as a scan in creation order finds it). */
+  context(type: string, name: string): ContextRecord | undefined {
+    this.catchUp();
+    const id = this.contextIds.get(contextKey(type, name));
+    return id === undefined ? undefined : this.byId('contexts', id);
+  }
+
+  /** The execution's events, in the order they were recorded. */
+  events(executionId: number): readonly EventRecord[] {
+    this.catchUp();
+    return this.eventsOf.get(executionId) ?? [];
+  }
+
+  private byId<K extends Upserted>(kind: K, id: number): StoreData[K][number] | undefined {
+    this.catchUp();
+    const at = this.position[kind].get(id);
+    return at === undefined ? undefined : (this.data[kind][at] as StoreData[K][number]);
   }
 
   /** Next free ids: this run's block, past the highest id it holds. */
   nextIds(): StoreData['nextId'] {
-    const next = (list: { id: number }[]) => list.reduce((m, r) => Math.max(m, r.id + 1), this.header.seq * ID_STRIDE + 1);
-    return { artifact: next(this.data.artifacts), execution: next(this.data.executions), context: next(this.data.contexts) };
+    this.catchUp();
+    return { artifact: this.maxId.artifacts + 1, execution: this.maxId.executions + 1, context: this.maxId.contexts + 1 };
+  }
+
+  /** Open while the run or one of its executions is RUNNING or WAITING (what recovery looks at). */
+  isOpen(): boolean {
+    this.catchUp();
+    const run = this.runContextId === undefined ? undefined : this.byId('contexts', this.runContextId);
+    return live(run?.properties.state) || this.liveExecutions.size > 0;
   }
 }
 

@@ -7,6 +7,7 @@
 import type { StoreData } from '../../core/metadata-types.ts';
 import type { JournalLine, RunRecords } from './journal.ts';
 import { ID_STRIDE, seqOfId } from './layout.ts';
+import { registerLookup, type RunLookup } from '../run-lookup.ts';
 
 type Kind = 'artifacts' | 'executions' | 'contexts' | 'events' | 'associations' | 'attributions';
 const KINDS: Kind[] = ['artifacts', 'executions', 'contexts', 'events', 'associations', 'attributions'];
@@ -23,7 +24,8 @@ export interface Tracked {
   end(): void;
 }
 
-export function track(data: StoreData): Tracked {
+/** `lookup`: the run's keyed access; the view gets it too, handing out the same noting proxies. */
+export function track(data: StoreData, lookup?: RunLookup): Tracked {
   const touched = new Map<Kind, Set<object>>(KINDS.map((k) => [k, new Set()]));
   let active = true;
   const proxies = new WeakMap<object, object>();
@@ -78,6 +80,16 @@ export function track(data: StoreData): Tracked {
     nextId: data.nextId,
     ...Object.fromEntries(KINDS.map((k) => [k, array(k, data[k] as object[])])),
   } as StoreData;
+  if (lookup) {
+    const wrap = <R extends object>(kind: Kind, r: R | undefined): R | undefined => (r ? (record(kind, r) as R) : undefined);
+    registerLookup(view, {
+      artifact: (id) => wrap('artifacts', lookup.artifact(id)),
+      execution: (id) => wrap('executions', lookup.execution(id)),
+      context: (type, name) => wrap('contexts', lookup.context(type, name)),
+      // Events are only appended: read as they are.
+      events: (executionId) => [...lookup.events(executionId)],
+    });
+  }
   return { view, touched, lengths, end: () => (active = false) };
 }
 
@@ -85,6 +97,8 @@ export function track(data: StoreData): Tracked {
 export interface AppliedChange<T> {
   result: T;
   line: JournalLine;
+  /** Whether the run is open after the change (for the open-runs index). */
+  open: boolean;
 }
 
 /**
@@ -96,7 +110,7 @@ export interface AppliedChange<T> {
  */
 export function applyChange<T>(records: RunRecords, change: (data: StoreData) => T): AppliedChange<T> {
   records.data.nextId = records.nextIds();
-  const tracked = track(records.data);
+  const tracked = track(records.data, records);
   let result: T;
   try {
     result = change(tracked.view);
@@ -120,11 +134,16 @@ export function applyChange<T>(records: RunRecords, change: (data: StoreData) =>
       throw new Error(`Run ${records.header.runId} cannot hold record ${r.id}: a run holds at most ${ID_STRIDE - 1} records of a kind`);
     }
   }
-  for (const kind of ['artifacts', 'executions', 'contexts'] as const) records.indexNew(kind, tracked.lengths[kind]);
-  return { result: result === undefined ? result : (JSON.parse(JSON.stringify(result)) as T), line };
+  // New records are indexed as they are found; records edited in place may have changed state.
+  records.catchUp();
+  for (const kind of ['executions', 'contexts'] as const) for (const r of tracked.touched.get(kind)!) records.reindex(kind, r as { id: number });
+  return { result: result === undefined ? result : (JSON.parse(JSON.stringify(result)) as T), line, open: records.isOpen() };
 }
 
-/** A run is open while it or one of its executions is RUNNING or WAITING: recovery looks at those only. */
+/**
+ * A run is open while it or one of its executions is RUNNING or WAITING: recovery looks at those
+ * only. A scan, for tools; a writer asks its `RunRecords` (kept as records change).
+ */
 export function isOpenRun(data: StoreData): boolean {
   const live = (state: unknown) => state === 'RUNNING' || state === 'WAITING';
   const run = data.contexts.find((c) => c.type === 'pipeline_run');

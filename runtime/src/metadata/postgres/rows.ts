@@ -9,6 +9,9 @@ export interface TableShape<R> {
   values(record: R, runSeq: number, typeId: number): unknown[];
 }
 
+/** Every table also takes the run version that writes the row (schema migration 2). */
+export const VERSION_COLUMN = 'version';
+
 const json = (v: unknown) => (v === undefined ? null : JSON.stringify(v));
 
 export const ARTIFACTS: TableShape<ArtifactRecord> = {

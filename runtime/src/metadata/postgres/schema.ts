@@ -12,6 +12,10 @@
  *   newest COMPLETE executions, the runs that published a type, and events by artifact and by
  *   execution (lineage).
  *
+ * - Every row carries the run's `version` that last wrote it (migration 2): a process whose copy of
+ *   a run is behind reads only the rows changed since (`run_seq = ? AND version > ?`), so steps of
+ *   one run on many machines cost what changed, not the run's size.
+ *
  * A migration runs once, in a transaction, under an advisory lock, so processes starting together
  * on an old schema upgrade it once; a store newer than this code is refused.
  */
@@ -123,6 +127,14 @@ CREATE TABLE run_types (
   PRIMARY KEY (pipeline, type, run_seq)
 );
 `,
+  },
+  {
+    version: 2,
+    description: 'rows carry the run version that wrote them, so a writer reloads only what others changed',
+    // The run's rows by version replaces the index by run (it still serves lookups by run alone).
+    sql: ['artifacts', 'executions', 'contexts', 'events', 'associations', 'attributions']
+      .map((t) => `ALTER TABLE ${t} ADD COLUMN version bigint NOT NULL DEFAULT 0; DROP INDEX ${t}_by_run; CREATE INDEX ${t}_by_run_version ON ${t} (run_seq, version);`)
+      .join('\n'),
   },
 ];
 

@@ -22,10 +22,13 @@ import { UserError } from '../../core/errors.ts';
 import type { CachedExecution, MetadataBackend, StoreQueries } from '../backend.ts';
 import { STORE_FORMAT, seqOfId } from '../embedded/layout.ts';
 import { RunRecords, type JournalLine } from '../embedded/journal.ts';
-import { applyChange, isEmptyLine, isOpenRun } from '../embedded/tracking.ts';
+import { applyChange, isEmptyLine } from '../embedded/tracking.ts';
 import { lineageInputs, referencedIds, ViewBuilder } from '../embedded/reader.ts';
 import { isAlive, recoveryFor } from '../records.ts';
 import { migrate, TYPE_KIND } from './schema.ts';
+import { redactUrl } from '../url.ts';
+
+export { redactUrl };
 import * as rows from './rows.ts';
 import { KeyedQueue } from '../../util/keyed-queue.ts';
 
@@ -39,17 +42,6 @@ const TYPES = {
   getTypeParser: ((oid: number, format?: string) =>
     oid === 20 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
 };
-
-/** A URL as messages may show it: never the password. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return '(an invalid postgres URL)';
-  }
-}
 
 interface RunWriter {
   records: RunRecords;
@@ -167,33 +159,37 @@ export class PostgresMetadataStore implements MetadataBackend {
     const { rows: locked } = await client.query<{ version: number; open: boolean }>('SELECT version, open FROM runs WHERE seq = $1 FOR UPDATE', [seq]);
     const version = locked[0].version;
     let writer = this.writers.get(seq);
-    if (!writer || writer.version !== version) {
-      // First change of this run here, or another process wrote it since: read it again.
+    if (writer && writer.version < version) {
+      // Another process wrote the run since: only the rows it changed.
+      writer.records.apply(await changedRows(client, seq, writer.version));
+      writer.version = version;
+      writer.open = locked[0].open;
+    } else if (!writer || writer.version !== version) {
+      // First change of this run here: the whole run, once.
       const records = (await loadRuns(client, [seq])).get(seq)!;
       writer = { records, version, open: locked[0].open, typesMarked: writer?.typesMarked ?? new Set() };
       this.writers.set(seq, writer);
       if (this.writers.size > 64) this.writers.delete(this.writers.keys().next().value!);
     }
-    const { result, line } = applyChange(writer.records, change);
+    const { result, line, open } = applyChange(writer.records, change);
     if (isEmptyLine(line)) return result;
-    await this.write(client, writer, line);
-    const open = isOpenRun(writer.records.data);
-    await client.query('UPDATE runs SET version = version + 1, open = $2 WHERE seq = $1', [seq, open]);
+    await this.write(client, writer, line, version + 1);
+    await client.query('UPDATE runs SET version = $2, open = $3 WHERE seq = $1', [seq, version + 1, open]);
     writer.version = version + 1;
     writer.open = open;
     return result;
   }
 
   /** The rows of one change: records upserted by id, links appended, and the run's types marked. */
-  private async write(client: pg.PoolClient, writer: RunWriter, line: JournalLine): Promise<void> {
+  private async write(client: pg.PoolClient, writer: RunWriter, line: JournalLine, version: number): Promise<void> {
     const { seq, pipeline } = writer.records.header;
     const typeId = (kind: keyof typeof TYPE_KIND, name: string) => this.typeId(client, kind, name);
-    await insert(client, rows.ARTIFACTS, line.a ?? [], seq, (a) => typeId('artifact', a.type));
-    await insert(client, rows.EXECUTIONS, line.x ?? [], seq, (e) => typeId('execution', e.component));
-    await insert(client, rows.CONTEXTS, line.c ?? [], seq, (c) => typeId('context', c.type));
-    await insert(client, rows.EVENTS, line.e ?? [], seq);
-    await insert(client, rows.ASSOCIATIONS, line.s ?? [], seq);
-    await insert(client, rows.ATTRIBUTIONS, line.t ?? [], seq);
+    await insert(client, rows.ARTIFACTS, line.a ?? [], seq, version, (a) => typeId('artifact', a.type));
+    await insert(client, rows.EXECUTIONS, line.x ?? [], seq, version, (e) => typeId('execution', e.component));
+    await insert(client, rows.CONTEXTS, line.c ?? [], seq, version, (c) => typeId('context', c.type));
+    await insert(client, rows.EVENTS, line.e ?? [], seq, version);
+    await insert(client, rows.ASSOCIATIONS, line.s ?? [], seq, version);
+    await insert(client, rows.ATTRIBUTIONS, line.t ?? [], seq, version);
     const types = [...new Set((line.a ?? []).filter((a) => a.state === 'LIVE' && !writer.typesMarked.has(a.type)).map((a) => a.type))];
     if (types.length) {
       await client.query(
@@ -266,22 +262,39 @@ async function insert<R>(
   shape: rows.TableShape<R>,
   records: R[],
   runSeq: number,
+  version: number,
   typeOf: (record: R) => Promise<number> = async () => 0,
 ): Promise<void> {
   const upsert = shape.columns[0] === 'id';
-  const update = shape.columns.filter((c) => c !== 'id' && c !== 'run_seq').map((c) => `${c} = EXCLUDED.${c}`).join(', ');
+  const columns = [...shape.columns, rows.VERSION_COLUMN];
+  const update = columns.filter((c) => c !== 'id' && c !== 'run_seq').map((c) => `${c} = EXCLUDED.${c}`).join(', ');
   for (let from = 0; from < records.length; from += ROWS_PER_INSERT) {
     const chunk = records.slice(from, from + ROWS_PER_INSERT);
     const values: unknown[] = [];
     const tuples: string[] = [];
     for (const r of chunk) {
-      const row = shape.values(r, runSeq, await typeOf(r));
+      const row = [...shape.values(r, runSeq, await typeOf(r)), version];
       tuples.push(`(${row.map((_, i) => `$${values.length + i + 1}`).join(', ')})`);
       values.push(...row);
     }
     const conflict = upsert ? ` ON CONFLICT (id) DO UPDATE SET ${update}` : '';
-    await client.query(`INSERT INTO ${shape.table} (${shape.columns.join(', ')}) VALUES ${tuples.join(', ')}${conflict}`, values);
+    await client.query(`INSERT INTO ${shape.table} (${columns.join(', ')}) VALUES ${tuples.join(', ')}${conflict}`, values);
   }
+}
+
+/** The rows of run `seq` written after `version`, as one journal line (upserts replace by id). */
+async function changedRows(client: pg.ClientBase, seq: number, version: number): Promise<JournalLine> {
+  const typed = (table: string) =>
+    client.query(`SELECT r.*, t.name AS type FROM ${table} r JOIN types t ON t.id = r.type_id WHERE r.run_seq = $1 AND r.version > $2 ORDER BY r.id`, [seq, version]);
+  const plain = (table: string) => client.query(`SELECT * FROM ${table} WHERE run_seq = $1 AND version > $2 ORDER BY id`, [seq, version]);
+  return {
+    a: (await typed('artifacts')).rows.map(rows.artifactOf),
+    x: (await typed('executions')).rows.map(rows.executionOf),
+    c: (await typed('contexts')).rows.map(rows.contextOf),
+    e: (await plain('events')).rows.map(rows.eventOf),
+    s: (await plain('associations')).rows.map(rows.associationOf),
+    t: (await plain('attributions')).rows.map(rows.attributionOf),
+  };
 }
 
 /** Runs' records, several runs per query: records ordered as they were created. */

@@ -1,0 +1,112 @@
+/**
+ * Where a training worker's time goes: wall-clock milliseconds by phase, summed over the run, and
+ * the CPU time of its own thread over the whole training span. Wall time moves with the machine's
+ * load; CPU time barely does, so the two together tell a slow step from a starved one, and
+ * examples per CPU-second compare 1 worker with N on a busy machine. Kept always: a few clock
+ * reads per step.
+ *
+ * CPU time is not split by phase: Linux adds a running thread's CPU time to what schedstat shows
+ * only at a tick or a context switch, so a phase that sleeps (the barrier) would be charged the
+ * CPU of the phases before it. Over a whole training the lag is one tick.
+ */
+import { closeSync, openSync, readSync } from 'node:fs';
+
+/** The phases of a training step; `compute` is what is left of the training span (forward, backward, tfjs). */
+export const PHASES = ['input', 'flatten', 'wait', 'reduce', 'unflatten', 'apply', 'epochEnd'] as const;
+export type Phase = (typeof PHASES)[number];
+
+type Phases = Record<Phase | 'compute', number>;
+
+export interface StepProfile {
+  steps: number;
+  /** First batch asked for → last batch done. */
+  trainMs: number;
+  /** Wall ms by phase, and `compute`: trainMs minus the others. */
+  phases: Phases;
+  /** This thread's CPU time over the training span (absent where the OS does not say). */
+  cpuMs?: number;
+}
+
+/**
+ * CPU time of the thread that created it, in ms: Linux's /proc/thread-self/schedstat (its first
+ * field is the nanoseconds run), read with one pread on a descriptor kept open. Undefined elsewhere.
+ */
+export class ThreadClock {
+  private fd?: number;
+  private readonly buf = Buffer.alloc(64);
+
+  constructor() {
+    try {
+      this.fd = openSync('/proc/thread-self/schedstat', 'r');
+    } catch {
+      this.fd = undefined;
+    }
+  }
+
+  now(): number | undefined {
+    if (this.fd === undefined) return undefined;
+    const n = readSync(this.fd, this.buf, 0, this.buf.length, 0);
+    const text = this.buf.toString('latin1', 0, n);
+    return Number(text.slice(0, text.indexOf(' '))) / 1e6;
+  }
+
+  close(): void {
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
+  }
+}
+
+const zeros = (): Record<Phase, number> => Object.fromEntries(PHASES.map((p) => [p, 0])) as Record<Phase, number>;
+
+export class StepTimer {
+  private readonly wall = zeros();
+  private readonly clock = new ThreadClock();
+  private readonly hasClock = this.clock.now() !== undefined;
+  private steps = 0;
+  private start?: number;
+  private end = 0;
+  private cpuStart = 0;
+  private cpuEnd = 0;
+
+  /** Adds a span measured elsewhere (the wait inside an exchange). */
+  add(phase: Phase, ms: number): void {
+    this.wall[phase] += ms;
+  }
+
+  /** Runs `fn`, adding its wall time to `phase`. */
+  time<T>(phase: Phase, fn: () => T): T {
+    const t0 = performance.now();
+    try {
+      return fn();
+    } finally {
+      this.wall[phase] += performance.now() - t0;
+    }
+  }
+
+  /** The training span starts before the first batch is made. */
+  begin(): void {
+    if (this.start !== undefined) return;
+    this.cpuStart = this.clock.now() ?? 0;
+    this.start = performance.now();
+  }
+
+  step(): void {
+    this.steps++;
+    this.end = performance.now();
+    this.cpuEnd = this.clock.now() ?? 0;
+  }
+
+  result(): StepProfile {
+    const round = (x: number) => Math.round(x * 10) / 10;
+    const trainMs = this.start === undefined ? 0 : this.end - this.start;
+    const measured = PHASES.reduce((n, p) => n + this.wall[p], 0);
+    const phases = Object.fromEntries([...PHASES.map((p) => [p, round(this.wall[p])]), ['compute', round(Math.max(0, trainMs - measured))]]) as Phases;
+    const profile: StepProfile = { steps: this.steps, trainMs: round(trainMs), phases };
+    if (this.hasClock && this.start !== undefined) profile.cpuMs = round(this.cpuEnd - this.cpuStart);
+    return profile;
+  }
+
+  close(): void {
+    this.clock.close();
+  }
+}
