@@ -36,7 +36,7 @@ export const evaluatorParams = Type.Object({
   decision_threshold: Type.Number({ default: 0.5, minimum: 0, maximum: 1, description: 'Binary: score ≥ this predicts the positive class.' }),
   bootstrap_resamples: Type.Integer({ default: 100, minimum: 0, description: 'Resamples for bootstrap intervals (AUC, log loss, MSE …); 0 turns them off.' }),
   min_slice_size: Type.Integer({ default: 1, minimum: 1, description: 'Slices with fewer examples report their count only.' }),
-  batch_size: Type.Integer({ default: 8192, minimum: 1, description: 'Rows per predict call (each pool worker predicts its own shards). Larger calls spread tfjs's per-call work over more rows: 8192 takes about a fifth less CPU than 2048.' }),
+  batch_size: Type.Integer({ default: 8192, minimum: 1, description: 'Rows per predict call (each pool worker predicts its own shards). Larger calls spread the per-call work of tfjs over more rows: 8192 takes about a fifth less CPU than 2048.' }),
 });
 
 export const evaluatorSpec = {
