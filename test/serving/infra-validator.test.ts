@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, getPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Value } from '@sinclair/typebox/value';
@@ -114,9 +114,11 @@ describe('InfraValidator (real server process)', function () {
     const limits = { max_startup_ms: 10_000, max_p99_ms: 40, num_requests: 20, workers: 1 };
 
     it('blesses a good model, and says how much of the wall time went to other processes', async () => {
-      const nice = getPriority(0);
+      const group = () => (existsSync('/proc/self/autogroup') ? readFileSync('/proc/self/autogroup', 'utf8') : '');
+      const [nice, groupNice] = [getPriority(0), group()];
       const b = await validate('good', limits);
       assert.equal(getPriority(0), nice, 'the raised priority is undone');
+      assert.equal(group(), groupNice, "the session's raised priority is undone");
       const load = b.measured.attempts.map((a: any) => ({ startup: [a.startup_ms, a.startup_wall_ms], p99: [a.latency_ms?.p99, a.wall_latency_ms?.p99], load: a.load }));
       assert.equal(b.blessed, true, `${JSON.stringify(b.reasons)} ${JSON.stringify(load)}`);
       assert.match(b.measured.method, /waited for a core/);

@@ -105,7 +105,7 @@ export async function execute(ctx: Ctx): Promise<void> {
     const measured = {
       what: `time from starting the server process to its ready line (model loaded), then ${params.num_requests} single-row predict requests over loopback, one at a time after ${params.warmup_requests} warm-up request(s), each timed from send to the whole response`,
       method: [
-        `the server processes and this thread run at a raised CPU priority where the system permits it (load.priority says whether it did), so that the candidate gets a core when it asks for one`,
+        `the server processes (in a session of their own) and this thread run at a raised CPU priority where the system permits it (load.priority says whether it did), so that the candidate gets a core when it asks for one`,
         runQueueAccounting()
           ? `the limits judge the candidate's own time: wall time less the time the main threads of the server processes and of this process waited for a core while other work ran (Linux scheduler accounting, /proc/*/schedstat); where two waits may overlap only the larger counts, so the estimate errs towards slow. Wall times are reported beside`
           : 'the limits judge wall time (no scheduler accounting on this system: other work on the machine counts)',
@@ -158,6 +158,7 @@ async function measure(ctx: Ctx, registry: string, rows: Record<string, unknown>
         timeoutMs: accounting ? waitMs * 10 : waitMs,
         late: accounting ? (pid, wallMs) => (ownTime(wallMs, treeTimes(pid)) > waitMs ? `the server was not ready within ${waitMs} ms of its own time (${Math.round(wallMs)} ms wall)` : undefined) : undefined,
         workers: params.workers || 'auto',
+        ownSession: (pid) => priority.raiseSession(pid),
       });
     } catch (e) {
       const message = (e as Error).message;

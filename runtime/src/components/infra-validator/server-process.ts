@@ -39,6 +39,8 @@ export interface ServerProcessOptions {
    * in the server's own time (wall time less its run-queue wait), with `timeoutMs` as the wall cap.
    */
   late?: (pid: number, wallMs: number) => string | undefined;
+  /** Start the server in a session of its own (its own scheduling group); called with its pid once spawned. */
+  ownSession?: (pid: number) => void;
   env?: NodeJS.ProcessEnv;
   /** Server processes (`--workers`; default 1). */
   workers?: number | 'auto';
@@ -57,7 +59,8 @@ export function startServerProcess(registry: string, options: ServerProcessOptio
   const t0 = performance.now();
   // The IPC channel is the child's lifeline: when this process dies (even by kill -9) the channel
   // closes and the server exits (serve.ts), so no model server outlives its run.
-  const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env: options.env ?? process.env });
+  const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env: options.env ?? process.env, detached: !!options.ownSession });
+  if (options.ownSession && child.pid !== undefined) options.ownSession(child.pid);
   child.channel?.unref();
   let err = '';
   child.stderr!.on('data', (d: Buffer) => {
