@@ -17,6 +17,7 @@ import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../core/errors.ts';
 import { BACKEND_NAMES, backendChoiceLine, type BackendName } from './backend-names.ts';
 import { installWasmConcat } from './wasm-concat.ts';
+import { webGpuAdapter } from './webgpu-probe.ts';
 
 export { BACKEND_NAMES, type BackendName };
 export type BackendRequest = 'auto' | BackendName;
@@ -113,6 +114,16 @@ function describeAdapter(adapter: GpuAdapterLike): string {
 
 async function probeWebGpu(options: ProbeOptions): Promise<string> {
   if (!hasVulkanLoader()) throw new Error('no Vulkan loader (libvulkan.so.1) on this machine, so no WebGPU adapter');
+  if (!options.explicit) {
+    // auto: ask a child process first, so that this process loads Dawn and a driver only to use them.
+    const found = await webGpuAdapter();
+    const checked = `checked in a ${found.source === 'cache' ? 'child process earlier (cached)' : 'child process'}`;
+    if (found.notInstalled) throw new BackendUnavailable(found.error!, false);
+    if (!found.adapter) throw new Error(`${found.error} (${checked})`);
+    if (found.adapter.fallback) {
+      throw new Error(`only a fallback (software) WebGPU adapter is available (${found.adapter.description}), slower than wasm (auto passes it over; backend: webgpu uses it; ${checked})`);
+    }
+  }
   let webgpu: Record<string, unknown>;
   try {
     webgpu = await importOptional('webgpu');

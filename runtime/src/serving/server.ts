@@ -24,6 +24,7 @@ import { armVersion, chooseArm, parseTraffic, requestKey } from './traffic.ts';
 import { type TrafficConfig } from './registry-index.ts';
 import { labelRawFeatures } from '../ml/bundle.ts';
 import { PredictBatcher, type RowPrediction } from './batcher.ts';
+import { SCHED_HEADER, type SchedReport, type SchedTimes, threadSchedTimes } from '../util/schedstat.ts';
 
 export interface ServerOptions {
   port?: number;
@@ -100,6 +101,8 @@ export class ModelServer {
   private readonly predictionLog?: PredictionSink;
   private readonly renderMetrics: () => Promise<string>;
   private readonly worker?: string;
+  /** Scheduler counters when a timed request arrived (SCHED_HEADER), until it is answered. */
+  private readonly schedStart = new WeakMap<ServerResponse, SchedTimes>();
   /** Predict requests whose body is being read: the batcher waits for them (batcher.ts). */
   private arriving = 0;
 
@@ -128,6 +131,8 @@ export class ModelServer {
     await this.rescan();
     this.server = createServer((req, res) => {
       if (this.worker) res.setHeader('x-tributary-worker', this.worker);
+      const start = req.headers[SCHED_HEADER] !== undefined ? threadSchedTimes() : undefined;
+      if (start) this.schedStart.set(res, start);
       this.handle(req, res).catch((e) => this.send(res, 500, { error: `internal error: ${(e as Error).message}` }));
     });
     this.server.keepAliveTimeout = 5000;
@@ -277,6 +282,10 @@ export class ModelServer {
   private send(res: ServerResponse, status: number, body: unknown): void {
     if (res.headersSent) return;
     const text = JSON.stringify(body);
+    // A timing client (the InfraValidator) asked for the scheduler's counters: util/schedstat.ts.
+    const start = this.schedStart.get(res);
+    const end = start && threadSchedTimes();
+    if (start && end) res.setHeader(SCHED_HEADER, JSON.stringify({ pid: process.pid, start, end } satisfies SchedReport));
     res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
     res.end(text);
   }

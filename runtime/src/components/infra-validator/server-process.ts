@@ -34,6 +34,13 @@ function command(registry: string, extra: string[]): { file: string; args: strin
 /** Resolves once ready; rejects when the process exits first or `timeoutMs` passes (the child is then killed). */
 export interface ServerProcessOptions {
   timeoutMs: number;
+  /**
+   * Polled every 200 ms while waiting: a message ends the wait as a timeout would. For a deadline
+   * in the server's own time (wall time less its run-queue wait), with `timeoutMs` as the wall cap.
+   */
+  late?: (pid: number, wallMs: number) => string | undefined;
+  /** Start the server in a session of its own (its own scheduling group); called with its pid once spawned. */
+  ownSession?: (pid: number) => void;
   env?: NodeJS.ProcessEnv;
   /** Server processes (`--workers`; default 1). */
   workers?: number | 'auto';
@@ -52,7 +59,8 @@ export function startServerProcess(registry: string, options: ServerProcessOptio
   const t0 = performance.now();
   // The IPC channel is the child's lifeline: when this process dies (even by kill -9) the channel
   // closes and the server exits (serve.ts), so no model server outlives its run.
-  const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env: options.env ?? process.env });
+  const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env: options.env ?? process.env, detached: !!options.ownSession });
+  if (options.ownSession && child.pid !== undefined) options.ownSession(child.pid);
   child.channel?.unref();
   let err = '';
   child.stderr!.on('data', (d: Buffer) => {
@@ -70,20 +78,32 @@ export function startServerProcess(registry: string, options: ServerProcessOptio
     });
   return new Promise((resolve, reject) => {
     let out = '';
-    const timer = setTimeout(() => {
+    const fail = (message: string) => {
+      clearTimeout(timer);
+      clearInterval(poll);
       void stop();
-      reject(new Error(`the server was not ready within ${options.timeoutMs} ms`));
-    }, options.timeoutMs);
+      reject(new Error(message));
+    };
+    const timer = setTimeout(() => fail(`the server was not ready within ${options.timeoutMs} ms`), options.timeoutMs);
+    const late = options.late;
+    const poll =
+      late &&
+      setInterval(() => {
+        const message = child.pid !== undefined ? late(child.pid, performance.now() - t0) : undefined;
+        if (message) fail(message);
+      }, 200);
     child.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
       const line = out.split('\n').find((l) => l.startsWith('{') && l.includes('"ready"'));
       if (!line) return;
       clearTimeout(timer);
+      clearInterval(poll);
       const { port } = JSON.parse(line) as { port: number };
       resolve({ child, port, readyMs: performance.now() - t0, stderr: () => err, stop });
     });
     child.once('exit', (code, signal) => {
       clearTimeout(timer);
+      clearInterval(poll);
       reject(new Error(`the server exited before it was ready (${signal ?? `code ${code}`}): ${err.trim().split('\n').slice(-3).join(' | ')}`));
     });
   });
