@@ -20,6 +20,7 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { PerformanceObserver } from 'node:perf_hooks';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -132,6 +133,11 @@ interface Load {
   cpuPerRequest: { server: number; client: number };
   /** Rows per predict that dynamic batching ran (undefined unbatched). */
   meanBatch?: number;
+  /**
+   * This load generator's own garbage collections during the load: every pause delays the
+   * requests in flight, so a tail latency at least this long is the client's, not the server's.
+   */
+  clientGc: { pauses: number; totalMs: number; maxMs: number };
 }
 
 /** `clients` keep-alive clients sending single-row predicts back to back, each `perClient` times or until `until()`. */
@@ -146,6 +152,15 @@ async function load(server: number, port: number, bodies: string[], clients: num
   const latencies: number[] = [];
   let errors = 0;
   const batches0 = await batchTotals(port);
+  const gc = { pauses: 0, totalMs: 0, maxMs: 0 };
+  const gcObserver = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      gc.pauses++;
+      gc.totalMs += e.duration;
+      gc.maxMs = Math.max(gc.maxMs, e.duration);
+    }
+  });
+  gcObserver.observe({ entryTypes: ['gc'] });
   const serverCpu0 = treeCpuMs(server);
   const clientCpu0 = process.cpuUsage();
   const t0 = performance.now();
@@ -161,6 +176,7 @@ async function load(server: number, port: number, bodies: string[], clients: num
   const wall = performance.now() - t0;
   const serverCpu = (treeCpuMs(server) ?? NaN) - (serverCpu0 ?? NaN);
   const clientCpu = process.cpuUsage(clientCpu0);
+  gcObserver.disconnect();
   const batches1 = await batchTotals(port);
   agent.destroy();
   latencies.sort((a, b) => a - b);
@@ -174,6 +190,7 @@ async function load(server: number, port: number, bodies: string[], clients: num
     rps: latencies.length / (wall / 1000),
     cpuPerRequest: { server: per(serverCpu), client: per((clientCpu.user + clientCpu.system) / 1000) },
     ...(batches1.batches > batches0.batches ? { meanBatch: Number(((batches1.rows - batches0.rows) / (batches1.batches - batches0.batches)).toFixed(1)) } : {}),
+    clientGc: { pauses: gc.pauses, totalMs: Number(gc.totalMs.toFixed(1)), maxMs: Number(gc.maxMs.toFixed(1)) },
   };
 }
 
@@ -260,7 +277,7 @@ async function main() {
   /** Requests/s the CPU cost allows with every core busy (server and load generator share them). */
   const cpuBound = (l: Load) => cores / ((l.cpuPerRequest.server + l.cpuPerRequest.client) / 1000);
   const cpu = (l: Load) =>
-    `CPU/request: server ${f(l.cpuPerRequest.server)} ms + client ${f(l.cpuPerRequest.client)} ms → ${cpuBound(l).toFixed(0)} req/s with ${cores} cores busy${l.meanBatch ? `; ${l.meanBatch} rows a predict` : ''}`;
+    `CPU/request: server ${f(l.cpuPerRequest.server)} ms + client ${f(l.cpuPerRequest.client)} ms → ${cpuBound(l).toFixed(0)} req/s with ${cores} cores busy${l.meanBatch ? `; ${l.meanBatch} rows a predict` : ''}; client GC ${l.clientGc.pauses} pauses, longest ${f(l.clientGc.maxMs)} ms`;
   const ratio = (x: number, base: number) => (base > 0 && Number.isFinite(base) ? `${(x / base).toFixed(2)}×` : 'baseline answered none');
   for (const [w, r] of Object.entries(ready)) console.log(`time to ready, ${w} worker(s), median of 3: ${median(r).toFixed(0)} ms (all: ${r.map((x) => x.toFixed(0)).join(', ')})`);
   const base = results[0];

@@ -7,7 +7,12 @@
  * data-parallel training (`workers: 2`) against one worker, same global batch, epochs and seed,
  * runs interleaved. Targets: speed-up ≥ 1.6 on a 2-core machine, eval accuracy within 0.01.
  *
- *   npx tsx bench/trainer-bench.ts [--rows 50000] [--epochs 3] [--batch 512] [--backend auto|wasm|cpu] [--repeats 3] [--only all|parallel]
+ * The data-parallel comparison also runs at a larger global batch (`--large-batch`, default 2048;
+ * 0 skips it): a replica's step has a fixed cost that does not shrink with its share of the batch
+ * (tfjs's kernel dispatch for forward, backward and the optimizer), so how far N workers can beat
+ * one depends on rows per step, and both lines are printed.
+ *
+ *   npx tsx bench/trainer-bench.ts [--rows 50000] [--epochs 3] [--batch 512] [--large-batch 2048] [--backend auto|wasm|cpu] [--repeats 3] [--only all|parallel]
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -32,6 +37,7 @@ const { values: opt } = parseArgs({
     rows: { type: 'string', default: '50000' },
     epochs: { type: 'string', default: '3' },
     batch: { type: 'string', default: '512' },
+    'large-batch': { type: 'string', default: '2048' },
     backend: { type: 'string', default: 'auto' },
     repeats: { type: 'string', default: '3' },
     only: { type: 'string', default: 'all' },
@@ -40,6 +46,7 @@ const { values: opt } = parseArgs({
 const ROWS = Number(opt.rows);
 const EPOCHS = Number(opt.epochs);
 const BATCH = Number(opt.batch);
+const LARGE_BATCH = Number(opt['large-batch']);
 const REPEATS = Number(opt.repeats);
 
 // Taxi-shaped transformed features: 3 z-scored numerics and the categorical ids of taxi_transform.ts.
@@ -135,6 +142,8 @@ interface RunControl {
   cacheKey?: string;
   signal?: AbortSignal;
   workers?: number;
+  /** Global batch (default --batch). */
+  batch?: number;
 }
 
 async function trainerRun(root: string, i: number | string, backend: BackendRequest, control: RunControl = {}) {
@@ -143,7 +152,7 @@ async function trainerRun(root: string, i: number | string, backend: BackendRequ
   const pool = createPool(1);
   const ctx = {
     nodeId: 'trainer',
-    params: paramsWithDefaults(trainer as unknown as ComponentDefinition, { module_file: 'bench/trainer-bench-module.ts', epochs: EPOCHS, batch_size: BATCH, backend, workers: control.workers ?? 1 }),
+    params: paramsWithDefaults(trainer as unknown as ComponentDefinition, { module_file: 'bench/trainer-bench-module.ts', epochs: EPOCHS, batch_size: control.batch ?? BATCH, backend, workers: control.workers ?? 1 }),
     inputs: { examples: { id: 1, type: 'Examples', uri: join(root, 'examples'), properties: {} }, transform_graph: { id: 2, type: 'TransformGraph', uri: join(root, 'graph'), properties: {} } },
     outputs: { model: { type: 'Model', uri: outDir, properties: {} } },
     pipelineDir: process.cwd(),
@@ -168,14 +177,29 @@ async function trainerRun(root: string, i: number | string, backend: BackendRequ
   return { examplesPerSec: props.examplesPerSec, backend: props.backend, wall, examples: props.trainExamples, metrics: props.metrics, profile: props.stepProfile, processCpu };
 }
 
+/**
+ * CPU ms of the process's threads over rank 0's training span: the replicas' own threads, the main
+ * thread, and the rest (V8's GC and compiler helpers, libuv, the pool's idle worker). On 2 cores
+ * with 2 replicas, whatever the rest uses is taken from the replicas.
+ */
+function spanCpu(profile: StepProfile[]) {
+  const threads = profile[0].threadsCpuMs;
+  if (!threads) return undefined;
+  const total = Object.values(threads).reduce((n, v) => n + v, 0);
+  const replicas = profile.reduce((n, p) => n + (p.tid !== undefined ? (threads[String(p.tid)] ?? 0) : 0), 0);
+  const main = threads[String(process.pid)] ?? 0;
+  const r = (x: number) => Math.round(x);
+  return { spanMs: r(profile[0].trainMs), replicas: r(replicas), main: r(main), other: r(total - replicas - main), gcMs: profile.map((p) => r(p.gcMs ?? NaN)) };
+}
+
 /** 2 workers against 1, interleaved so both see the same machine load. */
-async function dataParallel(root: string) {
-  type Sample = { rate: number; wall: number; accuracy: number; cpuRate: number; processCpuSeconds: number; load: number };
+async function dataParallel(root: string, batch = BATCH) {
+  type Sample = { rate: number; wall: number; accuracy: number; cpuRate: number; processCpuSeconds: number; load: number; spanCpu?: ReturnType<typeof spanCpu> };
   const runs: Record<1 | 2, Sample[]> = { 1: [], 2: [] };
   const profiles: Record<1 | 2, StepProfile[][]> = { 1: [], 2: [] };
   for (let i = 0; i < REPEATS; i++) {
     for (const workers of [1, 2] as const) {
-      const r = await trainerRun(root, `dp-${workers}-${i}`, opt.backend as BackendRequest, { workers });
+      const r = await trainerRun(root, `dp-${batch}-${workers}-${i}`, opt.backend as BackendRequest, { workers, batch });
       // Examples per CPU-second of the training threads: what the machine's load does not change.
       const cpuSeconds = r.profile.reduce((n, p) => n + (p.cpuMs ?? NaN), 0) / 1000;
       runs[workers].push({
@@ -186,11 +210,12 @@ async function dataParallel(root: string) {
         // The whole process over the whole run (workers' start and tfjs load included).
         processCpuSeconds: Number(r.processCpu.toFixed(2)),
         load: Number(loadavg()[0].toFixed(1)),
+        spanCpu: spanCpu(r.profile),
       });
       profiles[workers].push(r.profile);
     }
   }
-  const med = (w: 1 | 2, k: keyof Sample) => median(runs[w].map((r) => r[k]));
+  const med = (w: 1 | 2, k: Exclude<keyof Sample, 'spanCpu'>) => median(runs[w].map((r) => r[k]));
   const speedUp = med(2, 'rate') / med(1, 'rate');
   const accuracyDelta = Math.abs(med(2, 'accuracy') - med(1, 'accuracy'));
   return {
@@ -218,7 +243,12 @@ async function main() {
   writeSplit(join(root, 'examples', 'Split-eval'), makeData(Math.min(5000, ROWS)), 10_000);
   writeGraph(join(root, 'graph'));
   if (opt.only === 'parallel') {
-    console.log(JSON.stringify({ rows: ROWS, epochs: EPOCHS, batch: BATCH, dataParallel: await dataParallel(root) }, null, 2));
+    const dataParallel512 = await dataParallel(root);
+    const large = LARGE_BATCH > 0 ? { batch: LARGE_BATCH, ...(await dataParallel(root, LARGE_BATCH)) } : undefined;
+    console.log(JSON.stringify({ rows: ROWS, epochs: EPOCHS, batch: BATCH, dataParallel: dataParallel512, dataParallelLargeBatch: large }, null, 2));
+    printParallel(dataParallel512, BATCH);
+    if (large) printParallel(large, LARGE_BATCH);
+    if (large) printCostModel(stepCostModel(dataParallel512, BATCH, large, LARGE_BATCH));
     rmSync(root, { recursive: true, force: true });
     return;
   }
@@ -249,6 +279,7 @@ async function main() {
   const resumed = await trainerRun(root, 'resumed', opt.backend as BackendRequest, { cacheKey: key });
 
   const parallel = await dataParallel(root);
+  const parallelLarge = LARGE_BATCH > 0 ? { batch: LARGE_BATCH, ...(await dataParallel(root, LARGE_BATCH)) } : undefined;
 
   // The bare loop on the backend the Trainer chose, in this process.
   await selectBackend(backend as BackendRequest, { info: () => undefined, warn: () => undefined });
@@ -277,11 +308,54 @@ async function main() {
       ratioToStartingOver: Number((resumed.wall / median(walls)).toFixed(3)),
     },
     dataParallel: parallel,
+    dataParallelLargeBatch: parallelLarge,
     target: 0.9,
     pass: t / b >= 0.9,
     samples: { trainer: trainerRates.map(Math.round), bare: bareRates.map(Math.round) },
   };
   console.log(JSON.stringify(result, null, 2));
+  printParallel(parallel, BATCH);
+  if (parallelLarge) printParallel(parallelLarge, LARGE_BATCH);
+  if (parallelLarge) printCostModel(stepCostModel(parallel, BATCH, parallelLarge, LARGE_BATCH));
+}
+
+/**
+ * One worker's CPU per step at two global batches → a fixed cost per step and a cost per row
+ * (least squares through two points). A replica of N pays the whole fixed cost on 1/N of the rows,
+ * which bounds N workers' speed-up even with N idle cores: (F + R·B) / (F + R·B/N).
+ */
+function stepCostModel(small: Awaited<ReturnType<typeof dataParallel>>, smallBatch: number, large: Awaited<ReturnType<typeof dataParallel>>, largeBatch: number) {
+  const perStep = (p: typeof small) => {
+    const prof = p.stepProfile.workers1[0];
+    return prof.cpuMs !== undefined && prof.steps > 0 ? prof.cpuMs / prof.steps : NaN;
+  };
+  const [a, b] = [perStep(small), perStep(large)];
+  const perRow = (b - a) / (largeBatch - smallBatch);
+  const fixed = a - perRow * smallBatch;
+  const bound = (batch: number) => Number(((fixed + perRow * batch) / (fixed + (perRow * batch) / 2)).toFixed(2));
+  return { batches: [smallBatch, largeBatch], msPerStep: [a, b].map((x) => Number(x.toFixed(2))), fixedMs: Number(fixed.toFixed(2)), usPerRow: Number((perRow * 1000).toFixed(2)), speedUpBound2: [bound(smallBatch), bound(largeBatch)] };
+}
+
+function printCostModel(m: ReturnType<typeof stepCostModel>) {
+  const [b1, b2] = m.batches;
+  console.log(
+    `\none worker's thread CPU per step: ${m.msPerStep[0]} ms at ${b1} rows, ${m.msPerStep[1]} ms at ${b2} → ${m.fixedMs} ms fixed + ${m.usPerRow} µs a row; ` +
+      `with 2 idle cores 2 workers could reach at most ${m.speedUpBound2[0]}× at ${b1} rows, ${m.speedUpBound2[1]}× at ${b2}`,
+  );
+}
+
+/** The data-parallel lines a reader looks for, after the JSON. */
+function printParallel(p: Awaited<ReturnType<typeof dataParallel>>, batch: number) {
+  const span = (w: 1 | 2) => {
+    const s = p.samples[`workers${w}`].map((x) => x.spanCpu).filter((x) => x !== undefined);
+    if (!s.length) return '';
+    const m = (k: 'replicas' | 'main' | 'other' | 'spanMs') => median(s.map((x) => x![k]));
+    return `; over the training span (${m('spanMs')} ms): replicas ${m('replicas')} ms CPU, main thread ${m('main')}, other threads ${m('other')}`;
+  };
+  console.log(`\nglobal batch ${batch}: 2 workers vs 1: ${p.speedUp}× examples/s (target 1.6: ${p.speedUp >= 1.6 ? 'PASS' : 'MISS'}), eval accuracy delta ${p.evalAccuracy.delta} (≤ 0.01: ${p.evalAccuracy.delta <= 0.01 ? 'PASS' : 'MISS'})`);
+  console.log(`  1 worker  ${p.examplesPerSec.workers1} examples/s${span(1)}`);
+  console.log(`  2 workers ${p.examplesPerSec.workers2} examples/s${span(2)}`);
+  console.log(`  load average ${p.loadAverage.join(' ')}`);
 }
 
 await main();

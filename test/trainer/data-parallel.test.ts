@@ -45,6 +45,17 @@ describe('Trainer data-parallel training (workers: N)', function () {
       if (process.platform === 'linux') assert.ok(p.cpuMs! > 0 && p.cpuMs! <= p.trainMs * 1.05 + 5, JSON.stringify(p));
     }
     assert.equal((one.model.properties.stepProfile as { phases: Record<string, number> }[])[0].phases.wait, 0);
+    if (process.platform === 'linux') {
+      // Every thread of the process over rank 0's span, so a bench can tell the replicas' CPU from
+      // the main thread's and V8's helpers'; each replica says which thread is its own.
+      const withThreads = profiles as { tid?: number; gcMs?: number; threadsCpuMs?: Record<string, number> }[];
+      assert.notEqual(withThreads[0].tid, withThreads[1].tid);
+      for (const p of withThreads) {
+        assert.ok(Number.isInteger(p.tid) && p.gcMs! >= 0, JSON.stringify(p));
+        assert.ok(withThreads[0].threadsCpuMs![String(p.tid)] > 0, JSON.stringify(withThreads[0].threadsCpuMs));
+      }
+      assert.ok(String(process.pid) in withThreads[0].threadsCpuMs!, 'the main thread is listed');
+    }
     // Progress still reports once per epoch, and only rank 0 wrote logs.
     assert.deepEqual(two.progress.filter((p) => p.unit === 'epochs').map((p) => p.done), [0, 1, 2]);
     assert.equal(readFileSync(join(two.model.uri, 'logs', 'metrics.jsonl'), 'utf8').trim().split('\n').length, 2);

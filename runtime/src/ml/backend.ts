@@ -17,6 +17,7 @@ import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../core/errors.ts';
 import { BACKEND_NAMES, backendChoiceLine, type BackendName } from './backend-names.ts';
 import { installWasmConcat } from './wasm-concat.ts';
+import { installWasmSlice } from './wasm-slice.ts';
 import { webGpuAdapter } from './webgpu-probe.ts';
 
 export { BACKEND_NAMES, type BackendName };
@@ -163,6 +164,7 @@ async function probeWasm(): Promise<void> {
   await import('@tensorflow/tfjs-backend-wasm');
   await activate(TF_NAMES.wasm);
   installWasmConcat();
+  installWasmSlice();
 }
 
 async function probeCpu(): Promise<void> {

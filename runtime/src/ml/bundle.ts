@@ -179,6 +179,10 @@ export async function loadBundle(dir: string, options: LoadBundleOptions = {}): 
   }
   const transformGraph = options.transformGraph ?? (await loadTransformGraph(join(dir, BUNDLE_TRANSFORM_DIR)));
   const multiOutput = info.task === 'multiclass';
+  const outputNames = model.outputs.map((o) => o.name);
+  // Every input takes one column ([rows, 1]), as the feeds below: then the graph can run on them
+  // directly; a model with other input shapes goes through predict, which checks them.
+  const columnInputs = model.inputs.every((i) => i.shape.length === 2 && i.shape[1] === 1);
 
   const predictTransformed = (columns: TransformedColumns): Predictions => {
     const inputs = model.inputNames.map((name) => {
@@ -189,10 +193,13 @@ export async function loadBundle(dir: string, options: LoadBundleOptions = {}): 
     const n = inputs.length ? inputs[0].length : 0;
     if (n === 0) return [];
     const out = tf.tidy(() => {
-      const xs = inputs.map((col) => (col instanceof Int32Array ? tf.tensor2d(col, [n, 1], 'int32') : tf.tensor2d(Float32Array.from(col), [n, 1], 'float32')));
-      // One pass over the caller's batch: predict's own default of 32 rows per step costs
-      // several times the arithmetic in per-step kernel dispatch on large batches.
-      const y = model.predict(xs.length === 1 ? xs[0] : xs, { batchSize: n }) as tf.Tensor;
+      const xs = inputs.map((col) => (col instanceof Int32Array ? tf.tensor2d(col, [n, 1], 'int32') : tf.tensor2d(col instanceof Float32Array ? col : Float32Array.from(col), [n, 1], 'float32')));
+      // The graph once over the caller's whole batch (inference mode, as predict runs it).
+      // predict would first slice every input into batches (32 rows by default) and concatenate
+      // the outputs: per input a copy and a kernel dispatch, which for one row cost more than
+      // the model's arithmetic.
+      const feed = xs.length === 1 ? xs[0] : xs;
+      const y = (columnInputs ? model.execute(feed, outputNames[0]) : model.predict(feed, { batchSize: n })) as tf.Tensor;
       return y.reshape([n, -1]);
     });
     const width = out.shape[1]!;

@@ -220,6 +220,7 @@ export async function openSession(args: SessionArgs, extra: SessionHooks = {}): 
       lastBatchAt = performance.now();
       timer.step();
     },
+    onTrainEnd: async () => timer.finish(),
     // A plain function: tfjs calls it as a method of its CustomCallback, whose `model` is the one being fitted.
     onEpochEnd: async (fitEpoch: number, logs?: tf.Logs) => {
       const t0 = performance.now();

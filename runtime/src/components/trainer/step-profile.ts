@@ -9,7 +9,9 @@
  * only at a tick or a context switch, so a phase that sleeps (the barrier) would be charged the
  * CPU of the phases before it. Over a whole training the lag is one tick.
  */
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, openSync, readlinkSync, readSync } from 'node:fs';
+import { PerformanceObserver } from 'node:perf_hooks';
+import { threadCpuMs } from '../../util/thread-cpu.ts';
 
 /** The phases of a training step; `compute` is what is left of the training span (forward, backward, tfjs). */
 export const PHASES = ['input', 'flatten', 'wait', 'reduce', 'unflatten', 'apply', 'epochEnd'] as const;
@@ -25,6 +27,17 @@ export interface StepProfile {
   phases: Phases;
   /** This thread's CPU time over the training span (absent where the OS does not say). */
   cpuMs?: number;
+  /** This thread's id (Linux), to find it in another replica's `threadsCpuMs`. */
+  tid?: number;
+  /** Wall ms this thread stood still for its isolate's garbage collections during the span. */
+  gcMs?: number;
+  /**
+   * CPU ms of every thread of the process over this thread's span, by thread id (Linux, to the
+   * scheduler's 10 ms tick): the replicas, the main thread, and V8's and libuv's helper threads
+   * (parallel and concurrent GC, optimizing compiles), which take cores from the replicas when
+   * there are no spare ones.
+   */
+  threadsCpuMs?: Record<string, number>;
 }
 
 /**
@@ -56,6 +69,14 @@ export class ThreadClock {
   }
 }
 
+function ownTid(): number | undefined {
+  try {
+    return Number(readlinkSync('/proc/thread-self').split('/').pop());
+  } catch {
+    return undefined;
+  }
+}
+
 const zeros = (): Record<Phase, number> => Object.fromEntries(PHASES.map((p) => [p, 0])) as Record<Phase, number>;
 
 export class StepTimer {
@@ -67,6 +88,11 @@ export class StepTimer {
   private end = 0;
   private cpuStart = 0;
   private cpuEnd = 0;
+  private threadsStart?: Map<number, number>;
+  private threadsEnd?: Map<number, number>;
+  private gcMs = 0;
+  private gc?: PerformanceObserver;
+  private ended?: number;
 
   /** Adds a span measured elsewhere (the wait inside an exchange). */
   add(phase: Phase, ms: number): void {
@@ -86,8 +112,19 @@ export class StepTimer {
   /** The training span starts before the first batch is made. */
   begin(): void {
     if (this.start !== undefined) return;
+    this.threadsStart = threadCpuMs();
+    this.gc = new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) if (this.start !== undefined && e.startTime >= this.start && (this.ended === undefined || e.startTime <= this.ended)) this.gcMs += e.duration;
+    });
+    this.gc.observe({ entryTypes: ['gc'] });
     this.cpuStart = this.clock.now() ?? 0;
     this.start = performance.now();
+  }
+
+  /** The training span ends (fit's onTrainEnd): the other threads' CPU is read here. */
+  finish(): void {
+    this.ended = performance.now();
+    this.threadsEnd = threadCpuMs();
   }
 
   step(): void {
@@ -103,10 +140,18 @@ export class StepTimer {
     const phases = Object.fromEntries([...PHASES.map((p) => [p, round(this.wall[p])]), ['compute', round(Math.max(0, trainMs - measured))]]) as Phases;
     const profile: StepProfile = { steps: this.steps, trainMs: round(trainMs), phases };
     if (this.hasClock && this.start !== undefined) profile.cpuMs = round(this.cpuEnd - this.cpuStart);
+    const tid = ownTid();
+    if (tid !== undefined) profile.tid = tid;
+    if (this.gc) profile.gcMs = round(this.gcMs);
+    if (this.threadsStart && this.threadsEnd) {
+      const before = this.threadsStart;
+      profile.threadsCpuMs = Object.fromEntries([...this.threadsEnd].map(([t, ms]) => [String(t), round(ms - (before.get(t) ?? 0))]));
+    }
     return profile;
   }
 
   close(): void {
+    this.gc?.disconnect();
     this.clock.close();
   }
 }
