@@ -13,7 +13,7 @@
  * generator): on a busy machine wall-clock numbers mostly measure the others' work, CPU per
  * request does not, and cores ÷ CPU per request is the rate the machine could reach idle.
  *
- *   npm run bench:serving -- [--requests 1000] [--per-client 100] [--starve-seconds 10] [--workers N]
+ *   npm run bench:serving -- [--requests 1000] [--per-client 100] [--starve-seconds 10] [--workers N] [--warm-requests 20]
  *   npx tsx bench/serving-bench.ts ...
  */
 import { execFileSync } from 'node:child_process';
@@ -34,8 +34,13 @@ const { values: opt } = parseArgs({
     'per-client': { type: 'string', default: '100' },
     'starve-seconds': { type: 'string', default: '10' },
     workers: { type: 'string', default: String(availableParallelism()) },
+    // Requests sent before a load is measured, spread over its clients (at least 20 each). The
+    // default measures a freshly started server, whose first thousands of requests still run
+    // uncompiled code and pay V8's compiles; 3000 measures it warm.
+    'warm-requests': { type: 'string', default: '20' },
   },
 });
+const WARM_REQUESTS = Number(opt['warm-requests']);
 const REQUESTS_1 = Number(opt.requests);
 const PER_CLIENT = Number(opt['per-client']);
 const WORKERS = Number(opt.workers);
@@ -146,7 +151,8 @@ async function load(server: number, port: number, bodies: string[], clients: num
   // Warm-up on every connection (and every worker behind them).
   await Promise.all(
     Array.from({ length: clients }, async (_, c) => {
-      for (let i = 0; i < 20; i++) await post(agent, port, bodies[(c * 20 + i) % bodies.length]);
+      const warm = Math.max(20, Math.ceil(WARM_REQUESTS / clients));
+      for (let i = 0; i < warm; i++) await post(agent, port, bodies[(c * warm + i) % bodies.length]);
     }),
   );
   const latencies: number[] = [];

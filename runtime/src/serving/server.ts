@@ -525,6 +525,29 @@ async function readBody(req: IncomingMessage, limit: number): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
+interface RequestSchema {
+  features: Map<string, string>;
+  lists: Set<string>;
+  required: string[];
+}
+
+const schemas = new WeakMap<BundleInfo, RequestSchema>();
+
+/** What a request's rows are checked against, made once per loaded bundle (not per request). */
+function requestSchema(info: BundleInfo): RequestSchema {
+  let schema = schemas.get(info);
+  if (!schema) {
+    const labelOnly = new Set(labelRawFeatures(info));
+    schema = {
+      features: new Map(info.rawFeatures.map((f) => [f.name, f.type])),
+      lists: new Set(info.rawFeatures.filter((f) => f.list).map((f) => f.name)),
+      required: info.rawFeatures.map((f) => f.name).filter((f) => !labelOnly.has(f)),
+    };
+    schemas.set(info, schema);
+  }
+  return schema;
+}
+
 /** Validates a predict body against the bundle's raw features; returns row objects. */
 export function parsePredictRequest(text: string, info: BundleInfo, maxInstances: number): { rows: Record<string, unknown>[]; columnar: boolean } {
   let body: unknown;
@@ -560,10 +583,7 @@ export function parsePredictRequest(text: string, info: BundleInfo, maxInstances
   // Every feature the model reads must be named: an absent key is a client bug (a typo, an old
   // client), while an explicit null is a missing value that the transform's fill_in_missing
   // handles as in the training data. Unknown names and ill-typed values are errors too.
-  const features = new Map(info.rawFeatures.map((f) => [f.name, f.type]));
-  const lists = new Set(info.rawFeatures.filter((f) => f.list).map((f) => f.name));
-  const labelOnly = new Set(labelRawFeatures(info));
-  const required = info.rawFeatures.map((f) => f.name).filter((f) => !labelOnly.has(f));
+  const { features, lists, required } = requestSchema(info);
   rows.forEach((row, i) => {
     let known = 0;
     for (const [name, v] of Object.entries(row)) {
