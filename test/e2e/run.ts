@@ -403,6 +403,7 @@ export async function runEndToEnd(options: { only?: RegExp } = {}): Promise<numb
     // A narrow pane (a 1000 px window with the Explorer open): Auto layout goes top to bottom, and
     // the nodes' handles follow it (inputs on top, outputs at the bottom), so edges run straight down.
     const narrowStart = canvas ? await nodeSpot(canvas, 'pusher').catch(() => '') : '';
+    const narrowFile = readFileSync(taxiFile, 'utf8');
     await step('a narrow pane: Auto layout runs top to bottom, inputs on top and outputs at the bottom, titles ≥ 11 px', async () => {
       if (!canvas) throw new Error('no canvas');
       const frame = canvas;
@@ -432,14 +433,20 @@ export async function runEndToEnd(options: { only?: RegExp } = {}): Promise<numb
       const smallest = Math.min(...seen.titles.map((t) => t.px));
       return `pane ${seen.pane}, zoom ${seen.zoom.toFixed(2)}, smallest title ${smallest.toFixed(1)} px (${seen.compact} compact nodes); ${sides.length} handles, inputs on top and outputs at the bottom; ${runs.length} edges, all running down; ${tangle.crossings} crossing(s) ${tangle.pairs.join('; ')}; ${tangle.behind.length} behind a node`;
     });
-    // Back to the wide window and the file's own layout (the Auto layout was never saved).
+    // Back to the wide window and the file's own layout: the Auto layout is saved, then the file
+    // written back as it was (VS Code reloads a saved document changed on disk).
     await page.setViewportSize({ width: 1600, height: 1000 });
     if (canvas && narrowStart) {
       const frame = canvas;
-      await runCommand(page, 'File: Revert File').catch(() => undefined);
-      await until(async () => (await nodeSpot(frame, 'pusher')) === narrowStart, "the file's layout back", 15_000).catch((error: Error) => process.stdout.write(`  (after the narrow pane: ${error.message})\n`));
-      await frame.locator('vscode-button[title^="Zoom to fit"]').click();
-      await settledCanvas(frame);
+      const restore = async () => {
+        await page.keyboard.press('Control+S');
+        await until(async () => readFileSync(taxiFile, 'utf8') !== narrowFile, 'the Auto layout saved', 10_000);
+        writeFileSync(taxiFile, narrowFile);
+        await until(async () => (await nodeSpot(frame, 'pusher')) === narrowStart, "the file's layout back on the canvas", 15_000);
+        await frame.locator('vscode-button[title^="Zoom to fit"]').click();
+        await settledCanvas(frame);
+      };
+      await restore().catch((error: Error) => process.stdout.write(`  (after the narrow pane: ${(error.message ?? '').split('\n')[0]})\n`));
     }
     await runCommand(page, 'View: Close Primary Side Bar').catch(() => page.keyboard.press('Escape'));
     await page.waitForTimeout(800);

@@ -1,4 +1,5 @@
-import { Handle, Position, useStore, type NodeProps } from '@xyflow/react';
+import { Handle, Position, useStore, useUpdateNodeInternals, type NodeProps } from '@xyflow/react';
+import { useEffect, useRef } from 'react';
 import type { NodeRunInfo, RunState } from '../../../protocol/messages.ts';
 import { Codicon } from '../shared/toolkit.tsx';
 import { inHandle, outHandle, type PipelineNodeData, type PortView } from './graph.ts';
@@ -81,12 +82,28 @@ export function useCompact(): boolean {
 }
 
 /**
+ * React Flow keeps where a node's handles are until the node's size changes: when they move to
+ * other sides (the drawing now runs the other way) it must measure them again, or the edges stay
+ * attached where the handles were (S-curves into the sides of a top-to-bottom drawing).
+ */
+function useHandlesFollow(id: string | undefined, direction: PipelineNodeData['direction']) {
+  const updateNodeInternals = useUpdateNodeInternals();
+  const drawn = useRef(direction);
+  useEffect(() => {
+    if (!id || drawn.current === direction) return;
+    drawn.current = direction;
+    updateNodeInternals(id);
+  }, [id, direction, updateNodeInternals]);
+}
+
+/**
  * A pipeline node: component icon, id, typed ports, problems and the run overlay. Semantic zoom:
  * zoomed out, the node is compact (icon, a large title, state) with its ports folded into one
  * handle per side, so the titles stay readable at "fit view"; zoomed in, every port shows.
  */
-export function PipelineNode({ data, selected }: Pick<NodeProps, 'selected'> & { data: PipelineNodeData }) {
+export function PipelineNode({ id, data, selected }: Partial<Pick<NodeProps, 'id'>> & Pick<NodeProps, 'selected'> & { data: PipelineNodeData }) {
   const compact = useCompact();
+  useHandlesFollow(id, data.direction);
   const { node, spec, problems, run } = data;
   const errors = problems.filter((p) => p.severity === 'error').length;
   const warnings = problems.length - errors;
