@@ -4,11 +4,14 @@
  */
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { dirname } from 'node:path';
 import * as vscode from 'vscode';
 import type { LanguageApi } from './language/lazy-client.ts';
+import type { GenerateTypesResult } from './language/protocol.ts';
 import type { PipelineRunner, RunRequest } from './runs/runner.ts';
 import { tally, type RunStates } from './runs/state.ts';
-import { readPipelineStore, runsFromStore } from './views/model.ts';
+import { runsFromStore } from './views/model.ts';
+import { onPostgres, readPipelineStore } from './views/store-source.ts';
 import type { ArtifactArgs, PipelineIndex } from './views/trees.ts';
 
 export const CANVAS_VIEW_TYPE = 'tributary.canvas';
@@ -138,8 +141,24 @@ export async function runWithProgress(deps: CommandDeps, request: RunRequest): P
 }
 
 /** After a successful run: refresh feature types when a Schema exists (quietly when none does). */
+/**
+ * Feature types from the pipeline's newest Schema: the language server reads an embedded store's
+ * files; a store on a Postgres server is read by the CLI (`tributary types --json`), out of process.
+ */
+async function generateTypes(deps: CommandDeps, uri: vscode.Uri): Promise<GenerateTypesResult> {
+  const info = await deps.language.pipelineInfo(uri);
+  if (!onPostgres(info)) return deps.language.generateTypes(uri);
+  const { code, stdout, stderr } = await deps.runner.query(['types', info.file, '--json'], dirname(info.file));
+  if (code !== 0) return { ok: false, message: stderr.trim().split('\n').pop()?.replace(/^error: /, '') || `tributary types exited ${code}` };
+  try {
+    return { ok: true, ...(JSON.parse(stdout) as Omit<Extract<GenerateTypesResult, { ok: true }>, 'ok'>) };
+  } catch (e) {
+    return { ok: false, message: `tributary types printed no result: ${(e as Error).message}` };
+  }
+}
+
 async function afterRun(deps: CommandDeps, uri: vscode.Uri): Promise<void> {
-  const result = await deps.language.generateTypes(uri);
+  const result = await generateTypes(deps, uri);
   if (result.ok && result.changed) deps.output.appendLine(`feature types: ${result.file} (${result.features} features, Schema #${result.schemaArtifactId})`);
 }
 
@@ -275,7 +294,7 @@ export function registerCommands(deps: CommandDeps): void {
   register('tributary.generateTypes', async (target?: Target) => {
     const uri = await requirePipeline(target, deps);
     if (!uri) return undefined;
-    const result = await language.generateTypes(uri);
+    const result = await generateTypes(deps, uri);
     if (result.ok) void vscode.window.showInformationMessage(`Wrote ${vscode.workspace.asRelativePath(result.file)}: ${result.features} features from Schema #${result.schemaArtifactId}.`);
     else void vscode.window.showWarningMessage(result.message);
     return result;

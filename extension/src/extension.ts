@@ -58,22 +58,26 @@ export function activate(context: vscode.ExtensionContext): TributaryApi {
 
   registerCommands({ context, language, runner, states, index, output });
   const runsView = new RunsTreeProvider(index, states);
-  context.subscriptions.push(
-    vscode.window.registerTreeDataProvider('tributary.runs', runsView),
-    vscode.window.registerTreeDataProvider('tributary.artifacts', new ArtifactsTreeProvider(index)),
-  );
+  const runsTree = vscode.window.createTreeView('tributary.runs', { treeDataProvider: runsView });
+  const artifactsTree = vscode.window.createTreeView('tributary.artifacts', { treeDataProvider: new ArtifactsTreeProvider(index) });
+  // Stores on a Postgres server are polled only while one of the views shows them.
+  const watchRemote = () => index.watchRemote(runsTree.visible || artifactsTree.visible);
+  context.subscriptions.push(runsTree, artifactsTree, runsTree.onDidChangeVisibility(watchRemote), artifactsTree.onDidChangeVisibility(watchRemote));
+  watchRemote();
   registerCanvasEditor(
     context,
     {
       requestSpecs: async () => (await language.specs()).components,
       runStates: states,
       log: (message) => serverLog.appendLine(`[canvas] ${message}`),
-      metadataFileOf: async (uri) => (await language.pipelineInfo(uri)).metadataFile,
+      storeOf: (uri) => language.pipelineInfo(uri),
+      cli: runner.query,
     },
     loadCanvas,
   );
   registerLazyViewers(context, {
-    metadataFileOf: async (uri) => (await language.pipelineInfo(uri)).metadataFile,
+    sourceOf: (uri) => language.pipelineInfo(uri),
+    cli: runner.query,
     activePipeline,
     log: (message) => output.appendLine(`[viewer] ${message}`),
   });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { addEvent, attribute, createArtifact, createExecution, getOrCreateContext } from '../../runtime/src/metadata/records.ts';
-import { previousSpanStatistics } from '../../runtime/src/metadata/spans.ts';
+import { previousSpanStatistics, statisticsBySpan } from '../../runtime/src/metadata/spans.ts';
 import { emptyStore, type StoreData } from '../../runtime/src/core/metadata-types.ts';
 
 /** One data run: Examples of `span` → statistics by `statsNode`; returns the statistics id. */
@@ -38,5 +38,8 @@ describe('previous-span statistics resolver', () => {
     assert.equal(found.previous?.statistics.id, three);
     const first = previousSpanStatistics(data, 'p', dataRun(data, 'p', 0))!;
     assert.equal(first.previous, undefined);
+    // The trends over spans of one pipeline (one root may hold several): q's span 4 is not p's.
+    assert.deepEqual(statisticsBySpan(data, 'p', 'statistics_gen').map((s) => s.span), [0, 1, 2, 3, 5]);
+    assert.deepEqual(statisticsBySpan(data, 'q').map((s) => s.span), [4]);
   });
 });

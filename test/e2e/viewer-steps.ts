@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import type { Frame, Page } from 'playwright-core';
 import { REPO } from '../../scripts/editor-test/code-server.ts';
 import { readStoreView } from '../../runtime/src/metadata/embedded/reader.ts';
+import { QUICK_INPUT } from './quick-input.ts';
 
 export interface ViewerStepContext {
   page: Page;
@@ -22,6 +23,8 @@ export interface ViewerStepContext {
   pickRow(page: Page, text: string, timeout?: number): Promise<string>;
   /** Runs a command that asks "Which pipeline?" and then for an artifact; picks the first row with `row`. */
   pickArtifactWith(page: Page, command: string, pipeline: string, row: string): Promise<string>;
+  /** Waits for the picker on screen whose placeholder matches `until`, answering "Which pipeline?" with `pipeline`. */
+  awaitPicker(page: Page, options: { until: RegExp; pipeline?: string; row?: string; timeout?: number }): Promise<void>;
 }
 
 /** The viewer tabs' labels, as titleOf names them. */
@@ -146,6 +149,20 @@ export async function viewerSteps(ctx: ViewerStepContext): Promise<void> {
     return `${label}; hyperparameters ${hp.join(', ')}; settings ${settings.trim()}; ${await frame.locator('.curve').count()} curves`;
   });
 
+  await step('Open Artifact Viewer from the palette: recent artifacts, newest first, with pipeline, node and type', async () => {
+    await ctx.runCommand(page, 'Tributary: Open Artifact Viewer');
+    await ctx.awaitPicker(page, { until: /newest first/i, row: 'ModelEvaluation' });
+    const rows = (await page.locator(`${QUICK_INPUT} .quick-input-list .monaco-list-row`).allInnerTexts()).map((t) => t.replace(/\s+/g, ' ').trim());
+    const ids = rows.map((r) => Number(/#(\d+)/.exec(r)?.[1]));
+    if (rows.length < 3 || ids.some(Number.isNaN)) throw new Error(`rows: ${rows.slice(0, 4).join(' | ')}`);
+    if (ids.some((id, i) => i > 0 && id > ids[i - 1])) throw new Error(`not newest first: ${ids.join(', ')}`);
+    const evaluation = rows.find((r) => r.startsWith('ModelEvaluation'))!;
+    if (!/chicago-taxi-model · evaluator/.test(evaluation)) throw new Error(`the row does not name its pipeline and node: ${evaluation}`);
+    await ctx.pickRow(page, 'ModelEvaluation', 5000);
+    await ctx.findFrame(page, '.viewer.evaluation', 30_000);
+    return `${rows.length} rows, ids ${ids.slice(0, 5).join(', ')}…; "${evaluation}" opened its viewer`;
+  });
+
   let models: number[] = [];
   await step('a second run (4 epochs): its evaluation compares with the first model, with deltas and both curves', async () => {
     // Setup through the CLI, as a teammate's run would be; the viewer is what is tested here.
@@ -172,22 +189,26 @@ export async function viewerSteps(ctx: ViewerStepContext): Promise<void> {
 
   await step('compare runs: deltas against the first run and a metric chart', async () => {
     await ctx.runCommand(page, 'Tributary: Compare Runs');
-    const input = page.locator('.quick-input-widget input');
-    const deadline = Date.now() + 15_000;
-    // "Which pipeline?" first (a viewer is active), then the runs, several at once.
-    while (Date.now() < deadline) {
-      const placeholder = (await input.getAttribute('placeholder').catch(() => null)) ?? '';
-      if (/which pipeline/i.test(placeholder)) await ctx.pickRow(page, pipeline, 5000).catch(() => undefined);
-      else if (/two or more runs/i.test(placeholder)) break;
-      await page.waitForTimeout(200);
+    // "Which pipeline?" first (a viewer is active), then the runs, several at once. The command
+    // reads the store first: wait for its picker on screen, not for a fixed time.
+    await ctx.awaitPicker(page, { until: /two or more runs/i, pipeline, row: 'chicago-taxi-model' });
+    const rows = page.locator(`${QUICK_INPUT} .quick-input-list .monaco-list-row`);
+    for (const deadline = Date.now() + 10_000; (await rows.count()) < 2 && Date.now() < deadline; ) await page.waitForTimeout(200);
+    const labels = (await rows.allInnerTexts()).map((t) => t.replace(/\s+/g, ' ').trim());
+    if (labels.length < 2) throw new Error(`runs to compare: ${labels.join(' | ') || 'none'}`);
+    // Each run has a human label: pipeline, time and what changed since the previous run.
+    if (!labels.some((l) => /trainer\.epochs 3→4/.test(l))) throw new Error(`no run labelled with its change (trainer.epochs 3→4): ${labels.join(' | ')}`);
+    // Tick every run (a click on a row toggles it in a many-pick list); each click is seen in the count.
+    const counter = page.locator(`${QUICK_INPUT} .quick-input-count`);
+    for (let i = 0; i < labels.length; i++) {
+      await rows.nth(i).click();
+      const deadline = Date.now() + 10_000;
+      let shown = '';
+      while (!(shown = (await counter.innerText({ timeout: 1000 }).catch(() => '')).trim()).startsWith(String(i + 1))) {
+        if (Date.now() > deadline) throw new Error(`after ticking ${i + 1} of ${labels.length} runs the picker says "${shown || 'nothing'}"`);
+        await page.waitForTimeout(200);
+      }
     }
-    // Tick every run (a click on a row toggles it in a many-pick list), then OK.
-    const rows = page.locator('.quick-input-list .monaco-list-row');
-    await rows.first().waitFor({ timeout: 5000 });
-    const count = await rows.count();
-    for (let i = 0; i < count; i++) await rows.nth(i).click();
-    const selected = (await page.locator('.quick-input-count').innerText().catch(() => '')).trim();
-    if (!selected.startsWith(String(count))) throw new Error(`${selected || 'nothing'} selected of ${count} runs`);
     await page.keyboard.press('Enter');
     const frame = await ctx.findFrame(page, '.viewer.compare', 30_000);
     const epochs = (await frame.locator('.compare-table.parameters tr[data-key="trainer.epochs"]').innerText({ timeout: 10_000 })).replace(/\s+/g, ' ').trim();

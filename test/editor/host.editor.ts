@@ -83,6 +83,11 @@ describe('Tributary host', () => {
       assert.ok(unknown, JSON.stringify(diagnostics));
       assert.deepEqual([unknown.range.start.line, unknown.range.start.character, unknown.range.end.character], [6, 6, 11]);
       assert.match(unknown.message, /did you mean "format"/i);
+      // The "Did you mean" is one quick fix away (the lightbulb's CodeAction).
+      const actions = (await vscode.commands.executeCommand<(vscode.CodeAction | vscode.Command)[]>('vscode.executeCodeActionProvider', uri, unknown.range)) ?? [];
+      const fix = actions.find((a) => a.title === 'Change to "format"') as vscode.CodeAction | undefined;
+      assert.ok(fix, `code actions: ${actions.map((a) => a.title).join(', ') || 'none'}`);
+      assert.ok(fix.kind && vscode.CodeActionKind.QuickFix.contains(fix.kind), `kind ${fix.kind?.value}`);
     });
 
     it('completion offers the registry’s component types', async () => {

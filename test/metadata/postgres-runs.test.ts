@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import { runCli } from '../helpers/run-cli.ts';
 import { usePostgres } from '../helpers/postgres.ts';
 import { parsePipeline } from '../../runtime/src/pipeline/parse.ts';
-import { artifactsByType, onPostgres, readPipelineStore, runsFromStore } from '../../extension/src/views/model.ts';
+import { artifactsByType, runsFromStore } from '../../extension/src/views/model.ts';
+import { onPostgres, readPipelineStore } from '../../extension/src/views/store-source.ts';
 
 const FIXTURE = 'test/fixtures/legacy-store';
 

@@ -99,7 +99,7 @@ function contract(backend: () => Backend) {
       written.push(JSON.parse(JSON.stringify(data)) as StoreData);
       return e.id;
     });
-    const b = await s.transaction('r2', (data) => createExecution(data, { ...execution('r2', 'n'), cachedFrom: a, host: 'h' }).id);
+    const b = await s.transaction('r2', (data) => createExecution(data, { ...execution('r2', 'n'), cachedFrom: a, host: 'h', params: { splits: { train: 2, eval: 1 }, z: 1, a: 2 } }).id);
     assert.equal(Math.floor(a / ID_STRIDE), first);
     assert.equal(Math.floor(b / ID_STRIDE), second);
     assert.ok(b > a, 'ids grow with time');
@@ -111,6 +111,9 @@ function contract(backend: () => Backend) {
     assert.equal(cached.cachedFrom, a);
     assert.equal(cached.host, 'h');
     assert.equal('finishedAt' in cached, false, 'absent fields stay absent');
+    // Key order is kept (ExampleGen's splits are ordered; Postgres's jsonb would sort them).
+    assert.deepEqual(Object.keys(cached.params), ['splits', 'z', 'a']);
+    assert.deepEqual(Object.keys(cached.params.splits as object), ['train', 'eval']);
   });
 
   it('a change that throws writes nothing, and the run stays usable', async () => {
@@ -225,6 +228,40 @@ function contract(backend: () => Backend) {
     assert.ok(history.artifacts.some((a) => a.id === ex.artifact));
     assert.ok(!history.executions.some((e) => e.runId === 'other'), 'another pipeline stays out');
     assert.equal(await s.queries.seqOf('nope'), undefined);
+  });
+
+  it("finds a node's newest run within a bound, and stamps what an editor polls", async () => {
+    const s = await store();
+    const ex = await producingRun(s, 'r1', 'p', 'Examples');
+    await producingRun(s, 'r2', 'p', 'Model', ex.artifact);
+    await producingRun(s, 'q1', 'q', 'Model', ex.artifact);
+    const [r1, r2] = [await s.queries.seqOf('r1'), await s.queries.seqOf('r2')] as number[];
+    assert.equal(await s.queries.nodeSeq('p', 'Model-node'), r2, "the pipeline's newest run of the node, not another pipeline's");
+    assert.equal(await s.queries.nodeSeq('p', 'Examples-node'), r1);
+    assert.equal(await s.queries.nodeSeq('p', 'Examples-node', 1), undefined, 'only the newest `lookback` runs are looked at');
+    assert.equal(await s.queries.nodeSeq('p', 'nope'), undefined);
+    assert.equal(await s.queries.nodeSeq(undefined, 'Model-node'), await s.queries.seqOf('q1'), 'any pipeline when none is named');
+
+    // The stamp moves when a run starts, when an open run is written to, and when it finishes; not otherwise.
+    const stamps = [await s.queries.stamp('p')];
+    const next = async (what: string) => {
+      const now = await s.queries.stamp('p');
+      assert.notEqual(now, stamps[stamps.length - 1], what);
+      stamps.push(now);
+    };
+    assert.equal(await s.queries.stamp('p'), stamps[0], 'no write, no change');
+    await s.ensureRun('r3', 'p');
+    await next('a run started');
+    await s.transaction('r3', (data) => void getOrCreateContext(data, 'pipeline_run', 'r3', { pipeline: 'p', state: 'RUNNING', pid: process.pid, host: hostname() }));
+    await next('the run is open');
+    await s.transaction('r3', (data) => void createExecution(data, execution('r3', 'n')));
+    await next('an open run was written to');
+    await s.transaction('r3', (data) => {
+      for (const e of data.executions) finishExecution(data, e.id, 'COMPLETE');
+      getOrCreateContext(data, 'pipeline_run', 'r3', { state: 'COMPLETE' });
+    });
+    await next('the run finished');
+    assert.equal(await s.queries.stamp('p'), stamps[stamps.length - 1]);
   });
 }
 

@@ -66,6 +66,24 @@ describe('canvas React components (react-dom/server)', () => {
     assert.doesNotMatch(html, /node-problems/);
   });
 
+  it('handles follow the drawing: inputs left and outputs right, or inputs on top and outputs at the bottom when it runs top to bottom', () => {
+    const sides = (html: string) =>
+      [...html.matchAll(/<div[^>]*data-handleid="(in|out):[^"]*"[^>]*>/g)].map((m) => `${m[1]}:${/data-handlepos="([a-z]+)"/.exec(m[0])?.[1]}`);
+    const wide = taxiFlow();
+    assert.ok(wide.nodes.every((n) => n.data.direction === 'LR'));
+    assert.deepEqual([...new Set(sides(renderNode(wide, 'trainer')))].sort(), ['in:left', 'out:right']);
+    // The sample's drawing transposed: its edges run down.
+    const model = { ...wide.model, nodes: wide.model.nodes.map((n) => ({ ...n, position: { x: n.position!.y, y: n.position!.x } })) };
+    const tall = { model, ...toFlow(model, specs, {}, {}) };
+    assert.ok(tall.nodes.every((n) => n.data.direction === 'TB'));
+    const html = renderNode(tall, 'trainer');
+    assert.deepEqual([...new Set(sides(html))].sort(), ['in:top', 'out:bottom']);
+    // Labelled in a strip along each edge, inputs first (above the title), outputs last.
+    assert.ok(html.indexOf('port-strip in') < html.indexOf('class="node-id"') && html.indexOf('class="node-id"') < html.indexOf('port-strip out'));
+    const spec = specs.get('Trainer')!;
+    for (const name of [...Object.keys(spec.inputs), ...Object.keys(spec.outputs)]) assert.ok(html.includes(`<span>${name}</span>`), name);
+  });
+
   it("a node shows the validator's problems with their messages", () => {
     const text = readFileSync(FILE, 'utf8').replace('statistics: statistics_gen.statistics\n      schema:', 'statistics: statistics_gen.statistics\n      top_k: 3\n      schema:');
     const flow = taxiFlow(text.replace('component: StatisticsGen', 'component: StatisticsGen\n    params:\n      top_k: many'));

@@ -6,6 +6,18 @@
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import type { StoreData } from '../../../runtime/src/host-api.ts';
 import type { ArtifactLink, NodeInspection } from '../../../protocol/messages.ts';
+import { readPipelineStore, type CliRunner, type StoreSource } from '../views/store-source.ts';
+
+/**
+ * The inspection of a node of a pipeline, from whichever store it uses: only the pipeline's newest
+ * run that ran the node (and its open runs) is read, with the records it refers to (inputs, the
+ * execution a cache hit reused), not the newest runs. A store that cannot be read shows no execution.
+ */
+export async function inspectPipelineNode(source: StoreSource, nodeId: string, cli: CliRunner | undefined, env: NodeJS.ProcessEnv = process.env): Promise<NodeInspection> {
+  const { data, error } = await readPipelineStore(source, { node: nodeId, limit: 0 }, cli, env);
+  if (error) throw new Error(error);
+  return data ? inspectNode(data, nodeId) : { nodeId, inputs: [], outputs: [] };
+}
 
 export function inspectNode(data: StoreData, nodeId: string): NodeInspection {
   const executions = data.executions.filter((e) => e.nodeId === nodeId);

@@ -3,9 +3,9 @@ import * as vscode from 'vscode';
 import { isMap } from 'yaml';
 import { parsePipeline, findPair, isUserError, suggestionIn } from '../../../runtime/src/host-api.ts';
 import type { ArtifactLink, CanvasIntent, ComponentInfo, HostToCanvas, NodeAction, NodeInspection, Problem } from '../../../protocol/messages.ts';
-import { readStore } from '../views/model.ts';
+import type { CliRunner, StoreSource } from '../views/store-source.ts';
 import { canvasModel } from './document-model.ts';
-import { inspectNode, logTail } from './inspect.ts';
+import { inspectPipelineNode, logTail } from './inspect.ts';
 import { canvasHtml, makeNonce } from './html.ts';
 import { editsForIntent } from './intents.ts';
 import { locate } from './locate.ts';
@@ -21,7 +21,9 @@ export interface CanvasOptions {
   runStates?: RunStateFeed;
   log?: (message: string) => void;
   /** Where the pipeline's store is (the language server knows): the inspector reads it. */
-  metadataFileOf?: (document: vscode.Uri) => Promise<string>;
+  storeOf?: (document: vscode.Uri) => Promise<StoreSource>;
+  /** The CLI, out of process: how the inspector reads a store on a Postgres server. */
+  cli?: CliRunner;
 }
 
 /** How long an edit waits for the language server's specs before going ahead with the local ones. */
@@ -254,12 +256,11 @@ class CanvasSession {
   }
 
   private async inspect(nodeId: string): Promise<NodeInspection | undefined> {
-    if (!this.options.metadataFileOf) return undefined;
+    if (!this.options.storeOf) return undefined;
     try {
-      const file = await this.options.metadataFileOf(this.document.uri);
-      const data = await readStore(file);
-      const inspection = data ? inspectNode(data, nodeId) : { nodeId, inputs: [], outputs: [] };
-      if (inspection.execution) inspection.logTail = logTail(resolve(dirname(file), inspection.execution.logFile));
+      const source = await this.options.storeOf(this.document.uri);
+      const inspection = await inspectPipelineNode(source, nodeId, this.options.cli);
+      if (inspection.execution) inspection.logTail = logTail(resolve(dirname(source.metadataFile), inspection.execution.logFile));
       this.inspections.set(nodeId, inspection);
       for (const a of [...inspection.inputs, ...inspection.outputs]) this.offered.set(a.id, a);
       this.post({ type: 'inspection', inspection });

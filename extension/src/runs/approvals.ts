@@ -4,17 +4,20 @@
  * `tributary.rejectNode` commands (palette, and inline on a WAITING node in the Runs view). A
  * decision runs `tributary approve …` out of process, like a run: the waiting run picks it up.
  * Requests of runs started elsewhere (a terminal, a scheduler) are found in the stores the Runs
- * view watches, so they get the same notification.
+ * view watches (files, or a Postgres server polled while the views show), so they get the same
+ * notification.
  */
 import { dirname } from 'node:path';
 import * as vscode from 'vscode';
-import { readStore, runsFromStore } from '../views/model.ts';
+import { runsFromStore } from '../views/model.ts';
+import { storeKey, type StoreSource } from '../views/store-source.ts';
 import type { PipelineIndex } from '../views/trees.ts';
 import {
   alertNotification,
   AnnouncedApprovals,
   approvalNotification,
   approveArgs,
+  readOpenRuns,
   reviewArtifactOf,
   type ApprovalEvent,
   type Notification,
@@ -22,13 +25,16 @@ import {
 } from './notifications.ts';
 import type { PipelineRunner } from './runner.ts';
 
+/** The least time between two scans of the stores for approval requests. */
+const SCAN_GAP_MS = 2000;
+
 export interface ApprovalDeps {
   context: vscode.ExtensionContext;
   runner: PipelineRunner;
   /** The workspace's pipelines; fires when one of their stores changes on disk. */
   index: Pick<PipelineIndex, 'list' | 'onDidChange'>;
-  /** The pipeline's metadata store file. */
-  metadataFileOf(pipeline: vscode.Uri): Promise<string>;
+  /** Where the pipeline's records are (an embedded store, or a Postgres server read through the CLI). */
+  sourceOf(pipeline: vscode.Uri): Promise<StoreSource>;
   /** The pipeline the user is looking at, or one picked from the workspace. */
   pickPipeline(): Promise<vscode.Uri | undefined>;
   showRunLog(): void;
@@ -89,7 +95,7 @@ export function registerApprovals(deps: ApprovalDeps): void {
   const announced = new AnnouncedApprovals();
   const offer = async (pipeline: vscode.Uri, request: ApprovalEvent, data?: Parameters<typeof reviewArtifactOf>[0]): Promise<void> => {
     // The store says what the node is wired to look at; without it, no Open Evaluation.
-    data ??= await deps.metadataFileOf(pipeline).then(readStore, () => undefined);
+    data ??= await deps.sourceOf(pipeline).then((source) => readOpenRuns(source, runner.query), () => undefined);
     const review = data ? reviewArtifactOf(data, request.executionId) : undefined;
     act(pipeline, request.runId, request.nodeId, await show(approvalNotification(request, review)));
   };
@@ -101,7 +107,7 @@ export function registerApprovals(deps: ApprovalDeps): void {
         if (n) void show(n).then((a) => act(pipeline, event.alert.runId, event.alert.nodeId, a));
       } else if (event.type === 'approval') {
         void (async () => {
-          const store = await deps.metadataFileOf(pipeline).catch(() => pipeline.toString());
+          const store = await deps.sourceOf(pipeline).then((source) => storeKey(source), () => pipeline.toString());
           if (event.state !== 'WAITING' || announced.claim(store, event.executionId)) await offer(pipeline, event);
         })();
       }
@@ -119,10 +125,13 @@ export function registerApprovals(deps: ApprovalDeps): void {
       do {
         again = false;
         for (const p of deps.index.list()) {
-          const data = await readStore(p.info.metadataFile);
+          const data = await readOpenRuns(p.info, runner.query);
           if (!data) continue;
-          for (const request of announced.fresh(p.info.metadataFile, data)) void offer(p.uri, request, data);
+          for (const request of announced.fresh(storeKey(p.info), data)) void offer(p.uri, request, data);
         }
+        // Changes keep coming while a run reports progress; a store on a server is read by a CLI
+        // process, so the scans after the first come at most every SCAN_GAP_MS.
+        if (again) await new Promise((resolve) => setTimeout(resolve, SCAN_GAP_MS));
       } while (again);
     })().finally(() => (scanning = undefined));
     await scanning;
@@ -136,7 +145,7 @@ export function registerApprovals(deps: ApprovalDeps): void {
     const pipeline = fromTarget ?? (await deps.pickPipeline());
     if (!pipeline) return undefined;
     if (runId && nodeId) return { pipeline, runId, nodeId };
-    const data = await readStore(await deps.metadataFileOf(pipeline));
+    const data = await readOpenRuns(await deps.sourceOf(pipeline), runner.query);
     const waiting = (data ? runsFromStore(data) : []).flatMap((r) => r.executions.filter((e) => e.state === 'WAITING').map((e) => ({ runId: r.runId, nodeId: e.nodeId })));
     if (waiting.length === 0) {
       void vscode.window.showInformationMessage(`No node of ${vscode.workspace.asRelativePath(pipeline)} is waiting for approval.`);

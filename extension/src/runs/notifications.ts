@@ -5,6 +5,7 @@
  * command line are unit tested in plain Node; extension/src/runs/approvals.ts shows them.
  */
 import { approvalOf, isPendingApproval, type AlertMessage, type RunEvent, type StoreData } from '../../../runtime/src/host-api.ts';
+import { readPipelineStore, type CliRunner, type StoreSource } from '../views/store-source.ts';
 
 export type NotificationSeverity = 'info' | 'warning' | 'error';
 
@@ -72,6 +73,14 @@ export function waitingApprovals(data: Pick<StoreData, 'executions'>): ApprovalE
       const deadline = approvalOf(e)?.deadline;
       return { type: 'approval', runId: e.runId, nodeId: e.nodeId, executionId: e.id, state: 'WAITING', ...(deadline ? { deadline } : {}) };
     });
+}
+
+/**
+ * What approvals read of a pipeline's store, whichever it is: its open runs only (a node waiting
+ * for approval keeps its run open), with the inputs the waiting executions review.
+ */
+export async function readOpenRuns(source: StoreSource, cli: CliRunner | undefined, env: NodeJS.ProcessEnv = process.env): Promise<StoreData | undefined> {
+  return (await readPipelineStore(source, { limit: 0 }, cli, env)).data;
 }
 
 /**

@@ -4,6 +4,7 @@
  * (trends-command.ts).
  */
 import * as vscode from 'vscode';
+import type { StoreSource } from '../views/store-source.ts';
 import type { PipelineIndex } from '../views/trees.ts';
 import { registerApprovals } from './approvals.ts';
 import type { PipelineRunner } from './runner.ts';
@@ -14,7 +15,7 @@ export interface ProductionDeps {
   runner: PipelineRunner;
   index: PipelineIndex;
   /** The language server: it knows each pipeline's metadata store. */
-  language: { pipelineInfo(uri: vscode.Uri): Promise<{ metadataFile: string }> };
+  language: { pipelineInfo(uri: vscode.Uri): Promise<StoreSource> };
   output: vscode.OutputChannel;
   activePipeline(): vscode.Uri | undefined;
 }
@@ -36,7 +37,7 @@ export function registerProductionViews(deps: ProductionDeps): void {
     );
     return pick?.uri;
   };
-  const metadataFileOf = async (uri: vscode.Uri) => deps.index.find(uri)?.info.metadataFile ?? (await deps.language.pipelineInfo(uri)).metadataFile;
-  registerApprovals({ context: deps.context, runner: deps.runner, index: deps.index, metadataFileOf, pickPipeline, showRunLog: () => deps.output.show(true) });
+  const sourceOf = async (uri: vscode.Uri) => deps.index.find(uri)?.info ?? (await deps.language.pipelineInfo(uri));
+  registerApprovals({ context: deps.context, runner: deps.runner, index: deps.index, sourceOf, pickPipeline, showRunLog: () => deps.output.show(true) });
   registerTrendsCommand({ context: deps.context, runner: deps.runner, pickPipeline });
 }

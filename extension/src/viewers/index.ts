@@ -6,22 +6,28 @@
  *   { kind: 'compare', pipelineUri, runIds: string[] }
  *   { kind: 'trends', pipelineUri, feature, report }   (report: `tributary trends --json` output)
  *   an artifact id (number; the active pipeline's store), or an artifact folder (Uri or path).
+ * Each reads only what it shows, from whichever store the pipeline uses (viewer-data.ts).
  */
 import { dirname } from 'node:path';
 import * as vscode from 'vscode';
-import { readStoreView, type StoreData, type TrendsReport } from '../../../runtime/src/host-api.ts';
-import { lineagePayload } from './lineage.ts';
-import { artifactPayload, comparePayload, ViewerError } from './load.ts';
+import type { TrendsReport } from '../../../runtime/src/host-api.ts';
+import { storeKey, type CliRunner, type StoreSource } from '../views/store-source.ts';
+import { ViewerError } from './load.ts';
 import { metadataFileAbove } from './locate.ts';
 import { ViewerPanels } from './panel.ts';
-import { recentArtifacts } from './recent.ts';
 import { featureTrends, TrendsDataError } from './trends.ts';
+import { loadViewer, readForViewer, recentArtifactsOf, viewerQuery, type ViewerRequest } from './viewer-data.ts';
 
 export const VIEWERS_COMMAND = 'tributary.viewers.open';
 
+/** A pipeline's store and root, as the language server says. */
+export type PipelineStore = StoreSource & { root: string };
+
 export interface ViewerDeps {
-  /** The pipeline's metadata file (from the language server, which knows the pipeline's root). */
-  metadataFileOf(pipeline: vscode.Uri): Promise<string>;
+  /** Where the pipeline's records are (the language server knows its root and its store). */
+  sourceOf(pipeline: vscode.Uri): Promise<PipelineStore>;
+  /** The CLI, out of process: how a pipeline whose store is on a Postgres server is read. */
+  cli: CliRunner;
   /** The pipeline the user is looking at, if any. */
   activePipeline(): vscode.Uri | undefined;
   log(message: string): void;
@@ -37,17 +43,21 @@ export interface ViewerArgs {
   report?: TrendsReport;
 }
 
-/** The runs a viewer needs: those the args name (runs, an artifact and its lineage, a folder) and the newest ones. */
-function readStore(file: string, args: ViewerArgs): StoreData {
-  const uri = typeof args.uri === 'string' ? args.uri.replace(/^file:\/\//, '') : args.uri?.fsPath;
-  let data: StoreData | undefined;
-  try {
-    data = readStoreView(file, { runIds: args.runIds, artifactId: args.artifactId, artifactUri: uri });
-  } catch (error) {
-    throw new ViewerError(`Cannot read the metadata store ${file}: ${(error as Error).message}`);
-  }
-  if (!data) throw new ViewerError(`No metadata store at ${file} yet: run the pipeline first`);
-  return data;
+function pathOf(uri: ViewerArgs['uri']): string | undefined {
+  return typeof uri === 'string' ? uri.replace(/^file:\/\//, '') : uri?.fsPath;
+}
+
+/** What to ask of the store: the folder only when the id is not known (it names the artifact's run). */
+function requestOf(args: ViewerArgs): ViewerRequest {
+  const kind = args.kind === 'lineage' || args.kind === 'compare' ? args.kind : 'artifact';
+  const path = args.artifactId === undefined ? pathOf(args.uri) : undefined;
+  return {
+    kind,
+    ...(args.artifactId !== undefined ? { artifactId: args.artifactId } : {}),
+    ...(path !== undefined ? { artifactPath: path } : {}),
+    ...(args.runIds?.length ? { runIds: args.runIds } : {}),
+    ...(args.pipelineUri ? { pipelineLabel: vscode.workspace.asRelativePath(vscode.Uri.parse(args.pipelineUri)) } : {}),
+  };
 }
 
 function normalize(arg: unknown): ViewerArgs {
@@ -62,34 +72,40 @@ export function registerViewers(context: vscode.ExtensionContext, deps: ViewerDe
   const panels = new ViewerPanels(context.extensionUri);
   context.subscriptions.push(panels);
 
-  const storeFileFor = async (args: ViewerArgs): Promise<string> => {
-    const path = typeof args.uri === 'string' ? args.uri.replace(/^file:\/\//, '') : args.uri?.fsPath;
-    const fromArtifact = path ? metadataFileAbove(path) : undefined;
-    if (fromArtifact) return fromArtifact;
-    const pipeline = args.pipelineUri ? vscode.Uri.parse(args.pipelineUri) : deps.activePipeline();
-    if (!pipeline) throw new ViewerError('Which pipeline? Open a *.pipeline.yaml file, or pass the artifact\'s folder.');
-    return deps.metadataFileOf(pipeline);
-  };
-
-  /** From the palette, with nothing to open yet: recent artifacts of every pipeline, newest first. */
-  const pickRecent = async (): Promise<ViewerArgs | undefined> => {
+  const workspaceStores = async (): Promise<PipelineStore[]> => {
     const pipelines = await vscode.workspace.findFiles('**/*.pipeline.yaml', '**/node_modules/**', 100);
-    const files = new Set<string>();
+    const stores: PipelineStore[] = [];
     for (const uri of pipelines) {
       try {
-        files.add(await deps.metadataFileOf(uri));
+        stores.push(await deps.sourceOf(uri));
       } catch (error) {
         deps.log(`no store for ${uri.fsPath}: ${(error as Error).message}`);
       }
     }
-    const stores = [...files].flatMap((file) => {
-      try {
-        return [{ file, data: readStore(file, {}) }];
-      } catch {
-        return []; // a pipeline not run yet
-      }
-    });
-    const rows = recentArtifacts(stores);
+    return stores;
+  };
+
+  /**
+   * The store to read: the pipeline named (or shown); for an artifact folder alone, the embedded
+   * store above it, else the workspace pipeline whose root holds it (a store on a server).
+   */
+  const sourceFor = async (args: ViewerArgs): Promise<StoreSource> => {
+    if (args.pipelineUri) return deps.sourceOf(vscode.Uri.parse(args.pipelineUri));
+    const path = pathOf(args.uri);
+    if (path) {
+      const embedded = metadataFileAbove(path);
+      if (embedded) return { file: '', metadataFile: embedded };
+      const owner = (await workspaceStores()).find((s) => path.startsWith(`${s.root.replace(/\/$/, '')}/`));
+      if (owner) return owner;
+    }
+    const pipeline = deps.activePipeline();
+    if (!pipeline) throw new ViewerError('Which pipeline? Open a *.pipeline.yaml file, or pass the artifact\'s folder.');
+    return deps.sourceOf(pipeline);
+  };
+
+  /** From the palette, with nothing to open yet: recent artifacts of every pipeline, newest first. */
+  const pickRecent = async (): Promise<ViewerArgs | undefined> => {
+    const rows = await recentArtifactsOf(await workspaceStores(), deps.cli);
     if (rows.length === 0) throw new ViewerError('No artifacts yet: run a pipeline first.');
     const pick = await vscode.window.showQuickPick(
       rows.map((r) => ({
@@ -100,7 +116,8 @@ export function registerViewers(context: vscode.ExtensionContext, deps: ViewerDe
       })),
       { placeHolder: 'Which artifact? (newest first)', matchOnDescription: true, matchOnDetail: true },
     );
-    return pick ? { kind: 'artifact', artifactId: pick.row.artifactId, uri: pick.row.uri } : undefined;
+    if (!pick) return undefined;
+    return { kind: 'artifact', artifactId: pick.row.artifactId, uri: pick.row.uri, ...(pick.row.source.file ? { pipelineUri: vscode.Uri.file(pick.row.source.file).toString() } : {}) };
   };
 
   const open = async (raw: unknown): Promise<vscode.WebviewPanel | undefined> => {
@@ -121,36 +138,30 @@ export function registerViewers(context: vscode.ExtensionContext, deps: ViewerDe
       }
       return panels.show(`trends:${args.pipelineUri ?? args.report.pipeline}:${args.feature}`, { kind: 'trends', trends }, { openArtifact: () => undefined, log: deps.log });
     }
-    const file = await storeFileFor(args);
-    const data = readStore(file, args);
-    if (args.kind === 'compare') {
-      const runIds = args.runIds ?? [];
-      if (runIds.length < 2) throw new ViewerError('Comparing needs two or more run ids');
-      const pipeline = args.pipelineUri ? vscode.workspace.asRelativePath(vscode.Uri.parse(args.pipelineUri)) : file;
-      return panels.show(`compare:${file}:${runIds.join(',')}`, comparePayload(data, pipeline, runIds), handlersFor(file));
-    }
-    let id = args.artifactId;
-    if (id === undefined && args.uri) {
-      const path = typeof args.uri === 'string' ? args.uri.replace(/^file:\/\//, '') : args.uri.fsPath;
-      id = data.artifacts.find((a) => a.uri === path || a.uri === path.replace(/\/$/, ''))?.id;
-    }
-    if (id === undefined) throw new ViewerError('Which artifact? Pass an artifact id or its folder.');
-    const payload = args.kind === 'lineage' ? lineagePayload(data, id) : artifactPayload(data, id);
-    return panels.show(`${args.kind === 'lineage' ? 'lineage' : 'artifact'}:${file}:${id}`, payload, handlersFor(file, { ...args, artifactId: id }));
+    const source = await sourceFor(args);
+    const key = storeKey(source);
+    const request = requestOf(args);
+    const { payload, artifactId } = await loadViewer(source, request, deps.cli);
+    if (request.kind === 'compare') return panels.show(`compare:${key}:${(args.runIds ?? []).join(',')}`, payload, handlersFor(source, args));
+    return panels.show(`${request.kind}:${key}:${artifactId}`, payload, handlersFor(source, { ...args, artifactId }));
   };
 
-  const handlersFor = (file: string, shown?: ViewerArgs) => ({
-    openArtifact: (artifactId: number) => void run({ kind: 'artifact', artifactId, uri: dirname(file) }),
+  const handlersFor = (source: StoreSource, shown?: ViewerArgs) => ({
+    // The same store: by its pipeline, or (an embedded store found above a folder) by its root.
+    openArtifact: (artifactId: number) =>
+      void run({ kind: 'artifact', artifactId, ...(source.file ? { pipelineUri: vscode.Uri.file(source.file).toString() } : { uri: dirname(source.metadataFile) }) }),
     openLog: (executionId: number) =>
       void (async () => {
-        const execution = readStore(file, shown ?? {}).executions.find((e) => e.id === executionId);
+        // The execution was in the view that drew it: the same query finds it again.
+        const data = await readForViewer(source, viewerQuery(requestOf(shown ?? {})), deps.cli).catch(() => undefined);
+        const execution = data?.executions.find((e) => e.id === executionId);
         await vscode.commands.executeCommand('tributary.openNodeLog', { logFile: execution?.logFile, nodeId: execution?.nodeId ?? `execution #${executionId}` });
       })(),
     // The approval commands ask for the comment and run `tributary approve` out of process; the
     // viewer then reloads, so its approval bar shows what is still waiting.
     decide: (runId: string, nodeId: string, reject: boolean) =>
       void (async () => {
-        const pipelineUri = shown?.pipelineUri ?? deps.activePipeline()?.toString();
+        const pipelineUri = shown?.pipelineUri ?? (source.file ? vscode.Uri.file(source.file).toString() : deps.activePipeline()?.toString());
         await vscode.commands.executeCommand(reject ? 'tributary.rejectNode' : 'tributary.approveNode', { pipelineUri, runId, nodeId });
         if (shown) await run(shown);
       })(),

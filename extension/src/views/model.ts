@@ -1,12 +1,8 @@
 /**
- * What the Runs and Artifacts views show, computed from a view of the metadata store (the newest runs of one pipeline).
- * Pure and `vscode`-free. An embedded store (`<root>/metadata/`) is read through the store's reader
- * (plain fs, no lowdb or lock library), so the host does not load the writer just to draw a tree;
- * a Postgres store through the CLI (`tributary metadata view`), out of process, so the host never
- * loads a database driver.
+ * What the Runs and Artifacts views show, computed from a view of the metadata store (the newest
+ * runs of one pipeline, read by store-source.ts from whichever store it uses). Pure and `vscode`-free.
  */
-import { dirname } from 'node:path';
-import { listRuns, metadataUrl, readStoreView, runLabels, type RunLabel, type ArtifactRecord, type ExecutionRecord, type StoreData, type StoreQuery, type CpuBreakdown, type RunRuntime } from '../../../runtime/src/host-api.ts';
+import { listRuns, runLabels, type RunLabel, type ArtifactRecord, type ExecutionRecord, type StoreData, type CpuBreakdown, type RunRuntime } from '../../../runtime/src/host-api.ts';
 
 export interface ArtifactItem {
   id: number;
@@ -135,63 +131,4 @@ export function formatDuration(ms: number | undefined): string {
   if (ms < 60_000) return `${(ms / 1000).toFixed(2)} s`;
   const minutes = Math.floor(ms / 60_000);
   return `${minutes} min ${String(Math.round((ms % 60_000) / 1000)).padStart(2, '0')} s`;
-}
-
-/**
- * What the views show of a store: a pipeline's newest runs (only its own: pipelines may share a
- * root), the runs still open, and what the query names; undefined when there is no store yet or it
- * cannot be read right now.
- */
-export async function readStore(file: string, query: StoreQuery = {}): Promise<StoreData | undefined> {
-  try {
-    return readStoreView(file, query);
-  } catch {
-    return undefined;
-  }
-}
-
-/** Where a pipeline's records are: what the language server says of its file. */
-export interface StoreSource {
-  /** The pipeline file. */
-  file: string;
-  name: string;
-  metadataFile: string;
-  metadataUrlEnv?: string;
-}
-
-/** Runs the CLI (`dist/runtime/cli.js ARGS`) in `cwd` and gives its exit code and output. */
-export type CliRunner = (args: string[], cwd: string) => Promise<{ code: number | null; stdout: string; stderr: string }>;
-
-/** Whether the pipeline's records are on a Postgres server (its metadata.url_env, or $TRIBUTARY_METADATA). */
-export function onPostgres(source: StoreSource, env: NodeJS.ProcessEnv = process.env): boolean {
-  try {
-    return metadataUrl(source.metadataUrlEnv ? { url_env: source.metadataUrlEnv } : undefined, env) !== undefined;
-  } catch {
-    return true; // misconfigured (a url_env not set): the CLI says why
-  }
-}
-
-/**
- * The pipeline's view, from whichever store it uses: the embedded files directly, a Postgres
- * server through `tributary metadata view` (undefined, with the CLI's message, when that fails).
- */
-export async function readPipelineStore(
-  source: StoreSource,
-  query: StoreQuery,
-  cli: CliRunner | undefined,
-  env: NodeJS.ProcessEnv = process.env,
-): Promise<{ data?: StoreData; error?: string }> {
-  if (!onPostgres(source, env)) return { data: await readStore(source.metadataFile, { ...query, pipeline: source.name }) };
-  if (!cli) return { error: 'this pipeline keeps its records on a Postgres server, which this view cannot reach' };
-  const args = ['metadata', 'view', source.file, '--limit', String(query.limit ?? 50)];
-  if (query.runIds?.length) args.push('--run', ...query.runIds);
-  if (query.artifactId !== undefined) args.push('--artifact', String(query.artifactId));
-  if (query.artifactUri !== undefined) args.push('--artifact-uri', query.artifactUri);
-  const { code, stdout, stderr } = await cli(args, dirname(source.file));
-  if (code !== 0) return { error: stderr.trim().split('\n').pop() || `tributary metadata view exited ${code}` };
-  try {
-    return { data: JSON.parse(stdout) as StoreData };
-  } catch (e) {
-    return { error: `tributary metadata view printed no records: ${(e as Error).message}` };
-  }
 }

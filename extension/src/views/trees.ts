@@ -8,7 +8,9 @@ import { describeCpu, describeRuntime, storeStamp } from '../../../runtime/src/h
 import type { LanguageApi } from '../language/lazy-client.ts';
 import type { PipelineInfo } from '../language/protocol.ts';
 import type { RunStates } from '../runs/state.ts';
-import { artifactsByType, formatDuration, onPostgres, readPipelineStore, runsFromStore, type ArtifactItem, type CliRunner, type ExecutionItem, type RunItem } from './model.ts';
+import { artifactsByType, formatDuration, runsFromStore, type ArtifactItem, type ExecutionItem, type RunItem } from './model.ts';
+import { RemoteStorePoller } from './remote-poll.ts';
+import { onPostgres, postgresStamps, readPipelineStore, type CliRunner } from './store-source.ts';
 import type { StoreData, StoreQuery } from '../../../runtime/src/host-api.ts';
 
 export interface KnownPipeline {
@@ -23,6 +25,8 @@ export const STORE_POLL_MS = 2000;
  * The workspace's pipeline files and where their stores are (asked of the language server). A
  * store changes when any process runs the pipeline; file events alone miss some of those writes
  * (a run in a terminal was never seen in code-server), so the stores' stamps (storeStamp) are also polled.
+ * A Postgres store has no files: while a view shows it (`watchRemote`), its stamp is polled
+ * through the CLI, with a backoff (remote-poll.ts).
  */
 export class PipelineIndex implements vscode.Disposable {
   private pipelines: KnownPipeline[] = [];
@@ -32,12 +36,17 @@ export class PipelineIndex implements vscode.Disposable {
   readonly onDidChange = this.changed.event;
   private readonly disposables: vscode.Disposable[] = [];
   private timer: ReturnType<typeof setTimeout> | undefined;
+  private readonly remote: RemoteStorePoller;
 
   /** `cli` reads the pipelines whose records are on a Postgres server (`tributary metadata view`). */
   constructor(
     private readonly language: LanguageApi,
     private readonly cli?: CliRunner,
   ) {
+    this.remote = new RemoteStorePoller(
+      async () => (cli ? postgresStamps(this.pipelines.filter((p) => onPostgres(p.info)).map((p) => p.info), cli) : new Map()),
+      () => this.soon(),
+    );
     const stores = vscode.workspace.createFileSystemWatcher('**/metadata/{next-run.json,open/*}');
     const files = vscode.workspace.createFileSystemWatcher('**/*.pipeline.yaml');
     this.disposables.push(stores, files, this.changed);
@@ -70,6 +79,11 @@ export class PipelineIndex implements vscode.Disposable {
     this.changed.fire();
   }
 
+  /** Whether a view showing the stores is visible: Postgres stores are polled only then. */
+  watchRemote(visible: boolean): void {
+    this.remote.setActive(visible);
+  }
+
   /** The pipeline's newest runs (and what `query` adds), from whichever store it uses. */
   read(pipeline: KnownPipeline, query: StoreQuery = {}): Promise<{ data?: StoreData; error?: string }> {
     return readPipelineStore(pipeline.info, query, this.cli);
@@ -78,7 +92,7 @@ export class PipelineIndex implements vscode.Disposable {
   private async pollStores(): Promise<void> {
     let changed = false;
     for (const p of this.pipelines) {
-      // A Postgres store has no files to watch: its views follow the runs this editor starts.
+      // A Postgres store has no files to watch: `remote` polls it.
       if (onPostgres(p.info)) continue;
       const file = p.info.metadataFile;
       const mtime = storeStamp(file);
@@ -101,6 +115,7 @@ export class PipelineIndex implements vscode.Disposable {
   dispose(): void {
     clearTimeout(this.timer);
     clearInterval(this.poller);
+    this.remote.dispose();
     for (const d of this.disposables) d.dispose();
   }
 }

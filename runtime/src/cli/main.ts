@@ -1,14 +1,12 @@
 #!/usr/bin/env node
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { loadPipelineFile, loadPlanOrThrow, PipelineInvalid } from '../engine/load-pipeline.ts';
 import { runPipeline, type RunSummary } from '../engine/scheduler.ts';
 import { currentRuntime, describeRuntime } from '../util/run-runtime.ts';
-import { metadataFile } from '../core/plan.ts';
 import { describeError } from '../engine/node-runner.ts';
-import { metadataUrl, openMetadataStore } from '../metadata/open.ts';
-import type { MetadataBackend } from '../metadata/backend.ts';
+import { metadataUrl } from '../metadata/open.ts';
 import { lineage, listRuns, type LineageStep } from '../metadata/report.ts';
 import { runLabels } from '../metadata/run-labels.ts';
 import type { StoreData } from '../core/metadata-types.ts';
@@ -20,6 +18,7 @@ import { isUserError, UserError } from '../core/errors.ts';
 import { addClusterCommands } from './cluster-commands.ts';
 import { addHistoryCommands, runsWithMetrics } from './history-commands.ts';
 import { addMetadataCommands } from './metadata-commands.ts';
+import { openHistory, openStoreFor, pipelineFileOrDefault } from './open-store.ts';
 import { progressPrinter } from './progress.ts';
 import { summarize } from './summary.ts';
 
@@ -30,33 +29,6 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
   throw e;
 });
 const err = (line: string) => process.stderr.write(`${line}\n`);
-
-/** The pipeline file named, or the only `*.pipeline.yaml` in the current folder. */
-function pipelineFileOrDefault(file: string | undefined): string {
-  if (file) return file;
-  const found = readdirSync('.').filter((f) => f.endsWith('.pipeline.yaml'));
-  if (found.length === 1) return found[0];
-  throw new UserError(found.length ? `Several pipeline files here (${found.join(', ')}): name one` : 'No *.pipeline.yaml here: name one');
-}
-
-/** The pipeline's store: its `metadata:` section or $TRIBUTARY_METADATA, else the embedded one of its root. */
-async function openStoreFor(file: string): Promise<MetadataBackend> {
-  const abs = resolve(file);
-  const parsed = parsePipeline(readFileSync(abs, 'utf8'), abs);
-  const root = resolve(dirname(abs), parsed.spec.root);
-  if (!metadataUrl(parsed.spec.metadata)) {
-    const store = metadataFile(root);
-    if (!existsSync(store) && !existsSync(join(root, 'metadata.json'))) throw new UserError(`No runs recorded yet for ${file} (no ${store})`);
-  }
-  return openMetadataStore(root, parsed.spec.metadata);
-}
-
-/** The store and pipeline name, for the over-time views (trends, runs --metrics, compare). */
-async function openHistory(file: string | undefined): Promise<{ store: MetadataBackend; pipeline: string }> {
-  const path = pipelineFileOrDefault(file);
-  const pipeline = parsePipeline(readFileSync(resolve(path), 'utf8'), resolve(path)).spec.name;
-  return { store: await openStoreFor(path), pipeline };
-}
 
 const program = new Command('tributary')
   .description('Run TFX-style ML pipelines: typed components, lineage and caching.')
@@ -262,7 +234,8 @@ program
   .option('--node <id>', 'use the schema of this node (default: the newest Schema artifact)')
   .option('--out <file>', 'write here instead of beside the pipeline')
   .option('--import-from <module>', "module the column types come from (default 'tributary')")
-  .action(async (file: string, opts: { node?: string; out?: string; importFrom?: string }) => {
+  .option('--json', 'print what was written as JSON (the editor asks so for a pipeline on a Postgres store)')
+  .action(async (file: string, opts: { node?: string; out?: string; importFrom?: string; json?: boolean }) => {
     // A shared (Postgres) store is read here; the embedded one by writeFeatureTypes, which the editor also calls.
     const spec = parsePipeline(readFileSync(resolve(file), 'utf8'), resolve(file)).spec;
     let data: StoreData | undefined;
@@ -272,7 +245,8 @@ program
       await store.close();
     }
     const written = writeFeatureTypes(file, { nodeId: opts.node, out: opts.out, importFrom: opts.importFrom, data });
-    out(`${written.file}: ${written.features} feature(s) from Schema artifact #${written.schemaArtifactId}${written.changed ? '' : ' (unchanged)'}`);
+    if (opts.json) out(JSON.stringify(written));
+    else out(`${written.file}: ${written.features} feature(s) from Schema artifact #${written.schemaArtifactId}${written.changed ? '' : ' (unchanged)'}`);
   });
 
 program

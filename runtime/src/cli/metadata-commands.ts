@@ -1,6 +1,9 @@
 /**
  * `tributary metadata view [FILE]`: what the editor's Runs and Artifacts views show, as JSON, from
- * a store of either kind (the editor reads a Postgres store through it, out of process).
+ * a store of either kind (the editor reads a Postgres store through it, out of process): the
+ * newest runs, or with --limit 0 just what an artifact viewer, the lineage panel (--artifact) or
+ * the canvas inspector (--node) needs. `tributary metadata stamp [FILE...]`: what the editor polls
+ * to see that another process wrote, an index lookup per pipeline.
  *
  * `tributary metadata reindex|compact [FILE]`: maintenance of a pipeline's store, by hand. On the
  * embedded store, reindex rebuilds the indexes from the journals and compact rewrites finished
@@ -8,7 +11,7 @@
  * indexes, and these run REINDEX and VACUUM (ANALYZE) on the store's tables.
  */
 import type { Command } from 'commander';
-import { UserError } from '../core/errors.ts';
+import { isUserError, UserError } from '../core/errors.ts';
 import type { MetadataBackend } from '../metadata/backend.ts';
 import { compact, reindex } from '../metadata/embedded/maintenance.ts';
 import { MetadataStore } from '../metadata/store.ts';
@@ -22,6 +25,7 @@ interface ViewOptions {
   run?: string[];
   artifact?: string;
   artifactUri?: string;
+  node?: string;
 }
 
 export function addMetadataCommands(
@@ -34,21 +38,47 @@ export function addMetadataCommands(
     .command('view')
     .description("The pipeline's newest runs, its open runs and what the options name, as JSON records (what the editor's views show)")
     .argument('[file]', 'a *.pipeline.yaml file (default: the one in this folder)')
-    .option('--limit <n>', 'newest runs', '50')
+    .option('--limit <n>', 'newest runs (0: only what the other options name, and the open runs)', '50')
     .option('--run <id...>', 'these runs too')
     .option('--artifact <id>', 'this artifact, its run and its lineage too')
     .option('--artifact-uri <path>', 'the artifact in this folder and its run too')
+    .option('--node <id>', "the newest run that ran this node too (the canvas inspector's question)")
     .action(async (file: string | undefined, opts: ViewOptions) => {
       const limit = Number(opts.limit);
-      if (!Number.isInteger(limit) || limit < 1) throw new UserError(`--limit must be a positive whole number, not "${opts.limit}"`);
+      if (!Number.isInteger(limit) || limit < 0) throw new UserError(`--limit must be a whole number of runs, not "${opts.limit}"`);
       const artifactId = opts.artifact === undefined ? undefined : Number(opts.artifact);
       if (artifactId !== undefined && !Number.isInteger(artifactId)) throw new UserError(`--artifact must be an artifact id, not "${opts.artifact}"`);
       const { store, pipeline } = await open(file);
       try {
-        print(JSON.stringify(await queryStoreView(store.queries, { pipeline, limit, runIds: opts.run, artifactId, artifactUri: opts.artifactUri })));
+        print(JSON.stringify(await queryStoreView(store.queries, { pipeline, limit, runIds: opts.run, artifactId, artifactUri: opts.artifactUri, node: opts.node })));
       } finally {
         await store.close();
       }
+    });
+  metadata
+    .command('stamp')
+    .description("A line that changes whenever a run of the pipeline starts, writes or finishes (what the editor polls on a Postgres store)")
+    .argument('[files...]', '*.pipeline.yaml files (default: the one in this folder); one JSON object { file: stamp }')
+    .action(async (files: string[]) => {
+      const stamps: Record<string, string> = {};
+      for (const file of files.length ? files : [undefined]) {
+        let opened;
+        try {
+          opened = await open(file);
+        } catch (e) {
+          // One pipeline's server down (or no runs yet) must not hide the others': its stamp says so,
+          // and changes again when it is back.
+          if (!isUserError(e)) throw e;
+          stamps[file ?? ''] = `unavailable: ${(e as Error).message}`;
+          continue;
+        }
+        try {
+          stamps[file ?? ''] = await opened.store.queries.stamp(opened.pipeline);
+        } finally {
+          await opened.store.close();
+        }
+      }
+      print(JSON.stringify(stamps));
     });
   metadata
     .command('reindex')

@@ -16,6 +16,13 @@ export interface StoreQueries {
   openSeqs(): Promise<number[]>;
   /** The pipeline's newest runs that published an artifact of `type`. */
   typeSeqs(pipeline: string, type: string, limit: number): Promise<number[]>;
+  /** The newest run (of the pipeline, or of all) with an execution of `nodeId`, among its newest `lookback` runs. */
+  nodeSeq(pipeline: string | undefined, nodeId: string, lookback?: number): Promise<number | undefined>;
+  /**
+   * Something that changes whenever a run of the pipeline starts, or an open one changes or
+   * finishes: what an editor polls to refresh its views. Costs an index lookup, not the history.
+   */
+  stamp(pipeline?: string): Promise<string>;
   /** The given runs as one view (with `imports`, the records of other runs they refer to). */
   view(seqs: Iterable<number>, imports?: boolean): Promise<StoreData>;
   /** The runs holding an artifact's lineage, as a view. */

@@ -1,18 +1,19 @@
 /**
  * The editor's question to a store of either kind (`tributary metadata view`): the pipeline's
  * newest runs, its runs still open, and what the query names (runs, an artifact with its lineage,
- * the run of an artifact folder), as one view. The embedded store answers the same question
+ * the run of an artifact folder, a node's newest run), as one view. The embedded store answers the same question
  * synchronously from its files (`readStoreView`); a Postgres store is read through this, out of
  * the editor's process.
  */
 import { basename } from 'node:path';
 import type { StoreData } from '../core/metadata-types.ts';
 import type { StoreQueries } from './backend.ts';
-import type { StoreQuery } from './embedded/reader.ts';
+import { DEFAULT_VIEW_RUNS, type StoreQuery } from './embedded/reader.ts';
 import { seqOfId } from './embedded/layout.ts';
 
 export async function queryStoreView(queries: StoreQueries, query: StoreQuery = {}): Promise<StoreData> {
-  const seqs = new Set(await queries.runSeqs({ pipeline: query.pipeline, limit: query.limit ?? 50 }));
+  const limit = query.limit ?? DEFAULT_VIEW_RUNS;
+  const seqs = new Set(limit > 0 ? await queries.runSeqs({ pipeline: query.pipeline, limit }) : []);
   const open = await queries.openSeqs();
   if (open.length) {
     // Open runs are few: keep those of this pipeline (pipelines may share a store).
@@ -22,6 +23,10 @@ export async function queryStoreView(queries: StoreQueries, query: StoreQuery = 
       const seq = await queries.seqOf(c.name);
       if (seq !== undefined) seqs.add(seq);
     }
+  }
+  if (query.node !== undefined) {
+    const seq = await queries.nodeSeq(query.pipeline, query.node);
+    if (seq !== undefined) seqs.add(seq);
   }
   for (const id of query.runIds ?? []) {
     const seq = await queries.seqOf(id);

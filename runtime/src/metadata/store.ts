@@ -8,7 +8,7 @@ import { isAlive, outputsOf, recoveryFor } from './records.ts';
 import { UserError } from '../core/errors.ts';
 import { readJournal, readTail, type JournalLine, type RunHeader, type RunRecords } from './embedded/journal.ts';
 import { STORE_FORMAT, StoreLayout, seqOfId, storeDirOf } from './embedded/layout.ts';
-import { MetadataReader } from './embedded/reader.ts';
+import { MetadataReader, storeStamp } from './embedded/reader.ts';
 import { migrateLegacyStore } from './embedded/migrate.ts';
 import { CACHE_ENTRIES, LOCK } from './embedded/locking.ts';
 import { applyChange, isEmptyLine, type AppliedChange } from './embedded/tracking.ts';
@@ -295,6 +295,9 @@ function embeddedQueries(reader: MetadataReader): StoreQueries {
     runSeqs: async (options) => reader.runSeqs(options),
     openSeqs: async () => reader.openSeqs(),
     typeSeqs: async (pipeline, type, limit) => reader.typeSeqs(pipeline, type, limit),
+    nodeSeq: async (pipeline, nodeId, lookback) => reader.nodeSeq(pipeline, nodeId, lookback),
+    // The files' stamp covers the whole root (its pipelines share the run counter and open runs).
+    stamp: async () => storeStamp(reader.layout.dir),
     view: async (seqs, imports) => reader.view(seqs, imports),
     lineageView: async (id) => reader.lineageView(id),
     historyView: async (pipeline, runId, types, window) => reader.historyView(pipeline, runId, types, window),

@@ -1,4 +1,5 @@
-import { Handle, Position, useStore, type NodeProps } from '@xyflow/react';
+import { Handle, Position, useStore, useUpdateNodeInternals, type NodeProps } from '@xyflow/react';
+import { useEffect, useRef } from 'react';
 import type { NodeRunInfo, RunState } from '../../../protocol/messages.ts';
 import { Codicon } from '../shared/toolkit.tsx';
 import { inHandle, outHandle, type PipelineNodeData, type PortView } from './graph.ts';
@@ -81,12 +82,28 @@ export function useCompact(): boolean {
 }
 
 /**
+ * React Flow keeps where a node's handles are until the node's size changes: when they move to
+ * other sides (the drawing now runs the other way) it must measure them again, or the edges stay
+ * attached where the handles were (S-curves into the sides of a top-to-bottom drawing).
+ */
+function useHandlesFollow(id: string | undefined, direction: PipelineNodeData['direction']) {
+  const updateNodeInternals = useUpdateNodeInternals();
+  const drawn = useRef(direction);
+  useEffect(() => {
+    if (!id || drawn.current === direction) return;
+    drawn.current = direction;
+    updateNodeInternals(id);
+  }, [id, direction, updateNodeInternals]);
+}
+
+/**
  * A pipeline node: component icon, id, typed ports, problems and the run overlay. Semantic zoom:
  * zoomed out, the node is compact (icon, a large title, state) with its ports folded into one
  * handle per side, so the titles stay readable at "fit view"; zoomed in, every port shows.
  */
-export function PipelineNode({ data, selected }: Pick<NodeProps, 'selected'> & { data: PipelineNodeData }) {
+export function PipelineNode({ id, data, selected }: Partial<Pick<NodeProps, 'id'>> & Pick<NodeProps, 'selected'> & { data: PipelineNodeData }) {
   const compact = useCompact();
+  useHandlesFollow(id, data.direction);
   const { node, spec, problems, run } = data;
   const errors = problems.filter((p) => p.severity === 'error').length;
   const warnings = problems.length - errors;
@@ -100,6 +117,11 @@ export function PipelineNode({ data, selected }: Pick<NodeProps, 'selected'> & {
         <span>{errors || warnings}</span>
       </div>
     ) : null;
+  // Handles point the way the drawing flows (flowDirection): inputs on the left and outputs on the
+  // right, or inputs on top and outputs at the bottom when it runs top to bottom.
+  const tb = data.direction === 'TB';
+  const sides = tb ? { in: Position.Top, out: Position.Bottom } : { in: Position.Left, out: Position.Right };
+  const along = (i: number, n: number) => (tb ? { left: spread(i, n) } : { top: spread(i, n) });
   if (compact) {
     // Every port keeps its handle (edges attach by handle id and ports stay connectable), spread
     // along its side in the order of their edges' other ends (port-order.ts); the port's name is
@@ -113,28 +135,62 @@ export function PipelineNode({ data, selected }: Pick<NodeProps, 'selected'> & {
         </div>
         {run ? <RunBadge run={run} compact /> : null}
         {inOrder(data.inputs, data.folded.inputs).map((port, i) => (
-          <Handle key={`in-${port.name}`} type="target" position={Position.Left} id={inHandle(port.name)} className="handle folded" title={portTitle(port)} style={{ top: spread(i, data.inputs.length) }} />
+          <Handle key={`in-${port.name}`} type="target" position={sides.in} id={inHandle(port.name)} className="handle folded" title={portTitle(port)} style={along(i, data.inputs.length)} />
         ))}
         {inOrder(data.outputs, data.folded.outputs).map((port, i) => (
-          <Handle key={`out-${port.name}`} type="source" position={Position.Right} id={outHandle(port.name)} className="handle folded" title={portTitle(port)} style={{ top: spread(i, data.outputs.length) }} />
+          <Handle key={`out-${port.name}`} type="source" position={sides.out} id={outHandle(port.name)} className="handle folded" title={portTitle(port)} style={along(i, data.outputs.length)} />
         ))}
+      </div>
+    );
+  }
+  const header = (
+    <div className="node-header" title={spec?.description ?? `${node.component} (not in the registry)`}>
+      <Codicon name={componentIcon(spec)} />
+      <div className="node-titles">
+        <div className="node-id">{node.id}</div>
+        <div className="node-component">{node.component}</div>
+      </div>
+      {problemBadge}
+    </div>
+  );
+  const portClass = (port: PortView) => `port${port.wired ? ' wired' : ''}${port.optional ? ' optional' : ''}`;
+  if (tb) {
+    // Top to bottom: a strip of labelled inputs along the top edge, outputs along the bottom, each
+    // handle on the edge above or below its label, in the spec's order.
+    return (
+      <div className={`${className} flow-tb`} data-node-id={node.id} aria-label={label}>
+        {data.inputs.length ? (
+          <div className="port-strip in">
+            {data.inputs.map((port) => (
+              <div className={portClass(port)} key={port.name} title={portTitle(port)}>
+                <Handle type="target" position={Position.Top} id={inHandle(port.name)} className="handle" />
+                <span>{port.name}</span>
+              </div>
+            ))}
+          </div>
+        ) : null}
+        {header}
+        {run ? <RunBadge run={run} /> : null}
+        {data.outputs.length ? (
+          <div className="port-strip out">
+            {data.outputs.map((port) => (
+              <div className={portClass(port)} key={port.name} title={portTitle(port)}>
+                <span>{port.name}</span>
+                <Handle type="source" position={Position.Bottom} id={outHandle(port.name)} className="handle" />
+              </div>
+            ))}
+          </div>
+        ) : null}
       </div>
     );
   }
   return (
     <div className={className} data-node-id={node.id} aria-label={label}>
-      <div className="node-header" title={spec?.description ?? `${node.component} (not in the registry)`}>
-        <Codicon name={componentIcon(spec)} />
-        <div className="node-titles">
-          <div className="node-id">{node.id}</div>
-          <div className="node-component">{node.component}</div>
-        </div>
-        {problemBadge}
-      </div>
+      {header}
       <div className="node-ports" style={{ minHeight: rows * 20 }}>
         <div className="ports in">
           {data.inputs.map((port) => (
-            <div className={`port${port.wired ? ' wired' : ''}${port.optional ? ' optional' : ''}`} key={port.name} title={portTitle(port)}>
+            <div className={portClass(port)} key={port.name} title={portTitle(port)}>
               <Handle type="target" position={Position.Left} id={inHandle(port.name)} className="handle" />
               <span>{port.name}</span>
             </div>
@@ -142,7 +198,7 @@ export function PipelineNode({ data, selected }: Pick<NodeProps, 'selected'> & {
         </div>
         <div className="ports out">
           {data.outputs.map((port) => (
-            <div className={`port${port.wired ? ' wired' : ''}`} key={port.name} title={portTitle(port)}>
+            <div className={portClass(port)} key={port.name} title={portTitle(port)}>
               <span>{port.name}</span>
               <Handle type="source" position={Position.Right} id={outHandle(port.name)} className="handle" />
             </div>

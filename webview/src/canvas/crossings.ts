@@ -1,18 +1,21 @@
 /**
  * How tangled a drawing of the pipeline is, measured on the curves React Flow draws: each edge is
- * the default bezier from its output handle (right side) to its input handle (left side), handles
- * spread evenly along the side as compact nodes draw them at "fit view". Counts pairs of edges
- * that cross (not two edges between the same nodes: see `parallel`), and edges that pass through a
- * node they do not connect.
+ * the default bezier from its output handle to its input handle (right side to left side in a
+ * left-to-right drawing, bottom to top in a top-to-bottom one), handles spread evenly along the
+ * side as compact nodes draw them at "fit view". Counts pairs of edges that cross (not two edges
+ * between the same nodes: see `parallel`), and edges that pass through a node they do not connect.
  */
 import type { Position } from '../../../protocol/messages.ts';
 
+/** Which way a drawing flows: outputs on the right and inputs on the left, or outputs at the bottom and inputs on top. */
+export type Direction = 'LR' | 'TB';
+
 export interface DrawnEdge {
   source: string;
-  /** Index and count of the output handle on the source's right side. */
+  /** Index and count of the output handle on the source's right side (bottom, top to bottom). */
   out: [number, number];
   target: string;
-  /** Index and count of the input handle on the target's left side. */
+  /** Index and count of the input handle on the target's left side (top, top to bottom). */
   in: [number, number];
 }
 
@@ -21,8 +24,16 @@ type Size = { width: number; height: number };
 
 const SAMPLES = 12;
 
-/** The bezier React Flow draws (getBezierPath, curvature 0.25), as a polyline. */
-export function bezierPoints(s: Point, t: Point): Point[] {
+/** A point mirrored across the diagonal: a top-to-bottom drawing is a left-to-right one transposed. */
+const transposed = (p: Point): Point => ({ x: p.y, y: p.x });
+
+/**
+ * The bezier React Flow draws (getBezierPath, curvature 0.25), as a polyline: its control points
+ * leave the handles sideways (LR: right → left) or vertically (TB: bottom → top), the same curve
+ * with x and y swapped.
+ */
+export function bezierPoints(s: Point, t: Point, direction: Direction = 'LR'): Point[] {
+  if (direction === 'TB') return bezierPoints(transposed(s), transposed(t)).map(transposed);
   const offset = (d: number) => (d >= 0 ? 0.5 * d : 0.25 * 25 * Math.sqrt(-d));
   const c1 = { x: s.x + offset(t.x - s.x), y: s.y };
   const c2 = { x: t.x - offset(t.x - s.x), y: t.y };
@@ -61,8 +72,8 @@ export interface Curve {
   box: { left: number; top: number; right: number; bottom: number };
 }
 
-export function curve(s: Point, t: Point): Curve {
-  const points = bezierPoints(s, t);
+export function curve(s: Point, t: Point, direction: Direction = 'LR'): Curve {
+  const points = bezierPoints(s, t, direction);
   const xs = points.map((p) => p.x);
   const ys = points.map((p) => p.y);
   return { points, box: { left: Math.min(...xs), top: Math.min(...ys), right: Math.max(...xs), bottom: Math.max(...ys) } };
@@ -89,10 +100,16 @@ export function curveThrough(c: Curve, box: Position & Size): boolean {
   return c.points.some((p) => p.x > box.x && p.x < box.x + box.width && p.y > box.y && p.y < box.y + box.height);
 }
 
-/** Handle points of an edge: the source's right side and the target's left side. */
-export function edgeEnds(e: DrawnEdge, at: (id: string) => Position & Size): [Point, Point] {
+/** Handle points of an edge: the source's right side and the target's left side (TB: bottom and top). */
+export function edgeEnds(e: DrawnEdge, at: (id: string) => Position & Size, direction: Direction = 'LR'): [Point, Point] {
   const s = at(e.source);
   const t = at(e.target);
+  if (direction === 'TB') {
+    return [
+      { x: s.x + (s.width * (e.out[0] + 1)) / (e.out[1] + 1), y: s.y + s.height },
+      { x: t.x + (t.width * (e.in[0] + 1)) / (e.in[1] + 1), y: t.y },
+    ];
+  }
   return [
     { x: s.x + s.width, y: s.y + (s.height * (e.out[0] + 1)) / (e.out[1] + 1) },
     { x: t.x, y: t.y + (t.height * (e.in[0] + 1)) / (e.in[1] + 1) },
@@ -105,10 +122,15 @@ export function edgeEnds(e: DrawnEdge, at: (id: string) => Position & Size): [Po
  */
 export const parallel = (a: DrawnEdge, b: DrawnEdge) => a.source === b.source && a.target === b.target;
 
-export function tangles(edges: readonly DrawnEdge[], positions: Readonly<Record<string, Position>>, size: (id: string) => Size): { crossings: number; throughNodes: number } {
+export function tangles(
+  edges: readonly DrawnEdge[],
+  positions: Readonly<Record<string, Position>>,
+  size: (id: string) => Size,
+  direction: Direction = 'LR',
+): { crossings: number; throughNodes: number } {
   const boxes = new Map(Object.keys(positions).map((id) => [id, { ...positions[id], ...size(id) }]));
   const at = (id: string) => boxes.get(id)!;
-  const curves = edges.map((e) => curve(...edgeEnds(e, at)));
+  const curves = edges.map((e) => curve(...edgeEnds(e, at, direction), direction));
   let crossings = 0;
   for (let i = 0; i < curves.length; i++) for (let j = i + 1; j < curves.length; j++) if (!parallel(edges[i], edges[j]) && curvesCross(curves[i], curves[j])) crossings++;
   let throughNodes = 0;

@@ -1,4 +1,6 @@
 import type { CanvasModel, CanvasNode, ComponentInfo, NodeRunInfo, PortInfo, Position, Problem } from '../../../protocol/messages.ts';
+import type { Direction } from './crossings.ts';
+import { flowDirection } from './layout.ts';
 import { foldedPorts, type NodePorts } from './port-order.ts';
 
 /** One port as a node draws it: a spec port, or one only the file mentions (unknown component). */
@@ -17,6 +19,8 @@ export interface PipelineNodeData {
   outputs: PortView[];
   /** The handles' order when the node is compact (port-order.ts). */
   folded: NodePorts;
+  /** Which way the drawing flows: where the handles sit (inputs left or on top, outputs right or at the bottom). */
+  direction: Direction;
   problems: Problem[];
   run?: NodeRunInfo;
   [key: string]: unknown;
@@ -77,7 +81,13 @@ export function toFlow(
       return [node.id, { inputs: ports(spec?.inputs, new Set(Object.keys(node.inputs))), outputs: ports(spec?.outputs, readers.get(node.id) ?? new Set()) }];
     }),
   );
-  const folded = foldedPorts(model.nodes, at, Object.fromEntries(Object.entries(views).map(([id, v]) => [id, { inputs: v.inputs.map((p) => p.name), outputs: v.outputs.map((p) => p.name) }])));
+  const direction = flowDirection(model.nodes, at);
+  const folded = foldedPorts(
+    model.nodes,
+    at,
+    Object.fromEntries(Object.entries(views).map(([id, v]) => [id, { inputs: v.inputs.map((p) => p.name), outputs: v.outputs.map((p) => p.name) }])),
+    direction,
+  );
   const nodes: FlowNode[] = model.nodes.map((node) => ({
     id: node.id,
     type: 'pipeline',
@@ -87,6 +97,7 @@ export function toFlow(
       spec: specs.get(node.component),
       ...views[node.id],
       folded: folded[node.id],
+      direction,
       problems: model.problems.filter((p) => p.nodeId === node.id),
       run: run[node.id],
     },

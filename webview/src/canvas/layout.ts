@@ -1,6 +1,6 @@
 import dagre from '@dagrejs/dagre';
 import type { CanvasNode, Position } from '../../../protocol/messages.ts';
-import { tangles, type DrawnEdge } from './crossings.ts';
+import { tangles, type Direction, type DrawnEdge } from './crossings.ts';
 import { foldedPorts, type NodePorts } from './port-order.ts';
 import { untangle } from './untangle.ts';
 
@@ -11,15 +11,20 @@ export const NODE_HEIGHT = 96;
 
 /** Padding of "fit view", as React Flow reads it (a fraction of the pane on each side). */
 export const FIT_PADDING = 0.05;
-/** Below this zoom nodes draw compact (icon, large title, state); at or above it, full ports. */
-export const COMPACT_ZOOM = 0.8;
 /** Node title font sizes in flow units (CSS px at zoom 1): full and compact nodes. */
 export const TITLE_FONT = { full: 13, compact: 22 } as const;
+/** The smallest node title that reads, in CSS px (font size × zoom). */
+export const READABLE_TITLE = 11;
+/**
+ * Below this zoom nodes draw compact (icon, large title, state); at or above it, full ports. Where a
+ * full title would be under READABLE_TITLE (0.85 × 13 px = 11.05): no zoom between 0.5 and 0.85
+ * then draws an unreadable title (at 0.8, a fit landing at 0.82 drew full titles of 10.7 px).
+ */
+export const COMPACT_ZOOM = Math.ceil((READABLE_TITLE / TITLE_FONT.full) * 100) / 100;
 /** Edge labels (the artifact type) show from this zoom on, else only on hover or selection. */
 export const EDGE_LABEL_ZOOM = 1.1;
 
 export type Size = { width: number; height: number };
-export type Direction = 'LR' | 'TB';
 
 /** CSS px of a node title at `zoom`, full or compact as the canvas would draw it. */
 export function titlePixels(zoom: number): number {
@@ -44,6 +49,12 @@ export interface LayoutOptions {
 
 /** Above this many nodes the variants are not tried: dagre's default is used. */
 export const UNTANGLE_MAX_NODES = 24;
+/**
+ * How many of dagre's least tangled drawings the search starts from (it only moves downhill, so
+ * where it starts decides where it ends): 4 took taxi-tuned from 5 to 4 crossings without edges
+ * behind nodes, and the narrow taxi from 2 to 1, for about twice the time of 2.
+ */
+const UNTANGLE_STARTS = 4;
 
 interface Laid {
   positions: Record<string, Position>;
@@ -54,25 +65,26 @@ interface Laid {
 
 /**
  * Layered layout of the DAG (dagre), in whole units on a 20-unit grid so the `layout` section of
- * the file stays short and diffs stay small. Left to right, the way the handles point (outputs on
- * the right, inputs on the left), unless the pane is so narrow that titles would be unreadable at
- * "fit view" and top to bottom reads better. With `untangle`, the drawing with the fewest edge
- * crossings (as React Flow draws them, crossings.ts, compact handles folded as port-order.ts
- * orders them) among dagre's variants, then untangled node by node (untangle.ts): dagre minimizes
- * the crossings of its own routed polylines, but React Flow draws one bezier from handle to
- * handle. Deterministic for a given file: nodes and edges in file order.
+ * the file stays short and diffs stay small. Left to right, unless the pane is so narrow that
+ * titles would be unreadable at "fit view" and top to bottom reads better; the nodes' handles
+ * follow the drawing (flowDirection: outputs on the right and inputs on the left, or outputs at
+ * the bottom and inputs on top). With `untangle`, the drawing with the fewest edge crossings and
+ * edges behind nodes (as React Flow draws them, crossings.ts, compact handles folded as
+ * port-order.ts orders them) among dagre's variants, then untangled node by node (untangle.ts):
+ * dagre minimizes the crossings of its own routed polylines, but React Flow draws one bezier from
+ * handle to handle. Deterministic for a given file: nodes and edges in file order.
  */
 export function autoLayout(nodes: readonly CanvasNode[], options: LayoutOptions = {}): Record<string, Position> {
-  const readable = (l: Laid) => (options.viewport ? titlePixels(fitZoom(l.bounds, options.viewport)) >= 11 : true);
+  const readable = (l: Laid) => (options.viewport ? titlePixels(fitZoom(l.bounds, options.viewport)) >= READABLE_TITLE : true);
   const zoom = (l: Laid) => (options.viewport ? fitZoom(l.bounds, options.viewport) : 0);
-  // Top to bottom only where left to right would be too small to read (the handles point sideways).
+  // Top to bottom only where left to right would be too small to read.
   const directions: Direction[] = options.direction ? [options.direction] : ['LR', 'TB'];
   const laid: Laid[] = [];
   for (const direction of directions) {
     laid.push(best(nodes, direction, options));
     if (readable(laid[laid.length - 1])) break;
   }
-  laid.sort((a, b) => Number(readable(b)) - Number(readable(a)) || a.crossings - b.crossings || a.throughNodes - b.throughNodes || zoom(b) - zoom(a));
+  laid.sort((a, b) => Number(readable(b)) - Number(readable(a)) || byTangle(a, b) || zoom(b) - zoom(a));
   return laid[0].positions;
 }
 
@@ -99,16 +111,38 @@ export function drawnEdges(nodes: readonly CanvasNode[], ports: LayoutOptions['p
   return edges;
 }
 
+/**
+ * Which way a drawing flows, read from where its nodes stand, so the handles point along the edges
+ * whoever placed the nodes (auto layout in a narrow pane, a hand or another editor): top to bottom
+ * when more edges run down to a node at least half a node lower than run right to a node past the
+ * source's right side. A left-to-right layered drawing has every edge running right, so it never
+ * reads as top to bottom; ties and drawings without edges read left to right.
+ */
+export function flowDirection(nodes: readonly CanvasNode[], positions: Readonly<Record<string, Position>>): Direction {
+  let right = 0;
+  let down = 0;
+  for (const node of nodes) {
+    const t = positions[node.id];
+    for (const ref of Object.values(node.inputs)) {
+      const s = positions[ref.node];
+      if (!s || !t || ref.node === node.id) continue;
+      if (t.x >= s.x + NODE_WIDTH) right++;
+      if (t.y >= s.y + NODE_HEIGHT / 2) down++;
+    }
+  }
+  return down > right ? 'TB' : 'LR';
+}
+
 function best(nodes: readonly CanvasNode[], direction: Direction, options: LayoutOptions): Laid {
   const size = (id: string): Size => options.sizes?.[id] ?? { width: NODE_WIDTH, height: NODE_HEIGHT };
   const declared = options.ports ?? {};
   const measure = (positions: Record<string, Position>): Laid => ({
     positions,
     bounds: boundsOf(positions, size),
-    ...tangles(drawnEdges(nodes, foldedPorts(nodes, positions, declared)), positions, size),
+    ...tangles(drawnEdges(nodes, foldedPorts(nodes, positions, declared, direction)), positions, size, direction),
   });
   if (!options.untangle || nodes.length > UNTANGLE_MAX_NODES) return measure(layered(nodes, direction, size, {}));
-  const readable = (l: Laid) => !options.viewport || titlePixels(fitZoom(l.bounds, options.viewport)) >= 11;
+  const readable = (l: Laid) => !options.viewport || titlePixels(fitZoom(l.bounds, options.viewport)) >= READABLE_TITLE;
   let laid: Laid[] = [];
   // Closer layers only where the roomy spacing is too wide to read at "fit view".
   for (const ranksep of direction === 'LR' ? [60, 40, 24] : [60]) {
@@ -118,22 +152,41 @@ function best(nodes: readonly CanvasNode[], direction: Direction, options: Layou
     if (laid.some(readable)) break;
   }
   laid = laid.sort((a, b) => Number(readable(b)) - Number(readable(a)) || byTangle(a, b));
-  // The search moves nodes within and across layers as left-to-right layers stand.
-  if (direction !== 'LR') return laid[0];
   const links = drawnEdges(nodes);
-  const spread = (positions: Readonly<Record<string, Position>>) => links.reduce((sum, l) => sum + Math.abs(positions[l.source].y - positions[l.target].y), 0);
-  // Crossings first, then edges through nodes, then straight edges and a short drawing; never less readable.
+  // Across the flow: how far an edge bends (y left to right, x top to bottom) and how wide the drawing gets.
+  const across = (p: Position) => (direction === 'LR' ? p.y : p.x);
+  const spread = (positions: Readonly<Record<string, Position>>) => links.reduce((sum, l) => sum + Math.abs(across(positions[l.source]) - across(positions[l.target])), 0);
+  // Tangles first (crossings and edges behind nodes), then straight edges and a narrow drawing; never less readable.
   const score = (positions: Readonly<Record<string, Position>>) => {
     const l = measure(positions as Record<string, Position>);
-    return (readable(l) ? 0 : 1e9) + l.crossings * 1e6 + l.throughNodes * 1e4 + spread(positions) / GRID + l.bounds.height / GRID;
+    return (readable(l) ? 0 : 1e9) + tangle(l) * 1e6 + spread(positions) / GRID + (direction === 'LR' ? l.bounds.height : l.bounds.width) / GRID;
   };
   const gap = direction === 'LR' ? { width: 20, height: 20 } : { width: 40, height: 40 };
+  // The search moves nodes within and across layers as left-to-right layers stand (columns): a
+  // top-to-bottom drawing is searched transposed, its layers (rows) as columns.
+  const flip = direction === 'TB';
+  const view = (positions: Readonly<Record<string, Position>>) => (flip ? transposed(positions) : { ...positions });
+  const viewSize = (id: string): Size => (flip ? { width: size(id).height, height: size(id).width } : size(id));
   // The best few of dagre's drawings, each untangled: the search only moves downhill from where it starts.
-  const untangled = laid.slice(0, 2).map((l) => measure(normalized(untangle(l.positions, { size, links, score, gap, grid: GRID, budget: 1500 }))));
+  const untangled = laid
+    .slice(0, UNTANGLE_STARTS)
+    .map((l) => measure(normalized(view(untangle(view(l.positions), { size: viewSize, links, score: (p) => score(view(p)), gap, grid: GRID, budget: 1500 })))));
   return untangled.sort((a, b) => Number(readable(b)) - Number(readable(a)) || byTangle(a, b))[0];
 }
 
-const byTangle = (a: Laid, b: Laid) => a.crossings - b.crossings || a.throughNodes - b.throughNodes || a.bounds.width * a.bounds.height - b.bounds.width * b.bounds.height;
+/** Positions mirrored across the diagonal (x and y swapped). */
+function transposed(positions: Readonly<Record<string, Position>>): Record<string, Position> {
+  return Object.fromEntries(Object.entries(positions).map(([id, p]) => [id, { x: p.y, y: p.x }]));
+}
+
+/**
+ * How tangled a drawing reads: an edge drawn behind a node it does not connect hides part of itself
+ * and seems to touch that node, so it counts as more than a crossing, which the eye follows through.
+ */
+const THROUGH_NODE = 1.5;
+const tangle = (l: Pick<Laid, 'crossings' | 'throughNodes'>) => l.crossings + THROUGH_NODE * l.throughNodes;
+
+const byTangle = (a: Laid, b: Laid) => tangle(a) - tangle(b) || a.throughNodes - b.throughNodes || a.bounds.width * a.bounds.height - b.bounds.width * b.bounds.height;
 
 interface Variant {
   ranker?: 'network-simplex' | 'longest-path' | 'tight-tree';

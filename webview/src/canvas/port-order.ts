@@ -1,11 +1,14 @@
 /**
  * The order of a compact node's handles. Zoomed out, a node folds its ports into bare handles
  * (the port name is only a tooltip), so nothing tells the reader their order: each side lists its
- * wired ports in the vertical order of the nodes at their edges' other ends, and edges never twist
- * where they meet a node (what ELK calls free port order on a fixed side). Unwired ports follow,
- * in the spec's order. Zoomed in, ports are labelled rows in the spec's order.
+ * wired ports in the order of the nodes at their edges' other ends along that side (top to bottom
+ * on the left and right sides of a left-to-right drawing, left to right on the top and bottom of a
+ * top-to-bottom one), and edges never twist where they meet a node (what ELK calls free port order
+ * on a fixed side). Unwired ports follow, in the spec's order. Zoomed in, ports are labelled in the
+ * spec's order.
  */
 import type { CanvasNode, Position } from '../../../protocol/messages.ts';
+import type { Direction } from './crossings.ts';
 
 export interface NodePorts {
   inputs: readonly string[];
@@ -17,17 +20,19 @@ export function foldedPorts(
   nodes: readonly CanvasNode[],
   positions: Readonly<Record<string, Position>>,
   ports: Readonly<Record<string, NodePorts>>,
+  direction: Direction = 'LR',
 ): Record<string, NodePorts> {
-  // Nodes of one canvas are about equally tall when compact: their tops order them as their centres would.
-  const yOf = (id: string) => positions[id]?.y ?? 0;
+  // Where a node lies along the handles' side. Nodes of one canvas are equally wide and about
+  // equally tall when compact: their top-left corners order them as their centres would.
+  const along = (id: string) => (direction === 'TB' ? positions[id]?.x : positions[id]?.y) ?? 0;
   const targetsOf = new Map<string, number[]>();
   for (const node of nodes) {
     for (const ref of Object.values(node.inputs)) {
       if (ref.node === node.id || !positions[ref.node]) continue;
       const key = `${ref.node}\n${ref.output}`;
       const ys = targetsOf.get(key);
-      if (ys) ys.push(yOf(node.id));
-      else targetsOf.set(key, [yOf(node.id)]);
+      if (ys) ys.push(along(node.id));
+      else targetsOf.set(key, [along(node.id)]);
     }
   }
   const result: Record<string, NodePorts> = {};
@@ -35,7 +40,7 @@ export function foldedPorts(
     const declared = ports[node.id] ?? { inputs: Object.keys(node.inputs), outputs: [] };
     const inputKey = (name: string) => {
       const ref = node.inputs[name];
-      return ref && ref.node !== node.id && positions[ref.node] ? yOf(ref.node) : undefined;
+      return ref && ref.node !== node.id && positions[ref.node] ? along(ref.node) : undefined;
     };
     const outputKey = (name: string) => {
       const ys = targetsOf.get(`${node.id}\n${name}`);

@@ -14,6 +14,8 @@ import { seqOfId, StoreLayout, storeDirOf } from './layout.ts';
 
 /** How many runs a reader keeps parsed (a long-lived process must not grow with history). */
 const KEEP_PARSED = 256;
+/** How far back a node's newest execution is looked for (runs of the pipeline). */
+export const NODE_LOOKBACK = 200;
 
 /** Newest-first numbers of the markers under a bucketed folder, at most `limit`, below `before`. */
 function newestSeqs(dir: string, limit: number, before = Infinity): number[] {
@@ -93,6 +95,17 @@ export class MetadataReader {
   /** The pipeline's newest runs that published an artifact of `type`. */
   typeSeqs(pipeline: string, type: string, limit: number): number[] {
     return newestSeqs(this.layout.typeRunsDir(pipeline, type), limit);
+  }
+
+  /**
+   * The newest run (of the pipeline, or of the root) with an execution of `nodeId`, among the
+   * newest `lookback` runs: usually the first one read. No index by node: the bound keeps it cheap.
+   */
+  nodeSeq(pipeline: string | undefined, nodeId: string, lookback = NODE_LOOKBACK): number | undefined {
+    for (const seq of this.runSeqs({ pipeline, limit: lookback })) {
+      if (this.run(seq)?.data.executions.some((e) => e.nodeId === nodeId)) return seq;
+    }
+    return undefined;
   }
 
   /** The ids of the newest successful executions with this cache key, newest first. */
@@ -253,7 +266,7 @@ export function lineageInputs(run: RunRecords, artifactId: number): number[] {
 export interface StoreQuery {
   /** Only this pipeline's runs (a root may hold several pipelines). */
   pipeline?: string;
-  /** Newest runs to include (default 50). */
+  /** Newest runs to include (default 50; 0: only what the other fields name, and the open runs). */
   limit?: number;
   /** These runs too. */
   runIds?: string[];
@@ -261,7 +274,11 @@ export interface StoreQuery {
   artifactId?: number;
   /** The artifact in this folder (`<root>/<node>/<output>/<execution id>`) and its run too. */
   artifactUri?: string;
+  /** The newest run that ran this node (within `NODE_LOOKBACK` runs of the pipeline) too: the canvas inspector. */
+  node?: string;
 }
+
+export const DEFAULT_VIEW_RUNS = 50;
 
 /**
  * A read-only view for editors and tools: the pipeline's newest runs plus the runs still open and
@@ -279,8 +296,11 @@ export function readStoreView(path: string, query: StoreQuery = {}): StoreData |
     return query.pipeline === undefined ? data : pipelineSlice(data, query.pipeline);
   }
   const reader = new MetadataReader(layout);
-  const seqs = new Set(reader.runSeqs({ pipeline: query.pipeline, limit: query.limit ?? 50 }));
+  const limit = query.limit ?? DEFAULT_VIEW_RUNS;
+  const seqs = new Set(limit > 0 ? reader.runSeqs({ pipeline: query.pipeline, limit }) : []);
   for (const s of reader.openSeqs()) if (query.pipeline === undefined || reader.run(s)?.header.pipeline === query.pipeline) seqs.add(s);
+  const nodeSeq = query.node === undefined ? undefined : reader.nodeSeq(query.pipeline, query.node);
+  if (nodeSeq !== undefined) seqs.add(nodeSeq);
   for (const id of query.runIds ?? []) {
     const s = reader.seqOf(id);
     if (s !== undefined) seqs.add(s);
@@ -315,17 +335,27 @@ export function pipelineSlice(data: StoreData, pipeline: string): StoreData {
   };
 }
 
-/** Something that changes whenever the store does (a run starts, a running one writes): for pollers. */
+/**
+ * Something that changes whenever the store does (a run starts, an open one writes or finishes):
+ * for pollers. The run counter's content and each open journal's size, not only modification
+ * times, which a coarse file-system clock leaves equal for writes a few milliseconds apart.
+ */
 export function storeStamp(path: string): string {
   const layout = new StoreLayout(storeDirOf(path));
-  const mtime = (file: string) => {
+  const stat = (file: string) => {
     try {
-      return statSync(file).mtimeMs;
+      const { mtimeMs, size } = statSync(file);
+      return `${mtimeMs}:${size}`;
     } catch {
-      return 0;
+      return '0';
     }
   };
-  const reader = new MetadataReader(layout);
-  const open = reader.openSeqs();
-  return [mtime(layout.counterFile), mtime(layout.openDir()), ...open.map((s) => `${s}:${mtime(layout.journal(s))}`)].join(' ');
+  let counter = '';
+  try {
+    counter = readFileSync(layout.counterFile, 'utf8').replace(/\s+/g, '');
+  } catch {
+    // no run yet
+  }
+  const open = new MetadataReader(layout).openSeqs().sort((a, b) => a - b);
+  return [counter, ...open.map((s) => `${s}:${stat(layout.journal(s))}`)].join(' ');
 }

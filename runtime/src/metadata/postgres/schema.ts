@@ -5,12 +5,17 @@
  * - Ids are those of the embedded store (`run number × ID_STRIDE + n`), so records move between
  *   the two unchanged and an id still names its run; `runs` holds one row per run and `run_numbers`
  *   hands out the numbers.
- * - Properties are `jsonb` columns rather than MLMD's one-row-per-property tables: a record is
- *   read and written whole, and jsonb still allows property queries and GIN indexes when needed.
+ * - Properties are JSON columns rather than MLMD's one-row-per-property tables: a record is read
+ *   and written whole, and `->>` still allows property queries. They are `json`, not `jsonb`
+ *   (migration 4): jsonb sorts an object's keys, and a parameter such as ExampleGen's `splits`
+ *   ({ train: 2, eval: 1 }) must read back in the order it was written.
  * - Times are kept as the ISO 8601 text the records carry, so a record reads back exactly as written.
  * - Indexes serve what readers ask: a pipeline's runs newest first, the open runs, a cache key's
  *   newest COMPLETE executions, the runs that published a type, and events by artifact and by
  *   execution (lineage).
+ *
+ * - Executions are indexed by node (migration 3), newest run first: the canvas inspector's
+ *   question (a node's last execution) stops at the first row of the pipeline's.
  *
  * - Every row carries the run's `version` that last wrote it (migration 2): a process whose copy of
  *   a run is behind reads only the rows changed since (`run_seq = ? AND version > ?`), so steps of
@@ -134,6 +139,25 @@ CREATE TABLE run_types (
     // The run's rows by version replaces the index by run (it still serves lookups by run alone).
     sql: ['artifacts', 'executions', 'contexts', 'events', 'associations', 'attributions']
       .map((t) => `ALTER TABLE ${t} ADD COLUMN version bigint NOT NULL DEFAULT 0; DROP INDEX ${t}_by_run; CREATE INDEX ${t}_by_run_version ON ${t} (run_seq, version);`)
+      .join('\n'),
+  },
+  {
+    version: 3,
+    description: "executions by node, newest first: the editor's inspector finds a node's last execution",
+    sql: 'CREATE INDEX executions_by_node ON executions (node_id, run_seq DESC);',
+  },
+  {
+    version: 4,
+    description: 'properties, params and manifests as json, which keeps their keys in the order written (jsonb sorts them)',
+    // Rows written before keep the order jsonb gave them; no index or query needs jsonb here.
+    sql: [
+      ['artifacts', 'manifest'],
+      ['artifacts', 'properties'],
+      ['executions', 'params'],
+      ['executions', 'properties'],
+      ['contexts', 'properties'],
+    ]
+      .map(([table, column]) => `ALTER TABLE ${table} ALTER COLUMN ${column} TYPE json USING ${column}::json;`)
       .join('\n'),
   },
 ];

@@ -23,7 +23,7 @@ import type { CachedExecution, MetadataBackend, StoreQueries } from '../backend.
 import { STORE_FORMAT, seqOfId } from '../embedded/layout.ts';
 import { RunRecords, type JournalLine } from '../embedded/journal.ts';
 import { applyChange, isEmptyLine } from '../embedded/tracking.ts';
-import { lineageInputs, referencedIds, ViewBuilder } from '../embedded/reader.ts';
+import { lineageInputs, NODE_LOOKBACK, referencedIds, ViewBuilder } from '../embedded/reader.ts';
 import { isAlive, recoveryFor } from '../records.ts';
 import { migrate, TYPE_KIND } from './schema.ts';
 import { redactUrl } from '../url.ts';
@@ -376,6 +376,30 @@ class PostgresQueries implements StoreQueries {
       [pipeline, type, Number.isFinite(limit) ? limit : null],
     );
     return found.map((r) => r.run_seq);
+  }
+
+  async nodeSeq(pipeline: string | undefined, nodeId: string, lookback = NODE_LOOKBACK): Promise<number | undefined> {
+    // The node's executions newest first (executions_by_node), kept to the pipeline's newest
+    // `lookback` runs: it stops at the first one of the pipeline's.
+    const { rows: found } = await this.store.query<{ run_seq: number }>(
+      `SELECT e.run_seq FROM executions e JOIN runs r ON r.seq = e.run_seq
+       WHERE e.node_id = $2 AND ($1::text IS NULL OR r.pipeline = $1)
+         AND e.run_seq >= coalesce((SELECT min(seq) FROM (
+           SELECT seq FROM runs WHERE $1::text IS NULL OR pipeline = $1 ORDER BY seq DESC LIMIT $3) newest), 0)
+       ORDER BY e.run_seq DESC LIMIT 1`,
+      [pipeline ?? null, nodeId, lookback],
+    );
+    return found[0]?.run_seq;
+  }
+
+  async stamp(pipeline?: string): Promise<string> {
+    // The newest run (a run started) and the open runs' versions (one wrote, or one finished).
+    const { rows: found } = await this.store.query<{ newest: number | null; open: string | null }>(
+      `SELECT (SELECT max(seq) FROM runs WHERE $1::text IS NULL OR pipeline = $1) AS newest,
+              (SELECT string_agg(seq || ':' || version, ' ' ORDER BY seq) FROM runs WHERE open AND ($1::text IS NULL OR pipeline = $1)) AS open`,
+      [pipeline ?? null],
+    );
+    return `${found[0].newest ?? 0} ${found[0].open ?? ''}`.trim();
   }
 
   async view(seqs: Iterable<number>, imports = true): Promise<StoreData> {

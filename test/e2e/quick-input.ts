@@ -1,0 +1,6 @@
+/**
+ * The quick input on screen. VS Code keeps a closed quick pick's DOM (hidden, with its last
+ * placeholder and rows), so every look at a picker goes through the visible widget: a stale hidden
+ * list once made a step "find" its row before the command had even opened its picker.
+ */
+export const QUICK_INPUT = '.quick-input-widget:visible';
