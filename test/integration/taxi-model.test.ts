@@ -156,7 +156,7 @@ describe('samples/taxi: the full pipeline through the CLI', function () {
       }
     } finally {
       bundle.dispose();
-      await tf.setBackend(previous);
+      if (previous) await tf.setBackend(previous);
     }
   });
 
