@@ -117,6 +117,22 @@ describe('ManualApproval', function () {
     assert.equal(resumed.nodes.find((n) => n.id === 'train')!.executionId, paused.nodes.find((n) => n.id === 'train')!.executionId, 'finished nodes reused');
   });
 
+  it('a Ctrl-C that lands before the wait starts still stops the wait (it used to poll forever)', async function () {
+    this.timeout(15_000);
+    const controller = new AbortController();
+    // The WAITING event is emitted after the request is recorded and before the first poll's sleep:
+    // aborting there is the race a loaded machine hits between recording the request and sleeping.
+    const paused = await runPipeline(opsPlan(dir, approvalNodes({})), {
+      pool,
+      signal: controller.signal,
+      onEvent: (e) => {
+        if (e.type === 'approval' && e.state === 'WAITING') controller.abort(new Error('Ctrl-C'));
+      },
+    });
+    assert.equal(paused.state, 'WAITING');
+    assert.equal(states(paused).approval, 'WAITING');
+  });
+
   it('across a process restart: a child run waits, is killed, approve (CLI) + resume in a new process completes the branch', async () => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'test/ops/approval-child.ts', dir], { stdio: ['ignore', 'pipe', 'inherit'] });
     const exited = new Promise<void>((r) => child.on('exit', () => r()));

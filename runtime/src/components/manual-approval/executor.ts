@@ -40,8 +40,10 @@ function writeBlessing(ctx: Ctx, blessed: boolean, approval: ApprovalRecord | un
   };
 }
 
+// An abort that came before the sleep fires no event: check it first, or the wait polls forever.
 const sleep = (ms: number, signal: AbortSignal) =>
   new Promise<void>((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
     const t = setTimeout(resolve, ms);
     signal.addEventListener('abort', () => (clearTimeout(t), reject(signal.reason)), { once: true });
   });
