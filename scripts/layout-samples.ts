@@ -37,8 +37,12 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     const next = laidOut(file, text);
     if (next === text) continue;
     differs++;
-    if (check) console.error(`${file}: its layout is not what Auto layout draws in a ${REFERENCE_PANE.width}×${REFERENCE_PANE.height} pane`);
-    else writeFileSync(file, next), console.log(`${file}: laid out`);
+    if (check) {
+      console.error(`${file}: its layout is not what Auto layout draws in a ${REFERENCE_PANE.width}×${REFERENCE_PANE.height} pane`);
+    } else {
+      writeFileSync(file, next);
+      console.log(`${file}: laid out`);
+    }
   }
   process.exitCode = check && differs ? 1 : 0;
 }
