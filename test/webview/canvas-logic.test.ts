@@ -9,7 +9,7 @@ import { specMap, toComponentInfo } from '../../extension/src/canvas/specs.ts';
 import { decodeClipboard, encodeClipboard } from '../../webview/src/canvas/clipboard.ts';
 import { checkConnection } from '../../webview/src/canvas/connection.ts';
 import { autoLayout, COMPACT_ZOOM, compactNodeSize, drawnEdges, fillMissingPositions, fitZoom, flowDirection, fullNodeSize, NODE_HEIGHT, NODE_WIDTH, TITLE_FONT, titlePixels } from '../../webview/src/canvas/layout.ts';
-import { REFERENCE_PANE } from '../../scripts/layout-samples.ts';
+import { laidOut, REFERENCE_PANE } from '../../scripts/layout-samples.ts';
 import { tangles } from '../../webview/src/canvas/crossings.ts';
 import { foldedPorts } from '../../webview/src/canvas/port-order.ts';
 import { untangle } from '../../webview/src/canvas/untangle.ts';
@@ -265,6 +265,8 @@ describe('canvas logic', () => {
         assert.ok(drawn.height >= 0.6, `${name}: ${(100 * drawn.height).toFixed(0)} % of the height`);
         assert.ok(drawn.tangles.crossings <= limit.crossings && drawn.tangles.throughNodes <= limit.throughNodes, `${name}: ${JSON.stringify(drawn.tangles)}`);
         assert.ok(drawn.overlaps.length === 0, `${name}: ${drawn.overlaps.join(', ')}`);
+        const text = readFileSync(file, 'utf8');
+        assert.equal(laidOut(file, text), text, `${name}: its layout is what Auto layout draws there (node --import tsx scripts/layout-samples.ts)`);
       }
     });
 

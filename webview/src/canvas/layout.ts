@@ -66,6 +66,8 @@ interface Laid {
   positions: Record<string, Position>;
   /** The nodes' sizes it was laid out with. */
   size: (id: string) => Size;
+  /** The direction it was laid out in (a wrapped drawing: LR). */
+  shape: Direction;
   bounds: Size;
   crossings: number;
   throughNodes: number;
@@ -92,14 +94,16 @@ export function autoLayout(nodes: readonly CanvasNode[], options: LayoutOptions 
   const compact = (id: string): Size => options.sizes?.[id] ?? { width: NODE_WIDTH, height: NODE_HEIGHT };
   let pool = candidates(nodes, options, compact);
   const { viewport } = options;
-  if (viewport && options.zoomedOut && options.ports && pool.some((l) => fitZoom(l.bounds, viewport) >= COMPACT_ZOOM)) {
+  const close = (l: Laid) => viewport !== undefined && fitZoom(l.bounds, viewport) >= COMPACT_ZOOM;
+  if (viewport && options.zoomedOut && options.ports && pool.some(close)) {
     // A drawing that fits at COMPACT_ZOOM or closer draws full nodes, with their ports: laid out
-    // with compact sizes they would overlap. Those drawings are laid out again with full sizes.
+    // with compact sizes they would overlap. Those shapes are laid out again with full sizes.
     const ports = options.ports;
     const full = (id: string): Size => fullNodeSize(ports[id] ?? { inputs: [], outputs: [] }, compact(id));
     // One that then fits below COMPACT_ZOOM draws compact nodes after all: it is measured so.
     const drawn = (l: Laid) => (fitZoom(l.bounds, viewport) < COMPACT_ZOOM ? measured(nodes, l.positions, compact, ports, flowDirection(nodes, l.positions)) : l);
-    pool = [...pool.filter((l) => fitZoom(l.bounds, viewport) < COMPACT_ZOOM), ...candidates(nodes, options, full).map(drawn)];
+    const again = [...new Set(pool.filter(close).map((l) => l.shape))];
+    pool = [...pool.filter((l) => !close(l)), ...candidates(nodes, options, full, again).map(drawn)];
   }
   if (!viewport) return pool.sort(byTangle)[0].positions;
   return pool.sort((a, b) => worthOf(b, viewport) - worthOf(a, viewport))[0].positions;
@@ -142,12 +146,12 @@ const FULL_HEADER = 56;
  * Without a pane, only left to right (or the given direction); in a pane, top to bottom too, and
  * the left-to-right drawing folded into 2 or more rows where it is wider than the pane's shape.
  */
-function candidates(nodes: readonly CanvasNode[], options: LayoutOptions, size: (id: string) => Size): Laid[] {
+function candidates(nodes: readonly CanvasNode[], options: LayoutOptions, size: (id: string) => Size, shapes?: readonly Direction[]): Laid[] {
   const { viewport } = options;
   const readable = (l: Laid) => (viewport ? titlePixels(fitZoom(l.bounds, viewport)) >= READABLE_TITLE : true);
   const result: Laid[] = [];
   const directions: Direction[] = options.direction ? [options.direction] : viewport ? ['LR', 'TB'] : ['LR'];
-  for (const direction of directions) {
+  for (const direction of directions.filter((d) => !shapes || shapes.includes(d))) {
     if (direction === 'TB') {
       result.push(best(nodes, 'TB', options, size, [60]));
       continue;
@@ -245,6 +249,7 @@ function measured(nodes: readonly CanvasNode[], positions: Record<string, Positi
   return {
     positions,
     size,
+    shape: direction,
     bounds: boundsOf(positions, size),
     ...tangles(drawnEdges(nodes, foldedPorts(nodes, positions, declared, direction)), positions, size, direction),
   };
@@ -298,10 +303,10 @@ function wrapped(nodes: readonly CanvasNode[], laid: Laid, viewport: Size, size:
   return [...folds, ...untangled];
 }
 
-/** How many of the best folds are untangled again. */
-const WRAP_STARTS = 2;
+/** How many of the best folds are untangled again (each is a search as long as a shape's). */
+const WRAP_STARTS = 1;
 
-/** The ways to cut `count` layers into `rows` runs of 2 or more (a row of one layer reads as a stray node), the most even first (the 48 most even: a long pipeline has very many). */
+/** The ways to cut `count` layers into `rows` runs of 2 or more (a row of one layer reads as a stray node), the most even first (the 12 most even: a long pipeline has very many). */
 function splits(count: number, rows: number): number[][] {
   const result: number[][] = [];
   const walk = (left: number, runs: number[]) => {
@@ -310,7 +315,7 @@ function splits(count: number, rows: number): number[][] {
     for (let n = 2; left - n >= 2 * (rows - runs.length - 1); n++) walk(left - n, [...runs, n]);
   };
   walk(count, []);
-  return result.sort((a, b) => Math.max(...a) - Math.max(...b)).slice(0, 48);
+  return result.sort((a, b) => Math.max(...a) - Math.max(...b)).slice(0, 12);
 }
 
 /** The drawing's columns cut into rows of `lengths` columns, each row moved to the left edge, below the one before. */
