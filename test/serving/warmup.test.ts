@@ -79,7 +79,7 @@ describe('model warm-up (a version runs predicts before it answers)', () => {
         else await new Promise((res) => setTimeout(res, 50));
       }
       assert.equal(status, 200);
-      assert.ok(lines.some((l) => /loaded .*taxi\/2 \(warmed up with 400 predicts/.test(l)), lines.join('\n'));
+      assert.ok(lines.some((l) => /loaded .*taxi\/2 \(warmed up with \d+ predicts/.test(l)), lines.join('\n'));
     } finally {
       rmSync(join(registry, 'taxi', '2'), { recursive: true, force: true });
     }
@@ -101,6 +101,16 @@ describe('model warm-up (a version runs predicts before it answers)', () => {
     } finally {
       rmSync(join(registry, 'picky'), { recursive: true, force: true });
     }
+  });
+
+  it('stops at its time bound however many predicts it was asked for', async () => {
+    const t0 = performance.now();
+    const { lines } = await start({ warmupRequests: 1_000_000, warmupMaxMs: 300 });
+    const line = lines.find((l) => /loaded .*taxi\/1 \(warmed up with \d+ predicts/.test(l));
+    assert.ok(line, lines.join('\n'));
+    const done = Number(/with (\d+) predicts/.exec(line!)![1]);
+    assert.ok(done > 0 && done < 1_000_000, line);
+    assert.ok(performance.now() - t0 < 20_000);
   });
 
   it('warmupRequests 0 turns it off', async () => {

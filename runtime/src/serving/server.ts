@@ -55,6 +55,8 @@ export interface ServerOptions {
   worker?: string;
   /** Predicts run on each loaded version before it answers requests (warmup.ts); 0 turns it off. */
   warmupRequests?: number;
+  /** The longest a version's warm-up may take (ms): it stops there however many predicts it ran. */
+  warmupMaxMs?: number;
 }
 
 /** What the server writes prediction records to: a PredictionLog, or a forwarder to one. */
@@ -91,6 +93,8 @@ interface ModelEntry {
 export const DEFAULT_MAX_BATCH_SIZE = 32;
 export const DEFAULT_BATCH_TIMEOUT_MS = 1;
 export const DEFAULT_WARMUP_REQUESTS = 1000;
+/** A bound on a version's warm-up, so that a slow model or a busy machine delays readiness by at most this much. */
+export const DEFAULT_WARMUP_MAX_MS = 1000;
 
 /** How long a stopping server lets requests in flight finish before it cuts them. */
 export const DRAIN_MS = 10_000;
@@ -126,6 +130,7 @@ export class ModelServer {
       maxBatchSize: options.maxBatchSize ?? DEFAULT_MAX_BATCH_SIZE,
       batchTimeoutMs: options.batchTimeoutMs ?? DEFAULT_BATCH_TIMEOUT_MS,
       warmupRequests: options.warmupRequests ?? DEFAULT_WARMUP_REQUESTS,
+      warmupMaxMs: options.warmupMaxMs ?? DEFAULT_WARMUP_MAX_MS,
       log: options.log ?? (() => undefined),
     };
     this.predictionLog = options.predictionSink ?? (options.predictionLog ? new PredictionLog(options.predictionLog, options.predictionLogRotation) : undefined);
@@ -287,8 +292,8 @@ export class ModelServer {
   }
 
   /**
-   * Runs `warmupRequests` predicts through a request's own path (warmup.ts), outside metrics and
-   * the prediction log. A warm-up that fails (a transform graph that rejects the synthetic values)
+   * Runs `warmupRequests` predicts (at most `warmupMaxMs`) through a request's own path
+   * (warmup.ts), outside metrics and the prediction log. A warm-up that fails (a transform graph that rejects the synthetic values)
    * is logged and cut short; the version still loads.
    */
   private async warmUp(v: VersionEntry, model: ServableModel): Promise<string> {
@@ -298,7 +303,7 @@ export class ModelServer {
     const bodies = warmupBodies(model.info);
     let i = 0;
     try {
-      for (; i < n; i++) {
+      for (; i < n && performance.now() - t0 < this.opts.warmupMaxMs; i++) {
         const { rows, columnar } = parsePredictRequest(bodies[i % bodies.length], model.info, this.opts.maxInstances);
         const predictions = await this.predictRows(v, model, rows, () => undefined);
         const shaped = predictions.map((p) => (Array.isArray(p) ? p : [p]));
