@@ -13,7 +13,7 @@ import { laidOut, REFERENCE_PANE } from '../../scripts/layout-samples.ts';
 import { tangles } from '../../webview/src/canvas/crossings.ts';
 import { foldedPorts } from '../../webview/src/canvas/port-order.ts';
 import { untangle } from '../../webview/src/canvas/untangle.ts';
-import { wrapRoutes } from '../../webview/src/canvas/wrap-route.ts';
+import { rowBreaks, wrapRoutes } from '../../webview/src/canvas/wrap-route.ts';
 import { emptyValue, enumValues, fieldKind, parseFieldText, readFieldText, setAtPath } from '../../webview/src/canvas/schema-fields.ts';
 import type { CanvasNode } from '../../protocol/messages.ts';
 
@@ -306,6 +306,33 @@ describe('canvas logic', () => {
         for (const [other, b] of boxes) assert.ok(!(route.channel > b.y && route.channel < b.y + b.height && Math.min(route.up, route.down) < b.x + b.width && Math.max(route.up, route.down) > b.x), `${id} runs along its channel through ${other}`);
       }
       assert.deepEqual(autoLayout(wide, { sizes, viewport: REFERENCE_PANE, ports: declared, untangle: true, zoomedOut: true }), laid, 'a pure function of the pipeline and the pane');
+    });
+
+    it('routes an edge from one row to the next along the channel between them: own tracks, no merged runs, forks from one handle are no crossing', () => {
+      const size = () => ({ width: 100, height: 40 });
+      // Row 1: a, b; row 2 (below a break of 100): c, d. a → c and b → c, b → d.
+      const at = { a: { x: 0, y: 0 }, b: { x: 160, y: 0 }, c: { x: 0, y: 140 }, d: { x: 160, y: 140 } };
+      const boxes = new Map(Object.entries(at).map(([id, p]) => [id, { ...p, ...size() }]));
+      assert.deepEqual(rowBreaks(boxes.values()), [{ top: 40, bottom: 140 }]);
+      const routes = wrapRoutes(
+        [
+          { id: 'ac', source: 'a', target: 'c' },
+          { id: 'bc', source: 'b', target: 'c' },
+          { id: 'bd', source: 'b', target: 'd' },
+        ],
+        boxes,
+      );
+      assert.equal(routes.size, 3, 'every edge across the break is routed, forward or back');
+      const channels = [...routes.values()].map((r) => r.channel);
+      assert.equal(new Set(channels).size, 3, 'each its own track');
+      for (const r of routes.values()) assert.ok(r.channel > 40 && r.channel < 140, 'within the channel');
+      assert.equal(routes.get('bc')!.down, routes.get('bd')!.down, "one node's edges share their descent");
+      assert.ok(routes.get('ac')!.down < 160 && routes.get('bc')!.down > 260, 'down the gap right of each source');
+      // Drawn as React Flow would (handles mid-side): b's two edges fork, they do not cross.
+      const one = (source: string, target: string) => ({ source, out: [0, 1] as [number, number], target, in: [0, 1] as [number, number] });
+      assert.equal(tangles([one('b', 'c'), one('b', 'd')], at, size).crossings, 0);
+      // A plain left-to-right drawing has no break: its edges stay beziers.
+      assert.equal(wrapRoutes([{ id: 'ab', source: 'a', target: 'b' }], new Map([...boxes].filter(([id]) => id === 'a' || id === 'b'))).size, 0);
     });
 
     it('folds a compact node’s handles in the order of their edges’ other ends, unwired ports last', () => {
