@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { resolveWorkers } from '../../runtime/src/components/trainer/replicas.ts';
+import { resolveWorkers, runReplicas } from '../../runtime/src/components/trainer/replicas.ts';
 import { trainer } from '../../runtime/src/components/trainer/index.ts';
 import { modelComponentSuite } from './helpers.ts';
 
@@ -86,6 +86,23 @@ describe('Trainer data-parallel training (workers: N)', function () {
   it('a failing run_fn fails the node once, with its own error, and stops the other replica', async () => {
     const failed = await run({ run_fn: 'throwing_fn', workers: 2 }, 'dp-throw');
     assert.match(String(failed.error), /deliberate failure in run_fn/);
+  });
+
+  it('a training cancelled before its replicas start does not start them (an already-aborted signal fires no abort event)', async () => {
+    const cancel = new AbortController();
+    cancel.abort(new Error('cancelled before the start'));
+    const started: number[] = [];
+    // A replica that runs until its signal aborts it, as runInWorker's worker does.
+    const replica = ({ rank }: { rank: number }, signal: AbortSignal) => {
+      started.push(rank);
+      return new Promise<number>((resolve, reject) => {
+        if (signal.aborted) return reject(signal.reason);
+        const t = setTimeout(() => resolve(rank), 50);
+        signal.addEventListener('abort', () => (clearTimeout(t), reject(signal.reason)), { once: true });
+      });
+    };
+    await assert.rejects(runReplicas(2, cancel.signal, replica), /cancelled before the start/);
+    assert.deepEqual(started, [], 'no replica started');
   });
 
   it('resolves workers: a number as given; auto is one per GPU with tfjs-node-gpu, else one per core', () => {
