@@ -22,6 +22,8 @@ describe('Trainer data-parallel training (workers: N)', function () {
     const two = await run({ run_fn: 'replica_fn', epochs: 2, workers: 2, hyperparameters: { ...hp, weights_dir: join(suite.fixture.dir, 'w2') } }, 'two');
     assert.equal(two.error, undefined, String(two.error));
     assert.ok(two.logs.some((l) => /data-parallel over 2 workers of 32 rows a step/.test(l)), two.logs.join('\n'));
+    // Both take the fused optimizer step (fused-optimizer.ts), said once (rank 0 speaks).
+    for (const r of [one, two]) assert.equal(r.logs.filter((l) => /optimizer step: SGD, fused/.test(l)).length, 1, r.logs.join('\n'));
 
     const replicas = weightsOf(join(suite.fixture.dir, 'w2'));
     assert.equal(replicas.length, 2);
@@ -67,6 +69,14 @@ describe('Trainer data-parallel training (workers: N)', function () {
     const three = await run({ run_fn: 'replica_fn', epochs: 2, workers: 3 }, 'adam-3');
     assert.equal(three.error, undefined, String(three.error));
     assert.ok(Math.abs(metricsOf(one.model).eval_acc - metricsOf(three.model).eval_acc) <= 0.01, `${metricsOf(one.model).eval_acc} vs ${metricsOf(three.model).eval_acc}`);
+  });
+
+  it('an optimizer without a fused step keeps tfjs\'s own, says so once, and the replicas stay bit-identical', async () => {
+    const two = await run({ run_fn: 'replica_fn', epochs: 1, workers: 2, hyperparameters: { optimizer: 'adagrad', weights_dir: join(suite.fixture.dir, 'w-adagrad') } }, 'adagrad-2');
+    assert.equal(two.error, undefined, String(two.error));
+    assert.equal(two.logs.filter((l) => /optimizer step: tfjs's own \(no fused step for the Adagrad optimizer/.test(l)).length, 1, two.logs.join('\n'));
+    const replicas = weightsOf(join(suite.fixture.dir, 'w-adagrad'));
+    assert.deepEqual(replicas[0], replicas[1]);
   });
 
   it('a data-parallel Trainer that died resumes from its last checkpoint', async () => {
