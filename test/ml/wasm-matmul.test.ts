@@ -47,7 +47,9 @@ describe('ml/wasm-matmul: transposed products through XNNPACK give what the cpu 
     ['aᵀ·bᵀ', [30, 64], [50, 30], true, true],
     ['untransposed', [64, 37], [37, 20], false, false],
     [`fewer than ${MIN_COLUMNS} output columns (the loop)`, [64, 37], [64, 1], true, false],
-    ['rank 3 (the loop)', [2, 16, 9], [2, 16, 12], true, false],
+    ['rank 3, a batch of one (as tf.fused.matMul\'s gradient passes them)', [1, 40, 9], [1, 40, 12], true, false],
+    ['rank 3, a batch of one, b transposed', [1, 40, 9], [1, 12, 9], false, true],
+    ['rank 3, a batch of two (the loop)', [2, 16, 9], [2, 16, 12], true, false],
   ];
   for (const [what, aShape, bShape, ta, tb] of cases) {
     it(what, async () => {
@@ -62,7 +64,11 @@ describe('ml/wasm-matmul: transposed products through XNNPACK give what the cpu 
   it('a dense layer\'s gradients match the cpu backend\'s, and nothing is left allocated', async () => {
     const [x, w, b] = [valuesFor(128 * 40), valuesFor(40 * 24), valuesFor(24)];
     const grads = () => {
-      const f = (wt: tf.Tensor, bt: tf.Tensor) => tf.relu(tf.add(tf.matMul(tf.tensor(x, [128, 40]), wt), bt)).square().sum() as tf.Scalar;
+      // A relu layer (plain products under a gradient) and a linear one (tf.fused.matMul's own gradient).
+      const f = (wt: tf.Tensor, bt: tf.Tensor) => {
+        const h = tf.relu(tf.add(tf.matMul(tf.tensor(x, [128, 40]), wt), bt)) as tf.Tensor2D;
+        return tf.fused.matMul({ a: h, b: tf.transpose(wt) as tf.Tensor2D, activation: 'linear' }).square().sum() as tf.Scalar;
+      };
       const { grads: g } = tf.variableGrads(() => f(wv!, bv!), [wv!, bv!]);
       return [g[wv!.name], g[bv!.name]];
     };

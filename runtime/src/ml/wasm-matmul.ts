@@ -9,7 +9,8 @@
  * Here the transposed operand is transposed once (wasm's Transpose kernel, a linear copy) and the
  * product runs untransposed through the original kernel, hence XNNPACK. Products with fewer than
  * `MIN_COLUMNS` output columns stay on the loop (XNNPACK pads the columns to its register tile, so
- * for a one-unit output layer's xᵀ·dy the loop is faster), as do batched (rank 3) products and
+ * for a one-unit output layer's xᵀ·dy the loop is faster), as do batched products (rank 3 with a
+ * batch of more than one; tf.fused.matMul's gradient passes a batch of one, which is taken) and
  * non-float32 ones. The sums come out in XNNPACK's order rather than the loop's, so the last bits
  * can differ from tfjs's own wasm kernel (as XNNPACK's forward products already differ from the
  * cpu backend's); every replica of a data-parallel training runs the same kernels, so replicas
@@ -31,12 +32,16 @@ let transposeKernel: tf.KernelFunc | undefined;
 export const wasmBatchMatMul: tf.KernelFunc = (args) => {
   const { a, b } = args.inputs as unknown as { a: tf.TensorInfo; b: tf.TensorInfo };
   const { transposeA, transposeB } = args.attrs as unknown as { transposeA: boolean; transposeB: boolean };
-  const columns = transposeB ? b.shape[0] : b.shape[1];
-  if ((!transposeA && !transposeB) || a.shape.length !== 2 || b.shape.length !== 2 || a.dtype !== 'float32' || b.dtype !== 'float32' || columns < MIN_COLUMNS) {
+  const rank = a.shape.length;
+  const columns = transposeB ? b.shape[rank - 2] : b.shape[rank - 1];
+  // Matrices, or a batch of one of each (tf.fused.matMul's gradient reshapes to rank 3).
+  const single = rank === 2 || (rank === 3 && a.shape[0] === 1 && b.shape[0] === 1);
+  if ((!transposeA && !transposeB) || b.shape.length !== rank || !single || a.dtype !== 'float32' || b.dtype !== 'float32' || columns < MIN_COLUMNS) {
     return originalBatchMatMul!(args);
   }
   const backend = args.backend as unknown as WasmBackendLike;
-  const transpose = (x: tf.TensorInfo) => transposeKernel!({ inputs: { x }, backend: args.backend, attrs: { perm: [1, 0] } }) as tf.TensorInfo;
+  const perm = rank === 2 ? [1, 0] : [0, 2, 1];
+  const transpose = (x: tf.TensorInfo) => transposeKernel!({ inputs: { x }, backend: args.backend, attrs: { perm } }) as tf.TensorInfo;
   const at = transposeA ? transpose(a) : a;
   const bt = transposeB ? transpose(b) : b;
   try {
