@@ -143,15 +143,16 @@ const KINDS = new Map<object, { name: string; kind: Kind }>([
 /** Backends whose tensors live in host memory: the step runs where the data already is. */
 const HOST_BACKENDS = new Set(['cpu', 'wasm']);
 
-export type FusedSupport = { fused: true; name: string } | { fused: false; reason: string };
+/** `backend`: tfjs's kernels are the right place for the step there (not a shortfall); `optimizer`: no fused step for it. */
+export type FusedSupport = { fused: true; name: string } | { fused: false; why: 'backend' | 'optimizer'; reason: string };
 
 /** Whether `optimizer` gets the fused step on the current backend, and if not why. */
 export function fusedSupport(optimizer: tf.Optimizer): FusedSupport {
-  if (!HOST_BACKENDS.has(tf.getBackend())) return { fused: false, reason: `the ${tf.getBackend()} backend keeps tensors off the host` };
+  if (!HOST_BACKENDS.has(tf.getBackend())) return { fused: false, why: 'backend', reason: `the ${tf.getBackend()} backend's tensors live outside JavaScript, where its own kernels run the step` };
   const known = KINDS.get(Object.getPrototypeOf(optimizer) as object);
   const name = (optimizer.constructor as { className?: string }).className ?? optimizer.constructor.name;
-  if (!known) return { fused: false, reason: `no fused step for the ${name} optimizer (SGD, momentum, RMSProp and Adam have one)` };
-  if (Object.prototype.hasOwnProperty.call(optimizer, 'applyGradients')) return { fused: false, reason: `this ${name} optimizer's applyGradients was replaced` };
+  if (!known) return { fused: false, why: 'optimizer', reason: `no fused step for the ${name} optimizer (SGD, momentum, RMSProp and Adam have one)` };
+  if (Object.prototype.hasOwnProperty.call(optimizer, 'applyGradients')) return { fused: false, why: 'optimizer', reason: `this ${name} optimizer's applyGradients was replaced` };
   return { fused: true, name: known.name };
 }
 

@@ -90,7 +90,8 @@ export interface StepLog {
 function fusedStep(optimizer: tf.Optimizer, timer: StepTimer, log: StepLog | undefined): ((names: string[], grads: Float32Array[]) => void) | undefined {
   const support = fusedSupport(optimizer);
   if (!support.fused) {
-    log?.warn(`optimizer step: tfjs's own (${support.reason}), several tfjs kernels per variable and step`);
+    if (support.why === 'backend') log?.info(`optimizer step: tfjs's own (${support.reason})`);
+    else log?.warn(`optimizer step: tfjs's own (${support.reason}), several tfjs kernels per variable and step`);
     return undefined;
   }
   log?.info(`optimizer step: ${support.name}, fused (one pass per variable over float32 arrays instead of tfjs's kernels; the same arithmetic)`);
