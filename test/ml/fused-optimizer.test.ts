@@ -65,6 +65,15 @@ for (const backend of ['cpu', 'wasm']) {
         }
         assert.deepEqual(values(b), values(a), 'weights');
         assert.equal(mine.iterations, reference.iterations);
+        // Steps and state reads leave no tensors behind beyond the state tfjs itself keeps.
+        (await mine.getWeights()).slice(0, 1).forEach((w) => w.tensor.dispose()); // the iteration count scalar is made per call
+        const tensorsBefore = tf.memory().numTensors;
+        for (const g of gradients(2, 11)) {
+          tfjsStep(reference, a, g);
+          fused.apply(b.map((v) => v.name), g);
+        }
+        (await mine.getWeights()).slice(0, 1).forEach((w) => w.tensor.dispose());
+        assert.equal(tf.memory().numTensors, tensorsBefore, 'tensors');
         // getWeights writes the host state into tfjs's variables, under tfjs's names and order.
         const [refState, myState] = [await stateOf(reference), await stateOf(mine)];
         assert.deepEqual(myState, refState, 'optimizer state');

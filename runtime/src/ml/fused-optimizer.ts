@@ -247,8 +247,8 @@ export class FusedOptimizer {
       this.names.forEach((name, i) => {
         const t = tf.tensor(this.state[s][i], registered[name].shape, 'float32');
         if (entries[i]) entries[i].variable.assign(t);
-        else entries[i] = { originalName: `${name}/${suffix}`, variable: tf.variable(t.clone(), false) };
-        t.dispose();
+        else entries[i] = { originalName: `${name}/${suffix}`, variable: tf.variable(t, false) };
+        t.dispose(); // the variable holds its own reference to the values
       });
     });
     if (this.kind === adam) {
