@@ -1,4 +1,5 @@
-import { applyEdgeChanges, applyNodeChanges, Background, Controls, MiniMap, ReactFlow, useReactFlow } from '@xyflow/react';
+import { applyEdgeChanges, applyNodeChanges, Background, Controls, ReactFlow, useReactFlow } from '@xyflow/react';
+import { MiniMapWhenNeeded } from '../shared/use-all-in-view.tsx';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { CanvasToHost, HostToCanvas, NodeAction } from '../../../protocol/messages.ts';
 import { Button, Codicon } from '../shared/toolkit.tsx';
@@ -140,7 +141,7 @@ export function CanvasApp({ post, subscribe, viewState }: CanvasAppProps) {
               proOptions={{ hideAttribution: true }}
             >
               <Background gap={20} />
-              <MiniMap pannable zoomable ariaLabel="Minimap" nodeClassName={(n) => ((n as FlowNode).data.problems.some((p) => p.severity === 'error') ? 'minimap-error' : '')} />
+              <MiniMapWhenNeeded pannable zoomable ariaLabel="Minimap" nodeClassName={(n) => ((n as FlowNode).data.problems.some((p) => p.severity === 'error') ? 'minimap-error' : '')} />
               <Controls showInteractive={false} />
             </ReactFlow>
           </WrapRoutes.Provider>

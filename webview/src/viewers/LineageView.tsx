@@ -1,10 +1,11 @@
 /**
- * The lineage graph of an artifact on the editor's React Flow canvas: zoom, pan, fit and a minimap;
+ * The lineage graph of an artifact on the editor's React Flow canvas: zoom, pan, fit and a minimap (while needed);
  * a layered layout (data and code on the left, consumers on the right). Selecting a node highlights
  * everything it came from and everything made from it; opening an artifact shows its viewer, an
  * execution its log (the node's button, a double click, or Enter).
  */
-import { Background, Controls, Handle, MarkerType, MiniMap, Position, ReactFlow, ReactFlowProvider, type Edge, type Node, type NodeProps, type ReactFlowInstance } from '@xyflow/react';
+import { Background, Controls, Handle, MarkerType, Position, ReactFlow, ReactFlowProvider, type Edge, type Node, type NodeProps, type ReactFlowInstance } from '@xyflow/react';
+import { MiniMapWhenNeeded } from '../shared/use-all-in-view.tsx';
 import { useMemo, useState } from 'react';
 import type { LineageGraph, LineageNode } from '../../../protocol/viewer-payload.ts';
 import { Codicon } from '../shared/toolkit.tsx';
@@ -161,7 +162,7 @@ export function LineageView({ graph, actions, pane }: { graph: LineageGraph; act
             proOptions={{ hideAttribution: true }}
           >
             <Background gap={20} />
-            <MiniMap pannable zoomable ariaLabel="Minimap" nodeClassName={(n) => ((n.data as NodeData).dim ? 'minimap-dim' : 'minimap-path')} />
+            <MiniMapWhenNeeded pannable zoomable ariaLabel="Minimap" nodeClassName={(n) => ((n.data as NodeData).dim ? 'minimap-dim' : 'minimap-path')} />
             <Controls showInteractive={false} />
           </ReactFlow>
         </ReactFlowProvider>
