@@ -16,6 +16,7 @@ import { generateTaxiRows, taxiCsvLine, TAXI_COLUMNS, type TaxiRow } from '../..
 import type { StoreData } from '../../runtime/src/core/metadata-types.ts';
 import { readStoreView } from '../../runtime/src/metadata/embedded/reader.ts';
 import { spansPipeline } from '../helpers/pipelines.ts';
+import { QUICK_INPUT } from './quick-input.ts';
 
 export interface StepContext {
   page: Page;
@@ -87,7 +88,7 @@ async function startRun(ctx: StepContext, file: string): Promise<void> {
     try {
       await ctx.runCommand(page, 'Tributary: Run Pipeline');
       await poll(page, 'the "Which pipeline?" question', 10_000, async () =>
-        /which pipeline/i.test((await page.locator('.quick-input-widget input').getAttribute('placeholder').catch(() => null)) ?? '') ? true : undefined,
+        /which pipeline/i.test((await page.locator(`${QUICK_INPUT} input`).first().getAttribute('placeholder', { timeout: 1000 }).catch(() => null)) ?? '') ? true : undefined,
       );
       await ctx.pickRow(page, file, 5000);
       return;

@@ -6,7 +6,7 @@
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Frame, Page } from 'playwright-core';
+import type { Frame, Locator, Page } from 'playwright-core';
 import { parse } from 'yaml';
 import { launchChromium, REPO, startCodeServer, waitForWorkbench } from '../../scripts/editor-test/code-server.ts';
 import { makeWorkspace } from '../../scripts/editor-test/workspace.ts';
@@ -59,17 +59,16 @@ async function openQuickInput(page: Page, key: string): Promise<void> {
   }
 }
 
-/** Runs a command from the palette; a webview that takes the focus as it loads can close the
- * palette under us, so the whole sequence gets a few tries. */
+/** Runs a command from the palette: the row whose label is exactly `title` (another command can
+ * start with the same words, "Open Artifact" and "Open Artifact Viewer", and the palette lists the
+ * recently used one first). A webview that takes the focus as it loads can close the palette under
+ * us, so the whole sequence gets a few tries. */
 export async function runCommand(page: Page, title: string, onEnter?: () => void): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
       await openQuickInput(page, 'F1');
       await quickInputField(page).fill(`>${title}`, { timeout: 5000 });
-      const row = quickRows(page).filter({ hasText: title }).first();
-      await row.waitFor({ timeout: attempt === 3 ? 15_000 : 5000 });
-      onEnter?.();
-      await page.keyboard.press('Enter');
+      await pickRow(page, title, attempt === 3 ? 15_000 : 5000, undefined, { exact: true, onEnter });
       return;
     } catch (error) {
       if (attempt === 3) throw error;
@@ -113,10 +112,14 @@ async function awaitPicker(page: Page, options: { until: RegExp; pipeline?: stri
   while (Date.now() < deadline) {
     const placeholder = await openPlaceholder(page);
     if (placeholder) seen = placeholder;
-    if (options.pipeline && /which pipeline/i.test(placeholder) && (await quickRows(page).filter({ hasText: options.pipeline }).count())) {
+    const asked = async () => /which pipeline/i.test(await openPlaceholder(page)) && (await quickRows(page).filter({ hasText: options.pipeline }).count()) > 0;
+    if (options.pipeline && /which pipeline/i.test(placeholder) && (await asked())) {
       // The list can switch to the next picker under us (placeholder and rows update apart): pickRow
       // then stops, and the next look sees which picker is really open.
-      await pickRow(page, options.pipeline, 2000, /which pipeline/i).catch(() => undefined);
+      const answered = await pickRow(page, options.pipeline, 2000, /which pipeline/i).then(() => true, () => false);
+      // The question stays on screen a moment after the Enter (the extension host replaces it):
+      // answering it again then could land on the first row of the next question.
+      if (answered) await until(async () => !(await asked()), 'the answered "Which pipeline?" to go', 5000).catch(() => undefined);
       continue;
     }
     if (options.until.test(placeholder) && (!options.row || (await quickRows(page).filter({ hasText: options.row }).count()))) return;
@@ -153,11 +156,15 @@ async function waitForNoPicker(page: Page, timeout: number): Promise<void> {
   }
 }
 
+/** A quick pick row's label (without its description and the "recently used" tag). */
+const rowLabel = (row: Locator) => row.locator('.label-name').first().textContent({ timeout: 1000 }).then((t) => (t ?? '').trim(), () => '');
+
 /**
- * Picks the first row of the open quick pick that contains `text`, with the keyboard: the list is
- * virtual and scrolls itself, so a pointer click can wait on a row that is rendered but off-screen.
+ * Picks the first row of the open quick pick that contains `text` (with `exact`, whose label is
+ * `text`), with the keyboard: the list is virtual and scrolls itself, so a pointer click can wait
+ * on a row that is rendered but off-screen.
  */
-async function pickRow(page: Page, text: string, timeout = 20_000, placeholder?: RegExp): Promise<string> {
+async function pickRow(page: Page, text: string, timeout = 20_000, placeholder?: RegExp, options: { exact?: boolean; onEnter?: () => void } = {}): Promise<string> {
   const rows = quickRows(page);
   const row = rows.filter({ hasText: text }).first();
   await row.waitFor({ timeout });
@@ -168,8 +175,10 @@ async function pickRow(page: Page, text: string, timeout = 20_000, placeholder?:
   const limit = Number.isFinite(total) && total > 0 ? total + 1 : 200;
   for (let step = 0; step < limit; step++) {
     if (placeholder && !placeholder.test(await openPlaceholder(page))) throw new Error(`the quick pick is no longer ${placeholder}`);
-    const focused = (await rows.and(page.locator('.focused')).first().innerText({ timeout: 1000 }).catch(() => '')) || '';
-    if (focused.includes(text)) {
+    const focused = rows.and(page.locator('.focused')).first();
+    const hit = options.exact ? (await rowLabel(focused)) === text : ((await focused.innerText({ timeout: 1000 }).catch(() => '')) || '').includes(text);
+    if (hit) {
+      options.onEnter?.();
       await page.keyboard.press('Enter');
       return label;
     }
