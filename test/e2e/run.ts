@@ -333,19 +333,29 @@ export async function runEndToEnd(options: { only?: RegExp } = {}): Promise<numb
   const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
   const results: StepResult[] = [];
   let shot = 0;
-  const step = async (name: string, body: () => Promise<string | void>): Promise<boolean> => {
+  /**
+   * One step, recorded with a numbered screenshot of what its title names. A step whose last clicks
+   * open something else (a link to a viewer) calls `capture()` at the named state first; its later
+   * pictures are extra named files. A failed step's picture is the moment it failed.
+   */
+  const step = async (name: string, body: (capture: () => Promise<void>) => Promise<string | void>): Promise<boolean> => {
     if (options.only && !options.only.test(name)) return false;
     const started = Date.now();
+    const screenshot = join(RESULTS, `${String(++shot).padStart(2, '0')}-${name.replace(/[^a-z0-9]+/gi, '-').toLowerCase()}.png`);
+    let captured = false;
+    const capture = async () => {
+      await page.screenshot({ path: screenshot });
+      captured = true;
+    };
     let ok = true;
     let detail = '';
     try {
-      detail = (await body()) ?? '';
+      detail = (await body(capture)) ?? '';
     } catch (error) {
       ok = false;
       detail = (error instanceof Error ? error.message : String(error)).split('\n')[0];
     }
-    const screenshot = join(RESULTS, `${String(++shot).padStart(2, '0')}-${name.replace(/[^a-z0-9]+/gi, '-').toLowerCase()}.png`);
-    await page.screenshot({ path: screenshot }).catch(() => undefined);
+    if (!ok || !captured) await page.screenshot({ path: screenshot }).catch(() => undefined);
     results.push({ name, ok, ms: Date.now() - started, detail, screenshot });
     process.stdout.write(`  ${ok ? '✔' : '✖'} ${name} (${((Date.now() - started) / 1000).toFixed(1)} s)${detail ? `: ${detail}` : ''}\n`);
     return ok;
@@ -691,7 +701,7 @@ export async function runEndToEnd(options: { only?: RegExp } = {}): Promise<numb
       return `${total} nodes: ${states.join(', ')}; live on the Trainer: epochs ${[...epochs].join(', ')}, sparkline of ${sparkline} points; status bar while training: "${backendItem}", hidden after`;
     });
 
-    await step('node inspector: last execution, output links to their viewers, log; context menu', async () => {
+    await step('node inspector: last execution, output links to their viewers, log; context menu', async (capture) => {
       const frame = model ?? (await findFrame(page, '.react-flow__node[data-id="evaluator"]'));
       await frame.locator('.react-flow__node[data-id="trainer"]').click();
       await frame.locator('.inspector .execution').waitFor({ timeout: 15_000 });
@@ -700,6 +710,7 @@ export async function runEndToEnd(options: { only?: RegExp } = {}): Promise<numb
       if (!outputs.some((o) => /Model #\d+/.test(o))) throw new Error(`no Model link: ${outputs.join(', ')}`);
       const log = (await frame.locator('.inspector .log-tail').innerText().catch(() => '')).trim();
       if (!log) throw new Error('no log in the inspector');
+      await capture();
       await frame.locator('.react-flow__node[data-id="trainer"]').click({ button: 'right' });
       const items = await frame.locator('.node-menu [role="menuitem"]').allInnerTexts();
       const wanted = ['Run node', 'Run from here', 'Open log', 'Open outputs', 'Show lineage'];
@@ -710,12 +721,13 @@ export async function runEndToEnd(options: { only?: RegExp } = {}): Promise<numb
       await frame.locator('.react-flow__node[data-id="trainer"]').click();
       await frame.locator('.inspector .artifact-link', { hasText: 'Model #' }).first().click();
       await findFrame(page, '.viewer.model', 30_000);
+      await page.screenshot({ path: join(RESULTS, 'node-inspector-model-link-opened.png') });
       return `trainer: ${state}; links ${outputs.join(', ')}; log ${log.split('\n').length} lines; menu ${items.length} items; Model link opened the model viewer`;
     });
 
     await viewerSteps({ page, workspace, results: RESULTS, step, findFrame, runCommand, pickRow, pickArtifactWith, awaitPicker });
 
-    await step('lineage of the evaluation on React Flow: fit, zoom, data and code, path highlight, open viewer and log', async () => {
+    await step('lineage of the evaluation on React Flow: fit, zoom, data and code, path highlight, open viewer and log', async (capture) => {
       const label = await pickArtifactWith(page, 'Tributary: Show Lineage', 'model.pipeline.yaml', 'ModelEvaluation');
       const frame = await findFrame(page, '.viewer.lineage .react-flow__node', 30_000);
       await page.waitForTimeout(800); // fitted once the nodes are measured
@@ -757,14 +769,16 @@ export async function runEndToEnd(options: { only?: RegExp } = {}): Promise<numb
       if (!dimmed.some((t) => /taxi_trainer\.ts/.test(t))) throw new Error(`trainer code not dimmed (dimmed: ${dimmed.join(' | ')})`);
       if (await frame.locator('.lineage-node.dim', { hasText: 'taxi.csv' }).count()) throw new Error('the CSV is dimmed, but statistics were computed from it');
       if (await frame.locator('.lineage-node.root.dim').count()) throw new Error('the evaluation is dimmed, but it was made from these statistics');
-      await page.screenshot({ path: join(RESULTS, 'lineage-path-from-statistics-gen.png') });
+      await capture();
       // Open an execution's log, then an artifact's viewer, from their buttons.
       await frame.locator('.lineage-node.execution', { hasText: 'trainer' }).first().locator('.lineage-open').click();
       await page.locator('.tab', { hasText: 'trainer.log' }).first().waitFor({ timeout: 15_000 });
+      await page.screenshot({ path: join(RESULTS, 'lineage-opened-trainer-log.png') });
       await page.locator('.tab', { hasText: 'Lineage:' }).first().click();
       const again = await findFrame(page, '.viewer.lineage .react-flow__node', 30_000);
       await again.locator('.lineage-node.artifact', { hasText: 'Model #' }).first().locator('.lineage-open').click();
       await findFrame(page, '.viewer.model', 30_000);
+      await page.screenshot({ path: join(RESULTS, 'lineage-opened-model-viewer.png') });
       return `${label}; ${opened.nodes} nodes (${opened.sources} data/code); opened at zoom ${opened.zoom.toFixed(2)} (titles ${opened.smallest.toFixed(1)} px), fit ${fit.zoom.toFixed(2)} (${fit.smallest.toFixed(1)} px), zoomed in to ${zoomed.zoom.toFixed(2)} (${zoomed.smallest.toFixed(1)} px); statistics_gen selected: ${selected.dim} dimmed, ${selected.onPath} edges on its path; trainer.log and the Model viewer opened`;
     });
 

@@ -17,7 +17,8 @@ export interface ViewerStepContext {
   page: Page;
   workspace: string;
   results: string;
-  step(name: string, body: () => Promise<string | void>): Promise<boolean>;
+  /** `capture()` takes the step's numbered screenshot now (before follow-up clicks change the view). */
+  step(name: string, body: (capture: () => Promise<void>) => Promise<string | void>): Promise<boolean>;
   findFrame(page: Page, selector: string, timeout?: number): Promise<Frame>;
   runCommand(page: Page, title: string): Promise<void>;
   pickRow(page: Page, text: string, timeout?: number): Promise<string>;
@@ -108,7 +109,7 @@ export async function viewerSteps(ctx: ViewerStepContext): Promise<void> {
     return `${label}; by drift: ${ranked.slice(0, 4).join(', ')} (${drift.slice(0, 4).join(', ')}); missing % sorted ${missingSorted}; ${feature}: ${trainTop} train / ${evalTop} eval top values in their rows; hover: "${tipText}"`;
   });
 
-  await step('evaluation viewer: ROC, PR and calibration plots, 95 % intervals per slice', async () => {
+  await step('evaluation viewer: ROC, PR and calibration plots, 95 % intervals per slice', async (capture) => {
     const label = await ctx.pickArtifactWith(page, 'Tributary: Open Artifact', pipeline, 'ModelEvaluation');
     const frame = await ctx.findFrame(page, '.viewer.evaluation', 30_000);
     await frame.locator('.metrics-table tbody tr').first().waitFor({ timeout: 10_000 });
@@ -126,6 +127,7 @@ export async function viewerSteps(ctx: ViewerStepContext): Promise<void> {
     const calibrationBars = Number(await calibration.getAttribute('data-error-bars'));
     const sliceBars = Number(await frame.locator('section .chart').last().getAttribute('data-error-bars'));
     if (!(calibrationBars > 0 && sliceBars > 0)) throw new Error(`error bars: ${calibrationBars} on the calibration plot, ${sliceBars} on the slice chart`);
+    await capture();
     await calibration.scrollIntoViewIfNeeded();
     await page.screenshot({ path: join(ctx.results, 'evaluation-calibration-error-bars.png') });
     await frame.locator('section .chart').last().scrollIntoViewIfNeeded();
@@ -135,6 +137,8 @@ export async function viewerSteps(ctx: ViewerStepContext): Promise<void> {
     await frame.locator('select.focus-slice').selectOption({ index: 2 });
     await page.waitForTimeout(500);
     const sliceTitle = (await frame.locator('.plots .plot h3').first().innerText()).trim();
+    await frame.locator('.plots').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(ctx.results, 'evaluation-slice-2-plots.png') });
     return `${label}; ${verdict}; plots: ${titles.join(' | ')}; ${intervals} intervals; error bars: ${calibrationBars} calibration, ${sliceBars} slice bars; slice 2: ${sliceTitle}`;
   });
 
