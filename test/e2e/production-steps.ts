@@ -82,7 +82,7 @@ async function notification(ctx: StepContext, text: RegExp, timeoutMs: number) {
  * that has just loaded can take the focus and close the question: then it tries again, unless the
  * run has started meanwhile (the status bar counts its nodes).
  */
-async function startRun(ctx: StepContext, file: string): Promise<void> {
+export async function startRun(ctx: StepContext, file: string): Promise<void> {
   const { page } = ctx;
   const started = async () => /Tributary \d+\/\d+/.test((await page.locator('.statusbar').innerText().catch(() => '')) ?? '');
   for (let attempt = 1; ; attempt++) {

@@ -11,6 +11,7 @@ import { parse } from 'yaml';
 import { launchChromium, REPO, startCodeServer, waitForWorkbench } from '../../scripts/editor-test/code-server.ts';
 import { makeWorkspace } from '../../scripts/editor-test/workspace.ts';
 import { curvesCross, type Curve } from '../../webview/src/canvas/crossings.ts';
+import { cachedRerunSteps, sharedRootSteps } from './history-steps.ts';
 import { productionSteps } from './production-steps.ts';
 import { QUICK_INPUT } from './quick-input.ts';
 import { viewerSteps } from './viewer-steps.ts';
@@ -220,6 +221,9 @@ async function dragHandle(page: Page, frame: Frame, from: string, to: string): P
   await page.waitForTimeout(150);
   await page.mouse.up();
 }
+
+/** A node only the model pipeline's canvas has. */
+const MODEL_CANVAS = '.react-flow__node[data-id="bulk_inferrer"]';
 
 const handle = (node: string, kind: 'in' | 'out', port: string) => `.react-flow__node[data-id="${node}"] .react-flow__handle[data-handleid="${kind}:${port}"]`;
 
@@ -652,19 +656,24 @@ export async function runEndToEnd(options: { only?: RegExp } = {}): Promise<numb
       return `pane ${seen.pane}, zoom ${seen.zoom.toFixed(2)}, smallest title ${smallest.toFixed(1)} px, ${tangle.crossings} edge crossing(s) ${tangle.pairs.join('; ')}; ${tangle.behind.length} edge(s) behind a node ${tangle.behind.join('; ')}`;
     });
 
-    // The model pipeline (taxi through Trainer and Evaluator): the viewers need its artifacts.
+    // Before the model pipeline runs: a run of the taxi sample, whose root two other pipelines share.
+    const historyContext = { page, workspace, results: RESULTS, step, findFrame, quickOpen, runCommand, pickRow };
+    await sharedRootSteps(historyContext);
+
+    // The model pipeline (taxi through Trainer, Evaluator and BulkInferrer): the viewers need its artifacts.
     let model: Frame | undefined;
     await step('open the model pipeline in the canvas', async () => {
       await quickOpen(page, 'model.pipeline.yaml');
       await page.locator('.tab', { hasText: 'model.pipeline.yaml' }).first().waitFor({ timeout: 15_000 });
       await runCommand(page, 'Tributary: Open Canvas');
-      model = await findFrame(page, '.react-flow__node[data-id="evaluator"]', 30_000);
+      // bulk_inferrer is this pipeline's own (the taxi canvas has an evaluator too).
+      model = await findFrame(page, MODEL_CANVAS, 30_000);
       return `${await model.locator('.react-flow__node').count()} nodes`;
     });
 
     await step('run the pipeline from the palette: every node succeeds', async () => {
       await runCommand(page, 'Tributary: Run Pipeline');
-      const frame = model ?? (await findFrame(page, '.react-flow__node[data-id="evaluator"]'));
+      const frame = model ?? (await findFrame(page, MODEL_CANVAS));
       const total = await frame.locator('.react-flow__node').count();
       const deadline = Date.now() + 5 * 60_000;
       let states: string[] = [];
@@ -702,7 +711,7 @@ export async function runEndToEnd(options: { only?: RegExp } = {}): Promise<numb
     });
 
     await step('node inspector: last execution, output links to their viewers, log; context menu', async (capture) => {
-      const frame = model ?? (await findFrame(page, '.react-flow__node[data-id="evaluator"]'));
+      const frame = model ?? (await findFrame(page, MODEL_CANVAS));
       await frame.locator('.react-flow__node[data-id="trainer"]').click();
       await frame.locator('.inspector .execution').waitFor({ timeout: 15_000 });
       const state = (await frame.locator('.inspector .exec-state').innerText()).trim();
@@ -780,6 +789,15 @@ export async function runEndToEnd(options: { only?: RegExp } = {}): Promise<numb
       await findFrame(page, '.viewer.model', 30_000);
       await page.screenshot({ path: join(RESULTS, 'lineage-opened-model-viewer.png') });
       return `${label}; ${opened.nodes} nodes (${opened.sources} data/code); opened at zoom ${opened.zoom.toFixed(2)} (titles ${opened.smallest.toFixed(1)} px), fit ${fit.zoom.toFixed(2)} (${fit.smallest.toFixed(1)} px), zoomed in to ${zoomed.zoom.toFixed(2)} (${zoomed.smallest.toFixed(1)} px); statistics_gen selected: ${selected.dim} dimmed, ${selected.onPath} edges on its path; trainer.log and the Model viewer opened`;
+    });
+
+    await cachedRerunSteps({
+      ...historyContext,
+      modelCanvas: async () => {
+        await quickOpen(page, 'model.pipeline.yaml');
+        await runCommand(page, 'Tributary: Open Canvas');
+        return findFrame(page, MODEL_CANVAS, 30_000);
+      },
     });
 
     await productionSteps({ page, workspace, step, findFrame, quickOpen, runCommand, pickRow });

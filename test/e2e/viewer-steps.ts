@@ -5,12 +5,11 @@
  * compares with the first model, the two runs compared with deltas and a chart, and one viewer tab
  * per kind that a pin keeps.
  */
-import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Frame, Page } from 'playwright-core';
-import { REPO } from '../../scripts/editor-test/code-server.ts';
 import { readStoreView } from '../../runtime/src/metadata/embedded/reader.ts';
+import { cli } from './cli.ts';
 import { QUICK_INPUT } from './quick-input.ts';
 
 export interface ViewerStepContext {
@@ -49,17 +48,6 @@ async function frameWith(ctx: ViewerStepContext, selector: string, text: RegExp,
     await ctx.page.waitForTimeout(300);
   }
   throw new Error(`no viewer with ${selector} saying ${text} within ${timeout} ms`);
-}
-
-function cli(cwd: string, args: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(REPO, 'dist/runtime/cli.js'), ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
-    child.stderr.setEncoding('utf8').on('data', (c: string) => (out += c));
-    child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`tributary ${args.join(' ')} exited ${code}: ${out.trim().split('\n').slice(-3).join(' ')}`))));
-  });
 }
 
 export async function viewerSteps(ctx: ViewerStepContext): Promise<void> {
@@ -159,7 +147,14 @@ export async function viewerSteps(ctx: ViewerStepContext): Promise<void> {
     const rows = (await page.locator(`${QUICK_INPUT} .quick-input-list .monaco-list-row`).allInnerTexts()).map((t) => t.replace(/\s+/g, ' ').trim());
     const ids = rows.map((r) => Number(/#(\d+)/.exec(r)?.[1]));
     if (rows.length < 3 || ids.some(Number.isNaN)) throw new Error(`rows: ${rows.slice(0, 4).join(' | ')}`);
-    if (ids.some((id, i) => i > 0 && id > ids[i - 1])) throw new Error(`not newest first: ${ids.join(', ')}`);
+    // Newest first: by the time each row shows, and by id within one pipeline's store (ids of two
+    // stores, the model's and the taxi sample's, interleave).
+    const times = rows.map((r) => Date.parse(/(\d+\/\d+\/\d+, \d+:\d+:\d+ [AP]M)/.exec(r)?.[1] ?? ''));
+    if (times.some(Number.isNaN)) throw new Error(`rows without a time: ${rows.slice(0, 3).join(' | ')}`);
+    if (times.some((t, i) => i > 0 && t > times[i - 1])) throw new Error(`not newest first: ${rows.map((r, i) => `#${ids[i]} ${new Date(times[i]).toISOString()}`).join(', ')}`);
+    const pipelineOf = (r: string) => /#\d+\s*(\S+) ·/.exec(r)?.[1] ?? '';
+    const model = ids.filter((_, i) => pipelineOf(rows[i]) === 'chicago-taxi-model');
+    if (model.some((id, i) => i > 0 && id > model[i - 1])) throw new Error(`the model pipeline's artifacts not newest first: ${model.join(', ')}`);
     const evaluation = rows.find((r) => r.startsWith('ModelEvaluation'))!;
     if (!/chicago-taxi-model · evaluator/.test(evaluation)) throw new Error(`the row does not name its pipeline and node: ${evaluation}`);
     await ctx.pickRow(page, 'ModelEvaluation', 5000);
