@@ -110,9 +110,14 @@ async function awaitPicker(page: Page, options: { until: RegExp; pipeline?: stri
   const timeout = options.timeout ?? 60_000;
   const deadline = Date.now() + timeout;
   let seen = '';
+  // What was on screen, as it changed (for the error): "+ms placeholder (rows)".
+  const started = Date.now();
+  const history: string[] = [];
   while (Date.now() < deadline) {
     const placeholder = await openPlaceholder(page);
     if (placeholder) seen = placeholder;
+    const look = `${placeholder || 'none'} (${placeholder ? await quickRows(page).count() : 0} rows)`;
+    if (!history.length || !history[history.length - 1].endsWith(look)) history.push(`+${Date.now() - started} ms ${look}`);
     const asked = async () => /which pipeline/i.test(await openPlaceholder(page)) && (await quickRows(page).filter({ hasText: options.pipeline }).count()) > 0;
     if (options.pipeline && /which pipeline/i.test(placeholder) && (await asked())) {
       // The list can switch to the next picker under us (placeholder and rows update apart): pickRow
@@ -120,13 +125,14 @@ async function awaitPicker(page: Page, options: { until: RegExp; pipeline?: stri
       const answered = await pickRow(page, options.pipeline, 2000, /which pipeline/i).then(() => true, () => false);
       // The question stays on screen a moment after the Enter (the extension host replaces it):
       // answering it again then could land on the first row of the next question.
+      if (answered) history.push(`+${Date.now() - started} ms answered ${options.pipeline}`);
       if (answered) await until(async () => !(await asked()), 'the answered "Which pipeline?" to go', 5000).catch(() => undefined);
       continue;
     }
     if (options.until.test(placeholder) && (!options.row || (await quickRows(page).filter({ hasText: options.row }).count()))) return;
     await page.waitForTimeout(200);
   }
-  throw new Error(`no picker ${options.until}${options.row ? ` listing "${options.row}"` : ''} within ${timeout} ms (last seen: "${seen || 'none'}")`);
+  throw new Error(`no picker ${options.until}${options.row ? ` listing "${options.row}"` : ''} within ${timeout} ms (last seen: "${seen || 'none'}"; on screen: ${history.slice(-8).join(', ')})`);
 }
 
 /**
@@ -141,6 +147,8 @@ async function pickArtifactWith(page: Page, command: string, pipeline: string, r
       return await pickRow(page, row, 5000, /which artifact/i);
     } catch (error) {
       if (attempt === 2) throw error;
+      // Said, so that a retry that passes still shows in the log.
+      process.stdout.write(`    (${command}: ${(error as Error).message.split('\n')[0]}; retrying)\n`);
       await page.keyboard.press('Escape');
       // The first command may still be reading the store: its picker must not replace the retry's.
       await waitForNoPicker(page, 5000);
@@ -671,43 +679,73 @@ export async function runEndToEnd(options: { only?: RegExp } = {}): Promise<numb
       return `${await model.locator('.react-flow__node').count()} nodes`;
     });
 
-    await step('run the pipeline from the palette: every node succeeds', async () => {
-      await runCommand(page, 'Tributary: Run Pipeline');
+    await step("run the pipeline from the palette: every node succeeds; the selected Trainer's inspector shows its log live", async () => {
       const frame = model ?? (await findFrame(page, MODEL_CANVAS));
+      const trainer = frame.locator('.react-flow__node[data-id="trainer"]');
+      const trainerSelected = frame.locator('.react-flow__node.selected[data-id="trainer"]');
+      // What the Trainer shows while it runs, recorded in the page on every change (a poll from here
+      // misses a short Trainer on a loaded machine): "epoch N/M" and the sparkline's points on its
+      // node, and the line counts of its inspector's "Log (live)".
+      await frame.evaluate(() => {
+        const seen = { epochs: [] as string[], points: 0, logs: [] as number[] };
+        (window as unknown as { trainerSeen: typeof seen }).trainerSeen = seen;
+        // Inline, unnamed: a named function here would be wrapped in tsx's __name(), unknown in the page.
+        new MutationObserver(() => {
+          const badge = document.querySelector('.react-flow__node[data-id="trainer"] .run-badge[data-state="running"]');
+          if (!badge) return;
+          const epoch = /epoch (\d+\/\d+)/.exec(badge.textContent ?? '')?.[1];
+          if (epoch && !seen.epochs.includes(epoch)) seen.epochs.push(epoch);
+          seen.points = Math.max(seen.points, Number(badge.querySelector('.sparkline')?.getAttribute('data-points') ?? 0));
+          const inspector = document.querySelector('.inspector');
+          if (!inspector || !Array.from(inspector.querySelectorAll('h4')).some((h) => h.textContent === 'Log (live)')) return;
+          const lines = (inspector.querySelector('.log-tail')?.textContent ?? '').split('\n').filter((l) => l.trim()).length;
+          if (lines && !seen.logs.includes(lines)) seen.logs.push(lines);
+        }).observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true });
+      });
+      const recorded = () => frame.evaluate(() => (window as unknown as { trainerSeen: { epochs: string[]; points: number; logs: number[] } }).trainerSeen);
+      await runCommand(page, 'Tributary: Run Pipeline');
       const total = await frame.locator('.react-flow__node').count();
       const deadline = Date.now() + 5 * 60_000;
       let states: string[] = [];
-      // Live progress while the Trainer runs: "epoch N/M · loss …" and a loss sparkline on the node.
-      const epochs = new Set<string>();
-      let sparkline = 0;
       // The status bar names the Trainer's backend while it trains (backend-status.ts).
       let backendItem = '';
+      // Pictures of the live moments, once each (the assertions read the recorder).
+      const shots = new Set<string>();
+      const shoot = async (name: string) => {
+        if (shots.has(name)) return;
+        shots.add(name);
+        await page.screenshot({ path: join(RESULTS, name) }).catch(() => undefined);
+      };
       while (Date.now() < deadline) {
         if (!backendItem) {
           // Read without waiting: a locator wait of a few ms times out on a loaded machine.
           const texts = await page.locator('.statusbar-item').allInnerTexts().catch(() => [] as string[]);
           backendItem = texts.map((t) => t.trim()).find((t) => /trainer: (tfjs-node-gpu|tfjs-node|webgpu|wasm|cpu)/.test(t)) ?? '';
-          if (backendItem) await page.screenshot({ path: join(RESULTS, 'training-backend-status-bar.png') }).catch(() => undefined);
+          if (backendItem) await shoot('training-backend-status-bar.png');
         }
-        const live = await frame
-          .locator('.react-flow__node[data-id="trainer"] .run-badge[data-state="running"]')
-          .evaluateAll((els) => els.map((e) => ({ text: e.textContent ?? '', points: Number(e.querySelector('.sparkline')?.getAttribute('data-points') ?? 0) })));
-        for (const l of live) {
-          const m = /epoch (\d+\/\d+)/.exec(l.text);
-          if (m) epochs.add(m[1]);
-          sparkline = Math.max(sparkline, l.points);
-        }
-        if (live.length && epochs.size === 1 && sparkline === 0) await page.screenshot({ path: join(RESULTS, 'live-epoch-progress.png') }).catch(() => undefined);
+        const seen = await recorded().catch(() => undefined);
+        if (seen?.epochs.length) await shoot('live-epoch-progress.png');
+        // The Trainer selected as soon as it runs (as a user clicks the busy node): its inspector
+        // follows the run. The first click may only move the focus into the webview.
+        if (seen?.epochs.length && !(await trainerSelected.count())) await trainer.click({ timeout: 5000 }).catch(() => undefined);
+        if ((seen?.logs.length ?? 0) >= 2) await shoot('inspector-live-log.png');
         states = await frame.locator('.run-badge').evaluateAll((els) => els.map((e) => e.getAttribute('data-state') ?? ''));
         if (states.length === total && states.every((s) => s === 'succeeded' || s === 'cached')) break;
         if (states.some((s) => s === 'failed' || s === 'canceled')) throw new Error(`states: ${states.join(', ')}`);
         await page.waitForTimeout(500);
       }
       if (!(states.length === total && states.every((s) => s === 'succeeded' || s === 'cached'))) throw new Error(`after 5 min: ${states.join(', ') || 'no run states on the nodes'}`);
-      if (epochs.size === 0) throw new Error('no live epoch progress on the Trainer while it ran');
+      const { epochs, points, logs } = await recorded();
+      if (epochs.length === 0) throw new Error('no live epoch progress on the Trainer while it ran');
       if (!backendItem) throw new Error('no status bar item named the Trainer\'s backend while it trained');
       if (await page.locator('.statusbar-item', { hasText: /trainer: / }).count()) throw new Error('the backend status bar item stayed after the run');
-      return `${total} nodes: ${states.join(', ')}; live on the Trainer: epochs ${[...epochs].join(', ')}, sparkline of ${sparkline} points; status bar while training: "${backendItem}", hidden after`;
+      // Growing: two live sizes seen, or the log after the run is longer than the first live one.
+      if (!logs.length) throw new Error("the Trainer's inspector showed no live log while it ran");
+      const inspectorLines = () => frame.locator('.inspector .log-tail').evaluate((el) => (el.textContent ?? '').split('\n').filter((l) => l.trim()).length);
+      let final = 0;
+      await until(async () => (final = await inspectorLines()) > logs[0], 'the log to grow past its first live look', 15_000).catch(() => undefined);
+      if (logs.length < 2 && !(final > logs[0])) throw new Error(`the live log did not grow: ${logs[0]} lines while running, ${final} after`);
+      return `${total} nodes: ${states.join(', ')}; live on the Trainer: epochs ${epochs.join(', ')}, sparkline of ${points} points; status bar while training: "${backendItem}", hidden after; inspector's live log: ${logs.join(' → ')} lines while running, ${final} after`;
     });
 
     await step('node inspector: last execution, output links to their viewers, log; context menu', async (capture) => {
@@ -802,6 +840,84 @@ export async function runEndToEnd(options: { only?: RegExp } = {}): Promise<numb
 
     await productionSteps({ page, workspace, step, findFrame, quickOpen, runCommand, pickRow });
     await themeSteps({ page, workspace, step, findFrame, quickOpen, runCommand });
+
+    /** New Pipeline from the palette: template, name, then code-server's save dialog (a quick input holding the path). */
+    const newPipeline = async (template: string, proposed: string, name: string): Promise<Frame> => {
+      await runCommand(page, 'Tributary: New Pipeline');
+      await awaitPicker(page, { until: /start from a template/i, row: template });
+      await pickRow(page, template, 5000, /start from a template/i, { exact: true });
+      const field = quickInputField(page);
+      // The name box opens with the template's proposal in it.
+      await until(async () => (await field.inputValue({ timeout: 1000 })) === proposed, `the name box proposing "${proposed}"`, 15_000);
+      await field.fill(name, { timeout: 5000 });
+      await page.keyboard.press('Enter');
+      // The save dialog proposes <workspace>/<name>.pipeline.yaml: accept it.
+      await until(async () => (await field.inputValue({ timeout: 1000 })).endsWith(`${name}.pipeline.yaml`), 'the save dialog with the file name', 15_000);
+      await page.keyboard.press('Enter');
+      return findFrame(page, `.pipeline-name:text-is("${name}")`, 30_000);
+    };
+
+    await step('New Pipeline templates: the blank one warns that its data path is missing; Chicago taxi holds what its row says', async (capture) => {
+      const blank = await newPipeline('Blank', 'my-pipeline', 'blank-demo');
+      const input = blank.locator('.properties [data-field="input"] .problem');
+      await until(
+        async () => {
+          if (await input.count()) return true;
+          await blank.locator('.react-flow__node[data-id="example_gen"]').click();
+          return (await input.count()) > 0;
+        },
+        "the example_gen's input warning",
+        30_000,
+      );
+      const warning = (await input.first().innerText()).replace(/\s+/g, ' ').trim();
+      if (!/data\/input\.csv" does not exist/.test(warning)) throw new Error(`the input field says "${warning}"`);
+      await capture();
+      // Chicago taxi: its row promises the data half (CSV → statistics → schema → validation); the canvas has exactly those.
+      await runCommand(page, 'Tributary: New Pipeline');
+      await awaitPicker(page, { until: /start from a template/i, row: 'Chicago taxi' });
+      const row = (await quickRows(page).filter({ hasText: 'Chicago taxi' }).first().innerText()).replace(/\s+/g, ' ').trim();
+      await page.keyboard.press('Escape');
+      const taxi = await newPipeline('Chicago taxi', 'taxi', 'taxi-demo');
+      await taxi.locator('.react-flow__node').first().waitFor({ timeout: 15_000 });
+      const components = await taxi.locator('.react-flow__node .node-component, .react-flow__node').evaluateAll((els) => [...new Set(els.map((e) => e.getAttribute('data-id') ?? ''))].filter(Boolean));
+      const text = readFileSync(join(workspace, 'taxi-demo.pipeline.yaml'), 'utf8');
+      const kinds = [...text.matchAll(/component: (\w+)/g)].map((m) => m[1]);
+      if (/Transform/.test(row) !== kinds.includes('Transform')) throw new Error(`the row says "${row}" but the template has ${kinds.join(', ')}`);
+      for (const kind of ['CsvExampleGen', 'StatisticsGen', 'SchemaGen', 'ExampleValidator']) if (!kinds.includes(kind)) throw new Error(`no ${kind}: ${kinds.join(', ')}`);
+      await page.screenshot({ path: join(RESULTS, 'new-pipeline-chicago-taxi.png') });
+      return `blank-demo: "${warning}"; Chicago taxi row "${row}": nodes ${components.join(', ')} (${kinds.join(', ')})`;
+    });
+
+    await step('a "Did you mean" problem has a quick fix on the canvas: one click fixes the YAML', async (capture) => {
+      // A pipeline of its own with a misspelt parameter (last: no other step lists it).
+      const file = join(workspace, 'taxi/typo.pipeline.yaml');
+      writeFileSync(file, 'name: typo-demo\nroot: .tributary/typo\nnodes:\n  typo_gen:\n    component: CsvExampleGen\n    params:\n      input: data/taxi.csv\n      formt: csv\n');
+      await quickOpen(page, 'typo.pipeline.yaml');
+      await runCommand(page, 'Tributary: Open Canvas');
+      const frame = await findFrame(page, '.react-flow__node[data-id="typo_gen"]', 30_000);
+      const fix = frame.locator('.properties .quick-fix');
+      // Selected, its problems listed (the diagnostics come from the language server a moment later).
+      await until(
+        async () => {
+          if (await fix.count()) return true;
+          await frame.locator('.react-flow__node[data-id="typo_gen"]').click();
+          return (await fix.count()) > 0;
+        },
+        'the quick fix on the selected node',
+        30_000,
+      );
+      const problem = (await frame.locator('.properties li.problem', { has: frame.locator('.quick-fix') }).first().innerText({ timeout: 5000 })).replace(/\s+/g, ' ').trim();
+      if (!/did you mean "format"/i.test(problem) || !/Change to "format"/.test(problem)) throw new Error(`the problem says "${problem}"`);
+      await capture();
+      await fix.click();
+      await until(async () => (await fix.count()) === 0, 'the problem to go', 15_000);
+      await page.keyboard.press('Control+S');
+      let text = '';
+      await until(async () => /^ {6}format: csv$/m.test((text = readFileSync(file, 'utf8'))), 'the fixed YAML on disk', 15_000).catch(() => undefined);
+      if (!/^ {6}format: csv$/m.test(text) || /formt/.test(text)) throw new Error(`the file after the fix: ${JSON.stringify(text)}`);
+      await page.screenshot({ path: join(RESULTS, 'canvas-quick-fix-applied.png') });
+      return `"${problem}" → clicked → the problem is gone and the file reads "format: csv"`;
+    });
 
     await step('Check Environment from the palette: a report of each runtime and its backends', async () => {
       await runCommand(page, 'Tributary: Check Environment');
