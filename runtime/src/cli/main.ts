@@ -315,6 +315,11 @@ program
       .default(1)
       .argParser((v) => nonNegativeNumber(v, '--batch-timeout-ms')),
   )
+  .addOption(
+    new Option('--warmup-requests <n>', 'predicts each loaded model version runs before it answers requests, so its first requests are not slow (0: off)')
+      .default(1000)
+      .argParser((v) => nonNegativeInteger(v, '--warmup-requests')),
+  )
   .addOption(new Option('--ready-json', 'print one JSON ready line (for the InfraValidator)').hideHelp())
   .action(
     async (
@@ -325,6 +330,7 @@ program
         workers: string;
         maxBatchSize: number;
         batchTimeoutMs: number;
+        warmupRequests: number;
         readyJson?: boolean;
         predictionLog?: string;
         predictionLogFormat?: 'jsonl' | 'arrow';
@@ -340,6 +346,7 @@ program
         workers: parseServeWorkers(opts.workers),
         maxBatchSize: opts.maxBatchSize,
         batchTimeoutMs: opts.batchTimeoutMs,
+        warmupRequests: opts.warmupRequests,
         readyLine: !!opts.readyJson,
         log: opts.readyJson ? undefined : err,
         predictionLog: opts.predictionLog,

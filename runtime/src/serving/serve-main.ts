@@ -1,6 +1,6 @@
 /**
  * Entry for a server child process (InfraValidator, bench): `serve-main REGISTRY [--port N]
- * [--host H] [--workers N|auto] [--max-batch-size N] [--batch-timeout-ms MS]`. Kept apart from the
+ * [--host H] [--workers N|auto] [--max-batch-size N] [--batch-timeout-ms MS] [--warmup-requests N]`. Kept apart from the
  * CLI so a child loads only the server (and so do its cluster workers, which re-run this file).
  * Test fixture only: TRIBUTARY_SERVE_PREDICT_DELAY_MS delays every predict.
  */
@@ -14,7 +14,7 @@ const flag = (name: string) => {
 const number = (name: string) => (flag(name) === undefined ? undefined : Number(flag(name)));
 const registry = args[0];
 if (!registry) {
-  process.stderr.write('usage: serve-main REGISTRY [--port N] [--host H] [--workers N|auto] [--max-batch-size N] [--batch-timeout-ms MS]\n');
+  process.stderr.write('usage: serve-main REGISTRY [--port N] [--host H] [--workers N|auto] [--max-batch-size N] [--batch-timeout-ms MS] [--warmup-requests N]\n');
   process.exit(2);
 }
 try {
@@ -24,6 +24,7 @@ try {
     workers: parseServeWorkers(flag('--workers') ?? '1'),
     maxBatchSize: number('--max-batch-size'),
     batchTimeoutMs: number('--batch-timeout-ms'),
+    warmupRequests: number('--warmup-requests'),
     readyLine: true,
     predictDelayMs: Number(process.env.TRIBUTARY_SERVE_PREDICT_DELAY_MS ?? 0),
   });

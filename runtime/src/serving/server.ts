@@ -24,6 +24,7 @@ import { armVersion, chooseArm, parseTraffic, requestKey } from './traffic.ts';
 import { type TrafficConfig } from './registry-index.ts';
 import { labelRawFeatures } from '../ml/bundle.ts';
 import { PredictBatcher, type RowPrediction } from './batcher.ts';
+import { warmupBodies } from './warmup.ts';
 import { SCHED_HEADER, type SchedReport, type SchedTimes, threadSchedTimes } from '../util/schedstat.ts';
 
 export interface ServerOptions {
@@ -52,6 +53,10 @@ export interface ServerOptions {
   renderMetrics?: () => Promise<string>;
   /** A cluster worker's number, sent back in an x-tributary-worker header. */
   worker?: string;
+  /** Predicts run on each loaded version before it answers requests (warmup.ts); 0 turns it off. */
+  warmupRequests?: number;
+  /** The longest a version's warm-up may take (ms): it stops there however many predicts it ran. */
+  warmupMaxMs?: number;
 }
 
 /** What the server writes prediction records to: a PredictionLog, or a forwarder to one. */
@@ -67,6 +72,8 @@ class HttpError extends Error {
 }
 
 interface VersionEntry {
+  /** The model's name. */
+  name: string;
   version: number;
   dir: string;
   loading?: Promise<ServableModel>;
@@ -85,6 +92,9 @@ interface ModelEntry {
 
 export const DEFAULT_MAX_BATCH_SIZE = 32;
 export const DEFAULT_BATCH_TIMEOUT_MS = 1;
+export const DEFAULT_WARMUP_REQUESTS = 1000;
+/** A bound on a version's warm-up, so that a slow model or a busy machine delays readiness by at most this much. */
+export const DEFAULT_WARMUP_MAX_MS = 1000;
 
 /** How long a stopping server lets requests in flight finish before it cuts them. */
 export const DRAIN_MS = 10_000;
@@ -119,6 +129,8 @@ export class ModelServer {
       predictDelayMs: options.predictDelayMs ?? 0,
       maxBatchSize: options.maxBatchSize ?? DEFAULT_MAX_BATCH_SIZE,
       batchTimeoutMs: options.batchTimeoutMs ?? DEFAULT_BATCH_TIMEOUT_MS,
+      warmupRequests: options.warmupRequests ?? DEFAULT_WARMUP_REQUESTS,
+      warmupMaxMs: options.warmupMaxMs ?? DEFAULT_WARMUP_MAX_MS,
       log: options.log ?? (() => undefined),
     };
     this.predictionLog = options.predictionSink ?? (options.predictionLog ? new PredictionLog(options.predictionLog, options.predictionLogRotation) : undefined);
@@ -222,7 +234,7 @@ export class ModelServer {
       const versions = listVersions(this.registry, name);
       for (const v of versions) {
         if (!entry.versions.has(v)) {
-          entry.versions.set(v, { version: v, dir: join(this.registry, name, String(v)) });
+          entry.versions.set(v, { name, version: v, dir: join(this.registry, name, String(v)) });
           this.opts.log(`found ${name} version ${v}`);
         }
       }
@@ -263,9 +275,11 @@ export class ModelServer {
 
   private load(v: VersionEntry): Promise<ServableModel> {
     v.loading ??= openModel(v.dir).then(
-      (m) => {
+      async (m) => {
+        const warm = await this.warmUp(v, m);
+        // Only now does the version answer requests (those that came meanwhile waited on `loading`).
         v.model = m;
-        this.opts.log(`loaded ${v.dir}`);
+        this.opts.log(`loaded ${v.dir}${warm}`);
         return m;
       },
       (e: Error) => {
@@ -275,6 +289,31 @@ export class ModelServer {
       },
     );
     return v.loading;
+  }
+
+  /**
+   * Runs `warmupRequests` predicts (at most `warmupMaxMs`) through a request's own path
+   * (warmup.ts), outside metrics and the prediction log. A warm-up that fails (a transform graph that rejects the synthetic values)
+   * is logged and cut short; the version still loads.
+   */
+  private async warmUp(v: VersionEntry, model: ServableModel): Promise<string> {
+    const n = this.opts.warmupRequests;
+    if (n <= 0) return '';
+    const t0 = performance.now();
+    const bodies = warmupBodies(model.info);
+    let i = 0;
+    try {
+      for (; i < n && performance.now() - t0 < this.opts.warmupMaxMs; i++) {
+        const { rows, columnar } = parsePredictRequest(bodies[i % bodies.length], model.info, this.opts.maxInstances);
+        const predictions = await this.predictRows(v, model, rows, () => undefined);
+        const shaped = predictions.map((p) => (Array.isArray(p) ? p : [p]));
+        JSON.stringify(columnar ? { outputs: shaped } : { predictions: shaped });
+      }
+    } catch (e) {
+      this.opts.log(`warm-up of ${v.dir} stopped after ${i} of ${n} predicts: ${(e as Error).message}`);
+    }
+    if (v.batcher) v.batcher.batches = v.batcher.batchedRows = 0;
+    return ` (warmed up with ${i} predicts in ${Math.round(performance.now() - t0)} ms)`;
   }
 
   // -------------------------------------------------------------------------------------------
@@ -379,7 +418,7 @@ export class ModelServer {
       if (this.opts.predictDelayMs > 0) await new Promise((r) => setTimeout(r, this.opts.predictDelayMs));
       let predictions: RowPrediction[];
       try {
-        predictions = await this.predictRows(entry.name, v, model, rows, hasArrived);
+        predictions = await this.predictRows(v, model, rows, hasArrived);
       } catch (e) {
         // The transform graph rejects values it cannot handle (a UserError): the client's fault.
         if ((e as Error).name === 'UserError') throw new HttpError(400, (e as Error).message);
@@ -395,11 +434,12 @@ export class ModelServer {
   }
 
   /** Through the version's batcher, or (batching off) one predict of the whole request. */
-  private predictRows(name: string, v: VersionEntry, model: ServableModel, rows: Record<string, unknown>[], hasArrived: () => void): Promise<RowPrediction[]> {
+  private predictRows(v: VersionEntry, model: ServableModel, rows: Record<string, unknown>[], hasArrived: () => void): Promise<RowPrediction[]> {
     hasArrived();
     if (this.opts.maxBatchSize <= 0) return Promise.resolve(model.predict(rows));
+    // The batcher outlives the warm-up, whose batches (before the version is served) do not count.
     const predict = (batch: Record<string, unknown>[]) => {
-      this.metrics.observeBatch(name, v.version, batch.length);
+      if (v.model) this.metrics.observeBatch(v.name, v.version, batch.length);
       return model.predict(batch);
     };
     v.batcher ??= new PredictBatcher(predict, {

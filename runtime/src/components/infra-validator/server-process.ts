@@ -47,6 +47,8 @@ export interface ServerProcessOptions {
   /** Dynamic batching: most rows per predict (0: off), and its timeout. */
   maxBatchSize?: number;
   batchTimeoutMs?: number;
+  /** Predicts each loaded version runs before it answers (the server's default when absent). */
+  warmupRequests?: number;
 }
 
 export function startServerProcess(registry: string, options: ServerProcessOptions): Promise<ServerProcess> {
@@ -54,6 +56,7 @@ export function startServerProcess(registry: string, options: ServerProcessOptio
     '--workers', String(options.workers ?? 1),
     ...(options.maxBatchSize !== undefined ? ['--max-batch-size', String(options.maxBatchSize)] : []),
     ...(options.batchTimeoutMs !== undefined ? ['--batch-timeout-ms', String(options.batchTimeoutMs)] : []),
+    ...(options.warmupRequests !== undefined ? ['--warmup-requests', String(options.warmupRequests)] : []),
   ];
   const { file, args } = command(registry, extra);
   const t0 = performance.now();
