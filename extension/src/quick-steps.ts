@@ -35,6 +35,9 @@ export class QuickSteps implements vscode.Disposable {
 
   private ask<T extends vscode.QuickPickItem>(items: readonly T[], options: StepOptions, many: boolean): Promise<readonly T[] | undefined> {
     const input = (this.input ??= vscode.window.createQuickPick());
+    // Kept open when the focus moves (as VS Code's multi-step input sample does): a viewer that has
+    // just opened takes the focus as its webview loads, which closed the first question unseen.
+    input.ignoreFocusOut = true;
     input.canSelectMany = many;
     input.placeholder = options.placeHolder;
     input.matchOnDescription = !!options.matchOnDescription;

@@ -141,7 +141,7 @@ export async function viewerSteps(ctx: ViewerStepContext): Promise<void> {
     return `${label}; hyperparameters ${hp.join(', ')}; settings ${settings.trim()}; ${await frame.locator('.curve').count()} curves`;
   });
 
-  await step('Open Artifact Viewer from the palette: recent artifacts, newest first, with pipeline, node and type', async () => {
+  await step('Open Artifact Viewer from the palette: recent artifacts, newest first, with pipeline, node and type', async (capture) => {
     await ctx.runCommand(page, 'Tributary: Open Artifact Viewer');
     await ctx.awaitPicker(page, { until: /newest first/i, row: 'ModelEvaluation' });
     const rows = (await page.locator(`${QUICK_INPUT} .quick-input-list .monaco-list-row`).allInnerTexts()).map((t) => t.replace(/\s+/g, ' ').trim());
@@ -157,6 +157,7 @@ export async function viewerSteps(ctx: ViewerStepContext): Promise<void> {
     if (model.some((id, i) => i > 0 && id > model[i - 1])) throw new Error(`the model pipeline's artifacts not newest first: ${model.join(', ')}`);
     const evaluation = rows.find((r) => r.startsWith('ModelEvaluation'))!;
     if (!/chicago-taxi-model · evaluator/.test(evaluation)) throw new Error(`the row does not name its pipeline and node: ${evaluation}`);
+    await capture();
     await ctx.pickRow(page, 'ModelEvaluation', 5000);
     await ctx.findFrame(page, '.viewer.evaluation', 30_000);
     return `${rows.length} rows, ids ${ids.slice(0, 5).join(', ')}…; "${evaluation}" opened its viewer`;
