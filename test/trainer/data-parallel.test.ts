@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { resolveWorkers } from '../../runtime/src/components/trainer/replicas.ts';
+import { resolveWorkers, runReplicas } from '../../runtime/src/components/trainer/replicas.ts';
 import { trainer } from '../../runtime/src/components/trainer/index.ts';
 import { modelComponentSuite } from './helpers.ts';
 
@@ -22,6 +22,8 @@ describe('Trainer data-parallel training (workers: N)', function () {
     const two = await run({ run_fn: 'replica_fn', epochs: 2, workers: 2, hyperparameters: { ...hp, weights_dir: join(suite.fixture.dir, 'w2') } }, 'two');
     assert.equal(two.error, undefined, String(two.error));
     assert.ok(two.logs.some((l) => /data-parallel over 2 workers of 32 rows a step/.test(l)), two.logs.join('\n'));
+    // Both take the fused optimizer step (fused-optimizer.ts), said once (rank 0 speaks).
+    for (const r of [one, two]) assert.equal(r.logs.filter((l) => /optimizer step: SGD, fused/.test(l)).length, 1, r.logs.join('\n'));
 
     const replicas = weightsOf(join(suite.fixture.dir, 'w2'));
     assert.equal(replicas.length, 2);
@@ -69,6 +71,14 @@ describe('Trainer data-parallel training (workers: N)', function () {
     assert.ok(Math.abs(metricsOf(one.model).eval_acc - metricsOf(three.model).eval_acc) <= 0.01, `${metricsOf(one.model).eval_acc} vs ${metricsOf(three.model).eval_acc}`);
   });
 
+  it('an optimizer without a fused step keeps tfjs\'s own, says so once, and the replicas stay bit-identical', async () => {
+    const two = await run({ run_fn: 'replica_fn', epochs: 1, workers: 2, hyperparameters: { optimizer: 'adagrad', weights_dir: join(suite.fixture.dir, 'w-adagrad') } }, 'adagrad-2');
+    assert.equal(two.error, undefined, String(two.error));
+    assert.equal(two.logs.filter((l) => /optimizer step: tfjs's own \(no fused step for the Adagrad optimizer/.test(l)).length, 1, two.logs.join('\n'));
+    const replicas = weightsOf(join(suite.fixture.dir, 'w-adagrad'));
+    assert.deepEqual(replicas[0], replicas[1]);
+  });
+
   it('a data-parallel Trainer that died resumes from its last checkpoint', async () => {
     const crashFile = join(suite.fixture.dir, 'crash-once');
     writeFileSync(crashFile, '');
@@ -86,6 +96,23 @@ describe('Trainer data-parallel training (workers: N)', function () {
   it('a failing run_fn fails the node once, with its own error, and stops the other replica', async () => {
     const failed = await run({ run_fn: 'throwing_fn', workers: 2 }, 'dp-throw');
     assert.match(String(failed.error), /deliberate failure in run_fn/);
+  });
+
+  it('a training cancelled before its replicas start does not start them (an already-aborted signal fires no abort event)', async () => {
+    const cancel = new AbortController();
+    cancel.abort(new Error('cancelled before the start'));
+    const started: number[] = [];
+    // A replica that runs until its signal aborts it, as runInWorker's worker does.
+    const replica = ({ rank }: { rank: number }, signal: AbortSignal) => {
+      started.push(rank);
+      return new Promise<number>((resolve, reject) => {
+        if (signal.aborted) return reject(signal.reason);
+        const t = setTimeout(() => resolve(rank), 50);
+        signal.addEventListener('abort', () => (clearTimeout(t), reject(signal.reason)), { once: true });
+      });
+    };
+    await assert.rejects(runReplicas(2, cancel.signal, replica), /cancelled before the start/);
+    assert.deepEqual(started, [], 'no replica started');
   });
 
   it('resolves workers: a number as given; auto is one per GPU with tfjs-node-gpu, else one per core', () => {

@@ -9,6 +9,7 @@ import { builtinRegistry } from '../../runtime/src/components/index.ts';
 import { canvasModel } from '../../extension/src/canvas/document-model.ts';
 import { specMap, toComponentInfo } from '../../extension/src/canvas/specs.ts';
 import { toFlow } from '../../webview/src/canvas/graph.ts';
+import { autoLayout } from '../../webview/src/canvas/layout.ts';
 import { PipelineNode, formatDuration } from '../../webview/src/canvas/PipelineNode.tsx';
 import { PropertiesPanel } from '../../webview/src/canvas/PropertiesPanel.tsx';
 import { SchemaForm } from '../../webview/src/canvas/SchemaForm.tsx';
@@ -69,10 +70,14 @@ describe('canvas React components (react-dom/server)', () => {
   it('handles follow the drawing: inputs left and outputs right, or inputs on top and outputs at the bottom when it runs top to bottom', () => {
     const sides = (html: string) =>
       [...html.matchAll(/<div[^>]*data-handleid="(in|out):[^"]*"[^>]*>/g)].map((m) => `${m[1]}:${/data-handlepos="([a-z]+)"/.exec(m[0])?.[1]}`);
-    const wide = taxiFlow();
+    // The taxi sample laid out left to right (its own drawing runs top to bottom, for the pane it was laid out for).
+    const sample = taxiFlow();
+    const row = autoLayout(sample.model.nodes);
+    const wideModel = { ...sample.model, nodes: sample.model.nodes.map((n) => ({ ...n, position: row[n.id] })) };
+    const wide = { model: wideModel, ...toFlow(wideModel, specs, {}, {}) };
     assert.ok(wide.nodes.every((n) => n.data.direction === 'LR'));
     assert.deepEqual([...new Set(sides(renderNode(wide, 'trainer')))].sort(), ['in:left', 'out:right']);
-    // The sample's drawing transposed: its edges run down.
+    // That drawing transposed: its edges run down.
     const model = { ...wide.model, nodes: wide.model.nodes.map((n) => ({ ...n, position: { x: n.position!.y, y: n.position!.x } })) };
     const tall = { model, ...toFlow(model, specs, {}, {}) };
     assert.ok(tall.nodes.every((n) => n.data.direction === 'TB'));

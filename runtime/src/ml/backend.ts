@@ -17,6 +17,7 @@ import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../core/errors.ts';
 import { BACKEND_NAMES, backendChoiceLine, type BackendName } from './backend-names.ts';
 import { installWasmConcat } from './wasm-concat.ts';
+import { installWasmMatMul } from './wasm-matmul.ts';
 import { installWasmSlice } from './wasm-slice.ts';
 import { webGpuAdapter } from './webgpu-probe.ts';
 
@@ -165,6 +166,7 @@ async function probeWasm(): Promise<void> {
   await activate(TF_NAMES.wasm);
   installWasmConcat();
   installWasmSlice();
+  installWasmMatMul();
 }
 
 async function probeCpu(): Promise<void> {

@@ -4,6 +4,7 @@ import type { CanvasToHost, HostToCanvas, NodeAction } from '../../../protocol/m
 import { Button, Codicon } from '../shared/toolkit.tsx';
 import { COMPONENT_MIME, Palette } from './Palette.tsx';
 import { PipelineNode } from './PipelineNode.tsx';
+import { PipelineEdge, useWrapRoutes, WrapRoutes } from './PipelineEdge.tsx';
 import { PropertiesPanel } from './PropertiesPanel.tsx';
 import { Inspector, NodeMenu } from './Inspector.tsx';
 import { useAddAt, useCanvasKeys, useClipboard, useConnections, useOnDelete } from './use-canvas-editing.ts';
@@ -13,6 +14,8 @@ import { useHostState, useInspection, useToast, useViewState, type CanvasViewSta
 export type { CanvasViewState } from './use-host-state.ts';
 
 const nodeTypes = { pipeline: PipelineNode };
+// Every edge: a bezier, or routed around the nodes between the rows of a wrapped drawing.
+const edgeTypes = { default: PipelineEdge };
 
 export interface CanvasAppProps {
   post(message: CanvasToHost): void;
@@ -47,6 +50,7 @@ export function CanvasApp({ post, subscribe, viewState }: CanvasAppProps) {
   const nodeAction = useCallback((node: string, action: NodeAction) => post({ type: 'nodeAction', node, action }), [post]);
 
   const { shownEdges, setHoveredEdge } = useShownEdges(edges, selectedKey);
+  const routes = useWrapRoutes(nodes, edges);
   const layoutAll = useLayoutAll(model, post, wrapper);
   useClipboard(nodes, locked, post);
   const onKeyDown = useCanvasKeys({ setNodes, layoutAll, locked, post, selected });
@@ -98,45 +102,48 @@ export function CanvasApp({ post, subscribe, viewState }: CanvasAppProps) {
             addAt(type, { x: e.clientX, y: e.clientY });
           }}
         >
-          <ReactFlow<FlowNode, FlowEdge>
-            nodes={nodes}
-            edges={shownEdges}
-            onEdgeMouseEnter={(_e, edge) => setHoveredEdge(edge.id)}
-            onEdgeMouseLeave={() => setHoveredEdge(undefined)}
-            onMoveEnd={(_e, viewport) => save({ viewport })}
-            nodeTypes={nodeTypes}
-            onNodesChange={(changes) => setNodes((ns) => applyNodeChanges(changes, ns))}
-            onEdgesChange={(changes) => setEdges((es) => applyEdgeChanges(changes, es))}
-            onConnect={onConnect}
-            onConnectEnd={onConnectEnd}
-            isValidConnection={isValidConnection}
-            onDelete={onDelete}
-            onNodeDragStop={(_e, _node, dragged) =>
-              post({ type: 'moveNodes', positions: Object.fromEntries(dragged.map((n) => [n.id, { x: Math.round(n.position.x), y: Math.round(n.position.y) }])) })
-            }
-            onNodeDoubleClick={(_e, node) => post({ type: 'showText', node: node.id })}
-            onNodeContextMenu={(e, node) => {
-              e.preventDefault();
-              setNodes((ns) => ns.map((n) => ({ ...n, selected: n.id === node.id })));
-              setMenu({ node: node.id, x: e.clientX, y: e.clientY });
-            }}
-            onPaneClick={() => setMenu(undefined)}
-            nodesDraggable={!locked}
-            nodesConnectable={!locked}
-            edgesReconnectable={false}
-            deleteKeyCode={locked ? null : ['Delete', 'Backspace']}
-            multiSelectionKeyCode={['Meta', 'Control', 'Shift']}
-            selectionKeyCode="Shift"
-            snapToGrid
-            snapGrid={[20, 20]}
-            {...(restored?.viewport ? { defaultViewport: restored.viewport } : { fitView: true, fitViewOptions: FIT })}
-            minZoom={0.1}
-            proOptions={{ hideAttribution: true }}
-          >
-            <Background gap={20} />
-            <MiniMap pannable zoomable ariaLabel="Minimap" nodeClassName={(n) => ((n as FlowNode).data.problems.some((p) => p.severity === 'error') ? 'minimap-error' : '')} />
-            <Controls showInteractive={false} />
-          </ReactFlow>
+          <WrapRoutes.Provider value={routes}>
+            <ReactFlow<FlowNode, FlowEdge>
+              nodes={nodes}
+              edges={shownEdges}
+              onEdgeMouseEnter={(_e, edge) => setHoveredEdge(edge.id)}
+              onEdgeMouseLeave={() => setHoveredEdge(undefined)}
+              onMoveEnd={(_e, viewport) => save({ viewport })}
+              nodeTypes={nodeTypes}
+              edgeTypes={edgeTypes}
+              onNodesChange={(changes) => setNodes((ns) => applyNodeChanges(changes, ns))}
+              onEdgesChange={(changes) => setEdges((es) => applyEdgeChanges(changes, es))}
+              onConnect={onConnect}
+              onConnectEnd={onConnectEnd}
+              isValidConnection={isValidConnection}
+              onDelete={onDelete}
+              onNodeDragStop={(_e, _node, dragged) =>
+                post({ type: 'moveNodes', positions: Object.fromEntries(dragged.map((n) => [n.id, { x: Math.round(n.position.x), y: Math.round(n.position.y) }])) })
+              }
+              onNodeDoubleClick={(_e, node) => post({ type: 'showText', node: node.id })}
+              onNodeContextMenu={(e, node) => {
+                e.preventDefault();
+                setNodes((ns) => ns.map((n) => ({ ...n, selected: n.id === node.id })));
+                setMenu({ node: node.id, x: e.clientX, y: e.clientY });
+              }}
+              onPaneClick={() => setMenu(undefined)}
+              nodesDraggable={!locked}
+              nodesConnectable={!locked}
+              edgesReconnectable={false}
+              deleteKeyCode={locked ? null : ['Delete', 'Backspace']}
+              multiSelectionKeyCode={['Meta', 'Control', 'Shift']}
+              selectionKeyCode="Shift"
+              snapToGrid
+              snapGrid={[20, 20]}
+              {...(restored?.viewport ? { defaultViewport: restored.viewport } : { fitView: true, fitViewOptions: FIT })}
+              minZoom={0.1}
+              proOptions={{ hideAttribution: true }}
+            >
+              <Background gap={20} />
+              <MiniMap pannable zoomable ariaLabel="Minimap" nodeClassName={(n) => ((n as FlowNode).data.problems.some((p) => p.severity === 'error') ? 'minimap-error' : '')} />
+              <Controls showInteractive={false} />
+            </ReactFlow>
+          </WrapRoutes.Provider>
           {menu ? <NodeMenu x={menu.x} y={menu.y} canRun={readOnlyReason === undefined} onAction={(action) => nodeAction(menu.node, action)} onClose={() => setMenu(undefined)} /> : null}
           {toast ? (
             <div className={`toast ${toast.kind}`} role="alert">

@@ -83,17 +83,20 @@ export function useCompact(): boolean {
 
 /**
  * React Flow keeps where a node's handles are until the node's size changes: when they move to
- * other sides (the drawing now runs the other way) it must measure them again, or the edges stay
- * attached where the handles were (S-curves into the sides of a top-to-bottom drawing).
+ * other sides (the drawing now runs the other way) or swap places along a side (compact handles
+ * follow the order of their edges' other ends, which a layout changes) it must measure them again,
+ * or the edges stay attached where the handles were (S-curves into the sides of a top-to-bottom
+ * drawing, edges twisting into a node).
  */
-function useHandlesFollow(id: string | undefined, direction: PipelineNodeData['direction']) {
+function useHandlesFollow(id: string | undefined, direction: PipelineNodeData['direction'], folded: PipelineNodeData['folded']) {
   const updateNodeInternals = useUpdateNodeInternals();
-  const drawn = useRef(direction);
+  const placed = `${direction}\n${folded.inputs.join(',')}\n${folded.outputs.join(',')}`;
+  const drawn = useRef(placed);
   useEffect(() => {
-    if (!id || drawn.current === direction) return;
-    drawn.current = direction;
+    if (!id || drawn.current === placed) return;
+    drawn.current = placed;
     updateNodeInternals(id);
-  }, [id, direction, updateNodeInternals]);
+  }, [id, placed, updateNodeInternals]);
 }
 
 /**
@@ -103,7 +106,7 @@ function useHandlesFollow(id: string | undefined, direction: PipelineNodeData['d
  */
 export function PipelineNode({ id, data, selected }: Partial<Pick<NodeProps, 'id'>> & Pick<NodeProps, 'selected'> & { data: PipelineNodeData }) {
   const compact = useCompact();
-  useHandlesFollow(id, data.direction);
+  useHandlesFollow(id, data.direction, data.folded);
   const { node, spec, problems, run } = data;
   const errors = problems.filter((p) => p.severity === 'error').length;
   const warnings = problems.length - errors;

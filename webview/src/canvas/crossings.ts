@@ -2,10 +2,13 @@
  * How tangled a drawing of the pipeline is, measured on the curves React Flow draws: each edge is
  * the default bezier from its output handle to its input handle (right side to left side in a
  * left-to-right drawing, bottom to top in a top-to-bottom one), handles spread evenly along the
- * side as compact nodes draw them at "fit view". Counts pairs of edges that cross (not two edges
- * between the same nodes: see `parallel`), and edges that pass through a node they do not connect.
+ * side as compact nodes draw them at "fit view"; an edge from one row of a wrapped drawing to a
+ * later one, routed around the nodes (wrap-route.ts). Counts pairs of edges that cross (not two
+ * edges between the same nodes: see `parallel`), of them those at right angles (two routed edges:
+ * a track across a descent), and edges that pass through a node they do not connect.
  */
 import type { Position } from '../../../protocol/messages.ts';
+import { wrapPoints, wrapRoutes } from './wrap-route.ts';
 
 /** Which way a drawing flows: outputs on the right and inputs on the left, or outputs at the bottom and inputs on top. */
 export type Direction = 'LR' | 'TB';
@@ -73,7 +76,11 @@ export interface Curve {
 }
 
 export function curve(s: Point, t: Point, direction: Direction = 'LR'): Curve {
-  const points = bezierPoints(s, t, direction);
+  return polyline(bezierPoints(s, t, direction));
+}
+
+/** A drawn edge through these points (a wrapped edge's route, wrap-route.ts). */
+export function polyline(points: Point[]): Curve {
   const xs = points.map((p) => p.x);
   const ys = points.map((p) => p.y);
   return { points, box: { left: Math.min(...xs), top: Math.min(...ys), right: Math.max(...xs), bottom: Math.max(...ys) } };
@@ -122,20 +129,46 @@ export function edgeEnds(e: DrawnEdge, at: (id: string) => Position & Size, dire
  */
 export const parallel = (a: DrawnEdge, b: DrawnEdge) => a.source === b.source && a.target === b.target;
 
+/** Each edge as React Flow draws it: a bezier, or left to right from the end of one row to the start of the next, a route around the nodes (wrap-route.ts). */
+export function drawnCurves(
+  edges: readonly DrawnEdge[],
+  positions: Readonly<Record<string, Position>>,
+  size: (id: string) => Size,
+  direction: Direction = 'LR',
+): { curves: Curve[]; wrapped: boolean[] } {
+  const boxes = new Map(Object.keys(positions).map((id) => [id, { ...positions[id], ...size(id) }]));
+  const at = (id: string) => boxes.get(id)!;
+  const routes = direction === 'LR' ? wrapRoutes(edges.map((e, i) => ({ id: String(i), source: e.source, target: e.target })), boxes) : new Map();
+  const curves = edges.map((e, i) => {
+    const route = routes.get(String(i));
+    const [s, t] = edgeEnds(e, at, direction);
+    return route ? polyline(wrapPoints(s, t, route)) : curve(s, t, direction);
+  });
+  return { curves, wrapped: edges.map((_, i) => routes.has(String(i))) };
+}
+
 export function tangles(
   edges: readonly DrawnEdge[],
   positions: Readonly<Record<string, Position>>,
   size: (id: string) => Size,
   direction: Direction = 'LR',
-): { crossings: number; throughNodes: number } {
+): { crossings: number; throughNodes: number; square: number } {
   const boxes = new Map(Object.keys(positions).map((id) => [id, { ...positions[id], ...size(id) }]));
-  const at = (id: string) => boxes.get(id)!;
-  const curves = edges.map((e) => curve(...edgeEnds(e, at, direction), direction));
+  const { curves, wrapped } = drawnCurves(edges, positions, size, direction);
   let crossings = 0;
-  for (let i = 0; i < curves.length; i++) for (let j = i + 1; j < curves.length; j++) if (!parallel(edges[i], edges[j]) && curvesCross(curves[i], curves[j])) crossings++;
+  let square = 0;
+  // Two wrapped edges from one handle share their descent and branch off into their own tracks: a fork, not a crossing.
+  const fork = (i: number, j: number) => wrapped[i] && wrapped[j] && near(curves[i].points[0], curves[j].points[0]);
+  for (let i = 0; i < curves.length; i++) {
+    for (let j = i + 1; j < curves.length; j++) {
+      if (parallel(edges[i], edges[j]) || fork(i, j) || !curvesCross(curves[i], curves[j])) continue;
+      crossings++;
+      if (wrapped[i] && wrapped[j]) square++;
+    }
+  }
   let throughNodes = 0;
   edges.forEach((e, i) => {
     for (const [id, box] of boxes) if (id !== e.source && id !== e.target && curveThrough(curves[i], box)) throughNodes++;
   });
-  return { crossings, throughNodes };
+  return { crossings, throughNodes, square };
 }

@@ -3,6 +3,7 @@ import type { CanvasNode, Position } from '../../../protocol/messages.ts';
 import { tangles, type Direction, type DrawnEdge } from './crossings.ts';
 import { foldedPorts, type NodePorts } from './port-order.ts';
 import { untangle } from './untangle.ts';
+import { rowBreaks } from './wrap-route.ts';
 
 export type { NodePorts } from './port-order.ts';
 
@@ -45,6 +46,11 @@ export interface LayoutOptions {
    * button; off for placing a few new nodes on every edit.
    */
   untangle?: boolean;
+  /**
+   * `sizes` were measured on compact nodes (the canvas zoomed out): a drawing that would fit at
+   * COMPACT_ZOOM or closer is laid out again with full nodes' sizes (fullNodeSize, from `ports`).
+   */
+  zoomedOut?: boolean;
 }
 
 /** Above this many nodes the variants are not tried: dagre's default is used. */
@@ -58,36 +64,106 @@ const UNTANGLE_STARTS = 4;
 
 interface Laid {
   positions: Record<string, Position>;
+  /** The nodes' sizes it was laid out with. */
+  size: (id: string) => Size;
+  /** The direction it was laid out in (a wrapped drawing: LR). */
+  shape: Direction;
   bounds: Size;
   crossings: number;
   throughNodes: number;
+  /** Of the crossings, those at right angles (a routed edge's track across another's descent). */
+  square: number;
 }
 
 /**
  * Layered layout of the DAG (dagre), in whole units on a 20-unit grid so the `layout` section of
- * the file stays short and diffs stay small. Left to right, unless the pane is so narrow that
- * titles would be unreadable at "fit view" and top to bottom reads better; the nodes' handles
- * follow the drawing (flowDirection: outputs on the right and inputs on the left, or outputs at
- * the bottom and inputs on top). With `untangle`, the drawing with the fewest edge crossings and
- * edges behind nodes (as React Flow draws them, crossings.ts, compact handles folded as
- * port-order.ts orders them) among dagre's variants, then untangled node by node (untangle.ts):
- * dagre minimizes the crossings of its own routed polylines, but React Flow draws one bezier from
- * handle to handle. Deterministic for a given file: nodes and edges in file order.
+ * the file stays short and diffs stay small. Without a pane, left to right. For a pane, the best of
+ * three shapes: left to right; left to right folded into rows like lines of text where that row
+ * would be much wider than the pane (wrapped: edges between rows are routed around the nodes,
+ * wrap-route.ts); and top to bottom. Best: readable at "fit view" (titles ≥ READABLE_TITLE), then
+ * the larger fit zoom against the fewer tangles (worthOf). The nodes' handles follow the drawing
+ * (flowDirection: outputs on the right and inputs on the left, or outputs at the bottom and inputs
+ * on top). With `untangle`, each shape is the drawing with the fewest edge crossings and edges
+ * behind nodes (as React Flow draws them, crossings.ts, compact handles folded as port-order.ts
+ * orders them) among dagre's variants, then untangled node by node (untangle.ts): dagre minimizes
+ * the crossings of its own routed polylines, but React Flow draws one bezier from handle to
+ * handle. A pure function of the pipeline, the node sizes and the pane: nodes and edges in file
+ * order.
  */
 export function autoLayout(nodes: readonly CanvasNode[], options: LayoutOptions = {}): Record<string, Position> {
-  const readable = (l: Laid) => (options.viewport ? titlePixels(fitZoom(l.bounds, options.viewport)) >= READABLE_TITLE : true);
-  const zoom = (l: Laid) => (options.viewport ? fitZoom(l.bounds, options.viewport) : 0);
-  // Top to bottom only where left to right would be too small to read.
-  const directions: Direction[] = options.direction ? [options.direction] : ['LR', 'TB'];
-  const laid: Laid[] = [];
-  for (const direction of directions) {
-    laid.push(best(nodes, direction, options));
-    if (readable(laid[laid.length - 1])) break;
+  const compact = (id: string): Size => options.sizes?.[id] ?? { width: NODE_WIDTH, height: NODE_HEIGHT };
+  let pool = candidates(nodes, options, compact);
+  const { viewport } = options;
+  const close = (l: Laid) => viewport !== undefined && fitZoom(l.bounds, viewport) >= COMPACT_ZOOM;
+  if (viewport && options.zoomedOut && options.ports && pool.some(close)) {
+    // A drawing that fits at COMPACT_ZOOM or closer draws full nodes, with their ports: laid out
+    // with compact sizes they would overlap. Those shapes are laid out again with full sizes.
+    const ports = options.ports;
+    const full = (id: string): Size => fullNodeSize(ports[id] ?? { inputs: [], outputs: [] }, compact(id));
+    // One that then fits below COMPACT_ZOOM draws compact nodes after all: it is measured so.
+    const drawn = (l: Laid) => (fitZoom(l.bounds, viewport) < COMPACT_ZOOM ? measured(nodes, l.positions, compact, ports, flowDirection(nodes, l.positions)) : l);
+    const again = [...new Set(pool.filter(close).map((l) => l.shape))];
+    pool = [...pool.filter((l) => !close(l)), ...candidates(nodes, options, full, again).map(drawn)];
   }
-  laid.sort((a, b) => Number(readable(b)) - Number(readable(a)) || byTangle(a, b) || zoom(b) - zoom(a));
-  return laid[0].positions;
+  if (!viewport) return pool.sort(byTangle)[0].positions;
+  return pool.sort((a, b) => worthOf(b, viewport) - worthOf(a, viewport))[0].positions;
 }
 
+/**
+ * What a fit zoom is worth, in crossings: each 10 % of zoom (10 % larger titles, 21 % more of the
+ * pane used) is worth one crossing. Past full size (zoom 1) a larger drawing reads no better.
+ */
+export const ZOOM_PER_TANGLE = 0.1;
+const worth = (zoom: number) => Math.log(Math.min(zoom, 1)) / Math.log(1 + ZOOM_PER_TANGLE);
+/** How good a drawing is in a pane: readable first; then a larger fit zoom against fewer tangles. */
+function worthOf(l: Laid, viewport: Size): number {
+  const zoom = fitZoom(l.bounds, viewport);
+  return (titlePixels(zoom) >= READABLE_TITLE ? 0 : -1e9) + worth(zoom) - tangle(l);
+}
+
+/**
+ * Rough size of a node drawn full (zoomed in, ports labelled): a header, then one 20-unit row per
+ * port on the longer side (left to right); never smaller than `compact`. The layout needs it for
+ * drawings that will be fitted at a zoom where nodes draw full, before any is measured.
+ */
+export function fullNodeSize(ports: NodePorts, compact: Size): Size {
+  const rows = Math.max(ports.inputs.length, ports.outputs.length, 1);
+  return { width: Math.max(NODE_WIDTH, compact.width), height: Math.max(compact.height, FULL_HEADER + 20 * rows) };
+}
+/**
+ * A compact node's size as the canvas draws it (measured in code-server): the 22-unit title on one
+ * line, or on two where the id breaks after a "_" or "-" (PipelineNode's `breakable`).
+ */
+export function compactNodeSize(id: string): Size {
+  return { width: NODE_WIDTH, height: /[_-]/.test(id) ? 69 : 43 };
+}
+
+/** A full node's header (id and component) with its borders and the ports' padding, in flow units. */
+const FULL_HEADER = 56;
+
+/**
+ * The drawings the layout picks from: left to right, folded into rows (wrapped), and top to bottom.
+ * Without a pane, only left to right (or the given direction); in a pane, top to bottom too, and
+ * the left-to-right drawing folded into 2 or more rows where it is wider than the pane's shape.
+ */
+function candidates(nodes: readonly CanvasNode[], options: LayoutOptions, size: (id: string) => Size, shapes?: readonly Direction[]): Laid[] {
+  const { viewport } = options;
+  const readable = (l: Laid) => (viewport ? titlePixels(fitZoom(l.bounds, viewport)) >= READABLE_TITLE : true);
+  const result: Laid[] = [];
+  const directions: Direction[] = options.direction ? [options.direction] : viewport ? ['LR', 'TB'] : ['LR'];
+  for (const direction of directions.filter((d) => !shapes || shapes.includes(d))) {
+    if (direction === 'TB') {
+      result.push(best(nodes, 'TB', options, size, [60]));
+      continue;
+    }
+    // The roomy drawing first: its gaps between layers carry the wrapped edges when it is folded.
+    const roomy = best(nodes, 'LR', options, size, [60]);
+    result.push(roomy);
+    if (!readable(roomy)) result.push(best(nodes, 'LR', options, size, [40, 24]));
+    if (viewport) result.push(...wrapped(nodes, roomy, viewport, size, options));
+  }
+  return result;
+}
 /** The edges as drawn: each wired input, from its output handle to its input handle. */
 export function drawnEdges(nodes: readonly CanvasNode[], ports: LayoutOptions['ports'] = {}): DrawnEdge[] {
   const ids = new Set(nodes.map((n) => n.id));
@@ -133,19 +209,13 @@ export function flowDirection(nodes: readonly CanvasNode[], positions: Readonly<
   return down > right ? 'TB' : 'LR';
 }
 
-function best(nodes: readonly CanvasNode[], direction: Direction, options: LayoutOptions): Laid {
-  const size = (id: string): Size => options.sizes?.[id] ?? { width: NODE_WIDTH, height: NODE_HEIGHT };
-  const declared = options.ports ?? {};
-  const measure = (positions: Record<string, Position>): Laid => ({
-    positions,
-    bounds: boundsOf(positions, size),
-    ...tangles(drawnEdges(nodes, foldedPorts(nodes, positions, declared, direction)), positions, size, direction),
-  });
-  if (!options.untangle || nodes.length > UNTANGLE_MAX_NODES) return measure(layered(nodes, direction, size, {}));
+function best(nodes: readonly CanvasNode[], direction: Direction, options: LayoutOptions, size: (id: string) => Size, ranseps: readonly number[]): Laid {
+  const measure = (positions: Record<string, Position>) => measured(nodes, positions, size, options.ports ?? {}, direction);
+  if (!options.untangle || nodes.length > UNTANGLE_MAX_NODES) return measure(layered(nodes, direction, size, { ranksep: ranseps[0] }));
   const readable = (l: Laid) => !options.viewport || titlePixels(fitZoom(l.bounds, options.viewport)) >= READABLE_TITLE;
   let laid: Laid[] = [];
   // Closer layers only where the roomy spacing is too wide to read at "fit view".
-  for (const ranksep of direction === 'LR' ? [60, 40, 24] : [60]) {
+  for (const ranksep of ranseps) {
     for (const ranker of ['network-simplex', 'longest-path', 'tight-tree'] as const) {
       for (const reversed of [false, true]) laid.push(measure(layered(nodes, direction, size, { ranker, reversed, ranksep })));
     }
@@ -174,6 +244,101 @@ function best(nodes: readonly CanvasNode[], direction: Direction, options: Layou
   return untangled.sort((a, b) => Number(readable(b)) - Number(readable(a)) || byTangle(a, b))[0];
 }
 
+/** A drawing with its bounds and its tangles as React Flow draws it. */
+function measured(nodes: readonly CanvasNode[], positions: Record<string, Position>, size: (id: string) => Size, declared: Readonly<Record<string, NodePorts>>, direction: Direction): Laid {
+  return {
+    positions,
+    size,
+    shape: direction,
+    bounds: boundsOf(positions, size),
+    ...tangles(drawnEdges(nodes, foldedPorts(nodes, positions, declared, direction)), positions, size, direction),
+  };
+}
+
+/** Most rows a left-to-right drawing is folded into. */
+const MAX_ROWS = 4;
+/** Room between two rows of a wrapped drawing, and more per wrapped edge that runs along it. */
+const ROW_GAP = 60;
+const TRACK = 12;
+
+/**
+ * A left-to-right drawing much wider than the pane, folded into rows like lines of text: its
+ * layers (columns) cut into runs, each run a row starting at the left, rows stacked downwards with
+ * a channel between them. Edges within a row stay as drawn; an edge from a row to a later one runs
+ * down a gap between layers and along a channel (wrap-route.ts). Columns keep one grid across rows,
+ * so those gaps line up. Every fold into 2 to MAX_ROWS rows of at most the needed number of
+ * layers each is measured; the caller picks (autoLayout). None where the drawing is no wider than
+ * the pane's shape, or reads top to bottom once folded (its handles would turn).
+ */
+function wrapped(nodes: readonly CanvasNode[], laid: Laid, viewport: Size, size: (id: string) => Size, options: LayoutOptions): Laid[] {
+  const declared = options.ports ?? {};
+  const columns = [...new Set(Object.values(laid.positions).map((p) => p.x))].sort((a, b) => a - b);
+  if (columns.length < 4 || laid.bounds.width * viewport.height <= laid.bounds.height * viewport.width) return [];
+  const measure = (positions: Record<string, Position>) => measured(nodes, positions, size, declared, 'LR');
+  const folds: Laid[] = [];
+  for (let rows = 2; rows <= Math.min(MAX_ROWS, Math.floor(columns.length / 2)); rows++) {
+    for (const lengths of splits(columns.length, rows)) {
+      const positions = fold(nodes, laid.positions, columns, lengths, size);
+      if (flowDirection(nodes, positions) === 'LR') folds.push(measure(positions));
+    }
+  }
+  if (!options.untangle || nodes.length > UNTANGLE_MAX_NODES) return folds;
+  // Each row was ordered for the drawing in one row: the best few folds are untangled again,
+  // scored as autoLayout picks, the rows kept as they are (no node moves into the band between two rows or opens a new one).
+  folds.sort((a, b) => worthOf(b, viewport) - worthOf(a, viewport));
+  const links = drawnEdges(nodes);
+  const untangled = folds.slice(0, WRAP_STARTS).map((l) => {
+    const breaks = rowBreaks(Object.entries(l.positions).map(([id, p]) => ({ ...p, ...size(id) })));
+    // Straight edges within rows (edges between rows are routed: how far they drop does not matter).
+    const row = (id: string) => breaks.filter((b) => b.bottom <= l.positions[id].y).length;
+    const within = links.filter((k) => row(k.source) === row(k.target));
+    const spread = (positions: Readonly<Record<string, Position>>) => within.reduce((sum, k) => sum + Math.abs(positions[k.source].y - positions[k.target].y), 0);
+    const score = (positions: Readonly<Record<string, Position>>) => {
+      const boxes = Object.entries(positions).map(([id, p]) => ({ ...p, ...size(id) }));
+      if (rowBreaks(boxes).length !== breaks.length) return Infinity;
+      return -worthOf(measure(positions as Record<string, Position>), viewport) * 1e6 + spread(positions) / GRID;
+    };
+    return measure(normalized(untangle(l.positions, { size, links, score, gap: { width: 20, height: 20 }, grid: GRID, budget: 1500 })));
+  });
+  return [...folds, ...untangled];
+}
+
+/** How many of the best folds are untangled again (each is a search as long as a shape's). */
+const WRAP_STARTS = 1;
+
+/** The ways to cut `count` layers into `rows` runs of 2 or more (a row of one layer reads as a stray node), the most even first (the 12 most even: a long pipeline has very many). */
+function splits(count: number, rows: number): number[][] {
+  const result: number[][] = [];
+  const walk = (left: number, runs: number[]) => {
+    if (result.length >= 4096) return;
+    if (runs.length === rows - 1) return void (left >= 2 && result.push([...runs, left]));
+    for (let n = 2; left - n >= 2 * (rows - runs.length - 1); n++) walk(left - n, [...runs, n]);
+  };
+  walk(count, []);
+  return result.sort((a, b) => Math.max(...a) - Math.max(...b)).slice(0, 12);
+}
+
+/** The drawing's columns cut into rows of `lengths` columns, each row moved to the left edge, below the one before. */
+function fold(nodes: readonly CanvasNode[], positions: Readonly<Record<string, Position>>, columns: readonly number[], lengths: readonly number[], size: (id: string) => Size): Record<string, Position> {
+  const rowOfColumn: number[] = lengths.flatMap((n, row) => Array<number>(n).fill(row));
+  const row = (id: string) => rowOfColumn[columns.indexOf(positions[id].x)];
+  const ids = Object.keys(positions);
+  // Each channel gets a track per edge that may run along it: from an earlier row into this one.
+  const into = lengths.map(() => 0);
+  for (const node of nodes) for (const ref of Object.values(node.inputs)) if (positions[ref.node] && positions[node.id] && row(ref.node) < row(node.id)) into[row(node.id)]++;
+  const folded: Record<string, Position> = {};
+  let top = 0;
+  lengths.forEach((_, r) => {
+    const members = ids.filter((id) => row(id) === r);
+    const left = columns[rowOfColumn.indexOf(r)];
+    if (r > 0) top = Math.ceil((top + ROW_GAP + TRACK * into[r]) / GRID) * GRID;
+    const minY = Math.min(...members.map((id) => positions[id].y));
+    for (const id of members) folded[id] = { x: positions[id].x - left, y: top + positions[id].y - minY };
+    top += Math.max(...members.map((id) => positions[id].y - minY + size(id).height));
+  });
+  return folded;
+}
+
 /** Positions mirrored across the diagonal (x and y swapped). */
 function transposed(positions: Readonly<Record<string, Position>>): Record<string, Position> {
   return Object.fromEntries(Object.entries(positions).map(([id, p]) => [id, { x: p.y, y: p.x }]));
@@ -182,9 +347,14 @@ function transposed(positions: Readonly<Record<string, Position>>): Record<strin
 /**
  * How tangled a drawing reads: an edge drawn behind a node it does not connect hides part of itself
  * and seems to touch that node, so it counts as more than a crossing, which the eye follows through.
+ * Two edges crossing at a right angle (the straight runs of routed edges between rows) are told
+ * apart at a glance, unlike two curves meeting at a shallow angle: such a crossing counts half
+ * (Huang, Hong and Eades, "Effects of crossing angles", PacificVis 2008: the larger the angle, the
+ * less a crossing slows reading; near 90° it hardly does).
  */
 const THROUGH_NODE = 1.5;
-const tangle = (l: Pick<Laid, 'crossings' | 'throughNodes'>) => l.crossings + THROUGH_NODE * l.throughNodes;
+const SQUARE_CROSSING = 0.5;
+const tangle = (l: Pick<Laid, 'crossings' | 'throughNodes' | 'square'>) => l.crossings - (1 - SQUARE_CROSSING) * l.square + THROUGH_NODE * l.throughNodes;
 
 const byTangle = (a: Laid, b: Laid) => tangle(a) - tangle(b) || a.throughNodes - b.throughNodes || a.bounds.width * a.bounds.height - b.bounds.width * b.bounds.height;
 

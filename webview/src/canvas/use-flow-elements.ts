@@ -3,7 +3,7 @@ import { useReactFlow, useStore, type Edge, type Node } from '@xyflow/react';
 import { useCallback, useEffect, useMemo, useState, type RefObject } from 'react';
 import type { CanvasModel, CanvasToHost, ComponentInfo, NodeRunInfo } from '../../../protocol/messages.ts';
 import { toFlow, type PipelineNodeData } from './graph.ts';
-import { autoLayout, EDGE_LABEL_ZOOM, fillMissingPositions, FIT_PADDING } from './layout.ts';
+import { autoLayout, COMPACT_ZOOM, EDGE_LABEL_ZOOM, fillMissingPositions, FIT_PADDING } from './layout.ts';
 import type { CanvasViewState } from './use-host-state.ts';
 
 export type FlowNode = Node<PipelineNodeData, 'pipeline'>;
@@ -84,7 +84,9 @@ export function useLayoutAll(model: CanvasModel | undefined, post: (message: Can
     const viewport = box && box.width > 0 && box.height > 0 ? { width: box.width, height: box.height } : undefined;
     // Handles in the order drawn: the layout counts crossings of the curves between them.
     const ports = Object.fromEntries(flow.getNodes().map((n) => [n.id, { inputs: n.data.inputs.map((p) => p.name), outputs: n.data.outputs.map((p) => p.name) }]));
-    post({ type: 'moveNodes', positions: autoLayout(model.nodes, { sizes, viewport, ports, untangle: true }) });
+    // Measured on compact nodes (zoomed out), a drawing fitted closer is laid out for full nodes.
+    const zoomedOut = flow.getViewport().zoom < COMPACT_ZOOM;
+    post({ type: 'moveNodes', positions: autoLayout(model.nodes, { sizes, viewport, ports, untangle: true, zoomedOut }) });
     setTimeout(() => flow.fitView({ ...FIT, duration: 200 }), 100);
   }, [model, post, flow, wrapper]);
 }

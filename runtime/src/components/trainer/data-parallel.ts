@@ -15,6 +15,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { EXCHANGE, type ReplicaGroup } from '../../ml/all-reduce.ts';
+import { FusedOptimizer, fusedSupport } from '../../ml/fused-optimizer.ts';
 import type { StepTimer } from './step-profile.ts';
 
 /** Rows handed out by a sharded dataset: the running total and the last batch. */
@@ -75,13 +76,39 @@ function writeFlat(variables: tf.LayerVariable[], values: Float64Array): void {
   }
 }
 
+/** Where the trainer says which optimizer step it runs (rank 0 only: every replica runs the same). */
+export interface StepLog {
+  info(message: string): void;
+  warn(message: string): void;
+}
+
+/**
+ * The fused optimizer step (fused-optimizer.ts: one pass per variable over the float32 gradient
+ * arrays, tfjs's arithmetic) where the optimizer and backend allow it; undefined where tfjs's own
+ * applyGradients must run. Says which, once.
+ */
+function fusedStep(optimizer: tf.Optimizer, timer: StepTimer, log: StepLog | undefined): ((names: string[], grads: Float32Array[]) => void) | undefined {
+  const support = fusedSupport(optimizer);
+  if (!support.fused) {
+    if (support.why === 'backend') log?.info(`optimizer step: tfjs's own (${support.reason})`);
+    else log?.warn(`optimizer step: tfjs's own (${support.reason}), several tfjs kernels per variable and step`);
+    return undefined;
+  }
+  log?.info(`optimizer step: ${support.name}, fused (one pass per variable over float32 arrays instead of tfjs's kernels; the same arithmetic)`);
+  const fused = new FusedOptimizer(optimizer);
+  return (names, grads) => timer.time('apply', () => fused.apply(names, grads));
+}
+
+const gradList = (grads: Grads) => (Array.isArray(grads) ? grads : Object.entries(grads).map(([name, tensor]) => ({ name, tensor })));
+
 /** Makes the optimizer average gradients over the replicas before each step. */
-function allReduceGradients(group: ReplicaGroup, optimizer: tf.Optimizer, counters: ReplicaCounters, timer: StepTimer): void {
+function allReduceGradients(group: ReplicaGroup, optimizer: tf.Optimizer, counters: ReplicaCounters, timer: StepTimer, log: StepLog | undefined): void {
   if (wrapped.has(optimizer)) return;
   wrapped.add(optimizer);
   const apply = optimizer.applyGradients.bind(optimizer);
+  const fused = fusedStep(optimizer, timer, group.rank === 0 ? log : undefined);
   optimizer.applyGradients = (grads: Grads) => {
-    const list = Array.isArray(grads) ? grads : Object.entries(grads).map(([name, tensor]) => ({ name, tensor }));
+    const list = gradList(grads);
     // Synchronous reads: see flatten.
     const local = timer.time('flatten', () => list.map((g) => g.tensor.dataSync() as Float32Array));
     const waited = group.waitMs;
@@ -90,6 +117,7 @@ function allReduceGradients(group: ReplicaGroup, optimizer: tf.Optimizer, counte
     const wait = group.waitMs - waited;
     timer.add('reduce', -wait);
     timer.add('wait', wait);
+    if (fused) return fused(list.map((g) => g.name), means);
     const averaged = timer.time('unflatten', () => list.map(({ name, tensor }, i) => ({ name, tensor: tf.tensor(means[i], tensor.shape, 'float32') })));
     try {
       timer.time('apply', () => apply(averaged));
@@ -99,12 +127,19 @@ function allReduceGradients(group: ReplicaGroup, optimizer: tf.Optimizer, counte
   };
 }
 
-/** One worker: only times the optimizer's steps (step-profile.ts), as allReduceGradients does with replicas. */
-export function timeOptimizerSteps(optimizer: tf.Optimizer, timer: StepTimer): void {
+/** One worker: the optimizer step replicas take (fused where it can be), timed (step-profile.ts). */
+export function hostOptimizerSteps(optimizer: tf.Optimizer, timer: StepTimer, log?: StepLog): void {
   if (wrapped.has(optimizer)) return;
   wrapped.add(optimizer);
   const apply = optimizer.applyGradients.bind(optimizer);
-  optimizer.applyGradients = (grads: Grads) => timer.time('apply', () => apply(grads));
+  const fused = fusedStep(optimizer, timer, log);
+  optimizer.applyGradients = (grads: Grads) => {
+    if (!fused) return timer.time('apply', () => apply(grads));
+    const list = gradList(grads);
+    // Synchronous reads: the fused step runs on cpu and wasm only, which read synchronously.
+    const local = timer.time('flatten', () => list.map((g) => g.tensor.dataSync() as Float32Array));
+    fused(list.map((g) => g.name), local);
+  };
 }
 
 /** Averages the epoch's logs (train metrics by train rows, val_ metrics by eval rows) in place. */
@@ -140,10 +175,10 @@ function callbackList(callbacks: Callbacks): tf.Callback[] {
  * and a first callback that averages each epoch's logs before anyone else (ctx.callbacks, the
  * user's own, tfjs's History) sees them. Returns the arguments to call tfjs with.
  */
-export function replicateFit<A extends { callbacks?: Callbacks }>(group: ReplicaGroup, model: tf.LayersModel, args: A | undefined, counters: ReplicaCounters, timer: StepTimer): A {
+export function replicateFit<A extends { callbacks?: Callbacks }>(group: ReplicaGroup, model: tf.LayersModel, args: A | undefined, counters: ReplicaCounters, timer: StepTimer, log?: StepLog): A {
   if (!model.optimizer) return (args ?? {}) as A; // tfjs itself reports the uncompiled model
   broadcastVariables(group, model.weights);
-  allReduceGradients(group, model.optimizer, counters, timer);
+  allReduceGradients(group, model.optimizer, counters, timer, log);
   let trainAtStart = 0;
   let evalAtStart = 0;
   const sync = new tf.CustomCallback({

@@ -51,6 +51,8 @@ export function resolveWorkers(workers: WorkersParam, backend: BackendRequest, m
 
 /** Runs `count` replicas; resolves with every result (rank order) or rejects with the first failure. */
 export async function runReplicas<T>(count: number, signal: AbortSignal, run: (replica: ReplicaArgs, signal: AbortSignal) => Promise<T>): Promise<T[]> {
+  // An abort that came before this call fires no event: check it first, or the replicas would run.
+  signal.throwIfAborted();
   const buffer = createGroupBuffer(count);
   const stop = new AbortController();
   const onAbort = () => stop.abort(signal.reason);

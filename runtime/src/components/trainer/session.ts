@@ -19,7 +19,7 @@ import { loadTransformGraph } from '../../ml/transform-graph.ts';
 import '../../ml/layers.ts';
 import { readCheckpointMeta, restoreCheckpoint, saveCheckpoint, warmStartFrom } from './checkpoint.ts';
 import { ReplicaGroup } from '../../ml/all-reduce.ts';
-import { reduceEvalMetrics, replicateFit, type ReplicaCounters, RowCounter, timeOptimizerSteps } from './data-parallel.ts';
+import { reduceEvalMetrics, hostOptimizerSteps, replicateFit, type ReplicaCounters, RowCounter } from './data-parallel.ts';
 import { type StepProfile, StepTimer } from './step-profile.ts';
 
 export interface SessionArgs {
@@ -167,8 +167,8 @@ export async function openSession(args: SessionArgs, extra: SessionHooks = {}): 
   let firstBatchAt: number | undefined;
   let lastBatchAt = 0;
   const fitted = trackFittedModel(<A extends FitCallbacks>(model: tf.LayersModel, fitArgs: A | undefined): A => {
-    if (group) return replicateFit(group, model, fitArgs, counters, timer);
-    if (model.optimizer) timeOptimizerSteps(model.optimizer, timer);
+    if (group) return replicateFit(group, model, fitArgs, counters, timer, workerLog);
+    if (model.optimizer) hostOptimizerSteps(model.optimizer, timer, workerLog);
     return fitArgs ?? ({} as A);
   });
   /** Per epoch: history, metrics.jsonl, TensorBoard, progress, checkpoint (rank 0), early stop. */
