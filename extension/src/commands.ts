@@ -11,6 +11,7 @@ import type { GenerateTypesResult } from './language/protocol.ts';
 import type { PipelineRunner, RunRequest } from './runs/runner.ts';
 import { tally, type RunStates } from './runs/state.ts';
 import { runsFromStore } from './views/model.ts';
+import { QuickSteps } from './quick-steps.ts';
 import { onPostgres, readPipelineStore } from './views/store-source.ts';
 import type { ArtifactArgs, PipelineIndex } from './views/trees.ts';
 
@@ -49,30 +50,37 @@ function pipelineOf(target: Target): vscode.Uri | undefined {
   return activePipeline();
 }
 
-async function requirePipeline(target: Target, deps: CommandDeps): Promise<vscode.Uri | undefined> {
+/** The pipeline to act on; asked in `steps` when the command has more questions after this one. */
+async function requirePipeline(target: Target, deps: CommandDeps, steps?: QuickSteps): Promise<vscode.Uri | undefined> {
   const uri = pipelineOf(target);
   if (uri) return uri;
   const known = deps.index.list();
   if (known.length === 1) return known[0].uri;
   if (known.length > 1) {
-    const pick = await vscode.window.showQuickPick(
-      known.map((p) => ({ label: p.info.name, description: vscode.workspace.asRelativePath(p.uri), uri: p.uri })),
-      { placeHolder: 'Which pipeline?' },
-    );
-    return pick?.uri;
+    const items = known.map((p) => ({ label: p.info.name, description: vscode.workspace.asRelativePath(p.uri), uri: p.uri }));
+    const options = { placeHolder: 'Which pipeline?' };
+    return (steps ? await steps.pick(items, options) : await vscode.window.showQuickPick(items, options))?.uri;
   }
   void vscode.window.showWarningMessage('Open a *.pipeline.yaml file first.');
   return undefined;
 }
 
-async function pickNode(uri: vscode.Uri, deps: CommandDeps, target: Target, placeHolder: string): Promise<string | undefined> {
-  if (target && !(target instanceof vscode.Uri) && target.nodeId) return target.nodeId;
-  const info = await deps.language.pipelineInfo(uri);
-  const pick = await vscode.window.showQuickPick(
-    info.nodes.map((n) => ({ label: n.id, description: n.component })),
-    { placeHolder },
-  );
-  return pick?.label;
+/** Which pipeline (when it is not known), then which of its nodes, in one quick input. */
+async function pickNode(deps: CommandDeps, target: Target, placeHolder: string): Promise<{ uri: vscode.Uri; node: string } | undefined> {
+  const steps = new QuickSteps();
+  try {
+    const uri = await requirePipeline(target, deps, steps);
+    if (!uri) return undefined;
+    if (target && !(target instanceof vscode.Uri) && target.nodeId) return { uri, node: target.nodeId };
+    const info = await deps.language.pipelineInfo(uri);
+    const pick = await steps.pick(
+      info.nodes.map((n) => ({ label: n.id, description: n.component })),
+      { placeHolder },
+    );
+    return pick && { uri, node: pick.label };
+  } finally {
+    steps.dispose();
+  }
 }
 
 /** Pipelines run user code: only in trusted workspaces. */
@@ -177,19 +185,24 @@ async function openViewer(deps: CommandDeps, args: Record<string, unknown>, what
 async function pickArtifact(deps: CommandDeps, target: unknown): Promise<ArtifactArgs | undefined> {
   const given = target as Partial<ArtifactArgs> | undefined;
   if (given && typeof given.artifactId === 'number' && given.uri && given.type && given.pipelineUri) return given as ArtifactArgs;
-  const uri = await requirePipeline(target as Target, deps);
-  if (!uri) return undefined;
-  const info = await deps.language.pipelineInfo(uri);
-  const { data } = await readPipelineStore(info, {}, deps.runner.query);
-  const items = (data?.artifacts ?? [])
-    .filter((a) => a.state === 'LIVE')
-    .sort((a, b) => b.id - a.id)
-    .map((a) => ({ label: `${a.type} #${a.id}`, description: vscode.workspace.asRelativePath(a.uri), args: { artifactId: a.id, type: a.type, uri: a.uri, pipelineUri: uri.toString() } }));
-  if (items.length === 0) {
-    void vscode.window.showInformationMessage('No artifacts yet: run the pipeline first.');
-    return undefined;
+  const steps = new QuickSteps();
+  try {
+    const uri = await requirePipeline(target as Target, deps, steps);
+    if (!uri) return undefined;
+    const info = await deps.language.pipelineInfo(uri);
+    const { data } = await readPipelineStore(info, {}, deps.runner.query);
+    const items = (data?.artifacts ?? [])
+      .filter((a) => a.state === 'LIVE')
+      .sort((a, b) => b.id - a.id)
+      .map((a) => ({ label: `${a.type} #${a.id}`, description: vscode.workspace.asRelativePath(a.uri), args: { artifactId: a.id, type: a.type, uri: a.uri, pipelineUri: uri.toString() } }));
+    if (items.length === 0) {
+      void vscode.window.showInformationMessage('No artifacts yet: run the pipeline first.');
+      return undefined;
+    }
+    return (await steps.pick(items, { placeHolder: 'Which artifact?' }))?.args;
+  } finally {
+    steps.dispose();
   }
-  return (await vscode.window.showQuickPick(items, { placeHolder: 'Which artifact?' }))?.args;
 }
 
 export function registerCommands(deps: CommandDeps): void {
@@ -220,14 +233,12 @@ export function registerCommands(deps: CommandDeps): void {
     return uri ? runWithProgress(deps, { uri }) : undefined;
   });
   register('tributary.runNode', async (target?: Target) => {
-    const uri = await requirePipeline(target, deps);
-    const node = uri && (await pickNode(uri, deps, target, 'Run which node? (its inputs come from earlier runs)'));
-    return uri && node ? runWithProgress(deps, { uri, only: [node] }) : undefined;
+    const picked = await pickNode(deps, target, 'Run which node? (its inputs come from earlier runs)');
+    return picked ? runWithProgress(deps, { uri: picked.uri, only: [picked.node] }) : undefined;
   });
   register('tributary.runFromNode', async (target?: Target) => {
-    const uri = await requirePipeline(target, deps);
-    const node = uri && (await pickNode(uri, deps, target, 'Run from which node? (it and everything downstream)'));
-    return uri && node ? runWithProgress(deps, { uri, from: node }) : undefined;
+    const picked = await pickNode(deps, target, 'Run from which node? (it and everything downstream)');
+    return picked ? runWithProgress(deps, { uri: picked.uri, from: picked.node }) : undefined;
   });
   register('tributary.stop', (target?: Target) => {
     const uri = pipelineOf(target);
@@ -250,19 +261,26 @@ export function registerCommands(deps: CommandDeps): void {
     if (artifact) await openViewer(deps, { kind: 'lineage', ...artifact }, 'lineage');
   });
   register('tributary.compareRuns', async (target?: Target) => {
-    const uri = await requirePipeline(target, deps);
-    if (!uri) return;
-    const info = await language.pipelineInfo(uri);
-    const { data } = await readPipelineStore(info, {}, runner.query);
-    const runs = data ? runsFromStore(data) : [];
-    if (runs.length < 2) {
-      void vscode.window.showInformationMessage('Comparing needs at least two runs of this pipeline.');
-      return;
+    const steps = new QuickSteps();
+    let uri: vscode.Uri | undefined;
+    let picks: readonly { runId: string }[] | undefined;
+    try {
+      uri = await requirePipeline(target, deps, steps);
+      if (!uri) return;
+      const info = await language.pipelineInfo(uri);
+      const { data } = await readPipelineStore(info, {}, runner.query);
+      const runs = data ? runsFromStore(data) : [];
+      if (runs.length < 2) {
+        void vscode.window.showInformationMessage('Comparing needs at least two runs of this pipeline.');
+        return;
+      }
+      picks = await steps.pickMany(
+        runs.map((r) => ({ label: r.label.text, description: `${r.state.toLowerCase()} · ${r.runId}`, runId: r.runId })),
+        { placeHolder: 'Pick two or more runs to compare' },
+      );
+    } finally {
+      steps.dispose();
     }
-    const picks = await vscode.window.showQuickPick(
-      runs.map((r) => ({ label: r.label.text, description: `${r.state.toLowerCase()} · ${r.runId}`, runId: r.runId, picked: false })),
-      { canPickMany: true, placeHolder: 'Pick two or more runs to compare' },
-    );
     if (!picks || picks.length < 2) return;
     await openViewer(deps, { kind: 'compare', pipelineUri: uri.toString(), runIds: picks.map((p) => p.runId) }, 'run comparison');
   });

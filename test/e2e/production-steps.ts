@@ -16,11 +16,13 @@ import { generateTaxiRows, taxiCsvLine, TAXI_COLUMNS, type TaxiRow } from '../..
 import type { StoreData } from '../../runtime/src/core/metadata-types.ts';
 import { readStoreView } from '../../runtime/src/metadata/embedded/reader.ts';
 import { spansPipeline } from '../helpers/pipelines.ts';
+import { QUICK_INPUT } from './quick-input.ts';
 
 export interface StepContext {
   page: Page;
   workspace: string;
-  step(name: string, body: () => Promise<string | void>): Promise<boolean>;
+  /** `capture()` takes the step's numbered screenshot now (before follow-up clicks change the view). */
+  step(name: string, body: (capture: () => Promise<void>) => Promise<string | void>): Promise<boolean>;
   findFrame(page: Page, selector: string, timeout?: number): Promise<import('playwright-core').Frame>;
   quickOpen(page: Page, file: string): Promise<void>;
   runCommand(page: Page, title: string): Promise<void>;
@@ -80,14 +82,14 @@ async function notification(ctx: StepContext, text: RegExp, timeoutMs: number) {
  * that has just loaded can take the focus and close the question: then it tries again, unless the
  * run has started meanwhile (the status bar counts its nodes).
  */
-async function startRun(ctx: StepContext, file: string): Promise<void> {
+export async function startRun(ctx: StepContext, file: string): Promise<void> {
   const { page } = ctx;
   const started = async () => /Tributary \d+\/\d+/.test((await page.locator('.statusbar').innerText().catch(() => '')) ?? '');
   for (let attempt = 1; ; attempt++) {
     try {
       await ctx.runCommand(page, 'Tributary: Run Pipeline');
       await poll(page, 'the "Which pipeline?" question', 10_000, async () =>
-        /which pipeline/i.test((await page.locator('.quick-input-widget input').getAttribute('placeholder').catch(() => null)) ?? '') ? true : undefined,
+        /which pipeline/i.test((await page.locator(`${QUICK_INPUT} input`).first().getAttribute('placeholder', { timeout: 1000 }).catch(() => null)) ?? '') ? true : undefined,
       );
       await ctx.pickRow(page, file, 5000);
       return;

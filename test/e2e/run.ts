@@ -6,11 +6,12 @@
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Frame, Page } from 'playwright-core';
+import type { Frame, Locator, Page } from 'playwright-core';
 import { parse } from 'yaml';
 import { launchChromium, REPO, startCodeServer, waitForWorkbench } from '../../scripts/editor-test/code-server.ts';
 import { makeWorkspace } from '../../scripts/editor-test/workspace.ts';
 import { curvesCross, type Curve } from '../../webview/src/canvas/crossings.ts';
+import { cachedRerunSteps, sharedRootSteps } from './history-steps.ts';
 import { productionSteps } from './production-steps.ts';
 import { QUICK_INPUT } from './quick-input.ts';
 import { viewerSteps } from './viewer-steps.ts';
@@ -59,17 +60,16 @@ async function openQuickInput(page: Page, key: string): Promise<void> {
   }
 }
 
-/** Runs a command from the palette; a webview that takes the focus as it loads can close the
- * palette under us, so the whole sequence gets a few tries. */
+/** Runs a command from the palette: the row whose label is exactly `title` (another command can
+ * start with the same words, "Open Artifact" and "Open Artifact Viewer", and the palette lists the
+ * recently used one first). A webview that takes the focus as it loads can close the palette under
+ * us, so the whole sequence gets a few tries. */
 export async function runCommand(page: Page, title: string, onEnter?: () => void): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
       await openQuickInput(page, 'F1');
       await quickInputField(page).fill(`>${title}`, { timeout: 5000 });
-      const row = quickRows(page).filter({ hasText: title }).first();
-      await row.waitFor({ timeout: attempt === 3 ? 15_000 : 5000 });
-      onEnter?.();
-      await page.keyboard.press('Enter');
+      await pickRow(page, title, attempt === 3 ? 15_000 : 5000, undefined, { exact: true, onEnter });
       return;
     } catch (error) {
       if (attempt === 3) throw error;
@@ -110,19 +110,32 @@ async function awaitPicker(page: Page, options: { until: RegExp; pipeline?: stri
   const timeout = options.timeout ?? 60_000;
   const deadline = Date.now() + timeout;
   let seen = '';
+  // What was on screen, as it changed (for the error): "+ms placeholder (rows)".
+  const started = Date.now();
+  const history: string[] = [];
   while (Date.now() < deadline) {
     const placeholder = await openPlaceholder(page);
     if (placeholder) seen = placeholder;
-    if (options.pipeline && /which pipeline/i.test(placeholder) && (await quickRows(page).filter({ hasText: options.pipeline }).count())) {
+    const look = `${placeholder || 'none'} (${placeholder ? await quickRows(page).count() : 0} rows)`;
+    if (!history.length || !history[history.length - 1].endsWith(look)) history.push(`+${Date.now() - started} ms ${look}`);
+    const asked = async () => /which pipeline/i.test(await openPlaceholder(page)) && (await quickRows(page).filter({ hasText: options.pipeline }).count()) > 0;
+    if (options.pipeline && /which pipeline/i.test(placeholder) && (await asked())) {
       // The list can switch to the next picker under us (placeholder and rows update apart): pickRow
       // then stops, and the next look sees which picker is really open.
-      await pickRow(page, options.pipeline, 2000, /which pipeline/i).catch(() => undefined);
+      const answered = await pickRow(page, options.pipeline, 2000, /which pipeline/i).then(() => true, () => false);
+      // The question stays on screen a moment after the Enter (the extension host replaces it):
+      // answering it again then could land on the first row of the next question.
+      if (answered) history.push(`+${Date.now() - started} ms answered ${options.pipeline}`);
+      if (answered) await until(async () => !(await asked()), 'the answered "Which pipeline?" to go', 5000).catch(() => undefined);
       continue;
     }
     if (options.until.test(placeholder) && (!options.row || (await quickRows(page).filter({ hasText: options.row }).count()))) return;
+    // A command that asks "Which pipeline?" asks it at once: nothing on screen for 20 s means a
+    // webview that took the focus as it loaded closed the question unseen (the caller retries).
+    if (options.pipeline && !seen && Date.now() - started > 20_000) throw new Error(`no picker at all within 20 s (a webview took the focus?)`);
     await page.waitForTimeout(200);
   }
-  throw new Error(`no picker ${options.until}${options.row ? ` listing "${options.row}"` : ''} within ${timeout} ms (last seen: "${seen || 'none'}")`);
+  throw new Error(`no picker ${options.until}${options.row ? ` listing "${options.row}"` : ''} within ${timeout} ms (last seen: "${seen || 'none'}"; on screen: ${history.slice(-8).join(', ')})`);
 }
 
 /**
@@ -137,6 +150,8 @@ async function pickArtifactWith(page: Page, command: string, pipeline: string, r
       return await pickRow(page, row, 5000, /which artifact/i);
     } catch (error) {
       if (attempt === 2) throw error;
+      // Said, so that a retry that passes still shows in the log.
+      process.stdout.write(`    (${command}: ${(error as Error).message.split('\n')[0]}; retrying)\n`);
       await page.keyboard.press('Escape');
       // The first command may still be reading the store: its picker must not replace the retry's.
       await waitForNoPicker(page, 5000);
@@ -153,11 +168,15 @@ async function waitForNoPicker(page: Page, timeout: number): Promise<void> {
   }
 }
 
+/** A quick pick row's label (without its description and the "recently used" tag). */
+const rowLabel = (row: Locator) => row.locator('.label-name').first().textContent({ timeout: 1000 }).then((t) => (t ?? '').trim(), () => '');
+
 /**
- * Picks the first row of the open quick pick that contains `text`, with the keyboard: the list is
- * virtual and scrolls itself, so a pointer click can wait on a row that is rendered but off-screen.
+ * Picks the first row of the open quick pick that contains `text` (with `exact`, whose label is
+ * `text`), with the keyboard: the list is virtual and scrolls itself, so a pointer click can wait
+ * on a row that is rendered but off-screen.
  */
-async function pickRow(page: Page, text: string, timeout = 20_000, placeholder?: RegExp): Promise<string> {
+async function pickRow(page: Page, text: string, timeout = 20_000, placeholder?: RegExp, options: { exact?: boolean; onEnter?: () => void } = {}): Promise<string> {
   const rows = quickRows(page);
   const row = rows.filter({ hasText: text }).first();
   await row.waitFor({ timeout });
@@ -168,8 +187,10 @@ async function pickRow(page: Page, text: string, timeout = 20_000, placeholder?:
   const limit = Number.isFinite(total) && total > 0 ? total + 1 : 200;
   for (let step = 0; step < limit; step++) {
     if (placeholder && !placeholder.test(await openPlaceholder(page))) throw new Error(`the quick pick is no longer ${placeholder}`);
-    const focused = (await rows.and(page.locator('.focused')).first().innerText({ timeout: 1000 }).catch(() => '')) || '';
-    if (focused.includes(text)) {
+    const focused = rows.and(page.locator('.focused')).first();
+    const hit = options.exact ? (await rowLabel(focused)) === text : ((await focused.innerText({ timeout: 1000 }).catch(() => '')) || '').includes(text);
+    if (hit) {
+      options.onEnter?.();
       await page.keyboard.press('Enter');
       return label;
     }
@@ -211,6 +232,9 @@ async function dragHandle(page: Page, frame: Frame, from: string, to: string): P
   await page.waitForTimeout(150);
   await page.mouse.up();
 }
+
+/** A node only the model pipeline's canvas has. */
+const MODEL_CANVAS = '.react-flow__node[data-id="bulk_inferrer"]';
 
 const handle = (node: string, kind: 'in' | 'out', port: string) => `.react-flow__node[data-id="${node}"] .react-flow__handle[data-handleid="${kind}:${port}"]`;
 
@@ -341,19 +365,29 @@ export async function runEndToEnd(options: { only?: RegExp } = {}): Promise<numb
   const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
   const results: StepResult[] = [];
   let shot = 0;
-  const step = async (name: string, body: () => Promise<string | void>): Promise<boolean> => {
+  /**
+   * One step, recorded with a numbered screenshot of what its title names. A step whose last clicks
+   * open something else (a link to a viewer) calls `capture()` at the named state first; its later
+   * pictures are extra named files. A failed step's picture is the moment it failed.
+   */
+  const step = async (name: string, body: (capture: () => Promise<void>) => Promise<string | void>): Promise<boolean> => {
     if (options.only && !options.only.test(name)) return false;
     const started = Date.now();
+    const screenshot = join(RESULTS, `${String(++shot).padStart(2, '0')}-${name.replace(/[^a-z0-9]+/gi, '-').toLowerCase()}.png`);
+    let captured = false;
+    const capture = async () => {
+      await page.screenshot({ path: screenshot });
+      captured = true;
+    };
     let ok = true;
     let detail = '';
     try {
-      detail = (await body()) ?? '';
+      detail = (await body(capture)) ?? '';
     } catch (error) {
       ok = false;
       detail = (error instanceof Error ? error.message : String(error)).split('\n')[0];
     }
-    const screenshot = join(RESULTS, `${String(++shot).padStart(2, '0')}-${name.replace(/[^a-z0-9]+/gi, '-').toLowerCase()}.png`);
-    await page.screenshot({ path: screenshot }).catch(() => undefined);
+    if (!ok || !captured) await page.screenshot({ path: screenshot }).catch(() => undefined);
     results.push({ name, ok, ms: Date.now() - started, detail, screenshot });
     process.stdout.write(`  ${ok ? '✔' : '✖'} ${name} (${((Date.now() - started) / 1000).toFixed(1)} s)${detail ? `: ${detail}` : ''}\n`);
     return ok;
@@ -532,7 +566,7 @@ export async function runEndToEnd(options: { only?: RegExp } = {}): Promise<numb
       return `zoom ${after.zoom.toFixed(2)} at (${Math.round(after.x)}, ${Math.round(after.y)}), ${after.selected.join()} selected, kept`;
     });
 
-    await step('invalid form input stays in the field, marked, and leaves the file unchanged', async () => {
+    await step('invalid form input stays in the field, marked, and leaves the file unchanged', async (capture) => {
       if (!canvas) throw new Error('no canvas');
       await canvas.locator('.react-flow__node[data-id="trainer"]').click();
       const field = canvas.locator('.properties [data-field="epochs"]');
@@ -548,6 +582,7 @@ export async function runEndToEnd(options: { only?: RegExp } = {}): Promise<numb
       await page.keyboard.press('Control+S');
       await page.waitForTimeout(1000);
       if (readFileSync(taxiFile, 'utf8') !== saved) throw new Error('the file changed');
+      await capture();
       // A valid value goes through the same field.
       await input.fill('12');
       await input.press('Enter');
@@ -561,7 +596,7 @@ export async function runEndToEnd(options: { only?: RegExp } = {}): Promise<numb
       return `"abc" kept and marked ("${message}"), file unchanged; "12" written`;
     });
 
-    await step("lists and objects get structured editors (the Evaluator's thresholds and slices); defaults are placeholders", async () => {
+    await step("lists and objects get structured editors (the Evaluator's thresholds and slices); defaults are placeholders", async (capture) => {
       if (!canvas) throw new Error('no canvas');
       await canvas.locator('.react-flow__node[data-id="evaluator"]').click();
       const thresholds = canvas.locator('.properties [data-field="thresholds"]');
@@ -578,6 +613,9 @@ export async function runEndToEnd(options: { only?: RegExp } = {}): Promise<numb
       const placeholder = (await batch.getAttribute('placeholder')) ?? (await batch.locator('input').getAttribute('placeholder'));
       const value = await batch.locator('input').inputValue();
       if (placeholder !== '2048' || value !== '') throw new Error(`batch_size: placeholder ${placeholder}, value "${value}"`);
+      // The picture: the thresholds' nested fields in view (the slices above them).
+      await thresholds.scrollIntoViewIfNeeded();
+      await capture();
       return `thresholds: ${items} item(s) with nested fields; slicing_specs: ${sliceRows} rows; no raw JSON; batch_size placeholder ${placeholder}, empty`;
     });
 
@@ -664,57 +702,92 @@ export async function runEndToEnd(options: { only?: RegExp } = {}): Promise<numb
     writeFileSync(tunedFile, tunedBefore);
     await runCommand(page, 'View: Close Primary Side Bar').catch(() => page.keyboard.press('Escape'));
 
-    // The model pipeline (taxi through Trainer and Evaluator): the viewers need its artifacts.
+    // Before the model pipeline runs: a run of the taxi sample, whose root two other pipelines share.
+    const historyContext = { page, workspace, results: RESULTS, step, findFrame, quickOpen, runCommand, pickRow };
+    await sharedRootSteps(historyContext);
+
+    // The model pipeline (taxi through Trainer, Evaluator and BulkInferrer): the viewers need its artifacts.
     let model: Frame | undefined;
     await step('open the model pipeline in the canvas', async () => {
       await quickOpen(page, 'model.pipeline.yaml');
       await page.locator('.tab', { hasText: 'model.pipeline.yaml' }).first().waitFor({ timeout: 15_000 });
       await runCommand(page, 'Tributary: Open Canvas');
-      model = await findFrame(page, '.react-flow__node[data-id="evaluator"]', 30_000);
+      // bulk_inferrer is this pipeline's own (the taxi canvas has an evaluator too).
+      model = await findFrame(page, MODEL_CANVAS, 30_000);
       return `${await model.locator('.react-flow__node').count()} nodes`;
     });
 
     await step('run the pipeline from the palette: every node succeeds', async () => {
+      const frame = model ?? (await findFrame(page, MODEL_CANVAS));
+      // What the Trainer shows while it runs, recorded in the page on every change (a poll from here
+      // misses a short Trainer on a loaded machine): "epoch N/M" and the sparkline's points on its
+      // node, and the line counts of an inspector's "Log (live)" (reported, not asserted: an
+      // inspector open during the run was seen to stay on "Not run yet.").
+      await frame.evaluate(() => {
+        const seen = { epochs: [] as string[], points: 0, logs: [] as number[] };
+        (window as unknown as { trainerSeen: typeof seen }).trainerSeen = seen;
+        // Inline, unnamed: a named function here would be wrapped in tsx's __name(), unknown in the page.
+        new MutationObserver(() => {
+          const badge = document.querySelector('.react-flow__node[data-id="trainer"] .run-badge[data-state="running"]');
+          if (!badge) return;
+          const epoch = /epoch (\d+\/\d+)/.exec(badge.textContent ?? '')?.[1];
+          if (epoch && !seen.epochs.includes(epoch)) seen.epochs.push(epoch);
+          seen.points = Math.max(seen.points, Number(badge.querySelector('.sparkline')?.getAttribute('data-points') ?? 0));
+          const inspector = document.querySelector('.inspector');
+          if (!inspector || !Array.from(inspector.querySelectorAll('h4')).some((h) => h.textContent === 'Log (live)')) return;
+          const lines = (inspector.querySelector('.log-tail')?.textContent ?? '').split('\n').filter((l) => l.trim()).length;
+          if (lines && !seen.logs.includes(lines)) seen.logs.push(lines);
+        }).observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true });
+      });
+      const recorded = () => frame.evaluate(() => (window as unknown as { trainerSeen: { epochs: string[]; points: number; logs: number[] } }).trainerSeen);
+      // The status bar names the Trainer's backend while it trains (backend-status.ts): recorded the same way.
+      await page.evaluate(() => {
+        const seen = { backend: '' };
+        (window as unknown as { backendSeen: typeof seen }).backendSeen = seen;
+        const bar = document.querySelector('.statusbar') ?? document.body;
+        new MutationObserver(() => {
+          if (seen.backend) return;
+          const item = Array.from(document.querySelectorAll('.statusbar-item')).map((e) => (e.textContent ?? '').trim()).find((t) => /trainer: (tfjs-node-gpu|tfjs-node|webgpu|wasm|cpu)/.test(t));
+          if (item) seen.backend = item;
+        }).observe(bar, { subtree: true, childList: true, characterData: true, attributes: true });
+      });
+      const backendSeen = () => page.evaluate(() => (window as unknown as { backendSeen: { backend: string } }).backendSeen.backend);
       await runCommand(page, 'Tributary: Run Pipeline');
-      const frame = model ?? (await findFrame(page, '.react-flow__node[data-id="evaluator"]'));
       const total = await frame.locator('.react-flow__node').count();
       const deadline = Date.now() + 5 * 60_000;
       let states: string[] = [];
-      // Live progress while the Trainer runs: "epoch N/M · loss …" and a loss sparkline on the node.
-      const epochs = new Set<string>();
-      let sparkline = 0;
-      // The status bar names the Trainer's backend while it trains (backend-status.ts).
       let backendItem = '';
+      // Pictures of the live moments, once each (the assertions read the recorder).
+      const shots = new Set<string>();
+      const shoot = async (name: string) => {
+        if (shots.has(name)) return;
+        shots.add(name);
+        await page.screenshot({ path: join(RESULTS, name) }).catch(() => undefined);
+      };
       while (Date.now() < deadline) {
         if (!backendItem) {
-          // Read without waiting: a locator wait of a few ms times out on a loaded machine.
-          const texts = await page.locator('.statusbar-item').allInnerTexts().catch(() => [] as string[]);
-          backendItem = texts.map((t) => t.trim()).find((t) => /trainer: (tfjs-node-gpu|tfjs-node|webgpu|wasm|cpu)/.test(t)) ?? '';
-          if (backendItem) await page.screenshot({ path: join(RESULTS, 'training-backend-status-bar.png') }).catch(() => undefined);
+          backendItem = await backendSeen().catch(() => '');
+          if (backendItem) await shoot('training-backend-status-bar.png');
         }
-        const live = await frame
-          .locator('.react-flow__node[data-id="trainer"] .run-badge[data-state="running"]')
-          .evaluateAll((els) => els.map((e) => ({ text: e.textContent ?? '', points: Number(e.querySelector('.sparkline')?.getAttribute('data-points') ?? 0) })));
-        for (const l of live) {
-          const m = /epoch (\d+\/\d+)/.exec(l.text);
-          if (m) epochs.add(m[1]);
-          sparkline = Math.max(sparkline, l.points);
-        }
-        if (live.length && epochs.size === 1 && sparkline === 0) await page.screenshot({ path: join(RESULTS, 'live-epoch-progress.png') }).catch(() => undefined);
+        const seen = await recorded().catch(() => undefined);
+        if (seen?.epochs.length) await shoot('live-epoch-progress.png');
+        if ((seen?.logs.length ?? 0) >= 2) await shoot('inspector-live-log.png');
         states = await frame.locator('.run-badge').evaluateAll((els) => els.map((e) => e.getAttribute('data-state') ?? ''));
         if (states.length === total && states.every((s) => s === 'succeeded' || s === 'cached')) break;
         if (states.some((s) => s === 'failed' || s === 'canceled')) throw new Error(`states: ${states.join(', ')}`);
         await page.waitForTimeout(500);
       }
       if (!(states.length === total && states.every((s) => s === 'succeeded' || s === 'cached'))) throw new Error(`after 5 min: ${states.join(', ') || 'no run states on the nodes'}`);
-      if (epochs.size === 0) throw new Error('no live epoch progress on the Trainer while it ran');
+      const { epochs, points, logs } = await recorded();
+      backendItem ||= await backendSeen();
+      if (epochs.length === 0) throw new Error('no live epoch progress on the Trainer while it ran');
       if (!backendItem) throw new Error('no status bar item named the Trainer\'s backend while it trained');
       if (await page.locator('.statusbar-item', { hasText: /trainer: / }).count()) throw new Error('the backend status bar item stayed after the run');
-      return `${total} nodes: ${states.join(', ')}; live on the Trainer: epochs ${[...epochs].join(', ')}, sparkline of ${sparkline} points; status bar while training: "${backendItem}", hidden after`;
+      return `${total} nodes: ${states.join(', ')}; live on the Trainer: epochs ${epochs.join(', ')}, sparkline of ${points} points; status bar while training: "${backendItem}", hidden after; an inspector's live log: ${logs.length ? `${logs.join(' → ')} lines` : 'not seen'}`;
     });
 
-    await step('node inspector: last execution, output links to their viewers, log; context menu', async () => {
-      const frame = model ?? (await findFrame(page, '.react-flow__node[data-id="evaluator"]'));
+    await step('node inspector: last execution, output links to their viewers, log; context menu', async (capture) => {
+      const frame = model ?? (await findFrame(page, MODEL_CANVAS));
       await frame.locator('.react-flow__node[data-id="trainer"]').click();
       await frame.locator('.inspector .execution').waitFor({ timeout: 15_000 });
       const state = (await frame.locator('.inspector .exec-state').innerText()).trim();
@@ -722,6 +795,7 @@ export async function runEndToEnd(options: { only?: RegExp } = {}): Promise<numb
       if (!outputs.some((o) => /Model #\d+/.test(o))) throw new Error(`no Model link: ${outputs.join(', ')}`);
       const log = (await frame.locator('.inspector .log-tail').innerText().catch(() => '')).trim();
       if (!log) throw new Error('no log in the inspector');
+      await capture();
       await frame.locator('.react-flow__node[data-id="trainer"]').click({ button: 'right' });
       const items = await frame.locator('.node-menu [role="menuitem"]').allInnerTexts();
       const wanted = ['Run node', 'Run from here', 'Open log', 'Open outputs', 'Show lineage'];
@@ -732,12 +806,13 @@ export async function runEndToEnd(options: { only?: RegExp } = {}): Promise<numb
       await frame.locator('.react-flow__node[data-id="trainer"]').click();
       await frame.locator('.inspector .artifact-link', { hasText: 'Model #' }).first().click();
       await findFrame(page, '.viewer.model', 30_000);
+      await page.screenshot({ path: join(RESULTS, 'node-inspector-model-link-opened.png') });
       return `trainer: ${state}; links ${outputs.join(', ')}; log ${log.split('\n').length} lines; menu ${items.length} items; Model link opened the model viewer`;
     });
 
     await viewerSteps({ page, workspace, results: RESULTS, step, findFrame, runCommand, pickRow, pickArtifactWith, awaitPicker });
 
-    await step('lineage of the evaluation on React Flow: fit, zoom, data and code, path highlight, open viewer and log', async () => {
+    await step('lineage of the evaluation on React Flow: fit, zoom, data and code, path highlight, open viewer and log', async (capture) => {
       const label = await pickArtifactWith(page, 'Tributary: Show Lineage', 'model.pipeline.yaml', 'ModelEvaluation');
       const frame = await findFrame(page, '.viewer.lineage .react-flow__node', 30_000);
       await page.waitForTimeout(800); // fitted once the nodes are measured
@@ -779,19 +854,120 @@ export async function runEndToEnd(options: { only?: RegExp } = {}): Promise<numb
       if (!dimmed.some((t) => /taxi_trainer\.ts/.test(t))) throw new Error(`trainer code not dimmed (dimmed: ${dimmed.join(' | ')})`);
       if (await frame.locator('.lineage-node.dim', { hasText: 'taxi.csv' }).count()) throw new Error('the CSV is dimmed, but statistics were computed from it');
       if (await frame.locator('.lineage-node.root.dim').count()) throw new Error('the evaluation is dimmed, but it was made from these statistics');
-      await page.screenshot({ path: join(RESULTS, 'lineage-path-from-statistics-gen.png') });
+      await capture();
       // Open an execution's log, then an artifact's viewer, from their buttons.
       await frame.locator('.lineage-node.execution', { hasText: 'trainer' }).first().locator('.lineage-open').click();
       await page.locator('.tab', { hasText: 'trainer.log' }).first().waitFor({ timeout: 15_000 });
+      await page.screenshot({ path: join(RESULTS, 'lineage-opened-trainer-log.png') });
       await page.locator('.tab', { hasText: 'Lineage:' }).first().click();
       const again = await findFrame(page, '.viewer.lineage .react-flow__node', 30_000);
       await again.locator('.lineage-node.artifact', { hasText: 'Model #' }).first().locator('.lineage-open').click();
       await findFrame(page, '.viewer.model', 30_000);
+      await page.screenshot({ path: join(RESULTS, 'lineage-opened-model-viewer.png') });
       return `${label}; ${opened.nodes} nodes (${opened.sources} data/code); opened at zoom ${opened.zoom.toFixed(2)} (titles ${opened.smallest.toFixed(1)} px), fit ${fit.zoom.toFixed(2)} (${fit.smallest.toFixed(1)} px), zoomed in to ${zoomed.zoom.toFixed(2)} (${zoomed.smallest.toFixed(1)} px); statistics_gen selected: ${selected.dim} dimmed, ${selected.onPath} edges on its path; trainer.log and the Model viewer opened`;
+    });
+
+    await cachedRerunSteps({
+      ...historyContext,
+      modelCanvas: async () => {
+        await quickOpen(page, 'model.pipeline.yaml');
+        await runCommand(page, 'Tributary: Open Canvas');
+        return findFrame(page, MODEL_CANVAS, 30_000);
+      },
     });
 
     await productionSteps({ page, workspace, step, findFrame, quickOpen, runCommand, pickRow });
     await themeSteps({ page, workspace, step, findFrame, quickOpen, runCommand });
+
+    /** New Pipeline from the palette: template, name, then code-server's save dialog (a quick input holding the path). */
+    const newPipeline = async (template: string, proposed: string, name: string): Promise<Frame> => {
+      // A viewer that has just opened takes the focus as its webview loads, which closes a picker
+      // opened meanwhile: one more try then.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await runCommand(page, 'Tributary: New Pipeline');
+          await awaitPicker(page, { until: /start from a template/i, row: template, timeout: 20_000 });
+          break;
+        } catch (error) {
+          if (attempt === 2) throw error;
+          await page.keyboard.press('Escape');
+        }
+      }
+      await pickRow(page, template, 5000, /start from a template/i, { exact: true });
+      const field = quickInputField(page);
+      // The name box (no placeholder) replaces the template picker.
+      await until(async () => (await page.locator(QUICK_INPUT).count()) > 0 && !/start from a template/i.test(await openPlaceholder(page)), 'the name box', 15_000);
+      const offered = await field.inputValue({ timeout: 1000 }).catch(() => '');
+      if (offered && offered !== proposed) throw new Error(`the name box proposes "${offered}", not "${proposed}"`);
+      await field.fill(name, { timeout: 5000 });
+      await page.keyboard.press('Enter');
+      // The save dialog proposes <workspace>/<name>.pipeline.yaml: accept it.
+      await until(async () => (await field.inputValue({ timeout: 1000 })).endsWith(`${name}.pipeline.yaml`), 'the save dialog with the file name', 15_000);
+      await page.keyboard.press('Enter');
+      return findFrame(page, `.pipeline-name:text-is("${name}")`, 30_000);
+    };
+
+    await step('New Pipeline templates: the blank one warns that its data path is missing; Chicago taxi holds what its row says', async (capture) => {
+      const blank = await newPipeline('Blank', 'my-pipeline', 'blank-demo');
+      const input = blank.locator('.properties [data-field="input"] .problem');
+      await until(
+        async () => {
+          if (await input.count()) return true;
+          await blank.locator('.react-flow__node[data-id="example_gen"]').click();
+          return (await input.count()) > 0;
+        },
+        "the example_gen's input warning",
+        30_000,
+      );
+      const warning = (await input.first().innerText()).replace(/\s+/g, ' ').trim();
+      if (!/data\/input\.csv" does not exist/.test(warning)) throw new Error(`the input field says "${warning}"`);
+      await capture();
+      // Chicago taxi: its row promises the data half (CSV → statistics → schema → validation); the canvas has exactly those.
+      await runCommand(page, 'Tributary: New Pipeline');
+      await awaitPicker(page, { until: /start from a template/i, row: 'Chicago taxi', timeout: 20_000 });
+      const row = (await quickRows(page).filter({ hasText: 'Chicago taxi' }).first().innerText()).replace(/\s+/g, ' ').trim();
+      await page.keyboard.press('Escape');
+      const taxi = await newPipeline('Chicago taxi', 'taxi', 'taxi-demo');
+      await taxi.locator('.react-flow__node').first().waitFor({ timeout: 15_000 });
+      const components = await taxi.locator('.react-flow__node .node-component, .react-flow__node').evaluateAll((els) => [...new Set(els.map((e) => e.getAttribute('data-id') ?? ''))].filter(Boolean));
+      const text = readFileSync(join(workspace, 'taxi-demo.pipeline.yaml'), 'utf8');
+      const kinds = [...text.matchAll(/component: (\w+)/g)].map((m) => m[1]);
+      if (/Transform/.test(row) !== kinds.includes('Transform')) throw new Error(`the row says "${row}" but the template has ${kinds.join(', ')}`);
+      for (const kind of ['CsvExampleGen', 'StatisticsGen', 'SchemaGen', 'ExampleValidator']) if (!kinds.includes(kind)) throw new Error(`no ${kind}: ${kinds.join(', ')}`);
+      await page.screenshot({ path: join(RESULTS, 'new-pipeline-chicago-taxi.png') });
+      return `blank-demo: "${warning}"; Chicago taxi row "${row}": nodes ${components.join(', ')} (${kinds.join(', ')})`;
+    });
+
+    await step('a "Did you mean" problem has a quick fix on the canvas: one click fixes the YAML', async (capture) => {
+      // A pipeline of its own with a misspelt parameter (last: no other step lists it).
+      const file = join(workspace, 'taxi/typo.pipeline.yaml');
+      writeFileSync(file, 'name: typo-demo\nroot: .tributary/typo\nnodes:\n  typo_gen:\n    component: CsvExampleGen\n    params:\n      input: data/taxi.csv\n      formt: csv\n');
+      await quickOpen(page, 'typo.pipeline.yaml');
+      await runCommand(page, 'Tributary: Open Canvas');
+      const frame = await findFrame(page, '.react-flow__node[data-id="typo_gen"]', 30_000);
+      const fix = frame.locator('.properties .quick-fix');
+      // Selected, its problems listed (the diagnostics come from the language server a moment later).
+      await until(
+        async () => {
+          if (await fix.count()) return true;
+          await frame.locator('.react-flow__node[data-id="typo_gen"]').click();
+          return (await fix.count()) > 0;
+        },
+        'the quick fix on the selected node',
+        30_000,
+      );
+      const problem = (await frame.locator('.properties li.problem', { has: frame.locator('.quick-fix') }).first().innerText({ timeout: 5000 })).replace(/\s+/g, ' ').trim();
+      if (!/did you mean "format"/i.test(problem) || !/Change to "format"/.test(problem)) throw new Error(`the problem says "${problem}"`);
+      await capture();
+      await fix.click();
+      await until(async () => (await fix.count()) === 0, 'the problem to go', 15_000);
+      await page.keyboard.press('Control+S');
+      let text = '';
+      await until(async () => /^ {6}format: csv$/m.test((text = readFileSync(file, 'utf8'))), 'the fixed YAML on disk', 15_000).catch(() => undefined);
+      if (!/^ {6}format: csv$/m.test(text) || /formt/.test(text)) throw new Error(`the file after the fix: ${JSON.stringify(text)}`);
+      await page.screenshot({ path: join(RESULTS, 'canvas-quick-fix-applied.png') });
+      return `"${problem}" → clicked → the problem is gone and the file reads "format: csv"`;
+    });
 
     await step('Check Environment from the palette: a report of each runtime and its backends', async () => {
       await runCommand(page, 'Tributary: Check Environment');

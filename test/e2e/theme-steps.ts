@@ -11,7 +11,8 @@ import type { Frame, Page } from 'playwright-core';
 export interface ThemeContext {
   page: Page;
   workspace: string;
-  step(name: string, body: () => Promise<string | void>): Promise<boolean>;
+  /** `capture()` takes the step's numbered screenshot now (before follow-up clicks change the view). */
+  step(name: string, body: (capture: () => Promise<void>) => Promise<string | void>): Promise<boolean>;
   findFrame(page: Page, selector: string, timeout?: number): Promise<Frame>;
   quickOpen(page: Page, file: string): Promise<void>;
   runCommand(page: Page, title: string): Promise<void>;

@@ -5,19 +5,19 @@
  * compares with the first model, the two runs compared with deltas and a chart, and one viewer tab
  * per kind that a pin keeps.
  */
-import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Frame, Page } from 'playwright-core';
-import { REPO } from '../../scripts/editor-test/code-server.ts';
 import { readStoreView } from '../../runtime/src/metadata/embedded/reader.ts';
+import { cli } from './cli.ts';
 import { QUICK_INPUT } from './quick-input.ts';
 
 export interface ViewerStepContext {
   page: Page;
   workspace: string;
   results: string;
-  step(name: string, body: () => Promise<string | void>): Promise<boolean>;
+  /** `capture()` takes the step's numbered screenshot now (before follow-up clicks change the view). */
+  step(name: string, body: (capture: () => Promise<void>) => Promise<string | void>): Promise<boolean>;
   findFrame(page: Page, selector: string, timeout?: number): Promise<Frame>;
   runCommand(page: Page, title: string): Promise<void>;
   pickRow(page: Page, text: string, timeout?: number): Promise<string>;
@@ -48,17 +48,6 @@ async function frameWith(ctx: ViewerStepContext, selector: string, text: RegExp,
     await ctx.page.waitForTimeout(300);
   }
   throw new Error(`no viewer with ${selector} saying ${text} within ${timeout} ms`);
-}
-
-function cli(cwd: string, args: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(REPO, 'dist/runtime/cli.js'), ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
-    child.stderr.setEncoding('utf8').on('data', (c: string) => (out += c));
-    child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`tributary ${args.join(' ')} exited ${code}: ${out.trim().split('\n').slice(-3).join(' ')}`))));
-  });
 }
 
 export async function viewerSteps(ctx: ViewerStepContext): Promise<void> {
@@ -108,7 +97,7 @@ export async function viewerSteps(ctx: ViewerStepContext): Promise<void> {
     return `${label}; by drift: ${ranked.slice(0, 4).join(', ')} (${drift.slice(0, 4).join(', ')}); missing % sorted ${missingSorted}; ${feature}: ${trainTop} train / ${evalTop} eval top values in their rows; hover: "${tipText}"`;
   });
 
-  await step('evaluation viewer: ROC, PR and calibration plots, 95 % intervals per slice', async () => {
+  await step('evaluation viewer: ROC, PR and calibration plots, 95 % intervals per slice', async (capture) => {
     const label = await ctx.pickArtifactWith(page, 'Tributary: Open Artifact', pipeline, 'ModelEvaluation');
     const frame = await ctx.findFrame(page, '.viewer.evaluation', 30_000);
     await frame.locator('.metrics-table tbody tr').first().waitFor({ timeout: 10_000 });
@@ -126,6 +115,7 @@ export async function viewerSteps(ctx: ViewerStepContext): Promise<void> {
     const calibrationBars = Number(await calibration.getAttribute('data-error-bars'));
     const sliceBars = Number(await frame.locator('section .chart').last().getAttribute('data-error-bars'));
     if (!(calibrationBars > 0 && sliceBars > 0)) throw new Error(`error bars: ${calibrationBars} on the calibration plot, ${sliceBars} on the slice chart`);
+    await capture();
     await calibration.scrollIntoViewIfNeeded();
     await page.screenshot({ path: join(ctx.results, 'evaluation-calibration-error-bars.png') });
     await frame.locator('section .chart').last().scrollIntoViewIfNeeded();
@@ -135,6 +125,8 @@ export async function viewerSteps(ctx: ViewerStepContext): Promise<void> {
     await frame.locator('select.focus-slice').selectOption({ index: 2 });
     await page.waitForTimeout(500);
     const sliceTitle = (await frame.locator('.plots .plot h3').first().innerText()).trim();
+    await frame.locator('.plots').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(ctx.results, 'evaluation-slice-2-plots.png') });
     return `${label}; ${verdict}; plots: ${titles.join(' | ')}; ${intervals} intervals; error bars: ${calibrationBars} calibration, ${sliceBars} slice bars; slice 2: ${sliceTitle}`;
   });
 
@@ -149,15 +141,23 @@ export async function viewerSteps(ctx: ViewerStepContext): Promise<void> {
     return `${label}; hyperparameters ${hp.join(', ')}; settings ${settings.trim()}; ${await frame.locator('.curve').count()} curves`;
   });
 
-  await step('Open Artifact Viewer from the palette: recent artifacts, newest first, with pipeline, node and type', async () => {
+  await step('Open Artifact Viewer from the palette: recent artifacts, newest first, with pipeline, node and type', async (capture) => {
     await ctx.runCommand(page, 'Tributary: Open Artifact Viewer');
     await ctx.awaitPicker(page, { until: /newest first/i, row: 'ModelEvaluation' });
     const rows = (await page.locator(`${QUICK_INPUT} .quick-input-list .monaco-list-row`).allInnerTexts()).map((t) => t.replace(/\s+/g, ' ').trim());
     const ids = rows.map((r) => Number(/#(\d+)/.exec(r)?.[1]));
     if (rows.length < 3 || ids.some(Number.isNaN)) throw new Error(`rows: ${rows.slice(0, 4).join(' | ')}`);
-    if (ids.some((id, i) => i > 0 && id > ids[i - 1])) throw new Error(`not newest first: ${ids.join(', ')}`);
+    // Newest first: by the time each row shows, and by id within one pipeline's store (ids of two
+    // stores, the model's and the taxi sample's, interleave).
+    const times = rows.map((r) => Date.parse(/(\d+\/\d+\/\d+, \d+:\d+:\d+ [AP]M)/.exec(r)?.[1] ?? ''));
+    if (times.some(Number.isNaN)) throw new Error(`rows without a time: ${rows.slice(0, 3).join(' | ')}`);
+    if (times.some((t, i) => i > 0 && t > times[i - 1])) throw new Error(`not newest first: ${rows.map((r, i) => `#${ids[i]} ${new Date(times[i]).toISOString()}`).join(', ')}`);
+    const pipelineOf = (r: string) => /#\d+\s*(\S+) ·/.exec(r)?.[1] ?? '';
+    const model = ids.filter((_, i) => pipelineOf(rows[i]) === 'chicago-taxi-model');
+    if (model.some((id, i) => i > 0 && id > model[i - 1])) throw new Error(`the model pipeline's artifacts not newest first: ${model.join(', ')}`);
     const evaluation = rows.find((r) => r.startsWith('ModelEvaluation'))!;
     if (!/chicago-taxi-model · evaluator/.test(evaluation)) throw new Error(`the row does not name its pipeline and node: ${evaluation}`);
+    await capture();
     await ctx.pickRow(page, 'ModelEvaluation', 5000);
     await ctx.findFrame(page, '.viewer.evaluation', 30_000);
     return `${rows.length} rows, ids ${ids.slice(0, 5).join(', ')}…; "${evaluation}" opened its viewer`;
