@@ -1,6 +1,7 @@
 /** Test fixtures for the model components: transformed-example shards and a tiny transform graph. */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
 import { Float32, Float64, Int32, makeVector, Table, tableToIPC } from 'apache-arrow';
 
 export type ShardColumns = Record<string, Float32Array | Float64Array | Int32Array>;
@@ -86,4 +87,21 @@ export function fixtureFeatures(rows: { x1?: number | null; x2?: number | null; 
       return Number.isInteger(k) && k >= 0 && k < 3 ? k : 0;
     }),
   };
+}
+
+/**
+ * Inside a describe: its tests run on tfjs's wasm backend (production mode) with `install` — one of
+ * our wasm kernel replacements — installed; the backend before it comes back afterwards.
+ */
+export function onWasmWith(install: () => void): void {
+  const previous = tf.getBackend();
+  before(async () => {
+    tf.env().set('PROD', true);
+    await tf.setBackend('wasm');
+    await tf.ready();
+    install();
+  });
+  after(async () => {
+    if (previous) await tf.setBackend(previous);
+  });
 }

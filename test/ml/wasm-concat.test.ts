@@ -4,6 +4,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { concatInto, installWasmConcat, wasmConcat } from '../../runtime/src/ml/wasm-concat.ts';
 import { useInferenceBackend } from '../../runtime/src/ml/backend.ts';
 import { mulberry32 } from '../../runtime/src/util/prng.ts';
+import { onWasmWith } from './fixtures.ts';
 
 /** Concat on one backend, values read back. */
 async function concatOn(backend: string, parts: { values: number[]; shape: number[]; dtype: 'float32' | 'int32' | 'bool' }[], axis: number) {
@@ -16,16 +17,7 @@ async function concatOn(backend: string, parts: { values: number[]; shape: numbe
 }
 
 describe('ml/wasm-concat: the faster wasm Concat gives what the cpu backend gives', () => {
-  const previous = tf.getBackend();
-  before(async () => {
-    tf.env().set('PROD', true);
-    await tf.setBackend('wasm');
-    await tf.ready();
-    installWasmConcat();
-  });
-  after(async () => {
-    if (previous) await tf.setBackend(previous);
-  });
+  onWasmWith(installWasmConcat);
 
   it('concatInto interleaves row blocks of every width (1, narrow, wide)', () => {
     const a = Float32Array.from([1, 2, 3]); // 3 × 1

@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { installWasmMatMul, MIN_COLUMNS, wasmBatchMatMul } from '../../runtime/src/ml/wasm-matmul.ts';
 import { mulberry32 } from '../../runtime/src/util/prng.ts';
+import { onWasmWith } from './fixtures.ts';
 
 const random = mulberry32(3);
 const valuesFor = (n: number) => Array.from({ length: n }, () => random() * 2 - 1);
@@ -26,16 +27,7 @@ function assertClose(actual: { shape: number[]; values: number[] }[], expected: 
 }
 
 describe('ml/wasm-matmul: transposed products through XNNPACK give what the cpu backend gives', () => {
-  const previous = tf.getBackend();
-  before(async () => {
-    tf.env().set('PROD', true);
-    await tf.setBackend('wasm');
-    await tf.ready();
-    installWasmMatMul();
-  });
-  after(async () => {
-    if (previous) await tf.setBackend(previous);
-  });
+  onWasmWith(installWasmMatMul);
 
   it('the installed kernel is the one tf.matMul runs on wasm', () => {
     assert.equal(tf.getKernel('BatchMatMul', 'wasm')?.kernelFunc, wasmBatchMatMul);

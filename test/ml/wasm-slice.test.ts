@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { installWasmSlice, sliceInto, wasmSlice, wasmSplitV } from '../../runtime/src/ml/wasm-slice.ts';
 import { mulberry32 } from '../../runtime/src/util/prng.ts';
+import { onWasmWith } from './fixtures.ts';
 
 type DType = 'float32' | 'int32' | 'bool';
 
@@ -20,16 +21,7 @@ async function on(backend: string, values: number[], shape: number[], dtype: DTy
 }
 
 describe('ml/wasm-slice: the faster wasm Slice and SplitV give what the cpu backend gives', () => {
-  const previous = tf.getBackend();
-  before(async () => {
-    tf.env().set('PROD', true);
-    await tf.setBackend('wasm');
-    await tf.ready();
-    installWasmSlice();
-  });
-  after(async () => {
-    if (previous) await tf.setBackend(previous);
-  });
+  onWasmWith(installWasmSlice);
 
   it('the installed kernels are the ones tf.slice and tf.split run on wasm', () => {
     assert.equal(tf.getKernel('Slice', 'wasm')?.kernelFunc, wasmSlice);

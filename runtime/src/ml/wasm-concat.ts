@@ -8,6 +8,7 @@
  * single inputs go to the original kernel; the result is identical (it is a copy).
  */
 import * as tf from '@tensorflow/tfjs';
+import { replaceWasmKernel } from './wasm-kernel.ts';
 
 type TypedArray = Float32Array | Int32Array | Uint8Array;
 
@@ -68,10 +69,5 @@ export const wasmConcat: tf.KernelFunc = (args) => {
 
 /** Replaces the wasm backend's Concat kernel (once per thread; a no-op until the backend is registered). */
 export function installWasmConcat(): void {
-  if (original) return;
-  const registered = tf.getKernel('Concat', 'wasm');
-  if (!registered) return;
-  original = registered.kernelFunc;
-  tf.unregisterKernel('Concat', 'wasm');
-  tf.registerKernel({ kernelName: 'Concat', backendName: 'wasm', kernelFunc: wasmConcat });
+  original ??= replaceWasmKernel('Concat', wasmConcat);
 }

@@ -17,6 +17,7 @@
  * stay bit-identical.
  */
 import * as tf from '@tensorflow/tfjs';
+import { replaceWasmKernel } from './wasm-kernel.ts';
 
 interface WasmBackendLike {
   disposeData(dataId: object): void;
@@ -55,13 +56,8 @@ export const wasmBatchMatMul: tf.KernelFunc = (args) => {
 /** Replaces the wasm backend's BatchMatMul kernel (once per thread; a no-op until the backend is registered). */
 export function installWasmMatMul(): void {
   if (originalBatchMatMul) return;
-  const matMul = tf.getKernel('BatchMatMul', 'wasm');
   const transpose = tf.getKernel('Transpose', 'wasm');
-  if (!matMul || !transpose) return;
-  originalBatchMatMul = matMul.kernelFunc;
+  if (!transpose) return;
   transposeKernel = transpose.kernelFunc;
-  tf.unregisterKernel('BatchMatMul', 'wasm');
-  // Its setup (binding the wasm function) already ran when the backend started; the original
-  // kernel function keeps using it.
-  tf.registerKernel({ kernelName: 'BatchMatMul', backendName: 'wasm', kernelFunc: wasmBatchMatMul });
+  originalBatchMatMul = replaceWasmKernel('BatchMatMul', wasmBatchMatMul);
 }

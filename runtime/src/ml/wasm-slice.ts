@@ -10,6 +10,7 @@
  * go to the original kernels; the result is identical (it is a copy).
  */
 import * as tf from '@tensorflow/tfjs';
+import { replaceWasmKernel } from './wasm-kernel.ts';
 
 type TypedArray = Float32Array | Int32Array | Uint8Array;
 
@@ -99,14 +100,7 @@ export const wasmSplitV: tf.KernelFunc = (args) => {
 
 /** Replaces the wasm backend's Slice and SplitV kernels (once per thread; a no-op until the backend is registered). */
 export function installWasmSlice(): void {
-  if (originalSlice) return;
-  const slice = tf.getKernel('Slice', 'wasm');
-  const splitV = tf.getKernel('SplitV', 'wasm');
-  if (!slice || !splitV) return;
-  originalSlice = slice.kernelFunc;
-  originalSplitV = splitV.kernelFunc;
-  tf.unregisterKernel('Slice', 'wasm');
-  tf.unregisterKernel('SplitV', 'wasm');
-  tf.registerKernel({ kernelName: 'Slice', backendName: 'wasm', kernelFunc: wasmSlice });
-  tf.registerKernel({ kernelName: 'SplitV', backendName: 'wasm', kernelFunc: wasmSplitV });
+  if (originalSlice || !tf.getKernel('Slice', 'wasm') || !tf.getKernel('SplitV', 'wasm')) return;
+  originalSlice = replaceWasmKernel('Slice', wasmSlice);
+  originalSplitV = replaceWasmKernel('SplitV', wasmSplitV);
 }
