@@ -812,7 +812,7 @@ export async function runEndToEnd(options: { only?: RegExp } = {}): Promise<numb
 
     await viewerSteps({ page, workspace, results: RESULTS, step, findFrame, runCommand, pickRow, pickArtifactWith, awaitPicker });
 
-    await step('lineage of the evaluation on React Flow: fit, zoom, data and code, path highlight, open viewer and log', async (capture) => {
+    await step('lineage of the evaluation on React Flow: readable at fit (titles 11 px), zoom, data and code, path highlight, open viewer and log', async (capture) => {
       const label = await pickArtifactWith(page, 'Tributary: Show Lineage', 'model.pipeline.yaml', 'ModelEvaluation');
       const frame = await findFrame(page, '.viewer.lineage .react-flow__node', 30_000);
       await page.waitForTimeout(800); // fitted once the nodes are measured
@@ -835,6 +835,8 @@ export async function runEndToEnd(options: { only?: RegExp } = {}): Promise<numb
       await frame.locator('.react-flow__controls-fitview').click();
       await page.waitForTimeout(600);
       const fit = await read();
+      // Readable at fit too: zoomed out, nodes draw compact with large titles (lineage-layout.ts).
+      if (fit.smallest < 11) throw new Error(`titles ${fit.smallest.toFixed(1)} px at fit view (zoom ${fit.zoom.toFixed(2)})`);
       await frame.locator('.react-flow__controls-zoomin').click();
       await frame.locator('.react-flow__controls-zoomin').click();
       await page.waitForTimeout(600);
