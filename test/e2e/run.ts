@@ -4,7 +4,7 @@
  * test-results/e2e/, and the run continues where later steps can still say something (a feature
  * another engineer has not finished fails its own steps, not the whole report).
  */
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Frame, Locator, Page } from 'playwright-core';
 import { parse } from 'yaml';
@@ -812,7 +812,7 @@ export async function runEndToEnd(options: { only?: RegExp } = {}): Promise<numb
 
     await viewerSteps({ page, workspace, results: RESULTS, step, findFrame, runCommand, pickRow, pickArtifactWith, awaitPicker });
 
-    await step('lineage of the evaluation on React Flow: fit, zoom, data and code, path highlight, open viewer and log', async (capture) => {
+    await step('lineage of the evaluation on React Flow: readable at fit (titles 11 px), zoom, data and code, path highlight, open viewer and log', async (capture) => {
       const label = await pickArtifactWith(page, 'Tributary: Show Lineage', 'model.pipeline.yaml', 'ModelEvaluation');
       const frame = await findFrame(page, '.viewer.lineage .react-flow__node', 30_000);
       await page.waitForTimeout(800); // fitted once the nodes are measured
@@ -835,6 +835,8 @@ export async function runEndToEnd(options: { only?: RegExp } = {}): Promise<numb
       await frame.locator('.react-flow__controls-fitview').click();
       await page.waitForTimeout(600);
       const fit = await read();
+      // Readable at fit too: zoomed out, nodes draw compact with large titles (lineage-layout.ts).
+      if (fit.smallest < 11) throw new Error(`titles ${fit.smallest.toFixed(1)} px at fit view (zoom ${fit.zoom.toFixed(2)})`);
       await frame.locator('.react-flow__controls-zoomin').click();
       await frame.locator('.react-flow__controls-zoomin').click();
       await page.waitForTimeout(600);
@@ -907,7 +909,7 @@ export async function runEndToEnd(options: { only?: RegExp } = {}): Promise<numb
       return findFrame(page, `.pipeline-name:text-is("${name}")`, 30_000);
     };
 
-    await step('New Pipeline templates: the blank one warns that its data path is missing; Chicago taxi holds what its row says', async (capture) => {
+    await step('New Pipeline templates: the blank one warns that its data path is missing; Chicago taxi holds what its row says, Transform included, with its modules and data', async (capture) => {
       const blank = await newPipeline('Blank', 'my-pipeline', 'blank-demo');
       const input = blank.locator('.properties [data-field="input"] .problem');
       await until(
@@ -922,18 +924,21 @@ export async function runEndToEnd(options: { only?: RegExp } = {}): Promise<numb
       const warning = (await input.first().innerText()).replace(/\s+/g, ' ').trim();
       if (!/data\/input\.csv" does not exist/.test(warning)) throw new Error(`the input field says "${warning}"`);
       await capture();
-      // Chicago taxi: its row promises the data half (CSV → statistics → schema → validation); the canvas has exactly those.
+      // Chicago taxi: its row promises the TFX chain through Transform to Pusher; the canvas has exactly those, and the
+      // modules and data it needs were written beside it.
       await runCommand(page, 'Tributary: New Pipeline');
       await awaitPicker(page, { until: /start from a template/i, row: 'Chicago taxi', timeout: 20_000 });
       const row = (await quickRows(page).filter({ hasText: 'Chicago taxi' }).first().innerText()).replace(/\s+/g, ' ').trim();
       await page.keyboard.press('Escape');
       const taxi = await newPipeline('Chicago taxi', 'taxi', 'taxi-demo');
-      await taxi.locator('.react-flow__node').first().waitFor({ timeout: 15_000 });
-      const components = await taxi.locator('.react-flow__node .node-component, .react-flow__node').evaluateAll((els) => [...new Set(els.map((e) => e.getAttribute('data-id') ?? ''))].filter(Boolean));
+      await taxi.locator('.react-flow__node[data-id="transform"]').waitFor({ timeout: 15_000 });
+      const components = await taxi.locator('.react-flow__node').evaluateAll((els) => [...new Set(els.map((e) => e.getAttribute('data-id') ?? ''))].filter(Boolean));
       const text = readFileSync(join(workspace, 'taxi-demo.pipeline.yaml'), 'utf8');
       const kinds = [...text.matchAll(/component: (\w+)/g)].map((m) => m[1]);
-      if (/Transform/.test(row) !== kinds.includes('Transform')) throw new Error(`the row says "${row}" but the template has ${kinds.join(', ')}`);
-      for (const kind of ['CsvExampleGen', 'StatisticsGen', 'SchemaGen', 'ExampleValidator']) if (!kinds.includes(kind)) throw new Error(`no ${kind}: ${kinds.join(', ')}`);
+      if (!/Transform/.test(row)) throw new Error(`the row says "${row}"`);
+      for (const kind of ['CsvExampleGen', 'StatisticsGen', 'SchemaGen', 'ExampleValidator', 'Transform', 'Trainer', 'Evaluator', 'Pusher']) if (!kinds.includes(kind)) throw new Error(`no ${kind}: ${kinds.join(', ')}`);
+      for (const id of ['transform', 'trainer', 'evaluator', 'pusher']) if (!components.includes(id)) throw new Error(`no ${id} node on the canvas: ${components.join(', ')}`);
+      for (const file of ['taxi-demo_transform.ts', 'taxi-demo_trainer.ts', 'data/taxi.csv']) if (!existsSync(join(workspace, file))) throw new Error(`${file} was not written beside the pipeline`);
       await page.screenshot({ path: join(RESULTS, 'new-pipeline-chicago-taxi.png') });
       return `blank-demo: "${warning}"; Chicago taxi row "${row}": nodes ${components.join(', ')} (${kinds.join(', ')})`;
     });
