@@ -186,7 +186,22 @@ export async function cachedRerunSteps(ctx: HistoryStepContext & { modelCanvas()
       },
       () => show(rows.filter((r) => r.level <= 3).slice(0, 14)),
     );
-    // One picture of all three: the Runs view's "N cached" run, the canvas's cached badges, the BulkInferrer's inspector.
+    // One picture of all three: the Runs view's "N cached" run, the canvas's cached badges, the
+    // BulkInferrer's inspector. The side bar dragged wider, so the run's description is not cut
+    // off, and the canvas fitted to what is left.
+    const bar = await page.locator('.part.sidebar').first().boundingBox();
+    if (bar) {
+      await page.mouse.move(bar.x + bar.width, bar.y + bar.height / 2);
+      await page.mouse.down();
+      await page.mouse.move(bar.x + bar.width + 200, bar.y + bar.height / 2, { steps: 5 });
+      await page.mouse.up();
+    }
+    await canvas.locator('vscode-button[title^="Zoom to fit"]').click();
+    await canvas.waitForFunction(() => {
+      const pane = document.querySelector('.react-flow')?.getBoundingClientRect();
+      const node = document.querySelector('.react-flow__node[data-id="bulk_inferrer"]')?.getBoundingClientRect();
+      return pane && node && node.left >= pane.left && node.right <= pane.right;
+    });
     if (!(await canvas.locator('.inspector .execution[data-state="CACHED"]').isVisible())) throw new Error('the inspector went away when the Runs view opened');
     await capture();
     await ctx.runCommand(page, 'View: Close Primary Side Bar').catch(() => page.keyboard.press('Escape'));

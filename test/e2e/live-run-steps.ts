@@ -181,7 +181,7 @@ export async function liveRunSteps(ctx: LiveRunContext): Promise<void> {
  */
 export async function outsideRunStep(ctx: LiveRunContext & { workspace: string }): Promise<void> {
   const { page, step } = ctx;
-  await step("a run started outside VS Code (the CLI in a terminal): the selected Trainer's inspector follows the store to the new run", async () => {
+  await step("a run started outside VS Code (the CLI in a terminal): the selected Trainer's inspector follows the store to the new run", async (capture) => {
     const frame = await ctx.modelCanvas();
     const trainer = frame.locator('.react-flow__node[data-id="trainer"]');
     for (let attempt = 1; attempt <= 3 && !(await frame.locator('.react-flow__node.selected[data-id="trainer"]').count()); attempt++) {
@@ -199,6 +199,7 @@ export async function outsideRunStep(ctx: LiveRunContext & { workspace: string }
     // No click, no run state in this window: only the store's change can bring the new run.
     await frame.locator('.inspector .execution dd.muted', { hasText: newest }).waitFor({ timeout: 20_000 });
     const state = (await frame.locator('.inspector .exec-state').innerText()).replace(/\s+/g, ' ').trim();
+    await capture();
     // Leave a viewer active, as before: the next steps' commands ask which pipeline.
     const lineage = page.locator('.tab', { hasText: 'Lineage:' }).first();
     if (await lineage.count()) await lineage.click();
