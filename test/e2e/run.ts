@@ -12,6 +12,7 @@ import { launchChromium, REPO, startCodeServer, waitForWorkbench } from '../../s
 import { makeWorkspace } from '../../scripts/editor-test/workspace.ts';
 import { curvesCross, type Curve } from '../../webview/src/canvas/crossings.ts';
 import { cachedRerunSteps, sharedRootSteps } from './history-steps.ts';
+import { liveRunSteps, outsideRunStep } from './live-run-steps.ts';
 import { productionSteps } from './production-steps.ts';
 import { QUICK_INPUT } from './quick-input.ts';
 import { viewerSteps } from './viewer-steps.ts';
@@ -717,74 +718,8 @@ export async function runEndToEnd(options: { only?: RegExp } = {}): Promise<numb
       return `${await model.locator('.react-flow__node').count()} nodes`;
     });
 
-    await step('run the pipeline from the palette: every node succeeds', async () => {
-      const frame = model ?? (await findFrame(page, MODEL_CANVAS));
-      // What the Trainer shows while it runs, recorded in the page on every change (a poll from here
-      // misses a short Trainer on a loaded machine): "epoch N/M" and the sparkline's points on its
-      // node, and the line counts of an inspector's "Log (live)" (reported, not asserted: an
-      // inspector open during the run was seen to stay on "Not run yet.").
-      await frame.evaluate(() => {
-        const seen = { epochs: [] as string[], points: 0, logs: [] as number[] };
-        (window as unknown as { trainerSeen: typeof seen }).trainerSeen = seen;
-        // Inline, unnamed: a named function here would be wrapped in tsx's __name(), unknown in the page.
-        new MutationObserver(() => {
-          const badge = document.querySelector('.react-flow__node[data-id="trainer"] .run-badge[data-state="running"]');
-          if (!badge) return;
-          const epoch = /epoch (\d+\/\d+)/.exec(badge.textContent ?? '')?.[1];
-          if (epoch && !seen.epochs.includes(epoch)) seen.epochs.push(epoch);
-          seen.points = Math.max(seen.points, Number(badge.querySelector('.sparkline')?.getAttribute('data-points') ?? 0));
-          const inspector = document.querySelector('.inspector');
-          if (!inspector || !Array.from(inspector.querySelectorAll('h4')).some((h) => h.textContent === 'Log (live)')) return;
-          const lines = (inspector.querySelector('.log-tail')?.textContent ?? '').split('\n').filter((l) => l.trim()).length;
-          if (lines && !seen.logs.includes(lines)) seen.logs.push(lines);
-        }).observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true });
-      });
-      const recorded = () => frame.evaluate(() => (window as unknown as { trainerSeen: { epochs: string[]; points: number; logs: number[] } }).trainerSeen);
-      // The status bar names the Trainer's backend while it trains (backend-status.ts): recorded the same way.
-      await page.evaluate(() => {
-        const seen = { backend: '' };
-        (window as unknown as { backendSeen: typeof seen }).backendSeen = seen;
-        const bar = document.querySelector('.statusbar') ?? document.body;
-        new MutationObserver(() => {
-          if (seen.backend) return;
-          const item = Array.from(document.querySelectorAll('.statusbar-item')).map((e) => (e.textContent ?? '').trim()).find((t) => /trainer: (tfjs-node-gpu|tfjs-node|webgpu|wasm|cpu)/.test(t));
-          if (item) seen.backend = item;
-        }).observe(bar, { subtree: true, childList: true, characterData: true, attributes: true });
-      });
-      const backendSeen = () => page.evaluate(() => (window as unknown as { backendSeen: { backend: string } }).backendSeen.backend);
-      await runCommand(page, 'Tributary: Run Pipeline');
-      const total = await frame.locator('.react-flow__node').count();
-      const deadline = Date.now() + 5 * 60_000;
-      let states: string[] = [];
-      let backendItem = '';
-      // Pictures of the live moments, once each (the assertions read the recorder).
-      const shots = new Set<string>();
-      const shoot = async (name: string) => {
-        if (shots.has(name)) return;
-        shots.add(name);
-        await page.screenshot({ path: join(RESULTS, name) }).catch(() => undefined);
-      };
-      while (Date.now() < deadline) {
-        if (!backendItem) {
-          backendItem = await backendSeen().catch(() => '');
-          if (backendItem) await shoot('training-backend-status-bar.png');
-        }
-        const seen = await recorded().catch(() => undefined);
-        if (seen?.epochs.length) await shoot('live-epoch-progress.png');
-        if ((seen?.logs.length ?? 0) >= 2) await shoot('inspector-live-log.png');
-        states = await frame.locator('.run-badge').evaluateAll((els) => els.map((e) => e.getAttribute('data-state') ?? ''));
-        if (states.length === total && states.every((s) => s === 'succeeded' || s === 'cached')) break;
-        if (states.some((s) => s === 'failed' || s === 'canceled')) throw new Error(`states: ${states.join(', ')}`);
-        await page.waitForTimeout(500);
-      }
-      if (!(states.length === total && states.every((s) => s === 'succeeded' || s === 'cached'))) throw new Error(`after 5 min: ${states.join(', ') || 'no run states on the nodes'}`);
-      const { epochs, points, logs } = await recorded();
-      backendItem ||= await backendSeen();
-      if (epochs.length === 0) throw new Error('no live epoch progress on the Trainer while it ran');
-      if (!backendItem) throw new Error('no status bar item named the Trainer\'s backend while it trained');
-      if (await page.locator('.statusbar-item', { hasText: /trainer: / }).count()) throw new Error('the backend status bar item stayed after the run');
-      return `${total} nodes: ${states.join(', ')}; live on the Trainer: epochs ${epochs.join(', ')}, sparkline of ${points} points; status bar while training: "${backendItem}", hidden after; an inspector's live log: ${logs.length ? `${logs.join(' → ')} lines` : 'not seen'}`;
-    });
+    // The first run, watched live from the Trainer's inspector selected before it starts.
+    await liveRunSteps({ page, step, runCommand, modelCanvas: async () => model ?? (await findFrame(page, MODEL_CANVAS)) });
 
     await step('node inspector: last execution, output links to their viewers, log; context menu', async (capture) => {
       const frame = model ?? (await findFrame(page, MODEL_CANVAS));
@@ -871,6 +806,17 @@ export async function runEndToEnd(options: { only?: RegExp } = {}): Promise<numb
 
     await cachedRerunSteps({
       ...historyContext,
+      modelCanvas: async () => {
+        await quickOpen(page, 'model.pipeline.yaml');
+        await runCommand(page, 'Tributary: Open Canvas');
+        return findFrame(page, MODEL_CANVAS, 30_000);
+      },
+    });
+    await outsideRunStep({
+      page,
+      workspace,
+      step,
+      runCommand,
       modelCanvas: async () => {
         await quickOpen(page, 'model.pipeline.yaml');
         await runCommand(page, 'Tributary: Open Canvas');
