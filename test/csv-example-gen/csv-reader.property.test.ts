@@ -8,7 +8,8 @@
  * multi-line value that is itself a complete row; a broken row right after one whose quote is left
  * open (one multi-line row broken once); a quote left open in a row that also has a multi-line
  * value (the open quote flips which lines are inside quotes, so its lines look like several broken
- * rows). See bad-row.ts.
+ * rows); a quote left open that a later quote closes into one well-formed multi-line row (the
+ * header's number of fields: valid CSV, which any reader must keep). See bad-row.ts.
  */
 import assert from 'node:assert/strict';
 import { rmSync, writeFileSync } from 'node:fs';
@@ -64,6 +65,35 @@ function corrupt(record: CellText[], kind: Corruption): string {
   return cells.join(',');
 }
 
+/**
+ * Whether `text` starts with one well-formed record of `ncols` fields that spans more than one
+ * line (RFC 4180: a closing quote is followed by a delimiter, a line end or the end).
+ */
+function opensWellFormedRow(text: string, ncols: number): boolean {
+  let fields = 1;
+  let lines = 1;
+  let p = 0;
+  for (;;) {
+    if (text[p] === '"') {
+      for (p++; ; p++) {
+        if (p >= text.length) return false;
+        if (text[p] === '\n') lines++;
+        if (text[p] === '"') {
+          if (text[p + 1] === '"') p++;
+          else break;
+        }
+      }
+      p++;
+      if (p < text.length && text[p] !== ',' && text[p] !== '\n') return false;
+    } else {
+      while (p < text.length && text[p] !== ',' && text[p] !== '\n') if (text[p++] === '"') return false;
+    }
+    if (p >= text.length || text[p] === '\n') return fields === ncols && lines > 1;
+    fields++;
+    p++;
+  }
+}
+
 describe('CSV reader (property)', function () {
   this.timeout(600_000);
   let pool: WorkerPool;
@@ -88,6 +118,12 @@ describe('CSV reader (property)', function () {
         }
         const header = Array.from({ length: ncols }, (_, j) => `c${j}`);
         const lines = records.map((r, i) => (broken.has(i) ? corrupt(r, broken.get(i)!) : r.map((c) => c.text).join(',')));
+        for (const [i, kind] of broken) {
+          if (kind === 'unclose' && opensWellFormedRow(lines.slice(i).join('\n'), ncols)) {
+            broken.set(i, 'extra-field');
+            lines[i] = corrupt(records[i], 'extra-field');
+          }
+        }
         const file = join(dir, 'random.csv');
         writeFileSync(file, [header.join(','), ...lines].join(crlf ? '\r\n' : '\n') + '\n');
 
