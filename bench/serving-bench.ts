@@ -3,8 +3,10 @@
  * of samples/taxi, up to the Trainer; cached across bench runs), served by `tributary serve` as its
  * own process and measured from this process over loopback with real eval rows:
  * - time to ready (spawn → listening with the model loaded), median of 3, for 1 and N workers;
- * - single-row predicts with 1 and 32 keep-alive clients, p50/p99 and requests/s, in four setups:
- *   one process unbatched (the baseline), batching, N workers, N workers + batching (the default);
+ * - single-row predicts with 1 and 32 keep-alive clients, p50/p99 and requests/s, in these setups:
+ *   one process unbatched (the baseline), one process batching, N workers (default one per core)
+ *   unbatched and batching, and the default (`--workers auto`, serve-workers.ts, batching) with
+ *   and without the server's warm-up;
  * - starvation: 31 clients of single rows for 5 s while one client sends 10,000-instance requests.
  * Every setup is measured in `--rounds` rounds (a fresh server each round, the setups taking turns,
  * so a change in the machine's load reaches them all alike); each number printed is the median over
@@ -29,6 +31,7 @@ import { parseArgs } from 'node:util';
 import { readSplitRows } from '../runtime/src/components/evaluator/read-rows.ts';
 import { startServerProcess, type ServerProcess } from '../runtime/src/components/infra-validator/server-process.ts';
 import { readBundleFeatures } from '../runtime/src/serving/registry-index.ts';
+import { autoServeWorkers } from '../runtime/src/serving/serve-workers.ts';
 import { LoadConnection, postBytes } from './http-load-client.ts';
 
 const { values: opt } = parseArgs({
@@ -50,6 +53,8 @@ const WARM_REQUESTS = Number(opt['warm-requests']);
 const REQUESTS_1 = Number(opt.requests);
 const PER_CLIENT = Number(opt['per-client']);
 const WORKERS = Number(opt.workers);
+/** What `tributary serve` starts by default (`--workers auto`). */
+const AUTO_WORKERS = autoServeWorkers();
 const STARVE_SECONDS = Number(opt['starve-seconds']);
 const ROUNDS = Number(opt.rounds);
 
@@ -255,18 +260,23 @@ async function main() {
   const bigRows = Array.from({ length: 10_000 }, (_, i) => rows[i % rows.length]);
   const big = postBytes(path, JSON.stringify({ instances: bigRows }));
 
+  // `tributary serve`'s default is `--workers auto` (serve-workers.ts); the setups with one process
+  // and with --workers N (default: one per core) are measured beside it, whichever it equals.
+  const processes = (w: number) => (w === 1 ? '1 process' : `${w} workers`);
+  const isDefault = (w: number) => (w === AUTO_WORKERS ? ' (default)' : '');
   const setups: Setup[] = [
     { name: '1 process, unbatched (baseline)', workers: 1, maxBatchSize: 0 },
-    { name: '1 process, batching', workers: 1, maxBatchSize: 32 },
-    { name: `${WORKERS} workers, unbatched`, workers: WORKERS, maxBatchSize: 0 },
-    { name: `${WORKERS} workers, batching (default)`, workers: WORKERS, maxBatchSize: 32 },
+    { name: `1 process, batching${isDefault(1)}`, workers: 1, maxBatchSize: 32 },
+    ...(WORKERS > 1 ? [{ name: `${WORKERS} workers, unbatched`, workers: WORKERS, maxBatchSize: 0 }] : []),
+    ...(WORKERS > 1 ? [{ name: `${WORKERS} workers, batching${isDefault(WORKERS)}`, workers: WORKERS, maxBatchSize: 32 }] : []),
+    ...(AUTO_WORKERS !== 1 && AUTO_WORKERS !== WORKERS ? [{ name: `${AUTO_WORKERS} workers, batching (default)`, workers: AUTO_WORKERS, maxBatchSize: 32 }] : []),
     // The default setup without the server's warm-up: what a fresh server's first requests cost.
-    { name: `${WORKERS} workers, batching, no warm-up`, workers: WORKERS, maxBatchSize: 32, warmup: 0 },
+    { name: `${processes(AUTO_WORKERS)}, batching, no warm-up`, workers: AUTO_WORKERS, maxBatchSize: 32, warmup: 0 },
   ];
   const serverWarmup = opt['server-warmup'] === undefined ? undefined : Number(opt['server-warmup']);
   const start = (s: Setup) => startServerProcess(registry, { timeoutMs: 120_000, workers: s.workers, maxBatchSize: s.maxBatchSize, batchTimeoutMs: 1, warmupRequests: s.warmup ?? serverWarmup });
   const ready: Record<number, number[]> = {};
-  for (const w of [...new Set([1, WORKERS])]) {
+  for (const w of [...new Set([1, AUTO_WORKERS, WORKERS])]) {
     ready[w] = [];
     for (let i = 0; i < 3; i++) {
       const server = await start({ name: '', workers: w, maxBatchSize: 32 });
@@ -323,15 +333,16 @@ async function main() {
   // The issue's targets, for the default setup (N workers with batching), against its peers of this run.
   const byName = (workers: number, batched: boolean) => results.find((r) => r.setup.workers === workers && r.setup.maxBatchSize > 0 === batched && r.setup.warmup === undefined)!;
   const cold = results.find((r) => r.setup.warmup === 0)!;
-  const main = byName(WORKERS, true);
+  const main = byName(AUTO_WORKERS, true);
   const oneWorker = byName(1, true);
+  const many = byName(WORKERS, true);
   const each = (loads: Load[], pick: (l: Load) => number) => `rounds: ${loads.map((l) => (pick === rps ? l.rps.toFixed(0) : f(pick(l)))).join(', ')}`;
   console.log(`\ntargets (${main.setup.name}; medians of ${ROUNDS} rounds):`);
   console.log(`  1 client p99 < 5 ms: ${f(main.one.p99)} ms  ${mark(main.one.p99 < 5)}   (${each(main.rounds.one, p99)}; 1 process unbatched: ${f(base.one.p99)} ms; without the server's warm-up: ${f(cold.one.p99)} ms)`);
   console.log(`  32 clients ≥ 3,000 req/s: ${main.many.rps.toFixed(0)}  ${mark(main.many.rps >= 3000)}   goal 5,000: ${mark(main.many.rps >= 5000)}   (${each(main.rounds.many, rps)}; ${ratio(main.many.rps, base.many.rps)} 1 process unbatched)`);
   console.log(`  32 clients p99 ≤ 25 ms: ${f(main.many.p99)} ms  ${mark(main.many.p99 <= 25)}   (${each(main.rounds.many, p99)}; 1 process unbatched: ${f(base.many.p99)} ms)`);
   console.log(`  beside 10,000-row requests, the others' p99 ≤ 50 ms: ${f(main.starved.p99)} ms  ${mark(main.starved.p99 <= 50)}   (${each(main.rounds.starved, p99)}; 1 process unbatched: ${base.starved.requests ? `${f(base.starved.p99)} ms` : 'answered none'})`);
-  console.log(`  ${WORKERS} workers vs 1 (both batching), 32 clients: ${ratio(main.many.rps, oneWorker.many.rps)} req/s, p99 ${f(main.many.p99)} vs ${f(oneWorker.many.p99)} ms`);
+  console.log(`  ${WORKERS} workers vs 1 (both batching), 32 clients: ${ratio(many.many.rps, oneWorker.many.rps)} req/s, p99 ${f(many.many.p99)} vs ${f(oneWorker.many.p99)} ms; server CPU a request ${f(many.many.cpuPerRequest.server)} vs ${f(oneWorker.many.cpuPerRequest.server)} ms`);
   console.log(`  CPU bound at 32 clients (server + load generator on ${cores} cores): ${cpuBound(main.many).toFixed(0)} req/s  ${mark(cpuBound(main.many) >= 3000)}`);
   console.log(`\nload average (1 min) before ${loadBefore.toFixed(2)}, after ${loadavg()[0].toFixed(2)} on ${cores} cores; the load generator runs on the same cores`);
 }
