@@ -3,22 +3,26 @@
  * of samples/taxi, up to the Trainer; cached across bench runs), served by `tributary serve` as its
  * own process and measured from this process over loopback with real eval rows:
  * - time to ready (spawn → listening with the model loaded), median of 3, for 1 and N workers;
- * - single-row predicts with 1 and 32 keep-alive clients, p50/p99 and requests/s, in four setups:
- *   one process unbatched (the baseline), batching, N workers, N workers + batching (the default);
- * - starvation: 31 clients of single rows for 10 s while one client sends 10,000-instance requests.
- * Ratios are against the baseline measured in the same run. The load generator shares the
- * machine's cores with the server: on 2 cores that caps what N workers can show.
+ * - single-row predicts with 1 and 32 keep-alive clients, p50/p99 and requests/s, in these setups:
+ *   one process unbatched (the baseline), one process batching, N workers (default one per core)
+ *   unbatched and batching, and the default (`--workers auto`, serve-workers.ts, batching) with
+ *   and without the server's warm-up;
+ * - starvation: 31 clients of single rows for 5 s while one client sends 10,000-instance requests.
+ * Every setup is measured in `--rounds` rounds (a fresh server each round, the setups taking turns,
+ * so a change in the machine's load reaches them all alike); each number printed is the median over
+ * the rounds, the target lines also show every round's. Ratios are against the baseline measured
+ * in the same run. The load generator (http-load-client.ts: pre-built requests on raw keep-alive
+ * sockets) shares the machine's cores with the server: on 2 cores that caps what N workers can show.
  *
  * Each load also reports the CPU time a request costs (server processes from /proc, and this load
  * generator): on a busy machine wall-clock numbers mostly measure the others' work, CPU per
  * request does not, and cores ÷ CPU per request is the rate the machine could reach idle.
  *
- *   npm run bench:serving -- [--requests 1000] [--per-client 100] [--starve-seconds 10] [--workers N] [--warm-requests 20]
+ *   npm run bench:serving -- [--rounds 3] [--requests 1000] [--per-client 100] [--starve-seconds 5] [--workers N] [--warm-requests 20]
  *   npx tsx bench/serving-bench.ts ...
  */
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
-import { Agent, request } from 'node:http';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { dirname, join } from 'node:path';
@@ -27,12 +31,15 @@ import { parseArgs } from 'node:util';
 import { readSplitRows } from '../runtime/src/components/evaluator/read-rows.ts';
 import { startServerProcess, type ServerProcess } from '../runtime/src/components/infra-validator/server-process.ts';
 import { readBundleFeatures } from '../runtime/src/serving/registry-index.ts';
+import { autoServeWorkers } from '../runtime/src/serving/serve-workers.ts';
+import { LoadConnection, postBytes } from './http-load-client.ts';
 
 const { values: opt } = parseArgs({
   options: {
     requests: { type: 'string', default: '1000' },
     'per-client': { type: 'string', default: '100' },
-    'starve-seconds': { type: 'string', default: '10' },
+    'starve-seconds': { type: 'string', default: '5' },
+    rounds: { type: 'string', default: '3' },
     workers: { type: 'string', default: String(availableParallelism()) },
     // Requests sent before a load is measured, spread over its clients (at least 20 each). The
     // default measures a freshly started server, whose first thousands of requests still run
@@ -46,7 +53,10 @@ const WARM_REQUESTS = Number(opt['warm-requests']);
 const REQUESTS_1 = Number(opt.requests);
 const PER_CLIENT = Number(opt['per-client']);
 const WORKERS = Number(opt.workers);
+/** What `tributary serve` starts by default (`--workers auto`). */
+const AUTO_WORKERS = autoServeWorkers();
 const STARVE_SECONDS = Number(opt['starve-seconds']);
+const ROUNDS = Number(opt.rounds);
 
 const ROOT = (() => {
   let dir = dirname(fileURLToPath(import.meta.url));
@@ -67,22 +77,6 @@ function trainTaxi(): { bundle: string; examples: string } {
   const summary = JSON.parse(out.trim().split('\n').pop()!) as { nodes: { id: string; outputs?: Record<string, { uri: string }> }[] };
   const uri = (id: string, name: string) => summary.nodes.find((n) => n.id === id)!.outputs![name].uri;
   return { bundle: join(uri('trainer', 'model'), 'bundle'), examples: uri('example_gen', 'examples') };
-}
-
-/** Latency in ms, or an Error (HTTP status, or a connection the server dropped). */
-function post(agent: Agent, port: number, body: string): Promise<number | Error> {
-  return new Promise((resolve) => {
-    const t = performance.now();
-    const req = request(
-      { host: '127.0.0.1', port, path: '/v1/models/taxi:predict', method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
-      (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode === 200 ? performance.now() - t : new Error(`HTTP ${res.statusCode}`)));
-      },
-    );
-    req.on('error', resolve);
-    req.end(body);
-  });
 }
 
 /** Clock ticks per second of /proc's CPU times. */
@@ -127,6 +121,28 @@ async function batchTotals(port: number): Promise<{ batches: number; rows: numbe
 
 const pct = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const p99 = (l: Load) => l.p99;
+const rps = (l: Load) => l.rps;
+const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+
+/** One load's numbers over the rounds: medians of the rates and latencies, sums of the counts. */
+function medianLoad(loads: Load[]): Load {
+  const m = (f: (l: Load) => number | undefined) => {
+    const xs = loads.map(f).filter((x): x is number => x !== undefined);
+    return xs.length ? median(xs) : undefined;
+  };
+  return {
+    clients: loads[0].clients,
+    requests: sum(loads.map((l) => l.requests)),
+    errors: sum(loads.map((l) => l.errors)),
+    p50: m((l) => l.p50)!,
+    p99: m((l) => l.p99)!,
+    rps: m((l) => l.rps)!,
+    cpuPerRequest: { server: m((l) => l.cpuPerRequest.server)!, client: m((l) => l.cpuPerRequest.client)! },
+    ...(m((l) => l.meanBatch) !== undefined ? { meanBatch: m((l) => l.meanBatch) } : {}),
+    clientGc: { pauses: sum(loads.map((l) => l.clientGc.pauses)), totalMs: sum(loads.map((l) => l.clientGc.totalMs)), maxMs: Math.max(...loads.map((l) => l.clientGc.maxMs)) },
+  };
+}
 
 interface Load {
   clients: number;
@@ -147,14 +163,14 @@ interface Load {
   clientGc: { pauses: number; totalMs: number; maxMs: number };
 }
 
-/** `clients` keep-alive clients sending single-row predicts back to back, each `perClient` times or until `until()`. */
-async function load(server: number, port: number, bodies: string[], clients: number, perClient: number, until: () => boolean = () => false): Promise<Load> {
-  const agent = new Agent({ keepAlive: true, maxSockets: clients });
+/** `clients` keep-alive clients sending single-row predicts back to back, each `perClient` times or for `seconds` after their warm-up. */
+async function load(server: number, port: number, bodies: Buffer[], clients: number, perClient: number, seconds = Infinity): Promise<Load> {
+  const connections = Array.from({ length: clients }, () => new LoadConnection(port));
   // Warm-up on every connection (and every worker behind them).
   await Promise.all(
-    Array.from({ length: clients }, async (_, c) => {
+    connections.map(async (connection, c) => {
       const warm = Math.max(20, Math.ceil(WARM_REQUESTS / clients));
-      for (let i = 0; i < warm; i++) await post(agent, port, bodies[(c * warm + i) % bodies.length]);
+      for (let i = 0; i < warm; i++) await connection.post(bodies[(c * warm + i) % bodies.length]);
     }),
   );
   const latencies: number[] = [];
@@ -172,10 +188,11 @@ async function load(server: number, port: number, bodies: string[], clients: num
   const serverCpu0 = treeCpuMs(server);
   const clientCpu0 = process.cpuUsage();
   const t0 = performance.now();
+  const until = () => performance.now() - t0 > seconds * 1000;
   await Promise.all(
-    Array.from({ length: clients }, async (_, c) => {
+    connections.map(async (connection, c) => {
       for (let i = 0; i < perClient && !until(); i++) {
-        const r = await post(agent, port, bodies[(c * perClient + i) % bodies.length]);
+        const r = await connection.post(bodies[(c * perClient + i) % bodies.length]);
         if (r instanceof Error) errors++;
         else latencies.push(r);
       }
@@ -186,7 +203,7 @@ async function load(server: number, port: number, bodies: string[], clients: num
   const clientCpu = process.cpuUsage(clientCpu0);
   gcObserver.disconnect();
   const batches1 = await batchTotals(port);
-  agent.destroy();
+  for (const connection of connections) connection.close();
   latencies.sort((a, b) => a - b);
   const per = (ms: number) => Number((ms / Math.max(1, latencies.length)).toFixed(3));
   return {
@@ -203,22 +220,21 @@ async function load(server: number, port: number, bodies: string[], clients: num
 }
 
 /** 31 clients of single rows for `seconds` while one more sends 10,000-instance requests back to back. */
-async function starvation(server: number, port: number, bodies: string[], big: string, seconds: number): Promise<Load & { bigRequests: number; bigMs: number }> {
-  const bigAgent = new Agent({ keepAlive: true, maxSockets: 1 });
+async function starvation(server: number, port: number, bodies: Buffer[], big: Buffer, seconds: number): Promise<Load & { bigRequests: number; bigMs: number }> {
+  const bigConnection = new LoadConnection(port);
   let stop = false;
   const bigTimes: number[] = [];
-  await post(bigAgent, port, big); // warm
+  await bigConnection.post(big); // warm
   const bigLoop = (async () => {
     while (!stop) {
-      const r = await post(bigAgent, port, big);
+      const r = await bigConnection.post(big);
       if (typeof r === 'number') bigTimes.push(r);
     }
   })();
-  const started = performance.now();
-  const small = await load(server, port, bodies, 31, Number.MAX_SAFE_INTEGER, () => performance.now() - started > seconds * 1000);
+  const small = await load(server, port, bodies, 31, Number.MAX_SAFE_INTEGER, seconds);
   stop = true;
   await bigLoop;
-  bigAgent.destroy();
+  bigConnection.close();
   return { ...small, bigRequests: bigTimes.length, bigMs: bigTimes.length ? median(bigTimes) : NaN };
 }
 
@@ -239,22 +255,28 @@ async function main() {
   symlinkSync(bundle, join(registry, 'taxi', '1'), 'dir');
   const features = readBundleFeatures(bundle);
   const rows = readSplitRows(examples, 'eval', 10_000).map((r) => Object.fromEntries(features.filter((f) => f in r).map((f) => [f, r[f]])));
-  const bodies = rows.slice(0, 2000).map((r) => JSON.stringify({ instances: [r] }));
+  const path = '/v1/models/taxi:predict';
+  const bodies = rows.slice(0, 2000).map((r) => postBytes(path, JSON.stringify({ instances: [r] })));
   const bigRows = Array.from({ length: 10_000 }, (_, i) => rows[i % rows.length]);
-  const big = JSON.stringify({ instances: bigRows });
+  const big = postBytes(path, JSON.stringify({ instances: bigRows }));
 
+  // `tributary serve`'s default is `--workers auto` (serve-workers.ts); the setups with one process
+  // and with --workers N (default: one per core) are measured beside it, whichever it equals.
+  const processes = (w: number) => (w === 1 ? '1 process' : `${w} workers`);
+  const isDefault = (w: number) => (w === AUTO_WORKERS ? ' (default)' : '');
   const setups: Setup[] = [
     { name: '1 process, unbatched (baseline)', workers: 1, maxBatchSize: 0 },
-    { name: '1 process, batching', workers: 1, maxBatchSize: 32 },
-    { name: `${WORKERS} workers, unbatched`, workers: WORKERS, maxBatchSize: 0 },
-    { name: `${WORKERS} workers, batching (default)`, workers: WORKERS, maxBatchSize: 32 },
+    { name: `1 process, batching${isDefault(1)}`, workers: 1, maxBatchSize: 32 },
+    ...(WORKERS > 1 ? [{ name: `${WORKERS} workers, unbatched`, workers: WORKERS, maxBatchSize: 0 }] : []),
+    ...(WORKERS > 1 ? [{ name: `${WORKERS} workers, batching${isDefault(WORKERS)}`, workers: WORKERS, maxBatchSize: 32 }] : []),
+    ...(AUTO_WORKERS !== 1 && AUTO_WORKERS !== WORKERS ? [{ name: `${AUTO_WORKERS} workers, batching (default)`, workers: AUTO_WORKERS, maxBatchSize: 32 }] : []),
     // The default setup without the server's warm-up: what a fresh server's first requests cost.
-    { name: `${WORKERS} workers, batching, no warm-up`, workers: WORKERS, maxBatchSize: 32, warmup: 0 },
+    { name: `${processes(AUTO_WORKERS)}, batching, no warm-up`, workers: AUTO_WORKERS, maxBatchSize: 32, warmup: 0 },
   ];
   const serverWarmup = opt['server-warmup'] === undefined ? undefined : Number(opt['server-warmup']);
   const start = (s: Setup) => startServerProcess(registry, { timeoutMs: 120_000, workers: s.workers, maxBatchSize: s.maxBatchSize, batchTimeoutMs: 1, warmupRequests: s.warmup ?? serverWarmup });
   const ready: Record<number, number[]> = {};
-  for (const w of [...new Set([1, WORKERS])]) {
+  for (const w of [...new Set([1, AUTO_WORKERS, WORKERS])]) {
     ready[w] = [];
     for (let i = 0; i < 3; i++) {
       const server = await start({ name: '', workers: w, maxBatchSize: 32 });
@@ -262,25 +284,29 @@ async function main() {
       await server.stop();
     }
   }
-  const results: { setup: Setup; one: Load; many: Load; starved: Awaited<ReturnType<typeof starvation>> }[] = [];
-  for (const setup of setups) {
-    let server: ServerProcess | undefined;
-    try {
-      server = await start(setup);
-      console.error(`${setup.name}: 1 client`);
-      const pid = server.child.pid!;
-      const one = await load(pid, server.port, bodies, 1, REQUESTS_1);
-      console.error(`${setup.name}: 32 clients`);
-      const many = await load(pid, server.port, bodies, 32, PER_CLIENT);
-      console.error(`${setup.name}: 31 clients beside 10,000-row requests`);
-      const starved = await starvation(pid, server.port, bodies, big, STARVE_SECONDS);
-      results.push({ setup, one, many, starved });
-    } catch (e) {
-      throw new Error(`${setup.name}: ${(e as Error).message}; server stderr: ${server?.stderr()}`);
-    } finally {
-      await server?.stop();
+  type Starved = Awaited<ReturnType<typeof starvation>>;
+  const runs = setups.map((setup) => ({ setup, one: [] as Load[], many: [] as Load[], starved: [] as Starved[] }));
+  for (let round = 1; round <= ROUNDS; round++) {
+    for (const run of runs) {
+      const { setup } = run;
+      let server: ServerProcess | undefined;
+      try {
+        server = await start(setup);
+        const pid = server.child.pid!;
+        console.error(`round ${round}/${ROUNDS}, ${setup.name}: 1 client`);
+        run.one.push(await load(pid, server.port, bodies, 1, REQUESTS_1));
+        console.error(`round ${round}/${ROUNDS}, ${setup.name}: 32 clients`);
+        run.many.push(await load(pid, server.port, bodies, 32, PER_CLIENT));
+        console.error(`round ${round}/${ROUNDS}, ${setup.name}: 31 clients beside 10,000-row requests`);
+        run.starved.push(await starvation(pid, server.port, bodies, big, STARVE_SECONDS));
+      } catch (e) {
+        throw new Error(`${setup.name}: ${(e as Error).message}; server stderr: ${server?.stderr()}`);
+      } finally {
+        await server?.stop();
+      }
     }
   }
+  const results = runs.map((r) => ({ setup: r.setup, one: medianLoad(r.one), many: medianLoad(r.many), starved: { ...medianLoad(r.starved), bigRequests: sum(r.starved.map((s) => s.bigRequests)), bigMs: median(r.starved.map((s) => s.bigMs)) }, rounds: r }));
   rmSync(root, { recursive: true, force: true });
 
   console.log(JSON.stringify({ ready, results }));
@@ -307,14 +333,16 @@ async function main() {
   // The issue's targets, for the default setup (N workers with batching), against its peers of this run.
   const byName = (workers: number, batched: boolean) => results.find((r) => r.setup.workers === workers && r.setup.maxBatchSize > 0 === batched && r.setup.warmup === undefined)!;
   const cold = results.find((r) => r.setup.warmup === 0)!;
-  const main = byName(WORKERS, true);
+  const main = byName(AUTO_WORKERS, true);
   const oneWorker = byName(1, true);
-  console.log(`\ntargets (${main.setup.name}):`);
-  console.log(`  1 client p99 < 5 ms: ${f(main.one.p99)} ms  ${mark(main.one.p99 < 5)}   (1 process unbatched: ${f(base.one.p99)} ms; without the server's warm-up: ${f(cold.one.p99)} ms)`);
-  console.log(`  32 clients ≥ 3,000 req/s: ${main.many.rps.toFixed(0)}  ${mark(main.many.rps >= 3000)}   goal 5,000: ${mark(main.many.rps >= 5000)}   (${ratio(main.many.rps, base.many.rps)} 1 process unbatched)`);
-  console.log(`  32 clients p99 ≤ 25 ms: ${f(main.many.p99)} ms  ${mark(main.many.p99 <= 25)}   (1 process unbatched: ${f(base.many.p99)} ms)`);
-  console.log(`  beside 10,000-row requests, the others' p99 ≤ 50 ms: ${f(main.starved.p99)} ms  ${mark(main.starved.p99 <= 50)}   (1 process unbatched: ${base.starved.requests ? `${f(base.starved.p99)} ms` : 'answered none'})`);
-  console.log(`  ${WORKERS} workers vs 1 (both batching), 32 clients: ${ratio(main.many.rps, oneWorker.many.rps)} req/s, p99 ${f(main.many.p99)} vs ${f(oneWorker.many.p99)} ms`);
+  const many = byName(WORKERS, true);
+  const each = (loads: Load[], pick: (l: Load) => number) => `rounds: ${loads.map((l) => (pick === rps ? l.rps.toFixed(0) : f(pick(l)))).join(', ')}`;
+  console.log(`\ntargets (${main.setup.name}; medians of ${ROUNDS} rounds):`);
+  console.log(`  1 client p99 < 5 ms: ${f(main.one.p99)} ms  ${mark(main.one.p99 < 5)}   (${each(main.rounds.one, p99)}; 1 process unbatched: ${f(base.one.p99)} ms; without the server's warm-up: ${f(cold.one.p99)} ms)`);
+  console.log(`  32 clients ≥ 3,000 req/s: ${main.many.rps.toFixed(0)}  ${mark(main.many.rps >= 3000)}   goal 5,000: ${mark(main.many.rps >= 5000)}   (${each(main.rounds.many, rps)}; ${ratio(main.many.rps, base.many.rps)} 1 process unbatched)`);
+  console.log(`  32 clients p99 ≤ 25 ms: ${f(main.many.p99)} ms  ${mark(main.many.p99 <= 25)}   (${each(main.rounds.many, p99)}; 1 process unbatched: ${f(base.many.p99)} ms)`);
+  console.log(`  beside 10,000-row requests, the others' p99 ≤ 50 ms: ${f(main.starved.p99)} ms  ${mark(main.starved.p99 <= 50)}   (${each(main.rounds.starved, p99)}; 1 process unbatched: ${base.starved.requests ? `${f(base.starved.p99)} ms` : 'answered none'})`);
+  console.log(`  ${WORKERS} workers vs 1 (both batching), 32 clients: ${ratio(many.many.rps, oneWorker.many.rps)} req/s, p99 ${f(many.many.p99)} vs ${f(oneWorker.many.p99)} ms; server CPU a request ${f(many.many.cpuPerRequest.server)} vs ${f(oneWorker.many.cpuPerRequest.server)} ms`);
   console.log(`  CPU bound at 32 clients (server + load generator on ${cores} cores): ${cpuBound(main.many).toFixed(0)} req/s  ${mark(cpuBound(main.many) >= 3000)}`);
   console.log(`\nload average (1 min) before ${loadBefore.toFixed(2)}, after ${loadavg()[0].toFixed(2)} on ${cores} cores; the load generator runs on the same cores`);
 }

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { cpSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ModelServer } from '../../runtime/src/serving/server.ts';
+import { request } from 'node:http';
+import { ModelServer, predictionsJson, requestPath } from '../../runtime/src/serving/server.ts';
 import { writeIndex } from '../../runtime/src/serving/registry-index.ts';
 import { sigmoid, writeLogisticBundle } from './fixtures.ts';
 
@@ -94,6 +95,42 @@ describe('model server (TF Serving REST)', () => {
     }
     const ok = await post('/v1/models/taxi:predict', { instances: [{ x1: 1, x2: 1 }] });
     assert.equal(ok.status, 200);
+  });
+
+  it('reads a body sent in several chunks, a character split across two of them', async () => {
+    const body = Buffer.from(JSON.stringify({ instances: [{ x1: 1, x2: 1, 'größe': 2 }] }));
+    const cut = body.indexOf(Buffer.from('ö')) + 1; // inside the two bytes of "ö"
+    const port = new URL(base).port;
+    const answer = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port, path: '/v1/models/taxi:predict', method: 'POST', headers: { 'content-length': body.length } }, (res) => {
+        let text = '';
+        res.setEncoding('utf8').on('data', (d: string) => (text += d)).on('end', () => resolve({ status: res.statusCode!, text }));
+      });
+      req.on('error', reject);
+      req.write(body.subarray(0, cut));
+      setTimeout(() => req.end(body.subarray(cut)), 20);
+    });
+    assert.equal(answer.status, 400);
+    assert.match(JSON.parse(answer.text).error, /unknown feature "größe"/);
+  });
+
+  it('writes predictions as JSON.stringify writes them, one array per row', () => {
+    const cases: (number | number[])[][] = [[0.5], [1e-7, -0, 3, 1 / 3, 1e21, -2.5e-12], [NaN, Infinity, -Infinity], [[0.1, 0.9], [1, NaN]], []];
+    for (const predictions of cases) {
+      const shaped = predictions.map((p) => (Array.isArray(p) ? p : [p]));
+      assert.equal(predictionsJson('predictions', predictions), JSON.stringify({ predictions: shaped }));
+      assert.equal(predictionsJson('outputs', predictions), JSON.stringify({ outputs: shaped }));
+    }
+  });
+
+  it('takes plain request paths as they are and parses the others as URLs', () => {
+    assert.equal(requestPath('/v1/models/taxi:predict'), '/v1/models/taxi:predict');
+    assert.equal(requestPath('/v1/models/taxi/versions/2/'), '/v1/models/taxi/versions/2/');
+    assert.equal(requestPath('/v1/models/my%20model'), '/v1/models/my model');
+    assert.equal(requestPath('/v1/models/./taxi/../taxi'), '/v1/models/taxi');
+    assert.equal(requestPath('/v1/models?x=1'), '/v1/models');
+    assert.equal(requestPath('/'), '/');
+    assert.throws(() => requestPath('/v1/models/%E0%A4%A'), /Malformed URL/);
   });
 
   it('picks up a version the Pusher adds, without a restart', async () => {

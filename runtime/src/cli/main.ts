@@ -301,7 +301,7 @@ program
       .argParser((v) => positiveInteger(v, '--prediction-log-keep')),
   )
   .addOption(
-    new Option('--workers <n>', 'server processes on the port, each with the models loaded ("auto": one per core)')
+    new Option('--workers <n>', 'server processes on the port, each with the models loaded ("auto": one per core but one, at least 1)')
       .default('auto')
       .argParser((v) => (v === 'auto' ? v : String(positiveInteger(v, '--workers')))),
   )

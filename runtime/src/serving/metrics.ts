@@ -60,7 +60,8 @@ export class ServingMetrics {
   }
 
   private seriesOf(model: string, version: string, arm: string): Series {
-    const key = JSON.stringify([model, version, arm]);
+    // NUL cannot occur in a model folder's name or a version number, so the key is unambiguous.
+    const key = `${model}\0${version}\0${arm}`;
     let s = this.series.get(key);
     if (!s) {
       s = { labels: { model, version, arm }, requests: 0, errors: 0, buckets: new Array(LATENCY_BUCKETS.length + 1).fill(0), sum: 0 };
@@ -70,7 +71,7 @@ export class ServingMetrics {
   }
 
   private batchesOf(model: string, version: string): BatchSeries {
-    const key = JSON.stringify([model, version]);
+    const key = `${model}\0${version}`;
     let b = this.batches.get(key);
     if (!b) {
       b = { labels: { model, version }, batches: 0, rows: 0 };
@@ -91,8 +92,9 @@ export class ServingMetrics {
     const s = this.seriesOf(model, String(version), arm);
     s.requests++;
     if (!ok) s.errors++;
-    const i = LATENCY_BUCKETS.findIndex((b) => seconds <= b);
-    s.buckets[i < 0 ? LATENCY_BUCKETS.length : i]++;
+    let i = 0;
+    while (i < LATENCY_BUCKETS.length && seconds > LATENCY_BUCKETS[i]) i++;
+    s.buckets[i]++;
     s.sum += seconds;
   }
 

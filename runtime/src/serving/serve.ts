@@ -1,24 +1,24 @@
 /** `tributary serve`: runs a ModelServer (or `workers` of them, cluster.ts) until SIGINT/SIGTERM and announces readiness on stdout. */
 import { existsSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { UserError } from '../core/errors.ts';
 import { useInferenceBackend } from '../ml/backend.ts';
 import { DRAIN_MS, ModelServer, type ServerOptions } from './server.ts';
 import { writeServerRecord } from './server-records.ts';
 import { isClusterWorker, runClusterPrimary, runClusterWorker } from './cluster.ts';
+import { autoServeWorkers } from './serve-workers.ts';
 
 
 export interface ServeOptions extends ServerOptions {
   /** Print one JSON line {"ready":true,...} when listening (the InfraValidator reads it). */
   readyLine?: boolean;
-  /** Server processes on the port (default 1 here; the CLI's default is the number of cores). */
+  /** Server processes on the port (default 1 here; the CLI's default is `auto`, serve-workers.ts). */
   workers?: number;
 }
 
-/** `--workers auto` (or nothing): one server process per core. */
+/** `--workers auto` (or nothing): one server process per core but one (serve-workers.ts says why). */
 export function parseServeWorkers(value: string | undefined): number {
-  if (value === undefined || value === 'auto') return availableParallelism();
+  if (value === undefined || value === 'auto') return autoServeWorkers();
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new UserError(`--workers must be a whole number ≥ 1 or "auto", got "${value}"`);
   return n;

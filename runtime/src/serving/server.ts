@@ -306,8 +306,7 @@ export class ModelServer {
       for (; i < n && performance.now() - t0 < this.opts.warmupMaxMs; i++) {
         const { rows, columnar } = parsePredictRequest(bodies[i % bodies.length], model.info, this.opts.maxInstances);
         const predictions = await this.predictRows(v, model, rows, () => undefined);
-        const shaped = predictions.map((p) => (Array.isArray(p) ? p : [p]));
-        JSON.stringify(columnar ? { outputs: shaped } : { predictions: shaped });
+        predictionsJson(columnar ? 'outputs' : 'predictions', predictions);
       }
     } catch (e) {
       this.opts.log(`warm-up of ${v.dir} stopped after ${i} of ${n} predicts: ${(e as Error).message}`);
@@ -319,8 +318,11 @@ export class ModelServer {
   // -------------------------------------------------------------------------------------------
 
   private send(res: ServerResponse, status: number, body: unknown): void {
+    this.sendJson(res, status, JSON.stringify(body));
+  }
+
+  private sendJson(res: ServerResponse, status: number, text: string): void {
     if (res.headersSent) return;
-    const text = JSON.stringify(body);
     // A timing client (the InfraValidator) asked for the scheduler's counters: util/schedstat.ts.
     const start = this.schedStart.get(res);
     const end = start && threadSchedTimes();
@@ -331,13 +333,7 @@ export class ModelServer {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
-      const url = new URL(req.url ?? '/', 'http://localhost');
-      let path: string;
-      try {
-        path = decodeURIComponent(url.pathname);
-      } catch {
-        throw new HttpError(400, `Malformed URL: ${url.pathname}`);
-      }
+      const path = requestPath(req.url ?? '/');
       if (path === '/metrics' && req.method === 'GET') {
         const text = await this.renderMetrics();
         res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'content-length': Buffer.byteLength(text) });
@@ -345,7 +341,7 @@ export class ModelServer {
         return;
       }
       const route = parseRoute(path);
-      if (!route) throw new HttpError(404, `No such endpoint: ${req.method} ${url.pathname}`);
+      if (!route) throw new HttpError(404, `No such endpoint: ${req.method} ${path}`);
       if (route.kind === 'list') {
         if (req.method !== 'GET') throw new HttpError(405, 'Use GET');
         this.send(res, 200, { models: [...this.models.values()].sort((a, b) => a.name.localeCompare(b.name)).map((m) => ({ name: m.name, versions: [...m.versions.keys()], labels: m.labels })) });
@@ -424,9 +420,8 @@ export class ModelServer {
         if ((e as Error).name === 'UserError') throw new HttpError(400, (e as Error).message);
         throw e;
       }
-      const shaped = predictions.map((p) => (Array.isArray(p) ? p : [p]));
-      this.send(res, 200, parsed.columnar ? { outputs: shaped } : { predictions: shaped });
-      record(200, { rows, predictions: shaped });
+      this.sendJson(res, 200, predictionsJson(parsed.columnar ? 'outputs' : 'predictions', predictions));
+      record(200, { rows, predictions: this.predictionLog && predictions.map((p) => (Array.isArray(p) ? p : [p])) });
     } catch (e) {
       record(e instanceof HttpError ? e.status : 500, { rows, error: (e as Error).message });
       throw e;
@@ -504,6 +499,35 @@ export class ModelServer {
   }
 }
 
+/**
+ * `{"predictions": [[p], ...]}` (or "outputs") as JSON.stringify writes it for the predictions
+ * shaped one array per row, without building those arrays: a finite number's JSON is its String()
+ * (NaN and ±Infinity are null). test/serving/server.test.ts compares it with JSON.stringify.
+ */
+export function predictionsJson(key: 'predictions' | 'outputs', predictions: readonly RowPrediction[]): string {
+  let text = `{"${key}":[`;
+  for (let i = 0; i < predictions.length; i++) {
+    const p = predictions[i];
+    if (i > 0) text += ',';
+    text += typeof p === 'number' ? `[${Number.isFinite(p) ? String(p) : 'null'}]` : JSON.stringify(p);
+  }
+  return `${text}]}`;
+}
+
+/** A path of plain segments (none empty, none starting with a dot), no query: what URL parsing would return unchanged. */
+const PLAIN_PATH = /^(?:\/[A-Za-z0-9_:-][A-Za-z0-9_:.-]*)+\/?$/;
+
+/** The decoded path of a request URL; plain paths (every predict) skip the URL parser. */
+export function requestPath(raw: string): string {
+  if (PLAIN_PATH.test(raw)) return raw;
+  const { pathname } = new URL(raw, 'http://localhost');
+  try {
+    return decodeURIComponent(pathname);
+  } catch {
+    throw new HttpError(400, `Malformed URL: ${pathname}`);
+  }
+}
+
 type Route =
   | { kind: 'list' }
   | { kind: 'status' | 'metadata' | 'predict'; model: string; version?: number; label?: string };
@@ -546,23 +570,44 @@ function signature(info: BundleInfo) {
   };
 }
 
-async function readBody(req: IncomingMessage, limit: number): Promise<string> {
+/**
+ * The request's body as text. Events rather than an async iterator (no iterator and promise per
+ * chunk), and a body that came in one chunk — a small predict always does — is decoded without a
+ * copy into a joined buffer.
+ */
+function readBody(req: IncomingMessage, limit: number): Promise<string> {
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limit) {
     req.resume();
-    throw new HttpError(413, `Request body of ${declared} bytes exceeds the limit of ${limit}`);
+    return Promise.reject(new HttpError(413, `Request body of ${declared} bytes exceeds the limit of ${limit}`));
   }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > limit) {
-      req.resume();
-      throw new HttpError(413, `Request body exceeds the limit of ${limit} bytes`);
-    }
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+  return new Promise((resolve, reject) => {
+    let first: Buffer | undefined;
+    let more: Buffer[] | undefined;
+    let size = 0;
+    let done = false;
+    const fail = (e: Error) => {
+      if (done) return;
+      done = true;
+      first = more = undefined;
+      reject(e);
+    };
+    req.on('data', (chunk: Buffer) => {
+      if (done) return; // over the limit: the rest is drained and dropped
+      size += chunk.length;
+      if (size > limit) return fail(new HttpError(413, `Request body exceeds the limit of ${limit} bytes`));
+      if (first === undefined) first = chunk;
+      else (more ??= [first]).push(chunk);
+    });
+    req.once('end', () => {
+      if (done) return;
+      done = true;
+      resolve(more ? Buffer.concat(more).toString('utf8') : (first?.toString('utf8') ?? ''));
+    });
+    req.once('error', fail);
+    // The client went away before the body was whole.
+    req.once('close', () => fail(new HttpError(400, 'The request was aborted before its body was complete')));
+  });
 }
 
 interface RequestSchema {
@@ -624,33 +669,39 @@ export function parsePredictRequest(text: string, info: BundleInfo, maxInstances
   // client), while an explicit null is a missing value that the transform's fill_in_missing
   // handles as in the training data. Unknown names and ill-typed values are errors too.
   const { features, lists, required } = requestSchema(info);
-  rows.forEach((row, i) => {
+  // Plain loops: this runs for every row of every request (no per-value arrays or closures).
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i];
     let known = 0;
-    for (const [name, v] of Object.entries(row)) {
+    for (const name in row) {
       const type = features.get(name);
       if (!type) throw new HttpError(400, `instances[${i}] has unknown feature "${name}" (features: ${[...features.keys()].join(', ')})`);
       known++;
+      const v = row[name];
       if (v === null) continue;
       // A list feature takes an array of values (or one value: a list of one).
-      for (const item of lists.has(name) && Array.isArray(v) ? v : [v]) checkValue(item, type, `instances[${i}].${name}${lists.has(name) && Array.isArray(v) ? '[]' : ''}`);
+      if (Array.isArray(v) && lists.has(name)) {
+        for (const item of v) checkValue(item, type, i, name, '[]');
+      } else checkValue(v, type, i, name, '');
     }
     if (known === 0) throw new HttpError(400, `instances[${i}] has none of the model's features (${[...features.keys()].join(', ')})`);
-    const absent = required.filter((f) => !(f in row));
-    if (absent.length > 0) {
-      throw new HttpError(400, `instances[${i}] is missing feature${absent.length > 1 ? 's' : ''} ${absent.map((f) => `"${f}"`).join(', ')} (send null for a missing value)`);
+    for (const f of required) {
+      if (f in row) continue;
+      const absent = required.filter((g) => !(g in row));
+      throw new HttpError(400, `instances[${i}] is missing feature${absent.length > 1 ? 's' : ''} ${absent.map((g) => `"${g}"`).join(', ')} (send null for a missing value)`);
     }
-  });
+  }
   return { rows, columnar: inputs !== undefined };
 }
 
 /** One value of a feature: a string for STRING (a number is not a string, as in TF Serving), a finite number otherwise. */
-function checkValue(v: unknown, type: string, where: string): void {
+function checkValue(v: unknown, type: string, row: number, name: string, list: '' | '[]'): void {
   if (type === 'STRING') {
     // As TF Serving: a number is not a string (the model's vocabulary holds "7", not 7).
-    if (typeof v !== 'string') throw new HttpError(400, `${where} must be a string, got ${JSON.stringify(v)}`);
+    if (typeof v !== 'string') throw new HttpError(400, `instances[${row}].${name}${list} must be a string, got ${JSON.stringify(v)}`);
   } else if (typeof v !== 'number' || !Number.isFinite(v)) {
-    throw new HttpError(400, `${where} must be a number (${type}), got ${JSON.stringify(v)}`);
+    throw new HttpError(400, `instances[${row}].${name}${list} must be a number (${type}), got ${JSON.stringify(v)}`);
   } else if (type === 'INT' && !Number.isInteger(v)) {
-    throw new HttpError(400, `${where} must be an integer, got ${v}`);
+    throw new HttpError(400, `instances[${row}].${name}${list} must be an integer, got ${v}`);
   }
 }

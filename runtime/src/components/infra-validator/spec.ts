@@ -7,7 +7,7 @@ export const infraValidatorParams = Type.Object({
   num_requests: Type.Integer({ default: 100, minimum: 1, maximum: 100000, description: 'Predict requests to time, each one real example.' }),
   warmup_requests: Type.Integer({ default: 3, minimum: 0, description: 'Untimed requests first (JIT, lazy init).' }),
   split: Type.String({ default: 'eval', description: 'Split of the examples the requests are built from.' }),
-  workers: Type.Integer({ default: 2, minimum: 0, description: 'Server processes of the multi-worker server (`tributary serve --workers`); 0: one per core. Startup counts until every one is ready, so many workers on a big machine slow the startup check.' }),
+  workers: Type.Integer({ default: 2, minimum: 0, description: 'Server processes of the multi-worker server (`tributary serve --workers`); 0: `auto`, as `tributary serve` (one per core but one). Startup counts until every one is ready, so many workers on a big machine slow the startup check.' }),
 });
 
 export const infraValidatorSpec = {
