@@ -1,9 +1,8 @@
 /**
  * Auto layout's cost, as the canvas's button runs it (untangle, zoomed out, measured compact
  * sizes) for the taxi samples in the reference pane (1600×1000 window, Explorer open) and in a
- * narrow one, against two peers measured in the same run: every shape searched in full (what the
- * button did before the shapes were weighed on dagre's drawings first, `searchAll`), and left to
- * right only (no pane: one shape, what it did before it weighed shapes). Medians of `--runs`
+ * narrow one, against a peer measured in the same run: left to right only (no pane: one shape,
+ * what the button did before it weighed shapes). Medians of `--runs`
  * (default 5) after one warm-up; CPU time besides wall time (a loaded machine inflates wall time).
  *   node --import tsx bench/layout-bench.ts [--runs N]
  */
@@ -51,8 +50,7 @@ for (const file of SAMPLES) {
   const row = timed(() => autoLayout(nodes, base));
   const name = file.split('/').pop();
   for (const [pane, viewport] of [['reference pane 1062×849', REFERENCE_PANE], ['narrow pane 600×900', { width: 600, height: 900 }]] as const) {
-    const all = timed(() => autoLayout(nodes, { ...base, viewport, searchAll: true }));
     const ms = timed(() => autoLayout(nodes, { ...base, viewport }));
-    console.log(`${name} ${pane}: ${show(ms)}; every shape searched ${show(all)}, ${(all.cpu / ms.cpu).toFixed(2)}x the CPU; left to right only ${show(row)}, ${(ms.cpu / row.cpu).toFixed(2)}x`);
+    console.log(`${name} ${pane}: ${show(ms)}; left to right only ${show(row)}; ${(ms.cpu / row.cpu).toFixed(2)}x the CPU`);
   }
 }

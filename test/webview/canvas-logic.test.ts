@@ -362,9 +362,10 @@ describe('canvas logic', () => {
       assert.equal(wrapRoutes(across.map((e, k) => ({ id: String(k), source: e.source, target: e.target })), new Map(Object.entries(rows).map(([k, p]) => [k, { ...p, ...size(k) }]))).size, 2);
     });
 
-    it('Auto layout searches the direction that dagre’s drawings put second where its search may still win: taxi-compressed runs top to bottom in the reference pane', () => {
+    it('each shape is weighed after its search, not on dagre’s drawings: taxi-compressed runs top to bottom in the reference pane', () => {
       // Weighed on dagre's drawings, its wrapped left-to-right drawing is ahead; searched, top to
-      // bottom fits at 0.85 with 2 crossings against 0.77 and 6 (3 of them at right angles).
+      // bottom fits at 0.85 with 2 crossings against 0.77 and 6 (3 of them at right angles): a pick
+      // made before the searches (tried to save time) drew the latter.
       const file = 'samples/taxi/taxi-compressed.pipeline.yaml';
       const of = canvasNodes(parsePipeline(readFileSync(file, 'utf8'), file));
       const declared = portsOf(of);

@@ -51,8 +51,6 @@ export interface LayoutOptions {
    * COMPACT_ZOOM or closer is laid out again with full nodes' sizes (fullNodeSize, from `ports`).
    */
   zoomedOut?: boolean;
-  /** Search every shape in full instead of weighing them on dagre's drawings first (the benchmark's peer: what Auto layout did before). */
-  searchAll?: boolean;
 }
 
 /** Above this many nodes the variants are not tried: dagre's default is used. */
@@ -93,63 +91,23 @@ interface Laid {
  * order.
  */
 export function autoLayout(nodes: readonly CanvasNode[], options: LayoutOptions = {}): Record<string, Position> {
-  const run: Run = { ...options, measurer: new Measurer(nodes, options.ports ?? {}), compact: (id) => options.sizes?.[id] ?? { width: NODE_WIDTH, height: NODE_HEIGHT } };
+  const compact = (id: string): Size => options.sizes?.[id] ?? { width: NODE_WIDTH, height: NODE_HEIGHT };
+  const run: Run = { ...options, measurer: new Measurer(nodes, options.ports ?? {}) };
+  let pool = candidates(nodes, run, compact);
   const { viewport } = options;
-  if (!viewport || !options.untangle || options.direction || options.searchAll || nodes.length > UNTANGLE_MAX_NODES) return pick(nodes, run).best.positions;
-  // The searches (untangle.ts) are most of the cost: one per start, shape and node size. The
-  // directions are weighed on dagre's least tangled drawings first (rough: not searched), and the
-  // one ahead is searched in full (left to right: with its wrapped folds). The other is searched
-  // from its best start first, and in full only where that comes within SEARCH_GAIN of the first
-  // (a full search ended up to 2.7 better than its best start on the taxi samples: the margin is
-  // what keeps the picks of a full search of both). A top-to-bottom drawing that dagre fits zoomed
-  // in with compact nodes is searched with full nodes' sizes only (its compact search would be
-  // discarded).
-  const rough = pick(nodes, { ...run, rough: true });
-  const order = (Object.keys(rough.worth) as Direction[]).sort((a, b) => rough.worth[b]! - rough.worth[a]!);
-  const fullOnly = (rough.compactZoom.TB ?? 0) >= FULL_ONLY_ZOOM;
-  const searched = (direction: Direction, starts?: number) => pick(nodes, { ...run, direction, starts, fullOnly: direction === 'TB' && fullOnly }).best;
-  const first = searched(order[0]);
-  if (order.length === 1) return first.positions;
-  const quick = searched(order[1], 1);
-  const other = worthOf(quick, viewport) + SEARCH_GAIN > worthOf(first, viewport) ? searched(order[1]) : quick;
-  // Ties go left to right, as a full pick's stable sort would.
-  const [lr, tb] = first.shape === 'LR' ? [first, other] : [other, first];
-  return (worthOf(tb, viewport) > worthOf(lr, viewport) ? tb : lr).positions;
-}
-
-/**
- * dagre's top-to-bottom drawing with compact nodes fits at this zoom or closer: its search would
- * end at COMPACT_ZOOM or closer too (it moves nodes by a grid step or two), so it is searched with
- * full nodes' sizes only. Taxi's fits at 0.97; taxi-compressed's at 0.86 was searched down to 0.846.
- */
-const FULL_ONLY_ZOOM = 0.95;
-
-/** How much better (in crossings) a direction's full search may end than its search from its best start alone. */
-const SEARCH_GAIN = 3;
-
-/** The candidate drawings (see autoLayout) and the best of them. */
-function pick(nodes: readonly CanvasNode[], run: Run): { best: Laid; worth: Partial<Record<Direction, number>>; compactZoom: Partial<Record<Direction, number>> } {
-  const { viewport, compact } = run;
-  const zoomIn = viewport && run.zoomedOut && run.ports;
-  let pool = zoomIn && run.fullOnly ? [] : candidates(nodes, run, compact);
   const close = (l: Laid) => viewport !== undefined && fitZoom(l.bounds, viewport) >= COMPACT_ZOOM;
-  const compactZoom: Partial<Record<Direction, number>> = {};
-  for (const l of viewport ? pool : []) compactZoom[l.shape] = Math.max(compactZoom[l.shape] ?? 0, fitZoom(l.bounds, viewport!));
-  if (viewport && zoomIn && (run.fullOnly || pool.some(close))) {
+  if (viewport && options.zoomedOut && options.ports && pool.some(close)) {
     // A drawing that fits at COMPACT_ZOOM or closer draws full nodes, with their ports: laid out
     // with compact sizes they would overlap. Those shapes are laid out again with full sizes.
-    const ports = zoomIn;
+    const ports = options.ports;
     const full = (id: string): Size => fullNodeSize(ports[id] ?? { inputs: [], outputs: [] }, compact(id));
     // One that then fits below COMPACT_ZOOM draws compact nodes after all: it is measured so.
     const drawn = (l: Laid) => (fitZoom(l.bounds, viewport) < COMPACT_ZOOM ? run.measurer.measure(l.positions, compact, flowDirection(nodes, l.positions)) : l);
-    const again = run.fullOnly ? undefined : [...new Set(pool.filter(close).map((l) => l.shape))];
+    const again = [...new Set(pool.filter(close).map((l) => l.shape))];
     pool = [...pool.filter((l) => !close(l)), ...candidates(nodes, run, full, again).map(drawn)];
   }
-  if (!viewport) return { best: pool.sort(byTangle)[0], worth: {}, compactZoom };
-  pool.sort((a, b) => worthOf(b, viewport) - worthOf(a, viewport));
-  const worth: Partial<Record<Direction, number>> = {};
-  for (const l of pool) worth[l.shape] ??= worthOf(l, viewport);
-  return { best: pool[0], worth, compactZoom };
+  if (!viewport) return pool.sort(byTangle)[0].positions;
+  return pool.sort((a, b) => worthOf(b, viewport) - worthOf(a, viewport))[0].positions;
 }
 
 /**
@@ -265,7 +223,6 @@ function best(nodes: readonly CanvasNode[], direction: Direction, options: Run, 
     if (laid.some(readable)) break;
   }
   laid = laid.sort((a, b) => Number(readable(b)) - Number(readable(a)) || byTangle(a, b));
-  if (options.rough) return laid[0];
   const links = drawnEdges(nodes);
   // Across the flow: how far an edge bends (y left to right, x top to bottom) and how wide the drawing gets.
   const across = (p: Position) => (direction === 'LR' ? p.y : p.x);
@@ -283,24 +240,14 @@ function best(nodes: readonly CanvasNode[], direction: Direction, options: Run, 
   const viewSize = (id: string): Size => (flip ? { width: size(id).height, height: size(id).width } : size(id));
   // The best few of dagre's drawings, each untangled: the search only moves downhill from where it starts.
   const untangled = laid
-    .slice(0, options.starts ?? UNTANGLE_STARTS)
+    .slice(0, UNTANGLE_STARTS)
     .map((l) => measure(normalized(view(untangle(view(l.positions), { size: viewSize, links, score: (p) => score(view(p)), gap, grid: GRID, budget: 1500 })))));
   const r = untangled.sort((a, b) => Number(readable(b)) - Number(readable(a)) || byTangle(a, b))[0];
   return r;
 }
 
 /** The options of one Auto layout, with what its searches share. */
-type Run = LayoutOptions & {
-  measurer: Measurer;
-  /** The nodes' sizes as measured (compact where the canvas is zoomed out). */
-  compact: (id: string) => Size;
-  /** Lay out with full nodes' sizes only (zoomedOut: the compact drawing would fit zoomed in). */
-  fullOnly?: boolean;
-  /** Dagre's least tangled drawings as they are, not searched further (untangle.ts): to weigh the shapes. */
-  rough?: boolean;
-  /** How many of dagre's drawings each search starts from; default UNTANGLE_STARTS. */
-  starts?: number;
-};
+type Run = LayoutOptions & { measurer: Measurer };
 
 /**
  * Measures drawings of one pipeline: bounds and tangles as React Flow draws them. The searches of
@@ -369,7 +316,7 @@ function wrapped(nodes: readonly CanvasNode[], laid: Laid, viewport: Size, size:
       if (flowDirection(nodes, positions) === 'LR') folds.push(measure(positions));
     }
   }
-  if (!options.untangle || options.rough || nodes.length > UNTANGLE_MAX_NODES) return folds;
+  if (!options.untangle || nodes.length > UNTANGLE_MAX_NODES) return folds;
   // Each row was ordered for the drawing in one row: the best few folds are untangled again,
   // scored as autoLayout picks, the rows kept as they are (no node moves into the band between two rows or opens a new one).
   folds.sort((a, b) => worthOf(b, viewport) - worthOf(a, viewport));
