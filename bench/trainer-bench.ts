@@ -355,6 +355,18 @@ function printParallel(p: Awaited<ReturnType<typeof dataParallel>>, batch: numbe
   console.log(`\nglobal batch ${batch}: 2 workers vs 1: ${p.speedUp}× examples/s (target 1.6: ${p.speedUp >= 1.6 ? 'PASS' : 'MISS'}), eval accuracy delta ${p.evalAccuracy.delta} (≤ 0.01: ${p.evalAccuracy.delta <= 0.01 ? 'PASS' : 'MISS'})`);
   console.log(`  1 worker  ${p.examplesPerSec.workers1} examples/s${span(1)}`);
   console.log(`  2 workers ${p.examplesPerSec.workers2} examples/s${span(2)}`);
+  // Warm-up against steady state: epoch by epoch, each replica's thread CPU per step and the whole
+  // process's CPU per step (V8's helper threads compile the hot code of each new isolate in the first epoch).
+  for (const w of [1, 2] as const) {
+    const prof = p.stepProfile[`workers${w}`];
+    const epochs = prof[0]?.epochs;
+    if (!epochs) continue;
+    const perEpoch = epochs.map((e, i) => {
+      const own = prof.map((r) => ((r.epochs?.[i].cpuMs ?? NaN) / (r.epochs?.[i].steps || NaN)).toFixed(2)).join('+');
+      return `${own} ms (process ${(e.processCpuMs / (e.steps || NaN)).toFixed(2)})`;
+    });
+    console.log(`  ${w} worker${w > 1 ? 's' : ' '} thread CPU per step by epoch: ${perEpoch.join(', ')}`);
+  }
   console.log(`  load average ${p.loadAverage.join(' ')}`);
 }
 

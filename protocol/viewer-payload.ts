@@ -101,6 +101,8 @@ export interface LineageNode {
   /** The artifact's or execution's id; 0 for a source. */
   id: number;
   label: string;
+  /** What the node shows zoomed out: the label, but an execution's node id alone and a file's name. */
+  short: string;
   detail: string;
   state: string;
 }

@@ -1,7 +1,8 @@
 // Bundles everything with esbuild:
 // - runtime: the CLI, the pool's worker entry and the public API (ESM; npm packages stay external,
 //   the runtime runs beside node_modules), plus every bench/*.ts script;
-// - extension: the host bundle, its lazily loaded parts (language client, canvas, viewers) and the
+// - extension: the host bundle, its lazily loaded parts (language client, canvas, viewers, the New
+//   Pipeline template writer) and the
 //   language server (CommonJS, as VS Code loads them; all inlined but `vscode`), and the in-editor
 //   test suite (test/editor/);
 // - webview: each webview/src/<app>/main.tsx becomes dist/webview/<app>.js (+ .css) for the browser.
@@ -69,6 +70,7 @@ const hostEntries = {
   'extension/canvas': 'extension/src/canvas/provider.ts',
   'extension/viewers': 'extension/src/viewers/index.ts',
   'extension/models': 'extension/src/serving/models-view.ts',
+  'extension/write-template': 'extension/src/write-template.ts',
   ...(existsSync('extension/src/language/server.ts') ? { 'extension/server': 'extension/src/language/server.ts' } : {}),
 };
 // The host reads the built-in components' specs (runtime/src/components/index.ts) but never runs

@@ -12,8 +12,12 @@ import type { PipelineRunner, RunRequest } from './runs/runner.ts';
 import { tally, type RunStates } from './runs/state.ts';
 import { runsFromStore } from './views/model.ts';
 import { QuickSteps } from './quick-steps.ts';
+import { PIPELINE_NAME, PIPELINE_TEMPLATES } from './pipeline-templates.ts';
+import { lazyBundle } from './lazy.ts';
 import { onPostgres, readPipelineStore } from './views/store-source.ts';
 import type { ArtifactArgs, PipelineIndex } from './views/trees.ts';
+
+const loadTemplateWriter = lazyBundle<typeof import('./write-template.ts')>('write-template');
 
 export const CANVAS_VIEW_TYPE = 'tributary.canvas';
 export const VIEWERS_COMMAND = 'tributary.viewers.open';
@@ -320,19 +324,13 @@ export function registerCommands(deps: CommandDeps): void {
   register('tributary.refreshViews', () => deps.index.refresh());
 }
 
-const TEMPLATES = [
-  { id: 'taxi', label: 'Chicago taxi', detail: 'CSV → statistics → schema → validation: the data half of the TFX taxi example (put the trips at data/taxi.csv)' },
-  { id: 'penguins', label: 'Palmer penguins', detail: 'Multiclass classification data: ingest, statistics, schema, validation' },
-  { id: 'blank', label: 'Blank', detail: 'One CSV input to point at your file (data/input.csv until you do: a warning says so)' },
-];
-
 async function newPipeline(context: vscode.ExtensionContext): Promise<vscode.Uri | undefined> {
-  const template = await vscode.window.showQuickPick(TEMPLATES, { placeHolder: 'Start from a template' });
+  const template = await vscode.window.showQuickPick(PIPELINE_TEMPLATES, { placeHolder: 'Start from a template' });
   if (!template) return undefined;
   const name = await vscode.window.showInputBox({
     prompt: 'Pipeline name (also the file name)',
     value: template.id === 'blank' ? 'my-pipeline' : template.id,
-    validateInput: (v) => (/^[A-Za-z0-9][A-Za-z0-9_-]*$/.test(v) ? undefined : 'Letters, digits, "-" and "_", starting with a letter or digit.'),
+    validateInput: (v) => (PIPELINE_NAME.test(v) ? undefined : 'Letters, digits, "-" and "_", starting with a letter or digit.'),
   });
   if (!name) return undefined;
   const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
@@ -342,9 +340,11 @@ async function newPipeline(context: vscode.ExtensionContext): Promise<vscode.Uri
   });
   if (!target) return undefined;
   const uri = target.path.endsWith('.pipeline.yaml') ? target : target.with({ path: target.path.replace(/(\.ya?ml)?$/, '.pipeline.yaml') });
-  const source = await vscode.workspace.fs.readFile(vscode.Uri.joinPath(context.extensionUri, 'extension', 'templates', `${template.id}.pipeline.yaml`));
-  const text = new TextDecoder().decode(source).replaceAll('${name}', name);
-  await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(text));
+  const written = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Writing ${name} from the ${template.label} template` }, () =>
+    loadTemplateWriter().writePipelineTemplate({ extensionRoot: context.extensionUri.fsPath, template: template.id, name, pipelineFile: uri.fsPath }),
+  );
+  // Said only when it matters: the new pipeline reads the user's file, not the template's.
+  if (written.kept.length) void vscode.window.showInformationMessage(`Kept your existing ${written.kept.map((f) => vscode.workspace.asRelativePath(f)).join(', ')}: ${name} uses them as they are.`);
   await vscode.commands.executeCommand('vscode.openWith', uri, vscode.workspace.isTrusted ? CANVAS_VIEW_TYPE : 'default');
   return uri;
 }

@@ -72,6 +72,8 @@ export function activate(context: vscode.ExtensionContext): TributaryApi {
       log: (message) => serverLog.appendLine(`[canvas] ${message}`),
       storeOf: (uri) => language.pipelineInfo(uri),
       cli: runner.query,
+      // The index sees every store write (file events and a stamp poll), whoever runs the pipeline.
+      onStoreChange: (listener) => index.onDidChange(listener),
     },
     loadCanvas,
   );

@@ -1,8 +1,9 @@
 /**
  * `npm run test:editor`: installs the pinned code-server + Node 24 (+ Debian chromium) when the
  * cache lacks them, builds, runs the in-editor mocha suite, then the end-to-end tests.
- * Flags: --suite-only, --e2e-only, --grep PATTERN (in-editor suite only), --no-retry (a failed
- * end-to-end run is otherwise retried once, both attempts reported).
+ * Flags: --suite-only, --e2e-only, --grep PATTERN (in-editor suite only), --steps PATTERN (only the
+ * end-to-end steps whose title matches: for working on a few; later steps may need earlier ones),
+ * --no-retry (a failed end-to-end run is otherwise retried once, both attempts reported).
  */
 import { execFileSync } from 'node:child_process';
 import { renameSync, rmSync } from 'node:fs';
@@ -32,7 +33,9 @@ async function main(): Promise<number> {
   }
   if (!args.includes('--suite-only')) {
     step('end to end (Chromium against code-server; screenshots in test-results/e2e/)');
-    let code = await runEndToEnd();
+    const stepsAt = args.indexOf('--steps');
+    const only = stepsAt >= 0 ? { only: new RegExp(args[stepsAt + 1]) } : {};
+    let code = await runEndToEnd(only);
     if (code !== 0 && !args.includes('--no-retry')) {
       // Driving a workbench through the UI on a loaded 2-core machine has timing flakes (a webview
       // taking the focus mid-step). One retry in a fresh code-server and workspace; the first
@@ -41,7 +44,7 @@ async function main(): Promise<number> {
       rmSync(first, { recursive: true, force: true });
       renameSync(RESULTS, first);
       process.stdout.write(`end to end: FAILED on the first attempt (screenshots in ${first}); one retry in a fresh workbench\n`);
-      code = await runEndToEnd();
+      code = await runEndToEnd(only);
     }
     process.stdout.write(`end to end: ${code === 0 ? 'passed' : `FAILED (exit ${code})`}\n`);
     if (code !== 0) failed++;

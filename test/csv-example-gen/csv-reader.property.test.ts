@@ -110,7 +110,11 @@ describe('CSV reader (property)', function () {
         assert.equal(kept.length + result.props.skippedRows, records.length, 'rows kept + rows skipped = records');
         assert.deepEqual(kept, intact);
       }),
-      { numRuns: Number(process.env.CSV_PROPERTY_RUNS ?? 60) },
+      {
+        numRuns: Number(process.env.CSV_PROPERTY_RUNS ?? 60),
+        // A failure prints its seed; CSV_PROPERTY_SEED replays it.
+        ...(process.env.CSV_PROPERTY_SEED ? { seed: Number(process.env.CSV_PROPERTY_SEED) } : {}),
+      },
     );
   });
 });

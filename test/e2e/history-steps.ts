@@ -152,25 +152,8 @@ export async function cachedRerunSteps(ctx: HistoryStepContext & { modelCanvas()
     if (!executions.some((e) => e.nodeId === 'bulk_inferrer')) throw new Error(`no bulk_inferrer in the run: ${states}`);
     if (ran.length) throw new Error(`not cached: ${ran.map((e) => `${e.nodeId} ${e.state}`).join(', ')}`);
     const runId = executions[0].runId;
-    // The Runs view: the run says how many were cached, and the BulkInferrer's row says "cache hit".
-    await ctx.runCommand(page, 'Tributary: Focus on Runs View');
-    let rows: TreeRow[] = [];
-    const bulk = await until(
-      page,
-      `run ${runId} with bulk_inferrer's cache hit in the Runs view`,
-      30_000,
-      async () => {
-        rows = await viewRows(page, 'Runs');
-        const under = childrenOf(rows, 'chicago-taxi-model') ?? [];
-        const run = under.findIndex((r) => r.level === 2 && r.description.includes(runId));
-        if (run < 0 || !new RegExp(`\\b${executions.length} cached\\b`).test(under[run].description)) return undefined;
-        return under.slice(run + 1).find((r) => r.level === 3 && r.label === 'bulk_inferrer' && /cache hit/.test(r.description));
-      },
-      () => show(rows.filter((r) => r.level <= 3).slice(0, 14)),
-    );
-    await capture();
-    await ctx.runCommand(page, 'View: Close Primary Side Bar').catch(() => page.keyboard.press('Escape'));
     // The canvas inspector of the BulkInferrer: its last execution is the cached one.
+    await ctx.runCommand(page, 'View: Close Primary Side Bar').catch(() => page.keyboard.press('Escape'));
     const canvas = await ctx.modelCanvas();
     // Nothing selected first: the properties column folds and a fit shows every node, the
     // BulkInferrer too (the first click may only move the focus into the webview).
@@ -187,7 +170,41 @@ export async function cachedRerunSteps(ctx: HistoryStepContext & { modelCanvas()
     await canvas.locator('.inspector .execution[data-state="CACHED"]').waitFor({ timeout: 15_000 });
     const state = (await canvas.locator('.inspector .exec-state').innerText()).replace(/\s+/g, ' ').trim();
     const badges = await canvas.locator('.run-badge').evaluateAll((els) => els.map((e) => e.getAttribute('data-state') ?? ''));
-    await page.screenshot({ path: join(ctx.results, 'cached-rerun-bulk-inferrer-inspector.png') });
+    // The Runs view beside the canvas: the run says how many were cached, and the BulkInferrer's row says "cache hit".
+    await ctx.runCommand(page, 'Tributary: Focus on Runs View');
+    let rows: TreeRow[] = [];
+    const bulk = await until(
+      page,
+      `run ${runId} with bulk_inferrer's cache hit in the Runs view`,
+      30_000,
+      async () => {
+        rows = await viewRows(page, 'Runs');
+        const under = childrenOf(rows, 'chicago-taxi-model') ?? [];
+        const run = under.findIndex((r) => r.level === 2 && r.description.includes(runId));
+        if (run < 0 || !new RegExp(`\\b${executions.length} cached\\b`).test(under[run].description)) return undefined;
+        return under.slice(run + 1).find((r) => r.level === 3 && r.label === 'bulk_inferrer' && /cache hit/.test(r.description));
+      },
+      () => show(rows.filter((r) => r.level <= 3).slice(0, 14)),
+    );
+    // One picture of all three: the Runs view's "N cached" run, the canvas's cached badges, the
+    // BulkInferrer's inspector. The side bar dragged wider, so the run's description is not cut
+    // off, and the canvas fitted to what is left.
+    const bar = await page.locator('.part.sidebar').first().boundingBox();
+    if (bar) {
+      await page.mouse.move(bar.x + bar.width, bar.y + bar.height / 2);
+      await page.mouse.down();
+      await page.mouse.move(bar.x + bar.width + 200, bar.y + bar.height / 2, { steps: 5 });
+      await page.mouse.up();
+    }
+    await canvas.locator('vscode-button[title^="Zoom to fit"]').click();
+    await canvas.waitForFunction(() => {
+      const pane = document.querySelector('.react-flow')?.getBoundingClientRect();
+      const node = document.querySelector('.react-flow__node[data-id="bulk_inferrer"]')?.getBoundingClientRect();
+      return pane && node && node.left >= pane.left && node.right <= pane.right;
+    });
+    if (!(await canvas.locator('.inspector .execution[data-state="CACHED"]').isVisible())) throw new Error('the inspector went away when the Runs view opened');
+    await capture();
+    await ctx.runCommand(page, 'View: Close Primary Side Bar').catch(() => page.keyboard.press('Escape'));
     // Leave a viewer active, as the lineage step did: the next steps' commands ask which pipeline.
     await page.locator('.tab', { hasText: 'Lineage:' }).first().click();
     await ctx.findFrame(page, '.viewer.lineage .react-flow__node', 30_000);

@@ -4,7 +4,7 @@
  * test-results/e2e/, and the run continues where later steps can still say something (a feature
  * another engineer has not finished fails its own steps, not the whole report).
  */
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Frame, Locator, Page } from 'playwright-core';
 import { parse } from 'yaml';
@@ -12,6 +12,7 @@ import { launchChromium, REPO, startCodeServer, waitForWorkbench } from '../../s
 import { makeWorkspace } from '../../scripts/editor-test/workspace.ts';
 import { curvesCross, type Curve } from '../../webview/src/canvas/crossings.ts';
 import { cachedRerunSteps, sharedRootSteps } from './history-steps.ts';
+import { liveRunSteps, outsideRunStep } from './live-run-steps.ts';
 import { productionSteps } from './production-steps.ts';
 import { QUICK_INPUT } from './quick-input.ts';
 import { viewerSteps } from './viewer-steps.ts';
@@ -717,74 +718,8 @@ export async function runEndToEnd(options: { only?: RegExp } = {}): Promise<numb
       return `${await model.locator('.react-flow__node').count()} nodes`;
     });
 
-    await step('run the pipeline from the palette: every node succeeds', async () => {
-      const frame = model ?? (await findFrame(page, MODEL_CANVAS));
-      // What the Trainer shows while it runs, recorded in the page on every change (a poll from here
-      // misses a short Trainer on a loaded machine): "epoch N/M" and the sparkline's points on its
-      // node, and the line counts of an inspector's "Log (live)" (reported, not asserted: an
-      // inspector open during the run was seen to stay on "Not run yet.").
-      await frame.evaluate(() => {
-        const seen = { epochs: [] as string[], points: 0, logs: [] as number[] };
-        (window as unknown as { trainerSeen: typeof seen }).trainerSeen = seen;
-        // Inline, unnamed: a named function here would be wrapped in tsx's __name(), unknown in the page.
-        new MutationObserver(() => {
-          const badge = document.querySelector('.react-flow__node[data-id="trainer"] .run-badge[data-state="running"]');
-          if (!badge) return;
-          const epoch = /epoch (\d+\/\d+)/.exec(badge.textContent ?? '')?.[1];
-          if (epoch && !seen.epochs.includes(epoch)) seen.epochs.push(epoch);
-          seen.points = Math.max(seen.points, Number(badge.querySelector('.sparkline')?.getAttribute('data-points') ?? 0));
-          const inspector = document.querySelector('.inspector');
-          if (!inspector || !Array.from(inspector.querySelectorAll('h4')).some((h) => h.textContent === 'Log (live)')) return;
-          const lines = (inspector.querySelector('.log-tail')?.textContent ?? '').split('\n').filter((l) => l.trim()).length;
-          if (lines && !seen.logs.includes(lines)) seen.logs.push(lines);
-        }).observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true });
-      });
-      const recorded = () => frame.evaluate(() => (window as unknown as { trainerSeen: { epochs: string[]; points: number; logs: number[] } }).trainerSeen);
-      // The status bar names the Trainer's backend while it trains (backend-status.ts): recorded the same way.
-      await page.evaluate(() => {
-        const seen = { backend: '' };
-        (window as unknown as { backendSeen: typeof seen }).backendSeen = seen;
-        const bar = document.querySelector('.statusbar') ?? document.body;
-        new MutationObserver(() => {
-          if (seen.backend) return;
-          const item = Array.from(document.querySelectorAll('.statusbar-item')).map((e) => (e.textContent ?? '').trim()).find((t) => /trainer: (tfjs-node-gpu|tfjs-node|webgpu|wasm|cpu)/.test(t));
-          if (item) seen.backend = item;
-        }).observe(bar, { subtree: true, childList: true, characterData: true, attributes: true });
-      });
-      const backendSeen = () => page.evaluate(() => (window as unknown as { backendSeen: { backend: string } }).backendSeen.backend);
-      await runCommand(page, 'Tributary: Run Pipeline');
-      const total = await frame.locator('.react-flow__node').count();
-      const deadline = Date.now() + 5 * 60_000;
-      let states: string[] = [];
-      let backendItem = '';
-      // Pictures of the live moments, once each (the assertions read the recorder).
-      const shots = new Set<string>();
-      const shoot = async (name: string) => {
-        if (shots.has(name)) return;
-        shots.add(name);
-        await page.screenshot({ path: join(RESULTS, name) }).catch(() => undefined);
-      };
-      while (Date.now() < deadline) {
-        if (!backendItem) {
-          backendItem = await backendSeen().catch(() => '');
-          if (backendItem) await shoot('training-backend-status-bar.png');
-        }
-        const seen = await recorded().catch(() => undefined);
-        if (seen?.epochs.length) await shoot('live-epoch-progress.png');
-        if ((seen?.logs.length ?? 0) >= 2) await shoot('inspector-live-log.png');
-        states = await frame.locator('.run-badge').evaluateAll((els) => els.map((e) => e.getAttribute('data-state') ?? ''));
-        if (states.length === total && states.every((s) => s === 'succeeded' || s === 'cached')) break;
-        if (states.some((s) => s === 'failed' || s === 'canceled')) throw new Error(`states: ${states.join(', ')}`);
-        await page.waitForTimeout(500);
-      }
-      if (!(states.length === total && states.every((s) => s === 'succeeded' || s === 'cached'))) throw new Error(`after 5 min: ${states.join(', ') || 'no run states on the nodes'}`);
-      const { epochs, points, logs } = await recorded();
-      backendItem ||= await backendSeen();
-      if (epochs.length === 0) throw new Error('no live epoch progress on the Trainer while it ran');
-      if (!backendItem) throw new Error('no status bar item named the Trainer\'s backend while it trained');
-      if (await page.locator('.statusbar-item', { hasText: /trainer: / }).count()) throw new Error('the backend status bar item stayed after the run');
-      return `${total} nodes: ${states.join(', ')}; live on the Trainer: epochs ${epochs.join(', ')}, sparkline of ${points} points; status bar while training: "${backendItem}", hidden after; an inspector's live log: ${logs.length ? `${logs.join(' → ')} lines` : 'not seen'}`;
-    });
+    // The first run, watched live from the Trainer's inspector selected before it starts.
+    await liveRunSteps({ page, step, runCommand, modelCanvas: async () => model ?? (await findFrame(page, MODEL_CANVAS)) });
 
     await step('node inspector: last execution, output links to their viewers, log; context menu', async (capture) => {
       const frame = model ?? (await findFrame(page, MODEL_CANVAS));
@@ -812,7 +747,7 @@ export async function runEndToEnd(options: { only?: RegExp } = {}): Promise<numb
 
     await viewerSteps({ page, workspace, results: RESULTS, step, findFrame, runCommand, pickRow, pickArtifactWith, awaitPicker });
 
-    await step('lineage of the evaluation on React Flow: fit, zoom, data and code, path highlight, open viewer and log', async (capture) => {
+    await step('lineage of the evaluation on React Flow: readable at fit (titles 11 px), zoom, data and code, path highlight, open viewer and log', async (capture) => {
       const label = await pickArtifactWith(page, 'Tributary: Show Lineage', 'model.pipeline.yaml', 'ModelEvaluation');
       const frame = await findFrame(page, '.viewer.lineage .react-flow__node', 30_000);
       await page.waitForTimeout(800); // fitted once the nodes are measured
@@ -835,6 +770,8 @@ export async function runEndToEnd(options: { only?: RegExp } = {}): Promise<numb
       await frame.locator('.react-flow__controls-fitview').click();
       await page.waitForTimeout(600);
       const fit = await read();
+      // Readable at fit too: zoomed out, nodes draw compact with large titles (lineage-layout.ts).
+      if (fit.smallest < 11) throw new Error(`titles ${fit.smallest.toFixed(1)} px at fit view (zoom ${fit.zoom.toFixed(2)})`);
       await frame.locator('.react-flow__controls-zoomin').click();
       await frame.locator('.react-flow__controls-zoomin').click();
       await page.waitForTimeout(600);
@@ -875,6 +812,17 @@ export async function runEndToEnd(options: { only?: RegExp } = {}): Promise<numb
         return findFrame(page, MODEL_CANVAS, 30_000);
       },
     });
+    await outsideRunStep({
+      page,
+      workspace,
+      step,
+      runCommand,
+      modelCanvas: async () => {
+        await quickOpen(page, 'model.pipeline.yaml');
+        await runCommand(page, 'Tributary: Open Canvas');
+        return findFrame(page, MODEL_CANVAS, 30_000);
+      },
+    });
 
     await productionSteps({ page, workspace, step, findFrame, quickOpen, runCommand, pickRow });
     await themeSteps({ page, workspace, step, findFrame, quickOpen, runCommand });
@@ -907,7 +855,7 @@ export async function runEndToEnd(options: { only?: RegExp } = {}): Promise<numb
       return findFrame(page, `.pipeline-name:text-is("${name}")`, 30_000);
     };
 
-    await step('New Pipeline templates: the blank one warns that its data path is missing; Chicago taxi holds what its row says', async (capture) => {
+    await step('New Pipeline templates: the blank one warns that its data path is missing; Chicago taxi holds what its row says, Transform included, with its modules and data', async (capture) => {
       const blank = await newPipeline('Blank', 'my-pipeline', 'blank-demo');
       const input = blank.locator('.properties [data-field="input"] .problem');
       await until(
@@ -922,18 +870,21 @@ export async function runEndToEnd(options: { only?: RegExp } = {}): Promise<numb
       const warning = (await input.first().innerText()).replace(/\s+/g, ' ').trim();
       if (!/data\/input\.csv" does not exist/.test(warning)) throw new Error(`the input field says "${warning}"`);
       await capture();
-      // Chicago taxi: its row promises the data half (CSV → statistics → schema → validation); the canvas has exactly those.
+      // Chicago taxi: its row promises the TFX chain through Transform to Pusher; the canvas has exactly those, and the
+      // modules and data it needs were written beside it.
       await runCommand(page, 'Tributary: New Pipeline');
       await awaitPicker(page, { until: /start from a template/i, row: 'Chicago taxi', timeout: 20_000 });
       const row = (await quickRows(page).filter({ hasText: 'Chicago taxi' }).first().innerText()).replace(/\s+/g, ' ').trim();
       await page.keyboard.press('Escape');
       const taxi = await newPipeline('Chicago taxi', 'taxi', 'taxi-demo');
-      await taxi.locator('.react-flow__node').first().waitFor({ timeout: 15_000 });
-      const components = await taxi.locator('.react-flow__node .node-component, .react-flow__node').evaluateAll((els) => [...new Set(els.map((e) => e.getAttribute('data-id') ?? ''))].filter(Boolean));
+      await taxi.locator('.react-flow__node[data-id="transform"]').waitFor({ timeout: 15_000 });
+      const components = await taxi.locator('.react-flow__node').evaluateAll((els) => [...new Set(els.map((e) => e.getAttribute('data-id') ?? ''))].filter(Boolean));
       const text = readFileSync(join(workspace, 'taxi-demo.pipeline.yaml'), 'utf8');
       const kinds = [...text.matchAll(/component: (\w+)/g)].map((m) => m[1]);
-      if (/Transform/.test(row) !== kinds.includes('Transform')) throw new Error(`the row says "${row}" but the template has ${kinds.join(', ')}`);
-      for (const kind of ['CsvExampleGen', 'StatisticsGen', 'SchemaGen', 'ExampleValidator']) if (!kinds.includes(kind)) throw new Error(`no ${kind}: ${kinds.join(', ')}`);
+      if (!/Transform/.test(row)) throw new Error(`the row says "${row}"`);
+      for (const kind of ['CsvExampleGen', 'StatisticsGen', 'SchemaGen', 'ExampleValidator', 'Transform', 'Trainer', 'Evaluator', 'Pusher']) if (!kinds.includes(kind)) throw new Error(`no ${kind}: ${kinds.join(', ')}`);
+      for (const id of ['transform', 'trainer', 'evaluator', 'pusher']) if (!components.includes(id)) throw new Error(`no ${id} node on the canvas: ${components.join(', ')}`);
+      for (const file of ['taxi-demo_transform.ts', 'taxi-demo_trainer.ts', 'data/taxi.csv']) if (!existsSync(join(workspace, file))) throw new Error(`${file} was not written beside the pipeline`);
       await page.screenshot({ path: join(RESULTS, 'new-pipeline-chicago-taxi.png') });
       return `blank-demo: "${warning}"; Chicago taxi row "${row}": nodes ${components.join(', ')} (${kinds.join(', ')})`;
     });

@@ -65,6 +65,21 @@ describe('ml/dataset', () => {
     assert.notDeepEqual(rowsOf(batches({ ...o, seed: 8 })), e1);
   });
 
+  it('keeps the order a seed gives from one version to the next (a resumed or compared training replays it)', () => {
+    // Recorded before the row loops moved out of the generator (2026-12-06): buffer fill, random
+    // replacement, the drain at the end of a pass, a second pass, and one replica's share.
+    const order = (shard?: { index: number; count: number }) => rowsOf(batches({ ...base(), shuffle: true, shuffleBuffer: 128, seed: 7, steps: 20, shard }));
+    const checksum = (ids: number[]) => ids.reduce((s, v, i) => s + (i + 1) * v, 0);
+    const all = order();
+    assert.equal(all.length, 1256);
+    assert.deepEqual(all.slice(0, 12), [689, 666, 651, 659, 630, 670, 693, 633, 619, 697, 729, 625]);
+    assert.equal(checksum(all), 270861313);
+    const share = order({ index: 1, count: 3 });
+    assert.equal(share.length, 412);
+    assert.deepEqual(share.slice(0, 4), [666, 630, 633, 729]);
+    assert.equal(checksum(share), 30037502);
+  });
+
   it('steps caps or repeats the data', () => {
     assert.equal([...batches({ ...base(), steps: 3 })].length, 3);
     const many = [...batches({ ...base(), steps: 40, shuffle: true })];

@@ -47,6 +47,14 @@ describe('Trainer data-parallel training (workers: N)', function () {
       if (process.platform === 'linux') assert.ok(p.cpuMs! > 0 && p.cpuMs! <= p.trainMs * 1.05 + 5, JSON.stringify(p));
     }
     assert.equal((one.model.properties.stepProfile as { phases: Record<string, number> }[])[0].phases.wait, 0);
+    // Epoch by epoch (warm-up against steady state): 2 epochs of 32 steps, the thread's and the process's CPU.
+    for (const p of [...profiles, ...(one.model.properties.stepProfile as typeof profiles)] as { epochs?: { steps: number; cpuMs?: number; processCpuMs: number }[] }[]) {
+      assert.deepEqual(p.epochs?.map((e) => e.steps), [32, 32], JSON.stringify(p.epochs));
+      for (const e of p.epochs!) {
+        assert.ok(e.processCpuMs > 0, JSON.stringify(e));
+        if (process.platform === 'linux') assert.ok(e.cpuMs! > 0 && e.cpuMs! <= e.processCpuMs + 10, JSON.stringify(e));
+      }
+    }
     if (process.platform === 'linux') {
       // Every thread of the process over rank 0's span, so a bench can tell the replicas' CPU from
       // the main thread's and V8's helpers'; each replica says which thread is its own.

@@ -10,7 +10,11 @@ import type { ArtifactRecord, ExecutionRecord, StoreData } from '../../runtime/s
 import { emptyStore } from '../../runtime/src/core/metadata-types.ts';
 import { lineagePayload, LINEAGE_DOWNSTREAM_LIMIT } from '../../extension/src/viewers/lineage.ts';
 import { checkViewerMessage } from '../../extension/src/viewers/messages.ts';
-import { edgeId, layoutLineage, layoutLineageFor, lineagePath } from '../../webview/src/viewers/lineage-layout.ts';
+import { readFileSync } from 'node:fs';
+import { BUILTIN_COMPONENTS } from '../../runtime/src/components/index.ts';
+import { parsePipeline } from '../../runtime/src/pipeline/parse.ts';
+import { READABLE_TITLE } from '../../webview/src/canvas/layout.ts';
+import { edgeId, LINEAGE_COMPACT_ZOOM, LINEAGE_FONT, layoutLineage, layoutLineageFor, lineageFitZoom, lineagePath, lineageTitlePixels } from '../../webview/src/viewers/lineage-layout.ts';
 import { LineageView } from '../../webview/src/viewers/LineageView.tsx';
 import type { LineageGraph } from '../../protocol/viewer-payload.ts';
 
@@ -46,6 +50,49 @@ function store(): StoreData {
   event(5, 3, 'INPUT', 'model');
   event(5, 5, 'OUTPUT', 'pushed_model');
   return d;
+}
+
+/**
+ * One complete run of a pipeline file as the store records it: an execution per node (its params
+ * as written), an artifact per output its component declares, INPUT events as the file wires them.
+ * Returns the store and the artifact id of each `node.output`.
+ */
+function storeOfPipeline(file: string): { data: StoreData; outputs: Map<string, number> } {
+  const spec = parsePipeline(readFileSync(file, 'utf8'), file).spec;
+  const d = emptyStore();
+  const outputs = new Map<string, number>();
+  let id = 200_000;
+  for (const [nodeId, node] of Object.entries(spec.nodes)) {
+    const component = BUILTIN_COMPONENTS.find((c) => c.spec.type === node.component)!;
+    const executionId = ++id;
+    d.executions.push({ id: executionId, component: node.component, componentVersion: '1', nodeId, runId: '20261206-220000-abcd', state: 'COMPLETE', params: node.params, cacheKey: `k${id}`, startedAt: T, pid: 1, logFile: `/s/logs/${nodeId}.log`, properties: {} });
+    for (const [key, ref] of Object.entries(node.inputs)) d.events.push({ executionId, artifactId: outputs.get(`${ref.node}.${ref.output}`)!, type: 'INPUT', key, time: T });
+    for (const [key, output] of Object.entries(component.spec.outputs as Record<string, { type: ArtifactRecord['type'] }>)) {
+      const artifactId = ++id;
+      d.artifacts.push({ id: artifactId, type: output.type, uri: `/s/a${artifactId}`, state: 'LIVE', fingerprint: `f${artifactId}`, properties: {}, createdAt: T, updatedAt: T });
+      d.events.push({ executionId, artifactId, type: 'OUTPUT', key, time: T });
+      outputs.set(`${nodeId}.${key}`, artifactId);
+    }
+  }
+  return { data: d, outputs };
+}
+
+/**
+ * The lineage viewer's flow pane at its default size: a 1600×1000 code-server window with the
+ * Explorer open (the webview about 1250×880; the viewer gives the flow its width less 40 px and its
+ * height less 180 px, App.tsx), rounded down.
+ */
+const VIEWER_PANE = { width: 1200, height: 690 };
+
+/** No two placed nodes overlap. */
+function assertApart(placed: readonly { key: string; x: number; y: number; width: number; height: number }[]): void {
+  for (const a of placed) {
+    for (const b of placed) {
+      if (a === b) continue;
+      const apart = a.x + a.width <= b.x || b.x + b.width <= a.x || a.y + a.height <= b.y || b.y + b.height <= a.y;
+      assert.ok(apart, `${a.key} overlaps ${b.key}`);
+    }
+  }
 }
 
 function graphOf(data: StoreData, id: number): LineageGraph {
@@ -109,23 +156,48 @@ describe('lineage viewer', () => {
     const placed = layoutLineage(g);
     const at = new Map(placed.map((n) => [n.key, n]));
     for (const e of g.edges) assert.ok(at.get(e.from)!.x + at.get(e.from)!.width <= at.get(e.to)!.x, `${e.from} left of ${e.to}`);
-    for (const a of placed) {
-      for (const b of placed) {
-        if (a === b) continue;
-        const apart = a.x + a.width <= b.x || b.x + b.width <= a.x || a.y + a.height <= b.y || b.y + b.height <= a.y;
-        assert.ok(apart, `${a.key} overlaps ${b.key}`);
-      }
-    }
+    assertApart(placed);
   });
 
   it('runs downwards in a tall pane and across in a wide one, whichever shows it larger', () => {
     const g = graphOf(store(), 2);
     const tall = layoutLineageFor(g, { width: 600, height: 1400 });
-    const wide = layoutLineageFor(g, { width: 2400, height: 500 });
+    const wide = layoutLineageFor(g, { width: 3200, height: 400 });
     assert.equal(tall.direction, 'TB');
     assert.equal(wide.direction, 'LR');
     const at = new Map(tall.nodes.map((n) => [n.key, n]));
     for (const e of g.edges) assert.ok(at.get(e.from)!.y + at.get(e.from)!.height <= at.get(e.to)!.y, `${e.from} above ${e.to}`);
+  });
+
+  it("reads at fit view: the taxi Model's lineage in the viewer's default pane has titles of at least 11 CSS px", () => {
+    for (const [file, least] of [
+      ['samples/taxi/taxi.pipeline.yaml', 21],
+      ['samples/taxi/taxi-tuned.pipeline.yaml', 23],
+    ] as const) {
+      const { data, outputs } = storeOfPipeline(file);
+      const g = graphOf(data, outputs.get('trainer.model')!);
+      assert.ok(g.nodes.length >= least, `${file}: ${g.nodes.length} nodes, from the CSV and both modules to the pushed model`);
+      const { nodes, zoom } = layoutLineageFor(g, VIEWER_PANE);
+      assert.equal(zoom, lineageFitZoom(nodes, VIEWER_PANE));
+      // Before compact nodes (13 px titles at every zoom) taxi's fit landed at 0.42: 5.5 px.
+      assert.ok(lineageTitlePixels(zoom) >= READABLE_TITLE, `${file}: fit zoom ${zoom.toFixed(2)}, titles ${lineageTitlePixels(zoom).toFixed(1)} px`);
+      assertApart(nodes);
+    }
+  });
+
+  it('draws compact below the zoom where a full title reads, and a compact title reads down to half that', () => {
+    assert.ok(lineageTitlePixels(LINEAGE_COMPACT_ZOOM) >= READABLE_TITLE, 'full titles read from the switch on');
+    assert.ok(lineageTitlePixels(LINEAGE_COMPACT_ZOOM - 0.01) > lineageTitlePixels(LINEAGE_COMPACT_ZOOM), 'just below it the compact title is larger');
+    assert.equal(lineageTitlePixels(0.5), 0.5 * LINEAGE_FONT.compact);
+    assert.ok(lineageTitlePixels(0.5) >= READABLE_TITLE);
+    // Compact nodes show short labels: an execution's node id, a file's name, an artifact's type and id.
+    const g = graphOf(store(), 2);
+    const short = Object.fromEntries(g.nodes.map((n) => [n.key, n.short]));
+    assert.equal(short.e3, 'trainer');
+    assert.equal(short['sdata:data/taxi.csv'], 'taxi.csv');
+    assert.equal(short.a2, 'TransformGraph #2');
+    // Each node's box holds its short label at the compact font (0.7 em a character, and 68 px of icon, button and padding).
+    for (const n of layoutLineage(g, 'TB')) assert.ok(n.width >= 0.7 * LINEAGE_FONT.compact * n.short.length + 68, `${n.key} ${n.width}`);
   });
 
   it('asks the host to open an execution log with a checked message', () => {

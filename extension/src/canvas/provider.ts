@@ -6,6 +6,7 @@ import type { ArtifactLink, CanvasIntent, ComponentInfo, HostToCanvas, NodeActio
 import type { CliRunner, StoreSource } from '../views/store-source.ts';
 import { canvasModel } from './document-model.ts';
 import { inspectPipelineNode, logTail } from './inspect.ts';
+import { InspectionFollower } from './inspection-follower.ts';
 import { canvasHtml, makeNonce } from './html.ts';
 import { editsForIntent } from './intents.ts';
 import { locate } from './locate.ts';
@@ -24,6 +25,8 @@ export interface CanvasOptions {
   storeOf?: (document: vscode.Uri) => Promise<StoreSource>;
   /** The CLI, out of process: how the inspector reads a store on a Postgres server. */
   cli?: CliRunner;
+  /** Fires when a pipeline's store may have changed (a run anywhere): the inspector follows it. */
+  onStoreChange?: (listener: () => void) => vscode.Disposable;
 }
 
 /** How long an edit waits for the language server's specs before going ahead with the local ones. */
@@ -74,6 +77,14 @@ class CanvasSession {
   /** The artifacts the last inspections offered: the only ones `openArtifact` may open. */
   private readonly offered = new Map<number, ArtifactLink>();
   private readonly inspections = new Map<string, NodeInspection>();
+  /** Re-reads the inspected node when the store changes, and while its execution runs. */
+  private readonly follower = new InspectionFollower(
+    (nodeId) => this.readInspection(nodeId),
+    (inspection) => {
+      this.inspections.set(inspection.nodeId, inspection);
+      this.post({ type: 'inspection', inspection });
+    },
+  );
   /** Intents apply one at a time, each against the text the previous one produced. */
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -107,6 +118,7 @@ class CanvasSession {
         this.sendInit();
       }),
     );
+    if (options.onStoreChange) this.disposables.push(options.onStoreChange(() => this.follower.storeChanged()));
     if (options.runStates) {
       this.disposables.push(
         options.runStates.onDidChange((state) => {
@@ -118,6 +130,7 @@ class CanvasSession {
 
   dispose(): void {
     if (this.updateTimer) clearTimeout(this.updateTimer);
+    this.follower.dispose();
     for (const d of this.disposables) d.dispose();
   }
 
@@ -188,7 +201,7 @@ class CanvasSession {
       case 'showText':
         return this.showText(message.node, message.line).then(() => undefined);
       case 'inspect':
-        return this.inspect(message.node).then(() => undefined);
+        return this.follower.inspect(message.node).then(() => undefined);
       case 'applyFix':
         return this.applyFix(message.line, message.fix);
       case 'nodeAction':
@@ -255,15 +268,14 @@ class CanvasSession {
     return reason;
   }
 
-  private async inspect(nodeId: string): Promise<NodeInspection | undefined> {
+  /** The node's last execution from the store, with its log's tail; undefined when it cannot be read (logged). */
+  private async readInspection(nodeId: string): Promise<NodeInspection | undefined> {
     if (!this.options.storeOf) return undefined;
     try {
       const source = await this.options.storeOf(this.document.uri);
       const inspection = await inspectPipelineNode(source, nodeId, this.options.cli);
       if (inspection.execution) inspection.logTail = logTail(resolve(dirname(source.metadataFile), inspection.execution.logFile));
-      this.inspections.set(nodeId, inspection);
       for (const a of [...inspection.inputs, ...inspection.outputs]) this.offered.set(a.id, a);
-      this.post({ type: 'inspection', inspection });
       return inspection;
     } catch (e) {
       this.log(`inspecting ${nodeId} failed: ${e instanceof Error ? e.message : String(e)}`);
@@ -280,7 +292,7 @@ class CanvasSession {
     const target = { uri: this.document.uri, nodeId };
     if (action === 'runNode') return void (await vscode.commands.executeCommand('tributary.runNode', target));
     if (action === 'runFrom') return void (await vscode.commands.executeCommand('tributary.runFromNode', target));
-    const inspection = this.inspections.get(nodeId) ?? (await this.inspect(nodeId));
+    const inspection = this.inspections.get(nodeId) ?? (await this.follower.inspect(nodeId));
     const none = (what: string) => {
       void vscode.window.showInformationMessage(`${nodeId} has no ${what} yet: run it first.`);
       return `no ${what}`;

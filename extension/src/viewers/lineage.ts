@@ -47,6 +47,7 @@ export function lineagePayload(data: StoreData, artifactId: number): ViewerPaylo
       kind: 'artifact',
       id: a.id,
       label: `${a.type} #${a.id}`,
+      short: `${a.type} #${a.id}`,
       detail: [producer.execution && `${producer.execution.nodeId}.${producer.key}`, a.state.toLowerCase()].filter(Boolean).join(' · '),
       state: a.state,
     };
@@ -56,6 +57,7 @@ export function lineagePayload(data: StoreData, artifactId: number): ViewerPaylo
     kind: 'execution',
     id: e.id,
     label: `${e.nodeId} (${e.component})`,
+    short: e.nodeId,
     detail: `#${e.id} ${e.state.toLowerCase()}${e.cachedFrom ? ` from #${e.cachedFrom}` : ''} · ${e.runId}`,
     state: e.state,
   });
@@ -78,7 +80,7 @@ export function lineagePayload(data: StoreData, artifactId: number): ViewerPaylo
       const value = e.params[source.name];
       if (typeof value !== 'string' || value === '') continue;
       const key = `s${source.kind}:${value}`;
-      add({ key, kind: 'source', id: 0, label: value, detail: `${source.kind} · ${source.name}`, state: source.kind });
+      add({ key, kind: 'source', id: 0, label: value, short: value.split(/[\\/]/).pop() || value, detail: `${source.kind} · ${source.name}`, state: source.kind });
       edge(key, `e${e.id}`, source.name);
     }
     for (const input of inputsOf(e)) {

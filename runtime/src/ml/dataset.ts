@@ -221,6 +221,53 @@ class ShuffleBuffer {
   }
 }
 
+/*
+ * The row loops live in plain functions that stop when the batch is full, and the generator below
+ * only yields: V8 optimizes the hot code again in each new isolate (each training worker, each
+ * replica), and the generator with the loops inside was optimized 3–4 times per training with
+ * what it calls inlined, 1.6 s of compiler threads' wall time for 3 isolates against 0.3 s for
+ * these loops (`--trace-opt`, same load).
+ */
+
+/** Rows `from`… of a shard into the batch in file order; returns the next row (the batch may be full). */
+function fillInOrder(batch: BatchBuilder, s: ShardColumns, from: number): number {
+  let r = from;
+  while (r < s.rows) {
+    batch.push(s.features, s.label, r++);
+    if (batch.full) break;
+  }
+  return r;
+}
+
+/**
+ * Rows `from`… of a shard through the shuffle buffer: each fills a free slot, or, once the buffer
+ * is full, takes the place of a random row, which goes into the batch. Returns the next row.
+ */
+function fillShuffled(batch: BatchBuilder, buf: ShuffleBuffer, s: ShardColumns, from: number, rand: () => number): number {
+  let r = from;
+  while (r < s.rows) {
+    if (buf.size < buf.capacity) {
+      buf.put(buf.size++, s.features, s.label, r++);
+      continue;
+    }
+    const j = Math.floor(rand() * buf.capacity);
+    batch.push(buf.features, buf.label, j);
+    buf.put(j, s.features, s.label, r++);
+    if (batch.full) break;
+  }
+  return r;
+}
+
+/** Rows left in the buffer, in `order` from position `from`; returns the next position. */
+function drainInto(batch: BatchBuilder, buf: ShuffleBuffer, order: number[], from: number): number {
+  let i = from;
+  while (i < order.length) {
+    batch.push(buf.features, buf.label, order[i++]);
+    if (batch.full) break;
+  }
+  return i;
+}
+
 /** One pass over the shards (shuffled or in order), row by row into batches. */
 function* onePass(o: DatasetOptions, rand: () => number): Generator<HostBatch> {
   const batch = new BatchBuilder(o.features, o.batchSize, o.shard);
@@ -233,8 +280,8 @@ function* onePass(o: DatasetOptions, rand: () => number): Generator<HostBatch> {
   if (!o.shuffle) {
     for (const file of shards) {
       const s = readShardColumns(file, o.features, o.label);
-      for (let r = 0; r < s.rows; r++) {
-        batch.push(s.features, s.label, r);
+      for (let r = 0; r < s.rows; ) {
+        r = fillInOrder(batch, s, r);
         if (batch.full) yield* take();
       }
     }
@@ -242,21 +289,15 @@ function* onePass(o: DatasetOptions, rand: () => number): Generator<HostBatch> {
     const buf = new ShuffleBuffer(o.features, shuffleCapacity(o));
     for (const file of shards) {
       const s = readShardColumns(file, o.features, o.label);
-      for (let r = 0; r < s.rows; r++) {
-        if (buf.size < buf.capacity) {
-          buf.put(buf.size++, s.features, s.label, r);
-          continue;
-        }
-        const j = Math.floor(rand() * buf.capacity);
-        batch.push(buf.features, buf.label, j);
-        buf.put(j, s.features, s.label, r);
+      for (let r = 0; r < s.rows; ) {
+        r = fillShuffled(batch, buf, s, r, rand);
         if (batch.full) yield* take();
       }
     }
     // Drain what is left in random order.
     const order = shuffleInPlace(Array.from({ length: buf.size }, (_, i) => i), rand);
-    for (const j of order) {
-      batch.push(buf.features, buf.label, j);
+    for (let i = 0; i < order.length; ) {
+      i = drainInto(batch, buf, order, i);
       if (batch.full) yield* take();
     }
   }

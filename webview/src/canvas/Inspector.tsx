@@ -1,3 +1,4 @@
+import { useLayoutEffect, useRef } from 'react';
 import type { ArtifactLink, NodeAction, NodeInspection, NodeRunInfo } from '../../../protocol/messages.ts';
 import { Button, Codicon } from '../shared/toolkit.tsx';
 import { formatDuration } from './PipelineNode.tsx';
@@ -37,6 +38,31 @@ function ArtifactList({ title, items, onOpen }: { title: string; items: readonly
         ))}
       </ul>
     </>
+  );
+}
+
+/**
+ * The log's tail, kept scrolled to its newest line as it grows, unless the reader scrolled up to
+ * read something earlier (then it stays there until they scroll back down).
+ */
+function LogTail({ text }: { text: string }) {
+  const pre = useRef<HTMLPreElement>(null);
+  const atEnd = useRef(true);
+  useLayoutEffect(() => {
+    if (pre.current && atEnd.current) pre.current.scrollTop = pre.current.scrollHeight;
+  }, [text]);
+  return (
+    <pre
+      ref={pre}
+      className="log-tail"
+      tabIndex={0}
+      onScroll={(e) => {
+        const el = e.currentTarget;
+        atEnd.current = el.scrollTop + el.clientHeight >= el.scrollHeight - 4;
+      }}
+    >
+      {text}
+    </pre>
   );
 }
 
@@ -92,9 +118,7 @@ export function Inspector({ inspection, run, canRun, onAction, onOpenArtifact }:
       {inspection?.logTail ? (
         <>
           <h4>Log{running ? ' (live)' : ''}</h4>
-          <pre className="log-tail" tabIndex={0}>
-            {inspection.logTail}
-          </pre>
+          <LogTail text={inspection.logTail} />
         </>
       ) : null}
       <div className="node-actions">

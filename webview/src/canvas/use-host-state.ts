@@ -86,15 +86,12 @@ export function useHostState(post: (message: CanvasToHost) => void, subscribe: (
 }
 
 /**
- * The inspector asks for the selected node's last execution when it is selected, when its run
- * state changes, and every 1.5 s while it runs (the log and artifacts grow).
+ * The inspector asks for the selected node's last execution when it is selected and when its run
+ * state changes; the host then follows it (store changes from any run, and its log while it runs:
+ * extension/src/canvas/inspection-follower.ts).
  */
 export function useInspection(post: (message: CanvasToHost) => void, selectedId: string | undefined, selectedRunState: string | undefined) {
   useEffect(() => {
-    if (!selectedId) return;
-    post({ type: 'inspect', node: selectedId });
-    if (selectedRunState !== 'running') return;
-    const timer = setInterval(() => post({ type: 'inspect', node: selectedId }), 1500);
-    return () => clearInterval(timer);
+    if (selectedId) post({ type: 'inspect', node: selectedId });
   }, [selectedId, selectedRunState, post]);
 }

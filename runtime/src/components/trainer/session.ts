@@ -223,6 +223,7 @@ export async function openSession(args: SessionArgs, extra: SessionHooks = {}): 
     onTrainEnd: async () => timer.finish(),
     // A plain function: tfjs calls it as a method of its CustomCallback, whose `model` is the one being fitted.
     onEpochEnd: async (fitEpoch: number, logs?: tf.Logs) => {
+      timer.markEpoch();
       const t0 = performance.now();
       try {
         await endEpoch(fitEpoch, logs);

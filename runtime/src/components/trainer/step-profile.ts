@@ -38,6 +38,12 @@ export interface StepProfile {
    * there are no spare ones.
    */
   threadsCpuMs?: Record<string, number>;
+  /**
+   * Per epoch of the span: steps, this thread's CPU ms and the whole process's CPU ms (all its
+   * threads). The first epoch carries the isolate's warm-up (optimizing compiles of the hot code
+   * on V8's helper threads); later ones show the steady state.
+   */
+  epochs?: { steps: number; cpuMs?: number; processCpuMs: number }[];
 }
 
 /**
@@ -93,6 +99,7 @@ export class StepTimer {
   private gcMs = 0;
   private gc?: PerformanceObserver;
   private ended?: number;
+  private readonly epochMarks: { steps: number; cpuMs?: number; processCpuMs: number }[] = [];
 
   /** Adds a span measured elsewhere (the wait inside an exchange). */
   add(phase: Phase, ms: number): void {
@@ -119,6 +126,13 @@ export class StepTimer {
     this.gc.observe({ entryTypes: ['gc'] });
     this.cpuStart = this.clock.now() ?? 0;
     this.start = performance.now();
+    this.markEpoch();
+  }
+
+  /** An epoch ended (and at begin): steps so far, this thread's and the process's CPU. */
+  markEpoch(): void {
+    const usage = process.cpuUsage();
+    this.epochMarks.push({ steps: this.steps, cpuMs: this.clock.now(), processCpuMs: (usage.user + usage.system) / 1000 });
   }
 
   /** The training span ends (fit's onTrainEnd): the other threads' CPU is read here. */
@@ -143,6 +157,12 @@ export class StepTimer {
     const tid = ownTid();
     if (tid !== undefined) profile.tid = tid;
     if (this.gc) profile.gcMs = round(this.gcMs);
+    if (this.epochMarks.length > 1) {
+      profile.epochs = this.epochMarks.slice(1).map((m, i) => {
+        const prev = this.epochMarks[i];
+        return { steps: m.steps - prev.steps, cpuMs: m.cpuMs !== undefined && prev.cpuMs !== undefined ? round(m.cpuMs - prev.cpuMs) : undefined, processCpuMs: round(m.processCpuMs - prev.processCpuMs) };
+      });
+    }
     if (this.threadsStart && this.threadsEnd) {
       const before = this.threadsStart;
       profile.threadsCpuMs = Object.fromEntries([...this.threadsEnd].map(([t, ms]) => [String(t), round(ms - (before.get(t) ?? 0))]));
