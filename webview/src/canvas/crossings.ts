@@ -8,7 +8,7 @@
  * a track across a descent), and edges that pass through a node they do not connect.
  */
 import type { Position } from '../../../protocol/messages.ts';
-import { wrapPoints, wrapRoutes } from './wrap-route.ts';
+import { rowBreaks, wrapPoints, wrapRoutes } from './wrap-route.ts';
 
 /** Which way a drawing flows: outputs on the right and inputs on the left, or outputs at the bottom and inputs on top. */
 export type Direction = 'LR' | 'TB';
@@ -93,8 +93,19 @@ export function curvesCross(ca: Curve, cb: Curve): boolean {
   const b = cb.points;
   const sharedStart = near(a[0], b[0]);
   const sharedEnd = near(a[a.length - 1], b[b.length - 1]);
-  for (let i = sharedStart ? 1 : 0; i < a.length - (sharedEnd ? 2 : 1); i++) {
-    for (let j = sharedStart ? 1 : 0; j < b.length - (sharedEnd ? 2 : 1); j++) {
+  // Only segments that reach into the other curve's box can cross it (a few of each).
+  const into = (points: Point[], box: Curve['box']) => {
+    const found: number[] = [];
+    for (let i = sharedStart ? 1 : 0; i < points.length - (sharedEnd ? 2 : 1); i++) {
+      const [p, q] = [points[i], points[i + 1]];
+      if (Math.max(p.x, q.x) >= box.left && Math.min(p.x, q.x) <= box.right && Math.max(p.y, q.y) >= box.top && Math.min(p.y, q.y) <= box.bottom) found.push(i);
+    }
+    return found;
+  };
+  const nearB = into(b, ca.box);
+  if (nearB.length === 0) return false;
+  for (const i of into(a, cb.box)) {
+    for (const j of nearB) {
       if (segmentsCross(a[i], a[i + 1], b[j], b[j + 1])) return true;
     }
   }
@@ -129,39 +140,101 @@ export function edgeEnds(e: DrawnEdge, at: (id: string) => Position & Size, dire
  */
 export const parallel = (a: DrawnEdge, b: DrawnEdge) => a.source === b.source && a.target === b.target;
 
+/**
+ * Curves and crossing tests already computed, by geometry. A layout search (untangle.ts) measures
+ * thousands of drawings that differ from the last by one node: most edges keep both handles where
+ * they were, so their curves, and whether two of them cross, are looked up instead of sampled and
+ * intersected again. Pure geometry: one memo serves any drawings of any pipeline.
+ */
+export class CurveMemo {
+  private readonly ids = new Map<string, number>();
+  private readonly curves: Curve[] = [];
+  private readonly crossed = new Map<number, boolean>();
+
+  /** The curve with this key (its handles and route), sampled by `make` the first time, and its id. */
+  curve(key: string, make: () => Curve): { id: number; curve: Curve } {
+    let id = this.ids.get(key);
+    if (id === undefined) {
+      id = this.curves.push(make()) - 1;
+      this.ids.set(key, id);
+    }
+    return { id, curve: this.curves[id] };
+  }
+
+  /** curvesCross of two curves by id. */
+  cross(a: number, b: number): boolean {
+    const key = a < b ? a * 2 ** 26 + b : b * 2 ** 26 + a;
+    let result = this.crossed.get(key);
+    if (result === undefined) {
+      result = curvesCross(this.curves[a], this.curves[b]);
+      this.crossed.set(key, result);
+    }
+    return result;
+  }
+}
+
+/** A coordinate as a key: handles stand on a 20-unit grid plus fractions of a node's side, never closer than 1/1024 apart. */
+const keyOf = (v: number) => Math.round(v * 1024);
+
 /** Each edge as React Flow draws it: a bezier, or left to right from the end of one row to the start of the next, a route around the nodes (wrap-route.ts). */
 export function drawnCurves(
   edges: readonly DrawnEdge[],
   positions: Readonly<Record<string, Position>>,
   size: (id: string) => Size,
   direction: Direction = 'LR',
-): { curves: Curve[]; wrapped: boolean[] } {
-  const boxes = new Map(Object.keys(positions).map((id) => [id, { ...positions[id], ...size(id) }]));
+  memo = new CurveMemo(),
+  boxes: ReadonlyMap<string, Position & Size> = new Map(Object.keys(positions).map((id) => [id, { ...positions[id], ...size(id) }])),
+): { curves: Curve[]; wrapped: boolean[]; ids: number[] } {
   const at = (id: string) => boxes.get(id)!;
-  const routes = direction === 'LR' ? wrapRoutes(edges.map((e, i) => ({ id: String(i), source: e.source, target: e.target })), boxes) : new Map();
-  const curves = edges.map((e, i) => {
-    const route = routes.get(String(i));
+  const routes = direction === 'LR' && mayWrap(edges, boxes) ? wrapRoutes(edges.map((e, i) => ({ id: String(i), source: e.source, target: e.target })), boxes) : undefined;
+  const curves: Curve[] = [];
+  const wrapped: boolean[] = [];
+  const ids: number[] = [];
+  edges.forEach((e, i) => {
+    const route = routes?.get(String(i));
     const [s, t] = edgeEnds(e, at, direction);
-    return route ? polyline(wrapPoints(s, t, route)) : curve(s, t, direction);
+    const ends = `${keyOf(s.x)},${keyOf(s.y)},${keyOf(t.x)},${keyOf(t.y)}`;
+    const drawn = route ? memo.curve(`W${ends},${keyOf(route.down)},${keyOf(route.channel)},${keyOf(route.up)}`, () => polyline(wrapPoints(s, t, route))) : memo.curve(direction + ends, () => curve(s, t, direction));
+    curves.push(drawn.curve);
+    wrapped.push(route !== undefined);
+    ids.push(drawn.id);
   });
-  return { curves, wrapped: edges.map((_, i) => routes.has(String(i))) };
+  return { curves, wrapped, ids };
 }
 
+/**
+ * Whether any edge may be routed around the nodes (wrapRoutes): the drawing has rows (a row break),
+ * or an edge's target stands left of its source's end and below it. Most drawings a search
+ * measures have neither.
+ */
+function mayWrap(edges: readonly DrawnEdge[], boxes: ReadonlyMap<string, Position & Size>): boolean {
+  if (rowBreaks(boxes.values()).length > 0) return true;
+  return edges.some((e) => {
+    const [s, t] = [boxes.get(e.source), boxes.get(e.target)];
+    return s !== undefined && t !== undefined && t.x < s.x + s.width && t.y >= s.y + s.height;
+  });
+}
+
+/** Crossings (of them at right angles: `square`) and edges behind nodes of a drawing; `memo` shares curves and crossing tests across drawings. */
 export function tangles(
   edges: readonly DrawnEdge[],
   positions: Readonly<Record<string, Position>>,
   size: (id: string) => Size,
   direction: Direction = 'LR',
+  memo = new CurveMemo(),
 ): { crossings: number; throughNodes: number; square: number } {
   const boxes = new Map(Object.keys(positions).map((id) => [id, { ...positions[id], ...size(id) }]));
-  const { curves, wrapped } = drawnCurves(edges, positions, size, direction);
+  const { curves, wrapped, ids } = drawnCurves(edges, positions, size, direction, memo, boxes);
   let crossings = 0;
   let square = 0;
   // Two wrapped edges from one handle share their descent and branch off into their own tracks: a fork, not a crossing.
   const fork = (i: number, j: number) => wrapped[i] && wrapped[j] && near(curves[i].points[0], curves[j].points[0]);
   for (let i = 0; i < curves.length; i++) {
+    const a = curves[i].box;
     for (let j = i + 1; j < curves.length; j++) {
-      if (parallel(edges[i], edges[j]) || fork(i, j) || !curvesCross(curves[i], curves[j])) continue;
+      const b = curves[j].box;
+      if (a.right < b.left || b.right < a.left || a.bottom < b.top || b.bottom < a.top) continue;
+      if (parallel(edges[i], edges[j]) || fork(i, j) || !memo.cross(ids[i], ids[j])) continue;
       crossings++;
       if (wrapped[i] && wrapped[j]) square++;
     }

@@ -1,6 +1,6 @@
 import dagre from '@dagrejs/dagre';
 import type { CanvasNode, Position } from '../../../protocol/messages.ts';
-import { tangles, type Direction, type DrawnEdge } from './crossings.ts';
+import { CurveMemo, tangles, type Direction, type DrawnEdge } from './crossings.ts';
 import { foldedPorts, type NodePorts } from './port-order.ts';
 import { untangle } from './untangle.ts';
 import { rowBreaks } from './wrap-route.ts';
@@ -92,7 +92,8 @@ interface Laid {
  */
 export function autoLayout(nodes: readonly CanvasNode[], options: LayoutOptions = {}): Record<string, Position> {
   const compact = (id: string): Size => options.sizes?.[id] ?? { width: NODE_WIDTH, height: NODE_HEIGHT };
-  let pool = candidates(nodes, options, compact);
+  const run: Run = { ...options, measurer: new Measurer(nodes, options.ports ?? {}) };
+  let pool = candidates(nodes, run, compact);
   const { viewport } = options;
   const close = (l: Laid) => viewport !== undefined && fitZoom(l.bounds, viewport) >= COMPACT_ZOOM;
   if (viewport && options.zoomedOut && options.ports && pool.some(close)) {
@@ -101,9 +102,9 @@ export function autoLayout(nodes: readonly CanvasNode[], options: LayoutOptions 
     const ports = options.ports;
     const full = (id: string): Size => fullNodeSize(ports[id] ?? { inputs: [], outputs: [] }, compact(id));
     // One that then fits below COMPACT_ZOOM draws compact nodes after all: it is measured so.
-    const drawn = (l: Laid) => (fitZoom(l.bounds, viewport) < COMPACT_ZOOM ? measured(nodes, l.positions, compact, ports, flowDirection(nodes, l.positions)) : l);
+    const drawn = (l: Laid) => (fitZoom(l.bounds, viewport) < COMPACT_ZOOM ? run.measurer.measure(l.positions, compact, flowDirection(nodes, l.positions)) : l);
     const again = [...new Set(pool.filter(close).map((l) => l.shape))];
-    pool = [...pool.filter((l) => !close(l)), ...candidates(nodes, options, full, again).map(drawn)];
+    pool = [...pool.filter((l) => !close(l)), ...candidates(nodes, run, full, again).map(drawn)];
   }
   if (!viewport) return pool.sort(byTangle)[0].positions;
   return pool.sort((a, b) => worthOf(b, viewport) - worthOf(a, viewport))[0].positions;
@@ -146,7 +147,7 @@ const FULL_HEADER = 56;
  * Without a pane, only left to right (or the given direction); in a pane, top to bottom too, and
  * the left-to-right drawing folded into 2 or more rows where it is wider than the pane's shape.
  */
-function candidates(nodes: readonly CanvasNode[], options: LayoutOptions, size: (id: string) => Size, shapes?: readonly Direction[]): Laid[] {
+function candidates(nodes: readonly CanvasNode[], options: Run, size: (id: string) => Size, shapes?: readonly Direction[]): Laid[] {
   const { viewport } = options;
   const readable = (l: Laid) => (viewport ? titlePixels(fitZoom(l.bounds, viewport)) >= READABLE_TITLE : true);
   const result: Laid[] = [];
@@ -209,15 +210,15 @@ export function flowDirection(nodes: readonly CanvasNode[], positions: Readonly<
   return down > right ? 'TB' : 'LR';
 }
 
-function best(nodes: readonly CanvasNode[], direction: Direction, options: LayoutOptions, size: (id: string) => Size, ranseps: readonly number[]): Laid {
-  const measure = (positions: Record<string, Position>) => measured(nodes, positions, size, options.ports ?? {}, direction);
+function best(nodes: readonly CanvasNode[], direction: Direction, options: Run, size: (id: string) => Size, ranseps: readonly number[]): Laid {
+  const measure = (positions: Record<string, Position>) => options.measurer.measure(positions, size, direction);
   if (!options.untangle || nodes.length > UNTANGLE_MAX_NODES) return measure(layered(nodes, direction, size, { ranksep: ranseps[0] }));
   const readable = (l: Laid) => !options.viewport || titlePixels(fitZoom(l.bounds, options.viewport)) >= READABLE_TITLE;
   let laid: Laid[] = [];
   // Closer layers only where the roomy spacing is too wide to read at "fit view".
   for (const ranksep of ranseps) {
     for (const ranker of ['network-simplex', 'longest-path', 'tight-tree'] as const) {
-      for (const reversed of [false, true]) laid.push(measure(layered(nodes, direction, size, { ranker, reversed, ranksep })));
+      for (const reversed of [false, true]) laid.push(measure(options.measurer.layered(direction, size, { ranker, reversed, ranksep })));
     }
     if (laid.some(readable)) break;
   }
@@ -241,18 +242,52 @@ function best(nodes: readonly CanvasNode[], direction: Direction, options: Layou
   const untangled = laid
     .slice(0, UNTANGLE_STARTS)
     .map((l) => measure(normalized(view(untangle(view(l.positions), { size: viewSize, links, score: (p) => score(view(p)), gap, grid: GRID, budget: 1500 })))));
-  return untangled.sort((a, b) => Number(readable(b)) - Number(readable(a)) || byTangle(a, b))[0];
+  const r = untangled.sort((a, b) => Number(readable(b)) - Number(readable(a)) || byTangle(a, b))[0];
+  return r;
 }
 
-/** A drawing with its bounds and its tangles as React Flow draws it. */
-function measured(nodes: readonly CanvasNode[], positions: Record<string, Position>, size: (id: string) => Size, declared: Readonly<Record<string, NodePorts>>, direction: Direction): Laid {
-  return {
-    positions,
-    size,
-    shape: direction,
-    bounds: boundsOf(positions, size),
-    ...tangles(drawnEdges(nodes, foldedPorts(nodes, positions, declared, direction)), positions, size, direction),
-  };
+/** The options of one Auto layout, with what its searches share. */
+type Run = LayoutOptions & { measurer: Measurer };
+
+/**
+ * Measures drawings of one pipeline: bounds and tangles as React Flow draws them. The searches of
+ * one Auto layout measure many drawings, often the same one again (from another start, or another
+ * shape's search through the same place) and mostly ones that differ in a node or two: a drawing
+ * measured before is looked up, and curves and crossing tests are shared (CurveMemo).
+ */
+class Measurer {
+  private readonly memo = new CurveMemo();
+  private readonly seen = new Map<(id: string) => Size, Map<string, Laid>>();
+  constructor(
+    private readonly nodes: readonly CanvasNode[],
+    private readonly declared: Readonly<Record<string, NodePorts>>,
+  ) {}
+
+  private readonly drawn = new Map<(id: string) => Size, Map<string, Record<string, Position>>>();
+  /** dagre's drawing (layered), drawn once per run. */
+  layered(direction: Direction, size: (id: string) => Size, variant: Variant): Record<string, Position> {
+    const bySize = this.drawn.get(size) ?? this.drawn.set(size, new Map()).get(size)!;
+    const key = `${direction} ${variant.ranker} ${variant.reversed} ${variant.ranksep}`;
+    const known = bySize.get(key) ?? bySize.set(key, layered(this.nodes, direction, size, variant)).get(key)!;
+    return { ...known };
+  }
+
+  /** A drawing with its bounds and its tangles, laid out with nodes of `size`, flowing `direction`. */
+  measure(positions: Record<string, Position>, size: (id: string) => Size, direction: Direction): Laid {
+    const bySize = this.seen.get(size) ?? this.seen.set(size, new Map()).get(size)!;
+    const key = direction + Object.entries(positions).map(([id, p]) => `${id}:${p.x},${p.y}`).join(';');
+    const known = bySize.get(key);
+    if (known) return { ...known, positions };
+    const laid: Laid = {
+      positions,
+      size,
+      shape: direction,
+      bounds: boundsOf(positions, size),
+      ...tangles(drawnEdges(this.nodes, foldedPorts(this.nodes, positions, this.declared, direction)), positions, size, direction, this.memo),
+    };
+    bySize.set(key, laid);
+    return laid;
+  }
 }
 
 /** Most rows a left-to-right drawing is folded into. */
@@ -270,11 +305,10 @@ const TRACK = 12;
  * layers each is measured; the caller picks (autoLayout). None where the drawing is no wider than
  * the pane's shape, or reads top to bottom once folded (its handles would turn).
  */
-function wrapped(nodes: readonly CanvasNode[], laid: Laid, viewport: Size, size: (id: string) => Size, options: LayoutOptions): Laid[] {
-  const declared = options.ports ?? {};
+function wrapped(nodes: readonly CanvasNode[], laid: Laid, viewport: Size, size: (id: string) => Size, options: Run): Laid[] {
   const columns = [...new Set(Object.values(laid.positions).map((p) => p.x))].sort((a, b) => a - b);
   if (columns.length < 4 || laid.bounds.width * viewport.height <= laid.bounds.height * viewport.width) return [];
-  const measure = (positions: Record<string, Position>) => measured(nodes, positions, size, declared, 'LR');
+  const measure = (positions: Record<string, Position>) => options.measurer.measure(positions, size, 'LR');
   const folds: Laid[] = [];
   for (let rows = 2; rows <= Math.min(MAX_ROWS, Math.floor(columns.length / 2)); rows++) {
     for (const lengths of splits(columns.length, rows)) {
