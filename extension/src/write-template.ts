@@ -3,9 +3,9 @@
  * own, loaded on first use (the trip generator is not activation's business); no vscode import:
  * the CLI-level test writes templates with it.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative, sep } from 'node:path';
 import { writeTaxiCsv } from '../../samples/taxi/generate.ts';
 import { PIPELINE_NAME, PIPELINE_TEMPLATES } from './pipeline-templates.ts';
 
@@ -50,6 +50,11 @@ export async function writePipelineTemplate(options: WriteTemplateOptions): Prom
       continue;
     }
     await mkdir(dirname(target), { recursive: true });
+    // A companion folder that is a symlink out of the pipeline's folder (data/ -> elsewhere) is not written through.
+    const out = relative(realpathSync(folder), realpathSync(dirname(target)));
+    if (out === '..' || out.startsWith(`..${sep}`) || out.startsWith(sep)) {
+      throw new Error(`${dirname(target)} resolves outside ${folder} (a symlink?): not writing ${named(companion.to, options.name)} there`);
+    }
     if (companion.kind === 'copy') writeFileSync(target, readFileSync(join(options.extensionRoot, companion.from)), { flag: 'wx' });
     else await writeTaxiCsv(target, options.rows ?? companion.rows, companion.seed);
     result.written.push(target);

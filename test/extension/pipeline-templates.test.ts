@@ -5,7 +5,7 @@
  * writing one again keeps the user's data and code.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { builtinRegistry } from '../../runtime/src/components/index.ts';
@@ -79,5 +79,21 @@ describe('New Pipeline templates', function () {
     assert.equal(readFileSync(join(dir, 'taxi_trainer.ts'), 'utf8'), '// my own trainer\n');
     await assert.rejects(writePipelineTemplate({ extensionRoot, template: 'taxi', name: '../up', pipelineFile }), /not a pipeline name/);
     await assert.rejects(writePipelineTemplate({ extensionRoot, template: 'nope', name: 'x', pipelineFile }), /No pipeline template "nope"/);
+  });
+
+  it('does not write a companion through a symlinked folder that leads out of the pipeline folder', async () => {
+    const outside = mkdtempSync(join(tmpdir(), 'template-outside-'));
+    try {
+      const folder = join(dir, 'ws');
+      mkdirSync(folder);
+      symlinkSync(outside, join(folder, 'data'));
+      await assert.rejects(
+        writePipelineTemplate({ extensionRoot, template: 'taxi', name: 'taxi', pipelineFile: join(folder, 'taxi.pipeline.yaml'), rows: 10 }),
+        /data resolves outside .* \(a symlink\?\): not writing data\/taxi\.csv there/,
+      );
+      assert.equal(existsSync(join(outside, 'taxi.csv')), false);
+    } finally {
+      rmSync(outside, { recursive: true, force: true });
+    }
   });
 });
