@@ -193,8 +193,8 @@ export function readShardColumns(file: string, features: DatasetFeature[], label
 /**
  * Rows of one global batch; with a shard, only this replica's rows are copied (dataset `shard`):
  * the rows at positions index, index + count… of the global batch. Values move as 32-bit words
- * (features then label, `bits`), column by column, into one fresh buffer per batch whose column
- * views the batch hands out (tensors may keep them: the cpu backend does).
+ * (features then label, `bits`) into one fresh buffer per batch, a column after another, whose
+ * column views the batch hands out (tensors may keep them: the cpu backend does).
  */
 class BatchBuilder {
   /** Rows of the global batch so far. */
@@ -246,36 +246,12 @@ class BatchBuilder {
     this.advance(m, first);
   }
 
-  /** The next `m` global rows are rows `slots[offset…offset + m)` of `src` (the shuffle buffer). */
-  appendSlots(src: Int32Array[], slots: number[], offset: number, m: number): void {
-    const { out, own, count } = this;
-    const first = this.first();
-    for (let k = 0; k < src.length; k++) {
-      const col = src[k];
-      let at = k * own + this.kept;
-      for (let i = first; i < m; i += count) out[at++] = col[slots[offset + i]];
-    }
-    this.advance(m, first);
-  }
-
-  /**
-   * The next `m` global rows are the shuffle buffer's rows at `slots`, drawn while rows `from`…
-   * of `src` replace them one by one: where `wrote[i]` ≥ 0 the slot's row was replaced within
-   * this run, by row `from + wrote[i]`, before it was drawn again.
-   */
-  appendDrawn(buf: Int32Array[], slots: Int32Array, wrote: Int32Array, src: Int32Array[], from: number, m: number): void {
-    const { out, own, count } = this;
-    const first = this.first();
-    for (let k = 0; k < buf.length; k++) {
-      const held = buf[k];
-      const incoming = src[k];
-      let at = k * own + this.kept;
-      for (let i = first; i < m; i += count) {
-        const w = wrote[i];
-        out[at++] = w < 0 ? held[slots[i]] : incoming[from + w];
-      }
-    }
-    this.advance(m, first);
+  /** The next global row is the shuffle buffer's row at `base` (its words side by side). */
+  pushRow(rows: Int32Array, base: number): void {
+    if (this.size++ % this.count !== this.index) return;
+    const { out, own, width } = this;
+    const at = this.kept++;
+    for (let k = 0; k < width; k++) out[k * own + at] = rows[base + k];
   }
 
   private advance(m: number, first: number): void {
@@ -305,58 +281,23 @@ class BatchBuilder {
 }
 
 /**
- * Fixed-capacity store of rows waiting to be drawn at random: one Int32Array of words per column,
- * and the scratch of one run of draws (at most a batch's rows).
+ * Fixed-capacity store of rows waiting to be drawn at random, row by row: a row's words side by
+ * side (64 bytes, one cache line, for 15 features), so a draw touches one line where a column
+ * per feature touched one line each — in a training thread, whose train step has evicted the
+ * buffer from the caches, those misses were most of the input's time.
  */
 class ShuffleBuffer {
   size = 0;
-  readonly columns: Int32Array[];
-  /** The slots drawn in a run. */
-  readonly slots: Int32Array;
-  /** Per draw of a run: the run's earlier row that replaced the slot's row, or -1. */
-  readonly wrote: Int32Array;
-  /** Per slot: the draw of this run that last replaced its row, or -1. */
-  private readonly lastDraw: Int32Array;
+  readonly rows: Int32Array;
 
-  constructor(width: number, readonly capacity: number, run: number) {
-    this.columns = Array.from({ length: width }, () => new Int32Array(capacity));
-    this.slots = new Int32Array(run);
-    this.wrote = new Int32Array(run);
-    this.lastDraw = new Int32Array(capacity).fill(-1);
+  constructor(readonly width: number, readonly capacity: number) {
+    this.rows = new Int32Array(width * capacity);
   }
 
-  /** Rows `from`, `from + 1`… of `src` into the free slots; returns how many went in. */
-  fill(src: Int32Array[], from: number, rows: number): number {
-    const n = Math.min(this.capacity - this.size, rows - from);
-    for (let k = 0; k < src.length; k++) this.columns[k].set(src[k].subarray(from, from + n), this.size);
-    this.size += n;
-    return n;
-  }
-
-  /**
-   * Draws `m` slots, one per incoming row, in order (`slots`), and notes which draws meet a slot
-   * an earlier row of the run replaced (`wrote`): the rand calls and the rows drawn are exactly
-   * those of drawing and replacing row by row.
-   */
-  draw(m: number, rand: () => number): void {
-    const { slots, wrote, lastDraw, capacity } = this;
-    for (let i = 0; i < m; i++) {
-      const j = Math.floor(rand() * capacity);
-      slots[i] = j;
-      wrote[i] = lastDraw[j];
-      lastDraw[j] = i;
-    }
-    for (let i = 0; i < m; i++) lastDraw[slots[i]] = -1;
-  }
-
-  /** Rows `from`… of `src` replace the `m` slots drawn, in order (a slot drawn twice keeps the later row). */
-  replace(src: Int32Array[], from: number, m: number): void {
-    const slots = this.slots;
-    for (let k = 0; k < src.length; k++) {
-      const held = this.columns[k];
-      const incoming = src[k];
-      for (let i = 0; i < m; i++) held[slots[i]] = incoming[from + i];
-    }
+  put(slot: number, src: Int32Array[], row: number): void {
+    const { rows, width } = this;
+    const base = slot * width;
+    for (let k = 0; k < width; k++) rows[base + k] = src[k][row];
   }
 }
 
@@ -369,11 +310,10 @@ export class PassMemory {
   private shuffle?: ShuffleBuffer;
 
   /** The shuffle buffer, emptied. */
-  shuffleBuffer(width: number, capacity: number, run: number): ShuffleBuffer {
-    const s = this.shuffle;
-    if (!s || s.capacity !== capacity || s.columns.length !== width || s.slots.length < run) this.shuffle = new ShuffleBuffer(width, capacity, run);
-    this.shuffle!.size = 0;
-    return this.shuffle!;
+  shuffleBuffer(width: number, capacity: number): ShuffleBuffer {
+    if (this.shuffle?.capacity !== capacity || this.shuffle.width !== width) this.shuffle = new ShuffleBuffer(width, capacity);
+    this.shuffle.size = 0;
+    return this.shuffle;
   }
 }
 
@@ -382,9 +322,8 @@ export class PassMemory {
  * only yields: V8 optimizes the hot code again in each new isolate (each training worker, each
  * replica), and the generator with the loops inside was optimized 3–4 times per training with
  * what it calls inlined, 1.6 s of compiler threads' wall time for 3 isolates against 0.3 s for
- * these loops (`--trace-opt`, same load). Rows move in runs, column by column: every replica
- * keeps the shuffle buffer for all rows (the draws decide later which replica a row goes to), a
- * tight loop per column, and copies into its batch only its own rows.
+ * these loops (`--trace-opt`, same load). Every replica passes every row through its shuffle
+ * buffer (the draws decide later which replica a row goes to) but copies into its batch only its own.
  */
 
 /** Rows `from`… of a shard into the batch in file order; returns the next row (the batch may be full). */
@@ -400,20 +339,28 @@ function fillInOrder(batch: BatchBuilder, s: ShardColumns, from: number): number
  */
 function fillShuffled(batch: BatchBuilder, buf: ShuffleBuffer, s: ShardColumns, from: number, rand: () => number): number {
   let r = from;
-  if (buf.size < buf.capacity) r += buf.fill(s.bits, r, s.rows);
-  const m = Math.min(batch.room, s.rows - r);
-  if (m <= 0) return r;
-  buf.draw(m, rand);
-  batch.appendDrawn(buf.columns, buf.slots, buf.wrote, s.bits, r, m);
-  buf.replace(s.bits, r, m);
-  return r + m;
+  const { capacity, width, rows } = buf;
+  while (r < s.rows) {
+    if (buf.size < capacity) {
+      buf.put(buf.size++, s.bits, r++);
+      continue;
+    }
+    const j = Math.floor(rand() * capacity);
+    batch.pushRow(rows, j * width);
+    buf.put(j, s.bits, r++);
+    if (batch.full) break;
+  }
+  return r;
 }
 
 /** Rows left in the buffer, in `order` from position `from`; returns the next position. */
 function drainInto(batch: BatchBuilder, buf: ShuffleBuffer, order: number[], from: number): number {
-  const m = Math.min(batch.room, order.length - from);
-  batch.appendSlots(buf.columns, order, from, m);
-  return from + m;
+  let i = from;
+  while (i < order.length) {
+    batch.pushRow(buf.rows, order[i++] * buf.width);
+    if (batch.full) break;
+  }
+  return i;
 }
 
 /** One pass over the shards (shuffled or in order), in runs of rows into batches. */
@@ -435,7 +382,7 @@ function* onePass(o: DatasetOptions, rand: () => number, memory: PassMemory): Ge
       }
     }
   } else {
-    const buf = memory.shuffleBuffer(o.features.length + 1, shuffleCapacity(o), o.batchSize);
+    const buf = memory.shuffleBuffer(o.features.length + 1, shuffleCapacity(o));
     for (const file of shards) {
       const s = read(file);
       for (let r = 0; r < s.rows; ) {
