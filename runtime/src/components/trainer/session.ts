@@ -21,6 +21,7 @@ import { readCheckpointMeta, restoreCheckpoint, saveCheckpoint, warmStartFrom } 
 import { ReplicaGroup } from '../../ml/all-reduce.ts';
 import { reduceEvalMetrics, hostOptimizerSteps, replicateFit, type ReplicaCounters, RowCounter } from './data-parallel.ts';
 import { type StepProfile, StepTimer } from './step-profile.ts';
+import { numericBatchLogs } from './batch-logs.ts';
 
 export interface SessionArgs {
   backend: BackendRequest;
@@ -164,6 +165,7 @@ export async function openSession(args: SessionArgs, extra: SessionHooks = {}): 
   const tb = lead ? { train: new EventFileWriter(join(args.logDir, 'train')), validation: new EventFileWriter(join(args.logDir, 'validation')) } : undefined;
   const history: EpochRecord[] = resume ? resume.history.slice(0, startEpoch) : [];
   const meter = new BatchMeter(timer);
+  const restoreBatchLogs = numericBatchLogs(selection.name);
   const fitted = trackFittedModel(<A extends FitCallbacks>(model: tf.LayersModel, fitArgs: A | undefined): A => {
     if (group) return withLastCallback(replicateFit(group, model, fitArgs, counters, timer, workerLog), meter);
     if (model.optimizer) hostOptimizerSteps(model.optimizer, timer, workerLog);
@@ -261,6 +263,7 @@ export async function openSession(args: SessionArgs, extra: SessionHooks = {}): 
     profile: () => timer.result(),
     close: () => {
       fitted.release();
+      restoreBatchLogs();
       timer.close();
       tb?.train.close();
       tb?.validation.close();
