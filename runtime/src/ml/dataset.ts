@@ -89,11 +89,17 @@ export function prefetchBatches(o: Pick<DatasetOptions, 'features' | 'batchSize'
   return Math.floor((o.prefetchBytes ?? 0) / (rowBytes(o.features) * o.batchSize));
 }
 
-/** Seeded, so a training run's shuffling is reproducible. */
-function shuffleInPlace<T>(a: T[], rand: () => number): T[] {
+/**
+ * Fisher–Yates, seeded, so a training run's shuffling is reproducible. A plain swap: it runs once
+ * per pass over the whole shuffle buffer, often before V8 has optimized it in a new isolate, where
+ * a destructuring swap allocated two arrays a step.
+ */
+function shuffleInPlace<T extends { length: number; [i: number]: unknown }>(a: T, rand: () => number): T {
   for (let i = a.length - 1; i > 0; i--) {
     const j = Math.floor(rand() * (i + 1));
-    [a[i], a[j]] = [a[j], a[i]];
+    const t = a[i];
+    a[i] = a[j];
+    a[j] = t;
   }
   return a;
 }
@@ -269,14 +275,15 @@ class BatchBuilder {
     this.size = this.kept = 0;
     if (skip) return undefined;
     const { buffer } = this.out;
-    const view = (k: number, dtype: DatasetFeature['dtype']) => (dtype === 'int32' ? new Int32Array(buffer, k * this.own * 4, n) : new Float32Array(buffer, k * this.own * 4, n));
-    const batch: HostBatch = {
-      size: n,
-      features: Object.fromEntries(this.spec.map((f, k) => [f.name, view(k, f.dtype)])),
-      label: view(this.spec.length, 'float32') as Float32Array,
-    };
+    const stride = this.own * 4;
+    const features: HostBatch['features'] = {};
+    for (let k = 0; k < this.spec.length; k++) {
+      const f = this.spec[k];
+      features[f.name] = f.dtype === 'int32' ? new Int32Array(buffer, k * stride, n) : new Float32Array(buffer, k * stride, n);
+    }
+    const label = new Float32Array(buffer, this.spec.length * stride, n);
     this.out = new Int32Array(this.width * this.own);
-    return batch;
+    return { size: n, features, label };
   }
 }
 
@@ -354,7 +361,7 @@ function fillShuffled(batch: BatchBuilder, buf: ShuffleBuffer, s: ShardColumns, 
 }
 
 /** Rows left in the buffer, in `order` from position `from`; returns the next position. */
-function drainInto(batch: BatchBuilder, buf: ShuffleBuffer, order: number[], from: number): number {
+function drainInto(batch: BatchBuilder, buf: ShuffleBuffer, order: Int32Array, from: number): number {
   let i = from;
   while (i < order.length) {
     batch.pushRow(buf.rows, order[i++] * buf.width);
@@ -391,7 +398,9 @@ function* onePass(o: DatasetOptions, rand: () => number, memory: PassMemory): Ge
       }
     }
     // Drain what is left in random order.
-    const order = shuffleInPlace(Array.from({ length: buf.size }, (_, i) => i), rand);
+    const order = new Int32Array(buf.size);
+    for (let i = 0; i < order.length; i++) order[i] = i;
+    shuffleInPlace(order, rand);
     for (let i = 0; i < order.length; ) {
       i = drainInto(batch, buf, order, i);
       if (batch.full) yield* take();
