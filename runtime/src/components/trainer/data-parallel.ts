@@ -16,6 +16,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { EXCHANGE, type ReplicaGroup } from '../../ml/all-reduce.ts';
 import { FusedOptimizer, fusedSupport } from '../../ml/fused-optimizer.ts';
+import type { RawGradientStep } from '../../ml/compiled-step/train-step.ts';
 import type { StepTimer } from './step-profile.ts';
 
 /** Rows handed out by a sharded dataset: the running total and the last batch. */
@@ -101,29 +102,55 @@ function fusedStep(optimizer: tf.Optimizer, timer: StepTimer, log: StepLog | und
 
 const gradList = (grads: Grads) => (Array.isArray(grads) ? grads : Object.entries(grads).map(([name, tensor]) => ({ name, tensor })));
 
+/**
+ * The optimizer step each wrapped optimizer takes for gradients already held as host arrays (the
+ * compiled train step's), so they need no tensors: the same all-reduce and update as below.
+ */
+const rawSteps = new WeakMap<tf.Optimizer, RawGradientStep>();
+
+/** The host-array optimizer step installed on `optimizer` (hostOptimizerSteps or replicateFit), if any. */
+export function rawGradientStep(optimizer: tf.Optimizer): RawGradientStep | undefined {
+  return rawSteps.get(optimizer);
+}
+
+/** tfjs's own applyGradients on host arrays (optimizers the fused step does not know). */
+function tensorStep(apply: (grads: Grads) => void, timer: StepTimer): RawGradientStep {
+  return (names, grads, shapes) => {
+    const named = timer.time('unflatten', () => names.map((name, i) => ({ name, tensor: tf.tensor(grads[i], shapes[i], 'float32') })));
+    try {
+      timer.time('apply', () => apply(named));
+    } finally {
+      tf.dispose(named.map((g) => g.tensor));
+    }
+  };
+}
+
 /** Makes the optimizer average gradients over the replicas before each step. */
 function allReduceGradients(group: ReplicaGroup, optimizer: tf.Optimizer, counters: ReplicaCounters, timer: StepTimer, log: StepLog | undefined): void {
   if (wrapped.has(optimizer)) return;
   wrapped.add(optimizer);
   const apply = optimizer.applyGradients.bind(optimizer);
   const fused = fusedStep(optimizer, timer, group.rank === 0 ? log : undefined);
-  optimizer.applyGradients = (grads: Grads) => {
-    const list = gradList(grads);
-    // Synchronous reads: see flatten.
-    const local = timer.time('flatten', () => list.map((g) => g.tensor.dataSync() as Float32Array));
+  const update = fused ?? tensorStep(apply, timer);
+  const step: RawGradientStep = (names, local, shapes) => {
     const waited = group.waitMs;
     const means = timer.time('reduce', () => group.weightedMeanParts(EXCHANGE.gradients, local, counters.train.last, local.map((l) => new Float32Array(l.length))));
     // The exchange's wall time, less the barrier's wait for the slowest replica.
     const wait = group.waitMs - waited;
     timer.add('reduce', -wait);
     timer.add('wait', wait);
-    if (fused) return fused(list.map((g) => g.name), means);
-    const averaged = timer.time('unflatten', () => list.map(({ name, tensor }, i) => ({ name, tensor: tf.tensor(means[i], tensor.shape, 'float32') })));
-    try {
-      timer.time('apply', () => apply(averaged));
-    } finally {
-      tf.dispose(averaged.map((g) => g.tensor));
-    }
+    update(names, means, shapes);
+  };
+  rawSteps.set(optimizer, step);
+  optimizer.applyGradients = (grads: Grads) => {
+    const list = gradList(grads);
+    // Synchronous reads: see flatten.
+    const local = timer.time('flatten', () => list.map((g) => g.tensor.dataSync() as Float32Array));
+    step(
+      list.map((g) => g.name),
+      local,
+      list.map((g) => g.tensor.shape),
+    );
   };
 }
 
@@ -133,12 +160,16 @@ export function hostOptimizerSteps(optimizer: tf.Optimizer, timer: StepTimer, lo
   wrapped.add(optimizer);
   const apply = optimizer.applyGradients.bind(optimizer);
   const fused = fusedStep(optimizer, timer, log);
+  rawSteps.set(optimizer, fused ?? tensorStep(apply, timer));
   optimizer.applyGradients = (grads: Grads) => {
     if (!fused) return timer.time('apply', () => apply(grads));
     const list = gradList(grads);
     // Synchronous reads: the fused step runs on cpu and wasm only, which read synchronously.
     const local = timer.time('flatten', () => list.map((g) => g.tensor.dataSync() as Float32Array));
-    fused(list.map((g) => g.name), local);
+    fused(
+      list.map((g) => g.name),
+      local,
+    );
   };
 }
 

@@ -19,7 +19,8 @@ import { loadTransformGraph } from '../../ml/transform-graph.ts';
 import '../../ml/layers.ts';
 import { readCheckpointMeta, restoreCheckpoint, saveCheckpoint, warmStartFrom } from './checkpoint.ts';
 import { ReplicaGroup } from '../../ml/all-reduce.ts';
-import { reduceEvalMetrics, hostOptimizerSteps, replicateFit, type ReplicaCounters, RowCounter } from './data-parallel.ts';
+import { reduceEvalMetrics, hostOptimizerSteps, rawGradientStep, replicateFit, type ReplicaCounters, RowCounter } from './data-parallel.ts';
+import { installCompiledStep } from '../../ml/compiled-step/install.ts';
 import { type StepProfile, StepTimer } from './step-profile.ts';
 
 export interface SessionArgs {
@@ -166,10 +167,15 @@ export async function openSession(args: SessionArgs, extra: SessionHooks = {}): 
   let examples = 0;
   let firstBatchAt: number | undefined;
   let lastBatchAt = 0;
+  const compiled: { dispose(): void }[] = [];
   const fitted = trackFittedModel(<A extends FitCallbacks>(model: tf.LayersModel, fitArgs: A | undefined): A => {
-    if (group) return replicateFit(group, model, fitArgs, counters, timer, workerLog);
-    if (model.optimizer) hostOptimizerSteps(model.optimizer, timer, workerLog);
-    return fitArgs ?? ({} as A);
+    const prepared = group ? replicateFit(group, model, fitArgs, counters, timer, workerLog) : fitArgs ?? ({} as A);
+    if (!group && model.optimizer) hostOptimizerSteps(model.optimizer, timer, workerLog);
+    if (model.optimizer) {
+      const step = installCompiledStep(model, rawGradientStep(model.optimizer), workerLog);
+      if (step) compiled.push(step);
+    }
+    return prepared;
   });
   /** Per epoch: history, metrics.jsonl, TensorBoard, progress, checkpoint (rank 0), early stop. */
   const endEpoch = async (fitEpoch: number, logs?: tf.Logs) => {
@@ -271,6 +277,7 @@ export async function openSession(args: SessionArgs, extra: SessionHooks = {}): 
     profile: () => timer.result(),
     close: () => {
       fitted.release();
+      for (const step of compiled.splice(0)) step.dispose();
       timer.close();
       tb?.train.close();
       tb?.validation.close();
