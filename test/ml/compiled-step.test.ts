@@ -4,7 +4,12 @@ import '@tensorflow/tfjs-backend-wasm';
 import { oneHot } from '../../runtime/src/ml/layers.ts';
 import { planModel } from '../../runtime/src/ml/compiled-step/plan.ts';
 import { CompiledStep } from '../../runtime/src/ml/compiled-step/train-step.ts';
-import { installCompiledStep } from '../../runtime/src/ml/compiled-step/install.ts';
+import { compiledFitDataset, installCompiledStep } from '../../runtime/src/ml/compiled-step/install.ts';
+import { makeDataset } from '../../runtime/src/ml/dataset.ts';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { shardColumns, writeShards } from './fixtures.ts';
 import { mulberry32 } from '../../runtime/src/util/prng.ts';
 
 type Sym = tf.SymbolicTensor;
@@ -117,6 +122,20 @@ describe('ml/compiled-step: the compiled train step on wasm gives tfjs autograd\
       },
     ],
     [
+      'a layer read by three others (gradients add up), linear and tanh branches, mean squared error with mae and mse metrics',
+      () => {
+        const x = tf.input({ shape: [6] });
+        const init = (seed: number) => tf.initializers.glorotNormal({ seed });
+        const h = tf.layers.dense({ units: 12, activation: 'relu', kernelInitializer: init(21) }).apply(x) as Sym;
+        const a = tf.layers.dense({ units: 9, activation: 'tanh', kernelInitializer: init(22) }).apply(h) as Sym;
+        const b = tf.layers.dense({ units: 4, kernelInitializer: init(23) }).apply(h) as Sym;
+        const out = tf.layers.dense({ units: 2, kernelInitializer: init(24) }).apply(tf.layers.concatenate().apply([a, h, b])) as Sym;
+        const model = tf.model({ inputs: x, outputs: out });
+        model.compile({ optimizer: 'sgd', loss: 'meanSquaredError', metrics: ['mae', 'mse'] });
+        return { model, data: batch(model, 70, 13, [], false) };
+      },
+    ],
+    [
       'a frozen layer: no gradient for its weights, but the gradient flows through it',
       () => {
         const { model, vocab } = wideAndDeep(4, { hidden: [20, 10] });
@@ -165,6 +184,93 @@ describe('ml/compiled-step: the compiled train step on wasm gives tfjs autograd\
     mine.weights.forEach((w, i) => assertClose(w, reference.weights[i], `weight ${i}`, 1e-3));
     mine.loss.forEach((l, i) => assert.ok(Math.abs(l - reference.loss[i]) < 1e-4, `epoch ${i} loss ${l} vs ${reference.loss[i]}`));
     assert.deepEqual(mine.acc, reference.acc);
+  });
+
+  it('reports the loss and metrics tfjs computes for the batch: its own formulas for known metrics, tfjs\'s function for others', () => {
+    const { model, vocab } = wideAndDeep(7);
+    model.compile({ optimizer: 'sgd', loss: 'binaryCrossentropy', metrics: ['accuracy', tf.metrics.precision, 'crossentropy', 'mse'] });
+    const data = batch(model, 90, 14, vocab);
+    const n = model.inputs.length;
+    const expected = tf.tidy(() => {
+      const p = model.predict(data.slice(0, n)) as tf.Tensor;
+      const m = model as unknown as { lossFunctions: ((y: tf.Tensor, p: tf.Tensor) => tf.Tensor)[]; metricsTensors: [(y: tf.Tensor, p: tf.Tensor) => tf.Tensor, number][] };
+      return [m.lossFunctions[0], ...m.metricsTensors.map(([fn]) => fn)].map((fn) => tf.mean(fn(data[n], p)).dataSync()[0]);
+    });
+    const planned = planModel(model);
+    assert.ok('plan' in planned);
+    assert.deepEqual(planned.plan.metrics, ['binaryAccuracy', 'tfjs', 'binaryCrossentropy', 'meanSquaredError']);
+    const mine = compiledGradients(model, data);
+    [mine.loss, ...mine.metrics].forEach((v, i) => assert.ok(Math.abs(v - expected[i]) <= 1e-5 * Math.max(1, Math.abs(expected[i])), `value ${i}: ${v} vs tfjs ${expected[i]}`));
+    tf.dispose(data);
+    model.dispose();
+  });
+
+  it('fitDataset through the runtime\'s loop: the same history, callback calls, validation and early stop as tfjs\'s loop', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'compiled-fit-'));
+    try {
+      const random = mulberry32(21);
+      const n = 700;
+      const cols = {
+        x0: Float32Array.from({ length: n }, () => random() * 2 - 1),
+        x1: Float32Array.from({ length: n }, () => random() * 2 - 1),
+        k: Int32Array.from({ length: n }, () => Math.floor(random() * 5)),
+        y: new Float32Array(n),
+      };
+      cols.y.forEach((_, i) => (cols.y[i] = cols.x0[i] + (cols.k[i] === 2 ? 1 : 0) > 0.3 ? 1 : 0));
+      const train = writeShards(join(dir, 'train'), shardColumns(cols, 300));
+      const evalShards = writeShards(join(dir, 'eval'), shardColumns(cols, 1000));
+      const features = [
+        { name: 'x0', dtype: 'float32' as const },
+        { name: 'x1', dtype: 'float32' as const },
+        { name: 'k', dtype: 'int32' as const },
+      ];
+      const run = async (owned: boolean, earlyStop: boolean) => {
+        const x0 = tf.input({ shape: [1], name: 'x0' });
+        const x1 = tf.input({ shape: [1], name: 'x1' });
+        const k = tf.input({ shape: [1], name: 'k', dtype: 'int32' });
+        const deep = tf.layers.dense({ units: 10, activation: 'relu', kernelInitializer: tf.initializers.glorotNormal({ seed: 31 }) }).apply(tf.layers.concatenate().apply([x0, x1])) as Sym;
+        const out = tf.layers.dense({ units: 1, activation: 'sigmoid', kernelInitializer: tf.initializers.glorotNormal({ seed: 32 }) }).apply(tf.layers.concatenate().apply([deep, oneHot({ depth: 5 }).apply(k) as Sym])) as Sym;
+        const model = tf.model({ inputs: [x0, x1, k], outputs: out });
+        model.compile({ optimizer: tf.train.adam(0.05), loss: 'binaryCrossentropy', metrics: ['accuracy'] });
+        const apply = (names: string[], grads: Float32Array[], shapes: number[][]) => model.optimizer.applyGradients(names.map((name, i) => ({ name, tensor: tf.tensor(grads[i], shapes[i]) })));
+        const logged: string[] = [];
+        const installed = installCompiledStep(model, apply, { info: (m) => logged.push(m) });
+        const ds = makeDataset(tf, { shards: train, features, label: 'y', batchSize: 128, shuffle: true, seed: 5 });
+        const val = makeDataset(tf, { shards: evalShards, features, label: 'y', batchSize: 256 });
+        const events: string[] = [];
+        const recorder = new tf.CustomCallback({
+          onTrainBegin: () => void events.push('train'),
+          onEpochBegin: (e) => void events.push(`epoch ${e}`),
+          onBatchEnd: (b, logs) => void events.push(`batch ${b} size ${logs?.size} ${typeof logs?.loss} ${typeof logs?.acc}`),
+          onEpochEnd: (e, logs) => void events.push(`end ${e} ${Object.keys(logs ?? {}).sort().join(',')}`),
+          onTrainEnd: () => void events.push('done'),
+        });
+        const callbacks: tf.CustomCallback[] = [recorder];
+        if (earlyStop) callbacks.push(new tf.CustomCallback({ onBatchEnd: (b) => void (b === 2 && (model.stopTraining = true)) }));
+        const args = { epochs: 3, validationData: val, callbacks, verbose: 0 as const };
+        const fit = owned ? compiledFitDataset(model, ds, args, { info: (m) => logged.push(m) }) : model.fitDataset(ds, args);
+        assert.ok(fit, 'the runtime\'s loop takes the call');
+        const history = await fit;
+        installed?.dispose();
+        model.dispose();
+        return { history: history.history as Record<string, number[]>, events, logged };
+      };
+      const reference = await run(false, false);
+      const mine = await run(true, false);
+      assert.deepEqual(mine.events, reference.events);
+      assert.deepEqual(Object.keys(mine.history).sort(), ['acc', 'loss', 'val_acc', 'val_loss']);
+      for (const key of Object.keys(reference.history)) {
+        reference.history[key].forEach((v, i) => assert.ok(Math.abs(v - mine.history[key][i]) < 1e-4, `${key}[${i}]: ${mine.history[key][i]} vs tfjs ${v}`));
+      }
+      assert.ok(mine.logged.some((l) => /training loop: the runtime's/.test(l)), mine.logged.join('\n'));
+      // model.stopTraining after the third batch ends training there, as in tfjs's loop.
+      const stopped = await run(true, true);
+      const stoppedRef = await run(false, true);
+      assert.deepEqual(stopped.events, stoppedRef.events);
+      assert.equal(stopped.history.loss.length, 1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('leaves no tensors behind, frees its heap buffers, and hands batches it does not cover (sample weights) to tfjs', () => {

@@ -346,6 +346,19 @@ export function toTensors(tf: typeof tfTypes, b: HostBatch): TensorBatch {
 export function makeDataset(tf: typeof tfTypes, o: DatasetOptions): tfTypes.data.Dataset<TensorBatch> {
   const rand = mulberry32(o.seed ?? 0);
   const { onBatch, measure = (make) => make() } = o;
+  // The same passes as host arrays, for a training loop that needs no tensors (compiled-step/fit-loop.ts).
+  const hostPass = function* (): Generator<HostBatch> {
+    const source = batches(o, rand);
+    for (;;) {
+      const next = measure(() => {
+        const b = source.next();
+        return b.done ? undefined : b.value;
+      });
+      if (!next) return;
+      onBatch?.(next.size);
+      yield next;
+    }
+  };
   const dataset = tf.data.generator(function* () {
     const source = batches(o, rand);
     for (;;) {
@@ -361,5 +374,23 @@ export function makeDataset(tf: typeof tfTypes, o: DatasetOptions): tfTypes.data
   const ahead = prefetchBatches(o);
   // Queued batches would be counted before the model trains on them: a sharded dataset's counts
   // weigh its gradients, so it hands batches out one at a time.
-  return ahead > 0 && !o.shard ? dataset.prefetch(ahead) : dataset;
+  const made = ahead > 0 && !o.shard ? dataset.prefetch(ahead) : dataset;
+  hostPasses.set(made, { pass: hostPass, features: o.features });
+  return made;
+}
+
+/** One pass of a dataset as host arrays, and its columns (the model's inputs by name and dtype). */
+export interface HostPasses {
+  pass: () => Generator<HostBatch>;
+  features: DatasetFeature[];
+}
+
+const hostPasses = new WeakMap<object, HostPasses>();
+
+/**
+ * For a dataset makeDataset made: one pass (epoch) of its batches as host arrays, from the same
+ * random stream, counted and timed as its tensor batches are. Undefined for any other dataset.
+ */
+export function hostPassOf(dataset: object): HostPasses | undefined {
+  return hostPasses.get(dataset);
 }

@@ -132,9 +132,12 @@ function allReduceGradients(group: ReplicaGroup, optimizer: tf.Optimizer, counte
   const apply = optimizer.applyGradients.bind(optimizer);
   const fused = fusedStep(optimizer, timer, group.rank === 0 ? log : undefined);
   const update = fused ?? tensorStep(apply, timer);
+  // The averaged gradients' arrays, kept from step to step (the update reads them before the next exchange).
+  let means: Float32Array[] = [];
   const step: RawGradientStep = (names, local, shapes) => {
     const waited = group.waitMs;
-    const means = timer.time('reduce', () => group.weightedMeanParts(EXCHANGE.gradients, local, counters.train.last, local.map((l) => new Float32Array(l.length))));
+    if (means.length !== local.length || means.some((m, i) => m.length !== local[i].length)) means = local.map((l) => new Float32Array(l.length));
+    timer.time('reduce', () => group.weightedMeanParts(EXCHANGE.gradients, local, counters.train.last, means));
     // The exchange's wall time, less the barrier's wait for the slowest replica.
     const wait = group.waitMs - waited;
     timer.add('reduce', -wait);

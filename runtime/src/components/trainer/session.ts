@@ -20,7 +20,7 @@ import '../../ml/layers.ts';
 import { readCheckpointMeta, restoreCheckpoint, saveCheckpoint, warmStartFrom } from './checkpoint.ts';
 import { ReplicaGroup } from '../../ml/all-reduce.ts';
 import { reduceEvalMetrics, hostOptimizerSteps, rawGradientStep, replicateFit, type ReplicaCounters, RowCounter } from './data-parallel.ts';
-import { installCompiledStep } from '../../ml/compiled-step/install.ts';
+import { compiledFitDataset, installCompiledStep } from '../../ml/compiled-step/install.ts';
 import { type StepProfile, StepTimer } from './step-profile.ts';
 
 export interface SessionArgs {
@@ -176,7 +176,7 @@ export async function openSession(args: SessionArgs, extra: SessionHooks = {}): 
       if (step) compiled.push(step);
     }
     return prepared;
-  });
+  }, (model, dataset, fitArgs) => compiledFitDataset(model, dataset, fitArgs, workerLog));
   /** Per epoch: history, metrics.jsonl, TensorBoard, progress, checkpoint (rank 0), early stop. */
   const endEpoch = async (fitEpoch: number, logs?: tf.Logs) => {
     const epoch = fitEpoch + startEpoch;
@@ -288,13 +288,15 @@ export async function openSession(args: SessionArgs, extra: SessionHooks = {}): 
 /** Data-parallel replicas adjust each fit call's arguments (and sync the model) before it starts. */
 type FitCallbacks = { callbacks?: tf.ModelFitArgs['callbacks'] };
 type PrepareFit = <A extends FitCallbacks>(model: tf.LayersModel, args: A | undefined) => A;
+/** The runtime's own fitDataset loop for this call, or undefined for tfjs's. */
+type OwnLoop = (model: tf.LayersModel, dataset: object, args: tf.ModelFitDatasetArgs<unknown>) => Promise<tf.History> | undefined;
 
 /**
  * The model run_fn is fitting. tfjs gives plain callback objects no model (CustomCallback's
  * setModel does nothing), so fit and fitDataset are wrapped, in this training's own worker
  * thread, to note it; `release` undoes the wrapping.
  */
-function trackFittedModel(prepare: PrepareFit): { readonly model: tf.LayersModel | undefined; release(): void } {
+function trackFittedModel(prepare: PrepareFit, ownLoop: OwnLoop): { readonly model: tf.LayersModel | undefined; release(): void } {
   const proto = tf.LayersModel.prototype;
   const { fit, fitDataset } = proto;
   let model: tf.LayersModel | undefined;
@@ -305,7 +307,8 @@ function trackFittedModel(prepare: PrepareFit): { readonly model: tf.LayersModel
   };
   proto.fitDataset = function (this: tf.LayersModel, dataset: Parameters<typeof fitDataset>[0], fitArgs: Parameters<typeof fitDataset>[1]) {
     note(this);
-    return fitDataset.call(this, dataset, prepare(this, fitArgs)) as ReturnType<typeof fitDataset>;
+    const prepared = prepare(this, fitArgs);
+    return (ownLoop(this, dataset, prepared) ?? fitDataset.call(this, dataset, prepared)) as ReturnType<typeof fitDataset>;
   } as typeof fitDataset;
   return {
     get model() {

@@ -6,11 +6,39 @@
  * plan does not cover (sample weights, another dtype) goes to tfjs's own function.
  */
 import * as tf from '@tensorflow/tfjs';
+import { hostPassOf } from '../dataset.ts';
+import { fitOwned, ownedLoopRefusal } from './fit-loop.ts';
 import { planModel } from './plan.ts';
 import { CompiledStep, type RawGradientStep } from './train-step.ts';
 
 export interface CompiledStepLog {
   info(message: string): void;
+}
+
+/** Models whose loop choice was logged (once per model). */
+const loopLogged = new WeakSet<object>();
+
+/**
+ * fitDataset through the runtime's own loop (fit-loop.ts) when `model` has a compiled step and
+ * `dataset` is one of the runtime's; undefined where tfjs's fitDataset must run. Says which, once.
+ */
+export function compiledFitDataset(model: tf.LayersModel, dataset: object, args: tf.ModelFitDatasetArgs<unknown> | undefined, log: CompiledStepLog): Promise<tf.History> | undefined {
+  const target = fitted(model);
+  const step = installed.get(target);
+  if (!step) return undefined;
+  const say = (message: string) => {
+    if (loopLogged.has(target)) return;
+    loopLogged.add(target);
+    log.info(message);
+  };
+  const host = hostPassOf(dataset);
+  const refusal = !host ? 'a dataset the runtime did not make' : ownedLoopRefusal(args) ?? step.hostRefusal(host.features);
+  if (refusal) {
+    say(`training loop: tfjs's fitDataset (${refusal})`);
+    return undefined;
+  }
+  say("training loop: the runtime's (batches go from the dataset's arrays into the compiled step, no tensors per step)");
+  return fitOwned(target, step, host!.pass, args!);
 }
 
 type TrainFunction = (data: tf.Tensor[]) => tf.Scalar[];

@@ -22,6 +22,15 @@ export function addColumns(h: Float32Array, src: number, srcWidth: number, col: 
   }
 }
 
+/** dst[r, j] = src[r, col + j]: a part's share of a concatenation's gradient, for a part with no other consumer. */
+export function takeColumns(h: Float32Array, src: number, srcWidth: number, col: number, dst: number, width: number, rows: number): void {
+  for (let r = 0; r < rows; r++) {
+    const s = src + r * srcWidth + col;
+    const d = dst + r * width;
+    for (let j = 0; j < width; j++) h[d + j] = h[s + j];
+  }
+}
+
 /** dst[c × r] = src[r × c]ᵀ. */
 export function transpose(h: Float32Array, src: number, rows: number, cols: number, dst: number): void {
   for (let r = 0; r < rows; r++) {
@@ -132,21 +141,38 @@ export function tanh(h: Float32Array, y: number, n: number): void {
   for (let i = 0; i < n; i++) h[y + i] = Math.tanh(h[y + i]);
 }
 
-/** g ← g·f′ in place, with f′ from the activation's output y. */
-export function reluBackward(h: Float32Array, y: number, g: number, n: number): void {
-  for (let i = 0; i < n; i++) if (!(h[y + i] > 0)) h[g + i] = 0;
-}
-
-export function sigmoidBackward(h: Float32Array, y: number, g: number, n: number): void {
-  for (let i = 0; i < n; i++) {
-    const s = h[y + i];
-    h[g + i] *= s * (1 - s);
+/**
+ * g ← g·f′ in place (f′ from the activation's output y), and the bias gradient (the column sums of
+ * the result) in the same pass when `bias` is given. One function per activation keeps each loop simple.
+ */
+export function reluBackward(h: Float32Array, y: number, g: number, rows: number, units: number, bias: Float32Array | null): void {
+  if (bias) bias.fill(0);
+  for (let r = 0, i = 0; r < rows; r++) {
+    for (let j = 0; j < units; j++, i++) {
+      if (!(h[y + i] > 0)) h[g + i] = 0;
+      else if (bias) bias[j] += h[g + i];
+    }
   }
 }
 
-export function tanhBackward(h: Float32Array, y: number, g: number, n: number): void {
-  for (let i = 0; i < n; i++) {
-    const t = h[y + i];
-    h[g + i] *= 1 - t * t;
+export function sigmoidBackward(h: Float32Array, y: number, g: number, rows: number, units: number, bias: Float32Array | null): void {
+  if (bias) bias.fill(0);
+  for (let r = 0, i = 0; r < rows; r++) {
+    for (let j = 0; j < units; j++, i++) {
+      const s = h[y + i];
+      const d = (h[g + i] *= s * (1 - s));
+      if (bias) bias[j] += d;
+    }
+  }
+}
+
+export function tanhBackward(h: Float32Array, y: number, g: number, rows: number, units: number, bias: Float32Array | null): void {
+  if (bias) bias.fill(0);
+  for (let r = 0, i = 0; r < rows; r++) {
+    for (let j = 0; j < units; j++, i++) {
+      const t = h[y + i];
+      const d = (h[g + i] *= 1 - t * t);
+      if (bias) bias[j] += d;
+    }
   }
 }

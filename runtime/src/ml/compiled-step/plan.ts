@@ -46,8 +46,13 @@ export interface Leaf {
   sparse: boolean;
 }
 
+/** Metrics the step computes itself (tfjs's formulas); others are tfjs's own functions on its predictions. */
+export type Metric = 'binaryAccuracy' | 'binaryCrossentropy' | 'meanSquaredError' | 'meanAbsoluteError' | 'tfjs';
+
 export interface Plan {
   values: Value[];
+  /** Per compiled metric (tfjs's metricsTensors order). */
+  metrics: Metric[];
   widths: number[];
   /** The model's output value (a Dense). */
   output: number;
@@ -193,5 +198,35 @@ export function planModel(model: tf.LayersModel): PlanResult {
   const known = new Set<tf.LayerVariable>();
   for (const v of values) if (v.kind === 'dense') [v.kernel, v.bias].forEach((w) => w && known.add(w.variable));
   if (trainable.some((w) => !known.has(w))) return { reason: 'a trainable weight outside the layers the step knows' };
-  return { plan: { values, widths, output, loss, needsGrad, leaves, trainable } };
+  return { plan: { values, widths, output, loss, metrics: metricsOf(model, loss, widths[output]), needsGrad, leaves, trainable } };
+}
+
+const METRIC_NAMES: Record<string, Metric> = {
+  mse: 'meanSquaredError',
+  MSE: 'meanSquaredError',
+  meanSquaredError: 'meanSquaredError',
+  mae: 'meanAbsoluteError',
+  MAE: 'meanAbsoluteError',
+  meanAbsoluteError: 'meanAbsoluteError',
+  binaryAccuracy: 'binaryAccuracy',
+  binaryCrossentropy: 'binaryCrossentropy',
+};
+
+/**
+ * Which metric each of the model's compiled metrics is, as tfjs's compile decides it for one
+ * output ('accuracy' is binary accuracy on one unit or with binary cross-entropy, 'crossentropy'
+ * likewise); 'tfjs' where the step calls tfjs's function instead.
+ */
+function metricsOf(model: tf.LayersModel, loss: Loss, units: number): Metric[] {
+  const count = (model as unknown as { metricsTensors: unknown[] }).metricsTensors.length;
+  const raw = (model as unknown as { metrics?: unknown }).metrics;
+  const list = Array.isArray(raw) ? raw : raw === undefined || raw === null ? [] : undefined;
+  if (!list || list.length !== count) return Array.from({ length: count }, () => 'tfjs');
+  const binary = units === 1 || loss === 'binaryCrossentropy';
+  return list.map((m): Metric => {
+    if (typeof m !== 'string') return 'tfjs';
+    if (m === 'accuracy' || m === 'acc') return binary ? 'binaryAccuracy' : 'tfjs';
+    if (m === 'crossentropy' || m === 'ce') return binary ? 'binaryCrossentropy' : 'tfjs';
+    return METRIC_NAMES[m] ?? 'tfjs';
+  });
 }

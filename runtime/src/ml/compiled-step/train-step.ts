@@ -15,7 +15,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import * as loops from './loops.ts';
-import type { Leaf, Plan, Value } from './plan.ts';
+import type { Leaf, Metric, Plan, Value } from './plan.ts';
 import { FUSED, type HeapBuffer, WasmHeap } from './wasm-heap.ts';
 
 /** The optimizer step for gradients held as host arrays, in the plan's trainable order. */
@@ -67,6 +67,8 @@ export class CompiledStep {
   private readonly grads: Float32Array[];
   private readonly inputLocations: (Location | undefined)[];
   private readonly epsilon = Math.fround(tf.backend().epsilon());
+  /** Per value: more than one layer reads it, so their gradients add up in its buffer (otherwise its one reader writes it). */
+  private readonly accumulates: boolean[];
 
   constructor(
     private readonly plan: Plan,
@@ -93,6 +95,9 @@ export class CompiledStep {
       if (node.v.bias?.trainable && b !== undefined) node.biasGrad = this.grads[b];
     }
     this.inputLocations = plan.values.map(() => undefined);
+    const readers = plan.values.map(() => 0);
+    for (const node of this.nodes) for (const leaf of node.dense) readers[leaf.value]++;
+    this.accumulates = readers.map((n) => n > 1);
   }
 
   /** Layers and inputs in one line, for the training log. */
@@ -122,14 +127,74 @@ export class CompiledStep {
 
     this.ensureCapacity(rows);
     for (let i = 0; i < inputs; i++) this.inputLocations[i] = this.heap.locate(data[i]);
+    const { values, predictions } = this.train(rows, units, this.heap.locate(target).at, this.plan.metrics.includes('tfjs'));
+    return this.scalars(values, target, predictions, rows, units);
+  }
+
+  /**
+   * One training step on a batch of host arrays (the dataset's, without tensors): the columns named
+   * as the model's inputs, one value per row each, and the labels. Returns [loss, ...metrics] as
+   * numbers, or undefined when the batch does not fit the plan or a metric needs tfjs.
+   */
+  runHost(features: Record<string, Float32Array | Int32Array>, label: Float32Array, rows: number): number[] | undefined {
+    const names = this.model.inputNames;
+    if (rows === 0 || this.plan.metrics.includes('tfjs') || this.plan.widths[this.plan.output] !== 1 || label.length < rows) return undefined;
+    for (let i = 0; i < names.length; i++) {
+      const v = this.plan.values[i] as Extract<Value, { kind: 'input' }>;
+      const col = features[names[i]];
+      if (!col || v.width !== 1 || col.length < rows || (v.dtype === 'int32') !== col instanceof Int32Array) return undefined;
+    }
+    this.ensureCapacity(rows);
+    this.ensureHostInputs(rows);
+    for (let i = 0; i < names.length; i++) {
+      const col = features[names[i]];
+      const buf = this.hostInputs[i];
+      if (col instanceof Int32Array) this.heap.i32().set(col.subarray(0, rows), buf.at);
+      else this.heap.f32().set(col.subarray(0, rows), buf.at);
+      this.inputLocations[i] = { id: buf.id, at: buf.at };
+    }
+    this.heap.f32().set(label.subarray(0, rows), this.hostTarget!.at);
+    return this.train(rows, 1, this.hostTarget!.at, false).values;
+  }
+
+  /** Why host batches with these columns cannot go through runHost (undefined: they can). */
+  hostRefusal(features: { name: string; dtype: 'float32' | 'int32' }[]): string | undefined {
+    if (this.plan.metrics.includes('tfjs')) return 'a metric the compiled step leaves to tfjs';
+    if (this.plan.widths[this.plan.output] !== 1) return 'an output of more than one unit';
+    const byName = new Map(features.map((f) => [f.name, f.dtype]));
+    for (let i = 0; i < this.model.inputNames.length; i++) {
+      const v = this.plan.values[i] as Extract<Value, { kind: 'input' }>;
+      const name = this.model.inputNames[i];
+      if (byName.get(name) !== v.dtype || v.width !== 1) return `input ${name} is not a ${v.dtype} column of the dataset`;
+    }
+    return undefined;
+  }
+
+  /** Heap buffers for host batches: one per input, and the targets. */
+  private hostInputs: HeapBuffer[] = [];
+  private hostTarget?: HeapBuffer;
+  private hostCapacity = 0;
+
+  private ensureHostInputs(rows: number): void {
+    if (rows <= this.hostCapacity) return;
+    for (const b of this.hostInputs) this.heap.free(b);
+    if (this.hostTarget) this.heap.free(this.hostTarget);
+    this.hostInputs = this.model.inputNames.map(() => this.heap.alloc(rows));
+    this.hostTarget = this.heap.alloc(rows);
+    this.hostCapacity = rows;
+  }
+
+  /** Forward, loss and metrics, backward, optimizer step; inputs are at inputLocations. */
+  private train(rows: number, units: number, targetAt: number, keepPredictions: boolean): { values: number[]; predictions?: Float32Array } {
     for (const node of this.nodes) this.forward(node, rows);
     const out = this.byValue.get(this.plan.output)!;
-    // The predictions leave the heap before anything else allocates there.
-    const predictions = this.heap.f32().slice(out.y!.at, out.y!.at + rows * units);
-    this.lossGradient(out, rows, units, this.heap.locate(target).at);
+    const values = this.measure(out.y!.at, targetAt, rows, units);
+    // Metrics left to tfjs read the predictions after the heap may have moved: copy them out now.
+    const predictions = keepPredictions ? this.heap.f32().slice(out.y!.at, out.y!.at + rows * units) : undefined;
+    this.lossGradient(out, rows, units, targetAt);
     for (let n = this.nodes.length - 1; n >= 0; n--) this.backward(this.nodes[n], rows);
     this.applyGradients(this.names, this.grads, this.shapes);
-    return this.lossAndMetrics(target, predictions, rows, units);
+    return { values, predictions };
   }
 
   dispose(): void {
@@ -155,7 +220,7 @@ export class CompiledStep {
         if (units >= XNN_MIN_COLUMNS) node.xdT = this.heap.alloc(node.wd * cap);
       }
       if (this.inputGradNeeded(node)) {
-        node.dxd = this.heap.alloc(cap * node.wd);
+        if (!this.writesSourceGradient(node)) node.dxd = this.heap.alloc(cap * node.wd);
         if (node.wd >= XNN_MIN_COLUMNS) node.kdT ??= this.heap.alloc(units * node.wd);
       }
     }
@@ -164,6 +229,11 @@ export class CompiledStep {
 
   private inputGradNeeded(node: DenseNode): boolean {
     return node.dense.some((l) => this.plan.needsGrad[l.value]);
+  }
+
+  /** The input gradient goes straight into the source's gradient buffer (one source, read by this layer only). */
+  private writesSourceGradient(node: DenseNode): boolean {
+    return node.direct && !this.accumulates[node.dense[0].value];
   }
 
   /** A value's matrix: an input tensor as the dataset made it, or a Dense layer's output buffer. */
@@ -247,29 +317,34 @@ export class CompiledStep {
       return;
     }
     for (let i = 0; i < n; i++) h[g + i] = 2 * (h[p + i] - h[targetAt + i]) * scale;
-    this.activationBackward(out, rows);
   }
 
+  /** The pre-activation's gradient from the output's, in place, and the bias gradient in the same pass. */
   private activationBackward(node: DenseNode, rows: number): void {
     const h = this.heap.f32();
-    const n = rows * node.v.units;
+    const units = node.v.units;
     const { y, g } = node;
-    if (node.v.activation === 'relu') loops.reluBackward(h, y!.at, g!.at, n);
-    else if (node.v.activation === 'sigmoid') loops.sigmoidBackward(h, y!.at, g!.at, n);
-    else if (node.v.activation === 'tanh') loops.tanhBackward(h, y!.at, g!.at, n);
+    const bias = node.biasGrad ?? null;
+    if (node.v.activation === 'relu') loops.reluBackward(h, y!.at, g!.at, rows, units, bias);
+    else if (node.v.activation === 'sigmoid') loops.sigmoidBackward(h, y!.at, g!.at, rows, units, bias);
+    else if (node.v.activation === 'tanh') loops.tanhBackward(h, y!.at, g!.at, rows, units, bias);
+    else if (bias) loops.columnSums(h, g!.at, rows, units, bias);
   }
 
   private backward(node: DenseNode, rows: number): void {
     if (!this.plan.needsGrad[node.index]) return;
-    // The output's activation was handled with the loss; others turn their output's gradient into the pre-activation's.
-    if (node.index !== this.plan.output) this.activationBackward(node, rows);
     const units = node.v.units;
     const g = node.g!;
-    if (node.biasGrad) loops.columnSums(this.heap.f32(), g.at, rows, units, node.biasGrad);
+    // Binary cross-entropy's gradient already went through the output's sigmoid (lossGradient).
+    if (node.index === this.plan.output && this.plan.loss === 'binaryCrossentropy') {
+      if (node.biasGrad) loops.columnSums(this.heap.f32(), g.at, rows, units, node.biasGrad);
+    } else {
+      this.activationBackward(node, rows);
+    }
     if (node.kernelGrad) this.kernelGradient(node, rows);
-    if (node.dxd) this.inputGradient(node, rows, this.heap.locate(node.v.kernel.variable.read()));
-    // Ready for the next step's consumers to add into.
-    loops.fill(this.heap.f32(), g.at, rows * units, 0);
+    if (this.inputGradNeeded(node)) this.inputGradient(node, rows, this.heap.locate(node.v.kernel.variable.read()));
+    // Several readers add into it next step: start from zero.
+    if (this.accumulates[node.index]) loops.fill(this.heap.f32(), g.at, rows * units, 0);
   }
 
   private kernelGradient(node: DenseNode, rows: number): void {
@@ -310,32 +385,68 @@ export class CompiledStep {
   private inputGradient(node: DenseNode, rows: number, kernel: Location): void {
     const units = node.v.units;
     const g = node.g!;
-    const dxd = node.dxd!;
+    // Into the source's gradient buffer when it is this layer's only input and read by nobody else.
+    const out = this.writesSourceGradient(node) ? this.byValue.get(node.dense[0].value)!.g! : node.dxd!;
     // The dense kernel rows: the kernel itself, or the block the forward pass gathered.
     const k = node.sparse.length ? { id: node.kd!.id, at: node.kd!.at } : kernel;
     if (node.wd >= XNN_MIN_COLUMNS) {
       loops.transpose(this.heap.f32(), k.at, node.wd, units, node.kdT!.at);
       this.heap.renew(node.kdT!);
-      this.heap.matmul(g.id, rows, units, node.kdT!.id, node.wd, dxd.id);
+      this.heap.matmul(g.id, rows, units, node.kdT!.id, node.wd, out.id);
     } else {
-      loops.smallInputGrad(this.heap.f32(), g.at, rows, units, k.at, node.wd, dxd.at);
+      loops.smallInputGrad(this.heap.f32(), g.at, rows, units, k.at, node.wd, out.at);
     }
+    if (out !== node.dxd) return;
     const h = this.heap.f32();
     for (const leaf of node.dense) {
       if (!this.plan.needsGrad[leaf.value]) continue;
       const target = this.byValue.get(leaf.value)!.g!;
-      loops.addColumns(h, dxd.at, node.wd, leaf.col, target.at, leaf.width, rows);
+      if (this.accumulates[leaf.value]) loops.addColumns(h, out.at, node.wd, leaf.col, target.at, leaf.width, rows);
+      else loops.takeColumns(h, out.at, node.wd, leaf.col, target.at, leaf.width, rows);
     }
   }
 
-  /** tfjs's own loss and metric functions on the step's predictions (the values fit logs). */
-  private lossAndMetrics(target: tf.Tensor, predictions: Float32Array, rows: number, units: number): tf.Scalar[] {
-    const m = this.model as unknown as { lossFunctions: ((y: tf.Tensor, p: tf.Tensor) => tf.Tensor)[]; metricsTensors: [(y: tf.Tensor, p: tf.Tensor) => tf.Tensor, number][] };
+  /**
+   * The loss and the metrics the step knows, from the predictions at `p` and targets at `t`: tfjs's
+   * formulas (binary cross-entropy on predictions clipped to [ε, 1-ε], accuracy at 0.5), summed
+   * in float64. NaN where tfjs's function will be called instead.
+   */
+  private measure(p: number, t: number, rows: number, units: number): number[] {
+    const h = this.heap.f32();
+    const n = rows * units;
+    const kinds: ('loss' | Metric)[] = [this.plan.loss === 'binaryCrossentropy' ? 'binaryCrossentropy' : 'meanSquaredError', ...this.plan.metrics];
+    return kinds.map((kind) => (kind === 'tfjs' ? NaN : meanOf(kind as Exclude<Metric, 'tfjs'>, h, p, t, n, this.epsilon)));
+  }
+
+  /** The train function's scalars: [loss, ...metrics], tfjs's functions where the step has no formula. */
+  private scalars(values: number[], target: tf.Tensor, predictions: Float32Array | undefined, rows: number, units: number): tf.Scalar[] {
+    if (!predictions) return values.map((v) => tf.scalar(v));
+    const fns = (this.model as unknown as { metricsTensors: [(y: tf.Tensor, p: tf.Tensor) => tf.Tensor, number][] }).metricsTensors;
     return tf.tidy(() => {
       const p = tf.tensor2d(predictions, [rows, units]);
       const y = target.reshape([rows, units]);
-      const loss = tf.mean(m.lossFunctions[0](y, p)) as tf.Scalar;
-      return [loss, ...m.metricsTensors.map(([fn]) => tf.mean(fn(y, p)) as tf.Scalar)];
+      return values.map((v, i) => (Number.isNaN(v) && i > 0 ? (tf.mean(fns[i - 1][0](y, p)) as tf.Scalar) : tf.scalar(v)));
     });
   }
+}
+
+/** Mean over every unit and row of one of the step's metrics (tfjs averages over units, then rows: the same for a full matrix). */
+function meanOf(kind: Exclude<Metric, 'tfjs'>, h: Float32Array, p: number, t: number, n: number, epsilon: number): number {
+  let sum = 0;
+  if (kind === 'binaryCrossentropy') {
+    const lo = epsilon;
+    const hi = Math.fround(1 - epsilon);
+    for (let i = 0; i < n; i++) {
+      const y = Math.min(Math.max(h[p + i], lo), hi);
+      const logit = Math.log(y / (1 - y));
+      sum += Math.max(logit, 0) - logit * h[t + i] + Math.log1p(Math.exp(-Math.abs(logit)));
+    }
+  } else if (kind === 'binaryAccuracy') {
+    for (let i = 0; i < n; i++) sum += h[t + i] === (h[p + i] > 0.5 ? 1 : 0) ? 1 : 0;
+  } else if (kind === 'meanSquaredError') {
+    for (let i = 0; i < n; i++) sum += (h[p + i] - h[t + i]) ** 2;
+  } else {
+    for (let i = 0; i < n; i++) sum += Math.abs(h[p + i] - h[t + i]);
+  }
+  return sum / n;
 }
