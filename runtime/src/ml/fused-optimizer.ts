@@ -18,6 +18,7 @@
  * too), RMSProp (centered too) and Adam; any other optimizer, or a subclass, keeps tfjs's step.
  */
 import * as tf from '@tensorflow/tfjs';
+import { inPlace } from './compiled-step/wasm-heap.ts';
 
 const f = Math.fround;
 
@@ -204,10 +205,18 @@ export class FusedOptimizer {
     const copyOnRead = tf.getBackend() === 'wasm';
     names.forEach((name, i) => {
       const variable = registered[name];
+      const state = slots.map((_, s) => this.state[s][i]);
+      // On wasm the variable's own memory is updated: no copy out, no new tensor.
+      const own = inPlace(variable);
+      if (own) {
+        this.kind.update(this.o, own.values, grads[i], state, step);
+        own.commit();
+        return;
+      }
       // wasm's dataSync is a copy; cpu's is the variable's own storage, which other tensors may share.
       const read = variable.dataSync() as Float32Array;
       const next = copyOnRead ? read : Float32Array.from(read);
-      this.kind.update(this.o, next, grads[i], slots.map((_, s) => this.state[s][i]), step);
+      this.kind.update(this.o, next, grads[i], state, step);
       const t = tf.tensor(next, variable.shape, 'float32');
       variable.assign(t);
       t.dispose();

@@ -113,3 +113,25 @@ export class WasmHeap {
     return this.backend.dataIdNextNumber++;
   }
 }
+
+/**
+ * A float32 tensor's values on the wasm heap, to be rewritten in place: `values` views its memory
+ * (valid until the next allocation on the heap), `commit` gives it a new tensor id afterwards so
+ * XNNPACK drops what it packed from the old values (tfjs's kernels look the id up on every call).
+ * Undefined off wasm, for other dtypes, and where another tensor shares the memory (a clone), which
+ * must keep the old values.
+ */
+export function inPlace(t: tf.Tensor): { values: Float32Array; commit(): void } | undefined {
+  if (t.dtype !== 'float32' || tf.getBackend() !== 'wasm') return undefined;
+  const backend = tf.backend() as unknown as WasmBackendLike & { refCount(dataId: object): number };
+  const data = backend.dataIdMap.get(t.dataId);
+  if (!data || backend.refCount(t.dataId) !== 1) return undefined;
+  return {
+    values: new Float32Array(backend.wasm.HEAPU8.buffer, data.memoryOffset, t.size),
+    commit: () => {
+      backend.wasm.tfjs.disposeData(data.id);
+      data.id = backend.dataIdNextNumber++;
+      backend.wasm.tfjs.registerTensor(data.id, t.size, data.memoryOffset);
+    },
+  };
+}
