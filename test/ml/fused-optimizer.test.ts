@@ -119,6 +119,39 @@ for (const backend of ['cpu', 'wasm']) {
       tf.dispose([...a, ...b]);
     });
 
+    it('a step sharded over two replicas (each updating half the weights and its state) equals the whole step, bit for bit', () => {
+      for (const make of Object.values(OPTIMIZERS)) {
+        const whole = new FusedOptimizer(make());
+        const a = variables();
+        const halves = [new FusedOptimizer(make()), new FusedOptimizer(make())];
+        const b = variables();
+        const names = b.map((v) => v.name);
+        const total = b.reduce((n, v) => n + v.size, 0);
+        const split: [number, number][] = [
+          [0, Math.floor(total / 2)],
+          [Math.floor(total / 2), total],
+        ];
+        for (const g of gradients(6, 13)) {
+          whole.apply(a.map((v) => v.name), g);
+          // Each replica: its share from the same starting weights; then the shares are put together.
+          const results = halves.map((opt, r) => {
+            const w = FusedOptimizer.readVariables(names);
+            opt.updateShare(names, w, g, split[r][0], split[r][1]);
+            return w;
+          });
+          const merged = results[0].map((w, i) => {
+            const out = w.slice();
+            let base = 0;
+            for (let j = 0; j < i; j++) base += results[0][j].length;
+            for (let k = 0; k < out.length; k++) if (base + k >= split[1][0]) out[k] = results[1][i][k];
+            return out;
+          });
+          FusedOptimizer.writeVariables(names, merged);
+        }
+        assert.deepEqual(values(b), values(a));
+      }
+    });
+
     it('updates the weights in place where it can (wasm), and products with them use the new values, not a packed copy of the old', () => {
       const w = tf.variable(tf.tensor(Array.from({ length: 16 * 12 }, (_, i) => Math.sin(i)), [16, 12]), true, `fused_inplace_${serial++}`);
       const x = tf.tensor(Array.from({ length: 5 * 16 }, (_, i) => Math.cos(i)), [5, 16]);

@@ -88,6 +88,7 @@ describe('Trainer data-parallel training (workers: N)', function () {
       assert.equal(r.error, undefined, String(r.error));
       assert.equal(r.logs.filter((l) => /train step: compiled \(2 dense layer/.test(l)).length, 1, r.logs.join('\n'));
       assert.equal(r.logs.filter((l) => /training loop: the runtime's/.test(l)).length, 1, r.logs.join('\n'));
+      assert.equal(r.logs.filter((l) => /optimizer step: SGD, fused and sharded over 2 replicas/.test(l)).length, r === two ? 1 : 0, r.logs.join('\n'));
     }
     const replicas = weightsOf(join(suite.fixture.dir, 'cw2'));
     assert.deepEqual(replicas[0], replicas[1], 'both replicas hold the same weights, bit for bit');
