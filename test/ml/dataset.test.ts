@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { batches, type DatasetOptions, makeDataset, prefetchBatches, rowBytes, shuffleCapacity } from '../../runtime/src/ml/dataset.ts';
+import { batches, type DatasetOptions, hostPassOf, makeDataset, prefetchBatches, rowBytes, shuffleCapacity } from '../../runtime/src/ml/dataset.ts';
 import { isUserError } from '../../runtime/src/core/errors.ts';
 import { shardColumns, writeShards } from './fixtures.ts';
 import { mulberry32 } from '../../runtime/src/util/prng.ts';
@@ -320,5 +320,33 @@ describe('ml/dataset', () => {
       }
     }
     for (const ids of seen) assert.deepEqual([...ids].sort((p, q) => p - q), Array.from(a));
+  });
+  it('host passes write every batch into the same arrays (the consumer copies each first); tensor batches keep their own', async () => {
+    const o = { ...base(), batchSize: 100, shuffle: true, shuffleBuffer: 200, seed: 13, shard: { index: 1, count: 2 } };
+    const ds = makeDataset(tf, o);
+    const host = hostPassOf(ds)!;
+    const rand = mulberry32(13);
+    for (let epoch = 0; epoch < 2; epoch++) {
+      const expected = [...batches(o, rand)].map((b) => Array.from(b.features.a));
+      const got: number[][] = [];
+      const buffers = new Set<ArrayBufferLike>();
+      for (const b of host.pass()) {
+        rowsOf([b]);
+        got.push(Array.from(b.features.a));
+        buffers.add(b.features.a.buffer);
+      }
+      assert.deepEqual(got, expected, `epoch ${epoch + 1}: the batches of the same random stream`);
+      assert.equal(buffers.size, 1, 'one buffer for the whole pass');
+    }
+    // The tensor pass (the cpu backend's tensors keep their arrays): batches held to the end keep their rows.
+    const held = await makeDataset(tf, o).toArray();
+    const ids = held.flatMap((b) => {
+      const a = Array.from(b.xs.a.dataSync());
+      const ys = b.ys.dataSync();
+      a.forEach((v, k) => assert.equal(ys[k], v * 10));
+      tf.dispose([b.ys, ...Object.values(b.xs)]);
+      return a;
+    });
+    assert.deepEqual(ids, [...batches(o, mulberry32(13))].flatMap((b) => Array.from(b.features.a)));
   });
 });

@@ -119,6 +119,61 @@ for (const backend of ['cpu', 'wasm']) {
       tf.dispose([...a, ...b]);
     });
 
+    it('a step sharded over two replicas (each updating half the weights and its state) equals the whole step, bit for bit', () => {
+      for (const make of Object.values(OPTIMIZERS)) {
+        const whole = new FusedOptimizer(make());
+        const a = variables();
+        const halves = [new FusedOptimizer(make()), new FusedOptimizer(make())];
+        const b = variables();
+        const names = b.map((v) => v.name);
+        const total = b.reduce((n, v) => n + v.size, 0);
+        const split: [number, number][] = [
+          [0, Math.floor(total / 2)],
+          [Math.floor(total / 2), total],
+        ];
+        for (const g of gradients(6, 13)) {
+          whole.apply(a.map((v) => v.name), g);
+          // Each replica: its share from the same starting weights; then the shares are put together.
+          const results = halves.map((opt, r) => {
+            const w = FusedOptimizer.readVariables(names);
+            opt.updateShare(names, w, g, split[r][0], split[r][1]);
+            return w;
+          });
+          const merged = results[0].map((w, i) => {
+            const out = w.slice();
+            let base = 0;
+            for (let j = 0; j < i; j++) base += results[0][j].length;
+            for (let k = 0; k < out.length; k++) if (base + k >= split[1][0]) out[k] = results[1][i][k];
+            return out;
+          });
+          FusedOptimizer.writeVariables(names, merged);
+        }
+        assert.deepEqual(values(b), values(a));
+      }
+    });
+
+    it('updates the weights in place where it can (wasm), and products with them use the new values, not a packed copy of the old', () => {
+      const w = tf.variable(tf.tensor(Array.from({ length: 16 * 12 }, (_, i) => Math.sin(i)), [16, 12]), true, `fused_inplace_${serial++}`);
+      const x = tf.tensor(Array.from({ length: 5 * 16 }, (_, i) => Math.cos(i)), [5, 16]);
+      const fused = new FusedOptimizer(tf.train.adam(0.1));
+      const grad = Float32Array.from({ length: 16 * 12 }, (_, i) => (i % 7) - 3);
+      const ids: unknown[] = [];
+      const products: number[][] = [];
+      for (let i = 0; i < 3; i++) {
+        // The backend packs w's values for this product, under w's tensor id.
+        products.push(Array.from(tf.matMul(x, w).dataSync()));
+        fused.apply([w.name], [grad]);
+        ids.push(w.dataId);
+      }
+      const after = Array.from(tf.matMul(x, w).dataSync());
+      const fresh = tf.tensor(w.dataSync(), w.shape);
+      assert.deepEqual(after, Array.from(tf.matMul(x, fresh).dataSync()));
+      assert.notDeepEqual(after, products[2]);
+      // On wasm, once the variable no longer shares its memory with the tensor it was made from, the update stays in it.
+      if (backend === 'wasm') assert.equal(ids[2], ids[1], 'same tensor memory');
+      tf.dispose([w, x, fresh]);
+    });
+
     it('other optimizers, and replaced steps, keep tfjs\'s own step (with the reason)', () => {
       for (const o of [tf.train.adagrad(0.1), tf.train.adadelta(), tf.train.adamax(0.01)]) {
         const support = fusedSupport(o);

@@ -79,6 +79,34 @@ describe('Trainer data-parallel training (workers: N)', function () {
     assert.ok(Math.abs(metricsOf(one.model).eval_acc - metricsOf(three.model).eval_acc) <= 0.01, `${metricsOf(one.model).eval_acc} vs ${metricsOf(three.model).eval_acc}`);
   });
 
+  it('on wasm the compiled train step trains the replicas: bit-identical weights, one worker\'s within tolerance, tfjs autograd\'s accuracy', async () => {
+    const hp = { optimizer: 'sgd', learning_rate: 0.5 };
+    const params = (w: string, extra: Record<string, unknown> = {}) => ({ run_fn: 'replica_fn', backend: 'wasm', epochs: 2, hyperparameters: { ...hp, weights_dir: join(suite.fixture.dir, w) }, ...extra });
+    const one = await run(params('cw1'), 'compiled-one');
+    const two = await run(params('cw2', { workers: 2 }), 'compiled-two');
+    for (const r of [one, two]) {
+      assert.equal(r.error, undefined, String(r.error));
+      assert.equal(r.logs.filter((l) => /train step: compiled \(2 dense layer/.test(l)).length, 1, r.logs.join('\n'));
+      assert.equal(r.logs.filter((l) => /training loop: the runtime's/.test(l)).length, 1, r.logs.join('\n'));
+      assert.equal(r.logs.filter((l) => /optimizer step: SGD, fused and sharded over 2 replicas/.test(l)).length, r === two ? 1 : 0, r.logs.join('\n'));
+    }
+    const replicas = weightsOf(join(suite.fixture.dir, 'cw2'));
+    assert.deepEqual(replicas[0], replicas[1], 'both replicas hold the same weights, bit for bit');
+    const [single] = weightsOf(join(suite.fixture.dir, 'cw1'));
+    single.flat().forEach((w, i) => assert.ok(Math.abs(w - replicas[0].flat()[i]) < 1e-4, `weight ${i}: ${w} vs ${replicas[0].flat()[i]}`));
+    // The same training through tfjs's autograd (the compiled step switched off) ends at the same weights within float tolerance.
+    process.env.TRIBUTARY_COMPILED_STEP = '0';
+    try {
+      const tfjs = await run(params('tw1'), 'autograd-one');
+      assert.ok(tfjs.logs.some((l) => /train step: tfjs's autograd \(TRIBUTARY_COMPILED_STEP=0\)/.test(l)), tfjs.logs.join('\n'));
+      const [reference] = weightsOf(join(suite.fixture.dir, 'tw1'));
+      reference.flat().forEach((w, i) => assert.ok(Math.abs(w - single.flat()[i]) < 1e-3, `weight ${i}: autograd ${w} vs compiled ${single.flat()[i]}`));
+      for (const k of ['loss', 'acc', 'eval_loss', 'eval_acc']) assert.ok(Math.abs(metricsOf(tfjs.model)[k] - metricsOf(one.model)[k]) < 1e-3, `${k}: ${metricsOf(tfjs.model)[k]} vs ${metricsOf(one.model)[k]}`);
+    } finally {
+      delete process.env.TRIBUTARY_COMPILED_STEP;
+    }
+  });
+
   it('an optimizer without a fused step keeps tfjs\'s own, says so once, and the replicas stay bit-identical', async () => {
     const two = await run({ run_fn: 'replica_fn', epochs: 1, workers: 2, hyperparameters: { optimizer: 'adagrad', weights_dir: join(suite.fixture.dir, 'w-adagrad') } }, 'adagrad-2');
     assert.equal(two.error, undefined, String(two.error));

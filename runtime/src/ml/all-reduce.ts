@@ -52,7 +52,7 @@ export function abortGroup(buffer: SharedArrayBuffer): void {
 }
 
 /** Kinds of exchange, checked across replicas: all must take part in the same one. */
-export const EXCHANGE = { weights: 1, gradients: 2, trainMetrics: 3, evalMetrics: 4, state: 5, decision: 6, resize: 7 } as const;
+export const EXCHANGE = { weights: 1, gradients: 2, trainMetrics: 3, evalMetrics: 4, state: 5, decision: 6, resize: 7, weightShares: 8, optimizerShares: 9 } as const;
 type ExchangeKind = (typeof EXCHANGE)[keyof typeof EXCHANGE];
 const KIND_NAMES = Object.fromEntries(Object.entries(EXCHANGE).map(([k, v]) => [v, k]));
 
@@ -181,6 +181,66 @@ export class ReplicaGroup {
     return out;
   }
 
+  /**
+   * weightedMeanParts for this replica's share only: the flat positions [from, to) of the parts
+   * laid end to end (the other positions of `out` are not written). The sums are the same as
+   * weightedMeanParts's, bit for bit. With gatherShares after it, each replica does 1/count of
+   * the averaging and of whatever it computes from the means (a sharded optimizer step).
+   */
+  weightedMeanShare(kind: ExchangeKind, parts: readonly Float32Array[], weight: number, out: Float32Array[], from: number, to: number): void {
+    const n = parts.reduce((k, p) => k + p.length, 0);
+    this.ensureStride(n);
+    const bank = this.nextBank();
+    const own = this.slot(bank, this.rank);
+    own[0] = weight;
+    let at = 1;
+    for (const p of parts) {
+      own.set(p, at);
+      at += p.length;
+    }
+    this.barrier(kind, n);
+    const slots: Float64Array[] = [];
+    const weights: number[] = [];
+    let total = 0;
+    for (let r = 0; r < this.count; r++) {
+      const s = this.slot(bank, r);
+      if (s[0] === 0) continue;
+      slots.push(s);
+      weights.push(s[0]);
+      total += s[0];
+    }
+    let base = 0;
+    for (const o of out) {
+      const lo = Math.max(from - base, 0);
+      const hi = Math.min(to - base, o.length);
+      if (slots.length === 2) meanOfTwo(o, lo, hi, base + 1, slots[0], weights[0], slots[1], weights[1], total);
+      else for (let i = lo; i < hi; i++) {
+        let sum = 0;
+        for (let k = 0; k < slots.length; k++) sum += weights[k] * slots[k][base + 1 + i];
+        o[i] = total > 0 ? sum / total : 0;
+      }
+      base += o.length;
+    }
+  }
+
+  /**
+   * Every replica's share of `parts` (flat positions `shares[r]` of the parts end to end, as
+   * weightedMeanShare's), copied from its owner into every replica's arrays. Exact: float32
+   * values pass through the float64 slots unchanged.
+   */
+  gatherShares(kind: ExchangeKind, parts: Float32Array[], shares: readonly (readonly [number, number])[]): void {
+    const n = parts.reduce((k, p) => k + p.length, 0);
+    this.ensureStride(n);
+    const bank = this.nextBank();
+    const [from, to] = shares[this.rank];
+    copyRange(parts, from, to, this.slot(bank, this.rank), 'out');
+    this.barrier(kind, n);
+    for (let r = 0; r < this.count; r++) {
+      if (r === this.rank) continue;
+      copyRange(parts, shares[r][0], shares[r][1], this.slot(bank, r), 'in');
+    }
+  }
+
   /** Rank 0's values, in every replica (`values` is read on rank 0 only). */
   broadcast(kind: ExchangeKind, values: ArrayLike<number>): Float64Array {
     const n = values.length;
@@ -194,5 +254,29 @@ export class ReplicaGroup {
   /** The bank the next barrier will use (the data goes there before it). */
   private nextBank(): number {
     return this.barriers & 1;
+  }
+}
+
+/** o[i] = (w0·a[at+i] + w1·b[at+i]) / total for i in [lo, hi): weightedMeanParts's sum for two replicas, in rank order. */
+function meanOfTwo(o: Float32Array, lo: number, hi: number, at: number, a: Float64Array, w0: number, b: Float64Array, w1: number, total: number): void {
+  for (let i = lo; i < hi; i++) {
+    let sum = 0;
+    sum += w0 * a[at + i];
+    sum += w1 * b[at + i];
+    o[i] = total > 0 ? sum / total : 0;
+  }
+}
+
+/** Flat positions [from, to) of `parts` end to end, out to a slot (after its weight word) or in from it. */
+function copyRange(parts: Float32Array[], from: number, to: number, slot: Float64Array, direction: 'out' | 'in'): void {
+  let base = 0;
+  for (const p of parts) {
+    const lo = Math.max(from - base, 0);
+    const hi = Math.min(to - base, p.length);
+    for (let i = lo; i < hi; i++) {
+      if (direction === 'out') slot[base + 1 + i] = p[i];
+      else p[i] = slot[base + 1 + i];
+    }
+    base += p.length;
   }
 }

@@ -218,6 +218,8 @@ class BatchBuilder {
     private readonly spec: DatasetFeature[],
     readonly capacity: number,
     shard?: { index: number; count: number },
+    /** Hand out views of the same buffer every batch (the consumer copies each before the next). */
+    private readonly reuse = false,
   ) {
     this.index = shard?.index ?? 0;
     this.count = shard?.count ?? 1;
@@ -266,7 +268,8 @@ class BatchBuilder {
   }
 
   /**
-   * This replica's rows of the batch so far (views of a buffer no later batch writes), or
+   * This replica's rows of the batch so far (views of a buffer no later batch writes, unless the
+   * builder reuses it), or
    * undefined when the batch has fewer rows than replicas; the builder is reset either way.
    */
   take(): HostBatch | undefined {
@@ -282,7 +285,7 @@ class BatchBuilder {
       features[f.name] = f.dtype === 'int32' ? new Int32Array(buffer, k * stride, n) : new Float32Array(buffer, k * stride, n);
     }
     const label = new Float32Array(buffer, this.spec.length * stride, n);
-    this.out = new Int32Array(this.width * this.own);
+    if (!this.reuse) this.out = new Int32Array(this.width * this.own);
     return { size: n, features, label };
   }
 }
@@ -371,8 +374,8 @@ function drainInto(batch: BatchBuilder, buf: ShuffleBuffer, order: Int32Array, f
 }
 
 /** One pass over the shards (shuffled or in order), in runs of rows into batches. */
-function* onePass(o: DatasetOptions, rand: () => number, memory: PassMemory): Generator<HostBatch> {
-  const batch = new BatchBuilder(o.features, o.batchSize, o.shard);
+function* onePass(o: DatasetOptions, rand: () => number, memory: PassMemory, reuseBatches: boolean): Generator<HostBatch> {
+  const batch = new BatchBuilder(o.features, o.batchSize, o.shard, reuseBatches);
   // Every replica draws the same rows: only the copies of the others' rows are skipped.
   const take = function* () {
     const b = batch.take();
@@ -413,19 +416,20 @@ function* onePass(o: DatasetOptions, rand: () => number, memory: PassMemory): Ge
  * Host-side batches for one iteration (one epoch): a full pass, or exactly `steps` batches
  * (repeating the data if needed). Each call to `batches` restarts from the beginning with a new
  * shuffle drawn from `rand`. `memory` is the buffers its passes reuse (not shared with a pass
- * running at the same time).
+ * running at the same time). With `reuseBatches`, every batch is written into the same arrays: a
+ * batch is valid only until the next is asked for.
  */
-export function* batches(o: DatasetOptions, rand: () => number = mulberry32(o.seed ?? 0), memory = new PassMemory()): Generator<HostBatch> {
+export function* batches(o: DatasetOptions, rand: () => number = mulberry32(o.seed ?? 0), memory = new PassMemory(), reuseBatches = false): Generator<HostBatch> {
   if (!Number.isInteger(o.batchSize) || o.batchSize < 1) throw new UserError(`batch_size must be a positive integer, got ${o.batchSize}`, { field: 'batch_size' });
   if (o.shards.length === 0) throw new UserError('No Arrow shards to read: the split is empty');
   if (o.steps === undefined) {
-    yield* onePass(o, rand, memory);
+    yield* onePass(o, rand, memory, reuseBatches);
     return;
   }
   let out = 0;
   while (out < o.steps) {
     let any = false;
-    for (const b of onePass(o, rand, memory)) {
+    for (const b of onePass(o, rand, memory, reuseBatches)) {
       any = true;
       yield b;
       if (++out >= o.steps) return;
@@ -452,25 +456,50 @@ export function toTensors(tf: typeof tfTypes, b: HostBatch): TensorBatch {
 export function makeDataset(tf: typeof tfTypes, o: DatasetOptions): tfTypes.data.Dataset<TensorBatch> {
   const rand = mulberry32(o.seed ?? 0);
   const { onBatch, measure = (make) => make() } = o;
-  // The buffers of the last finished iteration, for the next (an iteration left unfinished keeps its own).
+  // The buffers of the last finished pass, for the next (a pass left unfinished keeps its own).
   let idle: PassMemory | undefined;
-  const dataset = tf.data.generator(function* () {
+  /** One pass (epoch): each batch made by `make` under `measure`, and counted as it is handed out. */
+  const pass = function* <T>(make: (b: HostBatch) => T, reuseBatches: boolean): Generator<T> {
     const memory = idle ?? new PassMemory();
     idle = undefined;
-    const source = batches(o, rand, memory);
+    const source = batches(o, rand, memory, reuseBatches);
     for (;;) {
       const next = measure(() => {
         const b = source.next();
-        return b.done ? undefined : { size: b.value.size, tensors: toTensors(tf, b.value) };
+        return b.done ? undefined : { size: b.value.size, made: make(b.value) };
       });
       if (!next) break;
       onBatch?.(next.size);
-      yield next.tensors;
+      yield next.made;
     }
     idle = memory;
-  } as () => Iterator<TensorBatch>);
+  };
+  // The same passes as host arrays, for a training loop that needs no tensors (compiled-step/fit-loop.ts).
+  // It copies each batch into the model's memory before asking for the next, so one batch's arrays serve them all.
+  const hostPass = () => pass((b) => b, true);
+  // Tensors may keep their arrays (the cpu backend's do): a fresh buffer per batch.
+  const dataset = tf.data.generator(() => pass((b) => toTensors(tf, b), false));
   const ahead = prefetchBatches(o);
   // Queued batches would be counted before the model trains on them: a sharded dataset's counts
   // weigh its gradients, so it hands batches out one at a time.
-  return ahead > 0 && !o.shard ? dataset.prefetch(ahead) : dataset;
+  const made = ahead > 0 && !o.shard ? dataset.prefetch(ahead) : dataset;
+  hostPasses.set(made, { pass: hostPass, features: o.features });
+  return made;
+}
+
+/** One pass of a dataset as host arrays, and its columns (the model's inputs by name and dtype). */
+export interface HostPasses {
+  /** A batch's arrays are valid until the next batch is asked for: the next one is written into them. */
+  pass: () => Generator<HostBatch>;
+  features: DatasetFeature[];
+}
+
+const hostPasses = new WeakMap<object, HostPasses>();
+
+/**
+ * For a dataset makeDataset made: one pass (epoch) of its batches as host arrays, from the same
+ * random stream, counted and timed as its tensor batches are. Undefined for any other dataset.
+ */
+export function hostPassOf(dataset: object): HostPasses | undefined {
+  return hostPasses.get(dataset);
 }

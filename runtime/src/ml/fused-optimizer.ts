@@ -18,6 +18,7 @@
  * too), RMSProp (centered too) and Adam; any other optimizer, or a subclass, keeps tfjs's step.
  */
 import * as tf from '@tensorflow/tfjs';
+import { inPlace } from './compiled-step/wasm-heap.ts';
 
 const f = Math.fround;
 
@@ -194,24 +195,96 @@ export class FusedOptimizer {
   apply(names: string[], grads: Float32Array[]): void {
     if (this.stale || names.length !== this.names.length || names.some((n, i) => n !== this.names[i])) this.load(names);
     const slots = this.kind.slots(this.o);
-    const step: StepScalars = {
+    const step = this.stepScalars();
+    const registered = tf.engine().registeredVariables;
+    const copyOnRead = tf.getBackend() === 'wasm';
+    names.forEach((name, i) => {
+      const variable = registered[name];
+      const state = slots.map((_, s) => this.state[s][i]);
+      // On wasm the variable's own memory is updated: no copy out, no new tensor.
+      const own = inPlace(variable);
+      if (own) {
+        this.kind.update(this.o, own.values, grads[i], state, step);
+        own.commit();
+        return;
+      }
+      // wasm's dataSync is a copy; cpu's is the variable's own storage, which other tensors may share.
+      const read = variable.dataSync() as Float32Array;
+      const next = copyOnRead ? read : Float32Array.from(read);
+      this.kind.update(this.o, next, grads[i], state, step);
+      const t = tf.tensor(next, variable.shape, 'float32');
+      variable.assign(t);
+      t.dispose();
+    });
+    this.endStep();
+  }
+
+  /**
+   * A sharded step (data-parallel replicas, each updating its share of the weights): updates the
+   * flat positions [from, to) of `weights` (host copies of the variables, in `names` order, laid
+   * end to end) with `grads`, and the optimizer state there; other positions are left alone. The
+   * iterations advance once, as for a whole step. The same arithmetic as apply.
+   */
+  updateShare(names: string[], weights: Float32Array[], grads: Float32Array[], from: number, to: number): void {
+    if (this.stale || names.length !== this.names.length || names.some((n, i) => n !== this.names[i])) this.load(names);
+    const slots = this.kind.slots(this.o);
+    const step = this.stepScalars();
+    let base = 0;
+    weights.forEach((w, i) => {
+      const lo = Math.max(from - base, 0);
+      const hi = Math.min(to - base, w.length);
+      base += w.length;
+      if (lo >= hi) return;
+      this.kind.update(this.o, w.subarray(lo, hi), grads[i].subarray(lo, hi), slots.map((_, s) => this.state[s][i].subarray(lo, hi)), step);
+    });
+    this.endStep();
+  }
+
+  /** The host state arrays, per slot and variable (a sharded step gathers every replica's share of them). */
+  stateArrays(): Float32Array[][] {
+    return this.state;
+  }
+
+  /** Writes host copies of the variables' values into them (in place on wasm). */
+  static writeVariables(names: string[], weights: Float32Array[]): void {
+    const registered = tf.engine().registeredVariables;
+    names.forEach((name, i) => {
+      const variable = registered[name];
+      const own = inPlace(variable);
+      if (own) {
+        own.values.set(weights[i]);
+        own.commit();
+        return;
+      }
+      const t = tf.tensor(weights[i], variable.shape, 'float32');
+      variable.assign(t);
+      t.dispose();
+    });
+  }
+
+  /** The variables' current values as host arrays (copies), into `out` where its arrays fit. */
+  static readVariables(names: string[], out: Float32Array[] = []): Float32Array[] {
+    const registered = tf.engine().registeredVariables;
+    return names.map((name, i) => {
+      const variable = registered[name];
+      const own = inPlace(variable);
+      const target = out[i]?.length === variable.size ? out[i] : new Float32Array(variable.size);
+      target.set(own ? own.values : (variable.dataSync() as Float32Array));
+      return target;
+    });
+  }
+
+  private stepScalars(): StepScalars {
+    return {
       c: this.o.c ? this.o.c.dataSync()[0] : 0,
       m: this.o.m ? this.o.m.dataSync()[0] : 0,
       oneMinusAccBeta1: f(1 - this.accBeta1),
       oneMinusAccBeta2: f(1 - this.accBeta2),
     };
-    const registered = tf.engine().registeredVariables;
-    const copyOnRead = tf.getBackend() === 'wasm';
-    names.forEach((name, i) => {
-      const variable = registered[name];
-      // wasm's dataSync is a copy; cpu's is the variable's own storage, which other tensors may share.
-      const read = variable.dataSync() as Float32Array;
-      const next = copyOnRead ? read : Float32Array.from(read);
-      this.kind.update(this.o, next, grads[i], slots.map((_, s) => this.state[s][i]), step);
-      const t = tf.tensor(next, variable.shape, 'float32');
-      variable.assign(t);
-      t.dispose();
-    });
+  }
+
+  /** After a step's updates: Adam's powers of beta, tfjs's iteration count, state ahead of tfjs's variables. */
+  private endStep(): void {
     if (this.kind === adam) {
       this.accBeta1 = f(this.accBeta1 * f(this.o.beta1));
       this.accBeta2 = f(this.accBeta2 * f(this.o.beta2));

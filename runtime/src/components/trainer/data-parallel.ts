@@ -16,6 +16,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { EXCHANGE, type ReplicaGroup } from '../../ml/all-reduce.ts';
 import { FusedOptimizer, fusedSupport } from '../../ml/fused-optimizer.ts';
+import type { RawGradientStep } from '../../ml/compiled-step/train-step.ts';
 import type { StepTimer } from './step-profile.ts';
 
 /** Rows handed out by a sharded dataset: the running total and the last batch. */
@@ -101,29 +102,117 @@ function fusedStep(optimizer: tf.Optimizer, timer: StepTimer, log: StepLog | und
 
 const gradList = (grads: Grads) => (Array.isArray(grads) ? grads : Object.entries(grads).map(([name, tensor]) => ({ name, tensor })));
 
+/**
+ * The optimizer step each wrapped optimizer takes for gradients already held as host arrays (the
+ * compiled train step's), so they need no tensors: the same all-reduce and update as below.
+ */
+const rawSteps = new WeakMap<tf.Optimizer, RawGradientStep>();
+
+/** The host-array optimizer step installed on `optimizer` (hostOptimizerSteps or replicateFit), if any. */
+export function rawGradientStep(optimizer: tf.Optimizer): RawGradientStep | undefined {
+  return rawSteps.get(optimizer);
+}
+
+/** tfjs's own applyGradients on host arrays (optimizers the fused step does not know). */
+function tensorStep(apply: (grads: Grads) => void, timer: StepTimer): RawGradientStep {
+  return (names, grads, shapes) => {
+    const named = timer.time('unflatten', () => names.map((name, i) => ({ name, tensor: tf.tensor(grads[i], shapes[i], 'float32') })));
+    try {
+      timer.time('apply', () => apply(named));
+    } finally {
+      tf.dispose(named.map((g) => g.tensor));
+    }
+  };
+}
+
+/** Splits `n` flat positions into `count` contiguous shares, one per replica. */
+export function shares(n: number, count: number): [number, number][] {
+  return Array.from({ length: count }, (_, r) => [Math.floor((r * n) / count), Math.floor(((r + 1) * n) / count)]);
+}
+
+/** What each replica's optimizer does at the end of an epoch (a sharded step gathers its state there). */
+const epochSyncs = new WeakMap<tf.Optimizer, () => void>();
+
+/**
+ * The sharded fused step: each replica averages the gradients of its share of the weights only,
+ * updates that share (and its optimizer state), and the shares are then gathered, so every replica
+ * ends with the same weights as the unsharded step, bit for bit, for 1/count of the averaging and
+ * update work. The optimizer state stays sharded between epochs and is gathered at each epoch's
+ * end, before anyone (a checkpoint) reads it.
+ */
+function shardedStep(group: ReplicaGroup, optimizer: tf.Optimizer, counters: ReplicaCounters, timer: StepTimer, log: StepLog | undefined): RawGradientStep | undefined {
+  const support = fusedSupport(optimizer);
+  if (!support.fused) return undefined;
+  log?.info(`optimizer step: ${support.name}, fused and sharded over ${group.count} replicas (each averages and updates 1/${group.count} of the weights; one pass per variable over float32 arrays; the same arithmetic as tfjs's)`);
+  const fused = new FusedOptimizer(optimizer);
+  let means: Float32Array[] = [];
+  let weights: Float32Array[] = [];
+  let split: [number, number][] | undefined;
+  const exchange = (kind: 'reduce', run: () => void) => {
+    const waited = group.waitMs;
+    timer.time(kind, run);
+    const wait = group.waitMs - waited;
+    timer.add(kind, -wait);
+    timer.add('wait', wait);
+  };
+  epochSyncs.set(optimizer, () => {
+    if (!split) return;
+    for (const slot of fused.stateArrays()) group.gatherShares(EXCHANGE.optimizerShares, slot, split);
+  });
+  return (names, local) => {
+    if (means.length !== local.length || means.some((m, i) => m.length !== local[i].length)) {
+      means = local.map((l) => new Float32Array(l.length));
+      split = shares(
+        local.reduce((n, l) => n + l.length, 0),
+        group.count,
+      );
+    }
+    const [from, to] = split![group.rank];
+    exchange('reduce', () => group.weightedMeanShare(EXCHANGE.gradients, local, counters.train.last, means, from, to));
+    timer.time('apply', () => {
+      weights = FusedOptimizer.readVariables(names, weights);
+      fused.updateShare(names, weights, means, from, to);
+    });
+    exchange('reduce', () => group.gatherShares(EXCHANGE.weightShares, weights, split!));
+    timer.time('apply', () => FusedOptimizer.writeVariables(names, weights));
+  };
+}
+
 /** Makes the optimizer average gradients over the replicas before each step. */
 function allReduceGradients(group: ReplicaGroup, optimizer: tf.Optimizer, counters: ReplicaCounters, timer: StepTimer, log: StepLog | undefined): void {
   if (wrapped.has(optimizer)) return;
   wrapped.add(optimizer);
   const apply = optimizer.applyGradients.bind(optimizer);
-  const fused = fusedStep(optimizer, timer, group.rank === 0 ? log : undefined);
+  const sharded = shardedStep(group, optimizer, counters, timer, group.rank === 0 ? log : undefined);
+  let step: RawGradientStep;
+  if (sharded) {
+    step = sharded;
+  } else {
+    const fused = fusedStep(optimizer, timer, group.rank === 0 ? log : undefined);
+    const update = fused ?? tensorStep(apply, timer);
+    // The averaged gradients' arrays, kept from step to step (the update reads them before the next exchange).
+    let means: Float32Array[] = [];
+    step = (names, local, shapes) => {
+      const waited = group.waitMs;
+      if (means.length !== local.length || means.some((m, i) => m.length !== local[i].length)) means = local.map((l) => new Float32Array(l.length));
+      timer.time('reduce', () => group.weightedMeanParts(EXCHANGE.gradients, local, counters.train.last, means));
+      // The exchange's wall time, less the barrier's wait for the slowest replica.
+      const wait = group.waitMs - waited;
+      timer.add('reduce', -wait);
+      timer.add('wait', wait);
+      update(names, means, shapes);
+    };
+  }
+  rawSteps.set(optimizer, step);
   optimizer.applyGradients = (grads: Grads) => {
     const list = gradList(grads);
     // Synchronous reads: see flatten.
     const local = timer.time('flatten', () => list.map((g) => g.tensor.dataSync() as Float32Array));
-    const waited = group.waitMs;
-    const means = timer.time('reduce', () => group.weightedMeanParts(EXCHANGE.gradients, local, counters.train.last, local.map((l) => new Float32Array(l.length))));
-    // The exchange's wall time, less the barrier's wait for the slowest replica.
-    const wait = group.waitMs - waited;
-    timer.add('reduce', -wait);
-    timer.add('wait', wait);
-    if (fused) return fused(list.map((g) => g.name), means);
-    const averaged = timer.time('unflatten', () => list.map(({ name, tensor }, i) => ({ name, tensor: tf.tensor(means[i], tensor.shape, 'float32') })));
-    try {
-      timer.time('apply', () => apply(averaged));
-    } finally {
-      tf.dispose(averaged.map((g) => g.tensor));
-    }
+    step(
+      list.map((g) => g.name),
+      local,
+      list.map((g) => g.tensor.shape),
+    );
   };
 }
 
@@ -133,12 +222,16 @@ export function hostOptimizerSteps(optimizer: tf.Optimizer, timer: StepTimer, lo
   wrapped.add(optimizer);
   const apply = optimizer.applyGradients.bind(optimizer);
   const fused = fusedStep(optimizer, timer, log);
+  rawSteps.set(optimizer, fused ?? tensorStep(apply, timer));
   optimizer.applyGradients = (grads: Grads) => {
     if (!fused) return timer.time('apply', () => apply(grads));
     const list = gradList(grads);
     // Synchronous reads: the fused step runs on cpu and wasm only, which read synchronously.
     const local = timer.time('flatten', () => list.map((g) => g.tensor.dataSync() as Float32Array));
-    fused(list.map((g) => g.name), local);
+    fused(
+      list.map((g) => g.name),
+      local,
+    );
   };
 }
 
@@ -190,6 +283,8 @@ export function replicateFit<A extends { callbacks?: Callbacks }>(group: Replica
       timer.time('epochEnd', () => {
         if (logs) reduceEpochLogs(group, logs, counters.train.total - trainAtStart, counters.eval.total - evalAtStart);
         averageVariables(group, model.nonTrainableWeights);
+        // A sharded optimizer's state, whole again in every replica before a checkpoint reads it.
+        epochSyncs.get(model.optimizer)?.();
       }),
   }) as unknown as tf.Callback;
   return { ...(args ?? ({} as A)), callbacks: [sync, ...callbackList(args?.callbacks)] };

@@ -19,7 +19,8 @@ import { loadTransformGraph } from '../../ml/transform-graph.ts';
 import '../../ml/layers.ts';
 import { readCheckpointMeta, restoreCheckpoint, saveCheckpoint, warmStartFrom } from './checkpoint.ts';
 import { ReplicaGroup } from '../../ml/all-reduce.ts';
-import { reduceEvalMetrics, hostOptimizerSteps, replicateFit, type ReplicaCounters, RowCounter } from './data-parallel.ts';
+import { reduceEvalMetrics, hostOptimizerSteps, rawGradientStep, replicateFit, type ReplicaCounters, RowCounter } from './data-parallel.ts';
+import { compiledFitDataset, installCompiledStep } from '../../ml/compiled-step/install.ts';
 import { type StepProfile, StepTimer } from './step-profile.ts';
 import { numericBatchLogs } from './batch-logs.ts';
 
@@ -166,11 +167,16 @@ export async function openSession(args: SessionArgs, extra: SessionHooks = {}): 
   const history: EpochRecord[] = resume ? resume.history.slice(0, startEpoch) : [];
   const meter = new BatchMeter(timer);
   const restoreBatchLogs = numericBatchLogs(selection.name);
+  const compiled: { dispose(): void }[] = [];
   const fitted = trackFittedModel(<A extends FitCallbacks>(model: tf.LayersModel, fitArgs: A | undefined): A => {
-    if (group) return withLastCallback(replicateFit(group, model, fitArgs, counters, timer, workerLog), meter);
-    if (model.optimizer) hostOptimizerSteps(model.optimizer, timer, workerLog);
-    return withLastCallback(fitArgs ?? ({} as A), meter);
-  });
+    const prepared = group ? replicateFit(group, model, fitArgs, counters, timer, workerLog) : fitArgs ?? ({} as A);
+    if (!group && model.optimizer) hostOptimizerSteps(model.optimizer, timer, workerLog);
+    if (model.optimizer) {
+      const step = installCompiledStep(model, rawGradientStep(model.optimizer), workerLog);
+      if (step) compiled.push(step);
+    }
+    return withLastCallback(prepared, meter);
+  }, (model, dataset, fitArgs) => compiledFitDataset(model, dataset, fitArgs, workerLog));
   /** Per epoch: history, metrics.jsonl, TensorBoard, progress, checkpoint (rank 0), early stop. */
   const endEpoch = async (fitEpoch: number, logs?: tf.Logs) => {
     const epoch = fitEpoch + startEpoch;
@@ -264,6 +270,7 @@ export async function openSession(args: SessionArgs, extra: SessionHooks = {}): 
     close: () => {
       fitted.release();
       restoreBatchLogs();
+      for (const step of compiled.splice(0)) step.dispose();
       timer.close();
       tb?.train.close();
       tb?.validation.close();
@@ -324,13 +331,15 @@ export function withLastCallback<A extends FitCallbacks>(args: A, last: tf.Callb
   return { ...args, callbacks: [...objects, last] };
 }
 type PrepareFit = <A extends FitCallbacks>(model: tf.LayersModel, args: A | undefined) => A;
+/** The runtime's own fitDataset loop for this call, or undefined for tfjs's. */
+type OwnLoop = (model: tf.LayersModel, dataset: object, args: tf.ModelFitDatasetArgs<unknown>) => Promise<tf.History> | undefined;
 
 /**
  * The model run_fn is fitting. tfjs gives plain callback objects no model (CustomCallback's
  * setModel does nothing), so fit and fitDataset are wrapped, in this training's own worker
  * thread, to note it; `release` undoes the wrapping.
  */
-function trackFittedModel(prepare: PrepareFit): { readonly model: tf.LayersModel | undefined; release(): void } {
+function trackFittedModel(prepare: PrepareFit, ownLoop: OwnLoop): { readonly model: tf.LayersModel | undefined; release(): void } {
   const proto = tf.LayersModel.prototype;
   const { fit, fitDataset } = proto;
   let model: tf.LayersModel | undefined;
@@ -341,7 +350,8 @@ function trackFittedModel(prepare: PrepareFit): { readonly model: tf.LayersModel
   };
   proto.fitDataset = function (this: tf.LayersModel, dataset: Parameters<typeof fitDataset>[0], fitArgs: Parameters<typeof fitDataset>[1]) {
     note(this);
-    return fitDataset.call(this, dataset, prepare(this, fitArgs)) as ReturnType<typeof fitDataset>;
+    const prepared = prepare(this, fitArgs);
+    return (ownLoop(this, dataset, prepared) ?? fitDataset.call(this, dataset, prepared)) as ReturnType<typeof fitDataset>;
   } as typeof fitDataset;
   return {
     get model() {
