@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { batches, type DatasetOptions, makeDataset, prefetchBatches, rowBytes, shuffleCapacity } from '../../runtime/src/ml/dataset.ts';
 import { isUserError } from '../../runtime/src/core/errors.ts';
 import { shardColumns, writeShards } from './fixtures.ts';
+import { mulberry32 } from '../../runtime/src/util/prng.ts';
 
 describe('ml/dataset', () => {
   let dir: string;
@@ -163,5 +164,161 @@ describe('ml/dataset', () => {
     // Replica r has the rows at positions r, r + 3, r + 6… of each global batch.
     global.slice(0, 3).forEach((rows, k) => [0, 1, 2].forEach((r) => assert.deepEqual(perReplica[r][k], rows.filter((_, i) => i % 3 === r))));
     assert.deepEqual(perReplica.map((r) => r[0].length), [111, 111, 111]);
+  });
+  /**
+   * The shuffle as a plain row-by-row reservoir over row ids: the shard order permuted, each row
+   * filling a free slot or replacing a drawn one (which goes into the batch), the rest drained in
+   * a random order; then replica `index` of `count` keeps the batch positions index, index + count….
+   */
+  const referenceShuffle = (shardIds: number[][], o: { batchSize: number; capacity: number; seed: number; shard?: { index: number; count: number }; dropRemainder?: boolean }) => {
+    const rand = mulberry32(o.seed);
+    const permute = <T>(xs: T[]) => {
+      for (let i = xs.length - 1; i > 0; i--) {
+        const j = Math.floor(rand() * (i + 1));
+        [xs[i], xs[j]] = [xs[j], xs[i]];
+      }
+      return xs;
+    };
+    const { index, count } = o.shard ?? { index: 0, count: 1 };
+    const out: number[][] = [];
+    let batch: number[] = [];
+    const flush = () => {
+      if (batch.length >= count) out.push(batch.filter((_, p) => p % count === index));
+      batch = [];
+    };
+    const emit = (id: number) => {
+      batch.push(id);
+      if (batch.length === o.batchSize) flush();
+    };
+    const buffer: number[] = [];
+    for (const ids of permute([...shardIds])) {
+      for (const id of ids) {
+        if (buffer.length < o.capacity) buffer.push(id);
+        else {
+          const j = Math.floor(rand() * o.capacity);
+          emit(buffer[j]);
+          buffer[j] = id;
+        }
+      }
+    }
+    for (const i of permute(buffer.map((_, k) => k))) emit(buffer[i]);
+    if (batch.length > 0 && !o.dropRemainder) flush();
+    return out;
+  };
+
+  it('draws exactly the rows of a row-by-row reservoir shuffle, for buffers smaller and larger than a batch and for every replica', () => {
+    // Rows move in runs, column by column, and a run may draw one slot twice (a buffer smaller
+    // than the batch): every batch must still hold what replacing row by row gives.
+    const shardIds = [[0, 300], [300, 600], [600, 900], [900, 1000]].map(([from, to]) => Array.from({ length: to - from }, (_, i) => from + i));
+    for (const capacity of [1, 10, 128, 999, 5000]) {
+      for (const batchSize of [1, 7, 64, 333]) {
+        for (const shard of [undefined, { index: 0, count: 2 }, { index: 2, count: 3 }]) {
+          for (const dropRemainder of [false, true]) {
+            const o = { ...base(), batchSize, shuffle: true, shuffleBuffer: capacity, seed: capacity + batchSize, shard, dropRemainder };
+            const got = [...batches(o)].map((b) => {
+              rowsOf([b]); // features and label of each row stay together
+              return Array.from(b.features.a);
+            });
+            assert.deepEqual(got, referenceShuffle(shardIds, { ...o, capacity }), JSON.stringify({ capacity, batchSize, shard, dropRemainder }));
+          }
+        }
+      }
+    }
+  });
+
+  it('copies float32 and int32 values bit for bit, from columns stored in the model dtype or converted', () => {
+    const n = 40;
+    // Row i: id = i; f holds values a numeric copy could alter (−0, NaN, subnormal, ±∞); k holds int32 extremes.
+    const special = [-0, NaN, 1e-45, -1e-45, Infinity, -Infinity, 3.4028234663852886e38, 0.1];
+    const f = Float32Array.from({ length: n }, (_, i) => special[i % special.length]);
+    const k = Int32Array.from({ length: n }, (_, i) => [-2147483648, 2147483647, -1, 0, i][i % 5]);
+    const id = Float64Array.from({ length: n }, (_, i) => i);
+    const label = Float32Array.from({ length: n }, (_, i) => i * 10);
+    const dir2 = mkdtempSync(join(tmpdir(), 'trib-dataset-bits-'));
+    try {
+      const files = writeShards(dir2, shardColumns({ f, k, id, y: label }, 15));
+      const features = [
+        { name: 'f', dtype: 'float32' as const },
+        { name: 'k', dtype: 'int32' as const },
+        { name: 'id', dtype: 'float32' as const },
+      ];
+      for (const o of [{}, { shuffle: true, shuffleBuffer: 8, seed: 3 }, { shuffle: true, seed: 4, shard: { index: 1, count: 2 } }]) {
+        let rows = 0;
+        for (const b of batches({ shards: files, features, label: 'y', batchSize: 6, ...o })) {
+          b.features.id.forEach((v, r) => {
+            rows++;
+            assert.ok(Object.is(b.features.f[r], f[v]), `row ${v}: ${b.features.f[r]} vs ${f[v]}`);
+            assert.equal(b.features.k[r], k[v]);
+            assert.equal(b.label[r], v * 10);
+          });
+          // Each batch's arrays are its own: later batches do not write them.
+          assert.ok(b.features.f instanceof Float32Array && b.features.k instanceof Int32Array && b.label instanceof Float32Array);
+        }
+        assert.equal(rows, 'shard' in o ? n / 2 : n, JSON.stringify(o));
+      }
+    } finally {
+      rmSync(dir2, { recursive: true, force: true });
+    }
+  });
+
+  it('reads shards of any size one after another into the same buffer, and batches already handed out keep their rows', () => {
+    const n = 1110;
+    const id = Float32Array.from({ length: n }, (_, i) => i);
+    const dir2 = mkdtempSync(join(tmpdir(), 'trib-dataset-sizes-'));
+    try {
+      // 100 rows, then 1000 (the buffer grows), then 10 (a shorter file in the larger buffer).
+      const files = writeShards(dir2, [
+        { id: id.slice(0, 100), y: id.slice(0, 100).map((v) => v * 10) },
+        { id: id.slice(100, 1100), y: id.slice(100, 1100).map((v) => v * 10) },
+        { id: id.slice(1100), y: id.slice(1100).map((v) => v * 10) },
+      ]);
+      const held = [...batches({ shards: files, features: [{ name: 'id', dtype: 'float32' }], label: 'y', batchSize: 64 })];
+      const ids = held.flatMap((b) => Array.from(b.features.id));
+      assert.deepEqual(ids, Array.from(id));
+      held.forEach((b) => b.features.id.forEach((v, r) => assert.equal(b.label[r], v * 10)));
+    } finally {
+      rmSync(dir2, { recursive: true, force: true });
+    }
+  });
+
+  it('makeDataset: each epoch continues the random stream, and two iterations at once do not share buffers', async () => {
+    const o = { ...base(), batchSize: 100, shuffle: true, shuffleBuffer: 200, seed: 11 };
+    const ds = makeDataset(tf, o);
+    const epoch = async (it: Awaited<ReturnType<typeof ds.iterator>>) => {
+      const ids: number[] = [];
+      for (let r = await it.next(); !r.done; r = await it.next()) {
+        const a = r.value.xs.a.dataSync();
+        const ys = r.value.ys.dataSync();
+        a.forEach((v, k) => {
+          assert.equal(ys[k], v * 10, 'label stays with its row');
+          ids.push(v);
+        });
+        tf.dispose([r.value.ys, ...Object.values(r.value.xs)]);
+      }
+      return ids;
+    };
+    // Epochs one after another: the second reuses the first's buffers and draws the next shuffle.
+    const rand = mulberry32(11);
+    const expected = [rowsOf(batches(o, rand)), rowsOf(batches(o, rand))];
+    assert.deepEqual([await epoch(await ds.iterator()), await epoch(await ds.iterator())], expected);
+    // Two live iterations, advanced in turns: each reads shards into buffers of its own.
+    const [one, two] = [await ds.iterator(), await ds.iterator()];
+    const seen: [number[], number[]] = [[], []];
+    for (let done = 0; done < 2; ) {
+      done = 0;
+      for (const [i, it] of [one, two].entries()) {
+        const r = await it.next();
+        if (r.done) {
+          done++;
+          continue;
+        }
+        const a = r.value.xs.a.dataSync();
+        const ys = r.value.ys.dataSync();
+        a.forEach((v, k) => assert.equal(ys[k], v * 10, 'label stays with its row'));
+        seen[i].push(...a);
+        tf.dispose([r.value.ys, ...Object.values(r.value.xs)]);
+      }
+    }
+    for (const ids of seen) assert.deepEqual([...ids].sort((p, q) => p - q), Array.from(a));
   });
 });

@@ -50,7 +50,7 @@ export interface Fixture {
   eval: RawRow[];
 }
 
-function makeFixture(nTrain = 2000, nEval = 600): Fixture {
+export function makeFixture(nTrain = 2000, nEval = 600): Fixture {
   // Inside the workspace, as pipeline roots are: compiled modules resolve npm packages from here.
   const base = join(process.cwd(), 'node_modules', '.cache');
   mkdirSync(base, { recursive: true });

@@ -8,7 +8,7 @@
  * a reservoir-style buffer (each incoming row replaces a randomly drawn buffered row, which goes
  * into the batch). Batches are host-side typed arrays (`batches`) or tfjs tensors (`makeDataset`).
  */
-import { readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { type Data, DataType, tableFromIPC } from 'apache-arrow';
 import type * as tfTypes from '@tensorflow/tfjs';
 import { UserError } from '../core/errors.ts';
@@ -71,13 +71,6 @@ export interface HostBatch {
   label: Float32Array;
 }
 
-/** One shard's columns, converted to the model's dtypes. */
-interface ShardColumns {
-  rows: number;
-  features: (Float32Array | Int32Array)[];
-  label: Float32Array;
-}
-
 export const DEFAULT_SHUFFLE_BUFFER_BYTES = 16 * 1024 * 1024;
 
 /** Bytes one row takes in the shuffle buffer and in a batch: every feature and the label are 4-byte values. */
@@ -96,17 +89,60 @@ export function prefetchBatches(o: Pick<DatasetOptions, 'features' | 'batchSize'
   return Math.floor((o.prefetchBytes ?? 0) / (rowBytes(o.features) * o.batchSize));
 }
 
-/** Seeded, so a training run's shuffling is reproducible. */
-function shuffleInPlace<T>(a: T[], rand: () => number): T[] {
+/**
+ * Fisher–Yates, seeded, so a training run's shuffling is reproducible. A plain swap: it runs once
+ * per pass over the whole shuffle buffer, often before V8 has optimized it in a new isolate, where
+ * a destructuring swap allocated two arrays a step.
+ */
+function shuffleInPlace<T extends { length: number; [i: number]: unknown }>(a: T, rand: () => number): T {
   for (let i = a.length - 1; i > 0; i--) {
     const j = Math.floor(rand() * (i + 1));
-    [a[i], a[j]] = [a[j], a[i]];
+    const t = a[i];
+    a[i] = a[j];
+    a[j] = t;
   }
   return a;
 }
 
-function columnInto<T extends Float32Array | Int32Array>(out: T, chunks: readonly Data[], file: string, name: string): T {
-  let at = 0;
+/** One shard's columns in the model's dtypes, and the same values' bits as Int32Arrays. */
+interface ShardColumns {
+  rows: number;
+  features: (Float32Array | Int32Array)[];
+  label: Float32Array;
+  /** The features' then the label's values as raw 32-bit words: rows move through the shuffle buffer bit for bit. */
+  bits: Int32Array[];
+}
+
+/** The 32-bit words of a float32 or int32 column (the same memory). */
+const bitsOf = (col: Float32Array | Int32Array): Int32Array => (col instanceof Int32Array ? col : new Int32Array(col.buffer, col.byteOffset, col.length));
+
+/**
+ * Reads shard files into one buffer reused from shard to shard and pass to pass. A fresh buffer per
+ * file (readFileSync) cost about 2 ms per 600 KB shard — page faults on new memory, and the
+ * external-memory collections it triggers — against 0.04 ms into memory already mapped; every
+ * replica reads every shard each epoch. It holds the largest shard read so far, which the
+ * dataset held anyway while reading it.
+ */
+class ShardReader {
+  private bytes = Buffer.alloc(0);
+
+  /** The file's bytes: valid until the next read. */
+  read(file: string): Buffer {
+    const fd = openSync(file, 'r');
+    try {
+      const size = fstatSync(fd).size;
+      // Its own ArrayBuffer (not the pool's): Arrow's column arrays are then views of it, aligned.
+      if (size > this.bytes.length) this.bytes = Buffer.allocUnsafeSlow(size);
+      let n = 0;
+      for (let got = 1; n < size && got > 0; n += got) got = readSync(fd, this.bytes, n, size - n, n);
+      return this.bytes.subarray(0, n);
+    } finally {
+      closeSync(fd);
+    }
+  }
+}
+
+function columnOf(dtype: DatasetFeature['dtype'], rows: number, chunks: readonly Data[], file: string, name: string): Float32Array | Int32Array {
   for (const d of chunks) {
     if (d.nullCount > 0) {
       throw new UserError(`Column "${name}" in ${file} has ${d.nullCount} missing value(s); transformed examples must be complete (fill_in_missing)`, {
@@ -114,6 +150,13 @@ function columnInto<T extends Float32Array | Int32Array>(out: T, chunks: readonl
         field: name,
       });
     }
+  }
+  const Type = dtype === 'int32' ? Int32Array : Float32Array;
+  // Stored in the model's dtype, in one chunk (as the Transform writes it): the column is a view of the file's bytes.
+  if (chunks.length === 1 && chunks[0].values instanceof Type) return chunks[0].values.subarray(chunks[0].offset, chunks[0].offset + chunks[0].length);
+  const out = new Type(rows);
+  let at = 0;
+  for (const d of chunks) {
     const n = d.length;
     // Offsets count elements of the column's own type; a typed-array `set` converts types.
     out.set((d.values as Float64Array).subarray(d.offset, d.offset + n), at);
@@ -122,10 +165,14 @@ function columnInto<T extends Float32Array | Int32Array>(out: T, chunks: readonl
   return out;
 }
 
-export function readShardColumns(file: string, features: DatasetFeature[], label: string): ShardColumns {
+/**
+ * A shard's feature and label columns. With a reader, columns already in the model's dtype are
+ * views of the reader's buffer: valid until its next read (each row is copied out before that).
+ */
+export function readShardColumns(file: string, features: DatasetFeature[], label: string, reader = new ShardReader()): ShardColumns {
   let table;
   try {
-    table = tableFromIPC(readFileSync(file));
+    table = tableFromIPC(reader.read(file));
   } catch (err) {
     throw new UserError(`Cannot read Arrow shard ${file}: ${(err as Error).message}`, { file });
   }
@@ -144,80 +191,136 @@ export function readShardColumns(file: string, features: DatasetFeature[], label
     }
     return table.getChildAt(idx)!.data;
   };
-  return {
-    rows,
-    features: features.map((f) =>
-      columnInto(f.dtype === 'int32' ? new Int32Array(rows) : new Float32Array(rows), column(f.name, 'Feature'), file, f.name),
-    ),
-    label: columnInto(new Float32Array(rows), column(label, 'Label'), file, label),
-  };
+  const cols = features.map((f) => columnOf(f.dtype, rows, column(f.name, 'Feature'), file, f.name));
+  const labelCol = columnOf('float32', rows, column(label, 'Label'), file, label) as Float32Array;
+  return { rows, features: cols, label: labelCol, bits: [...cols, labelCol].map(bitsOf) };
 }
 
-/** Rows of one global batch; with a shard, only this replica's rows are copied (dataset `shard`). */
+/**
+ * Rows of one global batch; with a shard, only this replica's rows are copied (dataset `shard`):
+ * the rows at positions index, index + count… of the global batch. Values move as 32-bit words
+ * (features then label, `bits`) into one fresh buffer per batch, a column after another, whose
+ * column views the batch hands out (tensors may keep them: the cpu backend does).
+ */
 class BatchBuilder {
   /** Rows of the global batch so far. */
   size = 0;
   /** Rows this replica keeps. */
   private kept = 0;
-  private features: (Float32Array | Int32Array)[];
-  private label: Float32Array;
+  /** This replica's rows a batch holds at most: the stride of the columns in `out`. */
+  private readonly own: number;
+  private readonly width: number;
+  private out: Int32Array;
   private readonly index: number;
   private readonly count: number;
 
   constructor(
     private readonly spec: DatasetFeature[],
-    private readonly capacity: number,
+    readonly capacity: number,
     shard?: { index: number; count: number },
   ) {
     this.index = shard?.index ?? 0;
     this.count = shard?.count ?? 1;
-    const own = Math.ceil(capacity / this.count);
-    this.features = spec.map((f) => (f.dtype === 'int32' ? new Int32Array(own) : new Float32Array(own)));
-    this.label = new Float32Array(own);
+    this.own = Math.ceil(capacity / this.count);
+    this.width = spec.length + 1;
+    this.out = new Int32Array(this.width * this.own);
   }
 
   get full(): boolean {
     return this.size === this.capacity;
   }
 
-  push(src: (Float32Array | Int32Array)[], label: Float32Array, row: number): void {
+  /** Global rows the batch still takes. */
+  get room(): number {
+    return this.capacity - this.size;
+  }
+
+  /** The first of the next global rows that is this replica's (0 ≤ first < count). */
+  private first(): number {
+    return (((this.index - this.size) % this.count) + this.count) % this.count;
+  }
+
+  /** The next `m` global rows are rows `from`… of `src`: this replica copies its own. */
+  appendRun(src: Int32Array[], from: number, m: number): void {
+    const { out, own, count } = this;
+    const first = this.first();
+    for (let k = 0; k < src.length; k++) {
+      const col = src[k];
+      let at = k * own + this.kept;
+      for (let i = first; i < m; i += count) out[at++] = col[from + i];
+    }
+    this.advance(m, first);
+  }
+
+  /** The next global row is the shuffle buffer's row at `base` (its words side by side). */
+  pushRow(rows: Int32Array, base: number): void {
     if (this.size++ % this.count !== this.index) return;
+    const { out, own, width } = this;
     const at = this.kept++;
-    for (let k = 0; k < src.length; k++) this.features[k][at] = src[k][row];
-    this.label[at] = label[row];
+    for (let k = 0; k < width; k++) out[k * own + at] = rows[base + k];
+  }
+
+  private advance(m: number, first: number): void {
+    if (m > first) this.kept += Math.ceil((m - first) / this.count);
+    this.size += m;
   }
 
   /**
-   * This replica's rows of the batch so far (fresh arrays: tensors may keep them), or undefined
-   * when the batch has fewer rows than replicas; the builder is reset either way.
+   * This replica's rows of the batch so far (views of a buffer no later batch writes), or
+   * undefined when the batch has fewer rows than replicas; the builder is reset either way.
    */
   take(): HostBatch | undefined {
     const n = this.kept;
     const skip = this.size < this.count;
     this.size = this.kept = 0;
     if (skip) return undefined;
-    return {
-      size: n,
-      features: Object.fromEntries(this.spec.map((f, k) => [f.name, this.features[k].slice(0, n)])),
-      label: this.label.slice(0, n),
-    };
+    const { buffer } = this.out;
+    const stride = this.own * 4;
+    const features: HostBatch['features'] = {};
+    for (let k = 0; k < this.spec.length; k++) {
+      const f = this.spec[k];
+      features[f.name] = f.dtype === 'int32' ? new Int32Array(buffer, k * stride, n) : new Float32Array(buffer, k * stride, n);
+    }
+    const label = new Float32Array(buffer, this.spec.length * stride, n);
+    this.out = new Int32Array(this.width * this.own);
+    return { size: n, features, label };
   }
 }
 
-/** Fixed-capacity column store of rows waiting to be drawn at random. */
+/**
+ * Fixed-capacity store of rows waiting to be drawn at random, row by row: a row's words side by
+ * side (64 bytes, one cache line, for 15 features), so a draw touches one line where a column
+ * per feature touched one line each — in a training thread, whose train step has evicted the
+ * buffer from the caches, those misses were most of the input's time.
+ */
 class ShuffleBuffer {
   size = 0;
-  readonly features: (Float32Array | Int32Array)[];
-  readonly label: Float32Array;
+  readonly rows: Int32Array;
 
-  constructor(spec: DatasetFeature[], readonly capacity: number) {
-    this.features = spec.map((f) => (f.dtype === 'int32' ? new Int32Array(capacity) : new Float32Array(capacity)));
-    this.label = new Float32Array(capacity);
+  constructor(readonly width: number, readonly capacity: number) {
+    this.rows = new Int32Array(width * capacity);
   }
 
-  put(slot: number, src: (Float32Array | Int32Array)[], label: Float32Array, row: number): void {
-    for (let k = 0; k < src.length; k++) this.features[k][slot] = src[k][row];
-    this.label[slot] = label[row];
+  put(slot: number, src: Int32Array[], row: number): void {
+    const { rows, width } = this;
+    const base = slot * width;
+    for (let k = 0; k < width; k++) rows[base + k] = src[k][row];
+  }
+}
+
+/**
+ * What a pass allocates once and the next pass of the same dataset reuses: the shard reader's
+ * buffer and the shuffle buffer. One pass at a time uses it.
+ */
+export class PassMemory {
+  readonly reader = new ShardReader();
+  private shuffle?: ShuffleBuffer;
+
+  /** The shuffle buffer, emptied. */
+  shuffleBuffer(width: number, capacity: number): ShuffleBuffer {
+    if (this.shuffle?.capacity !== capacity || this.shuffle.width !== width) this.shuffle = new ShuffleBuffer(width, capacity);
+    this.shuffle.size = 0;
+    return this.shuffle;
   }
 }
 
@@ -226,17 +329,15 @@ class ShuffleBuffer {
  * only yields: V8 optimizes the hot code again in each new isolate (each training worker, each
  * replica), and the generator with the loops inside was optimized 3–4 times per training with
  * what it calls inlined, 1.6 s of compiler threads' wall time for 3 isolates against 0.3 s for
- * these loops (`--trace-opt`, same load).
+ * these loops (`--trace-opt`, same load). Every replica passes every row through its shuffle
+ * buffer (the draws decide later which replica a row goes to) but copies into its batch only its own.
  */
 
 /** Rows `from`… of a shard into the batch in file order; returns the next row (the batch may be full). */
 function fillInOrder(batch: BatchBuilder, s: ShardColumns, from: number): number {
-  let r = from;
-  while (r < s.rows) {
-    batch.push(s.features, s.label, r++);
-    if (batch.full) break;
-  }
-  return r;
+  const m = Math.min(batch.room, s.rows - from);
+  batch.appendRun(s.bits, from, m);
+  return from + m;
 }
 
 /**
@@ -245,57 +346,61 @@ function fillInOrder(batch: BatchBuilder, s: ShardColumns, from: number): number
  */
 function fillShuffled(batch: BatchBuilder, buf: ShuffleBuffer, s: ShardColumns, from: number, rand: () => number): number {
   let r = from;
+  const { capacity, width, rows } = buf;
   while (r < s.rows) {
-    if (buf.size < buf.capacity) {
-      buf.put(buf.size++, s.features, s.label, r++);
+    if (buf.size < capacity) {
+      buf.put(buf.size++, s.bits, r++);
       continue;
     }
-    const j = Math.floor(rand() * buf.capacity);
-    batch.push(buf.features, buf.label, j);
-    buf.put(j, s.features, s.label, r++);
+    const j = Math.floor(rand() * capacity);
+    batch.pushRow(rows, j * width);
+    buf.put(j, s.bits, r++);
     if (batch.full) break;
   }
   return r;
 }
 
 /** Rows left in the buffer, in `order` from position `from`; returns the next position. */
-function drainInto(batch: BatchBuilder, buf: ShuffleBuffer, order: number[], from: number): number {
+function drainInto(batch: BatchBuilder, buf: ShuffleBuffer, order: Int32Array, from: number): number {
   let i = from;
   while (i < order.length) {
-    batch.push(buf.features, buf.label, order[i++]);
+    batch.pushRow(buf.rows, order[i++] * buf.width);
     if (batch.full) break;
   }
   return i;
 }
 
-/** One pass over the shards (shuffled or in order), row by row into batches. */
-function* onePass(o: DatasetOptions, rand: () => number): Generator<HostBatch> {
+/** One pass over the shards (shuffled or in order), in runs of rows into batches. */
+function* onePass(o: DatasetOptions, rand: () => number, memory: PassMemory): Generator<HostBatch> {
   const batch = new BatchBuilder(o.features, o.batchSize, o.shard);
   // Every replica draws the same rows: only the copies of the others' rows are skipped.
   const take = function* () {
     const b = batch.take();
     if (b) yield b;
   };
+  const read = (file: string) => readShardColumns(file, o.features, o.label, memory.reader);
   const shards = o.shuffle ? shuffleInPlace([...o.shards], rand) : o.shards;
   if (!o.shuffle) {
     for (const file of shards) {
-      const s = readShardColumns(file, o.features, o.label);
+      const s = read(file);
       for (let r = 0; r < s.rows; ) {
         r = fillInOrder(batch, s, r);
         if (batch.full) yield* take();
       }
     }
   } else {
-    const buf = new ShuffleBuffer(o.features, shuffleCapacity(o));
+    const buf = memory.shuffleBuffer(o.features.length + 1, shuffleCapacity(o));
     for (const file of shards) {
-      const s = readShardColumns(file, o.features, o.label);
+      const s = read(file);
       for (let r = 0; r < s.rows; ) {
         r = fillShuffled(batch, buf, s, r, rand);
         if (batch.full) yield* take();
       }
     }
     // Drain what is left in random order.
-    const order = shuffleInPlace(Array.from({ length: buf.size }, (_, i) => i), rand);
+    const order = new Int32Array(buf.size);
+    for (let i = 0; i < order.length; i++) order[i] = i;
+    shuffleInPlace(order, rand);
     for (let i = 0; i < order.length; ) {
       i = drainInto(batch, buf, order, i);
       if (batch.full) yield* take();
@@ -307,19 +412,20 @@ function* onePass(o: DatasetOptions, rand: () => number): Generator<HostBatch> {
 /**
  * Host-side batches for one iteration (one epoch): a full pass, or exactly `steps` batches
  * (repeating the data if needed). Each call to `batches` restarts from the beginning with a new
- * shuffle drawn from `rand`.
+ * shuffle drawn from `rand`. `memory` is the buffers its passes reuse (not shared with a pass
+ * running at the same time).
  */
-export function* batches(o: DatasetOptions, rand: () => number = mulberry32(o.seed ?? 0)): Generator<HostBatch> {
+export function* batches(o: DatasetOptions, rand: () => number = mulberry32(o.seed ?? 0), memory = new PassMemory()): Generator<HostBatch> {
   if (!Number.isInteger(o.batchSize) || o.batchSize < 1) throw new UserError(`batch_size must be a positive integer, got ${o.batchSize}`, { field: 'batch_size' });
   if (o.shards.length === 0) throw new UserError('No Arrow shards to read: the split is empty');
   if (o.steps === undefined) {
-    yield* onePass(o, rand);
+    yield* onePass(o, rand, memory);
     return;
   }
   let out = 0;
   while (out < o.steps) {
     let any = false;
-    for (const b of onePass(o, rand)) {
+    for (const b of onePass(o, rand, memory)) {
       any = true;
       yield b;
       if (++out >= o.steps) return;
@@ -346,30 +452,38 @@ export function toTensors(tf: typeof tfTypes, b: HostBatch): TensorBatch {
 export function makeDataset(tf: typeof tfTypes, o: DatasetOptions): tfTypes.data.Dataset<TensorBatch> {
   const rand = mulberry32(o.seed ?? 0);
   const { onBatch, measure = (make) => make() } = o;
+  // The buffers of the last finished iteration, for the next (an iteration left unfinished keeps its own).
+  let idle: PassMemory | undefined;
   // The same passes as host arrays, for a training loop that needs no tensors (compiled-step/fit-loop.ts).
   const hostPass = function* (): Generator<HostBatch> {
-    const source = batches(o, rand);
+    const memory = idle ?? new PassMemory();
+    idle = undefined;
+    const source = batches(o, rand, memory);
     for (;;) {
       const next = measure(() => {
         const b = source.next();
         return b.done ? undefined : b.value;
       });
-      if (!next) return;
+      if (!next) break;
       onBatch?.(next.size);
       yield next;
     }
+    idle = memory;
   };
   const dataset = tf.data.generator(function* () {
-    const source = batches(o, rand);
+    const memory = idle ?? new PassMemory();
+    idle = undefined;
+    const source = batches(o, rand, memory);
     for (;;) {
       const next = measure(() => {
         const b = source.next();
         return b.done ? undefined : { size: b.value.size, tensors: toTensors(tf, b.value) };
       });
-      if (!next) return;
+      if (!next) break;
       onBatch?.(next.size);
       yield next.tensors;
     }
+    idle = memory;
   } as () => Iterator<TensorBatch>);
   const ahead = prefetchBatches(o);
   // Queued batches would be counted before the model trains on them: a sharded dataset's counts

@@ -22,6 +22,7 @@ import { ReplicaGroup } from '../../ml/all-reduce.ts';
 import { reduceEvalMetrics, hostOptimizerSteps, rawGradientStep, replicateFit, type ReplicaCounters, RowCounter } from './data-parallel.ts';
 import { compiledFitDataset, installCompiledStep } from '../../ml/compiled-step/install.ts';
 import { type StepProfile, StepTimer } from './step-profile.ts';
+import { numericBatchLogs } from './batch-logs.ts';
 
 export interface SessionArgs {
   backend: BackendRequest;
@@ -164,9 +165,8 @@ export async function openSession(args: SessionArgs, extra: SessionHooks = {}): 
   // Only rank 0 writes logs and checkpoints: every replica has the same weights and (averaged) metrics.
   const tb = lead ? { train: new EventFileWriter(join(args.logDir, 'train')), validation: new EventFileWriter(join(args.logDir, 'validation')) } : undefined;
   const history: EpochRecord[] = resume ? resume.history.slice(0, startEpoch) : [];
-  let examples = 0;
-  let firstBatchAt: number | undefined;
-  let lastBatchAt = 0;
+  const meter = new BatchMeter(timer);
+  const restoreBatchLogs = numericBatchLogs(selection.name);
   const compiled: { dispose(): void }[] = [];
   const fitted = trackFittedModel(<A extends FitCallbacks>(model: tf.LayersModel, fitArgs: A | undefined): A => {
     const prepared = group ? replicateFit(group, model, fitArgs, counters, timer, workerLog) : fitArgs ?? ({} as A);
@@ -175,7 +175,7 @@ export async function openSession(args: SessionArgs, extra: SessionHooks = {}): 
       const step = installCompiledStep(model, rawGradientStep(model.optimizer), workerLog);
       if (step) compiled.push(step);
     }
-    return prepared;
+    return withLastCallback(prepared, meter);
   }, (model, dataset, fitArgs) => compiledFitDataset(model, dataset, fitArgs, workerLog));
   /** Per epoch: history, metrics.jsonl, TensorBoard, progress, checkpoint (rank 0), early stop. */
   const endEpoch = async (fitEpoch: number, logs?: tf.Logs) => {
@@ -216,17 +216,9 @@ export async function openSession(args: SessionArgs, extra: SessionHooks = {}): 
         const { set, of } = await warmStartFrom(args.baseModelDir, model);
         workerLog.info(`warm start from the base model: ${set} of ${of} weights taken (those matching by name and shape)`);
       }
-      timer.begin();
     },
-    onBatchBegin: async () => {
-      firstBatchAt ??= performance.now();
-    },
-    onBatchEnd: async (_batch, logs) => {
-      examples += (logs?.size as number | undefined) ?? 0;
-      lastBatchAt = performance.now();
-      timer.step();
-    },
-    onTrainEnd: async () => timer.finish(),
+    // Nothing per batch here: a config's batch callbacks cost an awaited read of every batch's
+    // loss and metrics (tfjs resolves them for it); the fit wrapper's BatchMeter counts the batches.
     // A plain function: tfjs calls it as a method of its CustomCallback, whose `model` is the one being fitted.
     onEpochEnd: async (fitEpoch: number, logs?: tf.Logs) => {
       timer.markEpoch();
@@ -273,11 +265,12 @@ export async function openSession(args: SessionArgs, extra: SessionHooks = {}): 
       const metrics = await evaluateOn(model, eval_dataset);
       return group ? reduceEvalMetrics(group, metrics, counters.eval.total - before) : metrics;
     },
-    throughput: () => ({ examples, seconds: firstBatchAt === undefined ? 0 : (lastBatchAt - firstBatchAt) / 1000 }),
+    throughput: () => meter.throughput(),
     profile: () => timer.result(),
     close: () => {
       fitted.release();
       for (const step of compiled.splice(0)) step.dispose();
+      restoreBatchLogs();
       timer.close();
       tb?.train.close();
       tb?.validation.close();
@@ -286,7 +279,57 @@ export async function openSession(args: SessionArgs, extra: SessionHooks = {}): 
 }
 
 /** Data-parallel replicas adjust each fit call's arguments (and sync the model) before it starts. */
-type FitCallbacks = { callbacks?: tf.ModelFitArgs['callbacks'] };
+type FitCallbacks = { callbacks?: tf.ModelFitArgs['callbacks']; yieldEvery?: tf.ModelFitArgs['yieldEvery'] };
+
+/**
+ * Per batch of every fit: examples, the span from the first to the last batch, and the timer's
+ * steps; the training span starts (`timer.begin`) at the start of the fit, after the other
+ * callbacks' onTrainBegin (a checkpoint's restore). A callback object that reads only the batch's
+ * size: tfjs gives a config's onBatchEnd its logs only after reading every loss and metric
+ * tensor to a number (an awaited read, each batch).
+ */
+export class BatchMeter extends tf.Callback {
+  private examples = 0;
+  private firstBatchAt?: number;
+  private lastBatchAt = 0;
+
+  constructor(private readonly timer: StepTimer) {
+    super();
+  }
+
+  override async onTrainBegin(): Promise<void> {
+    this.timer.begin();
+  }
+
+  override async onBatchBegin(): Promise<void> {
+    this.firstBatchAt ??= performance.now();
+  }
+
+  override async onBatchEnd(_batch: number, logs?: tf.Logs): Promise<void> {
+    this.examples += (logs?.size as number | undefined) ?? 0;
+    this.lastBatchAt = performance.now();
+    this.timer.step();
+  }
+
+  override async onTrainEnd(): Promise<void> {
+    this.timer.finish();
+  }
+
+  /** Examples seen in training batches and the seconds from the first batch to the last. */
+  throughput(): { examples: number; seconds: number } {
+    return { examples: this.examples, seconds: this.firstBatchAt === undefined ? 0 : (this.lastBatchAt - this.firstBatchAt) / 1000 };
+  }
+}
+
+/**
+ * The fit's callbacks with `last` after them. tfjs takes either callback objects or configs, not a
+ * mix: configs become the CustomCallbacks tfjs would make of them (with the fit's yieldEvery).
+ */
+export function withLastCallback<A extends FitCallbacks>(args: A, last: tf.Callback): A {
+  const given = args.callbacks === undefined ? [] : Array.isArray(args.callbacks) ? args.callbacks : [args.callbacks];
+  const objects = given.map((c) => (typeof (c as tf.Callback).setParams === 'function' ? (c as tf.Callback) : (new tf.CustomCallback(c as tf.CustomCallbackArgs, args.yieldEvery) as unknown as tf.Callback)));
+  return { ...args, callbacks: [...objects, last] };
+}
 type PrepareFit = <A extends FitCallbacks>(model: tf.LayersModel, args: A | undefined) => A;
 /** The runtime's own fitDataset loop for this call, or undefined for tfjs's. */
 type OwnLoop = (model: tf.LayersModel, dataset: object, args: tf.ModelFitDatasetArgs<unknown>) => Promise<tf.History> | undefined;
