@@ -45,7 +45,13 @@ describe('compiled user modules', () => {
     );
     const compiled = await compileUserModule(join(src, 'uses-runtime.ts'), { outFile: join(out, 'runtime.mjs') });
     const code = readFileSync(compiled.path, 'utf8');
-    assert.match(code, /from ["']@tensorflow\/tfjs["']/);
+    // tfjs is require()d (no ES import of the CommonJS package: Node's export lexer would parse its megabytes in every worker).
+    assert.match(code, /require\(["']@tensorflow\/tfjs["']\)/);
+    assert.doesNotMatch(code, /from ["']@tensorflow\//);
+    // Compiled inside the workspace, it loads the runtime's own tfjs (one tfjs, one backend registry).
+    const inside = await compileUserModule(join(src, 'uses-runtime.ts'), { outFile: join(src, 'runtime.mjs') });
+    const mod = (await import(pathToFileURL(inside.path).href)) as { tfVersion(): string };
+    assert.equal(mod.tfVersion(), (await import('@tensorflow/tfjs')).version_core);
     assert.ok(code.includes(pathToFileURL(join(root, 'runtime', 'src', 'index.ts')).href), "'tributary' is the runtime's own entry");
     assert.doesNotMatch(code, /class OneHot/, 'the layer is not copied into the module');
   });

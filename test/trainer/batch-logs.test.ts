@@ -3,6 +3,10 @@ import * as tf from '@tensorflow/tfjs';
 import { numericBatchLogs } from '../../runtime/src/components/trainer/batch-logs.ts';
 
 describe('Trainer: batch logs as numbers on host backends', () => {
+  // Another test file may have registered (not started) a backend of higher priority: start it.
+  before(async () => {
+    await tf.ready();
+  });
   const fitRecording = async () => {
     const model = tf.sequential({ layers: [tf.layers.dense({ inputShape: [2], units: 1, activation: 'sigmoid', kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }) })] });
     model.compile({ optimizer: tf.train.sgd(0.1), loss: 'binaryCrossentropy', metrics: ['accuracy'] });

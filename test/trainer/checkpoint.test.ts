@@ -9,6 +9,10 @@ import { modelComponentSuite } from './helpers.ts';
 const MODULE = 'test/trainer/fixtures/trainer_module.ts';
 
 describe('Trainer checkpoints, resume and warm start', function () {
+  // Another test file may have registered (not started) a backend of higher priority: start it.
+  before(async () => {
+    await tf.ready();
+  });
   this.timeout(180_000);
   const suite = modelComponentSuite(trainer, { module_file: MODULE, batch_size: 64, backend: 'cpu' });
 

@@ -43,7 +43,12 @@ const runtimeImports = (): Plugin => ({
   name: 'tributary-runtime-imports',
   setup(b) {
     b.onResolve({ filter: /^tributary$/ }, () => ({ path: pathToFileURL(runtimeEntry()).href, external: true }));
-    b.onResolve({ filter: /^@tensorflow\// }, (args) => ({ path: args.path, external: true }));
+    // tfjs is require()d, through a one-line CommonJS module (as the runtime's own bundle does): an
+    // ES import of a CommonJS package runs Node's export lexer over it, and tfjs's bundles are
+    // megabytes, about half a CPU-second in every worker that loads the module (each training
+    // replica), whose optimizing compile then ran on V8's helper threads beside the training.
+    b.onResolve({ filter: /^@tensorflow\// }, (args) => (args.namespace === 'tributary-require' ? { path: args.path, external: true } : { path: args.path, namespace: 'tributary-require' }));
+    b.onLoad({ filter: /.*/, namespace: 'tributary-require' }, (args) => ({ contents: `module.exports = require(${JSON.stringify(args.path)});`, loader: 'js' }));
   },
 });
 

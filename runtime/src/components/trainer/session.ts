@@ -269,8 +269,8 @@ export async function openSession(args: SessionArgs, extra: SessionHooks = {}): 
     profile: () => timer.result(),
     close: () => {
       fitted.release();
-      restoreBatchLogs();
       for (const step of compiled.splice(0)) step.dispose();
+      restoreBatchLogs();
       timer.close();
       tb?.train.close();
       tb?.validation.close();

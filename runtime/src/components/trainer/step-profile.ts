@@ -43,7 +43,7 @@ export interface StepProfile {
    * threads). The first epoch carries the isolate's warm-up (optimizing compiles of the hot code
    * on V8's helper threads); later ones show the steady state.
    */
-  epochs?: { steps: number; cpuMs?: number; processCpuMs: number }[];
+  epochs?: { steps: number; cpuMs?: number; processCpuMs: number; wallMs?: number; waitMs?: number }[];
 }
 
 /**
@@ -99,7 +99,7 @@ export class StepTimer {
   private gcMs = 0;
   private gc?: PerformanceObserver;
   private ended?: number;
-  private readonly epochMarks: { steps: number; cpuMs?: number; processCpuMs: number }[] = [];
+  private readonly epochMarks: { steps: number; cpuMs?: number; processCpuMs: number; at: number; waitMs: number }[] = [];
 
   /** Adds a span measured elsewhere (the wait inside an exchange). */
   add(phase: Phase, ms: number): void {
@@ -132,7 +132,7 @@ export class StepTimer {
   /** An epoch ended (and at begin): steps so far, this thread's and the process's CPU. */
   markEpoch(): void {
     const usage = process.cpuUsage();
-    this.epochMarks.push({ steps: this.steps, cpuMs: this.clock.now(), processCpuMs: (usage.user + usage.system) / 1000 });
+    this.epochMarks.push({ steps: this.steps, cpuMs: this.clock.now(), processCpuMs: (usage.user + usage.system) / 1000, at: performance.now(), waitMs: this.wall.wait });
   }
 
   /** The training span ends (fit's onTrainEnd): the other threads' CPU is read here. */
@@ -160,7 +160,7 @@ export class StepTimer {
     if (this.epochMarks.length > 1) {
       profile.epochs = this.epochMarks.slice(1).map((m, i) => {
         const prev = this.epochMarks[i];
-        return { steps: m.steps - prev.steps, cpuMs: m.cpuMs !== undefined && prev.cpuMs !== undefined ? round(m.cpuMs - prev.cpuMs) : undefined, processCpuMs: round(m.processCpuMs - prev.processCpuMs) };
+        return { steps: m.steps - prev.steps, cpuMs: m.cpuMs !== undefined && prev.cpuMs !== undefined ? round(m.cpuMs - prev.cpuMs) : undefined, processCpuMs: round(m.processCpuMs - prev.processCpuMs), wallMs: round(m.at - prev.at), waitMs: round(m.waitMs - prev.waitMs) };
       });
     }
     if (this.threadsStart && this.threadsEnd) {
