@@ -148,29 +148,8 @@ export class ReplicaGroup {
    * rounds the float64 sum once, at the end), so gradients are copied once each way.
    */
   weightedMeanParts<T extends Float32Array | Float64Array>(kind: ExchangeKind, parts: readonly ArrayLike<number>[], weight: number, out: T[]): T[] {
-    const n = parts.reduce((k, p) => k + p.length, 0);
-    this.ensureStride(n);
-    const bank = this.nextBank();
-    const own = this.slot(bank, this.rank);
-    own[0] = weight;
+    const { slots, weights, total } = this.postParts(kind, parts, weight);
     let at = 1;
-    for (const p of parts) {
-      own.set(p, at);
-      at += p.length;
-    }
-    this.barrier(kind, n);
-    // Ranks that saw no rows add nothing; the others in rank order, in float64, as everywhere.
-    const slots: Float64Array[] = [];
-    const weights: number[] = [];
-    let total = 0;
-    for (let r = 0; r < this.count; r++) {
-      const s = this.slot(bank, r);
-      if (s[0] === 0) continue;
-      slots.push(s);
-      weights.push(s[0]);
-      total += s[0];
-    }
-    at = 1;
     for (const o of out) {
       for (let i = 0; i < o.length; i++, at++) {
         let sum = 0;
@@ -182,12 +161,11 @@ export class ReplicaGroup {
   }
 
   /**
-   * weightedMeanParts for this replica's share only: the flat positions [from, to) of the parts
-   * laid end to end (the other positions of `out` are not written). The sums are the same as
-   * weightedMeanParts's, bit for bit. With gatherShares after it, each replica does 1/count of
-   * the averaging and of whatever it computes from the means (a sharded optimizer step).
+   * Writes `weight` and the parts end to end into this replica's slot, waits for every replica,
+   * and returns the slots of the ranks that saw rows (ranks with weight 0 add nothing), in rank
+   * order, with their weights and the total: what every replica sums alike, in float64.
    */
-  weightedMeanShare(kind: ExchangeKind, parts: readonly Float32Array[], weight: number, out: Float32Array[], from: number, to: number): void {
+  private postParts(kind: ExchangeKind, parts: readonly ArrayLike<number>[], weight: number): { slots: Float64Array[]; weights: number[]; total: number } {
     const n = parts.reduce((k, p) => k + p.length, 0);
     this.ensureStride(n);
     const bank = this.nextBank();
@@ -209,6 +187,17 @@ export class ReplicaGroup {
       weights.push(s[0]);
       total += s[0];
     }
+    return { slots, weights, total };
+  }
+
+  /**
+   * weightedMeanParts for this replica's share only: the flat positions [from, to) of the parts
+   * laid end to end (the other positions of `out` are not written). The sums are the same as
+   * weightedMeanParts's, bit for bit. With gatherShares after it, each replica does 1/count of
+   * the averaging and of whatever it computes from the means (a sharded optimizer step).
+   */
+  weightedMeanShare(kind: ExchangeKind, parts: readonly Float32Array[], weight: number, out: Float32Array[], from: number, to: number): void {
+    const { slots, weights, total } = this.postParts(kind, parts, weight);
     let base = 0;
     for (const o of out) {
       const lo = Math.max(from - base, 0);
