@@ -15,6 +15,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { EXCHANGE, type ReplicaGroup } from '../../ml/all-reduce.ts';
+import { callbackObjects } from '../../ml/callback-objects.ts';
 import { FusedOptimizer, fusedSupport } from '../../ml/fused-optimizer.ts';
 import type { RawGradientStep } from '../../ml/compiled-step/train-step.ts';
 import type { StepTimer } from './step-profile.ts';
@@ -125,6 +126,20 @@ function tensorStep(apply: (grads: Grads) => void, timer: StepTimer): RawGradien
   };
 }
 
+/** Runs an exchange timed as `reduce`, less the barrier's wait for the slowest replica (timed as `wait`). */
+function timeExchange(group: ReplicaGroup, timer: StepTimer, run: () => void): void {
+  const waited = group.waitMs;
+  timer.time('reduce', run);
+  const wait = group.waitMs - waited;
+  timer.add('reduce', -wait);
+  timer.add('wait', wait);
+}
+
+/** `kept` if its arrays have `like`'s lengths, else new ones: output arrays kept from step to step. */
+function sizedLike(kept: Float32Array[], like: Float32Array[]): Float32Array[] {
+  return kept.length === like.length && kept.every((k, i) => k.length === like[i].length) ? kept : like.map((l) => new Float32Array(l.length));
+}
+
 /** Splits `n` flat positions into `count` contiguous shares, one per replica. */
 export function shares(n: number, count: number): [number, number][] {
   return Array.from({ length: count }, (_, r) => [Math.floor((r * n) / count), Math.floor(((r + 1) * n) / count)]);
@@ -148,32 +163,26 @@ function shardedStep(group: ReplicaGroup, optimizer: tf.Optimizer, counters: Rep
   let means: Float32Array[] = [];
   let weights: Float32Array[] = [];
   let split: [number, number][] | undefined;
-  const exchange = (kind: 'reduce', run: () => void) => {
-    const waited = group.waitMs;
-    timer.time(kind, run);
-    const wait = group.waitMs - waited;
-    timer.add(kind, -wait);
-    timer.add('wait', wait);
-  };
   epochSyncs.set(optimizer, () => {
     if (!split) return;
     for (const slot of fused.stateArrays()) group.gatherShares(EXCHANGE.optimizerShares, slot, split);
   });
   return (names, local) => {
-    if (means.length !== local.length || means.some((m, i) => m.length !== local[i].length)) {
-      means = local.map((l) => new Float32Array(l.length));
+    const sized = sizedLike(means, local);
+    if (sized !== means || !split) {
+      means = sized;
       split = shares(
         local.reduce((n, l) => n + l.length, 0),
         group.count,
       );
     }
-    const [from, to] = split![group.rank];
-    exchange('reduce', () => group.weightedMeanShare(EXCHANGE.gradients, local, counters.train.last, means, from, to));
+    const [from, to] = split[group.rank];
+    timeExchange(group, timer, () => group.weightedMeanShare(EXCHANGE.gradients, local, counters.train.last, means, from, to));
     timer.time('apply', () => {
       weights = FusedOptimizer.readVariables(names, weights);
       fused.updateShare(names, weights, means, from, to);
     });
-    exchange('reduce', () => group.gatherShares(EXCHANGE.weightShares, weights, split!));
+    timeExchange(group, timer, () => group.gatherShares(EXCHANGE.weightShares, weights, split!));
     timer.time('apply', () => FusedOptimizer.writeVariables(names, weights));
   };
 }
@@ -193,13 +202,8 @@ function allReduceGradients(group: ReplicaGroup, optimizer: tf.Optimizer, counte
     // The averaged gradients' arrays, kept from step to step (the update reads them before the next exchange).
     let means: Float32Array[] = [];
     step = (names, local, shapes) => {
-      const waited = group.waitMs;
-      if (means.length !== local.length || means.some((m, i) => m.length !== local[i].length)) means = local.map((l) => new Float32Array(l.length));
-      timer.time('reduce', () => group.weightedMeanParts(EXCHANGE.gradients, local, counters.train.last, means));
-      // The exchange's wall time, less the barrier's wait for the slowest replica.
-      const wait = group.waitMs - waited;
-      timer.add('reduce', -wait);
-      timer.add('wait', wait);
+      means = sizedLike(means, local);
+      timeExchange(group, timer, () => group.weightedMeanParts(EXCHANGE.gradients, local, counters.train.last, means));
       update(names, means, shapes);
     };
   }
@@ -257,12 +261,6 @@ export function reduceEvalMetrics(group: ReplicaGroup, metrics: Record<string, n
   return Object.fromEntries(keys.map((k, i) => [k, mean[i]]));
 }
 
-function callbackList(callbacks: Callbacks): tf.Callback[] {
-  const list = callbacks === undefined ? [] : Array.isArray(callbacks) ? callbacks : [callbacks];
-  // tfjs takes either callback objects or plain configs, not a mix: make them all objects.
-  return list.map((c) => (typeof (c as tf.Callback).setParams === 'function' ? (c as tf.Callback) : (new tf.CustomCallback(c as tf.CustomCallbackArgs) as unknown as tf.Callback)));
-}
-
 /**
  * Prepares one fit/fitDataset call of this replica: same starting weights, averaged gradients,
  * and a first callback that averages each epoch's logs before anyone else (ctx.callbacks, the
@@ -287,5 +285,5 @@ export function replicateFit<A extends { callbacks?: Callbacks }>(group: Replica
         epochSyncs.get(model.optimizer)?.();
       }),
   }) as unknown as tf.Callback;
-  return { ...(args ?? ({} as A)), callbacks: [sync, ...callbackList(args?.callbacks)] };
+  return { ...(args ?? ({} as A)), callbacks: [sync, ...callbackObjects(args?.callbacks)] };
 }

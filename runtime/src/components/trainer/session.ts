@@ -21,6 +21,7 @@ import { readCheckpointMeta, restoreCheckpoint, saveCheckpoint, warmStartFrom } 
 import { ReplicaGroup } from '../../ml/all-reduce.ts';
 import { reduceEvalMetrics, hostOptimizerSteps, rawGradientStep, replicateFit, type ReplicaCounters, RowCounter } from './data-parallel.ts';
 import { compiledFitDataset, installCompiledStep } from '../../ml/compiled-step/install.ts';
+import { callbackObjects } from '../../ml/callback-objects.ts';
 import { type StepProfile, StepTimer } from './step-profile.ts';
 import { numericBatchLogs } from './batch-logs.ts';
 
@@ -326,9 +327,7 @@ export class BatchMeter extends tf.Callback {
  * mix: configs become the CustomCallbacks tfjs would make of them (with the fit's yieldEvery).
  */
 export function withLastCallback<A extends FitCallbacks>(args: A, last: tf.Callback): A {
-  const given = args.callbacks === undefined ? [] : Array.isArray(args.callbacks) ? args.callbacks : [args.callbacks];
-  const objects = given.map((c) => (typeof (c as tf.Callback).setParams === 'function' ? (c as tf.Callback) : (new tf.CustomCallback(c as tf.CustomCallbackArgs, args.yieldEvery) as unknown as tf.Callback)));
-  return { ...args, callbacks: [...objects, last] };
+  return { ...args, callbacks: [...callbackObjects(args.callbacks, args.yieldEvery), last] };
 }
 type PrepareFit = <A extends FitCallbacks>(model: tf.LayersModel, args: A | undefined) => A;
 /** The runtime's own fitDataset loop for this call, or undefined for tfjs's. */

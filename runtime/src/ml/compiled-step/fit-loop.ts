@@ -14,6 +14,7 @@
  * given as tensors) go to tfjs's fitDataset.
  */
 import * as tf from '@tensorflow/tfjs';
+import { callbackObjects } from '../callback-objects.ts';
 import type { HostBatch } from '../dataset.ts';
 import type { CompiledStep } from './train-step.ts';
 
@@ -36,11 +37,6 @@ export function ownedLoopRefusal(args: FitArgs | undefined): string | undefined 
   return undefined;
 }
 
-function callbackList(callbacks: FitArgs['callbacks'], yieldEvery: FitArgs['yieldEvery']): tf.Callback[] {
-  const list = callbacks === undefined ? [] : Array.isArray(callbacks) ? callbacks : [callbacks];
-  return list.map((c) => (typeof (c as tf.Callback).setParams === 'function' ? (c as tf.Callback) : (new tf.CustomCallback(c as tf.CustomCallbackArgs, yieldEvery) as unknown as tf.Callback)));
-}
-
 /**
  * Trains `model` on `pass` (one epoch of host batches per call) with `step`, as fitDataset would.
  * The first batch the step does not take (another dtype, a missing column) is an error: the plan
@@ -54,7 +50,7 @@ export async function fitOwned(model: tf.LayersModel, step: CompiledStep, pass: 
     const names = m.metricsNames;
     const validation = args.validationData as Parameters<tf.LayersModel["evaluateDataset"]>[0] | undefined;
     const history = new tf.History();
-    const list = new tf.CallbackList([...(callbackList(args.callbacks, args.yieldEvery) as never[]), history as never]);
+    const list = new tf.CallbackList([...(callbackObjects(args.callbacks, args.yieldEvery) as never[]), history as never]);
     // The params tfjs's fitDataset gives its callbacks (no sample or step counts: a dataset's length is unknown).
     list.setParams({ epochs: args.epochs, initialEpoch: args.initialEpoch ?? 0, samples: null, steps: null, batchSize: null, verbose: args.verbose ?? 1, doValidation: !!validation, metrics: validation ? [...names, ...names.map((n) => `val_${n}`)] : [...names] } as unknown as tf.Logs);
     list.setModel(model);

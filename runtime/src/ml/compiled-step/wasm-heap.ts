@@ -76,9 +76,7 @@ export class WasmHeap {
 
   /** A new id for changed contents (XNNPACK's packed copy under the old id is dropped). */
   renew(buf: HeapBuffer): void {
-    this.backend.wasm.tfjs.disposeData(buf.id);
-    buf.id = this.nextId();
-    this.backend.wasm.tfjs.registerTensor(buf.id, buf.size, buf.offset);
+    buf.id = renewId(this.backend, buf.id, buf.size, buf.offset);
   }
 
   free(buf: HeapBuffer): void {
@@ -129,9 +127,15 @@ export function inPlace(t: tf.Tensor): { values: Float32Array; commit(): void } 
   return {
     values: new Float32Array(backend.wasm.HEAPU8.buffer, data.memoryOffset, t.size),
     commit: () => {
-      backend.wasm.tfjs.disposeData(data.id);
-      data.id = backend.dataIdNextNumber++;
-      backend.wasm.tfjs.registerTensor(data.id, t.size, data.memoryOffset);
+      data.id = renewId(backend, data.id, t.size, data.memoryOffset);
     },
   };
+}
+
+/** The same memory under a new tensor id (the old id's XNNPACK packed copies are dropped with it). */
+function renewId(backend: WasmBackendLike, id: number, size: number, offset: number): number {
+  backend.wasm.tfjs.disposeData(id);
+  const next = backend.dataIdNextNumber++;
+  backend.wasm.tfjs.registerTensor(next, size, offset);
+  return next;
 }
