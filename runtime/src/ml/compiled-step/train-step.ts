@@ -14,8 +14,8 @@
  * optimizer step the runtime installed (all-reduce and fused update: data-parallel.ts).
  */
 import * as tf from '@tensorflow/tfjs';
-import * as loops from './loops.ts';
 import type { Leaf, Metric, Plan, Value } from './plan.ts';
+import { ACTIVATION_KIND, METRIC_KIND } from './step-kernels.ts';
 import { FUSED, type HeapBuffer, WasmHeap } from './wasm-heap.ts';
 
 /** The optimizer step for gradients held as host arrays, in the plan's trainable order. */
@@ -48,8 +48,9 @@ interface DenseNode {
   kdT?: HeapBuffer;
   dkd?: HeapBuffer;
   dxd?: HeapBuffer;
-  kernelGrad?: Float32Array;
-  biasGrad?: Float32Array;
+  /** The kernel's and bias's gradients on the heap (copied to the optimizer's host arrays after backward). */
+  kernelGrad?: HeapBuffer;
+  biasGrad?: HeapBuffer;
 }
 
 interface Location {
@@ -59,12 +60,16 @@ interface Location {
 
 export class CompiledStep {
   private readonly heap = new WasmHeap();
+  /** The loops, in wasm over the heap: pointers are byte offsets (`at * 4`). */
+  private readonly k = this.heap.kernels;
   private readonly nodes: DenseNode[] = [];
   private readonly byValue = new Map<number, DenseNode>();
   private capacity = 0;
   private readonly names: string[];
   private readonly shapes: number[][];
   private readonly grads: Float32Array[];
+  /** The gradients as backward leaves them, on the heap (one per trainable weight). */
+  private readonly gradBuffers: HeapBuffer[];
   private readonly inputLocations: (Location | undefined)[];
   private readonly epsilon = Math.fround(tf.backend().epsilon());
   /** Per value: more than one layer reads it, so their gradients add up in its buffer (otherwise its one reader writes it). */
@@ -88,11 +93,12 @@ export class CompiledStep {
     this.names = plan.trainable.map((w) => (w.read() as tf.Variable).name);
     this.shapes = plan.trainable.map((w) => w.shape as number[]);
     this.grads = plan.trainable.map((w) => new Float32Array(tf.util.sizeFromShape(w.shape as number[])));
+    this.gradBuffers = this.grads.map((g) => this.heap.alloc(g.length));
     for (const node of this.nodes) {
       const k = position.get(node.v.kernel.variable);
       const b = node.v.bias && position.get(node.v.bias.variable);
-      if (node.v.kernel.trainable && k !== undefined) node.kernelGrad = this.grads[k];
-      if (node.v.bias?.trainable && b !== undefined) node.biasGrad = this.grads[b];
+      if (node.v.kernel.trainable && k !== undefined) node.kernelGrad = this.gradBuffers[k];
+      if (node.v.bias?.trainable && b !== undefined) node.biasGrad = this.gradBuffers[b];
     }
     this.inputLocations = plan.values.map(() => undefined);
     const readers = plan.values.map(() => 0);
@@ -193,6 +199,10 @@ export class CompiledStep {
     const predictions = keepPredictions ? this.heap.f32().slice(out.y!.at, out.y!.at + rows * units) : undefined;
     this.lossGradient(out, rows, units, targetAt);
     for (let n = this.nodes.length - 1; n >= 0; n--) this.backward(this.nodes[n], rows);
+    // Host copies for the optimizer step: it may allocate on the heap (new tensor ids), and a
+    // growing heap detaches every view of it.
+    const h = this.heap.f32();
+    this.gradBuffers.forEach((b, i) => this.grads[i].set(h.subarray(b.at, b.at + b.size)));
     this.applyGradients(this.names, this.grads, this.shapes);
     return { values, predictions };
   }
@@ -211,7 +221,7 @@ export class CompiledStep {
       if (this.plan.needsGrad[node.index]) {
         // Consumers add into it during backward; each node zeroes it again after its own backward.
         node.g = this.heap.alloc(cap * units);
-        loops.fill(this.heap.f32(), node.g.at, cap * units, 0);
+        this.k.fill(node.g.offset, cap * units, 0);
       }
       if (node.wd > 0 && !node.direct) node.xd = this.heap.alloc(cap * node.wd);
       if (node.wd > 0 && node.sparse.length && !node.kd) node.kd = this.heap.alloc(node.wd * units);
@@ -247,16 +257,14 @@ export class CompiledStep {
   /** The dense input matrix of a node (copied side by side unless it is one value). */
   private denseInput(node: DenseNode, rows: number): Location {
     if (node.direct) return this.locationOf(node.dense[0].value);
-    const h = this.heap.f32();
-    for (const leaf of node.dense) loops.copyColumns(h, this.locationOf(leaf.value).at, leaf.width, node.xd!.at, node.wd, leaf.col, rows);
+    for (const leaf of node.dense) this.k.copyColumns(this.locationOf(leaf.value).at * 4, leaf.width, node.xd!.offset, node.wd, leaf.col, rows);
     return { id: node.xd!.id, at: node.xd!.at };
   }
 
   /** The kernel rows the dense input multiplies: the kernel itself, or its dense rows gathered. */
   private denseKernel(node: DenseNode, kernel: Location): Location {
     if (!node.sparse.length) return kernel;
-    const h = this.heap.f32();
-    for (const leaf of node.dense) loops.copyRows(h, kernel.at, leaf.row, leaf.width, node.v.units, node.kd!.at, leaf.col);
+    for (const leaf of node.dense) this.k.copyRows(kernel.at * 4, leaf.row, leaf.width, node.v.units, node.kd!.offset, leaf.col);
     this.heap.renew(node.kd!);
     return { id: node.kd!.id, at: node.kd!.at };
   }
@@ -277,58 +285,43 @@ export class CompiledStep {
         this.heap.matmul(x.id, rows, node.wd, k.id, units, y.id, bias?.id ?? 0, fusable ? FUSED[v.activation as keyof typeof FUSED] : FUSED.linear);
         activated = fusable;
       } else {
-        loops.smallMatmul(this.heap.f32(), x.at, rows, node.wd, k.at, units, y.at, bias ? bias.at : -1);
+        this.k.smallMatmul(x.at * 4, rows, node.wd, k.at * 4, units, y.offset, bias ? bias.at * 4 : 0, !!bias);
       }
     } else {
-      const h = this.heap.f32();
-      loops.fill(h, y.at, rows * units, 0);
-      if (bias) loops.addBias(h, y.at, rows, units, bias.at);
+      this.k.fill(y.offset, rows * units, 0);
+      if (bias) this.k.addBias(y.offset, rows, units, bias.at * 4);
     }
-    const h = this.heap.f32();
-    const ids = this.heap.i32();
     for (const leaf of node.sparse) {
       const onehot = this.plan.values[leaf.value] as Extract<Value, { kind: 'onehot' }>;
-      loops.addOneHotRows(h, ids, this.locationOf(onehot.src).at, rows, onehot.depth, kernel.at, leaf.row, units, y.at);
+      this.k.addOneHotRows(this.locationOf(onehot.src).at * 4, rows, onehot.depth, kernel.at * 4, leaf.row, units, y.offset);
     }
     if (activated) return;
     const n = rows * units;
-    if (v.activation === 'relu') loops.relu(h, y.at, n);
-    else if (v.activation === 'sigmoid') loops.sigmoid(h, y.at, n);
-    else if (v.activation === 'tanh') loops.tanh(h, y.at, n);
+    if (v.activation === 'relu') this.k.relu(y.offset, n);
+    else if (v.activation === 'sigmoid') this.k.sigmoid(y.offset, n);
+    else if (v.activation === 'tanh') this.k.tanh(y.offset, n);
   }
 
   /** d loss / d (the output layer's pre-activation), into its gradient buffer. */
   private lossGradient(out: DenseNode, rows: number, units: number, targetAt: number): void {
-    const h = this.heap.f32();
-    const p = out.y!.at;
-    const g = out.g!.at;
     const n = rows * units;
-    // tfjs averages over the units, then over the batch.
-    const scale = 1 / n;
-    if (this.plan.loss === 'binaryCrossentropy') {
-      // tfjs clips the sigmoid's output to [ε, 1-ε]; outside it the gradient is 0. Inside, the
-      // cross-entropy's gradient through the sigmoid is p - y.
-      const lo = this.epsilon;
-      const hi = Math.fround(1 - this.epsilon);
-      for (let i = 0; i < n; i++) {
-        const pi = h[p + i];
-        h[g + i] = pi >= lo && pi <= hi ? (pi - h[targetAt + i]) * scale : 0;
-      }
-      return;
-    }
-    for (let i = 0; i < n; i++) h[g + i] = 2 * (h[p + i] - h[targetAt + i]) * scale;
+    // tfjs averages over the units, then over the batch. For binary cross-entropy it clips the
+    // sigmoid's output to [ε, 1-ε], where outside the gradient is 0; inside, the cross-entropy's
+    // gradient through the sigmoid is p - y.
+    this.k.lossGradient(this.plan.loss === 'binaryCrossentropy', out.y!.offset, targetAt * 4, out.g!.offset, n, this.epsilon, Math.fround(1 - this.epsilon), 1 / n);
   }
 
   /** The pre-activation's gradient from the output's, in place, and the bias gradient in the same pass. */
   private activationBackward(node: DenseNode, rows: number): void {
-    const h = this.heap.f32();
     const units = node.v.units;
     const { y, g } = node;
-    const bias = node.biasGrad ?? null;
-    if (node.v.activation === 'relu') loops.reluBackward(h, y!.at, g!.at, rows, units, bias);
-    else if (node.v.activation === 'sigmoid') loops.sigmoidBackward(h, y!.at, g!.at, rows, units, bias);
-    else if (node.v.activation === 'tanh') loops.tanhBackward(h, y!.at, g!.at, rows, units, bias);
-    else if (bias) loops.columnSums(h, g!.at, rows, units, bias);
+    const bias = node.biasGrad;
+    const activation = node.v.activation;
+    if (activation === 'relu' || activation === 'sigmoid' || activation === 'tanh') {
+      this.k.activationBackward(ACTIVATION_KIND[activation], y!.offset, g!.offset, rows, units, bias ? bias.offset : 0, !!bias);
+    } else if (bias) {
+      this.k.columnSums(g!.offset, rows, units, bias.offset);
+    }
   }
 
   private backward(node: DenseNode, rows: number): void {
@@ -337,42 +330,37 @@ export class CompiledStep {
     const g = node.g!;
     // Binary cross-entropy's gradient already went through the output's sigmoid (lossGradient).
     if (node.index === this.plan.output && this.plan.loss === 'binaryCrossentropy') {
-      if (node.biasGrad) loops.columnSums(this.heap.f32(), g.at, rows, units, node.biasGrad);
+      if (node.biasGrad) this.k.columnSums(g.offset, rows, units, node.biasGrad.offset);
     } else {
       this.activationBackward(node, rows);
     }
     if (node.kernelGrad) this.kernelGradient(node, rows);
     if (this.inputGradNeeded(node)) this.inputGradient(node, rows, this.heap.locate(node.v.kernel.variable.read()));
     // Several readers add into it next step: start from zero.
-    if (this.accumulates[node.index]) loops.fill(this.heap.f32(), g.at, rows * units, 0);
+    if (this.accumulates[node.index]) this.k.fill(g.offset, rows * units, 0);
   }
 
   private kernelGradient(node: DenseNode, rows: number): void {
     const units = node.v.units;
     const grad = node.kernelGrad!;
     const g = node.g!;
-    if (node.sparse.length) grad.fill(0);
+    if (node.sparse.length) this.k.fill(grad.offset, grad.size, 0);
     if (node.wd > 0) {
       const x = this.denseInputLocation(node);
       const dkd = node.dkd!;
       if (units >= XNN_MIN_COLUMNS) {
-        loops.transpose(this.heap.f32(), x.at, rows, node.wd, node.xdT!.at);
+        this.k.transpose(x.at * 4, rows, node.wd, node.xdT!.offset);
         this.heap.renew(g);
         this.heap.matmul(node.xdT!.id, node.wd, rows, g.id, units, dkd.id);
       } else {
-        loops.smallWeightGrad(this.heap.f32(), x.at, rows, node.wd, g.at, units, dkd.at);
+        this.k.smallWeightGrad(x.at * 4, rows, node.wd, g.offset, units, dkd.offset);
       }
-      const h = this.heap.f32();
-      for (const leaf of node.dense) {
-        const from = dkd.at + leaf.col * units;
-        grad.set(h.subarray(from, from + leaf.width * units), leaf.row * units);
-      }
+      // The dense rows' block into their places in the kernel's gradient.
+      for (const leaf of node.dense) this.k.copyRows(dkd.offset, leaf.col, leaf.width, units, grad.offset, leaf.row);
     }
-    const h = this.heap.f32();
-    const ids = this.heap.i32();
     for (const leaf of node.sparse) {
       const onehot = this.plan.values[leaf.value] as Extract<Value, { kind: 'onehot' }>;
-      loops.scatterOneHotGrad(h, ids, this.locationOf(onehot.src).at, rows, onehot.depth, g.at, units, grad, leaf.row);
+      this.k.scatterOneHotGrad(this.locationOf(onehot.src).at * 4, rows, onehot.depth, g.offset, units, grad.offset, leaf.row);
     }
   }
 
@@ -390,19 +378,18 @@ export class CompiledStep {
     // The dense kernel rows: the kernel itself, or the block the forward pass gathered.
     const k = node.sparse.length ? { id: node.kd!.id, at: node.kd!.at } : kernel;
     if (node.wd >= XNN_MIN_COLUMNS) {
-      loops.transpose(this.heap.f32(), k.at, node.wd, units, node.kdT!.at);
+      this.k.transpose(k.at * 4, node.wd, units, node.kdT!.offset);
       this.heap.renew(node.kdT!);
       this.heap.matmul(g.id, rows, units, node.kdT!.id, node.wd, out.id);
     } else {
-      loops.smallInputGrad(this.heap.f32(), g.at, rows, units, k.at, node.wd, out.at);
+      this.k.smallInputGrad(g.offset, rows, units, k.at * 4, node.wd, out.offset);
     }
     if (out !== node.dxd) return;
-    const h = this.heap.f32();
     for (const leaf of node.dense) {
       if (!this.plan.needsGrad[leaf.value]) continue;
       const target = this.byValue.get(leaf.value)!.g!;
-      if (this.accumulates[leaf.value]) loops.addColumns(h, out.at, node.wd, leaf.col, target.at, leaf.width, rows);
-      else loops.takeColumns(h, out.at, node.wd, leaf.col, target.at, leaf.width, rows);
+      if (this.accumulates[leaf.value]) this.k.addColumns(out.offset, node.wd, leaf.col, target.offset, leaf.width, rows);
+      else this.k.takeColumns(out.offset, node.wd, leaf.col, target.offset, leaf.width, rows);
     }
   }
 
@@ -412,10 +399,11 @@ export class CompiledStep {
    * in float64. NaN where tfjs's function will be called instead.
    */
   private measure(p: number, t: number, rows: number, units: number): number[] {
-    const h = this.heap.f32();
     const n = rows * units;
-    const kinds: ('loss' | Metric)[] = [this.plan.loss === 'binaryCrossentropy' ? 'binaryCrossentropy' : 'meanSquaredError', ...this.plan.metrics];
-    return kinds.map((kind) => (kind === 'tfjs' ? NaN : meanOf(kind as Exclude<Metric, 'tfjs'>, h, p, t, n, this.epsilon)));
+    const lo = this.epsilon;
+    const hi = Math.fround(1 - this.epsilon);
+    const kinds: Metric[] = [this.plan.loss === 'binaryCrossentropy' ? 'binaryCrossentropy' : 'meanSquaredError', ...this.plan.metrics];
+    return kinds.map((kind) => (kind === 'tfjs' ? NaN : this.k.metricMean(METRIC_KIND[kind], p * 4, t * 4, n, lo, hi)));
   }
 
   /** The train function's scalars: [loss, ...metrics], tfjs's functions where the step has no formula. */
@@ -428,25 +416,4 @@ export class CompiledStep {
       return values.map((v, i) => (Number.isNaN(v) && i > 0 ? (tf.mean(fns[i - 1][0](y, p)) as tf.Scalar) : tf.scalar(v)));
     });
   }
-}
-
-/** Mean over every unit and row of one of the step's metrics (tfjs averages over units, then rows: the same for a full matrix). */
-function meanOf(kind: Exclude<Metric, 'tfjs'>, h: Float32Array, p: number, t: number, n: number, epsilon: number): number {
-  let sum = 0;
-  if (kind === 'binaryCrossentropy') {
-    const lo = epsilon;
-    const hi = Math.fround(1 - epsilon);
-    for (let i = 0; i < n; i++) {
-      const y = Math.min(Math.max(h[p + i], lo), hi);
-      const logit = Math.log(y / (1 - y));
-      sum += Math.max(logit, 0) - logit * h[t + i] + Math.log1p(Math.exp(-Math.abs(logit)));
-    }
-  } else if (kind === 'binaryAccuracy') {
-    for (let i = 0; i < n; i++) sum += h[t + i] === (h[p + i] > 0.5 ? 1 : 0) ? 1 : 0;
-  } else if (kind === 'meanSquaredError') {
-    for (let i = 0; i < n; i++) sum += (h[p + i] - h[t + i]) ** 2;
-  } else {
-    for (let i = 0; i < n; i++) sum += Math.abs(h[p + i] - h[t + i]);
-  }
-  return sum / n;
 }

@@ -10,13 +10,15 @@
  * optimizer assigns them, so their ids can be used as they are.
  */
 import * as tf from '@tensorflow/tfjs';
+import { type StepKernels, stepKernels } from './step-kernels.ts';
 
 interface WasmModule {
   _malloc(bytes: number): number;
   _free(offset: number): void;
   HEAPU8: Uint8Array;
+  /** The instance's exports: its memory is the heap; _FusedMatMul takes the shapes as heap pointers. */
+  asm: { memory: WebAssembly.Memory; _FusedMatMul: FusedMatMul };
   tfjs: { registerTensor(id: number, size: number, offset: number): void; disposeData(id: number): void };
-  cwrap(name: string, ret: null, args: string[]): (...args: unknown[]) => void;
 }
 
 interface WasmBackendLike {
@@ -36,7 +38,7 @@ export interface HeapBuffer {
   at: number;
 }
 
-type FusedMatMul = (aId: number, aShape: Uint8Array, aRank: number, bId: number, bShape: Uint8Array, bRank: number, transposeA: boolean, transposeB: boolean, activation: number, biasId: number, preluId: number, alpha: number, outId: number) => void;
+type FusedMatMul = (aId: number, aShape: number, aRank: number, bId: number, bShape: number, bRank: number, transposeA: number, transposeB: number, activation: number, biasId: number, preluId: number, alpha: number, outId: number) => void;
 
 export class WasmHeap {
   private readonly backend: WasmBackendLike;
@@ -44,13 +46,18 @@ export class WasmHeap {
   private f32View?: Float32Array;
   private i32View?: Int32Array;
   private readonly owned = new Set<HeapBuffer>();
-  private readonly shapeA = new Int32Array(3);
-  private readonly shapeB = new Int32Array(3);
+  /** The products' two shapes, [1, m, k] and [1, k, n], as int32s on the heap (the export reads them there). */
+  private readonly shapes: number;
+  /** The step's loops, on this heap (pointers are byte offsets). */
+  readonly kernels: StepKernels;
 
   constructor() {
     if (tf.getBackend() !== 'wasm') throw new Error('WasmHeap needs the wasm backend');
     this.backend = tf.backend() as unknown as WasmBackendLike;
-    this.fusedMatMul = this.backend.wasm.cwrap('_FusedMatMul', null, ['number', 'array', 'number', 'number', 'array', 'number', 'number', 'number', 'number', 'number', 'number', 'number', 'number']) as unknown as FusedMatMul;
+    this.kernels = stepKernels(this.backend.wasm.asm.memory);
+    // The export itself, not tfjs's cwrap of it: cwrap copies both shapes onto the stack each call.
+    this.fusedMatMul = this.backend.wasm.asm._FusedMatMul;
+    this.shapes = this.backend.wasm._malloc(6 * 4) >>> 0;
   }
 
   /** The heap as float32 (re-made when the heap has grown, which detaches older views). */
@@ -87,6 +94,7 @@ export class WasmHeap {
 
   dispose(): void {
     for (const buf of [...this.owned]) this.free(buf);
+    this.backend.wasm._free(this.shapes);
   }
 
   /** Where a tfjs tensor's values are: its tensor id and heap index (float32/int32 elements). */
@@ -98,13 +106,15 @@ export class WasmHeap {
 
   /** out[m×n] = activation(a[m×k] · b[k×n] + bias) by XNNPACK (b is the operand it packs and caches by id). */
   matmul(aId: number, m: number, k: number, bId: number, n: number, outId: number, biasId = 0, activation: number = FUSED.linear): void {
-    this.shapeA[0] = 1;
-    this.shapeA[1] = m;
-    this.shapeA[2] = k;
-    this.shapeB[0] = 1;
-    this.shapeB[1] = k;
-    this.shapeB[2] = n;
-    this.fusedMatMul(aId, new Uint8Array(this.shapeA.buffer), 3, bId, new Uint8Array(this.shapeB.buffer), 3, false, false, activation, biasId, 0, 0, outId);
+    const at = this.shapes >>> 2;
+    const h = this.i32();
+    h[at] = 1;
+    h[at + 1] = m;
+    h[at + 2] = k;
+    h[at + 3] = 1;
+    h[at + 4] = k;
+    h[at + 5] = n;
+    this.fusedMatMul(aId, this.shapes, 3, bId, this.shapes + 12, 3, 0, 0, activation, biasId, 0, 0, outId);
   }
 
   private nextId(): number {
