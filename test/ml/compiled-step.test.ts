@@ -5,6 +5,7 @@ import { oneHot } from '../../runtime/src/ml/layers.ts';
 import { planModel } from '../../runtime/src/ml/compiled-step/plan.ts';
 import { CompiledStep } from '../../runtime/src/ml/compiled-step/train-step.ts';
 import { compiledFitDataset, installCompiledStep } from '../../runtime/src/ml/compiled-step/install.ts';
+import { batchHooks, type SyncBatchHooks } from '../../runtime/src/ml/compiled-step/fit-loop.ts';
 import { makeDataset } from '../../runtime/src/ml/dataset.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -320,5 +321,39 @@ describe('ml/compiled-step: the compiled train step on wasm gives tfjs autograd\
     assert.match(reasons[2], /regularizer/);
     assert.match(reasons[3], /function/);
     assert.match(reasons[4], /categoricalCrossentropy/);
+  });
+});
+
+describe('ml/compiled-step/fit-loop: the batch hooks the runtime\'s loop calls', () => {
+  it('calls the hooks that do something, in order, and skips tfjs\'s no-op ones and configs without batch functions', async () => {
+    const calls: string[] = [];
+    class Overrides extends tf.Callback {
+      override async onBatchEnd(batch: number) {
+        calls.push(`subclass ${batch}`);
+      }
+    }
+    class Sync extends tf.Callback implements SyncBatchHooks {
+      syncBatchBegin(b: number) {
+        calls.push(`sync begin ${b}`);
+      }
+      syncBatchEnd(b: number) {
+        calls.push(`sync end ${b}`);
+      }
+    }
+    const sync = new Sync();
+    const list = [
+      new tf.History() as unknown as tf.Callback,
+      new tf.CustomCallback({ onEpochEnd: () => undefined }) as unknown as tf.Callback,
+      new tf.CustomCallback({ onBatchEnd: (b) => void calls.push(`config ${b}`) }) as unknown as tf.Callback,
+      new tf.CustomCallback({ onYield: () => void calls.push('yield') }, 0) as unknown as tf.Callback,
+      new Overrides(),
+      sync,
+    ];
+    const begin = batchHooks(list, 'onBatchBegin');
+    const end = batchHooks(list, 'onBatchEnd');
+    assert.equal(begin.length, 1, 'only the synchronous begin hook');
+    assert.equal(end.length, 4, 'the config with onBatchEnd, the one with onYield, the subclass, the synchronous hook');
+    for (const hook of [...begin, ...end]) await hook(3, { size: 8 });
+    assert.deepEqual(calls.filter((c) => c !== 'yield'), ['sync begin 3', 'config 3', 'subclass 3', 'sync end 3']);
   });
 });

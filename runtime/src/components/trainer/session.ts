@@ -21,6 +21,7 @@ import { readCheckpointMeta, restoreCheckpoint, saveCheckpoint, warmStartFrom } 
 import { ReplicaGroup } from '../../ml/all-reduce.ts';
 import { reduceEvalMetrics, hostOptimizerSteps, rawGradientStep, replicateFit, type ReplicaCounters, RowCounter } from './data-parallel.ts';
 import { compiledFitDataset, installCompiledStep } from '../../ml/compiled-step/install.ts';
+import type { SyncBatchHooks } from '../../ml/compiled-step/fit-loop.ts';
 import { callbackObjects } from '../../ml/callback-objects.ts';
 import { type StepProfile, StepTimer } from './step-profile.ts';
 import { numericBatchLogs } from './batch-logs.ts';
@@ -289,7 +290,7 @@ type FitCallbacks = { callbacks?: tf.ModelFitArgs['callbacks']; yieldEvery?: tf.
  * size: tfjs gives a config's onBatchEnd its logs only after reading every loss and metric
  * tensor to a number (an awaited read, each batch).
  */
-export class BatchMeter extends tf.Callback {
+export class BatchMeter extends tf.Callback implements SyncBatchHooks {
   private examples = 0;
   private firstBatchAt?: number;
   private lastBatchAt = 0;
@@ -303,10 +304,19 @@ export class BatchMeter extends tf.Callback {
   }
 
   override async onBatchBegin(): Promise<void> {
+    this.syncBatchBegin();
+  }
+
+  override async onBatchEnd(batch: number, logs?: tf.Logs): Promise<void> {
+    this.syncBatchEnd(batch, logs);
+  }
+
+  /** The runtime's loop (fit-loop.ts) calls these directly, without a promise per batch. */
+  syncBatchBegin(): void {
     this.firstBatchAt ??= performance.now();
   }
 
-  override async onBatchEnd(_batch: number, logs?: tf.Logs): Promise<void> {
+  syncBatchEnd(_batch: number, logs?: tf.Logs): void {
     this.examples += (logs?.size as number | undefined) ?? 0;
     this.lastBatchAt = performance.now();
     this.timer.step();

@@ -12,6 +12,10 @@
  * validation on the validation dataset with tfjs's evaluateDataset, model.stopTraining, the
  * History returned. Calls it does not cover (class weights, batchesPerEpoch, validation data
  * given as tensors) go to tfjs's fitDataset.
+ *
+ * Per batch it calls only the hooks that do something (batchHooks): tfjs's CallbackList awaits
+ * every callback's async hook, no-ops included, through its generator-compiled async code, which
+ * V8 then optimises again in every replica's isolate while the replicas train.
  */
 import * as tf from '@tensorflow/tfjs';
 import { callbackObjects } from '../callback-objects.ts';
@@ -19,6 +23,66 @@ import type { HostBatch } from '../dataset.ts';
 import type { CompiledStep } from './train-step.ts';
 
 type FitArgs = tf.ModelFitDatasetArgs<unknown>;
+
+/** A callback whose per-batch hooks are synchronous: the loop calls these instead of its async ones. */
+export interface SyncBatchHooks {
+  syncBatchBegin(batch: number, logs: tf.Logs): void;
+  syncBatchEnd(batch: number, logs: tf.Logs): void;
+}
+
+type BatchHook = (batch: number, logs: tf.Logs) => void | Promise<void>;
+
+/** tfjs's base class of every callback, whose hooks do nothing. */
+const BASE_CALLBACK = Object.getPrototypeOf(tf.Callback.prototype) as Record<string, unknown>;
+
+/** How often the loop yields to the event loop, as tfjs's CustomCallback does by default (ms). */
+const YIELD_EVERY_MS = 125;
+
+interface CustomCallbackFields {
+  batchBegin?: unknown;
+  batchEnd?: unknown;
+  yield?: unknown;
+  yieldEvery?: unknown;
+}
+
+/**
+ * The callbacks' `onBatchBegin` or `onBatchEnd` hooks that do something, in order: not tfjs's
+ * no-op base hooks (History's), not a CustomCallback's without a batch function (whose only work,
+ * a yield to the event loop now and then, the loop does itself), and the synchronous hooks of
+ * SyncBatchHooks callbacks.
+ */
+export function batchHooks(callbacks: tf.Callback[], which: 'onBatchBegin' | 'onBatchEnd'): BatchHook[] {
+  const hooks: BatchHook[] = [];
+  for (const c of callbacks) {
+    const sync = c as unknown as Partial<SyncBatchHooks>;
+    if (which === 'onBatchBegin' && typeof sync.syncBatchBegin === 'function') {
+      hooks.push(sync.syncBatchBegin.bind(c));
+      continue;
+    }
+    if (which === 'onBatchEnd' && typeof sync.syncBatchEnd === 'function') {
+      hooks.push(sync.syncBatchEnd.bind(c));
+      continue;
+    }
+    const hook = (c as unknown as Record<string, unknown>)[which];
+    if (hook === BASE_CALLBACK[which]) continue;
+    if (c instanceof tf.CustomCallback) {
+      const f = c as unknown as CustomCallbackFields;
+      const fn = which === 'onBatchBegin' ? f.batchBegin : f.batchEnd;
+      const yieldsOnly = which === 'onBatchBegin' || (f.yield == null && f.yieldEvery !== 'batch');
+      if (fn == null && yieldsOnly) continue;
+    }
+    hooks.push((hook as BatchHook).bind(c));
+  }
+  return hooks;
+}
+
+/** Calls the hooks in order, awaiting only those that return a promise. */
+async function callHooks(hooks: BatchHook[], batch: number, logs: tf.Logs): Promise<void> {
+  for (const hook of hooks) {
+    const done = hook(batch, logs);
+    if (done) await done;
+  }
+}
 
 interface TrainingModel {
   isTraining: boolean;
@@ -50,13 +114,17 @@ export async function fitOwned(model: tf.LayersModel, step: CompiledStep, pass: 
     const names = m.metricsNames;
     const validation = args.validationData as Parameters<tf.LayersModel["evaluateDataset"]>[0] | undefined;
     const history = new tf.History();
-    const list = new tf.CallbackList([...(callbackObjects(args.callbacks, args.yieldEvery) as never[]), history as never]);
+    const callbacks = [...callbackObjects(args.callbacks, args.yieldEvery), history as unknown as tf.Callback];
+    const list = new tf.CallbackList(callbacks as never[]);
     // The params tfjs's fitDataset gives its callbacks (no sample or step counts: a dataset's length is unknown).
     list.setParams({ epochs: args.epochs, initialEpoch: args.initialEpoch ?? 0, samples: null, steps: null, batchSize: null, verbose: args.verbose ?? 1, doValidation: !!validation, metrics: validation ? [...names, ...names.map((n) => `val_${n}`)] : [...names] } as unknown as tf.Logs);
     list.setModel(model);
     m.history = history;
     await list.onTrainBegin();
     m.stopTraining = false;
+    const beginHooks = batchHooks(callbacks, 'onBatchBegin');
+    const endHooks = batchHooks(callbacks, 'onBatchEnd');
+    let yieldedAt = performance.now();
     for (let epoch = args.initialEpoch ?? 0; epoch < args.epochs; epoch++) {
       await list.onEpochBegin(epoch);
       const sums = names.map(() => 0);
@@ -67,7 +135,7 @@ export async function fitOwned(model: tf.LayersModel, step: CompiledStep, pass: 
       for (; !next.done; next = batches.next()) {
         const batch = next.value;
         const logs: tf.Logs = { batch: index, size: batch.size };
-        await list.onBatchBegin(index, logs);
+        if (beginHooks.length) await callHooks(beginHooks, index, logs);
         const values = step.runHost(batch.features, batch.label, batch.size);
         if (!values) throw new Error(`compiled train step: batch ${index} of epoch ${epoch + 1} does not fit the model's inputs`);
         values.forEach((v, i) => {
@@ -75,7 +143,11 @@ export async function fitOwned(model: tf.LayersModel, step: CompiledStep, pass: 
           sums[i] += v * batch.size;
         });
         rows += batch.size;
-        await list.onBatchEnd(index, logs);
+        if (endHooks.length) await callHooks(endHooks, index, logs);
+        if (performance.now() - yieldedAt > YIELD_EVERY_MS) {
+          await tf.nextFrame();
+          yieldedAt = performance.now();
+        }
         index++;
         if (m.stopTraining) break;
       }
