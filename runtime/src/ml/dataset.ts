@@ -92,9 +92,10 @@ export function prefetchBatches(o: Pick<DatasetOptions, 'features' | 'batchSize'
 /**
  * Fisher–Yates, seeded, so a training run's shuffling is reproducible. A plain swap: it runs once
  * per pass over the whole shuffle buffer, often before V8 has optimized it in a new isolate, where
- * a destructuring swap allocated two arrays a step.
+ * a destructuring swap allocated two arrays a step. Int32Arrays only: shuffled with plain arrays
+ * too (the shard order), V8 optimised it four times per isolate, deoptimising on each switch.
  */
-function shuffleInPlace<T extends { length: number; [i: number]: unknown }>(a: T, rand: () => number): T {
+function shuffleInPlace(a: Int32Array, rand: () => number): Int32Array {
   for (let i = a.length - 1; i > 0; i--) {
     const j = Math.floor(rand() * (i + 1));
     const t = a[i];
@@ -382,7 +383,7 @@ function* onePass(o: DatasetOptions, rand: () => number, memory: PassMemory, reu
     if (b) yield b;
   };
   const read = (file: string) => readShardColumns(file, o.features, o.label, memory.reader);
-  const shards = o.shuffle ? shuffleInPlace([...o.shards], rand) : o.shards;
+  const shards = o.shuffle ? Array.from(shuffleInPlace(Int32Array.from(o.shards, (_, i) => i), rand), (i) => o.shards[i]) : o.shards;
   if (!o.shuffle) {
     for (const file of shards) {
       const s = read(file);
