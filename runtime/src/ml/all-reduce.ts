@@ -22,6 +22,13 @@ const GENERATION = 1;
 const ABORT = 2;
 const DONE = 3;
 const TAGS = 4;
+/**
+ * Checks of the generation a replica spins through before it sleeps at a barrier (a few
+ * microseconds): replicas with the same work arrive close together, and waking a thread from
+ * Atomics.wait took about 31 µs per barrier here against 7 µs with the spin first (two threads,
+ * 200 µs of work between barriers).
+ */
+const SPIN_CHECKS = 2000;
 /** Most bytes the exchange area may grow to (virtual: only what is used is committed). */
 const MAX_BYTES = 2 ** 31;
 
@@ -96,6 +103,7 @@ export class ReplicaGroup {
       Atomics.add(c, GENERATION, 1);
       Atomics.notify(c, GENERATION);
     } else {
+      for (let i = 0; i < SPIN_CHECKS && Atomics.load(c, GENERATION) === generation; i++);
       while (Atomics.load(c, GENERATION) === generation) {
         if (Atomics.load(c, ABORT)) throw new ReplicaAborted();
         if (Atomics.load(c, DONE)) {
