@@ -42,6 +42,24 @@ describe('user modules in worker threads', function () {
     });
   });
 
+  it('an error thrown inside tfjs names the user’s line, with no frames of tfjs’s own sources (its source maps are not loaded)', async () => {
+    const fixture = resolve('test/transform/fixtures/tfjs-fns.ts');
+    const line = readFileSync(fixture, 'utf8').split('\n').findIndex((l) => l.includes("the user's line of a tfjs error")) + 1;
+    // Compiled inside the workspace, where its require of tfjs resolves.
+    const outDir = mkdtempSync(join(resolve('node_modules/.cache'), 'user-module-tfjs-'));
+    try {
+      const tfjsModule = await compileUserModule(fixture, { outDir });
+      await assert.rejects(runInWorker({ modulePath: tfjsModule.path, exportName: 'tfjsThrows' }), (e: Error & { location?: { file?: string; line?: number } }) => {
+        assert.match(e.message, /Based on the provided shape, \[2,2\], the tensor should have 4 values but has 3/);
+        assert.deepEqual([e.location?.file, e.location?.line], [fixture, line]);
+        assert.doesNotMatch(e.message, /tfjs-core\/src|tfjs-layers\/src/);
+        return true;
+      });
+    } finally {
+      rmSync(outDir, { recursive: true, force: true });
+    }
+  });
+
   it('a module with a dynamic import keeps the user’s .ts line wherever it is loaded (tsx rewrites such modules from source)', async () => {
     const lazyLine = lineOf("throw new TypeError('lazy failure')");
     assert.ok(lazyLine > 0);
