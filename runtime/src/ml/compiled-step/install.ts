@@ -78,7 +78,7 @@ export function installCompiledStep(model: tf.LayersModel, optimizerStep: RawGra
     let tfjsStep: TrainFunction | undefined;
     return (data) => step.run(data) ?? (tfjsStep ??= original())(data);
   };
-  log.info(`train step: compiled (${step.describe()}; forward and backward as XNNPACK products and plain loops instead of tfjs's autograd)`);
+  log.info(`train step: compiled (${step.describe()}; forward and backward as XNNPACK products and wasm loops instead of tfjs's autograd)`);
   return {
     dispose: () => {
       (target as unknown as Trainable).makeTrainFunction = original;

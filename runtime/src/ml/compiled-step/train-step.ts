@@ -2,16 +2,20 @@
  * A compiled training step for the models plan.ts understands, on the wasm backend: the forward
  * and backward passes written out by layer, over buffers on the wasm heap, with XNNPACK doing the
  * matrix products. It replaces tfjs's per-step autograd (about 250 kernel dispatches, a gradient
- * tape, and a tensor per intermediate for the taxi model) with ~12 products and plain loops, and a
+ * tape, and a tensor per intermediate for the taxi model) with ~12 products and a few loops, and a
  * one-hot input with one kernel row read per example instead of a product with a one-hot matrix.
+ * The loops (transposes, activations, bias sums, one-hot rows, small products, the loss gradient
+ * and the known metrics) are the runtime's own wasm (step-kernels.ts), so a replica's new isolate
+ * has nothing per row for TurboFan to compile first.
  *
  * Why it matters: that per-step work does not shrink with the batch, so data-parallel replicas,
  * each with a share of the batch, paid it in full; and the tape's garbage kept V8's helper
  * threads busy on the cores the replicas need.
  *
- * The loss value and metrics are still tfjs's own functions, on the step's predictions; the
- * gradients are the analytic ones of the same loss (tested against tfjs's autograd), handed to the
- * optimizer step the runtime installed (all-reduce and fused update: data-parallel.ts).
+ * The loss value and the known metrics follow tfjs's formulas (other metrics are tfjs's own
+ * functions, on the step's predictions); the gradients are the analytic ones of the same loss
+ * (tested against tfjs's autograd), handed to the optimizer step the runtime installed (all-reduce
+ * and fused update: data-parallel.ts).
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Leaf, Metric, Plan, Value } from './plan.ts';
@@ -21,7 +25,7 @@ import { FUSED, type HeapBuffer, WasmHeap } from './wasm-heap.ts';
 /** The optimizer step for gradients held as host arrays, in the plan's trainable order. */
 export type RawGradientStep = (names: string[], grads: Float32Array[], shapes: number[][]) => void;
 
-/** Products with fewer output columns than this run as plain loops (XNNPACK pads columns to its tile). */
+/** Products with fewer output columns than this run as the kernels' loops (XNNPACK pads columns to its tile). */
 const XNN_MIN_COLUMNS = 8;
 
 type DenseValue = Extract<Value, { kind: 'dense' }>;

@@ -1,8 +1,9 @@
 /**
  * The compiled step's access to tfjs's wasm backend below the tensor level: buffers on the wasm
  * heap registered under tensor ids (so the backend's kernels can read and write them), views of
- * the heap for plain loops, and XNNPACK's fully-connected product through the backend's own
- * `_FusedMatMul` export (the same call a Dense layer's forward makes in tfjs).
+ * the heap, the step's loops (step-kernels.ts) bound to it, and XNNPACK's fully-connected product
+ * through the backend's own `_FusedMatMul` export (the same call a Dense layer's forward makes in
+ * tfjs).
  *
  * XNNPACK caches a packed copy of the right-hand operand under its tensor id and drops it when
  * that id is disposed. A buffer whose contents change between products where it is the right-hand
