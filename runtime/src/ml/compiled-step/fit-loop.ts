@@ -53,14 +53,11 @@ interface CustomCallbackFields {
  */
 export function batchHooks(callbacks: tf.Callback[], which: 'onBatchBegin' | 'onBatchEnd'): BatchHook[] {
   const hooks: BatchHook[] = [];
+  const syncName = which === 'onBatchBegin' ? 'syncBatchBegin' : 'syncBatchEnd';
   for (const c of callbacks) {
-    const sync = c as unknown as Partial<SyncBatchHooks>;
-    if (which === 'onBatchBegin' && typeof sync.syncBatchBegin === 'function') {
-      hooks.push(sync.syncBatchBegin.bind(c));
-      continue;
-    }
-    if (which === 'onBatchEnd' && typeof sync.syncBatchEnd === 'function') {
-      hooks.push(sync.syncBatchEnd.bind(c));
+    const sync = (c as unknown as Partial<SyncBatchHooks>)[syncName];
+    if (typeof sync === 'function') {
+      hooks.push(sync.bind(c));
       continue;
     }
     const hook = (c as unknown as Record<string, unknown>)[which];

@@ -76,6 +76,8 @@ export class CompiledStep {
   private readonly gradBuffers: HeapBuffer[];
   private readonly inputLocations: (Location | undefined)[];
   private readonly epsilon = Math.fround(tf.backend().epsilon());
+  /** tfjs clips predictions to [ε, 1-ε] for binary cross-entropy. */
+  private readonly clipHi = Math.fround(1 - this.epsilon);
   /** Per value: more than one layer reads it, so their gradients add up in its buffer (otherwise its one reader writes it). */
   private readonly accumulates: boolean[];
 
@@ -312,7 +314,7 @@ export class CompiledStep {
     // tfjs averages over the units, then over the batch. For binary cross-entropy it clips the
     // sigmoid's output to [ε, 1-ε], where outside the gradient is 0; inside, the cross-entropy's
     // gradient through the sigmoid is p - y.
-    this.k.lossGradient(this.plan.loss === 'binaryCrossentropy', out.y!.offset, targetAt * 4, out.g!.offset, n, this.epsilon, Math.fround(1 - this.epsilon), 1 / n);
+    this.k.lossGradient(this.plan.loss === 'binaryCrossentropy', out.y!.offset, targetAt * 4, out.g!.offset, n, this.epsilon, this.clipHi, 1 / n);
   }
 
   /** The pre-activation's gradient from the output's, in place, and the bias gradient in the same pass. */
@@ -404,10 +406,8 @@ export class CompiledStep {
    */
   private measure(p: number, t: number, rows: number, units: number): number[] {
     const n = rows * units;
-    const lo = this.epsilon;
-    const hi = Math.fround(1 - this.epsilon);
     const kinds: Metric[] = [this.plan.loss === 'binaryCrossentropy' ? 'binaryCrossentropy' : 'meanSquaredError', ...this.plan.metrics];
-    return kinds.map((kind) => (kind === 'tfjs' ? NaN : this.k.metricMean(METRIC_KIND[kind], p * 4, t * 4, n, lo, hi)));
+    return kinds.map((kind) => (kind === 'tfjs' ? NaN : this.k.metricMean(METRIC_KIND[kind], p * 4, t * 4, n, this.epsilon, this.clipHi)));
   }
 
   /** The train function's scalars: [loss, ...metrics], tfjs's functions where the step has no formula. */
