@@ -15,7 +15,7 @@
  *   npx tsx bench/trainer-bench.ts [--rows 50000] [--epochs 3] [--batch 512] [--large-batch 2048] [--backend auto|wasm|cpu] [--repeats 3] [--only all|parallel]
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { loadavg } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
@@ -206,6 +206,25 @@ function steadyRate(profile: StepProfile[], examples: number): number {
   return Math.round((examples * later.reduce((n, e) => n + e.steps, 0)) / steps / (wall / 1000));
 }
 
+/**
+ * The CPU each configuration spent over its training span (the replicas' threads, the main thread
+ * and V8's helper threads: compilers and GC), medians. Two workers on `cores` cores cannot finish
+ * sooner than their CPU divided by the cores, even if no core ever idles (no waiting at barriers),
+ * so one worker's span over that floor bounds the speed-up: what the extra CPU two workers spend
+ * for the same examples (each isolate's JIT warm-up, each replica's per-step fixed work, the input
+ * every replica reads, the exchange) costs, separately from how well the cores are kept busy.
+ */
+function cpuBudget(one: (ReturnType<typeof spanCpu> | undefined)[], two: (ReturnType<typeof spanCpu> | undefined)[], cores = Math.min(2, availableParallelism())) {
+  const total = (s: ReturnType<typeof spanCpu>) => s!.replicas + s!.main + s!.other;
+  const a = one.filter((s) => s !== undefined);
+  const b = two.filter((s) => s !== undefined);
+  if (!a.length || !b.length) return undefined;
+  const cpu1 = median(a.map(total));
+  const cpu2 = median(b.map(total));
+  const span1 = median(a.map((s) => s!.spanMs));
+  return { cores, cpuMs: { workers1: cpu1, workers2: cpu2, ratio: Number((cpu2 / cpu1).toFixed(3)) }, span1Ms: span1, speedUpBound: Number((span1 / (cpu2 / cores)).toFixed(3)) };
+}
+
 /** 2 workers against 1, interleaved so both see the same machine load. */
 async function dataParallel(root: string, batch = BATCH) {
   type Sample = { rate: number; steadyRate: number; wall: number; accuracy: number; cpuRate: number; processCpuSeconds: number; load: number; spanCpu?: ReturnType<typeof spanCpu> };
@@ -232,6 +251,7 @@ async function dataParallel(root: string, batch = BATCH) {
   }
   const med = (w: 1 | 2, k: Exclude<keyof Sample, 'spanCpu'>) => median(runs[w].map((r) => r[k]));
   const speedUp = med(2, 'rate') / med(1, 'rate');
+  const budget = cpuBudget(runs[1].map((r) => r.spanCpu), runs[2].map((r) => r.spanCpu));
   const steadySpeedUp = med(2, 'steadyRate') / med(1, 'steadyRate');
   const accuracyDelta = Math.abs(med(2, 'accuracy') - med(1, 'accuracy'));
   return {
@@ -244,6 +264,7 @@ async function dataParallel(root: string, batch = BATCH) {
     /** Over the second half of the epochs (warm-up over), rank 0's epoch walls: see steadyRate. */
     steadyState: { examplesPerSec: { workers1: Math.round(med(1, 'steadyRate')), workers2: Math.round(med(2, 'steadyRate')) }, speedUp: Number(steadySpeedUp.toFixed(3)) },
     wallSpeedUp: Number((med(1, 'wall') / med(2, 'wall')).toFixed(3)),
+    cpuBudget: budget,
     evalAccuracy: { workers1: Number(med(1, 'accuracy').toFixed(4)), workers2: Number(med(2, 'accuracy').toFixed(4)), delta: Number(accuracyDelta.toFixed(4)) },
     target: { speedUp: 1.6, accuracyDelta: 0.01 },
     pass: speedUp >= 1.6 && accuracyDelta <= 0.01,
@@ -372,6 +393,13 @@ function printParallel(p: Awaited<ReturnType<typeof dataParallel>>, batch: numbe
   };
   console.log(`\nglobal batch ${batch}: 2 workers vs 1: ${p.speedUp}× examples/s (target 1.6: ${p.speedUp >= 1.6 ? 'PASS' : 'MISS'}), eval accuracy delta ${p.evalAccuracy.delta} (≤ 0.01: ${p.evalAccuracy.delta <= 0.01 ? 'PASS' : 'MISS'})`);
   console.log(`  second half of the epochs (warm-up over): 2 workers vs 1: ${p.steadyState.speedUp}× (${p.steadyState.examplesPerSec.workers2} vs ${p.steadyState.examplesPerSec.workers1} examples/s; target 1.6: ${p.steadyState.speedUp >= 1.6 ? 'PASS' : 'MISS'})`);
+  const b = p.cpuBudget;
+  if (b) {
+    console.log(
+      `  CPU over the span: 2 workers ${b.cpuMs.workers2} ms against 1 worker's ${b.cpuMs.workers1} ms for the same examples (${b.cpuMs.ratio}×); ` +
+        `on ${b.cores} cores that alone caps 2 vs 1 at ${b.speedUpBound}× even with no core ever idle`,
+    );
+  }
   console.log(`  1 worker  ${p.examplesPerSec.workers1} examples/s${span(1)}`);
   console.log(`  2 workers ${p.examplesPerSec.workers2} examples/s${span(2)}`);
   // Warm-up against steady state: epoch by epoch, each replica's thread CPU per step and the whole
