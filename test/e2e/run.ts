@@ -830,21 +830,24 @@ export async function runEndToEnd(options: { only?: RegExp } = {}): Promise<numb
     /** New Pipeline from the palette: template, name, then code-server's save dialog (a quick input holding the path). */
     const newPipeline = async (template: string, proposed: string, name: string): Promise<Frame> => {
       // A viewer that has just opened takes the focus as its webview loads, which closes a picker
-      // opened meanwhile: one more try then.
+      // opened meanwhile, the template picker or the name box after it: the whole sequence up to
+      // the name box gets another try then (as pickArtifactWith does).
       for (let attempt = 1; ; attempt++) {
         try {
           await runCommand(page, 'Tributary: New Pipeline');
           await awaitPicker(page, { until: /start from a template/i, row: template, timeout: 20_000 });
+          await pickRow(page, template, 5000, /start from a template/i, { exact: true });
+          // The name box (no placeholder) replaces the template picker.
+          await until(async () => (await page.locator(QUICK_INPUT).count()) > 0 && !/start from a template/i.test(await openPlaceholder(page)), 'the name box', 15_000);
           break;
         } catch (error) {
-          if (attempt === 2) throw error;
+          if (attempt === 3) throw error;
+          process.stdout.write(`    (New Pipeline: ${(error as Error).message.split('\n')[0]}; retrying)\n`);
           await page.keyboard.press('Escape');
+          await waitForNoPicker(page, 3000);
         }
       }
-      await pickRow(page, template, 5000, /start from a template/i, { exact: true });
       const field = quickInputField(page);
-      // The name box (no placeholder) replaces the template picker.
-      await until(async () => (await page.locator(QUICK_INPUT).count()) > 0 && !/start from a template/i.test(await openPlaceholder(page)), 'the name box', 15_000);
       const offered = await field.inputValue({ timeout: 1000 }).catch(() => '');
       if (offered && offered !== proposed) throw new Error(`the name box proposes "${offered}", not "${proposed}"`);
       await field.fill(name, { timeout: 5000 });
