@@ -165,6 +165,19 @@ describe('ml/dataset', () => {
     global.slice(0, 3).forEach((rows, k) => [0, 1, 2].forEach((r) => assert.deepEqual(perReplica[r][k], rows.filter((_, i) => i % 3 === r))));
     assert.deepEqual(perReplica.map((r) => r[0].length), [111, 111, 111]);
   });
+  it('a split with fewer rows than replicas gives none a batch: says so instead of an empty dataset (tfjs failed on it far from the cause)', () => {
+    const few = writeShards(join(dir, 'few'), shardColumns({ a: a.slice(0, 2), c: c.slice(0, 2), y: y.slice(0, 2) }, 300));
+    const o = { ...base(), shards: few, shuffle: true, seed: 1 };
+    for (const index of [0, 1, 2]) {
+      assert.throws(
+        () => [...batches({ ...o, shard: { index, count: 3 } })],
+        (e: Error & { location?: { field?: string } }) => isUserError(e) && /has 2 row\(s\), fewer than the 3 workers that share each batch/.test(e.message) && e.location?.field === 'workers',
+      );
+    }
+    // As many rows as replicas: one row each.
+    assert.deepEqual([0, 1].map((index) => [...batches({ ...o, shard: { index, count: 2 } })].map((b) => b.size)), [[1], [1]]);
+  });
+
   /**
    * The shuffle as a plain row-by-row reservoir over row ids: the shard order permuted, each row
    * filling a free slot or replacing a drawn one (which goes into the batch), the rest drained in

@@ -1,13 +1,15 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { resolveWorkers, runReplicas } from '../../runtime/src/components/trainer/replicas.ts';
+import { checkSplitRows, resolveWorkers, runReplicas } from '../../runtime/src/components/trainer/replicas.ts';
 import { trainer } from '../../runtime/src/components/trainer/index.ts';
 import { modelComponentSuite } from './helpers.ts';
 
 describe('Trainer data-parallel training (workers: N)', function () {
   this.timeout(240_000);
   const suite = modelComponentSuite(trainer, { module_file: 'test/trainer/fixtures/trainer_module.ts', batch_size: 64, backend: 'cpu' });
+  // One eval row: fewer than two workers.
+  const tiny = modelComponentSuite(trainer, { module_file: 'test/trainer/fixtures/trainer_module.ts', batch_size: 8, backend: 'cpu' }, { train: 64, eval: 1 });
   const run = async (params: Record<string, unknown>, attempt: string, cacheKey?: string) => {
     const { logs, outputs, progress, error } = await suite.run(params, join('root', 'trainer', attempt), cacheKey ? { cacheKey } : {});
     return { logs, model: outputs.model, progress, error };
@@ -151,13 +153,40 @@ describe('Trainer data-parallel training (workers: N)', function () {
     assert.deepEqual(started, [], 'no replica started');
   });
 
-  it('resolves workers: a number as given; auto is one per GPU with tfjs-node-gpu, else one per core', () => {
-    assert.equal(resolveWorkers(3, 'cpu', { cores: 2, gpus: 0 }), 3);
-    assert.equal(resolveWorkers('auto', 'wasm', { cores: 8, gpus: 2 }), 8);
-    assert.equal(resolveWorkers('auto', 'auto', { cores: 8, gpus: 2 }), 2);
-    assert.equal(resolveWorkers('auto', 'tfjs-node-gpu', { cores: 8, gpus: 4 }), 4);
-    assert.equal(resolveWorkers('auto', 'auto', { cores: 8, gpus: 0 }), 8);
-    assert.equal(resolveWorkers('auto', 'webgpu', { cores: 8, gpus: 0 }), 1);
-    assert.throws(() => resolveWorkers(2, 'webgpu', { cores: 8, gpus: 0 }), /webgpu in Node cannot/);
+  it('resolves workers: a number as given; auto is one per GPU with tfjs-node-gpu, else one per core; never more than rows in a batch', () => {
+    assert.equal(resolveWorkers(3, 'cpu', { cores: 2, gpus: 0 }, 64), 3);
+    assert.equal(resolveWorkers('auto', 'wasm', { cores: 8, gpus: 2 }, 64), 8);
+    assert.equal(resolveWorkers('auto', 'auto', { cores: 8, gpus: 2 }, 64), 2);
+    assert.equal(resolveWorkers('auto', 'tfjs-node-gpu', { cores: 8, gpus: 4 }, 64), 4);
+    assert.equal(resolveWorkers('auto', 'auto', { cores: 8, gpus: 0 }, 64), 8);
+    assert.equal(resolveWorkers('auto', 'webgpu', { cores: 8, gpus: 0 }, 64), 1);
+    assert.throws(() => resolveWorkers(2, 'webgpu', { cores: 8, gpus: 0 }, 64), /webgpu in Node cannot/);
+    // Each replica needs at least one row of every global batch.
+    assert.equal(resolveWorkers('auto', 'wasm', { cores: 8, gpus: 0 }, 3), 3);
+    assert.equal(resolveWorkers(3, 'cpu', { cores: 2, gpus: 0 }, 3), 3);
+    assert.throws(
+      () => resolveWorkers(2, 'tfjs-node-gpu', { cores: 8, gpus: 0 }, 1, 'workers_per_trial'),
+      (e: Error & { location?: { field?: string } }) => /workers_per_trial: 2 is more than batch_size 1/.test(e.message) && e.location?.field === 'workers_per_trial',
+    );
+  });
+
+  it('refuses a split with fewer rows than workers: before any starts where the rows are recorded, from the replicas otherwise', async () => {
+    const examples = (rows: number) => ({ id: 1, type: 'Examples' as const, uri: '/x', properties: { splits: { train: { rows: 64 }, eval: { rows } } } });
+    assert.throws(() => checkSplitRows(examples(1), ['train', 'eval'], 2), (e: Error & { location?: { field?: string } }) => /The eval split has 1 row\(s\), fewer than workers \(2\)/.test(e.message) && e.location?.field === 'workers');
+    checkSplitRows(examples(2), ['train', 'eval'], 2);
+    checkSplitRows(examples(1), ['train', 'eval'], 1);
+    checkSplitRows({ id: 1, type: 'Examples' as const, uri: '/x', properties: {} }, ['train', 'eval'], 2);
+    // The fixture's Examples record no rows: the replicas find out (it crashed inside tfjs).
+    const { error } = await tiny.run({ run_fn: 'replica_fn', epochs: 1, workers: 2 }, join('root', 'trainer', 'tiny-eval'));
+    assert.match(String(error), /has 1 row\(s\), fewer than the 2 workers that share each batch, so no worker gets a batch of it; use at most 1 worker/);
+    const one = await tiny.run({ run_fn: 'replica_fn', epochs: 1 }, join('root', 'trainer', 'tiny-eval-1'));
+    assert.equal(one.error, undefined, String(one.error));
+  });
+
+  it('refuses more workers than rows in a batch before starting any, naming the field (it crashed inside tfjs with an empty dataset)', async () => {
+    const { error, logs } = await run({ run_fn: 'replica_fn', epochs: 1, workers: 3, batch_size: 2 }, 'too-many');
+    assert.match(String(error), /workers: 3 is more than batch_size 2: each worker trains on its share of every batch of 2 rows/);
+    assert.equal((error as { location?: { field?: string } }).location?.field, 'workers');
+    assert.ok(!logs.some((l) => /training with/.test(l)), logs.join('\n'));
   });
 });

@@ -9,6 +9,7 @@
  * into the batch). Batches are host-side typed arrays (`batches`) or tfjs tensors (`makeDataset`).
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { type Data, DataType, tableFromIPC } from 'apache-arrow';
 import type * as tfTypes from '@tensorflow/tfjs';
 import { UserError } from '../core/errors.ts';
@@ -377,8 +378,11 @@ function drainInto(batch: BatchBuilder, buf: ShuffleBuffer, order: Int32Array, f
 /** One pass over the shards (shuffled or in order), in runs of rows into batches. */
 function* onePass(o: DatasetOptions, rand: () => number, memory: PassMemory, reuseBatches: boolean): Generator<HostBatch> {
   const batch = new BatchBuilder(o.features, o.batchSize, o.shard, reuseBatches);
+  /** Rows of the global batches so far (the skipped ones too). */
+  let rows = 0;
   // Every replica draws the same rows: only the copies of the others' rows are skipped.
   const take = function* () {
+    rows += batch.size;
     const b = batch.take();
     if (b) yield b;
   };
@@ -411,6 +415,15 @@ function* onePass(o: DatasetOptions, rand: () => number, memory: PassMemory, reu
     }
   }
   if (batch.size > 0 && !o.dropRemainder) yield* take();
+  // Fewer rows than replicas: every batch was skipped, and tfjs's fit and evaluate fail on a
+  // dataset without batches far from the cause.
+  if (o.shard && rows > 0 && rows < o.shard.count) {
+    const folder = dirname(o.shards[0]);
+    throw new UserError(
+      `Data-parallel training: ${folder} has ${rows} row(s), fewer than the ${o.shard.count} workers that share each batch, so no worker gets a batch of it; use at most ${rows} worker(s)`,
+      { file: folder, field: 'workers' },
+    );
+  }
 }
 
 /**

@@ -16,7 +16,7 @@ import type { trainerSpec } from './spec.ts';
 import { trainingRunArgs } from './run-args.ts';
 import { modelPaths, type TrainArgs, type TrainResult } from './train-task.ts';
 import { dispatcherPath } from './worker-entry.ts';
-import { resolveWorkers, runReplicas, thisMachine } from './replicas.ts';
+import { checkSplitRows, resolveWorkers, runReplicas, thisMachine } from './replicas.ts';
 import type { ReplicaArgs } from './session.ts';
 
 type Spec = typeof trainerSpec;
@@ -61,7 +61,8 @@ export async function execute(ctx: Ctx): Promise<void> {
     checkpointDir,
     baseModelDir: inputs.base_model ? modelPaths(inputs.base_model.uri).bundleDir : undefined,
   };
-  const workers = resolveWorkers(params.workers, params.backend, thisMachine());
+  const workers = resolveWorkers(params.workers, params.backend, thisMachine(), params.batch_size);
+  checkSplitRows(inputs.examples, [params.train_split, params.eval_split], workers);
   ctx.log.info(
     `training with ${params.run_fn} from ${basename(params.module_file)} (${args.trainShards.length} train / ${args.evalShards.length} eval shards, batch ${params.batch_size}, ${params.epochs} epochs${workers > 1 ? `, data-parallel over ${workers} workers of ${Math.ceil(params.batch_size / workers)} rows a step` : ''})`,
   );

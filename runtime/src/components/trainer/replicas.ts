@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 import { UserError } from '../../core/errors.ts';
 import { abortGroup, createGroupBuffer } from '../../ml/all-reduce.ts';
 import type { BackendRequest } from '../../ml/backend.ts';
+import type { ArtifactRef } from '../../core/component.ts';
 import type { ReplicaArgs } from './session.ts';
 
 export type WorkersParam = number | 'auto';
@@ -36,17 +37,42 @@ export const thisMachine = (): Machine => ({ cores: availableParallelism(), gpus
  * Replicas for `workers`: a number as given; `auto` is one per GPU when tfjs-node-gpu can train
  * (backend auto or tfjs-node-gpu), else one per core. webgpu cannot read gradients synchronously
  * in Node, which the all-reduce inside the optimizer step needs, so it trains on one worker.
+ * Every replica trains on its share of each global batch of `batchSize` rows, so there are never
+ * more replicas than rows in a batch: `auto` stops there, and a larger number is refused (a
+ * replica without rows would have no batch at all).
  */
-export function resolveWorkers(workers: WorkersParam, backend: BackendRequest, machine: Machine): number {
+export function resolveWorkers(workers: WorkersParam, backend: BackendRequest, machine: Machine, batchSize: number, field = 'workers'): number {
   if (workers !== 'auto') {
     if (workers > 1 && backend === 'webgpu') {
-      throw new UserError('workers > 1 needs a backend that reads tensors synchronously (tfjs-node-gpu, wasm or cpu); webgpu in Node cannot: set workers to 1 or another backend', { field: 'workers' });
+      throw new UserError(`${field} > 1 needs a backend that reads tensors synchronously (tfjs-node-gpu, wasm or cpu); webgpu in Node cannot: set ${field} to 1 or another backend`, { field });
+    }
+    if (workers > batchSize) {
+      throw new UserError(
+        `${field}: ${workers} is more than batch_size ${batchSize}: each worker trains on its share of every batch of ${batchSize} rows, so each needs at least one row; set ${field} to at most ${batchSize} or raise batch_size`,
+        { field },
+      );
     }
     return workers;
   }
   if (backend === 'webgpu') return 1;
-  if ((backend === 'auto' || backend === 'tfjs-node-gpu') && machine.gpus > 0) return machine.gpus;
-  return Math.max(1, machine.cores);
+  const wanted = (backend === 'auto' || backend === 'tfjs-node-gpu') && machine.gpus > 0 ? machine.gpus : Math.max(1, machine.cores);
+  return Math.max(1, Math.min(wanted, batchSize));
+}
+
+/**
+ * Refuses, before any replica starts, a split with fewer rows than `workers` (where the Examples
+ * artifact records its splits' rows, as the Transform's does): no replica would get a batch of it.
+ * The dataset says the same from inside a replica where the rows are not recorded.
+ */
+export function checkSplitRows(examples: ArtifactRef, splits: string[], workers: number, field = 'workers'): void {
+  if (workers < 2) return;
+  const recorded = (examples.properties as { splits?: Record<string, { rows?: number }> }).splits;
+  for (const split of splits) {
+    const rows = recorded?.[split]?.rows;
+    if (rows !== undefined && rows > 0 && rows < workers) {
+      throw new UserError(`The ${split} split has ${rows} row(s), fewer than ${field} (${workers}): each worker trains and evaluates on its share of every batch, so each needs at least one row; set ${field} to at most ${rows}`, { field });
+    }
+  }
 }
 
 /** Runs `count` replicas; resolves with every result (rank order) or rejects with the first failure. */

@@ -15,7 +15,7 @@ import { runInWorker } from '../../ml/user-module.ts';
 import { BEST_HYPERPARAMETERS_FILE } from '../trainer/executor.ts';
 import { trainingRunArgs } from '../trainer/run-args.ts';
 import { dispatcherPath } from '../trainer/worker-entry.ts';
-import { resolveWorkers, runReplicas, thisMachine } from '../trainer/replicas.ts';
+import { checkSplitRows, resolveWorkers, runReplicas, thisMachine } from '../trainer/replicas.ts';
 import { gridSearch, MedianStopping, randomSearch } from './search.ts';
 import type { tunerSpec } from './spec.ts';
 import { DECISION, metricValue, REPORT_MARKER, type TrialArgs, type TrialResult, type TunerDescription } from './trial-task.ts';
@@ -50,7 +50,8 @@ export async function execute(ctx: Ctx): Promise<void> {
       label,
       onLog: onLog ?? ((level, m) => ctx.log[level](m)),
     });
-  const workers = resolveWorkers(params.workers_per_trial, params.backend, thisMachine());
+  const workers = resolveWorkers(params.workers_per_trial, params.backend, thisMachine(), params.batch_size, 'workers_per_trial');
+  checkSplitRows(inputs.examples, [params.train_split, params.eval_split], workers, 'workers_per_trial');
   /** One trial: in one worker, or data-parallel over `workers` (rank 0's result speaks for it). */
   const runTrial = async (args: TrialArgs, onLog: (level: 'info' | 'warn' | 'error', m: string) => void): Promise<TrialResult> => {
     if (workers === 1) return call<TrialResult>('tuner.trial', args, `trial ${args.trialId}`, params.trial_timeout, onLog);
