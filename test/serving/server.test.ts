@@ -72,6 +72,8 @@ describe('model server (TF Serving REST)', () => {
       ['POST', '/v1/models/taxi:predict', { instances: [{}] }, 400, /none of the model's features/],
       ['POST', '/v1/models/taxi:predict', { instances: [{ x1: 'a', x2: 1 }] }, 400, /x1 must be a number/],
       ['POST', '/v1/models/taxi:predict', { instances: [{ x1: { a: 1 }, x2: 1 }] }, 400, /must be a number/],
+      // JSON.parse reads 1e400 as Infinity, which JSON.stringify would print as null.
+      ['POST', '/v1/models/taxi:predict', '{"instances": [{"x1": 1e400, "x2": 1}]}', 400, /instances\[0\]\.x1 must be a finite number \(FLOAT\), got Infinity/],
       ['POST', '/v1/models/taxi:predict', { instances: [] }, 400, /non-empty/],
       ['POST', '/v1/models/taxi:predict', [1, 2], 400, /JSON object/],
       ['POST', '/v1/models/taxi:predict', { instances: [1] }, 400, /instances\[0\] must be an object/],

@@ -699,8 +699,11 @@ function checkValue(v: unknown, type: string, row: number, name: string, list: '
   if (type === 'STRING') {
     // As TF Serving: a number is not a string (the model's vocabulary holds "7", not 7).
     if (typeof v !== 'string') throw new HttpError(400, `instances[${row}].${name}${list} must be a string, got ${JSON.stringify(v)}`);
-  } else if (typeof v !== 'number' || !Number.isFinite(v)) {
+  } else if (typeof v !== 'number') {
     throw new HttpError(400, `instances[${row}].${name}${list} must be a number (${type}), got ${JSON.stringify(v)}`);
+  } else if (!Number.isFinite(v)) {
+    // A literal too large for a double (1e400) parses as Infinity, which JSON.stringify prints as null.
+    throw new HttpError(400, `instances[${row}].${name}${list} must be a finite number (${type}), got ${v}`);
   } else if (type === 'INT' && !Number.isInteger(v)) {
     throw new HttpError(400, `instances[${row}].${name}${list} must be an integer, got ${v}`);
   }
