@@ -92,13 +92,39 @@ function pointerToPath(pointer: string): (string | number)[] {
 function describeError(error: ErrorObject, root: TSchema): string {
   if (error.keyword === 'anyOf') {
     const schema = schemaAt(root, error.schemaPath.replace(/\/anyOf$/, ''));
-    const options = (schema?.anyOf as TSchema[] | undefined)?.map((branch) => branch.const);
-    if (options && options.every((option) => option !== undefined)) {
+    const branches = (schema?.anyOf as TSchema[] | undefined) ?? [];
+    const options = branches.map((branch) => branch.const);
+    if (branches.length && options.every((option) => option !== undefined)) {
       return `must be one of ${options.map((option) => JSON.stringify(option)).join(', ')}`;
     }
+    // Mixed branches (a number or "auto"): each said in words, instead of Ajv's "must match a schema in anyOf".
+    const said = branches.map(describeBranch);
+    if (branches.length && said.every((s) => s !== undefined)) return `must be ${said.join(' or ')}`;
   }
   if (error.keyword === 'enum') return `must be one of ${(error.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
   return error.message ?? 'is invalid';
+}
+
+/** One anyOf branch in words ("a whole number ≥ 1", "\"auto\""), or undefined where it has no short name. */
+function describeBranch(branch: TSchema): string | undefined {
+  if (branch.const !== undefined) return JSON.stringify(branch.const);
+  const bounds = [branch.minimum !== undefined ? ` ≥ ${branch.minimum}` : '', branch.maximum !== undefined ? ` ≤ ${branch.maximum}` : ''].filter(Boolean).join(' and');
+  switch (branch.type) {
+    case 'integer':
+      return `a whole number${bounds}`;
+    case 'number':
+      return `a number${bounds}`;
+    case 'string':
+      return 'a string';
+    case 'boolean':
+      return 'true or false';
+    case 'array':
+      return 'a list';
+    case 'object':
+      return 'a mapping';
+    default:
+      return undefined;
+  }
 }
 
 /** The subschema at an Ajv schemaPath such as `#/properties/mode/anyOf`. */
