@@ -38,7 +38,7 @@ describe('fluent pipeline API', () => {
     // @ts-expect-error eval is not an output of CsvExampleGen
     assert.equal(gen.outputs.eval, undefined);
     // @ts-expect-error input must be a string
-    assert.throws(() => p.add('bad_param', csvExampleGen, { params: { input: 3 } }), /parameter "input" must be string/);
+    assert.throws(() => p.add('bad_param', csvExampleGen, { params: { input: 3 } }), /parameter "input" must be a string/);
     // @ts-expect-error no such parameter
     assert.throws(() => p.add('unknown_param', csvExampleGen, { params: { input: 'x.csv', inptu: 'x.csv' } }), /CsvExampleGen has no parameter "inptu"/);
     // @ts-expect-error an ExampleStatistics output cannot feed the Schema input

@@ -187,9 +187,9 @@ describe('validatePipeline', () => {
     assert.deepEqual(
       found.map((d) => [d.message, d.range]),
       [
-        ['Parameter "eval_fraction" of node "example_gen" must be number.', rangeOf(text, 'high')],
+        ['Parameter "eval_fraction" of node "example_gen" must be a number.', rangeOf(text, 'high')],
         ['Parameter "mode" of node "example_gen" must be one of "hash", "random".', rangeOf(text, 'shuffled')],
-        ['Parameter "splits.0.buckets" of node "example_gen" must be integer.', rangeOf(text, 'many')],
+        ['Parameter "splits.0.buckets" of node "example_gen" must be a whole number.', rangeOf(text, 'many')],
       ],
     );
   });

@@ -102,13 +102,18 @@ function describeError(error: ErrorObject, root: TSchema): string {
     if (branches.length && said.every((s) => s !== undefined)) return `must be ${said.join(' or ')}`;
   }
   if (error.keyword === 'enum') return `must be one of ${(error.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
+  // Ajv says "must be integer"; the bounds come with their own errors once the type is right.
+  if (error.keyword === 'type') {
+    const said = describeBranch({ type: error.params.type });
+    if (said) return `must be ${said}`;
+  }
   return error.message ?? 'is invalid';
 }
 
 /** One anyOf branch in words ("a whole number ≥ 1", "\"auto\""), or undefined where it has no short name. */
-function describeBranch(branch: TSchema): string | undefined {
+function describeBranch(branch: Record<string, unknown>): string | undefined {
   if (branch.const !== undefined) return JSON.stringify(branch.const);
-  const bounds = [branch.minimum !== undefined ? ` ≥ ${branch.minimum}` : '', branch.maximum !== undefined ? ` ≤ ${branch.maximum}` : ''].filter(Boolean).join(' and');
+  const bounds = [branch.minimum !== undefined ? ` ≥ ${String(branch.minimum)}` : '', branch.maximum !== undefined ? ` ≤ ${String(branch.maximum)}` : ''].filter(Boolean).join(' and');
   switch (branch.type) {
     case 'integer':
       return `a whole number${bounds}`;
