@@ -24,7 +24,7 @@ export const trainerParams = Type.Object({
   eval_steps: Type.Optional(Type.Integer({ minimum: 1, description: 'Eval batches per evaluation; default the whole eval split.' })),
   batch_size: Type.Integer({ minimum: 1, default: 256, description: 'Rows per batch.' }),
   backend: backendParam,
-  workers: workersParam('Synchronous data-parallel training over this many worker threads (auto: one per GPU with tfjs-node-gpu, else one per core). Each has its own backend and a share of every global batch (batch_size stays the global batch); gradients are averaged every step, so the weights stay identical. run_fn does not change.'),
+  workers: workersParam('Synchronous data-parallel training over this many worker threads (auto: one per GPU with tfjs-node-gpu, else one per core; never more than batch_size). Each has its own backend and a share of every global batch (batch_size stays the global batch, and each worker needs at least one of its rows); gradients are averaged every step, so the weights stay identical. run_fn does not change.'),
   timeout: Type.Number({ minimum: 0, default: 3600, description: 'Seconds before the training worker is terminated and the node fails (0: none).' }),
   hyperparameters: Type.Record(Type.String(), Type.Union([Type.Number(), Type.String(), Type.Boolean()]), {
     default: {},

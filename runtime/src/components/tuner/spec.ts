@@ -12,7 +12,7 @@ export const tunerParams = Type.Object({
   grid_points: Type.Integer({ minimum: 2, default: 3, description: 'Grid search: values per float range (log-spaced for log ranges).' }),
   parallel_trials: Type.Integer({ minimum: 1, default: 2, description: 'Trials run at once, each in its own worker thread with its own backend.' }),
   workers_per_trial: workersParam(
-    'Worker threads per trial: above 1, each trial trains data-parallel like the Trainer with workers (a share of every batch per worker, gradients averaged). parallel_trials × workers_per_trial threads run at once; auto: one per core (or GPU).',
+    'Worker threads per trial: above 1, each trial trains data-parallel like the Trainer with workers (a share of every batch per worker, gradients averaged). parallel_trials × workers_per_trial threads run at once; auto: one per core (or GPU), at most batch_size (each worker needs a row of every batch).',
   ),
   early_stopping: Type.Boolean({
     default: true,
