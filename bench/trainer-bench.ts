@@ -215,13 +215,14 @@ function steadyRate(profile: StepProfile[], examples: number): number {
  * every replica reads, the exchange) costs, separately from how well the cores are kept busy.
  */
 function cpuBudget(one: (ReturnType<typeof spanCpu> | undefined)[], two: (ReturnType<typeof spanCpu> | undefined)[], cores = Math.min(2, availableParallelism())) {
-  const total = (s: ReturnType<typeof spanCpu>) => s!.replicas + s!.main + s!.other;
-  const a = one.filter((s) => s !== undefined);
-  const b = two.filter((s) => s !== undefined);
+  type Span = NonNullable<ReturnType<typeof spanCpu>>;
+  const total = (s: Span) => s.replicas + s.main + s.other;
+  const a = one.filter((s): s is Span => s !== undefined);
+  const b = two.filter((s): s is Span => s !== undefined);
   if (!a.length || !b.length) return undefined;
   const cpu1 = median(a.map(total));
   const cpu2 = median(b.map(total));
-  const span1 = median(a.map((s) => s!.spanMs));
+  const span1 = median(a.map((s) => s.spanMs));
   return { cores, cpuMs: { workers1: cpu1, workers2: cpu2, ratio: Number((cpu2 / cpu1).toFixed(3)) }, span1Ms: span1, speedUpBound: Number((span1 / (cpu2 / cores)).toFixed(3)) };
 }
 

@@ -93,13 +93,12 @@ function describeError(error: ErrorObject, root: TSchema): string {
   if (error.keyword === 'anyOf') {
     const schema = schemaAt(root, error.schemaPath.replace(/\/anyOf$/, ''));
     const branches = (schema?.anyOf as TSchema[] | undefined) ?? [];
-    const options = branches.map((branch) => branch.const);
-    if (branches.length && options.every((option) => option !== undefined)) {
-      return `must be one of ${options.map((option) => JSON.stringify(option)).join(', ')}`;
-    }
-    // Mixed branches (a number or "auto"): each said in words, instead of Ajv's "must match a schema in anyOf".
+    // Each branch in words, instead of Ajv's "must match a schema in anyOf": constants as a list
+    // of values, mixed branches (a number or "auto") joined by "or".
     const said = branches.map(describeBranch);
-    if (branches.length && said.every((s) => s !== undefined)) return `must be ${said.join(' or ')}`;
+    if (branches.length && said.every((s) => s !== undefined)) {
+      return branches.every((branch) => branch.const !== undefined) ? `must be one of ${said.join(', ')}` : `must be ${said.join(' or ')}`;
+    }
   }
   if (error.keyword === 'enum') return `must be one of ${(error.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
   // Ajv says "must be integer"; the bounds come with their own errors once the type is right.

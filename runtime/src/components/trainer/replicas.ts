@@ -10,6 +10,7 @@ import { UserError } from '../../core/errors.ts';
 import { abortGroup, createGroupBuffer } from '../../ml/all-reduce.ts';
 import type { BackendRequest } from '../../ml/backend.ts';
 import type { ArtifactRef } from '../../core/component.ts';
+import type { ExamplesProperties } from '../../formats/examples.ts';
 import type { ReplicaArgs } from './session.ts';
 
 export type WorkersParam = number | 'auto';
@@ -56,7 +57,7 @@ export function resolveWorkers(workers: WorkersParam, backend: BackendRequest, m
   }
   if (backend === 'webgpu') return 1;
   const wanted = (backend === 'auto' || backend === 'tfjs-node-gpu') && machine.gpus > 0 ? machine.gpus : Math.max(1, machine.cores);
-  return Math.max(1, Math.min(wanted, batchSize));
+  return Math.min(wanted, batchSize);
 }
 
 /**
@@ -66,7 +67,7 @@ export function resolveWorkers(workers: WorkersParam, backend: BackendRequest, m
  */
 export function checkSplitRows(examples: ArtifactRef, splits: string[], workers: number, field = 'workers'): void {
   if (workers < 2) return;
-  const recorded = (examples.properties as { splits?: Record<string, { rows?: number }> }).splits;
+  const recorded = (examples.properties as Partial<ExamplesProperties>).splits;
   for (const split of splits) {
     const rows = recorded?.[split]?.rows;
     if (rows !== undefined && rows > 0 && rows < workers) {
